@@ -115,6 +115,14 @@ class Insertion:
 
 
 @dataclass
+class Container:
+    """A dict display or config call written inline as a parameter (fixes insert keys into it)."""
+
+    style: str  # dict | call
+    insertion: Insertion
+
+
+@dataclass
 class LoopInfo:
     kind: str  # for | while | comprehension
     iter_source: str = ""
@@ -137,6 +145,7 @@ class CallSite:
     unknown: list[str] = field(default_factory=list)
     prompt: Prompt = field(default_factory=Prompt)
     insertion: Insertion | None = None
+    containers: dict[str, Container] = field(default_factory=dict)
     loop: LoopInfo | None = None
     is_async: bool = False
     streaming: bool = False

@@ -17,7 +17,7 @@ def severity_rank(severity: str) -> int:
     return SEVERITIES.index(severity) if severity in SEVERITIES else len(SEVERITIES)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Span:
     line: int
     column: int

@@ -1,0 +1,348 @@
+"""Typed view of the data in ``rules/``: rule entries, providers, models, phrases.
+
+The YAML files ship inside the wheel as ``auditor/rules`` (see pyproject); in a source
+checkout they are read from the top-level ``rules/`` folder.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+
+def rules_dir() -> Path:
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "rules", here.parent / "rules"):
+        if (candidate / "providers.yaml").is_file():
+            return candidate
+    raise FileNotFoundError("llm-audit's rules/ data folder is missing from the installation")
+
+
+def load_yaml_file(path: Path) -> Any:
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="safe", pure=True)
+    with open(path, encoding="utf-8") as fh:
+        return yaml.load(fh)
+
+
+# --- rules --------------------------------------------------------------------------------
+
+
+@dataclass
+class Rule:
+    code: str
+    name: str
+    check: str
+    severity: str
+    fix: str  # safe | unsafe | none
+    params: dict[str, Any] = field(default_factory=dict)
+    docs: dict[str, str] = field(default_factory=dict)
+    examples: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    enabled: bool = True  # off-by-default rules (LA604) run only when selected explicitly
+    family: str = ""  # file stem in rules/checks/
+
+    @classmethod
+    def from_entry(cls, entry: dict[str, Any], family: str = "") -> "Rule":
+        return cls(
+            code=entry["code"],
+            name=entry["name"],
+            check=entry.get("check", entry["name"].replace("-", "_")),
+            severity=entry.get("severity", "warning"),
+            fix=entry.get("fix", "none"),
+            params=dict(entry.get("params") or {}),
+            docs=dict(entry.get("docs") or {}),
+            examples=dict(entry.get("examples") or {}),
+            enabled=bool(entry.get("enabled", True)),
+            family=family,
+        )
+
+    @property
+    def help_uri(self) -> str:
+        return f"https://github.com/llm-audit/llm-audit/blob/main/docs/rules.md#{self.code.lower()}-{self.name}"
+
+
+def load_rule_entries() -> list[Rule]:
+    rules: list[Rule] = []
+    for path in sorted((rules_dir() / "checks").glob("*.yaml")):
+        data = load_yaml_file(path) or {}
+        for entry in data.get("rules", []) or []:
+            rules.append(Rule.from_entry(entry, family=path.stem))
+    rules.sort(key=lambda r: r.code)
+    return rules
+
+
+# --- models -------------------------------------------------------------------------------
+
+_DATE_SUFFIX = re.compile(r"(-\d{4}-\d{2}-\d{2}|-\d{8}|@\d{8}|-v\d+(:\d+)?|:\d+)$")
+_PREFIXES = (
+    "openai/", "azure/", "anthropic/", "gemini/", "google/", "googleai/", "vertex_ai/", "vertexai/",
+    "models/", "bedrock/", "mistral/", "cohere/", "groq/", "together_ai/", "together/", "ollama/",
+    "us.", "eu.", "apac.", "global.",
+)
+
+
+@dataclass
+class ModelInfo:
+    name: str
+    provider: str
+    tier: str = "medium"
+    reasoning: bool = False
+    family: str = ""
+    price: dict[str, float] = field(default_factory=dict)
+    context_window: int | None = None
+    max_output: int | None = None
+    cache_min_tokens: int | None = None
+    cache: str = "none"
+    rejects: list[str] = field(default_factory=list)
+    deprecated: date | None = None
+    retired: date | None = None
+    successor: str | None = None
+    downgrade: str | None = None
+    aliases: list[str] = field(default_factory=list)
+    checked: date | None = None
+
+    def price_of(self, key: str) -> float | None:
+        value = self.price.get(key)
+        return float(value) if value is not None else None
+
+
+def _as_date(value: Any) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
+def model_from_entry(name: str, entry: dict[str, Any]) -> ModelInfo:
+    return ModelInfo(
+        name=name,
+        provider=entry.get("provider", "unknown"),
+        tier=entry.get("tier", "medium"),
+        reasoning=bool(entry.get("reasoning", False)),
+        family=entry.get("family") or name,
+        price={k: float(v) for k, v in (entry.get("price") or {}).items() if v is not None},
+        context_window=entry.get("context-window"),
+        max_output=entry.get("max-output"),
+        cache_min_tokens=entry.get("cache-min-tokens"),
+        cache=entry.get("cache") or "none",
+        rejects=list(entry.get("rejects") or []),
+        deprecated=_as_date(entry.get("deprecated")),
+        retired=_as_date(entry.get("retired")),
+        successor=entry.get("successor"),
+        downgrade=entry.get("downgrade"),
+        aliases=list(entry.get("aliases") or []),
+        checked=_as_date(entry.get("checked")),
+    )
+
+
+class ModelCatalog:
+    def __init__(self, models: dict[str, ModelInfo]):
+        self.models = models
+        self._index: dict[str, str] = {}
+        for name, info in models.items():
+            self._index[name.lower()] = name
+            for alias in info.aliases:
+                self._index.setdefault(alias.lower(), name)
+
+    def lookup(self, model: str | None) -> ModelInfo | None:
+        if not model:
+            return None
+        key = model.strip().lower()
+        for _ in range(4):
+            if key in self._index:
+                return self.models[self._index[key]]
+            stripped = key
+            for prefix in _PREFIXES:
+                if stripped.startswith(prefix):
+                    stripped = stripped[len(prefix):]
+            # bedrock ids: anthropic.claude-..., meta.llama...
+            if "." in stripped.split("-")[0] and stripped.split(".", 1)[0] in {"anthropic", "meta", "mistral", "cohere", "amazon", "ai21"}:
+                stripped = stripped.split(".", 1)[1]
+            stripped = _DATE_SUFFIX.sub("", stripped)
+            if stripped == key:
+                break
+            key = stripped
+        return None
+
+    def __iter__(self):
+        return iter(self.models.values())
+
+
+# --- providers ----------------------------------------------------------------------------
+
+
+@dataclass
+class Api:
+    id: str
+    provider: str
+    kind: str
+    match_types: list[str] = field(default_factory=list)
+    match_methods: list[str] = field(default_factory=list)
+    match_callables: list[str] = field(default_factory=list)
+    provider_by_type: dict[str, str] = field(default_factory=dict)
+    constructor: bool = False
+    instance_params: bool = False
+    signature: list[str] = field(default_factory=list)
+    model: list[str] = field(default_factory=list)
+    prompt: dict[str, str] = field(default_factory=dict)
+    cap: list[str] = field(default_factory=list)
+    cap_required: bool = False
+    cap_default: int | None = None
+    cap_insert: dict[str, str] = field(default_factory=dict)
+    stop: list[str] = field(default_factory=list)
+    samples: list[str] = field(default_factory=list)
+    sampling: list[str] = field(default_factory=list)
+    stream_param: str | None = None
+    stream_methods: list[str] = field(default_factory=list)
+    structured_params: list[str] = field(default_factory=list)
+    structured_methods: list[str] = field(default_factory=list)
+    cache_control: list[str] = field(default_factory=list)
+    timeout: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_entry(cls, e: dict[str, Any]) -> "Api":
+        match = e.get("match") or {}
+        stream = e.get("stream") or {}
+        structured = e.get("structured") or {}
+        return cls(
+            id=e["id"],
+            provider=e.get("provider", "custom"),
+            kind=e.get("kind", "chat"),
+            match_types=list(match.get("types") or []),
+            match_methods=list(match.get("methods") or []),
+            match_callables=list(match.get("callables") or []),
+            provider_by_type=dict(e.get("provider-by-type") or {}),
+            constructor=bool(e.get("constructor", False)),
+            instance_params=bool(e.get("instance-params", False)),
+            signature=list(e.get("signature") or []),
+            model=list(e.get("model") or []),
+            prompt=dict(e.get("prompt") or {}),
+            cap=list(e.get("cap") or []),
+            cap_required=bool(e.get("cap-required", False)),
+            cap_default=e.get("cap-default"),
+            cap_insert=dict(e.get("cap-insert") or {}),
+            stop=list(e.get("stop") or []),
+            samples=list(e.get("samples") or []),
+            sampling=list(e.get("sampling") or []),
+            stream_param=stream.get("param"),
+            stream_methods=list(stream.get("methods") or []),
+            structured_params=list(structured.get("params") or []),
+            structured_methods=list(structured.get("methods") or []),
+            cache_control=list(e.get("cache-control") or []),
+            timeout=list(e.get("timeout") or []),
+        )
+
+
+@dataclass
+class TypeInfo:
+    name: str
+    made_by: list[str] = field(default_factory=list)
+    when_arg: dict[str, str] = field(default_factory=dict)
+    signature: list[str] = field(default_factory=list)
+    is_async: bool = False
+
+
+@dataclass
+class Providers:
+    apis: list[Api]
+    types: dict[str, TypeInfo]
+    passthrough: set[str]
+    token_factor: dict[str, float]
+    import_roots: list[str]
+    # derived lookups
+    by_callable: dict[str, Api] = field(default_factory=dict)
+    by_type_method: dict[tuple[str, str], Api] = field(default_factory=dict)
+    maker_to_type: dict[str, list[str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for api in self.apis:
+            for c in api.match_callables:
+                self.by_callable[c] = api
+            for t in api.match_types:
+                for m in api.match_methods:
+                    self.by_type_method.setdefault((t, m), api)
+        for t in self.types.values():
+            for maker in t.made_by:
+                self.maker_to_type.setdefault(maker, []).append(t.name)
+
+    def factor(self, provider: str) -> float:
+        return float(self.token_factor.get(provider, self.token_factor.get("default", 1.1)))
+
+    def api(self, api_id: str) -> Api | None:
+        for a in self.apis:
+            if a.id == api_id:
+                return a
+        return None
+
+
+def providers_from_data(data: dict[str, Any], extra_apis: list[dict[str, Any]] | None = None) -> Providers:
+    types = {}
+    for name, t in (data.get("types") or {}).items():
+        t = t or {}
+        types[name] = TypeInfo(
+            name=name,
+            made_by=list(t.get("made-by") or []),
+            when_arg={str(k): str(v) for k, v in (t.get("when-arg") or {}).items()},
+            signature=list(t.get("signature") or []),
+            is_async=bool(t.get("async", False)),
+        )
+    apis = [Api.from_entry(e) for e in (data.get("apis") or [])]
+    apis += [Api.from_entry(e) for e in (extra_apis or [])]
+    return Providers(
+        apis=apis,
+        types=types,
+        passthrough=set(data.get("passthrough") or []),
+        token_factor={k: float(v) for k, v in (data.get("token-factor") or {}).items()},
+        import_roots=list(data.get("import-roots") or []),
+    )
+
+
+# --- the whole catalog --------------------------------------------------------------------
+
+
+@dataclass
+class Catalog:
+    rules: list[Rule]
+    providers_data: dict[str, Any]
+    models: ModelCatalog
+    phrases: dict[str, Any]
+    digest: str
+
+    def rule(self, code_or_name: str) -> Rule | None:
+        for r in self.rules:
+            if r.code == code_or_name or r.name == code_or_name:
+                return r
+        return None
+
+    def providers(self, extra_apis: list[dict[str, Any]] | None = None) -> Providers:
+        return providers_from_data(self.providers_data, extra_apis)
+
+
+@lru_cache(maxsize=1)
+def load_catalog() -> Catalog:
+    base = rules_dir()
+    digest = hashlib.sha256()
+    for path in sorted(base.rglob("*.yaml")):
+        digest.update(path.relative_to(base).as_posix().encode())
+        digest.update(path.read_bytes())
+    models_data = load_yaml_file(base / "models.yaml") or {}
+    models = {name: model_from_entry(name, e or {}) for name, e in (models_data.get("models") or {}).items()}
+    phrases_path = base / "phrases.yaml"
+    phrases = (load_yaml_file(phrases_path) or {}) if phrases_path.is_file() else {}
+    return Catalog(
+        rules=load_rule_entries(),
+        providers_data=load_yaml_file(base / "providers.yaml") or {},
+        models=ModelCatalog(models),
+        phrases=phrases,
+        digest=digest.hexdigest()[:16],
+    )
+
+
+def glob_match(name: str, patterns: list[str]) -> bool:
+    return any(fnmatch.fnmatchcase(name, p) for p in patterns)

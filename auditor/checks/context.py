@@ -1,0 +1,72 @@
+"""What a check can see: its rule and parameters, the catalogs, the policy and the project."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from auditor.callsites import CallSite
+from auditor.catalog import Api, ModelInfo, Providers, Rule
+from auditor.findings import Finding, Fix, Savings, Span
+
+if TYPE_CHECKING:  # pragma: no cover
+    from auditor.policy import Policy
+    from auditor.project import Project
+
+
+@dataclass
+class RuleContext:
+    rule: Rule
+    params: dict[str, Any]
+    policy: "Policy"
+    providers: Providers
+    project: "Project"
+    today: date
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    # ---------------------------------------------------------------- lookups
+    def api(self, site: CallSite) -> Api | None:
+        return self.providers.api(site.api)
+
+    def model(self, site: CallSite) -> ModelInfo | None:
+        return self.policy.models.lookup(site.model_name)
+
+    def savings(self, site: CallSite, **kw: Any) -> Savings | None:
+        """Savings at this site's prices and monthly calls (see :class:`auditor.cost.CostModel`)."""
+        return self.project.cost.savings(site, **kw)
+
+    # ---------------------------------------------------------------- building findings
+    def finding(
+        self,
+        message: str,
+        path: str,
+        span: Span | None,
+        *,
+        cell: int | None = None,
+        site: CallSite | None = None,
+        fix: Fix | None = None,
+        savings: Savings | None = None,
+        snippet: str = "",
+        severity: str | None = None,
+    ) -> Finding:
+        s = span or Span(1, 1, 1, 1)
+        return Finding(
+            code=self.rule.code,
+            name=self.rule.name,
+            severity=severity or self.rule.severity,
+            message=message,
+            path=path,
+            line=s.line,
+            column=s.column,
+            end_line=s.end_line,
+            end_column=s.end_column,
+            cell=cell if cell is not None else (site.cell if site else None),
+            call_site_id=site.id if site else None,
+            fix=fix,
+            savings=savings,
+            snippet=snippet or (site.source if site else ""),
+        )
+
+    def site_finding(self, site: CallSite, message: str, **kw: Any) -> Finding:
+        return self.finding(message, site.path, site.span, site=site, **kw)

@@ -1,0 +1,121 @@
+"""Output-size checks: LA101 missing-output-cap, LA102 output-cap-over-limit, LA103 deprecated-cap-parameter."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from auditor.callsites import CallSite
+from auditor.checks import check
+from auditor.checks.context import RuleContext
+from auditor.fixes import add_param, rename_param, replace_value
+from auditor.findings import Finding, Fix
+
+REASONING_CAP = "max_completion_tokens"
+
+
+def cap_param_for(site: CallSite, ctx: RuleContext) -> str | None:
+    """The parameter path a fix should insert for this provider, API and model."""
+    api = ctx.api(site)
+    if api is None or not api.cap_insert:
+        return None
+    model = ctx.model(site)
+    if site.provider in api.cap_insert:
+        return api.cap_insert[site.provider]
+    if model is not None and model.reasoning and "reasoning" in api.cap_insert:
+        return api.cap_insert["reasoning"]
+    return api.cap_insert.get("default")
+
+
+@check("output_cap")
+def missing_output_cap(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
+    api = ctx.api(site)
+    if api is None or not api.cap:
+        return
+    if api.cap_default is not None:
+        return  # the SDK applies its own cap (e.g. LangChain's ChatAnthropic: 1024)
+    state, _ = site.first_present(api.cap)
+    if state == "present":
+        return
+    if state == "unknown" and not ctx.policy.strict:
+        return  # unknown **kwargs: never "missing"
+    model = ctx.model(site)
+    cap = int(ctx.params.get("default-cap") or 1024)
+    if model is not None and model.max_output:
+        cap = min(cap, int(model.max_output))
+    names = " / ".join(f"`{c}`" for c in api.cap[:2])
+    if api.cap_required:
+        message = f"{site.method}() sets no {names}: the API requires it, so this call fails at runtime"
+    else:
+        worst = f" (up to {model.max_output:,} tokens for {model.name})" if model and model.max_output else ""
+        message = f"{site.method}() sets no output-token cap ({names}); output is bounded only by the model maximum{worst}"
+    if state == "unknown":
+        message += " [strict: parameters arrive through unknown **kwargs]"
+    param = cap_param_for(site, ctx)
+    fix = None
+    if param is not None:
+        edits = add_param(site, param, str(cap))
+        if edits:
+            fix = Fix("unsafe", f"Add `{param}={cap}`", edits)
+    yield ctx.site_finding(site, message, fix=fix, savings=_worst_case_savings(site, ctx, cap))
+
+
+def _worst_case_savings(site: CallSite, ctx: RuleContext, cap: int):
+    model = ctx.model(site)
+    if model is None or not model.max_output or model.max_output <= cap:
+        return None
+    return ctx.savings(site, output_tokens=model.max_output - cap, basis=f"worst case: model maximum {model.max_output:,} -> cap {cap:,}")
+
+
+@check("output_cap_limit")
+def output_cap_over_limit(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
+    api = ctx.api(site)
+    if api is None:
+        return
+    state, param = site.first_present(api.cap)
+    if state != "present" or param is None or not param.value.is_literal:
+        return
+    value = param.value.value
+    if not isinstance(value, int) or isinstance(value, bool):
+        return
+    model = ctx.model(site)
+    limit, why = None, ""
+    if model is not None and model.max_output and value > model.max_output:
+        limit, why = int(model.max_output), f"{model.name} returns at most {model.max_output:,} output tokens; the API rejects larger caps"
+    ceiling = ctx.params.get("max-cap")
+    if ceiling and value > int(ceiling) and (limit is None or int(ceiling) < limit):
+        limit, why = int(ceiling), f"the policy ceiling is {int(ceiling):,} tokens"
+    if limit is None:
+        return
+    fix = None
+    if param.direct and param.value.span is not None and param.value.origin == "literal":
+        fix = Fix("unsafe", f"Clamp to {limit}", replace_value(param, str(limit)))
+    yield ctx.finding(
+        f"output cap `{param.path}={value:,}` exceeds the limit: {why}",
+        site.path,
+        param.arg_span or site.span,
+        site=site,
+        fix=fix,
+        savings=ctx.savings(site, output_tokens=value - limit, basis=f"worst case: cap {value:,} -> {limit:,}"),
+    )
+
+
+@check("deprecated_cap")
+def deprecated_cap_parameter(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
+    api = ctx.api(site)
+    if api is None or REASONING_CAP not in api.cap:
+        return
+    state, param = site.lookup("max_tokens")
+    if state != "present" or param is None:
+        return
+    model = ctx.model(site)
+    if site.provider == "groq":
+        why = "Groq deprecated `max_tokens` in favour of `max_completion_tokens`"
+    elif model is not None and model.reasoning and site.provider in ("openai", "azure", "litellm"):
+        how = " (from an environment-variable default)" if site.model and site.model.origin == "env-default" else ""
+        why = f"{model.name}{how} is a reasoning model: it rejects `max_tokens` and requires `max_completion_tokens`"
+    else:
+        return
+    fix = None
+    if param.direct and param.key_span is not None:
+        fix = Fix("safe", "Rename to `max_completion_tokens`", rename_param(param, REASONING_CAP))
+    yield ctx.finding(f"`max_tokens` is not accepted here: {why}", site.path, param.arg_span or site.span, site=site, fix=fix)

@@ -1,0 +1,155 @@
+"""Paths -> the files to analyse.
+
+Walks the given paths, honouring ``.gitignore`` files (pathspec's gitwildmatch), the
+policy's ``include`` / ``exclude`` globs and the usual tool folders. Explicitly named files
+are always analysed unless ``--force-exclude`` (what pre-commit passes) is set. Symlinks
+are followed only when they stay inside the root.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pathspec
+
+DEFAULT_EXCLUDES = [
+    ".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache",
+    "__pycache__", "node_modules", "site-packages", "build", "dist", ".eggs", "*.egg-info", ".llm_audit_cache",
+    ".ipynb_checkpoints",
+]
+PYTHON_EXT = {".py"}
+NOTEBOOK_EXT = {".ipynb"}
+PROMPT_EXT = {".prompty", ".prompt", ".j2", ".jinja", ".jinja2"}
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: Path  # absolute
+    rel: str  # relative to the root, forward slashes
+    kind: str  # python | notebook | promptfile
+    explicit: bool = False
+
+
+def file_kind(rel: str, prompt_spec: pathspec.PathSpec | None) -> str | None:
+    suffix = os.path.splitext(rel)[1].lower()
+    if suffix in PYTHON_EXT:
+        return "python"
+    if suffix in NOTEBOOK_EXT:
+        return "notebook"
+    if suffix in PROMPT_EXT:
+        return "promptfile"
+    if prompt_spec is not None and prompt_spec.match_file(rel):
+        return "promptfile"
+    return None
+
+
+class _Ignores:
+    """.gitignore files from the root down, each applying below its own folder."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.specs: dict[str, pathspec.PathSpec | None] = {}
+
+    def _spec(self, folder_rel: str) -> pathspec.PathSpec | None:
+        if folder_rel not in self.specs:
+            f = self.root / folder_rel / ".gitignore"
+            spec = None
+            if f.is_file():
+                try:
+                    spec = pathspec.PathSpec.from_lines("gitwildmatch", f.read_text(encoding="utf-8", errors="replace").splitlines())
+                except Exception:  # noqa: BLE001 - an odd .gitignore must not stop the run
+                    spec = None
+            self.specs[folder_rel] = spec
+        return self.specs[folder_rel]
+
+    def ignored(self, rel: str, is_dir: bool) -> bool:
+        parts = rel.split("/")
+        for i in range(len(parts)):
+            folder = "/".join(parts[:i])
+            spec = self._spec(folder)
+            if spec is None:
+                continue
+            sub = "/".join(parts[i:]) + ("/" if is_dir else "")
+            if spec.match_file(sub):
+                return True
+        return False
+
+
+def discover(
+    paths: list[Path],
+    root: Path,
+    include: list[str] | None = None,
+    exclude: list[str] | None = None,
+    prompt_paths: list[str] | None = None,
+    force_exclude: bool = False,
+    respect_gitignore: bool = True,
+) -> tuple[list[SourceFile], list[str]]:
+    """The files to analyse, and messages about paths that were skipped (missing, outside)."""
+    root = root.resolve()
+    excl = pathspec.PathSpec.from_lines("gitwildmatch", DEFAULT_EXCLUDES + list(exclude or []))
+    incl = pathspec.PathSpec.from_lines("gitwildmatch", include) if include else None
+    prompts = pathspec.PathSpec.from_lines("gitwildmatch", prompt_paths) if prompt_paths else None
+    ignores = _Ignores(root) if respect_gitignore else None
+    out: dict[str, SourceFile] = {}
+    notes: list[str] = []
+
+    def rel_of(p: Path) -> str | None:
+        try:
+            return p.resolve().relative_to(root).as_posix()
+        except ValueError:
+            return None
+
+    def excluded(rel: str, is_dir: bool) -> bool:
+        if excl.match_file(rel + ("/" if is_dir else "")):
+            return True
+        return bool(ignores and ignores.ignored(rel, is_dir))
+
+    for given in paths:
+        p = given if given.is_absolute() else (Path.cwd() / given)
+        if not p.exists():
+            notes.append(f"{given}: no such file or directory")
+            continue
+        rel = rel_of(p)
+        if rel is None:
+            # outside the policy root: analyse relative to the path itself
+            rel = os.path.relpath(p.resolve(), Path.cwd()).replace(os.sep, "/")
+        if p.is_file():
+            kind = file_kind(rel, prompts)
+            if kind is None:
+                continue
+            if force_exclude and (excluded(rel, False) or (incl and not incl.match_file(rel))):
+                continue
+            out[rel] = SourceFile(p.resolve(), rel, kind, explicit=True)
+            continue
+        base = p.resolve()
+        for dirpath, dirnames, filenames in os.walk(base, followlinks=False):
+            d = Path(dirpath)
+            drel = rel_of(d)
+            if drel is None:
+                drel = os.path.relpath(d, Path.cwd()).replace(os.sep, "/")
+            keep = []
+            for name in sorted(dirnames):
+                sub = f"{drel}/{name}" if drel not in ("", ".") else name
+                full = d / name
+                if full.is_symlink() and rel_of(full) is None:
+                    continue  # a link out of the tree
+                if excluded(sub, True):
+                    continue
+                keep.append(name)
+            dirnames[:] = keep
+            for name in sorted(filenames):
+                sub = f"{drel}/{name}" if drel not in ("", ".") else name
+                full = d / name
+                if full.is_symlink():
+                    target = rel_of(full)
+                    if target is None:
+                        continue  # never follow a symlink out of the tree
+                kind = file_kind(sub, prompts)
+                if kind is None or sub.endswith(".pyi"):
+                    continue
+                if excluded(sub, False) or (incl and not incl.match_file(sub)):
+                    continue
+                out.setdefault(sub, SourceFile(full.resolve() if not full.is_symlink() else full, sub, kind))
+    return sorted(out.values(), key=lambda f: f.rel), notes

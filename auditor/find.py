@@ -1,0 +1,393 @@
+"""Find generation call sites in one parsed module, driven by the providers catalog.
+
+For every ``ast.Call`` whose last name could belong to a catalogued API, the finder asks
+the resolver what is being called (a qualified function, a method path on a client
+instance, a constructor), maps its arguments (positional via the catalog's signature,
+keywords, ``**params`` built from a literal dict, nested config dicts and config objects)
+onto dotted parameter paths, and records the model, the prompt, loops and where a fix
+could insert a keyword.
+"""
+
+from __future__ import annotations
+
+import ast
+import fnmatch
+from dataclasses import dataclass, field
+
+from auditor.callsites import CallSite, Container, Insertion, LoopInfo, Message, Param, Prompt, Value
+from auditor.catalog import Api, Providers
+from auditor.frames import FrameInference
+from auditor.prompts import PromptBuilder
+from auditor.findings import Span
+from auditor.resolve import Resolver, Scope, span_of
+
+LOOP_NODES = (ast.For, ast.AsyncFor, ast.While)
+COMP_NODES = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+@dataclass
+class _Args:
+    params: dict[str, Param] = field(default_factory=dict)
+    unknown: list[str] = field(default_factory=list)
+    exprs: dict[str, tuple[ast.AST, Scope]] = field(default_factory=dict)  # path -> value expr
+    containers: dict[str, Container] = field(default_factory=dict)
+
+
+class CallSiteFinder:
+    def __init__(self, resolver: Resolver, providers: Providers, path: str, frame_patterns: list[str] | None = None):
+        self.r = resolver
+        self.p = providers
+        self.path = path
+        self.frames = FrameInference(resolver, frame_patterns)
+        self.prompts = PromptBuilder(resolver, self.frames)
+        self.sites: list[CallSite] = []
+        self._counts: dict[str, int] = {}
+        self._wildcards = [c for c in providers.by_callable if "*" in c]
+        # last names that can end a generation call: a cheap filter before resolving
+        self.last_names: set[str] = set()
+        for api in providers.apis:
+            for c in api.match_callables:
+                self.last_names.add(c.rsplit(".", 1)[-1])
+            for m in api.match_methods:
+                self.last_names.add(m.rsplit(".", 1)[-1])
+        self.call_names: list[str] = []  # project functions called (call graph facts)
+        self.bound: dict[int, list[ast.Call]] = {}  # id(constructor call) -> .bind(...) calls
+
+    # ------------------------------------------------------------------ walk
+    def run(self) -> list[CallSite]:
+        self._walk(self.r.tree, self.r.module_scope, [])
+        return self.sites
+
+    def _walk(self, node: ast.AST, scope: Scope, loops: list[LoopInfo]) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                for d in getattr(child, "decorator_list", []):
+                    self._walk(d, scope, loops)
+                self._walk(child, self.r.scope_of[child], [])
+                continue
+            if isinstance(child, ast.Lambda):
+                self._walk(child, scope, loops)
+                continue
+            if isinstance(child, LOOP_NODES):
+                it = child.iter if isinstance(child, (ast.For, ast.AsyncFor)) else child.test
+                self._walk(it, scope, loops)
+                info = LoopInfo("for" if not isinstance(child, ast.While) else "while", self.r.source_of(it)[:120], span_of(child, self.r.lines))
+                for stmt in child.body:
+                    self._walk_stmt(stmt, scope, loops + [info])
+                for stmt in child.orelse:
+                    self._walk_stmt(stmt, scope, loops)
+                continue
+            if isinstance(child, COMP_NODES):
+                gens = child.generators
+                self._walk(gens[0].iter, scope, loops)
+                info = LoopInfo("comprehension", self.r.source_of(gens[0].iter)[:120], span_of(child, self.r.lines))
+                for g in gens[1:]:
+                    self._walk(g.iter, scope, loops + [info])
+                for g in gens:
+                    for cond in g.ifs:
+                        self._walk(cond, scope, loops + [info])
+                for part in ("elt", "key", "value"):
+                    sub = getattr(child, part, None)
+                    if sub is not None:
+                        self._walk(sub, scope, loops + [info])
+                continue
+            if isinstance(child, ast.Call):
+                self._visit_call(child, scope, loops, node)
+            self._walk(child, scope, loops)
+
+    def _walk_stmt(self, stmt: ast.AST, scope: Scope, loops: list[LoopInfo]) -> None:
+        wrapper = ast.Module(body=[stmt], type_ignores=[])
+        self._walk(wrapper, scope, loops)
+
+    # ------------------------------------------------------------------ one call
+    def _visit_call(self, call: ast.Call, scope: Scope, loops: list[LoopInfo], parent: ast.AST) -> None:
+        func = call.func
+        last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+        if isinstance(func, ast.Name):
+            self.call_names.append(func.id)
+        if last == "bind" and isinstance(func, ast.Attribute):
+            self._note_bind(call, scope)
+        if last is not None and last not in self.last_names and not self._wildcards and not isinstance(func, ast.Name):
+            return
+        match = self._match(call, scope)
+        if match is None:
+            return
+        api, provider, method, maker = match
+        self._record(call, scope, loops, api, provider, method, maker, parent)
+
+    def _match(self, call: ast.Call, scope: Scope) -> tuple[Api, str, str, tuple[ast.Call, Scope] | None] | None:
+        func = call.func
+        # 1. a qualified function or constructor: litellm.completion, ChatOpenAI(...)
+        qn = self.r.qualname(func, scope)
+        if qn:
+            api = self.p.by_callable.get(qn) or self._wildcard(qn)
+            if api is not None:
+                return api, api.provider, qn, None
+        # 2. calling an instance: pipeline("text-generation")(...)
+        if not isinstance(func, ast.Attribute):
+            t = self.r.type_of(func, scope) if isinstance(func, (ast.Name, ast.Call)) else None
+            if t is not None:
+                api = self.p.by_type_method.get((t[0], "__call__"))
+                if api is not None:
+                    return api, api.provider_by_type.get(t[0], api.provider), "__call__", (t[1], t[2]) if t[1] is not None else None
+            return None
+        # 3. a method path on a client instance: self.client.chat.completions.create(...)
+        chain: list[str] = []
+        node: ast.AST = func
+        while isinstance(node, ast.Attribute):
+            chain.insert(0, node.attr)
+            node = node.value
+        prefixes: list[tuple[ast.AST, list[str]]] = []
+        node = func
+        rest: list[str] = []
+        while isinstance(node, ast.Attribute):
+            rest.insert(0, node.attr)
+            node = node.value
+            prefixes.append((node, list(rest)))
+        for base, path in prefixes:
+            t = self.r.type_of(base, scope)
+            if t is None:
+                continue
+            method = ".".join(p for p in path if p not in self.p.passthrough)
+            api = self.p.by_type_method.get((t[0], method))
+            if api is None:
+                api = self.p.by_callable.get(f"<{t[0]}>.{method}")
+            if api is not None:
+                maker = (t[1], t[2]) if t[1] is not None else None
+                return api, api.provider_by_type.get(t[0], api.provider), method, maker
+            return None
+        return None
+
+    def _wildcard(self, qn: str) -> Api | None:
+        for pattern in self._wildcards:
+            if fnmatch.fnmatchcase(qn, pattern):
+                return self.p.by_callable[pattern]
+        return None
+
+    def _note_bind(self, call: ast.Call, scope: Scope) -> None:
+        base = call.func.value  # type: ignore[attr-defined]
+        if isinstance(base, ast.Name):
+            b = self.r.binding(base.id, scope, call.lineno)
+            if b and b[0] == "assign" and isinstance(b[1], ast.Call):
+                self.bound.setdefault(id(b[1]), []).append(call)
+        elif isinstance(base, ast.Call):
+            self.bound.setdefault(id(base), []).append(call)
+
+    # ------------------------------------------------------------------ record
+    def _record(self, call, scope, loops, api: Api, provider: str, method: str, maker, parent) -> None:
+        args = _Args()
+        if maker is not None and api.instance_params:
+            mcall, mscope = maker
+            tinfo = None
+            t = self.r.type_of(mcall, mscope)
+            if t is not None:
+                tinfo = self.p.types.get(t[0])
+            self._collect_args(mcall, mscope, (tinfo.signature if tinfo else []), args, direct=False)
+        self._collect_args(call, scope, api.signature, args, direct=True)
+        for bcall in self.bound.get(id(call), []):
+            self._collect_args(bcall, scope, [], args, direct=False)
+
+        model: Value | None = None
+        for name in api.model:
+            state, p = _lookup(args, name)
+            if state == "present" and p is not None:
+                model = p.value
+                break
+            if state == "unknown":
+                model = Value("unknown")
+        qual = scope.qualname if scope.kind != "module" else "<module>"
+        n = self._counts.get(qual, 0) + 1
+        self._counts[qual] = n
+        span = span_of(call, self.r.lines)
+        assert span is not None
+        site = CallSite(
+            id=f"{self.path}::{qual}#{n}",
+            path=self.path,
+            span=span,
+            provider=provider,
+            api=api.id,
+            method=method,
+            qualname=qual,
+            model=model,
+            params=args.params,
+            unknown=sorted(set(args.unknown)),
+            prompt=self._prompt(api, args),
+            insertion=self._insertion(call),
+            loop=loops[-1] if loops else None,
+            is_async=isinstance(parent, ast.Await) or self._async_type(maker),
+            streaming=method in api.stream_methods or _truthy(args, api.stream_param),
+            source=" ".join(self.r.source_of(call).split())[:400],
+            result_name=self._result_name(call, parent),
+        )
+        site.containers = args.containers
+        site.extra["in_function"] = scope.kind == "function"
+        site.extra["function"] = scope.name if scope.kind == "function" else None
+        site.extra["structured"] = method in api.structured_methods or any(
+            _lookup(args, p)[0] == "present" for p in api.structured_params
+        )
+        self.sites.append(site)
+
+    def _async_type(self, maker) -> bool:
+        if maker is None:
+            return False
+        t = self.r.type_of(maker[0], maker[1])
+        return bool(t and self.p.types.get(t[0]) and self.p.types[t[0]].is_async)
+
+    def _result_name(self, call: ast.Call, parent: ast.AST) -> str | None:
+        return None  # filled by the assignment scan in sources.python (LA601)
+
+    def _prompt(self, api: Api, args: _Args) -> Prompt:
+        messages: list[Message] = []
+        for role, path in api.prompt.items():
+            found = args.exprs.get(path)
+            if found is None:
+                continue
+            expr, scope = found
+            if role in ("messages", "contents"):
+                messages.extend(self.prompts.messages_of(expr, scope, default_role="user"))
+            else:
+                messages.append(Message(role, self.prompts.content_segments(expr, scope)))
+        return Prompt(messages=messages)
+
+    # ------------------------------------------------------------------ arguments
+    def _collect_args(self, call: ast.Call, scope: Scope, signature: list[str], out: _Args, direct: bool, prefix: str = "") -> None:
+        for i, a in enumerate(call.args):
+            if isinstance(a, ast.Starred):
+                out.unknown.append(prefix.rstrip("."))
+                continue
+            if i < len(signature):
+                self._add(out, prefix + signature[i], a, scope, direct, arg_node=a, key_node=None)
+        for kw in call.keywords:
+            if kw.arg is None:
+                self._spread(kw.value, scope, out, prefix)
+            else:
+                self._add(out, prefix + kw.arg, kw.value, scope, direct, arg_node=kw, key_node=kw)
+
+    def _spread(self, expr: ast.AST, scope: Scope, out: _Args, prefix: str) -> None:
+        """``**params``: expand a literal dict built in the same function, else unknown."""
+        found = self.r.dict_of(expr, scope)
+        if found is None:
+            out.unknown.append(prefix.rstrip("."))
+            return
+        node, s = found
+        self._container_items(node, s, out, prefix, direct=False)
+        if isinstance(expr, ast.Name):
+            for assign in s.subscript_sets.get(expr.id, []):
+                target = assign.targets[0]
+                key = target.slice if isinstance(target, ast.Subscript) else None
+                if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                    self._add(out, prefix + key.value, assign.value, s, False, None, None)
+                else:
+                    out.unknown.append(prefix.rstrip("."))
+
+    def _container_items(self, node: ast.AST, scope: Scope, out: _Args, prefix: str, direct: bool) -> None:
+        if isinstance(node, ast.Dict):
+            for k, v in zip(node.keys, node.values):
+                if k is None:
+                    self._spread(v, scope, out, prefix)
+                elif isinstance(k, ast.Constant) and isinstance(k.value, str):
+                    self._add(out, prefix + k.value, v, scope, direct, arg_node=None, key_node=k, dict_pair=(k, v))
+                else:
+                    out.unknown.append(prefix.rstrip("."))
+        elif isinstance(node, ast.Call):
+            self._collect_args(node, scope, [], out, direct, prefix)
+
+    def _add(self, out: _Args, path: str, value: ast.AST, scope: Scope, direct: bool, arg_node, key_node, dict_pair=None) -> None:
+        lines = self.r.lines
+        arg_span = key_span = None
+        if dict_pair is not None:
+            k, v = dict_pair
+            ks, vs = span_of(k, lines), span_of(v, lines)
+            if ks and vs:
+                arg_span = Span(ks.line, ks.column, vs.end_line, vs.end_column)
+                key_span = ks
+        elif arg_node is not None:
+            arg_span = span_of(arg_node, lines)
+            if key_node is not None and arg_span is not None and isinstance(key_node, ast.keyword):
+                key_span = Span(arg_span.line, arg_span.column, arg_span.line, arg_span.column + len(key_node.arg or ""))
+        out.params[path] = Param(path, self.r.value_of(value, scope), arg_span=arg_span, key_span=key_span, direct=direct)
+        out.exprs[path] = (value, scope)
+        container = self.r.dict_of(value, scope)
+        if container is not None:
+            node, s = container
+            if node is value or (isinstance(value, ast.Call) and node in ast.walk(value)):
+                ins = self._insertion(node)
+                if ins is not None and direct:
+                    out.containers[path] = Container("dict" if isinstance(node, ast.Dict) else "call", ins)
+            self._container_items(node, s, out, path + ".", direct and node is value)
+        elif not out.params[path].value.is_literal:
+            out.unknown.append(path)
+
+    # ------------------------------------------------------------------ fix support
+    def _insertion(self, node: ast.AST) -> Insertion | None:
+        """Where to add one more keyword/key to a call or dict display written here."""
+        lines = self.r.lines
+        span = span_of(node, lines)
+        if span is None:
+            return None
+        if isinstance(node, ast.Call):
+            items: list[ast.AST] = [*node.args, *node.keywords]
+        elif isinstance(node, ast.Dict):
+            items = [v for v in node.values]
+        else:
+            return None
+        close_line, close_col = span.end_line, span.end_column - 1  # 1-based column of ')' / '}'
+        if not items:
+            # right after the opening bracket: the char before the closing one on the same line
+            return Insertion(close_line, close_col, prefix="", suffix="")
+        last = max(items, key=lambda n: (getattr(n, "end_lineno", 0), getattr(n, "end_col_offset", 0)))
+        ls = span_of(last, lines)
+        if ls is None:
+            return None
+        # text between the last item and the closing bracket: a trailing comma?
+        between = _text_between(lines, ls.end_line, ls.end_column, close_line, close_col)
+        if between is None or "#" in between:
+            return None
+        trailing = "," in between
+        comma_off = between.index(",") if trailing else 0
+        pos_line, pos_col = _advance(lines, ls.end_line, ls.end_column, comma_off + 1 if trailing else 0)
+        multiline = close_line > ls.end_line
+        if multiline:
+            first = span_of(items[0], lines)
+            indent_line = lines[(first.line if first else ls.line) - 1]
+            indent = indent_line[: len(indent_line) - len(indent_line.lstrip())]
+            return Insertion(pos_line, pos_col, prefix=("" if trailing else ",") + "\n" + indent, suffix="," if trailing else "")
+        return Insertion(pos_line, pos_col, prefix=" " if trailing else ", ", suffix="," if trailing else "")
+
+
+def _lookup(args: _Args, path: str) -> tuple[str, Param | None]:
+    if path in args.params:
+        return "present", args.params[path]
+    parts = path.split(".")
+    for i in range(len(parts)):
+        if ".".join(parts[:i]) in args.unknown:
+            return "unknown", None
+    return "missing", None
+
+
+def _truthy(args: _Args, path: str | None) -> bool:
+    if not path:
+        return False
+    state, p = _lookup(args, path)
+    return bool(state == "present" and p is not None and p.value.is_literal and p.value.value)
+
+
+def _text_between(lines: list[str], l0: int, c0: int, l1: int, c1: int) -> str | None:
+    """Text from (l0, c0) up to (l1, c1), 1-based columns, end exclusive."""
+    if l0 == l1:
+        return lines[l0 - 1][c0 - 1 : c1 - 1]
+    parts = [lines[l0 - 1][c0 - 1 :]]
+    parts.extend(lines[l0 : l1 - 1])
+    parts.append(lines[l1 - 1][: c1 - 1])
+    return "\n".join(parts)
+
+
+def _advance(lines: list[str], line: int, col: int, n: int) -> tuple[int, int]:
+    """Move n characters forward from (line, col), crossing line ends."""
+    while n > 0:
+        remaining = len(lines[line - 1]) - (col - 1)
+        if n <= remaining:
+            return line, col + n
+        n -= remaining + 1
+        line, col = line + 1, 1
+    return line, col

@@ -1,0 +1,29 @@
+"""Machine output: ``json`` (a list of findings) and ``jsonl`` (one finding a line).
+
+Each finding is an object with ``code, name, severity, message, path`` (relative, forward
+slashes), ``line, column, end_line, end_column`` (1-based), ``cell`` (0-based code-cell
+index, null outside notebooks), ``call_site_id``, ``fix`` (null or
+``{applicability, message, edits: [{line, column, end_line, end_column, content}]}``) and
+``savings`` (null or ``{tokens_per_call, usd_per_call, usd_per_month, basis}``).
+The schema ships as ``auditor/schema/findings.schema.json``.
+"""
+
+from __future__ import annotations
+
+import json
+
+from auditor.findings import Finding
+
+
+def finding_json(f: Finding) -> dict:
+    data = f.to_dict()
+    data.pop("snippet", None)
+    return data
+
+
+def render_json(findings: list[Finding], **_: object) -> str:
+    return json.dumps([finding_json(f) for f in findings], indent=2, ensure_ascii=False) + "\n"
+
+
+def render_jsonl(findings: list[Finding], **_: object) -> str:
+    return "".join(json.dumps(finding_json(f), ensure_ascii=False) + "\n" for f in findings)

@@ -1,0 +1,117 @@
+"""Terminal output: ``full`` (with a code snippet) and ``concise`` (one line a finding)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Callable
+
+from auditor.findings import Finding
+
+SourceLines = Callable[[str, "int | None"], "list[str] | None"]
+
+
+def file_lines(root: Path) -> SourceLines:
+    """A cached reader of a file's (or a notebook cell's) lines for snippets."""
+    cache: dict[tuple[str, int | None], list[str] | None] = {}
+
+    def read(path: str, cell: int | None) -> list[str] | None:
+        key = (path, cell)
+        if key not in cache:
+            try:
+                p = root / path if not Path(path).is_absolute() else Path(path)
+                text = p.read_text(encoding="utf-8", errors="replace")
+                if cell is not None:
+                    nb = json.loads(text)
+                    cells = [c for c in nb.get("cells", []) if c.get("cell_type") == "code"]
+                    src = cells[cell].get("source", "")
+                    text = "".join(src) if isinstance(src, list) else src
+                cache[key] = text.splitlines()
+            except (OSError, ValueError, IndexError, KeyError, AttributeError):
+                cache[key] = None
+        return cache[key]
+
+    return read
+
+
+def _marker(f: Finding) -> str:
+    if f.fix is None or not f.fix.edits:
+        return ""
+    return " [*]" if f.fix.applicability == "safe" else " [-]"
+
+
+def _savings(f: Finding) -> str:
+    s = f.savings
+    if s is None or (not s.usd_per_month and not s.tokens_per_call):
+        return ""
+    if s.usd_per_month:
+        return f"saves ~${s.usd_per_month:,.2f}/month ({s.tokens_per_call:,.0f} tokens/call{'; ' + s.basis if s.basis else ''})"
+    return f"saves ~{s.tokens_per_call:,.0f} tokens/call{' (' + s.basis + ')' if s.basis else ''}"
+
+
+def render_concise(findings: list[Finding], **_: object) -> str:
+    lines = [f"{f.location}: {f.code}{_marker(f)} {f.message}" for f in findings]
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def render_full(findings: list[Finding], source_lines: SourceLines | None = None, color: bool = False, **_: object) -> str:
+    def c(text: str, code: str) -> str:
+        return f"\x1b[{code}m{text}\x1b[0m" if color else text
+
+    out: list[str] = []
+    for f in findings:
+        sev = {"error": "31", "warning": "33", "info": "36"}.get(f.severity, "0")
+        out.append(f"{c(f.location, '1')}: {c(f.code, sev)}{_marker(f)} {f.name}: {f.message}")
+        lines = source_lines(f.path, f.cell) if source_lines else None
+        if lines and 0 < f.line <= len(lines):
+            width = len(str(f.end_line if f.end_line <= len(lines) else f.line))
+            pad = " " * width
+            out.append(f"{pad} |")
+            last = min(f.end_line, f.line + 3, len(lines))
+            for n in range(f.line, last + 1):
+                out.append(f"{str(n).rjust(width)} | {lines[n - 1]}")
+            if f.line == f.end_line:
+                length = max(1, f.end_column - f.column)
+                out.append(f"{pad} | {' ' * (f.column - 1)}{c('^' * length, sev)}")
+            out.append(f"{pad} |")
+        hint = []
+        if f.fix is not None and f.fix.edits:
+            hint.append(f"{'fix' if f.fix.applicability == 'safe' else 'unsafe fix'}: {f.fix.message}")
+        sv = _savings(f)
+        if sv:
+            hint.append(sv)
+        for h in hint:
+            out.append(f"  = {h}")
+        out.append("")
+    return "\n".join(out) + ("\n" if out and out[-1] != "" else "")
+
+
+def summary(findings: list[Finding], fixed: int = 0, unsafe_hidden: bool = True) -> str:
+    n = len(findings)
+    safe = sum(1 for f in findings if f.fix and f.fix.edits and f.fix.applicability == "safe")
+    unsafe = sum(1 for f in findings if f.fix and f.fix.edits and f.fix.applicability == "unsafe")
+    parts = []
+    if fixed:
+        parts.append(f"Fixed {fixed} finding{'s' if fixed != 1 else ''}.")
+    if n == 0:
+        parts.append("All checks passed!" if not fixed else "No findings remain.")
+        return " ".join(parts)
+    parts.append(f"Found {n} finding{'s' if n != 1 else ''}.")
+    if safe:
+        parts.append(f"[*] {safe} fixable with `llm-audit fix` (or `check --fix`).")
+    if unsafe:
+        parts.append(f"[-] {unsafe} more with `--unsafe-fixes`.")
+    total = sum(f.savings.usd_per_month for f in findings if f.savings)
+    if total:
+        parts.append(f"Estimated savings: ${total:,.2f}/month.")
+    return "\n".join(parts)
+
+
+def statistics(findings: list[Finding]) -> str:
+    counts = Counter((f.code, f.name) for f in findings)
+    fixable = Counter(f.code for f in findings if f.fix and f.fix.edits)
+    rows = []
+    for (code, name), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        rows.append(f"{n:>6}  {code}  {'[*]' if fixable.get(code) else '   '} {name}")
+    return "\n".join(rows) + ("\n" if rows else "")

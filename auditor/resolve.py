@@ -1,0 +1,509 @@
+"""A light resolver: imports, scopes and assignments of one module, without importing it.
+
+It answers three questions the call-site finder asks about an expression:
+
+* :meth:`Resolver.qualname` - what imported thing does it name (``oa.OpenAI`` -> ``openai.OpenAI``)?
+* :meth:`Resolver.type_of` - is it an instance of a catalogued client type, and which call made it?
+* :meth:`Resolver.value_of` - what literal does it evaluate to (constants, imported constants as
+  symbolic refs, ``os.getenv("X", "default")``, parameter defaults)?
+
+It is deliberately small: one pass collects scopes (module, classes, functions, lambdas are
+ignored), a binding is the assignment nearest before the use, and everything it cannot
+see through is *unknown*, never guessed.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import Iterator
+
+from auditor.callsites import Value
+from auditor.catalog import Providers
+from auditor.findings import Span
+
+MAX_DEPTH = 12
+
+
+@dataclass
+class Scope:
+    node: ast.AST
+    kind: str  # module | class | function
+    name: str
+    qualname: str
+    parent: "Scope | None"
+    assigns: dict[str, list[tuple[int, ast.AST]]] = field(default_factory=dict)
+    params: dict[str, ast.arg] = field(default_factory=dict)
+    defaults: dict[str, ast.expr] = field(default_factory=dict)
+    self_attrs: dict[str, list[tuple[int, ast.AST]]] = field(default_factory=dict)  # classes
+    subscript_sets: dict[str, list[ast.Assign]] = field(default_factory=dict)  # params["k"] = v
+    mutated: set[str] = field(default_factory=set)  # names passed to .update()/mutated unknowably
+    bases: list[ast.expr] = field(default_factory=list)
+    self_name: str | None = None  # first parameter of a method
+    cls: "Scope | None" = None  # the class a method belongs to
+
+    def add(self, name: str, line: int, value: ast.AST) -> None:
+        self.assigns.setdefault(name, []).append((line, value))
+
+
+class _Unknown(Exception):
+    pass
+
+
+class Resolver:
+    """Holds the scopes of one module; all queries take the scope of the use."""
+
+    def __init__(self, tree: ast.Module, module: str, providers: Providers, lines: list[str]):
+        self.tree = tree
+        self.module = module
+        self.providers = providers
+        self.lines = lines
+        self.imports: dict[str, str] = {}
+        self.scope_of: dict[ast.AST, Scope] = {}
+        self.module_scope = Scope(tree, "module", "<module>", "<module>", None)
+        self.scope_of[tree] = self.module_scope
+        self.functions: dict[str, ast.AST] = {}  # module-level def/class names
+        self._collect(tree, self.module_scope)
+
+    # ------------------------------------------------------------------ collection pass
+    def _collect(self, node: ast.AST, scope: Scope) -> None:
+        for child in ast.iter_child_nodes(node):
+            self._collect_node(child, scope)
+
+    def _collect_node(self, node: ast.AST, scope: Scope) -> None:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            self._add_import(node)
+            return
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            qual = node.name if scope.kind == "module" else f"{scope.qualname}.{node.name}"
+            fs = Scope(node, "function", node.name, qual, scope)
+            if scope.kind == "module":
+                self.functions[node.name] = node
+            args = node.args
+            positional = args.posonlyargs + args.args
+            for a in positional + args.kwonlyargs + [x for x in (args.vararg, args.kwarg) if x]:
+                fs.params[a.arg] = a
+            for a, d in zip(positional[len(positional) - len(args.defaults):], args.defaults):
+                fs.defaults[a.arg] = d
+            for a, d in zip(args.kwonlyargs, args.kw_defaults):
+                if d is not None:
+                    fs.defaults[a.arg] = d
+            if scope.kind == "class" and positional:
+                fs.self_name = positional[0].arg
+                fs.cls = scope
+            elif scope.kind == "function" and scope.cls is not None:
+                fs.cls, fs.self_name = scope.cls, scope.self_name  # nested helper keeps self
+            scope.add(node.name, node.lineno, node)
+            self.scope_of[node] = fs
+            for d in node.decorator_list:
+                self._collect_node(d, scope)
+            self._collect(node, fs)
+            return
+        if isinstance(node, ast.ClassDef):
+            qual = node.name if scope.kind == "module" else f"{scope.qualname}.{node.name}"
+            cs = Scope(node, "class", node.name, qual, scope, bases=list(node.bases))
+            if scope.kind == "module":
+                self.functions[node.name] = node
+            scope.add(node.name, node.lineno, node)
+            self.scope_of[node] = cs
+            self._collect(node, cs)
+            return
+        if isinstance(node, ast.Lambda):
+            return
+        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.NamedExpr)):
+            self._collect_assign(node, scope)
+        elif isinstance(node, (ast.For, ast.AsyncFor)):
+            self._bind_target(node.target, node, scope, unknown=True)
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            for item in node.items:
+                if item.optional_vars is not None:
+                    self._bind_target(item.optional_vars, item.context_expr, scope)
+        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+            self._collect_mutation(node.value, scope)
+        self._collect(node, scope)
+
+    def _collect_mutation(self, call: ast.Call, scope: Scope) -> None:
+        f = call.func
+        if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.attr in ("update", "setdefault", "pop", "clear"):
+            scope.mutated.add(f.value.id)
+
+    def _collect_assign(self, node: ast.AST, scope: Scope) -> None:
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                self._bind_target(target, node.value, scope)
+        elif isinstance(node, ast.AnnAssign):
+            if node.value is not None:
+                self._bind_target(node.target, node.value, scope)
+            elif isinstance(node.target, ast.Name):
+                scope.add(node.target.id, node.lineno, node)  # annotation only
+        elif isinstance(node, ast.AugAssign):
+            if isinstance(node.target, ast.Name):
+                scope.mutated.add(node.target.id)
+        elif isinstance(node, ast.NamedExpr):
+            self._bind_target(node.target, node.value, scope)
+
+    def _bind_target(self, target: ast.AST, value: ast.AST, scope: Scope, unknown: bool = False) -> None:
+        line = getattr(target, "lineno", 0)
+        if isinstance(target, ast.Name):
+            scope.add(target.id, line, ast.Constant(value=_UNKNOWN_MARK) if unknown else value)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            for elt in target.elts:
+                self._bind_target(elt, value, scope, unknown=True)
+        elif isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
+            # self.client = OpenAI() inside a method: an attribute of the class
+            if scope.kind == "function" and scope.cls is not None and target.value.id == scope.self_name:
+                scope.cls.self_attrs.setdefault(target.attr, []).append((line, ast.Constant(value=_UNKNOWN_MARK) if unknown else value))
+        elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
+            if isinstance(value, ast.AST) and not unknown:
+                fake = ast.Assign(targets=[target], value=value)
+                ast.copy_location(fake, target)
+                scope.subscript_sets.setdefault(target.value.id, []).append(fake)
+            else:
+                scope.mutated.add(target.value.id)
+
+    def _add_import(self, node: ast.Import | ast.ImportFrom) -> None:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    self.imports[alias.asname] = alias.name
+                else:
+                    root = alias.name.split(".")[0]
+                    self.imports.setdefault(root, root)
+            return
+        base = node.module or ""
+        if node.level:
+            parts = self.module.split(".") if self.module else []
+            if parts and parts[-1] == "__init__":
+                parts = parts[:-1]  # a package's __init__: level 1 is the package itself
+                keep = len(parts) - (node.level - 1)
+            else:
+                keep = len(parts) - node.level
+            pkg = ".".join(parts[: max(keep, 0)])
+            base = f"{pkg}.{base}".strip(".") if base else pkg
+        for alias in node.names:
+            if alias.name == "*":
+                continue
+            self.imports[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
+
+    # ------------------------------------------------------------------ lookups
+    def scope_chain(self, scope: Scope) -> Iterator[Scope]:
+        s: Scope | None = scope
+        first = True
+        while s is not None:
+            if first or s.kind != "class":  # class bodies are not enclosing scopes for methods
+                yield s
+            first = False
+            s = s.parent
+
+    def binding(self, name: str, scope: Scope, line: int) -> tuple[str, object, Scope] | None:
+        """('assign', expr, scope) | ('param', ast.arg, scope) | ('import', qualname, scope)."""
+        for s in self.scope_chain(scope):
+            if name in s.assigns:
+                entries = s.assigns[name]
+                before = [e for e in entries if e[0] <= line] if s is scope else entries
+                chosen = (before or entries)[-1]
+                return "assign", chosen[1], s
+            if name in s.params:
+                return "param", s.params[name], s
+        if name in self.imports:
+            return "import", self.imports[name], self.module_scope
+        return None
+
+    def qualname(self, expr: ast.AST, scope: Scope, depth: int = 0) -> str | None:
+        """The dotted name of an imported (or module-level) thing an expression refers to."""
+        if depth > MAX_DEPTH:
+            return None
+        if isinstance(expr, ast.Name):
+            b = self.binding(expr.id, scope, getattr(expr, "lineno", 1 << 30))
+            if b is None:
+                return None
+            kind, what, s = b
+            if kind == "import":
+                return what  # type: ignore[return-value]
+            if kind == "assign" and isinstance(what, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                prefix = f"{self.module}." if self.module else ""
+                return prefix + (what.name if s.kind == "module" else f"{s.qualname}.{what.name}")
+            if kind == "assign" and isinstance(what, (ast.Name, ast.Attribute)):
+                return self.qualname(what, s, depth + 1)  # alias: Chat = openai.ChatCompletion
+            return None
+        if isinstance(expr, ast.Attribute):
+            base = self.qualname(expr.value, scope, depth + 1)
+            return f"{base}.{expr.attr}" if base else None
+        return None
+
+    def attr_binding(self, expr: ast.Attribute, scope: Scope) -> tuple[ast.AST, Scope] | None:
+        """self.x / cls.x inside a method -> the expression assigned to it."""
+        if not isinstance(expr.value, ast.Name):
+            return None
+        if scope.self_name is None or expr.value.id != scope.self_name or scope.cls is None:
+            return None
+        for cls in self._class_and_bases(scope.cls):
+            entries = cls.self_attrs.get(expr.attr) or cls.assigns.get(expr.attr)
+            if entries:
+                init_first = sorted(entries, key=lambda e: e[0])
+                method_scope = self._scope_for_line(cls, init_first[0][0])
+                return init_first[0][1], method_scope or cls
+        return None
+
+    def _class_and_bases(self, cls: Scope) -> Iterator[Scope]:
+        yield cls
+        for base in cls.bases:
+            if isinstance(base, ast.Name):
+                b = self.binding(base.id, self.module_scope, 1 << 30)
+                if b and b[0] == "assign" and isinstance(b[1], ast.ClassDef):
+                    yield self.scope_of[b[1]]
+
+    def _scope_for_line(self, cls: Scope, line: int) -> Scope | None:
+        best = None
+        for node in ast.iter_child_nodes(cls.node):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.lineno <= line <= (node.end_lineno or node.lineno):
+                best = self.scope_of.get(node)
+        return best
+
+    # ------------------------------------------------------------------ types
+    def type_of(self, expr: ast.AST, scope: Scope, depth: int = 0) -> tuple[str, ast.Call | None, Scope] | None:
+        """(client type, the call that made it, that call's scope) or None."""
+        if depth > MAX_DEPTH:
+            return None
+        if isinstance(expr, ast.Await):
+            return self.type_of(expr.value, scope, depth + 1)
+        if isinstance(expr, ast.Call):
+            return self._type_of_call(expr, scope, depth)
+        if isinstance(expr, ast.Name):
+            b = self.binding(expr.id, scope, getattr(expr, "lineno", 1 << 30))
+            if b is None:
+                return None
+            kind, what, s = b
+            if kind == "assign":
+                if isinstance(what, ast.AnnAssign):
+                    return self._type_of_annotation(what.annotation, s)
+                return self.type_of(what, s, depth + 1)  # type: ignore[arg-type]
+            if kind == "param":
+                arg: ast.arg = what  # type: ignore[assignment]
+                if arg.annotation is not None:
+                    t = self._type_of_annotation(arg.annotation, s)
+                    if t:
+                        return t
+                default = s.defaults.get(arg.arg)
+                if default is not None:
+                    return self.type_of(default, s.parent or s, depth + 1)
+            return None
+        if isinstance(expr, ast.Attribute):
+            bound = self.attr_binding(expr, scope)
+            if bound is not None:
+                return self.type_of(bound[0], bound[1], depth + 1)
+            if expr.attr in self.providers.passthrough:
+                return self.type_of(expr.value, scope, depth + 1)
+        return None
+
+    def _type_of_call(self, call: ast.Call, scope: Scope, depth: int) -> tuple[str, ast.Call | None, Scope] | None:
+        func = call.func
+        keys: list[str] = []
+        qn = self.qualname(func, scope)
+        if qn:
+            keys.append(qn)
+        if isinstance(func, ast.Attribute):
+            if func.attr in self.providers.passthrough:
+                inner = self.type_of(func.value, scope, depth + 1)
+                if inner:
+                    return inner
+            base = self.type_of(func.value, scope, depth + 1)
+            if base:
+                keys.append(f"<{base[0]}>.{func.attr}")
+        for key in keys:
+            for tname in self.providers.maker_to_type.get(key, []):
+                tinfo = self.providers.types[tname]
+                if tinfo.when_arg and not self._arg_matches(call, tinfo.when_arg, scope):
+                    continue
+                return tname, call, scope
+        return None
+
+    def _arg_matches(self, call: ast.Call, when: dict[str, str], scope: Scope) -> bool:
+        for key, want in when.items():
+            node: ast.AST | None = None
+            if key.isdigit():
+                i = int(key)
+                node = call.args[i] if len(call.args) > i else None
+            else:
+                node = next((k.value for k in call.keywords if k.arg == key), None)
+            if node is not None:
+                v = self.value_of(node, scope)
+                if v.is_literal and v.value == want:
+                    return True
+        return False
+
+    def _type_of_annotation(self, ann: ast.AST, scope: Scope) -> tuple[str, ast.Call | None, Scope] | None:
+        if isinstance(ann, ast.Constant) and isinstance(ann.value, str):
+            try:
+                ann = ast.parse(ann.value, mode="eval").body
+            except SyntaxError:
+                return None
+        if isinstance(ann, ast.BinOp) and isinstance(ann.op, ast.BitOr):
+            return self._type_of_annotation(ann.left, scope) or self._type_of_annotation(ann.right, scope)
+        if isinstance(ann, ast.Subscript):  # Optional[OpenAI], Union[...]
+            inner = ann.slice
+            elts = inner.elts if isinstance(inner, ast.Tuple) else [inner]
+            for e in elts:
+                t = self._type_of_annotation(e, scope)
+                if t:
+                    return t
+            return None
+        qn = self.qualname(ann, scope)
+        if not qn:
+            return None
+        if qn in self.providers.types:
+            return qn, None, scope
+        for tname in self.providers.maker_to_type.get(qn, []):
+            if not self.providers.types[tname].when_arg:
+                return tname, None, scope
+        return None
+
+    # ------------------------------------------------------------------ values
+    def value_of(self, expr: ast.AST, scope: Scope, depth: int = 0, origin: str = "literal") -> Value:
+        source = self.source_of(expr)
+        span = span_of(expr, self.lines)
+        try:
+            v = self._value(expr, scope, depth, origin)
+        except _Unknown:
+            return Value("unknown", source=source, span=span)
+        v.source, v.span = source, span
+        return v
+
+    def _value(self, expr: ast.AST, scope: Scope, depth: int, origin: str) -> Value:
+        if depth > MAX_DEPTH:
+            raise _Unknown
+        if isinstance(expr, ast.Constant):
+            if expr.value is _UNKNOWN_MARK or isinstance(expr.value, bytes) or expr.value is Ellipsis:
+                raise _Unknown
+            return Value("literal", expr.value, origin=origin)
+        if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, ast.USub) and isinstance(expr.operand, ast.Constant):
+            if isinstance(expr.operand.value, (int, float)):
+                return Value("literal", -expr.operand.value, origin=origin)
+        if isinstance(expr, (ast.List, ast.Tuple)):
+            items = [self._value(e, scope, depth + 1, origin) for e in expr.elts]
+            return Value("literal", [i.value for i in items], origin=origin)
+        if isinstance(expr, ast.Name):
+            b = self.binding(expr.id, scope, getattr(expr, "lineno", 1 << 30))
+            if b is None:
+                raise _Unknown
+            kind, what, s = b
+            if kind == "assign":
+                if isinstance(what, ast.AST) and not isinstance(what, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.AnnAssign)):
+                    if expr.id in s.mutated:
+                        raise _Unknown
+                    o = "constant" if s.kind == "module" and origin == "literal" else origin
+                    return self._value(what, s, depth + 1, o)
+                raise _Unknown
+            if kind == "param":
+                default = s.defaults.get(expr.id)
+                if default is not None:
+                    return self._value(default, s.parent or s, depth + 1, "param-default")
+                raise _Unknown
+            if kind == "import":
+                mod, _, name = str(what).rpartition(".")
+                return Value("ref", ref=(mod, name), origin="import")
+        if isinstance(expr, ast.Attribute):
+            bound = self.attr_binding(expr, scope)
+            if bound is not None:
+                return self._value(bound[0], bound[1], depth + 1, origin)
+            qn = self.qualname(expr, scope)
+            if qn:
+                mod, _, name = qn.rpartition(".")
+                return Value("ref", ref=(mod, name), origin="import")
+            raise _Unknown
+        if isinstance(expr, ast.Call):
+            qn = self.qualname(expr.func, scope)
+            if qn in ("os.getenv", "os.environ.get", "os.environ.setdefault") or (
+                qn is None and isinstance(expr.func, ast.Name) and expr.func.id == "getenv"
+            ):
+                default = expr.args[1] if len(expr.args) > 1 else next((k.value for k in expr.keywords if k.arg == "default"), None)
+                if default is None:
+                    raise _Unknown
+                return self._value(default, scope, depth + 1, "env-default")
+            raise _Unknown
+        if isinstance(expr, ast.BoolOp) and isinstance(expr.op, ast.Or):
+            # os.environ.get("MODEL") or "gpt-4o-mini"
+            last = expr.values[-1]
+            v = self._value(last, scope, depth + 1, "env-default")
+            return v
+        if isinstance(expr, ast.IfExp):
+            raise _Unknown
+        if isinstance(expr, ast.JoinedStr) and all(isinstance(p, ast.Constant) for p in expr.values):
+            return Value("literal", "".join(str(p.value) for p in expr.values), origin=origin)  # type: ignore[attr-defined]
+        if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
+            left = self._value(expr.left, scope, depth + 1, origin)
+            right = self._value(expr.right, scope, depth + 1, origin)
+            if left.is_literal and right.is_literal and isinstance(left.value, str) and isinstance(right.value, str):
+                return Value("literal", left.value + right.value, origin=origin)
+            raise _Unknown
+        raise _Unknown
+
+    def dict_of(self, expr: ast.AST, scope: Scope, depth: int = 0) -> tuple[ast.AST, Scope] | None:
+        """The container literal (dict display, dict(...) or config-object call) an expression is.
+
+        ``json.dumps({...})`` counts as its argument (Bedrock ``body=``)."""
+        if depth > MAX_DEPTH:
+            return None
+        if isinstance(expr, ast.Dict):
+            return expr, scope
+        if isinstance(expr, ast.Call):
+            qn = self.qualname(expr.func, scope) or ""
+            if qn in ("json.dumps",) and expr.args:
+                return self.dict_of(expr.args[0], scope, depth + 1)
+            if isinstance(expr.func, ast.Name) and expr.func.id == "dict" and not expr.args:
+                return expr, scope
+            # a config object: types.GenerateContentConfig(...), GenerationConfig(...), ...
+            last = expr.func.attr if isinstance(expr.func, ast.Attribute) else getattr(expr.func, "id", "")
+            if last[:1].isupper() and not expr.args and ("Config" in last or "Options" in last or "Params" in last):
+                return expr, scope
+            return None
+        if isinstance(expr, ast.Name):
+            b = self.binding(expr.id, scope, getattr(expr, "lineno", 1 << 30))
+            if b and b[0] == "assign" and isinstance(b[1], ast.AST) and expr.id not in b[2].mutated:
+                return self.dict_of(b[1], b[2], depth + 1)  # type: ignore[arg-type]
+        if isinstance(expr, ast.Attribute):
+            bound = self.attr_binding(expr, scope)
+            if bound is not None:
+                return self.dict_of(bound[0], bound[1], depth + 1)
+        return None
+
+    def source_of(self, node: ast.AST) -> str:
+        return _segment(self.lines, node) or ""
+
+
+class _UnknownMark:
+    def __repr__(self) -> str:  # pragma: no cover
+        return "<unknown>"
+
+
+_UNKNOWN_MARK = _UnknownMark()
+
+
+def _char_col(line: str, byte_col: int) -> int:
+    if line.isascii():
+        return byte_col
+    return len(line.encode("utf-8")[:byte_col].decode("utf-8", errors="replace"))
+
+
+def span_of(node: ast.AST, lines: list[str]) -> Span | None:
+    line = getattr(node, "lineno", None)
+    if line is None:
+        return None
+    end_line = getattr(node, "end_lineno", line) or line
+    col = getattr(node, "col_offset", 0)
+    end_col = getattr(node, "end_col_offset", col) or col
+    l0 = lines[line - 1] if 0 < line <= len(lines) else ""
+    l1 = lines[end_line - 1] if 0 < end_line <= len(lines) else ""
+    return Span(line, _char_col(l0, col) + 1, end_line, _char_col(l1, end_col) + 1)
+
+
+def _segment(lines: list[str], node: ast.AST) -> str | None:
+    span = span_of(node, lines)
+    if span is None:
+        return None
+    if span.line == span.end_line:
+        return lines[span.line - 1][span.column - 1 : span.end_column - 1]
+    first = lines[span.line - 1][span.column - 1 :]
+    middle = lines[span.line : span.end_line - 1]
+    last = lines[span.end_line - 1][: span.end_column - 1]
+    return "\n".join([first, *middle, last])

@@ -1,0 +1,1 @@
+"""One module per input kind: Python files, Jupyter notebooks, prompt files."""
