@@ -58,7 +58,7 @@ class _Ignores:
             spec = None
             if f.is_file():
                 try:
-                    spec = pathspec.PathSpec.from_lines("gitwildmatch", f.read_text(encoding="utf-8", errors="replace").splitlines())
+                    spec = pathspec.GitIgnoreSpec.from_lines(f.read_text(encoding="utf-8", errors="replace").splitlines())
                 except Exception:  # noqa: BLE001 - an odd .gitignore must not stop the run
                     spec = None
             self.specs[folder_rel] = spec
@@ -88,9 +88,9 @@ def discover(
 ) -> tuple[list[SourceFile], list[str]]:
     """The files to analyse, and messages about paths that were skipped (missing, outside)."""
     root = root.resolve()
-    excl = pathspec.PathSpec.from_lines("gitwildmatch", DEFAULT_EXCLUDES + list(exclude or []))
-    incl = pathspec.PathSpec.from_lines("gitwildmatch", include) if include else None
-    prompts = pathspec.PathSpec.from_lines("gitwildmatch", prompt_paths) if prompt_paths else None
+    excl = pathspec.GitIgnoreSpec.from_lines(DEFAULT_EXCLUDES + list(exclude or []))
+    incl = pathspec.GitIgnoreSpec.from_lines(include) if include else None
+    prompts = pathspec.GitIgnoreSpec.from_lines(prompt_paths) if prompt_paths else None
     ignores = _Ignores(root) if respect_gitignore else None
     out: dict[str, SourceFile] = {}
     notes: list[str] = []

@@ -31,7 +31,7 @@ from auditor.discover import SourceFile, discover
 from auditor.findings import Finding
 from auditor.policy import Policy, selector_matches
 from auditor.project import Project
-from auditor.sources.python import SourceOptions, analyse_python_text, decode_source, file_error, module_name
+from auditor.sources.python import SourceOptions, analyse_python_text, decode_source, file_error, module_name, parse_python, scan_suppressions
 
 PARALLEL_THRESHOLD = 24  # fewer files to parse than this: stay in-process
 
@@ -99,7 +99,12 @@ def analyse_bytes(data: bytes, rel: str, kind: str, opts: SourceOptions) -> File
                 facts.findings.append(file_error(rel, f"not valid UTF-8 (or its declared encoding): {e}"))
                 return facts
             if opts.prescan and not opts.prescan_re.search(data):
+                # nothing an LLM call could hang on: syntax-check only (LA000, like any linter)
                 facts.extra["skipped"] = True
+                facts.suppressions = scan_suppressions(text)
+                _, err = parse_python(text, rel)
+                if err is not None:
+                    facts.findings.append(err)
                 return facts
             return analyse_python_text(text, rel, module, opts)
         if kind == "notebook":
@@ -177,11 +182,6 @@ def load_facts(files: list[SourceFile], opts: SourceOptions, cache: FactsCache, 
             out[sf.rel] = hit
             stats["cached"] += 1
             continue
-        if sf.kind == "python" and opts.prescan and len(data) <= opts.max_file_bytes and not opts.prescan_re.search(data):
-            facts = analyse_bytes(data, sf.rel, sf.kind, opts)  # decode check only
-            out[sf.rel] = facts
-            cache.put(sf.rel, digest, facts)
-            continue
         todo.append((data, sf.rel, sf.kind, opts))
     workers = jobs or os.cpu_count() or 1
     for facts in _analyse_many(todo, workers):
@@ -190,7 +190,7 @@ def load_facts(files: list[SourceFile], opts: SourceOptions, cache: FactsCache, 
     for facts in out.values():
         if facts.extra.get("skipped"):
             stats["skipped"] += 1
-    stats["parsed"] = len(todo)
+    stats["parsed"] = len(todo) - stats["skipped"]
     cache.prune(set(digests))
     return [out[sf.rel] for sf in files if sf.rel in out], stats
 
@@ -271,12 +271,13 @@ def filter_findings(findings: list[Finding], facts: list[FileFacts], policy: Pol
             continue
         out.append(f)
     if "LA001" in selected_codes:
-        out.extend(_unused_suppressions(facts, used, policy, rules))
+        out.extend(_unused_suppressions(facts, used, policy, rules, selected))
     out.sort(key=lambda x: x.sort_key())
     return out
 
 
-def _unused_suppressions(facts: list[FileFacts], used: set[tuple[str, str]], policy: Policy, rules: dict) -> list[Finding]:
+def _unused_suppressions(facts: list[FileFacts], used: set[tuple[str, str]], policy: Policy, rules: dict, selected: list) -> list[Finding]:
+    """Suppressions that silenced nothing; only codes of rules that ran can be called unused."""
     out = []
     rule = rules.get("LA001")
     if rule is None:
@@ -285,6 +286,8 @@ def _unused_suppressions(facts: list[FileFacts], used: set[tuple[str, str]], pol
     for ff in facts:
         for key, codes in ff.suppressions.lines.items():
             if (ff.path, key) in used:
+                continue
+            if not any(c == "*" or any(selector_matches(c, r) for r in selected if r.code not in ("LA000", "LA001")) for c in codes):
                 continue
             cell_s, line_s = key.split(":")
             cell = None if cell_s == "-1" else int(cell_s)
