@@ -60,44 +60,41 @@ class CallSiteFinder:
 
     def _walk(self, node: ast.AST, scope: Scope, loops: list[LoopInfo]) -> None:
         for child in ast.iter_child_nodes(node):
-            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                for d in getattr(child, "decorator_list", []):
-                    self._walk(d, scope, loops)
-                self._walk(child, self.r.scope_of[child], [])
-                continue
-            if isinstance(child, ast.Lambda):
-                self._walk(child, scope, loops)
-                continue
-            if isinstance(child, LOOP_NODES):
-                it = child.iter if isinstance(child, (ast.For, ast.AsyncFor)) else child.test
-                self._walk(it, scope, loops)
-                info = LoopInfo("for" if not isinstance(child, ast.While) else "while", self.r.source_of(it)[:120], span_of(child, self.r.lines))
-                for stmt in child.body:
-                    self._walk_stmt(stmt, scope, loops + [info])
-                for stmt in child.orelse:
-                    self._walk_stmt(stmt, scope, loops)
-                continue
-            if isinstance(child, COMP_NODES):
-                gens = child.generators
-                self._walk(gens[0].iter, scope, loops)
-                info = LoopInfo("comprehension", self.r.source_of(gens[0].iter)[:120], span_of(child, self.r.lines))
-                for g in gens[1:]:
-                    self._walk(g.iter, scope, loops + [info])
-                for g in gens:
-                    for cond in g.ifs:
-                        self._walk(cond, scope, loops + [info])
-                for part in ("elt", "key", "value"):
-                    sub = getattr(child, part, None)
-                    if sub is not None:
-                        self._walk(sub, scope, loops + [info])
-                continue
-            if isinstance(child, ast.Call):
-                self._visit_call(child, scope, loops, node)
-            self._walk(child, scope, loops)
+            self._visit(child, scope, loops, node)
 
-    def _walk_stmt(self, stmt: ast.AST, scope: Scope, loops: list[LoopInfo]) -> None:
-        wrapper = ast.Module(body=[stmt], type_ignores=[])
-        self._walk(wrapper, scope, loops)
+    def _visit(self, child: ast.AST, scope: Scope, loops: list[LoopInfo], parent: ast.AST) -> None:
+        """Visit one node (and everything below it) with the scope and loops around it."""
+        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            for d in getattr(child, "decorator_list", []):
+                self._visit(d, scope, loops, child)
+            self._walk(child, self.r.scope_of[child], [])
+            return
+        if isinstance(child, LOOP_NODES):
+            it = child.iter if isinstance(child, (ast.For, ast.AsyncFor)) else child.test
+            self._visit(it, scope, loops, child)
+            info = LoopInfo("for" if not isinstance(child, ast.While) else "while", self.r.source_of(it)[:120], span_of(child, self.r.lines))
+            for stmt in child.body:
+                self._visit(stmt, scope, loops + [info], child)
+            for stmt in child.orelse:
+                self._visit(stmt, scope, loops, child)
+            return
+        if isinstance(child, COMP_NODES):
+            gens = child.generators
+            self._visit(gens[0].iter, scope, loops, child)
+            info = LoopInfo("comprehension", self.r.source_of(gens[0].iter)[:120], span_of(child, self.r.lines))
+            for g in gens[1:]:
+                self._visit(g.iter, scope, loops + [info], child)
+            for g in gens:
+                for cond in g.ifs:
+                    self._visit(cond, scope, loops + [info], child)
+            for part in ("elt", "key", "value"):
+                sub = getattr(child, part, None)
+                if sub is not None:
+                    self._visit(sub, scope, loops + [info], child)
+            return
+        if isinstance(child, ast.Call):
+            self._visit_call(child, scope, loops, parent)
+        self._walk(child, scope, loops)
 
     # ------------------------------------------------------------------ one call
     def _visit_call(self, call: ast.Call, scope: Scope, loops: list[LoopInfo], parent: ast.AST) -> None:
