@@ -197,9 +197,11 @@ class PromptConstant:
 
 @dataclass
 class Suppressions:
-    # (cell or -1, line) -> codes ("*" = all)
+    # "cell:line" of the line a comment applies to -> codes ("*" = all). A comment alone on
+    # its line applies to the next line (the call below it) and is listed in ``own_line``.
     lines: dict[str, list[str]] = field(default_factory=dict)
     file: list[str] = field(default_factory=list)
+    own_line: list[str] = field(default_factory=list)
 
     @staticmethod
     def key(cell: int | None, line: int) -> str:

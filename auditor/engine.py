@@ -31,7 +31,7 @@ from auditor.discover import SourceFile, discover
 from auditor.findings import Finding
 from auditor.policy import Policy, selector_matches
 from auditor.project import Project
-from auditor.sources.python import SourceOptions, analyse_python_text, decode_source, file_error, module_name, parse_python, scan_suppressions
+from auditor.sources.python import SourceOptions, analyse_python_text, decode_source, file_error, module_name, parse_python, scan_suppressions, summarise_module
 
 PARALLEL_THRESHOLD = 24  # fewer files to parse than this: stay in-process
 
@@ -102,9 +102,11 @@ def analyse_bytes(data: bytes, rel: str, kind: str, opts: SourceOptions) -> File
                 # nothing an LLM call could hang on: syntax-check only (LA000, like any linter)
                 facts.extra["skipped"] = True
                 facts.suppressions = scan_suppressions(text)
-                _, err = parse_python(text, rel)
+                tree, err = parse_python(text, rel)
                 if err is not None:
                     facts.findings.append(err)
+                else:
+                    summarise_module(tree, text, facts, opts)
                 return facts
             return analyse_python_text(text, rel, module, opts)
         if kind == "notebook":
@@ -237,12 +239,11 @@ def _suppressed(f: Finding, sup: Suppressions, used: set[tuple[str, str]], path:
     if matches(sup.file):
         used.add((path, "file"))
         return True
-    for line in (f.line, f.line - 1):
-        key = Suppressions.key(f.cell, line)
-        codes = sup.lines.get(key)
-        if codes and matches(codes):
-            used.add((path, key))
-            return True
+    key = Suppressions.key(f.cell, f.line)
+    codes = sup.lines.get(key)
+    if codes and matches(codes):
+        used.add((path, key))
+        return True
     return False
 
 
@@ -291,7 +292,7 @@ def _unused_suppressions(facts: list[FileFacts], used: set[tuple[str, str]], pol
                 continue
             cell_s, line_s = key.split(":")
             cell = None if cell_s == "-1" else int(cell_s)
-            line = int(line_s)
+            line = int(line_s) - (1 if key in ff.suppressions.own_line else 0)
             out.append(
                 Finding("LA001", rule.name, severity, f"unused suppression: no {', '.join(codes)} finding on this line or the next", ff.path, line, 1, line, 1, cell=cell)
             )

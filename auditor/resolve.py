@@ -53,7 +53,7 @@ class _Unknown(Exception):
 class Resolver:
     """Holds the scopes of one module; all queries take the scope of the use."""
 
-    def __init__(self, tree: ast.Module, module: str, providers: Providers, lines: list[str]):
+    def __init__(self, tree: ast.Module, module: str, providers: Providers, lines: list[str], shallow: bool = False):
         self.tree = tree
         self.module = module
         self.providers = providers
@@ -63,7 +63,14 @@ class Resolver:
         self.module_scope = Scope(tree, "module", "<module>", "<module>", None)
         self.scope_of[tree] = self.module_scope
         self.functions: dict[str, ast.AST] = {}  # module-level def/class names
-        self._collect(tree, self.module_scope)
+        if shallow:  # module-level names only (constants of files that hold no call site)
+            for stmt in tree.body:
+                if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                    self._add_import(stmt)
+                elif isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+                    self._collect_assign(stmt, self.module_scope)
+        else:
+            self._collect(tree, self.module_scope)
 
     # ------------------------------------------------------------------ collection pass
     def _collect(self, node: ast.AST, scope: Scope) -> None:

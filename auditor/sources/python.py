@@ -133,11 +133,26 @@ def analyse_tree(tree: ast.Module, text: str, facts: FileFacts, opts: SourceOpti
     facts.calls = sorted(set(finder.call_names))
     facts.extra["imports"] = dict(resolver.imports)
     facts.extra["functions"] = sorted(resolver.functions)
-    _module_constants(resolver, finder, facts, opts)
+    _module_constants(resolver, finder.prompts, facts, opts)
     _result_names(tree, facts, lines)
 
 
-def _module_constants(resolver: Resolver, finder: CallSiteFinder, facts: FileFacts, opts: SourceOptions) -> None:
+def summarise_module(tree: ast.Module, text: str, facts: FileFacts, opts: SourceOptions) -> None:
+    """Module-level constants and imports only, for a file that holds no call site.
+
+    Other modules may import its constants (``MODEL = os.getenv("MODEL", "o3")``,
+    ``POLICY = \"\"\"...\"\"\"``); a shallow pass over the top-level statements keeps that cheap."""
+    if not any(isinstance(s, (ast.Assign, ast.AnnAssign)) for s in tree.body):
+        return
+    from auditor.frames import FrameInference
+    from auditor.prompts import PromptBuilder
+
+    resolver = Resolver(tree, facts.module, opts.providers, text.splitlines(), shallow=True)
+    facts.extra["imports"] = dict(resolver.imports)
+    _module_constants(resolver, PromptBuilder(resolver, FrameInference(resolver, opts.frame_patterns)), facts, opts)
+
+
+def _module_constants(resolver: Resolver, prompts, facts: FileFacts, opts: SourceOptions) -> None:
     scope = resolver.module_scope
     for name, entries in scope.assigns.items():
         line, value = entries[-1]
@@ -147,7 +162,7 @@ def _module_constants(resolver: Resolver, finder: CallSiteFinder, facts: FileFac
         if v.kind != "unknown":
             facts.constants[name] = v
         if _texty(value):
-            segs = finder.prompts.segments(value, scope)
+            segs = prompts.segments(value, scope)
             facts.texts[name] = segs
             if glob_match(name, opts.prompt_names) and any(s.kind == "static" and s.text.strip() for s in segs):
                 span = span_of(value, resolver.lines)
@@ -197,6 +212,10 @@ def scan_suppressions(text: str, cell: int | None = None, into: Suppressions | N
             codes = [c.strip() for c in (m.group(2) or "*").split(",") if c.strip()] or ["*"]
             if m.group(1) == "ignore-file":
                 sup.file.extend(codes)
+            elif line.lstrip().startswith("#"):
+                key = Suppressions.key(cell, i + 1)
+                sup.lines.setdefault(key, []).extend(codes)
+                sup.own_line.append(key)
             else:
                 sup.lines.setdefault(Suppressions.key(cell, i), []).extend(codes)
     return sup
