@@ -80,12 +80,39 @@ def load_rule_entries() -> list[Rule]:
 
 # --- models -------------------------------------------------------------------------------
 
-_DATE_SUFFIX = re.compile(r"(-\d{4}-\d{2}-\d{2}|-\d{8}|@\d{8}|-v\d+(:\d+)?|:\d+)$")
-_PREFIXES = (
-    "openai/", "azure/", "anthropic/", "gemini/", "google/", "googleai/", "vertex_ai/", "vertexai/",
-    "models/", "bedrock/", "mistral/", "cohere/", "groq/", "together_ai/", "together/", "ollama/",
-    "us.", "eu.", "apac.", "global.",
+# Suffixes that name a snapshot of the same model: -2024-08-06, -20250929, @20250929 (Vertex),
+# -v1:0 / :0 (Bedrock), -0613 / -2411 (OpenAI, Mistral), -001 (Gemini), -09-2025 (previews),
+# -latest (moving aliases).
+_DATE_SUFFIX = re.compile(
+    r"(-\d{4}-\d{2}-\d{2}|-\d{8}|@\d{8}|-v\d+(:\d+)?|:\d+|-\d{2}-\d{4}|-\d{4}|-\d{3}|-latest)$"
 )
+_PREFIXES = (
+    "openai/", "azure/", "azure_ai/", "anthropic/", "gemini/", "google/", "googleai/", "vertex_ai/",
+    "vertex_ai_beta/", "vertexai/", "models/", "bedrock/", "bedrock_converse/", "mistral/", "cohere/",
+    "cohere_chat/", "groq/", "together_ai/", "together/", "ollama/", "ollama_chat/", "openrouter/",
+    "deepseek/", "fireworks_ai/", "us.", "eu.", "apac.", "global.",
+)
+_BEDROCK_VENDORS = {"anthropic", "meta", "mistral", "cohere", "amazon", "ai21"}
+
+
+def _variants(key: str) -> list[str]:
+    """Names one step simpler than ``key``: a provider prefix, a fine-tune wrapper, a Bedrock
+    vendor, or a snapshot suffix removed (one at a time, so every combination is reachable)."""
+    out = []
+    for prefix in _PREFIXES:
+        if key.startswith(prefix):
+            out.append(key[len(prefix):])
+    if key.startswith("ft:"):  # ft:gpt-4o-mini-2024-07-18:org:name:id -> the base model
+        out.append(key[3:].split(":", 1)[0])
+    if "/" in key:  # any other router prefix (openrouter/openai/gpt-4o, my-proxy/gpt-4o)
+        out.append(key.split("/", 1)[1])
+    head = key.split(".", 1)[0]
+    if "." in key and head in _BEDROCK_VENDORS:
+        out.append(key.split(".", 1)[1])
+    stripped = _DATE_SUFFIX.sub("", key)
+    if stripped != key and stripped:
+        out.append(stripped)
+    return out
 
 
 @dataclass
@@ -151,23 +178,29 @@ class ModelCatalog:
                 self._index.setdefault(alias.lower(), name)
 
     def lookup(self, model: str | None) -> ModelInfo | None:
+        """The catalog entry for a model name as written in code or telemetry.
+
+        Tries the name, then (breadth first, so the least-changed name wins) names with a
+        provider/router prefix, a fine-tune wrapper, a Bedrock vendor or a snapshot suffix
+        removed; finally ``<name>-latest`` for families catalogued under their moving alias
+        (``mistral-large-2502`` -> ``mistral-large-latest``).
+        """
         if not model:
             return None
-        key = model.strip().lower()
-        for _ in range(4):
+        start = model.strip().lower()
+        seen = {start}
+        queue = [start]
+        while queue and len(seen) < 64:
+            key = queue.pop(0)
             if key in self._index:
                 return self.models[self._index[key]]
-            stripped = key
-            for prefix in _PREFIXES:
-                if stripped.startswith(prefix):
-                    stripped = stripped[len(prefix):]
-            # bedrock ids: anthropic.claude-..., meta.llama...
-            if "." in stripped.split("-")[0] and stripped.split(".", 1)[0] in {"anthropic", "meta", "mistral", "cohere", "amazon", "ai21"}:
-                stripped = stripped.split(".", 1)[1]
-            stripped = _DATE_SUFFIX.sub("", stripped)
-            if stripped == key:
-                break
-            key = stripped
+            for nxt in _variants(key):
+                if nxt not in seen:
+                    seen.add(nxt)
+                    queue.append(nxt)
+        for key in sorted(seen, key=len):
+            if key + "-latest" in self._index:
+                return self.models[self._index[key + "-latest"]]
         return None
 
     def __iter__(self):

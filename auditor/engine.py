@@ -322,7 +322,7 @@ def run(opts: RunOptions) -> RunResult:
     cache = FactsCache(policy.root, settings_digest(sopts), enabled=opts.use_cache and opts.stdin is None)
     facts, stats = load_facts(files, sopts, cache, opts.jobs, opts.stdin)
     cache.save()
-    usage = opts.usage or Usage(defaults={"monthly-calls": (policy.get("usage") or {}).get("monthly-calls", 10_000)})
+    usage = opts.usage or Usage.from_policy(policy)  # policy defaults + llm-audit-usage.yaml if present
     project = Project(facts, CostModel(policy.models, usage))
     raw = [f for ff in facts for f in ff.findings] + run_checks(project, policy, opts.today)
     findings = filter_findings(raw, facts, policy)
