@@ -11,7 +11,9 @@ could insert a keyword.
 from __future__ import annotations
 
 import ast
+import bisect
 import fnmatch
+import re
 from dataclasses import dataclass, field
 
 from auditor.callsites import CallSite, Container, Insertion, LoopInfo, Message, Param, Prompt, Value
@@ -50,13 +52,36 @@ class CallSiteFinder:
                 self.last_names.add(c.rsplit(".", 1)[-1])
             for m in api.match_methods:
                 self.last_names.add(m.rsplit(".", 1)[-1])
-        self.call_names: list[str] = []  # project functions called (call graph facts)
         self.bound: dict[int, list[ast.Call]] = {}  # id(constructor call) -> .bind(...) calls
+        self._targets: dict[int, str] = {}  # id(call) -> the name its result is assigned to
 
     # ------------------------------------------------------------------ walk
     def run(self) -> list[CallSite]:
+        self.hot = self._hot_lines()
         self._walk(self.r.tree, self.r.module_scope, [])
         return self.sites
+
+    def _hot_lines(self) -> list[int]:
+        """Lines that mention a name a generation call could end with (or .bind): only
+        statements spanning one of them are walked."""
+        names = self.last_names | {"bind"} | {c.rsplit(".", 1)[-1] for c in self.p.by_callable}
+        names |= {m.split(".")[0] for api in self.p.apis for m in api.match_methods}
+        pattern = re.compile(r"\b(?:" + "|".join(sorted(re.escape(n) for n in names if n and "*" not in n and "<" not in n)) + r")\b")
+        if self._wildcards:
+            return list(range(1, len(self.r.lines) + 1))
+        text = "\n".join(self.r.lines)
+        starts = [0]
+        starts.extend(m.end() for m in re.finditer("\n", text))
+        hot = {bisect.bisect_right(starts, m.start()) for m in pattern.finditer(text)}
+        return sorted(hot)
+
+    def _cold(self, node: ast.AST) -> bool:
+        start = getattr(node, "lineno", None)
+        if start is None:
+            return False
+        end = getattr(node, "end_lineno", start) or start
+        i = bisect.bisect_left(self.hot, start)
+        return i >= len(self.hot) or self.hot[i] > end
 
     def _walk(self, node: ast.AST, scope: Scope, loops: list[LoopInfo]) -> None:
         for child in ast.iter_child_nodes(node):
@@ -64,6 +89,8 @@ class CallSiteFinder:
 
     def _visit(self, child: ast.AST, scope: Scope, loops: list[LoopInfo], parent: ast.AST) -> None:
         """Visit one node (and everything below it) with the scope and loops around it."""
+        if isinstance(child, ast.stmt) and self._cold(child):
+            return
         if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             for d in getattr(child, "decorator_list", []):
                 self._visit(d, scope, loops, child)
@@ -92,6 +119,9 @@ class CallSiteFinder:
                 if sub is not None:
                     self._visit(sub, scope, loops + [info], child)
             return
+        if isinstance(child, ast.Assign) and len(child.targets) == 1 and isinstance(child.targets[0], ast.Name):
+            value = child.value.value if isinstance(child.value, ast.Await) else child.value
+            self._targets[id(value)] = child.targets[0].id  # resp = client...create(...)
         if isinstance(child, ast.Call):
             self._visit_call(child, scope, loops, parent)
         self._walk(child, scope, loops)
@@ -100,8 +130,6 @@ class CallSiteFinder:
     def _visit_call(self, call: ast.Call, scope: Scope, loops: list[LoopInfo], parent: ast.AST) -> None:
         func = call.func
         last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
-        if isinstance(func, ast.Name):
-            self.call_names.append(func.id)
         if last == "bind" and isinstance(func, ast.Attribute):
             self._note_bind(call, scope)
         if last is not None and last not in self.last_names and not self._wildcards and not isinstance(func, ast.Name):
@@ -214,7 +242,7 @@ class CallSiteFinder:
             is_async=isinstance(parent, ast.Await) or self._async_type(maker),
             streaming=method in api.stream_methods or _truthy(args, api.stream_param),
             source=" ".join(self.r.source_of(call).split())[:400],
-            result_name=self._result_name(call, parent),
+            result_name=self._targets.get(id(call)),
         )
         site.containers = args.containers
         site.extra["in_function"] = scope.kind == "function"
@@ -229,9 +257,6 @@ class CallSiteFinder:
             return False
         t = self.r.type_of(maker[0], maker[1])
         return bool(t and self.p.types.get(t[0]) and self.p.types[t[0]].is_async)
-
-    def _result_name(self, call: ast.Call, parent: ast.AST) -> str | None:
-        return None  # filled by the assignment scan in sources.python (LA601)
 
     def _prompt(self, api: Api, args: _Args) -> Prompt:
         messages: list[Message] = []

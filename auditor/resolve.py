@@ -46,6 +46,9 @@ class Scope:
         self.assigns.setdefault(name, []).append((line, value))
 
 
+_STMT_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
 class _Unknown(Exception):
     pass
 
@@ -74,8 +77,17 @@ class Resolver:
 
     # ------------------------------------------------------------------ collection pass
     def _collect(self, node: ast.AST, scope: Scope) -> None:
-        for child in ast.iter_child_nodes(node):
-            self._collect_node(child, scope)
+        # bindings live in statements: walk statement lists only, never expression trees
+        for name in _STMT_FIELDS:
+            for child in getattr(node, name, None) or ():
+                if isinstance(child, ast.ExceptHandler):
+                    if child.name:
+                        scope.add(child.name, child.lineno, ast.Constant(value=_UNKNOWN_MARK))
+                    self._collect(child, scope)
+                elif isinstance(child, ast.match_case):
+                    self._collect(child, scope)
+                else:
+                    self._collect_node(child, scope)
 
     def _collect_node(self, node: ast.AST, scope: Scope) -> None:
         if isinstance(node, (ast.Import, ast.ImportFrom)):
@@ -127,7 +139,8 @@ class Resolver:
                     self._bind_target(item.optional_vars, item.context_expr, scope)
         elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
             self._collect_mutation(node.value, scope)
-        self._collect(node, scope)
+        if isinstance(node, ast.stmt):
+            self._collect(node, scope)
 
     def _collect_mutation(self, call: ast.Call, scope: Scope) -> None:
         f = call.func

@@ -7,6 +7,7 @@ machine); libcst is used where layout must survive: fixes (:mod:`auditor.fixes`)
 from __future__ import annotations
 
 import ast
+import builtins
 import io
 import re
 import tokenize
@@ -52,21 +53,33 @@ class SourceOptions:
 
     @property
     def prescan_re(self) -> re.Pattern:
-        """Bytes that any file holding a call site or prompt constant must contain."""
+        """Bytes that any file holding a call site or prompt constant must contain.
+
+        An import of an SDK root (``import openai``, ``from google import genai``), a
+        distinctive method path (``completions.create``, ``messages.create``: a client may come
+        from another module), a policy wrapper's name, or a module-level name matching
+        ``prompt-names``. Plain words ("together", "transformers") are not enough."""
         if self._prescan_re is None:
+            roots = sorted({r.split(".")[0] for r in self.providers.import_roots} | {r.split(".")[-1] for r in self.providers.import_roots})
+            paths = set()
+            for api in self.providers.apis:
+                for m in api.match_methods:
+                    parts = m.split(".")
+                    if len(parts) >= 2:
+                        paths.add(".".join(parts[-2:]))
+                    elif len(m) >= 12:
+                        paths.add(m)  # long single names: generate_content, converse_stream
             words = set()
-            for root in self.providers.import_roots:
-                words.add(root.split(".")[-1])
             for api in self.extra_apis:
                 for c in (api.get("match") or {}).get("callables", []):
                     words.add(c.split(".")[-1].replace("*", ""))
-            alts = [re.escape(w) for w in sorted(words) if w]
-            # prompt constants: an upper-case module-level name matching prompt-names
+            alts = [rb"(?m:^[ \t]*(?:from|import)[ \t]+(?:" + b"|".join(re.escape(r).encode() for r in roots) + rb")\b)"]
+            alts += [re.escape(p).encode() for p in sorted(paths)]
+            alts += [rb"\b" + re.escape(w).encode() + rb"\b" for w in sorted(words) if w]
             const = _names_regex(self.prompt_names)
-            pattern = rb"(?:" + "|".join(alts).encode() + rb")"
             if const:
-                pattern += rb"|(?m:^" + const.encode() + rb"\s*(?::[^=\n]*)?=)"
-            self._prescan_re = re.compile(pattern)
+                alts.append(rb"(?m:^" + const.encode() + rb"[ \t]*(?::[^=\n]*)?=)")
+            self._prescan_re = re.compile(b"|".join(alts))
         return self._prescan_re
 
 
@@ -130,11 +143,22 @@ def analyse_tree(tree: ast.Module, text: str, facts: FileFacts, opts: SourceOpti
     resolver = Resolver(tree, facts.module, opts.providers, lines)
     finder = CallSiteFinder(resolver, opts.providers, facts.path, opts.frame_patterns)
     facts.call_sites = finder.run()
-    facts.calls = sorted(set(finder.call_names))
+    facts.calls = _called_names(text)
     facts.extra["imports"] = dict(resolver.imports)
     facts.extra["functions"] = sorted(resolver.functions)
     _module_constants(resolver, finder.prompts, facts, opts)
-    _result_names(tree, facts, lines)
+
+
+_CALLED = re.compile(r"(?<![.\w])([A-Za-z_]\w*)\(")
+
+
+def _called_names(text: str) -> list[str]:
+    """Names called as plain functions (``name(``), one entry per call, for call-graph facts."""
+    builtin = _BUILTIN_CALLS
+    return sorted(n for n in _CALLED.findall(text) if n not in builtin)
+
+
+_BUILTIN_CALLS = frozenset(dir(builtins))
 
 
 def summarise_module(tree: ast.Module, text: str, facts: FileFacts, opts: SourceOptions) -> None:
@@ -184,20 +208,6 @@ def _texty(expr: ast.AST) -> bool:
     if isinstance(expr, ast.Call) and isinstance(expr.func, (ast.Name, ast.Attribute)):
         return getattr(expr.func, "id", getattr(expr.func, "attr", "")) in ("dedent", "cleandoc")
     return False
-
-
-def _result_names(tree: ast.Module, facts: FileFacts, lines: list[str]) -> None:
-    """Record ``resp = client...create(...)`` targets so LA601 can follow the response."""
-    by_pos = {(s.span.line, s.span.column): s for s in facts.call_sites}
-    if not by_pos:
-        return
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-            value = node.value.value if isinstance(node.value, ast.Await) else node.value
-            span = span_of(value, lines) if isinstance(value, ast.Call) else None
-            site = by_pos.get((span.line, span.column)) if span else None
-            if site is not None:
-                site.result_name = node.targets[0].id
 
 
 def scan_suppressions(text: str, cell: int | None = None, into: Suppressions | None = None) -> Suppressions:
