@@ -132,9 +132,10 @@ def main() -> None:
 @click.option("--baseline", type=click.Path(dir_okay=False), help="Report only findings not in this baseline file.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings are reported.")
 @click.option("--statistics", is_flag=True, help="Show counts per rule instead of findings.")
-def check(output_format, output, do_fix, unsafe_fixes, show_diff, baseline, exit_zero, statistics, **kw):
+@click.option("--add-ignore", is_flag=True, help="Add `# llm-audit: ignore[CODE]` comments that silence every finding reported.")
+def check(output_format, output, do_fix, unsafe_fixes, show_diff, baseline, exit_zero, statistics, add_ignore, **kw):
     """Lint PATHS (default: the current folder)."""
-    _check_or_fix(kw, output_format, output, do_fix or show_diff, unsafe_fixes, show_diff, baseline, exit_zero, statistics)
+    _check_or_fix(kw, output_format, output, do_fix or show_diff, unsafe_fixes, show_diff, baseline, exit_zero, statistics, add_ignore)
 
 
 @main.command()
@@ -148,7 +149,7 @@ def fix(unsafe_fixes, show_diff, output_format, exit_zero, **kw):
     _check_or_fix(kw, output_format, None, True, unsafe_fixes, show_diff, None, exit_zero, False)
 
 
-def _check_or_fix(kw, output_format, output, do_fix, unsafe, show_diff, baseline, exit_zero, statistics) -> None:
+def _check_or_fix(kw, output_format, output, do_fix, unsafe, show_diff, baseline, exit_zero, statistics, add_ignore=False) -> None:
     from auditor.render.text import file_lines, summary
     from auditor.render.text import statistics as stats_table
 
@@ -167,9 +168,9 @@ def _check_or_fix(kw, output_format, output, do_fix, unsafe, show_diff, baseline
                 sys.exit(1 if n and not exit_zero else 0)
         findings = result.findings
         if baseline:
-            from auditor.baseline import filter_new
-
-            findings = filter_new(findings, Path(baseline), policy.root)
+            findings = _filter_baseline(findings, baseline, policy.root)
+        if add_ignore:
+            findings, result = _add_ignores(policy, kw, result, findings, baseline)
         for note in result.notes:
             click.echo(f"llm-audit: warning: {note}", err=True)
         if statistics:
@@ -195,6 +196,31 @@ def _check_or_fix(kw, output_format, output, do_fix, unsafe, show_diff, baseline
         _fail(f"internal error: {e.__class__.__name__}: {e} (set LLM_AUDIT_DEBUG=1 for a traceback)")
     failing = [f for f in findings if policy.fails(f.severity)]
     sys.exit(0 if exit_zero or not failing else 1)
+
+
+def _filter_baseline(findings, baseline, root):
+    from auditor.baseline import BaselineError, filter_new
+
+    try:
+        return filter_new(findings, Path(baseline), root)
+    except BaselineError as e:
+        _fail(str(e))
+
+
+def _add_ignores(policy, kw, result, findings, baseline):
+    """--add-ignore: comment every reported finding away, then lint again to show what is left."""
+    from auditor.suppress import add_ignores
+
+    report = add_ignores(policy.root, findings, {f.rel: f.kind for f in result.files})
+    for f, why in report.skipped:
+        click.echo(f"llm-audit: cannot suppress {f.code} at {f.location}: {why}", err=True)
+    n, files = len(report.covered), len(report.files)
+    click.echo(f"Added or extended {report.comments} suppression comment{'s' if report.comments != 1 else ''} in {files} file{'s' if files != 1 else ''} ({n} finding{'s' if n != 1 else ''}).", err=True)
+    _, _, result = _run(**kw)
+    findings = result.findings
+    if baseline:
+        findings = _filter_baseline(findings, baseline, policy.root)
+    return findings, result
 
 
 def _debug() -> bool:
@@ -262,6 +288,46 @@ def models(search, output_format, policy_file, today):
 
     policy = _load_policy(policy_file, [Path.cwd()])
     click.echo(render_models(policy.models, search, output_format, _today(today)), nl=False)
+
+
+# ---------------------------------------------------------------- adoption
+@main.command()
+@_common
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False), default=".llm-audit-baseline.json", show_default=True, help="Baseline file to write.")
+def baseline(output, **kw):
+    """Write a baseline of today's findings; `check --baseline FILE` then reports only new ones."""
+    from auditor.baseline import write_baseline
+
+    try:
+        policy, _, result = _run(**kw)
+        for note in result.notes:
+            click.echo(f"llm-audit: warning: {note}", err=True)
+        n = write_baseline(result.findings, Path(output), policy.root)
+    except SystemExit:
+        raise
+    except Exception as e:  # noqa: BLE001 - internal errors exit 2 with a message, not a traceback
+        if _debug():
+            raise
+        _fail(f"internal error: {e.__class__.__name__}: {e} (set LLM_AUDIT_DEBUG=1 for a traceback)")
+    click.echo(f"Wrote {n} finding{'s' if n != 1 else ''} to {output}; `llm-audit check --baseline {output}` now reports only new ones.", err=True)
+
+
+@main.command()
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path), default=Path("."))
+@click.option("--force", is_flag=True, help="Overwrite an existing .llm-audit.yaml.")
+@click.option("--stdout", "to_stdout", is_flag=True, help="Print the policy instead of writing it.")
+def init(directory, force, to_stdout):
+    """Write a commented starter .llm-audit.yaml for the project in DIRECTORY (default: here)."""
+    from auditor.init import InitError, init_policy
+
+    try:
+        text, path, found = init_policy(directory, force=force, write=not to_stdout)
+    except InitError as e:
+        _fail(str(e))
+    if to_stdout:
+        click.echo(text, nl=False)
+    else:
+        click.echo(f"Wrote {path} ({found}). Run `llm-audit check` next.", err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover
