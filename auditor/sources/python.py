@@ -18,6 +18,7 @@ from auditor.catalog import Providers, glob_match
 from auditor.find import CallSiteFinder
 from auditor.findings import Finding
 from auditor.resolve import Resolver, span_of
+from auditor.usage_facts import collect_usage
 
 SUPPRESS = re.compile(r"#\s*llm-audit:\s*(ignore-file|ignore)(?:\[([A-Za-z0-9_,\s-]*)\])?")
 
@@ -147,6 +148,7 @@ def analyse_tree(tree: ast.Module, text: str, facts: FileFacts, opts: SourceOpti
     facts.extra["imports"] = dict(resolver.imports)
     facts.extra["functions"] = sorted(resolver.functions)
     _module_constants(resolver, finder.prompts, facts, opts)
+    collect_usage(tree, resolver, facts, opts.providers, lines)  # LA502/LA503/LA601/LA602/LA604 facts
 
 
 _CALLED = re.compile(r"(?<![.\w])([A-Za-z_]\w*)\(")
