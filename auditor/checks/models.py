@@ -1,0 +1,393 @@
+"""Model-choice checks: LA105 excessive-samples, LA106 unsupported-parameter,
+LA401 oversized-model-for-simple-task, LA402 retired-model, LA403 unknown-model.
+
+All facts about models (tier, prices, rejected parameters, lifecycle dates, successor,
+downgrade target) come from the model catalog (``rules/models.yaml`` plus policy ``models:``);
+which parameters ask for several samples comes from the providers catalog (``samples``);
+what counts as a simple task comes from the rule's parameters (policy-overridable) and policy
+``routing``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from datetime import date
+from typing import Iterable
+
+from auditor.callsites import CallSite, Param
+from auditor.catalog import ModelInfo, glob_match
+from auditor.checks import check
+from auditor.checks.context import RuleContext
+from auditor.cost import LOCAL_PROVIDERS, call_cost
+from auditor.fixes import remove_param, replace_value
+from auditor.findings import Edit, Finding, Fix, Savings
+
+TIER_RANK = {"small": 0, "medium": 1, "large": 2}
+
+
+# ---------------------------------------------------------------- shared helpers
+def model_param(site: CallSite, ctx: RuleContext) -> Param | None:
+    """The parameter that carries the model (``model=``, ``modelId=``, ...), if present."""
+    api = ctx.api(site)
+    for name in (api.model if api else ["model"]):
+        state, param = site.lookup(name)
+        if state == "present":
+            return param
+    return None
+
+
+def swap_model_fix(site: CallSite, ctx: RuleContext, target: str, message: str) -> Fix | None:
+    """An unsafe fix that rewrites the model string, only when it is a literal written at the call."""
+    param = model_param(site, ctx)
+    if param is None or not param.direct or param.value.span is None:
+        return None
+    if param.value.origin != "literal" or not isinstance(param.value.value, str):
+        return None
+    source = param.value.source or ""
+    quote = source[-1:] if source[-1:] in ("'", '"') else '"'
+    if source.startswith(("'''", '"""')) or any(p in source[:2].lower() for p in ("f", "b")) and not source.startswith(quote):
+        return None  # triple-quoted or prefixed strings: leave them to a human
+    if quote in target or "\\" in target:
+        return None
+    edits = replace_value(param, f"{quote}{target}{quote}")
+    return Fix("unsafe", message, edits) if edits else None
+
+
+def is_retired(m: ModelInfo, today: date) -> bool:
+    return m.retired is not None and m.retired <= today
+
+
+def current_successor(m: ModelInfo, ctx: RuleContext) -> ModelInfo | None:
+    """The first successor in the chain that is still available today."""
+    seen = {m.name}
+    cur: ModelInfo | None = m
+    for _ in range(6):
+        if cur is None or not cur.successor:
+            return None
+        nxt = ctx.policy.models.lookup(cur.successor)
+        if nxt is None or nxt.name in seen:
+            return None
+        if not is_retired(nxt, ctx.today):
+            return nxt
+        seen.add(nxt.name)
+        cur = nxt
+    return None
+
+
+def swap_savings(site: CallSite, ctx: RuleContext, old: ModelInfo, new: ModelInfo, why: str) -> Savings | None:
+    """Price difference old -> new at this site's estimated tokens; None unless it saves money."""
+    est = ctx.project.cost.estimate(site)
+    before = call_cost(old, est.input_tokens, est.output_tokens, est.batch)
+    after = call_cost(new, est.input_tokens, est.output_tokens, est.batch)
+    if before is None or after is None or before - after <= 0:
+        return None
+    basis = f"{why}: {old.name} -> {new.name} at ~{est.input_tokens:,.0f} input + ~{est.output_tokens:,.0f} output tokens per call"
+    return ctx.savings(site, usd_per_call=before - after, basis=basis)
+
+
+def _price(m: ModelInfo) -> str:
+    i, o = m.price_of("input"), m.price_of("output")
+    return f"{_usd(i)}/{_usd(o)}" if i is not None and o is not None else "price unknown"
+
+
+def _literal_int(param: Param | None) -> int | None:
+    if param is None or not param.value.is_literal:
+        return None
+    v = param.value.value
+    return v if isinstance(v, int) and not isinstance(v, bool) else None
+
+
+# ---------------------------------------------------------------- LA105
+@check("excessive_samples")
+def excessive_samples(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
+    api = ctx.api(site)
+    if api is None or not api.samples:
+        return
+    limit = int(ctx.params.get("max-samples", 1))
+    names = set(ctx.params.get("sample-params") or ["n", "best_of", "candidate_count", "num_return_sequences"])
+    for path in api.samples:
+        if path.rsplit(".", 1)[-1] not in names:
+            continue
+        state, param = site.lookup(path)
+        value = _literal_int(param) if state == "present" else None
+        if value is None or value <= limit:
+            continue
+        est = ctx.project.cost.estimate(site)
+        extra = value - limit
+        savings = None
+        if site.provider not in LOCAL_PROVIDERS:
+            savings = ctx.savings(
+                site, output_tokens=extra * est.output_tokens,
+                basis=f"{extra} extra completion(s) x ~{est.output_tokens:,.0f} output tokens",
+            )
+        what = "candidates are generated (and billed) server-side" if path.endswith("best_of") else "completions are generated and billed"
+        yield ctx.finding(
+            f"`{path}={value}`: {value} {what} per call; the policy allows at most {limit} (output cost x{value})",
+            site.path, param.arg_span or site.span, site=site, savings=savings,  # type: ignore[union-attr]
+        )
+
+
+# ---------------------------------------------------------------- LA106
+def _source_lines(ctx: RuleContext, site: CallSite) -> list[str] | None:
+    """The lines of the file (or notebook cell) holding the call, for an edit that removes text."""
+    path = ctx.policy.root / site.path
+    try:
+        if site.cell is None:
+            return path.read_text(encoding="utf-8").splitlines()
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        cells = [c for c in nb.get("cells", []) if c.get("cell_type") == "code"]
+        src = cells[site.cell].get("source", "")
+        return ("".join(src) if isinstance(src, list) else str(src)).splitlines()
+    except (OSError, ValueError, IndexError, AttributeError, UnicodeDecodeError):
+        return None
+
+
+def _remove_fix(site: CallSite, ctx: RuleContext, param: Param, applicability: str) -> Fix | None:
+    if not param.direct or param.arg_span is None or param.key_span is None or "." in param.path:
+        return None
+    lines = _source_lines(ctx, site)
+    if lines is None or param.arg_span.line > len(lines):
+        return None
+    name = param.path
+    if not lines[param.arg_span.line - 1][param.arg_span.column - 1 :].startswith(name):
+        return None  # the file changed since it was analysed (or came from stdin)
+    span = param.arg_span
+    before = lines[span.line - 1][: span.column - 1]
+    after = lines[span.end_line - 1][span.end_column - 1 :].strip()
+    if not before.strip() and after in ("", ",") and span.end_line < len(lines):
+        # the keyword has its own line(s): remove them whole, indentation included
+        edits = [Edit(span.line, 1, span.end_line + 1, 1, "")]
+    else:
+        edits = remove_param(param, lines)
+    return Fix(applicability, f"Remove `{name}`", edits) if edits else None
+
+
+@check("unsupported_parameter")
+def unsupported_parameter(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
+    model = ctx.model(site)
+    if model is None or not model.rejects:
+        return
+    api = ctx.api(site)
+    handled = set(ctx.params.get("skip") or ["max_tokens"])  # max_tokens: LA103 renames it
+    defaults = dict(ctx.params.get("accepted-defaults") or {})
+    sampling = set(api.sampling if api else [])
+    env = site.model is not None and site.model.origin == "env-default"
+    for path, param in sorted(site.params.items()):
+        leaf = path.rsplit(".", 1)[-1]
+        if leaf not in model.rejects or leaf in handled:
+            continue
+        if "." in path and path not in sampling:
+            continue  # a key inside some other structure (e.g. a tool schema), not a request parameter
+        if param.value.is_literal and leaf in defaults and param.value.value == defaults[leaf]:
+            continue  # the default value is accepted (temperature=1 on reasoning models)
+        how = " (the default of an environment variable)" if env else ""
+        shown = f"`{path}={param.value.source}`" if param.value.source and len(param.value.source) < 40 else f"`{path}`"
+        message = f"{shown} is rejected by {model.name}{how}: the API returns a 400 error for it"
+        # safe only when the model is certain; an env default may be overridden in production
+        fix = _remove_fix(site, ctx, param, "unsafe" if env else "safe")
+        yield ctx.finding(message, site.path, param.arg_span or site.span, site=site, fix=fix)
+
+
+# ---------------------------------------------------------------- LA401
+def _compile(patterns: Iterable[str]) -> list[re.Pattern[str]]:
+    out = []
+    for p in patterns or []:
+        try:
+            out.append(re.compile(p, re.IGNORECASE))
+        except re.error:
+            continue
+    return out
+
+
+def _quote(text: str, m: re.Match[str], width: int = 60) -> str:
+    """The sentence around a match, shortened at word boundaries to about ``width`` characters."""
+    start = max(text.rfind(c, 0, m.start()) for c in ".!?\n") + 1
+    ends = [i for i in (text.find(c, m.end()) for c in ".!?\n") if i >= 0]
+    end = min(ends) + 1 if ends else len(text)
+    sentence = " ".join(text[start:end].split())
+    if len(sentence) <= width:
+        return sentence
+    hit = " ".join(m.group(0).split())
+    at = max(0, sentence.find(hit))
+    left = sentence.rfind(" ", 0, max(0, at - 15)) + 1 if at > 15 else 0
+    cut = sentence[left:]
+    if len(cut) > width:
+        cut = cut[: cut.rfind(" ", 0, width) if " " in cut[:width] else width] + "..."
+    return ("..." if left else "") + cut
+
+
+def _usd(x: float | None) -> str:
+    if x is None:
+        return "?"
+    text = f"{x:.4f}".rstrip("0")
+    whole, _, frac = text.partition(".")
+    return f"${whole}.{frac.ljust(2, '0')}"
+
+
+def _enum_only(site: CallSite, ctx: RuleContext) -> str | None:
+    """Structured output whose every field is an enum (or a boolean): a labelling task."""
+    api = ctx.api(site)
+    if api is None:
+        return None
+    for path, param in site.params.items():
+        if path.endswith("response_mime_type") and param.value.is_literal and param.value.value == "text/x.enum":
+            return "enum output (`response_mime_type='text/x.enum'`)"
+    for root in api.structured_params:
+        if site.lookup(root)[0] != "present":
+            continue
+        keys = [p[len(root) + 1 :] for p in site.params if p.startswith(root + ".")]
+        if any(k.count("properties.") > 1 for k in keys):
+            continue  # nested objects: more than a label
+        if any(k == "enum" or (k.endswith(".enum") and "properties." not in k) for k in keys):
+            return f"enum-only schema (`{root}`)"
+        props = {}
+        for k in keys:
+            m = re.match(r"^((?:.*\.)?properties\.([^.]+))$", k)
+            if m:
+                props[m.group(2)] = f"{root}.{m.group(1)}"
+        if not props:
+            continue
+
+        def closed(prop: str) -> bool:
+            if f"{prop}.enum" in site.params or f"{prop}.const" in site.params:
+                return True
+            t = site.params.get(f"{prop}.type")
+            return t is not None and t.value.is_literal and t.value.value == "boolean"
+
+        if all(closed(p) for p in props.values()):
+            return f"enum-only schema (`{root}`: {', '.join(sorted(props))})"
+    return None
+
+
+def simple_task_signals(site: CallSite, ctx: RuleContext) -> list[str]:
+    """Why this call looks like a simple task (empty: it does not)."""
+    params = ctx.params
+    text = site.prompt.static_text if site.prompt.messages else ""
+    if text and any(p.search(text) for p in _compile(params.get("complex-phrases") or [])):
+        return []
+    signals: list[str] = []
+    est = ctx.project.cost.estimate(site)
+    if text and est.static_tokens <= int(params.get("max-prompt-tokens", 1500)):
+        for task, patterns in (params.get("task-phrases") or {}).items():
+            for p in _compile(patterns):
+                m = p.search(text)
+                if m:
+                    signals.append(f'{task} ("{_quote(text, m)}")')
+                    break
+    if est.cap_state == "present" and est.cap is not None and est.cap <= int(params.get("small-cap", 32)):
+        signals.append(f"short output (cap {est.cap} tokens)")
+    if params.get("enum-only", True):
+        enum = _enum_only(site, ctx)
+        if enum:
+            signals.append(enum)
+    return signals
+
+
+def downgrade_target(model: ModelInfo, ctx: RuleContext, max_rank: int) -> ModelInfo | None:
+    """Policy ``routing.downgrade`` or the catalog's same-provider downgrade chain, down to
+    the simple-task tier, skipping retired entries."""
+    routing = ctx.policy.get("routing") or {}
+    overrides = routing.get("downgrade") or {}
+    first = overrides.get(model.name) or next((overrides[a] for a in model.aliases if a in overrides), None)
+    name = first or model.downgrade
+    seen = {model.name}
+    for _ in range(6):
+        if not name:
+            return None
+        target = ctx.policy.models.lookup(name)
+        if target is None or target.name in seen:
+            return None
+        if target.provider != model.provider and not first:
+            return None
+        seen.add(target.name)
+        if is_retired(target, ctx.today):
+            target = current_successor(target, ctx) or target
+        if not is_retired(target, ctx.today) and TIER_RANK.get(target.tier, 2) <= max_rank:
+            return target
+        name = target.downgrade
+    return None
+
+
+@check("oversized_model")
+def oversized_model(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
+    model = ctx.model(site)
+    if model is None or is_retired(model, ctx.today):
+        return  # unknown (LA403) or retired (LA402 proposes the successor)
+    routing = ctx.policy.get("routing") or {}
+    simple_tier = str(routing.get("simple-task-tier") or ctx.params.get("simple-task-tier") or "small")
+    max_rank = TIER_RANK.get(simple_tier, 0)
+    if TIER_RANK.get(model.tier, 1) <= max_rank:
+        return
+    signals = simple_task_signals(site, ctx)
+    if not signals:
+        return
+    target = downgrade_target(model, ctx, max_rank)
+    if target is None:
+        return
+    written = site.model.source if site.model and site.model.origin != "literal" and site.model.source else ""
+    via = f" (via `{written}`)" if written and written.strip("'\"") != model.name else ""
+    message = (
+        f"{model.name}{via} is a {model.tier}-tier model used for a simple task: {'; '.join(signals)}. "
+        f"{target.name} ({target.tier} tier, {_price(target)} per 1M in/out vs {_price(model)}) is the policy's choice for simple tasks"
+    )
+    fix = swap_model_fix(site, ctx, target.name, f"Use `{target.name}`")
+    param = model_param(site, ctx)
+    span = param.arg_span if param is not None and param.direct and param.arg_span else site.span
+    savings = swap_savings(site, ctx, model, target, "price difference")
+    yield ctx.finding(message, site.path, span, site=site, fix=fix, savings=savings)
+
+
+# ---------------------------------------------------------------- LA402
+@check("retired_model")
+def retired_model(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
+    model = ctx.model(site)
+    if model is None:
+        return
+    today = ctx.today
+    written = site.model_name or model.name
+    name = model.name if written.lower() == model.name.lower() else f"{written} ({model.name})"
+    env = " (the default of an environment variable)" if site.model and site.model.origin == "env-default" else ""
+    successor = current_successor(model, ctx)
+    move = f"; move to {successor.name}" if successor else ""
+    if is_retired(model, today):
+        severity = "error"
+        message = f"{name}{env} was shut down on {model.retired.isoformat()}: calls to it fail{move}"  # type: ignore[union-attr]
+    elif model.retired is not None:
+        severity = "warning"
+        days = (model.retired - today).days
+        message = f"{name}{env} retires on {model.retired.isoformat()} (in {days} days){move}"
+    elif model.deprecated is not None and model.deprecated <= today:
+        severity = "warning"
+        message = f"{name}{env} has been deprecated since {model.deprecated.isoformat()}{move}"
+    else:
+        return
+    if successor is not None:
+        more = call_cost(successor, 1_000_000, 1_000_000)
+        less = call_cost(model, 1_000_000, 1_000_000)
+        if more is not None and less is not None and more > less:
+            message += f" (note: {successor.name} costs more: {_price(successor)} vs {_price(model)} per 1M in/out)"
+    fix = swap_model_fix(site, ctx, successor.name, f"Use `{successor.name}`") if successor else None
+    savings = swap_savings(site, ctx, model, successor, "successor is cheaper") if successor else None
+    param = model_param(site, ctx)
+    span = param.arg_span if param is not None and param.direct and param.arg_span else site.span
+    yield ctx.finding(message, site.path, span, site=site, fix=fix, savings=savings, severity=severity)
+
+
+# ---------------------------------------------------------------- LA403
+@check("unknown_model")
+def unknown_model(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
+    name = site.model_name
+    if not name or ctx.model(site) is not None:
+        return
+    if site.provider in set(ctx.params.get("ignore-providers") or LOCAL_PROVIDERS):
+        return
+    if glob_match(name, list(ctx.params.get("ignore-models") or [])):
+        return
+    known = [m.name for m in ctx.policy.models] + [a for m in ctx.policy.models for a in m.aliases]
+    close = difflib.get_close_matches(name.lower(), known, n=1, cutoff=0.8)
+    hint = f"; did you mean `{close[0]}`?" if close else f"; add it under `models:` in the policy to price it"
+    param = model_param(site, ctx)
+    span = param.arg_span if param is not None and param.direct and param.arg_span else site.span
+    yield ctx.finding(f"model `{name}` is not in the model catalog, so its cost, limits and lifecycle are unknown{hint}", site.path, span, site=site)
