@@ -124,32 +124,29 @@ def discover(
             out[rel] = SourceFile(p.resolve(), rel, kind, explicit=True)
             continue
         base = p.resolve()
+        base_rel = rel  # the walk below builds relative paths by joining, without resolving each file
         for dirpath, dirnames, filenames in os.walk(base, followlinks=False):
-            d = Path(dirpath)
-            drel = rel_of(d)
-            if drel is None:
-                drel = os.path.relpath(d, Path.cwd()).replace(os.sep, "/")
+            sub_dir = os.path.relpath(dirpath, base).replace(os.sep, "/")
+            drel = base_rel if sub_dir == "." else (f"{base_rel}/{sub_dir}" if base_rel not in ("", ".") else sub_dir)
             keep = []
             for name in sorted(dirnames):
                 sub = f"{drel}/{name}" if drel not in ("", ".") else name
-                full = d / name
-                if full.is_symlink() and rel_of(full) is None:
+                full = os.path.join(dirpath, name)
+                if os.path.islink(full) and rel_of(Path(full)) is None:
                     continue  # a link out of the tree
                 if excluded(sub, True):
                     continue
                 keep.append(name)
             dirnames[:] = keep
-            for name in sorted(filenames):
+            for name in filenames:
                 sub = f"{drel}/{name}" if drel not in ("", ".") else name
-                full = d / name
-                if full.is_symlink():
-                    target = rel_of(full)
-                    if target is None:
-                        continue  # never follow a symlink out of the tree
                 kind = file_kind(sub, prompts)
                 if kind is None or sub.endswith(".pyi"):
                     continue
+                full = os.path.join(dirpath, name)
+                if os.path.islink(full) and rel_of(Path(full)) is None:
+                    continue  # never follow a symlink out of the tree
                 if excluded(sub, False) or (incl and not incl.match_file(sub)):
                     continue
-                out.setdefault(sub, SourceFile(full.resolve() if not full.is_symlink() else full, sub, kind))
+                out.setdefault(sub, SourceFile(Path(full), sub, kind))
     return sorted(out.values(), key=lambda f: f.rel), notes
