@@ -256,7 +256,7 @@ def _apply_fixes(policy, opts, result, unsafe: bool, write: bool):
 @main.command()
 @click.argument("code", required=False)
 @click.option("--all", "show_all", is_flag=True, help="Every rule.")
-@click.option("--output-format", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@click.option("--output-format", type=click.Choice(["text", "json", "markdown", "markdown-table"]), default="text", show_default=True)
 def rule(code, show_all, output_format):
     """Show the documentation of a rule (by code or name), or of --all rules."""
     from auditor.docs import render_rules

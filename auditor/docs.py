@@ -8,6 +8,7 @@ form (or the first valid example) unless the entry gives them explicitly.
 from __future__ import annotations
 
 import json
+import re
 
 from auditor.catalog import Rule
 
@@ -48,7 +49,35 @@ def rule_json(rule: Rule) -> dict:
     }
 
 
+_ABBREVIATIONS = ("e.g", "i.e", "etc", "vs", "cf", "approx")
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of a docs paragraph (abbreviations like "e.g." do not end it)."""
+    text = " ".join(text.split())
+    for m in re.finditer(r"[.!?](?=\s|$)", text):
+        before = text[: m.start()].lower()
+        if m.group() == "." and before.endswith(_ABBREVIATIONS):
+            continue
+        return text[: m.end()]
+    return text
+
+
+def rule_table(rules: list[Rule]) -> str:
+    """The README's rule table (markdown): code, name, what it does, severity, fix."""
+    fixes = {"safe": "safe", "unsafe": "unsafe", "none": "—"}
+    rows = ["| Code | Name | What it does | Severity | Fix |", "|---|---|---|---|---|"]
+    for r in sorted(rules, key=lambda r: r.code):
+        what = first_sentence(rule_sections(r).get("what", "")).replace("|", "\\|")
+        if not r.enabled:
+            what += " *(off by default)*"
+        rows.append(f"| {r.code} | `{r.name}` | {what} | {r.severity} | {fixes.get(r.fix, r.fix)} |")
+    return "\n".join(rows) + "\n"
+
+
 def render_rules(rules: list[Rule], fmt: str = "text") -> str:
+    if fmt == "markdown-table":
+        return rule_table(rules)
     if fmt == "json":
         return json.dumps([rule_json(r) for r in rules], indent=2, default=str) + "\n"
     out = []

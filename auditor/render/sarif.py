@@ -32,23 +32,15 @@ FINGERPRINT_KEY = "llmAudit/v1"
 LEVELS = {"error": "error", "warning": "warning", "info": "note"}
 
 
-def _first_sentence(text: str) -> str:
-    text = " ".join(text.split())
-    for end in (". ", "! ", "? "):
-        if end in text:
-            return text.split(end, 1)[0] + end.strip()
-    return text
-
-
 def rule_descriptor(rule: Rule) -> dict[str, Any]:
-    from auditor.docs import render_rules, rule_sections
+    from auditor.docs import first_sentence, render_rules, rule_sections
 
     sections = rule_sections(rule)
     what = sections.get("what") or rule.name.replace("-", " ")
     return {
         "id": rule.code,
         "name": rule.name,
-        "shortDescription": {"text": _first_sentence(what)},
+        "shortDescription": {"text": first_sentence(what)},
         "fullDescription": {"text": " ".join(what.split())},
         "help": {"text": render_rules([rule], "text"), "markdown": render_rules([rule], "markdown")},
         "helpUri": rule.help_uri,
