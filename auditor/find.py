@@ -53,6 +53,9 @@ class CallSiteFinder:
             for m in api.match_methods:
                 self.last_names.add(m.rsplit(".", 1)[-1])
         self.bound: dict[int, list[ast.Call]] = {}  # id(constructor call) -> .bind(...) calls
+        self.partials: dict[int, tuple[ast.Call, Scope]] = {}  # id(call) -> the functools.partial it calls
+        # names bound to callable instances (generator = pipeline(...); ask = partial(create, ...))
+        self.instance_names = self._instance_names()
         self._targets: dict[int, str] = {}  # id(call) -> the name its result is assigned to
 
     # ------------------------------------------------------------------ walk
@@ -61,10 +64,29 @@ class CallSiteFinder:
         self._walk(self.r.tree, self.r.module_scope, [])
         return self.sites
 
+    def _instance_names(self) -> set[str]:
+        """Names (and ``self.`` attributes) assigned a ``functools.partial`` or an instance whose
+        type has a ``__call__`` API: calls through them carry no catalogued last name."""
+        makers = {"partial"}
+        for (tname, method) in self.p.by_type_method:
+            if method == "__call__":
+                for maker in self.p.types[tname].made_by if tname in self.p.types else []:
+                    makers.add(maker.rsplit(".", 1)[-1])
+        names: set[str] = set()
+        for scope in {id(s): s for s in self.r.scope_of.values()}.values():
+            for table in (scope.assigns, scope.self_attrs):
+                for name, entries in table.items():
+                    for _, value in entries:
+                        f = value.func if isinstance(value, ast.Call) else None
+                        last = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else None
+                        if last in makers:
+                            names.add(name)
+        return names
+
     def _hot_lines(self) -> list[int]:
         """Lines that mention a name a generation call could end with (or .bind): only
         statements spanning one of them are walked."""
-        names = self.last_names | {"bind"} | {c.rsplit(".", 1)[-1] for c in self.p.by_callable}
+        names = self.last_names | {"bind"} | {c.rsplit(".", 1)[-1] for c in self.p.by_callable} | self.instance_names
         names |= {m.split(".")[0] for api in self.p.apis for m in api.match_methods}
         pattern = re.compile(r"\b(?:" + "|".join(sorted(re.escape(n) for n in names if n and "*" not in n and "<" not in n)) + r")\b")
         if self._wildcards:
@@ -132,7 +154,7 @@ class CallSiteFinder:
         last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
         if last == "bind" and isinstance(func, ast.Attribute):
             self._note_bind(call, scope)
-        if last is not None and last not in self.last_names and not self._wildcards and not isinstance(func, ast.Name):
+        if last is not None and last not in self.last_names and last not in self.instance_names and not self._wildcards and not isinstance(func, ast.Name):
             return
         match = self._match(call, scope)
         if match is None:
@@ -147,15 +169,29 @@ class CallSiteFinder:
         if qn:
             api = self.p.by_callable.get(qn) or self._wildcard(qn)
             if api is not None:
-                return api, api.provider, qn, None
-        # 2. calling an instance: pipeline("text-generation")(...)
-        if not isinstance(func, ast.Attribute):
-            t = self.r.type_of(func, scope) if isinstance(func, (ast.Name, ast.Call)) else None
+                # openai.chat.completions.create (module-level client) -> chat.completions.create
+                method = next((m for m in api.match_methods if qn.endswith("." + m)), qn)
+                return api, api.provider, method, None
+        # 2. calling an instance: pipeline("text-generation")(...), ask = partial(client...create, ...)
+        last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+        if isinstance(func, ast.Name) and last in self.instance_names:
+            partial = self._partial(func, scope)
+            if partial is not None:
+                pcall, pscope = partial
+                target = ast.Call(func=pcall.args[0], args=[], keywords=[])
+                ast.copy_location(target, pcall)
+                found = self._match(target, pscope)
+                if found is not None:
+                    self.partials[id(call)] = partial
+                return found
+        if not isinstance(func, ast.Attribute) or last in self.instance_names:
+            t = self.r.type_of(func, scope) if isinstance(func, (ast.Name, ast.Call, ast.Attribute)) else None
             if t is not None:
                 api = self.p.by_type_method.get((t[0], "__call__"))
                 if api is not None:
                     return api, api.provider_by_type.get(t[0], api.provider), "__call__", (t[1], t[2]) if t[1] is not None else None
-            return None
+            if not isinstance(func, ast.Attribute):
+                return None
         # 3. a method path on a client instance: self.client.chat.completions.create(...)
         chain: list[str] = []
         node: ast.AST = func
@@ -183,6 +219,16 @@ class CallSiteFinder:
             return None
         return None
 
+    def _partial(self, func: ast.Name, scope: Scope) -> tuple[ast.Call, Scope] | None:
+        """``ask = functools.partial(client.chat.completions.create, model=...)`` -> that call."""
+        b = self.r.binding(func.id, scope, getattr(func, "lineno", 1 << 30))
+        if not b or b[0] != "assign" or not isinstance(b[1], ast.Call) or not b[1].args:
+            return None
+        pcall, pscope = b[1], b[2]
+        if self.r.qualname(pcall.func, pscope) != "functools.partial":
+            return None
+        return pcall, pscope
+
     def _wildcard(self, qn: str) -> Api | None:
         for pattern in self._wildcards:
             if fnmatch.fnmatchcase(qn, pattern):
@@ -208,6 +254,9 @@ class CallSiteFinder:
             if t is not None:
                 tinfo = self.p.types.get(t[0])
             self._collect_args(mcall, mscope, (tinfo.signature if tinfo else []), args, direct=False)
+        partial = self.partials.get(id(call))
+        if partial is not None:  # keywords frozen by functools.partial(create, model=...)
+            self._collect_args(partial[0], partial[1], [], args, direct=False)
         self._collect_args(call, scope, api.signature, args, direct=True)
         for bcall in self.bound.get(id(call), []):
             self._collect_args(bcall, scope, [], args, direct=False)

@@ -41,6 +41,8 @@ class Scope:
     bases: list[ast.expr] = field(default_factory=list)
     self_name: str | None = None  # first parameter of a method
     cls: "Scope | None" = None  # the class a method belongs to
+    globals: set[str] = field(default_factory=set)  # names declared `global` in a function
+    returns: list[ast.expr] = field(default_factory=list)  # values of `return` statements
 
     def add(self, name: str, line: int, value: ast.AST) -> None:
         self.assigns.setdefault(name, []).append((line, value))
@@ -66,6 +68,8 @@ class Resolver:
         self.module_scope = Scope(tree, "module", "<module>", "<module>", None)
         self.scope_of[tree] = self.module_scope
         self.functions: dict[str, ast.AST] = {}  # module-level def/class names
+        self.annotations: dict[int, ast.expr] = {}  # id(assigned value) -> its annotation
+        self._types: dict[int, object] = {}  # memo: id(def / class attr key) -> client type (or None)
         if shallow:  # module-level names only (constants of files that hold no call site)
             for stmt in tree.body:
                 if isinstance(stmt, (ast.Import, ast.ImportFrom)):
@@ -139,6 +143,10 @@ class Resolver:
                     self._bind_target(item.optional_vars, item.context_expr, scope)
         elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
             self._collect_mutation(node.value, scope)
+        elif isinstance(node, ast.Global) and scope.kind == "function":
+            scope.globals.update(node.names)
+        elif isinstance(node, ast.Return) and node.value is not None and scope.kind == "function":
+            scope.returns.append(node.value)
         if isinstance(node, ast.stmt):
             self._collect(node, scope)
 
@@ -153,9 +161,12 @@ class Resolver:
                 self._bind_target(target, node.value, scope)
         elif isinstance(node, ast.AnnAssign):
             if node.value is not None:
+                self.annotations[id(node.value)] = node.annotation  # client: OpenAI = make()
                 self._bind_target(node.target, node.value, scope)
             elif isinstance(node.target, ast.Name):
                 scope.add(node.target.id, node.lineno, node)  # annotation only
+            elif isinstance(node.target, ast.Attribute):
+                self._bind_target(node.target, node, scope)  # self.client: OpenAI (annotation only)
         elif isinstance(node, ast.AugAssign):
             if isinstance(node.target, ast.Name):
                 scope.mutated.add(node.target.id)
@@ -165,7 +176,8 @@ class Resolver:
     def _bind_target(self, target: ast.AST, value: ast.AST, scope: Scope, unknown: bool = False) -> None:
         line = getattr(target, "lineno", 0)
         if isinstance(target, ast.Name):
-            scope.add(target.id, line, ast.Constant(value=_UNKNOWN_MARK) if unknown else value)
+            owner = self.module_scope if target.id in scope.globals else scope  # `global client`
+            owner.add(target.id, line, ast.Constant(value=_UNKNOWN_MARK) if unknown else value)
         elif isinstance(target, (ast.Tuple, ast.List)):
             for elt in target.elts:
                 self._bind_target(elt, value, scope, unknown=True)
@@ -282,22 +294,55 @@ class Resolver:
 
     # ------------------------------------------------------------------ types
     def type_of(self, expr: ast.AST, scope: Scope, depth: int = 0) -> tuple[str, ast.Call | None, Scope] | None:
-        """(client type, the call that made it, that call's scope) or None."""
+        """(client type, the call that made it, that call's scope) or None.
+
+        Follows what real code does to get a client: constructor calls, aliases, annotations
+        (parameters, ``client: OpenAI = make()``, dataclass fields, ``self.client: OpenAI``),
+        ``self.x`` set anywhere in the class or its bases (``None`` first, the client later),
+        ``global`` assignments, factories defined in the module (return annotation or
+        ``return OpenAI()``), methods and properties on ``self``, ``a or OpenAI()`` and
+        ``OpenAI() if x else AzureOpenAI()``."""
         if depth > MAX_DEPTH:
             return None
+        ann = self.annotations.get(id(expr))
+        if ann is not None:
+            t = self._type_of_annotation(ann, scope)
+            if t:
+                return t
+        if isinstance(expr, ast.AnnAssign):  # an annotation without a value
+            return self._type_of_annotation(expr.annotation, scope)
         if isinstance(expr, ast.Await):
             return self.type_of(expr.value, scope, depth + 1)
         if isinstance(expr, ast.Call):
             return self._type_of_call(expr, scope, depth)
+        if isinstance(expr, ast.IfExp):
+            return self.type_of(expr.body, scope, depth + 1) or self.type_of(expr.orelse, scope, depth + 1)
+        if isinstance(expr, ast.BoolOp):
+            for v in expr.values:
+                t = self.type_of(v, scope, depth + 1)
+                if t:
+                    return t
+            return None
+        if isinstance(expr, ast.NamedExpr):
+            return self.type_of(expr.value, scope, depth + 1)
         if isinstance(expr, ast.Name):
             b = self.binding(expr.id, scope, getattr(expr, "lineno", 1 << 30))
             if b is None:
                 return None
             kind, what, s = b
             if kind == "assign":
-                if isinstance(what, ast.AnnAssign):
-                    return self._type_of_annotation(what.annotation, s)
-                return self.type_of(what, s, depth + 1)  # type: ignore[arg-type]
+                if isinstance(what, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                    return None
+                t = self.type_of(what, s, depth + 1)  # type: ignore[arg-type]
+                if t:
+                    return t
+                # client = None ... client = OpenAI(): any assignment of the name that makes a client
+                for _, other in s.assigns.get(expr.id, []):
+                    if other is not what and not isinstance(other, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                        t = self.type_of(other, s, depth + 1)
+                        if t:
+                            return t
+                return None
             if kind == "param":
                 arg: ast.arg = what  # type: ignore[assignment]
                 if arg.annotation is not None:
@@ -309,12 +354,68 @@ class Resolver:
                     return self.type_of(default, s.parent or s, depth + 1)
             return None
         if isinstance(expr, ast.Attribute):
-            bound = self.attr_binding(expr, scope)
-            if bound is not None:
-                return self.type_of(bound[0], bound[1], depth + 1)
+            if self._is_self(expr.value, scope):
+                for cls in self._class_and_bases(scope.cls):  # type: ignore[arg-type]
+                    t = self._attr_type(cls, expr.attr, depth)
+                    if t:
+                        return t
             if expr.attr in self.providers.passthrough:
                 return self.type_of(expr.value, scope, depth + 1)
         return None
+
+    def _is_self(self, node: ast.AST, scope: Scope) -> bool:
+        return isinstance(node, ast.Name) and scope.cls is not None and scope.self_name is not None and node.id == scope.self_name
+
+    def _attr_type(self, cls: Scope, attr: str, depth: int) -> tuple[str, ast.Call | None, Scope] | None:
+        """The client type of ``self.<attr>`` in a class: any assignment, annotation or property."""
+        key = (id(cls), attr)
+        if key in self._types:
+            return self._types[key]  # type: ignore[return-value]
+        self._types[key] = None  # in progress: a cycle resolves to "no type"
+        found = None
+        entries = sorted(cls.self_attrs.get(attr, []), key=lambda e: e[0]) + list(cls.assigns.get(attr, []))
+        for line, node in entries:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                if any(_decorator_name(d).endswith("property") for d in node.decorator_list):
+                    found = self._returns_type(node, depth + 1)  # @property def client(self) -> OpenAI
+            elif not isinstance(node, ast.ClassDef):
+                where = self._scope_for_line(cls, line) or cls
+                found = self.type_of(node, where, depth + 1)
+            if found:
+                break
+        self._types[key] = found
+        return found
+
+    def _local_function(self, func: ast.AST, scope: Scope) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+        """The def a call goes to when it is a function of this module or a method on self."""
+        if isinstance(func, ast.Name):
+            b = self.binding(func.id, scope, getattr(func, "lineno", 1 << 30))
+            if b and b[0] == "assign" and isinstance(b[1], (ast.FunctionDef, ast.AsyncFunctionDef)):
+                return b[1]
+        elif isinstance(func, ast.Attribute) and self._is_self(func.value, scope):
+            for cls in self._class_and_bases(scope.cls):  # type: ignore[arg-type]
+                for _, node in cls.assigns.get(func.attr, []):
+                    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                        return node
+        return None
+
+    def _returns_type(self, fn: ast.FunctionDef | ast.AsyncFunctionDef, depth: int) -> tuple[str, ast.Call | None, Scope] | None:
+        """What a factory defined here returns: its return annotation, else its ``return`` values."""
+        key = id(fn)
+        if key in self._types:
+            return self._types[key]  # type: ignore[return-value]
+        self._types[key] = None
+        fs = self.scope_of.get(fn)
+        found = None
+        if fs is not None and depth <= MAX_DEPTH:
+            if fn.returns is not None:
+                found = self._type_of_annotation(fn.returns, fs.parent or fs)
+            for value in fs.returns if found is None else ():
+                found = self.type_of(value, fs, depth + 1)
+                if found:
+                    break
+        self._types[key] = found
+        return found
 
     def _type_of_call(self, call: ast.Call, scope: Scope, depth: int) -> tuple[str, ast.Call | None, Scope] | None:
         func = call.func
@@ -336,6 +437,9 @@ class Resolver:
                 if tinfo.when_arg and not self._arg_matches(call, tinfo.when_arg, scope):
                     continue
                 return tname, call, scope
+        fn = self._local_function(func, scope)  # get_client() / self._get_client()
+        if fn is not None:
+            return self._returns_type(fn, depth + 1)
         return None
 
     def _arg_matches(self, call: ast.Call, when: dict[str, str], scope: Scope) -> bool:
@@ -489,6 +593,14 @@ class Resolver:
 
     def source_of(self, node: ast.AST) -> str:
         return _segment(self.lines, node) or ""
+
+
+def _decorator_name(node: ast.AST) -> str:
+    if isinstance(node, ast.Call):
+        node = node.func
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return node.id if isinstance(node, ast.Name) else ""
 
 
 class _UnknownMark:
