@@ -282,12 +282,25 @@ def rule(code, show_all, output_format):
 @click.option("--output-format", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option("--policy", "policy_file", type=click.Path(dir_okay=False))
 @click.option("--today", help="Date for the status column (YYYY-MM-DD).")
-def models(search, output_format, policy_file, today):
+@click.option("--import-litellm", "litellm_file", type=click.Path(dir_okay=False, exists=True), help="Refresh prices and limits from LiteLLM's model_prices_and_context_window.json; writes a policy `models:` overlay.")
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False), help="With --import-litellm: write the overlay to FILE (default: stdout).")
+@click.option("--in-place", is_flag=True, help="With --import-litellm: update llm-audit's own rules/models.yaml (for maintainers).")
+def models(search, output_format, policy_file, today, litellm_file, output, in_place):
     """List the model catalog (prices per 1M tokens, tiers, limits, retirement)."""
     from auditor.render.models import render_models
 
     policy = _load_policy(policy_file, [Path.cwd()])
+    if litellm_file:
+        from auditor.render.models import import_litellm
+
+        _fail_if(import_litellm(policy, Path(litellm_file), _today(today), output, in_place))
+        return
     click.echo(render_models(policy.models, search, output_format, _today(today)), nl=False)
+
+
+def _fail_if(error: str | None) -> None:
+    if error:
+        _fail(error)
 
 
 # ---------------------------------------------------------------- adoption

@@ -1,4 +1,8 @@
-"""``llm-audit models``: the model catalog as a table or JSON."""
+"""``llm-audit models``: the model catalog as a table or JSON, and the LiteLLM price import.
+
+``--search X`` keeps models whose name, alias, family or provider contains X, or that X
+resolves to through the catalog lookup (so ``--search openai/gpt-4o-2024-08-06`` finds gpt-4o).
+"""
 
 from __future__ import annotations
 
@@ -18,11 +22,25 @@ def status(m: ModelInfo, today: date) -> str:
     return "active"
 
 
-def _match(m: ModelInfo, search: str | None) -> bool:
+def _match(m: ModelInfo, search: str | None, resolved: ModelInfo | None = None) -> bool:
     if not search:
         return True
     s = search.lower()
-    return s in m.name.lower() or s in m.provider.lower() or any(s in a.lower() for a in m.aliases)
+    if resolved is not None and resolved.name == m.name:
+        return True
+    return s in m.name.lower() or s in m.provider.lower() or s in (m.family or "").lower() or any(s in a.lower() for a in m.aliases)
+
+
+def _money(value: float | None) -> str:
+    return "-" if value is None else f"{value:g}"
+
+
+def _tokens(value: int | None) -> str:
+    if not value:
+        return "-"
+    if value >= 1_000_000:
+        return f"{value / 1_000_000:.3g}M"
+    return f"{value // 1000}k" if value >= 10_000 else f"{value:,}"
 
 
 def model_json(m: ModelInfo, today: date) -> dict:
@@ -36,21 +54,54 @@ def model_json(m: ModelInfo, today: date) -> dict:
 
 
 def render_models(models: ModelCatalog, search: str | None, fmt: str, today: date) -> str:
-    chosen = sorted((m for m in models if _match(m, search)), key=lambda m: (m.provider, m.name))
+    resolved = models.lookup(search) if search else None
+    chosen = sorted((m for m in models if _match(m, search, resolved)), key=lambda m: (m.provider, m.name))
     if fmt == "json":
         return json.dumps([model_json(m, today) for m in chosen], indent=2) + "\n"
-    head = ("model", "provider", "tier", "in $/1M", "out $/1M", "max out", "status")
+    head = ("model", "provider", "tier", "in $/1M", "out $/1M", "cached", "context", "max out", "status", "successor")
     rows = [head]
     for m in chosen:
         rows.append((
             m.name, m.provider, m.tier,
-            f"{m.price.get('input', 0):g}" if "input" in m.price else "-",
-            f"{m.price.get('output', 0):g}" if "output" in m.price else "-",
-            f"{m.max_output:,}" if m.max_output else "-",
-            status(m, today),
+            _money(m.price_of("input")), _money(m.price_of("output")), _money(m.price_of("cached-input")),
+            _tokens(m.context_window), _tokens(m.max_output),
+            status(m, today), m.successor or "",
         ))
     widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
-    lines.append(f"{len(chosen)} model(s).")
+    if search and resolved is not None and search.lower() != resolved.name.lower() and search.lower() not in (a.lower() for a in resolved.aliases):
+        lines.append(f"`{search}` resolves to {resolved.name}.")
+    lines.append(f"{len(chosen)} model(s); prices in USD per 1M tokens.")
     return "\n".join(lines) + "\n"
+
+
+def import_litellm(policy, path, today: date, output: str | None, in_place: bool) -> str | None:
+    """``models --import-litellm``: print or write the overlay (or update the catalog in place).
+    Returns an error message, or None."""
+    import sys
+    from pathlib import Path
+
+    from auditor.catalog import rules_dir
+    from auditor.litellm_import import ImportError_, overlay_yaml, plan_import, read_litellm, summary, update_catalog_in_place
+
+    try:
+        data = read_litellm(Path(path))
+    except ImportError_ as e:
+        return str(e)
+    result = plan_import(data, policy.models, today)
+    print(summary(result), end="", file=sys.stderr)
+    if in_place:
+        target = rules_dir() / "models.yaml"
+        n = update_catalog_in_place(target, result)
+        print(f"updated {n} model(s) in {target}", file=sys.stderr)
+        return None
+    text = overlay_yaml(result, Path(path).name)
+    if output:
+        from auditor.cache import atomic_write
+
+        atomic_write(Path(output).resolve(), text.encode("utf-8"))
+        print(f"wrote {output}; use it with `extends: [default, {Path(output).name}]` in your policy", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return None
