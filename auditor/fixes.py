@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from auditor.callsites import CallSite, Param
-from auditor.findings import Edit, Finding
+from auditor.findings import Edit, Finding, Span
 
 
 # ---------------------------------------------------------------- building edits
@@ -61,6 +61,23 @@ def replace_value(param: Param, new_source: str) -> list[Edit]:
     if span is None:
         return []
     return [Edit(span.line, span.column, span.end_line, span.end_column, new_source)]
+
+
+ANTHROPIC_CACHE = '"cache_control": {"type": "ephemeral"}'
+BEDROCK_CACHE_POINT = '{"cachePoint": {"type": "default"}}'
+
+
+def cached_text_block(span: Span, source: str) -> list[Edit]:
+    """Anthropic: ``system=TEXT`` -> ``system=[{"type": "text", "text": TEXT, "cache_control": ...}]``.
+
+    ``span`` is the value expression as written; its source is kept verbatim inside the block."""
+    block = '[{"type": "text", "text": ' + source + ", " + ANTHROPIC_CACHE + "}]"
+    return [Edit(span.line, span.column, span.end_line, span.end_column, block)]
+
+
+def insert_at(point: Span, text: str) -> list[Edit]:
+    """Insert ``text`` at a point (an empty span), e.g. a key after a dict's last value."""
+    return [Edit(point.line, point.column, point.line, point.column, text)]
 
 
 def remove_param(param: Param, text_lines: list[str] | None = None) -> list[Edit]:

@@ -9,7 +9,7 @@ enclosing function and loops; then each call site's surroundings are read:
                    function returns it, so a caller's parse can be matched across files;
 * ``cache_marked`` a ``cache_control`` / ``cachePoint`` marker in the request (LA502);
 * ``cache_fix``    where an unsafe fix can add one (Anthropic ``system=``, Bedrock ``system=[...]``);
-* ``loop_kind``    ``data`` / ``retry`` / ``dependent`` for a call in a loop (LA503);
+* ``loop_kind``    ``data`` / ``retry`` / ``dependent`` / ``fixed`` / ``while`` for a call in a loop (LA503);
 * ``history``      a messages list that grows in a loop and is sent whole (LA602).
 
 File-level facts go into ``facts.extra``: ``defs`` (function and method names), ``call_refs``
@@ -371,7 +371,7 @@ class _Module:
                 ):
                     end = span_of(last.values[-1], self.lines)
                     if end is not None:
-                        return {"kind": "anthropic-block", "line": end.end_line, "column": end.end_column}
+                        return {"kind": "anthropic-block", "at": _point(end)}
                 return None
             if _texty_expr(value, self.r, scope):
                 sp = span_of(value, self.lines)
@@ -381,7 +381,7 @@ class _Module:
         if "system.cachePoint" in api.cache_control and isinstance(value, ast.List) and value.elts:
             end = span_of(value.elts[-1], self.lines)
             if end is not None and not any(isinstance(e, ast.Starred) for e in value.elts):
-                return {"kind": "bedrock-system", "line": end.end_line, "column": end.end_column}
+                return {"kind": "bedrock-system", "at": _point(end)}
         return None
 
     # ------------------------------------------------------------ LA602: growing histories
@@ -453,8 +453,6 @@ class _Module:
         loop = loops[-1]
         if isinstance(loop, ast.While):
             return "while"
-        if history is not None and history.loop_line is not None:
-            return "dependent"
         if isinstance(loop, (ast.For, ast.AsyncFor)):
             target = loop.target
             if isinstance(target, ast.Name) and RETRY_NAME.match(target.id):
@@ -466,20 +464,27 @@ class _Module:
                     return "retry"
             if _breaks(loop):
                 return "retry"
-        if site.result_name and self._feeds_back(site, call, loop):
+            if isinstance(it, (ast.List, ast.Tuple, ast.Set)) and len(it.elts) <= 5 and all(isinstance(e, ast.Constant) for e in it.elts):
+                return "fixed"  # for model in ["gpt-4o", "gpt-4o-mini"]: a comparison, not data
+        if self._feeds_back(site, call, loop):
             return "dependent"
         return "data"
 
     def _feeds_back(self, site: CallSite, call: ast.Call, loop: ast.AST) -> bool:
-        """The response is assigned to a name that the same call reads on the next iteration."""
-        read = {n.id for kw in call.keywords for n in ast.walk(kw.value) if isinstance(n, ast.Name)}
-        read |= {n.id for a in call.args for n in ast.walk(a) if isinstance(n, ast.Name)}
-        if site.result_name in read:
-            return True
+        """Each request builds on earlier ones: the call reads a list that grows in the loop
+        (a conversation), or a name assigned from its own response (a chain)."""
+        exprs = [kw.value for kw in call.keywords] + list(call.args)
+        read = {d for e in exprs for n in ast.walk(e) for d in [_dotted(n)] if d}
         for n in ast.walk(loop):
-            if isinstance(n, ast.Assign) and _mentions(n.value, {site.result_name or ""}, call):
-                if any(isinstance(t, ast.Name) and t.id in read for t in n.targets):
-                    return True
+            if isinstance(n, (ast.Call, ast.AugAssign, ast.Assign)) and any(_grows(n, name) for name in read):
+                return True
+        if site.result_name:
+            if site.result_name in read:
+                return True
+            for n in ast.walk(loop):
+                if isinstance(n, ast.Assign) and _mentions(n.value, {site.result_name}, call):
+                    if any(isinstance(t, ast.Name) and t.id in read for t in n.targets):
+                        return True
         return False
 
     # ------------------------------------------------------------ per call site
@@ -504,6 +509,11 @@ class _Module:
 
 
 # ---------------------------------------------------------------- small AST helpers
+def _point(span: Span) -> Span:
+    """The empty span at the end of ``span`` (a Span, so notebook remapping moves it too)."""
+    return Span(span.end_line, span.end_column, span.end_line, span.end_column)
+
+
 def _short(text: str, n: int = 80) -> str:
     text = " ".join(text.split())
     return text if len(text) <= n else text[: n - 3] + "..."
