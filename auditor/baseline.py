@@ -68,6 +68,14 @@ def _node_source(f: Finding, read: SourceLines | None) -> str:
     return "\n".join(lines[f.line - 1 : end])
 
 
+def _reader(root: Path) -> SourceLines:
+    """Lines of a finding's file (or notebook cell): under the run root, else under the current folder."""
+    from auditor.render.text import file_lines
+
+    under_root, under_cwd = file_lines(root), file_lines(Path.cwd())
+    return lambda path, cell: under_root(path, cell) or under_cwd(path, cell)
+
+
 def display_path(path: str, root: Path, base: Path | None = None) -> str:
     """``path`` (relative to the run root) made relative to ``base`` (default: the current folder).
 
@@ -76,6 +84,8 @@ def display_path(path: str, root: Path, base: Path | None = None) -> str:
     """
     base = (base or Path.cwd()).resolve()
     absolute = (root / path) if not Path(path).is_absolute() else Path(path)
+    if not absolute.exists() and (Path.cwd() / path).exists():
+        absolute = Path.cwd() / path  # discover names files outside the run root from the current folder
     try:
         return absolute.resolve().relative_to(base).as_posix()
     except (ValueError, OSError):
@@ -87,9 +97,7 @@ def fingerprints(findings: Iterable[Finding], root: Path, base: Path | None = No
 
     Occurrence indexes count in file order, whatever order the findings come in."""
     if read is None:
-        from auditor.render.text import file_lines
-
-        read = file_lines(root)
+        read = _reader(root)
     findings = list(findings)
     order = sorted(range(len(findings)), key=lambda i: findings[i].sort_key())
     seen: Counter[tuple[str, str, str]] = Counter()
