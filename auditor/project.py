@@ -15,6 +15,7 @@ from dataclasses import replace
 
 from auditor.callsites import CallSite, FileFacts, Prompt, Segment, Value
 from auditor.cost import CostModel
+from auditor.prompts import fill_deferred
 
 MAX_HOPS = 8
 
@@ -111,6 +112,8 @@ class Project:
                     s.path = facts.path
                     s.editable = False  # text lives in another file: linted at its definition
                 s.extra_ref = (facts.path, name)  # type: ignore[attr-defined]
+            # IMPORTED_TEMPLATE.format(...): fill the fields now that the text is known
+            inner = fill_deferred(seg, inner)
             out.extend(inner)
         return out
 
