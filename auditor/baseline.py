@@ -6,9 +6,12 @@ elsewhere in the file, so it holds no line numbers: it is a hash of
 
 * the rule code,
 * the file path (relative to the baseline file's folder, so the run root does not matter),
-* the normalised source of the node the finding is about (``Finding.snippet`` for call-site
-  findings, else the finding's source lines read from the file), with comments, whitespace
-  and trailing commas dropped so reformatting or adding a comment keeps it, and
+* the normalised source of the node the finding is about (the text of the finding's span read
+  from the file: the call for call-site findings, the literal or argument for others; the
+  whole line when the span is a point), with comments, whitespace and trailing commas dropped
+  so reformatting or adding a comment keeps it. ``Finding.snippet`` (whitespace-collapsed
+  source, where a comment would swallow the rest of the call) is only the fallback when the
+  file cannot be read. Call-site findings add the enclosing function's qualified name, and
 * the occurrence index among findings with the same code, path and source, so two identical
   calls are two entries, and a third copy is reported as new.
 
@@ -58,14 +61,21 @@ def normalise_source(text: str) -> str:
 
 
 def _node_source(f: Finding, read: SourceLines | None) -> str:
-    if f.snippet:
-        return f.snippet
+    """The source the finding is about: its span's text, else its whole lines, else the snippet."""
     lines = read(f.path, f.cell) if read else None
-    if not lines or not 0 < f.line <= len(lines):
-        # nothing to read (file gone, project-level finding): the message stands in
-        return f.message
-    end = max(f.line, min(f.end_line, len(lines)))
-    return "\n".join(lines[f.line - 1 : end])
+    if lines and 0 < f.line <= len(lines):
+        end = max(f.line, min(f.end_line, len(lines)))
+        chunk = lines[f.line - 1 : end]
+        if f.end_line <= len(lines) and (f.end_line > f.line or f.end_column > f.column):
+            chunk = list(chunk)
+            chunk[-1] = chunk[-1][: max(0, f.end_column - 1)]
+            chunk[0] = chunk[0][max(0, f.column - 1) :]
+        text = "\n".join(chunk)
+        if text.strip():
+            return text
+        return "\n".join(lines[f.line - 1 : end])
+    # nothing to read (file gone, project-level finding): the call's source, else the message
+    return f.snippet or f.message
 
 
 def _reader(root: Path) -> SourceLines:
@@ -106,6 +116,9 @@ def fingerprints(findings: Iterable[Finding], root: Path, base: Path | None = No
         f = findings[i]
         path = display_path(f.path, root, base)
         source = normalise_source(_node_source(f, read))
+        if f.call_site_id and "::" in f.call_site_id:
+            # the enclosing function (qualname, without the #n index): line-free context
+            source = f.call_site_id.split("::", 1)[1].rsplit("#", 1)[0] + "\x1e" + source
         key = (f.code, path, source)
         index = seen[key]
         seen[key] += 1
