@@ -54,9 +54,16 @@ class CallSiteFinder:
                 self.last_names.add(m.rsplit(".", 1)[-1])
         self.bound: dict[int, list[ast.Call]] = {}  # id(constructor call) -> .bind(...) calls
         self.partials: dict[int, tuple[ast.Call, Scope]] = {}  # id(call) -> the functools.partial it calls
+        self.untyped: dict[str, Api] = {}  # distinctive method path -> API, for receivers of unknown type
+        for api in providers.apis:
+            for m in api.match_untyped:
+                self.untyped.setdefault(m, api)
+        self._untyped_calls: set[int] = set()
         # names bound to callable instances (generator = pipeline(...); ask = partial(create, ...))
         self.instance_names = self._instance_names()
         self._targets: dict[int, str] = {}  # id(call) -> the name its result is assigned to
+        self.pending: dict[int, dict] = {}  # id(call) -> client imported from another module
+        self.sdk_roots = {r.split(".")[0] for r in providers.import_roots}
 
     # ------------------------------------------------------------------ walk
     def run(self) -> list[CallSite]:
@@ -217,7 +224,61 @@ class CallSiteFinder:
                 maker = (t[1], t[2]) if t[1] is not None else None
                 return api, api.provider_by_type.get(t[0], api.provider), method, maker
             return None
+        return self._imported_client(prefixes, scope, call) or self._untyped(prefixes, call)
+
+    def _imported_client(self, prefixes, scope: Scope, call: ast.Call):
+        """``from app.clients import client; client.chat.completions.create(...)``.
+
+        The client's type lives in another project module, so the site is recorded as
+        pending (``extra["pending"]``) with the APIs its method path could mean, and
+        :mod:`auditor.project` keeps it only if that module really makes such a client."""
+        if not prefixes or not isinstance(prefixes[-1][0], ast.Name):
+            return None
+        root, path = prefixes[-1]
+        qn = self.r.qualname(root, scope)
+        if not qn or qn.split(".")[0] in self.sdk_roots:
+            return None
+        for k in (0, 1):  # `client.chat...` or `clients.client.chat...` (module attribute)
+            method = ".".join(p for p in path[k:] if p not in self.p.passthrough)
+            cands = [(t, a) for (t, m), a in self.p.by_type_method.items() if m == method]
+            if cands:
+                ref = ".".join([qn, *path[:k]])
+                self.pending[id(call)] = {"ref": ref, "candidates": [[t, a.id, a.provider_by_type.get(t, a.provider)] for t, a in cands]}
+                api = cands[0][1]
+                return api, api.provider, method, None
         return None
+
+    def _untyped(self, prefixes: list[tuple[ast.AST, list[str]]], call: ast.Call):
+        """No type known for any receiver: a distinctive method path (longest first), e.g.
+        ``self.get_client().chat.completions.create(model=...)`` on a vendor's openai-shaped client."""
+        for base, path in reversed(prefixes):
+            method = ".".join(p for p in path if p not in self.p.passthrough)
+            api = self.untyped.get(method)
+            if api is not None:
+                if not self._untyped_ok(call, base, api):
+                    return None
+                self._untyped_calls.add(id(call))
+                return api, api.provider, method, None
+        return None
+
+    def _untyped_ok(self, call: ast.Call, receiver: ast.AST, api: Api) -> bool:
+        """The call names the API's model parameter (``model=``, ``modelId=``; Twilio's
+        ``messages.create(to=, body=)`` does not) or spreads ``**kwargs`` on a plain receiver
+        (``client``, ``self.client``, ``self.get_client()``)."""
+        requires = api.model if api.untyped_requires is None else api.untyped_requires
+        if not requires:
+            return True
+        if any(kw.arg in requires for kw in call.keywords):
+            return True
+        if any(kw.arg is None for kw in call.keywords):
+            while isinstance(receiver, ast.Await):
+                receiver = receiver.value
+            if isinstance(receiver, ast.Call):
+                receiver = receiver.func
+            if isinstance(receiver, ast.Attribute):
+                receiver = receiver.value
+            return isinstance(receiver, ast.Name)
+        return False
 
     def _partial(self, func: ast.Name, scope: Scope) -> tuple[ast.Call, Scope] | None:
         """``ask = functools.partial(client.chat.completions.create, model=...)`` -> that call."""
@@ -254,6 +315,9 @@ class CallSiteFinder:
             if t is not None:
                 tinfo = self.p.types.get(t[0])
             self._collect_args(mcall, mscope, (tinfo.signature if tinfo else []), args, direct=False)
+        if id(call) in self._untyped_calls:
+            if api.instance_params:
+                args.unknown.append("")  # the instance (and the caps it was made with) is not known
         partial = self.partials.get(id(call))
         if partial is not None:  # keywords frozen by functools.partial(create, model=...)
             self._collect_args(partial[0], partial[1], [], args, direct=False)
@@ -294,7 +358,10 @@ class CallSiteFinder:
             result_name=self._targets.get(id(call)),
         )
         site.containers = args.containers
+        if id(call) in self.pending:
+            site.extra["pending"] = self.pending[id(call)]
         site.extra["in_function"] = scope.kind == "function"
+        site.extra["untyped"] = id(call) in self._untyped_calls
         site.extra["function"] = scope.name if scope.kind == "function" else None
         site.extra["structured"] = method in api.structured_methods or any(
             _lookup(args, p)[0] == "present" for p in api.structured_params

@@ -168,8 +168,8 @@ def summarise_module(tree: ast.Module, text: str, facts: FileFacts, opts: Source
 
     Other modules may import its constants (``MODEL = os.getenv("MODEL", "o3")``,
     ``POLICY = \"\"\"...\"\"\"``); a shallow pass over the top-level statements keeps that cheap."""
-    if not any(isinstance(s, (ast.Assign, ast.AnnAssign)) for s in tree.body):
-        return
+    if not any(isinstance(s, (ast.Assign, ast.AnnAssign, ast.ImportFrom)) for s in tree.body):
+        return  # nothing another module could import from here (re-exports count)
     from auditor.frames import FrameInference
     from auditor.prompts import PromptBuilder
 
@@ -180,8 +180,13 @@ def summarise_module(tree: ast.Module, text: str, facts: FileFacts, opts: Source
 
 def _module_constants(resolver: Resolver, prompts, facts: FileFacts, opts: SourceOptions) -> None:
     scope = resolver.module_scope
+    clients: dict[str, str] = {}
     for name, entries in scope.assigns.items():
         line, value = entries[-1]
+        if isinstance(value, (ast.expr, ast.AnnAssign)):
+            t = resolver.type_of(ast.Name(id=name, lineno=1 << 30, col_offset=0), scope)
+            if t is not None:
+                clients[name] = t[0]  # module-level client other modules may import
         if not isinstance(value, ast.expr) or name in scope.mutated:
             continue
         v = resolver.value_of(value, scope)
@@ -196,6 +201,8 @@ def _module_constants(resolver: Resolver, prompts, facts: FileFacts, opts: Sourc
                     facts.prompt_constants.append(
                         PromptConstant(name, facts.module, facts.path, span, Prompt([Message("prompt", segs)]))
                     )
+    if clients:
+        facts.extra["client_names"] = clients
 
 
 def _texty(expr: ast.AST) -> bool:
