@@ -343,5 +343,27 @@ def init(directory, force, to_stdout):
         click.echo(f"Wrote {path} ({found}). Run `llm-audit check` next.", err=True)
 
 
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--check", "check_only", is_flag=True, help="Write nothing; exit 1 if a prompt changed without a lock update (CI).")
+@click.option("--policy", "policy_file", type=click.Path(dir_okay=False), help="Policy file (the lock lives next to it).")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the per-file cache.")
+def lock(paths, check_only, policy_file, no_cache):
+    """Record a checksum of every prompt in llm-audit.lock (LA603 reports drift from it)."""
+    from auditor.lock import lock_command
+
+    paths = list(paths) or [Path(".")]
+    policy = _load_policy(policy_file, paths)
+    try:
+        code, lines = lock_command(paths, policy, check_only, use_cache=not no_cache)
+    except Exception as e:  # noqa: BLE001 - internal errors exit 2 with a message, not a traceback
+        if _debug():
+            raise
+        _fail(f"internal error: {e.__class__.__name__}: {e} (set LLM_AUDIT_DEBUG=1 for a traceback)")
+    for line in lines:
+        click.echo(line, err=code != 0 and not line.startswith(("changed:", "new:", "removed:")))
+    sys.exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
