@@ -121,7 +121,41 @@ class Project:
         for m in prompt.messages:
             m.segments = self.resolve_segments(m.segments, owner)
 
+    def _client_type(self, qualname: str) -> str | None:
+        """The client type of a module-level name in another project module (following re-exports)."""
+        mod, _, name = qualname.rpartition(".")
+        for _ in range(MAX_HOPS):
+            facts = self.by_module.get(mod)
+            if facts is None:
+                return None
+            t = (facts.extra.get("client_names") or {}).get(name)
+            if t is not None:
+                return t
+            target = (facts.extra.get("imports") or {}).get(name)
+            if not target:
+                return None
+            mod, _, name = target.rpartition(".")
+        return None
+
+    def _resolve_pending(self) -> None:
+        """Keep call sites on clients imported from other modules only when the type matches."""
+        for f in self.facts:
+            kept = []
+            for site in f.call_sites:
+                pending = site.extra.pop("pending", None)
+                if pending is None:
+                    kept.append(site)
+                    continue
+                t = self._client_type(pending["ref"])
+                match = next((c for c in pending["candidates"] if c[0] == t), None)
+                if match is None:
+                    continue
+                site.api, site.provider = match[1], match[2]
+                kept.append(site)
+            f.call_sites = kept
+
     def _resolve_all(self) -> None:
+        self._resolve_pending()
         for f in self.facts:
             for site in f.call_sites:
                 site.model = self.resolve_value(site.model)
