@@ -303,6 +303,45 @@ def _fail_if(error: str | None) -> None:
         _fail(error)
 
 
+# ---------------------------------------------------------------- cost report
+@main.command()
+@_common
+@click.option("--format", "fmt", type=click.Choice(["table", "markdown", "json", "html"]), default="table", show_default=True)
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False), help="Write the report to FILE.")
+@click.option("--usage", "usage_file", type=click.Path(dir_okay=False), help="Usage file (default: llm-audit-usage.yaml next to the policy).")
+@click.option("--sync-usage", is_flag=True, help="Add stubs for new call sites to the usage file (edited values are kept).")
+@click.option("--usage-log", type=click.Path(dir_okay=False, exists=True), help="Calibrate from OpenTelemetry GenAI spans or LiteLLM spend logs (JSON lines).")
+@click.option("--compare-to", type=click.Path(dir_okay=False, exists=True), help="A saved `report --format json`: show how the monthly estimate changed.")
+@click.option("--fail-on-increase", type=click.FloatRange(min=0), help="Exit 1 when the monthly estimate grew by more than USD (needs --compare-to).")
+def report(fmt, output, usage_file, sync_usage, usage_log, compare_to, fail_on_increase, **kw):
+    """Inventory of call sites with estimated cost per call and per month, and savings."""
+    from auditor.report import CompareError, ReportRequest, produce
+    from auditor.usage import UsageError
+
+    if fail_on_increase is not None and not compare_to:
+        _fail("--fail-on-increase needs --compare-to BASE.json (a saved `llm-audit report --format json`)")
+    paths = list(kw["paths"]) or [Path(".")]
+    policy = _load_policy(kw["policy_file"], paths, kw["select"], kw["extend_select"], kw["ignore"])
+    req = ReportRequest(
+        paths=paths, policy=policy, fmt=fmt, today=_today(kw["today"]), usage_file=Path(usage_file) if usage_file else None,
+        sync_usage=sync_usage, usage_log=Path(usage_log) if usage_log else None, compare_to=Path(compare_to) if compare_to else None,
+        fail_on_increase=fail_on_increase, force_exclude=kw["force_exclude"], use_cache=not kw["no_cache"], jobs=kw["jobs"],
+        color=output is None and sys.stdout.isatty(), progress=sys.stderr.isatty(),
+    )
+    try:
+        outcome = produce(req)
+    except (UsageError, CompareError) as e:
+        _fail(str(e))
+    except Exception as e:  # noqa: BLE001 - internal errors exit 2 with a message, not a traceback
+        if _debug():
+            raise
+        _fail(f"internal error: {e.__class__.__name__}: {e} (set LLM_AUDIT_DEBUG=1 for a traceback)")
+    _write_output(outcome.text, output)
+    for message in outcome.messages:
+        click.echo(f"llm-audit: {message}", err=True)
+    sys.exit(outcome.exit_code)
+
+
 # ---------------------------------------------------------------- adoption
 @main.command()
 @_common
