@@ -249,6 +249,11 @@ class Api:
     match_types: list[str] = field(default_factory=list)
     match_methods: list[str] = field(default_factory=list)
     match_callables: list[str] = field(default_factory=list)
+    # method paths distinctive enough to match on a receiver whose type is not known
+    # (`self.get_client().chat.completions.create(model=...)`), when the call passes one of
+    # `untyped_requires` (default: the model parameters) or spreads **kwargs on a plain receiver
+    match_untyped: list[str] = field(default_factory=list)
+    untyped_requires: list[str] | None = None
     provider_by_type: dict[str, str] = field(default_factory=dict)
     constructor: bool = False
     instance_params: bool = False
@@ -281,6 +286,8 @@ class Api:
             match_types=list(match.get("types") or []),
             match_methods=list(match.get("methods") or []),
             match_callables=list(match.get("callables") or []),
+            match_untyped=list((match.get("untyped") or {}).get("methods") or []),
+            untyped_requires=(match.get("untyped") or {}).get("requires"),
             provider_by_type=dict(e.get("provider-by-type") or {}),
             constructor=bool(e.get("constructor", False)),
             instance_params=bool(e.get("instance-params", False)),

@@ -69,7 +69,8 @@ class Resolver:
         self.scope_of[tree] = self.module_scope
         self.functions: dict[str, ast.AST] = {}  # module-level def/class names
         self.annotations: dict[int, ast.expr] = {}  # id(assigned value) -> its annotation
-        self._types: dict[int, object] = {}  # memo: id(def / class attr key) -> client type (or None)
+        self._types: dict[object, object] = {}  # memo: id(def) / (id(class), attr) -> client type (or None)
+        self._type_memo: dict[tuple[int, int], tuple[ast.AST, object]] = {}  # (id(node), id(scope)) -> (node, type)
         if shallow:  # module-level names only (constants of files that hold no call site)
             for stmt in tree.body:
                 if isinstance(stmt, (ast.Import, ast.ImportFrom)):
@@ -294,6 +295,18 @@ class Resolver:
 
     # ------------------------------------------------------------------ types
     def type_of(self, expr: ast.AST, scope: Scope, depth: int = 0) -> tuple[str, ast.Call | None, Scope] | None:
+        """(client type, the call that made it, that call's scope) or None (memoised per node and
+        scope, so chains like ``x = f(x)`` and many assignments stay linear)."""
+        key = (id(expr), id(scope))
+        hit = self._type_memo.get(key)
+        if hit is not None and hit[0] is expr:
+            return hit[1]
+        self._type_memo[key] = (expr, None)  # in progress: a cycle resolves to "no type"
+        found = self._type_of(expr, scope, depth)
+        self._type_memo[key] = (expr, found)
+        return found
+
+    def _type_of(self, expr: ast.AST, scope: Scope, depth: int = 0) -> tuple[str, ast.Call | None, Scope] | None:
         """(client type, the call that made it, that call's scope) or None.
 
         Follows what real code does to get a client: constructor calls, aliases, annotations
