@@ -454,18 +454,20 @@ class _Module:
         if isinstance(loop, ast.While):
             return "while"
         if isinstance(loop, (ast.For, ast.AsyncFor)):
-            target = loop.target
-            if isinstance(target, ast.Name) and RETRY_NAME.match(target.id):
-                return "retry"
-            it = loop.iter
-            if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range":
-                consts = [a.value for a in it.args if isinstance(a, ast.Constant) and isinstance(a.value, int)]
-                if len(consts) == len(it.args) and consts and max(consts) <= 5:
-                    return "retry"
+            target, it = loop.target, loop.iter
             if _breaks(loop):
+                return "retry"  # stops at the first good answer: a retry or a search, not a batch
+        else:
+            gen = loop.generators[0]  # type: ignore[attr-defined]
+            target, it = gen.target, gen.iter
+        if isinstance(target, ast.Name) and RETRY_NAME.match(target.id):
+            return "retry"
+        if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range":
+            consts = [a.value for a in it.args if isinstance(a, ast.Constant) and isinstance(a.value, int)]
+            if len(consts) == len(it.args) and consts and max(consts) <= 5:
                 return "retry"
-            if isinstance(it, (ast.List, ast.Tuple, ast.Set)) and len(it.elts) <= 5 and all(isinstance(e, ast.Constant) for e in it.elts):
-                return "fixed"  # for model in ["gpt-4o", "gpt-4o-mini"]: a comparison, not data
+        if isinstance(it, (ast.List, ast.Tuple, ast.Set)) and len(it.elts) <= 5 and all(isinstance(e, ast.Constant) for e in it.elts):
+            return "fixed"  # for model in ["gpt-4o", "gpt-4o-mini"]: a comparison, not data
         if self._feeds_back(site, call, loop):
             return "dependent"
         return "data"
