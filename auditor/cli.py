@@ -135,6 +135,8 @@ def main() -> None:
 @click.option("--add-ignore", is_flag=True, help="Add `# llm-audit: ignore[CODE]` comments that silence every finding reported.")
 def check(output_format, output, do_fix, unsafe_fixes, show_diff, baseline, exit_zero, statistics, add_ignore, **kw):
     """Lint PATHS (default: the current folder)."""
+    if add_ignore and (kw.get("stdin_filename") or show_diff):
+        _fail("--add-ignore edits files: it cannot be combined with --stdin-filename or --diff")
     _check_or_fix(kw, output_format, output, do_fix or show_diff, unsafe_fixes, show_diff, baseline, exit_zero, statistics, add_ignore)
 
 
