@@ -103,6 +103,36 @@ def remove_param(param: Param, text_lines: list[str] | None = None) -> list[Edit
     return [Edit(span.line, span.column, span.end_line, span.end_column, "")]
 
 
+def add_frontmatter_param(site: CallSite, path: str, value: str) -> list[Edit]:
+    """Edits that add ``path: value`` to a prompt file's front matter (YAML lines, not code).
+
+    ``site.extra["frontmatter"]`` (set by :mod:`auditor.sources.promptfile`) says where the
+    parameter block ends and its indentation, or where to create the block. ``value`` is
+    written as given: ints and JSON-style lists (``["###"]``) are valid YAML flow values."""
+    info = site.extra.get("frontmatter") or {}
+    if not info or site.lookup(path)[0] != "missing":
+        return []
+    parts = path.split(".")
+    if len(parts) > 1 and any(p.startswith(parts[0] + ".") or p == parts[0] for p in site.params):
+        return []  # the intermediate mapping exists: adding it again would duplicate a key
+
+    def lines_for(indent: str) -> str:
+        out = "".join(f"{indent}{'  ' * i}{key}:\n" for i, key in enumerate(parts[:-1]))
+        return out + f"{indent}{'  ' * (len(parts) - 1)}{parts[-1]}: {value}\n"
+
+    create = info.get("create")
+    if create:
+        indent = create.get("indent", "")
+        text, line = f"{indent}{create['key']}:\n" + lines_for(indent + "  "), create["line"]
+    elif info.get("line") is not None:
+        text, line = lines_for(info.get("indent", "")), info["line"]
+    else:
+        return []
+    if info.get("eof_newline"):
+        text = "\n" + text
+    return [Edit(line, 1, line, 1, text)]
+
+
 # ---------------------------------------------------------------- applying edits
 def _offsets(text: str) -> list[int]:
     starts = [0]

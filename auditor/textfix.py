@@ -349,6 +349,8 @@ def slice_pieces(pieces: list[Piece], start: int, end: int, shift: int = 0) -> l
 
 def safe_replacement(piece: Piece, replacement: str) -> bool:
     """Can ``replacement`` be written inside this piece without changing the literal's syntax?"""
+    if piece.quote == "yaml-plain":  # a plain YAML scalar: no indicator characters
+        return not any(ch in replacement for ch in ":#'\"{}[],&*!|>%@`\\\n")
     if "\\" in replacement:
         return piece.quote == ""
     if piece.quote and (piece.quote[0] in replacement or (len(piece.quote) == 1 and "\n" in replacement)):

@@ -7,7 +7,7 @@ from typing import Iterable
 from auditor.callsites import CallSite
 from auditor.checks import check
 from auditor.checks.context import RuleContext
-from auditor.fixes import add_param, rename_param, replace_value
+from auditor.fixes import add_frontmatter_param, add_param, rename_param, replace_value
 from auditor.findings import Finding, Fix
 
 REASONING_CAP = "max_completion_tokens"
@@ -43,17 +43,18 @@ def missing_output_cap(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
     if model is not None and model.max_output:
         cap = min(cap, int(model.max_output))
     names = " / ".join(f"`{c}`" for c in api.cap[:2])
+    what = site.method if site.extra.get("frontmatter") else f"{site.method}()"  # prompt-file front matter
     if api.cap_required:
-        message = f"{site.method}() sets no {names}: the API requires it, so this call fails at runtime"
+        message = f"{what} sets no {names}: the API requires it, so this call fails at runtime"
     else:
         worst = f" (up to {model.max_output:,} tokens for {model.name})" if model and model.max_output else ""
-        message = f"{site.method}() sets no output-token cap ({names}); output is bounded only by the model maximum{worst}"
+        message = f"{what} sets no output-token cap ({names}); output is bounded only by the model maximum{worst}"
     if state == "unknown":
         message += " [strict: parameters arrive through unknown **kwargs]"
     param = cap_param_for(site, ctx)
     fix = None
     if param is not None:
-        edits = add_param(site, param, str(cap))
+        edits = add_frontmatter_param(site, param, str(cap)) if site.extra.get("frontmatter") else add_param(site, param, str(cap))
         if edits:
             fix = Fix("unsafe", f"Add `{param}={cap}`", edits)
     yield ctx.site_finding(site, message, fix=fix, savings=_worst_case_savings(site, ctx, cap))

@@ -1,0 +1,469 @@
+"""Prompt-text checks: LA104 missing-stop-sequence, LA201 verbose-instruction,
+LA202 repeated-instruction, LA203 prompt-over-budget.
+
+Text rules read only *static* text (literals, constants, prompt-file bodies), run by run: a
+dynamic hole splits the text, so a phrase never matches across or inside a hole. A text is
+reported once where it is written (a prompt constant's definition, an inline literal, a
+prompt file's body), not again at every call site that sends it; the savings of that one
+finding add up over the call sites that send it.
+
+The phrase catalog is ``rules/phrases.yaml`` (see its header for the matching semantics),
+extended per rule by policy ``params: {LA201: {extra-phrases: [...]}}`` (tried first).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Iterable
+
+from auditor.callsites import CallSite, Message, Prompt, Segment
+from auditor.catalog import load_catalog
+from auditor.checks import check
+from auditor.checks.context import RuleContext
+from auditor.findings import Finding, Fix, Savings, Span
+from auditor.fixes import add_frontmatter_param, add_param
+from auditor.promptsize import run_text, static_runs, static_size, text_size
+from auditor.textfix import edit_in, position_in
+
+# ------------------------------------------------------------------------------ phrases
+
+
+def phrase_pattern(phrase: str) -> re.Pattern[str]:
+    """Case-insensitive; ``\\b`` at word-character ends; any whitespace run matches one space."""
+    body = r"\s+".join(re.escape(word) for word in phrase.split(" "))
+    start = r"\b" if re.match(r"\w", phrase[0]) else ""
+    end = r"\b" if re.match(r"\w", phrase[-1]) else ""
+    return re.compile(start + body + end, re.IGNORECASE)
+
+
+# start of text, or after a sentence end / colon / line break, optionally inside a list item
+_SENTENCE_START = re.compile(r"(?:\A|[.!?:]\s+|\n)[ \t]*(?:[-*\u2022][ \t]+|\d+[.)][ \t]+)?\Z")
+
+
+@lru_cache(maxsize=64)
+def _compiled(entries: tuple[tuple[str, str | None], ...]) -> list[tuple[str, str | None, re.Pattern[str]]]:
+    return [(p, r, phrase_pattern(p)) for p, r in entries if p]
+
+
+def phrase_entries(section: str, params: dict[str, Any]) -> tuple[tuple[str, str | None], ...]:
+    """Team entries (``extra-phrases``) first, then the catalog's; second element: rewrite or delimiter."""
+    key = "rewrite" if section == "verbose" else "delimiter"
+    out: list[tuple[str, str | None]] = []
+    seen: set[str] = set()
+    for e in list(params.get("extra-phrases") or []) + list(load_catalog().phrases.get(section) or []):
+        if not isinstance(e, dict) or not isinstance(e.get("phrase"), str):
+            continue
+        phrase = " ".join(e["phrase"].lower().split())
+        if not phrase or phrase in seen:
+            continue
+        seen.add(phrase)
+        value = e.get(key)
+        out.append((phrase, str(value) if value is not None else ("" if key == "rewrite" else None)))
+    return tuple(out)
+
+
+@dataclass
+class Rewrite:
+    """One verbose phrase in a text and the edit that removes it (reference semantics)."""
+
+    start: int  # the matched phrase
+    end: int
+    phrase: str
+    rewrite: str
+    region: tuple[int, int]  # the text range the edit replaces
+    replacement: str
+
+
+def _begins_sentence(text: str, start: int, matched: str) -> bool:
+    return matched[:1].isupper() and bool(_SENTENCE_START.search(text[:start]))
+
+
+def find_verbose(text: str, entries: tuple[tuple[str, str | None], ...]) -> list[Rewrite]:
+    """Non-overlapping verbose phrases in ``text``, earlier catalog entries first."""
+    taken: list[tuple[int, int]] = []
+    out: list[Rewrite] = []
+    for phrase, rewrite, pat in _compiled(entries):
+        for m in pat.finditer(text):
+            a, b = m.span()
+            if any(a < y and x < b for x, y in taken):
+                continue
+            taken.append((a, b))
+            out.append(_rewrite(text, a, b, phrase, rewrite or ""))
+    out.sort(key=lambda r: r.start)
+    return out
+
+
+def _rewrite(text: str, a: int, b: int, phrase: str, rewrite: str) -> Rewrite:
+    capital = _begins_sentence(text, a, text[a:b])
+    if rewrite:
+        first = rewrite[0].upper() if capital else rewrite[0].lower()
+        return Rewrite(a, b, phrase, rewrite, (a, b), first + rewrite[1:])
+    rest = text[b:]
+    after = rest.lstrip()
+    if after and after[0].isalnum():
+        ws = len(rest) - len(after)
+        if capital and after[0] != after[0].upper():
+            return Rewrite(a, b, phrase, rewrite, (a, b + ws + 1), after[0].upper())
+        return Rewrite(a, b, phrase, rewrite, (a, b + ws), "")
+    head = text[:a].rstrip(" \t")
+    return Rewrite(a, b, phrase, rewrite, (len(head), b), "")
+
+
+def apply_rewrites(text: str, entries: tuple[tuple[str, str | None], ...]) -> str:
+    """``text`` with every verbose phrase rewritten (repeated until stable, like ``fix``)."""
+    for _ in range(10):
+        found = find_verbose(text, entries)
+        if not found:
+            return text
+        out, last = [], 0
+        for r in found:
+            a, b = r.region
+            if a < last:
+                continue
+            out.append(text[last:a] + r.replacement)
+            last = b
+        out.append(text[last:])
+        new = "".join(out)
+        if new == text:
+            return text
+        text = new
+    return text
+
+
+def asks_short_answer(text: str, entries: tuple[tuple[str, str | None], ...]) -> tuple[str, str | None, int] | None:
+    """(phrase, delimiter or None, offset) of the first short/delimited-answer phrase in ``text``."""
+    for phrase, delimiter, pat in _compiled(entries):
+        m = pat.search(text)
+        if m:
+            return phrase, delimiter, m.start()
+    return None
+
+
+# ------------------------------------------------------------------------------ text locations
+
+
+@dataclass
+class TextOwner:
+    """Who sends a text: a call site (with its model), or a prompt constant / prompt file body."""
+
+    path: str
+    site: CallSite | None = None
+    name: str = ""
+    cell: int | None = None
+
+
+def _owners(project) -> Iterable[tuple[TextOwner, Prompt]]:
+    for site in project.call_sites():
+        yield TextOwner(site.path, site, cell=site.cell), site.prompt
+    for f in project.facts:
+        for pc in f.prompt_constants:
+            yield TextOwner(pc.path, None, pc.name, pc.cell), pc.prompt
+
+
+def _segment_at(run: list[Segment], offset: int) -> tuple[Segment, int]:
+    """The segment of ``run`` holding ``offset`` and the offset of that segment in the run."""
+    pos = 0
+    for seg in run:
+        if offset < pos + len(seg.text) or seg is run[-1]:
+            return seg, pos
+        pos += len(seg.text)
+    return run[-1], pos - len(run[-1].text)
+
+
+def _where(seg: Segment, owner: TextOwner) -> tuple[str, int | None]:
+    if seg.path is not None:
+        return seg.path, seg.cell
+    return owner.path, seg.cell if seg.cell is not None else owner.cell
+
+
+def _span_of(seg: Segment, a: int, b: int) -> Span | None:
+    pieces = getattr(seg, "pieces", None) or []
+    p0 = position_in(pieces, a)
+    p1 = position_in(pieces, b - 1) if b > a else None
+    if p0 is None or p1 is None:
+        return seg.span
+    return Span(p0[0], p0[1], p1[0], p1[1] + 1)
+
+
+def _key(seg: Segment, path: str, cell: int | None, offset: int, what: str) -> tuple:
+    pos = position_in(getattr(seg, "pieces", None) or [], offset)
+    if pos is not None:
+        return (path, cell, pos, what)
+    span = seg.span
+    return (path, cell, (span.line, span.column) if span else None, offset, seg.text[:60], what)
+
+
+@dataclass
+class Occurrence:
+    path: str
+    cell: int | None
+    span: Span | None
+    message: str
+    fix: Fix | None
+    tokens: dict[int, int] = field(default_factory=dict)  # id(site) -> tokens saved per call
+    sites: list[CallSite] = field(default_factory=list)
+    constant_tokens: int = 0  # when no call site sends it
+
+
+def _site_model(owner: TextOwner) -> tuple[str | None, str | None]:
+    return (owner.site.model_name, owner.site.provider) if owner.site is not None else (None, None)
+
+
+def _merge(occ: dict[tuple, Occurrence], key: tuple, make, owner: TextOwner, tokens: int) -> None:
+    o = occ.get(key)
+    if o is None:
+        o = occ[key] = make()
+    if owner.site is not None:
+        if all(s is not owner.site for s in o.sites):
+            o.sites.append(owner.site)
+            o.tokens[id(owner.site)] = tokens
+    else:
+        o.constant_tokens = max(o.constant_tokens, tokens)
+
+
+def _savings(o: Occurrence, ctx: RuleContext, basis: str) -> Savings | None:
+    if not o.sites:
+        if o.constant_tokens <= 0:
+            return None
+        return Savings(tokens_per_call=float(o.constant_tokens), basis=f"{basis}; not sent by a call site found in this run")
+    total_month = 0.0
+    per_call = 0.0
+    tokens = 0
+    for site in o.sites:
+        t = o.tokens.get(id(site), 0)
+        s = ctx.savings(site, input_tokens=t, basis=basis)
+        if s is None:
+            continue
+        total_month += s.usd_per_month
+        per_call = max(per_call, s.usd_per_call)
+        tokens = max(tokens, t)
+    if tokens <= 0:
+        return None
+    n = len(o.sites)
+    return Savings(
+        tokens_per_call=float(tokens),
+        usd_per_call=round(per_call, 8),
+        usd_per_month=round(total_month, 4),
+        basis=basis + (f"; sent by {n} call sites" if n > 1 else ""),
+    )
+
+
+def _emit(occ: dict[tuple, Occurrence], ctx: RuleContext, basis: str) -> Iterable[Finding]:
+    for o in occ.values():
+        site = o.sites[0] if len(o.sites) == 1 and o.sites[0].path == o.path else None
+        yield ctx.finding(o.message, o.path, o.span, cell=o.cell, site=site, fix=o.fix, savings=_savings(o, ctx, basis))
+
+
+# ------------------------------------------------------------------------------ LA201
+
+
+@check("verbose_instruction", on="project")
+def verbose_instruction(project, ctx: RuleContext) -> Iterable[Finding]:
+    entries = phrase_entries("verbose", ctx.params)
+    occ: dict[tuple, Occurrence] = {}
+    for owner, prompt in _owners(project):
+        model, provider = _site_model(owner)
+        for m in prompt.messages:
+            for run in static_runs(m.segments):
+                text = run_text(run)
+                found = find_verbose(text, entries)
+                if not found:
+                    continue
+                before = text_size(text, model, provider, ctx.providers, ctx.policy.models).tokens
+                for r in found:
+                    seg, base = _segment_at(run, r.start)
+                    path, cell = _where(seg, owner)
+                    key = _key(seg, path, cell, r.start - base, r.phrase)
+                    after_text = text[: r.region[0]] + r.replacement + text[r.region[1] :]
+                    saved = max(0, before - text_size(after_text, model, provider, ctx.providers, ctx.policy.models).tokens)
+
+                    def make(seg=seg, base=base, r=r, path=path, cell=cell, text=text) -> Occurrence:
+                        matched = text[r.start : r.end]
+                        shown = " ".join(matched.split())
+                        target = r.rewrite if r.rewrite else "(delete)"
+                        fix = None
+                        a, b = r.region[0] - base, r.region[1] - base
+                        if 0 <= a and b <= len(seg.text):
+                            edit = edit_in(getattr(seg, "pieces", None) or [], a, b, r.replacement)
+                            if edit is not None:
+                                label = f'Rewrite "{shown}" as "{r.rewrite}"' if r.rewrite else f'Delete "{shown}"'
+                                fix = Fix("safe", label, [edit])
+                        message = f'verbose instruction "{shown}": say it shorter ({target})'
+                        return Occurrence(path, cell, _span_of(seg, r.start - base, r.end - base), message, fix)
+
+                    _merge(occ, key, make, owner, saved)
+    for f in _emit(occ, ctx, "exact: tokens of the prompt text before and after the rewrite"):
+        if f.savings is not None and f.savings.tokens_per_call:
+            f.message += f" - saves {int(f.savings.tokens_per_call)} token{'s' if f.savings.tokens_per_call != 1 else ''} per call"
+        yield f
+
+
+# ------------------------------------------------------------------------------ LA202
+
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?:])\s+|\s*\n\s*")
+
+
+def _sentences(text: str) -> Iterable[tuple[int, int, str]]:
+    """(start, end, normalised text) of each sentence, clause after a colon, or line of ``text``."""
+    pos = 0
+    for m in list(_SENTENCE_BREAK.finditer(text)) + [None]:
+        end = m.start() if m is not None else len(text)
+        raw = text[pos:end]
+        a = pos + (len(raw) - len(raw.lstrip()))
+        b = pos + len(raw.rstrip())
+        norm = " ".join(re.sub(r"[^\w\s']", " ", text[a:b].lower()).split())
+        if norm:
+            yield a, b, norm
+        if m is not None:
+            pos = m.end()
+
+
+@check("repeated_instruction", on="project")
+def repeated_instruction(project, ctx: RuleContext) -> Iterable[Finding]:
+    min_words = int(ctx.params.get("min-words") or 6)
+    occ: dict[tuple, Occurrence] = {}
+    for owner, prompt in _owners(project):
+        model, provider = _site_model(owner)
+        seen: dict[str, tuple[Segment, str]] = {}
+        for m in prompt.messages:
+            for run in static_runs(m.segments):
+                text = run_text(run)
+                for a, b, norm in _sentences(text):
+                    if len(norm.split()) < min_words:
+                        continue
+                    seg, base = _segment_at(run, a)
+                    if norm not in seen:
+                        seen[norm] = (seg, m.role)
+                        continue
+                    first_seg, first_role = seen[norm]
+                    path, cell = _where(seg, owner)
+                    key = _key(seg, path, cell, a - base, norm)
+                    sentence = " ".join(text[a:b].split())
+                    tokens = text_size(text[a:b], model, provider, ctx.providers, ctx.policy.models).tokens
+                    where = "earlier in the same text" if first_role == m.role else f"in the {first_role} message too"
+
+                    def make(seg=seg, base=base, a=a, b=b, path=path, cell=cell, sentence=sentence, where=where) -> Occurrence:
+                        short = sentence if len(sentence) <= 80 else sentence[:77] + "..."
+                        message = f'repeated instruction "{short}" is sent twice in one request ({where}); say it once'
+                        return Occurrence(path, cell, _span_of(seg, a - base, b - base), message, None)
+
+                    _merge(occ, key, make, owner, tokens)
+    yield from _emit(occ, ctx, "exact: tokens of the repeated sentence")
+
+
+# ------------------------------------------------------------------------------ LA203
+
+
+def _used_constants(project) -> set[tuple[str, str]]:
+    """Prompt constants (path, name) whose text some call site sends."""
+    spans: dict[str, list[tuple[str, Span]]] = {}
+    for f in project.facts:
+        for pc in f.prompt_constants:
+            spans.setdefault(pc.path, []).append((pc.name, pc.span))
+    used: set[tuple[str, str]] = set()
+    for site in project.call_sites():
+        for seg in site.prompt.segments:
+            path = seg.path or site.path
+            if seg.span is None or path not in spans:
+                continue
+            for name, span in spans[path]:
+                if (span.line, span.column) <= (seg.span.line, seg.span.column) and (seg.span.end_line, seg.span.end_column) <= (span.end_line, span.end_column):
+                    used.add((path, name))
+    return used
+
+
+@check("prompt_budget", on="project")
+def prompt_over_budget(project, ctx: RuleContext) -> Iterable[Finding]:
+    budget = ctx.params.get("max-static-tokens")
+    if budget is None:
+        return
+    budget = int(budget)
+    for site in project.call_sites():
+        size = static_size(site.prompt, site.model_name, site.provider, ctx.providers, ctx.policy.models)
+        if size.tokens <= budget:
+            continue
+        how = "" if size.exact else f" ({size.note})"
+        yield ctx.site_finding(
+            site,
+            f"the static prompt of this call is {size.tokens:,} tokens{how}, over the budget of {budget:,} (`max-static-tokens`)",
+            savings=ctx.savings(site, input_tokens=size.tokens - budget, basis=f"tokens over the budget ({'exact' if size.exact else 'estimated'} count)"),
+        )
+    used = _used_constants(project)
+    for f in project.facts:
+        for pc in f.prompt_constants:
+            if (pc.path, pc.name) in used:
+                continue
+            size = static_size(pc.prompt, None, None, ctx.providers, ctx.policy.models)
+            if size.tokens > budget:
+                yield ctx.finding(
+                    f"prompt `{pc.name}` is {size.tokens:,} tokens of static text, over the budget of {budget:,} (`max-static-tokens`)",
+                    pc.path,
+                    pc.span,
+                    cell=pc.cell,
+                    savings=Savings(tokens_per_call=float(size.tokens - budget), basis="tokens over the budget; not sent by a call site found in this run"),
+                )
+
+
+# ------------------------------------------------------------------------------ LA104
+
+
+@check("stop_sequence")
+def missing_stop_sequence(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
+    api = ctx.api(site)
+    if api is None or not api.stop:
+        return
+    state, _ = site.first_present(api.stop)
+    if state == "present" or (state == "unknown" and not ctx.policy.strict):
+        return
+    model = ctx.model(site)
+    if model is not None and any(p.split(".")[-1] in model.rejects for p in api.stop + ["stop"]):
+        return  # the model does not accept a stop sequence
+    if site.extra.get("structured"):
+        return  # structured output ends where the schema ends
+    entries = phrase_entries("short-answer", ctx.params)
+    hit = None
+    for m in site.prompt.messages:
+        if m.role == "assistant":
+            continue
+        for run in static_runs(m.segments):
+            hit = asks_short_answer(run_text(run), entries)
+            if hit:
+                break
+        if hit:
+            break
+    completion = api.kind == "completion" or site.extra.get("api_kind") == "completion"
+    if hit is None and not completion:
+        return
+    param = api.stop[0]
+    what = site.method if site.extra.get("frontmatter") else f"{site.method}()"
+    if hit is not None:
+        phrase, delimiter, _ = hit
+        message = f'the prompt asks for a short answer ("{phrase}") but {what} sends no stop sequence (`{param}`)'
+    else:
+        delimiter = None
+        message = f"{what} is a text-completion call with no stop sequence (`{param}`): it generates until the cap"
+    fix = None
+    if delimiter:
+        value = json.dumps([delimiter])
+        edits = add_frontmatter_param(site, param, value) if site.extra.get("frontmatter") else add_param(site, param, value)
+        if edits:
+            fix = Fix("unsafe", f"Add `{param}={value}` (the delimiter the prompt names)", edits)
+            message += f"; the prompt names its end marker {json.dumps(delimiter)}"
+    yield ctx.site_finding(site, message, fix=fix, savings=_stop_savings(site, ctx, api))
+
+
+def _stop_savings(site: CallSite, ctx: RuleContext, api) -> Savings | None:
+    answer = int(ctx.params.get("answer-tokens") or 16)
+    state, p = site.first_present(api.cap)
+    cap = None
+    if state == "present" and p is not None and p.value.is_literal and isinstance(p.value.value, int) and not isinstance(p.value.value, bool):
+        cap = int(p.value.value)
+    model = ctx.model(site)
+    if cap is None:
+        cap = model.max_output if model is not None and model.max_output else None
+    if cap is None or cap <= answer:
+        return None
+    return ctx.savings(site, output_tokens=cap - answer, basis=f"worst case: up to {cap:,} output tokens where a short answer needs ~{answer}")
