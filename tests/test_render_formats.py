@@ -183,7 +183,9 @@ def test_sarif_fingerprints_survive_line_shifts(app):
     path.write_text('"""Ticket assistant."""\nimport logging\n\nlog = logging.getLogger(__name__)\n' + path.read_text())
     after = {r["ruleId"] + r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]: r for r in _sarif(app)["runs"][0]["results"]}
     key = "LA101helpdesk/assistant.py"
-    line = lambda r: r["locations"][0]["physicalLocation"]["region"]["startLine"]  # noqa: E731
+    def line(r):
+        return r["locations"][0]["physicalLocation"]["region"]["startLine"]
+
     assert line(after[key]) == line(before[key]) + 4
     assert after[key]["partialFingerprints"] == before[key]["partialFingerprints"]
     prints = [r["partialFingerprints"]["llmAudit/v1"] for r in after.values()]
@@ -234,13 +236,13 @@ def test_github_annotations(app):
     levels = [c[0] for c in commands]
     assert levels == ["error", "error", "error", "warning"]  # errors first: GitHub shows ~10 per level
     by_file = {(c[1]["file"], c[1]["title"].split()[0]): c for c in commands}
-    level, props, msg = by_file[("helpdesk/assistant.py", "LA101")]
+    _, props, msg = by_file[("helpdesk/assistant.py", "LA101")]
     py = app / "helpdesk/assistant.py"
     assert int(props["line"]) == _line_of(py, "self.client.chat.completions.create(") and int(props["endLine"]) == int(props["line"]) + 3
     assert props["col"] and props["endColumn"] and props["title"] == "LA101 missing-output-cap"
     assert "no output-token cap" in msg
     # the comma and colon in the file name survived as one escaped property value
-    odd = [line for line in lines if "odd" in line][0]
+    odd = next(line for line in lines if "odd" in line)
     assert "file=helpdesk/odd%2Cname%3Av2.py," in odd
     assert ("helpdesk/odd,name:v2.py", "LA101") in by_file
     _, nbprops, nbmsg = by_file[("notebooks/explore.ipynb", "LA101")]
