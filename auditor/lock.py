@@ -141,6 +141,9 @@ def drift(current: dict[str, LockedPrompt], locked: dict[str, str], scanned: set
     by_path: dict[str, set[str]] = {}
     for key, digest in locked.items():
         by_path.setdefault(_path_of(key), set()).add(digest)
+    now_by_path: dict[str, set[str]] = {}
+    for p in current.values():
+        now_by_path.setdefault(p.path, set()).add(p.digest)
     matched: set[str] = set()
     for key, p in sorted(current.items()):
         old = locked.get(key)
@@ -150,8 +153,8 @@ def drift(current: dict[str, LockedPrompt], locked: dict[str, str], scanned: set
         if p.digest in by_path.get(p.path, set()):
             matched.update(k for k, v in locked.items() if v == p.digest and _path_of(k) == p.path)
             continue  # same text under a renumbered id
-        if old is None:
-            d.new.append(p)
+        if old is None or old in now_by_path.get(p.path, set()):
+            d.new.append(p)  # the id's old text still exists (renumbered): this one is new
         else:
             matched.add(key)
             d.changed.append((p, old))
