@@ -376,6 +376,33 @@ def retired_model(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
 
 
 # ---------------------------------------------------------------- LA403
+def _edits(a: str, b: str) -> int:
+    """Levenshtein distance (names are short)."""
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def near_miss(name: str, ctx: RuleContext) -> str | None:
+    """The catalog name a typo most likely meant: fewest edits, then same length (a mistyped
+    character rather than a missing one), then a model still available."""
+    models = list(ctx.policy.models)
+    known = {m.name.lower(): m for m in models}
+    for m in models:
+        for a in m.aliases:
+            known.setdefault(a.lower(), m)
+    key = name.lower()
+    close = difflib.get_close_matches(key, list(known), n=8, cutoff=0.75)
+    if not close:
+        return None
+    best = min(close, key=lambda c: (_edits(key, c), abs(len(c) - len(key)), is_retired(known[c], ctx.today), c))
+    return best
+
+
 @check("unknown_model")
 def unknown_model(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
     name = site.model_name
@@ -385,9 +412,8 @@ def unknown_model(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
         return
     if glob_match(name, list(ctx.params.get("ignore-models") or [])):
         return
-    known = [m.name for m in ctx.policy.models] + [a for m in ctx.policy.models for a in m.aliases]
-    close = difflib.get_close_matches(name.lower(), known, n=1, cutoff=0.8)
-    hint = f"; did you mean `{close[0]}`?" if close else f"; add it under `models:` in the policy to price it"
+    close = near_miss(name, ctx)
+    hint = f"; did you mean `{close}`?" if close else "; add it under `models:` in the policy to price it"
     param = model_param(site, ctx)
     span = param.arg_span if param is not None and param.direct and param.arg_span else site.span
     yield ctx.finding(f"model `{name}` is not in the model catalog, so its cost, limits and lifecycle are unknown{hint}", site.path, span, site=site)
