@@ -55,6 +55,10 @@ def token_factor(model: str | None, provider: str | None, providers: Any = None,
     if model and _openai_encoding(model):
         return 1.0
     owner = provider
+    if models is None and model:
+        from auditor.catalog import load_catalog
+
+        models = load_catalog().models
     if models is not None and model:
         info = models.lookup(model)
         if info is not None and info.provider:

@@ -134,12 +134,18 @@ def apply_rewrites(text: str, entries: tuple[tuple[str, str | None], ...]) -> st
 
 
 def asks_short_answer(text: str, entries: tuple[tuple[str, str | None], ...]) -> tuple[str, str | None, int] | None:
-    """(phrase, delimiter or None, offset) of the first short/delimited-answer phrase in ``text``."""
+    """(phrase, delimiter or None, offset) of a short/delimited-answer phrase in ``text``.
+
+    A phrase that names the answer's end marker wins over one that does not, so the fix can
+    use it ("Reply with yes or no. End your answer with ###." -> ``###``)."""
+    first = None
     for phrase, delimiter, pat in _compiled(entries):
         m = pat.search(text)
         if m:
-            return phrase, delimiter, m.start()
-    return None
+            if delimiter:
+                return phrase, delimiter, m.start()
+            first = first or (phrase, delimiter, m.start())
+    return first
 
 
 # ------------------------------------------------------------------------------ text locations
@@ -283,7 +289,6 @@ def verbose_instruction(project, ctx: RuleContext) -> Iterable[Finding]:
                     def make(seg=seg, base=base, r=r, path=path, cell=cell, text=text) -> Occurrence:
                         matched = text[r.start : r.end]
                         shown = " ".join(matched.split())
-                        target = r.rewrite if r.rewrite else "(delete)"
                         fix = None
                         a, b = r.region[0] - base, r.region[1] - base
                         if 0 <= a and b <= len(seg.text):
@@ -291,7 +296,10 @@ def verbose_instruction(project, ctx: RuleContext) -> Iterable[Finding]:
                             if edit is not None:
                                 label = f'Rewrite "{shown}" as "{r.rewrite}"' if r.rewrite else f'Delete "{shown}"'
                                 fix = Fix("safe", label, [edit])
-                        message = f'verbose instruction "{shown}": say it shorter ({target})'
+                        if r.rewrite:
+                            message = f'verbose instruction "{shown}": "{r.replacement}" says the same'
+                        else:
+                            message = f'filler "{shown}": the instruction reads the same without it'
                         return Occurrence(path, cell, _span_of(seg, r.start - base, r.end - base), message, fix)
 
                     _merge(occ, key, make, owner, saved)
@@ -429,11 +437,9 @@ def missing_stop_sequence(site: CallSite, ctx: RuleContext) -> Iterable[Finding]
         if m.role == "assistant":
             continue
         for run in static_runs(m.segments):
-            hit = asks_short_answer(run_text(run), entries)
-            if hit:
-                break
-        if hit:
-            break
+            found = asks_short_answer(run_text(run), entries)
+            if found and (hit is None or (found[1] and not hit[1])):
+                hit = found
     completion = api.kind == "completion" or site.extra.get("api_kind") == "completion"
     if hit is None and not completion:
         return
