@@ -12,8 +12,9 @@ into an existing ``# llm-audit: ignore[...]`` comment instead of adding a second
 Where the line ends is learnt from :mod:`tokenize` (NL/NEWLINE tokens mark line ends that are
 outside strings and not continued). Every edited file must produce the same ``ast`` as
 before — comments cannot change it — or the file is left alone and its findings reported as
-skipped. Notebooks are edited cell by cell (magic lines are never touched); prompt files are
-skipped (their suppressions live in front matter).
+skipped. Notebooks are edited cell by cell (magic lines are never touched). In prompt files
+only the YAML front matter takes comments (the body is sent to the model), and the front
+matter must load to the same data afterwards.
 """
 
 from __future__ import annotations
@@ -248,6 +249,67 @@ def _notebook_file(path: Path, findings: list[Finding], report: IgnoreReport, wr
             _write(path, write_cells(data, new_sources))
 
 
+def _yaml_data(lines: list[str]) -> object:
+    from ruamel.yaml import YAML
+
+    return YAML(typ="safe", pure=True).load("".join(lines))
+
+
+def add_to_front_matter(text: str, findings: list[Finding]) -> tuple[str, _Plan]:
+    """Own-line YAML comments in a prompt file's front matter (``---`` ... ``---``).
+
+    The body is prompt text, where a comment would be sent to the model, so findings there are
+    skipped. The front matter must load to the same data afterwards (a comment line inside a
+    block scalar would not), or nothing is changed."""
+    lines = io.StringIO(text).readlines()
+    p = _Plan()
+    close = None
+    if lines and lines[0].strip() == "---":
+        close = next((i for i in range(2, len(lines) + 1) if lines[i - 1].strip() in ("---", "...")), None)
+    for n, line in enumerate(lines[:close], start=1):
+        body = line.lstrip()
+        if body.startswith("#") and SUPPRESS_COMMENT.search(body):
+            p.comments[n] = (len(line) - len(body), body.rstrip("\r\n"))
+    for f in findings:
+        if f.code in UNSUPPRESSIBLE:
+            p.skipped.append((f, UNSUPPRESSIBLE[f.code]))
+        elif close is None or not 1 < f.line < close:
+            p.skipped.append((f, f"in a prompt body a comment would be sent to the model; add `llm-audit: {{ignore: [{f.code}]}}` to the front matter or use `per-file-ignores`"))
+        elif f.line - 1 in p.comments:
+            p.at_end.setdefault(f.line - 1, set()).add(f.code)
+            p.covered.append(f)
+        else:
+            p.above.setdefault(f.line, set()).add(f.code)
+            p.covered.append(f)
+    new = apply_plan(text, p)
+    if new != text:
+        try:
+            new_lines = io.StringIO(new).readlines()
+            extra = sum(1 for _ in p.above)
+            same = _yaml_data(lines[1 : close - 1]) == _yaml_data(new_lines[1 : close - 1 + extra])
+        except Exception:  # noqa: BLE001 - any YAML trouble: leave the file alone
+            same = False
+        if not same:
+            p.skipped.extend((f, "a comment here would change the front matter's data; left alone") for f in p.covered)
+            p.covered, p.at_end, p.above = [], {}, {}
+            return text, p
+    return new, p
+
+
+def _prompt_file(path: Path, findings: list[Finding], report: IgnoreReport, write: bool) -> None:
+    data = path.read_bytes()
+    bom = data.startswith(codecs.BOM_UTF8)
+    text = data[3:].decode("utf-8") if bom else data.decode("utf-8")
+    new, p = add_to_front_matter(text, findings)
+    report.skipped.extend(p.skipped)
+    report.covered.extend(p.covered)
+    if new != text:
+        report.comments += len(p.at_end) + len(p.above)
+        report.files.add(findings[0].path)
+        if write:
+            _write(path, (codecs.BOM_UTF8 if bom else b"") + new.encode("utf-8"))
+
+
 def add_ignores(root: Path, findings: list[Finding], kinds: dict[str, str], write: bool = True) -> IgnoreReport:
     """Add suppression comments for ``findings`` to their files (``kinds``: path -> file kind)."""
     report = IgnoreReport()
@@ -263,7 +325,7 @@ def add_ignores(root: Path, findings: list[Finding], kinds: dict[str, str], writ
             elif kind == "notebook":
                 _notebook_file(path, fs, report, write)
             else:
-                report.skipped.extend((f, "suppressions in prompt files go in the front matter; add them by hand") for f in fs)
+                _prompt_file(path, fs, report, write)
         except (OSError, UnicodeDecodeError, LookupError, SyntaxError) as e:
             report.skipped.extend((f, f"cannot edit the file: {e}") for f in fs)
     return report

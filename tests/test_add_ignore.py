@@ -191,3 +191,47 @@ def test_magic_lines_in_notebook_cells_are_never_touched(tmp_path):
     assert cell.splitlines()[0] == "%time out = client.chat.completions.create(model='gpt-4o', messages=[])"
     assert cell.splitlines()[1].endswith("messages=[])  # llm-audit: ignore[LA101]")
     assert r.returncode == 0
+
+
+PROMPTY = """\
+---
+name: Refund triage
+description: |
+  Decides refunds.
+  # not a comment: block scalar text
+model:
+  api: chat
+  configuration:
+    type: openai
+    model: gpt-4o-mini
+---
+system:
+Answer yes or no.
+"""
+
+
+def test_prompt_file_front_matter_gets_a_comment_and_the_body_is_left_alone(tmp_path):
+    (tmp_path / ".git").mkdir()
+    write_tree(tmp_path, {"prompts/refund.prompty": PROMPTY})
+    before = cli("check", ".", "--select", "LA101", "--output-format", "json", cwd=tmp_path)
+    (finding,) = json.loads(before.stdout)
+    assert finding["path"] == "prompts/refund.prompty" and 1 < finding["line"] < 11
+    r = cli("check", ".", "--select", "LA101", "--add-ignore", cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    text = (tmp_path / "prompts/refund.prompty").read_text()
+    lines = text.splitlines()
+    assert lines[finding["line"] - 1] == "# llm-audit: ignore[LA101]"
+    assert text.endswith("---\nsystem:\nAnswer yes or no.\n")  # the body (what the model sees) is unchanged
+
+
+def test_prompt_file_guards():
+    from auditor.suppress import add_to_front_matter
+
+    body = F("LA201", 13)
+    inside_block = F("LA102", 5)  # a comment line here would become block-scalar text
+    new, p = add_to_front_matter(PROMPTY, [body, inside_block])
+    assert new == PROMPTY
+    reasons = {f.code: why for f, why in p.skipped}
+    assert "prompt body" in reasons["LA201"] and "front matter's data" in reasons["LA102"]
+    plain, p = add_to_front_matter("Just a prompt.\nAnswer briefly.\n", [F("LA201", 1)])
+    assert plain == "Just a prompt.\nAnswer briefly.\n" and p.skipped
