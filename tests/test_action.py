@@ -99,3 +99,22 @@ def test_annotation_step_and_fail_step(tmp_path):
     assert "steps.check.outputs.exit-code != '0'" in fail["if"]
     r = subprocess.run(["bash", "-c", fail["run"]], env={**os.environ, "CODE": "1"}, capture_output=True, text=True)
     assert r.returncode == 1 and "exited with 1" in r.stdout
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+def test_report_step_writes_the_markdown_comment(tmp_path):
+    write_tree(tmp_path, APP)
+    step = _step("report (markdown)")
+    r, outputs = _run_step(step, tmp_path, paths="src")
+    assert r.returncode == 0, r.stderr
+    report = Path(outputs["file"])
+    assert report == tmp_path / "llm-audit-report.md"
+    text = report.read_text()
+    assert "LA101" in text and "Estimated monthly cost" in text
+    # with a base report to compare to, the comment states the change
+    base = tmp_path / "base.json"
+    subprocess.run(["llm-audit", "report", "src", "--format", "json", "-o", str(base)], cwd=tmp_path, check=True,
+                   env={**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"})
+    r, outputs = _run_step(step, tmp_path, paths="src", **{"compare-to": str(base)})
+    assert r.returncode == 0, r.stderr
+    assert "Monthly estimate unchanged" in Path(outputs["file"]).read_text()
