@@ -164,6 +164,8 @@ def sync_usage(path: Path, sites: list["CallSite"], default_calls: float) -> lis
     buf = io.StringIO()
     yaml.dump(doc, buf)
     text = buf.getvalue()
+    if not text.endswith("\n"):
+        text += "\n"
     if not path.is_file():
         text = HEADER + text
     from auditor.cache import atomic_write
