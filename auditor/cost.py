@@ -223,7 +223,7 @@ class CostModel:
         return cached
 
     def _estimate(self, site: CallSite) -> SiteCost:
-        from auditor.tokens import count_tokens
+        from auditor.promptsize import dynamic_size, static_size
 
         model = self.model(site)
         provider = model.provider if model is not None else site.provider
@@ -231,17 +231,13 @@ class CostModel:
         cost = SiteCost(site_id=site.id, model=site.model_name, catalog_model=model.name if model else None, provider=provider)
         cost.calibrated = site.id in self.usage.calibrated
 
-        # input: static tokens counted, holes estimated
-        static = site.prompt.static_text if site.prompt.messages else ""
-        factor = self.providers.factor(provider) if provider not in ("openai", "azure") else 1.0
-        counted = count_tokens(static, model.name if model else site.model_name, factor)
-        cost.static_tokens = counted.tokens + MESSAGE_OVERHEAD * len(site.prompt.messages)
-        cost.tokens_exact = counted.exact
-        cost.token_note = counted.note
-        per_hole = self.usage.hole_tokens()
-        for seg in site.prompt.holes:
-            cost.holes[seg.hole_kind] = cost.holes.get(seg.hole_kind, 0) + 1
-            cost.dynamic_tokens += per_hole.get(seg.hole_kind, per_hole["unknown"])
+        # input: static tokens counted (each run of static text on its own), holes estimated
+        size = static_size(site.prompt, model.name if model else site.model_name, site.provider, self.providers, self.models)
+        cost.static_tokens = size.tokens + MESSAGE_OVERHEAD * len(site.prompt.messages)
+        cost.tokens_exact = size.exact
+        cost.token_note = size.note
+        cost.dynamic_tokens, cost.holes = dynamic_size(site.prompt, {"usage": {"dynamic-hole-tokens": self.usage.hole_tokens()}})
+        cost.dynamic_tokens = float(cost.dynamic_tokens)
         cost.input_tokens = cost.static_tokens + cost.dynamic_tokens
         cost.sources["input"] = "static text + hole estimates" if cost.holes else "static text"
         if _number(values.get("input-tokens")) is not None:
