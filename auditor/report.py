@@ -181,9 +181,12 @@ def build_report(result: "RunResult", policy: "Policy", usage: Usage, today: dat
 
 
 def _savings_by_rule(rows: list[SiteRow], others: list[Finding]) -> dict[str, dict[str, Any]]:
-    """Monthly savings per rule. Findings on one call site can overlap (a smaller model *and*
-    a cap), so a site's savings are capped at its worst-case monthly cost and each finding's
-    share is scaled down with it."""
+    """Monthly savings per rule.
+
+    Findings on one call site can overlap (an output cap *and* a stop sequence both bound the
+    same worst case). So, per site, expected savings are capped together at the site's
+    monthly cost, and worst-case savings at its worst-case exposure (worst-case minus typical
+    monthly cost); each finding's share is scaled down with its group."""
     totals: dict[str, dict[str, Any]] = {}
 
     def add(f: Finding, amount: float) -> None:
@@ -194,16 +197,20 @@ def _savings_by_rule(rows: list[SiteRow], others: list[Finding]) -> dict[str, di
             entry["kind"] = "worst-case"
 
     for row in rows:
-        raw = [(f, f.savings.usd_per_month if f.savings else 0.0) for f in row.findings]
-        total = sum(a for _, a in raw)
-        ceiling = row.cost.worst_monthly_cost if row.cost.worst_monthly_cost is not None else row.cost.monthly_cost
-        scale = 1.0
-        if ceiling is not None and total > ceiling > 0:
-            scale = ceiling / total
-            row.savings_scaled = True
-        row.savings = total * scale
-        for f, a in raw:
-            add(f, a * scale)
+        typical = row.cost.monthly_cost
+        worst = row.cost.worst_monthly_cost
+        exposure = (worst - typical) if worst is not None and typical is not None else None
+        row.savings = 0.0
+        for group, ceiling in ((False, typical), (True, exposure)):
+            raw = [(f, f.savings.usd_per_month if f.savings else 0.0) for f in row.findings if is_worst_case(f) == group]
+            total = sum(a for _, a in raw)
+            scale = 1.0
+            if ceiling is not None and total > ceiling >= 0:
+                scale = ceiling / total if total else 1.0
+                row.savings_scaled = True
+            row.savings += total * scale
+            for f, a in raw:
+                add(f, a * scale)
     for f in others:
         add(f, f.savings.usd_per_month if f.savings else 0.0)
     for v in totals.values():
@@ -231,7 +238,7 @@ def _assumptions(report: Report, policy: "Policy") -> list[str]:
         + ", ".join(f"{k} {v:,.0f}" for k, v in u.hole_tokens().items()),
         f"Output tokens: typical = the cap x {u.typical_output_ratio:g} (uncapped: {u.typical_output_tokens:,.0f}); worst case = the cap, or the model's maximum output when the call sets none",
         f"Prices: list prices per 1M tokens from the model catalog (checked {report.catalog_checked or 'unknown'}); no prompt-cache discounts; batch prices where the usage file says batch: true",
-        "Savings: each finding's saving at the site's prices and monthly calls; where findings on one call site overlap, their sum is capped at the site's worst-case monthly cost",
+        "Savings: each finding's saving at the site's prices and monthly calls. Expected savings (typical usage) and worst-case savings (exposure an output cap or stop sequence removes) are reported apart; where findings on one call site overlap, each group is capped at what the site can save (its monthly cost, or its worst-case minus typical cost)",
     ]
     if report.calibration is not None:
         cal = report.calibration

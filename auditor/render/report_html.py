@@ -140,7 +140,7 @@ def _cards(report: Report) -> str:
         ("Potential savings", usd(report.expected_savings), "save", "per month, from findings"),
     ]
     if report.worst_case_savings:
-        cards.append(("Worst-case exposure removed", usd(report.worst_case_savings), "warn", "per month, by output caps"))
+        cards.append(("Worst-case exposure removed", usd(report.worst_case_savings), "warn", "per month: output caps, stop sequences"))
     if report.comparison is not None:
         d = report.comparison.delta
         cards.append(("Change vs base", usd(d, signed=True), "up" if d > 0 else "down", f"base {usd(report.comparison.base_total)}"))

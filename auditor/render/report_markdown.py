@@ -67,7 +67,7 @@ def render_markdown(report: Report, **_: object) -> str:
         "|---|---|",
         f"| Estimated monthly cost | **{usd(report.total_monthly_cost)}** (worst case {usd(report.total_worst_case)}) |",
         f"| Potential savings | **{usd(report.expected_savings)}/month**"
-        + (f" + {usd(report.worst_case_savings)}/month worst-case exposure (output caps)" if report.worst_case_savings else "")
+        + (f" + {usd(report.worst_case_savings)}/month worst-case exposure removed (output caps, stop sequences)" if report.worst_case_savings else "")
         + " |",
         f"| Call sites | {len(report.rows)} ({kinds['python']} Python, {kinds['notebook']} notebook cells, {kinds['promptfile']} prompt files) |",
     ]

@@ -88,7 +88,7 @@ def render_table(report: Report, color: bool = False, **_: object) -> str:
         lines.append("")
         lines.append(f"{b}Findings outside call sites{r0} (prompt constants, files): {len(report.other_findings)}")
         for f in report.other_findings[:10]:
-            save = f" - saves {usd(f.savings.usd_per_month)}/month" if f.savings and f.savings.usd_per_month else ""
+            save = f" ({usd(f.savings.usd_per_month)}/month)" if f.savings and f.savings.usd_per_month and "/month" not in f.message else ""
             lines.append(f"  {f.location}: {f.code} {f.message}{save}")
         if len(report.other_findings) > 10:
             lines.append(f"  ... and {len(report.other_findings) - 10} more (`llm-audit check` lists them)")
@@ -107,7 +107,7 @@ def render_table(report: Report, color: bool = False, **_: object) -> str:
     lines.append(f"{b}Estimated monthly cost: {usd(report.total_monthly_cost)}{r0} (worst case {usd(report.total_worst_case)})")
     lines.append(
         f"{g}Potential savings: {usd(report.expected_savings)}/month{r0}"
-        + (f", plus {usd(report.worst_case_savings)}/month of worst-case exposure removed by output caps" if report.worst_case_savings else "")
+        + (f", plus {usd(report.worst_case_savings)}/month of worst-case exposure removed (output caps, stop sequences)" if report.worst_case_savings else "")
     )
     if report.calibration is not None:
         cal = report.calibration
