@@ -235,26 +235,26 @@ def _repeated(site: CallSite, ctx: RuleContext) -> list[str]:
     if fn and fn not in _GENERIC_NAMES:
         graph = _call_graph(ctx)
         if graph["defs"].get(fn, 0) == 1:
-            refs = graph["refs"].get(fn, [])
-            loops = [r for r in refs if r[2]]
-            if loops:
-                out.append(f"`{fn}()` is called in a loop ({loops[0][0]}:{loops[0][1]})")
-            elif len(refs) >= 2:
-                out.append(f"`{fn}()` is called from {len(refs)} places")
+            count, loop = graph["refs"].get(fn, (0, None))
+            if loop:
+                out.append(f"`{fn}()` is called in a loop ({loop[0]}:{loop[1]})")
+            elif count >= 2:
+                out.append(f"`{fn}()` is called from {count} places")
     return out
 
 
 def _call_graph(ctx: RuleContext) -> dict:
+    """Project-wide: how many defs carry each name, and (calls, first call in a loop) per name."""
     graph = ctx.extra.get("call_graph")
     if graph is None:
         defs: dict[str, int] = {}
-        refs: dict[str, list[tuple[str, int, int]]] = {}
+        refs: dict[str, tuple[int, tuple[str, int] | None]] = {}
         for f in ctx.project.facts:
             for name in f.extra.get("defs") or []:
                 defs[name] = defs.get(name, 0) + 1
-            for name, uses in (f.extra.get("call_refs") or {}).items():
-                for line, in_loop in uses:
-                    refs.setdefault(name, []).append((f.path, line, in_loop))
+            for name, (count, loop_line) in (f.extra.get("call_refs") or {}).items():
+                total, loop = refs.get(name, (0, None))
+                refs[name] = (total + count, loop or ((f.path, loop_line) if loop_line else None))
         graph = ctx.extra["call_graph"] = {"defs": defs, "refs": refs}
     return graph
 
