@@ -441,3 +441,41 @@ def test_call_in_a_notebook_loop_is_reported_in_its_cell(project, tmp_path):
     assert codes(result) == ["LA503"]
     f = result.findings[0]
     assert (f.cell, f.line) == (1, 3)
+
+
+def test_long_static_document_in_the_user_message_gets_advice_but_no_system_fix(project):
+    body = """
+    client = anthropic.Anthropic()
+
+
+    def check_claims(claims):
+        for claim in claims:
+            yield client.messages.create(
+                model="claude-sonnet-4-5",
+                max_tokens=300,
+                system="You check refund claims against the policy.",
+                messages=[{"role": "user", "content": [
+                    {"type": "text", "text": REFUND_POLICY},
+                    {"type": "text", "text": claim},
+                ]}],
+            )
+    """
+    result = project(_kb_app(body), select=["LA501", "LA502"])
+    assert codes(result) == ["LA502"]
+    f = result.findings[0]
+    assert f.fix is None  # a breakpoint after the short system prompt would cache too little
+    assert "in its content block" in f.message
+
+
+def test_examples_app_shows_caching_and_hygiene_findings():
+    import json as _json
+
+    from conftest import REPO
+
+    out = cli("check", "examples/", "--no-cache", "--exit-zero", "--output-format", "json", "--select", "LA5,LA6", cwd=REPO)
+    found = {(f["code"], f["path"].split("/")[-1], f.get("call_site_id", "").split("::")[-1]) for f in _json.loads(out.stdout)}
+    assert ("LA502", "llm.py", "LLMClient.answer_ticket#1") in found
+    assert ("LA502", "llm.py", "LLMClient.stream_chat_reply#1") in found
+    assert ("LA503", "pipeline.py", "tag_topics#1") in found
+    assert ("LA601", "pipeline.py", "extract_complaints#1") in found
+    assert not [f for f in found if f[0] == "LA601" and "extract_fields" in f[2]]  # it sets response_format

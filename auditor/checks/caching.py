@@ -52,6 +52,7 @@ class CacheView:
     minimum: int
     assumed: bool  # the model is not in the catalog: provider defaults
     prefix_tokens: int = 0  # static tokens before the first dynamic segment
+    system_tokens: int = 0  # of those, the ones in system messages (where the fix puts the breakpoint)
     after_tokens: int = 0  # static tokens after it
     breaker: Segment | None = None  # the first dynamic segment followed by static text
     breaker_role: str = ""
@@ -109,10 +110,13 @@ def cache_view(site: CallSite, ctx: RuleContext) -> CacheView | None:
     name = model.name if model is not None else site.model_name
     before: list[str] = []
     after: list[str] = []
+    system: list[str] = []
     for msg in site.prompt.messages:
         for seg in msg.segments:
             if seg.kind == "static":
                 (after if view.breaker is not None else before).append(seg.text)
+                if view.breaker is None and msg.role == "system":
+                    system.append(seg.text)
                 view.chunks.append((msg.role, "static", seg))
             elif _breaks_prefix(seg):
                 if view.breaker is None:
@@ -121,6 +125,7 @@ def cache_view(site: CallSite, ctx: RuleContext) -> CacheView | None:
     view.prefix_tokens, e1 = _count("".join(before), name, factor)
     view.after_tokens, e2 = _count("".join(after), name, factor)
     view.exact = e1 and e2
+    view.system_tokens = view.prefix_tokens if len(system) == len(before) else _count("".join(system), name, factor)[0]
     if view.after_tokens == 0:
         view.breaker = None  # dynamic parts at the end: the prefix is intact
     return view
@@ -303,8 +308,8 @@ def _system_is_static(site: CallSite) -> bool:
 
 def _cache_fix(site: CallSite, view: CacheView) -> Fix | None:
     data = site.extra.get("cache_fix")
-    if not data:
-        return None
+    if not data or view.system_tokens < view.minimum:
+        return None  # a breakpoint after the system prompt would cache less than the minimum
     kind = data.get("kind")
     if kind == "anthropic-system" and _system_is_static(site):
         edits = cached_text_block(data["span"], data["source"])
@@ -337,9 +342,10 @@ def uncached_repeated_context(site: CallSite, ctx: RuleContext) -> Iterable[Find
     tokens = view.prefix_tokens
     sav = cache_savings(site, ctx, view, tokens, "uncached repeated prefix")
     api = ctx.api(site)
-    if api is not None and any("cachePoint" in p for p in api.cache_control):
+    in_system = view.system_tokens >= view.minimum
+    if in_system and api is not None and any("cachePoint" in p for p in api.cache_control):
         how = 'append `{"cachePoint": {"type": "default"}}` after the static system blocks'
-    elif api is not None and any(p.startswith("system.") for p in api.cache_control):
+    elif in_system and api is not None and any(p.startswith("system.") for p in api.cache_control):
         how = 'send the system prompt as a text block with `"cache_control": {"type": "ephemeral"}`'
     else:
         how = 'mark the end of the static part with `"cache_control": {"type": "ephemeral"}` in its content block'
