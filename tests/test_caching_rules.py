@@ -479,3 +479,31 @@ def test_examples_app_shows_caching_and_hygiene_findings():
     assert ("LA503", "pipeline.py", "tag_topics#1") in found
     assert ("LA601", "pipeline.py", "extract_complaints#1") in found
     assert not [f for f in found if f[0] == "LA601" and "extract_fields" in f[2]]  # it sets response_format
+
+
+def test_a_constant_shared_with_another_provider_is_not_repetition(project):
+    body = """
+    claude = anthropic.Anthropic()
+    gpt = OpenAI()
+
+
+    def draft(ticket: str) -> str:
+        msg = claude.messages.create(model="claude-sonnet-4-5", max_tokens=600, system=REFUND_POLICY,
+                                     messages=[{"role": "user", "content": ticket}])
+        return msg.content[0].text
+
+
+    def draft_cheaply(ticket: str) -> str:
+        resp = gpt.chat.completions.create(model="gpt-4o-mini", max_tokens=600,
+                                           messages=[{"role": "system", "content": REFUND_POLICY}, {"role": "user", "content": ticket}])
+        return resp.choices[0].message.content
+    """
+    imports = "import anthropic\nfrom openai import OpenAI\n\nfrom kb.policies import REFUND_POLICY\n"
+    assert codes(project(_kb_app(body, imports=imports), select=["LA502"])) == []
+    # the same constant sent by two Claude calls does share one cache
+    body2 = body.replace('gpt.chat.completions.create(model="gpt-4o-mini"', 'claude.messages.create(model="claude-sonnet-4-5"').replace(
+        'messages=[{"role": "system", "content": REFUND_POLICY}, {"role": "user", "content": ticket}])', 'system=REFUND_POLICY, messages=[{"role": "user", "content": ticket}])'
+    )
+    result = project(_kb_app(body2, imports=imports), select=["LA502"])
+    assert codes(result) == ["LA502", "LA502"]
+    assert all("the same prompt is sent by 2 call sites" in f.message for f in result.findings)

@@ -265,26 +265,37 @@ def _call_graph(ctx: RuleContext) -> dict:
 
 
 def _sharers(site: CallSite, ctx: RuleContext) -> list[str]:
-    """Other call sites that send the same static prompt constant (or identical static text)."""
+    """Other call sites that send the same static prompt constant (or identical static text)
+    to the same model: caches are per model, so a Claude call and a GPT call sharing a
+    constant do not warm each other's cache."""
     index = ctx.extra.get("sharers")
     if index is None:
-        by_const: dict[str, set[str]] = {}
-        ids = {s.id for s in ctx.project.call_sites()}
-        for key, owners in ctx.project.constant_uses.items():
-            users = {o for o in owners if o in ids}
-            for o in users:
-                by_const.setdefault(o, set()).update(users)
-        by_text: dict[str, list[str]] = {}
-        for s in ctx.project.call_sites():
+        sites = {s.id: s for s in ctx.project.call_sites()}
+        groups: list[set[str]] = []
+        for owners in ctx.project.constant_uses.values():
+            groups.append({o for o in owners if o in sites})
+        by_text: dict[str, set[str]] = {}
+        for s in sites.values():
             text = s.prompt.static_text
-            if len(text) >= 2000:  # well below any cache minimum in characters is not worth grouping
-                by_text.setdefault(text, []).append(s.id)
-        for group in by_text.values():
-            if len(group) > 1:
-                for o in group:
-                    by_const.setdefault(o, set()).update(group)
-        index = ctx.extra["sharers"] = by_const
+            if len(text) >= 2000:  # far below any cache minimum is not worth grouping
+                by_text.setdefault(text, set()).add(s.id)
+        groups.extend(by_text.values())
+        index = {}
+        for group in groups:
+            by_model: dict[str, set[str]] = {}
+            for sid in group:
+                by_model.setdefault(_model_key(sites[sid], ctx), set()).add(sid)
+            for same in by_model.values():
+                if len(same) > 1:
+                    for sid in same:
+                        index.setdefault(sid, set()).update(same)
+        ctx.extra["sharers"] = index
     return sorted(index.get(site.id, set()) - {site.id})
+
+
+def _model_key(site: CallSite, ctx: RuleContext) -> str:
+    model = ctx.model(site)
+    return model.name if model is not None else f"{site.provider}:{site.model_name or '?'}"
 
 
 def _marked(site: CallSite, ctx: RuleContext) -> str:
