@@ -12,6 +12,7 @@ in request order tools -> system -> messages, which is the order the finder buil
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -35,6 +36,7 @@ _DEFAULT_PROVIDER_CACHE = {
     "bedrock": {"cache": "explicit", "min-tokens": 1024},
     "google": {"cache": "implicit", "min-tokens": 2048},
 }
+_PURE_BUILTINS = {"str", "len", "sorted", "list", "tuple", "repr", "int"}
 # too generic to match a definition by name alone (``thread.run()``, ``session.get()``)
 _GENERIC_NAMES = {
     "run", "main", "get", "set", "post", "put", "send", "call", "create", "update", "close", "start", "stop",
@@ -89,7 +91,24 @@ def _count(text: str, model: str | None, factor: float) -> tuple[int, bool]:
 
 
 def _breaks_prefix(seg: Segment) -> bool:
-    return seg.kind == "hole" and not (seg.hole_kind == "unknown" and _CONSTANT_EXPR.match(seg.expr.strip() or "x"))
+    return seg.kind == "hole" and not (seg.hole_kind in ("unknown", "collection") and _stable_expr(seg.expr.strip()))
+
+
+@lru_cache(maxsize=4096)
+def _stable_expr(expr: str) -> bool:
+    """An expression built only from constants (``TOPICS``, ``", ".join(LABELS)``, ``cfg.SYSTEM``):
+    most likely the same on every call, so it does not break the cached prefix."""
+    if _CONSTANT_EXPR.match(expr or "x"):
+        return True
+    try:
+        tree = ast.parse(expr, mode="eval")
+    except (SyntaxError, ValueError, RecursionError):
+        return False
+    names = [n.id for n in ast.walk(tree) if isinstance(n, ast.Name)]
+    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call)]
+    if any(not (isinstance(c.func, ast.Attribute) or (isinstance(c.func, ast.Name) and c.func.id in _PURE_BUILTINS)) for c in calls):
+        return False
+    return bool(names) and all(n.isupper() or n in _PURE_BUILTINS for n in names)
 
 
 def cache_view(site: CallSite, ctx: RuleContext) -> CacheView | None:
