@@ -1,8 +1,9 @@
 """Phase-1 facts about how call sites and clients are used (LA502, LA503, LA601, LA602, LA604).
 
 :func:`collect_usage` runs once per parsed module (and notebook) after the call-site finder.
-One iterative walk (deep code must not exhaust the stack) records, for every call, its
-enclosing function and loops; then each call site's surroundings are read:
+It indexes the module by statements and walks expressions only where something needs them
+(iteratively: deep code must not exhaust the stack); each call site's function is walked to
+record enclosing loops, and its surroundings are read:
 
 * ``parses``       where the response text is fed to ``json.loads`` / ``ast.literal_eval`` /
                    ``re.search`` ... in the same function (LA601); ``returns_text`` when the
