@@ -108,6 +108,8 @@ def _stable_expr(expr: str) -> bool:
     calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call)]
     if any(not (isinstance(c.func, ast.Attribute) or (isinstance(c.func, ast.Name) and c.func.id in _PURE_BUILTINS)) for c in calls):
         return False
+    if not names and not calls:
+        return True  # a literal: .format(company="Acme")
     return bool(names) and all(n.isupper() or n in _PURE_BUILTINS for n in names)
 
 
