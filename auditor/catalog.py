@@ -254,6 +254,9 @@ class Api:
     # `untyped_requires` (default: the model parameters) or spreads **kwargs on a plain receiver
     match_untyped: list[str] = field(default_factory=list)
     untyped_requires: list[str] | None = None
+    # globs on "path::qualname" where a match is not a generation call (`*embed*`: Bedrock
+    # invoke_model in an embedder)
+    skip_in: list[str] = field(default_factory=list)
     provider_by_type: dict[str, str] = field(default_factory=dict)
     constructor: bool = False
     instance_params: bool = False
@@ -288,6 +291,7 @@ class Api:
             match_callables=list(match.get("callables") or []),
             match_untyped=list((match.get("untyped") or {}).get("methods") or []),
             untyped_requires=(match.get("untyped") or {}).get("requires"),
+            skip_in=list(match.get("skip-in") or []),
             provider_by_type=dict(e.get("provider-by-type") or {}),
             constructor=bool(e.get("constructor", False)),
             instance_params=bool(e.get("instance-params", False)),

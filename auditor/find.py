@@ -24,6 +24,9 @@ from auditor.findings import Span
 from auditor.resolve import Resolver, Scope, span_of
 
 LOOP_NODES = (ast.For, ast.AsyncFor, ast.While)
+# wrappers that call their first argument later with the rest: partial(create, **kw), to_thread(create, ...)
+DEFERRED_CALLABLES = {"functools.partial", "asyncio.to_thread"}
+DEFERRED = {q.rsplit(".", 1)[-1] for q in DEFERRED_CALLABLES}
 COMP_NODES = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
@@ -161,12 +164,18 @@ class CallSiteFinder:
         last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
         if last == "bind" and isinstance(func, ast.Attribute):
             self._note_bind(call, scope)
-        if last is not None and last not in self.last_names and last not in self.instance_names and not self._wildcards and not isinstance(func, ast.Name):
+        if last in DEFERRED and call.args and not isinstance(parent, (ast.Assign, ast.AnnAssign, ast.NamedExpr)):
+            deferred = self._deferred(call, scope)
+            if deferred is not None:
+                call = deferred  # partial(client.messages.create, **kw) handed to an executor
+        elif last is not None and last not in self.last_names and last not in self.instance_names and not self._wildcards and not isinstance(func, ast.Name):
             return
         match = self._match(call, scope)
         if match is None:
             return
         api, provider, method, maker = match
+        if api.skip_in and any(fnmatch.fnmatchcase(f"{self.path}::{scope.qualname}".lower(), g) for g in api.skip_in):
+            return  # e.g. Bedrock invoke_model inside an embedder: not a generation call
         self._record(call, scope, loops, api, provider, method, maker, parent)
 
     def _match(self, call: ast.Call, scope: Scope) -> tuple[Api, str, str, tuple[ast.Call, Scope] | None] | None:
@@ -224,7 +233,13 @@ class CallSiteFinder:
                 maker = (t[1], t[2]) if t[1] is not None else None
                 return api, api.provider_by_type.get(t[0], api.provider), method, maker
             return None
-        return self._imported_client(prefixes, scope, call) or self._untyped(prefixes, call)
+        # a module reached through self.x or a factory: self.client = litellm; self.get_client().completion(...)
+        if isinstance(func, ast.Attribute) and isinstance(func.value, (ast.Attribute, ast.Call)):
+            mod = self.r.module_of(func.value, scope)
+            api = self.p.by_callable.get(f"{mod}.{func.attr}") if mod else None
+            if api is not None:
+                return api, api.provider, f"{mod}.{func.attr}", None
+        return self._imported_client(prefixes, scope, call) or self._untyped(prefixes, call, scope)
 
     def _imported_client(self, prefixes, scope: Scope, call: ast.Call):
         """``from app.clients import client; client.chat.completions.create(...)``.
@@ -248,23 +263,23 @@ class CallSiteFinder:
                 return api, api.provider, method, None
         return None
 
-    def _untyped(self, prefixes: list[tuple[ast.AST, list[str]]], call: ast.Call):
+    def _untyped(self, prefixes: list[tuple[ast.AST, list[str]]], call: ast.Call, scope: Scope):
         """No type known for any receiver: a distinctive method path (longest first), e.g.
         ``self.get_client().chat.completions.create(model=...)`` on a vendor's openai-shaped client."""
         for base, path in reversed(prefixes):
             method = ".".join(p for p in path if p not in self.p.passthrough)
             api = self.untyped.get(method)
             if api is not None:
-                if not self._untyped_ok(call, base, api):
+                if not self._untyped_ok(call, base, api, scope):
                     return None
                 self._untyped_calls.add(id(call))
                 return api, api.provider, method, None
         return None
 
-    def _untyped_ok(self, call: ast.Call, receiver: ast.AST, api: Api) -> bool:
+    def _untyped_ok(self, call: ast.Call, receiver: ast.AST, api: Api, scope: Scope) -> bool:
         """The call names the API's model parameter (``model=``, ``modelId=``; Twilio's
         ``messages.create(to=, body=)`` does not) or spreads ``**kwargs`` on a plain receiver
-        (``client``, ``self.client``, ``self.get_client()``)."""
+        (``client``, ``self.client``, ``self.get_client()``; not ``client.agents``)."""
         requires = api.model if api.untyped_requires is None else api.untyped_requires
         if not requires:
             return True
@@ -276,9 +291,23 @@ class CallSiteFinder:
             if isinstance(receiver, ast.Call):
                 receiver = receiver.func
             if isinstance(receiver, ast.Attribute):
-                receiver = receiver.value
+                return isinstance(receiver.value, ast.Name) and receiver.value.id in (scope.self_name, "self", "cls")
             return isinstance(receiver, ast.Name)
         return False
+
+    def _deferred(self, call: ast.Call, scope: Scope) -> ast.Call | None:
+        """``functools.partial(client.chat.completions.create, **kw)`` or ``asyncio.to_thread(...)``
+        not bound to a name (handed straight to ``run_in_executor``): the generation call it
+        stands for, located at the wrapper so a fix edits the wrapper's arguments."""
+        if self.r.qualname(call.func, scope) not in DEFERRED_CALLABLES or isinstance(call.args[0], ast.Starred):
+            return None
+        target = call.args[0]
+        inner = target.attr if isinstance(target, ast.Attribute) else target.id if isinstance(target, ast.Name) else None
+        if inner is None or (inner not in self.last_names and inner not in self.instance_names):
+            return None
+        fake = ast.Call(func=target, args=list(call.args[1:]), keywords=list(call.keywords))
+        ast.copy_location(fake, call)
+        return fake
 
     def _partial(self, func: ast.Name, scope: Scope) -> tuple[ast.Call, Scope] | None:
         """``ask = functools.partial(client.chat.completions.create, model=...)`` -> that call."""

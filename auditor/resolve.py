@@ -264,6 +264,35 @@ class Resolver:
             return f"{base}.{expr.attr}" if base else None
         return None
 
+    def module_of(self, expr: ast.AST, scope: Scope, depth: int = 0) -> str | None:
+        """The imported thing an expression holds when it is reached through ``self.x`` or a
+        factory defined here: ``self.client = litellm`` / ``def get_client(self): return litellm``."""
+        if depth > 4:
+            return None
+        if isinstance(expr, ast.Call):
+            fn = self._local_function(expr.func, scope)
+            fs = self.scope_of.get(fn) if fn is not None else None
+            for value in fs.returns if fs is not None else ():
+                found = self.module_of(value, fs, depth + 1)  # type: ignore[arg-type]
+                if found:
+                    return found
+            return None
+        if isinstance(expr, ast.Attribute) and self._is_self(expr.value, scope):
+            for cls in self._class_and_bases(scope.cls):  # type: ignore[arg-type]
+                for line, node in sorted(cls.self_attrs.get(expr.attr, []), key=lambda e: e[0]):
+                    if isinstance(node, (ast.Name, ast.Attribute)):
+                        found = self.module_of(node, self._scope_for_line(cls, line) or cls, depth + 1)
+                        if found:
+                            return found
+            return None
+        if isinstance(expr, (ast.Name, ast.Attribute)):
+            qn = self.qualname(expr, scope)
+            if qn and isinstance(expr, ast.Name):
+                b = self.binding(expr.id, scope, getattr(expr, "lineno", 1 << 30))
+                return qn if b is not None and b[0] == "import" else None
+            return qn
+        return None
+
     def attr_binding(self, expr: ast.Attribute, scope: Scope) -> tuple[ast.AST, Scope] | None:
         """self.x / cls.x inside a method -> the expression assigned to it."""
         if not isinstance(expr.value, ast.Name):

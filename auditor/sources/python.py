@@ -70,6 +70,8 @@ class SourceOptions:
                         paths.add(".".join(parts[-2:]))
                     elif len(m) >= 12:
                         paths.add(m)  # long single names: generate_content, converse_stream
+                for m in api.match_untyped:  # matched on clients of unknown type: `client.converse(`
+                    paths.add(m if "." in m else m + "(")
             words = set()
             for api in self.extra_apis:
                 for c in (api.get("match") or {}).get("callables", []):
