@@ -311,6 +311,9 @@ def verbose_instruction(project, ctx: RuleContext) -> Iterable[Finding]:
 
 # ------------------------------------------------------------------------------ LA202
 
+# an instruction sentence starts like prose (after an optional list marker); markup and code do not count
+_PROSE = re.compile(r"(?:[-*\u2022]\s+|\d+[.)]\s+)?[A-Za-z]")
+_MARKUP = re.compile(r"[<>{};=|`\\]")
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?:])\s+|\s*\n\s*")
 
 
@@ -322,9 +325,10 @@ def _sentences(text: str) -> Iterable[tuple[int, int, str]]:
         raw = text[pos:end]
         a = pos + (len(raw) - len(raw.lstrip()))
         b = pos + len(raw.rstrip())
-        norm = " ".join(re.sub(r"[^\w\s']", " ", text[a:b].lower()).split())
-        if norm:
-            yield a, b, norm
+        if _PROSE.match(text[a:b]) and not _MARKUP.search(text[a:b]):
+            norm = " ".join(re.sub(r"[^\w\s']", " ", text[a:b].lower()).split())
+            if norm:
+                yield a, b, norm
         if m is not None:
             pos = m.end()
 
@@ -440,17 +444,12 @@ def missing_stop_sequence(site: CallSite, ctx: RuleContext) -> Iterable[Finding]
             found = asks_short_answer(run_text(run), entries)
             if found and (hit is None or (found[1] and not hit[1])):
                 hit = found
-    completion = api.kind == "completion" or site.extra.get("api_kind") == "completion"
-    if hit is None and not completion:
+    if hit is None:
         return
     param = api.stop[0]
     what = site.method if site.extra.get("frontmatter") else f"{site.method}()"
-    if hit is not None:
-        phrase, delimiter, _ = hit
-        message = f'the prompt asks for a short answer ("{phrase}") but {what} sends no stop sequence (`{param}`)'
-    else:
-        delimiter = None
-        message = f"{what} is a text-completion call with no stop sequence (`{param}`): it generates until the cap"
+    phrase, delimiter, _ = hit
+    message = f'the prompt asks for a short answer ("{phrase}") but {what} sends no stop sequence (`{param}`)'
     fix = None
     if delimiter:
         value = json.dumps([delimiter])
