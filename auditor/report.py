@@ -448,6 +448,50 @@ RENDERERS = {
 }
 
 
+PROGRESS_MIN_FILES = 200  # analysing fewer files is quick: no bar
+PROGRESS_MIN_SITES = 100
+
+
+def warm_cache_with_progress(req: ReportRequest) -> None:
+    """Analyse the files in chunks with a progress bar on stderr, filling the per-file cache,
+    so the engine run that follows reads every file's facts from the cache.
+
+    Only for long runs (many files) with the cache on; anything unexpected just skips the bar."""
+    import sys
+
+    import click
+
+    from auditor.cache import FactsCache
+    from auditor.discover import discover
+    from auditor.engine import load_facts, settings_digest, source_options
+
+    policy = req.policy
+    try:
+        files, _ = discover(
+            req.paths, policy.root, include=policy.get("include"),
+            exclude=list(policy.get("exclude", []) or []) + list(policy.get("extend-exclude", []) or []),
+            prompt_paths=policy.get("prompt-paths"), force_exclude=req.force_exclude,
+        )
+        if len(files) < PROGRESS_MIN_FILES:
+            return
+        sopts = source_options(policy)
+
+        class _Keep(FactsCache):
+            def prune(self, keep: set[str]) -> None:  # a chunk must not drop the other chunks
+                return None
+
+        cache = _Keep(policy.root, settings_digest(sopts), enabled=True)
+        step = max(100, len(files) // 25)
+        with click.progressbar(length=len(files), label="Analysing files", file=sys.stderr) as progress:
+            for i in range(0, len(files), step):
+                chunk = files[i : i + step]
+                load_facts(chunk, sopts, cache, req.jobs, None)
+                progress.update(len(chunk))
+        cache.save()
+    except Exception:  # noqa: BLE001 - the bar is a courtesy; the real run reports problems
+        return
+
+
 def produce(req: ReportRequest) -> ReportOutcome:
     """Run the engine, calibrate and sync usage, price, compare and render.
 
@@ -458,6 +502,8 @@ def produce(req: ReportRequest) -> ReportOutcome:
 
     messages: list[str] = []
     usage = Usage.from_policy(req.policy, path=req.usage_file, strict=True)
+    if req.progress and req.use_cache:
+        warm_cache_with_progress(req)
     opts = RunOptions(paths=req.paths, policy=req.policy, force_exclude=req.force_exclude, use_cache=req.use_cache, jobs=req.jobs, today=req.today, usage=usage)
     result = run(opts)
     messages.extend(f"warning: {n}" for n in result.notes)
@@ -476,11 +522,13 @@ def produce(req: ReportRequest) -> ReportOutcome:
         added = sync_usage(target, result.project.call_sites(), usage.defaults.get("monthly-calls", 10_000))
         messages.append(f"{'added ' + str(len(added)) + ' call-site stub(s) to' if added else 'no new call sites for'} {target}")
     bar = None
-    if req.progress:
+    if req.progress and len(result.project.call_sites()) >= PROGRESS_MIN_SITES:
+        import sys
+
         import click
 
         def bar(items):  # noqa: F811 - a context-managed progress bar over the sites
-            with click.progressbar(list(items), label="Pricing call sites", file=__import__("sys").stderr) as it:
+            with click.progressbar(list(items), label="Pricing call sites", file=sys.stderr) as it:
                 yield from it
 
     report = build_report(result, req.policy, usage, req.today, calibration, progress=bar)
