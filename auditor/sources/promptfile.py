@@ -313,6 +313,8 @@ def _insertion_info(fm: FrontMatter, lines: list[str], style: str, block: list[s
     if params_map is fm.data or not block:
         info["line"] = limit
         return info
+    if isinstance(parent_map, dict) and block[-1] in parent_map:
+        return info  # `config:` present but empty or not a mapping: adding it again would duplicate the key
     # the block is missing: create it under its parent mapping (or at the top level)
     if parent_map is fm.data:
         info["create"] = {"key": block[-1], "line": limit, "indent": ""}
