@@ -322,6 +322,8 @@ def report(fmt, output, usage_file, sync_usage, usage_log, compare_to, fail_on_i
 
     if fail_on_increase is not None and not compare_to:
         _fail("--fail-on-increase needs --compare-to BASE.json (a saved `llm-audit report --format json`)")
+    if kw.get("stdin_filename"):
+        _fail("report reads files, not standard input; drop --stdin-filename")
     paths = list(kw["paths"]) or [Path(".")]
     policy = _load_policy(kw["policy_file"], paths, kw["select"], kw["extend_select"], kw["ignore"])
     req = ReportRequest(

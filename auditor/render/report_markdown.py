@@ -106,5 +106,7 @@ def render_markdown(report: Report, **_: object) -> str:
     lines += [f"- {_cell(a)}" for a in report.assumptions]
     if report.calibration is not None:
         lines += [f"- {_cell(n)}" for n in report.calibration.notes]
+        if report.calibration.sites:
+            lines.append("- Calibrated call sites: " + ", ".join(_code(s) for s in sorted(report.calibration.sites)))
     lines += ["", "</details>", ""]
     return "\n".join(lines)
