@@ -209,6 +209,18 @@ def test_la201_in_a_notebook_cell_fix(project):
     assert "'content': 'List three risks.'" in "".join(cells[1]["source"])
 
 
+def test_la201_notebook_prompt_constant_reported_once_in_its_cell(project):
+    from conftest import notebook
+
+    nb = notebook(
+        "import os\nx = 1\ny = 2\nz = 3\n",
+        "from openai import OpenAI\nclient = OpenAI()\nSYSTEM_PROMPT = 'I would like you to list risks.'\n",
+        "client.chat.completions.create(model='gpt-4o-mini', max_tokens=5,\n    messages=[{'role': 'system', 'content': SYSTEM_PROMPT}])\n",
+    )
+    r = project({"nb.ipynb": nb}, select=["LA201"])
+    assert [(f.cell, f.line, f.column) for f in r.findings] == [(1, 3, 18)]
+
+
 def test_fix_command_rewrites_a_verbose_phrase_and_file_still_parses(tmp_path):
     (tmp_path / ".git").mkdir()
     app = tmp_path / "service.py"

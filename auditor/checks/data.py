@@ -19,6 +19,7 @@ from typing import Iterable
 
 from auditor.callsites import CallSite, Segment
 from auditor.checks import check
+from auditor.checks.prompt import prompt_constants
 from auditor.checks.context import RuleContext
 from auditor.findings import Edit, Finding, Fix, Savings
 from auditor.prompts import DataHole
@@ -35,11 +36,10 @@ def _holes(project) -> Iterable[tuple[DataHole, CallSite | None, str, int | None
         for seg in site.prompt.segments:
             if isinstance(seg, DataHole):
                 yield seg, site, seg.path or site.path, seg.cell if seg.cell is not None else site.cell
-    for f in project.facts:
-        for pc in f.prompt_constants:
-            for seg in pc.prompt.segments:
-                if isinstance(seg, DataHole):
-                    yield seg, None, seg.path or pc.path, seg.cell if seg.cell is not None else pc.cell
+    for pc in prompt_constants(project):
+        for seg in pc.prompt.segments:
+            if isinstance(seg, DataHole):
+                yield seg, None, seg.path or pc.path, seg.cell if seg.cell is not None else pc.cell
 
 
 def _grouped(project) -> dict[tuple, tuple[DataHole, str, int | None, list[CallSite]]]:

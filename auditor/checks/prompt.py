@@ -164,9 +164,28 @@ class TextOwner:
 def _owners(project) -> Iterable[tuple[TextOwner, Prompt]]:
     for site in project.call_sites():
         yield TextOwner(site.path, site, cell=site.cell), site.prompt
+    for pc in prompt_constants(project):
+        yield TextOwner(pc.path, None, pc.name, pc.cell), pc.prompt
+
+
+def prompt_constants(project) -> Iterable:
+    """Prompt constants whose segments lie where the constant is (cell and span).
+
+    A guard: if a reader ever hands over segments located elsewhere (a notebook's line
+    remapping applied twice to shared objects), the constant is skipped rather than a fix
+    pointed at the wrong lines; call sites that send its text still report it."""
     for f in project.facts:
         for pc in f.prompt_constants:
-            yield TextOwner(pc.path, None, pc.name, pc.cell), pc.prompt
+            ok = True
+            for seg in pc.prompt.segments:
+                if seg.path is not None or seg.span is None:
+                    continue
+                s, c = seg.span, pc.span
+                if (seg.cell is not None and seg.cell != pc.cell) or (s.line, s.column) < (c.line, c.column) or (s.end_line, s.end_column) > (c.end_line, c.end_column):
+                    ok = False
+                    break
+            if ok:
+                yield pc
 
 
 def _segment_at(run: list[Segment], offset: int) -> tuple[Segment, int]:
@@ -404,19 +423,18 @@ def prompt_over_budget(project, ctx: RuleContext) -> Iterable[Finding]:
             savings=ctx.savings(site, input_tokens=size.tokens - budget, basis=f"tokens over the budget ({'exact' if size.exact else 'estimated'} count)"),
         )
     used = _used_constants(project)
-    for f in project.facts:
-        for pc in f.prompt_constants:
-            if (pc.path, pc.name) in used:
-                continue
-            size = static_size(pc.prompt, None, None, ctx.providers, ctx.policy.models)
-            if size.tokens > budget:
-                yield ctx.finding(
-                    f"prompt `{pc.name}` is {size.tokens:,} tokens of static text, over the budget of {budget:,} (`max-static-tokens`)",
-                    pc.path,
-                    pc.span,
-                    cell=pc.cell,
-                    savings=Savings(tokens_per_call=float(size.tokens - budget), basis="tokens over the budget; not sent by a call site found in this run"),
-                )
+    for pc in prompt_constants(project):
+        if (pc.path, pc.name) in used:
+            continue
+        size = static_size(pc.prompt, None, None, ctx.providers, ctx.policy.models)
+        if size.tokens > budget:
+            yield ctx.finding(
+                f"prompt `{pc.name}` is {size.tokens:,} tokens of static text, over the budget of {budget:,} (`max-static-tokens`)",
+                pc.path,
+                pc.span,
+                cell=pc.cell,
+                savings=Savings(tokens_per_call=float(size.tokens - budget), basis="tokens over the budget; not sent by a call site found in this run"),
+            )
 
 
 # ------------------------------------------------------------------------------ LA104

@@ -493,7 +493,11 @@ def _walk_yaml(node: Any, path: str, fm: FrontMatter, lines: list[str], keys: li
 def _yaml_prompt(node: Any, path: str, messages: list[Message], fm: FrontMatter, lines: list[str], facts: FileFacts) -> None:
     first = next(iter(node))
     l0, c0 = fm.pos(*node.lc.key(first))
-    span = Span(l0, c0, l0, len(lines[l0 - 1].rstrip("\r")) + 1)
+    # the mapping runs until a line indented less than its keys (or the end of the file)
+    last = (_block_end(lines, l0, c0 - 2, len(lines) + 1) - 1) if c0 > 1 else len(lines)
+    while last > l0 and not lines[last - 1].strip():
+        last -= 1
+    span = Span(l0, c0, last, len(lines[last - 1].rstrip("\r")) + 1)
     if isinstance(node.get("model"), str):
         sub = FrontMatter(node, fm.first_line, fm.close_line)
         site = _yaml_site(sub, lines, facts.path, messages, path)
