@@ -437,7 +437,25 @@ class PromptBuilder:
             if call.args and isinstance(call.args[0], (ast.Constant, ast.JoinedStr)):
                 return self.segments(call.args[0], scope, depth + 1)
             return [self._hole(call, scope)]
-        return [self._hole(call, scope)]
+        return self._opaque_call(call, scope)
+
+    def _opaque_call(self, call: ast.Call, scope: Scope) -> list[Segment]:
+        """A call whose text is unknown (``template.format(...)`` on a LangChain template, a
+        helper): one hole, plus the DataFrame renders passed to it as arguments, which end
+        up in the text whatever the call does with them."""
+        hole = self._hole(call, scope)
+        if hole.kind != "hole" or isinstance(hole, DataHole):
+            return [hole]
+        extra: list[Segment] = []
+        values = list(call.args) + [k.value for k in call.keywords]
+        for v in values:
+            if isinstance(v, ast.Starred):
+                v = v.value
+            items = list(v.values) if isinstance(v, ast.Dict) else [v]
+            for item in items:
+                if isinstance(item, ast.Call) and self.frames.render(item, scope) is not None and self.frames.render(item, scope).method != "format":  # type: ignore[union-attr]
+                    extra.append(self._hole(item, scope))
+        return [hole] + extra
 
     def _template_of(self, expr: ast.AST, scope: Scope, jinja: bool = False) -> tuple[ast.AST, Scope] | None:
         """string.Template("...") / jinja2.Template("...") / env.from_string("...") -> its text expression."""

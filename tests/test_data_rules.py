@@ -117,6 +117,24 @@ class Reporter:
     assert set(fixes.values()) == {".head(20)"}
 
 
+def test_la301_render_passed_to_an_unknown_template_or_helper(project):
+    src = """\
+import pandas as pd
+from openai import OpenAI
+
+from helpers import build_prompt
+
+client = OpenAI()
+
+
+def run(df: pd.DataFrame, tpl):
+    client.chat.completions.create(model="gpt-4o-mini", max_tokens=100, messages=[{"role": "user", "content": build_prompt(df.to_csv())}])
+    client.chat.completions.create(model="gpt-4o-mini", max_tokens=100, messages=[{"role": "user", "content": tpl.format(table=df.head().to_csv(), frame=df)}])
+"""
+    r = project({"b.py": src}, select=["LA301"])
+    assert [(f.line, f.message.split("via ")[1][:11]) for f in r.findings] == [(10, "`.to_csv()`")]
+
+
 def test_la301_in_a_notebook_cell_and_fix(project):
     nb = notebook(
         "%matplotlib inline\nimport pandas as pd\nfrom openai import OpenAI\n\ndf = pd.read_csv('../data/reviews.csv')\n",
