@@ -280,6 +280,10 @@ class PromptBuilder:
         if isinstance(e, ast.Call):
             cls = e.func.attr if isinstance(e.func, ast.Attribute) else e.func.id if isinstance(e.func, ast.Name) else ""
             kw = {k.arg: k.value for k in e.keywords if k.arg}
+            if "parts" in kw and not e.args:  # google.genai types.Content(role=..., parts=[types.Part(text=...)])
+                rv = self.r.value_of(kw["role"], s) if "role" in kw else None
+                role = rv.value if rv is not None and rv.is_literal and isinstance(rv.value, str) else default_role
+                return Message(_role(role), self.content_segments(kw["parts"], s))
             if cls in ROLE_CLASSES or cls.endswith("Message") or ("content" in kw and not e.args):
                 role = ROLE_CLASSES.get(cls, default_role)
                 if "role" in kw:
@@ -306,6 +310,10 @@ class PromptBuilder:
                             found = True
                     if not found:
                         segs.append(self._hole(block, s, "collection"))
+                elif isinstance(block, ast.Call) and any(k.arg == "text" for k in block.keywords):
+                    segs.extend(self.segments(next(k.value for k in block.keywords if k.arg == "text"), s))  # types.Part(text=...)
+                elif isinstance(block, ast.Call) and isinstance(block.func, ast.Attribute) and block.func.attr == "from_text" and block.args:
+                    segs.extend(self.segments(block.args[0], s))
                 else:
                     segs.extend(self.segments(block, s))
             return segs
