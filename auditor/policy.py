@@ -263,9 +263,13 @@ class Policy:
         elif not policy_path.is_file():
             raise PolicyError(f"{policy_path}: policy file not found")
         data = load_policy_data(policy_path)
-        root = policy_path.parent.resolve() if policy_path else (start or Path.cwd()).resolve()
-        if root.is_file():
-            root = root.parent
+        if policy_path is not None:
+            root = policy_path.parent.resolve()  # paths are reported relative to the project
+        else:
+            # no policy: relative to the current folder (like Ruff) when the target is inside it
+            target = (start or Path.cwd()).resolve()
+            cwd = Path.cwd().resolve()
+            root = cwd if target == cwd or cwd in target.parents else (target.parent if target.is_file() else target)
         return cls(data=data, path=policy_path, root=root)
 
     # -- plain settings
