@@ -240,6 +240,7 @@ def test_la402_bedrock_id_and_env_default(project):
     found = sorted(_only(result, "LA402"), key=lambda f: f.line)
     assert len(found) == 2
     assert "claude-3-5-sonnet" in found[0].message and "claude-sonnet-4-5" in found[0].message
+    assert found[0].fix is None  # a Bedrock id cannot be replaced by a catalog name
     assert "environment variable" in found[1].message and found[1].fix is None
 
 
@@ -255,6 +256,32 @@ def test_la402_in_a_notebook_fixes_the_cell(project):
     assert r.returncode == 0, r.stderr
     cells = json.loads((project.root / "explore.ipynb").read_text())["cells"]
     assert '"claude-haiku-4-5"' in "".join(cells[2]["source"])
+
+
+def test_model_swaps_keep_the_written_style(project):
+    result = project({
+        "jobs.py": """
+            import litellm
+
+            def short(text):
+                return litellm.completion(model='anthropic/claude-3-haiku-20240307', messages=[{"role": "user", "content": text}], max_tokens=50)
+        """,
+        "prompts/summary.prompt": "---\nmodel: googleai/gemini-1.5-flash\nconfig:\n  maxOutputTokens: 200\n---\nSummarise {{text}}.\n",
+        "prompts/route.prompty": (
+            "---\nname: Route\nmodel:\n  api: chat\n  configuration:\n    type: openai\n    model: gpt-4o\n"
+            "  parameters:\n    max_tokens: 5\n---\nsystem:\nClassify the ticket into one queue: orders, returns or other.\n\nuser:\n{{ticket}}\n"
+        ),
+    }, select=["LA401", "LA402"])
+    by_path = {f.path: f for f in result.findings}
+    assert set(by_path) == {"jobs.py", "prompts/summary.prompt", "prompts/route.prompty"}
+    assert by_path["jobs.py"].fix.edits[0].content == "'anthropic/claude-haiku-4-5'"
+    assert by_path["prompts/summary.prompt"].fix.edits[0].content == "googleai/gemini-2.5-flash"
+    assert by_path["prompts/route.prompty"].code == "LA401"
+    r = cli("fix", ".", "--select", "LA401,LA402", "--unsafe-fixes", cwd=project.root)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "model: googleai/gemini-2.5-flash\n" in (project.root / "prompts/summary.prompt").read_text()
+    assert "    model: gpt-4o-mini\n" in (project.root / "prompts/route.prompty").read_text()
+    assert "model='anthropic/claude-haiku-4-5'" in (project.root / "jobs.py").read_text()
 
 
 # ---------------------------------------------------------------- LA403

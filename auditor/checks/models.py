@@ -21,7 +21,7 @@ from auditor.catalog import ModelInfo, glob_match
 from auditor.checks import check
 from auditor.checks.context import RuleContext
 from auditor.cost import LOCAL_PROVIDERS, call_cost
-from auditor.fixes import remove_param, replace_value
+from auditor.fixes import remove_param
 from auditor.findings import Edit, Finding, Fix, Savings
 
 TIER_RANK = {"small": 0, "medium": 1, "large": 2}
@@ -38,21 +38,67 @@ def model_param(site: CallSite, ctx: RuleContext) -> Param | None:
     return None
 
 
+def _model_value_at_call(site: CallSite, ctx: RuleContext):
+    """(value, in_yaml) of the model as written at the call: the ``model=`` keyword of a Python
+    call, or the model scalar of a prompt file's front matter."""
+    param = model_param(site, ctx)
+    if param is not None:
+        return (param.value, False) if param.direct else (None, False)
+    if site.api.startswith("promptfile") and site.model is not None:
+        return site.model, True
+    return None, False
+
+
+PLAIN_SCALAR = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/@+-]*$")
+TRIPLE_QUOTES = ("'" * 3, '"' * 3)
+
+
+def written_target(written: str, model: ModelInfo, target: str, ctx: RuleContext) -> str | None:
+    """The replacement name in the style it was written: a router or plugin prefix is kept
+    (``googleai/``, ``anthropic/``, ``openrouter/openai/``). None when the written name is a
+    cloud-specific id (Bedrock ``anthropic.claude-...-v1:0``, Vertex ``...@20240620``) or a
+    fine-tune, which no catalog name can replace."""
+    if written.startswith("ft:") or "@" in written or ":" in written:
+        return None
+    prefix, rest = "", written
+    while "/" in rest and ctx.policy.models.lookup(rest.split("/", 1)[1]) is model:
+        head, rest = rest.split("/", 1)
+        prefix += head + "/"
+    if rest.split(".", 1)[0].lower() in ("anthropic", "meta", "mistral", "cohere", "amazon", "us", "eu", "apac", "global"):
+        return None
+    return prefix + target
+
+
 def swap_model_fix(site: CallSite, ctx: RuleContext, target: str, message: str) -> Fix | None:
     """An unsafe fix that rewrites the model string, only when it is a literal written at the call."""
+    value, in_yaml = _model_value_at_call(site, ctx)
+    if value is None or value.span is None or value.origin != "literal" or not isinstance(value.value, str):
+        return None
+    target = written_target(value.value, ctx.policy.models.lookup(value.value), target, ctx)  # type: ignore[arg-type]
+    if target is None:
+        return None
+    source = value.source or ""
+    if in_yaml and source == value.value and PLAIN_SCALAR.match(target):
+        new = target  # keep the front matter's plain style
+    else:
+        quote = source[-1:] if source[-1:] in ("'", '"') else '"'
+        if source.startswith(TRIPLE_QUOTES) or (source[:1].lower() in ("f", "b", "r", "u") and not source.startswith(quote)):
+            return None  # triple-quoted or prefixed strings: leave them to a human
+        if quote in target or "\\" in target:
+            return None
+        new = f"{quote}{target}{quote}"
+    edit = Edit(value.span.line, value.span.column, value.span.end_line, value.span.end_column, new)
+    return Fix("unsafe", message, [edit])
+
+
+def model_span(site: CallSite, ctx: RuleContext):
+    """Where to point a model finding: the ``model=`` argument (or front-matter scalar), else the call."""
     param = model_param(site, ctx)
-    if param is None or not param.direct or param.value.span is None:
-        return None
-    if param.value.origin != "literal" or not isinstance(param.value.value, str):
-        return None
-    source = param.value.source or ""
-    quote = source[-1:] if source[-1:] in ("'", '"') else '"'
-    if source.startswith(("'''", '"""')) or any(p in source[:2].lower() for p in ("f", "b")) and not source.startswith(quote):
-        return None  # triple-quoted or prefixed strings: leave them to a human
-    if quote in target or "\\" in target:
-        return None
-    edits = replace_value(param, f"{quote}{target}{quote}")
-    return Fix("unsafe", message, edits) if edits else None
+    if param is not None and param.direct and param.arg_span:
+        return param.arg_span
+    if param is None and site.api.startswith("promptfile") and site.model is not None and site.model.span is not None:
+        return site.model.span
+    return site.span
 
 
 def is_retired(m: ModelInfo, today: date) -> bool:
@@ -333,8 +379,7 @@ def oversized_model(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
         f"{target.name} ({target.tier} tier, {_price(target)} per 1M in/out vs {_price(model)}) is the policy's choice for simple tasks"
     )
     fix = swap_model_fix(site, ctx, target.name, f"Use `{target.name}`")
-    param = model_param(site, ctx)
-    span = param.arg_span if param is not None and param.direct and param.arg_span else site.span
+    span = model_span(site, ctx)
     savings = swap_savings(site, ctx, model, target, "price difference")
     yield ctx.finding(message, site.path, span, site=site, fix=fix, savings=savings)
 
@@ -370,8 +415,7 @@ def retired_model(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
             message += f" (note: {successor.name} costs more: {_price(successor)} vs {_price(model)} per 1M in/out)"
     fix = swap_model_fix(site, ctx, successor.name, f"Use `{successor.name}`") if successor else None
     savings = swap_savings(site, ctx, model, successor, "successor is cheaper") if successor else None
-    param = model_param(site, ctx)
-    span = param.arg_span if param is not None and param.direct and param.arg_span else site.span
+    span = model_span(site, ctx)
     yield ctx.finding(message, site.path, span, site=site, fix=fix, savings=savings, severity=severity)
 
 
@@ -414,6 +458,5 @@ def unknown_model(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
         return
     close = near_miss(name, ctx)
     hint = f"; did you mean `{close}`?" if close else "; add it under `models:` in the policy to price it"
-    param = model_param(site, ctx)
-    span = param.arg_span if param is not None and param.direct and param.arg_span else site.span
+    span = model_span(site, ctx)
     yield ctx.finding(f"model `{name}` is not in the model catalog, so its cost, limits and lifecycle are unknown{hint}", site.path, span, site=site)
