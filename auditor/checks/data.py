@@ -17,7 +17,7 @@ import re
 from pathlib import Path
 from typing import Iterable
 
-from auditor.callsites import CallSite, Segment
+from auditor.callsites import CallSite
 from auditor.checks import check
 from auditor.checks.prompt import prompt_constants
 from auditor.checks.context import RuleContext

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Iterable
 
-from auditor.callsites import CallSite, Message, Prompt, Segment
+from auditor.callsites import CallSite, Prompt, Segment
 from auditor.catalog import load_catalog
 from auditor.checks import check
 from auditor.checks.context import RuleContext

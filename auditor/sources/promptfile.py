@@ -471,7 +471,7 @@ def _walk_yaml(node: Any, path: str, fm: FrontMatter, lines: list[str], keys: li
                 list_key, _, text_key = spec.partition("[].")
                 items = node.get(list_key)
                 if isinstance(items, list):
-                    for i, item in enumerate(items):
+                    for item in items:
                         if isinstance(item, dict) and isinstance(item.get(text_key), str):
                             role = str(item.get("role") or "user")
                             messages.append(Message(role, _scalar_segments(item, text_key, fm, lines)))
