@@ -63,6 +63,7 @@ class Usage:
     settings: dict[str, Any] = field(default_factory=dict)
     extra_apis: list[dict[str, Any]] = field(default_factory=list)  # policy ``call-sites``
     path: Path | None = None  # the usage file, when one was read
+    file_defaults: set[str] = field(default_factory=set)  # default keys the usage file sets
     errors: list[str] = field(default_factory=list)
 
     @classmethod
@@ -89,6 +90,7 @@ class Usage:
             usage.errors.append(str(e))
             return usage
         usage.defaults.update(defaults)
+        usage.file_defaults = set(defaults)
         usage.sites = sites
         usage.source = target.name
         usage.path = target
@@ -114,9 +116,9 @@ class Usage:
         for pattern, values in self.sites.items():
             if _is_glob(pattern) and fnmatch.fnmatchcase(site_id, pattern) and (values or {}).get(key) is not None:
                 return f"{self.source} ({pattern})"
-        if key in self.defaults and self.path is not None and self.source != "policy defaults":
+        if key in self.file_defaults:
             return f"{self.source} defaults"
-        return "default"
+        return "policy default" if key in self.settings else "default"
 
     def monthly_calls(self, site_id: str) -> float:
         value = self.for_site(site_id).get("monthly-calls", DEFAULT_MONTHLY_CALLS)
