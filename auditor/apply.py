@@ -17,7 +17,7 @@ from pathlib import Path
 
 from auditor.cache import atomic_write
 from auditor.findings import Finding
-from auditor.fixes import fix_text
+from auditor.fixes import fix_promptfile_text, fix_text
 
 MAX_PASSES = 5
 
@@ -67,7 +67,10 @@ def fix_file(root: Path, rel: str, kind: str, findings: list[Finding], write: bo
     except (OSError, UnicodeDecodeError, SyntaxError, LookupError):
         return False
     _crlf(findings, text)
-    new, applied, dropped = fix_text(text, findings, must_parse=(kind == "python"))
+    if kind == "promptfile":  # YAML front matter must still parse
+        new, applied, dropped = fix_promptfile_text(text, rel, findings)
+    else:
+        new, applied, dropped = fix_text(text, findings, must_parse=(kind == "python"))
     report.dropped.extend(dropped)
     if new == text:
         return False

@@ -223,6 +223,41 @@ def fix_text(text: str, findings: list[Finding], must_parse: bool = True) -> tup
     return new, used_findings, []
 
 
+def promptfile_error(text: str, path: str) -> str | None:
+    """None when a prompt file's YAML (front matter, or the whole file for .yaml/.yml) parses."""
+    from auditor.sources.promptfile import _yaml_loader, split_front_matter
+
+    if path.lower().endswith((".yaml", ".yml")):
+        try:
+            _yaml_loader().load(text)
+            return None
+        except Exception as e:  # noqa: BLE001 - any YAML error
+            return str(e).splitlines()[0] if str(e) else e.__class__.__name__
+    _, _, err = split_front_matter(text.split("\n"))
+    return err[0] if err else None
+
+
+def fix_promptfile_text(text: str, path: str, findings: list[Finding]) -> tuple[str, list[Finding], list[tuple[Finding, str]]]:
+    """:func:`fix_text` for a prompt file, guarded like Python fixes: the front matter (or the
+    YAML file) must still parse, else fixes are retried one by one and those that break it dropped."""
+    new, applied, dropped = fix_text(text, findings, must_parse=False)
+    if new == text or promptfile_error(new, path) is None or promptfile_error(text, path) is not None:
+        return new, applied, dropped
+    current = text
+    kept: list[Finding] = []
+    for f in applied:
+        candidate, got, _ = fix_text(current, [f], must_parse=False)
+        if not got:
+            continue
+        err = promptfile_error(candidate, path)
+        if err is None:
+            current = candidate
+            kept.append(f)
+        else:
+            dropped.append((f, f"the fixed prompt file would not parse ({err})"))
+    return current, kept, dropped
+
+
 def _owners(edits: list[Edit], owners: dict[int, Finding]) -> list[Finding]:
     return _unique(owners[id(e)] for e in edits)
 

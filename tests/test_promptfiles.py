@@ -202,3 +202,14 @@ def test_broken_yaml_prompt_file(project):
 def test_front_matter_suppression_key(project):
     r = project({"prompts/t.prompty": TRIAGE.replace("name: Ticket triage\n", "name: Ticket triage\nllm-audit: {ignore: [LA201]}\n")}, select=["LA201", "LA101"])
     assert codes(r) == ["LA101"]
+
+
+def test_a_fix_that_would_break_the_front_matter_is_dropped():
+    from auditor.findings import Edit, Finding, Fix
+    from auditor.fixes import fix_promptfile_text
+
+    good = Finding("LA201", "verbose-instruction", "warning", "m", "t.prompty", fix=Fix("safe", "ok", [Edit(15, 1, 15, 31, "")]))
+    bad = Finding("LA101", "missing-output-cap", "error", "m", "t.prompty", fix=Fix("unsafe", "bad", [Edit(10, 1, 10, 1, "    max_tokens: [1024\n")]))
+    new, applied, dropped = fix_promptfile_text(TRIAGE, "t.prompty", [good, bad])
+    assert applied == [good] and [f for f, _ in dropped] == [bad]
+    assert "max_tokens" not in new and "\nRead the whole ticket" in new.replace("read the whole", "Read the whole")
