@@ -27,10 +27,11 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from auditor.callsites import CallSite
 from auditor.catalog import ModelCatalog
@@ -299,7 +300,7 @@ class SiteMatcher:
 
     def match(self, r: Record) -> tuple[CallSite | None, str]:
         for tag in r.tags:
-            sid = tag[len("llm-audit:"):] if tag.startswith("llm-audit:") else tag
+            sid = tag.removeprefix("llm-audit:")
             if sid in self.by_id:
                 return self.by_id[sid], "tag"
             if ":" in tag and tag.rsplit(":", 1)[1].isdigit():

@@ -67,7 +67,7 @@ class Usage:
     errors: list[str] = field(default_factory=list)
 
     @classmethod
-    def from_policy(cls, policy: "Policy", path: Path | None = None, strict: bool = False) -> "Usage":
+    def from_policy(cls, policy: Policy, path: Path | None = None, strict: bool = False) -> Usage:
         """Policy defaults plus the usage file (``path``, policy ``usage.file``, or
         ``llm-audit-usage.yaml`` next to the policy). A broken file raises
         :class:`auditor.usage.UsageError` when ``strict``; otherwise it is noted in ``errors``."""

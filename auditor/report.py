@@ -11,10 +11,11 @@ numbers. :func:`report_json` is the machine form (schema: ``auditor/schema/repor
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from auditor import __version__
 from auditor.callsites import CallSite
@@ -78,7 +79,7 @@ class Report:
     usage: Usage
     assumptions: list[str]
     savings_by_rule: dict[str, dict[str, Any]]
-    calibration: "Calibration | None" = None
+    calibration: Calibration | None = None
     comparison: Comparison | None = None
     catalog_checked: str | None = None
     approximate_tokens: bool = False
@@ -141,7 +142,7 @@ def _status(model, today: date) -> str:
     return "active"
 
 
-def build_report(result: "RunResult", policy: "Policy", usage: Usage, today: date, calibration: "Calibration | None" = None, progress: Callable[[Iterable[Any]], Any] | None = None) -> Report:
+def build_report(result: RunResult, policy: Policy, usage: Usage, today: date, calibration: Calibration | None = None, progress: Callable[[Iterable[Any]], Any] | None = None) -> Report:
     """Price every call site of the run and attach its findings and savings."""
     cost_model = result.project.cost
     kinds = {f.path: f.kind for f in result.facts}
@@ -224,12 +225,12 @@ def is_worst_case(f: Finding) -> bool:
     return bool(f.savings and f.savings.basis.lower().startswith("worst case"))
 
 
-def _catalog_checked(policy: "Policy") -> str | None:
+def _catalog_checked(policy: Policy) -> str | None:
     dates = [m.checked for m in policy.models if m.checked]
     return max(dates).isoformat() if dates else None
 
 
-def _assumptions(report: Report, policy: "Policy") -> list[str]:
+def _assumptions(report: Report, policy: Policy) -> list[str]:
     u = report.usage
     calls = u.defaults.get("monthly-calls")
     out = [
@@ -418,7 +419,7 @@ class ReportRequest:
     """What ``llm-audit report`` was asked for (the CLI fills it from its options)."""
 
     paths: list[Path]
-    policy: "Policy"
+    policy: Policy
     fmt: str = "table"
     today: date = field(default_factory=date.today)
     usage_file: Path | None = None
@@ -527,7 +528,7 @@ def produce(req: ReportRequest) -> ReportOutcome:
 
         import click
 
-        def bar(items):  # noqa: F811 - a context-managed progress bar over the sites
+        def bar(items):
             with click.progressbar(list(items), label="Pricing call sites", file=sys.stderr) as it:
                 yield from it
 

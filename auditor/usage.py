@@ -45,7 +45,7 @@ class UsageError(Exception):
     """A usage file that cannot be read; the message names file:line:column."""
 
 
-def default_usage_path(policy: "Policy") -> Path:
+def default_usage_path(policy: Policy) -> Path:
     base = policy.path.parent if policy.path is not None else policy.root
     named = (policy.get("usage") or {}).get("file")
     return (base / named) if named else (base / USAGE_FILE)
@@ -101,7 +101,7 @@ def read_usage_file(path: Path) -> tuple[dict[str, Any], dict[str, dict[str, Any
         raise UsageError(f"{path}: the usage file is not UTF-8") from e
     try:
         doc = _yaml().load(text)
-    except Exception as e:  # noqa: BLE001 - ruamel raises many kinds
+    except Exception as e:
         mark = getattr(e, "problem_mark", None)
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else str(path)
         raise UsageError(f"{where}: invalid YAML: {getattr(e, 'problem', None) or e}") from e
@@ -125,7 +125,7 @@ def covered(site_id: str, entries: list[str]) -> bool:
     return any(e == site_id or (any(c in e for c in "*?[") and fnmatch.fnmatchcase(site_id, e)) for e in entries)
 
 
-def sync_usage(path: Path, sites: list["CallSite"], default_calls: float) -> list[str]:
+def sync_usage(path: Path, sites: list[CallSite], default_calls: float) -> list[str]:
     """Add a stub for every call site the file does not cover yet; returns the ids added.
 
     The file is created when missing. Existing entries, values, comments and order stay as

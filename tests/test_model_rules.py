@@ -9,9 +9,9 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from conftest import REPO, cli, codes, notebook
 
 from auditor.catalog import load_catalog
-from conftest import REPO, cli, codes, notebook, write_tree
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -436,9 +436,14 @@ def test_import_litellm_writes_an_overlay_policy_can_extend(tmp_path):
 
 
 def test_import_litellm_in_place_keeps_comments(tmp_path):
-    from auditor.catalog import ModelCatalog, model_from_entry
-    from auditor.litellm_import import plan_import, read_litellm, update_catalog_in_place
     from ruamel.yaml import YAML
+
+    from auditor.catalog import ModelCatalog, model_from_entry
+    from auditor.litellm_import import (
+        plan_import,
+        read_litellm,
+        update_catalog_in_place,
+    )
 
     copy = tmp_path / "models.yaml"
     shutil.copy(REPO / "rules" / "models.yaml", copy)

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-
 from conftest import REPO, cli, notebook, write_tree
 
 SCHEMA = json.loads((REPO / "auditor" / "schema" / "report.schema.json").read_text())
@@ -99,7 +98,7 @@ def app(tmp_path):
 
 
 def test_json_lists_every_call_site_with_positive_totals(app):
-    data, r = _report(app)
+    data, _ = _report(app)
     jsonschema.validate(data, SCHEMA)
     sites = {s["id"]: s for s in data["call_sites"]}
     by_path = sorted((s["path"], s["cell"], s["model"]) for s in sites.values())
@@ -250,7 +249,7 @@ def test_html_is_self_contained_with_charts_and_escaped_prompts(app):
     assert "<rect" in html
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html
     assert "<script" not in html.lower()
-    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", html, re.I)
+    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", html, re.IGNORECASE)
     assert "<link" not in html.lower() and "@import" not in html and "url(" not in html
     # every call site is in the table, the notebook cells by cell number
     assert "notebooks/explore.ipynb:cell 2:1" in html and "notebooks/explore.ipynb:cell 3:1" in html

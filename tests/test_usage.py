@@ -7,9 +7,9 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from conftest import cli, notebook, write_tree
 
 from auditor.cost import Usage
-from conftest import cli, notebook, write_tree
 
 APP = {
     "svc/__init__.py": "",

@@ -13,16 +13,16 @@ from __future__ import annotations
 import difflib
 import json
 import re
+from collections.abc import Iterable
 from datetime import date
-from typing import Iterable
 
 from auditor.callsites import CallSite, Param
 from auditor.catalog import ModelInfo, glob_match
 from auditor.checks import check
 from auditor.checks.context import RuleContext
 from auditor.cost import LOCAL_PROVIDERS, call_cost
-from auditor.fixes import remove_param
 from auditor.findings import Edit, Finding, Fix, Savings
+from auditor.fixes import remove_param
 
 TIER_RANK = {"small": 0, "medium": 1, "large": 2}
 

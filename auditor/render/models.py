@@ -83,7 +83,14 @@ def import_litellm(policy, path, today: date, output: str | None, in_place: bool
     from pathlib import Path
 
     from auditor.catalog import rules_dir
-    from auditor.litellm_import import ImportError_, overlay_yaml, plan_import, read_litellm, summary, update_catalog_in_place
+    from auditor.litellm_import import (
+        ImportError_,
+        overlay_yaml,
+        plan_import,
+        read_litellm,
+        summary,
+        update_catalog_in_place,
+    )
 
     try:
         data = read_litellm(Path(path))

@@ -65,7 +65,7 @@ def _e(text: object) -> str:
     return escape(str(text), quote=True)
 
 
-def _tokens(x: float | int | None) -> str:
+def _tokens(x: float | None) -> str:
     return "-" if x is None else f"{x:,.0f}"
 
 

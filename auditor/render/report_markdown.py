@@ -25,7 +25,7 @@ def _code(text: object) -> str:
     return f"`{s}`"
 
 
-def _tokens(x: float | int | None) -> str:
+def _tokens(x: float | None) -> str:
     return "-" if x is None else f"{x:,.0f}"
 
 

@@ -11,7 +11,7 @@ from auditor.report import Report, SiteRow, usd
 BOLD, DIM, RED, GREEN, RESET = "\033[1m", "\033[2m", "\033[31m", "\033[32m", "\033[0m"
 
 
-def _tokens(x: float | int | None) -> str:
+def _tokens(x: float | None) -> str:
     if x is None:
         return "-"
     return f"{x:,.0f}"
