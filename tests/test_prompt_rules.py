@@ -13,6 +13,7 @@ from auditor.catalog import load_catalog
 from auditor.checks.prompt import apply_rewrites, find_verbose, phrase_entries
 from auditor.fixes import parses
 from conftest import cli, codes
+from test_phrases_catalog import EXAMPLES
 
 
 @pytest.fixture
@@ -52,19 +53,8 @@ def _fix_all(project, result, code: str) -> dict[str, str]:
 
 # ------------------------------------------------------------------------------ matcher
 
-REFERENCE = [
-    (
-        "I would like you to summarize the following article in three bullet points. "
-        "It is very important that you keep the original tone.",
-        "Summarize the following article in three bullet points. Keep the original tone.",
-    ),
-    ("Please analyze the following data carefully and provide insights:\n{rows}", "Analyze this data:\n{rows}"),
-    (
-        "I want you to act as a SQL expert. Due to the fact that the schema changes often, "
-        "take into account the column comments. In the event that a column is missing, return null.",
-        "Act as a SQL expert. Because the schema changes often, consider the column comments. If a column is missing, return null.",
-    ),
-]
+# the worked examples that pin down the catalog's semantics (tests/test_phrases_catalog.py)
+REFERENCE = EXAMPLES
 
 
 @pytest.mark.parametrize("text,expected", REFERENCE)
