@@ -67,7 +67,7 @@ class Usage:
     errors: list[str] = field(default_factory=list)
 
     @classmethod
-    def from_policy(cls, policy: Policy, path: Path | None = None, strict: bool = False) -> Usage:
+    def from_policy(cls, policy: Policy, path: Path | None = None, strict: bool = False, missing_ok: bool = False) -> Usage:
         """Policy defaults plus the usage file (``path``, policy ``usage.file``, or
         ``llm-audit-usage.yaml`` next to the policy). A broken file raises
         :class:`auditor.usage.UsageError` when ``strict``; otherwise it is noted in ``errors``."""
@@ -80,8 +80,8 @@ class Usage:
             extra_apis=list(policy.get("call-sites", []) or []),
         )
         target = path or default_usage_path(policy)
-        if target is None or (path is None and not target.is_file()):
-            return usage
+        if target is None or ((path is None or missing_ok) and not target.is_file()):
+            return usage  # no usage file (yet: --sync-usage creates it)
         try:
             defaults, sites = read_usage_file(target)
         except UsageError as e:

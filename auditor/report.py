@@ -502,7 +502,7 @@ def produce(req: ReportRequest) -> ReportOutcome:
     from auditor.engine import RunOptions, run
 
     messages: list[str] = []
-    usage = Usage.from_policy(req.policy, path=req.usage_file, strict=True)
+    usage = Usage.from_policy(req.policy, path=req.usage_file, strict=True, missing_ok=req.sync_usage)
     if req.progress and req.use_cache:
         warm_cache_with_progress(req)
     opts = RunOptions(paths=req.paths, policy=req.policy, force_exclude=req.force_exclude, use_cache=req.use_cache, jobs=req.jobs, today=req.today, usage=usage)
