@@ -84,7 +84,7 @@ def fingerprint(messages: list[Message], constants: set[str]) -> str | None:
     return "sha256:" + hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
 
 
-def current_prompts(project: "Project") -> dict[str, LockedPrompt]:
+def current_prompts(project: Project) -> dict[str, LockedPrompt]:
     """Every prompt of the project, keyed as in the lock."""
     out: dict[str, LockedPrompt] = {}
     constants = {f"{pc.path}::{pc.name}" for f in project.facts for pc in f.prompt_constants}
@@ -115,7 +115,7 @@ def read_lock(path: Path) -> dict[str, str] | None:
 
         try:
             data = YAML(typ="safe", pure=True).load(text)
-        except Exception as e:  # noqa: BLE001 - any YAML error means the lock is unreadable
+        except Exception as e:
             raise ValueError(f"{path.name} is neither JSON nor YAML: {e}") from e
     if not isinstance(data, dict) or not isinstance(data.get("prompts", {}), dict):
         raise ValueError(f"{path.name} has no `prompts` table")

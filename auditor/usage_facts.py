@@ -62,8 +62,8 @@ VALIDATE_METHODS = {"model_validate_json", "parse_raw"}  # pydantic: JSON text -
 PARSER_NAMES = {q.rsplit(".", 1)[-1] for q in PARSERS} | VALIDATE_METHODS
 # response paths that are structured by design (tool calls carry JSON arguments)
 STRUCTURED_PATH = re.compile(r"tool_calls|function_call|\.arguments\b|tool_use|\.parsed\b|\.input\b|output_parsed|model_dump|to_json|\.json\(\)|to_dict")
-RETRY_NAME = re.compile(r"^_*(attempt|attempts|retry|retries|tries|try_|n_try|trial)s?_*\w*$", re.I)
-TRUNCATORS = re.compile(r"summar|trim|truncat|compact|prune|window|shorten|condense|compress|limit", re.I)
+RETRY_NAME = re.compile(r"^_*(attempt|attempts|retry|retries|tries|try_|n_try|trial)s?_*\w*$", re.IGNORECASE)
+TRUNCATORS = re.compile(r"summar|trim|truncat|compact|prune|window|shorten|condense|compress|limit", re.IGNORECASE)
 CACHE_KEYS = ("cache_control", "cachePoint")
 
 
@@ -378,7 +378,7 @@ def collect_usage(tree: ast.Module, resolver: Resolver, facts: FileFacts, provid
     (which an exception escaping phase 1 would), so it is recorded and the file goes on."""
     try:
         _collect(tree, resolver, facts, providers, lines)
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:
         if os.environ.get("LLM_AUDIT_DEBUG"):
             raise
         facts.extra["usage_error"] = f"{e.__class__.__name__}: {e}"
@@ -839,9 +839,7 @@ def _inside(node: ast.AST, outer: ast.AST) -> bool:
     start, end = getattr(outer, "lineno", 0), getattr(outer, "end_lineno", 0) or 0
     if not (start <= line <= end):
         return False
-    if line == start and getattr(node, "col_offset", 0) < getattr(outer, "col_offset", 0):
-        return False
-    return True
+    return not (line == start and getattr(node, "col_offset", 0) < getattr(outer, "col_offset", 0))
 
 
 def _breaks(loop: ast.AST) -> bool:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import textwrap
 
-from auditor.fixes import parses
 from conftest import cli, codes
+
+from auditor.fixes import parses
 
 _CLAUSES = [
     "Refunds are issued to the original payment method within five business days after the returned item is inspected at our warehouse.",

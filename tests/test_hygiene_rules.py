@@ -336,7 +336,7 @@ def test_missing_timeout_when_selected(project):
 
 def test_missing_timeout_via_policy_select(project):
     result = project(CLIENTS, policy="extend-select: [LA604]\n")
-    assert sorted(set(f.code for f in result.findings) & {"LA604"}) == ["LA604"]
+    assert sorted({f.code for f in result.findings} & {"LA604"}) == ["LA604"]
 
 
 def test_litellm_and_langchain_call_sites(project):

@@ -100,7 +100,7 @@ def test_changed_inline_prompt_and_new_prompt(project):
     result = project({}, select=["LA603"])
     got = sorted((f.line, f.message.split(" since ")[0].split(" is not ")[0]) for f in result.findings)
     assert got == [(19, "the prompt of chat.completions.create() changed"), (28, "the prompt of chat.completions.create()")]
-    assert "not recorded in llm-audit.lock" in [f for f in result.findings if f.line == 28][0].message
+    assert "not recorded in llm-audit.lock" in next(f for f in result.findings if f.line == 28).message
     drift = cli("lock", "--check", cwd=root)
     assert drift.returncode == 1 and "changed: svc/triage.py::summarise#1" in drift.stdout and "new: svc/triage.py::tone#1" in drift.stdout
 

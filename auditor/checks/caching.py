@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Iterable
 
 from auditor.callsites import CallSite, Segment
 from auditor.catalog import ModelInfo
@@ -24,7 +24,12 @@ from auditor.checks import check
 from auditor.checks.context import RuleContext
 from auditor.cost import call_cost
 from auditor.findings import Finding, Fix, Savings
-from auditor.fixes import ANTHROPIC_CACHE, BEDROCK_CACHE_POINT, cached_text_block, insert_at
+from auditor.fixes import (
+    ANTHROPIC_CACHE,
+    BEDROCK_CACHE_POINT,
+    cached_text_block,
+    insert_at,
+)
 
 # a hole whose expression looks like a constant (an unresolved SETTINGS.SYSTEM_PROMPT) is
 # most likely the same on every call: it does not break the prefix

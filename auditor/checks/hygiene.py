@@ -8,7 +8,7 @@ project's prompts with ``llm-audit.lock`` (:mod:`auditor.lock`).
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from auditor.callsites import CallSite, FileFacts
 from auditor.checks import check
