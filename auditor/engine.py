@@ -189,10 +189,7 @@ def load_facts(files: list[SourceFile], opts: SourceOptions, cache: FactsCache, 
     for facts in _analyse_many(todo, workers):
         out[facts.path] = facts
         cache.put(facts.path, digests.get(facts.path, ""), facts)
-    for facts in out.values():
-        if facts.extra.get("skipped"):
-            stats["skipped"] += 1
-    stats["parsed"] = len(todo) - stats["skipped"]
+        stats["skipped" if facts.extra.get("skipped") else "parsed"] += 1
     cache.prune(set(digests))
     return [out[sf.rel] for sf in files if sf.rel in out], stats
 

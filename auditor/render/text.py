@@ -46,7 +46,9 @@ def _savings(f: Finding) -> str:
     if s is None or (not s.usd_per_month and not s.tokens_per_call):
         return ""
     if s.usd_per_month:
-        return f"saves ~${s.usd_per_month:,.2f}/month ({s.tokens_per_call:,.0f} tokens/call{'; ' + s.basis if s.basis else ''})"
+        detail = [f"{s.tokens_per_call:,.0f} tokens/call"] if s.tokens_per_call else []
+        detail += [s.basis] if s.basis else []
+        return f"saves ~${s.usd_per_month:,.2f}/month" + (f" ({'; '.join(detail)})" if detail else "")
     return f"saves ~{s.tokens_per_call:,.0f} tokens/call{' (' + s.basis + ')' if s.basis else ''}"
 
 
