@@ -467,3 +467,28 @@ def test_import_litellm_rejects_a_broken_file(tmp_path):
     bad.write_text("{not json")
     r = cli("models", "--import-litellm", str(bad), cwd=tmp_path)
     assert r.returncode == 2 and "not a JSON file" in r.stderr
+
+
+@pytest.mark.parametrize(
+    "prompt,fires",
+    [
+        ("Is the following review positive or negative?", True),
+        ("Which category does this ticket belong to: billing, bugs or sales?", True),
+        ("Detect the language of this message.", True),
+        ("Determine whether this email is spam.", True),
+        ("Extract the invoice number and the total.", True),
+        ("Fix the spelling in this paragraph.", True),
+        ("Write a blog post about our spring collection.", False),
+        ("Determine whether the clause is enforceable and explain why.", False),
+        ("Summarise the meeting notes for the team.", False),
+    ],
+)
+def test_la401_simple_task_phrases(project, prompt, fires):
+    src = (
+        "from openai import OpenAI\n"
+        "client = OpenAI()\n\n\n"
+        "def run(text):\n"
+        f"    return client.chat.completions.create(model='gpt-4.1', max_tokens=400, messages=[{{'role': 'user', 'content': f'{prompt}\\n\\n{{text}}'}}])\n"
+    )
+    result = project({"task.py": src}, select=["LA401"])
+    assert (codes(result) == ["LA401"]) is fires, [f.message for f in result.findings]
