@@ -230,3 +230,18 @@ def test_suppressions_line_above_and_file(tmp_path):
     write_tree(tmp_path, files)
     data = _json(cli("check", ".", "--output-format", "json", "--select", "LA101,LA001", cwd=tmp_path))
     assert sorted((f["code"], f["path"], f["line"]) for f in data) == [("LA001", "a.py", 7), ("LA101", "a.py", 6)]
+
+
+def test_notebook_prompt_constant_located_in_its_cell(tmp_path):
+    """A module-level prompt constant in cell 2 is reported (and fixed) in cell 2, once."""
+    nb = notebook(
+        "import pandas as pd\nfrom openai import OpenAI\nclient = OpenAI()\n",
+        "SUMMARY_PROMPT = 'Please analyze the following data carefully and provide insights: {rows}'\n",
+        "resp = client.chat.completions.create(model='gpt-4o-mini', max_tokens=100,\n    messages=[{'role': 'user', 'content': SUMMARY_PROMPT.format(rows='x')}])\n",
+    )
+    write_tree(tmp_path, {"nb.ipynb": nb})
+    data = _json(cli("check", ".", "--output-format", "json", "--select", "LA201", cwd=tmp_path))
+    assert [(f["cell"], f["line"]) for f in data] == [(1, 1)], data
+    cli("fix", ".", cwd=tmp_path)
+    fixed = json.loads((tmp_path / "nb.ipynb").read_text())
+    assert "".join(fixed["cells"][2]["source"]).startswith("SUMMARY_PROMPT = 'Analyze this data")

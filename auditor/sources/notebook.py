@@ -126,16 +126,26 @@ def _locate(line: int, starts: list[int]) -> tuple[int, int]:
     return i, line - starts[i] + 1
 
 
-def _remap(obj: Any, starts: list[int], _seen: set | None = None) -> int | None:
-    """Turn joined-text lines into (cell, line) everywhere in a facts tree; returns a cell."""
-    cell: int | None = None
+def _remap(obj: Any, starts: list[int], seen: set[int] | None = None) -> int | None:
+    """Turn joined-text lines into (cell, line) everywhere in a facts tree; returns a cell.
+
+    Objects reachable twice (a constant's segments are shared by ``texts`` and its prompt
+    constant) are remapped once: ``seen`` holds the ids already done."""
+    if seen is None:
+        seen = set()
+    if isinstance(obj, (Span, Edit, Insertion, Finding)):
+        if id(obj) in seen:
+            return getattr(obj, "_cell", None)
+        seen.add(id(obj))
     if isinstance(obj, (Span, Edit)):
         c, l0 = _locate(obj.line, starts)
         _, l1 = _locate(obj.end_line, starts)
         obj.line, obj.end_line = l0, l1
+        obj._cell = c  # type: ignore[union-attr]  # remembered for shared references
         return c
     if isinstance(obj, Insertion):
         c, obj.line = _locate(obj.line, starts)
+        obj._cell = c  # type: ignore[attr-defined]
         return c
     if isinstance(obj, Finding):
         c, l0 = _locate(obj.line, starts)
@@ -143,25 +153,27 @@ def _remap(obj: Any, starts: list[int], _seen: set | None = None) -> int | None:
         obj.line, obj.end_line = l0, l1
         if obj.cell is None:
             obj.cell = c
+        obj._cell = obj.cell  # type: ignore[attr-defined]
         return obj.cell
     if isinstance(obj, Suppressions):
         return None
+    cell: int | None = None
     if dataclasses.is_dataclass(obj):
         for f in dataclasses.fields(obj):
-            if f.name in ("cell",):
+            if f.name == "cell":
                 continue
-            c = _remap(getattr(obj, f.name), starts)
+            c = _remap(getattr(obj, f.name), starts, seen)
             if f.name == "span" and c is not None:
                 cell = c
-        if cell is not None and hasattr(obj, "cell") and not isinstance(obj, Segment) or isinstance(obj, Segment) and cell is not None and obj.path is None:
+        if cell is not None and hasattr(obj, "cell") and (not isinstance(obj, Segment) or obj.path is None):
             obj.cell = cell  # type: ignore[attr-defined]
         return cell
     if isinstance(obj, dict):
         for v in obj.values():
-            _remap(v, starts)
+            _remap(v, starts, seen)
     elif isinstance(obj, list):
         for v in obj:
-            _remap(v, starts)
+            _remap(v, starts, seen)
     return None
 
 
