@@ -27,6 +27,9 @@ LOOP_NODES = (ast.For, ast.AsyncFor, ast.While)
 # wrappers that call their first argument later with the rest: partial(create, **kw), to_thread(create, ...)
 DEFERRED_CALLABLES = {"functools.partial", "asyncio.to_thread"}
 DEFERRED = {q.rsplit(".", 1)[-1] for q in DEFERRED_CALLABLES}
+# a receiver of unknown type reached through other attributes (`self.llm.client`) counts only
+# when its last name says it is a client; `client.agents.messages.create` is another SDK's resource
+CLIENTISH = ("client", "llm", "sdk", "openai", "anthropic", "claude", "gemini", "genai", "bedrock", "runtime", "mistral", "cohere", "groq", "ollama", "model")
 COMP_NODES = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
@@ -277,23 +280,30 @@ class CallSiteFinder:
         return None
 
     def _untyped_ok(self, call: ast.Call, receiver: ast.AST, api: Api, scope: Scope) -> bool:
-        """The call names the API's model parameter (``model=``, ``modelId=``; Twilio's
-        ``messages.create(to=, body=)`` does not) or spreads ``**kwargs`` on a plain receiver
+        """The call names the API's model or prompt parameter (``model=``, ``modelId=``,
+        ``messages=``; Twilio's ``messages.create(to=, body=)`` and an Assistants thread's
+        ``messages.create(thread_id=, content=)`` do not) or spreads ``**kwargs`` on a plain receiver
         (``client``, ``self.client``, ``self.get_client()``; not ``client.agents``)."""
-        requires = api.model if api.untyped_requires is None else api.untyped_requires
+        requires = api.untyped_requires
+        if requires is None:  # the model or a prompt argument: model=, messages=, input=, contents=
+            requires = api.model + [p for p in api.prompt.values() if "." not in p]
+        while isinstance(receiver, ast.Await):
+            receiver = receiver.value
+        if isinstance(receiver, ast.Call):
+            receiver = receiver.func
+        plain = isinstance(receiver, ast.Name) or (
+            isinstance(receiver, ast.Attribute) and isinstance(receiver.value, ast.Name) and receiver.value.id in (scope.self_name, "self", "cls")
+        )
+        if not plain:
+            # x.agents.messages.create(...) is a resource of some other SDK; x.llm.client.chat... is a client
+            last = receiver.attr.lower() if isinstance(receiver, ast.Attribute) else ""
+            if not any(w in last for w in CLIENTISH):
+                return False
         if not requires:
             return True
         if any(kw.arg in requires for kw in call.keywords):
             return True
-        if any(kw.arg is None for kw in call.keywords):
-            while isinstance(receiver, ast.Await):
-                receiver = receiver.value
-            if isinstance(receiver, ast.Call):
-                receiver = receiver.func
-            if isinstance(receiver, ast.Attribute):
-                return isinstance(receiver.value, ast.Name) and receiver.value.id in (scope.self_name, "self", "cls")
-            return isinstance(receiver, ast.Name)
-        return False
+        return plain and any(kw.arg is None for kw in call.keywords)
 
     def _deferred(self, call: ast.Call, scope: Scope) -> ast.Call | None:
         """``functools.partial(client.chat.completions.create, **kw)`` or ``asyncio.to_thread(...)``

@@ -258,6 +258,8 @@ class Resolver:
                 return prefix + (what.name if s.kind == "module" else f"{s.qualname}.{what.name}")
             if kind == "assign" and isinstance(what, (ast.Name, ast.Attribute)):
                 return self.qualname(what, s, depth + 1)  # alias: Chat = openai.ChatCompletion
+            if kind == "assign" and isinstance(what, ast.Constant) and what.value is None and expr.id in self.imports:
+                return self.imports[expr.id]  # try: import cohere / except ImportError: cohere = None
             return None
         if isinstance(expr, ast.Attribute):
             base = self.qualname(expr.value, scope, depth + 1)
