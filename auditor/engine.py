@@ -320,6 +320,7 @@ def run(opts: RunOptions) -> RunResult:
     facts, stats = load_facts(files, sopts, cache, opts.jobs, opts.stdin)
     cache.save()
     usage = opts.usage or Usage.from_policy(policy)  # policy defaults + llm-audit-usage.yaml if present
+    notes.extend(f"usage file ignored: {e}" for e in usage.errors)
     project = Project(facts, CostModel(policy.models, usage))
     raw = [f for ff in facts for f in ff.findings] + run_checks(project, policy, opts.today)
     findings = filter_findings(raw, facts, policy)
