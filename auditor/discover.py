@@ -64,17 +64,39 @@ class _Ignores:
             self.specs[folder_rel] = spec
         return self.specs[folder_rel]
 
-    def ignored(self, rel: str, is_dir: bool) -> bool:
+    def ignored(self, rel: str, is_dir: bool, given: str = "") -> bool:
+        """Is ``rel`` ignored? Patterns that ignore the explicitly ``given`` folder itself (or a
+        folder above it) do not count: a folder named on the command line is always walked."""
         parts = rel.split("/")
         for i in range(len(parts)):
             folder = "/".join(parts[:i])
             spec = self._spec(folder)
             if spec is None:
                 continue
+            if given:
+                inside = given[len(folder) + 1 :] if folder else given
+                if folder == "" or given.startswith(folder + "/"):
+                    spec = self._exempt(folder, spec, inside)
             sub = "/".join(parts[i:]) + ("/" if is_dir else "")
             if spec.match_file(sub):
                 return True
         return False
+
+    def _exempt(self, folder: str, spec: pathspec.PathSpec, given: str) -> pathspec.PathSpec:
+        key = f"{folder}\0{given}"
+        if key not in self.specs:
+            self.specs[key] = without_matches(spec, given)
+        return self.specs[key]  # type: ignore[return-value]
+
+
+def without_matches(spec: pathspec.PathSpec, folder: str) -> pathspec.PathSpec:
+    """``spec`` minus the ignore patterns that match ``folder`` or a folder above it."""
+    if not folder or folder == ".":
+        return spec
+    parts = folder.split("/")
+    ancestors = ["/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+    kept = [p for p in spec.patterns if not (p.include and any(p.match_file(a) for a in ancestors))]
+    return pathspec.GitIgnoreSpec(kept) if len(kept) != len(spec.patterns) else spec
 
 
 def discover(
@@ -101,10 +123,14 @@ def discover(
         except ValueError:
             return None
 
-    def excluded(rel: str, is_dir: bool) -> bool:
-        if excl.match_file(rel + ("/" if is_dir else "")):
+    exempted: dict[str, pathspec.PathSpec] = {}
+
+    def excluded(rel: str, is_dir: bool, given: str = "") -> bool:
+        if given not in exempted:
+            exempted[given] = without_matches(excl, given)
+        if exempted[given].match_file(rel + ("/" if is_dir else "")):
             return True
-        return bool(ignores and ignores.ignored(rel, is_dir))
+        return bool(ignores and ignores.ignored(rel, is_dir, given))
 
     for given in paths:
         p = given if given.is_absolute() else (Path.cwd() / given)
@@ -134,7 +160,7 @@ def discover(
                 full = os.path.join(dirpath, name)
                 if os.path.islink(full) and rel_of(Path(full)) is None:
                     continue  # a link out of the tree
-                if excluded(sub, True):
+                if excluded(sub, True, base_rel):
                     continue
                 keep.append(name)
             dirnames[:] = keep
@@ -146,7 +172,7 @@ def discover(
                 full = os.path.join(dirpath, name)
                 if os.path.islink(full) and rel_of(Path(full)) is None:
                     continue  # never follow a symlink out of the tree
-                if excluded(sub, False) or (incl and not incl.match_file(sub)):
+                if excluded(sub, False, base_rel) or (incl and not incl.match_file(sub)):
                     continue
                 out.setdefault(sub, SourceFile(Path(full), sub, kind))
     return sorted(out.values(), key=lambda f: f.rel), notes

@@ -245,3 +245,20 @@ def test_notebook_prompt_constant_located_in_its_cell(tmp_path):
     cli("fix", ".", cwd=tmp_path)
     fixed = json.loads((tmp_path / "nb.ipynb").read_text())
     assert "".join(fixed["cells"][2]["source"]).startswith("SUMMARY_PROMPT = 'Analyze this data")
+
+
+def test_explicit_folder_is_walked_even_if_ignored(tmp_path):
+    """A folder named on the command line is analysed even when .gitignore (or the default
+    excludes) name it; exclusions still apply below it."""
+    files = {
+        ".gitignore": "corpus/\n*.generated.py\n",
+        "corpus/src/a.py": "import litellm\nlitellm.completion(model='gpt-4o', messages=[])\n",
+        "corpus/src/b.generated.py": "import litellm\nlitellm.completion(model='gpt-4o', messages=[])\n",
+        "build/c.py": "import litellm\nlitellm.completion(model='gpt-4o', messages=[])\n",
+    }
+    write_tree(tmp_path, files)
+    (tmp_path / ".git").mkdir()
+    assert _json(cli("check", ".", "--output-format", "json", cwd=tmp_path)) == []
+    paths = [f["path"] for f in _json(cli("check", "corpus/src", "--output-format", "json", cwd=tmp_path))]
+    assert paths == ["corpus/src/a.py"]
+    assert [f["path"] for f in _json(cli("check", "build", "--output-format", "json", cwd=tmp_path))] == ["build/c.py"]
