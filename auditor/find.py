@@ -74,8 +74,19 @@ class CallSiteFinder:
     # ------------------------------------------------------------------ walk
     def run(self) -> list[CallSite]:
         self.hot = self._hot_lines()
+        if any(".bind(" in line for line in self.r.lines):
+            self._collect_binds(self.r.tree, self.r.module_scope)
         self._walk(self.r.tree, self.r.module_scope, [])
         return self.sites
+
+    def _collect_binds(self, node: ast.AST, scope: Scope) -> None:
+        """``llm.bind(max_tokens=200)`` anywhere in the module adds parameters to the
+        constructor call that made ``llm``, even when the bind comes after it."""
+        for child in ast.iter_child_nodes(node):
+            inner = self.r.scope_of.get(child, scope) if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) else scope
+            if isinstance(child, ast.Call) and isinstance(child.func, ast.Attribute) and child.func.attr == "bind":
+                self._note_bind(child, scope)
+            self._collect_binds(child, inner)
 
     def _instance_names(self) -> set[str]:
         """Names (and ``self.`` attributes) assigned a ``functools.partial`` or an instance whose
@@ -165,8 +176,6 @@ class CallSiteFinder:
     def _visit_call(self, call: ast.Call, scope: Scope, loops: list[LoopInfo], parent: ast.AST) -> None:
         func = call.func
         last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
-        if last == "bind" and isinstance(func, ast.Attribute):
-            self._note_bind(call, scope)
         if last in DEFERRED and call.args and not isinstance(parent, (ast.Assign, ast.AnnAssign, ast.NamedExpr)):
             deferred = self._deferred(call, scope)
             if deferred is not None:
