@@ -9,6 +9,7 @@ are followed only when they stay inside the root.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,6 +52,7 @@ class _Ignores:
     def __init__(self, root: Path):
         self.root = root
         self.specs: dict[str, pathspec.PathSpec | None] = {}
+        self.matchers: dict[int, object] = {}
 
     def _spec(self, folder_rel: str) -> pathspec.PathSpec | None:
         if folder_rel not in self.specs:
@@ -78,15 +80,33 @@ class _Ignores:
                 if folder == "" or given.startswith(folder + "/"):
                     spec = self._exempt(folder, spec, inside)
             sub = "/".join(parts[i:]) + ("/" if is_dir else "")
-            if spec.match_file(sub):
+            if self._matcher(spec)(sub):
                 return True
         return False
+
+    def _matcher(self, spec: pathspec.PathSpec):
+        m = self.matchers.get(id(spec))
+        if m is None:
+            m = self.matchers[id(spec)] = fast_match(spec)
+        return m
 
     def _exempt(self, folder: str, spec: pathspec.PathSpec, given: str) -> pathspec.PathSpec:
         key = f"{folder}\0{given}"
         if key not in self.specs:
             self.specs[key] = without_matches(spec, given)
         return self.specs[key]  # type: ignore[return-value]
+
+
+def fast_match(spec: pathspec.PathSpec):
+    """A ``path -> bool`` matcher for ``spec``: one combined regex when no pattern negates
+    (then "any pattern matches" is gitignore's answer), else pathspec's own loop."""
+    patterns = [p for p in spec.patterns if p.include is not None]
+    if any(not p.include for p in patterns) or any(getattr(p, "regex", None) is None for p in patterns):
+        return spec.match_file
+    if not patterns:
+        return lambda path: False
+    combined = re.compile("|".join(f"(?:{p.regex.pattern.replace('(?P<ps_d>', '(?:')})" for p in patterns))
+    return lambda path: combined.match(path) is not None
 
 
 def without_matches(spec: pathspec.PathSpec, folder: str) -> pathspec.PathSpec:
@@ -123,12 +143,12 @@ def discover(
         except ValueError:
             return None
 
-    exempted: dict[str, pathspec.PathSpec] = {}
+    exempted: dict[str, object] = {}
 
     def excluded(rel: str, is_dir: bool, given: str = "") -> bool:
         if given not in exempted:
-            exempted[given] = without_matches(excl, given)
-        if exempted[given].match_file(rel + ("/" if is_dir else "")):
+            exempted[given] = fast_match(without_matches(excl, given))
+        if exempted[given](rel + ("/" if is_dir else "")):  # type: ignore[operator]
             return True
         return bool(ignores and ignores.ignored(rel, is_dir, given))
 

@@ -13,8 +13,6 @@ import json
 import os
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -134,6 +132,8 @@ def _analyse_job(args: tuple[bytes, str, str, SourceOptions]) -> FileFacts:
 def _analyse_many(jobs: list[tuple[bytes, str, str, SourceOptions]], workers: int) -> list[FileFacts]:
     if workers <= 1 or len(jobs) < PARALLEL_THRESHOLD:
         return [analyse_bytes(*j) for j in jobs]
+    from concurrent.futures import ProcessPoolExecutor  # only runs that parse many files pay for it
+    from concurrent.futures.process import BrokenProcessPool
     results: list[FileFacts | None] = [None] * len(jobs)
     try:
         import multiprocessing
@@ -152,6 +152,9 @@ def _analyse_many(jobs: list[tuple[bytes, str, str, SourceOptions]], workers: in
 
 
 def _isolated(job: tuple[bytes, str, str, SourceOptions]) -> FileFacts:
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     try:
         with ProcessPoolExecutor(max_workers=1) as pool:
             return pool.submit(_analyse_job, job).result()
@@ -321,8 +324,15 @@ def run(opts: RunOptions) -> RunResult:
     cache.save()
     usage = opts.usage or Usage.from_policy(policy)  # policy defaults + llm-audit-usage.yaml if present
     notes.extend(f"usage file ignored: {e}" for e in usage.errors)
+    from auditor import tokens
+
+    memo = cache.dir / "tokens.json" if cache.enabled else None
+    if memo is not None:
+        tokens.load_memo(memo)  # exact counts of unchanged prompts: no encoding load
     project = Project(facts, CostModel(policy.models, usage))
     raw = [f for ff in facts for f in ff.findings] + run_checks(project, policy, opts.today)
+    if memo is not None:
+        tokens.save_memo(memo)
     findings = filter_findings(raw, facts, policy)
     stats["ms"] = int((time.perf_counter() - t0) * 1000)
     if os.environ.get("LLM_AUDIT_STATS"):

@@ -158,3 +158,12 @@ call-sites:
     assert [f.line for f in hits] == [5], [f.message for f in result.findings]
     sites = [s for s in result.project.call_sites() if s.api == "svc.ask_llm"]
     assert {s.model_name for s in sites} == {"gpt-4o", None}
+
+
+def test_builtin_packs_are_valid_policies():
+    """Packs are loaded without runtime validation, so the suite validates them."""
+    from auditor.catalog import rules_dir
+    from auditor.policy import read_policy_file
+
+    for name in ("default", "strict"):
+        read_policy_file(rules_dir() / f"{name}.yaml")  # raises PolicyError if invalid

@@ -81,8 +81,16 @@ def _begins_sentence(text: str, start: int, matched: str) -> bool:
     return matched[:1].isupper() and bool(_SENTENCE_START.search(text[:start]))
 
 
+@lru_cache(maxsize=64)
+def _any_phrase(entries: tuple[tuple[str, str | None], ...]) -> re.Pattern[str]:
+    """One alternation of every phrase: most prompt texts have none, and one search says so."""
+    return re.compile("|".join(f"(?:{pat.pattern})" for _, _, pat in _compiled(entries)), re.IGNORECASE)
+
+
 def find_verbose(text: str, entries: tuple[tuple[str, str | None], ...]) -> list[Rewrite]:
     """Non-overlapping verbose phrases in ``text``, earlier catalog entries first."""
+    if not entries or not _any_phrase(entries).search(text):
+        return []
     taken: list[tuple[int, int]] = []
     out: list[Rewrite] = []
     for phrase, rewrite, pat in _compiled(entries):
