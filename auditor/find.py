@@ -304,8 +304,10 @@ class CallSiteFinder:
             isinstance(receiver, ast.Attribute) and isinstance(receiver.value, ast.Name) and receiver.value.id in (scope.self_name, "self", "cls")
         )
         if not plain:
-            # x.agents.messages.create(...) is a resource of some other SDK; x.llm.client.chat... is a client
-            last = receiver.attr.lower() if isinstance(receiver, ast.Attribute) else ""
+            # x.agents.messages.create(...) is a resource of some other SDK; x.llm.client.chat... is a client,
+            # and so is CLIENTS["openai"].chat... (clients kept in a dict or list)
+            holder = receiver.value if isinstance(receiver, ast.Subscript) else receiver
+            last = (holder.attr if isinstance(holder, ast.Attribute) else getattr(holder, "id", "")).lower()
             if not any(w in last for w in CLIENTISH):
                 return False
         if not requires:
