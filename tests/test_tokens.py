@@ -131,6 +131,7 @@ def fresh(monkeypatch: pytest.MonkeyPatch) -> None:
     import tiktoken.registry
 
     monkeypatch.setattr(tokens, "_encodings", {})
+    monkeypatch.setattr(tokens, "_memo", {})  # counts memoised by other tests would skip loading
     monkeypatch.setattr(tiktoken.registry, "ENCODINGS", {})
 
 
@@ -474,3 +475,20 @@ def test_broken_tiktoken_loader_falls_back_to_direct_build(
     monkeypatch.setattr(tiktoken, "get_encoding", broken)
     assert count_tokens(SAMPLES["unicode"], "gpt-4o") == TokenCount(19, True, "o200k_base", "")
     assert _cache_file(offline, "o200k_base").is_file()
+
+
+def test_memo_round_trip_avoids_recount(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Counts saved by one run are reused by the next without loading an encoding."""
+    monkeypatch.setattr(tokens, "_memo", {})
+    monkeypatch.setattr(tokens, "_memo_new", [0])
+    text = "Summarise the customer's complaint in one sentence."
+    first = count_tokens(text, "gpt-4o")
+    memo = tmp_path / "tokens.json"
+    tokens.save_memo(memo)
+    assert memo.is_file()
+    monkeypatch.setattr(tokens, "_memo", {})
+    monkeypatch.setattr(tokens, "get_encoding", lambda name: pytest.fail("encoding loaded despite memo"))
+    tokens.load_memo(memo)
+    assert count_tokens(text, "gpt-4o") == first
+    memo.write_text("{not json")
+    tokens.load_memo(memo)  # a corrupt memo is ignored
