@@ -221,6 +221,4 @@ class FileFacts:
     texts: dict[str, list[Segment]] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)  # file-level (LA000, ...)
     suppressions: Suppressions = field(default_factory=Suppressions)
-    # names of project functions called in this file (call-graph facts, LA502)
-    calls: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)

@@ -109,17 +109,26 @@ class CallSiteFinder:
 
     def _hot_lines(self) -> list[int]:
         """Lines that mention a name a generation call could end with (or .bind): only
-        statements spanning one of them are walked."""
-        names = self.last_names | {"bind"} | {c.rsplit(".", 1)[-1] for c in self.p.by_callable} | self.instance_names
-        names |= {m.split(".")[0] for api in self.p.apis for m in api.match_methods}
-        pattern = re.compile(r"\b(?:" + "|".join(sorted(re.escape(n) for n in names if n and "*" not in n and "<" not in n)) + r")\b")
+        statements spanning one of them are walked. One match per line is enough."""
         if self._wildcards:
             return list(range(1, len(self.r.lines) + 1))
+        pattern = _hot_pattern(self.p, frozenset(self.instance_names))
         text = "\n".join(self.r.lines)
-        starts = [0]
-        starts.extend(m.end() for m in re.finditer("\n", text))
-        hot = {bisect.bisect_right(starts, m.start()) for m in pattern.finditer(text)}
-        return sorted(hot)
+        hot: list[int] = []
+        pos = last = 0
+        line = 1
+        while True:
+            m = pattern.search(text, pos)
+            if m is None:
+                break
+            line += text.count("\n", last, m.start())
+            last = m.start()
+            hot.append(line)
+            nl = text.find("\n", m.start())
+            if nl < 0:
+                break
+            pos = nl + 1
+        return hot
 
     def _cold(self, node: ast.AST) -> bool:
         start = getattr(node, "lineno", None)
@@ -579,3 +588,21 @@ def _advance(lines: list[str], line: int, col: int, n: int) -> tuple[int, int]:
         n -= remaining + 1
         line, col = line + 1, 1
     return line, col
+
+
+_HOT: dict[tuple[int, frozenset], re.Pattern] = {}
+
+
+def _hot_pattern(providers: Providers, instance_names: frozenset) -> re.Pattern:
+    """The names that can end a generation call, as one regex (cached per catalog)."""
+    key = (id(providers), instance_names)
+    pat = _HOT.get(key)
+    if pat is None:
+        names = {"bind"} | {c.rsplit(".", 1)[-1] for c in providers.by_callable} | set(instance_names)
+        for api in providers.apis:
+            for m in api.match_methods + getattr(api, "match_untyped", []):
+                names.add(m.rsplit(".", 1)[-1])
+                names.add(m.split(".")[0])
+        alts = sorted(re.escape(n) for n in names if n and "*" not in n and "<" not in n)
+        pat = _HOT[key] = re.compile(r"\b(?:" + "|".join(alts) + r")\b")
+    return pat

@@ -7,7 +7,6 @@ machine); libcst is used where layout must survive: fixes (:mod:`auditor.fixes`)
 from __future__ import annotations
 
 import ast
-import builtins
 import io
 import re
 import tokenize
@@ -146,23 +145,10 @@ def analyse_tree(tree: ast.Module, text: str, facts: FileFacts, opts: SourceOpti
     resolver = Resolver(tree, facts.module, opts.providers, lines)
     finder = CallSiteFinder(resolver, opts.providers, facts.path, opts.frame_patterns)
     facts.call_sites = finder.run()
-    facts.calls = _called_names(text)
     facts.extra["imports"] = dict(resolver.imports)
     facts.extra["functions"] = sorted(resolver.functions)
     _module_constants(resolver, finder.prompts, facts, opts)
     collect_usage(tree, resolver, facts, opts.providers, lines)  # LA502/LA503/LA601/LA602/LA604 facts
-
-
-_CALLED = re.compile(r"(?<![.\w])([A-Za-z_]\w*)\(")
-
-
-def _called_names(text: str) -> list[str]:
-    """Names called as plain functions (``name(``), one entry per call, for call-graph facts."""
-    builtin = _BUILTIN_CALLS
-    return sorted(n for n in _CALLED.findall(text) if n not in builtin)
-
-
-_BUILTIN_CALLS = frozenset(dir(builtins))
 
 
 def summarise_module(tree: ast.Module, text: str, facts: FileFacts, opts: SourceOptions) -> None:
