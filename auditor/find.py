@@ -89,8 +89,10 @@ class CallSiteFinder:
             self._collect_binds(child, inner)
 
     def _instance_names(self) -> set[str]:
-        """Names (and ``self.`` attributes) assigned a ``functools.partial`` or an instance whose
-        type has a ``__call__`` API: calls through them carry no catalogued last name."""
+        """Names (and ``self.`` attributes) assigned a ``functools.partial``, an instance whose
+        type has a ``__call__`` API, or a method reference (``completion = client.chat.completions.create``,
+        ``func = a.generate_content_stream if stream else a.generate_content``): calls through
+        them carry no catalogued last name."""
         makers = {"partial"}
         for (tname, method) in self.p.by_type_method:
             if method == "__call__":
@@ -103,7 +105,7 @@ class CallSiteFinder:
                     for _, value in entries:
                         f = value.func if isinstance(value, ast.Call) else None
                         last = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else None
-                        if last in makers:
+                        if last in makers or any(r.attr in self.last_names for r in _method_refs(value)):
                             names.add(name)
         return names
 
@@ -212,6 +214,9 @@ class CallSiteFinder:
         # 2. calling an instance: pipeline("text-generation")(...), ask = partial(client...create, ...)
         last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
         if isinstance(func, ast.Name) and last in self.instance_names:
+            alias = self._method_alias(call, func, scope)
+            if alias is not None:
+                return alias
             partial = self._partial(func, scope)
             if partial is not None:
                 pcall, pscope = partial
@@ -338,6 +343,24 @@ class CallSiteFinder:
         fake = ast.Call(func=target, args=list(call.args[1:]), keywords=list(call.keywords))
         ast.copy_location(fake, call)
         return fake
+
+    def _method_alias(self, call: ast.Call, func: ast.Name, scope: Scope):
+        """``completion = client.chat.completions.create`` (in any branch) then ``completion(...)``."""
+        b = self.r.binding(func.id, scope, getattr(func, "lineno", 1 << 30))
+        if not b or b[0] != "assign":
+            return None
+        chosen, s = b[1], b[2]
+        values = [chosen] + [v for _, v in s.assigns.get(func.id, []) if v is not chosen]
+        for value in values:
+            for ref in _method_refs(value):
+                fake = ast.Call(func=ref, args=list(call.args), keywords=list(call.keywords))
+                ast.copy_location(fake, call)
+                found = self._match(fake, s)
+                if found is not None:
+                    if id(fake) in self._untyped_calls:
+                        self._untyped_calls.add(id(call))
+                    return found
+        return None
 
     def _partial(self, func: ast.Name, scope: Scope) -> tuple[ast.Call, Scope] | None:
         """``ask = functools.partial(client.chat.completions.create, model=...)`` -> that call."""
@@ -550,6 +573,15 @@ class CallSiteFinder:
             indent = indent_line[: len(indent_line) - len(indent_line.lstrip())]
             return Insertion(pos_line, pos_col, prefix=("" if trailing else ",") + "\n" + indent, suffix="," if trailing else "")
         return Insertion(pos_line, pos_col, prefix=" " if trailing else ", ", suffix="," if trailing else "")
+
+
+def _method_refs(value: ast.AST) -> list[ast.Attribute]:
+    """The method references an assigned value can be: ``a.b.create`` or either side of an if-else."""
+    if isinstance(value, ast.Attribute):
+        return [value]
+    if isinstance(value, ast.IfExp):
+        return _method_refs(value.body) + _method_refs(value.orelse)
+    return []
 
 
 def _lookup(args: _Args, path: str) -> tuple[str, Param | None]:

@@ -260,6 +260,8 @@ class Resolver:
                 return self.qualname(what, s, depth + 1)  # alias: Chat = openai.ChatCompletion
             if kind == "assign" and isinstance(what, ast.Constant) and what.value is None and expr.id in self.imports:
                 return self.imports[expr.id]  # try: import cohere / except ImportError: cohere = None
+            if kind == "assign" and isinstance(what, ast.Call):
+                return _dynamic_import(what)  # ollama = __import__("ollama"); importlib.import_module("openai")
             return None
         if isinstance(expr, ast.Attribute):
             base = self.qualname(expr.value, scope, depth + 1)
@@ -637,6 +639,18 @@ class Resolver:
 
     def source_of(self, node: ast.AST) -> str:
         return _segment(self.lines, node) or ""
+
+
+def _dynamic_import(call: ast.Call) -> str | None:
+    """The module a literal ``__import__("x")`` / ``importlib.import_module("x")`` loads."""
+    f = call.func
+    name = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else ""
+    if name not in ("__import__", "import_module") or not call.args:
+        return None
+    arg = call.args[0]
+    if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and arg.value and not arg.value.startswith("."):
+        return arg.value
+    return None
 
 
 def _decorator_name(node: ast.AST) -> str:

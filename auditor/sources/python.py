@@ -76,6 +76,8 @@ class SourceOptions:
                 for c in (api.get("match") or {}).get("callables", []):
                     words.add(c.split(".")[-1].replace("*", ""))
             alts = [rb"(?m:^[ \t]*(?:from|import)[ \t]+(?:" + b"|".join(re.escape(r).encode() for r in roots) + rb")\b)"]
+            # ollama = __import__("ollama"), importlib.import_module("openai")
+            alts.append(rb"(?:__import__|import_module)\(\s*[\"'](?:" + b"|".join(re.escape(r).encode() for r in roots) + rb")\b")
             alts += [re.escape(p).encode() for p in sorted(paths)]
             alts += [rb"\b" + re.escape(w).encode() + rb"\b" for w in sorted(words) if w]
             const = _names_regex(self.prompt_names)
