@@ -193,9 +193,7 @@ def _check_or_fix(kw, output_format, output, do_fix, unsafe, show_diff, baseline
     except SystemExit:
         raise
     except Exception as e:  # noqa: BLE001 - internal errors exit 2 with a message, not a traceback
-        if _debug():
-            raise
-        _fail(f"internal error: {e.__class__.__name__}: {e} (set LLM_AUDIT_DEBUG=1 for a traceback)")
+        _internal_error(e)
     failing = [f for f in findings if policy.fails(f.severity)]
     sys.exit(0 if exit_zero or not failing else 1)
 
@@ -229,6 +227,13 @@ def _debug() -> bool:
     import os
 
     return bool(os.environ.get("LLM_AUDIT_DEBUG"))
+
+
+def _internal_error(e: Exception) -> None:
+    """A bug of ours: exit 2 with one line (the traceback with LLM_AUDIT_DEBUG=1)."""
+    if _debug():
+        raise e
+    _fail(f"internal error: {e.__class__.__name__}: {e} (set LLM_AUDIT_DEBUG=1 for a traceback)")
 
 
 def _apply_fixes(policy, opts, result, unsafe: bool, write: bool):
@@ -337,9 +342,7 @@ def report(fmt, output, usage_file, sync_usage, usage_log, compare_to, fail_on_i
     except (UsageError, CompareError) as e:
         _fail(str(e))
     except Exception as e:  # noqa: BLE001 - internal errors exit 2 with a message, not a traceback
-        if _debug():
-            raise
-        _fail(f"internal error: {e.__class__.__name__}: {e} (set LLM_AUDIT_DEBUG=1 for a traceback)")
+        _internal_error(e)
     _write_output(outcome.text, output)
     for message in outcome.messages:
         click.echo(f"llm-audit: {message}", err=True)
@@ -362,9 +365,7 @@ def baseline(output, **kw):
     except SystemExit:
         raise
     except Exception as e:  # noqa: BLE001 - internal errors exit 2 with a message, not a traceback
-        if _debug():
-            raise
-        _fail(f"internal error: {e.__class__.__name__}: {e} (set LLM_AUDIT_DEBUG=1 for a traceback)")
+        _internal_error(e)
     click.echo(f"Wrote {n} finding{'s' if n != 1 else ''} to {output}; `llm-audit check --baseline {output}` now reports only new ones.", err=True)
 
 
@@ -400,9 +401,7 @@ def lock(paths, check_only, policy_file, no_cache):
     try:
         code, lines = lock_command(paths, policy, check_only, use_cache=not no_cache)
     except Exception as e:  # noqa: BLE001 - internal errors exit 2 with a message, not a traceback
-        if _debug():
-            raise
-        _fail(f"internal error: {e.__class__.__name__}: {e} (set LLM_AUDIT_DEBUG=1 for a traceback)")
+        _internal_error(e)
     for line in lines:
         click.echo(line, err=code != 0 and not line.startswith(("changed:", "new:", "removed:")))
     sys.exit(code)

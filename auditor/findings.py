@@ -24,6 +24,15 @@ class Span:
     end_line: int
     end_column: int
 
+    def text(self, lines: list[str]) -> str:
+        """The source text this span covers, given the file's lines."""
+        if self.line == self.end_line:
+            return lines[self.line - 1][self.column - 1 : self.end_column - 1]
+        first = lines[self.line - 1][self.column - 1 :]
+        middle = lines[self.line : self.end_line - 1]
+        last = lines[self.end_line - 1][: self.end_column - 1]
+        return "\n".join([first, *middle, last])
+
 
 @dataclass
 class Edit:

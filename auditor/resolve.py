@@ -689,11 +689,4 @@ def span_of(node: ast.AST, lines: list[str]) -> Span | None:
 
 def _segment(lines: list[str], node: ast.AST) -> str | None:
     span = span_of(node, lines)
-    if span is None:
-        return None
-    if span.line == span.end_line:
-        return lines[span.line - 1][span.column - 1 : span.end_column - 1]
-    first = lines[span.line - 1][span.column - 1 :]
-    middle = lines[span.line : span.end_line - 1]
-    last = lines[span.end_line - 1][: span.end_column - 1]
-    return "\n".join([first, *middle, last])
+    return span.text(lines) if span is not None else None

@@ -209,15 +209,6 @@ def _scan(src: str) -> list[tuple[list, str, bool]] | None:
     return tokens
 
 
-def _source(lines: list[str], span: Span) -> str:
-    if span.line == span.end_line:
-        return lines[span.line - 1][span.column - 1 : span.end_column - 1]
-    first = lines[span.line - 1][span.column - 1 :]
-    middle = lines[span.line : span.end_line - 1]
-    last = lines[span.end_line - 1][: span.end_column - 1]
-    return "\n".join([first, *middle, last])
-
-
 def _locator(span: Span, src: str):
     """Raw offset in ``src`` -> file (line, column)."""
     starts = [0]
@@ -274,7 +265,7 @@ def literal_pieces(node: ast.AST, lines: list[str], span: Span) -> list[list[Pie
     A plain literal (also implicitly concatenated) has one part; an f-string has one part per
     ``ast.Constant`` in its ``values``. None when the source cannot be matched to the value."""
     try:
-        src = _source(lines, span)
+        src = span.text(lines)
     except IndexError:
         return None
     tokens = _scan(src)
