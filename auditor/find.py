@@ -265,7 +265,25 @@ class CallSiteFinder:
             api = self.p.by_callable.get(f"{mod}.{func.attr}") if mod else None
             if api is not None:
                 return api, api.provider, f"{mod}.{func.attr}", None
+        named = self._named_like_module(func, qn, call, scope)
+        if named is not None:
+            return named
         return self._imported_client(prefixes, scope, call) or self._untyped(prefixes, call, scope)
+
+    def _named_like_module(self, func: ast.Attribute, qn: str | None, call: ast.Call, scope: Scope):
+        """``litellm = get_litellm()`` / ``from app.llm import litellm`` (a lazy loader), then
+        ``litellm.completion(model=..., messages=...)``: a name spelled like an SDK module, used
+        with that module's generation function and its model or prompt arguments, is that module."""
+        base = func.value
+        if not isinstance(base, ast.Name) or base.id not in self.sdk_roots:
+            return None
+        if qn and qn.split(".")[0] in self.sdk_roots:
+            return None  # the real SDK module: already matched, or not a generation function
+        api = self.p.by_callable.get(f"{base.id}.{func.attr}")
+        if api is None or not self._untyped_ok(call, base, api, scope):
+            return None
+        self._untyped_calls.add(id(call))
+        return api, api.provider, f"{base.id}.{func.attr}", None
 
     def _imported_client(self, prefixes, scope: Scope, call: ast.Call):
         """``from app.clients import client; client.chat.completions.create(...)``.

@@ -71,6 +71,10 @@ class SourceOptions:
                         paths.add(m)  # long single names: generate_content, converse_stream
                 for m in api.match_untyped:  # matched on clients of unknown type: `client.converse(`
                     paths.add(m if "." in m else m + "(")
+                for c in api.match_callables:  # `litellm.completion(` through a lazily loaded module object
+                    parts = c.split(".")
+                    if len(parts) == 2 and "<" not in c and "*" not in c:
+                        paths.add(c + "(")
             words = set()
             for api in self.extra_apis:
                 for c in (api.get("match") or {}).get("callables", []):
