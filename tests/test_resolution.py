@@ -408,3 +408,86 @@ def test_look_alikes_are_not_call_sites(project):
     """}, select=SELECT)
     assert _sites(result) == []
     assert result.findings == []
+
+
+def test_method_aliases_and_dynamic_imports(project):
+    code = """
+        import litellm
+        from google import genai
+        from openai import OpenAI
+
+        if USE_PROXY:
+            completion = litellm.completion
+        else:
+            client = OpenAI()
+            completion = client.chat.completions.create
+
+
+        def ask(q):
+            return completion(model="gpt-4o-mini", messages=[{"role": "user", "content": q}])  # site LA101
+
+
+        async def generate(client: genai.Client, stream: bool, prompt: str):
+            func = client.aio.models.generate_content_stream if stream else client.aio.models.generate_content
+            return await func(model="gemini-2.5-flash", contents=prompt, config={"max_output_tokens": 200})  # site
+
+
+        class Local:
+            def __init__(self):
+                ollama = __import__("ollama")  # optional dependency, imported on use
+                self.client = ollama.Client(host="http://localhost:11434")
+
+            def reply(self, history):
+                return self.client.chat(model="llama3.1", messages=history)  # site LA101
+    """
+    result = project({"app.py": code}, select=SELECT)
+    _expect(result, code, [("openai.chat", "gpt-4o-mini"), ("google.genai", "gemini-2.5-flash"), ("ollama.chat", "llama3.1")])
+
+
+def test_litellm_router_is_a_client(project):
+    code = """
+        from typing import Optional
+
+        from litellm import Router
+
+        router = Router(model_list=[{"model_name": "fast", "litellm_params": {"model": "gpt-4o-mini"}}])
+
+
+        class Guard:
+            def __init__(self):
+                self.llm_router: Optional[Router] = None
+
+            async def check(self, text):
+                return await self.llm_router.acompletion(model="fast", messages=[{"role": "user", "content": text}], max_tokens=5)  # site
+
+
+        def route(q):
+            return router.completion(model="fast", messages=[{"role": "user", "content": q}])  # site LA101
+    """
+    result = project({"app.py": code}, select=SELECT)
+    _expect(result, code, [("litellm.router", "fast"), ("litellm.router", "fast")])
+
+
+def test_objects_named_like_an_sdk_module(project):
+    """A lazily loaded module object (``from app.llm import litellm``, ``litellm = get_litellm()``)
+    used with that module's generation function and its arguments."""
+    code = """
+        from app.lazy import litellm
+        from app.loader import get_litellm
+
+
+        def ask(q, **kwargs):
+            return litellm.completion(model="gpt-4o-mini", messages=[{"role": "user", "content": q}], **kwargs)  # site
+
+
+        def stream(data):
+            litellm = get_litellm()
+            return litellm.completion(**data)  # site
+
+
+        def not_a_call(litellm):
+            return litellm.completion_cost(model="gpt-4o-mini")
+    """
+    result = project({"app/__init__.py": "", "app/lazy.py": "litellm = LazyModule('litellm')\n",
+                      "app/loader.py": "def get_litellm():\n    import litellm\n    return litellm\n", "app.py": code}, select=SELECT)
+    _expect(result, code, [("litellm.completion", "gpt-4o-mini"), ("litellm.completion", None)])
