@@ -702,12 +702,13 @@ def test_unsafe_fix_parses_and_removes_la101(project, case):
 
 def test_every_spec_provider_row_is_covered():
     """SPEC §2's table, row by row: each API id the catalog ships appears in a case above."""
-    covered = {c.api for c in CASES}
+    covered = {c.api for c in CASES} | {"langchain.anthropic", "llamaindex.anthropic"}  # + the default-cap test below
     spec_rows = {
         "openai.chat", "openai.responses", "openai.completions", "openai.legacy.chat", "openai.legacy.completion",
         "anthropic.messages", "google.genai", "google.generativeai", "litellm.completion", "litellm.text_completion",
         "mistral.chat", "cohere.chat", "cohere.chat.v2", "ollama.chat", "ollama.generate", "bedrock.converse",
-        "bedrock.invoke", "langchain.openai", "langchain.google", "langchain.init_chat_model", "llamaindex.llm",
+        "bedrock.invoke", "langchain.openai", "langchain.anthropic", "langchain.google", "langchain.init_chat_model",
+        "llamaindex.llm", "llamaindex.anthropic",
         "vllm.sampling", "transformers.generate", "transformers.pipeline",
     }
     assert spec_rows <= covered, spec_rows - covered
@@ -870,3 +871,24 @@ def test_cli_fix_unsafe_fixes_on_a_multi_provider_project(tmp_path):
         ast.parse(p.read_text(encoding="utf-8"), filename=str(p))
     after = cli("check", "--output-format", "json", "--select", "LA101", "--exit-zero", ".", cwd=tmp_path)
     assert json.loads(after.stdout) == []
+
+
+# ---------------------------------------------------------------------- SDKs that cap by default
+def test_langchain_and_llamaindex_anthropic_apply_their_own_default_cap(project):
+    """ChatAnthropic (max_tokens=1024) and llama-index Anthropic (max_tokens=512) cap output
+    when the caller does not, so no LA101; an explicit cap above the model limit is still LA102."""
+    result = project({"app/__init__.py": "", "app/chains.py": """
+        from langchain_anthropic import ChatAnthropic
+        from llama_index.llms.anthropic import Anthropic
+
+        CLAUDE = "claude-haiku-4-5"
+
+        reviewer = ChatAnthropic(model=CLAUDE)
+        writer = ChatAnthropic(model_name=CLAUDE, max_tokens=4000, temperature=0.3)
+        summariser = Anthropic(model=CLAUDE)
+        too_big = ChatAnthropic(model=CLAUDE, max_tokens=1_000_000)
+    """}, select=SELECT)
+    sites = sorted((s.span.line, s.api, s.model.value) for s in _sites(result, "app/chains.py"))
+    assert sites == [(7, "langchain.anthropic", "claude-haiku-4-5"), (8, "langchain.anthropic", "claude-haiku-4-5"),
+                     (9, "llamaindex.anthropic", "claude-haiku-4-5"), (10, "langchain.anthropic", "claude-haiku-4-5")]
+    assert [(f.code, f.line) for f in result.findings] == [("LA102", 10)]
