@@ -302,7 +302,13 @@ class CallSiteFinder:
             cands = [(t, a) for (t, m), a in self.p.by_type_method.items() if m == method]
             if cands:
                 ref = ".".join([qn, *path[:k]])
-                self.pending[id(call)] = {"ref": ref, "candidates": [[t, a.id, a.provider_by_type.get(t, a.provider)] for t, a in cands]}
+                pending = {"ref": ref, "candidates": [[t, a.id, a.provider_by_type.get(t, a.provider)] for t, a in cands]}
+                # if the other module turns out not to make a catalogued client (or is not in
+                # the project), the distinctive-method-path match still stands, when it applies
+                fallback = self._untyped(prefixes, call, scope)
+                if fallback is not None:
+                    pending["fallback"] = [fallback[0].id, fallback[1]]
+                self.pending[id(call)] = pending
                 api = cands[0][1]
                 return api, api.provider, method, None
         return None

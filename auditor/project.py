@@ -137,6 +137,10 @@ class Project:
             mod, _, name = target.rpartition(".")
         return None
 
+    def _in_project(self, qualname: str) -> bool:
+        parts = qualname.split(".")
+        return any(".".join(parts[:i]) in self.by_module for i in range(len(parts), 0, -1))
+
     def _resolve_pending(self) -> None:
         """Keep call sites on clients imported from other modules only when the type matches."""
         for f in self.facts:
@@ -148,6 +152,8 @@ class Project:
                     continue
                 t = self._client_type(pending["ref"])
                 match = next((c for c in pending["candidates"] if c[0] == t), None)
+                if match is None and pending.get("fallback") and not self._in_project(pending["ref"]):
+                    match = [None, *pending["fallback"]]  # outside the project: the method path decides
                 if match is None:
                     continue
                 site.api, site.provider = match[1], match[2]

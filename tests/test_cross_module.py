@@ -37,3 +37,19 @@ def test_client_imported_from_another_module(project):
                      (11, "anthropic", "anthropic.messages"), (14, "openai", "openai.chat")}
     assert sorted(f.line for f in result.findings) == [7, 10, 11]
     assert codes(result) == ["LA101"] * 3
+
+
+def test_distinctive_call_on_object_imported_from_outside_the_project(project):
+    """`vendor_sdk` is not part of the project: its client's type is unknown, but a
+    distinctive OpenAI method path with model and messages is still a call site; a
+    Twilio-style `messages.create` is not."""
+    result = project({
+        "app/jobs.py": """
+            from vendor_sdk import llm_client, sms
+            def run(text):
+                llm_client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": text}])
+                sms.messages.create(to="+15555550100", from_="+15555550101", body=text)
+        """,
+    }, select=["LA101"])
+    sites = [(s.span.line, s.api) for s in result.project.call_sites()]
+    assert sites == [(4, "openai.chat")], sites
