@@ -208,6 +208,7 @@ def load_facts(files: list[SourceFile], opts: SourceOptions, cache: FactsCache, 
             continue
         todo.append((data, sf.rel, sf.kind, opts))
     workers = jobs or os.cpu_count() or 1
+    todo.sort(key=lambda j: -len(j[0]))  # largest first: no big file left alone at the end
     for facts in _analyse_many(todo, workers):
         out[facts.path] = facts
         cache.put(facts.path, digests.get(facts.path, ""), facts)
