@@ -10,6 +10,7 @@ resolved by keeping the first; ``apply_until_stable`` re-runs analysis until not
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 from auditor.callsites import CallSite, Param
 from auditor.findings import Edit, Finding, Span
@@ -186,11 +187,19 @@ class FixOutcome:
     new_text: dict[int | None, str] = field(default_factory=dict)  # cell (None for files) -> text
 
 
-def fix_text(text: str, findings: list[Finding], must_parse: bool = True) -> tuple[str, list[Finding], list[tuple[Finding, str]]]:
-    """Apply the fixes of ``findings`` to one Python text (a file or a notebook cell).
+def fix_text(
+    text: str,
+    findings: list[Finding],
+    must_parse: bool = True,
+    check: Callable[[str], str | None] | None = None,
+) -> tuple[str, list[Finding], list[tuple[Finding, str]]]:
+    """Apply the fixes of ``findings`` to one text (a Python file, a notebook cell, a prompt file).
 
-    Each finding's edits go in together or not at all; if the result does not parse, fixes
-    are retried one by one and those that break the parse are dropped."""
+    Each finding's edits go in together or not at all. ``check`` says why a text is invalid
+    (None when fine; default: libcst's parse when ``must_parse``). If the result is invalid,
+    fixes are retried one by one and those that break it are dropped."""
+    if check is None and must_parse:
+        check = parses
     edits: list[Edit] = []
     owners: dict[int, Finding] = {}
     for f in findings:
@@ -205,7 +214,7 @@ def fix_text(text: str, findings: list[Finding], must_parse: bool = True) -> tup
     used_findings = _owners(used, owners)
     # a finding with several edits must have all of them applied
     partial = [f for f in used_findings if any(id(e) not in {id(u) for u in used} for e in f.fix.edits)]  # type: ignore[union-attr]
-    if partial or (must_parse and parses(new) is not None):
+    if partial or (check is not None and check(new) is not None):
         new = text
         applied: list[Finding] = []
         dropped: list[tuple[Finding, str]] = []
@@ -213,12 +222,12 @@ def fix_text(text: str, findings: list[Finding], must_parse: bool = True) -> tup
             candidate, got = apply_edits(new, f.fix.edits)  # type: ignore[union-attr]
             if len(got) != len(f.fix.edits):  # type: ignore[union-attr]
                 continue  # overlaps an earlier fix: the next pass will see it again
-            err = parses(candidate) if must_parse else None
+            err = check(candidate) if check is not None else None
             if err is None:
                 new = candidate
                 applied.append(f)
             else:
-                dropped.append((f, f"the fixed code would not parse ({err})"))
+                dropped.append((f, f"the fixed text would not parse ({err})"))
         return new, applied, dropped
     return new, used_findings, []
 
@@ -238,24 +247,13 @@ def promptfile_error(text: str, path: str) -> str | None:
 
 
 def fix_promptfile_text(text: str, path: str, findings: list[Finding]) -> tuple[str, list[Finding], list[tuple[Finding, str]]]:
-    """:func:`fix_text` for a prompt file, guarded like Python fixes: the front matter (or the
-    YAML file) must still parse, else fixes are retried one by one and those that break it dropped."""
-    new, applied, dropped = fix_text(text, findings, must_parse=False)
-    if new == text or promptfile_error(new, path) is None or promptfile_error(text, path) is not None:
-        return new, applied, dropped
-    current = text
-    kept: list[Finding] = []
-    for f in applied:
-        candidate, got, _ = fix_text(current, [f], must_parse=False)
-        if not got:
-            continue
-        err = promptfile_error(candidate, path)
-        if err is None:
-            current = candidate
-            kept.append(f)
-        else:
-            dropped.append((f, f"the fixed prompt file would not parse ({err})"))
-    return current, kept, dropped
+    """:func:`fix_text` for a prompt file: its front matter (or the whole YAML file) must still
+    parse. A file whose YAML was already broken is edited unguarded (it is an LA000 anyway)."""
+
+    def check(t: str) -> str | None:
+        return promptfile_error(t, path)
+
+    return fix_text(text, findings, must_parse=False, check=check if check(text) is None else None)
 
 
 def _owners(edits: list[Edit], owners: dict[int, Finding]) -> list[Finding]:
