@@ -358,6 +358,15 @@ class PromptBuilder:
             return out
         if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
             return self.segments(expr.left, scope, depth + 1) + self.segments(expr.right, scope, depth + 1)
+        if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Mult):
+            # "Follow the handbook. " * 3: static text repeated a literal number of times
+            text_side, count = (expr.left, expr.right) if _is_textual(expr.left) else (expr.right, expr.left)
+            n = count.value if isinstance(count, ast.Constant) and type(count.value) is int else None
+            if n is not None and 0 <= n <= 10_000 and _is_textual(text_side):
+                inner = self.segments(text_side, scope, depth + 1)
+                if all(seg.kind == "static" for seg in inner):
+                    return [Segment("static", text="".join(seg.text for seg in inner) * n, span=span_of(expr, self.r.lines))]
+            return [self._hole(expr, scope)]
         if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Mod) and _is_textual_or_name(expr.left):
             template = self.segments(expr.left, scope, depth + 1)
             if not any(s.kind in ("static", "ref") for s in template):
@@ -625,7 +634,7 @@ def _is_textual(expr: ast.AST) -> bool:
         return isinstance(expr.value, str)
     if isinstance(expr, ast.JoinedStr):
         return True
-    if isinstance(expr, ast.BinOp) and isinstance(expr.op, (ast.Add, ast.Mod)):
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, (ast.Add, ast.Mod, ast.Mult)):
         return _is_textual(expr.left) or _is_textual(expr.right) or isinstance(expr.left, (ast.Name, ast.Attribute))
     if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute):
         if expr.func.attr in ("format", "format_map", "join", "strip", "lstrip", "rstrip", "substitute", "safe_substitute", "render"):

@@ -297,3 +297,24 @@ def ask(question: str, items: list):
     dyn, counts = dynamic_size(site.prompt, None)
     est = hole_estimates(None)
     assert counts == {"user": 1, "unknown": 1} and dyn == est["user"] + est["unknown"]
+
+
+def test_repeated_literal_text_is_static(project):
+    """`"Rule. " * 3` is static text (counted), not a dynamic hole; a variable count is a hole."""
+    result = project({
+        "app/prompts.py": 'POLICY_PROMPT = "You handle claims. " + "Cite the handbook section. " * 3\n',
+        "app/llm.py": """
+            from openai import OpenAI
+            from app.prompts import POLICY_PROMPT
+            client = OpenAI()
+            def ask(q, n):
+                return client.chat.completions.create(model="gpt-4o-mini", max_tokens=50, messages=[
+                    {"role": "system", "content": POLICY_PROMPT},
+                    {"role": "user", "content": "Note. " * n + q},
+                ])
+        """,
+    })
+    [site] = result.project.call_sites()
+    system, user = site.prompt.messages
+    assert system.static_text == "You handle claims. " + "Cite the handbook section. " * 3
+    assert [s.kind for s in user.segments] == ["hole", "hole"]
