@@ -35,9 +35,6 @@ class Value:
         return self.kind == "literal"
 
 
-UNKNOWN = Value("unknown")
-
-
 @dataclass
 class Param:
     """One parameter of a call site, at a dotted path (``config.max_output_tokens``)."""

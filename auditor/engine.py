@@ -19,7 +19,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from auditor import __version__
 from auditor.cache import FactsCache
 from auditor.callsites import FileFacts, Suppressions
 from auditor.catalog import glob_match, load_catalog
@@ -372,7 +371,3 @@ def _run(opts: RunOptions) -> RunResult:
             file=sys.stderr,
         )
     return RunResult(findings, facts, project, files, notes, stats)
-
-
-def version_string() -> str:
-    return f"llm-audit {__version__} (catalog {load_catalog().digest})"

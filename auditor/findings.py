@@ -82,18 +82,6 @@ class Finding:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Finding":
-        data = dict(data)
-        fix = data.pop("fix", None)
-        savings = data.pop("savings", None)
-        f = cls(**data)
-        if fix:
-            f.fix = Fix(fix["applicability"], fix.get("message", ""), [Edit(**e) for e in fix.get("edits", [])])
-        if savings:
-            f.savings = Savings(**savings)
-        return f
-
     @property
     def location(self) -> str:
         if self.cell is not None:

@@ -9,7 +9,6 @@ resolved by keeping the first; ``apply_until_stable`` re-runs analysis until not
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Callable
 
 from auditor.callsites import CallSite, Param
@@ -52,8 +51,6 @@ def rename_param(param: Param, new_name: str) -> list[Edit]:
     span = param.key_span
     if span is None:
         return []
-    quoted = param.arg_span is not None and param.key_span is not None and param.arg_span != param.key_span and False
-    del quoted
     return [Edit(span.line, span.column, span.end_line, span.end_column, new_name)]
 
 
@@ -177,14 +174,6 @@ def parses(text: str) -> str | None:
         return f"line {e.raw_line}: {e.message}"
     except Exception as e:  # noqa: BLE001 - the guard must never crash the run
         return str(e) or e.__class__.__name__
-
-
-@dataclass
-class FixOutcome:
-    path: str
-    applied: list[Finding] = field(default_factory=list)
-    dropped: list[tuple[Finding, str]] = field(default_factory=list)
-    new_text: dict[int | None, str] = field(default_factory=dict)  # cell (None for files) -> text
 
 
 def fix_text(

@@ -49,9 +49,6 @@ class Project:
     def call_sites(self) -> list[CallSite]:
         return [s for f in self.facts for s in f.call_sites]
 
-    def module_facts(self, module: str) -> FileFacts | None:
-        return self.by_module.get(module)
-
     def _target(self, ref: tuple[str, str]) -> tuple[FileFacts, str] | None:
         mod, name = ref
         for _ in range(MAX_HOPS):

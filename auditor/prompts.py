@@ -26,7 +26,7 @@ import copy
 import re
 from dataclasses import dataclass, field
 
-from auditor.callsites import Message, Prompt, Segment
+from auditor.callsites import Message, Segment
 from auditor.findings import Span
 from auditor.frames import FrameInference
 from auditor.resolve import MAX_DEPTH, Resolver, Scope, span_of
@@ -649,7 +649,3 @@ def _is_textual(expr: ast.AST) -> bool:
 
 def _is_textual_or_name(expr: ast.AST) -> bool:
     return _is_textual(expr) or isinstance(expr, (ast.Name, ast.Attribute))
-
-
-def prompt_from_messages(messages: list[Message]) -> Prompt:
-    return Prompt(messages=messages)

@@ -155,8 +155,3 @@ def prompt_size(prompt: Prompt, model: str | None = None, provider: str | None =
     static = static_size(prompt, model, provider, providers, models)
     dynamic, holes = dynamic_size(prompt, policy)
     return PromptSize(static, dynamic, holes)
-
-
-def site_size(site: Any, policy: Any = None, providers: Any = None) -> PromptSize:
-    """:func:`prompt_size` of a call site's prompt, for its model and provider."""
-    return prompt_size(site.prompt, site.model_name, site.provider, policy, providers)

@@ -41,7 +41,6 @@ class SiteRow:
     status: str  # active | deprecated | retires YYYY-MM-DD | retired YYYY-MM-DD | unknown model
     findings: list[Finding] = field(default_factory=list)
     savings: float = 0.0  # monthly, after the overlap cap
-    savings_scaled: bool = False
 
     @property
     def location(self) -> str:
@@ -113,6 +112,13 @@ class Report:
 
 
 # ---------------------------------------------------------------- money
+def change_span(line: dict, arrow: str = "->") -> str:
+    """A comparison line's cost as "before -> after" (or the one side a new/removed site has)."""
+    before = usd(line["before_usd"]) if line["before_usd"] is not None else ""
+    after = usd(line["after_usd"]) if line["after_usd"] is not None else ""
+    return f"{before} {arrow} {after}" if before and after else (after or before)
+
+
 def usd(x: float | None, signed: bool = False) -> str:
     """$1,234.56; small amounts keep significant digits ($0.00042)."""
     if x is None:
@@ -208,7 +214,6 @@ def _savings_by_rule(rows: list[SiteRow], others: list[Finding]) -> dict[str, di
             scale = 1.0
             if ceiling is not None and total > ceiling >= 0:
                 scale = ceiling / total if total else 1.0
-                row.savings_scaled = True
             row.savings += total * scale
             for f, a in raw:
                 add(f, a * scale)

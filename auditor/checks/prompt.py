@@ -377,7 +377,7 @@ def repeated_instruction(project, ctx: RuleContext) -> Iterable[Finding]:
                     if norm not in seen:
                         seen[norm] = (seg, m.role)
                         continue
-                    first_seg, first_role = seen[norm]
+                    _, first_role = seen[norm]
                     path, cell = _where(seg, owner)
                     key = _key(seg, path, cell, a - base, norm)
                     sentence = " ".join(text[a:b].split())

@@ -12,7 +12,7 @@ from __future__ import annotations
 from html import escape
 
 from auditor import __version__
-from auditor.report import PROMPT_CHARS, Report, SiteRow, message_text, usd
+from auditor.report import PROMPT_CHARS, Report, SiteRow, change_span, message_text, usd
 
 CHART_SITES = 15
 
@@ -161,9 +161,7 @@ def _comparison(report: Report) -> str:
         out.append('<div class="diff">')
         for x in c.lines:
             klass = {"+": "plus", "-": "minus", "~": "tilde"}[x["change"]]
-            before = usd(x["before_usd"]) if x["before_usd"] is not None else ""
-            after = usd(x["after_usd"]) if x["after_usd"] is not None else ""
-            span = f"{before} → {after}" if before and after else (after or before)
+            span = change_span(x, "→")
             note = f" ({x['note']})" if x["note"] else ""
             out.append(f'<div class="{klass}">{_e(x["change"])} {_e(x["location"])}: {_e(span)}/month ({_e(usd(x["delta_usd"], signed=True))}){_e(note)}</div>')
         out.append("</div>")

@@ -8,7 +8,7 @@ so it cannot break the table or inject HTML into the comment.
 
 from __future__ import annotations
 
-from auditor.report import Report, SiteRow, usd
+from auditor.report import Report, SiteRow, change_span, usd
 
 TOP_SITES = 10
 
@@ -49,9 +49,7 @@ def render_markdown(report: Report, **_: object) -> str:
         if c.lines:
             lines.append("```diff")
             for x in c.lines:
-                before = usd(x["before_usd"]) if x["before_usd"] is not None else ""
-                after = usd(x["after_usd"]) if x["after_usd"] is not None else ""
-                span = f"{before} -> {after}" if before and after else (after or before)
+                span = change_span(x)
                 note = f" ({x['note']})" if x["note"] else ""
                 sign = {"+": "+", "-": "-", "~": "!"}[x["change"]]
                 lines.append(f"{sign} {x['location']}: {span}/month ({usd(x['delta_usd'], signed=True)}){note}".replace("```", "'''"))

@@ -6,7 +6,7 @@ the comparison with ``--compare-to`` and the assumptions behind every number.
 
 from __future__ import annotations
 
-from auditor.report import Report, SiteRow, usd
+from auditor.report import Report, SiteRow, change_span, usd
 
 BOLD, DIM, RED, GREEN, RESET = "\033[1m", "\033[2m", "\033[31m", "\033[32m", "\033[0m"
 
@@ -98,9 +98,7 @@ def render_table(report: Report, color: bool = False, **_: object) -> str:
         color_delta = (RED if c.delta > 0 else GREEN) if color else ""
         lines.append(f"{b}{color_delta}{c.headline}{r0}")
         for x in c.lines:
-            before = usd(x["before_usd"]) if x["before_usd"] is not None else ""
-            after = usd(x["after_usd"]) if x["after_usd"] is not None else ""
-            span = f"{before} -> {after}" if before and after else (after or before)
+            span = change_span(x)
             note = f" ({x['note']})" if x["note"] else ""
             lines.append(f"  {x['change']} {x['location']}  {span}  {usd(x['delta_usd'], signed=True)}{note}")
     lines.append("")

@@ -89,7 +89,7 @@ def render_full(findings: list[Finding], source_lines: SourceLines | None = None
     return "\n".join(out) + ("\n" if out and out[-1] != "" else "")
 
 
-def summary(findings: list[Finding], fixed: int = 0, unsafe_hidden: bool = True) -> str:
+def summary(findings: list[Finding], fixed: int = 0) -> str:
     n = len(findings)
     safe = sum(1 for f in findings if f.fix and f.fix.edits and f.fix.applicability == "safe")
     unsafe = sum(1 for f in findings if f.fix and f.fix.edits and f.fix.applicability == "unsafe")
