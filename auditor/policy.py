@@ -359,4 +359,6 @@ def _model_entry(m) -> dict[str, Any]:
         "context-window": m.context_window, "max-output": m.max_output, "cache-min-tokens": m.cache_min_tokens,
         "cache": m.cache, "rejects": list(m.rejects), "deprecated": m.deprecated, "retired": m.retired,
         "successor": m.successor, "downgrade": m.downgrade, "aliases": list(m.aliases), "checked": m.checked,
+        "api": list(m.api), "lifecycle-source": m.lifecycle_source, "routes-to": m.routes_to,
+        "successor-source": m.successor_source, "litellm": m.litellm,
     }

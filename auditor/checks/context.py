@@ -30,7 +30,7 @@ class RuleContext:
         return self.providers.api(site.api)
 
     def model(self, site: CallSite) -> ModelInfo | None:
-        return self.policy.models.lookup(site.model_name)
+        return self.policy.models.lookup(site.model_name, site.provider)
 
     def savings(self, site: CallSite, **kw: Any) -> Savings | None:
         """Savings at this site's prices and monthly calls (see :class:`auditor.cost.CostModel`)."""
