@@ -291,7 +291,7 @@ def rule(code, show_all, output_format):
 @click.option("--today", help="Date for the status column (YYYY-MM-DD).")
 @click.option("--import-litellm", "litellm_file", type=click.Path(dir_okay=False, exists=True), help="Refresh prices and limits from LiteLLM's model_prices_and_context_window.json; writes a policy `models:` overlay.")
 @click.option("-o", "--output", "output", type=click.Path(dir_okay=False), help="With --import-litellm: write the overlay to FILE (default: stdout).")
-@click.option("--in-place", is_flag=True, help="With --import-litellm: update llm-audit's own rules/models.yaml (for maintainers).")
+@click.option("--in-place", is_flag=True, help="Maintainers: rules/models.yaml is generated; use `python scripts/gen_models.py --refresh` instead.")
 def models(search, output_format, policy_file, today, litellm_file, output, in_place):
     """List the model catalog (prices per 1M tokens, tiers, limits, retirement)."""
     from auditor.render.models import render_models

@@ -11,7 +11,9 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import pathspec
 
@@ -23,17 +25,50 @@ DEFAULT_EXCLUDES = [
 PYTHON_EXT = {".py"}
 NOTEBOOK_EXT = {".ipynb"}
 PROMPT_EXT = {".prompty", ".prompt", ".j2", ".jinja", ".jinja2"}
+# configuration files whose model ids are checked (policy `model-config-paths` adds to these)
+DEFAULT_CONFIG_GLOBS = [".env", ".env.*", "*.env", "*.yaml", "*.yml", "*.json", "*.toml"]
+# files that are never model configuration: lock files, llm-audit's own policy and usage files
+NOT_CONFIG = {
+    "package-lock.json", "composer.lock", "pnpm-lock.yaml", "yarn.lock", "poetry.lock", "pipfile.lock",
+    ".llm-audit.yaml", ".llm-audit.yml", "llm-audit-usage.yaml", "llm-audit-usage.yml", ".pre-commit-config.yaml",
+    ".pre-commit-hooks.yaml", "tsconfig.json", "package.json", ".eslintrc.json",
+}
+
+
+def normalise_config_paths(items: list[Any] | None) -> list[dict[str, Any]]:
+    """Policy ``model-config-paths`` -> ``[{path, keys, policy}]`` plus the defaults."""
+    out: list[dict[str, Any]] = []
+    for item in items or []:
+        if isinstance(item, str):
+            out.append({"path": item, "keys": [], "policy": True})
+        elif isinstance(item, dict) and item.get("path"):
+            out.append({"path": str(item["path"]), "keys": [str(k) for k in item.get("keys") or []], "policy": True})
+    if items is None or out:
+        out += [{"path": g, "keys": [], "policy": False} for g in DEFAULT_CONFIG_GLOBS]
+    return out
+
+
+@lru_cache(maxsize=256)
+def _config_spec(pattern: str) -> pathspec.PathSpec:
+    return pathspec.GitIgnoreSpec.from_lines([pattern])  # the same glob dialect as prompt-paths
+
+
+def config_matches(rel: str, paths: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The ``model-config-paths`` entries that choose this file (none: not a config file)."""
+    if rel.rsplit("/", 1)[-1].lower() in NOT_CONFIG:
+        return []
+    return [p for p in paths if _config_spec(p["path"]).match_file(rel)]
 
 
 @dataclass(frozen=True)
 class SourceFile:
     path: Path  # absolute
     rel: str  # relative to the root, forward slashes
-    kind: str  # python | notebook | promptfile
+    kind: str  # python | notebook | promptfile | config
     explicit: bool = False
 
 
-def file_kind(rel: str, prompt_spec: pathspec.PathSpec | None) -> str | None:
+def file_kind(rel: str, prompt_spec: pathspec.PathSpec | None, config_paths: list[dict] | None = None) -> str | None:
     suffix = os.path.splitext(rel)[1].lower()
     if suffix in PYTHON_EXT:
         return "python"
@@ -43,6 +78,8 @@ def file_kind(rel: str, prompt_spec: pathspec.PathSpec | None) -> str | None:
         return "promptfile"
     if prompt_spec is not None and prompt_spec.match_file(rel):
         return "promptfile"
+    if config_paths and config_matches(rel, config_paths):
+        return "config"  # model ids in .env / YAML / JSON / TOML
     return None
 
 
@@ -127,6 +164,7 @@ def discover(
     prompt_paths: list[str] | None = None,
     force_exclude: bool = False,
     respect_gitignore: bool = True,
+    config_paths: list[dict] | None = None,
 ) -> tuple[list[SourceFile], list[str]]:
     """The files to analyse, and messages about paths that were skipped (missing, outside)."""
     root = root.resolve()
@@ -162,7 +200,7 @@ def discover(
             # outside the policy root: analyse relative to the path itself
             rel = os.path.relpath(p.resolve(), Path.cwd()).replace(os.sep, "/")
         if p.is_file():
-            kind = file_kind(rel, prompts)
+            kind = file_kind(rel, prompts, config_paths)
             if kind is None:
                 continue
             if force_exclude and (excluded(rel, False) or (incl and not incl.match_file(rel))):
@@ -186,7 +224,7 @@ def discover(
             dirnames[:] = keep
             for name in filenames:
                 sub = f"{drel}/{name}" if drel not in ("", ".") else name
-                kind = file_kind(sub, prompts)
+                kind = file_kind(sub, prompts, config_paths)
                 if kind is None or sub.endswith(".pyi"):
                     continue
                 full = os.path.join(dirpath, name)

@@ -25,10 +25,11 @@ from auditor.catalog import glob_match, load_catalog
 from auditor.checks import load_all
 from auditor.checks.context import RuleContext
 from auditor.cost import CostModel, Usage
-from auditor.discover import SourceFile, discover
+from auditor.discover import SourceFile, config_matches, discover, normalise_config_paths
 from auditor.findings import Finding
 from auditor.policy import Policy, selector_matches
 from auditor.project import Project
+from auditor.sources.configfile import analyse_config
 from auditor.sources.python import SourceOptions, analyse_python_text, decode_source, file_error, module_name, parse_python, scan_suppressions, summarise_module
 
 PARALLEL_THRESHOLD = 24  # fewer files to parse than this: stay in-process
@@ -67,12 +68,13 @@ def source_options(policy: Policy) -> SourceOptions:
         max_file_bytes=policy.max_file_bytes,
         prompt_paths=list(policy.get("prompt-paths", []) or []),
         prompt_keys=list(policy.get("prompt-keys", ["template", "prompt", "system", "messages[].content"])),
+        config_paths=normalise_config_paths(policy.get("model-config-paths")),
     )
 
 
 def settings_digest(opts: SourceOptions) -> str:
     payload = json.dumps(
-        [opts.extra_apis, opts.prompt_names, opts.frame_patterns, opts.max_file_bytes, opts.prompt_paths, opts.prompt_keys, load_catalog().digest],
+        [opts.extra_apis, opts.prompt_names, opts.frame_patterns, opts.max_file_bytes, opts.prompt_paths, opts.prompt_keys, opts.config_paths, load_catalog().digest],
         sort_keys=True,
         default=str,
     )
@@ -84,6 +86,8 @@ def analyse_bytes(data: bytes, rel: str, kind: str, opts: SourceOptions) -> File
     module = module_name(rel) if kind in ("python", "notebook") else ""
     facts = FileFacts(path=rel, module=module, kind=kind)
     try:
+        if kind == "config":  # model ids in .env / YAML / JSON / TOML (sources/configfile.py)
+            return analyse_config(data, rel, config_matches(rel, opts.config_paths), opts.max_file_bytes)
         if len(data) > opts.max_file_bytes:
             facts.findings.append(file_error(rel, f"file is too large ({len(data):,} bytes; limit {opts.max_file_bytes:,}, policy `limits.max-file-bytes`)"))
             return facts
@@ -232,6 +236,8 @@ def run_checks(project: Project, policy: Policy, today: date) -> list[Finding]:
         ctx = RuleContext(rule, policy.params_of(rule), policy, providers, project, today)
         if on == "call_site":
             subjects: list[Any] = project.call_sites()
+        elif on == "model_ref":  # call sites and the model ids of configuration files
+            subjects = project.call_sites() + [s for f in project.facts for s in f.extra.get("model_refs", [])]
         elif on == "prompt_constant":
             subjects = [pc for f in project.facts for pc in f.prompt_constants]
         elif on == "file":
@@ -340,6 +346,7 @@ def _run(opts: RunOptions) -> RunResult:
         exclude=list(policy.get("exclude", []) or []) + list(policy.get("extend-exclude", []) or []),
         prompt_paths=policy.get("prompt-paths"),
         force_exclude=opts.force_exclude,
+        config_paths=normalise_config_paths(policy.get("model-config-paths")),
     )
     if opts.stdin is not None:
         from auditor.discover import file_kind

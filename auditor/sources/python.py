@@ -33,6 +33,7 @@ class SourceOptions:
     max_file_bytes: int = 2_000_000
     prompt_paths: list[str] = field(default_factory=list)
     prompt_keys: list[str] = field(default_factory=lambda: ["template", "prompt", "system", "messages[].content"])
+    config_paths: list[dict] = field(default_factory=list)  # model-config-paths, normalised (sources/configfile.py)
     prescan: bool = True
     _providers: Providers | None = None
     _prescan_re: re.Pattern | None = None
