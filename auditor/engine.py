@@ -245,10 +245,11 @@ def run_checks(project: Project, policy: Policy, today: date) -> list[Finding]:
         else:
             subjects = [project]
         severity = policy.severity_of(rule)
+        overridden = severity != rule.severity  # a policy override applies to every finding of the rule
         for subject in subjects:
             try:
                 for f in fn(subject, ctx):
-                    if f.severity == rule.severity:
+                    if overridden or f.severity == rule.severity:
                         f.severity = severity
                     findings.append(f)
             except Exception as e:  # noqa: BLE001 - a check bug must not take the run down

@@ -26,7 +26,7 @@ APP = {
     "src/app.py": """
         from openai import OpenAI
         client = OpenAI()
-        client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
+        client.chat.completions.create(model="gpt-6-luna", messages=[{"role": "user", "content": "hi"}])
     """,
 }
 

@@ -585,3 +585,137 @@ def test_la401_simple_task_phrases(project, prompt, fires):
     )
     result = project({"task.py": src}, select=["LA401"])
     assert (codes(result) == ["LA401"]) is fires, [f.message for f in result.findings]
+
+
+# ---------------------------------------------------------------- LA404
+SUPERSEDED = {
+    "svc/writer.py": """
+        import anthropic
+        from google import genai
+
+
+        class Writer:
+            def __init__(self):
+                self.claude = anthropic.Anthropic()
+                self.gemini = genai.Client()
+
+            def draft(self, notes: str) -> str:
+                msg = self.claude.messages.create(
+                    model="claude-sonnet-4-6",
+                    max_tokens=800,
+                    messages=[{"role": "user", "content": f"Draft release notes from:\\n{notes}"}],
+                )
+                return msg.content[0].text
+
+            def tldr(self, text: str) -> str:
+                return self.gemini.models.generate_content(
+                    model="gemini-3.5-flash", contents=f"Summarise:\\n{text}", config={"max_output_tokens": 200}
+                ).text
+    """,
+}
+
+
+def test_la404_newer_cheaper_same_tier_model(project):
+    found = sorted(_only(project(SUPERSEDED, select=["LA404"], today=date(2026, 12, 1)), "LA404"), key=lambda f: f.line)
+    assert len(found) == 2
+    claude, gemini = found
+    assert claude.severity == "info"
+    assert "claude-sonnet-4-6 still works, but claude-sonnet-5-5, a newer anthropic model of the same large tier, costs less" in claude.message
+    assert claude.fix is not None and claude.fix.applicability == "unsafe" and claude.fix.edits[0].content == '"claude-sonnet-5-5"'
+    assert claude.savings is not None and claude.savings.usd_per_month > 0
+    assert "gemini-3.8-flash" in gemini.message and gemini.savings.usd_per_month > 0
+
+
+def test_la404_recommended_but_not_cheaper_claims_no_saving(project):
+    policy = "models:\n  claude-sonnet-5: {successor-source: https://platform.claude.com/docs/en/about-claude/models/overview}\n"
+    files = {"a.py": 'import anthropic\nanthropic.Anthropic().messages.create(model="claude-sonnet-5", messages=[], max_tokens=100)\n'}
+    [f] = _only(project(files, select=["LA404"], policy=policy), "LA404")
+    assert "claude-sonnet-5-5" in f.message and "is what the provider recommends" in f.message
+    assert f.savings is None
+    # without the provider's word, the same price is no reason to move
+    assert _only(project(files, select=["LA404"], policy="models: {}\n"), "LA404") == []
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        # retired or deprecated: LA402's finding, not LA404's
+        'OpenAI().chat.completions.create(model="gpt-4", messages=[], max_tokens=5)',
+        'OpenAI().chat.completions.create(model="gpt-4o", messages=[], max_tokens=5)',
+        # the newest of its line, no successor
+        'OpenAI().chat.completions.create(model="gpt-6.1-sol", messages=[], max_completion_tokens=5)',
+        # same price and no recommendation
+        'genai.Client().models.generate_content(model="gemini-3.6-flash", contents="x", config={"max_output_tokens": 5})',
+        # a responses-only successor cannot take a chat call
+        'OpenAI().chat.completions.create(model="gpt-5.2-pro", messages=[], max_completion_tokens=5)',
+        # unknown models are LA403's
+        'OpenAI().chat.completions.create(model="acme-9b", messages=[], max_tokens=5)',
+        # a model name in a string that is not a call
+        'NOTES = "we moved from claude-sonnet-4-6 to claude-sonnet-5-5"',
+    ],
+)
+def test_la404_lookalikes_stay_silent(project, code):
+    src = "from openai import OpenAI\nfrom google import genai\n" + code + "\n"
+    assert _only(project({"a.py": src}, select=["LA404"], today=date(2026, 12, 1)), "LA404") == []
+
+
+def test_la404_other_tier_successor_is_not_superseding(project):
+    files = {"a.py": 'from openai import OpenAI\nOpenAI().chat.completions.create(model="gpt-5.4", messages=[], max_completion_tokens=5)\n'}
+    assert codes(project(files, select=["LA404"], today=date(2026, 12, 1))) == ["LA404"]  # gpt-6.1-sol: large and cheaper
+    assert _only(project(files, select=["LA404"], policy="models:\n  gpt-5.4: {successor: gpt-6-luna}\n", today=date(2026, 12, 1)), "LA404") == []
+
+
+def test_la404_model_from_env_default_has_no_fix(project):
+    files = {"a.py": 'import os\nimport anthropic\nanthropic.Anthropic().messages.create(model=os.getenv("M", "claude-haiku-4-5"), messages=[], max_tokens=50)\n'}
+    [f] = _only(project(files, select=["LA404"], today=date(2026, 12, 1)), "LA404")
+    assert "claude-haiku-5-5" in f.message and f.fix is None
+
+
+# ---------------------------------------------------------------- whole-catalog properties through the engine
+def _retired_chat_models(today):
+    return sorted(
+        m.name for m in load_catalog().models
+        if m.retired is not None and m.retired <= today and m.provider in ("openai", "anthropic", "google", "mistral", "xai", "deepseek", "cohere", "groq", "together")
+        and "chat" in m.api and "/" not in m.name and not m.name.startswith("ft:")
+    )
+
+
+def test_no_finding_claims_savings_for_a_retired_model(project):
+    today = date(2026, 12, 1)
+    names = _retired_chat_models(today)
+    assert len(names) >= 60
+    body = "".join(f"litellm.completion(model={n!r}, messages=[{{'role': 'user', 'content': 'Classify this: ' + t}}])\n" for n in names)
+    src = "import litellm\n\n\ndef run(t):\n" + "".join("    " + line + "\n" for line in body.splitlines())
+    result = project({"legacy.py": src}, today=today)
+    on_retired = [f for f in result.findings if f.path == "legacy.py" and f.code != "LA000"]
+    assert {f.code for f in on_retired} >= {"LA101", "LA402"}
+    assert [f for f in on_retired if f.savings is not None] == []
+    la402 = [f for f in on_retired if f.code == "LA402"]
+    assert len(la402) == len(names) and all(f.severity == "error" for f in la402)
+    assert all("fails at runtime since" in f.message or "answers these calls with" in f.message for f in la402)
+
+
+def test_la403_fires_on_none_of_the_pinned_maps_models(project):
+    """Every chat/responses model of the covered providers, written the way LiteLLM users write it."""
+    from auditor.litellm_import import GENERATION_MODES, native_id, provider_specs, read_litellm
+
+    specs = provider_specs()
+    data = read_litellm(REPO / "rules" / "sources" / "litellm-model-prices.json")
+    providers = load_catalog_overlay()["providers"]
+    skips = {p: set((providers[p] or {}).get("skip") or {}) for p in providers}
+    keys = []
+    for key, entry in data.items():
+        for p in ("openai", "anthropic", "google", "mistral", "xai", "deepseek", "cohere", "groq", "together"):
+            ident = native_id(key, entry, specs[p])
+            if ident is not None and ident not in skips[p] and entry.get("mode") in GENERATION_MODES:
+                keys.append(key)
+    assert len(keys) > 350
+    src = "import litellm\n" + "".join(f"litellm.completion(model={k!r}, messages=[], max_tokens=5)\n" for k in keys)
+    result = project({"all_models.py": src}, select=["LA403"], today=date(2026, 12, 1))
+    assert [f.message for f in result.findings] == []
+
+
+def load_catalog_overlay():
+    from ruamel.yaml import YAML
+
+    return YAML(typ="safe").load((REPO / "rules" / "models-overlay.yaml").read_text(encoding="utf-8"))

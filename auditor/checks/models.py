@@ -26,7 +26,7 @@ from auditor.fixes import remove_param
 from auditor.sources.configfile import CONFIG_API
 
 # families of hosted-LLM ids: in a configuration file an unknown value is reported only when it
-# is written like one (or is a near miss of a catalog name); `bert-base-uncased` or
+# is written like one; `bert-base-uncased` or
 # `meta-llama/Llama-3.1-8B-Instruct` in a training config is somebody else's model
 HOSTED_FAMILIES = re.compile(
     r"^(?:[a-z_]+/)?(?:gpt-|o[1-9](?:-|$)|chatgpt-|claude-|gemini-|mistral-|ministral-|codestral-|devstral-|magistral-"
@@ -554,12 +554,12 @@ def unknown_model(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
         return
     if glob_match(name, list(ctx.params.get("ignore-models") or [])):
         return
-    close = near_miss(name, ctx)
     where = ""
     if site.api == CONFIG_API:
-        if close is None and not HOSTED_FAMILIES.match(name):
+        if not HOSTED_FAMILIES.match(name):
             return  # not written like a hosted LLM: a local or fine-tuning model, not ours to price
         where = f" (configured as `{site.method}`)"
+    close = near_miss(name, ctx)
     hint = f"; did you mean `{close}`?" if close else "; add it under `models:` in the policy to price it"
     span = model_span(site, ctx)
     yield ctx.finding(f"model `{name}`{where} is not in the model catalog, so its cost, limits and lifecycle are unknown{hint}", site.path, span, site=site)
