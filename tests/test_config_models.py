@@ -85,6 +85,15 @@ def test_fix_swaps_config_values_keeping_their_style(project):
     assert {p: (project.root / p).read_text() for p in before} == before  # a second fix changes nothing
 
 
+def test_lists_of_models_under_a_plural_key(project):
+    files = {
+        ".env.template": "OPENAI_MODELS=gpt-5.5, gpt-4 # comma separated\nANTHROPIC_MODELS=claude-sonnet-4-20250514\n",
+        "router.yaml": "allowed_models:\n  - gpt-6-luna\n  - o1-mini\nmodels:\n  - gpt-4\n",
+    }
+    found, _ = _found(project, files)
+    assert found == [(".env.template", 1, 24, "LA402"), (".env.template", 2, 18, "LA402"), ("router.yaml", 3, 5, "LA402")]
+
+
 def test_policy_paths_with_key_patterns(project):
     files = {
         "deploy/values.yaml": "llm:\n  engine: gpt-4\n  model: gpt-4-turbo\n",
@@ -125,6 +134,7 @@ LOOKALIKES = {
         "MODEL=auto\n"
         "# OPENAI_MODEL=gpt-4\n"
         "MODEL_VERSION=3\n"
+        "COHERE_MODEL=command\n"
     ),
     "train/config.yaml": (
         "model_type: llama\n"
@@ -138,6 +148,10 @@ LOOKALIKES = {
         "model: true\n"
     ),
     "data/rows.json": json.dumps([{"id": i, "text": "gpt-4 said hi", "model_score": 0.5} for i in range(50)]),
+    # an LLM response cache: records that name a model, not configuration
+    "data/kv_store_llm_response_cache.json": json.dumps({f"k{i}": {"model": "gpt-4", "return": "..."} for i in range(3)}),
+    "runs/transcripts.yaml": "".join(f"- model: gpt-4\n  text: hello {i}\n" for i in range(12)),
+    "flows/rag.yaml": "tasks:\n  - embeddingProvider:\n      modelName: gemini-embedding-001\n",
     "package-lock.json": '{"name": "x", "model": "gpt-4"}\n',
     ".llm-audit.yaml": "models:\n  acme-7b: {provider: openai, tier: small, price: {input: 0.1, output: 0.2}, successor: null}\n",
     "embed/settings.toml": '[embedding]\nmodel = "text-embedding-3-large"\n',
@@ -150,6 +164,12 @@ def test_lookalike_keys_and_values_stay_silent(project):
     found, result = _found(project, LOOKALIKES)
     assert found == [], [f.message for f in result.findings]
     assert not [f for f in result.findings if f.code == "LA000"]  # a broken or data file the defaults picked is skipped
+
+
+def test_files_the_policy_names_are_read_even_when_they_look_like_data(project):
+    files = {"runs/transcripts.yaml": "".join(f"- model: gpt-4\n  text: hello {i}\n" for i in range(12))}
+    found, _ = _found(project, files, policy="model-config-paths: [runs/*.yaml]\n")
+    assert len(found) == 12
 
 
 def test_a_broken_file_the_policy_names_is_la000(project):

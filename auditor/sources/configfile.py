@@ -15,7 +15,11 @@ Which values - precision matters, most of these files are not about LLMs at all:
   ``model_kwargs``, and not embedding, speech, image or rerank models (``embedding_model``,
   ``tts_model``), which are not chat models the catalog prices;
 - **values that look like a model id**: a single token of letters, digits and ``.-_:/@+`` - no
-  paths (``./weights``), URLs, templates (``${MODEL}``, ``{{ model }}``), numbers or booleans.
+  paths (``./weights``), URLs, templates (``${MODEL}``, ``{{ model }}``), numbers or booleans, and
+  not an embedding, speech or image model (``gemini-embedding-001``);
+- **configuration, not data**: among the files the defaults choose, a JSON file named like data
+  (``*cache*``, ``*results*``, ``*log*`` ...) or any file holding more than :data:`MAX_REFS` model
+  ids (a response cache, a dataset of transcripts) is skipped; files policy names are always read.
 
 Files that are too large, not UTF-8 or do not parse are skipped without a finding when only the
 defaults chose them (a data file is not our business), and are LA000 when policy names them.
@@ -35,11 +39,14 @@ from auditor.findings import Span
 CONFIG_API = "config.model"
 NOT_CHAT = {
     "embedding", "embeddings", "embed", "tts", "stt", "speech", "whisper", "transcription", "transcribe", "audio",
-    "voice", "image", "images", "rerank", "reranker", "reranking", "moderation", "classifier", "ocr",
+    "voice", "image", "images", "rerank", "reranker", "reranking", "moderation", "classifier", "ocr", "dall", "sora",
+    "imagen", "veo", "realtime",
 }
 MODEL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/@+-]{1,119}$")
 NOT_AN_ID = re.compile(r"^(?:true|false|yes|no|on|off|none|null|nil|default|auto|latest|test|dummy|local|\d[\d.]*)$", re.I)
 FILE_SUFFIX = re.compile(r"\.(?:bin|gguf|ggml|pt|pth|safetensors|onnx|h5|pkl|joblib|json|ya?ml|toml|txt|csv|zip|tar|gz)$", re.I)
+MAX_REFS = 10  # more model ids than this in a file the defaults chose: records (a response cache, logs), not configuration
+DATA_NAME = re.compile(r"(?:cache|log|history|trace|result|output|response|dataset|record|transcript|sample)", re.I)
 MAX_NODES = 20_000  # bounded walk: a YAML alias bomb is visited once per node, and never more than this
 ENV_LINE = re.compile(r"^(?P<lead>\s*(?:export\s+)?)(?P<key>[A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(?P<rest>.*)$")
 
@@ -59,6 +66,13 @@ def names_a_model(key: str) -> bool:
     return words[-1] == "model" or (len(words) >= 2 and words[-2] == "model" and words[-1] in ("name", "id"))
 
 
+def names_models(key: str) -> bool:
+    """A key holding a list of models: ``OPENAI_MODELS``, ``allowed_models`` (not a bare ``models``,
+    which dbt, ORMs and ML configs use for other things)."""
+    words = _words(key)
+    return len(words) >= 2 and words[-1] == "models" and not NOT_CHAT.intersection(words)
+
+
 def key_matches(path: str, key: str, patterns: list[str]) -> bool:
     if not patterns:
         return names_a_model(key)
@@ -70,10 +84,12 @@ def looks_like_model_id(value: Any) -> bool:
     if not isinstance(value, str) or isinstance(value, bool):
         return False
     v = value.strip()
-    if not MODEL_ID.match(v) or NOT_AN_ID.match(v) or not re.search(r"[A-Za-z]", v):
-        return False
+    if not MODEL_ID.match(v) or NOT_AN_ID.match(v) or not re.search(r"[A-Za-z]", v) or not re.search(r"[\d/-]", v):
+        return False  # a model id has a version or a vendor: a bare word (`command`, `large`) is something else
     if "://" in v or v.startswith(("/", ".", "~")) or FILE_SUFFIX.search(v):
         return False
+    if NOT_CHAT.intersection(re.split(r"[-_./:@]+", v.lower())):
+        return False  # gemini-embedding-001, text-embedding-3-small, gpt-4o-mini-tts: not chat models
     return True
 
 
@@ -106,6 +122,9 @@ def analyse_config(data: bytes, rel: str, chosen: list[dict[str, Any]], max_byte
 
     facts.suppressions = scan_suppressions(text)
     name = rel.rsplit("/", 1)[-1].lower()
+    if not explicit and name.endswith(".json") and DATA_NAME.search(name):
+        facts.extra["skipped"] = True  # kv_store_llm_response_cache.json, eval_results.json: data, not configuration
+        return facts
     lines = text.splitlines()
     try:
         if name.endswith((".yaml", ".yml")):
@@ -120,6 +139,9 @@ def analyse_config(data: bytes, rel: str, chosen: list[dict[str, Any]], max_byte
         return fail(str(e), e.line, e.col)
     except RecursionError:
         return fail("too deeply nested to analyse")
+    if not explicit and len(found) > MAX_REFS:
+        facts.extra["skipped"] = True  # records of model ids (a cache, logs, a dataset), not configuration
+        return facts
     for n, (path, value, raw, line, col) in enumerate(found):
         facts.extra.setdefault("model_refs", []).append(_site(rel, path, value, raw, line, col, n))
     return facts
@@ -159,6 +181,13 @@ def _env_refs(lines: list[str], patterns: list[str]) -> list[tuple[str, str, str
             value = raw
         if key_matches(key, key, patterns) and looks_like_model_id(value):
             out.append((key, value.strip(), raw, i, start + 1))
+        elif not patterns and names_models(key) and rest[:1] not in ("'", '"'):
+            offset = start
+            for item in raw.split(","):
+                lead = len(item) - len(item.lstrip())
+                if looks_like_model_id(item.strip()):
+                    out.append((key, item.strip(), item.strip(), i, offset + lead + 1))
+                offset += len(item) + 1
     return out
 
 
@@ -195,6 +224,16 @@ def _yaml_refs(text: str, patterns: list[str]) -> list[tuple[str, str, str, int,
                     raw = _raw_at(lines, line0, col0, child)
                     if raw is not None:
                         out.append((sub, str(child).strip(), raw, line0 + 1, col0 + 1))
+                elif isinstance(child, CommentedSeq) and not patterns and names_models(str(key)):
+                    for i, item in enumerate(child):
+                        if isinstance(item, str) and looks_like_model_id(item):
+                            try:
+                                line0, col0 = child.lc.item(i)
+                            except (KeyError, TypeError, AttributeError, IndexError):
+                                continue
+                            raw = _raw_at(lines, line0, col0, item)
+                            if raw is not None:
+                                out.append((f"{sub}[{i}]", str(item).strip(), raw, line0 + 1, col0 + 1))
                 elif isinstance(child, (CommentedMap, CommentedSeq)):
                     walk(child, sub)
         elif isinstance(node, CommentedSeq):
