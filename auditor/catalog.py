@@ -66,6 +66,10 @@ def _jsonable(obj: Any) -> Any:
 # --- rules --------------------------------------------------------------------------------
 
 
+# the rule pages (docs/rules/LAxxx.md): SARIF helpUri, the language server's code links, rule --all
+RULE_DOCS_URL = "https://github.com/llm-audit/llm-audit/blob/main/docs/rules/{code}.md"
+
+
 @dataclass
 class Rule:
     code: str
@@ -96,7 +100,7 @@ class Rule:
 
     @property
     def help_uri(self) -> str:
-        return f"https://github.com/llm-audit/llm-audit/blob/main/docs/rules.md#{self.code.lower()}-{self.name}"
+        return RULE_DOCS_URL.format(code=self.code)
 
 
 def load_rule_entries() -> list[Rule]:

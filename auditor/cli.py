@@ -407,5 +407,18 @@ def lock(paths, check_only, policy_file, no_cache):
     sys.exit(code)
 
 
+# ---------------------------------------------------------------- editors
+@main.command()
+def server():
+    """Run the language server for editors (LSP over stdio): diagnostics, fixes, hover with cost."""
+    import importlib.util
+
+    if importlib.util.find_spec("pygls") is None:
+        _fail('the language server needs pygls: pip install "llm-audit[server]"')
+    from auditor.server.app import serve
+
+    serve()
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -44,6 +44,9 @@ class RunOptions:
     today: date = field(default_factory=date.today)
     stdin: tuple[str, str] | None = None  # (filename, text)
     usage: Usage | None = None
+    # relative path -> content read instead of the file (the language server's unsaved buffers);
+    # a path not on disk is analysed as a new file
+    overlays: dict[str, bytes] = field(default_factory=dict)
 
 
 @dataclass
@@ -182,7 +185,7 @@ def _isolated(job: tuple[bytes, str, str, SourceOptions]) -> FileFacts:
         return facts
 
 
-def load_facts(files: list[SourceFile], opts: SourceOptions, cache: FactsCache, jobs: int | None, stdin: tuple[str, str] | None) -> tuple[list[FileFacts], dict[str, int]]:
+def load_facts(files: list[SourceFile], opts: SourceOptions, cache: FactsCache, jobs: int | None, stdin: tuple[str, str] | None, overlays: dict[str, bytes] | None = None) -> tuple[list[FileFacts], dict[str, int]]:
     out: dict[str, FileFacts] = {}
     todo: list[tuple[bytes, str, str, SourceOptions]] = []
     digests: dict[str, str] = {}
@@ -190,6 +193,8 @@ def load_facts(files: list[SourceFile], opts: SourceOptions, cache: FactsCache, 
     for sf in files:
         if stdin is not None and sf.rel == stdin[0]:
             data = stdin[1].encode("utf-8")
+        elif overlays and sf.rel in overlays:
+            data = overlays[sf.rel]
         else:
             try:
                 data = sf.path.read_bytes()
@@ -214,6 +219,19 @@ def load_facts(files: list[SourceFile], opts: SourceOptions, cache: FactsCache, 
         stats["skipped" if facts.extra.get("skipped") else "parsed"] += 1
     cache.prune(set(digests))
     return [out[sf.rel] for sf in files if sf.rel in out], stats
+
+
+def _add_new_overlays(files: list[SourceFile], overlays: dict[str, bytes], root: Path) -> None:
+    """Overlays of files not yet on disk join the run; an existing file discovery left out
+    (excluded by policy or .gitignore) stays out, as in ``check``."""
+    from auditor.discover import file_kind
+
+    known = {f.rel for f in files}
+    for rel in overlays:
+        path = root / rel
+        kind = file_kind(rel, None)
+        if rel not in known and kind is not None and not path.exists():
+            files.append(SourceFile(path, rel, kind, explicit=True))
 
 
 # ---------------------------------------------------------------- phase 2: checks
@@ -348,9 +366,10 @@ def _run(opts: RunOptions) -> RunResult:
         if not any(f.rel == name for f in files):
             kind = file_kind(name, None) or "python"
             files.append(SourceFile(Path(name).resolve(), name, kind, explicit=True))
+    _add_new_overlays(files, opts.overlays, policy.root)
     sopts = source_options(policy)
     cache = FactsCache(policy.root, settings_digest(sopts), enabled=opts.use_cache and opts.stdin is None)
-    facts, stats = load_facts(files, sopts, cache, opts.jobs, opts.stdin)
+    facts, stats = load_facts(files, sopts, cache, opts.jobs, opts.stdin, opts.overlays)
     cache.save()
     usage = opts.usage or Usage.from_policy(policy)  # policy defaults + llm-audit-usage.yaml if present
     notes.extend(f"usage file ignored: {e}" for e in usage.errors)
