@@ -9,12 +9,11 @@ import sys
 import time
 from pathlib import Path
 
+from conftest import TODAY
 from lsprotocol import types
 from pygls.uris import from_fs_path
 from pytest_lsp import client_capabilities
 from pytest_lsp.client import make_test_lsp_client
-
-from conftest import TODAY
 
 SERVER = [sys.executable, "-m", "auditor", "server"]
 

@@ -11,14 +11,9 @@ import asyncio
 import time
 
 import pytest
-
-pytest.importorskip("pygls")
-pytest.importorskip("pytest_lsp")
-
-from lsprotocol import types  # noqa: E402
-
-from conftest import write_tree  # noqa: E402
-from lsp_editor import Editor, apply_edits, codes, uri_of  # noqa: E402
+from conftest import write_tree
+from lsp_editor import Editor, apply_edits, codes
+from lsprotocol import types
 
 LLM = '''\
 from openai import OpenAI
@@ -293,6 +288,27 @@ def test_policy_usage_and_lock_changes_reload_settings(app):
     run(scenario())
 
 
+def test_prompt_drift_follows_unsaved_text_and_lock_updates(app):
+    from conftest import cli
+
+    assert cli("lock", cwd=app).returncode == 0
+    edited = PROMPTS.replace("billing team", "billing and refunds team")
+
+    async def scenario():
+        async with Editor(app) as ed:
+            prompts = ed.open("app/prompts.py")
+            assert "LA603" not in codes(await ed.diagnostics(prompts))
+            ed.change(prompts, edited)  # unsaved: drifts from the lock
+            drift = await ed.diagnostics(prompts, lambda ds: "LA603" in codes(ds))
+            assert "llm-audit lock" in next(d for d in drift if d.code == "LA603").message
+            (app / "app/prompts.py").write_text(edited)  # saved, and the lock refreshed outside the editor
+            assert cli("lock", cwd=app).returncode == 0
+            ed.files_changed(app / "llm-audit.lock")
+            await ed.diagnostics(prompts, lambda ds: "LA603" not in codes(ds))
+
+    run(scenario())
+
+
 def test_prompt_file_front_matter(app):
     prompty = "---\nname: triage\nmodel:\n  api: chat\n  configuration:\n    type: openai\n    name: gpt-4o\n---\nsystem:\nSummarise the ticket.\n"
     write_tree(app, {"prompts/triage.prompty": prompty})
@@ -314,21 +330,23 @@ def test_prompt_file_front_matter(app):
     run(scenario())
 
 
-def test_readme_editor_snippets_start_this_server():
+def test_readme_editor_snippets_start_this_server(tmp_path):
+    """The README's VS Code and Neovim snippets launch the command these tests drive."""
     import json
     import re
 
-    from conftest import REPO
+    from conftest import REPO, cli
 
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Editor integration", 1)[1].split("\n## ", 1)[0]
-    blocks = re.findall(r"```(\w+)\n(.*?)```", section, re.S)
-    langs = [lang for lang, _ in blocks]
-    assert ("json" in langs or "jsonc" in langs) and "lua" in langs
-    for lang, body in blocks:
-        if lang == "json":
-            json.loads(body)
-        if lang in ("json", "jsonc", "lua"):
-            assert '"llm-audit"' in body and '"server"' in body
     assert 'pip install "llm-audit[server]"' in section
-    assert uri_of  # the helper module imports cleanly
+    blocks = re.findall(r"```(\w+)\n(.*?)```", section, re.S)
+    vscode = [json.loads(re.sub(r"^\s*//.*$", "", body, flags=re.M)) for lang, body in blocks if lang == "jsonc"]
+    assert len(vscode) == 1
+    assert [vscode[0]["glspc.server.command"], *vscode[0]["glspc.server.commandArguments"]] == ["llm-audit", "server"]
+    assert "source.fixAll.llm-audit" in vscode[0]["editor.codeActionsOnSave"]
+    neovim = [body for lang, body in blocks if lang == "lua"]
+    assert len(neovim) == 2 and all('cmd = { "llm-audit", "server" }' in body for body in neovim)
+    assert "vim.lsp.start" in neovim[1] and "vim.lsp.enable" in neovim[0]
+    r = cli("server", "--help", cwd=tmp_path)
+    assert r.returncode == 0 and "language server" in r.stdout

@@ -20,9 +20,9 @@ from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
 from auditor import __version__
+from auditor.findings import Finding
 from auditor.server import actions, convert, hover
 from auditor.server.documents import Debouncer, snapshots, split_lines, uri_path
-from auditor.findings import Finding
 from auditor.server.projects import SETTINGS_FILES, Analysis, OpenFile, Projects
 
 log = logging.getLogger("llm-audit.server")

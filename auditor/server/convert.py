@@ -16,7 +16,9 @@ from pygls.uris import from_fs_path
 from pygls.workspace.position_codec import PositionCodec
 
 from auditor.findings import Finding
-from auditor.render.text import _savings as savings_text  # the CLI's "saves ~$X/month (...)" wording
+from auditor.render.text import (
+    _savings as savings_text,  # the CLI's "saves ~$X/month (...)" wording
+)
 from auditor.server.documents import split_lines
 
 SOURCE = "llm-audit"
