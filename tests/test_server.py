@@ -350,3 +350,23 @@ def test_readme_editor_snippets_start_this_server(tmp_path):
     assert "vim.lsp.start" in neovim[1] and "vim.lsp.enable" in neovim[0]
     r = cli("server", "--help", cwd=tmp_path)
     assert r.returncode == 0 and "language server" in r.stdout
+
+
+def test_positions_and_edits_count_utf16_units_and_keep_crlf():
+    """Columns are characters in findings and UTF-16 units in LSP; line ends are \\r\\n, \\r or \\n."""
+    from pygls.workspace.position_codec import PositionCodec
+
+    from auditor.server.convert import from_position, text_edits, to_range
+    from auditor.server.documents import split_lines
+
+    codec = PositionCodec()  # UTF-16, the LSP default
+    text = 'x = "😋 é"\r\ny = call(a)\r\n'
+    lines = split_lines(text)
+    rng = to_range(lines, 1, 9, 1, 10, codec)  # the "é": character 9 of line 1
+    assert (rng.start.line, rng.start.character, rng.end.character) == (0, 9, 10)  # 😋 is two UTF-16 units
+    assert from_position(lines, rng.start, codec) == (1, 9)
+    new = text.replace("call(a)", "call(a, max_tokens=1024)")
+    edits = text_edits(text, new, codec)
+    assert [(e.range.start.line, e.range.start.character, e.range.end.character, e.new_text) for e in edits] == [(1, 10, 10, ", max_tokens=1024")]
+    assert apply_edits(text, edits) == new and "\r\n" in new
+    assert to_range(lines, 40, 1, 41, 1, codec).start.line == 2  # past the end: clamped

@@ -50,6 +50,7 @@ class AuditServer(LanguageServer):
         self.today: date | None = None  # initializationOptions "today" (like --today); else today
         self.published: dict[str, str] = {}  # uri -> last published diagnostics (JSON), to skip repeats
         self.shown_errors: set[str] = set()
+        self.warmed = False
 
     # ---------------------------------------------------------------- analysis and publishing
     async def analyse(self, uris: set[str]) -> None:
@@ -77,6 +78,9 @@ class AuditServer(LanguageServer):
                 self.window_log_message(types.LogMessageParams(type=types.MessageType.Warning, message=f"llm-audit: {note}"))
             self.window_log_message(types.LogMessageParams(type=types.MessageType.Log, message=f"llm-audit: analysed {root} in {analysis.ms} ms"))
             self.publish(analysis, uris)
+            if not self.warmed:  # after the first diagnostics: load what code actions need
+                self.warmed = True
+                self.engine.submit(_warm_fixes)
 
     def locate(self, analysis: Analysis, rel: str, cell: int | None, line: int, column: int) -> types.Location:
         for of in analysis.files.values():
@@ -121,6 +125,12 @@ class AuditServer(LanguageServer):
         for uri in uris:
             self.published.pop(uri, None)
             self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
+
+def _warm_fixes() -> None:
+    import libcst
+
+    libcst.parse_module("x = 1\n")  # the first parse loads libcst's native parser (~0.3 s)
 
 
 server = AuditServer()
@@ -286,8 +296,12 @@ def on_code_action(ls: AuditServer, params: types.CodeActionParams) -> list[type
 
 def serve() -> None:
     """Serve LSP over stdio. Anything else printed to stdout would corrupt the protocol, so
-    ``sys.stdout`` is pointed at stderr and the real stdout is given to pygls."""
+    ``sys.stdout`` is pointed at stderr and the real stdout is given to pygls; ``sys.stdin``
+    becomes /dev/null, so nothing but pygls' reader thread ever touches the real one."""
+    import os
+
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(name)s: %(message)s")
-    out = sys.stdout.buffer
+    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr
-    server.start_io(sys.stdin.buffer, out)
+    sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115 - lives as long as the process
+    server.start_io(stdin, stdout)

@@ -118,7 +118,10 @@ class Projects:
         with self._lock:
             t0 = time.perf_counter()
             overlays = {f.rel: f.snap.overlay() for f in files}
-            opts = RunOptions(paths=[policy.root], policy=policy, today=today or date.today(), overlays=overlays)
+            # jobs=1: no process pool. Forking a process whose other threads hold locks (pygls reads
+            # stdin in a thread) deadlocks the children; a cold first run is slower, later runs
+            # read unchanged files from the facts cache
+            opts = RunOptions(paths=[policy.root], policy=policy, today=today or date.today(), overlays=overlays, jobs=1)
             result = run(opts)
             by_rel: dict[str, list[Finding]] = {}
             for f in result.findings:
