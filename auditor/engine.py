@@ -2,7 +2,7 @@
 
 Phase 1 runs per file (a byte pre-scan first, then parsing only files that can hold a call
 site or prompt constant), in a process pool for large runs, with results cached per file.
-Phase 2 resolves references across files (:mod:`auditor.project`) and runs the checks.
+Phase 2 resolves references across files (:mod:`auditor.analysis.project`) and runs the checks.
 A file that cannot be read or parsed, or that crashes a worker, becomes one LA000.
 """
 
@@ -20,15 +20,15 @@ from pathlib import Path
 from typing import Any
 
 from auditor.cache import FactsCache
-from auditor.callsites import FileFacts, Suppressions
-from auditor.catalog import glob_match, load_catalog
+from auditor.facts import FileFacts, Suppressions
+from auditor.config.catalog import glob_match, load_catalog
 from auditor.checks import load_all
 from auditor.checks.context import RuleContext
-from auditor.cost import CostModel, Usage
+from auditor.cost.model import CostModel, Usage
 from auditor.discover import SourceFile, discover
 from auditor.findings import Finding
-from auditor.policy import Policy, selector_matches
-from auditor.project import Project
+from auditor.config.policy import Policy, selector_matches
+from auditor.analysis.project import Project
 from auditor.sources.python import SourceOptions, analyse_python_text, decode_source, file_error, module_name, parse_python, scan_suppressions, summarise_module
 
 PARALLEL_THRESHOLD = 24  # fewer files to parse than this: stay in-process
@@ -164,7 +164,7 @@ def _prefetch_encoding() -> None:
     and the main process is otherwise idle until their results arrive."""
     import threading
 
-    from auditor import tokens
+    from auditor.cost import tokens
 
     threading.Thread(target=tokens.get_encoding, args=(tokens.O200K,), daemon=True).start()
 
@@ -354,7 +354,7 @@ def _run(opts: RunOptions) -> RunResult:
     cache.save()
     usage = opts.usage or Usage.from_policy(policy)  # policy defaults + llm-audit-usage.yaml if present
     notes.extend(f"usage file ignored: {e}" for e in usage.errors)
-    from auditor import tokens
+    from auditor.cost import tokens
 
     memo = cache.dir / "tokens.json" if cache.enabled else None
     if memo is not None:

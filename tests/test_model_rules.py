@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO, cli, codes, notebook
 
-from auditor.catalog import load_catalog
+from auditor.config.catalog import load_catalog
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -438,8 +438,8 @@ def test_import_litellm_writes_an_overlay_policy_can_extend(tmp_path):
 def test_import_litellm_in_place_keeps_comments(tmp_path):
     from ruamel.yaml import YAML
 
-    from auditor.catalog import ModelCatalog, model_from_entry
-    from auditor.litellm_import import (
+    from auditor.config.catalog import ModelCatalog, model_from_entry
+    from auditor.config.litellm import (
         plan_import,
         read_litellm,
         update_catalog_in_place,

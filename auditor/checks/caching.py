@@ -6,7 +6,7 @@ Provider facts are data in the catalog: per model ``cache`` (``automatic`` for O
 ``cache-min-tokens`` and prices (``cached-input``, ``cache-write``, ``batch-input``, ...); per
 API the ``cache-control`` parameter paths. Every provider caches only an identical *prefix*,
 in request order tools -> system -> messages, which is the order the finder builds
-``site.prompt.messages`` in. Static text is counted with :func:`auditor.tokens.count_tokens`
+``site.prompt.messages`` in. Static text is counted with :func:`auditor.cost.tokens.count_tokens`
 (exact for OpenAI, o200k_base times the provider's factor otherwise).
 """
 
@@ -18,13 +18,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from auditor.callsites import CallSite, Segment
-from auditor.catalog import ModelInfo
+from auditor.facts import CallSite, Segment
+from auditor.config.catalog import ModelInfo
 from auditor.checks import check
 from auditor.checks.context import RuleContext
-from auditor.cost import call_cost
+from auditor.cost.model import call_cost
 from auditor.findings import Finding, Fix, Savings
-from auditor.fixes import (
+from auditor.fix.edits import (
     ANTHROPIC_CACHE,
     BEDROCK_CACHE_POINT,
     cached_text_block,
@@ -87,7 +87,7 @@ class CacheView:
 
 @lru_cache(maxsize=4096)
 def _count(text: str, model: str | None, factor: float) -> tuple[int, bool]:
-    from auditor.tokens import count_tokens
+    from auditor.cost.tokens import count_tokens
 
     if not text:
         return 0, True

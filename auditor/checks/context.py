@@ -6,13 +6,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from auditor.callsites import CallSite
-from auditor.catalog import Api, ModelInfo, Providers, Rule
+from auditor.facts import CallSite
+from auditor.config.catalog import Api, ModelInfo, Providers, Rule
 from auditor.findings import Finding, Fix, Savings, Span
 
 if TYPE_CHECKING:  # pragma: no cover
-    from auditor.policy import Policy
-    from auditor.project import Project
+    from auditor.config.policy import Policy
+    from auditor.analysis.project import Project
 
 
 @dataclass
@@ -33,7 +33,7 @@ class RuleContext:
         return self.policy.models.lookup(site.model_name)
 
     def savings(self, site: CallSite, **kw: Any) -> Savings | None:
-        """Savings at this site's prices and monthly calls (see :class:`auditor.cost.CostModel`)."""
+        """Savings at this site's prices and monthly calls (see :class:`auditor.cost.model.CostModel`)."""
         return self.project.cost.savings(site, **kw)
 
     # ---------------------------------------------------------------- building findings

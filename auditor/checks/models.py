@@ -16,13 +16,13 @@ import re
 from collections.abc import Iterable
 from datetime import date
 
-from auditor.callsites import CallSite, Param
-from auditor.catalog import ModelInfo, glob_match
+from auditor.facts import CallSite, Param
+from auditor.config.catalog import ModelInfo, glob_match
 from auditor.checks import check
 from auditor.checks.context import RuleContext
-from auditor.cost import LOCAL_PROVIDERS, call_cost
+from auditor.cost.model import LOCAL_PROVIDERS, call_cost
 from auditor.findings import Edit, Finding, Fix, Savings
-from auditor.fixes import remove_param
+from auditor.fix.edits import remove_param
 
 TIER_RANK = {"small": 0, "medium": 1, "large": 2}
 

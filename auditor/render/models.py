@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from auditor.catalog import ModelCatalog, ModelInfo
+from auditor.config.catalog import ModelCatalog, ModelInfo
 
 
 def status(m: ModelInfo, today: date) -> str:
@@ -82,8 +82,8 @@ def import_litellm(policy, path, today: date, output: str | None, in_place: bool
     import sys
     from pathlib import Path
 
-    from auditor.catalog import rules_dir
-    from auditor.litellm_import import (
+    from auditor.config.catalog import rules_dir
+    from auditor.config.litellm import (
         ImportError_,
         overlay_yaml,
         plan_import,

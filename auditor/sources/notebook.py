@@ -14,7 +14,7 @@ import json
 import re
 from typing import Any
 
-from auditor.callsites import FileFacts, Insertion, Segment, Suppressions
+from auditor.facts import FileFacts, Insertion, Segment, Suppressions
 from auditor.findings import Edit, Finding, Span
 from auditor.sources.python import SourceOptions, analyse_tree, file_error, parse_python, scan_suppressions
 

@@ -15,11 +15,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from auditor.callsites import CallSite, FileFacts, Message, Param, Prompt, PromptConstant, Segment, Value
+from auditor.facts import CallSite, FileFacts, Message, Param, Prompt, PromptConstant, Segment, Value
 from auditor.findings import Span
-from auditor.prompts import USER_NAMES, LiteralSegment
+from auditor.analysis.prompts import USER_NAMES, LiteralSegment
 from auditor.sources.python import SourceOptions, file_error, scan_suppressions
-from auditor.textfix import Piece
+from auditor.analysis.literals import Piece
 
 # template fields per body syntax
 _JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
@@ -170,7 +170,7 @@ def _provider_of(model: str | None, hint: str | None) -> tuple[str, str | None]:
     if hint:
         return hint, model
     if model:
-        from auditor.catalog import load_catalog
+        from auditor.config.catalog import load_catalog
 
         info = load_catalog().models.lookup(model)
         if info is not None:
@@ -555,7 +555,7 @@ def _scalar_segments(mapping: Any, key: Any, fm: FrontMatter, lines: list[str]) 
     el, ec = (pieces[-1].position(len(pieces[-1].text)) if pieces else _value_end(lines, vl, vc))
     span = Span(vl, vc, el, ec)
     seg = LiteralSegment("static", text=text, span=span, editable=bool(pieces), pieces=pieces)
-    from auditor.prompts import fill_template
+    from auditor.analysis.prompts import fill_template
 
     # {{var}} (jinja / mustache) or {var} (str.format) fields in YAML prompt text
     syntax = "jinja" if "{{" in text or "{%" in text else "format"

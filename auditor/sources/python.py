@@ -1,7 +1,7 @@
 """Python source files: decode, pre-scan, parse, and extract :class:`FileFacts`.
 
 Analysis uses the standard library's ``ast`` (about 11x faster to parse than libcst on this
-machine); libcst is used where layout must survive: fixes (:mod:`auditor.fixes`).
+machine); libcst is used where layout must survive: fixes (:mod:`auditor.fix.edits`).
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ import re
 import tokenize
 from dataclasses import dataclass, field
 
-from auditor.callsites import FileFacts, PromptConstant, Prompt, Message, Suppressions
-from auditor.catalog import Providers, glob_match
-from auditor.find import CallSiteFinder
+from auditor.facts import FileFacts, PromptConstant, Prompt, Message, Suppressions
+from auditor.config.catalog import Providers, glob_match
+from auditor.analysis.callsites import CallSiteFinder
 from auditor.findings import Finding
-from auditor.resolve import Resolver, span_of
-from auditor.usage_facts import collect_usage
+from auditor.analysis.resolve import Resolver, span_of
+from auditor.analysis.usage import collect_usage
 
 SUPPRESS = re.compile(r"#\s*llm-audit:\s*(ignore-file|ignore)(?:\[([A-Za-z0-9_,\s-]*)\])?")
 
@@ -40,7 +40,7 @@ class SourceOptions:
     @property
     def providers(self) -> Providers:
         if self._providers is None:
-            from auditor.catalog import providers_from_data
+            from auditor.config.catalog import providers_from_data
 
             self._providers = providers_from_data(self.providers_data, self.extra_apis)
         return self._providers
@@ -164,8 +164,8 @@ def summarise_module(tree: ast.Module, text: str, facts: FileFacts, opts: Source
     ``POLICY = \"\"\"...\"\"\"``); a shallow pass over the top-level statements keeps that cheap."""
     if not any(isinstance(s, (ast.Assign, ast.AnnAssign, ast.ImportFrom)) for s in tree.body):
         return  # nothing another module could import from here (re-exports count)
-    from auditor.frames import FrameInference
-    from auditor.prompts import PromptBuilder
+    from auditor.analysis.frames import FrameInference
+    from auditor.analysis.prompts import PromptBuilder
 
     resolver = Resolver(tree, facts.module, opts.providers, text.splitlines(), shallow=True)
     facts.extra["imports"] = dict(resolver.imports)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from auditor.cache import atomic_write
 from auditor.findings import Finding
-from auditor.fixes import fix_promptfile_text, fix_text
+from auditor.fix.edits import fix_promptfile_text, fix_text
 
 MAX_PASSES = 5
 
@@ -102,7 +102,7 @@ def _fix_notebook(path: Path, rel: str, findings: list[Finding], write: bool, re
 
         # check parse on the neutralised text, edit the real one (magics keep their lines)
         new, applied, dropped = fix_text(old, fs, must_parse=False)
-        from auditor.fixes import parses
+        from auditor.fix.edits import parses
 
         if new != old and parses(neutralise(new)) is not None:
             report.dropped.extend((f, "the fixed cell would not parse") for f in applied)

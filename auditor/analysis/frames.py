@@ -20,7 +20,7 @@ import ast
 import fnmatch
 from dataclasses import dataclass
 
-from auditor.resolve import MAX_DEPTH, Resolver, Scope
+from auditor.analysis.resolve import MAX_DEPTH, Resolver, Scope
 
 FRAME_MODULES = ("pandas", "polars", "modin.pandas", "dask.dataframe")
 FRAME_MAKERS = {

@@ -30,10 +30,10 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from auditor.callsites import CallSite, FileFacts
-from auditor.catalog import Providers
+from auditor.facts import CallSite, FileFacts
+from auditor.config.catalog import Providers
 from auditor.findings import Span
-from auditor.resolve import Resolver, Scope, span_of
+from auditor.analysis.resolve import Resolver, Scope, span_of
 
 LOOPS = (ast.For, ast.AsyncFor, ast.While)
 COMPS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)

@@ -17,8 +17,8 @@ from typing import Any
 
 
 def rules_dir() -> Path:
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "rules", here.parent / "rules"):
+    pkg = Path(__file__).resolve().parent.parent  # auditor/
+    for candidate in (pkg / "rules", pkg.parent / "rules"):
         if (candidate / "providers.yaml").is_file():
             return candidate
     raise FileNotFoundError("llm-audit's rules/ data folder is missing from the installation")

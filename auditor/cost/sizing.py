@@ -1,6 +1,6 @@
 """How many tokens a reconstructed prompt weighs for a model: static (counted) + dynamic (estimated).
 
-Static text is counted with :func:`auditor.tokens.count_tokens`: exactly with the model
+Static text is counted with :func:`auditor.cost.tokens.count_tokens`: exactly with the model
 family's encoding for OpenAI models, and with ``o200k_base`` times the provider's
 ``token-factor`` (``rules/providers.yaml``) for everything else, marked as an estimate.
 Each run of adjacent static segments is counted on its own (a hole between two runs breaks
@@ -17,8 +17,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from auditor.callsites import HOLE_KINDS, Message, Prompt, Segment
-from auditor.tokens import count_tokens
+from auditor.facts import HOLE_KINDS, Message, Prompt, Segment
+from auditor.cost.tokens import count_tokens
 
 OPENAI_PROVIDERS = ("openai", "azure")
 # used when the policy gives no estimate for a hole kind
@@ -50,13 +50,13 @@ class PromptSize:
 
 def token_factor(model: str | None, provider: str | None, providers: Any = None, models: Any = None) -> float:
     """1.0 for OpenAI models; else the ``token-factor`` of the model's (or the call's) provider."""
-    from auditor.tokens import _openai_encoding  # the family table lives with the tokenizer
+    from auditor.cost.tokens import _openai_encoding  # the family table lives with the tokenizer
 
     if model and _openai_encoding(model):
         return 1.0
     owner = provider
     if models is None and model:
-        from auditor.catalog import load_catalog
+        from auditor.config.catalog import load_catalog
 
         models = load_catalog().models
     if models is not None and model:
@@ -66,7 +66,7 @@ def token_factor(model: str | None, provider: str | None, providers: Any = None,
     if owner in OPENAI_PROVIDERS or (owner is None and not model):
         return 1.0
     if providers is None:
-        from auditor.catalog import load_catalog
+        from auditor.config.catalog import load_catalog
 
         providers = load_catalog().providers()
     return providers.factor(owner or "default")

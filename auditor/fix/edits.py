@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from auditor.callsites import CallSite, Param
+from auditor.facts import CallSite, Param
 from auditor.findings import Edit, Finding, Span
 
 

@@ -5,7 +5,7 @@ sites, prompt constants, module-level constants and suppressions. Everything her
 data (serialisable for the per-file cache and the process pool); nothing holds an AST.
 
 Values that point into another project module stay symbolic (``Value.kind == "ref"``,
-``Segment.kind == "ref"``) until :mod:`auditor.project` resolves them across files.
+``Segment.kind == "ref"``) until :mod:`auditor.analysis.project` resolves them across files.
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from auditor.catalog import ModelCatalog, ModelInfo
+from auditor.config.catalog import ModelCatalog, ModelInfo
 
 PER_MILLION = 1_000_000
 # LiteLLM's litellm_provider values that sell a catalog provider's models at its own prices

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 
-from auditor.catalog import Rule
+from auditor.config.catalog import Rule
 
 SECTIONS = [
     ("what", "What it does"),

@@ -13,9 +13,9 @@ from __future__ import annotations
 import copy
 from dataclasses import replace
 
-from auditor.callsites import CallSite, FileFacts, Prompt, Segment, Value
-from auditor.cost import CostModel
-from auditor.prompts import fill_deferred
+from auditor.facts import CallSite, FileFacts, Prompt, Segment, Value
+from auditor.cost.model import CostModel
+from auditor.analysis.prompts import fill_deferred
 
 MAX_HOPS = 8
 

@@ -16,7 +16,7 @@ For one call site, per call:
 Monthly cost = cost per call (typical output) x monthly calls; the worst case uses the
 maximum output. Monthly calls come from :class:`Usage`: policy ``usage:`` defaults, an
 Infracost-style ``llm-audit-usage.yaml`` (``defaults`` and per-site ``sites`` keyed by
-call-site id or glob; see :mod:`auditor.usage`) and telemetry (:mod:`auditor.calibrate`).
+call-site id or glob; see :mod:`auditor.cost.usage`) and telemetry (:mod:`auditor.cost.calibrate`).
 """
 
 from __future__ import annotations
@@ -27,12 +27,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from auditor.callsites import CallSite
-from auditor.catalog import ModelCatalog, ModelInfo, Providers
+from auditor.facts import CallSite
+from auditor.config.catalog import ModelCatalog, ModelInfo, Providers
 from auditor.findings import Savings
 
 if TYPE_CHECKING:  # pragma: no cover
-    from auditor.policy import Policy
+    from auditor.config.policy import Policy
 
 DEFAULT_MONTHLY_CALLS = 10_000
 # tokens assumed for a dynamic hole of each kind when nothing better is known
@@ -52,7 +52,7 @@ class Usage:
     """Usage assumptions: defaults, per-site values (ids or globs) and telemetry calibration.
 
     Later sources win: ``defaults`` < matching globs (in file order) < the exact site id <
-    ``calibrated`` (measured from telemetry by :mod:`auditor.calibrate`).
+    ``calibrated`` (measured from telemetry by :mod:`auditor.cost.calibrate`).
     """
 
     defaults: dict[str, Any] = field(default_factory=dict)
@@ -70,8 +70,8 @@ class Usage:
     def from_policy(cls, policy: Policy, path: Path | None = None, strict: bool = False, missing_ok: bool = False) -> Usage:
         """Policy defaults plus the usage file (``path``, policy ``usage.file``, or
         ``llm-audit-usage.yaml`` next to the policy). A broken file raises
-        :class:`auditor.usage.UsageError` when ``strict``; otherwise it is noted in ``errors``."""
-        from auditor.usage import UsageError, default_usage_path, read_usage_file
+        :class:`auditor.cost.usage.UsageError` when ``strict``; otherwise it is noted in ``errors``."""
+        from auditor.cost.usage import UsageError, default_usage_path, read_usage_file
 
         settings = dict(policy.get("usage") or {})
         usage = cls(
@@ -207,7 +207,7 @@ class CostModel:
     @property
     def providers(self) -> Providers:
         if self._providers is None:
-            from auditor.catalog import load_catalog
+            from auditor.config.catalog import load_catalog
 
             self._providers = load_catalog().providers(self.usage.extra_apis)
         return self._providers
@@ -225,7 +225,7 @@ class CostModel:
         return cached
 
     def _estimate(self, site: CallSite) -> SiteCost:
-        from auditor.promptsize import dynamic_size, static_size
+        from auditor.cost.sizing import dynamic_size, static_size
 
         model = self.model(site)
         provider = model.provider if model is not None else site.provider

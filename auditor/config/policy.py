@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from auditor.catalog import ModelCatalog, Rule, load_catalog, load_yaml_file, model_from_entry, rules_dir
+from auditor.config.catalog import ModelCatalog, Rule, load_catalog, load_yaml_file, model_from_entry, rules_dir
 from auditor.findings import severity_rank
 
 POLICY_FILES = (".llm-audit.yaml", ".llm-audit.yml", "llm-audit.yaml")
@@ -29,7 +29,7 @@ class PolicyError(Exception):
 
 @lru_cache(maxsize=1)
 def policy_schema() -> dict[str, Any]:
-    return json.loads((Path(__file__).parent / "schema" / "policy.schema.json").read_text(encoding="utf-8"))
+    return json.loads((Path(__file__).parent.parent / "schema" / "policy.schema.json").read_text(encoding="utf-8"))
 
 
 # ---------------------------------------------------------------- reading files

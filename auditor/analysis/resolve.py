@@ -18,8 +18,8 @@ import ast
 from dataclasses import dataclass, field
 from typing import Iterator
 
-from auditor.callsites import Value
-from auditor.catalog import Providers
+from auditor.facts import Value
+from auditor.config.catalog import Providers
 from auditor.findings import Span
 
 MAX_DEPTH = 12

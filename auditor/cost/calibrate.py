@@ -33,8 +33,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from auditor.callsites import CallSite
-from auditor.catalog import ModelCatalog
+from auditor.facts import CallSite
+from auditor.config.catalog import ModelCatalog
 
 MONTH_SECONDS = 30 * 24 * 3600
 MIN_WINDOW_SECONDS = 3600  # never extrapolate from less than an hour

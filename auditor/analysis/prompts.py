@@ -4,14 +4,14 @@ Static text comes from literals (also implicitly concatenated), the literal part
 f-strings, ``.format`` / ``%`` / ``string.Template`` / jinja ``Template(...).render``
 templates, ``+`` and ``"sep".join([...])``, ``textwrap.dedent`` / ``.strip()``, and
 constants (same module, or symbolic refs into other project modules that
-:mod:`auditor.project` resolves later; a template that is an imported constant is filled in
+:mod:`auditor.analysis.project` resolves later; a template that is an imported constant is filled in
 after that resolution). Everything else is a hole that keeps its source expression and a kind
-(:data:`auditor.callsites.HOLE_KINDS`) saying how much it may weigh.
+(:data:`auditor.facts.HOLE_KINDS`) saying how much it may weigh.
 
-Three subclasses of :class:`~auditor.callsites.Segment` carry what checks and fixes need:
+Three subclasses of :class:`~auditor.facts.Segment` carry what checks and fixes need:
 
 * :class:`LiteralSegment` - static text with its verbatim *pieces* in the file
-  (:mod:`auditor.textfix`), so LA201 can edit the wording without touching quotes, escapes
+  (:mod:`auditor.analysis.literals`), so LA201 can edit the wording without touching quotes, escapes
   or holes;
 * :class:`DataHole` - a hole holding DataFrame data or a record list: how it is rendered
   (whole / bounded), where a ``.head(N)`` would go, a literal column selection, and the
@@ -26,11 +26,11 @@ import copy
 import re
 from dataclasses import dataclass, field
 
-from auditor.callsites import Message, Segment
+from auditor.facts import Message, Segment
 from auditor.findings import Span
-from auditor.frames import FrameInference
-from auditor.resolve import MAX_DEPTH, Resolver, Scope, span_of
-from auditor.textfix import Piece, literal_pieces, slice_pieces
+from auditor.analysis.frames import FrameInference
+from auditor.analysis.resolve import MAX_DEPTH, Resolver, Scope, span_of
+from auditor.analysis.literals import Piece, literal_pieces, slice_pieces
 
 VOLATILE_CALLS = {
     "datetime.datetime.now", "datetime.datetime.utcnow", "datetime.datetime.today", "datetime.date.today",

@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
-    from auditor.callsites import CallSite
-    from auditor.policy import Policy
+    from auditor.facts import CallSite
+    from auditor.config.policy import Policy
 
 USAGE_FILE = "llm-audit-usage.yaml"
 SITE_KEYS = {"monthly-calls": "number", "input-tokens": "number", "output-tokens": "number", "batch": "boolean"}

@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from auditor.policy import POLICY_FILES
+from auditor.config.policy import POLICY_FILES
 
 PROMPT_DIR = re.compile(r"(^|[_-])(prompts?|templates?|instructions?)($|[_-])", re.IGNORECASE)
 TEXT_PROMPT_EXT = {".txt": "*.txt", ".md": "*.md", ".yaml": "*.yaml", ".yml": "*.yml"}
@@ -73,7 +73,7 @@ def _sdk_roots(names: set[str], roots: list[str]) -> set[str]:
 
 
 def scan(directory: Path) -> ProjectScan:
-    from auditor.catalog import load_catalog
+    from auditor.config.catalog import load_catalog
     from auditor.discover import discover
 
     roots = sorted(load_catalog().providers([]).import_roots, key=len, reverse=True)
@@ -210,7 +210,7 @@ def _existing_policy(directory: Path) -> Path | None:
 
 def init_policy(directory: Path, force: bool = False, write: bool = True) -> tuple[str, Path, str]:
     """Build (and unless ``write`` is False, write) the starter policy. Returns (text, path, summary)."""
-    from auditor.policy import PolicyError, read_policy_file
+    from auditor.config.policy import PolicyError, read_policy_file
 
     directory = Path(directory)
     if not directory.is_dir():

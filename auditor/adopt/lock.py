@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from auditor.callsites import Message
+from auditor.facts import Message
 
 if TYPE_CHECKING:  # pragma: no cover
-    from auditor.project import Project
+    from auditor.analysis.project import Project
 
 LOCK_NAME = "llm-audit.lock"
 VERSION = 1

@@ -16,12 +16,12 @@ import fnmatch
 import re
 from dataclasses import dataclass, field
 
-from auditor.callsites import CallSite, Container, Insertion, LoopInfo, Message, Param, Prompt, Value
-from auditor.catalog import Api, Providers
-from auditor.frames import FrameInference
-from auditor.prompts import PromptBuilder
+from auditor.facts import CallSite, Container, Insertion, LoopInfo, Message, Param, Prompt, Value
+from auditor.config.catalog import Api, Providers
+from auditor.analysis.frames import FrameInference
+from auditor.analysis.prompts import PromptBuilder
 from auditor.findings import Span
-from auditor.resolve import Resolver, Scope, span_of
+from auditor.analysis.resolve import Resolver, Scope, span_of
 
 LOOP_NODES = (ast.For, ast.AsyncFor, ast.While)
 # wrappers that call their first argument later with the rest: partial(create, **kw), to_thread(create, ...)
@@ -290,7 +290,7 @@ class CallSiteFinder:
 
         The client's type lives in another project module, so the site is recorded as
         pending (``extra["pending"]``) with the APIs its method path could mean, and
-        :mod:`auditor.project` keeps it only if that module really makes such a client."""
+        :mod:`auditor.analysis.project` keeps it only if that module really makes such a client."""
         if not prefixes or not isinstance(prefixes[-1][0], ast.Name):
             return None
         root, path = prefixes[-1]
