@@ -76,7 +76,7 @@ def _today(value: str | None) -> date:
 
 def _write_output(text: str, output: str | None) -> None:
     if output:
-        from auditor.cache import atomic_write
+        from auditor.writes import atomic_write
 
         atomic_write(Path(output).resolve(), text.encode("utf-8"))
     else:
@@ -152,7 +152,8 @@ def fix(unsafe_fixes, show_diff, output_format, exit_zero, **kw):
 
 
 def _check_or_fix(kw, output_format, output, do_fix, unsafe, show_diff, baseline, exit_zero, statistics, add_ignore=False) -> None:
-    from auditor.render.text import file_lines, summary
+    from auditor.render.text import summary
+    from auditor.sources.lines import file_lines
     from auditor.render.text import statistics as stats_table
 
     try:

@@ -51,6 +51,7 @@ class RunResult:
     findings: list[Finding]
     facts: list[FileFacts]
     project: Project
+    cost: CostModel
     files: list[SourceFile]
     notes: list[str]
     stats: dict[str, int]
@@ -217,7 +218,7 @@ def load_facts(files: list[SourceFile], opts: SourceOptions, cache: FactsCache, 
 
 
 # ---------------------------------------------------------------- phase 2: checks
-def run_checks(project: Project, policy: Policy, today: date) -> list[Finding]:
+def run_checks(project: Project, cost: CostModel, policy: Policy, today: date) -> list[Finding]:
     registry = load_all()
     providers = load_catalog().providers(list(policy.get("call-sites", []) or []))
     findings: list[Finding] = []
@@ -229,7 +230,7 @@ def run_checks(project: Project, policy: Policy, today: date) -> list[Finding]:
         if entry is None:
             continue
         on, fn = entry
-        ctx = RuleContext(rule, policy.params_of(rule), policy, providers, project, today)
+        ctx = RuleContext(rule, policy.params_of(rule), policy, providers, project, cost, today)
         if on == "call_site":
             subjects: list[Any] = project.call_sites()
         elif on == "prompt_constant":
@@ -359,8 +360,9 @@ def _run(opts: RunOptions) -> RunResult:
     memo = cache.dir / "tokens.json" if cache.enabled else None
     if memo is not None:
         tokens.load_memo(memo)  # exact counts of unchanged prompts: no encoding load
-    project = Project(facts, CostModel(policy.models, usage))
-    raw = [f for ff in facts for f in ff.findings] + run_checks(project, policy, opts.today)
+    project = Project(facts)
+    cost = CostModel(policy.models, usage)
+    raw = [f for ff in facts for f in ff.findings] + run_checks(project, cost, policy, opts.today)
     if memo is not None:
         tokens.save_memo(memo)
     findings = filter_findings(raw, facts, policy)
@@ -370,4 +372,4 @@ def _run(opts: RunOptions) -> RunResult:
             f"llm-audit: files={stats['files']} parsed={stats['parsed']} skipped={stats['skipped']} cached={stats['cached']} ms={stats['ms']}",
             file=sys.stderr,
         )
-    return RunResult(findings, facts, project, files, notes, stats)
+    return RunResult(findings, facts, project, cost, files, notes, stats)

@@ -407,7 +407,7 @@ def call_in_loop(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
         return
     if site.extra.get("loop_kind", "data") != "data":
         return  # retries, agent/chat turns that depend on the last answer, a fixed handful of variants
-    usage = ctx.project.cost.usage.for_site(site.id)
+    usage = ctx.cost.usage.for_site(site.id)
     if usage.get("batch"):
         return  # already priced as a batch job
     model = ctx.model(site)
@@ -419,7 +419,7 @@ def call_in_loop(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
     where = f"line {loop.span.line}" if loop.span else "here"
     sav = None
     if batch:
-        est = ctx.project.cost.estimate(site)
+        est = ctx.cost.estimate(site)
         now = call_cost(model, est.input_tokens, est.output_tokens)
         then = call_cost(model, est.input_tokens, est.output_tokens, batch=True)
         discount = float(ctx.params.get("batch-discount", 0.5))
