@@ -114,7 +114,7 @@ def analyse_bytes(data: bytes, rel: str, kind: str, opts: SourceOptions) -> File
             return analyse_notebook(data, rel, module, opts)
         if kind == "promptfile":
             try:
-                from auditor.sources.promptfile import analyse_promptfile
+                from auditor.analysis.promptfile import analyse_promptfile
             except ImportError:  # prompt-file support not installed in this build
                 return facts
             return analyse_promptfile(data, rel, opts)
