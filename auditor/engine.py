@@ -29,7 +29,8 @@ from auditor.discover import SourceFile, discover
 from auditor.findings import Finding
 from auditor.config.policy import Policy, selector_matches
 from auditor.analysis.project import Project
-from auditor.sources.python import SourceOptions, analyse_python_text, decode_source, file_error, module_name, parse_python, scan_suppressions, summarise_module
+from auditor.analysis.module import analyse_python_text, summarise_module
+from auditor.sources.python import SourceOptions, decode_source, file_error, module_name, parse_python, scan_suppressions
 
 PARALLEL_THRESHOLD = 24  # fewer files to parse than this: stay in-process
 
@@ -109,7 +110,7 @@ def analyse_bytes(data: bytes, rel: str, kind: str, opts: SourceOptions) -> File
                 return facts
             return analyse_python_text(text, rel, module, opts)
         if kind == "notebook":
-            from auditor.sources.notebook import analyse_notebook
+            from auditor.analysis.notebook import analyse_notebook
 
             return analyse_notebook(data, rel, module, opts)
         if kind == "promptfile":

@@ -20,6 +20,7 @@ from auditor.findings import Span
 from auditor.analysis.prompts import USER_NAMES, LiteralSegment
 from auditor.sources.python import SourceOptions, file_error, scan_suppressions
 from auditor.analysis.literals import Piece
+from auditor.sources.frontmatter import FrontMatter, plain_value, split_front_matter, value_end, yaml_loader
 
 # template fields per body syntax
 _JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
@@ -73,82 +74,6 @@ def analyse_promptfile(data: bytes, rel: str, opts: SourceOptions) -> FileFacts:
 
 
 # ------------------------------------------------------------------------------ front matter
-
-
-class FrontMatter:
-    """Parsed front matter: the round-trip YAML mapping and where its text sits in the file."""
-
-    def __init__(self, data: Any, first_line: int, close_line: int):
-        self.data = data  # ruamel CommentedMap
-        self.first_line = first_line  # 1-based file line of the first YAML line (after ---)
-        self.close_line = close_line  # 1-based file line of the closing ---
-
-    def pos(self, line0: int, col0: int) -> tuple[int, int]:
-        return self.first_line + line0, col0 + 1
-
-
-def _yaml_loader():
-    from ruamel.yaml import YAML
-
-    y = YAML(typ="rt")
-    y.preserve_quotes = True
-    return y
-
-
-def split_front_matter(lines: list[str]) -> tuple[FrontMatter | None, int, tuple[str, int, int] | None]:
-    """(front matter or None, 1-based first body line, LA000 (reason, line, column) or None)."""
-    if not lines or lines[0].rstrip("\r").rstrip() != "---":
-        return None, 1, None
-    close = None
-    for i in range(1, len(lines)):
-        if lines[i].rstrip("\r").rstrip() in ("---", "..."):
-            close = i
-            break
-    if close is None:
-        return None, 1, ("front matter opened on line 1 is never closed with `---`", 1, 1)
-    yaml_text = "\n".join(line.rstrip("\r") for line in lines[1:close])
-    try:
-        data = _yaml_loader().load(yaml_text) if yaml_text.strip() else None
-    except Exception as e:  # noqa: BLE001 - any YAML error is the file's problem, reported as LA000
-        mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
-        line = 2 + (mark.line if mark is not None else 0)
-        col = 1 + (mark.column if mark is not None else 0)
-        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
-        return None, close + 2, (f"broken front matter: {problem} (line {line})", line, col)
-    if data is None:
-        return None, close + 2, None
-    from ruamel.yaml.comments import CommentedMap
-
-    if not isinstance(data, CommentedMap):
-        return None, close + 2, (f"broken front matter: expected a mapping of keys, got {type(data).__name__}", 2, 1)
-    return FrontMatter(data, 2, close + 1), close + 2, None
-
-
-def _plain(v: Any) -> Any:
-    """ruamel's round-trip scalars and containers -> plain Python values."""
-    if isinstance(v, bool):
-        return bool(v)
-    if isinstance(v, int):
-        return int(v)
-    if isinstance(v, float):
-        return float(v)
-    if isinstance(v, str):
-        return str(v)
-    if isinstance(v, dict):
-        return {str(k): _plain(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [_plain(x) for x in v]
-    return v if v is None else str(v)
-
-
-def _value_end(lines: list[str], line: int, col: int) -> tuple[int, int]:
-    """End (line, column) of a one-line YAML value starting at (line, col), before a comment."""
-    text = lines[line - 1].rstrip("\r") if 0 < line <= len(lines) else ""
-    rest = text[col - 1 :]
-    m = re.search(r"\s+#", rest)
-    if m and not rest.lstrip().startswith(("'", '"')):
-        rest = rest[: m.start()]
-    return line, col + len(rest.rstrip())
 
 
 def _ignore_key(data: Any, facts: FileFacts) -> None:
@@ -231,7 +156,7 @@ def front_matter_site(fm: FrontMatter, lines: list[str], rel: str, style: str, m
     span = Span(key_line, key_col, key_line, len(lines[key_line - 1].rstrip("\r")) + 1)
     model_value = None
     if model_name is not None and model_pos is not None:
-        end = _value_end(lines, *model_pos)
+        end = value_end(lines, *model_pos)
         model_value = Value("literal", model_name, source=model_name, span=Span(model_pos[0], model_pos[1], end[0], end[1]))
     params: dict[str, Param] = {}
     if isinstance(params_map, dict):
@@ -273,13 +198,13 @@ def _flatten(mapping: Any, prefix: str, fm: FrontMatter, lines: list[str], out: 
         vl, vc = fm.pos(*mapping.lc.value(key))
         if isinstance(value, list) and value and not value.fa.flow_style():  # type: ignore[attr-defined]
             last = value.lc.item(len(value) - 1)  # type: ignore[attr-defined]
-            el, ec = _value_end(lines, *fm.pos(*last))
+            el, ec = value_end(lines, *fm.pos(*last))
             vspan = Span(vl, vc, el, ec)
         else:
-            el, ec = _value_end(lines, vl, vc)
+            el, ec = value_end(lines, vl, vc)
             vspan = Span(vl, vc, el, ec)
         raw = lines[vl - 1][vc - 1 : ec - 1] if vl == el else str(value)
-        v = Value("literal", _plain(value), source=raw, span=vspan)
+        v = Value("literal", plain_value(value), source=raw, span=vspan)
         out[path] = Param(path, v, arg_span=Span(kl, kc, vspan.end_line, vspan.end_column), key_span=key_span, direct=True)
 
 
@@ -444,7 +369,7 @@ def _static(msg: Message, body: str, a: int, b: int, starts: list[int], first_li
 def _yaml_prompts(text: str, facts: FileFacts, opts: SourceOptions) -> None:
     lines = text.split("\n")
     try:
-        data = _yaml_loader().load(text)
+        data = yaml_loader().load(text)
     except Exception as e:  # noqa: BLE001
         mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
         line = 1 + (mark.line if mark is not None else 0)
@@ -552,7 +477,7 @@ def _scalar_segments(mapping: Any, key: Any, fm: FrontMatter, lines: list[str]) 
         line = lines[vl - 1] if 0 < vl <= len(lines) else ""
         if "\n" not in text and line[start - 1 : start - 1 + len(text)] == text and (quote != "'" or "'" not in text) and (quote != '"' or "\\" not in line):
             pieces = [Piece(0, text, Span(vl, start, vl, start + len(text)), quote=quote, template="format")]
-    el, ec = (pieces[-1].position(len(pieces[-1].text)) if pieces else _value_end(lines, vl, vc))
+    el, ec = (pieces[-1].position(len(pieces[-1].text)) if pieces else value_end(lines, vl, vc))
     span = Span(vl, vc, el, ec)
     seg = LiteralSegment("static", text=text, span=span, editable=bool(pieces), pieces=pieces)
     from auditor.analysis.prompts import fill_template

@@ -223,11 +223,11 @@ def fix_text(
 
 def promptfile_error(text: str, path: str) -> str | None:
     """None when a prompt file's YAML (front matter, or the whole file for .yaml/.yml) parses."""
-    from auditor.analysis.promptfile import _yaml_loader, split_front_matter
+    from auditor.sources.frontmatter import split_front_matter, yaml_loader
 
     if path.lower().endswith((".yaml", ".yml")):
         try:
-            _yaml_loader().load(text)
+            yaml_loader().load(text)
             return None
         except Exception as e:  # noqa: BLE001 - any YAML error
             return str(e).splitlines()[0] if str(e) else e.__class__.__name__
