@@ -21,7 +21,8 @@ from auditor.config.catalog import Api, Providers
 from auditor.analysis.frames import FrameInference
 from auditor.analysis.prompts import PromptBuilder
 from auditor.findings import Span
-from auditor.analysis.resolve import Resolver, Scope, span_of
+from auditor.analysis.resolve import Resolver
+from auditor.analysis.scopes import Scope, span_of
 
 LOOP_NODES = (ast.For, ast.AsyncFor, ast.While)
 # wrappers that call their first argument later with the rest: partial(create, **kw), to_thread(create, ...)

@@ -8,7 +8,8 @@ import re
 
 from auditor.analysis.modindex import LOOPS, SCOPES, call_name
 from auditor.analysis.parses import mentions
-from auditor.analysis.resolve import Resolver, Scope
+from auditor.analysis.resolve import Resolver
+from auditor.analysis.scopes import Scope
 from auditor.facts import CallSite, HistoryUse
 
 

@@ -7,7 +7,7 @@ import ast
 import re
 
 from auditor.analysis.modindex import call_name
-from auditor.analysis.resolve import Scope
+from auditor.analysis.scopes import Scope
 from auditor.facts import CallSite, Use
 
 

@@ -29,7 +29,8 @@ from dataclasses import dataclass, field
 from auditor.facts import Message, Segment
 from auditor.findings import Span
 from auditor.analysis.frames import FrameInference
-from auditor.analysis.resolve import MAX_DEPTH, Resolver, Scope, span_of
+from auditor.analysis.resolve import Resolver
+from auditor.analysis.scopes import MAX_DEPTH, Scope, span_of
 from auditor.analysis.literals import Piece, literal_pieces, slice_pieces
 
 VOLATILE_CALLS = {

@@ -28,7 +28,8 @@ import os
 from auditor.analysis.loops import LoopFacts
 from auditor.analysis.modindex import ModuleIndex, find_lines
 from auditor.analysis.parses import ParseFacts, short
-from auditor.analysis.resolve import Resolver, Scope, span_of
+from auditor.analysis.resolve import Resolver
+from auditor.analysis.scopes import Scope, span_of
 from auditor.config.catalog import Providers
 from auditor.facts import CallSite, ClientUse, FileFacts, Use
 from auditor.findings import Span
