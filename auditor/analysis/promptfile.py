@@ -17,7 +17,8 @@ from typing import Any
 
 from auditor.facts import CallSite, FileFacts, Message, Param, Prompt, PromptConstant, Segment, Value
 from auditor.findings import Span
-from auditor.analysis.prompts import USER_NAMES, LiteralSegment
+from auditor.analysis.holes import USER_NAMES
+from auditor.analysis.templates import LiteralSegment, fill_template
 from auditor.sources.python import SourceOptions, file_error, scan_suppressions
 from auditor.analysis.literals import Piece
 from auditor.sources.frontmatter import FrontMatter, plain_value, split_front_matter, value_end, yaml_loader
@@ -480,7 +481,7 @@ def _scalar_segments(mapping: Any, key: Any, fm: FrontMatter, lines: list[str]) 
     el, ec = (pieces[-1].position(len(pieces[-1].text)) if pieces else value_end(lines, vl, vc))
     span = Span(vl, vc, el, ec)
     seg = LiteralSegment("static", text=text, span=span, editable=bool(pieces), pieces=pieces)
-    from auditor.analysis.prompts import fill_template
+
 
     # {{var}} (jinja / mustache) or {var} (str.format) fields in YAML prompt text
     syntax = "jinja" if "{{" in text or "{%" in text else "format"
