@@ -6,7 +6,7 @@ Provider facts are data in the catalog: per model ``cache`` (``automatic`` for O
 ``cache-min-tokens`` and prices (``cached-input``, ``cache-write``, ``batch-input``, ...); per
 API the ``cache-control`` parameter paths. Every provider caches only an identical *prefix*,
 in request order tools -> system -> messages, which is the order the finder builds
-``site.prompt.messages`` in. Static text is counted with :func:`auditor.tokens.count_tokens`
+``site.prompt.messages`` in. Static text is counted with :func:`auditor.cost.tokens.count_tokens`
 (exact for OpenAI, o200k_base times the provider's factor otherwise).
 """
 
@@ -18,13 +18,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from auditor.callsites import CallSite, Segment
-from auditor.catalog import ModelInfo
+from auditor.facts import CallSite, Segment
+from auditor.config.catalog import ModelInfo
 from auditor.checks import check
 from auditor.checks.context import RuleContext
-from auditor.cost import call_cost
+from auditor.cost.model import call_cost
 from auditor.findings import Finding, Fix, Savings
-from auditor.fixes import (
+from auditor.fix.edits import (
     ANTHROPIC_CACHE,
     BEDROCK_CACHE_POINT,
     cached_text_block,
@@ -87,7 +87,7 @@ class CacheView:
 
 @lru_cache(maxsize=4096)
 def _count(text: str, model: str | None, factor: float) -> tuple[int, bool]:
-    from auditor.tokens import count_tokens
+    from auditor.cost.tokens import count_tokens
 
     if not text:
         return 0, True
@@ -407,7 +407,7 @@ def call_in_loop(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
         return
     if site.extra.get("loop_kind", "data") != "data":
         return  # retries, agent/chat turns that depend on the last answer, a fixed handful of variants
-    usage = ctx.project.cost.usage.for_site(site.id)
+    usage = ctx.cost.usage.for_site(site.id)
     if usage.get("batch"):
         return  # already priced as a batch job
     model = ctx.model(site)
@@ -419,7 +419,7 @@ def call_in_loop(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
     where = f"line {loop.span.line}" if loop.span else "here"
     sav = None
     if batch:
-        est = ctx.project.cost.estimate(site)
+        est = ctx.cost.estimate(site)
         now = call_cost(model, est.input_tokens, est.output_tokens)
         then = call_cost(model, est.input_tokens, est.output_tokens, batch=True)
         discount = float(ctx.params.get("batch-discount", 0.5))

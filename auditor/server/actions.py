@@ -35,7 +35,7 @@ def _crlf(f: Finding, text: str) -> Finding:
 
 def fixed_text(kind: str, rel: str, text: str, findings: list[Finding]) -> tuple[str, list[Finding]]:
     """``text`` with the fixes of ``findings`` applied where valid, and the findings applied."""
-    from auditor.fixes import fix_promptfile_text, fix_text, parses
+    from auditor.fix.edits import fix_promptfile_text, fix_text, parses
 
     findings = [_crlf(f, text) for f in findings]
     if kind == "promptfile":
@@ -53,7 +53,7 @@ def fixed_text(kind: str, rel: str, text: str, findings: list[Finding]) -> tuple
 
 def ignored_text(kind: str, text: str, f: Finding) -> str:
     """``text`` with ``# llm-audit: ignore[CODE]`` for ``f``, or ``text`` when none may go there."""
-    from auditor.suppress import add_to_front_matter, add_to_text, same_tree
+    from auditor.fix.suppress import add_to_front_matter, add_to_text, same_tree
 
     if kind == "promptfile":
         new, p = add_to_front_matter(text, [f])

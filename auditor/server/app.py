@@ -260,7 +260,7 @@ def on_hover(ls: AuditServer, params: types.HoverParams) -> types.Hover | None:
     if site is not None:
         mine = [f for f in findings if f.call_site_id == site.id]
         mine += [f for f in here if f not in mine]
-        value = hover.site_markdown(site, analysis.result.project.cost, mine)  # type: ignore[attr-defined]
+        value = hover.site_markdown(site, analysis.result.cost, mine)  # type: ignore[attr-defined]
         span = site.span
     elif here:
         value, span = hover.findings_markdown(here), hover.finding_span(here[0])

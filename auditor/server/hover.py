@@ -3,8 +3,8 @@ case), and the findings there with their savings - the numbers ``llm-audit repor
 
 from __future__ import annotations
 
-from auditor.callsites import CallSite
-from auditor.cost import CostModel
+from auditor.facts import CallSite
+from auditor.cost.model import CostModel
 from auditor.findings import Finding, Span
 from auditor.report import usd
 from auditor.server.convert import message

@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 
 from auditor.findings import Finding
-from auditor.policy import Policy, PolicyError, find_policy_file
+from auditor.config.policy import Policy, PolicyError, find_policy_file
 from auditor.server.documents import Snapshot
 
 # files whose change on disk changes the settings or the lock: policies are reloaded
