@@ -352,6 +352,23 @@ def test_readme_editor_snippets_start_this_server(tmp_path):
     assert r.returncode == 0 and "language server" in r.stdout
 
 
+def test_uris_with_spaces_and_non_ascii_round_trip(tmp_path):
+    root = tmp_path / "my project"
+    (root / ".git").mkdir(parents=True)
+    write_tree(root, {"app/__init__.py": "", "app/prompts.py": PROMPTS, "app/llm.py": LLM})
+
+    async def scenario():
+        async with Editor(root) as ed:
+            uri = ed.open("app/llm.py")
+            assert "%20" in uri
+            await ed.diagnostics(uri, lambda ds: "LA101" in codes(ds))
+            nb, cells = ed.open_notebook("notes/triäge nötes.ipynb", [("code", "import openai\nr = openai.OpenAI().chat.completions.create(model='gpt-4o', messages=[])\n")])
+            assert "%C3%A4" in nb
+            await ed.diagnostics(cells[0], lambda ds: "LA101" in codes(ds))
+
+    run(scenario())
+
+
 def test_positions_and_edits_count_utf16_units_and_keep_crlf():
     """Columns are characters in findings and UTF-16 units in LSP; line ends are \\r\\n, \\r or \\n."""
     from pygls.workspace.position_codec import PositionCodec

@@ -15,6 +15,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
+from urllib.parse import unquote
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
@@ -241,7 +242,7 @@ def watched_files(ls: AuditServer, params: types.DidChangeWatchedFilesParams) ->
 
 # ---------------------------------------------------------------- hover and code actions
 def _current_text(ls: AuditServer, uri: str) -> str | None:
-    doc = ls.workspace.text_documents.get(uri)
+    doc = ls.workspace.text_documents.get(unquote(uri))
     return doc.source if doc is not None else None
 
 

@@ -15,6 +15,7 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote
 
 from lsprotocol import types
 from pygls.uris import to_fs_path
@@ -95,27 +96,30 @@ def _is_python_cell(cell: types.NotebookCell, doc_language: str | None) -> bool:
 
 
 def snapshots(workspace: Workspace) -> list[Snapshot]:
-    """Every open ``file:`` document and notebook, with its current unsaved content."""
+    """Every open ``file:`` document and notebook, with its current unsaved content.
+
+    URIs are kept as the client sent them (pygls keys its dictionaries by unquoted URIs), so
+    diagnostics are published on exactly the URIs the client knows."""
     out: list[Snapshot] = []
-    cell_uris: set[str] = set()
-    for uri, nb in list(workspace.notebook_documents.items()):
-        path = uri_path(uri)
-        cell_uris.update(c.document for c in nb.cells)
+    cell_keys: set[str] = set()
+    for nb in list(workspace.notebook_documents.values()):
+        cell_keys.update(unquote(c.document) for c in nb.cells)
+        path = uri_path(nb.uri)
         if path is None:
             continue
         cells = []
         for c in nb.cells:
-            doc = workspace.text_documents.get(c.document)
+            doc = workspace.text_documents.get(unquote(c.document))
             if doc is not None and _is_python_cell(c, doc.language_id):
                 cells.append(Cell(c.document, doc.source))
-        out.append(Snapshot(uri, path, nb.version, notebook=True, cells=cells))
-    for uri, doc in list(workspace.text_documents.items()):
-        if uri in cell_uris:
+        out.append(Snapshot(nb.uri, path, nb.version, notebook=True, cells=cells))
+    for key, doc in list(workspace.text_documents.items()):
+        if key in cell_keys:
             continue
-        path = uri_path(uri)
+        path = uri_path(doc.uri)
         if path is None or path.suffix.lower() == ".ipynb":
             continue  # a notebook opened as raw JSON text: only notebook sync maps its cells
-        out.append(Snapshot(uri, path, doc.version, text=doc.source))
+        out.append(Snapshot(doc.uri, path, doc.version, text=doc.source))
     return out
 
 
