@@ -288,6 +288,23 @@ def test_policy_usage_and_lock_changes_reload_settings(app):
     run(scenario())
 
 
+def test_each_document_gets_its_nearest_policy(app):
+    write_tree(app, {
+        "services/api/.llm-audit.yaml": "extends: [default]\nignore: [LA101]\n",
+        "services/api/handler.py": LLM.replace("from app.prompts import SYSTEM", 'SYSTEM = "Route the ticket."'),
+        "services/batch/job.py": LLM.replace("from app.prompts import SYSTEM", 'SYSTEM = "Route the ticket."'),
+    })
+
+    async def scenario():
+        async with Editor(app) as ed:
+            api = ed.open("services/api/handler.py")
+            batch = ed.open("services/batch/job.py")
+            assert "LA101" in codes(await ed.diagnostics(batch, lambda ds: "LA101" in codes(ds)))
+            assert "LA101" not in codes(await ed.diagnostics(api))
+
+    run(scenario())
+
+
 def test_prompt_drift_follows_unsaved_text_and_lock_updates(app):
     from conftest import cli
 

@@ -57,6 +57,10 @@ class AuditServer(LanguageServer):
     async def analyse(self, uris: set[str]) -> None:
         """Analyse the projects holding ``uris`` (all projects when empty) and publish."""
         try:
+            folders = [uri_path(f.uri) for f in self.workspace.folders.values()]
+            if not folders and self.workspace.root_uri:
+                folders = [uri_path(self.workspace.root_uri)]
+            self.projects.folders = [f for f in folders if f is not None]  # they change with didChangeWorkspaceFolders
             grouped, errors = self.projects.group(snapshots(self.workspace))
         except Exception:  # noqa: BLE001 - a bug of ours must not stop the server
             log.exception("llm-audit: cannot group the open documents")
@@ -140,10 +144,6 @@ server = AuditServer()
 # ---------------------------------------------------------------- lifecycle
 @server.feature(types.INITIALIZE)
 def initialize(ls: AuditServer, params: types.InitializeParams) -> None:
-    folders = [uri_path(f.uri) for f in params.workspace_folders or []]
-    if not folders and params.root_uri:
-        folders = [uri_path(params.root_uri)]
-    ls.projects.folders = [f for f in folders if f is not None]
     options = params.initialization_options if isinstance(params.initialization_options, dict) else {}
     try:
         ls.debounce = max(0.0, float(options.get("debounceMs", DEBOUNCE_SECONDS * 1000)) / 1000)

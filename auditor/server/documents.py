@@ -152,6 +152,6 @@ class Debouncer:
         try:
             await self._action(uris)
         finally:
-            if self._again:
+            if self._again:  # requested meanwhile: run again once this task has finished
                 self._again = False
-                self._fire()
+                asyncio.get_running_loop().call_soon(self._fire)
