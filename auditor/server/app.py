@@ -18,6 +18,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from lsprotocol import types
+from lsprotocol.converters import get_converter
 from pygls.lsp.server import LanguageServer
 
 from auditor import __version__
@@ -27,6 +28,7 @@ from auditor.server.documents import Debouncer, snapshots, split_lines, uri_path
 from auditor.server.projects import SETTINGS_FILES, Analysis, OpenFile, Projects
 
 log = logging.getLogger("llm-audit.server")
+CONVERTER = get_converter()
 DEBOUNCE_SECONDS = 0.3
 # what the client is asked to watch: settings (policies are reloaded) and sources (closed files
 # that change on disk, e.g. after a checkout, change the project the open files are analysed in)
@@ -50,7 +52,7 @@ class AuditServer(LanguageServer):
         self.debounce = DEBOUNCE_SECONDS
         self.today: date | None = None  # initializationOptions "today" (like --today); else today
         self.published: dict[str, str] = {}  # uri -> last published diagnostics (JSON), to skip repeats
-        self.shown_errors: set[str] = set()
+        self.shown_messages: set[str] = set()  # policy errors and run notes, each shown once
         self.warmed = False
 
     # ---------------------------------------------------------------- analysis and publishing
@@ -66,8 +68,8 @@ class AuditServer(LanguageServer):
             log.exception("llm-audit: cannot group the open documents")
             return
         for root, error in errors.items():
-            if error not in self.shown_errors:
-                self.shown_errors.add(error)
+            if error not in self.shown_messages:
+                self.shown_messages.add(error)
                 self.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=f"llm-audit: {error}"))
         loop = asyncio.get_running_loop()
         for root, (policy, files) in grouped.items():
@@ -79,7 +81,10 @@ class AuditServer(LanguageServer):
                 log.exception("llm-audit: analysis failed")
                 self.window_log_message(types.LogMessageParams(type=types.MessageType.Error, message=f"llm-audit: analysis of {root} failed: {e.__class__.__name__}: {e}"))
                 continue
-            for note in analysis.result.notes:  # type: ignore[attr-defined]
+            for note in analysis.result.notes:
+                if note in self.shown_messages:
+                    continue
+                self.shown_messages.add(note)
                 self.window_log_message(types.LogMessageParams(type=types.MessageType.Warning, message=f"llm-audit: {note}"))
             self.window_log_message(types.LogMessageParams(type=types.MessageType.Log, message=f"llm-audit: analysed {root} in {analysis.ms} ms"))
             self.publish(analysis, uris)
@@ -97,7 +102,7 @@ class AuditServer(LanguageServer):
 
     def diagnostics_of(self, analysis: Analysis, of: OpenFile) -> list[tuple[Finding, types.Diagnostic]]:
         rules = {r.code: r for r in analysis.policy.all_rules()}
-        project = analysis.result.project  # type: ignore[attr-defined]
+        project = analysis.result.project
         out = []
         for f in analysis.findings.get(of.rel, []):
             text = of.snap.text_of(f.cell) if of.snap.notebook else of.snap.text
@@ -120,7 +125,7 @@ class AuditServer(LanguageServer):
                 per_uri = {uri: [d for _, d in pairs]}
                 force = uri in forced
             for target, diags in per_uri.items():
-                body = json.dumps([self.protocol._converter.unstructure(d) for d in diags], sort_keys=True)
+                body = json.dumps(CONVERTER.unstructure(diags), sort_keys=True)
                 if not force and self.published.get(target) == body:
                     continue
                 self.published[target] = body
@@ -234,7 +239,7 @@ def watched_files(ls: AuditServer, params: types.DidChangeWatchedFilesParams) ->
     names = {Path(uri_path(c.uri) or c.uri).name for c in params.changes}
     if names & set(SETTINGS_FILES):
         ls.projects.reload()
-        ls.shown_errors.clear()
+        ls.shown_messages.clear()
         ls.debouncer.request(set(), 0)
     elif params.changes:
         ls.debouncer.request(set(), ls.debounce)
@@ -256,12 +261,12 @@ def on_hover(ls: AuditServer, params: types.HoverParams) -> types.Hover | None:
     lines = split_lines(text)
     line, column = convert.from_position(lines, params.position, ls.workspace.position_codec)
     findings = [f for f in analysis.findings.get(of.rel, []) if f.cell == cell or not of.snap.notebook]
-    site = hover.site_at(analysis.result.project.call_sites(), of.rel, cell, line, column)  # type: ignore[attr-defined]
+    site = hover.site_at(analysis.result.project.call_sites(), of.rel, cell, line, column)
     here = [f for f in findings if hover.contains(hover.finding_span(f), line, column)]
     if site is not None:
         mine = [f for f in findings if f.call_site_id == site.id]
         mine += [f for f in here if f not in mine]
-        value = hover.site_markdown(site, analysis.result.cost, mine)  # type: ignore[attr-defined]
+        value = hover.site_markdown(site, analysis.result.cost, mine)
         span = site.span
     elif here:
         value, span = hover.findings_markdown(here), hover.finding_span(here[0])

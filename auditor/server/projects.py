@@ -16,10 +16,14 @@ import time
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from auditor.findings import Finding
 from auditor.config.policy import Policy, PolicyError, find_policy_file
 from auditor.server.documents import Snapshot
+
+if TYPE_CHECKING:  # pragma: no cover
+    from auditor.engine import RunResult
 
 # files whose change on disk changes the settings or the lock: policies are reloaded
 SETTINGS_FILES = (".llm-audit.yaml", ".llm-audit.yml", "llm-audit.yaml", "pyproject.toml", "llm-audit-usage.yaml", "llm-audit.lock")
@@ -38,7 +42,7 @@ class Analysis:
 
     root: Path
     policy: Policy
-    result: object  # auditor.engine.RunResult
+    result: RunResult
     files: dict[str, OpenFile]  # uri -> open file
     findings: dict[str, list[Finding]] = field(default_factory=dict)  # rel -> findings
     ms: int = 0
