@@ -23,7 +23,7 @@ SYNTAX: dict[str, tuple[re.Pattern, dict[str, str]]] = {
 }
 
 
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 @dataclass
@@ -68,7 +68,7 @@ def field_name(token: str, syntax: str) -> str | None:
         return token.lstrip("$").strip("{}")
     if syntax == "jinja":
         inner = token[2:-2].strip()
-        m = _IDENT.match(inner)
+        m = IDENT.match(inner)
         return m.group(0) if m else inner
     return None
 
@@ -192,3 +192,13 @@ def dedent_ranges(text: str) -> list[tuple[int, int]]:
         pos += len(line)
     result = "".join(text[a:b] for a, b in ranges)
     return ranges if result == textwrap.dedent(text) else [(0, len(text))]
+
+
+# template fields per body syntax
+JINJA_FIELDS = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
+
+
+HANDLEBARS_FIELDS = re.compile(r"\{\{\{.*?\}\}\}|\{\{!--.*?--\}\}|\{\{.*?\}\}", re.S)
+
+
+PLAIN_FIELDS = re.compile(r"\{\{.*?\}\}|\{[A-Za-z_][A-Za-z0-9_.\[\]]*(?:![rsa])?(?::[^{}\n]*)?\}", re.S)

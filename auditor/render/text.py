@@ -29,6 +29,9 @@ def render_concise(findings: list[Finding], **_: object) -> str:
     return "\n".join(lines) + ("\n" if lines else "")
 
 
+MAX_RELATED = 5  # related locations listed under a finding in full output
+
+
 def render_full(findings: list[Finding], source_lines: SourceLines | None = None, color: bool = False, **_: object) -> str:
     def c(text: str, code: str) -> str:
         return f"\x1b[{code}m{text}\x1b[0m" if color else text
@@ -57,6 +60,11 @@ def render_full(findings: list[Finding], source_lines: SourceLines | None = None
             hint.append(sv)
         for h in hint:
             out.append(f"  = {h}")
+        for r in f.related[:MAX_RELATED]:
+            where = f"{r.path}:cell {r.cell + 1}:{r.line}" if r.cell is not None else f"{r.path}:{r.line}"
+            out.append(f"  - {where}" + (f": {r.message}" if r.message else ""))
+        if len(f.related) > MAX_RELATED:
+            out.append(f"  - (+{len(f.related) - MAX_RELATED} more)")
         out.append("")
     return "\n".join(out) + ("\n" if out and out[-1] != "" else "")
 
