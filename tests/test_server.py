@@ -404,3 +404,20 @@ def test_positions_and_edits_count_utf16_units_and_keep_crlf():
     assert [(e.range.start.line, e.range.start.character, e.range.end.character, e.new_text) for e in edits] == [(1, 10, 10, ", max_tokens=1024")]
     assert apply_edits(text, edits) == new and "\r\n" in new
     assert to_range(lines, 40, 1, 41, 1, codec).start.line == 2  # past the end: clamped
+
+
+def test_related_locations_become_related_information():
+    from auditor.findings import Finding, Related
+    from auditor.server.convert import related_information
+
+    f = Finding("LA402", "retired-model", "error", "retired", "app/config.py", 1, 9, 1, 30,
+                related=[Related("app/a.py", 8, 12, None, "used by one()"), Related("nb.ipynb", 3, 1, 2, "used in a notebook")])
+    seen = []
+
+    def locate(path, cell, line, column):
+        seen.append((path, cell, line, column))
+        return types.Location(uri=f"file:///{path}", range=types.Range(start=types.Position(line=line - 1, character=column - 1), end=types.Position(line=line - 1, character=column - 1)))
+
+    info = related_information(f, None, locate)
+    assert seen == [("app/a.py", None, 8, 12), ("nb.ipynb", 2, 3, 1)]
+    assert [(i.location.uri, i.location.range.start.line, i.message) for i in info] == [("file:///app/a.py", 7, "used by one()"), ("file:///nb.ipynb", 2, "used in a notebook")]

@@ -57,21 +57,23 @@ def message(f: Finding) -> str:
 
 
 def related_information(f: Finding, project: Any, locate) -> list[types.DiagnosticRelatedInformation]:
-    """Where else the finding is written: the finding's own related locations, and the prompt
-    text of its call site that lives in another file (an imported constant)."""
+    """Where else the finding is written: its related locations (the call sites a root cause
+    stands for, a call chain), and the prompt text of its call site that lives in another file
+    (an imported constant). ``locate(path, cell, line, column)`` makes an LSP location."""
     out: list[types.DiagnosticRelatedInformation] = []
-    for r in getattr(f, "related", None) or []:
-        get = r.get if isinstance(r, dict) else (lambda k, r=r: getattr(r, k, None))
-        if get("path"):
-            loc = locate(get("path"), get("cell"), get("line") or 1, get("column") or 1)
-            out.append(types.DiagnosticRelatedInformation(location=loc, message=get("message") or "related"))
+    seen: set[tuple[str, int | None, int]] = set()
+    for r in f.related:
+        seen.add((r.path, r.cell, r.line))
+        out.append(types.DiagnosticRelatedInformation(location=locate(r.path, r.cell, r.line, r.column), message=r.message or "related"))
     if f.call_site_id and project is not None:
         site = next((s for s in project.call_sites() if s.id == f.call_site_id), None)
-        seen: set[tuple[str, str]] = set()
+        refs: set[tuple[str, str]] = set()
         for seg in site.prompt.segments if site is not None else []:
             ref = getattr(seg, "extra_ref", None)
-            if seg.path and seg.path != f.path and ref and ref not in seen and seg.span is not None:
-                seen.add(ref)
+            if not (seg.path and seg.path != f.path and ref and seg.span is not None) or ref in refs:
+                continue
+            refs.add(ref)
+            if (seg.path, seg.cell, seg.span.line) not in seen:
                 loc = locate(seg.path, seg.cell, seg.span.line, seg.span.column)
                 out.append(types.DiagnosticRelatedInformation(location=loc, message=f"prompt text `{ref[1]}` from {ref[0]}"))
     return out
