@@ -172,17 +172,17 @@ def main(argv=None):
         if not fp.exists():
             print(f"warning: no results for {e['name']} in {results}", file=sys.stderr)
             continue
-        findings = json.loads(fp.read_text()) or []
-        seen = collections.Counter()
-        for f in findings:
+        for f in json.loads(fp.read_text()) or []:
             k = finding_key(e["name"], f, sources)
-            seen[k] += 1
-            j, how = exact.get(k), "exact"
-            if j is None:
-                cands = loose.get(k[:5], [])
-                if cands and len({c["verdict"] for c in cands}) == 1:
-                    j, how = cands[0], "loose"
-            rows.append((e["split"], e["name"], f, k, j, how))
+            rows.append([e["split"], e["name"], f, k, exact.get(k), "exact"])
+    # A judgement that no finding matches exactly (the message was reworded by a newer version) stands
+    # for the unmatched findings at the same place, when all candidate judgements agree.
+    used = {r[3] for r in rows if r[4] is not None}
+    for r in rows:
+        if r[4] is None:
+            cands = [c for c in loose.get(r[3][:5], []) if judgement_key(c) not in used]
+            if cands and len({c["verdict"] for c in cands}) == 1:
+                r[4], r[5] = cands[0], "loose"
 
     splits = [s for s in ("dev", "held-out") if not a.split or a.split == s]
     codes = sorted({r[2]["code"] for r in rows})
