@@ -267,6 +267,16 @@ def main(argv=None):
         print(f"{'set':9s} {'category':22s} {'expected':>8s} {'found':>6s} {'reach':>6s} {'baseline':>8s}")
         for (s, cat), (n, hit, base) in sorted(tally.items()):
             print(f"{s:9s} {cat:22s} {n:8d} {hit:6d} {pct(hit, n):>6s} {base:8d}")
+        via = collections.defaultdict(lambda: [0, 0])
+        for x in expected:
+            if a.split and split_of.get(x["repo"]) != a.split:
+                continue
+            v = via[(x["category"], x.get("via", "?"))]
+            v[0] += 1
+            v[1] += x not in missed
+        print("\nby how the text reaches the model (all sets):")
+        for (cat, how), (n, hit) in sorted(via.items(), key=lambda kv: (kv[0][0], -kv[1][0])):
+            print(f"  {cat:10s} {n:4d} {hit:4d} {pct(hit, n):>5s}  {how}")
         if a.verbose:
             for x in missed:
                 print(f"  missed {x['repo']} {x['path']}:{x.get('line')} {x['code']} {x.get('what', '')[:80]}")
