@@ -199,17 +199,23 @@ def main(argv=None):
             true_causes = {r[4].get("cause") or id(r) for r in true}
             plan = "sample" if (s, c) in sampled else ("" if s != "all" else
                                                        ("sample" if any((x, c) in sampled for x in splits) else ""))
+            if c == "ALL":  # the rules' estimates summed: sampled rules weigh by their population
+                est = sum(t[9] for t in table if t[0] == s and t[1] != "ALL")
+            else:
+                est = len(sel) * len(true) / len(judged) if judged else 0.0
             table.append((s, c, len(sel), len(judged), len(true), pct(len(true), len(judged)),
-                          len(causes), len(true_causes), plan))
+                          len(causes), len(true_causes), plan, est))
     if a.markdown:
-        print("| set | rule | findings | judged | true | precision | root causes judged | true root causes | |")
-        print("|---|---|---:|---:|---:|---:|---:|---:|---|")
+        print("| set | rule | findings | judged | true | precision | est. true findings | root causes judged | true root causes | |")
+        print("|---|---|---:|---:|---:|---:|---:|---:|---:|---|")
         for t in table:
-            print("| " + " | ".join(str(x) for x in t) + " |")
+            print("| " + " | ".join(str(x) for x in t[:6]) + f" | {t[9]:.0f} | {t[6]} | {t[7]} | {t[8]} |")
     else:
-        print(f"{'set':9s} {'rule':6s} {'findings':>8s} {'judged':>7s} {'true':>5s} {'prec':>5s} {'causes':>7s} {'true-c':>6s}")
+        print(f"{'set':9s} {'rule':6s} {'findings':>8s} {'judged':>7s} {'true':>5s} {'prec':>5s} {'est-true':>8s} {'causes':>7s} {'true-c':>6s}")
         for t in table:
-            print(f"{t[0]:9s} {t[1]:6s} {t[2]:8d} {t[3]:7d} {t[4]:5d} {t[5]:>5s} {t[6]:7d} {t[7]:6d} {t[8]}")
+            print(f"{t[0]:9s} {t[1]:6s} {t[2]:8d} {t[3]:7d} {t[4]:5d} {t[5]:>5s} {t[9]:8.0f} {t[6]:7d} {t[7]:6d} {t[8]}")
+    print("\n(precision = true / judged; est. true = findings x precision of the rule; a sampled rule's"
+          " precision is estimated from its sample, see sampling.json)")
     nloose = sum(1 for r in rows if r[4] is not None and r[5] == "loose")
     if nloose:
         print(f"\n{nloose} findings matched a judgement loosely (message worded differently)")
