@@ -47,7 +47,7 @@ def _fail(message: str) -> None:
 
 
 def _load_policy(policy_file: str | None, paths: list[Path], select=(), extend_select=(), ignore=()):
-    from auditor.policy import Policy, PolicyError
+    from auditor.config.policy import Policy, PolicyError
 
     try:
         start = paths[0] if paths else Path.cwd()
@@ -76,7 +76,7 @@ def _today(value: str | None) -> date:
 
 def _write_output(text: str, output: str | None) -> None:
     if output:
-        from auditor.cache import atomic_write
+        from auditor.writes import atomic_write
 
         atomic_write(Path(output).resolve(), text.encode("utf-8"))
     else:
@@ -152,7 +152,8 @@ def fix(unsafe_fixes, show_diff, output_format, exit_zero, **kw):
 
 
 def _check_or_fix(kw, output_format, output, do_fix, unsafe, show_diff, baseline, exit_zero, statistics, add_ignore=False) -> None:
-    from auditor.render.text import file_lines, summary
+    from auditor.render.text import summary
+    from auditor.sources.lines import file_lines
     from auditor.render.text import statistics as stats_table
 
     try:
@@ -199,7 +200,7 @@ def _check_or_fix(kw, output_format, output, do_fix, unsafe, show_diff, baseline
 
 
 def _filter_baseline(findings, baseline, root):
-    from auditor.baseline import BaselineError, filter_new
+    from auditor.adopt.baseline import BaselineError, filter_new
 
     try:
         return filter_new(findings, Path(baseline), root)
@@ -209,7 +210,7 @@ def _filter_baseline(findings, baseline, root):
 
 def _add_ignores(policy, kw, result, findings, baseline):
     """--add-ignore: comment every reported finding away, then lint again to show what is left."""
-    from auditor.suppress import add_ignores
+    from auditor.fix.suppress import add_ignores
 
     report = add_ignores(policy.root, findings, {f.rel: f.kind for f in result.files})
     for f, why in report.skipped:
@@ -237,7 +238,7 @@ def _internal_error(e: Exception) -> None:
 
 
 def _apply_fixes(policy, opts, result, unsafe: bool, write: bool):
-    from auditor.apply import MAX_PASSES, FixReport, fix_file, wanted
+    from auditor.fix.apply import MAX_PASSES, FixReport, fix_file, wanted
     from auditor.engine import run
 
     report = FixReport()
@@ -266,8 +267,8 @@ def _apply_fixes(policy, opts, result, unsafe: bool, write: bool):
 @click.option("--output-format", type=click.Choice(["text", "json", "markdown", "markdown-table"]), default="text", show_default=True)
 def rule(code, show_all, output_format):
     """Show the documentation of a rule (by code or name), or of --all rules."""
-    from auditor.docs import render_rules
-    from auditor.policy import Policy, PolicyError
+    from auditor.config.ruledocs import render_rules
+    from auditor.config.policy import Policy, PolicyError
 
     try:
         rules = Policy.load(None, start=Path.cwd()).all_rules()
@@ -323,7 +324,7 @@ def _fail_if(error: str | None) -> None:
 def report(fmt, output, usage_file, sync_usage, usage_log, compare_to, fail_on_increase, **kw):
     """Inventory of call sites with estimated cost per call and per month, and savings."""
     from auditor.report import CompareError, ReportRequest, produce
-    from auditor.usage import UsageError
+    from auditor.cost.usage import UsageError
 
     if fail_on_increase is not None and not compare_to:
         _fail("--fail-on-increase needs --compare-to BASE.json (a saved `llm-audit report --format json`)")
@@ -355,7 +356,7 @@ def report(fmt, output, usage_file, sync_usage, usage_log, compare_to, fail_on_i
 @click.option("-o", "--output", "output", type=click.Path(dir_okay=False), default=".llm-audit-baseline.json", show_default=True, help="Baseline file to write.")
 def baseline(output, **kw):
     """Write a baseline of today's findings; `check --baseline FILE` then reports only new ones."""
-    from auditor.baseline import write_baseline
+    from auditor.adopt.baseline import write_baseline
 
     try:
         policy, _, result = _run(**kw)
@@ -375,7 +376,7 @@ def baseline(output, **kw):
 @click.option("--stdout", "to_stdout", is_flag=True, help="Print the policy instead of writing it.")
 def init(directory, force, to_stdout):
     """Write a commented starter .llm-audit.yaml for the project in DIRECTORY (default: here)."""
-    from auditor.init import InitError, init_policy
+    from auditor.config.init import InitError, init_policy
 
     try:
         text, path, found = init_policy(directory, force=force, write=not to_stdout)
@@ -394,7 +395,7 @@ def init(directory, force, to_stdout):
 @click.option("--no-cache", is_flag=True, help="Do not read or write the per-file cache.")
 def lock(paths, check_only, policy_file, no_cache):
     """Record a checksum of every prompt in llm-audit.lock (LA603 reports drift from it)."""
-    from auditor.lock import lock_command
+    from auditor.adopt.lock import lock_command
 
     paths = list(paths) or [Path(".")]
     policy = _load_policy(policy_file, paths)

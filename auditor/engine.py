@@ -2,7 +2,7 @@
 
 Phase 1 runs per file (a byte pre-scan first, then parsing only files that can hold a call
 site or prompt constant), in a process pool for large runs, with results cached per file.
-Phase 2 resolves references across files (:mod:`auditor.project`) and runs the checks.
+Phase 2 resolves references across files (:mod:`auditor.analysis.project`) and runs the checks.
 A file that cannot be read or parsed, or that crashes a worker, becomes one LA000.
 """
 
@@ -20,16 +20,17 @@ from pathlib import Path
 from typing import Any
 
 from auditor.cache import FactsCache
-from auditor.callsites import FileFacts, Suppressions
-from auditor.catalog import glob_match, load_catalog
+from auditor.facts import FileFacts, Suppressions
+from auditor.config.catalog import glob_match, load_catalog
 from auditor.checks import load_all
 from auditor.checks.context import RuleContext
-from auditor.cost import CostModel, Usage
+from auditor.cost.model import CostModel, Usage
 from auditor.discover import SourceFile, discover
 from auditor.findings import Finding
-from auditor.policy import Policy, selector_matches
-from auditor.project import Project
-from auditor.sources.python import SourceOptions, analyse_python_text, decode_source, file_error, module_name, parse_python, scan_suppressions, summarise_module
+from auditor.config.policy import Policy, selector_matches
+from auditor.analysis.project import Project
+from auditor.analysis.module import analyse_python_text, summarise_module
+from auditor.sources.python import SourceOptions, decode_source, file_error, module_name, parse_python, scan_suppressions
 
 PARALLEL_THRESHOLD = 24  # fewer files to parse than this: stay in-process
 
@@ -51,6 +52,7 @@ class RunResult:
     findings: list[Finding]
     facts: list[FileFacts]
     project: Project
+    cost: CostModel
     files: list[SourceFile]
     notes: list[str]
     stats: dict[str, int]
@@ -108,12 +110,12 @@ def analyse_bytes(data: bytes, rel: str, kind: str, opts: SourceOptions) -> File
                 return facts
             return analyse_python_text(text, rel, module, opts)
         if kind == "notebook":
-            from auditor.sources.notebook import analyse_notebook
+            from auditor.analysis.notebook import analyse_notebook
 
             return analyse_notebook(data, rel, module, opts)
         if kind == "promptfile":
             try:
-                from auditor.sources.promptfile import analyse_promptfile
+                from auditor.analysis.promptfile import analyse_promptfile
             except ImportError:  # prompt-file support not installed in this build
                 return facts
             return analyse_promptfile(data, rel, opts)
@@ -164,7 +166,7 @@ def _prefetch_encoding() -> None:
     and the main process is otherwise idle until their results arrive."""
     import threading
 
-    from auditor import tokens
+    from auditor.cost import tokens
 
     threading.Thread(target=tokens.get_encoding, args=(tokens.O200K,), daemon=True).start()
 
@@ -217,7 +219,7 @@ def load_facts(files: list[SourceFile], opts: SourceOptions, cache: FactsCache, 
 
 
 # ---------------------------------------------------------------- phase 2: checks
-def run_checks(project: Project, policy: Policy, today: date) -> list[Finding]:
+def run_checks(project: Project, cost: CostModel, policy: Policy, today: date) -> list[Finding]:
     registry = load_all()
     providers = load_catalog().providers(list(policy.get("call-sites", []) or []))
     findings: list[Finding] = []
@@ -229,7 +231,7 @@ def run_checks(project: Project, policy: Policy, today: date) -> list[Finding]:
         if entry is None:
             continue
         on, fn = entry
-        ctx = RuleContext(rule, policy.params_of(rule), policy, providers, project, today)
+        ctx = RuleContext(rule, policy.params_of(rule), policy, providers, project, cost, today)
         if on == "call_site":
             subjects: list[Any] = project.call_sites()
         elif on == "prompt_constant":
@@ -354,13 +356,14 @@ def _run(opts: RunOptions) -> RunResult:
     cache.save()
     usage = opts.usage or Usage.from_policy(policy)  # policy defaults + llm-audit-usage.yaml if present
     notes.extend(f"usage file ignored: {e}" for e in usage.errors)
-    from auditor import tokens
+    from auditor.cost import tokens
 
     memo = cache.dir / "tokens.json" if cache.enabled else None
     if memo is not None:
         tokens.load_memo(memo)  # exact counts of unchanged prompts: no encoding load
-    project = Project(facts, CostModel(policy.models, usage))
-    raw = [f for ff in facts for f in ff.findings] + run_checks(project, policy, opts.today)
+    project = Project(facts)
+    cost = CostModel(policy.models, usage)
+    raw = [f for ff in facts for f in ff.findings] + run_checks(project, cost, policy, opts.today)
     if memo is not None:
         tokens.save_memo(memo)
     findings = filter_findings(raw, facts, policy)
@@ -370,4 +373,4 @@ def _run(opts: RunOptions) -> RunResult:
             f"llm-audit: files={stats['files']} parsed={stats['parsed']} skipped={stats['skipped']} cached={stats['cached']} ms={stats['ms']}",
             file=sys.stderr,
         )
-    return RunResult(findings, facts, project, files, notes, stats)
+    return RunResult(findings, facts, project, cost, files, notes, stats)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO, cli, codes, notebook
 
-from auditor.catalog import load_catalog
+from auditor.config.catalog import load_catalog
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -62,7 +62,7 @@ def test_la401_frontier_model_labelling_sentiment(project):
     assert f.fix is not None and f.fix.applicability == "unsafe"
     assert f.savings is not None and f.savings.usd_per_month > 0
     # gpt-4.1 -> gpt-4.1-mini is 5x cheaper on both prices: the saving is 80% of the site's cost
-    est = result.project.cost.estimate(result.project.call_sites()[0])
+    est = result.cost.estimate(result.project.call_sites()[0])
     assert f.savings.usd_per_month == pytest.approx(est.monthly_cost * 0.8, rel=1e-3)
 
 
@@ -438,8 +438,8 @@ def test_import_litellm_writes_an_overlay_policy_can_extend(tmp_path):
 def test_import_litellm_in_place_keeps_comments(tmp_path):
     from ruamel.yaml import YAML
 
-    from auditor.catalog import ModelCatalog, model_from_entry
-    from auditor.litellm_import import (
+    from auditor.config.catalog import ModelCatalog, model_from_entry
+    from auditor.config.litellm import (
         plan_import,
         read_litellm,
         update_catalog_in_place,

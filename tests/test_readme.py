@@ -7,8 +7,8 @@ import json
 import subprocess
 import sys
 
-from auditor.catalog import load_rule_entries
-from auditor.docs import rule_sections, rule_table
+from auditor.config.catalog import load_rule_entries
+from auditor.config.ruledocs import rule_sections, rule_table
 from conftest import REPO, cli
 
 SCRIPT = REPO / "scripts" / "gen_rule_table.py"

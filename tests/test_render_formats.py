@@ -110,8 +110,8 @@ def test_sarif_validates_against_oasis_schema_with_relative_uris(app):
 
 
 def test_sarif_rules_carry_docs_and_results_point_at_them(app):
-    from auditor.catalog import load_rule_entries
-    from auditor.docs import rule_sections
+    from auditor.config.catalog import load_rule_entries
+    from auditor.config.ruledocs import rule_sections
 
     run = _sarif(app)["runs"][0]
     driver = run["tool"]["driver"]

@@ -6,13 +6,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from auditor.callsites import CallSite
-from auditor.catalog import Api, ModelInfo, Providers, Rule
+from auditor.facts import CallSite
+from auditor.config.catalog import Api, ModelInfo, Providers, Rule
 from auditor.findings import Finding, Fix, Savings, Span
 
 if TYPE_CHECKING:  # pragma: no cover
-    from auditor.policy import Policy
-    from auditor.project import Project
+    from auditor.config.policy import Policy
+    from auditor.analysis.project import Project
+    from auditor.cost.model import CostModel
 
 
 @dataclass
@@ -22,6 +23,7 @@ class RuleContext:
     policy: "Policy"
     providers: Providers
     project: "Project"
+    cost: "CostModel"
     today: date
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -33,8 +35,8 @@ class RuleContext:
         return self.policy.models.lookup(site.model_name)
 
     def savings(self, site: CallSite, **kw: Any) -> Savings | None:
-        """Savings at this site's prices and monthly calls (see :class:`auditor.cost.CostModel`)."""
-        return self.project.cost.savings(site, **kw)
+        """Savings at this site's prices and monthly calls (see :class:`auditor.cost.model.CostModel`)."""
+        return self.cost.savings(site, **kw)
 
     # ---------------------------------------------------------------- building findings
     def finding(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from auditor.catalog import ModelCatalog, ModelInfo
+from auditor.config.catalog import ModelCatalog, ModelInfo
 
 
 def status(m: ModelInfo, today: date) -> str:
@@ -82,8 +82,8 @@ def import_litellm(policy, path, today: date, output: str | None, in_place: bool
     import sys
     from pathlib import Path
 
-    from auditor.catalog import rules_dir
-    from auditor.litellm_import import (
+    from auditor.config.catalog import rules_dir
+    from auditor.config.litellm import (
         ImportError_,
         overlay_yaml,
         plan_import,
@@ -105,7 +105,7 @@ def import_litellm(policy, path, today: date, output: str | None, in_place: bool
         return None
     text = overlay_yaml(result, Path(path).name)
     if output:
-        from auditor.cache import atomic_write
+        from auditor.writes import atomic_write
 
         atomic_write(Path(output).resolve(), text.encode("utf-8"))
         print(f"wrote {output}; use it with `extends: [default, {Path(output).name}]` in your policy", file=sys.stderr)

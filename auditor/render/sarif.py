@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from auditor import __version__
-from auditor.baseline import display_path, fingerprints
-from auditor.catalog import Rule
+from auditor.adopt.baseline import display_path, fingerprints
+from auditor.config.catalog import Rule
 from auditor.findings import Finding
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -33,7 +33,7 @@ LEVELS = {"error": "error", "warning": "warning", "info": "note"}
 
 
 def rule_descriptor(rule: Rule) -> dict[str, Any]:
-    from auditor.docs import first_sentence, render_rules, rule_sections
+    from auditor.config.ruledocs import first_sentence, render_rules, rule_sections
 
     sections = rule_sections(rule)
     what = sections.get("what") or rule.name.replace("-", " ")
@@ -116,6 +116,15 @@ def result(f: Finding, rule_index: dict[str, int], uri: str, fingerprint: str) -
         "partialFingerprints": {FINGERPRINT_KEY: fingerprint},
         "properties": props,
     }
+    if f.related:
+        out["relatedLocations"] = [
+            {
+                "id": i,
+                "physicalLocation": {"artifactLocation": _artifact(r.path), "region": _region(r.line, r.column, r.line, r.column)},
+                **({"message": {"text": r.message}} if r.message else {}),
+            }
+            for i, r in enumerate(f.related, start=1)
+        ]
     if f.code in rule_index:
         out["ruleIndex"] = rule_index[f.code]
     fix = _fix(f, uri)
