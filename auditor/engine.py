@@ -330,9 +330,11 @@ def run(opts: RunOptions) -> RunResult:
             gc.enable()
 
 
-def _run(opts: RunOptions) -> RunResult:
-    t0 = time.perf_counter()
+def discover_files(opts: RunOptions) -> tuple[list[SourceFile], list[str], list[tuple[str, str]]]:
+    """The files of a run, notes, and the paths that could not be read (missing paths,
+    folders we may not list): those are errors, never a pass."""
     policy = opts.policy
+    unreadable: list[tuple[str, str]] = []
     files, notes = discover(
         opts.paths,
         policy.root,
@@ -340,7 +342,15 @@ def _run(opts: RunOptions) -> RunResult:
         exclude=list(policy.get("exclude", []) or []) + list(policy.get("extend-exclude", []) or []),
         prompt_paths=policy.get("prompt-paths"),
         force_exclude=opts.force_exclude,
+        errors=unreadable,
     )
+    return files, notes, unreadable
+
+
+def _run(opts: RunOptions) -> RunResult:
+    t0 = time.perf_counter()
+    policy = opts.policy
+    files, notes, unreadable = discover_files(opts)
     if opts.stdin is not None:
         from auditor.discover import file_kind
 
@@ -361,6 +371,7 @@ def _run(opts: RunOptions) -> RunResult:
         tokens.load_memo(memo)  # exact counts of unchanged prompts: no encoding load
     project = Project(facts, CostModel(policy.models, usage))
     raw = [f for ff in facts for f in ff.findings] + run_checks(project, policy, opts.today)
+    raw += [file_error(path, reason) for path, reason in unreadable]
     if memo is not None:
         tokens.save_memo(memo)
     findings = filter_findings(raw, facts, policy)

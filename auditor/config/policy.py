@@ -308,6 +308,9 @@ class Policy:
         out = []
         for rule in self.all_rules():
             chosen = any(selector_matches(s, rule, explicit_only=not rule.enabled) for s in select)
+            # a file that cannot be read or parsed is reported whatever is selected (like Ruff's
+            # syntax errors): a narrow --select must not turn an unreadable input into a pass
+            chosen = chosen or rule.code == "LA000"
             if chosen and not any(selector_matches(s, rule) for s in ignore):
                 out.append(rule)
         return out

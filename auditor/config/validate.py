@@ -186,9 +186,9 @@ class _SelectorCheck:
         sel = str(sel)
         if sel == "ALL" or any(self.matches(sel, r) for r in self.rules):
             return None
-        if _PREFIX.match(sel):
+        if _PREFIX.match(sel) and len(sel) < 5:
             return f"the prefix {sel!r} selects no rule{did_you_mean(sel, self.choices)}"
-        return f"unknown rule selector {sel!r}{did_you_mean(sel, self.choices)} (use a code like LA101, a prefix like LA1, a name like missing-output-cap, or ALL)"
+        return f"unknown rule selector {sel!r}{did_you_mean(sel, self.choices)}; use a code (LA101), a prefix (LA1), a name (missing-output-cap) or ALL"
 
 
 # ---------------------------------------------------------------- parameter values
@@ -257,3 +257,8 @@ def _message(err: Any) -> str:
     elif err.validator in ("minimum", "exclusiveMinimum") and isinstance(err.instance, (int, float)):
         message = f"{err.instance!r} is too small (minimum {err.validator_value})"
     return message if len(message) < 200 else message[:197] + "..."
+
+
+def selector_problem(sel: str, rules: list, matches: Callable[[str, Any], bool]) -> str | None:
+    """What is wrong with one selector (None when it selects something)."""
+    return _SelectorCheck(rules, matches).problem(sel)

@@ -42,11 +42,12 @@ class Console:
     def __init__(self) -> None:
         self.closed = False
 
-    def out(self, text: str, nl: bool = False) -> None:
-        self._write(sys.stdout, text + ("\n" if nl else ""))
+    def say(self, text: str, err: bool = False, nl: bool = False) -> None:
+        self._write(sys.stderr if err else sys.stdout, text + ("\n" if nl else ""))
 
-    def err(self, text: str, nl: bool = True) -> None:
-        self._write(sys.stderr, text + ("\n" if nl else ""))
+    def err(self, text: str) -> None:
+        """One line on standard error."""
+        self._write(sys.stderr, text + "\n")
 
     def _write(self, stream, text: str) -> None:
         if self.closed and stream is sys.stdout:
