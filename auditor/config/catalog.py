@@ -65,6 +65,9 @@ def _jsonable(obj: Any) -> Any:
 
 # --- rules --------------------------------------------------------------------------------
 
+PROJECT_URL = "https://github.com/llm-audit/llm-audit"
+RULE_PAGES = "docs/rules"  # one generated page per rule, relative to the repository root
+
 
 @dataclass
 class Rule:
@@ -97,8 +100,12 @@ class Rule:
         )
 
     @property
-    def help_uri(self) -> str:
-        return f"https://github.com/llm-audit/llm-audit/blob/main/docs/rules.md#{self.code.lower()}-{self.name}"
+    def help_uri(self) -> str | None:
+        """The rule's page, ``docs/rules/CODE.md`` (scripts/gen_rule_docs.py writes them);
+        rules a policy defines have none."""
+        if self.family == "policy":
+            return None
+        return f"{PROJECT_URL}/blob/main/{RULE_PAGES}/{self.code}.md"
 
 
 def load_rule_entries() -> list[Rule]:
