@@ -168,7 +168,7 @@ def discover(
         if rel is None:
             # outside the policy root: analyse relative to the path itself
             rel = os.path.relpath(p.resolve(), Path.cwd()).replace(os.sep, "/")
-        if p.is_file():
+        if not p.is_dir():  # a file, or something that is not one (reported when read)
             kind = file_kind(rel, prompts)
             if kind is None:
                 continue

@@ -12,6 +12,7 @@ import gc
 import hashlib
 import json
 import os
+import stat
 import sys
 import time
 from dataclasses import dataclass, field
@@ -192,6 +193,8 @@ def load_facts(files: list[SourceFile], opts: SourceOptions, cache: FactsCache, 
             data = stdin[1].encode("utf-8")
         else:
             try:
+                if not stat.S_ISREG(os.stat(sf.path).st_mode):  # a FIFO would block, a socket cannot be read
+                    raise OSError(0, "not a regular file")
                 data = sf.path.read_bytes()
             except OSError as e:
                 facts = FileFacts(path=sf.rel, module="", kind=sf.kind)

@@ -5,7 +5,8 @@ expressions action.yml uses (``&&``, ``||``, ``!``, ``==``, ``!=``, ``always()``
 ``success()``, ``hashFiles()``, dotted context names); ``run:`` steps run with
 ``bash --noprofile --norc -eo pipefail`` as the runner's default bash shell does, with
 ``GITHUB_OUTPUT`` as a file; ``uses:`` steps are handed to ``handlers`` (by action name) or
-recorded as skipped-but-successful. A step's outcome is ``success``, ``failure`` or ``skipped``;
+recorded as successful; steps named in ``skip`` are skipped (the install step: the tests use
+the llm-audit already installed, and must not reinstall it into the test environment). A step's outcome is ``success``, ``failure`` or ``skipped``;
 the job fails when a step without ``continue-on-error`` fails.
 """
 
@@ -102,7 +103,7 @@ Handler = Callable[[dict[str, str], Path], bool]
 
 
 def run_composite(action: dict, inputs: dict[str, str], github: dict[str, Any], workdir: Path, runner_temp: Path,
-                  handlers: dict[str, Handler] | None = None, extra_path: str | None = None) -> JobRun:
+                  handlers: dict[str, Handler] | None = None, extra_path: str | None = None, skip: tuple[str, ...] = ()) -> JobRun:
     declared = action.get("inputs") or {}
     unknown = set(inputs) - set(declared)
     assert not unknown, f"inputs the action does not declare: {sorted(unknown)}"
@@ -115,7 +116,7 @@ def run_composite(action: dict, inputs: dict[str, str], github: dict[str, Any], 
         name = step.get("name") or step.get("uses") or f"step {i}"
         ok = not any(r.outcome == "failure" for r in runs)
         cond = step.get("if", "success()")
-        if not evaluate(str(cond), ctx, workdir, steps_ok=ok):
+        if any(part in name for part in skip) or not evaluate(str(cond), ctx, workdir, steps_ok=ok):
             runs.append(StepRun(name, "skipped"))
             _record(ctx, step, runs[-1])
             continue

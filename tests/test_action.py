@@ -66,7 +66,7 @@ def _job(tmp_path: Path, github: dict, uploads: Uploads | None = None, **inputs:
     uploads = uploads or Uploads()
     temp = tmp_path / "_runner_temp"
     temp.mkdir(exist_ok=True)
-    job = run_composite(ACTION, inputs, github, tmp_path, temp, uploads.handlers())
+    job = run_composite(ACTION, inputs, github, tmp_path, temp, uploads.handlers(), skip=("Install llm-audit",))
     return job, uploads
 
 

@@ -105,11 +105,10 @@ def summary(findings: list[Finding], fixed: int = 0, unsafe_fixes: bool = False)
     if unsafe_fixes and safe + unsafe:
         parts.append(f"[*] {safe + unsafe} fixable with `llm-audit fix --unsafe-fixes` (or `check --fix --unsafe-fixes`).")
     elif safe or unsafe:
-        hidden = f"{unsafe} unsafe fix{'es' if unsafe != 1 else ''} ([-]) can be enabled with `--unsafe-fixes`"
         if safe:
-            parts.append(f"[*] {safe} fixable with `llm-audit fix` (or `check --fix`)" + (f"; {hidden}." if unsafe else "."))
+            parts.append(f"[*] {safe} fixable with `llm-audit fix` (or `check --fix`)" + (f"; [-] {unsafe} more with `--unsafe-fixes`." if unsafe else "."))
         else:
-            parts.append(f"No safe fixes available ({hidden}).")
+            parts.append(f"[-] {unsafe} fixable with `llm-audit fix --unsafe-fixes` (unsafe: review the change).")
     total = sum(f.savings.usd_per_month for f in findings if f.savings)
     if total:
         parts.append(f"Estimated savings: ${total:,.2f}/month.")
