@@ -245,6 +245,8 @@ def _scan_noqa(line: str, i: int, cell: int | None, sup: Suppressions) -> None:
     """``# noqa: LA101`` is an alias of ``# llm-audit: ignore[LA101]`` (same line; alone on a
     line, the next line)."""
     for m in NOQA.finditer(line):
+        if _in_string(line, m.start()):
+            continue
         codes = [c.upper() for c in re.split(r"[\s,]+", m.group(1)) if _OUR_CODE.match(c.upper())]
         if not codes:
             continue
@@ -254,3 +256,21 @@ def _scan_noqa(line: str, i: int, cell: int | None, sup: Suppressions) -> None:
         else:
             key = Suppressions.key(cell, i)
         sup.lines.setdefault(key, []).extend(codes)
+
+
+def _in_string(line: str, pos: int) -> bool:
+    """Is ``pos`` inside a string literal that opens on this line? (quotes counted, escapes skipped)"""
+    quote = None
+    i = 0
+    while i < pos:
+        c = line[i]
+        if quote is None and c in "\"'":
+            quote = c
+        elif c == "\\" and quote is not None:
+            i += 1
+        elif c == quote:
+            quote = None
+        elif c == "#" and quote is None:
+            return False
+        i += 1
+    return quote is not None
