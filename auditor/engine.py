@@ -30,7 +30,8 @@ from auditor.discover import SourceFile, discover
 from auditor.findings import Finding
 from auditor.config.policy import Policy, selector_matches
 from auditor.analysis.project import Project
-from auditor.sources.python import SourceOptions, analyse_python_text, decode_source, file_error, module_name, parse_python, scan_suppressions, summarise_module
+from auditor.analysis.module import analyse_python_text, summarise_module
+from auditor.sources.python import SourceOptions, decode_source, file_error, module_name, parse_python, scan_suppressions
 
 PARALLEL_THRESHOLD = 24  # fewer files to parse than this: stay in-process
 
@@ -52,6 +53,7 @@ class RunResult:
     findings: list[Finding]
     facts: list[FileFacts]
     project: Project
+    cost: CostModel
     files: list[SourceFile]
     notes: list[str]
     stats: dict[str, int]
@@ -109,12 +111,12 @@ def analyse_bytes(data: bytes, rel: str, kind: str, opts: SourceOptions) -> File
                 return facts
             return analyse_python_text(text, rel, module, opts)
         if kind == "notebook":
-            from auditor.sources.notebook import analyse_notebook
+            from auditor.analysis.notebook import analyse_notebook
 
             return analyse_notebook(data, rel, module, opts)
         if kind == "promptfile":
             try:
-                from auditor.sources.promptfile import analyse_promptfile
+                from auditor.analysis.promptfile import analyse_promptfile
             except ImportError:  # prompt-file support not installed in this build
                 return facts
             return analyse_promptfile(data, rel, opts)
@@ -220,7 +222,7 @@ def load_facts(files: list[SourceFile], opts: SourceOptions, cache: FactsCache, 
 
 
 # ---------------------------------------------------------------- phase 2: checks
-def run_checks(project: Project, policy: Policy, today: date) -> list[Finding]:
+def run_checks(project: Project, cost: CostModel, policy: Policy, today: date) -> list[Finding]:
     registry = load_all()
     providers = load_catalog().providers(list(policy.get("call-sites", []) or []))
     findings: list[Finding] = []
@@ -232,7 +234,7 @@ def run_checks(project: Project, policy: Policy, today: date) -> list[Finding]:
         if entry is None:
             continue
         on, fn = entry
-        ctx = RuleContext(rule, policy.params_of(rule), policy, providers, project, today)
+        ctx = RuleContext(rule, policy.params_of(rule), policy, providers, project, cost, today)
         if on == "call_site":
             subjects: list[Any] = project.call_sites()
         elif on == "prompt_constant":
@@ -372,8 +374,9 @@ def _run(opts: RunOptions) -> RunResult:
     memo = cache.dir / "tokens.json" if cache.enabled else None
     if memo is not None:
         tokens.load_memo(memo)  # exact counts of unchanged prompts: no encoding load
-    project = Project(facts, CostModel(policy.models, usage))
-    raw = [f for ff in facts for f in ff.findings] + run_checks(project, policy, opts.today)
+    project = Project(facts)
+    cost = CostModel(policy.models, usage)
+    raw = [f for ff in facts for f in ff.findings] + run_checks(project, cost, policy, opts.today)
     raw += [file_error(path, reason) for path, reason in unreadable]
     if memo is not None:
         tokens.save_memo(memo)
@@ -384,4 +387,4 @@ def _run(opts: RunOptions) -> RunResult:
             f"llm-audit: files={stats['files']} parsed={stats['parsed']} skipped={stats['skipped']} cached={stats['cached']} ms={stats['ms']}",
             file=sys.stderr,
         )
-    return RunResult(findings, facts, project, files, notes, stats)
+    return RunResult(findings, facts, project, cost, files, notes, stats)

@@ -150,7 +150,7 @@ def _status(model, today: date) -> str:
 
 def build_report(result: RunResult, policy: Policy, usage: Usage, today: date, calibration: Calibration | None = None, progress: Callable[[Iterable[Any]], Any] | None = None) -> Report:
     """Price every call site of the run and attach its findings and savings."""
-    cost_model = result.project.cost
+    cost_model = result.cost
     kinds = {f.path: f.kind for f in result.facts}
     sites = result.project.call_sites()
     by_site: dict[str, list[Finding]] = {}

@@ -1,4 +1,5 @@
-"""Writing output files (``-o FILE``) the way a normal program does.
+"""Writing files: atomic replacement of a file's bytes (fixes, caches, baselines, lock files,
+reports), and output files (``-o FILE``) written the way a normal program writes them.
 
 * An existing **regular file** is replaced atomically: the new content goes to a temporary
   file beside it, which takes the old file's mode (and owner and group where allowed) and
@@ -83,12 +84,18 @@ def _to_stream(stream, data: bytes) -> None:
         stream.flush()
 
 
-def replace_file(path: Path, data: bytes, old: os.stat_result | None = None) -> None:
+def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
+    """Atomically replace ``path``'s bytes; ``mode`` given, the file gets it, else a new file
+    gets ``0o666`` less the umask."""
+    replace_file(path, data, mode=mode)
+
+
+def replace_file(path: Path, data: bytes, old: os.stat_result | None = None, mode: int | None = None) -> None:
     """Atomically put ``data`` at ``path``: a temporary sibling, then a rename.
 
     The temporary file is created with ``0o666`` so the kernel applies the umask (a new
-    file gets the mode a shell redirection would give it); an existing file's mode, owner
-    and group are copied to it before the rename."""
+    file gets the mode a shell redirection would give it); ``mode``, or an existing file's
+    mode, owner and group (``old``), are given to it before the rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
     for _ in range(100):
         tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
@@ -102,8 +109,8 @@ def replace_file(path: Path, data: bytes, old: os.stat_result | None = None) -> 
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
         if old is not None:
             os.chmod(tmp, stat.S_IMODE(old.st_mode))
             if hasattr(os, "chown") and (old.st_uid, old.st_gid) != (os.getuid(), os.getgid()):

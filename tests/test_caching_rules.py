@@ -426,7 +426,7 @@ def test_batch_saving_is_half_the_estimated_cost(project):
         policy="usage:\n  monthly-calls: 2000\n",
     )
     f = result.findings[0]
-    est = result.project.cost.estimate(result.project.call_sites()[0])
+    est = result.cost.estimate(result.project.call_sites()[0])
     full = (est.input_tokens * 2.5 + est.output_tokens * 10.0) / 1e6
     assert abs(f.savings.usd_per_month - full * 0.5 * 2000) < 0.001
 

@@ -62,7 +62,7 @@ def test_la401_frontier_model_labelling_sentiment(project):
     assert f.fix is not None and f.fix.applicability == "unsafe"
     assert f.savings is not None and f.savings.usd_per_month > 0
     # gpt-4.1 -> gpt-4.1-mini is 5x cheaper on both prices: the saving is 80% of the site's cost
-    est = result.project.cost.estimate(result.project.call_sites()[0])
+    est = result.cost.estimate(result.project.call_sites()[0])
     assert f.savings.usd_per_month == pytest.approx(est.monthly_cost * 0.8, rel=1e-3)
 
 

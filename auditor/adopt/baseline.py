@@ -28,9 +28,10 @@ import re
 import tokenize
 from collections import Counter
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Iterable
 
 from auditor.findings import Finding
+from auditor.sources.lines import SourceLines
 
 BASELINE_VERSION = 1
 DEFAULT_BASELINE = ".llm-audit-baseline.json"
@@ -39,7 +40,6 @@ _SKIP_TOKENS = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT
 _TRAILING_COMMA = re.compile(r",([)\]}])")
 _WS = re.compile(r"\s+")
 
-SourceLines = Callable[[str, "int | None"], "list[str] | None"]
 
 
 class BaselineError(ValueError):
@@ -80,7 +80,7 @@ def _node_source(f: Finding, read: SourceLines | None) -> str:
 
 def _reader(root: Path) -> SourceLines:
     """Lines of a finding's file (or notebook cell): under the run root, else under the current folder."""
-    from auditor.render.text import file_lines
+    from auditor.sources.lines import file_lines
 
     under_root, under_cwd = file_lines(root), file_lines(Path.cwd())
     return lambda path, cell: under_root(path, cell) or under_cwd(path, cell)
@@ -138,7 +138,7 @@ def baseline_entries(findings: list[Finding], path: Path, root: Path, read: Sour
 
 def write_baseline(findings: list[Finding], path: Path, root: Path) -> int:
     """Write the baseline file; returns how many findings it holds."""
-    from auditor.cache import atomic_write
+    from auditor.writes import atomic_write
 
     path = Path(path)
     entries = baseline_entries(findings, path, root)

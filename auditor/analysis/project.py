@@ -14,16 +14,14 @@ import copy
 from dataclasses import replace
 
 from auditor.facts import CallSite, FileFacts, Prompt, Segment, Value
-from auditor.cost.model import CostModel
-from auditor.analysis.prompts import fill_deferred
+from auditor.analysis.templates import fill_deferred
 
 MAX_HOPS = 8
 
 
 class Project:
-    def __init__(self, facts: list[FileFacts], cost: CostModel):
+    def __init__(self, facts: list[FileFacts]):
         self.facts = facts
-        self.cost = cost
         self.by_module: dict[str, FileFacts] = {}
         self.by_path: dict[str, FileFacts] = {f.path: f for f in facts}
         suffixes: dict[str, list[FileFacts]] = {}

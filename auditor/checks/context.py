@@ -13,6 +13,7 @@ from auditor.findings import Finding, Fix, Savings, Span
 if TYPE_CHECKING:  # pragma: no cover
     from auditor.config.policy import Policy
     from auditor.analysis.project import Project
+    from auditor.cost.model import CostModel
 
 
 @dataclass
@@ -22,6 +23,7 @@ class RuleContext:
     policy: "Policy"
     providers: Providers
     project: "Project"
+    cost: "CostModel"
     today: date
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -34,7 +36,7 @@ class RuleContext:
 
     def savings(self, site: CallSite, **kw: Any) -> Savings | None:
         """Savings at this site's prices and monthly calls (see :class:`auditor.cost.model.CostModel`)."""
-        return self.project.cost.savings(site, **kw)
+        return self.cost.savings(site, **kw)
 
     # ---------------------------------------------------------------- building findings
     def finding(

@@ -124,7 +124,7 @@ def current_successor(m: ModelInfo, ctx: RuleContext) -> ModelInfo | None:
 
 def swap_savings(site: CallSite, ctx: RuleContext, old: ModelInfo, new: ModelInfo, why: str) -> Savings | None:
     """Price difference old -> new at this site's estimated tokens; None unless it saves money."""
-    est = ctx.project.cost.estimate(site)
+    est = ctx.cost.estimate(site)
     before = call_cost(old, est.input_tokens, est.output_tokens, est.batch)
     after = call_cost(new, est.input_tokens, est.output_tokens, est.batch)
     if before is None or after is None or before - after <= 0:
@@ -160,7 +160,7 @@ def excessive_samples(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
         value = _literal_int(param) if state == "present" else None
         if value is None or value <= limit:
             continue
-        est = ctx.project.cost.estimate(site)
+        est = ctx.cost.estimate(site)
         extra = value - limit
         savings = None
         if site.provider not in LOCAL_PROVIDERS:
@@ -314,7 +314,7 @@ def simple_task_signals(site: CallSite, ctx: RuleContext) -> list[str]:
     if text and any(p.search(text) for p in _compile(params.get("complex-phrases") or [])):
         return []
     signals: list[str] = []
-    est = ctx.project.cost.estimate(site)
+    est = ctx.cost.estimate(site)
     if text and est.static_tokens <= int(params.get("max-prompt-tokens", 1500)):
         for task, patterns in (params.get("task-phrases") or {}).items():
             for p in _compile(patterns):

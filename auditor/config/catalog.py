@@ -45,7 +45,7 @@ def load_yaml_file(path: Path) -> Any:
 
     parsed = _jsonable(YAML(typ="safe").load(data.decode("utf-8")))
     try:
-        from auditor.cache import atomic_write
+        from auditor.writes import atomic_write
 
         atomic_write(memo, json.dumps(parsed).encode("utf-8"))
     except OSError:

@@ -232,7 +232,7 @@ def init_policy(directory: Path, force: bool = False, write: bool = True) -> tup
         except PolicyError as e:  # a bug here, not the user's: say so plainly
             raise InitError(f"internal error: the starter policy does not validate: {e}") from None
     if write:
-        from auditor.cache import atomic_write
+        from auditor.writes import atomic_write
 
         atomic_write(target.resolve(), text.encode("utf-8"))
     return text, target, project.summary()

@@ -250,7 +250,7 @@ def update_catalog_in_place(path: Path, result: ImportResult) -> int:
         doc["checked"] = result.today
     buf = io.StringIO()
     yaml.dump(doc, buf)
-    from auditor.cache import atomic_write
+    from auditor.writes import atomic_write
 
     atomic_write(path.resolve(), buf.getvalue().encode("utf-8"))
     return len(changed)

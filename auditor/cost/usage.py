@@ -168,7 +168,7 @@ def sync_usage(path: Path, sites: list[CallSite], default_calls: float) -> list[
         text += "\n"
     if not path.is_file():
         text = HEADER + text
-    from auditor.cache import atomic_write
+    from auditor.writes import atomic_write
 
     atomic_write(path.resolve(), text.encode("utf-8"))
     return added

@@ -14,7 +14,7 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from auditor.cache import atomic_write
+from auditor.writes import atomic_write
 from auditor.findings import Finding
 from auditor.fix.diff import display_name, unified
 from auditor.fix.edits import fix_promptfile_text, fix_text

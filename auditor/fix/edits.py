@@ -104,7 +104,7 @@ def remove_param(param: Param, text_lines: list[str] | None = None) -> list[Edit
 def add_frontmatter_param(site: CallSite, path: str, value: str) -> list[Edit]:
     """Edits that add ``path: value`` to a prompt file's front matter (YAML lines, not code).
 
-    ``site.extra["frontmatter"]`` (set by :mod:`auditor.sources.promptfile`) says where the
+    ``site.extra["frontmatter"]`` (set by :mod:`auditor.analysis.promptfile`) says where the
     parameter block ends and its indentation, or where to create the block. ``value`` is
     written as given: ints and JSON-style lists (``["###"]``) are valid YAML flow values."""
     info = site.extra.get("frontmatter") or {}
@@ -223,11 +223,11 @@ def fix_text(
 
 def promptfile_error(text: str, path: str) -> str | None:
     """None when a prompt file's YAML (front matter, or the whole file for .yaml/.yml) parses."""
-    from auditor.sources.promptfile import _yaml_loader, split_front_matter
+    from auditor.sources.frontmatter import split_front_matter, yaml_loader
 
     if path.lower().endswith((".yaml", ".yml")):
         try:
-            _yaml_loader().load(text)
+            yaml_loader().load(text)
             return None
         except Exception as e:  # noqa: BLE001 - any YAML error
             return str(e).splitlines()[0] if str(e) else e.__class__.__name__

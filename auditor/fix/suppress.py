@@ -190,7 +190,7 @@ def _read_python(path: Path) -> tuple[str, str, bool]:
 
 
 def _write(path: Path, data: bytes) -> None:
-    from auditor.cache import atomic_write
+    from auditor.writes import atomic_write
 
     atomic_write(path.resolve(), data, mode=stat.S_IMODE(os.stat(path).st_mode))
 

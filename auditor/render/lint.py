@@ -69,7 +69,8 @@ def _renderer(fmt: str):
 def lint(req: LintRequest) -> int:
     """One check/fix invocation; returns the exit code."""
     from auditor.render.statistics import render_fixed, render_statistics
-    from auditor.render.text import file_lines, summary
+    from auditor.render.text import summary
+    from auditor.sources.lines import file_lines
 
     opts, policy = req.opts, req.opts.policy
     talk = not (req.quiet or req.silent)

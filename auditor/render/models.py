@@ -105,7 +105,7 @@ def import_litellm(policy, path, today: date, output: str | None, in_place: bool
         return None
     text = overlay_yaml(result, Path(path).name)
     if output:
-        from auditor.cache import atomic_write
+        from auditor.writes import atomic_write
 
         atomic_write(Path(output).resolve(), text.encode("utf-8"))
         print(f"wrote {output}; use it with `extends: [default, {Path(output).name}]` in your policy", file=sys.stderr)

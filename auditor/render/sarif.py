@@ -128,6 +128,15 @@ def result(f: Finding, rule_index: dict[str, int], uri: str, fingerprint: str, n
         "partialFingerprints": {FINGERPRINT_KEY: fingerprint},
         "properties": props,
     }
+    if f.related:
+        out["relatedLocations"] = [
+            {
+                "id": i,
+                "physicalLocation": {"artifactLocation": _artifact(r.path), "region": _region(r.line, r.column, r.line, r.column)},
+                **({"message": {"text": r.message}} if r.message else {}),
+            }
+            for i, r in enumerate(f.related, start=1)
+        ]
     if f.code in rule_index:
         out["ruleIndex"] = rule_index[f.code]
     fix = _fix(f, uri)

@@ -2,38 +2,8 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-from typing import Callable
-
 from auditor.findings import Finding
-
-SourceLines = Callable[[str, "int | None"], "list[str] | None"]
-
-
-def file_lines(root: Path, texts: dict[str, str] | None = None) -> SourceLines:
-    """A cached reader of a file's (or a notebook cell's) lines for snippets; ``texts``
-    gives the content of files that are not on disk as analysed (standard input)."""
-    cache: dict[tuple[str, int | None], list[str] | None] = {}
-
-    def read(path: str, cell: int | None) -> list[str] | None:
-        key = (path, cell)
-        if key not in cache:
-            try:
-                p = root / path if not Path(path).is_absolute() else Path(path)
-                text = texts[path] if texts and path in texts else p.read_text(encoding="utf-8", errors="replace")
-                if cell is not None:
-                    nb = json.loads(text)
-                    cells = [c for c in nb.get("cells", []) if c.get("cell_type") == "code"]
-                    src = cells[cell].get("source", "")
-                    text = "".join(src) if isinstance(src, list) else src
-                cache[key] = text.splitlines()
-            except (OSError, ValueError, IndexError, KeyError, AttributeError):
-                cache[key] = None
-        return cache[key]
-
-    return read
-
+from auditor.sources.lines import SourceLines
 
 def _marker(f: Finding, unsafe_fixes: bool = False) -> str:
     """``[*]``: fixable with the fixes enabled (safe, or unsafe with --unsafe-fixes);
@@ -57,6 +27,9 @@ def _savings(f: Finding) -> str:
 def render_concise(findings: list[Finding], unsafe_fixes: bool = False, **_: object) -> str:
     lines = [f"{f.location}: {f.code}{_marker(f, unsafe_fixes)} {f.message}" for f in findings]
     return "\n".join(lines) + ("\n" if lines else "")
+
+
+MAX_RELATED = 5  # related locations listed under a finding in full output
 
 
 def render_full(findings: list[Finding], source_lines: SourceLines | None = None, color: bool = False, unsafe_fixes: bool = False, **_: object) -> str:
@@ -87,6 +60,11 @@ def render_full(findings: list[Finding], source_lines: SourceLines | None = None
             hint.append(sv)
         for h in hint:
             out.append(f"  = {h}")
+        for r in f.related[:MAX_RELATED]:
+            where = f"{r.path}:cell {r.cell + 1}:{r.line}" if r.cell is not None else f"{r.path}:{r.line}"
+            out.append(f"  - {where}" + (f": {r.message}" if r.message else ""))
+        if len(f.related) > MAX_RELATED:
+            out.append(f"  - (+{len(f.related) - MAX_RELATED} more)")
         out.append("")
     return "\n".join(out) + ("\n" if out and out[-1] != "" else "")
 
