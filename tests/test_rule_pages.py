@@ -140,3 +140,19 @@ def test_every_source_character_maps_to_its_json_escape(cells, indent, ascii_onl
                 rest = lines[fl - 1][fc - 1 :]
                 spelled = re.match(r'(?:[^"\\]|\\.)*"', rest).group(0)[:-1]  # up to the end of the string token
                 assert json.loads(f'"{spelled}"').startswith(line[col - 1 :]), (c, ln, col, ch)
+
+
+def test_related_locations_in_notebooks_point_at_the_ipynb_text(tmp_path):
+    from auditor.findings import Finding, Related
+    from auditor.render.sarif import sarif_log
+
+    text = json.dumps(notebook(*CELLS), indent=1)
+    (tmp_path / "nb.ipynb").write_text(text)
+    f = Finding("LA201", "verbose-instruction", "warning", "filler", "nb.ipynb", 2, 11, 2, 30, cell=0,
+                related=[Related("nb.ipynb", 2, 8, cell=1, message="sent here"), Related("gone.ipynb", 1, 1, cell=0)])
+    log = sarif_log([f], rules=load_rule_entries(), root=tmp_path)
+    jsonschema.Draft7Validator(SARIF_SCHEMA).validate(log)
+    first, missing = log["runs"][0]["results"][0]["relatedLocations"]
+    region = first["physicalLocation"]["region"]
+    assert _where(text, region["startLine"], region["startColumn"]).startswith("litellm.completion(") and first["message"]["text"] == "sent here"
+    assert "region" not in missing["physicalLocation"]

@@ -97,7 +97,20 @@ def _message(f: Finding) -> str:
     return text
 
 
-def result(f: Finding, rule_index: dict[str, int], uri: str, fingerprint: str, notebook: Any = None) -> dict[str, Any]:
+def _related(r: Any, i: int, notebooks: Any) -> dict[str, Any]:
+    """A related location; in a notebook, at its place in the .ipynb text (else the file only)."""
+    physical: dict[str, Any] = {"artifactLocation": _artifact(r.path), "region": _region(r.line, r.column, r.line, r.column)}
+    if r.cell is not None:
+        nb = notebooks.get(r.path, r.cell) if notebooks is not None else None
+        pos = nb.locate(r.cell, r.line, r.column) if nb is not None else None
+        if pos is None:
+            del physical["region"]
+        else:
+            physical["region"] = _region(pos[0], pos[1], pos[0], pos[1]) | {"message": {"text": f"code cell {r.cell + 1}, line {r.line}"}}
+    return {"id": i, "physicalLocation": physical, **({"message": {"text": r.message}} if r.message else {})}
+
+
+def result(f: Finding, rule_index: dict[str, int], uri: str, fingerprint: str, notebook: Any = None, notebooks: Any = None) -> dict[str, Any]:
     location: dict[str, Any] = {"physicalLocation": {"artifactLocation": _artifact(uri), "region": _region(f.line, f.column, f.end_line, f.end_column)}}
     props: dict[str, Any] = {"severity": f.severity, "name": f.name}
     if f.call_site_id:
@@ -129,14 +142,7 @@ def result(f: Finding, rule_index: dict[str, int], uri: str, fingerprint: str, n
         "properties": props,
     }
     if f.related:
-        out["relatedLocations"] = [
-            {
-                "id": i,
-                "physicalLocation": {"artifactLocation": _artifact(r.path), "region": _region(r.line, r.column, r.line, r.column)},
-                **({"message": {"text": r.message}} if r.message else {}),
-            }
-            for i, r in enumerate(f.related, start=1)
-        ]
+        out["relatedLocations"] = [_related(r, i, notebooks) for i, r in enumerate(f.related, start=1)]
     if f.code in rule_index:
         out["ruleIndex"] = rule_index[f.code]
     fix = _fix(f, uri)
@@ -151,18 +157,18 @@ class _Notebooks:
     def __init__(self, root: Path):
         self.root, self.texts = root, {}
 
-    def get(self, f: Finding) -> Any:
-        if f.cell is None:
+    def get(self, path: str, cell: int | None) -> Any:
+        if cell is None:
             return None
-        if f.path not in self.texts:
+        if path not in self.texts:
             from auditor.sources.nbjson import notebook_text
 
             try:
-                text = (self.root / f.path).read_text(encoding="utf-8")
+                text = (self.root / path).read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError):
                 text = None
-            self.texts[f.path] = notebook_text(text) if text is not None else None
-        return self.texts[f.path]
+            self.texts[path] = notebook_text(text) if text is not None else None
+        return self.texts[path]
 
 
 def _base(root: Path) -> Path:
@@ -181,7 +187,7 @@ def sarif_log(findings: list[Finding], *, rules: list[Rule] | None = None, root:
     rule_index = {r.code: i for i, r in enumerate(rules)}
     prints = fingerprints(findings, root, base)
     notebooks = _Notebooks(root)
-    results = [result(f, rule_index, display_path(f.path, root, base), fp, notebooks.get(f)) for f, fp in zip(findings, prints)]
+    results = [result(f, rule_index, display_path(f.path, root, base), fp, notebooks.get(f.path, f.cell), notebooks) for f, fp in zip(findings, prints)]
     run = {
         "tool": {
             "driver": {
