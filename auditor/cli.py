@@ -330,12 +330,15 @@ def report(fmt, output, usage_file, sync_usage, usage_log, compare_to, fail_on_i
 def baseline(output, **kw):
     """Write a baseline of today's findings; `check --baseline FILE` then reports only new ones."""
     from auditor.adopt.baseline import write_baseline
+    from auditor.writes import OutputError
 
     try:
         policy, _, result = _run(**kw)
         for note in result.notes:
             click.echo(f"llm-audit: warning: {note}", err=True)
         n = write_baseline(result.findings, Path(output), policy.root)
+    except OutputError as e:
+        _fail(str(e))
     except SystemExit:
         raise
     except Exception as e:  # noqa: BLE001 - internal errors exit 2 with a message, not a traceback

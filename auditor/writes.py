@@ -85,9 +85,18 @@ def _to_stream(stream, data: bytes) -> None:
 
 
 def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
-    """Atomically replace ``path``'s bytes; ``mode`` given, the file gets it, else a new file
-    gets ``0o666`` less the umask."""
-    replace_file(path, data, mode=mode)
+    """Atomically replace ``path``'s bytes, keeping an existing file's mode (or giving it
+    ``mode``; a new file gets ``0o666`` less the umask). Something that is not a regular file
+    (a device, a FIFO) is written, never replaced. Raises OSError."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        st = None
+    if st is not None and (not stat.S_ISREG(st.st_mode) or _is_special(path)):
+        with open(path, "wb") as fh:
+            fh.write(data)
+        return
+    replace_file(Path(os.path.realpath(path)) if st is not None else path, data, old=st, mode=mode)
 
 
 def replace_file(path: Path, data: bytes, old: os.stat_result | None = None, mode: int | None = None) -> None:
@@ -109,10 +118,10 @@ def replace_file(path: Path, data: bytes, old: os.stat_result | None = None, mod
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-        if mode is not None:
-            os.chmod(tmp, mode)
         if old is not None:
             os.chmod(tmp, stat.S_IMODE(old.st_mode))
+        if mode is not None:
+            os.chmod(tmp, mode)
             if hasattr(os, "chown") and (old.st_uid, old.st_gid) != (os.getuid(), os.getgid()):
                 try:
                     os.chown(tmp, old.st_uid, old.st_gid)

@@ -240,3 +240,29 @@ def test_colour_on_a_terminal(proj):
     r = subprocess.run(["script", "-qec", f"{EXE} check app/llm.py", "/dev/null"], cwd=proj, capture_output=True, text=True,
                        env={**os.environ, "LLM_AUDIT_CACHE_DIR": str(proj / ".c"), "TERM": "xterm", "NO_COLOR": ""}, timeout=300)
     assert "\x1b[" in r.stdout
+
+
+def test_baseline_output_to_dev_stdout(proj):
+    r = cli("baseline", ".", "-o", "/dev/stdout", cwd=proj)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["tool"] == "llm-audit" and not (proj / "stdout").exists()
+
+
+def test_atomic_write_keeps_the_mode_and_writes_a_fifo_in_place(tmp_path):
+    from auditor.writes import atomic_write
+
+    kept = tmp_path / "kept.json"
+    kept.write_text("old")
+    os.chmod(kept, 0o604)
+    atomic_write(kept, b"new")
+    assert kept.read_bytes() == b"new" and stat.S_IMODE(kept.stat().st_mode) == 0o604
+    atomic_write(kept, b"newer", mode=0o640)
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o640
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(open(fifo, "rb").read()))
+    reader.start()
+    atomic_write(fifo, b"through the pipe")
+    reader.join(30)
+    assert got == [b"through the pipe"] and stat.S_ISFIFO(os.lstat(fifo).st_mode)
