@@ -16,10 +16,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from ruamel.yaml import YAML
-
 from conftest import REPO, write_tree
 from gha import evaluate, run_composite
+from ruamel.yaml import YAML
 
 pytestmark = pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
 
@@ -84,7 +83,7 @@ def test_action_shape():
         assert "run" not in s or s.get("shell") == "bash"
         assert "continue-on-error" not in s, s.get("name")  # a failed upload or report fails the job
     for s in STEPS:  # the shared options reach every llm-audit run
-        if re.search(r"^\s*llm-audit (check|report) ", s.get("run", ""), re.M):
+        if re.search(r"^\s*llm-audit (check|report) ", s.get("run", ""), re.MULTILINE):
             assert "$LLM_AUDIT_ARGS" in s["run"] and s["env"]["LLM_AUDIT_ARGS"] == "${{ inputs.args }}", s["name"]
 
 
@@ -128,7 +127,7 @@ def test_a_stale_sarif_file_is_not_uploaded_after_an_error(app):
 
 def test_a_failed_sarif_upload_fails_the_job(app):
     (app / "src/app.py").write_text("print('no llm here')\n")
-    job, up = _job(app, PUSH, Uploads(fail_sarif=True), paths="src")
+    job, _ = _job(app, PUSH, Uploads(fail_sarif=True), paths="src")
     assert job.step("check (SARIF)").outputs["exit-code"] == "0"
     assert job.step("Upload SARIF").outcome == "failure" and job.failed
 

@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import cli, notebook, write_tree
 
 GIT = shutil.which("git")

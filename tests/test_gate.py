@@ -14,7 +14,6 @@ import threading
 from pathlib import Path
 
 import pytest
-
 from conftest import cli, notebook, run_engine, write_tree
 
 UNCAPPED = 'import litellm\nlitellm.completion(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])\n'
@@ -161,7 +160,11 @@ def test_output_to_a_fifo_is_written_not_replaced(proj):
     fifo = proj / "pipe"
     os.mkfifo(fifo)
     got: list[bytes] = []
-    reader = threading.Thread(target=lambda: got.append(open(fifo, "rb").read()))
+    def read() -> None:
+        with open(fifo, "rb") as fh:
+            got.append(fh.read())
+
+    reader = threading.Thread(target=read)
     reader.start()
     r = _json_out(proj, fifo)
     reader.join(60)
@@ -261,7 +264,11 @@ def test_atomic_write_keeps_the_mode_and_writes_a_fifo_in_place(tmp_path):
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo)
     got: list[bytes] = []
-    reader = threading.Thread(target=lambda: got.append(open(fifo, "rb").read()))
+    def read() -> None:
+        with open(fifo, "rb") as fh:
+            got.append(fh.read())
+
+    reader = threading.Thread(target=read)
     reader.start()
     atomic_write(fifo, b"through the pipe")
     reader.join(30)

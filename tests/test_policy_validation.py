@@ -9,10 +9,10 @@ import textwrap
 
 import jsonschema
 import pytest
+from conftest import cli, write_tree
 
 from auditor.config.catalog import load_rule_entries
 from auditor.config.validate import param_schema
-from conftest import cli, write_tree
 
 APP = {"app/llm.py": 'import litellm\nlitellm.completion(model="gpt-4o-mini", messages=[])\n'}
 

@@ -10,13 +10,13 @@ import subprocess
 import sys
 
 import jsonschema
+from conftest import REPO, cli, notebook, write_tree
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from auditor.config.catalog import PROJECT_URL, load_rule_entries
 from auditor.config.ruledocs import render_rules
 from auditor.sources.nbjson import notebook_text
-from conftest import REPO, cli, notebook, write_tree
 
 SCRIPT = REPO / "scripts" / "gen_rule_docs.py"
 SARIF_SCHEMA = json.loads((REPO / "tests" / "data" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))  # = shared/schemas/

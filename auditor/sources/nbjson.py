@@ -17,13 +17,13 @@ from typing import Any
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")  # Python's line breaks
 _LINE_BREAK_AT_END = re.compile(r"(?:\r\n|\r|\n)?\Z|\r\n|\r|\n")
-_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]|[^\s{}\[\]:,"]+', re.S)
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]|[^\s{}\[\]:,"]+', re.DOTALL)
 
 
 class _Str:
     """A JSON string token: its offsets in the file (quotes included)."""
 
-    __slots__ = ("start", "end")
+    __slots__ = ("end", "start")
 
     def __init__(self, start: int, end: int):
         self.start, self.end = start, end
