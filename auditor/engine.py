@@ -12,6 +12,7 @@ import gc
 import hashlib
 import json
 import os
+import stat
 import sys
 import time
 from dataclasses import dataclass, field
@@ -199,6 +200,8 @@ def load_facts(files: list[SourceFile], opts: SourceOptions, cache: FactsCache, 
             data = overlays[sf.rel]
         else:
             try:
+                if not stat.S_ISREG(os.stat(sf.path).st_mode):  # a FIFO would block, a socket cannot be read
+                    raise OSError(0, "not a regular file")
                 data = sf.path.read_bytes()
             except OSError as e:
                 facts = FileFacts(path=sf.rel, module="", kind=sf.kind)
@@ -350,9 +353,11 @@ def run(opts: RunOptions) -> RunResult:
             gc.enable()
 
 
-def _run(opts: RunOptions) -> RunResult:
-    t0 = time.perf_counter()
+def discover_files(opts: RunOptions) -> tuple[list[SourceFile], list[str], list[tuple[str, str]]]:
+    """The files of a run, notes, and the paths that could not be read (missing paths,
+    folders we may not list): those are errors, never a pass."""
     policy = opts.policy
+    unreadable: list[tuple[str, str]] = []
     files, notes = discover(
         opts.paths,
         policy.root,
@@ -360,7 +365,15 @@ def _run(opts: RunOptions) -> RunResult:
         exclude=list(policy.get("exclude", []) or []) + list(policy.get("extend-exclude", []) or []),
         prompt_paths=policy.get("prompt-paths"),
         force_exclude=opts.force_exclude,
+        errors=unreadable,
     )
+    return files, notes, unreadable
+
+
+def _run(opts: RunOptions) -> RunResult:
+    t0 = time.perf_counter()
+    policy = opts.policy
+    files, notes, unreadable = discover_files(opts)
     if opts.stdin is not None:
         from auditor.discover import file_kind
 
@@ -383,6 +396,7 @@ def _run(opts: RunOptions) -> RunResult:
     project = Project(facts)
     cost = CostModel(policy.models, usage)
     raw = [f for ff in facts for f in ff.findings] + run_checks(project, cost, policy, opts.today)
+    raw += [file_error(path, reason) for path, reason in unreadable]
     if memo is not None:
         tokens.save_memo(memo)
     findings = filter_findings(raw, facts, policy)
