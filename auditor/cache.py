@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor import __version__
+from auditor.writes import atomic_write
 
 MAGIC = b"LLMAUDIT-CACHE-1\n"
 
@@ -65,23 +66,6 @@ def code_digest() -> str:
 def cache_dir(root: Path) -> Path:
     env = os.environ.get("LLM_AUDIT_CACHE_DIR")
     return Path(env) if env else root / ".llm_audit_cache"
-
-
-def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        if mode is not None:
-            os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 class FactsCache:

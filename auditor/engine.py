@@ -2,7 +2,7 @@
 
 Phase 1 runs per file (a byte pre-scan first, then parsing only files that can hold a call
 site or prompt constant), in a process pool for large runs, with results cached per file.
-Phase 2 resolves references across files (:mod:`auditor.project`) and runs the checks.
+Phase 2 resolves references across files (:mod:`auditor.analysis.project`) and runs the checks.
 A file that cannot be read or parsed, or that crashes a worker, becomes one LA000.
 """
 
@@ -12,6 +12,7 @@ import gc
 import hashlib
 import json
 import os
+import stat
 import sys
 import time
 from dataclasses import dataclass, field
@@ -20,17 +21,18 @@ from pathlib import Path
 from typing import Any
 
 from auditor.cache import FactsCache
-from auditor.callsites import FileFacts, Suppressions
-from auditor.catalog import glob_match, load_catalog
+from auditor.facts import FileFacts, Suppressions
+from auditor.config.catalog import glob_match, load_catalog
 from auditor.checks import load_all
 from auditor.checks.context import RuleContext
-from auditor.cost import CostModel, Usage
+from auditor.cost.model import CostModel, Usage
 from auditor.discover import SourceFile, config_matches, discover, normalise_config_paths
 from auditor.findings import Finding
-from auditor.policy import Policy, selector_matches
-from auditor.project import Project
+from auditor.config.policy import Policy, selector_matches
+from auditor.analysis.project import Project
+from auditor.analysis.module import analyse_python_text, summarise_module
 from auditor.sources.configfile import analyse_config
-from auditor.sources.python import SourceOptions, analyse_python_text, decode_source, file_error, module_name, parse_python, scan_suppressions, summarise_module
+from auditor.sources.python import SourceOptions, decode_source, file_error, module_name, parse_python, scan_suppressions
 
 PARALLEL_THRESHOLD = 24  # fewer files to parse than this: stay in-process
 
@@ -45,6 +47,9 @@ class RunOptions:
     today: date = field(default_factory=date.today)
     stdin: tuple[str, str] | None = None  # (filename, text)
     usage: Usage | None = None
+    # relative path -> content read instead of the file (the language server's unsaved buffers);
+    # a path not on disk is analysed as a new file
+    overlays: dict[str, bytes] = field(default_factory=dict)
 
 
 @dataclass
@@ -52,6 +57,7 @@ class RunResult:
     findings: list[Finding]
     facts: list[FileFacts]
     project: Project
+    cost: CostModel
     files: list[SourceFile]
     notes: list[str]
     stats: dict[str, int]
@@ -112,12 +118,12 @@ def analyse_bytes(data: bytes, rel: str, kind: str, opts: SourceOptions) -> File
                 return facts
             return analyse_python_text(text, rel, module, opts)
         if kind == "notebook":
-            from auditor.sources.notebook import analyse_notebook
+            from auditor.analysis.notebook import analyse_notebook
 
             return analyse_notebook(data, rel, module, opts)
         if kind == "promptfile":
             try:
-                from auditor.sources.promptfile import analyse_promptfile
+                from auditor.analysis.promptfile import analyse_promptfile
             except ImportError:  # prompt-file support not installed in this build
                 return facts
             return analyse_promptfile(data, rel, opts)
@@ -168,7 +174,7 @@ def _prefetch_encoding() -> None:
     and the main process is otherwise idle until their results arrive."""
     import threading
 
-    from auditor import tokens
+    from auditor.cost import tokens
 
     threading.Thread(target=tokens.get_encoding, args=(tokens.O200K,), daemon=True).start()
 
@@ -186,7 +192,7 @@ def _isolated(job: tuple[bytes, str, str, SourceOptions]) -> FileFacts:
         return facts
 
 
-def load_facts(files: list[SourceFile], opts: SourceOptions, cache: FactsCache, jobs: int | None, stdin: tuple[str, str] | None) -> tuple[list[FileFacts], dict[str, int]]:
+def load_facts(files: list[SourceFile], opts: SourceOptions, cache: FactsCache, jobs: int | None, stdin: tuple[str, str] | None, overlays: dict[str, bytes] | None = None) -> tuple[list[FileFacts], dict[str, int]]:
     out: dict[str, FileFacts] = {}
     todo: list[tuple[bytes, str, str, SourceOptions]] = []
     digests: dict[str, str] = {}
@@ -194,8 +200,12 @@ def load_facts(files: list[SourceFile], opts: SourceOptions, cache: FactsCache, 
     for sf in files:
         if stdin is not None and sf.rel == stdin[0]:
             data = stdin[1].encode("utf-8")
+        elif overlays and sf.rel in overlays:
+            data = overlays[sf.rel]
         else:
             try:
+                if not stat.S_ISREG(os.stat(sf.path).st_mode):  # a FIFO would block, a socket cannot be read
+                    raise OSError(0, "not a regular file")
                 data = sf.path.read_bytes()
             except OSError as e:
                 facts = FileFacts(path=sf.rel, module="", kind=sf.kind)
@@ -220,8 +230,21 @@ def load_facts(files: list[SourceFile], opts: SourceOptions, cache: FactsCache, 
     return [out[sf.rel] for sf in files if sf.rel in out], stats
 
 
+def _add_new_overlays(files: list[SourceFile], overlays: dict[str, bytes], root: Path) -> None:
+    """Overlays of files not yet on disk join the run; an existing file discovery left out
+    (excluded by policy or .gitignore) stays out, as in ``check``."""
+    from auditor.discover import file_kind
+
+    known = {f.rel for f in files}
+    for rel in overlays:
+        path = root / rel
+        kind = file_kind(rel, None)
+        if rel not in known and kind is not None and not path.exists():
+            files.append(SourceFile(path, rel, kind, explicit=True))
+
+
 # ---------------------------------------------------------------- phase 2: checks
-def run_checks(project: Project, policy: Policy, today: date) -> list[Finding]:
+def run_checks(project: Project, cost: CostModel, policy: Policy, today: date) -> list[Finding]:
     registry = load_all()
     providers = load_catalog().providers(list(policy.get("call-sites", []) or []))
     findings: list[Finding] = []
@@ -233,7 +256,7 @@ def run_checks(project: Project, policy: Policy, today: date) -> list[Finding]:
         if entry is None:
             continue
         on, fn = entry
-        ctx = RuleContext(rule, policy.params_of(rule), policy, providers, project, today)
+        ctx = RuleContext(rule, policy.params_of(rule), policy, providers, project, cost, today)
         if on == "call_site":
             subjects: list[Any] = project.call_sites()
         elif on == "model_ref":  # call sites and the model ids of configuration files
@@ -337,9 +360,11 @@ def run(opts: RunOptions) -> RunResult:
             gc.enable()
 
 
-def _run(opts: RunOptions) -> RunResult:
-    t0 = time.perf_counter()
+def discover_files(opts: RunOptions) -> tuple[list[SourceFile], list[str], list[tuple[str, str]]]:
+    """The files of a run, notes, and the paths that could not be read (missing paths,
+    folders we may not list): those are errors, never a pass."""
     policy = opts.policy
+    unreadable: list[tuple[str, str]] = []
     files, notes = discover(
         opts.paths,
         policy.root,
@@ -347,8 +372,16 @@ def _run(opts: RunOptions) -> RunResult:
         exclude=list(policy.get("exclude", []) or []) + list(policy.get("extend-exclude", []) or []),
         prompt_paths=policy.get("prompt-paths"),
         force_exclude=opts.force_exclude,
+        errors=unreadable,
         config_paths=normalise_config_paths(policy.get("model-config-paths")),
     )
+    return files, notes, unreadable
+
+
+def _run(opts: RunOptions) -> RunResult:
+    t0 = time.perf_counter()
+    policy = opts.policy
+    files, notes, unreadable = discover_files(opts)
     if opts.stdin is not None:
         from auditor.discover import file_kind
 
@@ -356,19 +389,22 @@ def _run(opts: RunOptions) -> RunResult:
         if not any(f.rel == name for f in files):
             kind = file_kind(name, None) or "python"
             files.append(SourceFile(Path(name).resolve(), name, kind, explicit=True))
+    _add_new_overlays(files, opts.overlays, policy.root)
     sopts = source_options(policy)
     cache = FactsCache(policy.root, settings_digest(sopts), enabled=opts.use_cache and opts.stdin is None)
-    facts, stats = load_facts(files, sopts, cache, opts.jobs, opts.stdin)
+    facts, stats = load_facts(files, sopts, cache, opts.jobs, opts.stdin, opts.overlays)
     cache.save()
     usage = opts.usage or Usage.from_policy(policy)  # policy defaults + llm-audit-usage.yaml if present
     notes.extend(f"usage file ignored: {e}" for e in usage.errors)
-    from auditor import tokens
+    from auditor.cost import tokens
 
     memo = cache.dir / "tokens.json" if cache.enabled else None
     if memo is not None:
         tokens.load_memo(memo)  # exact counts of unchanged prompts: no encoding load
-    project = Project(facts, CostModel(policy.models, usage))
-    raw = [f for ff in facts for f in ff.findings] + run_checks(project, policy, opts.today)
+    project = Project(facts)
+    cost = CostModel(policy.models, usage)
+    raw = [f for ff in facts for f in ff.findings] + run_checks(project, cost, policy, opts.today)
+    raw += [file_error(path, reason) for path, reason in unreadable]
     if memo is not None:
         tokens.save_memo(memo)
     findings = filter_findings(raw, facts, policy)
@@ -378,4 +414,4 @@ def _run(opts: RunOptions) -> RunResult:
             f"llm-audit: files={stats['files']} parsed={stats['parsed']} skipped={stats['skipped']} cached={stats['cached']} ms={stats['ms']}",
             file=sys.stderr,
         )
-    return RunResult(findings, facts, project, files, notes, stats)
+    return RunResult(findings, facts, project, cost, files, notes, stats)

@@ -1,7 +1,7 @@
 """``llm-audit report``: the inventory of call sites with cost and savings (SPEC §7).
 
 :func:`build_report` turns an engine run into a :class:`Report` - one row per call site
-(Python, notebook cells, prompt files) priced by :class:`auditor.cost.CostModel`, the findings
+(Python, notebook cells, prompt files) priced by :class:`auditor.cost.model.CostModel`, the findings
 on each with their monthly savings, totals, savings by rule and the assumptions behind the
 numbers. :func:`report_json` is the machine form (schema: ``auditor/schema/report.schema.json``);
 :func:`compare` diffs it against a saved one (``--compare-to``). Renderers live in
@@ -18,14 +18,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from auditor import __version__
-from auditor.callsites import CallSite
-from auditor.cost import SiteCost, Usage
+from auditor.facts import CallSite
+from auditor.cost.model import SiteCost, Usage
 from auditor.findings import Finding
 
 if TYPE_CHECKING:  # pragma: no cover
-    from auditor.calibrate import Calibration
+    from auditor.cost.calibrate import Calibration
     from auditor.engine import RunResult
-    from auditor.policy import Policy
+    from auditor.config.policy import Policy
 
 SCHEMA_VERSION = 1
 PREVIEW_CHARS = 300
@@ -150,7 +150,7 @@ def _status(model, today: date) -> str:
 
 def build_report(result: RunResult, policy: Policy, usage: Usage, today: date, calibration: Calibration | None = None, progress: Callable[[Iterable[Any]], Any] | None = None) -> Report:
     """Price every call site of the run and attach its findings and savings."""
-    cost_model = result.project.cost
+    cost_model = result.cost
     kinds = {f.path: f.kind for f in result.facts}
     sites = result.project.call_sites()
     by_site: dict[str, list[Finding]] = {}
@@ -501,7 +501,7 @@ def warm_cache_with_progress(req: ReportRequest) -> None:
 def produce(req: ReportRequest) -> ReportOutcome:
     """Run the engine, calibrate and sync usage, price, compare and render.
 
-    Raises :class:`auditor.usage.UsageError` / :class:`CompareError` for bad inputs."""
+    Raises :class:`auditor.cost.usage.UsageError` / :class:`CompareError` for bad inputs."""
     import importlib
 
     from auditor.engine import RunOptions, run
@@ -515,14 +515,14 @@ def produce(req: ReportRequest) -> ReportOutcome:
     messages.extend(f"warning: {n}" for n in result.notes)
     calibration = None
     if req.usage_log is not None:
-        from auditor.calibrate import calibrate
+        from auditor.cost.calibrate import calibrate
 
         calibration = calibrate(req.usage_log, result.project.call_sites(), req.policy.models)
         usage.calibrated = calibration.usage_values()
         result = run(opts)  # again, so every finding's savings use the measured volumes
         messages.append(f"calibrated {len(calibration.sites)} call site(s) from {req.usage_log} ({calibration.records:,} records, {calibration.unmatched:,} unmatched)")
     if req.sync_usage:
-        from auditor.usage import default_usage_path, sync_usage
+        from auditor.cost.usage import default_usage_path, sync_usage
 
         target = req.usage_file or default_usage_path(req.policy)
         added = sync_usage(target, result.project.call_sites(), usage.defaults.get("monthly-calls", 10_000))

@@ -8,7 +8,7 @@ Inputs:
                                                 rejected parameters, cache minimum, sourced lifecycle dates
 
 Prices, context window, max output, supported APIs, cache minimum and the shutdown date of
-every model come from its own provider's LiteLLM key (``auditor.litellm_import``: no Vertex or
+every model come from its own provider's LiteLLM key (``auditor.config.litellm``: no Vertex or
 Bedrock key on a direct API, no zero prices from incomplete entries); the overlay adds the rest
 and must give a tier to every current model of the covered providers.
 
@@ -37,7 +37,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from auditor.litellm_import import Facts, native_index, provider_specs, read_litellm  # noqa: E402
+from auditor.config.litellm import Facts, native_index, provider_specs, read_litellm
 
 RULES = ROOT / "rules"
 PINNED = RULES / "sources" / "litellm-model-prices.json"
@@ -295,7 +295,7 @@ def _build_host(out, host, spec, ids, models, ov_models, checked, report) -> Non
         made += 1
     # successor / downgrade: the host's entry of the vendor model's successor / downgrade
     by_vendor = {e["host-of"]: n for n, e in out.items() if e["provider"] == host and e.get("host-of")}
-    for n, e in out.items():
+    for e in out.values():
         if e["provider"] != host or not e.get("host-of"):
             continue
         vendor = out[e.pop("host-of")]
@@ -392,7 +392,7 @@ def generate(overlay_path: Path = OVERLAY, pinned: Path = PINNED, pin_path: Path
 # ---------------------------------------------------------------- refresh from PyPI
 def newest_version() -> str:
     out = subprocess.run([sys.executable, "-m", "pip", "index", "versions", "litellm"], capture_output=True, text=True, check=True).stdout
-    m = re.search(r"^litellm \(([^)]+)\)", out, re.M)
+    m = re.search(r"^litellm \(([^)]+)\)", out, re.MULTILINE)
     if not m:
         raise GenError(f"cannot read the newest litellm version from `pip index versions`: {out[:200]}")
     return m.group(1)

@@ -22,8 +22,8 @@ START, END = "<!-- rules:start -->", "<!-- rules:end -->"
 
 def generated_table() -> str:
     sys.path.insert(0, str(ROOT))
-    from auditor.catalog import load_rule_entries
-    from auditor.docs import rule_table
+    from auditor.config.catalog import load_rule_entries
+    from auditor.config.ruledocs import rule_table
 
     return rule_table(load_rule_entries())
 

@@ -48,7 +48,7 @@ def notebook(*cells: str, markdown_first: bool = True) -> dict:
 
 def run_engine(root: Path, paths: list[str] | None = None, select: list[str] | None = None, policy_file: Path | None = None, today: date = TODAY):
     from auditor.engine import RunOptions, run
-    from auditor.policy import Policy
+    from auditor.config.policy import Policy
 
     policy = Policy.load(policy_file, start=root)
     if select is not None:

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from auditor.findings import Finding
-from auditor.suppress import add_to_text, line_ends, same_tree
+from auditor.fix.suppress import add_to_text, line_ends, same_tree
 from conftest import cli, notebook, write_tree
 
 APP = {
@@ -225,7 +225,7 @@ def test_prompt_file_front_matter_gets_a_comment_and_the_body_is_left_alone(tmp_
 
 
 def test_prompt_file_guards():
-    from auditor.suppress import add_to_front_matter
+    from auditor.fix.suppress import add_to_front_matter
 
     body = F("LA201", 13)
     inside_block = F("LA102", 5)  # a comment line here would become block-scalar text

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from auditor.baseline import filter_new, fingerprints, normalise_source, write_baseline
+from auditor.adopt.baseline import filter_new, fingerprints, normalise_source, write_baseline
 from conftest import cli, notebook, run_engine, write_tree
 
 APP = {

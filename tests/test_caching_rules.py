@@ -11,7 +11,7 @@ import textwrap
 
 from conftest import cli, codes
 
-from auditor.fixes import parses
+from auditor.fix.edits import parses
 
 _CLAUSES = [
     "Refunds are issued to the original payment method within five business days after the returned item is inspected at our warehouse.",
@@ -201,7 +201,7 @@ def test_current_date_before_the_policy_busts_the_openai_cache(project):
     assert "datetime.now()" in f.message and "changes on every call" in f.message
     assert "Order it as: static system text -> `datetime.now()` -> `question`" in f.message
     # gpt-4o: $2.50 input, $1.25 cached; counted exactly with o200k_base
-    from auditor.tokens import count_tokens
+    from auditor.cost.tokens import count_tokens
 
     policy_text = policy_module().split('REFUND_POLICY = """', 1)[1].rsplit('"""', 1)[0]
     tokens = count_tokens(". " + policy_text, "gpt-4o").tokens
@@ -426,7 +426,7 @@ def test_batch_saving_is_half_the_estimated_cost(project):
         policy="usage:\n  monthly-calls: 2000\n",
     )
     f = result.findings[0]
-    est = result.project.cost.estimate(result.project.call_sites()[0])
+    est = result.cost.estimate(result.project.call_sites()[0])
     full = (est.input_tokens * 2.5 + est.output_tokens * 10.0) / 1e6
     assert abs(f.savings.usd_per_month - full * 0.5 * 2000) < 0.001
 

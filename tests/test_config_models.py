@@ -64,7 +64,7 @@ def test_yaml_json_and_toml_keys_named_like_a_model(project):
 
 
 def test_a_future_retirement_in_config_is_a_warning_without_savings(project):
-    found, result = _found(project, {".env": "SUMMARY_MODEL=gpt-4o-mini\n"})
+    _, result = _found(project, {".env": "SUMMARY_MODEL=gpt-4o-mini\n"})
     [f] = result.findings
     assert f.severity == "warning" and "retires on 2027-01-14" in f.message and f.savings is None
 

@@ -7,9 +7,9 @@ import shutil
 
 import pytest
 
-from auditor.apply import FixReport, fix_file
-from auditor.fixes import parses
-from auditor.tokens import count_tokens
+from auditor.fix.apply import FixReport, fix_file
+from auditor.fix.edits import parses
+from auditor.cost.tokens import count_tokens
 from conftest import REPO, codes, notebook, run_engine
 
 CSV = "review_id,customer_email,product,rating,text\n" + "".join(

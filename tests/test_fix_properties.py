@@ -13,7 +13,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from auditor.fixes import fix_text, parses
+from auditor.fix.edits import fix_text, parses
 from conftest import run_engine
 
 MODELS = ["gpt-4o", "gpt-4o-mini", "o3", "claude-haiku-4-5", "gemini-2.5-flash"]

@@ -7,7 +7,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from auditor.find import trie_regex
+from auditor.analysis.callsites import trie_regex
 
 WORDS = ["chat", "chat_stream", "complete", "complete_async", "completion", "create", "c", "OpenAI", "Open", "generate_content", "__call__", "bind"]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from ruamel.yaml import YAML
 
-from auditor.init import scan
-from auditor.policy import Policy
+from auditor.config.init import scan
+from auditor.config.policy import Policy
 from conftest import cli, notebook, write_tree
 
 APP = {

@@ -4,14 +4,13 @@ the LiteLLM price import."""
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import date
 from pathlib import Path
 
 import pytest
 from conftest import REPO, cli, codes, notebook
 
-from auditor.catalog import load_catalog
+from auditor.config.catalog import load_catalog
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -62,7 +61,7 @@ def test_la401_frontier_model_labelling_sentiment(project):
     assert f.fix is not None and f.fix.applicability == "unsafe"
     assert f.savings is not None and f.savings.usd_per_month > 0
     # gpt-4.1 -> gpt-4.1-mini is 5x cheaper on both prices: the saving is 80% of the site's cost
-    est = result.project.cost.estimate(result.project.call_sites()[0])
+    est = result.cost.estimate(result.project.call_sites()[0])
     assert f.savings.usd_per_month == pytest.approx(est.monthly_cost * 0.8, rel=1e-3)
 
 
@@ -518,7 +517,7 @@ def test_import_litellm_writes_an_overlay_policy_can_extend(tmp_path):
 
 
 def test_import_litellm_matches_like_the_generator(tmp_path):
-    from auditor.litellm_import import plan_import, provider_specs, read_litellm
+    from auditor.config.litellm import plan_import, provider_specs, read_litellm
 
     catalog = load_catalog().models
     result = plan_import(read_litellm(FIXTURES / "litellm_prices.json"), catalog, date(2026, 11, 21))
@@ -531,7 +530,7 @@ def test_import_litellm_matches_like_the_generator(tmp_path):
     assert {k: changed["gpt-4.1"]["price"][k] for k in ("input", "output", "batch-input")} == {"input": 1.8, "output": 7.2, "batch-input": 0.9}
     assert "gpt-4o-mini" not in changed and "gpt-4o" not in changed
     # the generator's own matcher gives the same key for every matched model
-    from auditor.litellm_import import match_model, native_index
+    from auditor.config.litellm import match_model, native_index
 
     index = native_index(read_litellm(FIXTURES / "litellm_prices.json"), provider_specs())
     for name, key in result.matched.items():
@@ -540,7 +539,7 @@ def test_import_litellm_matches_like_the_generator(tmp_path):
 
 
 def test_import_litellm_ignores_zero_prices_of_incomplete_entries(tmp_path):
-    from auditor.litellm_import import plan_import
+    from auditor.config.litellm import plan_import
 
     data = {"codestral-latest": {"litellm_provider": "mistral", "mode": "chat", "input_cost_per_token": 0.0, "output_cost_per_token": 0.0, "max_output_tokens": 8191},
             "mistral/codestral-latest": {"litellm_provider": "mistral", "mode": "chat", "input_cost_per_token": 0.0, "output_cost_per_token": 0.0}}
@@ -697,7 +696,12 @@ def test_no_finding_claims_savings_for_a_retired_model(project):
 
 def test_la403_fires_on_none_of_the_pinned_maps_models(project):
     """Every chat/responses model of the covered providers, written the way LiteLLM users write it."""
-    from auditor.litellm_import import GENERATION_MODES, native_id, provider_specs, read_litellm
+    from auditor.config.litellm import (
+        GENERATION_MODES,
+        native_id,
+        provider_specs,
+        read_litellm,
+    )
 
     specs = provider_specs()
     data = read_litellm(REPO / "rules" / "sources" / "litellm-model-prices.json")

@@ -85,7 +85,7 @@ def _retired(e: dict) -> bool:
 
 
 def _catalog():
-    from auditor.catalog import load_catalog
+    from auditor.config.catalog import load_catalog
 
     return load_catalog().models
 
@@ -239,7 +239,7 @@ def test_current_chat_models_of_each_provider_are_in_the_catalog(provider):
         m = models.lookup(ident, provider)
         if m is not None and m.provider == provider and m.tier in TIERS and _agrees(m, MAP[key]):
             covered.append(key)
-    missing = sorted(set(k for k, _ in current) - set(covered))
+    missing = sorted({k for k, _ in current} - set(covered))
     assert len(covered) / len(current) >= 0.95, f"{provider}: {missing}"
 
 
@@ -369,7 +369,7 @@ def test_lifecycle_sources_are_the_providers_pages():
 
 
 def test_overlay_dates_agree_with_the_map_where_both_have_one():
-    for provider, models in (OVERLAY.get("models") or {}).items():
+    for models in (OVERLAY.get("models") or {}).values():
         for name, ov in models.items():
             if ov.get("retired") and name in MODELS and MODELS[name]["litellm"]:
                 raw = MAP[MODELS[name]["litellm"]].get("deprecation_date")

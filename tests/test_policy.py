@@ -162,8 +162,8 @@ call-sites:
 
 def test_builtin_packs_are_valid_policies():
     """Packs are loaded without runtime validation, so the suite validates them."""
-    from auditor.catalog import rules_dir
-    from auditor.policy import read_policy_file
+    from auditor.config.catalog import rules_dir
+    from auditor.config.policy import read_policy_file
 
     for name in ("default", "strict"):
         read_policy_file(rules_dir() / f"{name}.yaml")  # raises PolicyError if invalid

@@ -8,10 +8,10 @@ import socket
 
 import pytest
 
-from auditor import tokens
-from auditor.catalog import load_catalog
+from auditor.cost import tokens
+from auditor.config.catalog import load_catalog
 from auditor.checks.prompt import apply_rewrites, find_verbose, phrase_entries
-from auditor.fixes import parses
+from auditor.fix.edits import parses
 from conftest import cli, codes
 from test_phrases_catalog import EXAMPLES
 
@@ -37,7 +37,7 @@ def no_network(monkeypatch, tmp_path_factory):
 
 
 def _fix_all(project, result, code: str) -> dict[str, str]:
-    from auditor.apply import FixReport, fix_file
+    from auditor.fix.apply import FixReport, fix_file
 
     out = {}
     by_path: dict[str, list] = {}

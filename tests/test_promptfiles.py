@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import textwrap
 
-from auditor.apply import FixReport, fix_file
+from auditor.fix.apply import FixReport, fix_file
 from conftest import codes
 
 TRIAGE = """\
@@ -206,7 +206,7 @@ def test_front_matter_suppression_key(project):
 
 def test_a_fix_that_would_break_the_front_matter_is_dropped():
     from auditor.findings import Edit, Finding, Fix
-    from auditor.fixes import fix_promptfile_text
+    from auditor.fix.edits import fix_promptfile_text
 
     good = Finding("LA201", "verbose-instruction", "warning", "m", "t.prompty", fix=Fix("safe", "ok", [Edit(15, 1, 15, 31, "")]))
     bad = Finding("LA101", "missing-output-cap", "error", "m", "t.prompty", fix=Fix("unsafe", "bad", [Edit(10, 1, 10, 1, "    max_tokens: [1024\n")]))

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import pytest
 
-from auditor.prompts import DataHole, LiteralSegment, fill_template
-from auditor.callsites import Segment
-from auditor.promptsize import dynamic_size, hole_estimates, static_size
-from auditor.tokens import count_tokens
+from auditor.analysis.templates import DataHole, LiteralSegment, fill_template
+from auditor.facts import Segment
+from auditor.cost.sizing import dynamic_size, hole_estimates, static_size
+from auditor.cost.tokens import count_tokens
 
 HEAD = """\
 from openai import OpenAI

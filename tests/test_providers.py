@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from auditor.fixes import fix_text
+from auditor.fix.edits import fix_text
 from conftest import cli, notebook
 
 SELECT = ["LA101", "LA102", "LA103"]

@@ -118,7 +118,7 @@ def test_json_lists_every_call_site_with_positive_totals(app):
 
 
 def test_static_tokens_counted_and_prices_from_catalog(app):
-    from auditor.tokens import count_tokens
+    from auditor.cost.tokens import count_tokens
 
     data, _ = _report(app)
     triage = next(s for s in data["call_sites"] if s["function"] == "ShopLLM.triage")

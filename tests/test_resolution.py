@@ -225,7 +225,7 @@ def test_functools_partial_bound_and_handed_to_an_executor(project):
 
 
 def test_unsafe_fix_inserts_into_partial_and_to_thread_arguments(project):
-    from auditor.fixes import fix_text
+    from auditor.fix.edits import fix_text
 
     code = """
         import asyncio

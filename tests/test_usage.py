@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import cli, notebook, write_tree
 
-from auditor.cost import Usage
+from auditor.cost.model import Usage
 
 APP = {
     "svc/__init__.py": "",

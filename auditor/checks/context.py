@@ -6,13 +6,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from auditor.callsites import CallSite
-from auditor.catalog import Api, ModelInfo, Providers, Rule
+from auditor.facts import CallSite
+from auditor.config.catalog import Api, ModelInfo, Providers, Rule
 from auditor.findings import Finding, Fix, Savings, Span
 
 if TYPE_CHECKING:  # pragma: no cover
-    from auditor.policy import Policy
-    from auditor.project import Project
+    from auditor.config.policy import Policy
+    from auditor.analysis.project import Project
+    from auditor.cost.model import CostModel
 
 
 @dataclass
@@ -22,6 +23,7 @@ class RuleContext:
     policy: "Policy"
     providers: Providers
     project: "Project"
+    cost: "CostModel"
     today: date
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -33,13 +35,13 @@ class RuleContext:
         return self.policy.models.lookup(site.model_name, site.provider)
 
     def savings(self, site: CallSite, **kw: Any) -> Savings | None:
-        """Savings at this site's prices and monthly calls (see :class:`auditor.cost.CostModel`);
+        """Savings at this site's prices and monthly calls (see :class:`auditor.cost.model.CostModel`);
         none for a model past its retirement date: its calls fail (or run on, and are billed as,
         another model), so no figure computed from its prices would be true."""
         model = self.model(site)
         if model is not None and model.retired is not None and model.retired <= self.today:
             return None
-        return self.project.cost.savings(site, **kw)
+        return self.cost.savings(site, **kw)
 
     # ---------------------------------------------------------------- building findings
     def finding(

@@ -1,6 +1,6 @@
 """Data-in-prompt checks: LA301 raw-dataframe-in-prompt, LA302 identifier-columns-in-prompt.
 
-Both read the :class:`~auditor.prompts.DataHole` segments the prompt builder records: how a
+Both read the :class:`~auditor.analysis.prompts.DataHole` segments the prompt builder records: how a
 pandas / polars frame (or a record list) is rendered into the prompt, where ``.head(N)`` would
 go, a literal column selection, and the literal file a ``read_*`` call loaded. A hole is
 reported once where it is written, whichever call sites send it.
@@ -17,13 +17,13 @@ import re
 from pathlib import Path
 from typing import Iterable
 
-from auditor.callsites import CallSite
+from auditor.facts import CallSite
 from auditor.checks import check
 from auditor.checks.prompt import prompt_constants
 from auditor.checks.context import RuleContext
 from auditor.findings import Edit, Finding, Fix, Savings
-from auditor.prompts import DataHole
-from auditor.tokens import count_tokens
+from auditor.analysis.templates import DataHole
+from auditor.cost.tokens import count_tokens
 
 SAMPLE_BYTES = 1 << 20  # tokens are counted on the first MiB of a data file and scaled to its size
 MAX_SCAN_BYTES = 256 << 20  # rows are counted by scanning files up to this size

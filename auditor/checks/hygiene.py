@@ -1,16 +1,16 @@
 """Request hygiene checks: LA601 unstructured-output-parsing, LA602 unbounded-history,
 LA603 prompt-drift, LA604 missing-timeout.
 
-LA601, LA602 and LA604 read the phase-1 facts :mod:`auditor.usage_facts` records (parses of
+LA601, LA602 and LA604 read the phase-1 facts :mod:`auditor.analysis.usage` records (parses of
 the response text, growing message lists, client constructions); LA603 compares the
-project's prompts with ``llm-audit.lock`` (:mod:`auditor.lock`).
+project's prompts with ``llm-audit.lock`` (:mod:`auditor.analysis.lockfile`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from auditor.callsites import CallSite, FileFacts
+from auditor.facts import CallSite, FileFacts
 from auditor.checks import check
 from auditor.checks.context import RuleContext
 from auditor.findings import Finding
@@ -84,7 +84,7 @@ def unbounded_history(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
 # ---------------------------------------------------------------- LA603
 @check("prompt_drift", on="project")
 def prompt_drift(project, ctx: RuleContext) -> Iterable[Finding]:
-    from auditor.lock import LOCK_NAME, current_prompts, drift, lock_path, read_lock
+    from auditor.analysis.lockfile import LOCK_NAME, current_prompts, drift, lock_path, read_lock
 
     try:
         locked = read_lock(lock_path(ctx.policy.root))

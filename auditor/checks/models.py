@@ -16,13 +16,13 @@ import re
 from collections.abc import Iterable
 from datetime import date
 
-from auditor.callsites import CallSite, Param
-from auditor.catalog import ModelInfo, glob_match
+from auditor.facts import CallSite, Param
+from auditor.config.catalog import ModelInfo, glob_match
 from auditor.checks import check
 from auditor.checks.context import RuleContext
-from auditor.cost import LOCAL_PROVIDERS, call_cost
+from auditor.cost.model import LOCAL_PROVIDERS, call_cost
 from auditor.findings import Edit, Finding, Fix, Savings
-from auditor.fixes import remove_param
+from auditor.fix.edits import remove_param
 from auditor.sources.configfile import CONFIG_API
 
 # families of hosted-LLM ids: in a configuration file an unknown value is reported only when it
@@ -31,7 +31,7 @@ from auditor.sources.configfile import CONFIG_API
 HOSTED_FAMILIES = re.compile(
     r"^(?:[a-z_]+/)?(?:gpt-|o[1-9](?:-|$)|chatgpt-|claude-|gemini-|mistral-|ministral-|codestral-|devstral-|magistral-"
     r"|pixtral-|grok-|deepseek-|command-|text-davinci-)",
-    re.I,
+    re.IGNORECASE,
 )
 
 TIER_RANK = {"small": 0, "medium": 1, "large": 2}
@@ -151,7 +151,7 @@ def current_successor(m: ModelInfo, ctx: RuleContext, api: str = "chat") -> Mode
 
 def swap_savings(site: CallSite, ctx: RuleContext, old: ModelInfo, new: ModelInfo, why: str) -> Savings | None:
     """Price difference old -> new at this site's estimated tokens; None unless it saves money."""
-    est = ctx.project.cost.estimate(site)
+    est = ctx.cost.estimate(site)
     before = call_cost(old, est.input_tokens, est.output_tokens, est.batch)
     after = call_cost(new, est.input_tokens, est.output_tokens, est.batch)
     if before is None or after is None or before - after <= 0:
@@ -187,7 +187,7 @@ def excessive_samples(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
         value = _literal_int(param) if state == "present" else None
         if value is None or value <= limit:
             continue
-        est = ctx.project.cost.estimate(site)
+        est = ctx.cost.estimate(site)
         extra = value - limit
         savings = None
         if site.provider not in LOCAL_PROVIDERS:
@@ -341,7 +341,7 @@ def simple_task_signals(site: CallSite, ctx: RuleContext) -> list[str]:
     if text and any(p.search(text) for p in _compile(params.get("complex-phrases") or [])):
         return []
     signals: list[str] = []
-    est = ctx.project.cost.estimate(site)
+    est = ctx.cost.estimate(site)
     if text and est.static_tokens <= int(params.get("max-prompt-tokens", 1500)):
         for task, patterns in (params.get("task-phrases") or {}).items():
             for p in _compile(patterns):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from auditor.callsites import CallSite
+from auditor.facts import CallSite
 from auditor.checks import check
 from auditor.checks.context import RuleContext
-from auditor.fixes import add_frontmatter_param, add_param, rename_param, replace_value
+from auditor.fix.edits import add_frontmatter_param, add_param, rename_param, replace_value
 from auditor.findings import Finding, Fix
 
 REASONING_CAP = "max_completion_tokens"

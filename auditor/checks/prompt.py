@@ -19,14 +19,14 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Iterable
 
-from auditor.callsites import CallSite, Prompt, Segment
-from auditor.catalog import load_catalog
+from auditor.facts import CallSite, Prompt, Segment
+from auditor.config.catalog import load_catalog
 from auditor.checks import check
 from auditor.checks.context import RuleContext
 from auditor.findings import Finding, Fix, Savings, Span
-from auditor.fixes import add_frontmatter_param, add_param
-from auditor.promptsize import run_text, static_runs, static_size, text_size
-from auditor.textfix import edit_in, position_in
+from auditor.fix.edits import add_frontmatter_param, add_param
+from auditor.cost.sizing import run_text, static_runs, static_size, text_size
+from auditor.analysis.literals import edit_in, position_in
 
 # ------------------------------------------------------------------------------ phrases
 

@@ -16,7 +16,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from auditor.baseline import display_path
+from auditor.adopt.baseline import display_path
 from auditor.findings import Finding, severity_rank
 
 COMMANDS = {"error": "error", "warning": "warning", "info": "notice"}

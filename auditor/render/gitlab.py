@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from auditor.baseline import display_path, fingerprints
+from auditor.adopt.baseline import display_path, fingerprints
 from auditor.findings import Finding
 
 SEVERITIES = {"error": "major", "warning": "minor", "info": "info"}

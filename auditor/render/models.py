@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from auditor.catalog import ModelCatalog, ModelInfo
+from auditor.config.catalog import ModelCatalog, ModelInfo
 
 
 def status(m: ModelInfo, today: date) -> str:
@@ -83,7 +83,13 @@ def import_litellm(policy, path, today: date, output: str | None, in_place: bool
     import sys
     from pathlib import Path
 
-    from auditor.litellm_import import ImportError_, overlay_yaml, plan_import, read_litellm, summary
+    from auditor.config.litellm import (
+        ImportError_,
+        overlay_yaml,
+        plan_import,
+        read_litellm,
+        summary,
+    )
 
     if in_place:
         return (
@@ -98,9 +104,12 @@ def import_litellm(policy, path, today: date, output: str | None, in_place: bool
     print(summary(result), end="", file=sys.stderr)
     text = overlay_yaml(result, Path(path).name)
     if output:
-        from auditor.cache import atomic_write
+        from auditor.writes import OutputError, write_output
 
-        atomic_write(Path(output).resolve(), text.encode("utf-8"))
+        try:
+            write_output(output, text.encode("utf-8"))
+        except OutputError as e:
+            return str(e)
         print(f"wrote {output}; use it with `extends: [default, {Path(output).name}]` in your policy", file=sys.stderr)
     else:
         sys.stdout.write(text)

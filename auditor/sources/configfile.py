@@ -32,8 +32,12 @@ import json
 import re
 from typing import Any
 
-from auditor.callsites import CallSite, FileFacts, Param, Value
-from auditor.discover import DEFAULT_CONFIG_GLOBS, config_matches, normalise_config_paths  # noqa: F401 - re-exported
+from auditor.discover import (  # noqa: F401 - re-exported
+    DEFAULT_CONFIG_GLOBS,
+    config_matches,
+    normalise_config_paths,
+)
+from auditor.facts import CallSite, FileFacts, Param, Value
 from auditor.findings import Span
 
 CONFIG_API = "config.model"
@@ -43,10 +47,10 @@ NOT_CHAT = {
     "imagen", "veo", "realtime",
 }
 MODEL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/@+-]{1,119}$")
-NOT_AN_ID = re.compile(r"^(?:true|false|yes|no|on|off|none|null|nil|default|auto|latest|test|dummy|local|\d[\d.]*)$", re.I)
-FILE_SUFFIX = re.compile(r"\.(?:bin|gguf|ggml|pt|pth|safetensors|onnx|h5|pkl|joblib|json|ya?ml|toml|txt|csv|zip|tar|gz)$", re.I)
+NOT_AN_ID = re.compile(r"^(?:true|false|yes|no|on|off|none|null|nil|default|auto|latest|test|dummy|local|\d[\d.]*)$", re.IGNORECASE)
+FILE_SUFFIX = re.compile(r"\.(?:bin|gguf|ggml|pt|pth|safetensors|onnx|h5|pkl|joblib|json|ya?ml|toml|txt|csv|zip|tar|gz)$", re.IGNORECASE)
 MAX_REFS = 10  # more model ids than this in a file the defaults chose: records (a response cache, logs), not configuration
-DATA_NAME = re.compile(r"(?:cache|log|history|trace|result|output|response|dataset|record|transcript|sample)", re.I)
+DATA_NAME = re.compile(r"(?:cache|log|history|trace|result|output|response|dataset|record|transcript|sample)", re.IGNORECASE)
 MAX_NODES = 20_000  # bounded walk: a YAML alias bomb is visited once per node, and never more than this
 ENV_LINE = re.compile(r"^(?P<lead>\s*(?:export\s+)?)(?P<key>[A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(?P<rest>.*)$")
 
@@ -88,9 +92,8 @@ def looks_like_model_id(value: Any) -> bool:
         return False  # a model id has a version or a vendor: a bare word (`command`, `large`) is something else
     if "://" in v or v.startswith(("/", ".", "~")) or FILE_SUFFIX.search(v):
         return False
-    if NOT_CHAT.intersection(re.split(r"[-_./:@]+", v.lower())):
-        return False  # gemini-embedding-001, text-embedding-3-small, gpt-4o-mini-tts: not chat models
-    return True
+    # gemini-embedding-001, text-embedding-3-small, gpt-4o-mini-tts: not chat models
+    return not NOT_CHAT.intersection(re.split(r"[-_./:@]+", v.lower()))
 
 
 # ---------------------------------------------------------------- one file

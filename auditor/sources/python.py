@@ -1,7 +1,7 @@
-"""Python source files: decode, pre-scan, parse, and extract :class:`FileFacts`.
+"""Python source files: decode, pre-scan, parse, and read suppression comments.
 
 Analysis uses the standard library's ``ast`` (about 11x faster to parse than libcst on this
-machine); libcst is used where layout must survive: fixes (:mod:`auditor.fixes`).
+machine); libcst is used where layout must survive: fixes (:mod:`auditor.fix.edits`). What a parsed module does is :mod:`auditor.analysis.module`'s.
 """
 
 from __future__ import annotations
@@ -12,14 +12,15 @@ import re
 import tokenize
 from dataclasses import dataclass, field
 
-from auditor.callsites import FileFacts, PromptConstant, Prompt, Message, Suppressions
-from auditor.catalog import Providers, glob_match
-from auditor.find import CallSiteFinder
+from auditor.facts import Suppressions
+from auditor.config.catalog import Providers
 from auditor.findings import Finding
-from auditor.resolve import Resolver, span_of
-from auditor.usage_facts import collect_usage
 
 SUPPRESS = re.compile(r"#\s*llm-audit:\s*(ignore-file|ignore)(?:\[([A-Za-z0-9_,\s-]*)\])?")
+# Ruff/flake8 style: `# noqa: LA101` (or `# noqa: E501, LA101`) - only our codes count; a bare
+# `# noqa` or other tools' codes are left to those tools
+NOQA = re.compile(r"#\s*noqa\s*:\s*([A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*)", re.IGNORECASE)
+_OUR_CODE = re.compile(r"^LA[0-9]{3}$")
 
 
 @dataclass
@@ -41,7 +42,7 @@ class SourceOptions:
     @property
     def providers(self) -> Providers:
         if self._providers is None:
-            from auditor.catalog import providers_from_data
+            from auditor.config.catalog import providers_from_data
 
             self._providers = providers_from_data(self.providers_data, self.extra_apis)
         return self._providers
@@ -135,91 +136,15 @@ def parse_python(text: str, path: str, cell: int | None = None) -> tuple[ast.Mod
         return None, file_error(path, f"cannot parse: {e}", 1, 1, cell)
 
 
-def analyse_python_text(text: str, path: str, module: str, opts: SourceOptions, kind: str = "python") -> FileFacts:
-    facts = FileFacts(path=path, module=module, kind=kind)
-    tree, err = parse_python(text, path)
-    if err is not None:
-        facts.findings.append(err)
-        return facts
-    assert tree is not None
-    facts.suppressions = scan_suppressions(text)
-    analyse_tree(tree, text, facts, opts)
-    return facts
-
-
-def analyse_tree(tree: ast.Module, text: str, facts: FileFacts, opts: SourceOptions) -> None:
-    lines = text.splitlines()
-    resolver = Resolver(tree, facts.module, opts.providers, lines)
-    finder = CallSiteFinder(resolver, opts.providers, facts.path, opts.frame_patterns)
-    facts.call_sites = finder.run()
-    facts.extra["imports"] = dict(resolver.imports)
-    facts.extra["functions"] = sorted(resolver.functions)
-    _module_constants(resolver, finder.prompts, facts, opts)
-    collect_usage(tree, resolver, facts, opts.providers, lines)  # LA502/LA503/LA601/LA602/LA604 facts
-
-
-def summarise_module(tree: ast.Module, text: str, facts: FileFacts, opts: SourceOptions) -> None:
-    """Module-level constants and imports only, for a file that holds no call site.
-
-    Other modules may import its constants (``MODEL = os.getenv("MODEL", "o3")``,
-    ``POLICY = \"\"\"...\"\"\"``); a shallow pass over the top-level statements keeps that cheap."""
-    if not any(isinstance(s, (ast.Assign, ast.AnnAssign, ast.ImportFrom)) for s in tree.body):
-        return  # nothing another module could import from here (re-exports count)
-    from auditor.frames import FrameInference
-    from auditor.prompts import PromptBuilder
-
-    resolver = Resolver(tree, facts.module, opts.providers, text.splitlines(), shallow=True)
-    facts.extra["imports"] = dict(resolver.imports)
-    _module_constants(resolver, PromptBuilder(resolver, FrameInference(resolver, opts.frame_patterns)), facts, opts)
-
-
-def _module_constants(resolver: Resolver, prompts, facts: FileFacts, opts: SourceOptions) -> None:
-    scope = resolver.module_scope
-    clients: dict[str, str] = {}
-    for name, entries in scope.assigns.items():
-        line, value = entries[-1]
-        if isinstance(value, (ast.expr, ast.AnnAssign)):
-            t = resolver.type_of(ast.Name(id=name, lineno=1 << 30, col_offset=0), scope)
-            if t is not None:
-                clients[name] = t[0]  # module-level client other modules may import
-        if not isinstance(value, ast.expr) or name in scope.mutated:
-            continue
-        v = resolver.value_of(value, scope)
-        if v.kind != "unknown":
-            facts.constants[name] = v
-        if _texty(value):
-            segs = prompts.segments(value, scope)
-            facts.texts[name] = segs
-            if glob_match(name, opts.prompt_names) and any(s.kind == "static" and s.text.strip() for s in segs):
-                span = span_of(value, resolver.lines)
-                if span is not None:
-                    facts.prompt_constants.append(
-                        PromptConstant(name, facts.module, facts.path, span, Prompt([Message("prompt", segs)]))
-                    )
-    if clients:
-        facts.extra["client_names"] = clients
-
-
-def _texty(expr: ast.AST) -> bool:
-    if isinstance(expr, ast.Constant):
-        return isinstance(expr.value, str)
-    if isinstance(expr, (ast.JoinedStr,)):
-        return True
-    if isinstance(expr, ast.BinOp):
-        return _texty(expr.left) or _texty(expr.right)
-    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute):
-        return expr.func.attr in ("format", "join", "strip", "dedent") or _texty(expr.func.value)
-    if isinstance(expr, ast.Call) and isinstance(expr.func, (ast.Name, ast.Attribute)):
-        return getattr(expr.func, "id", getattr(expr.func, "attr", "")) in ("dedent", "cleandoc")
-    return False
-
-
 def scan_suppressions(text: str, cell: int | None = None, into: Suppressions | None = None) -> Suppressions:
-    """``# llm-audit: ignore[LA101]`` (this line) and ``# llm-audit: ignore-file[LA201]``."""
+    """``# llm-audit: ignore[LA101]`` (this line) and ``# llm-audit: ignore-file[LA201]``;
+    ``# noqa: LA101`` is read as the first."""
     sup = into or Suppressions()
-    if "llm-audit" not in text:
+    if "llm-audit" not in text and "noqa" not in text.lower():
         return sup
     for i, line in enumerate(text.splitlines(), start=1):
+        if "noqa" in line.lower():
+            _scan_noqa(line, i, cell, sup)
         if "llm-audit" not in line:
             continue
         for m in SUPPRESS.finditer(line):
@@ -233,3 +158,38 @@ def scan_suppressions(text: str, cell: int | None = None, into: Suppressions | N
             else:
                 sup.lines.setdefault(Suppressions.key(cell, i), []).extend(codes)
     return sup
+
+
+def _scan_noqa(line: str, i: int, cell: int | None, sup: Suppressions) -> None:
+    """``# noqa: LA101`` is an alias of ``# llm-audit: ignore[LA101]`` (same line; alone on a
+    line, the next line)."""
+    for m in NOQA.finditer(line):
+        if _in_string(line, m.start()):
+            continue
+        codes = [c.upper() for c in re.split(r"[\s,]+", m.group(1)) if _OUR_CODE.match(c.upper())]
+        if not codes:
+            continue
+        if line.lstrip().startswith("#"):
+            key = Suppressions.key(cell, i + 1)
+            sup.own_line.append(key)
+        else:
+            key = Suppressions.key(cell, i)
+        sup.lines.setdefault(key, []).extend(codes)
+
+
+def _in_string(line: str, pos: int) -> bool:
+    """Is ``pos`` inside a string literal that opens on this line? (quotes counted, escapes skipped)"""
+    quote = None
+    i = 0
+    while i < pos:
+        c = line[i]
+        if quote is None and c in "\"'":
+            quote = c
+        elif c == "\\" and quote is not None:
+            i += 1
+        elif c == quote:
+            quote = None
+        elif c == "#" and quote is None:
+            return False
+        i += 1
+    return quote is not None

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from auditor.engine import RunOptions, run
-from auditor.policy import Policy
+from auditor.config.policy import Policy
 
 root, out = Path(sys.argv[1]).resolve(), Path(sys.argv[2]).resolve()
 os.chdir(root)

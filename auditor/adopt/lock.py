@@ -1,0 +1,41 @@
+"""``llm-audit lock [--check]``: write or verify ``llm-audit.lock`` (the format and drift are in
+:mod:`auditor.analysis.lockfile`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from auditor.analysis.lockfile import LOCK_NAME, current_prompts, drift, lock_path, read_lock, render_lock, updated
+
+
+def lock_command(paths: list[Path], policy, check_only: bool, use_cache: bool = True) -> tuple[int, list[str]]:
+    """``llm-audit lock [--check]``: (exit code, lines to print)."""
+    from auditor.writes import atomic_write
+    from auditor.engine import RunOptions, run
+
+    policy.cli_select = []  # only the facts are needed, not the checks
+    result = run(RunOptions(paths=paths or [Path(".")], policy=policy, use_cache=use_cache))
+    current = current_prompts(result.project)
+    scanned = {f.rel for f in result.files}
+    path = lock_path(policy.root)
+    try:
+        locked = read_lock(path)
+    except ValueError as e:
+        if check_only:
+            return 1, [f"llm-audit: {e}"]
+        locked = None
+    if check_only:
+        if locked is None:
+            return 1, [f"llm-audit: no {LOCK_NAME} at {path.parent}; run `llm-audit lock` and commit it"]
+        d = drift(current, locked, scanned)
+        lines = [f"changed: {p.key}" for p, _ in d.changed] + [f"new: {p.key}" for p in d.new] + [f"removed: {k}" for k in d.removed]
+        if d.clean:
+            return 0, [f"{LOCK_NAME} is up to date ({len(current)} prompts)."]
+        lines.append(f"{LOCK_NAME} is out of date: {len(d.changed)} changed, {len(d.new)} new, {len(d.removed)} removed; review the prompts and run `llm-audit lock`.")
+        return 1, lines
+    new = updated(current, locked, scanned)
+    text = render_lock(new)
+    if path.is_file() and path.read_text(encoding="utf-8") == text:
+        return 0, [f"{LOCK_NAME} is up to date ({len(current)} prompts)."]
+    atomic_write(path, text.encode("utf-8"))
+    return 0, [f"Wrote {path.name} ({len(new)} prompts)."]

@@ -1,0 +1,321 @@
+"""Find generation call sites in one parsed module, driven by the providers catalog.
+
+For every ``ast.Call`` whose last name could belong to a catalogued API, the finder asks
+the resolver what is being called (a qualified function, a method path on a client
+instance, a constructor), maps its arguments (positional via the catalog's signature,
+keywords, ``**params`` built from a literal dict, nested config dicts and config objects)
+onto dotted parameter paths, and records the model, the prompt, loops and where a fix
+could insert a keyword.
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+import fnmatch
+import re
+
+from auditor.facts import CallSite, LoopInfo, Message, Prompt, Value
+from auditor.config.catalog import Api, Providers
+from auditor.analysis.frames import FrameInference
+from auditor.analysis.prompts import PromptBuilder
+from auditor.analysis.resolve import Resolver
+from auditor.analysis.scopes import Scope, span_of
+from auditor.analysis.apimatch import DEFERRED, ApiMatcher, method_refs
+from auditor.analysis.arguments import Args, ArgumentMapper, lookup, truthy
+
+LOOP_NODES = (ast.For, ast.AsyncFor, ast.While)
+COMP_NODES = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+class CallSiteFinder(ApiMatcher, ArgumentMapper):
+    def __init__(self, resolver: Resolver, providers: Providers, path: str, frame_patterns: list[str] | None = None):
+        self.r = resolver
+        self.p = providers
+        self.path = path
+        self.frames = FrameInference(resolver, frame_patterns)
+        self.prompts = PromptBuilder(resolver, self.frames)
+        self.sites: list[CallSite] = []
+        self._counts: dict[str, int] = {}
+        self._wildcards = [c for c in providers.by_callable if "*" in c]
+        # last names that can end a generation call: a cheap filter before resolving
+        self.last_names: set[str] = set()
+        for api in providers.apis:
+            for c in api.match_callables:
+                self.last_names.add(c.rsplit(".", 1)[-1])
+            for m in api.match_methods:
+                self.last_names.add(m.rsplit(".", 1)[-1])
+        self.bound: dict[int, list[ast.Call]] = {}  # id(constructor call) -> .bind(...) calls
+        self.partials: dict[int, tuple[ast.Call, Scope]] = {}  # id(call) -> the functools.partial it calls
+        self.untyped: dict[str, Api] = {}  # distinctive method path -> API, for receivers of unknown type
+        for api in providers.apis:
+            for m in api.match_untyped:
+                self.untyped.setdefault(m, api)
+        self._untyped_calls: set[int] = set()
+        # names bound to callable instances (generator = pipeline(...); ask = partial(create, ...))
+        self.instance_names = self._instance_names()
+        self._targets: dict[int, str] = {}  # id(call) -> the name its result is assigned to
+        self.pending: dict[int, dict] = {}  # id(call) -> client imported from another module
+        self.sdk_roots = {r.split(".")[0] for r in providers.import_roots}
+
+    # ------------------------------------------------------------------ walk
+    def run(self) -> list[CallSite]:
+        self.hot = self._hot_lines()
+        if any(".bind(" in line for line in self.r.lines):
+            self._collect_binds(self.r.tree, self.r.module_scope)
+        self._walk(self.r.tree, self.r.module_scope, [])
+        return self.sites
+
+    def _collect_binds(self, node: ast.AST, scope: Scope) -> None:
+        """``llm.bind(max_tokens=200)`` anywhere in the module adds parameters to the
+        constructor call that made ``llm``, even when the bind comes after it."""
+        for child in ast.iter_child_nodes(node):
+            inner = self.r.scope_of.get(child, scope) if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) else scope
+            if isinstance(child, ast.Call) and isinstance(child.func, ast.Attribute) and child.func.attr == "bind":
+                self._note_bind(child, scope)
+            self._collect_binds(child, inner)
+
+    def _instance_names(self) -> set[str]:
+        """Names (and ``self.`` attributes) assigned a ``functools.partial``, an instance whose
+        type has a ``__call__`` API, or a method reference (``completion = client.chat.completions.create``,
+        ``func = a.generate_content_stream if stream else a.generate_content``): calls through
+        them carry no catalogued last name."""
+        makers = {"partial"}
+        for (tname, method) in self.p.by_type_method:
+            if method == "__call__":
+                for maker in self.p.types[tname].made_by if tname in self.p.types else []:
+                    makers.add(maker.rsplit(".", 1)[-1])
+        names: set[str] = set()
+        for scope in {id(s): s for s in self.r.scope_of.values()}.values():
+            for table in (scope.assigns, scope.self_attrs):
+                for name, entries in table.items():
+                    for _, value in entries:
+                        f = value.func if isinstance(value, ast.Call) else None
+                        last = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else None
+                        if last in makers or any(r.attr in self.last_names for r in method_refs(value)):
+                            names.add(name)
+        return names
+
+    def _hot_lines(self) -> list[int]:
+        """Lines that mention a name a generation call could end with (or .bind): only
+        statements spanning one of them are walked. One match per line is enough."""
+        if self._wildcards:
+            return list(range(1, len(self.r.lines) + 1))
+        pattern = _hot_pattern(self.p, frozenset(self.instance_names))
+        text = "\n".join(self.r.lines)
+        hot: list[int] = []
+        pos = last = 0
+        line = 1
+        while True:
+            m = pattern.search(text, pos)
+            if m is None:
+                break
+            line += text.count("\n", last, m.start())
+            last = m.start()
+            hot.append(line)
+            nl = text.find("\n", m.start())
+            if nl < 0:
+                break
+            pos = nl + 1
+        return hot
+
+    def _cold(self, node: ast.AST) -> bool:
+        start = getattr(node, "lineno", None)
+        if start is None:
+            return False
+        end = getattr(node, "end_lineno", start) or start
+        i = bisect.bisect_left(self.hot, start)
+        return i >= len(self.hot) or self.hot[i] > end
+
+    def _walk(self, node: ast.AST, scope: Scope, loops: list[LoopInfo]) -> None:
+        for child in ast.iter_child_nodes(node):
+            self._visit(child, scope, loops, node)
+
+    def _visit(self, child: ast.AST, scope: Scope, loops: list[LoopInfo], parent: ast.AST) -> None:
+        """Visit one node (and everything below it) with the scope and loops around it."""
+        if isinstance(child, ast.stmt) and self._cold(child):
+            return
+        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            for d in getattr(child, "decorator_list", []):
+                self._visit(d, scope, loops, child)
+            self._walk(child, self.r.scope_of[child], [])
+            return
+        if isinstance(child, LOOP_NODES):
+            it = child.iter if isinstance(child, (ast.For, ast.AsyncFor)) else child.test
+            self._visit(it, scope, loops, child)
+            info = LoopInfo("for" if not isinstance(child, ast.While) else "while", self.r.source_of(it)[:120], span_of(child, self.r.lines))
+            for stmt in child.body:
+                self._visit(stmt, scope, loops + [info], child)
+            for stmt in child.orelse:
+                self._visit(stmt, scope, loops, child)
+            return
+        if isinstance(child, COMP_NODES):
+            gens = child.generators
+            self._visit(gens[0].iter, scope, loops, child)
+            info = LoopInfo("comprehension", self.r.source_of(gens[0].iter)[:120], span_of(child, self.r.lines))
+            for g in gens[1:]:
+                self._visit(g.iter, scope, loops + [info], child)
+            for g in gens:
+                for cond in g.ifs:
+                    self._visit(cond, scope, loops + [info], child)
+            for part in ("elt", "key", "value"):
+                sub = getattr(child, part, None)
+                if sub is not None:
+                    self._visit(sub, scope, loops + [info], child)
+            return
+        if isinstance(child, ast.Assign) and len(child.targets) == 1 and isinstance(child.targets[0], ast.Name):
+            value = child.value.value if isinstance(child.value, ast.Await) else child.value
+            self._targets[id(value)] = child.targets[0].id  # resp = client...create(...)
+        if isinstance(child, ast.Call):
+            self._visit_call(child, scope, loops, parent)
+        self._walk(child, scope, loops)
+
+    # ------------------------------------------------------------------ one call
+    def _visit_call(self, call: ast.Call, scope: Scope, loops: list[LoopInfo], parent: ast.AST) -> None:
+        func = call.func
+        last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+        if last in DEFERRED and call.args and not isinstance(parent, (ast.Assign, ast.AnnAssign, ast.NamedExpr)):
+            deferred = self._deferred(call, scope)
+            if deferred is not None:
+                call = deferred  # partial(client.messages.create, **kw) handed to an executor
+        elif last is not None and last not in self.last_names and last not in self.instance_names and not self._wildcards and not isinstance(func, ast.Name):
+            return
+        match = self._match(call, scope)
+        if match is None:
+            return
+        api, provider, method, maker = match
+        if api.skip_in and any(fnmatch.fnmatchcase(f"{self.path}::{scope.qualname}".lower(), g) for g in api.skip_in):
+            return  # e.g. Bedrock invoke_model inside an embedder: not a generation call
+        self._record(call, scope, loops, api, provider, method, maker, parent)
+
+    def _note_bind(self, call: ast.Call, scope: Scope) -> None:
+        base = call.func.value  # type: ignore[attr-defined]
+        if isinstance(base, ast.Name):
+            b = self.r.binding(base.id, scope, call.lineno)
+            if b and b[0] == "assign" and isinstance(b[1], ast.Call):
+                self.bound.setdefault(id(b[1]), []).append(call)
+        elif isinstance(base, ast.Call):
+            self.bound.setdefault(id(base), []).append(call)
+
+    # ------------------------------------------------------------------ record
+    def _record(self, call, scope, loops, api: Api, provider: str, method: str, maker, parent) -> None:
+        args = Args()
+        if maker is not None and api.instance_params:
+            mcall, mscope = maker
+            tinfo = None
+            t = self.r.type_of(mcall, mscope)
+            if t is not None:
+                tinfo = self.p.types.get(t[0])
+            self._collect_args(mcall, mscope, (tinfo.signature if tinfo else []), args, direct=False)
+        if id(call) in self._untyped_calls:
+            if api.instance_params:
+                args.unknown.append("")  # the instance (and the caps it was made with) is not known
+        partial = self.partials.get(id(call))
+        if partial is not None:  # keywords frozen by functools.partial(create, model=...)
+            self._collect_args(partial[0], partial[1], [], args, direct=False)
+        self._collect_args(call, scope, api.signature, args, direct=True)
+        for bcall in self.bound.get(id(call), []):
+            self._collect_args(bcall, scope, [], args, direct=False)
+
+        model: Value | None = None
+        for name in api.model:
+            state, p = lookup(args, name)
+            if state == "present" and p is not None:
+                model = p.value
+                break
+            if state == "unknown":
+                model = Value("unknown")
+        qual = scope.qualname if scope.kind != "module" else "<module>"
+        n = self._counts.get(qual, 0) + 1
+        self._counts[qual] = n
+        span = span_of(call, self.r.lines)
+        assert span is not None
+        site = CallSite(
+            id=f"{self.path}::{qual}#{n}",
+            path=self.path,
+            span=span,
+            provider=provider,
+            api=api.id,
+            method=method,
+            qualname=qual,
+            model=model,
+            params=args.params,
+            unknown=sorted(set(args.unknown)),
+            prompt=self._prompt(api, args),
+            insertion=self._insertion(call),
+            loop=loops[-1] if loops else None,
+            is_async=isinstance(parent, ast.Await) or self._async_type(maker),
+            streaming=method in api.stream_methods or truthy(args, api.stream_param),
+            source=" ".join(self.r.source_of(call).split())[:400],
+            result_name=self._targets.get(id(call)),
+        )
+        site.containers = args.containers
+        if id(call) in self.pending:
+            site.extra["pending"] = self.pending[id(call)]
+        site.extra["in_function"] = scope.kind == "function"
+        site.extra["untyped"] = id(call) in self._untyped_calls
+        site.extra["function"] = scope.name if scope.kind == "function" else None
+        site.extra["structured"] = method in api.structured_methods or any(
+            lookup(args, p)[0] == "present" for p in api.structured_params
+        )
+        self.sites.append(site)
+
+    def _async_type(self, maker) -> bool:
+        if maker is None:
+            return False
+        t = self.r.type_of(maker[0], maker[1])
+        return bool(t and self.p.types.get(t[0]) and self.p.types[t[0]].is_async)
+
+    def _prompt(self, api: Api, args: Args) -> Prompt:
+        messages: list[Message] = []
+        for role, path in api.prompt.items():
+            found = args.exprs.get(path)
+            if found is None:
+                continue
+            expr, scope = found
+            if role in ("messages", "contents"):
+                messages.extend(self.prompts.messages_of(expr, scope, default_role="user"))
+            else:
+                messages.append(Message(role, self.prompts.content_segments(expr, scope)))
+        return Prompt(messages=messages)
+
+
+_HOT: dict[tuple[int, frozenset], re.Pattern] = {}
+
+
+def _hot_pattern(providers: Providers, instance_names: frozenset) -> re.Pattern:
+    """The names that can end a generation call, as one regex (cached per catalog)."""
+    key = (id(providers), instance_names)
+    pat = _HOT.get(key)
+    if pat is None:
+        names = {"bind"} | {c.rsplit(".", 1)[-1] for c in providers.by_callable} | set(instance_names)
+        for api in providers.apis:
+            for m in api.match_methods + getattr(api, "match_untyped", []):
+                names.add(m.rsplit(".", 1)[-1])
+                names.add(m.split(".")[0])
+        words = sorted(n for n in names if n and "*" not in n and "<" not in n)
+        pat = _HOT[key] = re.compile(r"\b(?:" + trie_regex(words) + r")\b")
+    return pat
+
+
+def trie_regex(words: list[str]) -> str:
+    """An alternation of ``words`` factored by common prefixes (``c(?:hat|omplete)``):
+    Python's ``re`` tries a flat alternation branch by branch at every position; the trie
+    form rejects most positions at the first character (measured 0.34 s -> 0.24 s)."""
+    trie: dict = {}
+    for w in words:
+        node = trie
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:
+        alts = [re.escape(ch) + build(node[ch]) for ch in sorted(k for k in node if k)]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        if "" in node:  # a word ends here and longer ones go on
+            body = f"(?:{body})?"
+        return body
+
+    return build(trie) if words else "(?!)"

@@ -1,0 +1,96 @@
+"""One parsed Python module -> its :class:`FileFacts`: call sites, prompts, constants, usage facts.
+
+The source readers (:mod:`auditor.sources.python`, :mod:`auditor.sources.notebook`) decode and
+parse; this is where the module's code is read for what it sends.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from auditor.analysis.callsites import CallSiteFinder
+from auditor.analysis.resolve import Resolver
+from auditor.analysis.scopes import span_of
+from auditor.analysis.usage import collect_usage
+from auditor.config.catalog import glob_match
+from auditor.facts import FileFacts, Message, Prompt, PromptConstant
+from auditor.sources.python import SourceOptions, parse_python, scan_suppressions
+
+
+def analyse_python_text(text: str, path: str, module: str, opts: SourceOptions, kind: str = "python") -> FileFacts:
+    facts = FileFacts(path=path, module=module, kind=kind)
+    tree, err = parse_python(text, path)
+    if err is not None:
+        facts.findings.append(err)
+        return facts
+    assert tree is not None
+    facts.suppressions = scan_suppressions(text)
+    analyse_tree(tree, text, facts, opts)
+    return facts
+
+
+def analyse_tree(tree: ast.Module, text: str, facts: FileFacts, opts: SourceOptions) -> None:
+    lines = text.splitlines()
+    resolver = Resolver(tree, facts.module, opts.providers, lines)
+    finder = CallSiteFinder(resolver, opts.providers, facts.path, opts.frame_patterns)
+    facts.call_sites = finder.run()
+    facts.extra["imports"] = dict(resolver.imports)
+    facts.extra["functions"] = sorted(resolver.functions)
+    _module_constants(resolver, finder.prompts, facts, opts)
+    collect_usage(tree, resolver, facts, opts.providers, lines)  # LA502/LA503/LA601/LA602/LA604 facts
+
+
+def summarise_module(tree: ast.Module, text: str, facts: FileFacts, opts: SourceOptions) -> None:
+    """Module-level constants and imports only, for a file that holds no call site.
+
+    Other modules may import its constants (``MODEL = os.getenv("MODEL", "o3")``,
+    ``POLICY = \"\"\"...\"\"\"``); a shallow pass over the top-level statements keeps that cheap."""
+    if not any(isinstance(s, (ast.Assign, ast.AnnAssign, ast.ImportFrom)) for s in tree.body):
+        return  # nothing another module could import from here (re-exports count)
+    from auditor.analysis.frames import FrameInference
+    from auditor.analysis.prompts import PromptBuilder
+
+    resolver = Resolver(tree, facts.module, opts.providers, text.splitlines(), shallow=True)
+    facts.extra["imports"] = dict(resolver.imports)
+    _module_constants(resolver, PromptBuilder(resolver, FrameInference(resolver, opts.frame_patterns)), facts, opts)
+
+
+def _module_constants(resolver: Resolver, prompts, facts: FileFacts, opts: SourceOptions) -> None:
+    scope = resolver.module_scope
+    clients: dict[str, str] = {}
+    for name, entries in scope.assigns.items():
+        line, value = entries[-1]
+        if isinstance(value, (ast.expr, ast.AnnAssign)):
+            t = resolver.type_of(ast.Name(id=name, lineno=1 << 30, col_offset=0), scope)
+            if t is not None:
+                clients[name] = t[0]  # module-level client other modules may import
+        if not isinstance(value, ast.expr) or name in scope.mutated:
+            continue
+        v = resolver.value_of(value, scope)
+        if v.kind != "unknown":
+            facts.constants[name] = v
+        if _texty(value):
+            segs = prompts.segments(value, scope)
+            facts.texts[name] = segs
+            if glob_match(name, opts.prompt_names) and any(s.kind == "static" and s.text.strip() for s in segs):
+                span = span_of(value, resolver.lines)
+                if span is not None:
+                    facts.prompt_constants.append(
+                        PromptConstant(name, facts.module, facts.path, span, Prompt([Message("prompt", segs)]))
+                    )
+    if clients:
+        facts.extra["client_names"] = clients
+
+
+def _texty(expr: ast.AST) -> bool:
+    if isinstance(expr, ast.Constant):
+        return isinstance(expr.value, str)
+    if isinstance(expr, (ast.JoinedStr,)):
+        return True
+    if isinstance(expr, ast.BinOp):
+        return _texty(expr.left) or _texty(expr.right)
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute):
+        return expr.func.attr in ("format", "join", "strip", "dedent") or _texty(expr.func.value)
+    if isinstance(expr, ast.Call) and isinstance(expr.func, (ast.Name, ast.Attribute)):
+        return getattr(expr.func, "id", getattr(expr.func, "attr", "")) in ("dedent", "cleandoc")
+    return False

@@ -1,0 +1,116 @@
+"""A notebook's code cells analysed as one Python module, its facts located as (cell, line).
+
+Cells are joined so a client made in cell 1 is known in cell 3; a cell that does not parse is
+reported (LA000 with its cell) and blanked, and the rest is analysed. Reading, neutralising
+magics and writing cells back are :mod:`auditor.sources.notebook`'s.
+"""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+from typing import Any
+
+from auditor.analysis.module import analyse_tree
+from auditor.facts import FileFacts, Insertion, Segment, Suppressions
+from auditor.findings import Edit, Finding, Span
+from auditor.sources.notebook import cell_source, code_cells, neutralise, notebook_language, read_notebook
+from auditor.sources.python import SourceOptions, parse_python, scan_suppressions
+
+
+def analyse_notebook(data: bytes, path: str, module: str, opts: SourceOptions) -> FileFacts:
+    facts = FileFacts(path=path, module=module, kind="notebook")
+    nb, err = read_notebook(data, path)
+    if err is not None:
+        facts.findings.append(err)
+        return facts
+    assert nb is not None
+    if not notebook_language(nb).startswith("python"):
+        return facts
+    cells = [neutralise(cell_source(c)) for c in code_cells(nb)]
+    starts: list[int] = []  # 1-based first line of each cell in the joined text
+    line = 1
+    for text in cells:
+        starts.append(line)
+        line += text.count("\n") + 1
+    joined = "\n".join(cells)
+    tree, err = parse_python(joined, path)
+    if err is not None:
+        # find the broken cells, report each, blank them, and analyse the rest
+        fixed = []
+        for i, text in enumerate(cells):
+            _, cerr = parse_python(text, path, cell=i)
+            if cerr is not None:
+                facts.findings.append(cerr)
+                fixed.append("\n".join("" for _ in text.split("\n")))
+            else:
+                fixed.append(text)
+        joined = "\n".join(fixed)
+        tree, err = parse_python(joined, path)
+        if err is not None:  # cells that only fail together
+            _remap(err, starts)
+            facts.findings.append(err)
+            return facts
+    assert tree is not None
+    for i, text in enumerate(cells):
+        scan_suppressions(text, cell=i, into=facts.suppressions)
+    analyse_tree(tree, joined, facts, opts)
+    _remap(facts, starts)
+    return facts
+
+
+def _locate(line: int, starts: list[int]) -> tuple[int, int]:
+    i = bisect.bisect_right(starts, line) - 1
+    i = max(i, 0)
+    return i, line - starts[i] + 1
+
+
+def _remap(obj: Any, starts: list[int], seen: set[int] | None = None) -> int | None:
+    """Turn joined-text lines into (cell, line) everywhere in a facts tree; returns a cell.
+
+    Objects reachable twice (a constant's segments are shared by ``texts`` and its prompt
+    constant) are remapped once: ``seen`` holds the ids already done."""
+    if seen is None:
+        seen = set()
+    if isinstance(obj, (Span, Edit, Insertion, Finding)):
+        if id(obj) in seen:
+            return getattr(obj, "_cell", None)
+        seen.add(id(obj))
+    if isinstance(obj, (Span, Edit)):
+        c, l0 = _locate(obj.line, starts)
+        _, l1 = _locate(obj.end_line, starts)
+        obj.line, obj.end_line = l0, l1
+        obj._cell = c  # type: ignore[union-attr]  # remembered for shared references
+        return c
+    if isinstance(obj, Insertion):
+        c, obj.line = _locate(obj.line, starts)
+        obj._cell = c  # type: ignore[attr-defined]
+        return c
+    if isinstance(obj, Finding):
+        c, l0 = _locate(obj.line, starts)
+        _, l1 = _locate(obj.end_line, starts)
+        obj.line, obj.end_line = l0, l1
+        if obj.cell is None:
+            obj.cell = c
+        obj._cell = obj.cell  # type: ignore[attr-defined]
+        return obj.cell
+    if isinstance(obj, Suppressions):
+        return None
+    cell: int | None = None
+    if dataclasses.is_dataclass(obj):
+        for f in dataclasses.fields(obj):
+            if f.name == "cell":
+                continue
+            c = _remap(getattr(obj, f.name), starts, seen)
+            if f.name == "span" and c is not None:
+                cell = c
+        if cell is not None and hasattr(obj, "cell") and (not isinstance(obj, Segment) or obj.path is None):
+            obj.cell = cell  # type: ignore[attr-defined]
+        return cell
+    if isinstance(obj, dict):
+        for v in obj.values():
+            _remap(v, starts, seen)
+    elif isinstance(obj, list):
+        for v in obj:
+            _remap(v, starts, seen)
+    return None

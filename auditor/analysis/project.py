@@ -1,0 +1,172 @@
+"""The project: every file's facts, with symbolic references resolved across modules.
+
+Phase 1 (per file, parallel, cached) leaves values and prompt segments that name an
+imported constant as refs ``(module, name)``. Here they are resolved against the facts of
+the other project files: a constant defined in ``app/prompts.py`` and imported as
+``from app.prompts import SYSTEM`` (or ``from .prompts import SYSTEM``, or re-exported by a
+package ``__init__``) becomes its literal value or text. Refs into modules outside the
+project (SDKs, settings objects) become unknown.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import replace
+
+from auditor.facts import CallSite, FileFacts, Prompt, Segment, Value
+from auditor.analysis.templates import fill_deferred
+
+MAX_HOPS = 8
+
+
+class Project:
+    def __init__(self, facts: list[FileFacts]):
+        self.facts = facts
+        self.by_module: dict[str, FileFacts] = {}
+        self.by_path: dict[str, FileFacts] = {f.path: f for f in facts}
+        suffixes: dict[str, list[FileFacts]] = {}
+        for f in facts:
+            if not f.module:
+                continue
+            mods = [f.module]
+            if f.module.endswith(".__init__"):
+                mods.append(f.module[: -len(".__init__")])
+            for m in mods:
+                self.by_module[m] = f
+                parts = m.split(".")
+                for i in range(1, len(parts)):
+                    suffixes.setdefault(".".join(parts[i:]), []).append(f)
+        for suffix, owners in suffixes.items():
+            if suffix not in self.by_module and len(owners) == 1:
+                self.by_module[suffix] = owners[0]
+        # how many call sites use each prompt constant (LA502 "used by >= 2 call sites")
+        self.constant_uses: dict[tuple[str, str], list[str]] = {}
+        self._resolve_all()
+
+    # ---------------------------------------------------------------- lookups
+    def call_sites(self) -> list[CallSite]:
+        return [s for f in self.facts for s in f.call_sites]
+
+    def _target(self, ref: tuple[str, str]) -> tuple[FileFacts, str] | None:
+        mod, name = ref
+        for _ in range(MAX_HOPS):
+            facts = self.by_module.get(mod)
+            if facts is None:
+                # `import app.prompts as p; p.X` gives ("app.prompts", "X"); `from app import prompts`
+                # then `prompts.X` gives the same. A ref to a submodule attribute of a package:
+                if f"{mod}.{name}" in self.by_module:
+                    return None
+                return None
+            if name in facts.constants or name in facts.texts:
+                return facts, name
+            target = (facts.extra.get("imports") or {}).get(name)
+            if not target:
+                return None
+            mod, _, name = target.rpartition(".")
+        return None
+
+    # ---------------------------------------------------------------- resolution
+    def resolve_value(self, value: Value | None, depth: int = 0) -> Value | None:
+        if value is None or value.kind != "ref" or value.ref is None:
+            return value
+        found = self._target(value.ref)
+        if found is None or depth > MAX_HOPS:
+            return replace(value, kind="unknown")
+        facts, name = found
+        target = facts.constants.get(name)
+        if target is None:
+            return replace(value, kind="unknown")
+        resolved = self.resolve_value(target, depth + 1)
+        if resolved is None or resolved.kind != "literal":
+            return replace(value, kind="unknown")
+        origin = "env-default" if resolved.origin == "env-default" else "import"
+        return replace(value, kind="literal", value=resolved.value, origin=origin)
+
+    def resolve_segments(self, segments: list[Segment], owner: str, depth: int = 0) -> list[Segment]:
+        out: list[Segment] = []
+        for seg in segments:
+            if seg.kind != "ref" or seg.ref is None:
+                out.append(seg)
+                continue
+            found = self._target(seg.ref) if depth <= MAX_HOPS else None
+            if found is None:
+                out.append(Segment("hole", expr=seg.expr, hole_kind="unknown", span=seg.span, cell=seg.cell))
+                continue
+            facts, name = found
+            self.constant_uses.setdefault((facts.path, name), []).append(owner)
+            if name in facts.texts:
+                inner = self.resolve_segments(copy.deepcopy(facts.texts[name]), owner, depth + 1)
+            else:
+                v = self.resolve_value(facts.constants[name])
+                if v is not None and v.is_literal and isinstance(v.value, str):
+                    inner = [Segment("static", text=v.value, span=v.span)]
+                else:
+                    inner = [Segment("hole", expr=seg.expr, hole_kind="unknown", span=seg.span, cell=seg.cell)]
+            for s in inner:
+                if s.path is None:
+                    s.path = facts.path
+                    s.editable = False  # text lives in another file: linted at its definition
+                s.extra_ref = (facts.path, name)  # type: ignore[attr-defined]
+            # IMPORTED_TEMPLATE.format(...): fill the fields now that the text is known
+            inner = fill_deferred(seg, inner)
+            out.extend(inner)
+        return out
+
+    def _resolve_prompt(self, prompt: Prompt, owner: str) -> None:
+        for m in prompt.messages:
+            m.segments = self.resolve_segments(m.segments, owner)
+
+    def _client_type(self, qualname: str) -> str | None:
+        """The client type of a module-level name in another project module (following re-exports)."""
+        mod, _, name = qualname.rpartition(".")
+        for _ in range(MAX_HOPS):
+            facts = self.by_module.get(mod)
+            if facts is None:
+                return None
+            t = (facts.extra.get("client_names") or {}).get(name)
+            if t is not None:
+                return t
+            target = (facts.extra.get("imports") or {}).get(name)
+            if not target:
+                return None
+            mod, _, name = target.rpartition(".")
+        return None
+
+    def _in_project(self, qualname: str) -> bool:
+        parts = qualname.split(".")
+        return any(".".join(parts[:i]) in self.by_module for i in range(len(parts), 0, -1))
+
+    def _resolve_pending(self) -> None:
+        """Keep call sites on clients imported from other modules only when the type matches."""
+        for f in self.facts:
+            kept = []
+            for site in f.call_sites:
+                pending = site.extra.pop("pending", None)
+                if pending is None:
+                    kept.append(site)
+                    continue
+                t = self._client_type(pending["ref"])
+                match = next((c for c in pending["candidates"] if c[0] == t), None)
+                if match is None and pending.get("fallback") and not self._in_project(pending["ref"]):
+                    match = [None, *pending["fallback"]]  # outside the project: the method path decides
+                if match is None:
+                    continue
+                site.api, site.provider = match[1], match[2]
+                kept.append(site)
+            f.call_sites = kept
+
+    def _resolve_all(self) -> None:
+        self._resolve_pending()
+        for f in self.facts:
+            for site in f.call_sites:
+                site.model = self.resolve_value(site.model)
+                for p in site.params.values():
+                    if p.value.kind == "ref":
+                        p.value = self.resolve_value(p.value) or p.value
+                self._resolve_prompt(site.prompt, site.id)
+                # same-module constants used by a call site count as uses too
+                for seg in site.prompt.segments:
+                    if seg.kind == "static" and seg.path is None and seg.span is not None:
+                        pass
+            for pc in f.prompt_constants:
+                self._resolve_prompt(pc.prompt, f"{f.path}::{pc.name}")

@@ -1,0 +1,239 @@
+"""Phase-1 facts about how call sites and clients are used (LA502, LA503, LA601, LA602, LA604).
+
+:func:`collect_usage` runs once per parsed module (and notebook) after the call-site finder.
+It indexes the module by statements and walks expressions only where something needs them
+(iteratively: deep code must not exhaust the stack); each call site's function is walked to
+record enclosing loops, and its surroundings are read:
+
+* ``parses``       where the response text is fed to ``json.loads`` / ``ast.literal_eval`` /
+                   ``re.search`` ... in the same function (LA601); ``returns_text`` when the
+                   function returns it, so a caller's parse can be matched across files;
+* ``cache_marked`` a ``cache_control`` / ``cachePoint`` marker in the request (LA502);
+* ``cache_fix``    where an unsafe fix can add one (Anthropic ``system=``, Bedrock ``system=[...]``);
+* ``loop_kind``    ``data`` / ``retry`` / ``dependent`` / ``fixed`` / ``while`` for a call in a loop (LA503);
+* ``history``      a messages list that grows in a loop and is sent whole (LA602).
+
+File-level facts go into ``facts.extra``: ``defs`` (function and method names), ``call_refs``
+(name -> [number of calls, first line called in a loop or 0], the light call graph),
+``parsed_results`` (functions whose results are parsed here) and ``clients`` (client
+constructions, LA604). Everything stored is plain data (spans, strings, the small
+dataclasses below), so facts stay picklable for the cache and the process pool.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+
+from auditor.analysis.loops import LoopFacts
+from auditor.analysis.modindex import ModuleIndex, find_lines
+from auditor.analysis.parses import ParseFacts, short
+from auditor.analysis.resolve import Resolver
+from auditor.analysis.scopes import Scope, span_of
+from auditor.config.catalog import Providers
+from auditor.facts import CallSite, ClientUse, FileFacts, Use
+from auditor.findings import Span
+
+CACHE_KEYS = ("cache_control", "cachePoint")
+
+
+# ---------------------------------------------------------------- entry point
+def collect_usage(tree: ast.Module, resolver: Resolver, facts: FileFacts, providers: Providers, lines: list[str]) -> None:
+    """Record the usage facts of one module into ``facts`` (see the module docstring).
+
+    These facts only add findings; a failure here must not cost the file its call sites
+    (which an exception escaping phase 1 would), so it is recorded and the file goes on."""
+    try:
+        _collect(tree, resolver, facts, providers, lines)
+    except Exception as e:
+        if os.environ.get("LLM_AUDIT_DEBUG"):
+            raise
+        facts.extra["usage_error"] = f"{e.__class__.__name__}: {e}"
+
+
+def _collect(tree: ast.Module, resolver: Resolver, facts: FileFacts, providers: Providers, lines: list[str]) -> None:
+    walk = ModuleIndex(tree, lines)
+    text = "\n".join(lines)
+    facts.extra["defs"] = sorted(walk.defs)
+    facts.extra["call_refs"] = walk.call_refs(text)
+    ctx = _Module(tree, resolver, walk, lines, providers, text)
+    facts.extra["clients"] = ctx.clients()
+    facts.extra["parsed_results"] = ctx.parsed_results()
+    for site in facts.call_sites:
+        call = next((c for c in walk.calls_at(site.span.line) if _at(c, site, lines)), None)
+        if call is not None:
+            ctx.site_facts(site, call)
+
+
+def _at(call: ast.Call, site: CallSite, lines: list[str]) -> bool:
+    sp = span_of(call, lines)
+    return sp is not None and (sp.line, sp.column) == (site.span.line, site.span.column)
+
+
+class _Module(ParseFacts, LoopFacts):
+    def __init__(self, tree: ast.Module, resolver: Resolver, walk: ModuleIndex, lines: list[str], providers: Providers, text: str):
+        self.tree = tree
+        self.text = text
+        self.r = resolver
+        self.walk = walk
+        self.lines = lines
+        self.p = providers
+
+    # ------------------------------------------------------------ helpers
+    def scope(self, func: ast.AST | None) -> Scope:
+        if func is None:
+            return self.r.module_scope
+        return self.r.scope_of.get(func) or self.r.module_scope
+
+    def nodes(self, func: ast.AST | None) -> list[ast.AST]:
+        return self.walk.nodes(func)
+
+    def candidate_calls(self, names: set[str]) -> list[ast.Call]:
+        """Calls on the lines where ``name(`` occurs for one of ``names`` (a cheap filter before walking)."""
+        present = sorted(names & self.walk.called)
+        if not present:
+            return []
+        return [c for line in find_lines(self.text, [n + "(" for n in present]) for c, _ in self.walk.leaf_calls(line)]
+
+    def use(self, node: ast.AST, text: str = "") -> Use | None:
+        sp = span_of(node, self.lines)
+        return Use(sp, text or short(self.r.source_of(node))) if sp else None
+
+    # ------------------------------------------------------------ LA604: clients
+    def clients(self) -> list[ClientUse]:
+        makers = {m for m in self.p.maker_to_type if not m.startswith("<")}
+        lasts = {m.rsplit(".", 1)[-1] for m in makers}
+        out: list[ClientUse] = []
+        for call in self.candidate_calls(lasts):
+            f = call.func
+            last = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else None
+            if last not in lasts:
+                continue
+            scope = self.scope(self.walk.owner_of(call.lineno))
+            qn = self.r.qualname(f, scope) or ""
+            if qn not in makers:
+                continue
+            t = self.r.type_of(call, scope)
+            if t is None:
+                continue
+            sp = span_of(call, self.lines)
+            if sp is None:
+                continue
+            kws: list[str] = []
+            star = bool(any(isinstance(a, ast.Starred) for a in call.args))
+            for kw in call.keywords:
+                if kw.arg is None:
+                    star = True
+                    continue
+                kws.append(kw.arg)
+                inner = kw.value
+                if isinstance(inner, ast.Dict):
+                    kws.extend(f"{kw.arg}.{k.value}" for k in inner.keys if isinstance(k, ast.Constant) and isinstance(k.value, str))
+                elif isinstance(inner, ast.Call):
+                    kws.extend(f"{kw.arg}.{k.arg}" for k in inner.keywords if k.arg)
+            out.append(ClientUse(t[0], qn, sp, kws, star))
+        return out
+
+
+    # ------------------------------------------------------------ LA502: cache markers and fixes
+    def cache_marked(self, call: ast.Call, func: ast.AST | None) -> bool:
+        """A cache_control / cachePoint marker in the request: in the call, its function, the
+        bindings of the names it passes, or same-module helpers it calls to build them."""
+        scope = self.scope(func)
+        roots: list[ast.AST] = [call]
+        for n in ast.walk(call):
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load):
+                b = self.r.binding(n.id, scope, call.lineno)
+                if b and b[0] == "assign" and isinstance(b[1], ast.AST):
+                    roots.append(b[1])  # type: ignore[arg-type]
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Name):
+                b = self.r.binding(n.func.id, scope, call.lineno)
+                if b and b[0] == "assign" and isinstance(b[1], (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    roots.append(b[1])  # type: ignore[arg-type]
+        nodes = [n for root in roots for n in ast.walk(root)] + self.nodes(func)
+        return any(_marks_cache(n) for n in nodes)
+
+    def cache_fix(self, site: CallSite, call: ast.Call, scope: Scope) -> dict | None:
+        api = self.p.api(site.api)
+        if api is None:
+            return None
+        value = next((k.value for k in call.keywords if k.arg == "system"), None)
+        if value is None:
+            return None
+        if "system.cache_control" in api.cache_control:
+            if isinstance(value, ast.List):
+                last = value.elts[-1] if value.elts else None
+                if isinstance(last, ast.Dict) and last.keys and all(k is not None for k in last.keys) and any(
+                    isinstance(k, ast.Constant) and k.value == "text" for k in last.keys
+                ):
+                    end = span_of(last.values[-1], self.lines)
+                    if end is not None:
+                        return {"kind": "anthropic-block", "at": _point(end)}
+                return None
+            if _texty_expr(value, self.r, scope):
+                sp = span_of(value, self.lines)
+                if sp is not None:
+                    return {"kind": "anthropic-system", "span": sp, "source": self.r.source_of(value)}
+            return None
+        if "system.cachePoint" in api.cache_control and isinstance(value, ast.List) and value.elts:
+            end = span_of(value.elts[-1], self.lines)
+            if end is not None and not any(isinstance(e, ast.Starred) for e in value.elts):
+                return {"kind": "bedrock-system", "at": _point(end)}
+        return None
+
+
+    # ------------------------------------------------------------ per call site
+    def site_facts(self, site: CallSite, call: ast.Call) -> None:
+        info = self.walk.calls.get(id(call))
+        if info is None:
+            return
+        func, loops = info.func, info.loops
+        scope = self.scope(func)
+        uses, returns = self.parse_uses(site, call, func)
+        site.extra["parses"] = uses
+        site.extra["returns_text"] = returns
+        site.extra["cache_marked"] = self.cache_marked(call, func)
+        fix = self.cache_fix(site, call, scope)
+        if fix is not None:
+            site.extra["cache_fix"] = fix
+        history = self.history(site, call, func, loops)
+        if history is not None:
+            site.extra["history"] = history
+        if loops:
+            site.extra["loop_kind"] = self.loop_kind(site, call, loops, history)
+
+
+# ---------------------------------------------------------------- small AST helpers
+def _point(span: Span) -> Span:
+    """The empty span at the end of ``span`` (a Span, so notebook remapping moves it too)."""
+    return Span(span.end_line, span.end_column, span.end_line, span.end_column)
+
+
+def _marks_cache(n: ast.AST) -> bool:
+    if isinstance(n, ast.Dict):
+        return any(isinstance(k, ast.Constant) and k.value in CACHE_KEYS for k in n.keys)
+    if isinstance(n, ast.keyword):
+        return n.arg in CACHE_KEYS
+    return False
+
+
+def _texty_expr(expr: ast.AST, r: Resolver, scope: Scope) -> bool:
+    """Could this be a plain string (so wrapping it in a text block keeps its meaning)?"""
+    if isinstance(expr, ast.Constant):
+        return isinstance(expr.value, str)
+    if isinstance(expr, (ast.JoinedStr, ast.BinOp)):
+        return True
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute):
+        return expr.func.attr in ("format", "strip", "join", "substitute", "safe_substitute", "render")
+    if isinstance(expr, ast.Name):
+        b = r.binding(expr.id, scope, getattr(expr, "lineno", 1 << 30))
+        if b is None:
+            return False
+        if b[0] == "import":
+            return True  # checked in phase 2: the prompt text must resolve to static text
+        if b[0] == "assign" and isinstance(b[1], ast.AST):
+            return False if isinstance(b[1], ast.Name) else _texty_expr(b[1], r, b[2])  # type: ignore[arg-type]
+        return False
+    if isinstance(expr, ast.Attribute):
+        return True  # settings.SYSTEM_PROMPT / prompts.POLICY: checked in phase 2
+    return False
