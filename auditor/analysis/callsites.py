@@ -101,7 +101,9 @@ class CallSiteFinder(ApiMatcher, ArgumentMapper):
         statements spanning one of them are walked. One match per line is enough."""
         if self._wildcards:
             return list(range(1, len(self.r.lines) + 1))
-        pattern = _hot_pattern(self.p, frozenset(self.instance_names))
+        # `from langchain.llms import OpenAI as LegacyOpenAI`: the local alias is what the line says
+        aliases = {local for local, qn in self.r.imports.items() if local != qn.rsplit(".", 1)[-1] and qn.rsplit(".", 1)[-1] in self.last_names}
+        pattern = _hot_pattern(self.p, frozenset(self.instance_names | aliases))
         text = "\n".join(self.r.lines)
         hot: list[int] = []
         pos = last = 0
@@ -184,6 +186,8 @@ class CallSiteFinder(ApiMatcher, ArgumentMapper):
         if match is None:
             return
         api, provider, method, maker = match
+        if api.skip_when and any(kw.arg in api.skip_when for kw in call.keywords):
+            return  # e.g. interactions.create(agent=...): a managed agent's run, not a model request
         if api.skip_in and any(fnmatch.fnmatchcase(f"{self.path}::{scope.qualname}".lower(), g) for g in api.skip_in):
             return  # e.g. Bedrock invoke_model inside an embedder: not a generation call
         self._record(call, scope, loops, api, provider, method, maker, parent)
@@ -264,7 +268,8 @@ class CallSiteFinder(ApiMatcher, ArgumentMapper):
         if maker is None:
             return False
         t = self.r.type_of(maker[0], maker[1])
-        return bool(t and self.p.types.get(t[0]) and self.p.types[t[0]].is_async)
+        root = t[0].partition("#")[0] if t else None
+        return bool(root and self.p.types.get(root) and self.p.types[root].is_async)
 
     def _prompt(self, api: Api, args: Args) -> Prompt:
         messages: list[Message] = []
