@@ -354,6 +354,7 @@ def _run(opts: RunOptions) -> RunResult:
     cache = FactsCache(policy.root, settings_digest(sopts), enabled=opts.use_cache and opts.stdin is None)
     facts, stats = load_facts(files, sopts, cache, opts.jobs, opts.stdin)
     cache.save()
+    notes.extend(n for ff in facts for n in (ff.extra.get("notes") or []))  # e.g. a notebook of another language, skipped
     usage = opts.usage or Usage.from_policy(policy)  # policy defaults + llm-audit-usage.yaml if present
     notes.extend(f"usage file ignored: {e}" for e in usage.errors)
     from auditor.cost import tokens
