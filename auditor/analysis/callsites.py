@@ -23,8 +23,11 @@ from auditor.analysis.resolve import Resolver
 from auditor.analysis.scopes import Scope, span_of
 from auditor.analysis.apimatch import DEFERRED, ApiMatcher, method_refs
 from auditor.analysis.arguments import Args, ArgumentMapper, lookup, truthy
+from auditor.analysis.endpoints import serving_endpoint, url_params
 
 LOOP_NODES = (ast.For, ast.AsyncFor, ast.While)
+# APIs whose clients are pointed at other vendors' OpenAI-compatible servers with base_url=
+OPENAI_COMPATIBLE = ("openai", "litellm", "langchain", "instructor")
 COMP_NODES = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
@@ -262,7 +265,43 @@ class CallSiteFinder(ApiMatcher, ArgumentMapper):
         site.extra["structured"] = method in api.structured_methods or any(
             lookup(args, p)[0] == "present" for p in api.structured_params
         )
+        if api.provider in OPENAI_COMPATIBLE:
+            self._serving(site, call, scope, maker)
         self.sites.append(site)
+
+    def _serving(self, site: CallSite, call: ast.Call, scope: Scope, maker) -> None:
+        """``OpenAI(base_url="http://localhost:11434/v1")`` (or ``api_base=``, ``openai.api_base = ...``):
+        the call is priced and checked as the provider serving that endpoint (rules/endpoints.yaml)."""
+        params = url_params()
+        found = None
+        for c, s in ([maker] if maker is not None else []) + [(call, scope)]:
+            kw = next((k for k in c.keywords if k.arg in params), None)
+            if kw is not None:
+                found = (kw.value, s)
+                break
+        if found is None:
+            found = self._module_api_base()
+        if found is None:
+            return
+        expr, s = found
+        endpoint = serving_endpoint(expr, self.r.value_of(expr, s))
+        if endpoint is None or endpoint.id in ("openai", "azure-openai") and site.provider == "azure":
+            return
+        if endpoint.provider:
+            site.provider = endpoint.provider
+        site.extra["endpoint"] = endpoint.id
+        site.extra["local"] = endpoint.local
+        site.extra["unknown_model"] = endpoint.unknown_model
+
+    def _module_api_base(self):
+        """openai<1: ``openai.api_base = "http://localhost:8000/v1"`` set at module level."""
+        for stmt in self.r.tree.body:
+            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+                t = stmt.targets[0]
+                if isinstance(t, ast.Attribute) and t.attr in ("api_base", "base_url") and isinstance(t.value, ast.Name):
+                    if (self.r.qualname(t.value, self.r.module_scope) or "") == "openai":
+                        return stmt.value, self.r.module_scope
+        return None
 
     def _async_type(self, maker) -> bool:
         if maker is None:
