@@ -285,8 +285,8 @@ class CallSiteFinder(ApiMatcher, ArgumentMapper):
             return
         expr, s = found
         endpoint = serving_endpoint(expr, self.r.value_of(expr, s))
-        if endpoint is None or endpoint.id in ("openai", "azure-openai") and site.provider == "azure":
-            return
+        if endpoint is None or endpoint.id in ("openai", "azure-openai"):
+            return  # OpenAI's own endpoints (Azure OpenAI included): priced and checked as OpenAI, as before
         if endpoint.provider:
             site.provider = endpoint.provider
         site.extra["endpoint"] = endpoint.id
