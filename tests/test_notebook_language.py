@@ -55,3 +55,12 @@ def test_unknown_language_that_is_not_python_is_skipped_with_a_note(project):
     result = project({"q.ipynb": nb}, select=["LA000", "LA101"])
     assert result.findings == []
     assert any("q.ipynb" in n and "'q'" in n for n in result.notes)
+
+
+def test_a_notebook_large_only_because_of_its_outputs_is_analysed(project):
+    nb = _nb({"kernelspec": {"name": "python3", "language": "python"}})
+    nb["cells"][1]["outputs"] = [{"output_type": "display_data", "metadata": {}, "data": {"image/png": "iVBORw0KGgo" * 300_000}}]
+    huge_code = _nb({})
+    huge_code["cells"][1]["source"] = ["x = 1\n"] * 400_000
+    result = project({"plots.ipynb": nb, "generated.ipynb": huge_code}, select=["LA000", "LA101"])
+    assert [(f.code, f.path) for f in sorted(result.findings, key=lambda f: f.path)] == [("LA000", "generated.ipynb"), ("LA101", "plots.ipynb")]
