@@ -153,3 +153,19 @@ def test_older_sdk_generations(project):
             ("cohere.generate", "command"), ("cohere.generate", "command"), ("mistral.chat", "mistral-small-latest"),
             ("mistral.fim", "codestral-latest"), ("mistral.chat", "mistral-small"), ("langchain.openai.llm", "gpt-3.5-turbo-instruct"),
             ("langchain.cohere.llm", "command")])
+
+
+def test_legacy_gemini_chat_session_takes_the_models_generation_config(project):
+    code = """
+        import google.generativeai as genai
+
+        model = genai.GenerativeModel("gemini-1.5-flash")
+        chat = model.start_chat(history=[])
+        chat.send_message("hello")  # site LA101
+        capped = genai.GenerativeModel("gemini-1.5-flash", generation_config={"max_output_tokens": 256})
+        capped.start_chat().send_message("hello")  # site
+        session = capped.start_chat()
+        session.send_message("hi", generation_config={"temperature": 0.2})  # site
+    """
+    result = project({"app.py": code}, select=SELECT)
+    _expect(result, code, [("google.generativeai.chat", "gemini-1.5-flash")] * 3)

@@ -214,6 +214,12 @@ class CallSiteFinder(ApiMatcher, ArgumentMapper):
             if t is not None:
                 tinfo = self.p.types.get(t[0])
             self._collect_args(mcall, mscope, (tinfo.signature if tinfo else []), args, direct=False)
+            # a session made by a method of another instance: model.start_chat() on GenerativeModel(generation_config=...)
+            if isinstance(mcall.func, ast.Attribute):
+                outer = self.r.type_of(mcall.func.value, mscope)
+                if outer is not None and outer[1] is not None and outer[1] is not mcall:
+                    oinfo = self.p.types.get(outer[0].partition("#")[0])
+                    self._collect_args(outer[1], outer[2], (oinfo.signature if oinfo else []), args, direct=False)
         if id(call) in self._untyped_calls:
             if api.instance_params:
                 args.unknown.append("")  # the instance (and the caps it was made with) is not known
