@@ -169,3 +169,26 @@ def test_legacy_gemini_chat_session_takes_the_models_generation_config(project):
     """
     result = project({"app.py": code}, select=SELECT)
     _expect(result, code, [("google.generativeai.chat", "gemini-1.5-flash")] * 3)
+
+
+def test_client_kept_on_the_class_itself(project):
+    code = """
+        class GroqService:
+            client = None
+
+            def __init__(self, key):
+                if GroqService.client is None:
+                    from groq import Groq
+                    GroqService.client = Groq(api_key=key)
+
+            def ask(self, messages):
+                return GroqService.client.chat.completions.create(messages=messages, model="llama-3.3-70b-versatile")  # site LA101
+
+        class Settings:
+            client = "not a client"
+
+        Settings.client.create(model="x", messages=[])
+    """
+    result = project({"app.py": code}, select=SELECT)
+    _expect(result, code, [("openai.chat", "llama-3.3-70b-versatile")])
+    assert result.project.call_sites()[0].provider == "groq"

@@ -107,7 +107,34 @@ class ClientTypes:
                         return t
             if expr.attr in self.providers.passthrough:
                 return self.type_of(expr.value, scope, depth + 1)
+            on_class = self._class_attr(expr, scope, depth)
+            if on_class is not None:
+                return on_class
             return self._sub_resource(expr, scope, depth)
+        return None
+
+    def _class_attr(self, expr: ast.Attribute, scope: Scope, depth: int) -> tuple[str, ast.Call | None, Scope] | None:
+        """``GroqService.client`` where the class keeps its client on itself (``client = None`` in the class
+        body, ``GroqService.client = Groq(...)`` in a method)."""
+        if not isinstance(expr.value, ast.Name):
+            return None
+        b = self.binding(expr.value.id, scope, getattr(expr, "lineno", 1 << 30))
+        if not b or b[0] != "assign" or not isinstance(b[1], ast.ClassDef):
+            return None
+        cls = self.scope_of.get(b[1])
+        if cls is None:
+            return None
+        found = self._attr_type(cls, expr.attr, depth)
+        if found:
+            return found
+        for node in ast.walk(b[1]):
+            if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                t = node.targets[0]
+                if isinstance(t, ast.Attribute) and t.attr == expr.attr and isinstance(t.value, ast.Name) and t.value.id == expr.value.id:
+                    where = self._scope_for_line(cls, node.lineno) or cls
+                    found = self.type_of(node.value, where, depth + 1)
+                    if found:
+                        return found
         return None
 
     def _sub_resource(self, expr: ast.Attribute, scope: Scope, depth: int) -> tuple[str, ast.Call | None, Scope] | None:
