@@ -330,20 +330,27 @@ class CallSiteFinder(ApiMatcher, ArgumentMapper):
         return Prompt(messages=messages)
 
 
-_HOT: dict[tuple[int, frozenset], re.Pattern] = {}
+_HOT: dict[tuple[frozenset, frozenset], re.Pattern] = {}
+_HOT_NAMES: dict[int, tuple[Providers, frozenset]] = {}  # holds the catalog, so its id is not reused meanwhile
 
 
 def _hot_pattern(providers: Providers, instance_names: frozenset) -> re.Pattern:
     """The names that can end a generation call, as one regex (cached per catalog)."""
-    key = (id(providers), instance_names)
-    pat = _HOT.get(key)
-    if pat is None:
-        names = {"bind"} | {c.rsplit(".", 1)[-1] for c in providers.by_callable} | set(instance_names)
+    # keyed by the names themselves: an id() of a freed catalog can be reused by one with other wrappers
+    base = _HOT_NAMES.get(id(providers))
+    if base is None or base[0] is not providers:
+        if len(_HOT_NAMES) > 32:  # a long-lived process (the language server) makes a catalog per run
+            _HOT_NAMES.clear()
+        names = {"bind"} | {c.rsplit(".", 1)[-1] for c in providers.by_callable}
         for api in providers.apis:
             for m in api.match_methods + getattr(api, "match_untyped", []):
                 names.add(m.rsplit(".", 1)[-1])
                 names.add(m.split(".")[0])
-        words = sorted(n for n in names if n and "*" not in n and "<" not in n)
+        base = _HOT_NAMES[id(providers)] = (providers, frozenset(n for n in names if n and "*" not in n and "<" not in n))
+    key = (base[1], instance_names)
+    pat = _HOT.get(key)
+    if pat is None:
+        words = sorted(base[1] | {n for n in instance_names if n})
         pat = _HOT[key] = re.compile(r"\b(?:" + trie_regex(words) + r")\b")
     return pat
 
