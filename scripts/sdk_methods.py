@@ -114,8 +114,7 @@ class Package:
                 if COMMUNITY_WHEEL.search(wheel.name) and not (COMMUNITY.match(name) or name.endswith("__init__.py")):
                     continue
                 mod = name[:-3].replace("/", ".")
-                if mod.endswith(".__init__"):
-                    mod = mod[: -len(".__init__")]
+                mod = mod.removesuffix(".__init__")
                 try:
                     self.modules[mod] = ast.parse(z.read(name).decode("utf-8", "replace"))
                 except SyntaxError:

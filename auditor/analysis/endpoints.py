@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from auditor.config.catalog import load_yaml_file, rules_dir
 
-_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.I)
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -69,9 +69,9 @@ def env_names(expr: ast.AST) -> list[str]:
             name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
             if name in ("getenv", "get", "setdefault"):
                 out.append(node.args[0].value)
-        elif isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
-            if isinstance(node.value, ast.Attribute) and node.value.attr == "environ":
-                out.append(node.slice.value)
+        elif (isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str)
+              and isinstance(node.value, ast.Attribute) and node.value.attr == "environ"):
+            out.append(node.slice.value)
     return out
 
 

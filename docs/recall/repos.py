@@ -10,7 +10,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "precision"))
-from run import load_corpus, materialise  # noqa: E402
+from run import load_corpus, materialise
 
 
 def main(argv=None):

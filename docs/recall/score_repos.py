@@ -14,7 +14,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "precision"))
-from run import load_corpus  # noqa: E402
+from run import load_corpus
 
 TEST = re.compile(r"(^|/)tests?/|(^|/)test_[^/]*\.py$|_test\.py$|/testing/|conftest\.py$")
 
