@@ -68,6 +68,27 @@ def cache_dir(root: Path) -> Path:
     return Path(env) if env else root / ".llm_audit_cache"
 
 
+def _ensure_dir(d: Path) -> None:
+    if not d.exists():
+        d.mkdir(parents=True, exist_ok=True)
+        (d / ".gitignore").write_text("# created by llm-audit\n*\n", encoding="utf-8")
+
+
+def scratch_dir(root: Path) -> Path | None:
+    """A folder of ours for temporary files (fixes are written there, then moved into place),
+    cleared of files a killed run left; None when it cannot be made."""
+    from auditor.writes import clean_stale
+
+    d = cache_dir(root) / "tmp"
+    try:
+        _ensure_dir(cache_dir(root))
+        d.mkdir(exist_ok=True)
+    except OSError:
+        return None
+    clean_stale(d)
+    return d
+
+
 class FactsCache:
     """{relative path: (content sha256, facts)} for one root and one settings digest."""
 
@@ -126,9 +147,7 @@ class FactsCache:
         try:
             payload = pickle.dumps((self.header, self.entries), protocol=pickle.HIGHEST_PROTOCOL)
             sig = hmac.new(_key(), payload, hashlib.sha256).digest()
-            if not self.dir.exists():
-                self.dir.mkdir(parents=True, exist_ok=True)
-                (self.dir / ".gitignore").write_text("# created by llm-audit\n*\n", encoding="utf-8")
+            _ensure_dir(self.dir)
             atomic_write(self.path, MAGIC + sig + payload)
         except OSError:
             pass  # a read-only tree still gets its results

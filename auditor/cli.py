@@ -238,10 +238,11 @@ def _internal_error(e: Exception) -> None:
 
 
 def _apply_fixes(policy, opts, result, unsafe: bool, write: bool):
+    from auditor.cache import scratch_dir
     from auditor.fix.apply import MAX_PASSES, FixReport, fix_file, wanted
     from auditor.engine import run
 
-    report = FixReport()
+    report = FixReport(scratch=scratch_dir(policy.root) if write else None)
     kinds = {f.rel: f.kind for f in result.files}
     for _ in range(MAX_PASSES):
         by_file: dict[str, list] = {}
@@ -252,7 +253,7 @@ def _apply_fixes(policy, opts, result, unsafe: bool, write: bool):
         for rel, fs in by_file.items():
             if opts.stdin is not None and rel == opts.stdin[0]:
                 continue
-            if fix_file(policy.root, rel, kinds.get(rel, "python"), fs, write, report):
+            if fix_file(policy.root, rel, kinds.get(rel, "python"), fs, write, report, result.digests.get(rel)):
                 changed = True
         if not changed or not write:
             break

@@ -56,6 +56,7 @@ class RunResult:
     files: list[SourceFile]
     notes: list[str]
     stats: dict[str, int]
+    digests: dict[str, str] = field(default_factory=dict)  # rel -> sha256 of the bytes analysed
 
 
 # ---------------------------------------------------------------- phase 1: one file
@@ -184,10 +185,12 @@ def _isolated(job: tuple[bytes, str, str, SourceOptions]) -> FileFacts:
         return facts
 
 
-def load_facts(files: list[SourceFile], opts: SourceOptions, cache: FactsCache, jobs: int | None, stdin: tuple[str, str] | None) -> tuple[list[FileFacts], dict[str, int]]:
+def load_facts(
+    files: list[SourceFile], opts: SourceOptions, cache: FactsCache, jobs: int | None, stdin: tuple[str, str] | None, digests: dict[str, str] | None = None
+) -> tuple[list[FileFacts], dict[str, int]]:
     out: dict[str, FileFacts] = {}
     todo: list[tuple[bytes, str, str, SourceOptions]] = []
-    digests: dict[str, str] = {}
+    digests = {} if digests is None else digests
     stats = {"files": len(files), "parsed": 0, "skipped": 0, "cached": 0}
     for sf in files:
         if stdin is not None and sf.rel == stdin[0]:
@@ -352,7 +355,8 @@ def _run(opts: RunOptions) -> RunResult:
             files.append(SourceFile(Path(name).resolve(), name, kind, explicit=True))
     sopts = source_options(policy)
     cache = FactsCache(policy.root, settings_digest(sopts), enabled=opts.use_cache and opts.stdin is None)
-    facts, stats = load_facts(files, sopts, cache, opts.jobs, opts.stdin)
+    digests: dict[str, str] = {}
+    facts, stats = load_facts(files, sopts, cache, opts.jobs, opts.stdin, digests)
     cache.save()
     usage = opts.usage or Usage.from_policy(policy)  # policy defaults + llm-audit-usage.yaml if present
     notes.extend(f"usage file ignored: {e}" for e in usage.errors)
@@ -373,4 +377,4 @@ def _run(opts: RunOptions) -> RunResult:
             f"llm-audit: files={stats['files']} parsed={stats['parsed']} skipped={stats['skipped']} cached={stats['cached']} ms={stats['ms']}",
             file=sys.stderr,
         )
-    return RunResult(findings, facts, project, cost, files, notes, stats)
+    return RunResult(findings, facts, project, cost, files, notes, stats, digests)

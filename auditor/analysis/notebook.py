@@ -14,6 +14,7 @@ from typing import Any
 from auditor.analysis.module import analyse_tree
 from auditor.facts import FileFacts, Insertion, Segment, Suppressions
 from auditor.findings import Edit, Finding, Span
+from auditor.sources.lines import count_breaks
 from auditor.sources.notebook import cell_source, code_cells, neutralise, notebook_language, read_notebook
 from auditor.sources.python import SourceOptions, parse_python, scan_suppressions
 
@@ -32,7 +33,7 @@ def analyse_notebook(data: bytes, path: str, module: str, opts: SourceOptions) -
     line = 1
     for text in cells:
         starts.append(line)
-        line += text.count("\n") + 1
+        line += count_breaks(text) + 1
     joined = "\n".join(cells)
     tree, err = parse_python(joined, path)
     if err is not None:
@@ -42,7 +43,7 @@ def analyse_notebook(data: bytes, path: str, module: str, opts: SourceOptions) -
             _, cerr = parse_python(text, path, cell=i)
             if cerr is not None:
                 facts.findings.append(cerr)
-                fixed.append("\n".join("" for _ in text.split("\n")))
+                fixed.append("\n" * count_breaks(text))
             else:
                 fixed.append(text)
         joined = "\n".join(fixed)

@@ -23,6 +23,8 @@ from auditor.checks.context import RuleContext
 from auditor.cost.model import LOCAL_PROVIDERS, call_cost
 from auditor.findings import Edit, Finding, Fix, Savings
 from auditor.fix.edits import remove_param
+from auditor.sources.lines import split_lines
+from auditor.sources.python import decode_source
 
 TIER_RANK = {"small": 0, "medium": 1, "large": 2}
 
@@ -181,12 +183,12 @@ def _source_lines(ctx: RuleContext, site: CallSite) -> list[str] | None:
     path = ctx.policy.root / site.path
     try:
         if site.cell is None:
-            return path.read_text(encoding="utf-8").splitlines()
+            return split_lines(decode_source(path.read_bytes()))
         nb = json.loads(path.read_text(encoding="utf-8"))
         cells = [c for c in nb.get("cells", []) if c.get("cell_type") == "code"]
         src = cells[site.cell].get("source", "")
-        return ("".join(src) if isinstance(src, list) else str(src)).splitlines()
-    except (OSError, ValueError, IndexError, AttributeError, UnicodeDecodeError):
+        return split_lines("".join(src) if isinstance(src, list) else str(src))
+    except (OSError, ValueError, IndexError, AttributeError, LookupError, SyntaxError, RecursionError):
         return None
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from auditor.facts import Suppressions
 from auditor.config.catalog import Providers
 from auditor.findings import Finding
+from auditor.sources.lines import split_lines
 
 SUPPRESS = re.compile(r"#\s*llm-audit:\s*(ignore-file|ignore)(?:\[([A-Za-z0-9_,\s-]*)\])?")
 
@@ -136,7 +137,7 @@ def scan_suppressions(text: str, cell: int | None = None, into: Suppressions | N
     sup = into or Suppressions()
     if "llm-audit" not in text:
         return sup
-    for i, line in enumerate(text.splitlines(), start=1):
+    for i, line in enumerate(split_lines(text), start=1):
         if "llm-audit" not in line:
             continue
         for m in SUPPRESS.finditer(line):
