@@ -162,8 +162,8 @@ def _check_or_fix(kw, output_format, output, do_fix, unsafe, show_diff, baseline
         if do_fix:
             result, report = _apply_fixes(policy, opts, result, unsafe, write=not show_diff)
             fixed = len(report.applied)
-            for f, why in report.dropped:
-                click.echo(f"llm-audit: fix for {f.code} at {f.location} dropped: {why}", err=True)
+            for line in dict.fromkeys(f"llm-audit: fix for {f.code} at {f.location} dropped: {why}" for f, why in report.dropped):
+                click.echo(line, err=True)  # once each, whatever the number of passes
             if show_diff:
                 click.echo("".join(report.diffs), nl=False)
                 n = len(report.applied)
@@ -258,6 +258,10 @@ def _apply_fixes(policy, opts, result, unsafe: bool, write: bool):
         if not changed or not write:
             break
         result = run(opts)
+    if report.errors:  # files the fix parser could not take: one LA000 each, the run goes on
+        known = {(f.path, f.code) for f in result.findings}
+        result.findings.extend(e for e in report.errors if (e.path, e.code) not in known)
+        result.findings.sort(key=lambda x: x.sort_key())
     return result, report
 
 

@@ -161,6 +161,8 @@ def read_baseline(path: Path) -> Counter[str]:
         raise BaselineError(f"{path}: cannot read baseline: {e}") from None
     except json.JSONDecodeError as e:
         raise BaselineError(f"{path}:{e.lineno}:{e.colno}: not a baseline file (invalid JSON: {e.msg})") from None
+    except RecursionError:
+        raise BaselineError(f"{path}: not a baseline file (JSON nested too deeply)") from None
     if not isinstance(data, dict) or data.get("tool") != "llm-audit" or not isinstance(data.get("findings"), list):
         raise BaselineError(f"{path}: not an llm-audit baseline file (expected {{\"tool\": \"llm-audit\", \"findings\": [...]}})")
     if data.get("version") != BASELINE_VERSION:

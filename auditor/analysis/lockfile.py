@@ -110,6 +110,8 @@ def read_lock(path: Path) -> dict[str, str] | None:
     text = path.read_text(encoding="utf-8")
     try:
         data = json.loads(text)
+    except RecursionError as e:
+        raise ValueError(f"{path.name} is nested too deeply to read") from e
     except json.JSONDecodeError:
         from ruamel.yaml import YAML
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from auditor.findings import Finding
 from auditor.fix.edits import changes, fix_promptfile_text, fix_text
+from auditor.fix.guard import NativeParserRisk
 from auditor.sources.lines import newline_of
 from auditor.writes import write_fixed
 
@@ -30,6 +31,7 @@ class FixReport:
     dropped: list[tuple[Finding, str]] = field(default_factory=list)
     diffs: list[str] = field(default_factory=list)
     changed_files: set[str] = field(default_factory=set)
+    errors: list[Finding] = field(default_factory=list)  # LA000 for files the fix parser cannot take
     scratch: Path | None = None  # where temporary files go (the cache folder), see writes.write_fixed
     _seen: set[tuple] = field(default_factory=set)
 
@@ -100,8 +102,20 @@ def fix_file(root: Path, rel: str, kind: str, findings: list[Finding], write: bo
     if digest and hashlib.sha256(data).hexdigest() != digest:
         report.dropped.extend((f, "the file changed since it was analysed") for f in findings)
         return False
-    if kind == "notebook":
-        return _fix_notebook(real, data, rel, findings, write, report)
+    try:
+        if kind == "notebook":
+            return _fix_notebook(real, data, rel, findings, write, report)
+        return _fix_text_file(real, data, rel, kind, findings, write, report)
+    except NativeParserRisk as e:
+        from auditor.sources.python import file_error
+
+        if not any(x.path == rel for x in report.errors):
+            report.errors.append(file_error(rel, str(e)))
+        report.dropped.extend((f, str(e)) for f in findings)
+        return False
+
+
+def _fix_text_file(real: Path, data: bytes, rel: str, kind: str, findings: list[Finding], write: bool, report: FixReport) -> bool:
     try:
         text, encoding, bom = _read_text(data)
     except (UnicodeDecodeError, SyntaxError, LookupError):

@@ -169,16 +169,13 @@ def changes(text: str, edits: list[Edit]) -> bool:
 
 
 def parses(text: str) -> str | None:
-    """None when libcst parses ``text``; else the parser's message."""
-    import libcst
+    """None when libcst parses ``text``; else the parser's message.
 
-    try:
-        libcst.parse_module(text)
-        return None
-    except libcst.ParserSyntaxError as e:
-        return f"line {e.raw_line}: {e.message}"
-    except Exception as e:  # noqa: BLE001 - the guard must never crash the run
-        return str(e) or e.__class__.__name__
+    Raises :class:`auditor.fix.guard.NativeParserRisk` for a text libcst's native parser could
+    crash or stall on (see :mod:`auditor.fix.guard`)."""
+    from auditor.fix.guard import parse_error
+
+    return parse_error(text)
 
 
 def fix_text(

@@ -88,7 +88,7 @@ def file_lines(root: Path) -> SourceLines:
                     src = cells[cell].get("source", "")
                     text = "".join(src) if isinstance(src, list) else src
                 cache[key] = split_lines(text)
-            except (OSError, ValueError, IndexError, KeyError, AttributeError):
+            except (OSError, ValueError, IndexError, KeyError, AttributeError, TypeError, RecursionError):
                 cache[key] = None
         return cache[key]
 
