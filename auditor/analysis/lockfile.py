@@ -113,10 +113,10 @@ def read_lock(path: Path) -> dict[str, str] | None:
     except RecursionError as e:
         raise ValueError(f"{path.name} is nested too deeply to read") from e
     except json.JSONDecodeError:
-        from ruamel.yaml import YAML
+        from auditor.config.yamlsafe import yaml
 
         try:
-            data = YAML(typ="safe", pure=True).load(text)
+            data = yaml("safe", pure=True).load(text)
         except Exception as e:
             raise ValueError(f"{path.name} is neither JSON nor YAML: {e}") from e
     if not isinstance(data, dict) or not isinstance(data.get("prompts", {}), dict):

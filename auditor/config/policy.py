@@ -33,23 +33,40 @@ def policy_schema() -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- reading files
+def read_config_text(path: Path) -> str:
+    """A configuration file's text; a file that cannot be read or is not UTF-8 is a PolicyError
+    naming the file and the position of the first bad byte."""
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise PolicyError(f"{path}: cannot read: {e.strerror or e}") from None
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        col = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
+        raise PolicyError(f"{path}:{line}:{col}: not UTF-8 (byte 0x{data[e.start]:02x}): save the file as UTF-8") from None
+
+
 def _load_yaml_rt(path: Path) -> Any:
-    from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError
 
-    yaml = YAML(typ="rt")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise PolicyError(f"{path}: cannot read policy: {e}") from None
+    from auditor.config.yamlsafe import yaml as bounded_yaml
+
+    yaml = bounded_yaml("rt")
+    text = read_config_text(path)
     try:
         return yaml.load(text)
     except MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else f"{path}:1:1"
         raise PolicyError(f"{where}: invalid YAML: {e.problem or e.context}") from None
+    except RecursionError:
+        raise PolicyError(f"{path}:1:1: invalid YAML: nested too deeply") from None
     except Exception as e:  # noqa: BLE001 - any YAML error is the user's policy, not a crash
-        raise PolicyError(f"{path}: invalid YAML: {e}") from None
+        raise PolicyError(f"{path}:1:1: invalid YAML: {e}") from None
 
 
 def _position(doc: Any, path: list[Any]) -> tuple[int, int] | None:
@@ -136,11 +153,13 @@ def read_policy_file(path: Path) -> dict[str, Any]:
             import tomllib  # type: ignore[import-not-found]
         except ModuleNotFoundError:  # Python 3.10
             import tomli as tomllib  # type: ignore[no-redef]
-        text = path.read_text(encoding="utf-8")
+        text = read_config_text(path)
         try:
             data = tomllib.loads(text).get("tool", {}).get("llm-audit", {})
         except tomllib.TOMLDecodeError as e:
             raise PolicyError(f"{path}: invalid TOML: {e}") from None
+        except RecursionError:
+            raise PolicyError(f"{path}:1:1: invalid TOML: nested too deeply") from None
         validate(data, None, str(path), _section_lines(text))
         return data
     doc = _load_yaml_rt(path)

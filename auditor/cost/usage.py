@@ -52,10 +52,9 @@ def default_usage_path(policy: Policy) -> Path:
 
 
 def _yaml():
-    from ruamel.yaml import YAML
+    from auditor.config.yamlsafe import yaml as bounded_yaml
 
-    yaml = YAML()  # round-trip: keeps comments, order and quoting
-    yaml.preserve_quotes = True
+    yaml = bounded_yaml("rt", preserve_quotes=True)  # round-trip: keeps comments, order and quoting
     yaml.indent(mapping=2, sequence=4, offset=2)
     yaml.width = 4096
     return yaml

@@ -252,9 +252,9 @@ def _notebook_file(path: Path, findings: list[Finding], report: IgnoreReport, wr
 
 
 def _yaml_data(lines: list[str]) -> object:
-    from ruamel.yaml import YAML
+    from auditor.config.yamlsafe import yaml
 
-    return YAML(typ="safe", pure=True).load("".join(lines))
+    return yaml("safe", pure=True).load("".join(lines))
 
 
 def add_to_front_matter(text: str, findings: list[Finding]) -> tuple[str, _Plan]:
