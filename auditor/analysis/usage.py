@@ -34,6 +34,7 @@ from auditor.facts import CallSite, FileFacts
 from auditor.config.catalog import Providers
 from auditor.findings import Span
 from auditor.analysis.resolve import Resolver, Scope, span_of
+from auditor.analysis.usage_index import FunctionIndex, LineOwners, LoopIndex, Ranges
 
 LOOPS = (ast.For, ast.AsyncFor, ast.While)
 COMPS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
@@ -143,6 +144,8 @@ class _Walk:
         self._leaf_calls: dict[int, list[tuple[ast.Call, bool]]] = {}
         self._by_line: dict[int, list[ast.Call]] = {}
         self._walked: set[int] = set()
+        self._owners: LineOwners | None = None
+        self._loop_lines: Ranges | None = None
         self._index(tree)
 
     def _index(self, tree: ast.Module) -> None:
@@ -169,14 +172,14 @@ class _Walk:
     # ------------------------------------------------------------ lookups
     def owner_of(self, line: int) -> ast.AST | None:
         """The innermost def whose lines contain ``line`` (None: module level)."""
-        best = None
-        for start, end, node in self.units:
-            if start <= line <= end and (best is None or start >= best[0]):
-                best = (start, node)
-        return best[1] if best else None
+        if self._owners is None:
+            self._owners = LineOwners(self.units)
+        return self._owners.owner(line)
 
     def in_loop(self, line: int) -> bool:
-        return any(a <= line <= b for a, b in self.loops)
+        if self._loop_lines is None:
+            self._loop_lines = Ranges(self.loops)
+        return line in self._loop_lines
 
     def leaf(self, line: int) -> tuple[ast.AST, tuple[str, ...] | None] | None:
         """The simple statement (or compound-statement header) that ``line`` belongs to."""
@@ -411,8 +414,18 @@ class _Module:
         self.walk = walk
         self.lines = lines
         self.p = providers
+        self._functions: dict[int, FunctionIndex] = {}  # id(def or tree) -> its index, built on first use
+        self._loop_index: dict[int, LoopIndex] = {}
+        self._marked: dict[int, bool] = {}  # id(expression root) -> holds a cache marker
+        self._bounded: dict[tuple[int, str], bool] = {}  # (id(def), list name) -> _truncated
 
     # ------------------------------------------------------------ helpers
+    def index(self, func: ast.AST | None) -> FunctionIndex:
+        key = id(func if func is not None else self.tree)
+        if key not in self._functions:
+            self._functions[key] = FunctionIndex(self, func)
+        return self._functions[key]
+
     def scope(self, func: ast.AST | None) -> Scope:
         if func is None:
             return self.r.module_scope
@@ -520,34 +533,14 @@ class _Module:
         return out
 
     def parse_uses(self, site: CallSite, call: ast.Call, func: ast.AST | None) -> tuple[list[Use], bool]:
-        body = self.nodes(func)
-        scope = self.scope(func)
-        tainted: set[str] = {site.result_name} if site.result_name else set()
-        flows = [n for n in body if isinstance(n, (ast.Assign, ast.AnnAssign, ast.NamedExpr, ast.For, ast.AsyncFor, ast.With, ast.AsyncWith))]
-        for _ in range(4):
-            changed = False
-            for n in flows:
-                for value, targets in _flows(n):
-                    if value is not None and _mentions(value, tainted, call):
-                        for name in targets:
-                            if name not in tainted:
-                                tainted.add(name)
-                                changed = True
-            if not changed:
-                break
+        index = self.index(func)  # one pass over the function serves all its call sites
+        tainted = index.tainted(site.result_name, call)
         uses: list[Use] = []
-        for n in body:
-            if not isinstance(n, ast.Call) or n is call:
-                continue
-            parsed = self.parser_of(n, scope)
-            if parsed is None or parsed[1] is None:
-                continue
-            label, arg = parsed
-            if _mentions(arg, tainted, call) and not STRUCTURED_PATH.search(self.r.source_of(arg)):
-                u = self.use(n, label)
-                if u is not None:
-                    uses.append(u)
-        returns = any(isinstance(n, ast.Return) and n.value is not None and _mentions(n.value, tainted, call) and not STRUCTURED_PATH.search(self.r.source_of(n.value)) for n in body)
+        for n, label in index.parses_of(tainted, call):
+            u = self.use(n, label)
+            if u is not None:
+                uses.append(u)
+        returns = index.returns(tainted, call)
         if func is None or isinstance(func, ast.Lambda):
             returns = False
         return uses, returns
@@ -567,8 +560,14 @@ class _Module:
                 b = self.r.binding(n.func.id, scope, call.lineno)
                 if b and b[0] == "assign" and isinstance(b[1], (ast.FunctionDef, ast.AsyncFunctionDef)):
                     roots.append(b[1])  # type: ignore[arg-type]
-        nodes = [n for root in roots for n in ast.walk(root)] + self.nodes(func)
-        return any(_marks_cache(n) for n in nodes)
+        if self.index(func).marks_cache:
+            return True
+        for root in roots:
+            if id(root) not in self._marked:  # a binding shared by many calls is walked once
+                self._marked[id(root)] = any(_marks_cache(n) for n in ast.walk(root))
+            if self._marked[id(root)]:
+                return True
+        return False
 
     def cache_fix(self, site: CallSite, call: ast.Call, scope: Scope) -> dict | None:
         api = self.p.api(site.api)
@@ -610,9 +609,9 @@ class _Module:
                 whole.extend(_whole_names(kw.value, self.r, self.scope(func), call.lineno))
         if not whole:
             return None
-        body = self.nodes(func)
+        index = self.index(func)
         for name in whole:
-            grows = [n for n in body if isinstance(n, (ast.Call, ast.AugAssign, ast.Assign)) and _grows(n, name)]
+            grows = index.grows.get(name, [])
             if not grows or self._truncated(name, func):
                 continue
             if name.startswith("self."):
@@ -635,6 +634,12 @@ class _Module:
         return None
 
     def _truncated(self, name: str, func: ast.AST | None) -> bool:
+        key = (id(func), name)
+        if key not in self._bounded:
+            self._bounded[key] = self._truncated_in(name, func)
+        return self._bounded[key]
+
+    def _truncated_in(self, name: str, func: ast.AST | None) -> bool:
         """Any sign the list is bounded: slicing, del, pop, clear, len() checks, summarising."""
         places: list[ast.AST] = list(self.nodes(func))
         if name.startswith("self.") and func is not None and id(func) in self.walk.classes:
@@ -691,16 +696,16 @@ class _Module:
         (a conversation), or a name assigned from its own response (a chain)."""
         exprs = [kw.value for kw in call.keywords] + list(call.args)
         read = {d for e in exprs for n in ast.walk(e) for d in [_dotted(n)] if d}
-        for n in ast.walk(loop):
-            if isinstance(n, (ast.Call, ast.AugAssign, ast.Assign)) and any(_grows(n, name) for name in read):
-                return True
+        if id(loop) not in self._loop_index:  # indexed once for all the calls in the loop
+            self._loop_index[id(loop)] = LoopIndex(loop)
+        index = self._loop_index[id(loop)]
+        if read & index.grown:
+            return True
         if site.result_name:
             if site.result_name in read:
                 return True
-            for n in ast.walk(loop):
-                if isinstance(n, ast.Assign) and _mentions(n.value, {site.result_name}, call):
-                    if any(isinstance(t, ast.Name) and t.id in read for t in n.targets):
-                        return True
+            if any(targets & read for targets in index.assigns_from(site.result_name, call)):
+                return True
         return False
 
     # ------------------------------------------------------------ per call site
@@ -822,6 +827,19 @@ def _grows(n: ast.AST, name: str) -> bool:
         if isinstance(v, ast.List):
             return any(isinstance(e, ast.Starred) and _is_name(e.value, name) for e in v.elts)
     return False
+
+
+def _grown_names(n: ast.AST) -> list[str]:
+    """Every ``name`` for which ``_grows(n, name)`` holds, in one look at ``n``."""
+    if isinstance(n, ast.AugAssign):
+        d = _dotted(n.target)
+        return [d] if d and isinstance(n.op, ast.Add) else []
+    if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute):
+        d = _dotted(n.func.value)
+        return [d] if d and n.func.attr in ("append", "extend", "insert") else []
+    if isinstance(n, ast.Assign):
+        return [d for t in n.targets for d in [_dotted(t)] if d and _grows(n, d)]
+    return []
 
 
 def _marks_cache(n: ast.AST) -> bool:
