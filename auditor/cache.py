@@ -95,7 +95,7 @@ class FactsCache:
     def __init__(self, root: Path, settings_digest: str, enabled: bool = True):
         self.enabled = enabled
         self.dir = cache_dir(root)
-        name = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:16]
+        name = hashlib.sha256(os.fsencode(root.resolve())).hexdigest()[:16]
         self.path = self.dir / f"facts-{name}.bin"
         self.header = f"{code_digest()}|{settings_digest}".encode()
         self.entries: dict[str, tuple[str, Any]] = {}

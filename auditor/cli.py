@@ -74,7 +74,10 @@ def _today(value: str | None) -> date:
         raise
 
 
-def _write_output(text: str, output: str | None) -> None:
+def _write_output(text: str, output: str | None, json_text: bool = False) -> None:
+    from auditor.writes import clean_text
+
+    text = clean_text(text, json_text)  # non-UTF-8 file names, lone surrogates: valid UTF-8 out
     if output:
         from auditor.writes import atomic_write
 
@@ -188,7 +191,7 @@ def _check_or_fix(kw, output_format, output, do_fix, unsafe, show_diff, baseline
                 root=policy.root,
                 project=result.project,
             )
-            _write_output(text, output)
+            _write_output(text, output, json_text=output_format in ("json", "jsonl", "sarif", "gitlab"))
         if output_format in ("full", "concise") or statistics:
             click.echo(summary(findings, fixed=fixed), err=output is None and output_format not in ("full", "concise"))
     except SystemExit:
@@ -349,7 +352,7 @@ def report(fmt, output, usage_file, sync_usage, usage_log, compare_to, fail_on_i
         _fail(str(e))
     except Exception as e:  # noqa: BLE001 - internal errors exit 2 with a message, not a traceback
         _internal_error(e)
-    _write_output(outcome.text, output)
+    _write_output(outcome.text, output, json_text=fmt == "json")
     for message in outcome.messages:
         click.echo(f"llm-audit: {message}", err=True)
     sys.exit(outcome.exit_code)

@@ -68,6 +68,7 @@ def source_options(policy: Policy) -> SourceOptions:
         prompt_names=list(policy.get("prompt-names", ["*PROMPT*", "*INSTRUCTION*", "SYSTEM*"])),
         frame_patterns=list(policy.get("dataframe-names", ["df", "*_df", "df_*"])),
         max_file_bytes=policy.max_file_bytes,
+        max_file_seconds=policy.max_file_seconds,
         prompt_paths=list(policy.get("prompt-paths", []) or []),
         prompt_keys=list(policy.get("prompt-keys", ["template", "prompt", "system", "messages[].content"])),
     )
@@ -79,11 +80,25 @@ def settings_digest(opts: SourceOptions) -> str:
         sort_keys=True,
         default=str,
     )
-    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+    return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def analyse_bytes(data: bytes, rel: str, kind: str, opts: SourceOptions) -> FileFacts:
-    """Phase 1 for one file. Never raises: problems become LA000 findings."""
+    """Phase 1 for one file, within its time budget. Never raises: problems become LA000 findings."""
+    from auditor.sources.budget import FileBudgetExceeded, time_budget
+
+    try:
+        with time_budget(opts.max_file_seconds):
+            return _analyse_bytes(data, rel, kind, opts)
+    except FileBudgetExceeded:
+        module = module_name(rel) if kind in ("python", "notebook") else ""
+        facts = FileFacts(path=rel, module=module, kind=kind)
+        facts.findings.append(file_error(rel, f"analysis took longer than {opts.max_file_seconds:g} s and was stopped (policy `limits.max-file-seconds`)"))
+        facts.extra["over_budget"] = True  # not cached: a later run on a quieter machine may finish
+        return facts
+
+
+def _analyse_bytes(data: bytes, rel: str, kind: str, opts: SourceOptions) -> FileFacts:
     module = module_name(rel) if kind in ("python", "notebook") else ""
     facts = FileFacts(path=rel, module=module, kind=kind)
     try:
@@ -215,7 +230,8 @@ def load_facts(
     todo.sort(key=lambda j: -len(j[0]))  # largest first: no big file left alone at the end
     for facts in _analyse_many(todo, workers):
         out[facts.path] = facts
-        cache.put(facts.path, digests.get(facts.path, ""), facts)
+        if not facts.extra.get("over_budget"):
+            cache.put(facts.path, digests.get(facts.path, ""), facts)
         stats["skipped" if facts.extra.get("skipped") else "parsed"] += 1
     cache.prune(set(digests))
     return [out[sf.rel] for sf in files if sf.rel in out], stats

@@ -11,12 +11,39 @@ of that file removes if a kill left it behind.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import tempfile
 import time
 from pathlib import Path
 
 STALE_SECONDS = 60  # a temporary file older than this was left by a killed run
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def clean_text(text: str, json: bool = False) -> str:
+    """``text`` with every lone surrogate written as an escape, so it encodes as valid UTF-8.
+
+    A file name that is not UTF-8 reaches us surrogate-escaped (``caf\\udce9.py`` for the byte
+    0xE9) and shows as ``caf\\xe9.py``; a lone surrogate from a literal (``"\\ud800"``) shows as
+    ``\\ud800``. In JSON text (``json=True``; surrogates can only sit inside its strings) the
+    backslash is doubled, so the document stays valid JSON and decodes to that same escape."""
+    if text.isascii() or not _SURROGATE.search(text):
+        return text
+    slash = "\\\\" if json else "\\"
+
+    def escape(m: re.Match) -> str:
+        c = ord(m.group(0))
+        return f"{slash}x{c - 0xDC00:02x}" if 0xDC80 <= c <= 0xDCFF else f"{slash}u{c:04x}"
+
+    return _SURROGATE.sub(escape, text)
+
+
+def encode_text(text: str, json: bool = False) -> bytes:
+    """UTF-8 bytes of ``text`` for a file we write (see :func:`clean_text`)."""
+    return clean_text(text, json).encode("utf-8")
 
 
 def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:

@@ -123,7 +123,7 @@ def fingerprints(findings: Iterable[Finding], root: Path, base: Path | None = No
         index = seen[key]
         seen[key] += 1
         payload = "\x1f".join([f.code, path, source, str(index)])
-        out[i] = hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
+        out[i] = hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()[:32]
     return out
 
 
@@ -138,7 +138,7 @@ def baseline_entries(findings: list[Finding], path: Path, root: Path, read: Sour
 
 def write_baseline(findings: list[Finding], path: Path, root: Path) -> int:
     """Write the baseline file; returns how many findings it holds."""
-    from auditor.writes import atomic_write
+    from auditor.writes import atomic_write, encode_text
 
     path = Path(path)
     entries = baseline_entries(findings, path, root)
@@ -148,7 +148,7 @@ def write_baseline(findings: list[Finding], path: Path, root: Path) -> int:
         "about": "Findings accepted when adopting llm-audit; `llm-audit check --baseline FILE` reports only findings not listed here. Regenerate with `llm-audit baseline`.",
         "findings": entries,
     }
-    atomic_write(path.resolve(), (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+    atomic_write(path.resolve(), encode_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", json=True))
     return len(entries)
 
 

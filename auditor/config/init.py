@@ -232,7 +232,7 @@ def init_policy(directory: Path, force: bool = False, write: bool = True) -> tup
         except PolicyError as e:  # a bug here, not the user's: say so plainly
             raise InitError(f"internal error: the starter policy does not validate: {e}") from None
     if write:
-        from auditor.writes import atomic_write
+        from auditor.writes import atomic_write, encode_text
 
-        atomic_write(target.resolve(), text.encode("utf-8"))
+        atomic_write(target.resolve(), encode_text(text))
     return text, target, project.summary()

@@ -312,6 +312,10 @@ class Policy:
         return int((self.data.get("limits") or {}).get("max-file-bytes", 2_000_000))
 
     @property
+    def max_file_seconds(self) -> float:
+        return float((self.data.get("limits") or {}).get("max-file-seconds", 60))
+
+    @property
     def models(self) -> ModelCatalog:
         if self._models is None:
             catalog = load_catalog()
@@ -369,7 +373,7 @@ class Policy:
 
     def digest(self) -> str:
         payload = json.dumps(self.data, sort_keys=True, default=str)
-        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+        return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def _model_entry(m) -> dict[str, Any]:

@@ -167,7 +167,7 @@ def sync_usage(path: Path, sites: list[CallSite], default_calls: float) -> list[
         text += "\n"
     if not path.is_file():
         text = HEADER + text
-    from auditor.writes import atomic_write
+    from auditor.writes import atomic_write, encode_text
 
-    atomic_write(path.resolve(), text.encode("utf-8"))
+    atomic_write(path.resolve(), encode_text(text))
     return added

@@ -29,6 +29,7 @@ class SourceOptions:
     prompt_names: list[str] = field(default_factory=lambda: ["*PROMPT*", "*INSTRUCTION*", "SYSTEM*"])
     frame_patterns: list[str] = field(default_factory=lambda: ["df", "*_df", "df_*"])
     max_file_bytes: int = 2_000_000
+    max_file_seconds: float = 60.0  # phase 1 of one file; 0: no budget (see sources/budget.py)
     prompt_paths: list[str] = field(default_factory=list)
     prompt_keys: list[str] = field(default_factory=lambda: ["template", "prompt", "system", "messages[].content"])
     prescan: bool = True
