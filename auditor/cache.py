@@ -50,6 +50,15 @@ def _key() -> bytes:
         return key  # unwritable home: the cache works for this process only
 
 
+def sign(payload: bytes) -> str:
+    """HMAC-SHA256 of ``payload`` under the per-user key (hex), as the facts cache is signed."""
+    return hmac.new(_key(), payload, hashlib.sha256).hexdigest()
+
+
+def signed(payload: bytes, signature: object) -> bool:
+    return isinstance(signature, str) and hmac.compare_digest(signature, sign(payload))
+
+
 def code_digest() -> str:
     """Identifies this installation's code, so a changed checkout never reuses old results."""
     h = hashlib.sha256(__version__.encode())
