@@ -35,19 +35,20 @@ def analyse_notebook(data: bytes, path: str, module: str, opts: SourceOptions) -
         starts.append(line)
         line += count_breaks(text) + 1
     joined = "\n".join(cells)
-    tree, err = parse_python(joined, path)
-    if err is not None:
+    tree, err = parse_python(joined, path, compile_check=False)
+    rejected = _compile_cells(tree, cells, starts, path) if tree is not None else []
+    if err is not None or rejected:
         # find the broken cells, report each, blank them, and analyse the rest
         fixed = []
         for i, text in enumerate(cells):
-            _, cerr = parse_python(text, path, cell=i)
+            _, cerr = parse_python(text, path, cell=i, top_level_await=True)
             if cerr is not None:
                 facts.findings.append(cerr)
                 fixed.append("\n" * count_breaks(text))
             else:
                 fixed.append(text)
         joined = "\n".join(fixed)
-        tree, err = parse_python(joined, path)
+        tree, err = parse_python(joined, path, compile_check=False)
         if err is not None:  # cells that only fail together
             _remap(err, starts)
             facts.findings.append(err)
@@ -58,6 +59,25 @@ def analyse_notebook(data: bytes, path: str, module: str, opts: SourceOptions) -
     analyse_tree(tree, joined, facts, opts)
     _remap(facts, starts)
     return facts
+
+
+def _compile_cells(tree, cells: list[str], starts: list[int], path: str) -> list[int]:
+    """Cells CPython's compiler rejects (``f(model=1, model=2)``), each compiled on its own as
+    IPython runs it (top-level ``await`` allowed, ``from __future__`` at a cell's top)."""
+    import ast
+
+    by_cell: dict[int, list] = {}
+    for stmt in tree.body:
+        by_cell.setdefault(_locate(stmt.lineno, starts)[0], []).append(stmt)
+    bad = []
+    for i, body in by_cell.items():
+        try:
+            compile(ast.Module(body=body, type_ignores=[]), path, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
+        except SyntaxError:
+            bad.append(i)
+        except (RecursionError, MemoryError, ValueError):
+            pass
+    return bad
 
 
 def _locate(line: int, starts: list[int]) -> tuple[int, int]:
