@@ -290,7 +290,11 @@ class Policy:
             root = policy_path.parent.resolve()  # paths are reported relative to the project
         else:
             # no policy: relative to the current folder (like Ruff) when the target is inside it
-            target = (start or Path.cwd()).resolve()
+            import os
+
+            # where the path is written, not where a symlink leads: a link out of the project
+            # must not move the project there (discover then refuses to follow it)
+            target = Path(os.path.abspath(start or Path.cwd()))
             cwd = Path.cwd().resolve()
             root = cwd if target == cwd or cwd in target.parents else (target.parent if target.is_file() else target)
         return cls(data=data, path=policy_path, root=root)
