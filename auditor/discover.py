@@ -201,6 +201,9 @@ def discover(
                     if _is_loop(full):
                         notes.append(f"{sub}: symlink loop, skipped")
                     continue  # never follow a symlink out of the tree
+                if os.path.islink(full) and not os.path.exists(full):
+                    notes.append(f"{sub}: dangling symlink, skipped")
+                    continue
                 if excluded(sub, False, base_rel) or (incl and not incl.match_file(sub)):
                     continue
                 out.setdefault(sub, SourceFile(Path(full), sub, kind))

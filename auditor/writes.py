@@ -64,7 +64,7 @@ def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
 
 
 def _sibling_prefix(path: Path) -> str:
-    return f".{path.name}.llm-audit-"
+    return f".{path.name[:120]}.llm-audit-"  # a 255-byte name plus ours would be too long
 
 
 def clean_stale(folder: Path, prefix: str = "") -> None:

@@ -112,9 +112,12 @@ def fingerprints(findings: Iterable[Finding], root: Path, base: Path | None = No
     order = sorted(range(len(findings)), key=lambda i: findings[i].sort_key())
     seen: Counter[tuple[str, str, str]] = Counter()
     out = [""] * len(findings)
+    paths: dict[str, str] = {}  # one resolve per file, not per finding
     for i in order:
         f = findings[i]
-        path = display_path(f.path, root, base)
+        if f.path not in paths:
+            paths[f.path] = display_path(f.path, root, base)
+        path = paths[f.path]
         source = normalise_source(_node_source(f, read))
         if f.call_site_id and "::" in f.call_site_id:
             # the enclosing function (qualname, without the #n index): line-free context

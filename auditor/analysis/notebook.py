@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import re
 from typing import Any
 
 from auditor.analysis.module import analyse_tree
@@ -17,6 +18,9 @@ from auditor.findings import Edit, Finding, Span
 from auditor.sources.lines import count_breaks
 from auditor.sources.notebook import cell_source, code_cells, neutralise, notebook_language, read_notebook
 from auditor.sources.python import SourceOptions, parse_python, scan_suppressions
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def analyse_notebook(data: bytes, path: str, module: str, opts: SourceOptions) -> FileFacts:
@@ -28,7 +32,8 @@ def analyse_notebook(data: bytes, path: str, module: str, opts: SourceOptions) -
     assert nb is not None
     if not notebook_language(nb).startswith("python"):
         return facts
-    cells = [neutralise(cell_source(c)) for c in code_cells(nb)]
+    # a lone surrogate (a "\\ud800" escape in the JSON) cannot be parsed: U+FFFD, same length
+    cells = [_SURROGATE.sub("\ufffd", neutralise(cell_source(c))) for c in code_cells(nb)]
     starts: list[int] = []  # 1-based first line of each cell in the joined text
     line = 1
     for text in cells:

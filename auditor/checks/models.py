@@ -184,7 +184,7 @@ def _source_lines(ctx: RuleContext, site: CallSite) -> list[str] | None:
     try:
         if site.cell is None:
             return split_lines(decode_source(path.read_bytes()))
-        nb = json.loads(path.read_text(encoding="utf-8"))
+        nb = json.loads(path.read_text(encoding="utf-8-sig"))
         cells = [c for c in nb.get("cells", []) if c.get("cell_type") == "code"]
         src = cells[site.cell].get("source", "")
         return split_lines("".join(src) if isinstance(src, list) else str(src))

@@ -102,7 +102,7 @@ def _notebook_code(path: Path) -> str:
     import json
 
     try:
-        nb = json.loads(path.read_text(encoding="utf-8"))
+        nb = json.loads(path.read_text(encoding="utf-8-sig"))
         cells = [c for c in nb.get("cells", []) if isinstance(c, dict) and c.get("cell_type") == "code"]
         return "\n".join("".join(c.get("source", "")) if isinstance(c.get("source"), list) else str(c.get("source", "")) for c in cells)
     except (OSError, ValueError, AttributeError, TypeError, RecursionError):

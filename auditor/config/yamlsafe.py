@@ -15,16 +15,38 @@ error (exit 2, ``file:line:col``) for a policy.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ruamel.yaml.error import MarkedYAMLError
 
 MAX_EXPANDED_NODES = 200_000  # nodes that aliases add beyond those written in the file
 MAX_EXPANDED_CHARS = 20_000_000  # scalar characters that aliases add
+MAX_FLOW_DEPTH = 200  # [[[...]]] deeper than this: ruamel's scanner is quadratic in the depth (10 s at 20,000)
 
 
 class YAMLBombError(MarkedYAMLError):
     """A document whose aliases expand beyond the limits (or into themselves)."""
+
+
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def check_depth(text: str) -> None:
+    """Raise YAMLBombError when flow collections nest deeper than MAX_FLOW_DEPTH (counted on the
+    text, before ruamel scans it; brackets inside quoted scalars count too, erring on the safe side)."""
+    if text.count("[") + text.count("{") <= MAX_FLOW_DEPTH:
+        return
+    depth = 0
+    for m in _BRACKETS.finditer(text):
+        depth = depth + 1 if m.group(0) in "[{" else max(0, depth - 1)
+        if depth > MAX_FLOW_DEPTH:
+            from ruamel.yaml.error import StreamMark
+
+            at = m.start()
+            line = text.count("\n", 0, at)
+            mark = StreamMark("<unicode string>", at, line, at - (text.rfind("\n", 0, at) + 1))
+            raise YAMLBombError(None, None, f"flow collections nested more than {MAX_FLOW_DEPTH} levels deep", mark)
 
 
 def check_expansion(root: Any) -> None:
@@ -91,10 +113,16 @@ _CLASSES: dict[type, type] = {}
 
 
 def yaml(typ: str = "rt", pure: bool = False, preserve_quotes: bool = False) -> Any:
-    """A ``ruamel.yaml.YAML`` whose loads reject alias bombs (see the module docstring)."""
+    """A ``ruamel.yaml.YAML`` whose loads reject alias bombs and absurd nesting (see the module docstring)."""
     from ruamel.yaml import YAML
 
-    y = YAML(typ=typ, pure=pure)
+    class BoundedYAML(YAML):
+        def load(self, stream: Any) -> Any:
+            if isinstance(stream, str):
+                check_depth(stream)
+            return super().load(stream)
+
+    y = BoundedYAML(typ=typ, pure=pure)
     y.preserve_quotes = preserve_quotes
     base = y.Constructor
     if base not in _CLASSES:

@@ -75,18 +75,22 @@ SourceLines = Callable[[str, "int | None"], "list[str] | None"]
 def file_lines(root: Path) -> SourceLines:
     """A cached reader of a file's (or a notebook cell's) lines for snippets."""
     cache: dict[tuple[str, int | None], list[str] | None] = {}
+    notebooks: dict[str, list] = {}  # path -> its code cells, parsed once for all of them
 
     def read(path: str, cell: int | None) -> list[str] | None:
         key = (path, cell)
         if key not in cache:
             try:
                 p = root / path if not Path(path).is_absolute() else Path(path)
-                text = p.read_text(encoding="utf-8", errors="replace")
                 if cell is not None:
-                    nb = json.loads(text)
-                    cells = [c for c in nb.get("cells", []) if c.get("cell_type") == "code"]
-                    src = cells[cell].get("source", "")
+                    if path not in notebooks:
+                        notebooks[path] = []
+                        nb = json.loads(p.read_text(encoding="utf-8-sig", errors="replace"))
+                        notebooks[path] = [c for c in nb.get("cells", []) if c.get("cell_type") == "code"]
+                    src = notebooks[path][cell].get("source", "")
                     text = "".join(src) if isinstance(src, list) else src
+                else:
+                    text = p.read_text(encoding="utf-8", errors="replace")
                 cache[key] = split_lines(text)
             except (OSError, ValueError, IndexError, KeyError, AttributeError, TypeError, RecursionError):
                 cache[key] = None

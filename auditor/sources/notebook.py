@@ -22,7 +22,7 @@ PASSTHROUGH_CELL_MAGICS = {"time", "timeit", "capture", "prun", "debug"}
 
 def read_notebook(data: bytes, path: str) -> tuple[dict | None, Finding | None]:
     try:
-        nb = json.loads(data.decode("utf-8"))
+        nb = json.loads(data.decode("utf-8-sig"))  # a BOM some editors add is not an error
     except UnicodeDecodeError:
         return None, file_error(path, "notebook is not UTF-8 encoded")
     except json.JSONDecodeError as e:
@@ -31,6 +31,10 @@ def read_notebook(data: bytes, path: str) -> tuple[dict | None, Finding | None]:
         return None, file_error(path, "broken notebook: JSON nested too deeply to read")
     if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
         return None, file_error(path, "broken notebook: no 'cells' list (not nbformat 4)")
+    for i, cell in enumerate(code_cells(nb)):
+        src = cell.get("source", "")
+        if not (isinstance(src, str) or (isinstance(src, list) and all(isinstance(s, str) for s in src))):
+            return None, file_error(path, f"broken notebook: the source of code cell {i + 1} is not text", cell=i)
     return nb, None
 
 
@@ -85,11 +89,12 @@ def write_cells(original: bytes, new_sources: dict[int, str]) -> bytes:
     notebook, the notebook is re-serialised as nbformat writes it (valid, but not byte-exact)."""
     from auditor.sources.nbjson import ScanError, splice_sources
 
-    text = original.decode("utf-8")
+    bom = b"\xef\xbb\xbf" if original.startswith(b"\xef\xbb\xbf") else b""
+    text = original[len(bom) :].decode("utf-8")
     try:
         spliced = splice_sources(text, new_sources)
         if _same_but_sources(text, spliced, new_sources):
-            return spliced.encode("utf-8")
+            return bom + spliced.encode("utf-8")
     except (ScanError, ValueError, RecursionError):
         pass
     nb = json.loads(text)
@@ -102,7 +107,8 @@ def write_cells(original: bytes, new_sources: dict[int, str]) -> bytes:
             cell["source"] = src
     indent = _detect_indent(original)
     out = json.dumps(nb, indent=indent, ensure_ascii=False)
-    return (out + "\n").encode("utf-8")
+    out = re.sub("[\ud800-\udfff]", lambda m: f"\\u{ord(m.group(0)):04x}", out)  # JSON escapes, as they were
+    return bom + (out + "\n").encode("utf-8")
 
 
 def _detect_indent(data: bytes) -> int:
