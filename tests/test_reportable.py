@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from conftest import cli, run_engine, write_tree
+from conftest import cli, write_tree
 
 BAD_NAME = os.fsdecode(b"caf\xe9.py")  # not UTF-8: reaches Python surrogate-escaped
 PROMPT = 'SYSTEM_PROMPT = "Please analyze the following data carefully and provide insights."\n'

@@ -116,7 +116,7 @@ class LoopIndex:
     """Names a loop grows, and its assignments by what their values read."""
 
     def __init__(self, loop: ast.AST):
-        from auditor.analysis.usage import _grown_names, _target_names
+        from auditor.analysis.usage import _grown_names
 
         self.grown: set[str] = set()
         self.assigns_by_name: dict[str, list[set[str]]] = {}  # name read -> [target names]

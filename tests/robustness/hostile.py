@@ -40,7 +40,7 @@ def python_files() -> dict[str, bytes]:
         "py/cr_only.py": GOOD.replace("\n", "\r"),
         "py/mixed_newlines.py": GOOD.replace("\n", "\r\n", 1).replace("\n", "\r", 2),
         "py/odd_breaks.py": HEAD + "N_PROMPT = 'a\x0cb\x1cc\x1dd\x1ee\x85f\u2028g\u2029h'  # \x0c \x85 \u2028\n\x0c\n" + f"def ask(q):\n    return {CALL}\n",
-        "py/surrogates.py": HEAD + "S_PROMPT = '\\ud800 \\udfff Please analyze the following data carefully'\n" + f"def ask(q):\n    return client.chat.completions.create(model='gpt-4o', messages=[{{'role': 'user', 'content': S_PROMPT + '\\udc80'}}])\n",
+        "py/surrogates.py": HEAD + "S_PROMPT = '\\ud800 \\udfff Please analyze the following data carefully'\n" + "def ask(q):\n    return client.chat.completions.create(model='gpt-4o', messages=[{'role': 'user', 'content': S_PROMPT + '\\udc80'}])\n",
         "py/tabs_spaces.py": "import openai\nif True:\n\tx = 1\n        y = 2\n",
         "py/pep695.py": HEAD + "type M = list[dict]\nclass Box[T]:\n    pass\n" + f"def ask[T](q: T):\n    return {CALL}\n",
         "py/pep701.py": HEAD + 'd = {"k": 1}\n' + 'def ask(q):\n    return client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": f"{d["k"]} {q}"}])\n',
@@ -78,7 +78,7 @@ def _cell(src) -> dict:
 
 
 def notebook_files() -> dict[str, bytes]:
-    good = _nb([_cell(["from openai import OpenAI\n", "client = OpenAI()\n"]), _cell([f"q = 'x'\n", f"{CALL}\n"])])
+    good = _nb([_cell(["from openai import OpenAI\n", "client = OpenAI()\n"]), _cell(["q = 'x'\n", f"{CALL}\n"])])
     files: dict[str, str | bytes] = {
         "nb/good.ipynb": json.dumps(good, indent=1),
         "nb/not_json.ipynb": "{ this is not json",
