@@ -1,6 +1,6 @@
-"""What the source readers extract and the checks consume.
+"""Facts: what the analysis extracts from one file and the checks consume (plain, picklable data).
 
-A source reader (``auditor.sources.*``) turns one file into :class:`FileFacts`: its call
+The analysis (``auditor.analysis.module`` and friends) turns one file into :class:`FileFacts`: its call
 sites, prompt constants, module-level constants and suppressions. Everything here is plain
 data (serialisable for the per-file cache and the process pool); nothing holds an AST.
 
@@ -219,3 +219,35 @@ class FileFacts:
     findings: list[Finding] = field(default_factory=list)  # file-level (LA000, ...)
     suppressions: Suppressions = field(default_factory=Suppressions)
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Use:
+    """Where something happens. ``cell`` is filled in for notebooks (spans become cell-relative)."""
+
+    span: Span
+    text: str = ""
+    cell: int | None = None
+
+
+@dataclass
+class ClientUse:
+    """A client construction (``OpenAI(...)``) and the keyword arguments it passes (LA604)."""
+
+    type: str
+    maker: str
+    span: Span
+    keywords: list[str] = field(default_factory=list)
+    star: bool = False  # **kwargs: the keywords are not all known
+    cell: int | None = None
+
+
+@dataclass
+class HistoryUse:
+    """A messages list that grows and is sent whole (LA602)."""
+
+    name: str
+    grow: Use
+    loop_line: int | None  # the loop it grows in (None: grows once per call of a method)
+    span: Span | None = None  # where it is sent
+    cell: int | None = None

@@ -59,6 +59,18 @@ class Savings:
 
 
 @dataclass
+class Related:
+    """Another place a finding stands for: a call site that uses the cause, or a step of the
+    chain from where the text is written to the request (JSON ``related``, SARIF ``relatedLocations``)."""
+
+    path: str
+    line: int
+    column: int = 1
+    cell: int | None = None
+    message: str = ""
+
+
+@dataclass
 class Finding:
     code: str
     name: str
@@ -75,6 +87,7 @@ class Finding:
     savings: Savings | None = None
     # normalised source of the node the finding is about (baseline fingerprints)
     snippet: str = ""
+    related: list[Related] = field(default_factory=list)
 
     def sort_key(self) -> tuple:
         return (self.path, self.cell if self.cell is not None else -1, self.line, self.column, self.code)

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from conftest import cli
-from auditor.sources.nbjson import splice_sources
+from auditor.sources.nbsplice import splice_sources
 from auditor.sources.notebook import write_cells
 
 CALL = "r = client.chat.completions.create(model='o3', messages=[{'role': 'user', 'content': 'h\u00e9llo \u2588'}], max_tokens=100)\n"

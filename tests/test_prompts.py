@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from auditor.analysis.prompts import DataHole, LiteralSegment, fill_template
+from auditor.analysis.templates import DataHole, LiteralSegment, fill_template
 from auditor.facts import Segment
 from auditor.cost.sizing import dynamic_size, hole_estimates, static_size
 from auditor.cost.tokens import count_tokens

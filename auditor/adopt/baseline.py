@@ -141,7 +141,7 @@ def baseline_entries(findings: list[Finding], path: Path, root: Path, read: Sour
 
 def write_baseline(findings: list[Finding], path: Path, root: Path) -> int:
     """Write the baseline file; returns how many findings it holds."""
-    from auditor.writes import atomic_write, encode_text
+    from auditor.writes import encode_text, write_output
 
     path = Path(path)
     entries = baseline_entries(findings, path, root)
@@ -151,7 +151,7 @@ def write_baseline(findings: list[Finding], path: Path, root: Path) -> int:
         "about": "Findings accepted when adopting llm-audit; `llm-audit check --baseline FILE` reports only findings not listed here. Regenerate with `llm-audit baseline`.",
         "findings": entries,
     }
-    atomic_write(path.resolve(), encode_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", json=True))
+    write_output(path, encode_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", json=True))  # -o: a file, a device, stdout
     return len(entries)
 
 

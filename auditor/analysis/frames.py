@@ -20,7 +20,9 @@ import ast
 import fnmatch
 from dataclasses import dataclass
 
-from auditor.analysis.resolve import MAX_DEPTH, Resolver, Scope
+from auditor.analysis.resolve import Resolver
+
+from auditor.analysis.scopes import MAX_DEPTH, Scope
 
 FRAME_MODULES = ("pandas", "polars", "modin.pandas", "dask.dataframe")
 FRAME_MAKERS = {

@@ -9,7 +9,8 @@ from __future__ import annotations
 import ast
 
 from auditor.analysis.callsites import CallSiteFinder
-from auditor.analysis.resolve import Resolver, span_of
+from auditor.analysis.resolve import Resolver
+from auditor.analysis.scopes import span_of
 from auditor.analysis.usage import collect_usage
 from auditor.config.catalog import glob_match
 from auditor.facts import FileFacts, Message, Prompt, PromptConstant

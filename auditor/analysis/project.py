@@ -14,7 +14,7 @@ import copy
 from dataclasses import replace
 
 from auditor.facts import CallSite, FileFacts, Prompt, Segment, Value
-from auditor.analysis.prompts import fill_deferred
+from auditor.analysis.templates import fill_deferred
 
 MAX_HOPS = 8
 

@@ -23,28 +23,15 @@ from __future__ import annotations
 
 import ast
 import copy
-import re
-from dataclasses import dataclass, field
 
 from auditor.facts import Message, Segment
-from auditor.findings import Span
 from auditor.analysis.frames import FrameInference
-from auditor.analysis.resolve import MAX_DEPTH, Resolver, Scope, span_of
-from auditor.analysis.literals import Piece, literal_pieces, slice_pieces
+from auditor.analysis.resolve import Resolver
+from auditor.analysis.scopes import MAX_DEPTH, Scope, span_of
+from auditor.analysis.literals import literal_pieces
+from auditor.analysis.holes import HoleKinds
+from auditor.analysis.templates import DataHole, LiteralSegment, dedent_ranges, fill_template, select_text
 
-VOLATILE_CALLS = {
-    "datetime.datetime.now", "datetime.datetime.utcnow", "datetime.datetime.today", "datetime.date.today",
-    "datetime.now", "datetime.utcnow", "datetime.today", "date.today",
-    "time.time", "time.time_ns", "time.ctime", "time.strftime", "time.monotonic", "time.asctime", "time.localtime",
-    "uuid.uuid1", "uuid.uuid4", "uuid4", "uuid1",
-    "random.random", "random.randint", "random.choice", "random.sample", "random.uniform", "random.shuffle",
-    "secrets.token_hex", "secrets.token_urlsafe", "os.urandom",
-}
-USER_NAMES = re.compile(
-    r"(^|_)(user|query|question|input|message|msg|text|prompt|request|ticket|review|comment|content|utterance|answer|reply|email|body)s?($|_)",
-    re.I,
-)
-COLLECTION_CALLS = {"json.dumps", "pprint.pformat", "yaml.dump", "yaml.safe_dump", "list", "dict", "sorted", "tuple", "set"}
 ROLE_CLASSES = {
     "SystemMessage": "system", "HumanMessage": "user", "AIMessage": "assistant", "ChatMessage": "user",
     "SystemMessagePromptTemplate": "system", "HumanMessagePromptTemplate": "user", "AIMessagePromptTemplate": "assistant",
@@ -52,191 +39,14 @@ ROLE_CLASSES = {
 }
 ROLE_ALIASES = {"human": "user", "ai": "assistant", "model": "assistant", "bot": "assistant"}
 
-# template syntaxes: field pattern and escapes (escape text -> what it stands for)
-SYNTAX: dict[str, tuple[re.Pattern, dict[str, str]]] = {
-    "format": (re.compile(r"\{\{|\}\}|\{[^{}]*\}"), {"{{": "{", "}}": "}"}),
-    "percent": (re.compile(r"%%|%(\([^)]*\))?[-#0 +]*(\*|\d+)?(\.(\*|\d+))?[hlL]?[sdifrxXoeEgGcau]"), {"%%": "%"}),
-    "template": (re.compile(r"\$\$|\$(?:[_a-zA-Z][_a-zA-Z0-9]*|\{[_a-zA-Z][_a-zA-Z0-9]*\})"), {"$$": "$"}),
-    "jinja": (re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S), {}),
-}
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-
-@dataclass
-class LiteralSegment(Segment):
-    """Static text from a literal; ``pieces`` say where its characters are written verbatim."""
-
-    pieces: list[Piece] = field(default_factory=list)
-
-
-@dataclass
-class DataHole(Segment):
-    """A hole that holds DataFrame data (``hole_kind == "dataframe"``) or a record list."""
-
-    render: str = ""  # whole | bounded | records
-    method: str = ""  # to_csv, to_string, ..., str, format (f"{df}"), records
-    frame: str = ""  # source of the frame expression
-    target: Span | None = None  # where ``.head(N)`` would be appended (end of the frame expression)
-    columns: list[str] | None = None  # a literal column selection (or record keys)
-    reader: str = ""  # read_csv, read_parquet, ...
-    source_file: str = ""  # the literal path given to that reader
-
-
-@dataclass
-class TemplateRef(Segment):
-    """``IMPORTED_TEMPLATE.format(...)``: a ref whose text is filled in after resolution."""
-
-    syntax: str = "format"
-    fields: dict[str, Segment] = field(default_factory=dict)
-
 
 # ------------------------------------------------------------------------------ templates
-
-
-def field_name(token: str, syntax: str) -> str | None:
-    """The argument a template field reads: a keyword name, or None for an automatic position."""
-    if syntax == "format":
-        inner = token[1:-1]
-        m = re.match(r"[^.\[!:]*", inner)
-        name = (m.group(0) if m else "").strip()
-        return name or None
-    if syntax == "percent":
-        m = re.match(r"%\(([^)]*)\)", token)
-        return m.group(1) if m else None
-    if syntax == "template":
-        return token.lstrip("$").strip("{}")
-    if syntax == "jinja":
-        inner = token[2:-2].strip()
-        m = _IDENT.match(inner)
-        return m.group(0) if m else inner
-    return None
-
-
-def fill_template(template: list[Segment], syntax: str, fields: dict[str, Segment]) -> list[Segment]:
-    """Static template text with its fields turned into holes (the argument's hole, if given).
-
-    ``fields`` maps keyword names and positions ("0", "1", ...) to holes; "*" is the hole for
-    arguments that are not visible (``**kwargs``, a mapping variable). Ref segments in the
-    template become :class:`TemplateRef` so the project can fill them after resolution."""
-    pattern, escapes = SYNTAX[syntax]
-    out: list[Segment] = []
-    auto = 0
-    for seg in template:
-        if seg.kind == "ref":
-            out.append(TemplateRef("ref", expr=seg.expr, span=seg.span, ref=seg.ref, path=seg.path, cell=seg.cell, syntax=syntax, fields=copy.deepcopy(fields)))
-            continue
-        if seg.kind != "static":
-            out.append(seg)
-            continue
-        parts: list[tuple[int, int] | str] = []  # kept ranges of seg.text, or unescaped text
-        pos = 0
-        for m in pattern.finditer(seg.text):
-            tok = m.group(0)
-            if tok in escapes:
-                parts.append((pos, m.start()))
-                parts.append(escapes[tok])
-                pos = m.end()
-                continue
-            parts.append((pos, m.start()))
-            pos = m.end()
-            _flush(out, seg, parts, syntax)
-            parts = []
-            if syntax == "jinja" and not tok.startswith("{{"):
-                stmt = tok[2:-2].strip()
-                if tok.startswith("{%") and stmt.startswith("for "):
-                    out.append(Segment("hole", expr=stmt, hole_kind="collection", span=seg.span, path=seg.path, cell=seg.cell))
-                continue  # other statements and comments render no text of their own
-            name = field_name(tok, syntax)
-            if name is None:
-                name = str(auto)
-                auto += 1
-            elif name.isdigit():
-                pass
-            hole = fields.get(name) or fields.get("*")
-            if hole is None:
-                hole = Segment("hole", expr=tok, hole_kind="unknown", span=seg.span, path=seg.path, cell=seg.cell)
-            out.append(copy.deepcopy(hole))
-        parts.append((pos, len(seg.text)))
-        _flush(out, seg, parts, syntax)
-    return out
-
-
-def _flush(out: list[Segment], seg: Segment, parts: list, syntax: str) -> None:
-    """Append the static text made of ``parts`` (ranges of ``seg.text`` or literal strings)."""
-    text = ""
-    pieces: list[Piece] = []
-    for part in parts:
-        if isinstance(part, str):
-            text += part
-            continue
-        a, b = part
-        if b <= a:
-            continue
-        if isinstance(seg, LiteralSegment):
-            for p in slice_pieces(seg.pieces, a, b, shift=len(text)):
-                p.template = syntax
-                pieces.append(p)
-        text += seg.text[a:b]
-    if not text:
-        return
-    out.append(LiteralSegment("static", text=text, span=seg.span, editable=seg.editable, path=seg.path, cell=seg.cell, pieces=pieces))
-
-
-def fill_deferred(ref: Segment, inner: list[Segment]) -> list[Segment]:
-    """The resolved text of a :class:`TemplateRef` with its fields filled in."""
-    if isinstance(ref, TemplateRef):
-        return fill_template(inner, ref.syntax, ref.fields)
-    return inner
-
-
-def select_text(seg: Segment, ranges: list[tuple[int, int]]) -> Segment:
-    """A static segment made of some ranges of ``seg.text`` (dedent, strip), pieces kept."""
-    if not isinstance(seg, LiteralSegment):
-        return Segment("static", text="".join(seg.text[a:b] for a, b in ranges), span=seg.span, editable=seg.editable, path=seg.path, cell=seg.cell)
-    text = ""
-    pieces: list[Piece] = []
-    for a, b in ranges:
-        if b > a:
-            pieces.extend(slice_pieces(seg.pieces, a, b, shift=len(text)))
-            text += seg.text[a:b]
-    return LiteralSegment("static", text=text, span=seg.span, editable=seg.editable, path=seg.path, cell=seg.cell, pieces=pieces)
-
-
-def _dedent_ranges(text: str) -> list[tuple[int, int]]:
-    """Ranges of ``text`` that ``textwrap.dedent`` keeps."""
-    import textwrap
-
-    lines = text.splitlines(keepends=True)
-    margin = None
-    for line in lines:
-        stripped = line.lstrip(" \t")
-        if stripped.strip("\r\n") == "":
-            continue
-        indent = line[: len(line) - len(stripped)]
-        if margin is None:
-            margin = indent
-        else:
-            k = 0
-            while k < min(len(margin), len(indent)) and margin[k] == indent[k]:
-                k += 1
-            margin = margin[:k]
-    ranges = []
-    pos = 0
-    for line in lines:
-        body = line.rstrip("\r\n")
-        if body.strip(" \t") == "":
-            ranges.append((pos + len(body), pos + len(line)))  # whitespace-only lines lose their blanks
-        else:
-            ranges.append((pos + len(margin or ""), pos + len(line)))
-        pos += len(line)
-    result = "".join(text[a:b] for a, b in ranges)
-    return ranges if result == textwrap.dedent(text) else [(0, len(text))]
 
 
 # ------------------------------------------------------------------------------ builder
 
 
-class PromptBuilder:
+class PromptBuilder(HoleKinds):
     def __init__(self, resolver: Resolver, frames: FrameInference):
         self.r = resolver
         self.frames = frames
@@ -446,7 +256,7 @@ class PromptBuilder:
         if qn in ("textwrap.dedent", "inspect.cleandoc") and call.args:
             segs = self.segments(call.args[0], scope, depth + 1)
             if len(segs) == 1 and segs[0].kind == "static":
-                segs = [select_text(segs[0], _dedent_ranges(segs[0].text))]
+                segs = [select_text(segs[0], dedent_ranges(segs[0].text))]
                 if qn == "inspect.cleandoc":
                     segs = _strip(segs, "strip")
             return segs
@@ -534,80 +344,6 @@ class PromptBuilder:
             return self._mapping_fields(right, scope)
         hole = self._hole(right, scope)
         return {"0": hole, "*": copy.deepcopy(hole)}
-
-    # ---------------------------------------------------------------- holes
-    def _hole(self, expr: ast.AST, scope: Scope, kind: str | None = None) -> Segment:
-        span = span_of(expr, self.r.lines)
-        source = self.r.source_of(expr)
-        fr = self.frames.render(expr, scope)
-        if fr is not None:
-            target = span_of(fr.frame, self.r.lines)
-            return DataHole(
-                "hole", expr=source, hole_kind="dataframe", span=span, render=fr.mode, method=fr.method,
-                frame=self.r.source_of(fr.frame), target=target, columns=fr.columns, reader=fr.reader, source_file=fr.source_file,
-            )
-        keys = self._record_keys(expr, scope)
-        if keys:
-            return DataHole("hole", expr=source, hole_kind="collection", span=span, render="records", method="records", columns=keys)
-        return Segment("hole", expr=source, hole_kind=kind or self.hole_kind(expr, scope), span=span)
-
-    def _record_keys(self, expr: ast.AST, scope: Scope, depth: int = 0) -> list[str] | None:
-        """Keys of a record list rendered into a prompt: json.dumps([{"id": ..., ...} for r in rows])."""
-        if depth > 4:
-            return None
-        node = expr
-        if isinstance(node, ast.Call):
-            qn = self.r.qualname(node.func, scope) or (node.func.id if isinstance(node.func, ast.Name) else "")
-            if qn in ("json.dumps", "str", "repr", "pprint.pformat", "yaml.dump", "yaml.safe_dump") and node.args:
-                return self._record_keys(node.args[0], scope, depth + 1)
-            return None
-        if isinstance(node, ast.Name):
-            d = self._deref(node, scope)
-            if d is None:
-                b = self.r.binding(node.id, scope, getattr(node, "lineno", 1 << 30))
-                if b and b[0] == "assign" and isinstance(b[1], (ast.ListComp, ast.Call)):
-                    return self._record_keys(b[1], b[2], depth + 1)  # type: ignore[arg-type]
-                return None
-            node, scope = d
-        elt = None
-        if isinstance(node, (ast.ListComp, ast.GeneratorExp)):
-            elt = node.elt
-        elif isinstance(node, (ast.List, ast.Tuple)) and node.elts:
-            elt = node.elts[0]
-        if isinstance(elt, ast.Dict) and elt.keys and all(isinstance(k, ast.Constant) and isinstance(k.value, str) for k in elt.keys):
-            return [k.value for k in elt.keys]  # type: ignore[union-attr]
-        return None
-
-    def hole_kind(self, expr: ast.AST, scope: Scope) -> str:
-        if self.frames.is_frame_expr(expr, scope):
-            return "dataframe"
-        for node in ast.walk(expr):
-            if isinstance(node, ast.Call):
-                qn = self.r.qualname(node.func, scope) or ""
-                if qn in VOLATILE_CALLS or (qn.split(".")[0] in ("datetime", "time", "uuid", "random") and qn.endswith((".now", ".utcnow", ".today", ".time", ".uuid4", ".uuid1"))):
-                    return "volatile"
-        if isinstance(expr, (ast.List, ast.Dict, ast.Set, ast.ListComp, ast.DictComp, ast.SetComp, ast.GeneratorExp, ast.Tuple)):
-            return "collection"
-        if isinstance(expr, ast.Call):
-            qn = self.r.qualname(expr.func, scope) or (expr.func.id if isinstance(expr.func, ast.Name) else "")
-            if qn in COLLECTION_CALLS:
-                return "collection"
-            if isinstance(expr.func, ast.Attribute) and expr.func.attr == "join":
-                return "collection"
-        if isinstance(expr, ast.Name):
-            b = self.r.binding(expr.id, scope, getattr(expr, "lineno", 1 << 30))
-            if b is not None and b[0] == "assign" and isinstance(b[1], ast.expr) and not (isinstance(b[1], ast.Constant) and not isinstance(b[1].value, str)):
-                inner = b[1]
-                if isinstance(inner, (ast.List, ast.Dict, ast.Set, ast.ListComp, ast.DictComp, ast.SetComp)):
-                    return "collection"
-        name = expr.id if isinstance(expr, ast.Name) else expr.attr if isinstance(expr, ast.Attribute) else ""
-        if isinstance(expr, ast.Subscript):
-            key = expr.slice
-            if isinstance(key, ast.Constant) and isinstance(key.value, str):
-                name = key.value
-        if name and USER_NAMES.search(name):
-            return "user"
-        return "unknown"
 
 
 def _role(role: str) -> str:

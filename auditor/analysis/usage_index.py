@@ -44,7 +44,9 @@ class FunctionIndex:
     """What the call sites of one function (or the module's top level) ask, computed once."""
 
     def __init__(self, module: Any, func: ast.AST | None):
-        from auditor.analysis.usage import STRUCTURED_PATH, _flows, _grown_names, _marks_cache
+        from auditor.analysis.loops import grown_names
+        from auditor.analysis.parses import STRUCTURED_PATH, _flows
+        from auditor.analysis.usage import _marks_cache
 
         body = module.nodes(func)
         scope = module.scope(func)
@@ -85,7 +87,7 @@ class FunctionIndex:
             if not self.marks_cache and _marks_cache(n):
                 self.marks_cache = True
             if isinstance(n, (ast.Call, ast.AugAssign, ast.Assign)):
-                for name in _grown_names(n):
+                for name in grown_names(n):
                     _add(self.grows, name, n)
 
     def tainted(self, result_name: str | None, call: ast.Call) -> set[str]:
@@ -116,14 +118,14 @@ class LoopIndex:
     """Names a loop grows, and its assignments by what their values read."""
 
     def __init__(self, loop: ast.AST):
-        from auditor.analysis.usage import _grown_names
+        from auditor.analysis.loops import grown_names
 
         self.grown: set[str] = set()
         self.assigns_by_name: dict[str, list[set[str]]] = {}  # name read -> [target names]
         self.assigns_by_call: dict[int, list[set[str]]] = {}
         for n in ast.walk(loop):
             if isinstance(n, (ast.Call, ast.AugAssign, ast.Assign)):
-                self.grown.update(_grown_names(n))
+                self.grown.update(grown_names(n))
             if isinstance(n, ast.Assign):
                 targets = {t.id for t in n.targets if isinstance(t, ast.Name)}
                 if not targets:

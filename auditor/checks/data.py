@@ -22,7 +22,7 @@ from auditor.checks import check
 from auditor.checks.prompt import prompt_constants
 from auditor.checks.context import RuleContext
 from auditor.findings import Edit, Finding, Fix, Savings
-from auditor.analysis.prompts import DataHole
+from auditor.analysis.templates import DataHole
 from auditor.cost.tokens import count_tokens
 
 SAMPLE_BYTES = 1 << 20  # tokens are counted on the first MiB of a data file and scaled to its size

@@ -10,13 +10,12 @@ cell sources.
 from __future__ import annotations
 
 import codecs
-import difflib
 import hashlib
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from auditor.findings import Finding
+from auditor.fix.diff import display_name, unified
 from auditor.fix.edits import changes, fix_promptfile_text, fix_text
 from auditor.fix.guard import NativeParserRisk
 from auditor.sources.lines import newline_of
@@ -104,8 +103,8 @@ def fix_file(root: Path, rel: str, kind: str, findings: list[Finding], write: bo
         return False
     try:
         if kind == "notebook":
-            return _fix_notebook(real, data, rel, findings, write, report)
-        return _fix_text_file(real, data, rel, kind, findings, write, report)
+            return _fix_notebook(real, data, rel, findings, write, report, display_name(root, rel))
+        return _fix_text_file(real, data, rel, kind, findings, write, report, display_name(root, rel))
     except NativeParserRisk as e:
         from auditor.sources.python import file_error
 
@@ -115,7 +114,7 @@ def fix_file(root: Path, rel: str, kind: str, findings: list[Finding], write: bo
         return False
 
 
-def _fix_text_file(real: Path, data: bytes, rel: str, kind: str, findings: list[Finding], write: bool, report: FixReport) -> bool:
+def _fix_text_file(real: Path, data: bytes, rel: str, kind: str, findings: list[Finding], write: bool, report: FixReport, name: str) -> bool:
     try:
         text, encoding, bom = _read_text(data)
     except (UnicodeDecodeError, SyntaxError, LookupError):
@@ -129,14 +128,14 @@ def _fix_text_file(real: Path, data: bytes, rel: str, kind: str, findings: list[
     if new == text:
         return False
     report.count([f for f in applied if changes(text, f.fix.edits)])  # type: ignore[union-attr]
-    report.diffs.append(_diff(rel, text, new))
+    report.diffs.append(unified(name, text, new))
     report.changed_files.add(rel)
     if write:
         write_fixed(real, (codecs.BOM_UTF8 if bom else b"") + new.encode(encoding), report.scratch)
     return True
 
 
-def _fix_notebook(path: Path, data: bytes, rel: str, findings: list[Finding], write: bool, report: FixReport) -> bool:
+def _fix_notebook(path: Path, data: bytes, rel: str, findings: list[Finding], write: bool, report: FixReport, name: str) -> bool:
     from auditor.fix.edits import parses
     from auditor.sources.notebook import cell_source, code_cells, neutralise, read_notebook, write_cells
 
@@ -161,19 +160,13 @@ def _fix_notebook(path: Path, data: bytes, rel: str, findings: list[Finding], wr
         if new != old:
             new_sources[i] = new
             report.count([f for f in applied if changes(old, f.fix.edits)])  # type: ignore[union-attr]
-            report.diffs.append(_diff(f"{rel}:cell {i + 1}", old, new))
     if not new_sources:
         return False
     report.changed_files.add(rel)
+    new_data = write_cells(data, new_sources)
+    # the diff is of the .ipynb text fix writes, so `git apply` makes exactly that change
+    report.diffs.append(unified(name, data.decode("utf-8"), new_data.decode("utf-8")))
     if write:
-        write_fixed(path, write_cells(data, new_sources), report.scratch)
+        write_fixed(path, new_data, report.scratch)
     return True
 
-
-def _git_lines(text: str) -> list[str]:
-    """Lines as ``git apply`` reads a patch's target: split after each ``\n`` only."""
-    return [line for line in re.split(r"(?<=\n)", text) if line]
-
-
-def _diff(name: str, old: str, new: str) -> str:
-    return "".join(difflib.unified_diff(_git_lines(old), _git_lines(new), fromfile=f"a/{name}", tofile=f"b/{name}"))

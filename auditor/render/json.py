@@ -4,7 +4,8 @@ Each finding is an object with ``code, name, severity, message, path`` (relative
 slashes), ``line, column, end_line, end_column`` (1-based), ``cell`` (0-based code-cell
 index, null outside notebooks), ``call_site_id``, ``fix`` (null or
 ``{applicability, message, edits: [{line, column, end_line, end_column, content}]}``) and
-``savings`` (null or ``{tokens_per_call, usd_per_call, usd_per_month, basis}``).
+``savings`` (null or ``{tokens_per_call, usd_per_call, usd_per_month, basis}``) and ``related``
+(``[{path, line, column, cell, message}]``: the call sites a root cause stands for, or a call chain).
 The schema ships as ``auditor/schema/findings.schema.json``.
 """
 

@@ -72,8 +72,9 @@ def offset_of(starts: list[int], length: int, line: int, column: int) -> int:
 SourceLines = Callable[[str, "int | None"], "list[str] | None"]
 
 
-def file_lines(root: Path) -> SourceLines:
-    """A cached reader of a file's (or a notebook cell's) lines for snippets."""
+def file_lines(root: Path, texts: dict[str, str] | None = None) -> SourceLines:
+    """A cached reader of a file's (or a notebook cell's) lines for snippets; ``texts``
+    gives the content of files that are not on disk as analysed (standard input)."""
     cache: dict[tuple[str, int | None], list[str] | None] = {}
     notebooks: dict[str, list] = {}  # path -> its code cells, parsed once for all of them
 
@@ -85,12 +86,13 @@ def file_lines(root: Path) -> SourceLines:
                 if cell is not None:
                     if path not in notebooks:
                         notebooks[path] = []
-                        nb = json.loads(p.read_text(encoding="utf-8-sig", errors="replace"))
+                        raw = texts[path] if texts and path in texts else p.read_text(encoding="utf-8-sig", errors="replace")
+                        nb = json.loads(raw.removeprefix("\ufeff"))
                         notebooks[path] = [c for c in nb.get("cells", []) if c.get("cell_type") == "code"]
                     src = notebooks[path][cell].get("source", "")
                     text = "".join(src) if isinstance(src, list) else src
                 else:
-                    text = p.read_text(encoding="utf-8", errors="replace")
+                    text = texts[path] if texts and path in texts else p.read_text(encoding="utf-8", errors="replace")
                 cache[key] = split_lines(text)
             except (OSError, ValueError, IndexError, KeyError, AttributeError, TypeError, RecursionError):
                 cache[key] = None

@@ -85,9 +85,9 @@ def write_cells(original: bytes, new_sources: dict[int, str]) -> bytes:
     """The notebook with code cells (by index among code cells) given new sources.
 
     Only those cells' ``source`` values change, byte for byte everything else stays
-    (:mod:`auditor.sources.nbjson`). Should the splice not load back to exactly the intended
+    (:mod:`auditor.sources.nbsplice`). Should the splice not load back to exactly the intended
     notebook, the notebook is re-serialised as nbformat writes it (valid, but not byte-exact)."""
-    from auditor.sources.nbjson import ScanError, splice_sources
+    from auditor.sources.nbsplice import ScanError, splice_sources
 
     bom = b"\xef\xbb\xbf" if original.startswith(b"\xef\xbb\xbf") else b""
     text = original[len(bom) :].decode("utf-8")

@@ -1,0 +1,215 @@
+"""What the loop around a call site does: the kind of loop (LA503) and a messages list that grows in
+it and is sent whole (LA602)."""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from auditor.analysis.modindex import LOOPS, SCOPES, call_name
+from auditor.analysis.resolve import Resolver
+from auditor.analysis.scopes import Scope
+from auditor.facts import CallSite, HistoryUse
+
+
+class LoopFacts:
+    # ------------------------------------------------------------ LA602: growing histories
+    def history(self, site: CallSite, call: ast.Call, func: ast.AST | None, loops: tuple[ast.AST, ...]) -> HistoryUse | None:
+        api = self.p.api(site.api)
+        if api is None:
+            return None
+        arg_names = [p for role, p in api.prompt.items() if role in ("messages", "contents", "input") and "." not in p]
+        whole: list[str] = []
+        for kw in call.keywords:
+            if kw.arg in arg_names:
+                whole.extend(_whole_names(kw.value, self.r, self.scope(func), call.lineno))
+        if not whole:
+            return None
+        index = self.index(func)
+        for name in whole:
+            grows = index.grows.get(name, [])
+            if not grows or self._truncated(name, func):
+                continue
+            if name.startswith("self."):
+                loop = next((lp for lp in loops if any(_inside(g, lp) for g in grows)), None)
+                g = grows[0]
+            else:
+                # it must grow inside a loop that also sends it, and be created before that loop
+                pair = next(((lp, g) for lp in loops for g in grows if _inside(g, lp)), None)
+                if pair is None:
+                    continue
+                loop, g = pair
+                b = self.r.binding(name, self.scope(func), getattr(loop, "lineno", 0))
+                if b is None:
+                    continue
+                if b[0] == "assign" and isinstance(b[1], ast.AST) and _inside(b[1], loop):  # type: ignore[arg-type]
+                    continue  # rebuilt on every iteration
+            u = self.use(g)
+            if u is not None:
+                return HistoryUse(name, u, getattr(loop, "lineno", None) if loop is not None else None, site.span)
+        return None
+
+    def _truncated(self, name: str, func: ast.AST | None) -> bool:
+        key = (id(func), name)
+        if key not in self._bounded:  # once per list and function, not per call site
+            self._bounded[key] = self._truncated_in(name, func)
+        return self._bounded[key]
+
+    def _truncated_in(self, name: str, func: ast.AST | None) -> bool:
+        """Any sign the list is bounded: slicing, del, pop, clear, len() checks, summarising."""
+        places: list[ast.AST] = list(self.nodes(func))
+        if name.startswith("self.") and func is not None and id(func) in self.walk.classes:
+            cls = self.walk.classes[id(func)]
+            places = [n for n in ast.walk(cls)]
+        for n in places:
+            if isinstance(n, ast.Subscript) and is_name(n.value, name) and isinstance(n.slice, ast.Slice):
+                return True
+            if isinstance(n, ast.Delete) and any(isinstance(t, ast.Subscript) and is_name(t.value, name) for t in n.targets):
+                return True
+            if isinstance(n, ast.Call):
+                f = n.func
+                if isinstance(f, ast.Attribute) and is_name(f.value, name) and f.attr in ("pop", "clear", "remove", "popleft"):
+                    return True
+                if isinstance(f, ast.Name) and f.id == "len" and n.args and is_name(n.args[0], name):
+                    return True
+                cname = call_name(n)
+                if cname and TRUNCATORS.search(cname) and any(is_name(a, name) for a in list(n.args) + [k.value for k in n.keywords]):
+                    return True
+                if isinstance(f, ast.Name) and f.id == "deque" and any(k.arg == "maxlen" for k in n.keywords):
+                    return True
+            if isinstance(n, ast.Assign) and any(is_name(t, name) for t in n.targets) and isinstance(n.value, ast.Call):
+                # history = summarise(history) / trim(history, 20) / select(...): bounded by a helper
+                if any(is_name(x, name) for x in ast.walk(n.value)):
+                    return True
+        return False
+
+    # ------------------------------------------------------------ LA503: what kind of loop
+    def loop_kind(self, site: CallSite, call: ast.Call, loops: tuple[ast.AST, ...], history: HistoryUse | None) -> str:
+        loop = loops[-1]
+        if isinstance(loop, ast.While):
+            return "while"
+        if isinstance(loop, (ast.For, ast.AsyncFor)):
+            target, it = loop.target, loop.iter
+            if _breaks(loop):
+                return "retry"  # stops at the first good answer: a retry or a search, not a batch
+        else:
+            gen = loop.generators[0]  # type: ignore[attr-defined]
+            target, it = gen.target, gen.iter
+        if isinstance(target, ast.Name) and RETRY_NAME.match(target.id):
+            return "retry"
+        if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range":
+            consts = [a.value for a in it.args if isinstance(a, ast.Constant) and isinstance(a.value, int)]
+            if len(consts) == len(it.args) and consts and max(consts) <= 5:
+                return "retry"
+        if isinstance(it, (ast.List, ast.Tuple, ast.Set)) and len(it.elts) <= 5 and all(isinstance(e, ast.Constant) for e in it.elts):
+            return "fixed"  # for model in ["gpt-4o", "gpt-4o-mini"]: a comparison, not data
+        if self._feeds_back(site, call, loop):
+            return "dependent"
+        return "data"
+
+    def _feeds_back(self, site: CallSite, call: ast.Call, loop: ast.AST) -> bool:
+        """Each request builds on earlier ones: the call reads a list that grows in the loop
+        (a conversation), or a name assigned from its own response (a chain)."""
+        from auditor.analysis.usage_index import LoopIndex
+
+        exprs = [kw.value for kw in call.keywords] + list(call.args)
+        read = {d for e in exprs for n in ast.walk(e) for d in [dotted(n)] if d}
+        if id(loop) not in self._loop_index:  # indexed once for all the calls in the loop
+            self._loop_index[id(loop)] = LoopIndex(loop)
+        index = self._loop_index[id(loop)]
+        if read & index.grown:
+            return True
+        if site.result_name:
+            if site.result_name in read:
+                return True
+            if any(targets & read for targets in index.assigns_from(site.result_name, call)):
+                return True
+        return False
+
+
+RETRY_NAME = re.compile(r"^_*(attempt|attempts|retry|retries|tries|try_|n_try|trial)s?_*\w*$", re.IGNORECASE)
+
+
+TRUNCATORS = re.compile(r"summar|trim|truncat|compact|prune|window|shorten|condense|compress|limit", re.IGNORECASE)
+
+
+def dotted(expr: ast.AST) -> str | None:
+    if isinstance(expr, ast.Name):
+        return expr.id
+    if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) and expr.value.id == "self":
+        return f"self.{expr.attr}"
+    return None
+
+
+def is_name(expr: ast.AST, name: str) -> bool:
+    return dotted(expr) == name
+
+
+def _whole_names(expr: ast.AST, r: Resolver, scope: Scope, line: int, depth: int = 0) -> list[str]:
+    """Lists an argument sends whole: ``msgs``, ``[system, *history]``, ``system + history``."""
+    if depth > 4:
+        return []
+    d = dotted(expr)
+    if d is not None:
+        out = [d]
+        if isinstance(expr, ast.Name):
+            b = r.binding(expr.id, scope, line)
+            if b and b[0] == "assign" and isinstance(b[1], (ast.List, ast.BinOp)):
+                out += _whole_names(b[1], r, b[2], line, depth + 1)  # type: ignore[arg-type]
+        return out
+    if isinstance(expr, (ast.List, ast.Tuple)):
+        return [x for e in expr.elts if isinstance(e, ast.Starred) for x in _whole_names(e.value, r, scope, line, depth + 1)]
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
+        return _whole_names(expr.left, r, scope, line, depth + 1) + _whole_names(expr.right, r, scope, line, depth + 1)
+    return []
+
+
+def is_growth(n: ast.AST, name: str) -> bool:
+    """``h.append(x)``, ``h.extend(xs)``, ``h += [...]``, ``h = h + [...]``, ``h = [*h, x]``."""
+    if isinstance(n, ast.AugAssign):
+        return isinstance(n.op, ast.Add) and is_name(n.target, name)
+    if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute):
+        return n.func.attr in ("append", "extend", "insert") and is_name(n.func.value, name)
+    if isinstance(n, ast.Assign) and any(is_name(t, name) for t in n.targets):
+        v = n.value
+        if isinstance(v, ast.BinOp) and isinstance(v.op, ast.Add):
+            return is_name(v.left, name) or is_name(v.right, name)
+        if isinstance(v, ast.List):
+            return any(isinstance(e, ast.Starred) and is_name(e.value, name) for e in v.elts)
+    return False
+
+
+def grown_names(n: ast.AST) -> list[str]:
+    """Every ``name`` for which ``is_growth(n, name)`` holds, in one look at ``n``."""
+    if isinstance(n, ast.AugAssign):
+        d = dotted(n.target)
+        return [d] if d and isinstance(n.op, ast.Add) else []
+    if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute):
+        d = dotted(n.func.value)
+        return [d] if d and n.func.attr in ("append", "extend", "insert") else []
+    if isinstance(n, ast.Assign):
+        return [d for t in n.targets for d in [dotted(t)] if d and is_growth(n, d)]
+    return []
+
+
+def _inside(node: ast.AST, outer: ast.AST) -> bool:
+    line = getattr(node, "lineno", None)
+    if line is None:
+        return False
+    start, end = getattr(outer, "lineno", 0), getattr(outer, "end_lineno", 0) or 0
+    if not (start <= line <= end):
+        return False
+    return not (line == start and getattr(node, "col_offset", 0) < getattr(outer, "col_offset", 0))
+
+
+def _breaks(loop: ast.AST) -> bool:
+    """A ``break`` or ``return`` in the loop body itself (not in a nested loop or def)."""
+    stack = list(getattr(loop, "body", []))
+    while stack:
+        n = stack.pop()
+        if isinstance(n, (ast.Break, ast.Return)):
+            return True
+        if isinstance(n, LOOPS + SCOPES):
+            continue
+        stack.extend(ast.iter_child_nodes(n))
+    return False

@@ -1,0 +1,154 @@
+"""Where a call site's response text is parsed as free text (LA601): ``json.loads``, ``ast.literal_eval``,
+``re.search`` ... on the text in the same function, or on what a function returns, in another."""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from auditor.analysis.modindex import call_name
+from auditor.analysis.scopes import Scope
+from auditor.facts import CallSite, Use
+
+
+class ParseFacts:
+    # ------------------------------------------------------------ LA601: parses
+    def parser_of(self, call: ast.Call, scope: Scope) -> tuple[str, ast.AST | None] | None:
+        """(label, text argument) when ``call`` parses free text; else None."""
+        f = call.func
+        if isinstance(f, ast.Attribute) and f.attr in VALIDATE_METHODS:
+            return f"{short(self.r.source_of(f), 40)}", _arg(call, 0, "json_data" if f.attr == "model_validate_json" else "b")
+        if not isinstance(f, (ast.Name, ast.Attribute)):
+            return None
+        last = f.id if isinstance(f, ast.Name) else f.attr
+        if last not in PARSER_NAMES:
+            return None
+        qn = self.r.qualname(f, scope) or ""
+        if qn in PARSERS:
+            idx, kw = PARSERS[qn]
+            return qn, _arg(call, idx, kw)
+        if isinstance(f, ast.Attribute) and f.attr in REGEX_METHODS and isinstance(f.value, ast.Name):
+            b = self.r.binding(f.value.id, scope, call.lineno)
+            if b and b[0] == "assign" and isinstance(b[1], ast.Call):
+                if (self.r.qualname(b[1].func, b[2]) or "") == "re.compile":  # type: ignore[arg-type]
+                    return f"{f.value.id}.{f.attr}", _arg(call, 0, "string")
+        return None
+
+    def parsed_results(self) -> dict[str, list[Use]]:
+        """Names of functions whose returned text is parsed here: ``json.loads(ask(q))``,
+        ``answer = llm.ask(q); json.loads(answer)``."""
+        out: dict[str, list[Use]] = {}
+        for call in self.candidate_calls(PARSER_NAMES):
+            if call_name(call) not in PARSER_NAMES:
+                continue
+            scope = self.scope(self.walk.owner_of(call.lineno))
+            parsed = self.parser_of(call, scope)
+            if parsed is None or parsed[1] is None:
+                continue
+            label, arg = parsed
+            if STRUCTURED_PATH.search(self.r.source_of(arg)):
+                continue
+            names: set[str] = set()
+            for n in ast.walk(arg):
+                if isinstance(n, ast.Call):
+                    names.add(call_name(n))
+                elif isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load):
+                    b = self.r.binding(n.id, scope, call.lineno)
+                    if b and b[0] == "assign" and isinstance(b[1], ast.AST):
+                        v = b[1].value if isinstance(b[1], ast.Await) else b[1]
+                        if isinstance(v, ast.Call):
+                            names.add(call_name(v))
+            u = self.use(call, label)
+            for name in names - {""}:
+                if u is not None:
+                    out.setdefault(name, []).append(u)
+        return out
+
+    def parse_uses(self, site: CallSite, call: ast.Call, func: ast.AST | None) -> tuple[list[Use], bool]:
+        index = self.index(func)  # one pass over the function serves all its call sites
+        tainted = index.tainted(site.result_name, call)
+        uses: list[Use] = []
+        for n, label in index.parses_of(tainted, call):
+            u = self.use(n, label)
+            if u is not None:
+                uses.append(u)
+        returns = index.returns(tainted, call)
+        if func is None or isinstance(func, ast.Lambda):
+            returns = False
+        return uses, returns
+
+
+# parsers of free text: qualified name -> (label, index of the text argument, its keyword)
+PARSERS: dict[str, tuple[int, str]] = {
+    "json.loads": (0, "s"),
+    "orjson.loads": (0, "__obj"),
+    "ujson.loads": (0, "obj"),
+    "simplejson.loads": (0, "s"),
+    "json5.loads": (0, "s"),
+    "json_repair.loads": (0, "json_str"),
+    "json_repair.repair_json": (0, "json_str"),
+    "ast.literal_eval": (0, "node_or_string"),
+    "yaml.safe_load": (0, "stream"),
+    "yaml.load": (0, "stream"),
+    "re.search": (1, "string"),
+    "re.match": (1, "string"),
+    "re.fullmatch": (1, "string"),
+    "re.findall": (1, "string"),
+    "re.finditer": (1, "string"),
+}
+
+
+REGEX_METHODS = {"search", "match", "fullmatch", "findall", "finditer"}
+
+
+VALIDATE_METHODS = {"model_validate_json", "parse_raw"}  # pydantic: JSON text -> model
+
+
+PARSER_NAMES = {q.rsplit(".", 1)[-1] for q in PARSERS} | VALIDATE_METHODS
+
+
+# response paths that are structured by design (tool calls carry JSON arguments)
+STRUCTURED_PATH = re.compile(r"tool_calls|function_call|\.arguments\b|tool_use|\.parsed\b|\.input\b|output_parsed|model_dump|to_json|\.json\(\)|to_dict")
+
+
+def short(text: str, n: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 3] + "..."
+
+
+def _arg(call: ast.Call, index: int, keyword: str) -> ast.AST | None:
+    if len(call.args) > index and not isinstance(call.args[index], ast.Starred):
+        return call.args[index]
+    return next((k.value for k in call.keywords if k.arg == keyword), None)
+
+
+def mentions(expr: ast.AST, names: set[str], call: ast.Call) -> bool:
+    for n in ast.walk(expr):
+        if n is call:
+            return True
+        if isinstance(n, ast.Name) and n.id in names:
+            return True
+    return False
+
+
+def _flows(n: ast.AST) -> list[tuple[ast.AST | None, list[str]]]:
+    """(value, names it flows into) for an assignment-like statement."""
+    if isinstance(n, ast.Assign):
+        return [(n.value, [x for t in n.targets for x in _target_names(t)])]
+    if isinstance(n, (ast.AnnAssign, ast.NamedExpr)):
+        return [(n.value, _target_names(n.target))]
+    if isinstance(n, (ast.For, ast.AsyncFor)):
+        return [(n.iter, _target_names(n.target))]
+    if isinstance(n, (ast.With, ast.AsyncWith)):
+        return [(i.context_expr, _target_names(i.optional_vars) if i.optional_vars is not None else []) for i in n.items]
+    return []
+
+
+def _target_names(t: ast.AST) -> list[str]:
+    if isinstance(t, ast.Name):
+        return [t.id]
+    if isinstance(t, (ast.Tuple, ast.List)):
+        return [x for e in t.elts for x in _target_names(e)]
+    if isinstance(t, ast.Starred):
+        return _target_names(t.value)
+    return []

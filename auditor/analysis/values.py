@@ -1,0 +1,121 @@
+"""What literal an expression evaluates to (constants, imported constants as symbolic refs,
+``os.getenv("X", "default")``, parameter defaults, ``**params`` dicts): the resolver's
+``value_of`` question."""
+
+from __future__ import annotations
+
+import ast
+
+from auditor.analysis.scopes import MAX_DEPTH, UNKNOWN_MARK, Scope, Unknown, span_of
+from auditor.facts import Value
+
+
+class Values:
+    # ------------------------------------------------------------------ values
+    def value_of(self, expr: ast.AST, scope: Scope, depth: int = 0, origin: str = "literal") -> Value:
+        source = self.source_of(expr)
+        span = span_of(expr, self.lines)
+        try:
+            v = self._value(expr, scope, depth, origin)
+        except Unknown:
+            return Value("unknown", source=source, span=span)
+        v.source, v.span = source, span
+        return v
+
+    def _value(self, expr: ast.AST, scope: Scope, depth: int, origin: str) -> Value:
+        if depth > MAX_DEPTH:
+            raise Unknown
+        if isinstance(expr, ast.Constant):
+            if expr.value is UNKNOWN_MARK or isinstance(expr.value, bytes) or expr.value is Ellipsis:
+                raise Unknown
+            return Value("literal", expr.value, origin=origin)
+        if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, ast.USub) and isinstance(expr.operand, ast.Constant):
+            if isinstance(expr.operand.value, (int, float)):
+                return Value("literal", -expr.operand.value, origin=origin)
+        if isinstance(expr, (ast.List, ast.Tuple)):
+            items = [self._value(e, scope, depth + 1, origin) for e in expr.elts]
+            return Value("literal", [i.value for i in items], origin=origin)
+        if isinstance(expr, ast.Name):
+            b = self.binding(expr.id, scope, getattr(expr, "lineno", 1 << 30))
+            if b is None:
+                raise Unknown
+            kind, what, s = b
+            if kind == "assign":
+                if isinstance(what, ast.AST) and not isinstance(what, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.AnnAssign)):
+                    if expr.id in s.mutated:
+                        raise Unknown
+                    o = "constant" if s.kind == "module" and origin == "literal" else origin
+                    return self._value(what, s, depth + 1, o)
+                raise Unknown
+            if kind == "param":
+                default = s.defaults.get(expr.id)
+                if default is not None:
+                    return self._value(default, s.parent or s, depth + 1, "param-default")
+                raise Unknown
+            if kind == "import":
+                mod, _, name = str(what).rpartition(".")
+                return Value("ref", ref=(mod, name), origin="import")
+        if isinstance(expr, ast.Attribute):
+            bound = self.attr_binding(expr, scope)
+            if bound is not None:
+                return self._value(bound[0], bound[1], depth + 1, origin)
+            qn = self.qualname(expr, scope)
+            if qn:
+                mod, _, name = qn.rpartition(".")
+                return Value("ref", ref=(mod, name), origin="import")
+            raise Unknown
+        if isinstance(expr, ast.Call):
+            qn = self.qualname(expr.func, scope)
+            if qn in ("os.getenv", "os.environ.get", "os.environ.setdefault") or (
+                qn is None and isinstance(expr.func, ast.Name) and expr.func.id == "getenv"
+            ):
+                default = expr.args[1] if len(expr.args) > 1 else next((k.value for k in expr.keywords if k.arg == "default"), None)
+                if default is None:
+                    raise Unknown
+                return self._value(default, scope, depth + 1, "env-default")
+            raise Unknown
+        if isinstance(expr, ast.BoolOp) and isinstance(expr.op, ast.Or):
+            # os.environ.get("MODEL") or "gpt-4o-mini"
+            last = expr.values[-1]
+            v = self._value(last, scope, depth + 1, "env-default")
+            return v
+        if isinstance(expr, ast.IfExp):
+            raise Unknown
+        if isinstance(expr, ast.JoinedStr) and all(isinstance(p, ast.Constant) for p in expr.values):
+            return Value("literal", "".join(str(p.value) for p in expr.values), origin=origin)  # type: ignore[attr-defined]
+        if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
+            left = self._value(expr.left, scope, depth + 1, origin)
+            right = self._value(expr.right, scope, depth + 1, origin)
+            if left.is_literal and right.is_literal and isinstance(left.value, str) and isinstance(right.value, str):
+                return Value("literal", left.value + right.value, origin=origin)
+            raise Unknown
+        raise Unknown
+
+    def dict_of(self, expr: ast.AST, scope: Scope, depth: int = 0) -> tuple[ast.AST, Scope] | None:
+        """The container literal (dict display, dict(...) or config-object call) an expression is.
+
+        ``json.dumps({...})`` counts as its argument (Bedrock ``body=``)."""
+        if depth > MAX_DEPTH:
+            return None
+        if isinstance(expr, ast.Dict):
+            return expr, scope
+        if isinstance(expr, ast.Call):
+            qn = self.qualname(expr.func, scope) or ""
+            if qn in ("json.dumps",) and expr.args:
+                return self.dict_of(expr.args[0], scope, depth + 1)
+            if isinstance(expr.func, ast.Name) and expr.func.id == "dict" and not expr.args:
+                return expr, scope
+            # a config object: types.GenerateContentConfig(...), GenerationConfig(...), ...
+            last = expr.func.attr if isinstance(expr.func, ast.Attribute) else getattr(expr.func, "id", "")
+            if last[:1].isupper() and not expr.args and ("Config" in last or "Options" in last or "Params" in last):
+                return expr, scope
+            return None
+        if isinstance(expr, ast.Name):
+            b = self.binding(expr.id, scope, getattr(expr, "lineno", 1 << 30))
+            if b and b[0] == "assign" and isinstance(b[1], ast.AST) and expr.id not in b[2].mutated:
+                return self.dict_of(b[1], b[2], depth + 1)  # type: ignore[arg-type]
+        if isinstance(expr, ast.Attribute):
+            bound = self.attr_binding(expr, scope)
+            if bound is not None:
+                return self.dict_of(bound[0], bound[1], depth + 1)
+        return None
