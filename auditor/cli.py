@@ -36,7 +36,9 @@ def _load_policy(policy_file: str | None, paths: list[Path], select=(), extend_s
 
     for p in paths:  # a typo in a path must never pass as "nothing to report"
         if str(p) != "-" and not p.exists():
-            _fail(f"{p}: no such file or directory")
+            import os
+
+            _fail(f"{p}: {'a symlink loop or a dangling symlink' if os.path.islink(p) else 'no such file or directory'}")
     try:
         start = next((p for p in paths if str(p) != "-"), Path.cwd())
         policy = Policy.load(Path(policy_file) if policy_file else None, start=start)

@@ -89,8 +89,8 @@ def test_symlink_loops_are_skipped_with_a_note(tmp_path):
     assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
     assert [f["path"] for f in json.loads(r.stdout)] == ["ok.py"]
     assert "a.py: symlink loop, skipped" in r.stderr and "self.py: symlink loop, skipped" in r.stderr
-    r = cli("check", "a.py", cwd=tmp_path)
-    assert "symlink loop" in r.stderr and "Traceback" not in r.stderr
+    r = cli("check", "a.py", cwd=tmp_path)  # named explicitly: an error, as a missing path is
+    assert r.returncode == 2 and "a.py: a symlink loop" in r.stderr and "Traceback" not in r.stderr
 
 
 @pytest.mark.parametrize("name", ["pyproject.toml", ".llm-audit.yaml"])

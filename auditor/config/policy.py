@@ -144,7 +144,11 @@ def read_policy_doc(path: Path) -> tuple[dict[str, Any], Any, list[str] | None]:
 def _known_rules(data: dict[str, Any], inherited: dict[str, Any]) -> list[Rule]:
     """The catalog's rules plus those a policy chain defines (``rules:``)."""
     rules = list(load_catalog().rules)
-    for entry in list(inherited.get("rules") or []) + list(data.get("rules") or []):
+    def entries(d: dict[str, Any]) -> list:
+        value = d.get("rules") or []
+        return value if isinstance(value, list) else []  # `rules: 3` is the schema's to report
+
+    for entry in entries(inherited) + entries(data):
         if isinstance(entry, dict) and entry.get("code") and entry.get("name"):
             rules.append(Rule.from_entry(entry, family="policy"))
     return rules
