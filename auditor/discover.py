@@ -182,7 +182,7 @@ def discover(
     def rel_of(p: Path) -> str | None:
         try:
             return p.resolve().relative_to(root).as_posix()
-        except ValueError:
+        except (ValueError, OSError, RuntimeError):  # outside the root, or a symlink loop
             return None
 
     exempted: dict[str, object] = {}
@@ -197,12 +197,19 @@ def discover(
     for given in paths:
         p = given if given.is_absolute() else (Path.cwd() / given)
         if not p.exists():
+            if os.path.islink(p):
+                notes.append(f"{given}: symlink loop or dangling symlink, skipped")
+                continue
             if errors is not None:
                 errors.append((given.as_posix(), "no such file or directory"))
             else:
                 notes.append(f"{given}: no such file or directory")
             continue
         rel = rel_of(p)
+        if rel is None and _inside(Path(os.path.abspath(p)), root):
+            # written inside the project, resolving outside it: a symlink out of the tree
+            notes.append(f"{given}: a symlink that leaves the project; not followed")
+            continue
         if rel is None:
             # outside the policy root: analyse relative to the path itself
             rel = os.path.relpath(p.resolve(), Path.cwd()).replace(os.sep, "/")
@@ -244,8 +251,51 @@ def discover(
                     continue
                 full = os.path.join(dirpath, name)
                 if os.path.islink(full) and rel_of(Path(full)) is None:
+                    if _is_loop(full):
+                        notes.append(f"{sub}: symlink loop, skipped")
                     continue  # never follow a symlink out of the tree
+                if os.path.islink(full) and not os.path.exists(full):
+                    notes.append(f"{sub}: dangling symlink, skipped")
+                    continue
                 if excluded(sub, False, base_rel) or (incl and not incl.match_file(sub)):
                     continue
                 out.setdefault(sub, SourceFile(Path(full), sub, kind))
-    return sorted(out.values(), key=lambda f: f.rel), notes
+    return _unique_files(sorted(out.values(), key=lambda f: f.rel)), notes
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.relative_to(root)
+        return True
+    except ValueError:
+        return False
+
+
+def _is_loop(path: str) -> bool:
+    try:
+        os.stat(path)
+        return False
+    except OSError as e:
+        import errno
+
+        return e.errno == errno.ELOOP
+
+
+def _unique_files(files: list[SourceFile]) -> list[SourceFile]:
+    """One entry per file on disk: a file reached through in-tree symlinks (or hard links) is
+    analysed, reported and fixed once, under its own path rather than a symlink's."""
+    by_id: dict[tuple[int, int], SourceFile] = {}
+    for n, sf in enumerate(files):
+        try:
+            st = os.stat(sf.path)
+            key = (st.st_dev, st.st_ino)
+        except OSError:
+            key = (-1, n)  # unreadable: reported (LA000) under the name given
+        kept = by_id.get(key)
+        if kept is None:
+            by_id[key] = sf
+        elif os.path.islink(kept.path) and not os.path.islink(sf.path):
+            by_id[key] = SourceFile(sf.path, sf.rel, sf.kind, explicit=kept.explicit or sf.explicit)
+        elif sf.explicit and not kept.explicit:
+            by_id[key] = SourceFile(kept.path, kept.rel, kept.kind, explicit=True)
+    return sorted(by_id.values(), key=lambda f: f.rel)

@@ -24,6 +24,8 @@ from auditor.cost.model import LOCAL_PROVIDERS, call_cost
 from auditor.findings import Edit, Finding, Fix, Savings
 from auditor.fix.edits import remove_param
 from auditor.sources.configfile import CONFIG_API
+from auditor.sources.lines import split_lines
+from auditor.sources.python import decode_source
 
 # families of hosted-LLM ids: in a configuration file an unknown value is reported only when it
 # is written like one; `bert-base-uncased` or
@@ -208,12 +210,12 @@ def _source_lines(ctx: RuleContext, site: CallSite) -> list[str] | None:
     path = ctx.policy.root / site.path
     try:
         if site.cell is None:
-            return path.read_text(encoding="utf-8").splitlines()
-        nb = json.loads(path.read_text(encoding="utf-8"))
+            return split_lines(decode_source(path.read_bytes()))
+        nb = json.loads(path.read_text(encoding="utf-8-sig"))
         cells = [c for c in nb.get("cells", []) if c.get("cell_type") == "code"]
         src = cells[site.cell].get("source", "")
-        return ("".join(src) if isinstance(src, list) else str(src)).splitlines()
-    except (OSError, ValueError, IndexError, AttributeError, UnicodeDecodeError):
+        return split_lines("".join(src) if isinstance(src, list) else str(src))
+    except (OSError, ValueError, IndexError, AttributeError, LookupError, SyntaxError, RecursionError):
         return None
 
 

@@ -207,8 +207,8 @@ def read_litellm(path: Path) -> dict[str, dict[str, Any]]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as e:
         raise ImportError_(f"{path}: cannot read: {e.strerror or e}") from e
-    except (ValueError, UnicodeDecodeError) as e:
-        raise ImportError_(f"{path}: not a JSON file in LiteLLM's model_prices_and_context_window.json format: {e}") from e
+    except (ValueError, RecursionError) as e:
+        raise ImportError_(f"{path}: not a JSON file in LiteLLM's model_prices_and_context_window.json format: {e}") from None
     if not isinstance(data, dict):
         raise ImportError_(f"{path}: expected a JSON object mapping model names to price entries")
     return {str(k): v for k, v in data.items() if isinstance(v, dict) and k != "sample_spec"}
