@@ -300,18 +300,20 @@ class CallSiteFinder(ApiMatcher, ArgumentMapper):
         site.extra["unknown_model"] = endpoint.unknown_model
 
     def _module_api_base(self):
-        """openai<1: ``openai.api_base = "http://localhost:8000/v1"`` set at module level
-        (looked for once per module: per call site it made a module of calls quadratic)."""
-        if "_api_base" not in self.__dict__:
-            self._api_base = None
-            for stmt in self.r.tree.body:
-                if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
-                    t = stmt.targets[0]
-                    if isinstance(t, ast.Attribute) and t.attr in ("api_base", "base_url") and isinstance(t.value, ast.Name):
-                        if (self.r.qualname(t.value, self.r.module_scope) or "") == "openai":
-                            self._api_base = (stmt.value, self.r.module_scope)
-                            break
+        """openai<1: ``openai.api_base = "http://localhost:8000/v1"`` set at module level (looked up
+        once per module: every call site asks)."""
+        if not hasattr(self, "_api_base"):
+            self._api_base = self._find_module_api_base()
         return self._api_base
+
+    def _find_module_api_base(self):
+        for stmt in self.r.tree.body:
+            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+                t = stmt.targets[0]
+                if isinstance(t, ast.Attribute) and t.attr in ("api_base", "base_url") and isinstance(t.value, ast.Name):
+                    if (self.r.qualname(t.value, self.r.module_scope) or "") == "openai":
+                        return stmt.value, self.r.module_scope
+        return None
 
     def _async_type(self, maker) -> bool:
         if maker is None:
