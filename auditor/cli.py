@@ -50,8 +50,8 @@ def _load_policy(policy_file: str | None, paths: list[Path], select=(), extend_s
     from auditor.config.policy import Policy, PolicyError
 
     try:
-        start = paths[0] if paths else Path.cwd()
-        policy = Policy.load(Path(policy_file) if policy_file else None, start=start if start.exists() else Path.cwd())
+        # the project root of all the paths, whatever their order (config/scope.py)
+        policy = Policy.load(Path(policy_file) if policy_file else None, start=list(paths) or [Path.cwd()])
     except PolicyError as e:
         _fail(str(e))
     sel = _split(select)
@@ -111,7 +111,10 @@ def _run(paths, policy_file, select, extend_select, ignore, force_exclude, no_ca
     if stdin_filename:
         stdin = (Path(stdin_filename).as_posix(), click.get_text_stream("stdin").read())
         paths = [p for p in paths if p != Path(".")] or []
-    opts = RunOptions(paths=paths, policy=policy, force_exclude=force_exclude, use_cache=not no_cache, jobs=jobs, today=_today(today), stdin=stdin)
+    opts = RunOptions(
+        paths=paths, policy=policy, force_exclude=force_exclude, use_cache=not no_cache, jobs=jobs, today=_today(today), stdin=stdin,
+        hierarchical=policy_file is None,
+    )
     return policy, opts, run(opts)
 
 

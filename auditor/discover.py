@@ -23,6 +23,8 @@ DEFAULT_EXCLUDES = [
 PYTHON_EXT = {".py"}
 NOTEBOOK_EXT = {".ipynb"}
 PROMPT_EXT = {".prompty", ".prompt", ".j2", ".jinja", ".jinja2"}
+# names of files that may hold a policy (config/policy.py decides; a pyproject.toml only with [tool.llm-audit])
+POLICY_NAMES = frozenset({".llm-audit.yaml", ".llm-audit.yml", "llm-audit.yaml", "pyproject.toml"})
 
 
 @dataclass(frozen=True)
@@ -127,8 +129,10 @@ def discover(
     prompt_paths: list[str] | None = None,
     force_exclude: bool = False,
     respect_gitignore: bool = True,
+    policy_dirs: list[str] | None = None,
 ) -> tuple[list[SourceFile], list[str]]:
-    """The files to analyse, and messages about paths that were skipped (missing, outside)."""
+    """The files to analyse, and messages about paths that were skipped (missing, outside).
+    ``policy_dirs`` receives the walked folders (relative to ``root``) that hold a policy file."""
     root = root.resolve()
     excl = pathspec.GitIgnoreSpec.from_lines(DEFAULT_EXCLUDES + list(exclude or []))
     incl = pathspec.GitIgnoreSpec.from_lines(include) if include else None
@@ -184,6 +188,8 @@ def discover(
                     continue
                 keep.append(name)
             dirnames[:] = keep
+            if policy_dirs is not None and not POLICY_NAMES.isdisjoint(filenames):
+                policy_dirs.append("" if drel == "." else drel)
             for name in filenames:
                 sub = f"{drel}/{name}" if drel not in ("", ".") else name
                 kind = file_kind(sub, prompts)

@@ -15,8 +15,10 @@ def lock_command(paths: list[Path], policy, check_only: bool, use_cache: bool = 
 
     policy.cli_select = []  # only the facts are needed, not the checks
     result = run(RunOptions(paths=paths or [Path(".")], policy=policy, use_cache=use_cache))
-    current = current_prompts(result.project)
-    scanned = {f.rel for f in result.files}
+    # the whole project was analysed (its constants reach the given files' prompts); only the
+    # given files' entries are compared and rewritten, every other entry is kept as it is
+    scanned = result.targets
+    current = {k: p for k, p in current_prompts(result.project).items() if p.path in scanned}
     path = lock_path(policy.root)
     try:
         locked = read_lock(path)

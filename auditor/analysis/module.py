@@ -12,7 +12,7 @@ from auditor.analysis.callsites import CallSiteFinder
 from auditor.analysis.resolve import Resolver
 from auditor.analysis.scopes import span_of
 from auditor.analysis.usage import collect_usage
-from auditor.config.catalog import glob_match
+from auditor.config.names import name_matches
 from auditor.facts import FileFacts, Message, Prompt, PromptConstant
 from auditor.sources.python import SourceOptions, parse_python, scan_suppressions
 
@@ -72,7 +72,7 @@ def _module_constants(resolver: Resolver, prompts, facts: FileFacts, opts: Sourc
         if _texty(value):
             segs = prompts.segments(value, scope)
             facts.texts[name] = segs
-            if glob_match(name, opts.prompt_names) and any(s.kind == "static" and s.text.strip() for s in segs):
+            if name_matches(name, opts.prompt_names) and any(s.kind == "static" and s.text.strip() for s in segs):
                 span = span_of(value, resolver.lines)
                 if span is not None:
                     facts.prompt_constants.append(

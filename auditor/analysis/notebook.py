@@ -18,12 +18,14 @@ from auditor.sources.notebook import cell_source, code_cells, neutralise, notebo
 from auditor.sources.python import SourceOptions, parse_python, scan_suppressions
 
 
-def analyse_notebook(data: bytes, path: str, module: str, opts: SourceOptions) -> FileFacts:
+def analyse_notebook(data: bytes, path: str, module: str, opts: SourceOptions, nb: dict | None = None) -> FileFacts:
+    """``nb``: the notebook already read from ``data`` (the engine reads it once for the pre-scan)."""
     facts = FileFacts(path=path, module=module, kind="notebook")
-    nb, err = read_notebook(data, path)
-    if err is not None:
-        facts.findings.append(err)
-        return facts
+    if nb is None:
+        nb, err = read_notebook(data, path)
+        if err is not None:
+            facts.findings.append(err)
+            return facts
     assert nb is not None
     if not notebook_language(nb).startswith("python"):
         return facts

@@ -41,6 +41,11 @@ def cell_source(cell: dict) -> str:
     return "".join(src) if isinstance(src, list) else str(src)
 
 
+def code_source_bytes(nb: dict) -> bytes:
+    """The code cells' sources joined, as bytes (what the pre-scan reads: never the outputs)."""
+    return "\n".join(cell_source(c) for c in code_cells(nb)).encode("utf-8", "surrogatepass")
+
+
 def notebook_language(nb: dict) -> str:
     meta = nb.get("metadata") or {}
     lang = (meta.get("kernelspec") or {}).get("language") or (meta.get("language_info") or {}).get("name") or "python"

@@ -11,10 +11,14 @@ import io
 import re
 import tokenize
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from auditor.facts import Suppressions
 from auditor.config.catalog import Providers
 from auditor.findings import Finding
+
+if TYPE_CHECKING:  # pragma: no cover
+    from auditor.sources.prescan import Prescan
 
 SUPPRESS = re.compile(r"#\s*llm-audit:\s*(ignore-file|ignore)(?:\[([A-Za-z0-9_,\s-]*)\])?")
 
@@ -32,7 +36,7 @@ class SourceOptions:
     prompt_keys: list[str] = field(default_factory=lambda: ["template", "prompt", "system", "messages[].content"])
     prescan: bool = True
     _providers: Providers | None = None
-    _prescan_re: re.Pattern | None = None
+    _prescan: "Prescan | None" = None
 
     @property
     def providers(self) -> Providers:
@@ -45,54 +49,17 @@ class SourceOptions:
     def __getstate__(self):
         state = dict(self.__dict__)
         state["_providers"] = None
-        state["_prescan_re"] = None
+        state["_prescan"] = None
         return state
 
     @property
-    def prescan_re(self) -> re.Pattern:
-        """Bytes that any file holding a call site or prompt constant must contain.
+    def prescanner(self) -> "Prescan":
+        """The byte pre-scan for these settings (:mod:`auditor.sources.prescan`)."""
+        if self._prescan is None:
+            from auditor.sources.prescan import Prescan
 
-        An import of an SDK root (``import openai``, ``from google import genai``), a
-        distinctive method path (``completions.create``, ``messages.create``: a client may come
-        from another module), a policy wrapper's name, or a module-level name matching
-        ``prompt-names``. Plain words ("together", "transformers") are not enough."""
-        if self._prescan_re is None:
-            roots = sorted({r.split(".")[0] for r in self.providers.import_roots} | {r.split(".")[-1] for r in self.providers.import_roots})
-            paths = set()
-            for api in self.providers.apis:
-                for m in api.match_methods:
-                    parts = m.split(".")
-                    if len(parts) >= 2:
-                        paths.add(".".join(parts[-2:]))
-                    elif len(m) >= 12:
-                        paths.add(m)  # long single names: generate_content, converse_stream
-                for m in api.match_untyped:  # matched on clients of unknown type: `client.converse(`
-                    paths.add(m if "." in m else m + "(")
-                for c in api.match_callables:  # `litellm.completion(` through a lazily loaded module object
-                    parts = c.split(".")
-                    if len(parts) == 2 and "<" not in c and "*" not in c:
-                        paths.add(c + "(")
-            words = set()
-            for api in self.extra_apis:
-                for c in (api.get("match") or {}).get("callables", []):
-                    words.add(c.split(".")[-1].replace("*", ""))
-            alts = [rb"(?m:^[ \t]*(?:from|import)[ \t]+(?:" + b"|".join(re.escape(r).encode() for r in roots) + rb")\b)"]
-            # ollama = __import__("ollama"), importlib.import_module("openai")
-            alts.append(rb"(?:__import__|import_module)\(\s*[\"'](?:" + b"|".join(re.escape(r).encode() for r in roots) + rb")\b")
-            alts += [re.escape(p).encode() for p in sorted(paths)]
-            alts += [rb"\b" + re.escape(w).encode() + rb"\b" for w in sorted(words) if w]
-            const = _names_regex(self.prompt_names)
-            if const:
-                alts.append(rb"(?m:^" + const.encode() + rb"[ \t]*(?::[^=\n]*)?=)")
-            self._prescan_re = re.compile(b"|".join(alts))
-        return self._prescan_re
-
-
-def _names_regex(globs: list[str]) -> str:
-    parts = []
-    for g in globs:
-        parts.append("".join("[A-Za-z0-9_]*" if ch == "*" else "[A-Za-z0-9_]" if ch == "?" else re.escape(ch) for ch in g))
-    return "(?:" + "|".join(parts) + ")" if parts else ""
+            self._prescan = Prescan(self.providers, self.extra_apis, self.prompt_names)
+        return self._prescan
 
 
 def file_error(path: str, reason: str, line: int = 1, column: int = 1, cell: int | None = None) -> Finding:

@@ -1,0 +1,255 @@
+"""Which project a run is about, and which policy applies to each of its files.
+
+**The project root** is what the analysis sees whatever paths are given (``check F`` gives the
+findings of ``check .`` that lie in F), what reported paths are relative to, and where the
+cache and ``llm-audit.lock`` live. For the given paths (in any order):
+
+1. with ``--policy FILE``: FILE's folder (and that one policy applies to every file);
+2. inside a git work tree: its top folder, the tree pre-commit runs in and passes paths
+   relative to;
+3. otherwise the outermost folder holding a policy file between the path and the current
+   folder (when the path is inside it; else up to, not including, the home folder), or, with
+   no policy file there, the current folder (the path's own folder when it lies outside).
+
+Paths with different roots (two repositories in one call) are analysed under their common
+folder.
+
+**Each file gets the nearest policy file** above it, up to the root, like Ruff's hierarchical
+configuration: a nested ``sub/.llm-audit.yaml`` applies to ``sub/**`` instead of the root's. It
+stands alone (the built-in ``default`` pack under it, unless it says
+``extends: ../.llm-audit.yaml``), and its globs (``include``, ``exclude``, ``prompt-paths``,
+``per-file-ignores``) are relative to its own folder. Nested policy files are found during the
+project walk; ``--select``/``--ignore`` given on the command line apply under every policy.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from auditor.config.policy import Policy, policy_file_in
+
+
+def git_root(start: Path) -> Path | None:
+    """The top folder of the git work tree holding ``start`` (a ``.git`` folder or file), or None."""
+    d = start if start.is_dir() else start.parent
+    for folder in (d, *d.parents):
+        if (folder / ".git").exists():
+            return folder
+    return None
+
+
+def _walk_root(start: Path, cwd: Path) -> Path:
+    d = start if start.is_dir() else start.parent
+    inside = d == cwd or cwd in d.parents
+    home = Path.home().resolve() if "HOME" in os.environ or os.name != "nt" else None
+    found = None
+    for folder in (d, *d.parents):
+        if not inside and (folder == home or folder == folder.parent):
+            break
+        if policy_file_in(folder) is not None:
+            found = folder  # keep walking: the outermost one is the root
+        if inside and folder == cwd:
+            break
+    if found is not None:
+        return found
+    return cwd if inside else d
+
+
+def project_root(paths: list[Path], policy_file: Path | None = None) -> Path:
+    """The project root for these paths (see the module docs); order never matters."""
+    if policy_file is not None:
+        return policy_file.resolve().parent
+    cwd = Path.cwd().resolve()
+    roots = set()
+    for p in paths or [cwd]:
+        p = (p if p.is_absolute() else cwd / p).resolve()
+        if not p.exists():
+            p = p.parent if p.parent.exists() else cwd
+        roots.add(git_root(p) or _walk_root(p, cwd))
+    if len(roots) == 1:
+        return roots.pop()
+    return Path(os.path.commonpath([str(r) for r in roots]))
+
+
+@dataclass
+class Scope:
+    """The policies of one run: the root's, and the nested ones by folder (relative to the root)."""
+
+    root_policy: Policy
+    nested: dict[str, Policy] = field(default_factory=dict)
+    hierarchical: bool = True
+    _memo: dict[str, Policy] = field(default_factory=dict)
+
+    @property
+    def root(self) -> Path:
+        return self.root_policy.root
+
+    def add_folders(self, folders: list[str]) -> None:
+        """Load the policy files in these folders (relative to the root; found by the walk)."""
+        if not self.hierarchical:
+            return
+        for folder in sorted(set(folders)):
+            if folder in ("", ".") or folder in self.nested:
+                continue
+            path = policy_file_in(self.root / folder)
+            if path is None or (self.root_policy.path is not None and path.resolve() == self.root_policy.path.resolve()):
+                continue
+            nested = Policy.load(path)
+            nested.root = self.root  # paths stay relative to the project root
+            nested.cli_select = self.root_policy.cli_select
+            nested.cli_extend_select = list(self.root_policy.cli_extend_select)
+            nested.cli_ignore = list(self.root_policy.cli_ignore)
+            self.nested[folder] = nested
+        self._memo.clear()
+
+    def policy_for(self, rel: str) -> Policy:
+        """The nearest policy of the file ``rel`` (relative to the root, forward slashes)."""
+        folder = rel.rpartition("/")[0]
+        hit = self._memo.get(folder)
+        if hit is None:
+            hit = self._memo[folder] = self._nearest(folder)
+        return hit
+
+    def _nearest(self, folder: str) -> Policy:
+        while folder:
+            if folder in self.nested:
+                return self.nested[folder]
+            folder = folder.rpartition("/")[0]
+        return self.root_policy
+
+    def base_of(self, policy: Policy) -> str:
+        """The folder a policy's globs are relative to ("" for the root's)."""
+        for folder, p in self.nested.items():
+            if p is policy:
+                return folder
+        return ""
+
+    def policies(self) -> list[Policy]:
+        return [self.root_policy, *(self.nested[k] for k in sorted(self.nested))]
+
+    def local(self, rel: str, policy: Policy) -> str:
+        """``rel`` relative to the folder of ``policy`` (for its globs)."""
+        base = self.base_of(policy)
+        return rel[len(base) + 1 :] if base and rel.startswith(base + "/") else rel
+
+
+def policy_for_path(path: Path, policy_file: Path | None = None) -> tuple[Policy, Path]:
+    """The policy that applies to ``path`` and the project root (for ``--show-settings FILE``)."""
+    root = project_root([path], policy_file)
+    root_policy = Policy.load(policy_file, start=root) if policy_file else Policy.load(None, start=root)
+    if policy_file is not None:
+        return root_policy, root
+    p = (path if path.is_absolute() else Path.cwd() / path).resolve()
+    try:
+        rel = p.relative_to(root).as_posix()
+    except ValueError:
+        return root_policy, root
+    scope = Scope(root_policy)
+    parts = rel.split("/")
+    scope.add_folders(["/".join(parts[:i]) for i in range(1, len(parts) if p.is_file() or not p.exists() else len(parts) + 1)])
+    return scope.policy_for(rel if not p.is_dir() else rel + "/x"), root
+
+
+# ---------------------------------------------------------------- the files of a run
+def anchored(patterns: list[str], base: str) -> list[str]:
+    """gitwildmatch ``patterns`` written relative to the folder ``base`` (relative to the root),
+    rewritten relative to the root: a pattern with an inner slash stays anchored at ``base``,
+    one without matches at any depth below it."""
+    if not base:
+        return list(patterns)
+    out = []
+    for pat in patterns:
+        neg = pat.startswith("!")
+        p = pat[1:] if neg else pat
+        p = f"{base}/{p.lstrip('/')}" if "/" in p.rstrip("/") else f"{base}/**/{p}"
+        out.append(("!" if neg else "") + p)
+    return out
+
+
+def walk_settings(policy: Policy, base: str = "") -> dict:
+    """The discovery settings of ``policy``, its globs made relative to the root."""
+    exclude = list(policy.get("exclude", []) or []) + list(policy.get("extend-exclude", []) or [])
+    include = policy.get("include") or None
+    prompts = policy.get("prompt-paths") or None
+    return {
+        "include": anchored(include, base) if include else None,
+        "exclude": anchored(exclude, base),
+        "prompt_paths": anchored(prompts, base) if prompts else None,
+    }
+
+
+def _under(rel: str, folder: str) -> bool:
+    return not folder or rel == folder or rel.startswith(folder + "/")
+
+
+@dataclass
+class Targets:
+    """What a run reports on: the given files, and everything under the given folders (a lock
+    or configuration finding of the project lies under ``.``)."""
+
+    files: set[str] = field(default_factory=set)
+    folders: list[str] = field(default_factory=list)  # relative to the root; "" is the root
+
+    def __contains__(self, rel: str) -> bool:
+        return rel in self.files or any(_under(rel, d) for d in self.folders)
+
+    def add(self, rel: str) -> None:
+        self.files.add(rel)
+
+
+def run_files(scope: Scope, paths: list[Path], force_exclude: bool = False):
+    """(every file the run analyses - the whole project and the given paths -, the
+    :class:`Targets`, notes). The project is walked with the root policy's globs; a folder
+    with a nested policy is walked again with that policy's."""
+    from auditor.discover import discover
+
+    root = scope.root
+    folders: list[str] = []
+    cwd = Path.cwd()
+    whole = any((p if p.is_absolute() else cwd / p).resolve() == root for p in paths)
+    given, notes = discover(paths, root, force_exclude=force_exclude, policy_dirs=folders, **walk_settings(scope.root_policy))
+    context = given if whole else discover([root], root, policy_dirs=folders, **walk_settings(scope.root_policy))[0]
+    scope.add_folders(folders)
+    if scope.nested:
+        given = _rewalk(scope, given, paths, force_exclude)
+        context = given if whole else _rewalk(scope, context, [root], False)
+    merged = {f.rel: f for f in context}
+    merged.update({f.rel: f for f in given})
+    targets = Targets({f.rel for f in given})
+    for p in paths:
+        full = (p if p.is_absolute() else cwd / p).resolve()
+        if full.is_dir():
+            try:
+                rel = full.relative_to(root).as_posix()
+            except ValueError:
+                continue
+            targets.folders.append("" if rel == "." else rel)
+    return sorted(merged.values(), key=lambda f: f.rel), targets, notes
+
+
+def _rewalk(scope: Scope, files: list, paths: list[Path], force_exclude: bool) -> list:
+    """Files under nested policies found again with their own globs."""
+    from auditor.discover import discover
+
+    root = scope.root
+    out = [f for f in files if scope.policy_for(f.rel) is scope.root_policy or (f.explicit and not force_exclude)]
+    cwd = Path.cwd()
+    rels = []
+    for p in paths:
+        try:
+            r = (p if p.is_absolute() else cwd / p).resolve().relative_to(root).as_posix()
+        except ValueError:
+            continue
+        rels.append("" if r == "." else r)
+    for base, policy in scope.nested.items():
+        sub = [root / r for r in rels if _under(r, base)] + ([root / base] if any(_under(base, r) and r != base for r in rels) else [])
+        if not sub:
+            continue
+        found, _ = discover(sub, root, force_exclude=force_exclude, **walk_settings(policy, base))
+        out.extend(f for f in found if scope.policy_for(f.rel) is policy and not (f.explicit and not force_exclude))
+    seen: dict[str, object] = {}
+    for f in out:
+        seen.setdefault(f.rel, f)
+    return list(seen.values())
