@@ -64,6 +64,11 @@ def _key() -> bytes:
         return key  # unwritable home: the cache works for this process only
 
 
+def user_key() -> bytes:
+    """The per-user secret (``~/.cache/llm-audit/cache.key``) that signs our caches."""
+    return _key()
+
+
 def code_digest() -> str:
     """Identifies this installation's code, so a changed checkout never reuses old results."""
     h = hashlib.sha256(__version__.encode())
@@ -113,6 +118,7 @@ class FactsCache:
         self.path = self.dir / f"facts-{name}.bin"
         self.header = f"{code_digest()}|{settings_digest}".encode()
         self.entries: dict[str, tuple] = {}
+        self.meta: dict[str, Any] = {}  # other per-project results (the project walk: config/scope.py)
         self.dirty = False
         self.hits = 0
         if enabled:
@@ -129,9 +135,9 @@ class FactsCache:
             sig, payload = blob[len(MAGIC) : len(MAGIC) + 32], blob[len(MAGIC) + 32 :]
             if not hmac.compare_digest(sig, hmac.new(_key(), payload, hashlib.sha256).digest()):
                 return  # foreign or corrupt: never unpickle it
-            header, entries = pickle.loads(payload)
-            if header == self.header and isinstance(entries, dict):
-                self.entries = entries
+            header, entries, meta = pickle.loads(payload)
+            if header == self.header and isinstance(entries, dict) and isinstance(meta, dict):
+                self.entries, self.meta = entries, meta
         except Exception:  # noqa: BLE001 - a bad cache is ignored and rewritten
             self.entries = {}
 
@@ -185,6 +191,11 @@ class FactsCache:
             self.entries[rel] = (e[0], e[1], stat_sig(st), read_ns, *e[4:])
             self.dirty = True
 
+    def set_meta(self, key: str, value: Any) -> None:
+        if self.enabled:
+            self.meta[key] = value
+            self.dirty = True
+
     def prune(self, keep: set[str]) -> None:
         for rel in list(self.entries):
             if rel not in keep:
@@ -195,7 +206,7 @@ class FactsCache:
         if not (self.enabled and self.dirty):
             return
         try:
-            payload = pickle.dumps((self.header, self.entries), protocol=pickle.HIGHEST_PROTOCOL)
+            payload = pickle.dumps((self.header, self.entries, self.meta), protocol=pickle.HIGHEST_PROTOCOL)
             sig = hmac.new(_key(), payload, hashlib.sha256).digest()
             if not self.dir.exists():
                 self.dir.mkdir(parents=True, exist_ok=True)

@@ -212,7 +212,8 @@ def _run(opts: RunOptions) -> RunResult:
     t0 = time.perf_counter()
     policy = opts.policy
     scope = Scope(policy, hierarchical=opts.hierarchical)
-    files, targets, notes = run_files(scope, opts.paths, opts.force_exclude)
+    cache = open_cache(policy.root, enabled=opts.use_cache)
+    files, targets, notes = run_files(scope, opts.paths, opts.force_exclude, cache)
     stdin = None
     if opts.stdin is not None:
         from auditor.discover import file_kind
@@ -224,7 +225,6 @@ def _run(opts: RunOptions) -> RunResult:
             kind = file_kind(name, None) or "python"
             files.append(SourceFile(policy.root / name, name, kind, explicit=True))
     options = {id(p): source_options(p) for p in scope.policies()}
-    cache = open_cache(policy.root, enabled=opts.use_cache)
     loaded: list[Loaded] = []
     facts, stats = load_facts(
         files, options[id(policy)], cache, opts.jobs, stdin, options_for=lambda rel: options[id(scope.policy_for(rel))], loaded=loaded

@@ -32,6 +32,11 @@ from auditor.sources.python import SourceOptions, decode_source, file_error, mod
 PARALLEL_MIN_BYTES = 1_500_000
 
 
+# A notebook's JSON (outputs included) is read up to this size; `limits.max-file-bytes` applies
+# to its code cells.
+NOTEBOOK_JSON_MAX_BYTES = 64_000_000
+
+
 def _parallel_min_bytes() -> int:
     try:
         return int(os.environ.get("LLM_AUDIT_PARALLEL_MIN_BYTES", PARALLEL_MIN_BYTES))
@@ -60,8 +65,10 @@ def prescan_bytes(data: bytes, rel: str, kind: str, opts: SourceOptions) -> tupl
     module = module_name(rel) if kind in ("python", "notebook") else ""
     facts = FileFacts(path=rel, module=module, kind=kind)
     try:
-        if len(data) > opts.max_file_bytes:
-            facts.findings.append(file_error(rel, f"file is too large ({len(data):,} bytes; limit {opts.max_file_bytes:,}, policy `limits.max-file-bytes`)"))
+        # a notebook's outputs (plots, tables) are not analysed: its limit is on its code cells
+        limit = max(opts.max_file_bytes, NOTEBOOK_JSON_MAX_BYTES) if kind == "notebook" else opts.max_file_bytes
+        if len(data) > limit:
+            facts.findings.append(file_error(rel, f"file is too large ({len(data):,} bytes; limit {limit:,}, policy `limits.max-file-bytes`)"))
             return facts, None
         if b"\x00" in data[:8192]:
             facts.findings.append(file_error(rel, "binary file (contains NUL bytes)"))
@@ -76,6 +83,9 @@ def prescan_bytes(data: bytes, rel: str, kind: str, opts: SourceOptions) -> tupl
                 facts.findings.append(err)
                 return facts, None
             code = code_source_bytes(nb)  # outputs (images, tables, logs) are never scanned
+            if len(code) > opts.max_file_bytes:
+                facts.findings.append(file_error(rel, f"notebook code is too large ({len(code):,} bytes in code cells; limit {opts.max_file_bytes:,}, policy `limits.max-file-bytes`)"))
+                return facts, None
             if opts.prescan and not opts.prescanner.matches(code):
                 return _skipped(facts, code), None
             return None, nb
@@ -164,6 +174,7 @@ class _Job:
     st: os.stat_result | None
     read_ns: int
     nb: dict | None = None
+    size: int = 0  # bytes to parse: a notebook's code cells, not its outputs
 
 
 _PENDING: list[_Job] = []  # what forked workers parse, by index (inherited, never pickled)
@@ -182,7 +193,7 @@ def _parse_tuple(args: tuple) -> FileFacts:  # spawn platforms: the job travels 
 
 
 def _parse_many(jobs: list[_Job], workers: int) -> list[FileFacts]:
-    if workers <= 1 or not jobs or sum(len(j.data) for j in jobs) < _parallel_min_bytes():
+    if workers <= 1 or not jobs or sum(j.size for j in jobs) < _parallel_min_bytes():
         return [_parse_job(j) for j in jobs]
     from concurrent.futures import ProcessPoolExecutor  # only runs that parse a lot pay for it
     from concurrent.futures.process import BrokenProcessPool
@@ -339,15 +350,16 @@ def load_facts(
             if st is not None:
                 cache.put_stat(sf.rel, st, read_ns)
             continue
-        done, nb = prescan_bytes(data, sf.rel, sf.kind, o)
+        done, nb = prescan_bytes(data, sf.rel, sf.kind, o)  # nb: the notebook, read once
         if done is not None:
             out[sf.rel] = done
             stats["skipped" if done.extra.get("skipped") else "parsed"] += 1
             if stdin is None or sf.rel != stdin[0]:
                 cache.put(sf.rel, digest, done, settings, st, read_ns)
             continue
-        todo.append(_Job(sf, data, digest, settings, o, st, read_ns, nb))
-    todo.sort(key=lambda j: -len(j.data))  # largest first: no big file left alone at the end
+        size = len(data) if nb is None else sum(len(str(c.get("source", ""))) for c in nb.get("cells", []) if isinstance(c, dict))
+        todo.append(_Job(sf, data, digest, settings, o, st, read_ns, nb, size))
+    todo.sort(key=lambda j: -j.size)  # largest first: no big file left alone at the end
     by_rel = {j.sf.rel: j for j in todo}
     for facts in _parse_many(todo, jobs or os.cpu_count() or 1):
         out[facts.path] = facts

@@ -31,12 +31,17 @@ from auditor.analysis.literals import edit_in, position_in
 # ------------------------------------------------------------------------------ phrases
 
 
-def phrase_pattern(phrase: str) -> re.Pattern[str]:
-    """Case-insensitive; ``\\b`` at word-character ends; any whitespace run matches one space."""
+def phrase_source(phrase: str) -> str:
+    """``\\b`` at word-character ends; any whitespace run matches one space."""
     body = r"\s+".join(re.escape(word) for word in phrase.split(" "))
     start = r"\b" if re.match(r"\w", phrase[0]) else ""
     end = r"\b" if re.match(r"\w", phrase[-1]) else ""
-    return re.compile(start + body + end, re.IGNORECASE)
+    return start + body + end
+
+
+def phrase_pattern(phrase: str) -> re.Pattern[str]:
+    """Case-insensitive (see :func:`phrase_source`)."""
+    return re.compile(phrase_source(phrase), re.IGNORECASE)
 
 
 # start of text, or after a sentence end / colon / line break, optionally inside a list item
@@ -83,8 +88,9 @@ def _begins_sentence(text: str, start: int, matched: str) -> bool:
 
 @lru_cache(maxsize=64)
 def _any_phrase(entries: tuple[tuple[str, str | None], ...]) -> re.Pattern[str]:
-    """One alternation of every phrase: most prompt texts have none, and one search says so."""
-    return re.compile("|".join(f"(?:{pat.pattern})" for _, _, pat in _compiled(entries)), re.IGNORECASE)
+    """One alternation of every phrase: most prompt texts have none, and one search says so
+    (the phrases' own patterns are compiled only for a text that has one)."""
+    return re.compile("|".join(f"(?:{phrase_source(p)})" for p, _ in entries if p), re.IGNORECASE)
 
 
 def find_verbose(text: str, entries: tuple[tuple[str, str | None], ...]) -> list[Rewrite]:
@@ -146,6 +152,8 @@ def asks_short_answer(text: str, entries: tuple[tuple[str, str | None], ...]) ->
 
     A phrase that names the answer's end marker wins over one that does not, so the fix can
     use it ("Reply with yes or no. End your answer with ###." -> ``###``)."""
+    if not entries or not _any_phrase(entries).search(text):
+        return None
     first = None
     for phrase, delimiter, pat in _compiled(entries):
         m = pat.search(text)

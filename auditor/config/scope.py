@@ -24,7 +24,9 @@ project walk; ``--select``/``--ignore`` given on the command line apply under ev
 
 from __future__ import annotations
 
+import json
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -199,18 +201,26 @@ class Targets:
         self.files.add(rel)
 
 
-def run_files(scope: Scope, paths: list[Path], force_exclude: bool = False):
+def run_files(scope: Scope, paths: list[Path], force_exclude: bool = False, cache=None):
     """(every file the run analyses - the whole project and the given paths -, the
-    :class:`Targets`, notes). The project is walked with the root policy's globs; a folder
-    with a nested policy is walked again with that policy's."""
-    from auditor.discover import discover
+    :class:`Targets`, notes). The project is walked with the root policy's globs (or its last
+    walk reused from ``cache``, see :func:`_project_walk`); a folder with a nested policy is
+    walked again with that policy's."""
+    from auditor.discover import Walk, discover
 
     root = scope.root
-    folders: list[str] = []
     cwd = Path.cwd()
     whole = any((p if p.is_absolute() else cwd / p).resolve() == root for p in paths)
-    given, notes = discover(paths, root, force_exclude=force_exclude, policy_dirs=folders, **walk_settings(scope.root_policy))
-    context = given if whole else discover([root], root, policy_dirs=folders, **walk_settings(scope.root_policy))[0]
+    settings = walk_settings(scope.root_policy)
+    walk, started = Walk(), time.time_ns()
+    given, notes = discover(paths, root, force_exclude=force_exclude, walk=walk, **settings)
+    if whole:
+        context, folders = given, walk.policy_dirs
+        if not force_exclude:
+            _store_walk(cache, root, settings, walk, started, context)
+    else:
+        context, folders = _project_walk(root, settings, cache)
+        folders = folders + walk.policy_dirs
     scope.add_folders(folders)
     if scope.nested:
         given = _rewalk(scope, given, paths, force_exclude)
@@ -227,6 +237,58 @@ def run_files(scope: Scope, paths: list[Path], force_exclude: bool = False):
                 continue
             targets.folders.append("" if rel == "." else rel)
     return sorted(merged.values(), key=lambda f: f.rel), targets, notes
+
+
+RACY_NS = 2_000_000_000  # a folder changed less than this before the walk began is walked again
+
+
+def _walk_key(root: Path, settings: dict) -> str:
+    return json.dumps([str(root), settings], sort_keys=True)
+
+
+def _store_walk(cache, root: Path, settings: dict, walk, started: int, files: list) -> None:
+    if cache is None or not cache.enabled:
+        return
+    sigs = []
+    for path in [*walk.dirs, *walk.ignore_files]:
+        try:
+            st = os.stat(path)
+        except OSError:
+            return
+        sigs.append((path, st.st_mtime_ns, st.st_size, st.st_ino))
+    record = {
+        "key": _walk_key(root, settings), "started": started, "sigs": sigs,
+        "files": [(f.rel, f.kind) for f in files], "policy_dirs": list(walk.policy_dirs),
+    }
+    cache.set_meta("walk", record)
+
+
+def _project_walk(root: Path, settings: dict, cache) -> tuple[list, list[str]]:
+    """The project's files and policy folders: the last walk's, kept in the cache, while none
+    of the folders it listed and none of the .gitignore files it read changed since (their
+    mtimes: a file added, removed or renamed changes its folder's), else a new walk. Folders
+    changed within :data:`RACY_NS` before that walk began are never trusted."""
+    from auditor.discover import SourceFile, Walk, discover
+
+    hit = cache.meta.get("walk") if cache is not None and cache.enabled else None
+    if hit is not None and hit.get("key") == _walk_key(root, settings) and _unchanged(hit):
+        return [SourceFile(root / rel, rel, kind) for rel, kind in hit["files"]], list(hit["policy_dirs"])
+    walk, started = Walk(), time.time_ns()
+    files, _ = discover([root], root, walk=walk, **settings)
+    _store_walk(cache, root, settings, walk, started, files)
+    return files, walk.policy_dirs
+
+
+def _unchanged(record: dict) -> bool:
+    limit = record["started"] - RACY_NS
+    for path, mtime, size, ino in record["sigs"]:
+        try:
+            st = os.stat(path)
+        except OSError:
+            return False
+        if st.st_mtime_ns != mtime or st.st_size != size or st.st_ino != ino or mtime >= limit:
+            return False
+    return True
 
 
 def _rewalk(scope: Scope, files: list, paths: list[Path], force_exclude: bool) -> list:
