@@ -296,7 +296,7 @@ def _rewalk(scope: Scope, files: list, paths: list[Path], force_exclude: bool) -
     from auditor.discover import discover
 
     root = scope.root
-    out = [f for f in files if scope.policy_for(f.rel) is scope.root_policy or (f.explicit and not force_exclude)]
+    out = [f for f in files if scope.policy_for(f.rel) is scope.root_policy]  # the rest: found again below
     cwd = Path.cwd()
     rels = []
     for p in paths:
@@ -310,7 +310,7 @@ def _rewalk(scope: Scope, files: list, paths: list[Path], force_exclude: bool) -
         if not sub:
             continue
         found, _ = discover(sub, root, force_exclude=force_exclude, **walk_settings(policy, base))
-        out.extend(f for f in found if scope.policy_for(f.rel) is policy and not (f.explicit and not force_exclude))
+        out.extend(f for f in found if scope.policy_for(f.rel) is policy)
     seen: dict[str, object] = {}
     for f in out:
         seen.setdefault(f.rel, f)
