@@ -31,26 +31,16 @@ from auditor.analysis.literals import edit_in, position_in
 # ------------------------------------------------------------------------------ phrases
 
 
-def phrase_source(phrase: str) -> str:
-    """``\\b`` at word-character ends; any whitespace run matches one space."""
+def phrase_pattern(phrase: str) -> re.Pattern[str]:
+    """Case-insensitive; ``\\b`` at word-character ends; any whitespace run matches one space."""
     body = r"\s+".join(re.escape(word) for word in phrase.split(" "))
     start = r"\b" if re.match(r"\w", phrase[0]) else ""
     end = r"\b" if re.match(r"\w", phrase[-1]) else ""
-    return start + body + end
-
-
-def phrase_pattern(phrase: str) -> re.Pattern[str]:
-    """Case-insensitive (see :func:`phrase_source`)."""
-    return re.compile(phrase_source(phrase), re.IGNORECASE)
+    return re.compile(start + body + end, re.IGNORECASE)
 
 
 # start of text, or after a sentence end / colon / line break, optionally inside a list item
 _SENTENCE_START = re.compile(r"(?:\A|[.!?:]\s+|\n)[ \t]*(?:[-*\u2022][ \t]+|\d+[.)][ \t]+)?\Z")
-
-
-@lru_cache(maxsize=64)
-def _compiled(entries: tuple[tuple[str, str | None], ...]) -> list[tuple[str, str | None, re.Pattern[str]]]:
-    return [(p, r, phrase_pattern(p)) for p, r in entries if p]
 
 
 def phrase_entries(section: str, params: dict[str, Any]) -> tuple[tuple[str, str | None], ...]:
@@ -86,20 +76,24 @@ def _begins_sentence(text: str, start: int, matched: str) -> bool:
     return matched[:1].isupper() and bool(_SENTENCE_START.search(text[:start]))
 
 
-@lru_cache(maxsize=64)
-def _any_phrase(entries: tuple[tuple[str, str | None], ...]) -> re.Pattern[str]:
-    """One alternation of every phrase: most prompt texts have none, and one search says so
-    (the phrases' own patterns are compiled only for a text that has one)."""
-    return re.compile("|".join(f"(?:{phrase_source(p)})" for p, _ in entries if p), re.IGNORECASE)
+@lru_cache(maxsize=4096)
+def _pattern(phrase: str) -> re.Pattern[str]:
+    return phrase_pattern(phrase)
+
+
+def _candidates(text: str, entries: tuple[tuple[str, str | None], ...]) -> list[tuple[str, str | None, re.Pattern[str]]]:
+    """The entries whose phrase occurs in ``text`` once case and whitespace runs are set aside
+    (what every match of the phrase's pattern is), with their patterns, in catalog order: most
+    texts have none, and only the phrases a text holds are compiled."""
+    norm = " ".join(text.lower().split())
+    return [(p, r, _pattern(p)) for p, r in entries if p and p in norm]
 
 
 def find_verbose(text: str, entries: tuple[tuple[str, str | None], ...]) -> list[Rewrite]:
     """Non-overlapping verbose phrases in ``text``, earlier catalog entries first."""
-    if not entries or not _any_phrase(entries).search(text):
-        return []
     taken: list[tuple[int, int]] = []
     out: list[Rewrite] = []
-    for phrase, rewrite, pat in _compiled(entries):
+    for phrase, rewrite, pat in _candidates(text, entries):
         for m in pat.finditer(text):
             a, b = m.span()
             if any(a < y and x < b for x, y in taken):
@@ -152,10 +146,8 @@ def asks_short_answer(text: str, entries: tuple[tuple[str, str | None], ...]) ->
 
     A phrase that names the answer's end marker wins over one that does not, so the fix can
     use it ("Reply with yes or no. End your answer with ###." -> ``###``)."""
-    if not entries or not _any_phrase(entries).search(text):
-        return None
     first = None
-    for phrase, delimiter, pat in _compiled(entries):
+    for phrase, delimiter, pat in _candidates(text, entries):
         m = pat.search(text)
         if m:
             if delimiter:

@@ -212,15 +212,13 @@ def run_files(scope: Scope, paths: list[Path], force_exclude: bool = False, cach
     cwd = Path.cwd()
     whole = any((p if p.is_absolute() else cwd / p).resolve() == root for p in paths)
     settings = walk_settings(scope.root_policy)
-    walk, started = Walk(), time.time_ns()
-    given, notes = discover(paths, root, force_exclude=force_exclude, walk=walk, **settings)
+    walk = Walk()
+    rest = [p for p in paths if (p if p.is_absolute() else cwd / p).resolve() != root]
+    context, folders = _project_walk(root, settings, cache)
+    given, notes = discover(rest, root, force_exclude=force_exclude, walk=walk, **settings) if rest else ([], [])
     if whole:
-        context, folders = given, walk.policy_dirs
-        if not force_exclude:
-            _store_walk(cache, root, settings, walk, started, context)
-    else:
-        context, folders = _project_walk(root, settings, cache)
-        folders = folders + walk.policy_dirs
+        given = sorted({f.rel: f for f in [*context, *given]}.values(), key=lambda f: f.rel)
+    folders = folders + walk.policy_dirs
     scope.add_folders(folders)
     if scope.nested:
         given = _rewalk(scope, given, paths, force_exclude)
