@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import os
+import stat
 import sys
 import time
 from dataclasses import dataclass, field
@@ -43,6 +44,9 @@ class RunOptions:
     stdin: tuple[str, str] | None = None  # (filename, text)
     usage: Usage | None = None
     hierarchical: bool = True  # nested policy files apply below their folders (not with --policy FILE)
+    # relative path -> content read instead of the file (the language server's unsaved buffers);
+    # a path not on disk is analysed as a new file
+    overlays: dict[str, bytes] = field(default_factory=dict)
 
 
 @dataclass
@@ -76,6 +80,19 @@ def source_options(policy: Policy) -> SourceOptions:
         prompt_paths=list(policy.get("prompt-paths", []) or []),
         prompt_keys=list(policy.get("prompt-keys", ["template", "prompt", "system", "messages[].content"])),
     )
+
+
+def _add_new_overlays(files: list[SourceFile], overlays: dict[str, bytes], root: Path) -> None:
+    """Overlays of files not yet on disk join the run; an existing file discovery left out
+    (excluded by policy or .gitignore) stays out, as in ``check``."""
+    from auditor.discover import file_kind
+
+    known = {f.rel for f in files}
+    for rel in overlays:
+        path = root / rel
+        kind = file_kind(rel, None)
+        if rel not in known and kind is not None and not path.exists():
+            files.append(SourceFile(path, rel, kind, explicit=True))
 
 
 # ---------------------------------------------------------------- phase 2: checks
@@ -195,6 +212,15 @@ def run(opts: RunOptions) -> RunResult:
             gc.enable()
 
 
+def discover_files(opts: RunOptions) -> tuple[list[SourceFile], list[str], list[tuple[str, str]]]:
+    """The files a run reports on (``--show-files``), notes, and the paths that could not be
+    read (missing paths, folders we may not list): those are errors, never a pass."""
+    unreadable: list[tuple[str, str]] = []
+    scope = Scope(opts.policy, hierarchical=opts.hierarchical)
+    files, targets, notes = run_files(scope, opts.paths, opts.force_exclude, None, unreadable)
+    return [f for f in files if f.rel in targets.files], notes, unreadable
+
+
 def open_cache(root: Path, enabled: bool = True) -> FactsCache:
     """The run's per-file cache (one per project root; entries carry their policy's settings)."""
     return FactsCache(root, load_catalog().digest, enabled=enabled)
@@ -213,7 +239,8 @@ def _run(opts: RunOptions) -> RunResult:
     policy = opts.policy
     scope = Scope(policy, hierarchical=opts.hierarchical)
     cache = open_cache(policy.root, enabled=opts.use_cache)
-    files, targets, notes = run_files(scope, opts.paths, opts.force_exclude, cache)
+    unreadable: list[tuple[str, str]] = []
+    files, targets, notes = run_files(scope, opts.paths, opts.force_exclude, cache, unreadable)
     stdin = None
     if opts.stdin is not None:
         from auditor.discover import file_kind
@@ -224,10 +251,11 @@ def _run(opts: RunOptions) -> RunResult:
         if not any(f.rel == name for f in files):
             kind = file_kind(name, None) or "python"
             files.append(SourceFile(policy.root / name, name, kind, explicit=True))
+    _add_new_overlays(files, opts.overlays, policy.root)
     options = {id(p): source_options(p) for p in scope.policies()}
     loaded: list[Loaded] = []
     facts, stats = load_facts(
-        files, options[id(policy)], cache, opts.jobs, stdin, options_for=lambda rel: options[id(scope.policy_for(rel))], loaded=loaded
+        files, options[id(policy)], cache, opts.jobs, stdin, opts.overlays, options_for=lambda rel: options[id(scope.policy_for(rel))], loaded=loaded
     )
     from auditor.cost import tokens
 
@@ -237,6 +265,8 @@ def _run(opts: RunOptions) -> RunResult:
     project = Project(facts, loader=loaded[0].summary_loader())
     findings, cost = _phase2(project, facts, scope, opts, notes)
     findings = [f for f in findings if f.path in targets]
+    # paths that could not be read are errors whatever was selected or given (never a pass)
+    findings += filter_findings([file_error(path, reason) for path, reason in unreadable], [], policy)
     findings.sort(key=lambda x: x.sort_key())
     cache.save()
     if memo is not None:

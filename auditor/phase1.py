@@ -14,6 +14,7 @@ import gc
 import hashlib
 import json
 import os
+import stat
 import sys
 import time
 from dataclasses import dataclass
@@ -260,7 +261,7 @@ class Loaded:
 
     cache: FactsCache
     options_for: Callable[[str], SourceOptions]
-    stdin: tuple[str, str] | None
+    texts: dict[str, bytes]  # rel -> bytes read instead of the file (standard input, overlays)
     meta: dict[str, tuple[str, str, os.stat_result | None, int]]  # rel -> (digest, settings, stat, read ns)
     paths: dict[str, SourceFile]
 
@@ -282,14 +283,14 @@ class Loaded:
             if sf is None:
                 return
             try:
-                data = self.stdin[1].encode("utf-8") if self.stdin and sf.rel == self.stdin[0] else sf.path.read_bytes()
+                data = self.texts[sf.rel] if sf.rel in self.texts else sf.path.read_bytes()
             except OSError:
                 return
             new = summarise_bytes(data, sf.rel, self.options_for(sf.rel))
             facts.constants, facts.texts = new.constants, new.texts
             facts.extra.update(new.extra)
             meta = self.meta.get(sf.rel)
-            if meta is not None and hashlib.sha256(data).hexdigest() == meta[0]:
+            if meta is not None and sf.rel not in self.texts and hashlib.sha256(data).hexdigest() == meta[0]:
                 self.cache.put(sf.rel, meta[0], facts, meta[1], meta[2], meta[3])
 
         return load
@@ -301,13 +302,18 @@ def load_facts(
     cache: FactsCache,
     jobs: int | None,
     stdin: tuple[str, str] | None,
+    overlays: dict[str, bytes] | None = None,
     *,
     options_for: Callable[[str], SourceOptions] | None = None,
     loaded: list[Loaded] | None = None,
 ) -> tuple[list[FileFacts], dict[str, int]]:
-    """Every file's phase-1 facts (from the cache where unchanged), and counts. ``options_for``
-    gives each file its own settings (its nearest policy's); ``loaded`` receives a
-    :class:`Loaded` for the rest of the run."""
+    """Every file's phase-1 facts (from the cache where unchanged), and counts. ``stdin`` and
+    ``overlays`` (an editor's unsaved buffers) give texts read instead of files (never cached);
+    ``options_for`` gives each file its own settings (its nearest policy's); ``loaded`` receives
+    a :class:`Loaded` for the rest of the run."""
+    texts = dict(overlays or {})
+    if stdin is not None:
+        texts[stdin[0]] = stdin[1].encode("utf-8")
     pick = options_for or (lambda rel: opts)
     digests_of: dict[int, str] = {}
     out: dict[str, FileFacts] = {}
@@ -320,11 +326,13 @@ def load_facts(
         if settings is None:
             settings = digests_of[id(o)] = settings_digest(o)
         st, read_ns = None, 0
-        if stdin is not None and sf.rel == stdin[0]:
-            data = stdin[1].encode("utf-8")
+        if sf.rel in texts:
+            data = texts[sf.rel]
         else:
             try:
                 st = os.stat(sf.path)
+                if not stat.S_ISREG(st.st_mode):  # a FIFO would block, a socket cannot be read
+                    raise OSError(0, "not a regular file")
             except OSError as e:
                 out[sf.rel] = _read_error(sf, e)
                 continue
@@ -354,7 +362,7 @@ def load_facts(
         if done is not None:
             out[sf.rel] = done
             stats["skipped" if done.extra.get("skipped") else "parsed"] += 1
-            if stdin is None or sf.rel != stdin[0]:
+            if sf.rel not in texts:
                 cache.put(sf.rel, digest, done, settings, st, read_ns)
             continue
         size = len(data) if nb is None else sum(len(str(c.get("source", ""))) for c in nb.get("cells", []) if isinstance(c, dict))
@@ -365,9 +373,9 @@ def load_facts(
         out[facts.path] = facts
         stats["parsed"] += 1
         job = by_rel.get(facts.path)
-        if job is not None and (stdin is None or facts.path != stdin[0]):
+        if job is not None and facts.path not in texts:
             cache.put(facts.path, job.digest, facts, job.settings, job.st, job.read_ns)
     cache.prune(set(meta))
     if loaded is not None:
-        loaded.append(Loaded(cache, pick, stdin, meta, {sf.rel: sf for sf in files}))
+        loaded.append(Loaded(cache, pick, texts, meta, {sf.rel: sf for sf in files}))
     return [out[sf.rel] for sf in files if sf.rel in out], stats

@@ -631,7 +631,10 @@ def precommit_scenario(args: argparse.Namespace, tools: Tools, src: Path, keys: 
     def run(rels: list[str], root: Path) -> dict[str, Any]:
         return run_measured(tools.llm + tools.warm_args + rels, tools.llm_env, root, tools.interval, keep_stdout=True)
 
-    res = scenarios.precommit(run, src, rel, keys, args.precommit_rounds)
+    # reported paths are relative to the project root llm-audit chose (the corpus's own
+    # repository; an older llm-audit: the folder it ran in)
+    root = next((d for d in (src, tools.cwd) if (d / rel).is_file()), src)
+    res = scenarios.precommit(run, root, rel, keys, args.precommit_rounds)
     med = res["median_s"]
     ok = med is not None and med <= TARGET_PRECOMMIT_S and res["same_as_whole_run"]
     cpu = median([r["cpu_s"] for r in res["runs"] if r["ok"]])

@@ -137,21 +137,28 @@ class Scope:
         return rel[len(base) + 1 :] if base and rel.startswith(base + "/") else rel
 
 
-def policy_for_path(path: Path, policy_file: Path | None = None) -> tuple[Policy, Path]:
-    """The policy that applies to ``path`` and the project root (for ``--show-settings FILE``)."""
-    root = project_root([path], policy_file)
-    root_policy = Policy.load(policy_file, start=root) if policy_file else Policy.load(None, start=root)
-    if policy_file is not None:
-        return root_policy, root
+def nearest_policy(root_policy: Policy, path: Path) -> Policy:
+    """The policy that applies to ``path`` in the project of ``root_policy`` (its nearest policy
+    file, up to the root): what ``--show-settings FILE`` prints."""
     p = (path if path.is_absolute() else Path.cwd() / path).resolve()
     try:
-        rel = p.relative_to(root).as_posix()
+        rel = p.relative_to(root_policy.root.resolve()).as_posix()
     except ValueError:
-        return root_policy, root
+        return root_policy
+    rel = "" if rel == "." else rel
+    parts = rel.split("/") if rel else []
+    folder_parts = parts if p.is_dir() else parts[:-1]
     scope = Scope(root_policy)
-    parts = rel.split("/")
-    scope.add_folders(["/".join(parts[:i]) for i in range(1, len(parts) if p.is_file() or not p.exists() else len(parts) + 1)])
-    return scope.policy_for(rel if not p.is_dir() else rel + "/x"), root
+    scope.add_folders(["/".join(folder_parts[:i]) for i in range(1, len(folder_parts) + 1)])
+    return scope.policy_for("/".join([*folder_parts, "x"]))
+
+
+def policy_for_path(path: Path, policy_file: Path | None = None) -> tuple[Policy, Path]:
+    """The policy that applies to ``path`` and the project root, loaded from scratch."""
+    root_policy = Policy.load(policy_file, start=[path])
+    if policy_file is not None:
+        return root_policy, root_policy.root
+    return nearest_policy(root_policy, path), root_policy.root
 
 
 # ---------------------------------------------------------------- the files of a run
@@ -201,11 +208,12 @@ class Targets:
         self.files.add(rel)
 
 
-def run_files(scope: Scope, paths: list[Path], force_exclude: bool = False, cache=None):
+def run_files(scope: Scope, paths: list[Path], force_exclude: bool = False, cache=None, errors: list[tuple[str, str]] | None = None):
     """(every file the run analyses - the whole project and the given paths -, the
     :class:`Targets`, notes). The project is walked with the root policy's globs (or its last
     walk reused from ``cache``, see :func:`_project_walk`); a folder with a nested policy is
-    walked again with that policy's."""
+    walked again with that policy's. ``errors`` receives the given paths that do not exist and
+    the folders that cannot be listed (see :func:`auditor.discover.discover`)."""
     from auditor.discover import Walk, discover
 
     root = scope.root
@@ -214,8 +222,8 @@ def run_files(scope: Scope, paths: list[Path], force_exclude: bool = False, cach
     settings = walk_settings(scope.root_policy)
     walk = Walk()
     rest = [p for p in paths if (p if p.is_absolute() else cwd / p).resolve() != root]
-    context, folders = _project_walk(root, settings, cache)
-    given, notes = discover(rest, root, force_exclude=force_exclude, walk=walk, **settings) if rest else ([], [])
+    context, folders = _project_walk(root, settings, cache, errors if whole else None)
+    given, notes = discover(rest, root, force_exclude=force_exclude, walk=walk, errors=errors, **settings) if rest else ([], [])
     if whole:
         given = sorted({f.rel: f for f in [*context, *given]}.values(), key=lambda f: f.rel)
     folders = folders + walk.policy_dirs
@@ -261,7 +269,7 @@ def _store_walk(cache, root: Path, settings: dict, walk, started: int, files: li
     cache.set_meta("walk", record)
 
 
-def _project_walk(root: Path, settings: dict, cache) -> tuple[list, list[str]]:
+def _project_walk(root: Path, settings: dict, cache, errors: list[tuple[str, str]] | None = None) -> tuple[list, list[str]]:
     """The project's files and policy folders: the last walk's, kept in the cache, while none
     of the folders it listed and none of the .gitignore files it read changed since (their
     mtimes: a file added, removed or renamed changes its folder's), else a new walk. Folders
@@ -271,9 +279,13 @@ def _project_walk(root: Path, settings: dict, cache) -> tuple[list, list[str]]:
     hit = cache.meta.get("walk") if cache is not None and cache.enabled else None
     if hit is not None and hit.get("key") == _walk_key(root, settings) and _unchanged(hit):
         return [SourceFile(root / rel, rel, kind) for rel, kind in hit["files"]], list(hit["policy_dirs"])
-    walk, started = Walk(), time.time_ns()
-    files, _ = discover([root], root, walk=walk, **settings)
-    _store_walk(cache, root, settings, walk, started, files)
+    walk, started, unreadable = Walk(), time.time_ns(), []
+    files, _ = discover([root], root, walk=walk, errors=unreadable, **settings)
+    if unreadable:  # a folder could not be listed: report it, and walk again next time
+        if errors is not None:
+            errors.extend(unreadable)
+    else:
+        _store_walk(cache, root, settings, walk, started, files)
     return files, walk.policy_dirs
 
 
