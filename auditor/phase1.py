@@ -28,9 +28,11 @@ from auditor.facts import FileFacts
 from auditor.sources.python import SourceOptions, decode_source, file_error, module_name, parse_python, scan_suppressions
 
 # Parse in worker processes only above this many bytes of files to parse (after the pre-scan).
-# Measured on 2 cores (benchmarks/README.md): a pool costs ~0.15 s to start, feed and drain.
+# Measured with benchmarks/pool_threshold.py on 2 cores (numbers in benchmarks/README.md):
+# parsing costs ~0.19 CPU-s per MB, a forked pool ~0.03 s + 0.016 s per MB of results to
+# send back plus its start-up latency, so two workers pay from ~0.5 MB; twice that, to be safe.
 # LLM_AUDIT_PARALLEL_MIN_BYTES overrides it (for measuring it, and for tests of the pool).
-PARALLEL_MIN_BYTES = 1_500_000
+PARALLEL_MIN_BYTES = 1_000_000
 
 
 # A notebook's JSON (outputs included) is read up to this size; `limits.max-file-bytes` applies
