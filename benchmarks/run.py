@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Benchmark ``llm-audit check`` against ``ruff check`` on a pinned corpus of real code.
+"""Benchmark ``llm-audit check`` against ``ruff check`` on pinned corpora of real code.
 
-Builds (once) a corpus from the ``.py`` files of pinned PyPI wheels, then measures:
+Builds (once) the SDK corpus from the ``.py`` files of pinned PyPI wheels and, from it, the
+notebook-heavy application corpus (``appcorpus.py``), then, for each, measures:
 
 * cold runs, alternating ``ruff check --no-cache --isolated --exit-zero`` and
   ``llm-audit check --no-cache --exit-zero --output-format json`` (``--rounds`` rounds,
@@ -9,12 +10,15 @@ Builds (once) a corpus from the ``.py`` files of pinned PyPI wheels, then measur
 * warm runs: ``llm-audit check --exit-zero --output-format json`` with an empty dedicated
   cache (``LLM_AUDIT_CACHE_DIR``): one run to fill it (not timed), then ``--warm-runs`` timed
   runs with nothing changed;
-* peak memory of the llm-audit process tree (see ``Watcher``);
+* wall time and CPU seconds of every run, and peak memory of the llm-audit process tree
+  (see ``Watcher``);
 * files parsed / skipped / served from cache, from the stats line llm-audit prints to
-  stderr when ``LLM_AUDIT_STATS=1`` (``n/a`` when it prints none).
+  stderr when ``LLM_AUDIT_STATS=1`` (``n/a`` when it prints none);
+* the findings of the cold run against ``findings.json`` (no regression);
+* on the SDK corpus, the pre-commit scenario: one changed file, cache warm, the whole project
+  as context (``scenarios.py``);
 
-and checks the targets: cold median <= 3.0x ruff's cold median, warm median <= 0.5x ruff's
-cold median, peak RSS <= 300 MiB.
+and checks the targets (``TARGETS``, ``TARGET_PEAK_RSS_MIB``, ``TARGET_PRECOMMIT_S``).
 
 ``--scaling`` instead measures how cold-run time grows with the number of files that hold
 call sites (1x, 2x, 4x copies of them).
