@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import gc
 import os
-import stat
 import sys
 import time
 from dataclasses import dataclass, field
@@ -18,17 +17,17 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from auditor.analysis.project import Project
 from auditor.cache import FactsCache
-from auditor.facts import FileFacts, Suppressions
-from auditor.config.catalog import glob_match, load_catalog
-from auditor.config.scope import Scope, Targets, run_files
 from auditor.checks import load_all
 from auditor.checks.context import RuleContext
+from auditor.config.catalog import glob_match, load_catalog
+from auditor.config.policy import Policy, selector_matches
+from auditor.config.scope import Scope, Targets, run_files
 from auditor.cost.model import CostModel, Usage
 from auditor.discover import SourceFile
+from auditor.facts import FileFacts, Suppressions
 from auditor.findings import Finding
-from auditor.config.policy import Policy, selector_matches
-from auditor.analysis.project import Project
 from auditor.phase1 import Loaded, analyse_bytes, load_facts, settings_digest  # noqa: F401 - the engine's phase 1
 from auditor.sources.python import SourceOptions, file_error
 

@@ -17,15 +17,22 @@ import os
 import stat
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from auditor.analysis.module import analyse_python_text, summarise_module
 from auditor.cache import FactsCache
 from auditor.config.catalog import load_catalog
 from auditor.discover import SourceFile
 from auditor.facts import FileFacts
-from auditor.sources.python import SourceOptions, decode_source, file_error, module_name, parse_python, scan_suppressions
+from auditor.sources.python import (
+    SourceOptions,
+    decode_source,
+    file_error,
+    module_name,
+    parse_python,
+    scan_suppressions,
+)
 
 # Parse in worker processes only above this many bytes of files to parse (after the pre-scan).
 # Measured with benchmarks/pool_threshold.py on 2 cores (numbers in benchmarks/README.md):
@@ -136,10 +143,7 @@ def _skipped(facts: FileFacts, data: bytes) -> FileFacts:
     other modules' references into it parse it later, on demand (:func:`summarise_bytes`)."""
     facts.extra["skipped"] = True
     if b"llm-audit" in data or b"noqa" in data or b"NOQA" in data:
-        try:
-            facts.suppressions = scan_suppressions(data.decode("utf-8", "replace"))
-        except Exception:  # noqa: BLE001 - comments of a file we do not analyse
-            pass
+        facts.suppressions = scan_suppressions(data.decode("utf-8", "replace"))
     return facts
 
 
@@ -154,8 +158,8 @@ def summarise_bytes(data: bytes, rel: str, opts: SourceOptions) -> FileFacts:
         tree, err = parse_python(text, rel)
         if err is None and tree is not None:
             summarise_module(tree, text, facts, opts)
-    except Exception:  # noqa: BLE001 - context for other files only
-        pass
+    except Exception as e:  # noqa: BLE001 - context for other files only: never the run's end
+        facts.extra["summary_error"] = f"{e.__class__.__name__}: {e}"
     facts.extra["summarised"] = True
     return facts
 
@@ -198,9 +202,11 @@ def _parse_tuple(args: tuple) -> FileFacts:  # spawn platforms: the job travels 
 def _parse_many(jobs: list[_Job], workers: int) -> list[FileFacts]:
     if workers <= 1 or not jobs or sum(j.size for j in jobs) < _parallel_min_bytes():
         return [_parse_job(j) for j in jobs]
-    from concurrent.futures import ProcessPoolExecutor  # only runs that parse a lot pay for it
-    from concurrent.futures.process import BrokenProcessPool
     import multiprocessing
+    from concurrent.futures import (
+        ProcessPoolExecutor,  # only runs that parse a lot pay for it
+    )
+    from concurrent.futures.process import BrokenProcessPool
 
     results: list[FileFacts | None] = [None] * len(jobs)
     fork = sys.platform.startswith("linux")

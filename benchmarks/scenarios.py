@@ -7,8 +7,9 @@ from __future__ import annotations
 import json
 import statistics
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 FINDINGS_FILE = Path(__file__).resolve().parent / "findings.json"
 
@@ -50,7 +51,7 @@ def pick_precommit_file(keys: list[str]) -> str | None:
     counts = Counter(k.split(":", 1)[0] for k in keys if k.split(":", 1)[0].endswith(".py"))
     if not counts:
         return None
-    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+    return min(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0]
 
 
 def precommit(run: Callable[[list[str], Path], dict[str, Any]], root: Path, rel: str, full_keys: list[str], rounds: int) -> dict[str, Any]:

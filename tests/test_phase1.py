@@ -10,8 +10,8 @@ import os
 import random
 
 import pytest
-
 from conftest import cli, notebook, run_engine, write_tree
+
 from auditor.config.catalog import load_catalog
 from auditor.sources.prescan import Prescan
 

@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import cli, write_tree
+
 from auditor.config.names import name_matches
 from auditor.config.scope import policy_for_path, project_root
 

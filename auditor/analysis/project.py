@@ -11,11 +11,11 @@ project (SDKs, settings objects) become unknown.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Callable
 
-from auditor.facts import CallSite, FileFacts, Prompt, Segment, Value
 from auditor.analysis.templates import fill_deferred
+from auditor.facts import CallSite, FileFacts, Prompt, Segment, Value
 
 MAX_HOPS = 8
 

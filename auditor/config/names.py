@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from itertools import pairwise
 
 _WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+[0-9]*|[A-Z]+[0-9]*|[0-9]+")
 
@@ -36,7 +37,7 @@ def _compile(globs: tuple[str, ...]) -> re.Pattern | None:
     for g in globs:
         lits = [_word_regex(lit) for lit in g.split("*")]
         body = lits[0]
-        for left, right in zip(lits, lits[1:]):  # a `*` between two pieces spans whole words
+        for left, right in pairwise(lits):  # a `*` between two pieces spans whole words
             if not left and not right:
                 body += "[a-z0-9_]*"
             elif not left:

@@ -19,8 +19,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import marshal
-import os
-import tempfile
 from pathlib import Path
 
 MAGIC = b"LLMAUDIT-RANKS-1\n"
@@ -62,22 +60,14 @@ def load_ranks(name: str, expected_hash: str, folder: Path) -> dict[bytes, int] 
 
 def store_ranks(name: str, expected_hash: str, ranks: dict[bytes, int], folder: Path) -> bool:
     """Keep ``ranks`` (decoded from the verified rank file) in ``folder`` for the next cold start."""
-    path = rank_path(name, folder)
-    tmp = None
+    from auditor.writes import atomic_write
+
     try:
         head = MAGIC + expected_hash.encode("ascii")
         payload = marshal.dumps(ranks)
         sig = hmac.new(_key(), head + payload, hashlib.sha256).digest()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".ranks-", suffix=".tmp")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(head + sig + payload)
-        os.replace(tmp, path)
+        folder.mkdir(parents=True, exist_ok=True)
+        atomic_write(rank_path(name, folder), head + sig + payload)
         return True
     except (OSError, ValueError):
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
         return False

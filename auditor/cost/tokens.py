@@ -294,8 +294,8 @@ def _load(name: str) -> Encoding | None:
     if ranks is not None:
         try:
             return _from_ranks(name, ranks)
-        except Exception:  # noqa: BLE001 - e.g. a broken tiktoken_ext plugin: the usual way
-            pass
+        except Exception:  # noqa: BLE001 - e.g. a broken tiktoken_ext plugin: the usual way below
+            ranks = None
     # 1. a verified file already in a cache directory (checked first: tiktoken would
     #    delete a file with the wrong hash and download a new one)
     ready = next((d for d in dirs if _is_valid(_cache_file(d, name), name)), None)

@@ -40,7 +40,7 @@ class SourceOptions:
     prompt_keys: list[str] = field(default_factory=lambda: ["template", "prompt", "system", "messages[].content"])
     prescan: bool = True
     _providers: Providers | None = None
-    _prescan: "Prescan | None" = None
+    _prescan: Prescan | None = None
 
     @property
     def providers(self) -> Providers:
@@ -57,7 +57,7 @@ class SourceOptions:
         return state
 
     @property
-    def prescanner(self) -> "Prescan":
+    def prescanner(self) -> Prescan:
         """The byte pre-scan for these settings (:mod:`auditor.sources.prescan`)."""
         if self._prescan is None:
             from auditor.sources.prescan import Prescan
