@@ -256,6 +256,7 @@ def _run(opts: RunOptions) -> RunResult:
     facts, stats = load_facts(
         files, options[id(policy)], cache, opts.jobs, stdin, opts.overlays, options_for=lambda rel: options[id(scope.policy_for(rel))], loaded=loaded
     )
+    notes.extend(n for ff in facts for n in (ff.extra.get("notes") or []))  # e.g. a notebook of another language, skipped
     from auditor.cost import tokens
 
     memo = cache.dir / "tokens.json" if cache.enabled else None

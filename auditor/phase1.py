@@ -42,9 +42,9 @@ from auditor.sources.python import (
 PARALLEL_MIN_BYTES = 1_000_000
 
 
-# A notebook's JSON (outputs included) is read up to this size; `limits.max-file-bytes` applies
-# to its code cells.
-NOTEBOOK_JSON_MAX_BYTES = 64_000_000
+# A notebook's JSON (outputs included) is read up to this many times `limits.max-file-bytes`;
+# the limit itself applies to its code cells (its outputs are never analysed).
+NOTEBOOK_OUTPUT_FACTOR = 20
 
 
 def _parallel_min_bytes() -> int:
@@ -76,7 +76,7 @@ def prescan_bytes(data: bytes, rel: str, kind: str, opts: SourceOptions) -> tupl
     facts = FileFacts(path=rel, module=module, kind=kind)
     try:
         # a notebook's outputs (plots, tables) are not analysed: its limit is on its code cells
-        limit = max(opts.max_file_bytes, NOTEBOOK_JSON_MAX_BYTES) if kind == "notebook" else opts.max_file_bytes
+        limit = NOTEBOOK_OUTPUT_FACTOR * opts.max_file_bytes if kind == "notebook" else opts.max_file_bytes
         if len(data) > limit:
             facts.findings.append(file_error(rel, f"file is too large ({len(data):,} bytes; limit {limit:,}, policy `limits.max-file-bytes`)"))
             return facts, None
@@ -86,12 +86,14 @@ def prescan_bytes(data: bytes, rel: str, kind: str, opts: SourceOptions) -> tupl
         if kind == "python" and opts.prescan and not opts.prescanner.matches(data):
             return _skipped(facts, data), None  # nothing an LLM call could hang on: not parsed
         if kind == "notebook":
-            from auditor.sources.notebook import code_source_bytes, read_notebook
+            from auditor.sources.notebook import code_source_bytes, notebook_language, read_notebook
 
             nb, err = read_notebook(data, rel)  # the JSON is parsed once, here
             if err is not None:
                 facts.findings.append(err)
                 return facts, None
+            if "python" not in (notebook_language(nb) or "python"):
+                return None, nb  # R, Julia, an unknown kernel...: the analysis decides and notes a skip
             code = code_source_bytes(nb)  # outputs (images, tables, logs) are never scanned
             if len(code) > opts.max_file_bytes:
                 facts.findings.append(file_error(rel, f"notebook code is too large ({len(code):,} bytes in code cells; limit {opts.max_file_bytes:,}, policy `limits.max-file-bytes`)"))

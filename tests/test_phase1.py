@@ -48,11 +48,11 @@ def test_a_notebook_whose_only_openai_is_in_an_output_is_not_parsed(tmp_path, mo
 def test_notebook_outputs_do_not_count_against_the_size_limit(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / ".git").mkdir()
-    (tmp_path / ".llm-audit.yaml").write_text("limits: {max-file-bytes: 20000}\n")
+    (tmp_path / ".llm-audit.yaml").write_text("limits: {max-file-bytes: 50000}\n")
     big = _with_outputs(notebook(f"{OPENAI_IMPORT}\nclient = OpenAI()\nclient.chat.completions.create(model='gpt-4o', messages=[])"), 0, [
         {"output_type": "display_data", "metadata": {}, "data": {"image/png": _png(300_000)}},
     ])
-    write_tree(tmp_path, {"plots.ipynb": big, "huge_code.ipynb": notebook(f"{OPENAI_IMPORT}\n" + "x = 1\n" * 5000)})
+    write_tree(tmp_path, {"plots.ipynb": big, "huge_code.ipynb": notebook(f"{OPENAI_IMPORT}\n" + "x = 1\n" * 10000)})
     result = run_engine(tmp_path)
     assert [f.code for f in result.findings if f.path == "plots.ipynb"] == ["LA101"]
     [err] = [f for f in result.findings if f.path == "huge_code.ipynb"]
