@@ -25,7 +25,7 @@ from auditor.config.catalog import glob_match, load_catalog
 from auditor.config.policy import Policy, selector_matches
 from auditor.config.scope import Scope, Targets, run_files
 from auditor.cost.model import CostModel, Usage
-from auditor.discover import SourceFile
+from auditor.discover import SourceFile, normalise_config_paths
 from auditor.facts import FileFacts, Suppressions
 from auditor.findings import Finding
 from auditor.phase1 import Loaded, analyse_bytes, load_facts, settings_digest  # noqa: F401 - the engine's phase 1
@@ -76,8 +76,10 @@ def source_options(policy: Policy) -> SourceOptions:
         prompt_names=list(policy.get("prompt-names", ["*PROMPT*", "*INSTRUCTION*", "SYSTEM*"])),
         frame_patterns=list(policy.get("dataframe-names", ["df", "*_df", "df_*"])),
         max_file_bytes=policy.max_file_bytes,
+        max_file_seconds=policy.max_file_seconds,
         prompt_paths=list(policy.get("prompt-paths", []) or []),
         prompt_keys=list(policy.get("prompt-keys", ["template", "prompt", "system", "messages[].content"])),
+        config_paths=normalise_config_paths(policy.get("model-config-paths")),
     )
 
 
@@ -110,6 +112,8 @@ def run_checks(project: Project, cost: CostModel, policy: Policy, today: date) -
         ctx = RuleContext(rule, policy.params_of(rule), policy, providers, project, cost, today)
         if on == "call_site":
             subjects: list[Any] = project.call_sites()
+        elif on == "model_ref":  # call sites and the model ids of configuration files
+            subjects = project.call_sites() + [s for f in project.facts for s in f.extra.get("model_refs", [])]
         elif on == "prompt_constant":
             subjects = [pc for f in project.facts for pc in f.prompt_constants]
         elif on == "file":
@@ -117,10 +121,11 @@ def run_checks(project: Project, cost: CostModel, policy: Policy, today: date) -
         else:
             subjects = [project]
         severity = policy.severity_of(rule)
+        overridden = severity != rule.severity  # a policy override applies to every finding of the rule
         for subject in subjects:
             try:
                 for f in fn(subject, ctx):
-                    if f.severity == rule.severity:
+                    if overridden or f.severity == rule.severity:
                         f.severity = severity
                     findings.append(f)
             except Exception as e:  # noqa: BLE001 - a check bug must not take the run down
@@ -157,7 +162,7 @@ def filter_findings(findings: list[Finding], facts: list[FileFacts], policy: Pol
     for f in findings:
         if f.code not in selected_codes:
             continue
-        if f.code == "LA000" and "LA000" in rules:
+        if f.code == "LA000" and "LA000" in rules and f.severity != "info":  # info: newer syntax, see sources/grammar.py
             f.severity = policy.severity_of(rules["LA000"])
         ignored = False
         local = f.path[len(base) + 1 :] if base and f.path.startswith(base + "/") else f.path

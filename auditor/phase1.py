@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from auditor.analysis.module import analyse_python_text, summarise_module
 from auditor.cache import FactsCache
 from auditor.config.catalog import load_catalog
-from auditor.discover import SourceFile
+from auditor.discover import SourceFile, config_matches
 from auditor.facts import FileFacts
 from auditor.sources.python import (
     SourceOptions,
@@ -56,11 +56,11 @@ def _parallel_min_bytes() -> int:
 
 def settings_digest(opts: SourceOptions) -> str:
     payload = json.dumps(
-        [opts.extra_apis, opts.prompt_names, opts.frame_patterns, opts.max_file_bytes, opts.prompt_paths, opts.prompt_keys, load_catalog().digest],
+        [opts.extra_apis, opts.prompt_names, opts.frame_patterns, opts.max_file_bytes, opts.prompt_paths, opts.prompt_keys, opts.config_paths, load_catalog().digest],
         sort_keys=True,
         default=str,
     )
-    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+    return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def analyse_bytes(data: bytes, rel: str, kind: str, opts: SourceOptions) -> FileFacts:
@@ -69,12 +69,32 @@ def analyse_bytes(data: bytes, rel: str, kind: str, opts: SourceOptions) -> File
     return done if done is not None else parse_bytes(data, rel, kind, opts, nb)
 
 
+def parse_bytes(data: bytes, rel: str, kind: str, opts: SourceOptions, nb: dict | None = None) -> FileFacts:
+    """The parsing part of phase 1, for a file the pre-scan let through, within its time budget
+    (policy ``limits.max-file-seconds``). Never raises."""
+    from auditor.sources.budget import FileBudgetExceeded, time_budget
+
+    try:
+        with time_budget(opts.max_file_seconds):
+            return _parse_bytes(data, rel, kind, opts, nb)
+    except FileBudgetExceeded:
+        module = module_name(rel) if kind in ("python", "notebook") else ""
+        facts = FileFacts(path=rel, module=module, kind=kind)
+        facts.findings.append(file_error(rel, f"analysis took longer than {opts.max_file_seconds:g} s and was stopped (policy `limits.max-file-seconds`)"))
+        facts.extra["over_budget"] = True  # not cached: a later run on a quieter machine may finish
+        return facts
+
+
 def prescan_bytes(data: bytes, rel: str, kind: str, opts: SourceOptions) -> tuple[FileFacts | None, dict | None]:
     """The cheap part of phase 1: (the file's facts, if that is all there is to it - too large,
     binary, broken notebook JSON, or nothing the pre-scan knows -, the notebook read)."""
     module = module_name(rel) if kind in ("python", "notebook") else ""
     facts = FileFacts(path=rel, module=module, kind=kind)
     try:
+        if kind == "config":  # model ids in .env / YAML / JSON / TOML (sources/configfile.py)
+            from auditor.sources.configfile import analyse_config
+
+            return analyse_config(data, rel, config_matches(rel, opts.config_paths), opts.max_file_bytes), None
         # a notebook's outputs (plots, tables) are not analysed: its limit is on its code cells
         limit = NOTEBOOK_OUTPUT_FACTOR * opts.max_file_bytes if kind == "notebook" else opts.max_file_bytes
         if len(data) > limit:
@@ -110,8 +130,7 @@ def prescan_bytes(data: bytes, rel: str, kind: str, opts: SourceOptions) -> tupl
     return None, None
 
 
-def parse_bytes(data: bytes, rel: str, kind: str, opts: SourceOptions, nb: dict | None = None) -> FileFacts:
-    """The parsing part of phase 1, for a file the pre-scan let through. Never raises."""
+def _parse_bytes(data: bytes, rel: str, kind: str, opts: SourceOptions, nb: dict | None = None) -> FileFacts:
     module = module_name(rel) if kind in ("python", "notebook") else ""
     facts = FileFacts(path=rel, module=module, kind=kind)
     try:
@@ -157,7 +176,7 @@ def summarise_bytes(data: bytes, rel: str, opts: SourceOptions) -> FileFacts:
     facts.extra["skipped"] = True
     try:
         text = decode_source(data)
-        tree, err = parse_python(text, rel)
+        tree, err = parse_python(text, rel, compile_check=False)  # compile() only for files we analyse
         if err is None and tree is not None:
             summarise_module(tree, text, facts, opts)
     except Exception as e:  # noqa: BLE001 - context for other files only: never the run's end
@@ -383,7 +402,7 @@ def load_facts(
         out[facts.path] = facts
         stats["parsed"] += 1
         job = by_rel.get(facts.path)
-        if job is not None and facts.path not in texts:
+        if job is not None and facts.path not in texts and not facts.extra.get("over_budget"):
             cache.put(facts.path, job.digest, facts, job.settings, job.st, job.read_ns)
     cache.prune(set(meta))
     if loaded is not None:

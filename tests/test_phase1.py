@@ -38,7 +38,7 @@ def test_a_notebook_whose_only_openai_is_in_an_output_is_not_parsed(tmp_path, mo
     ])
     loud = notebook(f"{OPENAI_IMPORT}\nclient = OpenAI()\nclient.chat.completions.create(model='gpt-4o', messages=[])")
     write_tree(tmp_path, {"quiet.ipynb": quiet, "loud.ipynb": loud})
-    result = run_engine(tmp_path)
+    result = run_engine(tmp_path, select=["LA000", "LA101"])
     facts = {f.path: f for f in result.facts}
     assert facts["quiet.ipynb"].extra.get("skipped") and not facts["quiet.ipynb"].call_sites
     assert not facts["loud.ipynb"].extra.get("skipped") and len(facts["loud.ipynb"].call_sites) == 1
@@ -53,7 +53,7 @@ def test_notebook_outputs_do_not_count_against_the_size_limit(tmp_path, monkeypa
         {"output_type": "display_data", "metadata": {}, "data": {"image/png": _png(300_000)}},
     ])
     write_tree(tmp_path, {"plots.ipynb": big, "huge_code.ipynb": notebook(f"{OPENAI_IMPORT}\n" + "x = 1\n" * 10000)})
-    result = run_engine(tmp_path)
+    result = run_engine(tmp_path, select=["LA000", "LA101"])
     assert [f.code for f in result.findings if f.path == "plots.ipynb"] == ["LA101"]
     [err] = [f for f in result.findings if f.path == "huge_code.ipynb"]
     assert err.code == "LA000" and "code cells" in err.message
@@ -70,7 +70,7 @@ def test_unrelated_broken_files_get_no_la000_related_ones_do(tmp_path, monkeypat
         "app/broken_prompt.py": 'SYSTEM_PROMPT = "Answer briefly.\n',
         "app/broken.ipynb": notebook(f"{OPENAI_IMPORT}\nclient = OpenAI(", "x = 1"),
     })
-    result = run_engine(tmp_path)
+    result = run_engine(tmp_path, select=["LA000", "LA101"])
     errors = sorted(f.path for f in result.findings if f.code == "LA000")
     assert errors == ["app/broken.ipynb", "app/broken_llm.py", "app/broken_prompt.py"]
 
@@ -181,6 +181,8 @@ def test_a_tampered_rank_file_is_rejected_and_rewritten(rank_dir, monkeypatch):
     path.write_bytes(good[: len(good) // 2])  # truncated
     assert rankcache.load_ranks(tokens.O200K, expected, rank_dir) is None
     path.write_bytes(good.replace(expected.encode(), b"0" * 64, 1))  # made from another rank file
+    assert rankcache.load_ranks(tokens.O200K, expected, rank_dir) is None
+    path.write_bytes(good[: len(rankcache.MAGIC) + 64] + b"\xff" * 64 + good[len(rankcache.MAGIC) + 128 :])  # garbage signature
     assert rankcache.load_ranks(tokens.O200K, expected, rank_dir) is None
     monkeypatch.setattr(tokens, "_encodings", {})
     monkeypatch.setattr(tokens, "_memo", {})

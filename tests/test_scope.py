@@ -61,7 +61,7 @@ def test_nested_policy_applies_below_its_folder_in_any_argument_order(tmp_path):
     (tmp_path / ".git").mkdir()
 
     def run(*paths):
-        r = cli("check", *paths, "--output-format", "json", "--exit-zero", "--no-cache", cwd=tmp_path)
+        r = cli("check", *paths, "--select", "LA101,LA201", "--output-format", "json", "--exit-zero", "--no-cache", cwd=tmp_path)
         return sorted((f["path"], f["code"], f["severity"]) for f in json.loads(r.stdout))
 
     one, other = run("b.py", "sub/c.py"), run("sub/c.py", "b.py")

@@ -66,10 +66,12 @@ def project_root(paths: list[Path], policy_file: Path | None = None) -> Path:
     cwd = Path.cwd().resolve()
     roots = set()
     for p in paths or [cwd]:
-        p = (p if p.is_absolute() else cwd / p).resolve()
+        # where the path is written, not where a symlink leads: a link out of the project must
+        # not move the project there (discover then refuses to follow it)
+        p = Path(os.path.abspath(p if p.is_absolute() else cwd / p))
         if not p.exists():
             p = p.parent if p.parent.exists() else cwd
-        roots.add(git_root(p) or _walk_root(p, cwd))
+        roots.add((git_root(p) or _walk_root(p, cwd)).resolve())
     if len(roots) == 1:
         return roots.pop()
     return Path(os.path.commonpath([str(r) for r in roots]))
@@ -179,13 +181,17 @@ def anchored(patterns: list[str], base: str) -> list[str]:
 
 def walk_settings(policy: Policy, base: str = "") -> dict:
     """The discovery settings of ``policy``, its globs made relative to the root."""
+    from auditor.discover import normalise_config_paths
+
     exclude = list(policy.get("exclude", []) or []) + list(policy.get("extend-exclude", []) or [])
     include = policy.get("include") or None
     prompts = policy.get("prompt-paths") or None
+    configs = normalise_config_paths(policy.get("model-config-paths"))
     return {
         "include": anchored(include, base) if include else None,
         "exclude": anchored(exclude, base),
         "prompt_paths": anchored(prompts, base) if prompts else None,
+        "config_paths": [{**c, "path": anchored([c["path"]], base)[0]} for c in configs],
     }
 
 

@@ -8,7 +8,7 @@ tiktoken reads: ``llm-audit-<name>.ranks`` in the first cache directory of
 ``~/.cache/llm-audit/tiktoken``); none when tiktoken's cache is turned off (``TIKTOKEN_CACHE_DIR=""``).
 
 The file is ``MAGIC``, the expected_hash of the rank file it was decoded from, an HMAC-SHA256
-of the rest under the per-user cache key (:func:`auditor.cache.user_key`), then the blob. It is
+(hex) of the rest under the per-user cache key (:func:`auditor.cache.sign`), then the blob. It is
 used only when the recorded hash is the one tiktoken expects for that encoding and the HMAC
 verifies (a truncated, tampered or foreign file is never unmarshalled, and is rewritten), and
 the ranks it holds have the shape of rank tables (bytes keys, ranks up to ``n-1``).
@@ -16,22 +16,14 @@ the ranks it holds have the shape of rank tables (bytes keys, ranks up to ``n-1`
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import marshal
 from pathlib import Path
 
-MAGIC = b"LLMAUDIT-RANKS-1\n"
+MAGIC = b"LLMAUDIT-RANKS-2\n"
 
 
 def rank_path(name: str, folder: Path) -> Path:
     return folder / f"llm-audit-{name}.ranks"
-
-
-def _key() -> bytes:
-    from auditor.cache import user_key
-
-    return user_key()
 
 
 def load_ranks(name: str, expected_hash: str, folder: Path) -> dict[bytes, int] | None:
@@ -40,14 +32,19 @@ def load_ranks(name: str, expected_hash: str, folder: Path) -> dict[bytes, int] 
         blob = rank_path(name, folder).read_bytes()
     except OSError:
         return None
+    from auditor.cache import signed
+
     head = len(MAGIC) + 64
-    if not blob.startswith(MAGIC) or len(blob) < head + 32:
+    if not blob.startswith(MAGIC) or len(blob) < head + 64:
         return None
-    recorded = blob[len(MAGIC) : head].decode("ascii", "replace")
-    sig, payload = blob[head : head + 32], blob[head + 32 :]
+    try:
+        recorded, sig = blob[len(MAGIC) : head].decode("ascii"), blob[head : head + 64].decode("ascii")
+    except UnicodeDecodeError:
+        return None
+    payload = blob[head + 64 :]
     if recorded != expected_hash:
         return None  # decoded from another rank file than the one tiktoken expects
-    if not hmac.compare_digest(sig, hmac.new(_key(), blob[: head] + payload, hashlib.sha256).digest()):
+    if not signed(blob[:head] + payload, sig):
         return None  # tampered, truncated, or written under another user's key
     try:
         ranks = marshal.loads(payload)
@@ -60,12 +57,13 @@ def load_ranks(name: str, expected_hash: str, folder: Path) -> dict[bytes, int] 
 
 def store_ranks(name: str, expected_hash: str, ranks: dict[bytes, int], folder: Path) -> bool:
     """Keep ``ranks`` (decoded from the verified rank file) in ``folder`` for the next cold start."""
+    from auditor.cache import sign
     from auditor.writes import atomic_write
 
     try:
         head = MAGIC + expected_hash.encode("ascii")
         payload = marshal.dumps(ranks)
-        sig = hmac.new(_key(), head + payload, hashlib.sha256).digest()
+        sig = sign(head + payload).encode("ascii")
         folder.mkdir(parents=True, exist_ok=True)
         atomic_write(rank_path(name, folder), head + sig + payload)
         return True
