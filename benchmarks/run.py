@@ -71,8 +71,9 @@ TARGET_PRECOMMIT_S = 0.5  # one changed file, cache warm, the whole project as c
 SCALING_MAX_SLOPE_GROWTH = 1.5
 
 RUFF_ARGS = "check --no-cache --isolated --exit-zero"
-COLD_ARGS = "check --no-cache --exit-zero --output-format json"
-WARM_ARGS = "check --exit-zero --output-format json"
+# a fixed date: retirement findings (LA402) depend on it, and the stored finding sets must not drift
+COLD_ARGS = "check --no-cache --exit-zero --output-format json --today 2026-12-01"
+WARM_ARGS = "check --exit-zero --output-format json --today 2026-12-01"
 
 STATS_RE = re.compile(r"llm-audit: files=(\d+) parsed=(\d+) skipped=(\d+) cached=(\d+)")
 CALLSITE_IMPORT_RE = re.compile(rb"^[ \t]*(?:import|from)[ \t]+(openai|anthropic|litellm)\b", re.MULTILINE)

@@ -228,8 +228,10 @@ def run_files(scope: Scope, paths: list[Path], force_exclude: bool = False, cach
     settings = walk_settings(scope.root_policy)
     walk = Walk()
     rest = [p for p in paths if (p if p.is_absolute() else cwd / p).resolve() != root]
-    context, folders = _project_walk(root, settings, cache, errors if whole else None)
+    context, folders, walk_notes = _project_walk(root, settings, cache, errors if whole else None)
     given, notes = discover(rest, root, force_exclude=force_exclude, walk=walk, errors=errors, **settings) if rest else ([], [])
+    if whole:
+        notes = walk_notes + notes  # what the walk skipped (symlink loops, ...) is said for `check .`
     if whole:
         given = sorted({f.rel: f for f in [*context, *given]}.values(), key=lambda f: f.rel)
     folders = folders + walk.policy_dirs
@@ -258,7 +260,7 @@ def _walk_key(root: Path, settings: dict) -> str:
     return json.dumps([str(root), settings], sort_keys=True)
 
 
-def _store_walk(cache, root: Path, settings: dict, walk, started: int, files: list) -> None:
+def _store_walk(cache, root: Path, settings: dict, walk, started: int, files: list, notes: list[str]) -> None:
     if cache is None or not cache.enabled:
         return
     sigs = []
@@ -270,12 +272,12 @@ def _store_walk(cache, root: Path, settings: dict, walk, started: int, files: li
         sigs.append((path, st.st_mtime_ns, st.st_size, st.st_ino))
     record = {
         "key": _walk_key(root, settings), "started": started, "sigs": sigs,
-        "files": [(f.rel, f.kind) for f in files], "policy_dirs": list(walk.policy_dirs),
+        "files": [(f.rel, f.kind) for f in files], "policy_dirs": list(walk.policy_dirs), "notes": list(notes),
     }
     cache.set_meta("walk", record)
 
 
-def _project_walk(root: Path, settings: dict, cache, errors: list[tuple[str, str]] | None = None) -> tuple[list, list[str]]:
+def _project_walk(root: Path, settings: dict, cache, errors: list[tuple[str, str]] | None = None) -> tuple[list, list[str], list[str]]:
     """The project's files and policy folders: the last walk's, kept in the cache, while none
     of the folders it listed and none of the .gitignore files it read changed since (their
     mtimes: a file added, removed or renamed changes its folder's), else a new walk. Folders
@@ -284,15 +286,15 @@ def _project_walk(root: Path, settings: dict, cache, errors: list[tuple[str, str
 
     hit = cache.meta.get("walk") if cache is not None and cache.enabled else None
     if hit is not None and hit.get("key") == _walk_key(root, settings) and _unchanged(hit):
-        return [SourceFile(root / rel, rel, kind) for rel, kind in hit["files"]], list(hit["policy_dirs"])
+        return [SourceFile(root / rel, rel, kind) for rel, kind in hit["files"]], list(hit["policy_dirs"]), list(hit["notes"])
     walk, started, unreadable = Walk(), time.time_ns(), []
-    files, _ = discover([root], root, walk=walk, errors=unreadable, **settings)
+    files, notes = discover([root], root, walk=walk, errors=unreadable, **settings)
     if unreadable:  # a folder could not be listed: report it, and walk again next time
         if errors is not None:
             errors.extend(unreadable)
     else:
-        _store_walk(cache, root, settings, walk, started, files)
-    return files, walk.policy_dirs
+        _store_walk(cache, root, settings, walk, started, files, notes)
+    return files, walk.policy_dirs, notes
 
 
 def _unchanged(record: dict) -> bool:
