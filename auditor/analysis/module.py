@@ -15,18 +15,27 @@ from auditor.analysis.usage import collect_usage
 from auditor.config.names import name_matches
 from auditor.facts import FileFacts, Message, Prompt, PromptConstant
 from auditor.sources.lines import split_lines
-from auditor.sources.python import SourceOptions, parse_python, scan_suppressions
+from auditor.sources.python import SourceOptions, compile_error, parse_python, scan_suppressions
 
 
 def analyse_python_text(text: str, path: str, module: str, opts: SourceOptions, kind: str = "python") -> FileFacts:
+    """The facts of one module, or only its LA000. What CPython's compiler rejects although the
+    parser accepts it is checked once the analysis found a call site or a prompt constant: the
+    compile costs as much as the parse, and in a file with neither it is the general linter's."""
     facts = FileFacts(path=path, module=module, kind=kind)
-    tree, err = parse_python(text, path)
+    tree, err = parse_python(text, path, compile_check=False)
     if err is not None:
         facts.findings.append(err)
         return facts
     assert tree is not None
     facts.suppressions = scan_suppressions(text)
     analyse_tree(tree, text, facts, opts)
+    if facts.call_sites or facts.prompt_constants:
+        err = compile_error(tree, path)
+        if err is not None:
+            broken = FileFacts(path=path, module=module, kind=kind)
+            broken.findings.append(err)
+            return broken
     return facts
 
 

@@ -110,16 +110,24 @@ def parse_python(text: str, path: str, cell: int | None = None, compile_check: b
     except ValueError as e:  # null bytes
         return None, file_error(path, f"cannot parse: {e}", 1, 1, cell)
     if compile_check:
-        flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT if top_level_await else 0
-        try:
-            compile(tree, path, "exec", flags=flags, dont_inherit=True)
-        except SyntaxError as e:
-            return None, file_error(path, f"syntax error: {e.msg}", e.lineno or 1, (e.offset or 1), cell)
-        except (RecursionError, MemoryError):
-            return None, file_error(path, "too deeply nested for the Python compiler", 1, 1, cell)
-        except ValueError:
-            pass
+        err = compile_error(tree, path, cell, top_level_await)
+        if err is not None:
+            return None, err
     return tree, None
+
+
+def compile_error(tree: ast.Module, path: str, cell: int | None = None, top_level_await: bool = False) -> Finding | None:
+    """The LA000 for what CPython's compiler rejects in a parsed ``tree``, or None."""
+    flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT if top_level_await else 0
+    try:
+        compile(tree, path, "exec", flags=flags, dont_inherit=True)
+    except SyntaxError as e:
+        return file_error(path, f"syntax error: {e.msg}", e.lineno or 1, (e.offset or 1), cell)
+    except (RecursionError, MemoryError):
+        return file_error(path, "too deeply nested for the Python compiler", 1, 1, cell)
+    except ValueError:
+        pass
+    return None
 
 
 def _newer_syntax(text: str, path: str, cell: int | None, e: SyntaxError) -> tuple[ast.Module | None, Finding | None]:
