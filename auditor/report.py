@@ -152,7 +152,7 @@ def build_report(result: RunResult, policy: Policy, usage: Usage, today: date, c
     """Price every call site of the run and attach its findings and savings."""
     cost_model = result.cost
     kinds = {f.path: f.kind for f in result.facts}
-    sites = result.project.call_sites()
+    sites = [s for s in result.project.call_sites() if s.path in result.targets]  # the given files' call sites
     by_site: dict[str, list[Finding]] = {}
     others: list[Finding] = []
     site_ids = {s.id for s in sites}
@@ -467,31 +467,27 @@ def warm_cache_with_progress(req: ReportRequest) -> None:
 
     import click
 
-    from auditor.cache import FactsCache
-    from auditor.discover import discover
-    from auditor.engine import load_facts, settings_digest, source_options
+    from auditor.config.scope import Scope, run_files
+    from auditor.engine import load_facts, open_cache, source_options
 
     policy = req.policy
     try:
-        files, _ = discover(
-            req.paths, policy.root, include=policy.get("include"),
-            exclude=list(policy.get("exclude", []) or []) + list(policy.get("extend-exclude", []) or []),
-            prompt_paths=policy.get("prompt-paths"), force_exclude=req.force_exclude,
-        )
+        scope = Scope(policy)
+        files, _, _ = run_files(scope, req.paths, req.force_exclude)  # the whole project, as the run
         if len(files) < PROGRESS_MIN_FILES:
             return
-        sopts = source_options(policy)
+        options = {id(p): source_options(p) for p in scope.policies()}
 
-        class _Keep(FactsCache):
-            def prune(self, keep: set[str]) -> None:  # a chunk must not drop the other chunks
-                return None
+        def pick(rel: str):
+            return options[id(scope.policy_for(rel))]
 
-        cache = _Keep(policy.root, settings_digest(sopts), enabled=True)
+        cache = open_cache(policy.root)
+        cache.prune = lambda keep: None  # a chunk must not drop the other chunks
         step = max(100, len(files) // 25)
         with click.progressbar(length=len(files), label="Analysing files", file=sys.stderr) as progress:
             for i in range(0, len(files), step):
                 chunk = files[i : i + step]
-                load_facts(chunk, sopts, cache, req.jobs, None)
+                load_facts(chunk, pick(chunk[0].rel), cache, req.jobs, None, options_for=pick)
                 progress.update(len(chunk))
         cache.save()
     except Exception:  # noqa: BLE001 - the bar is a courtesy; the real run reports problems

@@ -44,11 +44,6 @@ def phrase_pattern(phrase: str) -> re.Pattern[str]:
 _SENTENCE_START = re.compile(r"(?:\A|[.!?:]\s+|\n)[ \t]*(?:[-*\u2022][ \t]+|\d+[.)][ \t]+)?\Z")
 
 
-@lru_cache(maxsize=64)
-def _compiled(entries: tuple[tuple[str, str | None], ...]) -> list[tuple[str, str | None, re.Pattern[str]]]:
-    return [(p, r, phrase_pattern(p)) for p, r in entries if p]
-
-
 def phrase_entries(section: str, params: dict[str, Any]) -> tuple[tuple[str, str | None], ...]:
     """Team entries (``extra-phrases``) first, then the catalog's; second element: rewrite or delimiter."""
     key = "rewrite" if section == "verbose" else "delimiter"
@@ -83,21 +78,26 @@ def _begins_sentence(text: str, start: int, matched: str) -> bool:
     return matched[:1].isupper() and bool(_SENTENCE_START.search(text, max(0, start - 400), start))
 
 
-@lru_cache(maxsize=64)
-def _any_phrase(entries: tuple[tuple[str, str | None], ...]) -> re.Pattern[str]:
-    """One alternation of every phrase: most prompt texts have none, and one search says so."""
-    return re.compile("|".join(f"(?:{pat.pattern})" for _, _, pat in _compiled(entries)), re.IGNORECASE)
+@lru_cache(maxsize=4096)
+def _pattern(phrase: str) -> re.Pattern[str]:
+    return phrase_pattern(phrase)
+
+
+def _candidates(text: str, entries: tuple[tuple[str, str | None], ...]) -> list[tuple[str, str | None, re.Pattern[str]]]:
+    """The entries whose phrase occurs in ``text`` once case and whitespace runs are set aside
+    (what every match of the phrase's pattern is), with their patterns, in catalog order: most
+    texts have none, and only the phrases a text holds are compiled."""
+    norm = " ".join(text.lower().split())
+    return [(p, r, _pattern(p)) for p, r in entries if p and p in norm]
 
 
 @lru_cache(maxsize=64)
 def find_verbose(text: str, entries: tuple[tuple[str, str | None], ...]) -> list[Rewrite]:
     """Non-overlapping verbose phrases in ``text``, earlier catalog entries first (memoised: a
     prompt constant and the call sites sending it share one scan; callers must not mutate)."""
-    if not entries or not _any_phrase(entries).search(text):
-        return []
     taken: list[tuple[int, int]] = []  # sorted, non-overlapping
     out: list[Rewrite] = []
-    for phrase, rewrite, pat in _compiled(entries):
+    for phrase, rewrite, pat in _candidates(text, entries):
         for m in pat.finditer(text):
             a, b = m.span()
             i = bisect.bisect_left(taken, (a, a))
@@ -152,7 +152,7 @@ def asks_short_answer(text: str, entries: tuple[tuple[str, str | None], ...]) ->
     A phrase that names the answer's end marker wins over one that does not, so the fix can
     use it ("Reply with yes or no. End your answer with ###." -> ``###``)."""
     first = None
-    for phrase, delimiter, pat in _compiled(entries):
+    for phrase, delimiter, pat in _candidates(text, entries):
         m = pat.search(text)
         if m:
             if delimiter:

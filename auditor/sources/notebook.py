@@ -47,6 +47,11 @@ def cell_source(cell: dict) -> str:
     return "".join(src) if isinstance(src, list) else str(src)
 
 
+def code_source_bytes(nb: dict) -> bytes:
+    """The code cells' sources joined, as bytes (what the pre-scan reads: never the outputs)."""
+    return "\n".join(cell_source(c) for c in code_cells(nb)).encode("utf-8", "surrogatepass")
+
+
 def notebook_language(nb: dict) -> str:
     """The language the notebook declares (``language_info.name``, else the kernelspec's language), or ""."""
     meta = nb.get("metadata") or {}
