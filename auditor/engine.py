@@ -29,6 +29,7 @@ from auditor.discover import SourceFile, discover
 from auditor.findings import Finding
 from auditor.config.policy import Policy, selector_matches
 from auditor.analysis.project import Project
+from auditor.analysis.roles import assign_roles
 from auditor.analysis.module import analyse_python_text, summarise_module
 from auditor.sources.python import SourceOptions, decode_source, file_error, module_name, parse_python, scan_suppressions
 
@@ -362,6 +363,7 @@ def _run(opts: RunOptions) -> RunResult:
     if memo is not None:
         tokens.load_memo(memo)  # exact counts of unchanged prompts: no encoding load
     project = Project(facts)
+    assign_roles(project, policy.get("prompt-roles") or {})
     cost = CostModel(policy.models, usage)
     raw = [f for ff in facts for f in ff.findings] + run_checks(project, cost, policy, opts.today)
     if memo is not None:

@@ -107,6 +107,7 @@ class Project:
                     s.path = facts.path
                     s.editable = False  # text lives in another file: linted at its definition
                 s.extra_ref = (facts.path, name)  # type: ignore[attr-defined]
+                s.via = seg.via + s.via
             # IMPORTED_TEMPLATE.format(...): fill the fields now that the text is known
             inner = fill_deferred(seg, inner)
             out.extend(inner)

@@ -23,6 +23,7 @@ from auditor.checks.context import RuleContext
 from auditor.cost.model import LOCAL_PROVIDERS, call_cost
 from auditor.findings import Edit, Finding, Fix, Savings
 from auditor.fix.edits import remove_param
+from auditor.analysis.roles import instruction_text
 
 TIER_RANK = {"small": 0, "medium": 1, "large": 2}
 
@@ -310,7 +311,7 @@ def _enum_only(site: CallSite, ctx: RuleContext) -> str | None:
 def simple_task_signals(site: CallSite, ctx: RuleContext) -> list[str]:
     """Why this call looks like a simple task (empty: it does not)."""
     params = ctx.params
-    text = site.prompt.static_text if site.prompt.messages else ""
+    text = instruction_text(site.prompt) if site.prompt.messages else ""
     if text and any(p.search(text) for p in _compile(params.get("complex-phrases") or [])):
         return []
     signals: list[str] = []

@@ -25,8 +25,10 @@ from auditor.checks import check
 from auditor.checks.context import RuleContext
 from auditor.findings import Finding, Fix, Savings, Span
 from auditor.fix.edits import add_frontmatter_param, add_param
-from auditor.cost.sizing import run_text, static_runs, static_size, text_size
+from auditor.cost.sizing import run_text, static_size, text_size
+from auditor.analysis.roles import instruction_runs
 from auditor.analysis.literals import edit_in, position_in
+from auditor.fix.grammar import deletion_fits
 
 # ------------------------------------------------------------------------------ phrases
 
@@ -45,11 +47,18 @@ _SENTENCE_START = re.compile(r"(?:\A|[.!?:]\s+|\n)[ \t]*(?:[-*\u2022][ \t]+|\d+[
 
 @lru_cache(maxsize=64)
 def _compiled(entries: tuple[tuple[str, str | None], ...]) -> list[tuple[str, str | None, re.Pattern[str]]]:
-    return [(p, r, phrase_pattern(p)) for p, r in entries if p]
+    return [(e[0], e[1], phrase_pattern(e[0])) for e in entries if e[0]]
+
+
+@lru_cache(maxsize=64)
+def _anywhere(entries: tuple[tuple, ...]) -> frozenset[str]:
+    """Deletions that fit in any position (``context: any``); the others must open a clause."""
+    return frozenset(e[0] for e in entries if len(e) > 2 and e[2] == "any")
 
 
 def phrase_entries(section: str, params: dict[str, Any]) -> tuple[tuple[str, str | None], ...]:
-    """Team entries (``extra-phrases``) first, then the catalog's; second element: rewrite or delimiter."""
+    """Team entries (``extra-phrases``) first, then the catalog's; second element: rewrite or
+    delimiter; verbose entries carry a third, the deletion's grammatical ``context``."""
     key = "rewrite" if section == "verbose" else "delimiter"
     out: list[tuple[str, str | None]] = []
     seen: set[str] = set()
@@ -61,7 +70,8 @@ def phrase_entries(section: str, params: dict[str, Any]) -> tuple[tuple[str, str
             continue
         seen.add(phrase)
         value = e.get(key)
-        out.append((phrase, str(value) if value is not None else ("" if key == "rewrite" else None)))
+        item = (phrase, str(value) if value is not None else ("" if key == "rewrite" else None))
+        out.append(item + (str(e.get("context") or "clause"),) if key == "rewrite" else item)
     return tuple(out)
 
 
@@ -93,11 +103,14 @@ def find_verbose(text: str, entries: tuple[tuple[str, str | None], ...]) -> list
         return []
     taken: list[tuple[int, int]] = []
     out: list[Rewrite] = []
+    anywhere = _anywhere(entries)
     for phrase, rewrite, pat in _compiled(entries):
         for m in pat.finditer(text):
             a, b = m.span()
             if any(a < y and x < b for x, y in taken):
                 continue
+            if not rewrite and phrase not in anywhere and not deletion_fits(text, a, b):
+                continue  # the phrase governs what follows ("to make sure you ..."): not filler here
             taken.append((a, b))
             out.append(_rewrite(text, a, b, phrase, rewrite or ""))
     out.sort(key=lambda r: r.start)
@@ -300,7 +313,7 @@ def verbose_instruction(project, ctx: RuleContext) -> Iterable[Finding]:
     for owner, prompt in _owners(project):
         model, provider = _site_model(owner)
         for m in prompt.messages:
-            for run in static_runs(m.segments):
+            for run in instruction_runs(m.segments):
                 text = run_text(run)
                 found = find_verbose(text, entries)
                 if not found:
@@ -368,7 +381,7 @@ def repeated_instruction(project, ctx: RuleContext) -> Iterable[Finding]:
         model, provider = _site_model(owner)
         seen: dict[str, tuple[Segment, str]] = {}
         for m in prompt.messages:
-            for run in static_runs(m.segments):
+            for run in instruction_runs(m.segments):
                 text = run_text(run)
                 for a, b, norm in _sentences(text):
                     if len(norm.split()) < min_words:
@@ -466,7 +479,7 @@ def missing_stop_sequence(site: CallSite, ctx: RuleContext) -> Iterable[Finding]
     for m in site.prompt.messages:
         if m.role == "assistant":
             continue
-        for run in static_runs(m.segments):
+        for run in instruction_runs(m.segments):
             found = asks_short_answer(run_text(run), entries)
             if found and (hit is None or (found[1] and not hit[1])):
                 hit = found
