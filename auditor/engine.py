@@ -24,6 +24,7 @@ from auditor.facts import FileFacts, Suppressions
 from auditor.config.catalog import glob_match, load_catalog
 from auditor.checks import load_all
 from auditor.checks.context import RuleContext
+from auditor.checks.rootcause import group_root_causes
 from auditor.cost.model import CostModel, Usage
 from auditor.discover import SourceFile, discover
 from auditor.findings import Finding
@@ -57,6 +58,8 @@ class RunResult:
     files: list[SourceFile]
     notes: list[str]
     stats: dict[str, int]
+    # the findings before grouping by root cause: one per call site (the report's inventory)
+    site_findings: list[Finding] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------- phase 1: one file
@@ -269,7 +272,10 @@ def _suppressed(f: Finding, sup: Suppressions, used: set[tuple[str, str]], path:
     return False
 
 
-def filter_findings(findings: list[Finding], facts: list[FileFacts], policy: Policy) -> list[Finding]:
+def filter_findings(findings: list[Finding], facts: list[FileFacts], policy: Policy, project: Project | None = None, per_call: list[Finding] | None = None) -> list[Finding]:
+    """Selection, per-file ignores and suppression comments; then, with ``project``, one finding
+    per root cause (:mod:`auditor.checks.rootcause`; ``per_call`` receives the findings before
+    that step). A finding moved to its cause is checked again where it now points."""
     by_path = {f.path: f for f in facts}
     selected = policy.selected_rules()
     selected_codes = {r.code for r in selected}
@@ -277,22 +283,27 @@ def filter_findings(findings: list[Finding], facts: list[FileFacts], policy: Pol
     used: set[tuple[str, str]] = set()
     out: list[Finding] = []
     rules = {r.code: r for r in policy.all_rules()}
+
+    def kept(f: Finding) -> bool:
+        for pattern, selectors in per_file.items():
+            if glob_match(f.path, [pattern]) and any(selector_matches(s, rules[f.code]) for s in selectors if f.code in rules):
+                return False
+        ff = by_path.get(f.path)
+        return not (ff is not None and f.code != "LA000" and _suppressed(f, ff.suppressions, used, f.path))
+
     for f in findings:
         if f.code not in selected_codes:
             continue
         if f.code == "LA000" and "LA000" in rules:
             f.severity = policy.severity_of(rules["LA000"])
-        ignored = False
-        for pattern, selectors in per_file.items():
-            if glob_match(f.path, [pattern]) and any(selector_matches(s, rules[f.code]) for s in selectors if f.code in rules):
-                ignored = True
-                break
-        if ignored:
-            continue
-        ff = by_path.get(f.path)
-        if ff is not None and f.code != "LA000" and _suppressed(f, ff.suppressions, used, f.path):
-            continue
-        out.append(f)
+        if kept(f):
+            out.append(f)
+    if project is not None:
+        if per_call is not None:
+            per_call.extend(out)
+        before = {id(f): (f.path, f.cell, f.line, f.column) for f in out}
+        grouped = group_root_causes(out, project, lambda code: rules[code].group_by if code in rules else "")
+        out = [g for g in grouped if before.get(id(g)) == (g.path, g.cell, g.line, g.column) or kept(g)]
     if "LA001" in selected_codes:
         out.extend(_unused_suppressions(facts, used, policy, rules, selected))
     out.sort(key=lambda x: x.sort_key())
@@ -368,11 +379,13 @@ def _run(opts: RunOptions) -> RunResult:
     raw = [f for ff in facts for f in ff.findings] + run_checks(project, cost, policy, opts.today)
     if memo is not None:
         tokens.save_memo(memo)
-    findings = filter_findings(raw, facts, policy)
+    site_findings: list[Finding] = []
+    findings = filter_findings(raw, facts, policy, project, site_findings)
+    site_findings.sort(key=lambda x: x.sort_key())
     stats["ms"] = int((time.perf_counter() - t0) * 1000)
     if os.environ.get("LLM_AUDIT_STATS"):
         print(
             f"llm-audit: files={stats['files']} parsed={stats['parsed']} skipped={stats['skipped']} cached={stats['cached']} ms={stats['ms']}",
             file=sys.stderr,
         )
-    return RunResult(findings, facts, project, cost, files, notes, stats)
+    return RunResult(findings, facts, project, cost, files, notes, stats, site_findings)

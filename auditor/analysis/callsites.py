@@ -48,9 +48,15 @@ class CallSiteFinder(ApiMatcher, ArgumentMapper):
         self.bound: dict[int, list[ast.Call]] = {}  # id(constructor call) -> .bind(...) calls
         self.partials: dict[int, tuple[ast.Call, Scope]] = {}  # id(call) -> the functools.partial it calls
         self.untyped: dict[str, Api] = {}  # distinctive method path -> API, for receivers of unknown type
+        # every API that claims a method path; those with their own `requires` are tried first
+        # (Anthropic Text Completions' completions.create(max_tokens_to_sample=...) before OpenAI's)
+        self.untyped_all: dict[str, list[Api]] = {}
         for api in providers.apis:
             for m in api.match_untyped:
                 self.untyped.setdefault(m, api)
+                self.untyped_all.setdefault(m, []).append(api)
+        for apis in self.untyped_all.values():
+            apis.sort(key=lambda a: a.untyped_requires is None)
         self._untyped_calls: set[int] = set()
         # names bound to callable instances (generator = pipeline(...); ask = partial(create, ...))
         self.instance_names = self._instance_names()

@@ -80,7 +80,10 @@ class Project:
         if resolved is None or resolved.kind != "literal":
             return replace(value, kind="unknown")
         origin = "env-default" if resolved.origin == "env-default" else "import"
-        return replace(value, kind="literal", value=resolved.value, origin=origin)
+        defined = resolved.defined
+        if defined is not None and defined.path is None:
+            defined = replace(defined, path=facts.path)  # written in the other file
+        return replace(value, kind="literal", value=resolved.value, origin=origin, defined=defined)
 
     def resolve_segments(self, segments: list[Segment], owner: str, depth: int = 0) -> list[Segment]:
         out: list[Segment] = []

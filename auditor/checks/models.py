@@ -24,6 +24,7 @@ from auditor.cost.model import LOCAL_PROVIDERS, call_cost
 from auditor.findings import Edit, Finding, Fix, Savings
 from auditor.fix.edits import remove_param
 from auditor.analysis.roles import instruction_text
+from auditor.checks.modelswap import definition_swap, swap_allowed
 
 TIER_RANK = {"small": 0, "medium": 1, "large": 2}
 
@@ -70,9 +71,15 @@ def written_target(written: str, model: ModelInfo, target: str, ctx: RuleContext
     return prefix + target
 
 
-def swap_model_fix(site: CallSite, ctx: RuleContext, target: str, message: str) -> Fix | None:
-    """An unsafe fix that rewrites the model string, only when it is a literal written at the call."""
+def swap_model_fix(site: CallSite, ctx: RuleContext, target: str, message: str, at_definition: bool = False) -> Fix | None:
+    """An unsafe fix that rewrites the model string where it is written at the call (or, with
+    ``at_definition``, where it is defined), when the swap is valid there (:mod:`auditor.checks.modelswap`)."""
+    if not swap_allowed(site, ctx, target):
+        return None
     value, in_yaml = _model_value_at_call(site, ctx)
+    if at_definition and (value is None or value.origin != "literal"):
+        model = ctx.policy.models.lookup(site.model_name)
+        return definition_swap(site, ctx, target, message, lambda written: written_target(written, model, target, ctx) if model else None)
     if value is None or value.span is None or value.origin != "literal" or not isinstance(value.value, str):
         return None
     target = written_target(value.value, ctx.policy.models.lookup(value.value), target, ctx)  # type: ignore[arg-type]
@@ -414,7 +421,7 @@ def retired_model(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
         less = call_cost(model, 1_000_000, 1_000_000)
         if more is not None and less is not None and more > less:
             message += f" (note: {successor.name} costs more: {_price(successor)} vs {_price(model)} per 1M in/out)"
-    fix = swap_model_fix(site, ctx, successor.name, f"Use `{successor.name}`") if successor else None
+    fix = swap_model_fix(site, ctx, successor.name, f"Use `{successor.name}`", at_definition=True) if successor else None
     savings = swap_savings(site, ctx, model, successor, "successor is cheaper") if successor else None
     span = model_span(site, ctx)
     yield ctx.finding(message, site.path, span, site=site, fix=fix, savings=savings, severity=severity)
@@ -442,10 +449,20 @@ def near_miss(name: str, ctx: RuleContext) -> str | None:
             known.setdefault(a.lower(), m)
     key = name.lower()
     close = difflib.get_close_matches(key, list(known), n=8, cutoff=0.75)
+    # a typo keeps the version: "gpt-4o-mnii" -> "gpt-4o-mini", but never "gpt-5.4-mini" ->
+    # "gpt-4.1-mini" (another model) nor "llama-3.1-405b" -> a Bedrock "llama3-1-8b" id
+    digits = re.findall(r"\d+", key)
+    close = [c for c in close if re.findall(r"\d+", c) == digits and _vendor(c) == _vendor(key)]
     if not close:
         return None
     best = min(close, key=lambda c: (_edits(key, c), abs(len(c) - len(key)), is_retired(known[c], ctx.today), c))
     return best
+
+
+def _vendor(name: str) -> str:
+    """The host prefix of a written id: ``bedrock/``, ``meta.``, ``openrouter/``... ("" for a bare name)."""
+    m = re.match(r"^([a-z0-9_-]+[/:]|(?:us\.|eu\.|apac\.)?[a-z]+\.(?=[a-z]))", name)
+    return m.group(1) if m else ""
 
 
 @check("unknown_model")
@@ -456,6 +473,10 @@ def unknown_model(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
     if site.provider in set(ctx.params.get("ignore-providers") or LOCAL_PROVIDERS):
         return
     if glob_match(name, list(ctx.params.get("ignore-models") or [])):
+        return
+    if any(p.search(name) for p in _compile(ctx.params.get("placeholders") or [])):
+        return  # a placeholder or template field, not a model id
+    if any(re.search(p, name) for p in ctx.params.get("placeholder-case-sensitive") or []):
         return
     close = near_miss(name, ctx)
     hint = f"; did you mean `{close}`?" if close else "; add it under `models:` in the policy to price it"

@@ -375,35 +375,67 @@ def _sentences(text: str) -> Iterable[tuple[int, int, str]]:
 
 @check("repeated_instruction", on="project")
 def repeated_instruction(project, ctx: RuleContext) -> Iterable[Finding]:
+    """One finding per repeated block: consecutive sentences that all repeat earlier text of the
+    same request (a duplicated paragraph, ``"..." * 300``) are one cause, reported at its first
+    sentence with the whole block's tokens."""
     min_words = int(ctx.params.get("min-words") or 6)
     occ: dict[tuple, Occurrence] = {}
     for owner, prompt in _owners(project):
         model, provider = _site_model(owner)
-        seen: dict[str, tuple[Segment, str]] = {}
+        seen: dict[str, str] = {}  # sentence -> role of the message it was first seen in
         for m in prompt.messages:
             for run in instruction_runs(m.segments):
                 text = run_text(run)
-                for a, b, norm in _sentences(text):
-                    if len(norm.split()) < min_words:
+                block: list[tuple[int, int, str]] = []
+                for a, b, norm in list(_sentences(text)) + [(-1, -1, "")]:
+                    long = len(norm.split()) >= min_words
+                    repeat = norm in seen
+                    if norm and not repeat:
+                        seen[norm] = m.role
+                    if norm and repeat and (long or block):
+                        block.append((a, b, norm))
                         continue
-                    seg, base = _segment_at(run, a)
-                    if norm not in seen:
-                        seen[norm] = (seg, m.role)
-                        continue
-                    _, first_role = seen[norm]
-                    path, cell = _where(seg, owner)
-                    key = _key(seg, path, cell, a - base, norm)
-                    sentence = " ".join(text[a:b].split())
-                    tokens = text_size(text[a:b], model, provider, ctx.providers, ctx.policy.models).tokens
-                    where = "earlier in the same text" if first_role == m.role else f"in the {first_role} message too"
+                    if any(len(n.split()) >= min_words for _, _, n in block):
+                        _repeated_block(occ, ctx, owner, run, text, block, seen, m.role, min_words, model, provider)
+                    block = []
+                    if norm and repeat and long:
+                        block = [(a, b, norm)]
+    yield from _emit(occ, ctx, "exact: tokens of the repeated text")
 
-                    def make(seg=seg, base=base, a=a, b=b, path=path, cell=cell, sentence=sentence, where=where) -> Occurrence:
-                        short = sentence if len(sentence) <= 80 else sentence[:77] + "..."
-                        message = f'repeated instruction "{short}" is sent twice in one request ({where}); say it once'
-                        return Occurrence(path, cell, _span_of(seg, a - base, b - base), message, None)
 
-                    _merge(occ, key, make, owner, tokens)
-    yield from _emit(occ, ctx, "exact: tokens of the repeated sentence")
+def _repeated_block(occ, ctx: RuleContext, owner: TextOwner, run: list[Segment], text: str, block: list[tuple[int, int, str]], seen: dict[str, str], role: str, min_words: int, model, provider) -> None:
+    while block and len(block[-1][2].split()) < min_words:
+        block.pop()  # a block ends with its last long sentence
+    a, b = block[0][0], block[-1][1]
+    first_long = next(n for _, _, n in block if len(n.split()) >= min_words)
+    seg, base = _segment_at(run, a)
+    last, last_base = _segment_at(run, max(a, b - 1))
+    path, cell = _where(seg, owner)
+    key = _key(seg, path, cell, a - base, first_long)
+    first = " ".join(text[block[0][0] : block[0][1]].split())
+    tokens = text_size(text[a:b], model, provider, ctx.providers, ctx.policy.models).tokens
+    first_role = seen.get(first_long, role)
+    where = "earlier in the same text" if first_role == role else f"in the {first_role} message too"
+    distinct = {n for _, _, n in block}
+
+    def make() -> Occurrence:
+        short = first if len(first) <= 80 else first[:77] + "..."
+        if len(block) == 1:
+            message = f'repeated instruction "{short}" is sent twice in one request ({where}); say it once'
+        elif len(distinct) == 1:
+            message = f'repeated instruction "{short}" is sent {len(block) + 1} times in one request ({where}); say it once'
+        else:
+            message = f'a block of {len(block)} sentences starting "{short}" is sent twice in one request ({where}); say it once'
+        span = _span_of(seg, a - base, b - base) if seg is last else _join_spans(_span_of(seg, a - base, a - base + 1), _span_of(last, b - 1 - last_base, b - last_base), seg, last)
+        return Occurrence(path, cell, span, message, None)
+
+    _merge(occ, key, make, owner, tokens)
+
+
+def _join_spans(first: Span | None, last: Span | None, seg: Segment, other: Segment) -> Span | None:
+    if first is None or last is None or seg.path != other.path or seg.cell != other.cell:
+        return first
+    return Span(first.line, first.column, last.end_line, last.end_column)
 
 
 # ------------------------------------------------------------------------------ LA203

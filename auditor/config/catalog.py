@@ -78,6 +78,7 @@ class Rule:
     examples: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     enabled: bool = True  # off-by-default rules (LA604) run only when selected explicitly
     family: str = ""  # file stem in rules/checks/
+    group_by: str = ""  # how findings of one root cause merge (auditor.checks.rootcause)
 
     @classmethod
     def from_entry(cls, entry: dict[str, Any], family: str = "") -> "Rule":
@@ -92,6 +93,7 @@ class Rule:
             examples=dict(entry.get("examples") or {}),
             enabled=bool(entry.get("enabled", True)),
             family=family,
+            group_by=str(entry.get("group-by") or ""),
         )
 
     @property
