@@ -44,6 +44,7 @@ class DataHole(Segment):
     columns: list[str] | None = None  # a literal column selection (or record keys)
     reader: str = ""  # read_csv, read_parquet, ...
     source_file: str = ""  # the literal path given to that reader
+    evidence: str = "provenance"  # "name": only a name pattern says the value is a frame (a hint)
 
 
 @dataclass
