@@ -88,7 +88,10 @@ class ParseFacts:
             if parsed is None or parsed[1] is None:
                 continue
             label, arg = parsed
-            if mentions(arg, tainted, call) and not STRUCTURED_PATH.search(self.r.source_of(arg)):
+            source = self.r.source_of(arg)
+            if ENVELOPE.search(source):
+                continue  # json.loads(response["body"].read()): decoding the provider's envelope, not the model's text
+            if mentions(arg, tainted, call) and not STRUCTURED_PATH.search(source) and _reaches(arg, n, tainted, call, scope, func):
                 u = self.use(n, label)
                 if u is not None:
                     uses.append(u)
@@ -129,6 +132,32 @@ PARSER_NAMES = {q.rsplit(".", 1)[-1] for q in PARSERS} | VALIDATE_METHODS
 
 # response paths that are structured by design (tool calls carry JSON arguments)
 STRUCTURED_PATH = re.compile(r"tool_calls|function_call|\.arguments\b|tool_use|\.parsed\b|\.input\b|output_parsed|model_dump|to_json|\.json\(\)|to_dict")
+
+
+# the raw body of an HTTP / Bedrock invoke_model response: JSON the provider wraps the text in
+ENVELOPE = re.compile(r"""(?:\[\s*['"]body['"]\s*\]|\.get\(\s*['"]body['"]\s*\)|\.body\b)\s*(?:\.read\(\)|\.decode\()""")
+
+
+def _reaches(arg: ast.AST, parse: ast.Call, tainted: set[str], call: ast.Call, scope: Scope, func: ast.AST | None) -> bool:
+    """At module level (scripts, notebooks in cell order) the parse must come after the call, and
+    the names it reads must hold the response there: the last assignment before the parse, not a
+    later one (a later cell) nor an unrelated one in between."""
+    if func is not None:
+        return True  # inside a function, loops may carry a later assignment around
+    if any(n is call for n in ast.walk(arg)):
+        return True
+    if parse.lineno < call.lineno:
+        return False
+    for n in ast.walk(arg):
+        if not (isinstance(n, ast.Name) and n.id in tainted):
+            continue
+        entries = scope.assigns.get(n.id) or []
+        before = [e for e in entries if e[0] <= parse.lineno]
+        if not entries:
+            return True
+        if before and isinstance(before[-1][1], ast.AST) and mentions(before[-1][1], tainted, call):  # type: ignore[arg-type]
+            return True
+    return False
 
 
 def short(text: str, n: int = 80) -> str:

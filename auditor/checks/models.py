@@ -25,6 +25,7 @@ from auditor.findings import Edit, Finding, Fix, Savings
 from auditor.fix.edits import remove_param
 from auditor.analysis.roles import instruction_text
 from auditor.checks.modelswap import definition_swap, swap_allowed
+from auditor.checks.taskask import open_ask, task_match
 
 TIER_RANK = {"small": 0, "medium": 1, "large": 2}
 
@@ -321,12 +322,14 @@ def simple_task_signals(site: CallSite, ctx: RuleContext) -> list[str]:
     text = instruction_text(site.prompt) if site.prompt.messages else ""
     if text and any(p.search(text) for p in _compile(params.get("complex-phrases") or [])):
         return []
+    if text and open_ask(text, params):
+        return []  # it also asks for open-ended output: not a simple task
     signals: list[str] = []
     est = ctx.cost.estimate(site)
     if text and est.static_tokens <= int(params.get("max-prompt-tokens", 1500)):
         for task, patterns in (params.get("task-phrases") or {}).items():
             for p in _compile(patterns):
-                m = p.search(text)
+                m = task_match(p, text, params)
                 if m:
                     signals.append(f'{task} ("{_quote(text, m)}")')
                     break
@@ -451,8 +454,11 @@ def near_miss(name: str, ctx: RuleContext) -> str | None:
     close = difflib.get_close_matches(key, list(known), n=8, cutoff=0.75)
     # a typo keeps the version: "gpt-4o-mnii" -> "gpt-4o-mini", but never "gpt-5.4-mini" ->
     # "gpt-4.1-mini" (another model) nor "llama-3.1-405b" -> a Bedrock "llama3-1-8b" id
-    digits = re.findall(r"\d+", key)
-    close = [c for c in close if re.findall(r"\d+", c) == digits and _vendor(c) == _vendor(key)]
+    def version(n: str) -> list[str]:
+        return re.findall(r"\d+", re.sub(r"(?<=\d)o", "0", n))  # "gpt-40" is a typo of "gpt-4o"
+
+    digits = version(key)
+    close = [c for c in close if version(c) == digits and _vendor(c) == _vendor(key)]
     if not close:
         return None
     best = min(close, key=lambda c: (_edits(key, c), abs(len(c) - len(key)), is_retired(known[c], ctx.today), c))

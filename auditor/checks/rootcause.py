@@ -8,6 +8,8 @@ A rule entry declares how its findings group (``group-by:`` in ``rules/checks/*.
   message says "used by N call sites" (LA402);
 * ``model-name`` - one finding per model name across the project, at its first use, with the
   others related: the cause is the catalog entry the name lacks (LA403);
+* ``location`` - one finding per place it points at (a parse line reading the response of several
+  calls is one LA601), the calls related;
 * ``function`` - the same rule with the same fix on several branches of one function
   (``if``/``elif``/``else``, ``try``/``except``, ``match``: a dispatch) is one finding whose
   fix carries the edits of every branch (LA101).
@@ -26,7 +28,7 @@ from typing import Any, Callable
 from auditor.facts import CallSite
 from auditor.findings import Finding, Fix, Related, Savings
 
-GROUPINGS = ("definition", "model-name", "function")
+GROUPINGS = ("definition", "model-name", "function", "location")
 
 
 def group_root_causes(findings: list[Finding], project: Any, group_of: Callable[[str], str]) -> list[Finding]:
@@ -62,6 +64,8 @@ def group_root_causes(findings: list[Finding], project: Any, group_of: Callable[
                 out.append(_merge(members, sites, uses=True))
         elif len(members) == 1:
             out.append(members[0])
+        elif how == "location":
+            out.append(_merge(members, sites, uses=True, suffix=f" (the response of {len(members)} calls)", label="the call whose response it parses"))
         else:
             out.append(_merge(members, sites, fix_union=True))
     return out
@@ -80,6 +84,8 @@ def _key(how: str, f: Finding, site: CallSite) -> tuple | None:
     if how == "model-name":
         name = site.model_name
         return ("model-name", f.code, name.lower()) if name else None
+    if how == "location":
+        return ("location", f.code, f.path, f.cell, f.line, f.column)
     if how == "function":
         dispatch = site.extra.get("dispatch")
         if site.qualname == "<module>" or dispatch is None:
@@ -124,14 +130,14 @@ def _at_definition(members: list[Finding], sites: dict[str, CallSite], lead: Fin
     return g
 
 
-def _merge(members: list[Finding], sites: dict[str, CallSite], fix_union: bool = False, uses: bool = False) -> Finding:
+def _merge(members: list[Finding], sites: dict[str, CallSite], fix_union: bool = False, uses: bool = False, suffix: str = "", label: str = "uses it") -> Finding:
     members = sorted(members, key=lambda f: f.sort_key())
     g = copy.deepcopy(members[0])
     g.call_site_id = None
     others = members[1:]
     if uses:  # the cause is a name: every use is listed, the first one included
-        g.related = _unique([_related(f, sites, "uses it") for f in members] + [r for f in members for r in f.related])
-        g.message += f" (used by {len(members)} call sites)"
+        g.related = _unique([_related(f, sites, label) for f in members] + [r for f in members for r in f.related])
+        g.message += suffix or f" (used by {len(members)} call sites)"
     else:
         g.related = _unique(g.related + [_related(f, sites, "same cause") for f in others] + [r for f in others for r in f.related])
         g.message += f" (and {len(others)} more call site{'s' if len(others) != 1 else ''} with the same cause)"
