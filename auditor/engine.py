@@ -90,7 +90,7 @@ def analyse_bytes(data: bytes, rel: str, kind: str, opts: SourceOptions) -> File
     module = module_name(rel) if kind in ("python", "notebook") else ""
     facts = FileFacts(path=rel, module=module, kind=kind)
     try:
-        if len(data) > opts.max_file_bytes:
+        if len(data) > opts.max_file_bytes and not (kind == "notebook" and _notebook_code_fits(data, opts.max_file_bytes)):
             facts.findings.append(file_error(rel, f"file is too large ({len(data):,} bytes; limit {opts.max_file_bytes:,}, policy `limits.max-file-bytes`)"))
             return facts
         if b"\x00" in data[:8192]:
@@ -128,6 +128,19 @@ def analyse_bytes(data: bytes, rel: str, kind: str, opts: SourceOptions) -> File
     except Exception as e:  # noqa: BLE001 - one bad file must not take the run down
         facts.findings.append(file_error(rel, f"internal error while analysing this file: {e.__class__.__name__}: {e}"))
     return facts
+
+
+def _notebook_code_fits(data: bytes, limit: int) -> bool:
+    """A notebook is large because of its saved outputs (images), not its code: the size limit
+    applies to its code cells (the JSON itself is read only up to 16x the limit)."""
+    if len(data) > 16 * limit:
+        return False
+    from auditor.sources.notebook import cell_source, code_cells, read_notebook
+
+    nb, err = read_notebook(data, "")
+    if nb is None:
+        return False
+    return sum(len(cell_source(c).encode("utf-8")) for c in code_cells(nb)) <= limit
 
 
 def _worker_init() -> None:

@@ -46,23 +46,37 @@ class ParseFacts:
             if parsed is None or parsed[1] is None:
                 continue
             label, arg = parsed
-            if STRUCTURED_PATH.search(self.r.source_of(arg)):
+            source = self.r.source_of(arg)
+            if STRUCTURED_PATH.search(source) or ENVELOPE.search(source):
                 continue
             names: set[str] = set()
             for n in ast.walk(arg):
-                if isinstance(n, ast.Call):
+                if isinstance(n, ast.Call) and not self._sdk_method(n, scope):
                     names.add(call_name(n))
                 elif isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load):
                     b = self.r.binding(n.id, scope, call.lineno)
                     if b and b[0] == "assign" and isinstance(b[1], ast.AST):
                         v = b[1].value if isinstance(b[1], ast.Await) else b[1]
-                        if isinstance(v, ast.Call):
+                        if isinstance(v, ast.Call) and not self._sdk_method(v, scope):
                             names.add(call_name(v))
             u = self.use(call, label)
             for name in names - {""}:
                 if u is not None:
                     out.setdefault(name, []).append(u)
         return out
+
+    def _sdk_method(self, call: ast.Call, scope: Scope) -> bool:
+        """``bedrock.invoke_model(...)``: a method of an SDK client, not a project function of that name."""
+        f = call.func
+        if not isinstance(f, ast.Attribute):
+            return False
+        try:
+            if self.r.type_of(f.value, scope) is not None:
+                return True
+        except Exception:  # noqa: BLE001 - typing is best effort here
+            return False
+        qn = self.r.qualname(f.value, scope) or ""
+        return bool(qn) and qn.split(".")[0] in ("boto3", "botocore", "openai", "anthropic", "google", "litellm", "mistralai", "cohere", "groq", "ollama", "requests", "httpx")
 
     def parse_uses(self, site: CallSite, call: ast.Call, func: ast.AST | None) -> tuple[list[Use], bool]:
         body = self.nodes(func)
@@ -140,22 +154,33 @@ ENVELOPE = re.compile(r"""(?:\[\s*['"]body['"]\s*\]|\.get\(\s*['"]body['"]\s*\)|
 
 def _reaches(arg: ast.AST, parse: ast.Call, tainted: set[str], call: ast.Call, scope: Scope, func: ast.AST | None) -> bool:
     """At module level (scripts, notebooks in cell order) the parse must come after the call, and
-    the names it reads must hold the response there: the last assignment before the parse, not a
-    later one (a later cell) nor an unrelated one in between."""
+    the names it reads must hold the response there: followed back through the last assignment
+    before each use (not a later one, a later cell, nor an unrelated one in between) to the call."""
     if func is not None:
         return True  # inside a function, loops may carry a later assignment around
-    if any(n is call for n in ast.walk(arg)):
-        return True
     if parse.lineno < call.lineno:
         return False
-    for n in ast.walk(arg):
+    return _derives(arg, parse.lineno, tainted, call, scope, 0)
+
+
+def _derives(expr: ast.AST, line: int, tainted: set[str], call: ast.Call, scope: Scope, depth: int) -> bool:
+    if depth > 8:
+        return True  # too long a chain to follow: keep the finding
+    for n in ast.walk(expr):
+        if n is call:
+            return True
         if not (isinstance(n, ast.Name) and n.id in tainted):
             continue
         entries = scope.assigns.get(n.id) or []
-        before = [e for e in entries if e[0] <= parse.lineno]
         if not entries:
-            return True
-        if before and isinstance(before[-1][1], ast.AST) and mentions(before[-1][1], tainted, call):  # type: ignore[arg-type]
+            return True  # bound some way the scope does not record
+        before = [e for e in entries if e[0] <= line]
+        if not before or not isinstance(before[-1][1], ast.AST):
+            continue
+        at, value = before[-1]
+        if isinstance(value, (ast.For, ast.AsyncFor)):
+            value = value.iter
+        if at >= call.lineno and _derives(value, at, tainted, call, scope, depth + 1):  # type: ignore[arg-type]
             return True
     return False
 

@@ -459,6 +459,9 @@ def _used_constants(project) -> set[tuple[str, str]]:
     return used
 
 
+_MARKUP_DOCUMENT = re.compile(r"\s*(?:<!DOCTYPE\s|<html[\s>]|<\?xml\s)", re.IGNORECASE)
+
+
 @check("prompt_budget", on="project")
 def prompt_over_budget(project, ctx: RuleContext) -> Iterable[Finding]:
     budget = ctx.params.get("max-static-tokens")
@@ -479,6 +482,8 @@ def prompt_over_budget(project, ctx: RuleContext) -> Iterable[Finding]:
     for pc in prompt_constants(project):
         if (pc.path, pc.name) in used:
             continue
+        if _MARKUP_DOCUMENT.match(pc.prompt.static_text):
+            continue  # an HTML / XML document template named like a prompt, sent to no model
         size = static_size(pc.prompt, None, None, ctx.providers, ctx.policy.models)
         if size.tokens > budget:
             yield ctx.finding(
