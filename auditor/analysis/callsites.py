@@ -272,6 +272,13 @@ class CallSiteFinder(ApiMatcher, ArgumentMapper):
         t = self.r.type_of(maker[0], maker[1])
         return bool(t and self.p.types.get(t[0]) and self.p.types[t[0]].is_async)
 
+    def _message_list(self, expr: ast.AST, scope: Scope) -> bool:
+        d = self.prompts._deref(expr, scope)
+        e = d[0] if d else expr
+        return isinstance(e, (ast.List, ast.Tuple)) and any(
+            isinstance(x, ast.Dict) and any(isinstance(k, ast.Constant) and k.value == "role" for k in x.keys) for x in e.elts
+        )
+
     def _prompt(self, api: Api, args: Args) -> Prompt:
         messages: list[Message] = []
         for role, path in api.prompt.items():
@@ -279,7 +286,8 @@ class CallSiteFinder(ApiMatcher, ArgumentMapper):
             if found is None:
                 continue
             expr, scope = found
-            if role in ("messages", "contents"):
+            if role in ("messages", "contents") or (role == "input" and self._message_list(expr, scope)):
+                # Responses API input=[{"role": ..., "content": ...}, ...] is a messages list too
                 messages.extend(self.prompts.messages_of(expr, scope, default_role="user"))
             else:
                 messages.append(Message(role, self.prompts.content_segments(expr, scope)))

@@ -480,6 +480,9 @@ def unknown_model(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
         return
     if glob_match(name, list(ctx.params.get("ignore-models") or [])):
         return
+    head, sep, rest = name.partition(":")
+    if sep and head.isidentifier() and ctx.policy.models.lookup(rest) is not None:
+        return  # init_chat_model's "provider:model" spelling of a known model
     if any(p.search(name) for p in _compile(ctx.params.get("placeholders") or [])):
         return  # a placeholder or template field, not a model id
     if any(re.search(p, name) for p in ctx.params.get("placeholder-case-sensitive") or []):
