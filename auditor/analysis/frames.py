@@ -360,7 +360,7 @@ class FrameInference:
                 elif attr == "filter":
                     items = next((k.value for k in node.keywords if k.arg == "items"), None)
                     cols = self._str_list(items, s) if items is not None else None
-            elif isinstance(node, ast.Call):
+            if cols is None and isinstance(node, ast.Call):  # pd.read_csv(..., usecols=[...])
                 qn = self.r.qualname(node.func, s) or ""
                 if qn.rpartition(".")[2].startswith("read_"):
                     usecols = next((k.value for k in node.keywords if k.arg in ("usecols", "columns")), None)

@@ -168,9 +168,11 @@ class Project:
                     if p.value.kind == "ref":
                         p.value = self.resolve_value(p.value) or p.value
                 self._resolve_prompt(site.prompt, site.id)
-                # same-module constants used by a call site count as uses too
-                for seg in site.prompt.segments:
-                    if seg.kind == "static" and seg.path is None and seg.span is not None:
-                        pass
+                # same-module constants used by a call site count as uses too (read through Segment.via)
+                named = {n for seg in site.prompt.segments if seg.kind == "static" and seg.path is None for n, _ in seg.via if n in f.texts}
+                for name in sorted(named):
+                    uses = self.constant_uses.setdefault((f.path, name), [])
+                    if site.id not in uses:
+                        uses.append(site.id)
             for pc in f.prompt_constants:
                 self._resolve_prompt(pc.prompt, f"{f.path}::{pc.name}")

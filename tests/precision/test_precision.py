@@ -12,6 +12,8 @@ Cases are data in ``tests/precision/cases/*.yaml``, keyed by rule code::
           fix: true          # optional: the finding must (true) or must not (false) carry a fix
           policy: |          # optional .llm-audit.yaml
             ...
+          locked: {path: text} # optional: files locked with `llm-audit lock` before the case's files
+          bytes: {path: text}  # optional: files written byte for byte (latin-1)
       lookalike:
         - name: ...
           code: |
@@ -67,20 +69,32 @@ def _notebook(cells: list[str]) -> str:
     }, indent=1)
 
 
+def _write(tmp_path: Path, files: dict[str, str]) -> None:
+    for rel, text in files.items():
+        p = tmp_path / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text if rel.endswith(".ipynb") else textwrap.dedent(text), encoding="utf-8")
+
+
 def _run(tmp_path: Path, code: str, case: dict):
     from auditor.config.policy import Policy
     from auditor.engine import RunOptions, run
 
     (tmp_path / ".git").mkdir()
+    if case.get("locked"):  # LA603: lock these versions first (llm-audit lock), then edit
+        from auditor.analysis.lockfile import current_prompts, render_lock
+
+        _write(tmp_path, case["locked"])
+        before = run(RunOptions(paths=[tmp_path], policy=Policy.load(None, start=tmp_path), use_cache=False, jobs=1, today=TODAY))
+        (tmp_path / "llm-audit.lock").write_text(render_lock({k: p.digest for k, p in current_prompts(before.project).items()}), encoding="utf-8")
+    for rel, data in (case.get("bytes") or {}).items():  # raw bytes, written as given (latin-1 escapes)
+        (tmp_path / rel).write_bytes(data.encode("latin-1"))
     files = dict(case.get("files") or {})
     if "code" in case:
         files[case.get("path", "app.py")] = case["code"]
     if "notebook" in case:
         files[case.get("path", "notebook.ipynb")] = _notebook(case["notebook"])
-    for rel, text in files.items():
-        p = tmp_path / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(text if rel.endswith(".ipynb") else textwrap.dedent(text), encoding="utf-8")
+    _write(tmp_path, files)
     if case.get("policy"):
         (tmp_path / ".llm-audit.yaml").write_text(textwrap.dedent(case["policy"]), encoding="utf-8")
     policy = Policy.load(None, start=tmp_path)
