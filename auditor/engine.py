@@ -12,6 +12,7 @@ import gc
 import hashlib
 import json
 import os
+import stat
 import sys
 import time
 from dataclasses import dataclass, field
@@ -47,6 +48,9 @@ class RunOptions:
     today: date = field(default_factory=date.today)
     stdin: tuple[str, str] | None = None  # (filename, text)
     usage: Usage | None = None
+    # relative path -> content read instead of the file (the language server's unsaved buffers);
+    # a path not on disk is analysed as a new file
+    overlays: dict[str, bytes] = field(default_factory=dict)
 
 
 @dataclass
@@ -201,7 +205,7 @@ def _isolated(job: tuple[bytes, str, str, SourceOptions]) -> FileFacts:
         return facts
 
 
-def load_facts(files: list[SourceFile], opts: SourceOptions, cache: FactsCache, jobs: int | None, stdin: tuple[str, str] | None) -> tuple[list[FileFacts], dict[str, int]]:
+def load_facts(files: list[SourceFile], opts: SourceOptions, cache: FactsCache, jobs: int | None, stdin: tuple[str, str] | None, overlays: dict[str, bytes] | None = None) -> tuple[list[FileFacts], dict[str, int]]:
     out: dict[str, FileFacts] = {}
     todo: list[tuple[bytes, str, str, SourceOptions]] = []
     digests: dict[str, str] = {}
@@ -209,8 +213,12 @@ def load_facts(files: list[SourceFile], opts: SourceOptions, cache: FactsCache, 
     for sf in files:
         if stdin is not None and sf.rel == stdin[0]:
             data = stdin[1].encode("utf-8")
+        elif overlays and sf.rel in overlays:
+            data = overlays[sf.rel]
         else:
             try:
+                if not stat.S_ISREG(os.stat(sf.path).st_mode):  # a FIFO would block, a socket cannot be read
+                    raise OSError(0, "not a regular file")
                 data = sf.path.read_bytes()
             except OSError as e:
                 facts = FileFacts(path=sf.rel, module="", kind=sf.kind)
@@ -233,6 +241,19 @@ def load_facts(files: list[SourceFile], opts: SourceOptions, cache: FactsCache, 
         stats["skipped" if facts.extra.get("skipped") else "parsed"] += 1
     cache.prune(set(digests))
     return [out[sf.rel] for sf in files if sf.rel in out], stats
+
+
+def _add_new_overlays(files: list[SourceFile], overlays: dict[str, bytes], root: Path) -> None:
+    """Overlays of files not yet on disk join the run; an existing file discovery left out
+    (excluded by policy or .gitignore) stays out, as in ``check``."""
+    from auditor.discover import file_kind
+
+    known = {f.rel for f in files}
+    for rel in overlays:
+        path = root / rel
+        kind = file_kind(rel, None)
+        if rel not in known and kind is not None and not path.exists():
+            files.append(SourceFile(path, rel, kind, explicit=True))
 
 
 # ---------------------------------------------------------------- phase 2: checks
@@ -357,9 +378,11 @@ def run(opts: RunOptions) -> RunResult:
             gc.enable()
 
 
-def _run(opts: RunOptions) -> RunResult:
-    t0 = time.perf_counter()
+def discover_files(opts: RunOptions) -> tuple[list[SourceFile], list[str], list[tuple[str, str]]]:
+    """The files of a run, notes, and the paths that could not be read (missing paths,
+    folders we may not list): those are errors, never a pass."""
     policy = opts.policy
+    unreadable: list[tuple[str, str]] = []
     files, notes = discover(
         opts.paths,
         policy.root,
@@ -367,7 +390,15 @@ def _run(opts: RunOptions) -> RunResult:
         exclude=list(policy.get("exclude", []) or []) + list(policy.get("extend-exclude", []) or []),
         prompt_paths=policy.get("prompt-paths"),
         force_exclude=opts.force_exclude,
+        errors=unreadable,
     )
+    return files, notes, unreadable
+
+
+def _run(opts: RunOptions) -> RunResult:
+    t0 = time.perf_counter()
+    policy = opts.policy
+    files, notes, unreadable = discover_files(opts)
     if opts.stdin is not None:
         from auditor.discover import file_kind
 
@@ -375,9 +406,10 @@ def _run(opts: RunOptions) -> RunResult:
         if not any(f.rel == name for f in files):
             kind = file_kind(name, None) or "python"
             files.append(SourceFile(Path(name).resolve(), name, kind, explicit=True))
+    _add_new_overlays(files, opts.overlays, policy.root)
     sopts = source_options(policy)
     cache = FactsCache(policy.root, settings_digest(sopts), enabled=opts.use_cache and opts.stdin is None)
-    facts, stats = load_facts(files, sopts, cache, opts.jobs, opts.stdin)
+    facts, stats = load_facts(files, sopts, cache, opts.jobs, opts.stdin, opts.overlays)
     cache.save()
     usage = opts.usage or Usage.from_policy(policy)  # policy defaults + llm-audit-usage.yaml if present
     notes.extend(f"usage file ignored: {e}" for e in usage.errors)
@@ -390,6 +422,7 @@ def _run(opts: RunOptions) -> RunResult:
     assign_roles(project, policy.get("prompt-roles") or {})
     cost = CostModel(policy.models, usage)
     raw = [f for ff in facts for f in ff.findings] + run_checks(project, cost, policy, opts.today)
+    raw += [file_error(path, reason) for path, reason in unreadable]
     if memo is not None:
         tokens.save_memo(memo)
     site_findings: list[Finding] = []

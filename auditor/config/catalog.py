@@ -65,6 +65,9 @@ def _jsonable(obj: Any) -> Any:
 
 # --- rules --------------------------------------------------------------------------------
 
+PROJECT_URL = "https://github.com/llm-audit/llm-audit"
+RULE_PAGES = "docs/rules"  # one generated page per rule (SARIF helpUri, the language server's code links)
+
 
 @dataclass
 class Rule:
@@ -79,6 +82,7 @@ class Rule:
     enabled: bool = True  # off-by-default rules (LA604) run only when selected explicitly
     family: str = ""  # file stem in rules/checks/
     group_by: str = ""  # how findings of one root cause merge (auditor.checks.rootcause)
+    param_schema: dict[str, Any] = field(default_factory=dict)  # JSON Schema per parameter (else inferred from the default)
 
     @classmethod
     def from_entry(cls, entry: dict[str, Any], family: str = "") -> "Rule":
@@ -94,11 +98,16 @@ class Rule:
             enabled=bool(entry.get("enabled", True)),
             family=family,
             group_by=str(entry.get("group-by") or ""),
+            param_schema=dict(entry.get("param-schema") or {}),
         )
 
     @property
-    def help_uri(self) -> str:
-        return f"https://github.com/llm-audit/llm-audit/blob/main/docs/rules.md#{self.code.lower()}-{self.name}"
+    def help_uri(self) -> str | None:
+        """The rule's page, ``docs/rules/CODE.md`` (scripts/gen_rule_docs.py writes them);
+        rules a policy defines have none."""
+        if self.family == "policy":
+            return None
+        return f"{PROJECT_URL}/blob/main/{RULE_PAGES}/{self.code}.md"
 
 
 def load_rule_entries() -> list[Rule]:
