@@ -35,6 +35,7 @@ def test_instruction_runs_break_at_data_and_holes():
             Segment("hole", expr="q"), Segment("static", text="Thanks.")]
     assert [[s.text for s in run] for run in instruction_runs(segs)] == [["Summarize "], [" briefly."], ["Thanks."]]
     prompt = Prompt([Message("system", segs[:3]), Message("user", segs[3:])])
+    assert [[s.text for s in run] for run in instruction_runs(prompt)] == [["Summarize "], [" briefly."], ["Thanks."]]
     assert instruction_text(prompt) == "Summarize \n briefly.\nThanks."
     assert instruction_text(prompt, roles=("user",)) == "Thanks."
 

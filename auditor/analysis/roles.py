@@ -34,9 +34,15 @@ DATA = "data"
 # ------------------------------------------------------------------------------ the helper text rules use
 
 
-def instruction_runs(segments: Iterable[Segment]) -> list[list[Segment]]:
+def instruction_runs(segments: "Iterable[Segment] | Prompt | Message") -> list[list[Segment]]:
     """Maximal runs of adjacent static *instruction* segments: holes, unresolved refs and data
-    segments split them, so a phrase never matches across a document or a hole."""
+    segments split them, so a phrase never matches across a document or a hole. Given a
+    :class:`Prompt` (or a :class:`Message`), the runs of every message, a message boundary
+    splitting them too."""
+    if isinstance(segments, Prompt):
+        return [run for m in segments.messages for run in instruction_runs(m.segments)]
+    if isinstance(segments, Message):
+        segments = segments.segments
     runs: list[list[Segment]] = []
     current: list[Segment] = []
     for seg in segments:
