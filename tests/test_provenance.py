@@ -114,3 +114,8 @@ def test_notebook_over_the_size_limit_only_because_of_outputs(project, tmp_path)
     assert codes(result) == ["LA101"]
     nb["cells"][-1]["source"] = ["x = 1\n"] * 1000
     assert "LA000" in codes(project({"nb.ipynb": nb}, select=["LA000"], policy="limits:\n  max-file-bytes: 2000\n"))
+
+
+def test_unique_values_of_a_column_are_bounded():
+    assert _state_of_last("import pandas as pd\ndf = pd.read_csv('x.csv')\ncol = 'city'\ndf[col].unique()")[0] == "bounded"
+    assert _state_of_last("import pandas as pd\ndf = pd.read_csv('x.csv')\ndf[df.a > 1].drop_duplicates()")[0] == "whole"

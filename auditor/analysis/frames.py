@@ -219,6 +219,8 @@ class FrameInference:
             return None
         if attr in BOUNDED_METHODS:
             return "bounded"
+        if attr == "unique" and isinstance(expr.func.value, ast.Subscript) and isinstance(expr.func.value.slice, ast.AST) and not isinstance(expr.func.value.slice, (ast.List, ast.Slice)):
+            return "bounded"  # df[col].unique(): one value per distinct value, which the task asks for
         if base == "groupby":
             if attr in AGGREGATIONS or attr in ("describe", "head", "tail", "nth", "size", "ngroups"):
                 return "bounded"  # one row (or n rows) per group
