@@ -103,8 +103,9 @@ def _without_method(message: str, site: CallSite) -> str:
     return message.replace(site.method, "")
 
 
-def _related(f: Finding, sites: dict[str, CallSite], what: str) -> Related:
-    site = sites.get(f.call_site_id or "")
+def _related(f: Finding, sites: dict[str, CallSite], what: str, at_site: bool = False) -> Related:
+    """Where the member finding pointed (the ``model=`` argument, the call); ``at_site``: its call."""
+    site = sites.get(f.call_site_id or "") if at_site else None
     if site is not None:
         return Related(site.path, site.span.line, site.span.column, site.cell, what)
     return Related(f.path, f.line, f.column, f.cell, what)
@@ -136,7 +137,7 @@ def _merge(members: list[Finding], sites: dict[str, CallSite], fix_union: bool =
     g.call_site_id = None
     others = members[1:]
     if uses:  # the cause is a name: every use is listed, the first one included
-        g.related = _unique([_related(f, sites, label) for f in members] + [r for f in members for r in f.related])
+        g.related = _unique([_related(f, sites, label, at_site=bool(suffix)) for f in members] + [r for f in members for r in f.related])
         g.message += suffix or f" (used by {len(members)} call sites)"
     else:
         g.related = _unique(g.related + [_related(f, sites, "same cause") for f in others] + [r for f in others for r in f.related])
