@@ -4,7 +4,7 @@
   comparison in the condition), ``for turn in range(MAX_TURNS)``, ``for q in ["...", "..."]`` or
   over a name bound to such a literal list. A message list that grows in it is bounded too: not an
   unbounded history (LA602);
-* a *fixed* list is a literal list (or a name bound to one) of at most ``FIXED_ITEMS`` items: four
+* a *fixed* list is a literal list or dict (or a name bound to one) of at most ``FIXED_ITEMS`` items: four
   demo questions, three models to compare. Calls over it are a handful of variants, not a batch of
   data (LA503);
 * an *agent* loop appends tool results (``function_call_output``, ``role: "tool"``, ``tool_result``)
@@ -28,6 +28,13 @@ def literal_items(expr: ast.AST, r, scope: Scope, line: int) -> int | None:
     """How many items a literal list/tuple has (directly, through a name, or ``enumerate``/``zip`` of one)."""
     if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id in ("enumerate", "zip", "list", "tuple", "reversed", "sorted") and expr.args:
         return literal_items(expr.args[0], r, scope, line)
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr in ("items", "keys", "values") and not expr.args:
+        d = expr.func.value  # MODELS.items() with MODELS a dict literal: a handful of variants
+        if isinstance(d, ast.Name):
+            b = r.binding(d.id, scope, line)
+            if b and b[0] == "assign" and isinstance(b[1], ast.Dict) and d.id not in b[2].mutated and all(_constantish(v) for v in b[1].values):
+                return len(b[1].keys)
+        return None
     if isinstance(expr, ast.Name):
         b = r.binding(expr.id, scope, line)
         if b and b[0] == "assign" and isinstance(b[1], (ast.List, ast.Tuple)) and expr.id not in b[2].mutated:

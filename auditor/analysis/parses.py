@@ -87,7 +87,8 @@ class ParseFacts:
             changed = False
             for n in flows:
                 for value, targets in _flows(n):
-                    if value is not None and mentions(value, tainted, call):
+                    # tool-call arguments are JSON by design: what is derived from them is not model text
+                    if value is not None and mentions(value, tainted, call) and not STRUCTURED_PATH.search(self.r.source_of(value)):
                         for name in targets:
                             if name not in tainted:
                                 tainted.add(name)
