@@ -82,15 +82,18 @@ def test_a_suppressed_call_site_leaves_the_others(project):
     assert "used by 2 call sites" in f.message
 
 
-def test_literals_written_at_each_call_stay_separate_for_la402(project):
+def test_one_literal_written_at_several_calls_is_one_finding_fixed_everywhere(project):
     result = project({"a.py": '''
         import anthropic
         client = anthropic.Anthropic()
         client.messages.create(model="claude-2.1", max_tokens=10, messages=[])
         client.messages.create(model="claude-2.1", max_tokens=10, messages=[])
     '''}, select=["LA402"])
-    assert [f.line for f in result.findings] == [4, 5]
-    assert all(f.fix is not None for f in result.findings)
+    [f] = result.findings
+    assert f.line == 4 and "written at 2 calls in this file" in f.message and [r.line for r in f.related] == [4, 5]
+    assert f.fix is not None and [e.line for e in f.fix.edits] == [4, 5]
+    other = project({"b.py": 'import anthropic\nanthropic.Anthropic().messages.create(model="claude-2.1", max_tokens=10, messages=[])\n'}, select=["LA402"])
+    assert sorted(x.path for x in other.findings) == ["a.py", "b.py"]  # per file: each file is its own edit
 
 
 def test_la403_one_finding_per_unknown_name_across_files(project):

@@ -5,7 +5,8 @@ A rule entry declares how its findings group (``group-by:`` in ``rules/checks/*.
 * ``definition`` - a finding about a value is reported where the value is written: the literal
   of a module constant, a parameter default, the default of ``os.getenv``, a constant in another
   module (``Value.defined``). Every call site that uses it becomes a related location, and the
-  message says "used by N call sites" (LA402);
+  message says "used by N call sites" (LA402). The same literal written at several calls of one
+  file is one finding too, whose fix rewrites every copy;
 * ``model-name`` - one finding per model name across the project, at its first use, with the
   others related: the cause is the catalog entry the name lacks (LA403);
 * ``location`` - one finding per place it points at (a parse line reading the response of several
@@ -51,7 +52,9 @@ def group_root_causes(findings: list[Finding], project: Any, group_of: Callable[
     for key in order:
         members = groups[key]
         how = key[0]
-        if how == "definition":
+        if how == "literal":
+            out.append(members[0] if len(members) == 1 else _merge(members, sites, fix_union=True, uses=True, suffix=f" (written at {len(members)} calls in this file)", label="also written here"))
+        elif how == "definition":
             out.append(_at_definition(members, sites))
         elif how == "model-name":
             first = min(members, key=lambda f: f.sort_key())
@@ -74,12 +77,17 @@ def group_root_causes(findings: list[Finding], project: Any, group_of: Callable[
 def _key(how: str, f: Finding, site: CallSite) -> tuple | None:
     if how == "definition":
         d = site.model.defined if site.model is not None else None
+        if d is None and site.model is not None and site.model.origin == "literal" and site.model_name:
+            return ("literal", f.code, site.path, site.model_name.lower())
         if d is None:
             return None
         path = d.path or site.path
         cell = d.cell if d.path is not None else (d.cell if d.cell is not None else site.cell)
         if (path, cell) == (site.path, site.cell) and _inside(d.span, site.span):
-            return None  # written at the call: the call is the definition
+            # written at the call: the same literal at several calls of one file is one cause,
+            # one finding whose fix rewrites every copy
+            name = site.model_name
+            return ("literal", f.code, site.path, name.lower()) if name else None
         return ("definition", f.code, path, cell, d.span.line, d.span.column, d.span.end_line, d.span.end_column)
     if how == "model-name":
         name = site.model_name
