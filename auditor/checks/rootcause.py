@@ -68,7 +68,7 @@ def group_root_causes(findings: list[Finding], project: Any, group_of: Callable[
         elif len(members) == 1:
             out.append(members[0])
         elif how == "location":
-            out.append(_merge(members, sites, uses=True, suffix=f" (the response of {len(members)} calls)", label="the call whose response it parses"))
+            out.append(_merge(members, sites, uses=True, suffix=f" (the response of {len(members)} calls)", label="the call whose response it parses", at_site=True))
         else:
             out.append(_merge(members, sites, fix_union=True))
     return out
@@ -139,13 +139,13 @@ def _at_definition(members: list[Finding], sites: dict[str, CallSite], lead: Fin
     return g
 
 
-def _merge(members: list[Finding], sites: dict[str, CallSite], fix_union: bool = False, uses: bool = False, suffix: str = "", label: str = "uses it") -> Finding:
+def _merge(members: list[Finding], sites: dict[str, CallSite], fix_union: bool = False, uses: bool = False, suffix: str = "", label: str = "uses it", at_site: bool = False) -> Finding:
     members = sorted(members, key=lambda f: f.sort_key())
     g = copy.deepcopy(members[0])
     g.call_site_id = None
     others = members[1:]
     if uses:  # the cause is a name: every use is listed, the first one included
-        g.related = _unique([_related(f, sites, label, at_site=bool(suffix)) for f in members] + [r for f in members for r in f.related])
+        g.related = _unique([_related(f, sites, label, at_site=at_site) for f in members] + [r for f in members for r in f.related])
         g.message += suffix or f" (used by {len(members)} call sites)"
     else:
         g.related = _unique(g.related + [_related(f, sites, "same cause") for f in others] + [r for f in others for r in f.related])
