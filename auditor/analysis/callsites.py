@@ -294,12 +294,13 @@ class CallSiteFinder(ApiMatcher, ArgumentMapper):
         return Prompt(messages=messages)
 
 
-_HOT: dict[tuple[int, frozenset], re.Pattern] = {}
+_HOT: dict[tuple, re.Pattern] = {}
 
 
 def _hot_pattern(providers: Providers, instance_names: frozenset) -> re.Pattern:
-    """The names that can end a generation call, as one regex (cached per catalog)."""
-    key = (id(providers), instance_names)
+    """The names that can end a generation call, as one regex (cached per catalog and policy
+    wrappers: keyed by the APIs themselves, since an id() is reused once a catalog is freed)."""
+    key = (tuple(a.id for a in providers.apis), frozenset(providers.by_callable), instance_names)
     pat = _HOT.get(key)
     if pat is None:
         names = {"bind"} | {c.rsplit(".", 1)[-1] for c in providers.by_callable} | set(instance_names)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 import re
 
-from auditor.analysis.loopbounds import FIXED_ITEMS, agent_loop, bounded, literal_items
+from auditor.analysis.loopbounds import FIXED_ITEMS, TOOLISH, agent_loop, bounded, literal_items
 from auditor.analysis.modindex import LOOPS, SCOPES, call_name
 from auditor.analysis.parses import mentions
 from auditor.analysis.resolve import Resolver
@@ -102,8 +102,8 @@ class LoopFacts:
         n = literal_items(it, self.r, self.scope(self.walk.owner_of(getattr(loop, "lineno", 1))), getattr(loop, "lineno", 1 << 30))
         if n is not None and n <= FIXED_ITEMS:
             return "fixed"  # for model in ["gpt-4o", "gpt-4o-mini"], four demo questions: variants, not data
-        if self._feeds_back(site, call, loop):
-            return "dependent"
+        if self._feeds_back(site, call, loop) or TOOLISH.search(self.r.source_of(it)):
+            return "dependent"  # a conversation, a chain, or the tool calls of a model's response
         return "data"
 
     def _feeds_back(self, site: CallSite, call: ast.Call, loop: ast.AST) -> bool:

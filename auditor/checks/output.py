@@ -7,6 +7,7 @@ from typing import Iterable
 
 from auditor.facts import CallSite
 from auditor.checks import check
+from auditor.config.catalog import glob_match
 from auditor.checks.context import RuleContext
 from auditor.fix.edits import add_frontmatter_param, add_param, rename_param, replace_value
 from auditor.findings import Finding, Fix
@@ -42,6 +43,8 @@ def missing_output_cap(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
         return
     if state == "unknown" and not ctx.policy.strict:
         return  # unknown **kwargs: never "missing"
+    if site.model_name and glob_match(site.model_name.lower().rsplit("/", 1)[-1], [str(p) for p in ctx.params.get("media-models") or []]):
+        return  # an image / video generation model: no text to cap
     other = next((p for p in site.params if CAP_LIKE.search(p.rsplit(".", 1)[-1]) and not SCHEMA_PATH.search(p)), None)
     if other is not None:
         return  # capped by a parameter this API entry does not list (max_tokens_to_sample, max_new_tokens...)
