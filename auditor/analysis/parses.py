@@ -79,38 +79,19 @@ class ParseFacts:
         return bool(qn) and qn.split(".")[0] in ("boto3", "botocore", "openai", "anthropic", "google", "litellm", "mistralai", "cohere", "groq", "ollama", "requests", "httpx")
 
     def parse_uses(self, site: CallSite, call: ast.Call, func: ast.AST | None) -> tuple[list[Use], bool]:
-        body = self.nodes(func)
-        scope = self.scope(func)
-        tainted: set[str] = {site.result_name} if site.result_name else set()
-        flows = [n for n in body if isinstance(n, (ast.Assign, ast.AnnAssign, ast.NamedExpr, ast.For, ast.AsyncFor, ast.With, ast.AsyncWith))]
-        for _ in range(4):
-            changed = False
-            for n in flows:
-                for value, targets in _flows(n):
-                    # tool-call arguments are JSON by design: what is derived from them is not model text
-                    if value is not None and mentions(value, tainted, call) and not STRUCTURED_PATH.search(self.r.source_of(value)):
-                        for name in targets:
-                            if name not in tainted:
-                                tainted.add(name)
-                                changed = True
-            if not changed:
-                break
+        index = self.index(func)  # one pass over the function serves all its call sites
+        tainted = index.tainted(site.result_name, call)
         uses: list[Use] = []
-        for n in body:
-            if not isinstance(n, ast.Call) or n is call:
-                continue
-            parsed = self.parser_of(n, scope)
-            if parsed is None or parsed[1] is None:
-                continue
-            label, arg = parsed
-            source = self.r.source_of(arg)
-            if ENVELOPE.search(source):
-                continue  # json.loads(response["body"].read()): decoding the provider's envelope, not the model's text
-            if mentions(arg, tainted, call) and not STRUCTURED_PATH.search(source) and _reaches(arg, n, tainted, call, scope, func):
-                u = self.use(n, label)
-                if u is not None:
-                    uses.append(u)
-        returns = any(isinstance(n, ast.Return) and n.value is not None and mentions(n.value, tainted, call) and not STRUCTURED_PATH.search(self.r.source_of(n.value)) for n in body)
+        scope = self.scope(func)
+        for n, label in index.parses_of(tainted, call):
+            if func is None:  # module level: cell order, and the names must still hold the response
+                parsed = self.parser_of(n, scope)
+                if parsed is None or parsed[1] is None or not _reaches(parsed[1], n, tainted, call, scope, func):
+                    continue
+            u = self.use(n, label)
+            if u is not None:
+                uses.append(u)
+        returns = index.returns(tainted, call)
         if func is None or isinstance(func, ast.Lambda):
             returns = False
         return uses, returns
