@@ -526,7 +526,7 @@ def superseded_model(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
         f"{model.tier} tier, {why}: {_price(target)} vs {_price(model)} per 1M in/out"
     )
     savings = swap_savings(site, ctx, model, target, "newer model is cheaper") if cheaper else None
-    fix = swap_model_fix(site, ctx, target.name, f"Use `{target.name}`")
+    fix = swap_model_fix(site, ctx, target.name, f"Use `{target.name}`", at_definition=True)
     yield ctx.finding(message, site.path, model_span(site, ctx), site=site, fix=fix, savings=savings)
 
 
