@@ -78,7 +78,7 @@ def _key(how: str, f: Finding, site: CallSite) -> tuple | None:
     if how == "definition":
         d = site.model.defined if site.model is not None else None
         if d is None and site.model is not None and site.model.origin == "literal" and site.model_name:
-            return ("literal", f.code, site.path, site.model_name.lower())
+            return ("literal", f.code, site.path, site.model_name.lower(), f.fix.message if f.fix is not None else None)
         if d is None:
             return None
         path = d.path or site.path
@@ -87,7 +87,8 @@ def _key(how: str, f: Finding, site: CallSite) -> tuple | None:
             # written at the call: the same literal at several calls of one file is one cause,
             # one finding whose fix rewrites every copy
             name = site.model_name
-            return ("literal", f.code, site.path, name.lower()) if name else None
+            fix = f.fix.message if f.fix is not None else None  # copies whose fixes differ stay apart
+            return ("literal", f.code, site.path, name.lower(), fix) if name else None
         return ("definition", f.code, path, cell, d.span.line, d.span.column, d.span.end_line, d.span.end_column)
     if how == "model-name":
         name = site.model_name
