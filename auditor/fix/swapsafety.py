@@ -37,7 +37,7 @@ def _texts(project: Any, root: Path, cache: dict) -> dict[str, str]:
                     "".join(c.get("source", "")) if isinstance(c.get("source"), list) else str(c.get("source", ""))
                     for c in nb.get("cells", []) if isinstance(c, dict) and c.get("cell_type") == "code"
                 )
-            except (ValueError, AttributeError, RecursionError):
+            except Exception:  # noqa: BLE001 - a hostile notebook is skipped, never a crash
                 continue
         out[f.path] = raw
     cache["texts"] = out
