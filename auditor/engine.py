@@ -18,9 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from auditor.analysis.project import Project
+from auditor.analysis.roles import assign_roles
 from auditor.cache import FactsCache
 from auditor.checks import load_all
 from auditor.checks.context import RuleContext
+from auditor.checks.rootcause import group_root_causes
 from auditor.config.catalog import glob_match, load_catalog
 from auditor.config.policy import Policy, selector_matches
 from auditor.config.scope import Scope, Targets, run_files
@@ -60,6 +62,8 @@ class RunResult:
     digests: dict[str, str] = field(default_factory=dict)  # rel -> sha256 of the bytes analysed
     targets: Targets = field(default_factory=Targets)  # what is reported on: the given paths
     scope: Scope | None = None
+    # the findings before grouping by root cause: one per call site (the report's inventory)
+    site_findings: list[Finding] = field(default_factory=list)
 
     def policy_for(self, rel: str) -> Policy:
         """The policy that applies to the file ``rel`` (its nearest; see config/scope.py)."""
@@ -149,9 +153,14 @@ def _suppressed(f: Finding, sup: Suppressions, used: set[tuple[str, str]], path:
     return False
 
 
-def filter_findings(findings: list[Finding], facts: list[FileFacts], policy: Policy, base: str = "") -> list[Finding]:
+def filter_findings(
+    findings: list[Finding], facts: list[FileFacts], policy: Policy, base: str = "", project: Project | None = None, per_call: list[Finding] | None = None
+) -> list[Finding]:
     """Selection, severity, ``per-file-ignores`` (globs relative to the policy's folder ``base``)
-    and suppression comments; unused suppressions (LA001) of ``facts``."""
+    and suppression comments; then, with ``project``, one finding per root cause
+    (:mod:`auditor.checks.rootcause`; ``per_call`` receives the findings before that step). A
+    finding moved to its cause is checked again where it now points. Last, unused suppressions
+    (LA001) of ``facts``."""
     by_path = {f.path: f for f in facts}
     selected = policy.selected_rules()
     selected_codes = {r.code for r in selected}
@@ -159,23 +168,28 @@ def filter_findings(findings: list[Finding], facts: list[FileFacts], policy: Pol
     used: set[tuple[str, str]] = set()
     out: list[Finding] = []
     rules = {r.code: r for r in policy.all_rules()}
+
+    def kept(f: Finding) -> bool:
+        local = f.path[len(base) + 1 :] if base and f.path.startswith(base + "/") else f.path
+        for pattern, selectors in per_file.items():
+            if glob_match(local, [pattern]) and any(selector_matches(s, rules[f.code]) for s in selectors if f.code in rules):
+                return False
+        ff = by_path.get(f.path)
+        return not (ff is not None and f.code != "LA000" and _suppressed(f, ff.suppressions, used, f.path))
+
     for f in findings:
         if f.code not in selected_codes:
             continue
         if f.code == "LA000" and "LA000" in rules and f.severity != "info":  # info: newer syntax, see sources/grammar.py
             f.severity = policy.severity_of(rules["LA000"])
-        ignored = False
-        local = f.path[len(base) + 1 :] if base and f.path.startswith(base + "/") else f.path
-        for pattern, selectors in per_file.items():
-            if glob_match(local, [pattern]) and any(selector_matches(s, rules[f.code]) for s in selectors if f.code in rules):
-                ignored = True
-                break
-        if ignored:
-            continue
-        ff = by_path.get(f.path)
-        if ff is not None and f.code != "LA000" and _suppressed(f, ff.suppressions, used, f.path):
-            continue
-        out.append(f)
+        if kept(f):
+            out.append(f)
+    if project is not None:
+        if per_call is not None:
+            per_call.extend(out)
+        before = {id(f): (f.path, f.cell, f.line, f.column) for f in out}
+        grouped = group_root_causes(out, project, lambda code: rules[code].group_by if code in rules else "")
+        out = [g for g in grouped if before.get(id(g)) == (g.path, g.cell, g.line, g.column) or kept(g)]
     if "LA001" in selected_codes:
         out.extend(_unused_suppressions(facts, used, policy, rules, selected))
     out.sort(key=lambda x: x.sort_key())
@@ -268,8 +282,11 @@ def _run(opts: RunOptions) -> RunResult:
     if memo is not None:
         tokens.load_memo(memo)  # exact counts of unchanged prompts: no encoding load
     project = Project(facts, loader=loaded[0].summary_loader())
-    findings, cost = _phase2(project, facts, scope, opts, notes)
+    assign_roles(project, policy.get("prompt-roles") or {})
+    site_findings: list[Finding] = []
+    findings, cost = _phase2(project, facts, scope, opts, notes, site_findings)
     findings = [f for f in findings if f.path in targets]
+    site_findings = sorted((f for f in site_findings if f.path in targets), key=lambda x: x.sort_key())
     # paths that could not be read are errors whatever was selected or given (never a pass)
     findings += filter_findings([file_error(path, reason) for path, reason in unreadable], [], policy)
     findings.sort(key=lambda x: x.sort_key())
@@ -283,10 +300,12 @@ def _run(opts: RunOptions) -> RunResult:
             file=sys.stderr,
         )
     given = [f for f in files if f.rel in targets.files]
-    return RunResult(findings, facts, project, cost, given, notes, stats, loaded[0].digests, targets, scope)
+    return RunResult(findings, facts, project, cost, given, notes, stats, loaded[0].digests, targets, scope, site_findings)
 
 
-def _phase2(project: Project, facts: list[FileFacts], scope: Scope, opts: RunOptions, notes: list[str]) -> tuple[list[Finding], CostModel]:
+def _phase2(
+    project: Project, facts: list[FileFacts], scope: Scope, opts: RunOptions, notes: list[str], per_call: list[Finding] | None = None
+) -> tuple[list[Finding], CostModel]:
     """The checks under each policy of the run; a finding is kept under the policy of its file."""
     policies = scope.policies()
     out: list[Finding] = []
@@ -301,6 +320,6 @@ def _phase2(project: Project, facts: list[FileFacts], scope: Scope, opts: RunOpt
         raw = [f for ff in mine for f in ff.findings] + run_checks(project, cost, policy, opts.today)
         if len(policies) > 1:
             raw = [f for f in raw if scope.policy_for(f.path) is policy]
-        out.extend(filter_findings(raw, mine, policy, scope.base_of(policy)))
+        out.extend(filter_findings(raw, mine, policy, scope.base_of(policy), project, per_call))
     assert root_cost is not None
     return out, root_cost

@@ -156,7 +156,8 @@ def build_report(result: RunResult, policy: Policy, usage: Usage, today: date, c
     by_site: dict[str, list[Finding]] = {}
     others: list[Finding] = []
     site_ids = {s.id for s in sites}
-    for f in result.findings:
+    # the inventory is per call: each site keeps its own findings (before grouping by root cause)
+    for f in (result.site_findings if result.site_findings else result.findings):
         if f.call_site_id and f.call_site_id in site_ids:
             by_site.setdefault(f.call_site_id, []).append(f)
         else:
@@ -171,6 +172,11 @@ def build_report(result: RunResult, policy: Policy, usage: Usage, today: date, c
         rows.append(SiteRow(site, cost, kinds.get(site.path, "python"), model.tier if model else None, _status(model, today), by_site.get(site.id, [])))
     rows.sort(key=lambda r: (r.site.path, r.site.cell if r.site.cell is not None else -1, r.site.span.line, r.site.id))
     by_rule = _savings_by_rule(rows, others)
+    causes: dict[str, int] = {}
+    for f in result.findings:  # counts are per root cause
+        causes[f.code] = causes.get(f.code, 0) + 1
+    for code, entry in by_rule.items():
+        entry["findings"] = causes.get(code, entry["findings"])
     report = Report(
         rows=rows,
         other_findings=others,

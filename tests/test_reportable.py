@@ -78,7 +78,7 @@ def test_fix_and_add_ignore_on_a_non_utf8_file_name(odd_tree):
 
 def test_symlink_loops_are_skipped_with_a_note(tmp_path):
     (tmp_path / ".git").mkdir()
-    write_tree(tmp_path, {"ok.py": "import litellm\nlitellm.completion(model='gpt-4o', messages=[])\n"})
+    write_tree(tmp_path, {"ok.py": "import litellm\nlitellm.completion(model='gpt-6.1-sol', messages=[])\n"})
     os.symlink("b.py", tmp_path / "a.py")
     os.symlink("a.py", tmp_path / "b.py")
     os.symlink("self.py", tmp_path / "self.py")

@@ -96,7 +96,10 @@ class Project:
         if resolved is None or resolved.kind != "literal":
             return replace(value, kind="unknown")
         origin = "env-default" if resolved.origin == "env-default" else "import"
-        return replace(value, kind="literal", value=resolved.value, origin=origin)
+        defined = resolved.defined
+        if defined is not None and defined.path is None:
+            defined = replace(defined, path=facts.path)  # written in the other file
+        return replace(value, kind="literal", value=resolved.value, origin=origin, defined=defined)
 
     def resolve_segments(self, segments: list[Segment], owner: str, depth: int = 0) -> list[Segment]:
         out: list[Segment] = []
@@ -123,6 +126,7 @@ class Project:
                     s.path = facts.path
                     s.editable = False  # text lives in another file: linted at its definition
                 s.extra_ref = (facts.path, name)  # type: ignore[attr-defined]
+                s.via = seg.via + s.via
             # IMPORTED_TEMPLATE.format(...): fill the fields now that the text is known
             inner = fill_deferred(seg, inner)
             out.extend(inner)
@@ -180,9 +184,11 @@ class Project:
                     if p.value.kind == "ref":
                         p.value = self.resolve_value(p.value) or p.value
                 self._resolve_prompt(site.prompt, site.id)
-                # same-module constants used by a call site count as uses too
-                for seg in site.prompt.segments:
-                    if seg.kind == "static" and seg.path is None and seg.span is not None:
-                        pass
+                # same-module constants used by a call site count as uses too (read through Segment.via)
+                named = {n for seg in site.prompt.segments if seg.kind == "static" and seg.path is None for n, _ in seg.via if n in f.texts}
+                for name in sorted(named):
+                    uses = self.constant_uses.setdefault((f.path, name), [])
+                    if site.id not in uses:
+                        uses.append(site.id)
             for pc in f.prompt_constants:
                 self._resolve_prompt(pc.prompt, f"{f.path}::{pc.name}")
