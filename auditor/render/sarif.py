@@ -24,8 +24,10 @@ Validated in the tests against the OASIS schema (``tests/data/sarif-schema-2.1.0
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote_from_bytes
 
 from auditor import __version__
 from auditor.adopt.baseline import display_path, fingerprints
@@ -72,8 +74,23 @@ def _region(line: int, column: int, end_line: int, end_column: int) -> dict[str,
     return region
 
 
-def _artifact(uri: str) -> dict[str, str]:
-    return {"uri": uri, "uriBaseId": "%SRCROOT%"}
+def path_uri(path: str) -> str:
+    """A relative path as a URI reference (RFC 3986, as SARIF 2.1.0 §3.10 asks): the path's
+    bytes percent-encoded, ``/`` kept. A space is ``%20``, ``#`` ``%23``, ``%`` ``%25``, ``:``
+    ``%3A`` (a first segment with a colon would read as a scheme), non-ASCII its UTF-8 bytes,
+    and a file name that is not UTF-8 (surrogate-escaped by Python) its own bytes:
+    ``unquote_to_bytes`` then ``os.fsdecode`` gives the file name back."""
+    try:
+        data = os.fsencode(path)
+    except UnicodeEncodeError:  # a lone surrogate that is no escaped byte (a --stdin-filename)
+        data = path.encode("utf-8", "surrogatepass")
+    return quote_from_bytes(data, safe="/-._~!$&'()*+,;=@")
+
+
+def _artifact(path: str) -> dict[str, str]:
+    if Path(path).is_absolute():  # a file outside the base folder: its own file URI
+        return {"uri": "file://" + path_uri(Path(path).as_posix())}
+    return {"uri": path_uri(path), "uriBaseId": "%SRCROOT%"}
 
 
 def _fix(f: Finding, uri: str) -> dict[str, Any] | None:
