@@ -77,14 +77,16 @@ def _region(line: int, column: int, end_line: int, end_column: int) -> dict[str,
 def path_uri(path: str) -> str:
     """A relative path as a URI reference (RFC 3986, as SARIF 2.1.0 §3.10 asks): the path's
     bytes percent-encoded, ``/`` kept. A space is ``%20``, ``#`` ``%23``, ``%`` ``%25``, ``:``
-    ``%3A`` (a first segment with a colon would read as a scheme), non-ASCII its UTF-8 bytes,
+    in the first segment ``%3A`` (it would read as a scheme), non-ASCII its UTF-8 bytes,
     and a file name that is not UTF-8 (surrogate-escaped by Python) its own bytes:
     ``unquote_to_bytes`` then ``os.fsdecode`` gives the file name back."""
     try:
         data = os.fsencode(path)
     except UnicodeEncodeError:  # a lone surrogate that is no escaped byte (a --stdin-filename)
         data = path.encode("utf-8", "surrogatepass")
-    return quote_from_bytes(data, safe="/-._~!$&'()*+,;=@")
+    uri = quote_from_bytes(data, safe="/-._~!$&'()*+,;=:@")
+    first, slash, rest = uri.partition("/")
+    return first.replace(":", "%3A") + slash + rest
 
 
 def _artifact(path: str) -> dict[str, str]:
