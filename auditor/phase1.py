@@ -26,6 +26,7 @@ from auditor.config.catalog import load_catalog
 from auditor.discover import SourceFile, config_matches
 from auditor.facts import FileFacts
 from auditor.sources.python import (
+    CodingError,
     SourceOptions,
     decode_source,
     file_error,
@@ -85,6 +86,12 @@ def parse_bytes(data: bytes, rel: str, kind: str, opts: SourceOptions, nb: dict 
         return facts
 
 
+def _coding_line(data: bytes) -> int:
+    """The line (1 or 2) of a file's coding declaration."""
+    first = data.split(b"\n", 1)[0]
+    return 1 if b"coding" in first else 2
+
+
 def prescan_bytes(data: bytes, rel: str, kind: str, opts: SourceOptions) -> tuple[FileFacts | None, dict | None]:
     """The cheap part of phase 1: (the file's facts, if that is all there is to it - too large,
     binary, broken notebook JSON, or nothing the pre-scan knows -, the notebook read)."""
@@ -137,6 +144,9 @@ def _parse_bytes(data: bytes, rel: str, kind: str, opts: SourceOptions, nb: dict
         if kind == "python":
             try:
                 text = decode_source(data)
+            except CodingError as e:
+                facts.findings.append(file_error(rel, str(e), _coding_line(data)))
+                return facts
             except (UnicodeDecodeError, SyntaxError, LookupError) as e:
                 facts.findings.append(file_error(rel, f"not valid UTF-8 (or its declared encoding): {e}"))
                 return facts
