@@ -254,7 +254,7 @@ def _notebook_file(path: Path, findings: list[Finding], report: IgnoreReport, wr
 def _yaml_data(lines: list[str]) -> object:
     from auditor.config.yamlsafe import yaml
 
-    return yaml("safe", pure=True).load("".join(lines))
+    return yaml("safe", pure=True).load(lone_cr_to_lf("".join(lines)))
 
 
 def add_to_front_matter(text: str, findings: list[Finding]) -> tuple[str, _Plan]:
@@ -263,7 +263,7 @@ def add_to_front_matter(text: str, findings: list[Finding]) -> tuple[str, _Plan]
     The body is prompt text, where a comment would be sent to the model, so findings there are
     skipped. The front matter must load to the same data afterwards (a comment line inside a
     block scalar would not), or nothing is changed."""
-    lines = io.StringIO(text).readlines()
+    lines = split_lines_keepends(text)  # \n, \r\n and a lone \r, as the analysis counts lines
     p = _Plan()
     close = None
     if lines and lines[0].strip() == "---":
@@ -286,7 +286,7 @@ def add_to_front_matter(text: str, findings: list[Finding]) -> tuple[str, _Plan]
     new = apply_plan(text, p)
     if new != text:
         try:
-            new_lines = io.StringIO(new).readlines()
+            new_lines = split_lines_keepends(new)
             extra = sum(1 for _ in p.above)
             same = _yaml_data(lines[1 : close - 1]) == _yaml_data(new_lines[1 : close - 1 + extra])
         except Exception:  # noqa: BLE001 - any YAML trouble: leave the file alone
