@@ -73,17 +73,15 @@ def analyse_bytes(data: bytes, rel: str, kind: str, opts: SourceOptions) -> File
 def parse_bytes(data: bytes, rel: str, kind: str, opts: SourceOptions, nb: dict | None = None) -> FileFacts:
     """The parsing part of phase 1, for a file the pre-scan let through, within its time budget
     (policy ``limits.max-file-seconds``). Never raises."""
-    from auditor.sources.budget import FileBudgetExceeded, time_budget
+    from auditor.sources.budget import run_within
 
-    try:
-        with time_budget(opts.max_file_seconds):
-            return _parse_bytes(data, rel, kind, opts, nb)
-    except FileBudgetExceeded:
+    done, facts = run_within(opts.max_file_seconds, _parse_bytes, data, rel, kind, opts, nb)
+    if not done:
         module = module_name(rel) if kind in ("python", "notebook") else ""
         facts = FileFacts(path=rel, module=module, kind=kind)
         facts.findings.append(file_error(rel, f"analysis took longer than {opts.max_file_seconds:g} s and was stopped (policy `limits.max-file-seconds`)"))
         facts.extra["over_budget"] = True  # not cached: a later run on a quieter machine may finish
-        return facts
+    return facts
 
 
 def _coding_line(data: bytes) -> int:
