@@ -313,6 +313,11 @@ class Policy:
         return float((self.data.get("limits") or {}).get("max-file-seconds", 60))
 
     @property
+    def max_check_seconds(self) -> float:
+        """The time one rule may take over the whole project (phase 2) before it is stopped."""
+        return float((self.data.get("limits") or {}).get("max-check-seconds", 60))
+
+    @property
     def models(self) -> ModelCatalog:
         if self._models is None:
             catalog = load_catalog()
