@@ -189,7 +189,7 @@ def test_phase2_rules_over_their_budget_are_cut_and_the_run_ends(tmp_path, where
 def test_check_budget_is_a_policy_value():
     from auditor.config.policy import PolicyError, validate
 
-    with pytest.raises(PolicyError):
+    with pytest.raises(PolicyError, match="must be more than 0"):
         validate({"limits": {"max-check-seconds": 0}}, None, "p.yaml")
     with pytest.raises(PolicyError):
         validate({"limits": {"max-check-seconds": "soon"}}, None, "p.yaml")
