@@ -21,6 +21,7 @@ from auditor import __version__
 from auditor.facts import CallSite
 from auditor.cost.model import SiteCost, Usage
 from auditor.findings import Finding
+from auditor.reads import read_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from auditor.cost.calibrate import Calibration
@@ -382,7 +383,7 @@ class CompareError(Exception):
 
 def load_base(path: Path) -> dict[str, Any]:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(read_text(path, encoding="utf-8"))
     except OSError as e:
         raise CompareError(f"{path}: cannot read: {e.strerror or e}") from e
     except (ValueError, RecursionError) as e:

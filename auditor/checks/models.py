@@ -29,6 +29,7 @@ from auditor.checks.taskask import open_ask, task_match
 from auditor.sources.configfile import CONFIG_API
 from auditor.sources.lines import split_lines
 from auditor.sources.python import decode_source
+from auditor.reads import read_bytes, read_text
 
 # families of hosted-LLM ids: in a configuration file an unknown value is reported only when it
 # is written like one; `bert-base-uncased` or
@@ -219,8 +220,8 @@ def _source_lines(ctx: RuleContext, site: CallSite) -> list[str] | None:
     path = ctx.policy.root / site.path
     try:
         if site.cell is None:
-            return split_lines(decode_source(path.read_bytes()))
-        nb = json.loads(path.read_text(encoding="utf-8-sig"))
+            return split_lines(decode_source(read_bytes(path)))
+        nb = json.loads(read_text(path, encoding="utf-8-sig"))
         cells = [c for c in nb.get("cells", []) if c.get("cell_type") == "code"]
         src = cells[site.cell].get("source", "")
         return split_lines("".join(src) if isinstance(src, list) else str(src))

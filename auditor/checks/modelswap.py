@@ -25,6 +25,7 @@ from auditor.checks.context import RuleContext
 from auditor.facts import CallSite
 from auditor.findings import Edit, Fix
 from auditor.fix.swapsafety import swap_blocker
+from auditor.reads import read_text
 
 _COMPLETIONS_ONLY = re.compile(r"^(?:.*/)?(?:gpt-3\.5-turbo-instruct|(?:text-|code-)?(?:davinci|babbage|curie|ada)\b)", re.IGNORECASE)
 
@@ -90,7 +91,7 @@ def definition_swap(site: CallSite, ctx: RuleContext, target: str, message: str,
 
 def _lines(path: Path, cell: int | None) -> list[str] | None:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path, encoding="utf-8")
         if cell is None:
             return text.splitlines()
         cells = [c for c in json.loads(text).get("cells", []) if c.get("cell_type") == "code"]

@@ -18,6 +18,7 @@ from typing import Any
 
 from auditor.config.catalog import ModelCatalog, Rule, load_catalog, load_yaml_file, model_from_entry, rules_dir
 from auditor.findings import severity_rank
+from auditor.reads import read_bytes, read_text
 
 POLICY_FILES = (".llm-audit.yaml", ".llm-audit.yml", "llm-audit.yaml")
 BUILTIN_PACKS = ("default", "strict")
@@ -37,7 +38,7 @@ def read_config_text(path: Path) -> str:
     """A configuration file's text; a file that cannot be read or is not UTF-8 is a PolicyError
     naming the file and the position of the first bad byte."""
     try:
-        data = path.read_bytes()
+        data = read_bytes(path)
     except OSError as e:
         raise PolicyError(f"{path}: cannot read: {e.strerror or e}") from None
     if data.startswith(b"\xef\xbb\xbf"):
@@ -176,7 +177,7 @@ def policy_file_in(folder: Path) -> Path | None:
     pp = folder / "pyproject.toml"
     if pp.is_file():
         try:
-            if "[tool.llm-audit" in pp.read_text(encoding="utf-8", errors="replace"):
+            if "[tool.llm-audit" in read_text(pp, encoding="utf-8", errors="replace"):
                 return pp
         except OSError:
             pass

@@ -46,6 +46,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+from auditor.reads import read_text
 
 if TYPE_CHECKING:
     from tiktoken import Encoding
@@ -367,7 +368,7 @@ def load_memo(path: Path) -> None:
     from auditor.cache import signed
 
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(read_text(path, encoding="utf-8"))
     except (OSError, ValueError, RecursionError):
         return
     if not isinstance(data, dict) or not isinstance(data.get("counts"), dict):

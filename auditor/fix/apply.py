@@ -20,6 +20,7 @@ from auditor.fix.edits import changes, fix_promptfile_text, fix_text
 from auditor.fix.guard import NativeParserRisk
 from auditor.sources.lines import newline_of
 from auditor.writes import write_fixed
+from auditor.reads import read_bytes
 
 MAX_PASSES = 5
 
@@ -94,7 +95,7 @@ def fix_file(root: Path, rel: str, kind: str, findings: list[Finding], write: bo
         report.dropped.extend((f, "the file is not inside the project (a symlink out of it?)") for f in findings)
         return False
     try:
-        data = real.read_bytes()
+        data = read_bytes(real)
     except OSError as e:
         report.dropped.extend((f, f"cannot read the file: {e.strerror or e}") for f in findings)
         return False

@@ -29,6 +29,7 @@ from pathlib import Path
 
 from auditor.findings import Finding
 from auditor.sources.lines import lone_cr_to_lf, split_lines_keepends
+from auditor.reads import read_bytes
 
 SUPPRESS_COMMENT = re.compile(r"#\s*llm-audit:\s*ignore(?!-file)(\[([A-Za-z0-9_,\s-]*)\])?")
 UNSUPPRESSIBLE = {"LA000": "file errors cannot be suppressed; fix or exclude the file", "LA001": "delete the unused suppression instead"}
@@ -177,7 +178,7 @@ def add_to_text(text: str, findings: list[Finding], check_text=None, protected: 
 
 # ---------------------------------------------------------------- files
 def _read_python(path: Path) -> tuple[str, str, bool]:
-    data = path.read_bytes()
+    data = read_bytes(path)
     bom = data.startswith(codecs.BOM_UTF8)
     if bom:
         return data[3:].decode("utf-8"), "utf-8", True
@@ -217,7 +218,7 @@ def _python_file(path: Path, findings: list[Finding], report: IgnoreReport, writ
 def _notebook_file(path: Path, findings: list[Finding], report: IgnoreReport, write: bool) -> None:
     from auditor.sources.notebook import cell_source, code_cells, neutralise, read_notebook, write_cells
 
-    data = path.read_bytes()
+    data = read_bytes(path)
     nb, err = read_notebook(data, findings[0].path)
     if nb is None or err is not None:
         report.skipped.extend((f, "the notebook cannot be read") for f in findings)
@@ -299,7 +300,7 @@ def add_to_front_matter(text: str, findings: list[Finding]) -> tuple[str, _Plan]
 
 
 def _prompt_file(path: Path, findings: list[Finding], report: IgnoreReport, write: bool) -> None:
-    data = path.read_bytes()
+    data = read_bytes(path)
     bom = data.startswith(codecs.BOM_UTF8)
     text = data[3:].decode("utf-8") if bom else data.decode("utf-8")
     new, p = add_to_front_matter(text, findings)

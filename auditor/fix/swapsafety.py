@@ -15,6 +15,7 @@ import json
 import re
 from pathlib import Path
 from typing import Any
+from auditor.reads import read_text
 
 _COMPARE = re.compile(r"==|!=|\bnot\s+in\b|\bin\s*[\(\[{]|\bin\s+\w|\bis\b|\.(?:startswith|endswith|__eq__)\(|^\s*case\b|\bassert(?:Equal|In|_|\b)")
 
@@ -27,7 +28,7 @@ def _texts(project: Any, root: Path, cache: dict) -> dict[str, str]:
         if f.kind not in ("python", "notebook"):
             continue
         try:
-            raw = (root / f.path).read_text(encoding="utf-8", errors="replace")
+            raw = read_text((root / f.path), encoding="utf-8", errors="replace")
         except OSError:
             continue
         if f.kind == "notebook":

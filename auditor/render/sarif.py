@@ -33,6 +33,7 @@ from auditor import __version__
 from auditor.adopt.baseline import display_path, fingerprints
 from auditor.config.catalog import PROJECT_URL, Rule
 from auditor.findings import Finding
+from auditor.reads import read_text
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = PROJECT_URL
@@ -183,7 +184,7 @@ class _Notebooks:
             from auditor.sources.nbjson import notebook_text
 
             try:
-                text = (self.root / path).read_text(encoding="utf-8")
+                text = read_text((self.root / path), encoding="utf-8")
             except (OSError, UnicodeDecodeError):
                 text = None
             self.texts[path] = notebook_text(text) if text is not None else None
