@@ -44,6 +44,9 @@ def lock_command(paths: list[Path], policy, check_only: bool, use_cache: bool = 
         return 0, [f"{LOCK_NAME} is up to date ({len(current)} prompts)."]
     if not writable_in_place(path):
         return 2, [f"llm-audit: {path} is not a regular file of this project (a FIFO, a device, a link out of it); remove it and run `llm-audit lock` again"]
-    atomic_write(path, text.encode("utf-8"))
+    try:
+        atomic_write(path, text.encode("utf-8"))
+    except OSError as e:  # a read-only checkout, a full disk
+        return 2, [f"llm-audit: cannot write {path}: {e.strerror or e}"]
     return 0, [f"Wrote {path.name} ({len(new)} prompts)."]
 

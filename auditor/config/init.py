@@ -237,5 +237,8 @@ def init_policy(directory: Path, force: bool = False, write: bool = True) -> tup
 
         if not writable_in_place(target):
             raise InitError(f"{target} is not a regular file of this folder (a FIFO, a device, a link out of it); remove it first")
-        atomic_write(target.resolve(), encode_text(text))
+        try:
+            atomic_write(target.resolve(), encode_text(text))
+        except OSError as e:  # a read-only checkout, a full disk
+            raise InitError(f"cannot write {target}: {e.strerror or e}") from None
     return text, target, project.summary()
