@@ -23,7 +23,8 @@ from auditor.cache import FactsCache
 from auditor.checks import load_all
 from auditor.checks.context import RuleContext
 from auditor.checks.rootcause import group_root_causes
-from auditor.config.catalog import glob_match, load_catalog
+from auditor.config.catalog import load_catalog
+from auditor.config.globs import glob_match
 from auditor.config.policy import Policy, selector_matches
 from auditor.config.scope import Scope, Targets, run_files
 from auditor.cost.model import CostModel, Usage

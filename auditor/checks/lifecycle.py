@@ -20,9 +20,11 @@ from auditor.facts import CallSite
 from auditor.findings import Finding
 from auditor.sources.configfile import CONFIG_API
 
+
 # ---------------------------------------------------------------- lifecycle facts
 def is_retired(m: ModelInfo, today: date) -> bool:
     return m.retired is not None and m.retired <= today
+
 
 def site_api(site: CallSite, ctx: RuleContext) -> str:
     """The API family the call uses: ``completions`` (prompt=), ``responses`` or ``chat``."""
@@ -32,6 +34,7 @@ def site_api(site: CallSite, ctx: RuleContext) -> str:
     if api.kind == "completion":
         return "completions"
     return "responses" if api.id.endswith("responses") else "chat"
+
 
 def current_successor(m: ModelInfo, ctx: RuleContext, api: str = "chat") -> ModelInfo | None:
     """The first successor in the chain that is still available today and serves ``api``
@@ -50,6 +53,7 @@ def current_successor(m: ModelInfo, ctx: RuleContext, api: str = "chat") -> Mode
         cur = nxt
     return None
 
+
 # ---------------------------------------------------------------- LA402
 def _written_name(site: CallSite, model: ModelInfo) -> str:
     written = site.model_name or model.name
@@ -58,6 +62,7 @@ def _written_name(site: CallSite, model: ModelInfo) -> str:
         env = f" (configured as `{site.method}`)"
     name = model.name if written.lower() == model.name.lower() else f"{written} ({model.name})"
     return name + env
+
 
 @check("retired_model", on="model_ref")
 def retired_model(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
@@ -108,6 +113,7 @@ def retired_model(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
     span = model_span(site, ctx)
     yield ctx.finding(message, site.path, span, site=site, fix=fix, savings=savings, severity=severity)
 
+
 # ---------------------------------------------------------------- LA404
 def newer_same_tier(model: ModelInfo, ctx: RuleContext, api: str) -> ModelInfo | None:
     """The last model of ``model``'s successor chain that is available today, of the same
@@ -127,6 +133,7 @@ def newer_same_tier(model: ModelInfo, ctx: RuleContext, api: str) -> ModelInfo |
             best = nxt
         cur = nxt
     return best
+
 
 @check("superseded_model")
 def superseded_model(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:

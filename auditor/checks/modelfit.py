@@ -24,6 +24,7 @@ from auditor.findings import Finding
 
 TIER_RANK = {"small": 0, "medium": 1, "large": 2}
 
+
 def _quote(text: str, m: re.Match[str], width: int = 60) -> str:
     """The sentence around a match, shortened at word boundaries to about ``width`` characters."""
     start = max(text.rfind(c, 0, m.start()) for c in ".!?\n") + 1
@@ -39,6 +40,7 @@ def _quote(text: str, m: re.Match[str], width: int = 60) -> str:
     if len(cut) > width:
         cut = cut[: cut.rfind(" ", 0, width) if " " in cut[:width] else width] + "..."
     return ("..." if left else "") + cut
+
 
 def _enum_only(site: CallSite, ctx: RuleContext) -> str | None:
     """Structured output whose every field is an enum (or a boolean): a labelling task."""
@@ -74,6 +76,7 @@ def _enum_only(site: CallSite, ctx: RuleContext) -> str | None:
             return f"enum-only schema (`{root}`: {', '.join(sorted(props))})"
     return None
 
+
 def simple_task_signals(site: CallSite, ctx: RuleContext) -> list[str]:
     """Why this call looks like a simple task (empty: it does not)."""
     params = ctx.params
@@ -99,6 +102,7 @@ def simple_task_signals(site: CallSite, ctx: RuleContext) -> list[str]:
             signals.append(enum)
     return signals
 
+
 def downgrade_target(model: ModelInfo, ctx: RuleContext, max_rank: int) -> ModelInfo | None:
     """Policy ``routing.downgrade`` or the catalog's same-provider downgrade chain, down to
     the simple-task tier, skipping retired entries."""
@@ -122,6 +126,7 @@ def downgrade_target(model: ModelInfo, ctx: RuleContext, max_rank: int) -> Model
             return target
         name = target.downgrade
     return None
+
 
 @check("oversized_model")
 def oversized_model(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:

@@ -26,6 +26,7 @@ from auditor.fix.edits import remove_param
 from auditor.sources.lines import split_lines
 from auditor.sources.python import decode_source
 
+
 # ---------------------------------------------------------------- shared helpers
 def _compile(patterns: Iterable[str]) -> list[re.Pattern[str]]:
     out = []
@@ -36,11 +37,13 @@ def _compile(patterns: Iterable[str]) -> list[re.Pattern[str]]:
             continue
     return out
 
+
 def _literal_int(param: Param | None) -> int | None:
     if param is None or not param.value.is_literal:
         return None
     v = param.value.value
     return v if isinstance(v, int) and not isinstance(v, bool) else None
+
 
 # ---------------------------------------------------------------- LA105
 @check("excessive_samples")
@@ -70,6 +73,7 @@ def excessive_samples(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
             f"`{path}={value}`: {value} {what} per call; the policy allows at most {limit} (output cost x{value})",
             site.path, param.arg_span or site.span, site=site, savings=savings,  # type: ignore[union-attr]
         )
+
 
 # ---------------------------------------------------------------- LA106
 def _source_lines(ctx: RuleContext, site: CallSite) -> list[str] | None:

@@ -103,6 +103,7 @@ def _lines(path: Path, cell: int | None) -> list[str] | None:
     except Exception:  # noqa: BLE001 - an unreadable or hostile file: no fix
         return None
 
+
 # ---------------------------------------------------------------- where the model is written at the call, and the swap fix
 def model_param(site: CallSite, ctx: RuleContext) -> Param | None:
     """The parameter that carries the model (``model=``, ``modelId=``, ...), if present."""
@@ -112,6 +113,7 @@ def model_param(site: CallSite, ctx: RuleContext) -> Param | None:
         if state == "present":
             return param
     return None
+
 
 def _model_value_at_call(site: CallSite, ctx: RuleContext):
     """(value, in_yaml) of the model as written at the call: the ``model=`` keyword of a Python
@@ -125,8 +127,10 @@ def _model_value_at_call(site: CallSite, ctx: RuleContext):
         return site.model, True
     return None, False
 
+
 PLAIN_SCALAR = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/@+-]*$")
 TRIPLE_QUOTES = ("'" * 3, '"' * 3)
+
 
 def written_target(written: str, model: ModelInfo, target: str, ctx: RuleContext) -> str | None:
     """The replacement name in the style it was written: a router or plugin prefix is kept
@@ -142,6 +146,7 @@ def written_target(written: str, model: ModelInfo, target: str, ctx: RuleContext
     if rest.split(".", 1)[0].lower() in ("anthropic", "meta", "mistral", "cohere", "amazon", "us", "eu", "apac", "global"):
         return None
     return prefix + target
+
 
 def swap_model_fix(site: CallSite, ctx: RuleContext, target: str, message: str, at_definition: bool = False) -> Fix | None:
     """An unsafe fix that rewrites the model string where it is written at the call (or, with
@@ -174,6 +179,7 @@ def swap_model_fix(site: CallSite, ctx: RuleContext, target: str, message: str, 
     edit = Edit(value.span.line, value.span.column, value.span.end_line, value.span.end_column, new)
     return Fix("unsafe", message, [edit])
 
+
 def model_span(site: CallSite, ctx: RuleContext):
     """Where to point a model finding: the ``model=`` argument (or front-matter scalar), else the call."""
     param = model_param(site, ctx)
@@ -182,6 +188,7 @@ def model_span(site: CallSite, ctx: RuleContext):
     if param is None and site.api.startswith("promptfile") and site.model is not None and site.model.span is not None:
         return site.model.span
     return site.span
+
 
 # ---------------------------------------------------------------- what a swap saves
 def swap_savings(site: CallSite, ctx: RuleContext, old: ModelInfo, new: ModelInfo, why: str) -> Savings | None:
@@ -194,9 +201,11 @@ def swap_savings(site: CallSite, ctx: RuleContext, old: ModelInfo, new: ModelInf
     basis = f"{why}: {old.name} -> {new.name} at ~{est.input_tokens:,.0f} input + ~{est.output_tokens:,.0f} output tokens per call"
     return ctx.savings(site, usd_per_call=before - after, basis=basis)
 
+
 def _price(m: ModelInfo) -> str:
     i, o = m.price_of("input"), m.price_of("output")
     return f"{_usd(i)}/{_usd(o)}" if i is not None and o is not None else "price unknown"
+
 
 def _usd(x: float | None) -> str:
     if x is None:

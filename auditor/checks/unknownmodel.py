@@ -16,7 +16,7 @@ from auditor.checks.context import RuleContext
 from auditor.checks.lifecycle import is_retired
 from auditor.checks.models import _compile
 from auditor.checks.modelswap import model_span
-from auditor.config.catalog import glob_match
+from auditor.config.globs import glob_match
 from auditor.cost.model import LOCAL_PROVIDERS
 from auditor.facts import CallSite
 from auditor.findings import Finding
@@ -31,6 +31,7 @@ HOSTED_FAMILIES = re.compile(
     re.IGNORECASE,
 )
 
+
 def _edits(a: str, b: str) -> int:
     """Levenshtein distance (names are short)."""
     prev = list(range(len(b) + 1))
@@ -40,6 +41,7 @@ def _edits(a: str, b: str) -> int:
             cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
         prev = cur
     return prev[-1]
+
 
 def near_miss(name: str, ctx: RuleContext) -> str | None:
     """The catalog name a typo most likely meant: fewest edits, then same length (a mistyped
@@ -63,10 +65,12 @@ def near_miss(name: str, ctx: RuleContext) -> str | None:
     best = min(close, key=lambda c: (_edits(key, c), abs(len(c) - len(key)), is_retired(known[c], ctx.today), c))
     return best
 
+
 def _vendor(name: str) -> str:
     """The host prefix of a written id: ``bedrock/``, ``meta.``, ``openrouter/``... ("" for a bare name)."""
     m = re.match(r"^([a-z0-9_-]+[/:]|(?:us\.|eu\.|apac\.)?[a-z]+\.(?=[a-z]))", name)
     return m.group(1) if m else ""
+
 
 @check("unknown_model", on="model_ref")
 def unknown_model(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:

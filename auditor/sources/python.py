@@ -48,7 +48,7 @@ class SourceOptions:
     @property
     def providers(self) -> Providers:
         if self._providers is None:
-            from auditor.config.catalog import providers_from_data
+            from auditor.config.providers import providers_from_data
 
             self._providers = providers_from_data(self.providers_data, self.extra_apis)
         return self._providers
