@@ -277,11 +277,11 @@ def _run(opts: RunOptions) -> RunResult:
         files, options[id(policy)], cache, opts.jobs, stdin, opts.overlays, options_for=lambda rel: options[id(scope.policy_for(rel))], loaded=loaded
     )
     notes.extend(n for ff in facts for n in (ff.extra.get("notes") or []))  # e.g. a notebook of another language, skipped
-    from auditor.cost import tokens
+    from auditor.cost import tokenmemo
 
     memo = cache.dir / "tokens.json" if cache.enabled else None
     if memo is not None:
-        tokens.load_memo(memo)  # exact counts of unchanged prompts: no encoding load
+        tokenmemo.load_memo(memo)  # exact counts of unchanged prompts: no encoding load
     project = Project(facts, loader=loaded[0].summary_loader())
     assign_roles(project, policy.get("prompt-roles") or {})
     site_findings: list[Finding] = []
@@ -293,7 +293,7 @@ def _run(opts: RunOptions) -> RunResult:
     findings.sort(key=lambda x: x.sort_key())
     cache.save()
     if memo is not None:
-        tokens.save_memo(memo)
+        tokenmemo.save_memo(memo)
     stats["ms"] = int((time.perf_counter() - t0) * 1000)
     if os.environ.get("LLM_AUDIT_STATS"):
         print(

@@ -259,9 +259,9 @@ def _prefetch_encoding() -> None:
     and the main process is otherwise idle until their results arrive."""
     import threading
 
-    from auditor.cost import tokens
+    from auditor.cost import encodings
 
-    threading.Thread(target=tokens.get_encoding, args=(tokens.O200K,), daemon=True).start()
+    threading.Thread(target=encodings.get_encoding, args=(encodings.O200K,), daemon=True).start()
 
 
 def _isolated(job: _Job) -> FileFacts:
