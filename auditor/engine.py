@@ -31,7 +31,7 @@ from auditor.cost.model import CostModel, Usage
 from auditor.discover import SourceFile, normalise_config_paths
 from auditor.facts import FileFacts, Suppressions
 from auditor.findings import Finding
-from auditor.phase1 import Loaded, analyse_bytes, load_facts, settings_digest  # noqa: F401 - the engine's phase 1
+from auditor.phase1 import Loaded, load_facts
 from auditor.sources.python import SourceOptions, file_error
 
 
