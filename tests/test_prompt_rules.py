@@ -8,7 +8,7 @@ import socket
 
 import pytest
 
-from auditor.cost import encodings, tokens
+from auditor.cost import tokens
 from auditor.config.catalog import load_catalog
 from auditor.checks.prompt import apply_rewrites, find_verbose, phrase_entries
 from auditor.fix.edits import parses
@@ -29,6 +29,8 @@ def no_network(monkeypatch, tmp_path_factory):
     monkeypatch.setattr(socket, "create_connection", refuse)
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
     monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(cache))
+    from auditor.cost import encodings
+
     monkeypatch.setattr(encodings, "_encodings", {})
     import tiktoken.registry
 
