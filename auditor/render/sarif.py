@@ -31,7 +31,8 @@ from urllib.parse import quote_from_bytes
 
 from auditor import __version__
 from auditor.adopt.baseline import display_path, fingerprints
-from auditor.config.catalog import PROJECT_URL, Rule
+from auditor.config.catalog import Rule
+from auditor.config.rules import PROJECT_URL
 from auditor.findings import Finding
 from auditor.reads import read_text
 
