@@ -244,6 +244,9 @@ def _add(out: dict[str, dict[str, Any]], name: str, entry: dict[str, Any], prefi
 
 
 HOST_ID = re.compile(r"^(?P<vendor>[a-z]+)\.(?P<model>.+?)(?:-v\d+(?::\d+)?)?$")
+# a host id's vendor prefix -> the catalog provider whose model it resells (Bedrock `openai.gpt-6-luna`,
+# Mantle `xai.grok-4.3`); other vendors' ids (amazon., meta., qwen. ...) need an explicit overlay entry
+HOST_VENDORS = {"anthropic": "anthropic", "openai": "openai", "xai": "xai", "mistral": "mistral", "deepseek": "deepseek", "cohere": "cohere"}
 
 
 def _host_base(ident: str, host: str) -> tuple[str, str] | None:
@@ -254,9 +257,17 @@ def _host_base(ident: str, host: str) -> tuple[str, str] | None:
     if host == "vertex":
         return "anthropic", ident.split("@", 1)[0]
     m = HOST_ID.match(ident)
-    if not m or m.group("vendor") != "anthropic":
+    if not m or m.group("vendor") not in HOST_VENDORS:
         return None
-    return "anthropic", m.group("model")
+    return HOST_VENDORS[m.group("vendor")], m.group("model")
+
+
+def _prefer_runtime(facts: list[Facts]) -> list[Facts]:
+    """An id that Bedrock's runtime API (Converse/Invoke) and its OpenAI-compatible Mantle endpoint
+    both serve (Mantle is priced up to 10% higher for a few): the runtime's facts; ids only Mantle
+    serves (``openai.gpt-oss-120b``, ``openai.gpt-5.5``) keep Mantle's."""
+    runtime = [f for f in facts if not f.key.startswith("bedrock_mantle/")]
+    return runtime or facts
 
 
 def _build_host(out, host, spec, ids, models, ov_models, checked, report) -> None:
@@ -264,6 +275,7 @@ def _build_host(out, host, spec, ids, models, ov_models, checked, report) -> Non
     catalog knows gets its own entry with the host's prices and dates and the vendor model's
     tier, reasoning flag and rejected parameters; explicit overlay entries (``models.<host>``) too."""
     vendor_index = {a: n for n, e in out.items() for a in [n, *e["aliases"]]}
+    ids = {i: _prefer_runtime(fs) for i, fs in ids.items()}
     groups: dict[tuple, list[str]] = {}
     for ident, facts in sorted(ids.items()):
         if ident in models:
@@ -278,7 +290,8 @@ def _build_host(out, host, spec, ids, models, ov_models, checked, report) -> Non
         groups.setdefault((vendor_name, f.comparable()), []).append(ident)
     made = 0
     for (vendor_name, _), idents in groups.items():
-        named = sorted(idents, key=lambda i: ("@" not in i and host == "vertex", "@default" in i, len(i), i))
+        mantle_only = {i for i in idents if all(f.key.startswith("bedrock_mantle/") for f in ids[i])}
+        named = sorted(idents, key=lambda i: (i in mantle_only, "@" not in i and host == "vertex", "@default" in i, len(i), i))
         name = named[0] if ("@" in named[0] or host != "vertex") else f"vertex_ai/{named[0]}"
         aliases = [i if ("@" in i or host != "vertex") else f"vertex_ai/{i}" for i in named[1:]]
         vendor_ov = dict((ov_models.get(out[vendor_name]["provider"]) or {}).get(vendor_name) or {})

@@ -54,7 +54,7 @@ PRICE_FIELDS = {
 ENDPOINT_API = {"/v1/chat/completions": "chat", "/v1/responses": "responses", "/v1/completions": "completions"}
 MODE_API = {"chat": ("chat",), "responses": ("responses",), "completion": ("completions",)}
 # Bedrock keys that are not a plain model id: a region path or a provisioned-throughput price
-_BEDROCK_NOT_AN_ID = re.compile(r"^(?:bedrock/|bedrock_converse/)?(?:[a-z]{2}(?:-[a-z]+)+-\d/|invoke/|\*/|converse/)")
+_BEDROCK_NOT_AN_ID = re.compile(r"^(?:bedrock/|bedrock_converse/|bedrock_mantle/)?(?:[a-z]{2}(?:-[a-z]+)+-\d/|invoke/|\*/|converse/)")
 _GEO = re.compile(r"^(?:us|eu|apac|au|jp|ca|global|us-gov)\.")
 
 
