@@ -18,6 +18,8 @@ from datetime import date
 
 from auditor.facts import CallSite, Param
 from auditor.config.catalog import ModelInfo, glob_match
+from auditor.config.modelmodes import media_mode
+from auditor.checks.modelids import not_a_model_id
 from auditor.checks import check
 from auditor.checks.context import RuleContext
 from auditor.cost.model import LOCAL_PROVIDERS, call_cost
@@ -582,6 +584,8 @@ def unknown_model(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
         return  # a local server or a gateway (rules/endpoints.yaml) names its models as it likes
     if glob_match(name, list(ctx.params.get("ignore-models") or [])):
         return
+    if media_mode(name) is not None or not_a_model_id(name, ctx.params):
+        return  # an image/speech model (rules/model-modes.json), a local model tag or a routing spec
     head, sep, rest = name.partition(":")
     if sep and head.isidentifier() and ctx.policy.models.lookup(rest) is not None:
         return  # init_chat_model's "provider:model" spelling of a known model
