@@ -8,6 +8,9 @@
 
 The patterns are data: LA403's ``local-model-tags`` and ``routing-specs`` parameters
 (``rules/checks/models.yaml``, policy-overridable).
+
+Also here: LA106's ``dropped-by-sdk`` (a wrapper that removes a parameter the model rejects before
+the request is sent, so the call does not fail).
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from __future__ import annotations
 import functools
 import re
 from typing import Any
+
+from auditor.config.catalog import glob_match
 
 
 @functools.lru_cache(maxsize=64)
@@ -33,5 +38,17 @@ def not_a_model_id(name: str, params: dict[str, Any]) -> bool:
     for key in ("local-model-tags", "routing-specs"):
         patterns = tuple(str(p) for p in params.get(key) or [])
         if any(rx.search(name.strip()) for rx in _compiled(patterns)):
+            return True
+    return False
+
+
+def dropped_by_sdk(api_id: str | None, model: str, param: str, rules: Any) -> bool:
+    """True when an entry of LA106's ``dropped-by-sdk`` says the SDK of ``api_id`` removes ``param``
+    for ``model`` before sending the request."""
+    for rule in rules if isinstance(rules, list) else []:
+        if not isinstance(rule, dict) or param not in (rule.get("params") or []) or api_id not in (rule.get("apis") or []):
+            continue
+        name = model.lower()
+        if glob_match(name, [str(p) for p in rule.get("models") or []]) and not glob_match(name, [str(p) for p in rule.get("except-models") or []]):
             return True
     return False

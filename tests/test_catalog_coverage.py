@@ -1,0 +1,293 @@
+"""LA403 unknown-model precision and catalog coverage (issues 12 and 15), on the shapes found in the
+21-repo precision corpus: Bedrock's own and hosted models (Converse and the OpenAI-compatible Mantle
+endpoint), retired legacy models (Claude 1, GPT-3 completions), media models (image generation),
+local model tags, router specs, Azure deployment names, and an SDK that drops a rejected parameter.
+Each true case has a look-alike that must keep its finding."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from conftest import REPO, notebook
+
+from auditor.checks.modelids import not_a_model_id
+from auditor.config.catalog import load_catalog
+from auditor.config.modelmodes import media_mode
+
+TODAY = date(2026, 12, 1)
+RULES = REPO / "rules"
+
+
+def _only(result, code):
+    return [f for f in result.findings if f.code == code]
+
+
+def _la403_params():
+    return load_catalog().rule("LA403").params
+
+
+# ---------------------------------------------------------------- Bedrock coverage
+NOVA_TOOLS = notebook(
+    """
+    import boto3, json
+    bedrock = boto3.client("bedrock-runtime", region_name="us-east-1")
+    MODEL_ID = "amazon.nova-micro-v1:0"
+    """,
+    """
+    def ask(question, tools):
+        response = bedrock.converse(
+            modelId=MODEL_ID,
+            messages=[{"role": "user", "content": [{"text": question}]}],
+            toolConfig={"tools": tools},
+            inferenceConfig={"maxTokens": 512},
+        )
+        return response["output"]["message"]
+    """,
+    """
+    lite = bedrock.converse(
+        modelId="us.amazon.nova-lite-v1:0",
+        messages=[{"role": "user", "content": [{"text": "Name three AWS regions."}]}],
+        inferenceConfig={"maxTokens": 100},
+    )
+    """,
+)
+
+
+def test_bedrock_nova_models_are_catalogued_and_priced(project):
+    result = project({"nova_tools.ipynb": json.dumps(NOVA_TOOLS)}, select=["LA403"], today=TODAY)
+    assert _only(result, "LA403") == []
+    models = load_catalog().models
+    micro = models.lookup("amazon.nova-micro-v1:0", "bedrock")
+    assert micro is not None and micro.provider == "bedrock" and micro.tier == "small"
+    assert micro.price_of("input") == pytest.approx(0.035) and micro.price_of("output") == pytest.approx(0.14)
+    assert models.lookup("us.amazon.nova-lite-v1:0", "bedrock").name == "amazon.nova-lite-v1:0"
+
+
+def test_bedrock_typo_still_reported(project):
+    src = NOVA_TOOLS["cells"][1]["source"]
+    NOVA_TYPO = json.loads(json.dumps(NOVA_TOOLS))
+    NOVA_TYPO["cells"][1]["source"] = [line.replace("nova-micro-v1:0", "nova-mikro-v1:0") for line in src]
+    result = project({"nova_tools.ipynb": json.dumps(NOVA_TYPO)}, select=["LA403"], today=TODAY)
+    [f] = _only(result, "LA403")
+    assert "amazon.nova-mikro-v1:0" in f.message
+
+
+MANTLE = """
+    import os
+    from openai import OpenAI
+
+    client = OpenAI(base_url="https://bedrock-mantle.us-east-1.api.aws/v1", api_key=os.environ["BEDROCK_API_KEY"])
+
+    def summarise(text: str) -> str:
+        completion = client.chat.completions.create(
+            model="openai.gpt-oss-120b",
+            messages=[{"role": "system", "content": "You are a concise technical writer."}, {"role": "user", "content": text}],
+            max_tokens=300,
+        )
+        return completion.choices[0].message.content
+
+    def draft(text: str) -> str:
+        completion = client.chat.completions.create(
+            model="openai.gpt-oss-12b",
+            messages=[{"role": "user", "content": text}],
+            max_tokens=300,
+        )
+        return completion.choices[0].message.content
+"""
+
+
+def test_mantle_endpoint_ids_are_bedrock_models(project):
+    result = project({"mantle.py": MANTLE}, select=["LA403"], today=TODAY)
+    found = _only(result, "LA403")
+    assert [f.line for f in found] == [17], [f.message for f in found]  # the made-up id only
+    m = load_catalog().models.lookup("openai.gpt-oss-120b", "bedrock")
+    assert m is not None and m.provider == "bedrock" and m.litellm == "bedrock_mantle/openai.gpt-oss-120b"
+    # an id both Bedrock's runtime and Mantle serve keeps the runtime's prices and its runtime name
+    haiku = load_catalog().models.lookup("anthropic.claude-haiku-4-5", "bedrock")
+    assert haiku.name == "anthropic.claude-haiku-4-5-20251001-v1:0"
+
+
+# ---------------------------------------------------------------- retired legacy models
+def test_claude_v1_on_text_completions_is_retired_not_unknown(project):
+    result = project({
+        "pages/file_qa.py": """
+            import anthropic
+            import streamlit as st
+
+            key = st.sidebar.text_input("Anthropic API Key", type="password")
+            article = st.file_uploader("Upload an article").read().decode()
+            prompt = f"{anthropic.HUMAN_PROMPT} Here's an article: {article}{anthropic.AI_PROMPT}"
+            client = anthropic.Client(api_key=key)
+            response = client.completions.create(
+                prompt=prompt,
+                stop_sequences=[anthropic.HUMAN_PROMPT],
+                model="claude-v1",
+                max_tokens_to_sample=100,
+            )
+        """,
+    }, select=["LA402", "LA403"], today=TODAY)
+    assert _only(result, "LA403") == []
+    [f] = _only(result, "LA402")
+    assert "fails at runtime since 2024-11-06" in f.message and f.savings is None
+    assert f.fix is None  # no current Anthropic model serves the Text Completions API
+
+
+def test_gpt3_completion_models_are_retired(project):
+    result = project({
+        "cookbook.py": """
+            from langchain_openai import OpenAI
+
+            llm = OpenAI(model_name="text-ada-001", openai_api_key="...", max_tokens=64)
+            print(llm.invoke("What day comes after Friday?"))
+        """,
+    }, select=["LA402", "LA403"], today=TODAY)
+    assert _only(result, "LA403") == []
+    [f] = _only(result, "LA402")
+    assert f.message.startswith("text-ada-001 fails at runtime since 2024-01-04")
+
+
+# ---------------------------------------------------------------- media models
+IMAGE_TOOL = """
+    from google.genai import Client, types
+
+    async def infographic(prompt: str):
+        client = Client()
+        response = await client.aio.models.generate_content(
+            model="gemini-3-pro-image-preview",
+            contents=prompt,
+            config=types.GenerateContentConfig(response_modalities=["TEXT", "IMAGE"]),
+        )
+        return response.candidates[0].content.parts
+
+    def edit(prompt: str, image):
+        client = Client()
+        model = "gemini-2.5-flash-image"
+        for chunk in client.models.generate_content_stream(model=model, contents=[prompt, image]):
+            yield chunk
+
+    def describe(prompt: str):
+        client = Client()
+        return client.models.generate_content(model="gemini-3-flash-preview", contents=prompt).text
+"""
+
+
+def test_image_generation_models_are_not_text_calls(project):
+    result = project({"tools.py": IMAGE_TOOL}, select=["LA101", "LA403"], today=TODAY)
+    assert _only(result, "LA403") == []
+    # the text model's call is still uncapped; the two image calls are not text generations
+    assert [f.line for f in _only(result, "LA101")] == [21]
+    assert media_mode("gemini-2.5-flash-image") == "image_generation"
+    assert media_mode("models/gemini-3-pro-image-preview") == "image_generation"
+    assert media_mode("gpt-image-1") == "image_generation" and media_mode("tts-1") == "audio_speech"
+    assert media_mode("gemini-3-flash-preview") is None and media_mode("gpt-4o") is None
+
+
+def test_modes_file_lists_every_media_model_of_the_covered_providers():
+    from auditor.config.litellm import MEDIA_MODES, native_id, provider_specs, read_litellm
+
+    data = read_litellm(RULES / "sources" / "litellm-model-prices.json")
+    specs = provider_specs()
+    expected = {native_id(k, e, specs[p]) for k, e in data.items() for p in ("openai", "google", "xai")
+                if e.get("mode") in MEDIA_MODES and native_id(k, e, specs[p])}
+    expected = {i for i in expected if "/" not in i}  # quality/size price bands (high/1024-x-1024/gpt-image-1) are not ids
+    assert len(expected) > 50
+    assert all(media_mode(i) is not None for i in expected)
+
+
+# ---------------------------------------------------------------- not model ids
+@pytest.mark.parametrize("name", ["qwen3.5:4b", "llama3.1:8b-instruct-q4_K_M", "mistral:latest", "phi3:mini", "deepseek-r1:1.5b", "router-mf-0.11593"])
+def test_local_tags_and_router_specs_are_not_model_ids(name):
+    assert not_a_model_id(name, _la403_params())
+
+
+@pytest.mark.parametrize("name", ["anthropic.claude-v2:1", "meta.llama3-8b-instruct-v1:0", "mistral.mistral-7b-instruct-v0:2", "ft:gpt-4o-mini:acme::abc123", "groq:llama3-70b-8192", "openai:gpt-9", "gpt-4o-mnii", "router-gpt-4o"])
+def test_model_id_look_alikes_stay_model_ids(name):
+    assert not not_a_model_id(name, _la403_params())
+
+
+def test_ollama_default_on_an_anthropic_branch_is_not_reported(project):
+    result = project({
+        "eval/judge.py": """
+            import os
+            import anthropic
+
+            DEFAULT_MODEL = os.getenv("JUDGE_MODEL") or "qwen3.5:4b"
+
+            class Judge:
+                def __init__(self, model: str = DEFAULT_MODEL):
+                    self.model = model
+                    self.client = anthropic.Anthropic()
+
+                def judge(self, prompt: str) -> str:
+                    response = self.client.messages.create(model=self.model, max_tokens=512, messages=[{"role": "user", "content": prompt}])
+                    return response.content[0].text
+
+            def typo(prompt: str):
+                return anthropic.Anthropic().messages.create(model="claude-sonet-4-6", max_tokens=512, messages=[{"role": "user", "content": prompt}])
+        """,
+    }, select=["LA403"], today=TODAY)
+    found = _only(result, "LA403")
+    assert len(found) == 1 and "claude-sonet-4-6" in found[0].message
+
+
+def test_router_spec_on_an_openai_shaped_facade(project):
+    result = project({
+        "router_app.py": """
+            from routellm.controller import Controller
+
+            client = Controller(routers=["mf"], strong_model="gpt-4o-mini", weak_model="together_ai/meta-llama/Meta-Llama-3.1-70B-Instruct-Turbo")
+
+            def chat(prompt):
+                routed = client.chat.completions.create(model="router-mf-0.11593", messages=[{"role": "user", "content": prompt}], max_tokens=200)
+                typo = client.chat.completions.create(model="gpt-4o-mnii", messages=[{"role": "user", "content": prompt}], max_tokens=200)
+                return routed, typo
+        """,
+    }, select=["LA403"], today=TODAY)
+    assert [f.message.split("`")[1] for f in _only(result, "LA403")] == ["gpt-4o-mnii"]
+
+
+def test_azure_deployment_names_are_not_catalog_ids(project):
+    result = project({
+        "extract.py": """
+            import os
+            from openai import AzureOpenAI, OpenAI
+
+            class Extractor:
+                def __init__(self):
+                    self.client = AzureOpenAI(azure_endpoint=os.getenv("AZURE_OPENAI_ENDPOINT"), api_version="2024-02-15-preview")
+                    self.deployment = os.getenv("AZURE_OPENAI_VISION_DEPLOYMENT", "gpt-4-vision")
+
+                def run(self, messages):
+                    return self.client.chat.completions.create(model=self.deployment, messages=messages, max_tokens=800)
+
+            def direct(messages):
+                return OpenAI().chat.completions.create(model="gpt-4-visoin", messages=messages, max_tokens=800)
+        """,
+    }, select=["LA403"], today=TODAY)
+    assert [f.message.split("`")[1] for f in _only(result, "LA403")] == ["gpt-4-visoin"]
+
+
+# ---------------------------------------------------------------- LA106: a parameter the SDK drops
+def test_langchain_drops_temperature_for_gpt5_but_the_raw_api_rejects_it(project):
+    result = project({
+        "agent.py": """
+            import os
+            from langchain_openai import ChatOpenAI
+            from openai import OpenAI
+
+            def build_agent():
+                model_name = os.environ.get("OPENAI_MODEL", "gpt-5.5")
+                return ChatOpenAI(model=model_name, temperature=0.7, max_tokens=2000)
+
+            def planner():
+                return ChatOpenAI(model="o3", temperature=0.7, max_tokens=2000)
+
+            def raw(prompt):
+                return OpenAI().chat.completions.create(model="gpt-5.5", temperature=0.7, max_completion_tokens=500, messages=[{"role": "user", "content": prompt}])
+        """,
+    }, select=["LA106"], today=TODAY)
+    found = _only(result, "LA106")
+    assert sorted(f.line for f in found) == [11, 14], [f.message for f in found]
