@@ -306,3 +306,17 @@ def test_every_bedrock_chat_model_of_amazon_and_the_open_weight_vendors_is_catal
     missing = [i for i in ids if (m := models.lookup(i, "bedrock")) is None or m.provider != "bedrock"]
     # left out on purpose: its two Bedrock keys disagree on the context window (262,144 vs 256,000)
     assert missing == ["moonshotai.kimi-k2.5"]
+
+
+def test_langchain_azure_deployments_are_not_catalog_ids(project):
+    result = project({
+        "chains.py": """
+            from langchain_openai import AzureChatOpenAI, ChatOpenAI
+            from langchain_community.chat_models import AzureChatOpenAI as LegacyAzureChatOpenAI
+
+            answer_llm = AzureChatOpenAI(azure_deployment="my-gpt4o-prod", api_version="2024-06-01", max_tokens=500)
+            legacy_llm = LegacyAzureChatOpenAI(deployment_name="chat-deploy", max_tokens=500)
+            typo_llm = ChatOpenAI(model="gpt-4o-mnii", max_tokens=500)
+        """,
+    }, select=["LA403"], today=TODAY)
+    assert [f.message.split("`")[1] for f in _only(result, "LA403")] == ["gpt-4o-mnii"]

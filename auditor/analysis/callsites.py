@@ -287,7 +287,8 @@ class CallSiteFinder(ApiMatcher, ArgumentMapper):
         """``OpenAI(base_url="http://localhost:11434/v1")`` (or ``api_base=``, ``openai.api_base = ...``):
         the call is priced and checked as the provider serving that endpoint (rules/endpoints.yaml)."""
         params = url_params()
-        if maker is not None and (self.r.qualname(maker[0].func, maker[1]) or "").rsplit(".", 1)[-1] in AZURE_CLIENTS:
+        made = [maker] if maker is not None else []
+        if any((self.r.qualname(c.func, s) or "").rsplit(".", 1)[-1] in AZURE_CLIENTS for c, s in made + [(call, scope)]):
             site.extra["unknown_model"] = "ignore"  # model= is a deployment name the user chose (priced as OpenAI when it is a model id)
         found = None
         for c, s in ([maker] if maker is not None else []) + [(call, scope)]:
