@@ -320,3 +320,25 @@ def test_langchain_azure_deployments_are_not_catalog_ids(project):
         """,
     }, select=["LA403"], today=TODAY)
     assert [f.message.split("`")[1] for f in _only(result, "LA403")] == ["gpt-4o-mnii"]
+
+
+def test_litellm_router_groups_are_the_teams_aliases(project):
+    result = project({
+        "llm.py": """
+            import os
+            import litellm
+            from litellm import Router
+
+            router = Router(model_list=[
+                {"model_name": "smart-model", "litellm_params": {"model": "azure/gpt-4o-prod", "api_key": os.getenv("AZURE_API_KEY")}},
+                {"model_name": "fast-model", "litellm_params": {"model": "gpt-4o-mini"}},
+            ])
+
+            def ask(q):
+                return router.completion(model="smart-model", messages=[{"role": "user", "content": q}], max_tokens=200)
+
+            def direct(q):
+                return litellm.completion(model="gpt-4o-mnii", messages=[{"role": "user", "content": q}], max_tokens=200)
+        """,
+    }, select=["LA403"], today=TODAY)
+    assert [f.message.split("`")[1] for f in _only(result, "LA403")] == ["gpt-4o-mnii"]

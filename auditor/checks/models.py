@@ -586,8 +586,8 @@ def unknown_model(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
         return  # a local server or a gateway (rules/endpoints.yaml) names its models as it likes
     if glob_match(name, list(ctx.params.get("ignore-models") or [])):
         return
-    if media_mode(name) is not None or not_a_model_id(name, ctx.params):
-        return  # an image/speech model (rules/model-modes.json), a local model tag or a routing spec
+    if media_mode(name) is not None or not_a_model_id(name, ctx.params) or site.api in (ctx.params.get("alias-apis") or []):
+        return  # an image/speech model (rules/model-modes.json), a local model tag, a routing spec or a Router group
     head, sep, rest = name.partition(":")
     if sep and head.isidentifier() and ctx.policy.models.lookup(rest) is not None:
         return  # init_chat_model's "provider:model" spelling of a known model
