@@ -342,3 +342,42 @@ def test_litellm_router_groups_are_the_teams_aliases(project):
         """,
     }, select=["LA403"], today=TODAY)
     assert [f.message.split("`")[1] for f in _only(result, "LA403")] == ["gpt-4o-mnii"]
+
+
+def test_azure_sections_of_config_files_name_deployments(project):
+    result = project({
+        "config/agents.yaml": (
+            "agent_configs:\n"
+            "  assist_agent:\n"
+            "    azure_ai_agent_config:\n"
+            "      model: gpt-4o-2\n"
+            "  summary_agent:\n"
+            "    openai_settings:\n"
+            "      model: gpt-4o-mnii\n"
+        ),
+        "app.py": "import yaml\nCONFIG = yaml.safe_load(open('config/agents.yaml'))\n",
+    }, select=["LA403"], today=TODAY)
+    assert [f.message.split("`")[1] for f in _only(result, "LA403")] == ["gpt-4o-mnii"]
+
+
+def test_gpt3_base_models_and_unlisted_image_models(project):
+    result = project({
+        "legacy.py": """
+            import openai
+            from google import genai
+
+            def complete(prompt):
+                return openai.Completion.create(engine="davinci", prompt=prompt, max_tokens=64)
+
+            def picture(prompt):
+                client = genai.Client()
+                return client.models.generate_content(model="gemini-2.0-flash-preview-image-generation", contents=prompt)
+
+            def chat(prompt):
+                client = genai.Client()
+                return client.models.generate_content(model="gemini-2.0-flash-previev", contents=prompt)
+        """,
+    }, select=["LA402", "LA403"], today=TODAY)
+    assert [f.message.split("`")[1] for f in _only(result, "LA403")] == ["gemini-2.0-flash-previev"]
+    [retired] = _only(result, "LA402")
+    assert retired.message.startswith("davinci (text-davinci-003) fails at runtime since 2024-01-04")

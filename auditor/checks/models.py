@@ -588,6 +588,8 @@ def unknown_model(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
         return
     if media_mode(name) is not None or not_a_model_id(name, ctx.params) or site.api in (ctx.params.get("alias-apis") or []):
         return  # an image/speech model (rules/model-modes.json), a local model tag, a routing spec or a Router group
+    if glob_match(name.lower().rsplit("/", 1)[-1], [str(p) for p in ctx.params.get("media-models") or []]):
+        return  # written like an image / video generation model
     head, sep, rest = name.partition(":")
     if sep and head.isidentifier() and ctx.policy.models.lookup(rest) is not None:
         return  # init_chat_model's "provider:model" spelling of a known model
@@ -599,6 +601,8 @@ def unknown_model(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
     if site.api == CONFIG_API:
         if not HOSTED_FAMILIES.match(name):
             return  # not written like a hosted LLM: a local or fine-tuning model, not ours to price
+        if re.search(r"azure|deployment", site.method or "", re.IGNORECASE):
+            return  # a key of an Azure (deployment) section: the deployment's name, which its owner chose
         where = f" (configured as `{site.method}`)"
     close = near_miss(name, ctx)
     hint = f"; did you mean `{close}`?" if close else "; add it under `models:` in the policy to price it"
