@@ -360,14 +360,14 @@ def test_azure_sections_of_config_files_name_deployments(project):
     assert [f.message.split("`")[1] for f in _only(result, "LA403")] == ["gpt-4o-mnii"]
 
 
-def test_gpt3_base_models_and_unlisted_image_models(project):
+def test_gpt3_models_and_unlisted_image_models(project):
     result = project({
         "legacy.py": """
             import openai
             from google import genai
 
             def complete(prompt):
-                return openai.Completion.create(engine="davinci", prompt=prompt, max_tokens=64)
+                return openai.Completion.create(model="text-curie-001", prompt=prompt, max_tokens=64)
 
             def picture(prompt):
                 client = genai.Client()
@@ -380,4 +380,4 @@ def test_gpt3_base_models_and_unlisted_image_models(project):
     }, select=["LA402", "LA403"], today=TODAY)
     assert [f.message.split("`")[1] for f in _only(result, "LA403")] == ["gemini-2.0-flash-previev"]
     [retired] = _only(result, "LA402")
-    assert retired.message.startswith("davinci (text-davinci-003) fails at runtime since 2024-01-04")
+    assert retired.message.startswith("text-curie-001 fails at runtime since 2024-01-04")
