@@ -381,3 +381,55 @@ def test_gpt3_models_and_unlisted_image_models(project):
     assert [f.message.split("`")[1] for f in _only(result, "LA403")] == ["gemini-2.0-flash-previev"]
     [retired] = _only(result, "LA402")
     assert retired.message.startswith("text-curie-001 fails at runtime since 2024-01-04")
+
+
+def test_test_doubles_litellm_azure_deployments_and_claude_2(project):
+    result = project({
+        "tests/test_client.py": """
+            import anthropic
+            import litellm
+
+            def test_unknown_model_raises(client):
+                client.messages.create(model="not-a-real-model", max_tokens=10, messages=[])
+
+            def test_default(client):
+                client.messages.create(model="default", max_tokens=10, messages=[])
+        """,
+        "app.py": """
+            import anthropic
+            import litellm
+
+            def azure(q):
+                return litellm.completion(model="azure/chatgpt-test", messages=[{"role": "user", "content": q}], max_tokens=100)
+
+            def legacy(q):
+                return anthropic.Anthropic().messages.create(model="claude-2", max_tokens=100, messages=[{"role": "user", "content": q}])
+
+            def typo(q):
+                return anthropic.Anthropic().messages.create(model="claude-haiku-4-6", max_tokens=100, messages=[{"role": "user", "content": q}])
+        """,
+    }, select=["LA402", "LA403"], today=TODAY)
+    assert [f.message.split("`")[1] for f in _only(result, "LA403")] == ["claude-haiku-4-6"]
+    [retired] = _only(result, "LA402")
+    assert retired.message.startswith("claude-2 (claude-2.1) fails at runtime since 2025-07-21")
+
+
+def test_did_you_mean_never_adds_or_drops_a_word(project):
+    result = project({
+        "groq_app.py": """
+            from google import genai
+            from groq import Groq
+
+            def crew(q):
+                return Groq().chat.completions.create(model="gemma2-9b-it", messages=[{"role": "user", "content": q}], max_tokens=100)
+
+            def evaluate(q):
+                return genai.Client().models.generate_content(model="gemini-3.1-flash", contents=q)
+
+            def typo(q):
+                return Groq().chat.completions.create(model="openai/gpt-oss-12Ob", messages=[{"role": "user", "content": q}], max_tokens=100)
+        """,
+    }, select=["LA403"], today=TODAY)
+    hints = {f.message.split("`")[1]: f.message for f in _only(result, "LA403")}
+    assert "did you mean" not in hints["gemma2-9b-it"] and "did you mean" not in hints["gemini-3.1-flash"]
+    assert "did you mean `openai/gpt-oss-120b`" in hints["openai/gpt-oss-12Ob"]

@@ -563,6 +563,8 @@ def near_miss(name: str, ctx: RuleContext) -> str | None:
 
     digits = version(key)
     close = [c for c in close if version(c) == digits and _vendor(c) == _vendor(key)]
+    # nor adds or drops a word: "gemini-3.1-flash" is not "gemini-3.1-flash-lite", "gemma2-9b-it" not "gemini-gemma-2-9b-it"
+    close = [c for c in close if c.count("-") == key.count("-")]
     if not close:
         return None
     best = min(close, key=lambda c: (_edits(key, c), abs(len(c) - len(key)), is_retired(known[c], ctx.today), c))
