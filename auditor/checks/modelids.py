@@ -19,7 +19,7 @@ import functools
 import re
 from typing import Any
 
-from auditor.config.catalog import glob_match
+from auditor.config.globs import glob_match
 
 
 @functools.lru_cache(maxsize=64)

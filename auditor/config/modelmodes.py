@@ -13,7 +13,7 @@ import functools
 import json
 import re
 
-from auditor.config.catalog import rules_dir
+from auditor.config.datafiles import rules_dir
 
 # how code spells an id around the map's own: a router or SDK prefix, a Bedrock geo prefix
 _PREFIX = re.compile(r"^(?:models/|gemini/|google/|openai/|xai/|vertex_ai/|bedrock/|(?:us|eu|apac|global)\.)")
