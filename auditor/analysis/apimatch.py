@@ -147,6 +147,8 @@ class ApiMatcher:
         ``messages.create(thread_id=, content=)`` do not) or spreads ``**kwargs`` on a plain receiver
         (``client``, ``self.client``, ``self.get_client()``; not ``client.agents``)."""
         requires = api.untyped_requires
+        if api.untyped_models and not self._untyped_model(call, api, scope):
+            return False
         if requires is None:  # the model or a prompt argument: model=, messages=, input=, contents=
             requires = api.model + [p for p in api.prompt.values() if "." not in p]
         while isinstance(receiver, ast.Await):
@@ -168,6 +170,19 @@ class ApiMatcher:
         if any(kw.arg in requires for kw in call.keywords):
             return True
         return plain and any(kw.arg is None for kw in call.keywords)
+
+    def _untyped_model(self, call: ast.Call, api: Api, scope: Scope) -> bool:
+        """The call's model argument is a string (a literal, or a name assigned one) that one of the
+        API's ``untyped.models`` globs matches: ``co.chat(model="command-r-plus", ...)`` on a client
+        whose cell does not parse; ``agent.chat(model="gpt-4o")`` and ``bot.chat(msg)`` do not."""
+        node = next((kw.value for kw in call.keywords if kw.arg in api.model), None)
+        if isinstance(node, ast.Name):
+            b = self.r.binding(node.id, scope, getattr(node, "lineno", 1 << 30))
+            node = b[1] if b and b[0] == "assign" else None
+        if not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
+            return False
+        name = node.value.lower().rsplit("/", 1)[-1]
+        return any(fnmatch.fnmatchcase(name, g) for g in api.untyped_models)
 
     def _deferred(self, call: ast.Call, scope: Scope) -> ast.Call | None:
         """``functools.partial(client.chat.completions.create, **kw)`` or ``asyncio.to_thread(...)``
