@@ -22,6 +22,10 @@ class ApiMatcher:
                 # openai.chat.completions.create (module-level client) -> chat.completions.create
                 method = next((m for m in api.match_methods if qn.endswith("." + m)), qn)
                 return api, api.provider, method, None
+            prefix = f"{self.r.module}." if self.r.module else ""
+            api = self.subclass_ctors.get(qn[len(prefix):] if qn.startswith(prefix) else qn)
+            if api is not None:  # class Wrapped(ChatOpenAI) in this module, then Wrapped(...)
+                return api, api.provider, qn.rsplit(".", 1)[-1], None
         # 2. calling an instance: pipeline("text-generation")(...), ask = partial(client...create, ...)
         last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
         if isinstance(func, ast.Name) and last in self.instance_names:
@@ -81,6 +85,41 @@ class ApiMatcher:
         if named is not None:
             return named
         return self._imported_client(prefixes, scope, call) or self._untyped(prefixes, call, scope)
+
+    def _subclass_constructors(self) -> tuple[dict[str, Api], set[str]]:
+        """Module-level classes that subclass a catalogued model constructor, directly or through other
+        classes of the module (``class Wrapped(ChatOpenAI)``, ``class WrappedAzure(AzureChatOpenAI,
+        Wrapped)``): constructing one is that API's call site. Also the names the classes are assigned
+        to (``model: Type[Wrapped] = Wrapped``), for the hot-line filter."""
+        classes = {n.name: n for n in self.r.tree.body if isinstance(n, ast.ClassDef)}
+        found: dict[str, Api] = {}
+
+        def api_of(name: str, depth: int) -> Api | None:
+            if name in found or depth > 6:
+                return found.get(name)
+            for base in classes[name].bases:
+                if isinstance(base, ast.Name) and base.id in classes and base.id != name:
+                    api = api_of(base.id, depth + 1)
+                else:
+                    qn = self.r.qualname(base, self.r.module_scope)
+                    api = self.p.by_callable.get(qn) if qn else None
+                    api = api if api is not None and api.constructor else None
+                if api is not None:
+                    found[name] = api
+                    return api
+            return None
+
+        for name in classes:
+            api_of(name, 0)
+        names = set(found)
+        if found:
+            for node in ast.walk(self.r.tree):
+                value = getattr(node, "value", None)
+                if isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(value, ast.Name) and value.id in found:
+                    for t in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                        if isinstance(t, ast.Name):
+                            names.add(t.id)
+        return found, names
 
     def _named_like_module(self, func: ast.Attribute, qn: str | None, call: ast.Call, scope: Scope):
         """``litellm = get_litellm()`` / ``from app.llm import litellm`` (a lazy loader), then

@@ -66,6 +66,7 @@ class CallSiteFinder(ApiMatcher, ArgumentMapper):
         self._targets: dict[int, str] = {}  # id(call) -> the name its result is assigned to
         self.pending: dict[int, dict] = {}  # id(call) -> client imported from another module
         self.sdk_roots = {r.split(".")[0] for r in providers.import_roots}
+        self.subclass_ctors, self._subclass_names = self._subclass_constructors()
 
     # ------------------------------------------------------------------ walk
     def run(self) -> list[CallSite]:
@@ -112,7 +113,7 @@ class CallSiteFinder(ApiMatcher, ArgumentMapper):
             return list(range(1, len(self.r.lines) + 1))
         # `from langchain.llms import OpenAI as LegacyOpenAI`: the local alias is what the line says
         aliases = {local for local, qn in self.r.imports.items() if local != qn.rsplit(".", 1)[-1] and qn.rsplit(".", 1)[-1] in self.last_names}
-        pattern = _hot_pattern(self.p, frozenset(self.instance_names | aliases))
+        pattern = _hot_pattern(self.p, frozenset(self.instance_names | aliases | self._subclass_names))
         text = "\n".join(self.r.lines)
         hot: list[int] = []
         pos = last = 0
