@@ -24,6 +24,7 @@ from auditor.analysis.scopes import Scope, span_of
 from auditor.analysis.apimatch import DEFERRED, ApiMatcher, method_refs
 from auditor.analysis.arguments import Args, ArgumentMapper, lookup, truthy
 from auditor.analysis.endpoints import serving_endpoint, url_params
+from auditor.analysis.forwarded import forwarded_kwargs
 
 LOOP_NODES = (ast.For, ast.AsyncFor, ast.While)
 # APIs whose clients are pointed at other vendors' OpenAI-compatible servers with base_url=
@@ -278,6 +279,9 @@ class CallSiteFinder(ApiMatcher, ArgumentMapper):
         site.extra["structured"] = method in api.structured_methods or any(
             lookup(args, p)[0] == "present" for p in api.structured_params
         )
+        forwarded = forwarded_kwargs(call, scope, self.r.tree, api.cap) if "" in site.unknown else None
+        if forwarded:
+            site.extra["forwarded"] = forwarded
         if api.provider in OPENAI_COMPATIBLE:
             self._serving(site, call, scope, maker)
         self.sites.append(site)

@@ -44,8 +44,11 @@ def missing_output_cap(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
         return
     if state == "present" and any(s == "present" and not none_cap(site, q) for s, q in (site.lookup(c) for c in api.cap)):
         return  # max_tokens=None next to a set max_completion_tokens
-    if state == "unknown" and not ctx.policy.strict:
-        return  # unknown **kwargs: never "missing"
+    fwd = site.extra.get("forwarded") if state == "unknown" else None
+    if fwd and (fwd["capped"] or fwd["spread"] or any(u and any(c == u or c.startswith(u + ".") for c in api.cap) for u in site.unknown)):
+        fwd = None  # a caller passes a cap (or spreads its own **options), or a cap's container is unknown too
+    if state == "unknown" and not ctx.policy.strict and not fwd:
+        return  # unknown **kwargs: never "missing" (unless no caller of the wrapper passes a cap through them)
     if site.model_name and glob_match(site.model_name.lower().rsplit("/", 1)[-1], [str(p) for p in ctx.params.get("media-models") or []]):
         return  # an image / video generation model: no text to cap
     other = next((p for p in site.params if CAP_LIKE.search(p.rsplit(".", 1)[-1]) and not SCHEMA_PATH.search(p) and p not in api.cap), None)
@@ -65,11 +68,13 @@ def missing_output_cap(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
     else:
         worst = f" (up to {model.max_output:,} tokens for {model.name})" if model and model.max_output else ""
         message = f"{what} sets no output-token cap ({names}); output is bounded only by the model maximum{worst}"
-    if state == "unknown":
+    if fwd:
+        message += f": no call of {fwd['function']}() here passes one through `**{fwd['param']}` ({fwd['calls']} call{'s' if fwd['calls'] > 1 else ''})"
+    elif state == "unknown":
         message += " [strict: parameters arrive through unknown **kwargs]"
     param = cap_param_for(site, ctx)
     fix = None
-    if param is not None:
+    if param is not None and not fwd:  # next to **kwargs a caller may still pass the cap: no keyword added
         edits = add_frontmatter_param(site, param, str(cap)) if site.extra.get("frontmatter") else add_param(site, param, str(cap))
         if edits:
             fix = Fix("unsafe", f"Add `{param}={cap}`", edits)
