@@ -279,9 +279,8 @@ class CallSiteFinder(ApiMatcher, ArgumentMapper):
         site.extra["structured"] = method in api.structured_methods or any(
             lookup(args, p)[0] == "present" for p in api.structured_params
         )
-        forwarded = forwarded_kwargs(call, scope, self.r.tree, api.cap) if "" in site.unknown else None
-        if forwarded:
-            site.extra["forwarded"] = forwarded
+        if "" in site.unknown and (fwd := forwarded_kwargs(call, scope, self.r.tree, api.cap)):
+            site.extra["forwarded"] = fwd
         if api.provider in OPENAI_COMPATIBLE:
             self._serving(site, call, scope, maker)
         self.sites.append(site)
