@@ -290,10 +290,12 @@ def _fail_if(error: str | None) -> None:
 @click.option("-o", "--output", "output", type=click.Path(dir_okay=False), help="Write the report to FILE.")
 @click.option("--usage", "usage_file", type=click.Path(dir_okay=False), help="Usage file (default: llm-audit-usage.yaml next to the policy).")
 @click.option("--sync-usage", is_flag=True, help="Add stubs for new call sites to the usage file (edited values are kept).")
-@click.option("--usage-log", type=click.Path(dir_okay=False, exists=True), help="Calibrate from OpenTelemetry GenAI spans or LiteLLM spend logs (JSON lines).")
-@click.option("--compare-to", type=click.Path(dir_okay=False, exists=True), help="A saved `report --format json`: show how the monthly estimate changed.")
-@click.option("--fail-on-increase", type=click.FloatRange(min=0), help="Exit 1 when the monthly estimate grew by more than USD (needs --compare-to).")
-def report(fmt, output, usage_file, sync_usage, usage_log, compare_to, fail_on_increase, **kw):
+@click.option("--usage-log", type=click.Path(dir_okay=False, exists=True), help="Calibrate from OpenTelemetry GenAI spans (OTLP JSON, console/file exports, Langfuse, Phoenix) or LiteLLM spend logs.")
+@click.option("--usage-log-period", help="The time the --usage-log stands for (10m, 6h, 1d, 7d); default: its first to last timestamp.")
+@click.option("--unobserved-calls", type=click.Choice(["zero", "usage"]), default="zero", show_default=True, help="With --usage-log: price call sites the logs never show at 0 calls, or at the usage file's / policy's volume.")
+@click.option("--compare-to", type=click.Path(dir_okay=False, exists=True), help="A saved `report --format json`: show how the typical and worst-case monthly estimates changed.")
+@click.option("--fail-on-increase", type=click.FloatRange(min=0), help="Exit 1 when the typical or the worst-case monthly estimate grew by more than USD (needs --compare-to).")
+def report(fmt, output, usage_file, sync_usage, usage_log, usage_log_period, unobserved_calls, compare_to, fail_on_increase, **kw):
     """Inventory of call sites with estimated cost per call and per month, and savings."""
     from auditor.cost.usage import UsageError
     from auditor.render.output import use_color
@@ -303,9 +305,20 @@ def report(fmt, output, usage_file, sync_usage, usage_log, compare_to, fail_on_i
         _fail("--fail-on-increase needs --compare-to BASE.json (a saved `llm-audit report --format json`)")
     if kw.get("stdin_filename") or any(str(p) == "-" for p in kw["paths"]):
         _fail("report reads files, not standard input; drop `-` / --stdin-filename")
+    period = None
+    if usage_log_period:
+        from auditor.cost.calibrate import PeriodError, parse_period
+
+        if not usage_log:
+            _fail("--usage-log-period needs --usage-log FILE")
+        try:
+            period = parse_period(usage_log_period)
+        except PeriodError as e:
+            _fail(str(e))
     paths = list(kw["paths"]) or [Path(".")]
     policy = _load_policy(kw["policy_file"], paths, kw["select"], kw["extend_select"], kw["ignore"])
     req = ReportRequest(
+        usage_log_period=period, unobserved_calls=unobserved_calls,
         paths=paths, policy=policy, fmt=fmt, today=_today(kw["today"]), usage_file=Path(usage_file) if usage_file else None,
         sync_usage=sync_usage, usage_log=Path(usage_log) if usage_log else None, compare_to=Path(compare_to) if compare_to else None,
         fail_on_increase=fail_on_increase, force_exclude=kw["force_exclude"], use_cache=not kw["no_cache"], jobs=kw["jobs"],

@@ -394,12 +394,18 @@ def _run(opts: RunOptions) -> RunResult:
     if memo is not None:
         tokens.load_memo(memo)  # exact counts of unchanged prompts: no encoding load
     project = Project(facts)
-    cost = CostModel(policy.models, usage)
+    cost = CostModel(policy.models, usage, root=policy.root)
+    from auditor.checks.traits import site_traits
+
+    cost.traits = site_traits(policy, load_catalog().providers(list(policy.get("call-sites", []) or [])), project, cost, opts.today)
     raw = [f for ff in facts for f in ff.findings] + run_checks(project, cost, policy, opts.today)
     raw += [file_error(path, reason) for path, reason in unreadable]
     if memo is not None:
         tokens.save_memo(memo)
     findings = filter_findings(raw, facts, policy)
+    from auditor.cost.savings import attribute
+
+    attribute(findings, project.call_sites(), cost)  # each finding's share of its sites' apply-all saving
     stats["ms"] = int((time.perf_counter() - t0) * 1000)
     if os.environ.get("LLM_AUDIT_STATS"):
         print(

@@ -21,7 +21,7 @@ from auditor.config.catalog import ModelInfo, glob_match
 from auditor.checks import check
 from auditor.checks.context import RuleContext
 from auditor.cost.model import LOCAL_PROVIDERS, call_cost
-from auditor.findings import Edit, Finding, Fix, Savings
+from auditor.findings import Edit, Finding, Fix, RequestChange, Savings
 from auditor.fix.edits import remove_param
 
 TIER_RANK = {"small": 0, "medium": 1, "large": 2}
@@ -130,7 +130,7 @@ def swap_savings(site: CallSite, ctx: RuleContext, old: ModelInfo, new: ModelInf
     if before is None or after is None or before - after <= 0:
         return None
     basis = f"{why}: {old.name} -> {new.name} at ~{est.input_tokens:,.0f} input + ~{est.output_tokens:,.0f} output tokens per call"
-    return ctx.savings(site, usd_per_call=before - after, basis=basis)
+    return ctx.savings(site, change=RequestChange(site.id, "model", model=new.name), basis=basis)
 
 
 def _price(m: ModelInfo) -> str:
@@ -165,7 +165,7 @@ def excessive_samples(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
         savings = None
         if site.provider not in LOCAL_PROVIDERS:
             savings = ctx.savings(
-                site, output_tokens=extra * est.output_tokens,
+                site, change=RequestChange(site.id, "samples", value=limit), tokens=extra * est.output_tokens,
                 basis=f"{extra} extra completion(s) x ~{est.output_tokens:,.0f} output tokens",
             )
         what = "candidates are generated (and billed) server-side" if path.endswith("best_of") else "completions are generated and billed"

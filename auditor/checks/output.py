@@ -8,7 +8,7 @@ from auditor.facts import CallSite
 from auditor.checks import check
 from auditor.checks.context import RuleContext
 from auditor.fix.edits import add_frontmatter_param, add_param, rename_param, replace_value
-from auditor.findings import Finding, Fix
+from auditor.findings import Finding, Fix, RequestChange
 
 REASONING_CAP = "max_completion_tokens"
 
@@ -64,7 +64,8 @@ def _worst_case_savings(site: CallSite, ctx: RuleContext, cap: int):
     model = ctx.model(site)
     if model is None or not model.max_output or model.max_output <= cap:
         return None
-    return ctx.savings(site, output_tokens=model.max_output - cap, basis=f"worst case: model maximum {model.max_output:,} -> cap {cap:,}")
+    change = RequestChange(site.id, "cap", value=cap)
+    return ctx.savings(site, change=change, tokens=model.max_output - cap, basis=f"worst case: model maximum {model.max_output:,} -> cap {cap:,}")
 
 
 @check("output_cap_limit")
@@ -96,7 +97,7 @@ def output_cap_over_limit(site: CallSite, ctx: RuleContext) -> Iterable[Finding]
         param.arg_span or site.span,
         site=site,
         fix=fix,
-        savings=ctx.savings(site, output_tokens=value - limit, basis=f"worst case: cap {value:,} -> {limit:,}"),
+        savings=ctx.savings(site, change=RequestChange(site.id, "cap", value=limit), tokens=value - limit, basis=f"worst case: cap {value:,} -> {limit:,}"),
     )
 
 
