@@ -384,7 +384,7 @@ def produce(req: ReportRequest) -> ReportOutcome:
     if limit is not None and report.comparison is not None:
         rose = report.comparison.over(float(limit))
         if rose:
-            messages.append(f"the gate fails: {'; and the '.join(rose)} - more than the allowed increase of {usd(float(limit))} (--fail-on-increase / budgets.max-increase-usd)")
+            messages.append(f"{report.comparison.headline}. The gate fails: the {'; and the '.join(rose)} - more than the allowed increase of {usd(float(limit))} (--fail-on-increase / budgets.max-increase-usd)")
             exit_code = 1
     ceiling = budgets.get("max-monthly-usd")
     if ceiling is not None and report.total_monthly_cost > float(ceiling):

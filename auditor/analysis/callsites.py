@@ -273,7 +273,9 @@ class CallSiteFinder(ApiMatcher, ArgumentMapper):
             if found is None:
                 continue
             expr, scope = found
-            if role in ("messages", "contents"):
+            if role == "contents":
+                messages.extend(self.prompts.contents_of(expr, scope))
+            elif role == "messages":
                 messages.extend(self.prompts.messages_of(expr, scope, default_role="user"))
             else:
                 messages.append(Message(role, self.prompts.content_segments(expr, scope)))

@@ -455,13 +455,17 @@ def short_answer_hit(site: CallSite, params: dict[str, Any]) -> tuple[str, str |
     return hit
 
 
-def answer_tokens(phrase: str, params: dict[str, Any]) -> int:
+def answer_tokens(phrase: str, params: dict[str, Any]) -> int | None:
     """What the answer a short-answer phrase asks for weighs: the phrase entry's ``answer-tokens``
-    (rules/phrases.yaml or ``extra-phrases``), else LA104's ``answer-tokens``."""
-    for e in list(params.get("extra-phrases") or []) + list(load_catalog().phrases.get("short-answer") or []):
-        if isinstance(e, dict) and " ".join(str(e.get("phrase", "")).lower().split()) == phrase and isinstance(e.get("answer-tokens"), int):
-            return int(e["answer-tokens"])
-    return int(params.get("answer-tokens") or 16)
+    (rules/phrases.yaml), a team entry's (``extra-phrases``; LA104's ``answer-tokens`` when it
+    gives none); None when the phrase does not say how long the answer is."""
+    for e in list(params.get("extra-phrases") or []):
+        if isinstance(e, dict) and " ".join(str(e.get("phrase", "")).lower().split()) == phrase:
+            return int(e.get("answer-tokens") or params.get("answer-tokens") or 16)
+    for e in list(load_catalog().phrases.get("short-answer") or []):
+        if isinstance(e, dict) and " ".join(str(e.get("phrase", "")).lower().split()) == phrase:
+            return int(e["answer-tokens"]) if isinstance(e.get("answer-tokens"), int) else None
+    return None
 
 
 @check("stop_sequence")

@@ -45,7 +45,7 @@ def site_traits(policy: Policy, providers: Providers, project: Project, cost: Co
             hit = short_answer_hit(site, stop_ctx.params)
             if hit is not None:
                 t.answer_phrase = hit[0]
-                t.answer_tokens = answer_tokens(hit[0], stop_ctx.params)
+                t.answer_tokens = answer_tokens(hit[0], stop_ctx.params)  # None: length not known
                 api = providers.api(site.api)
                 if api is not None and api.stop and site.first_present(api.stop)[0] == "present":
                     t.stopped = True

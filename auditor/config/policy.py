@@ -235,6 +235,18 @@ def selector_matches(selector: str, rule: Rule, explicit_only: bool = False) -> 
     return selector == "ALL" or (selector.startswith("LA") and rule.code.startswith(selector))
 
 
+PROJECT_MARKERS = (".git", "pyproject.toml", "setup.cfg", "setup.py", "llm-audit-usage.yaml")
+
+
+def project_root(target: Path) -> Path | None:
+    """The nearest folder at or above ``target`` holding a project marker, if any."""
+    folder = target if target.is_dir() else target.parent
+    for d in (folder, *folder.parents):
+        if any((d / m).exists() for m in PROJECT_MARKERS):
+            return d
+    return None
+
+
 @dataclass
 class Policy:
     data: dict[str, Any]
@@ -255,10 +267,13 @@ class Policy:
         if policy_path is not None:
             root = policy_path.parent.resolve()  # paths are reported relative to the project
         else:
-            # no policy: relative to the current folder (like Ruff) when the target is inside it
+            # no policy: the project root - the nearest folder above the target that marks a
+            # project (.git, pyproject.toml, setup.cfg, setup.py, a usage file) - so paths and
+            # call-site ids are the same whatever path is passed and wherever it runs from;
+            # without a marker, the current folder (like Ruff) when the target is inside it
             target = (start or Path.cwd()).resolve()
             cwd = Path.cwd().resolve()
-            root = cwd if target == cwd or cwd in target.parents else (target.parent if target.is_file() else target)
+            root = project_root(target) or (cwd if target == cwd or cwd in target.parents else (target.parent if target.is_file() else target))
         return cls(data=data, path=policy_path, root=root)
 
     # -- plain settings

@@ -30,7 +30,7 @@ cached-input price, cache writes x cache-write price, output x output price. A L
 with no spend costs nothing.
 
 **Period**: volumes are scaled to 30 days from the time the log covers - ``--usage-log-period``
-(``10m``, ``6h``, ``1d``, ``7d``) when given, else from the first start to the last end
+(``10m``, ``6h``, ``1d``, ``7d``) when given, else from the first to the last start
 timestamp. A log shorter than a day is taken as continuous traffic and says so: a daily job's
 10-minute run needs ``--usage-log-period 1d``. A log without timestamps is one month of calls.
 """
@@ -242,6 +242,8 @@ class SiteMatcher:
             hit = self._by_location(r.filepath, r.lineno, r.function, r.model)
             if hit is not None:
                 return hit, "code location"
+            if not self._in_file(r.filepath):
+                return None, "code location outside the analysed files"
         key = self.model_key(r.model)
         same = [s for s in self.sites if key and self.model_key(s.model_name) == key]
         if r.text:
@@ -328,12 +330,11 @@ def _static_runs(site: CallSite) -> list[str]:
 
 
 def _window(records: list[Record]) -> float | None:
+    """Seconds from the first to the last start time (None: fewer than two distinct times)."""
     starts = [r.start for r in records if r.start is not None]
-    ends = [r.end if r.end is not None else r.start for r in records if r.start is not None]
-    if len(starts) < 2 and not (starts and ends and max(ends) > min(starts)):
+    if len(starts) < 2 or max(starts) <= min(starts):
         return None
-    w = max(ends + starts) - min(starts)
-    return w if w > 0 else None
+    return max(starts) - min(starts)
 
 
 def calibrate(path: Path, sites: list[CallSite], models: ModelCatalog, cost: CostModel | None = None, period: float | None = None) -> Calibration:
@@ -348,7 +349,7 @@ def calibrate(path: Path, sites: list[CallSite], models: ModelCatalog, cost: Cos
         cal.scale = MONTH_SECONDS / cal.window_seconds
         days = cal.window_seconds / DAY_SECONDS
         span = f"{days:.1f} days" if days >= 1 else (f"{cal.window_seconds / 3600:.1f} hours" if cal.window_seconds >= 3600 else f"{cal.window_seconds / 60:.1f} minutes")
-        cal.notes.append(f"the log covers {span} (first start to last end); volumes x{cal.scale:,.4g} to 30 days")
+        cal.notes.append(f"the log covers {span} (first to last start time); volumes x{cal.scale:,.4g} to 30 days")
         if cal.window_seconds < DAY_SECONDS:
             cal.warnings.append(
                 f"{path.name} covers only {span}: taken as continuous traffic and scaled x{cal.scale:,.0f} to a month; "

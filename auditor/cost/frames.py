@@ -57,6 +57,8 @@ RENDERINGS: dict[str, tuple[float, float, bool]] = {
     "values": (2.0, 0.0, False),
 }
 TRUNCATING = ("str", "format", "repr", "__str__", "__repr__")
+CSV_RENDERINGS = ("to_csv", "to_csv(index=False)", "write_csv")
+INDEX_TOKENS = 2.0  # to_csv() writes the index first: the row number and a comma
 
 
 def rendering(method: str, expr: str = "") -> str:
@@ -86,6 +88,11 @@ class FrameState:
     basis: str = ""
     limit: int | None = None  # a bound on the rows (head(n)) applied by the code or a fix
     names: list[str] = field(default_factory=list)  # column names, when known (same order)
+    # CSV renderings of a frame read from a CSV file: the file's own tokens per row and header
+    # (measured, exact to a few tokens), scaled by the share of the columns still sent
+    file_row_tokens: float | None = None
+    file_header_tokens: float | None = None
+    file_columns_tokens: float | None = None  # sum over the file's columns of (value + per-cell)
 
     @property
     def columns(self) -> int:
@@ -110,6 +117,10 @@ class FrameState:
         rows, cols, truncated = self.shown()
         if not cols:
             return 0.0
+        if self.file_row_tokens is not None and self.method in CSV_RENDERINGS and self.file_columns_tokens:
+            share = sum(c + per_cell for c in cols) / self.file_columns_tokens
+            index = INDEX_TOKENS if self.method == "to_csv" else 0.0
+            return (self.file_header_tokens or 0.0) * share + rows * (self.file_row_tokens * share + index)
         name_each = self.names_tokens / max(1, self.columns)
         per_row = sum(cols) + len(cols) * (per_cell + (name_each if repeat else 0.0))
         return header * self.names_tokens + rows * per_row + (FOOTER_TOKENS if truncated else 0.0)
@@ -151,6 +162,8 @@ class DataFile:
     column_tokens: list[float] = field(default_factory=list)
     names_tokens: float = 0.0
     whole_tokens: int = 0  # the file's own text (CSV), extrapolated from the sample
+    header_tokens: float = 0.0
+    row_tokens: float | None = None  # the file's tokens per data row (measured on the sample)
 
 
 def find_data_file(source_file: str, reader: str, code_path: str, root: Path) -> Path | None:
@@ -220,6 +233,10 @@ def read_data_file(p: Path, root: Path) -> DataFile | None:
         table = list(csv.reader(io.StringIO("\n".join(lines[: SAMPLE_ROWS + 1]))))
     except csv.Error:
         table = []
+    out.header_tokens = float(count_tokens(lines[0]).tokens)
+    sample_rows = max(0, len(lines) - 1)
+    if sample_rows and (p.suffix.lower() in (".csv", ".txt") or "," in lines[0]):
+        out.row_tokens = max(0.0, (count_tokens(text).tokens - out.header_tokens) / sample_rows)
     if table and table[0]:
         out.columns = [c.strip() for c in table[0]]
         out.names_tokens = float(sum(count_tokens(c).tokens for c in out.columns))
@@ -250,6 +267,14 @@ def frame_of(hole: Any, code_path: str, root: Path, params: dict[str, Any], id_p
         names_tokens = float(sum(count_tokens(c).tokens for c in names))
         rows = stats.rows
         basis = f"{stats.shown} ({rows:,} rows, {len(names)} columns, ~{sum(col_tokens) / max(1, len(names)):.1f} tokens per value)"
+        if stats.row_tokens is not None and hole.reader in ("read_csv", "scan_csv", "read_table"):
+            per_cell = RENDERINGS.get(method, RENDERINGS["to_csv"])[0]
+            file_cols = sum(t + per_cell for t in stats.column_tokens)
+            state = FrameState(rows, col_tokens, names_tokens, method, basis, None, names=list(names),
+                               file_row_tokens=stats.row_tokens, file_header_tokens=stats.header_tokens, file_columns_tokens=file_cols)
+            if hole.render == "bounded":
+                state.limit = bounded_rows(getattr(hole, "expr", ""))
+            return state
     else:
         rows = int(params.get("assumed-rows") or 1000)
         names = selected or []
