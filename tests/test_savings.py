@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO, cli, write_tree
-from ruamel.yaml import YAML
 
 ROWS = "\n".join(f"{1000 + i},{['north', 'south', 'east', 'west'][i % 4]},{12.5 + i * 3.17:.2f},{i % 7 + 1}" for i in range(200))
 APP = {
@@ -91,9 +90,10 @@ def _site(data: dict, function: str) -> dict:
 
 
 def _prices(model: str) -> dict:
-    doc = YAML(typ="safe").load((REPO / "rules" / "models.yaml").read_text())
-    models = doc.get("models", doc)
-    return models[model]["price"]
+    """The catalog's list prices (data from rules/, not the cost model's arithmetic)."""
+    from auditor.config.catalog import load_catalog
+
+    return dict(load_catalog().models.lookup(model).price)
 
 
 def _tokens(text: str) -> int:

@@ -139,7 +139,7 @@ class Calibration:
                 "model": name,
                 "records": g.records,
                 "monthly_calls": round(g.records * self.scale, 1),
-                "monthly_cost_usd": round(g.cost_sum * self.scale, 4) if g.records > g.unpriced else None,
+                "monthly_cost_usd": round(g.cost_sum * self.scale, 6) if g.records > g.unpriced else None,
                 "unpriced_records": g.unpriced,
                 "input_tokens": round(g.input_sum / g.input_n, 1) if g.input_n else None,
                 "output_tokens": round(g.output_sum / g.output_n, 1) if g.output_n else None,
@@ -157,7 +157,7 @@ class Calibration:
             "unmatched_models": dict(sorted(self.unmatched_models.items())),
             "window_days": round(self.window_seconds / 86400, 4) if self.window_seconds else None,
             "scale_to_month": round(self.scale, 4),
-            "logs_monthly_spend_usd": round(self.monthly_spend, 4),
+            "logs_monthly_spend_usd": round(self.monthly_spend, 6),
             "unpriced_records": self.log_unpriced,
             "notes": list(self.notes),
             "sites": [
