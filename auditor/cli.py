@@ -158,13 +158,53 @@ def main() -> None:
 @click.option("-o", "--output", "output", type=click.Path(dir_okay=False, allow_dash=True), help="Write the report to FILE.")
 @click.option("--fix", "do_fix", is_flag=True, help="Apply safe fixes.")
 @click.option("--baseline", type=click.Path(dir_okay=False), help="Report only findings not in this baseline file.")
+@click.option("--usage", "usage_file", type=click.Path(dir_okay=False), help="Usage file the savings assume (default: llm-audit-usage.yaml next to the policy), as for `report`.")
+@click.option("--usage-log", type=click.Path(dir_okay=False, exists=True), help="Price the savings at the volumes this telemetry measured, as `report --usage-log` does.")
+@click.option("--usage-log-period", help="The time the --usage-log stands for (10m, 6h, 1d, 7d).")
+@click.option("--unobserved-calls", type=click.Choice(["zero", "usage"]), default="zero", show_default=True, help="With --usage-log: call sites the logs never show make 0 calls, or keep the usage volume.")
 @click.option("--statistics", is_flag=True, help="Show counts per rule instead of findings (JSON with --output-format json).")
 @click.option("--add-ignore", is_flag=True, help="Add `# llm-audit: ignore[CODE]` comments that silence every finding reported.")
-def check(do_fix, output, baseline, statistics, add_ignore, **kw):
+def check(do_fix, output, baseline, statistics, add_ignore, usage_file, usage_log, usage_log_period, unobserved_calls, **kw):
     """Lint PATHS (default: the current folder; `-` reads standard input)."""
     if add_ignore and (kw.get("stdin_filename") or kw["show_diff"] or any(str(p) == "-" for p in kw["paths"])):
         _fail("--add-ignore edits files: it cannot be combined with standard input or --diff")
+    kw["_usage"] = (usage_file, usage_log, _period(usage_log_period, usage_log), unobserved_calls)
     _lint(kw, fix=do_fix, output=output, baseline=baseline, statistics=statistics, add_ignore=add_ignore)
+
+
+def _period(text: str | None, usage_log: str | None) -> float | None:
+    if not text:
+        return None
+    from auditor.cost.calibrate import PeriodError, parse_period
+
+    if not usage_log:
+        _fail("--usage-log-period needs --usage-log FILE")
+    try:
+        return parse_period(text)
+    except PeriodError as e:
+        _fail(str(e))
+        raise
+
+
+def _usage_for(opts, usage_file: str | None, usage_log: str | None, period: float | None, unobserved_calls: str) -> None:
+    """``check --usage/--usage-log``: the same volumes ``report`` would price with."""
+    from auditor.cost.model import Usage
+    from auditor.cost.usage import UsageError
+
+    if not usage_file and not usage_log:
+        return
+    try:
+        opts.usage = Usage.from_policy(opts.policy, path=Path(usage_file) if usage_file else None, strict=True)
+    except UsageError as e:
+        _fail(str(e))
+    if usage_log:
+        from auditor.engine import run
+        from auditor.report import apply_calibration
+
+        notes: list[str] = []
+        apply_calibration(run(opts), opts.usage, Path(usage_log), period, unobserved_calls, notes)
+        for n in notes:
+            click.echo(f"llm-audit: {n}", err=True)
 
 
 @main.command()
@@ -179,8 +219,11 @@ def fix(**kw):
 def _lint(kw: dict[str, Any], **request: Any) -> None:
     from auditor.render.lint import LintError, LintRequest, lint
 
+    usage = kw.pop("_usage", None)
     try:
         opts = _options(**kw)
+        if usage is not None:
+            _usage_for(opts, *usage)
         if kw["show_settings"] or kw["show_files"]:
             sys.exit(_show(opts, kw))
         req = LintRequest(
@@ -305,16 +348,7 @@ def report(fmt, output, usage_file, sync_usage, usage_log, usage_log_period, uno
         _fail("--fail-on-increase needs --compare-to BASE.json (a saved `llm-audit report --format json`)")
     if kw.get("stdin_filename") or any(str(p) == "-" for p in kw["paths"]):
         _fail("report reads files, not standard input; drop `-` / --stdin-filename")
-    period = None
-    if usage_log_period:
-        from auditor.cost.calibrate import PeriodError, parse_period
-
-        if not usage_log:
-            _fail("--usage-log-period needs --usage-log FILE")
-        try:
-            period = parse_period(usage_log_period)
-        except PeriodError as e:
-            _fail(str(e))
+    period = _period(usage_log_period, usage_log)
     paths = list(kw["paths"]) or [Path(".")]
     policy = _load_policy(kw["policy_file"], paths, kw["select"], kw["extend_select"], kw["ignore"])
     req = ReportRequest(

@@ -333,6 +333,20 @@ def warm_cache_with_progress(req: ReportRequest) -> None:
         return
 
 
+def apply_calibration(result: RunResult, usage: Usage, log: Path, period: float | None, unobserved_calls: str, messages: list[str]) -> Calibration:
+    """Map the telemetry ``log`` onto the run's call sites and put the measured values into
+    ``usage`` (the next run prices them); ``check`` and ``report`` share this."""
+    from auditor.cost.calibrate import calibrate
+
+    calibration = calibrate(log, result.project.call_sites(), result.cost.models, result.cost, period=period)
+    usage.calibrated = calibration.usage_values()
+    usage.unobserved = {s.id for s in result.project.call_sites()} - set(calibration.sites)
+    usage.unobserved_calls = unobserved_calls
+    messages.append(f"calibrated {len(calibration.sites)} call site(s) from {log} ({calibration.records:,} records, {calibration.unmatched:,} unmatched)")
+    messages.extend(f"warning: {w}" for w in calibration.warnings)
+    return calibration
+
+
 def produce(req: ReportRequest) -> ReportOutcome:
     """Run the engine, calibrate and sync usage, price, compare and render.
 
@@ -350,15 +364,8 @@ def produce(req: ReportRequest) -> ReportOutcome:
     messages.extend(f"warning: {n}" for n in result.notes)
     calibration = None
     if req.usage_log is not None:
-        from auditor.cost.calibrate import calibrate
-
-        calibration = calibrate(req.usage_log, result.project.call_sites(), req.policy.models, result.cost, period=req.usage_log_period)
-        usage.calibrated = calibration.usage_values()
-        usage.unobserved = {s.id for s in result.project.call_sites()} - set(calibration.sites)
-        usage.unobserved_calls = req.unobserved_calls
+        calibration = apply_calibration(result, usage, req.usage_log, req.usage_log_period, req.unobserved_calls, messages)
         result = run(opts)  # again, so every finding's savings use the measured volumes
-        messages.append(f"calibrated {len(calibration.sites)} call site(s) from {req.usage_log} ({calibration.records:,} records, {calibration.unmatched:,} unmatched)")
-        messages.extend(f"warning: {w}" for w in calibration.warnings)
     if req.sync_usage:
         from auditor.cost.usage import default_usage_path, sync_usage
 

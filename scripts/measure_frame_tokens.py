@@ -22,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from auditor.cost.tokens import O200K, get_encoding  # noqa: E402 - primes tiktoken offline
+from auditor.cost.tokens import O200K, get_encoding
 
 enc = get_encoding(O200K)
 

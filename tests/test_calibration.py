@@ -310,3 +310,18 @@ def test_site_ids_are_relative_to_the_project_root_whatever_path_is_passed(app):
     (app / "tagged.json").write_text(json.dumps(span))
     data = _json(app, "--usage-log", str(app / "tagged.json"), cwd=app / "svc")
     assert {s["id"]: s["matched_by"] for s in data["calibration"]["sites"]} == {"svc/bot.py::Bot.label#1": {"tag": 1}}
+
+
+def test_check_prices_savings_at_the_logged_volumes_like_report(app):
+    spans = [_v2_span(i, "gpt-4o", 55, 1, T0 + timedelta(days=7) * i / 99, 3) for i in range(100)]
+    (app / "spans.json").write_text("\n".join(json.dumps(s) for s in spans))
+    report = _json(app, "--usage-log", "spans.json")
+    r = cli("check", ".", "--output-format", "json", "--exit-zero", "--usage-log", "spans.json", "--today", "2026-11-21", cwd=app)
+    assert r.returncode == 0, r.stderr
+    findings = json.loads(r.stdout)
+    shares = [x for f in findings if f["savings"] for x in f["savings"]["sites"]]
+    label = [x for x in shares if x["site_id"] == "svc/bot.py::Bot.label#1"]
+    assert label and all(x["calls_source"] == "telemetry" and x["monthly_calls"] == pytest.approx(100 * 30 / 7) for x in label)
+    assert sum(x["usd_per_month"] for x in shares) == pytest.approx(report["expected_monthly_savings_usd"], abs=0.01)
+    text = cli("check", ".", "--exit-zero", "--usage-log", "spans.json", "--today", "2026-11-21", cwd=app).stdout
+    assert "calls/month (telemetry)" in text

@@ -97,7 +97,10 @@ def _prices(model: str) -> dict:
 
 
 def _tokens(text: str) -> int:
-    from auditor.cost.tokens import O200K, get_encoding  # tiktoken itself, primed offline
+    from auditor.cost.tokens import (  # tiktoken itself, primed offline
+        O200K,
+        get_encoding,
+    )
 
     return len(get_encoding(O200K).encode(text))
 

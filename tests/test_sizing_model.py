@@ -86,7 +86,7 @@ def _prompty_parse(body: str) -> list[tuple[str, str]]:
     newline, role boundaries on lines of their own, content = the lines in between joined by \\n."""
     boundary = r"(?i)^\s*#?\s*(assistant|function|system|user|tools)\s*:\s*$"
     body = body.lstrip()
-    body = body[:-1] if body.endswith("\n") else body
+    body = body.removesuffix("\n")
     out, buf, role = [], [], "system"
     for line in body.splitlines():
         if re.match(boundary, line):

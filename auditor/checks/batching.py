@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from auditor.checks import check
-from auditor.checks.caching import usd
 from auditor.checks.context import RuleContext
 from auditor.cost.model import call_cost
 from auditor.facts import CallSite

@@ -12,8 +12,6 @@ policy's ``assumed-rows`` x columns x ``tokens-per-cell``.
 
 from __future__ import annotations
 
-import fnmatch
-import re
 from pathlib import Path
 from typing import Iterable
 

@@ -11,8 +11,9 @@ parameters (LA301 / LA302).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from auditor.checks.caching import _marked, cache_view
 from auditor.checks.context import RuleContext
