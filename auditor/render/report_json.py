@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from auditor import __version__
+from auditor.cost.calibrate import fingerprint
 from auditor.findings import Finding
 from auditor.report import SCHEMA_VERSION, Report, SiteRow, prompt_preview
 
@@ -78,6 +79,7 @@ def site_json(row: SiteRow) -> dict[str, Any]:
         "sources": dict(c.sources),
         "in_loop": s.loop is not None,
         "streaming": s.streaming,
+        "fingerprint": fingerprint(s),
         "prompt_preview": prompt_preview(s),
         "findings": [finding_json(f, s.id) for f in row.findings],
     }

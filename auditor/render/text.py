@@ -116,6 +116,7 @@ def savings_summary(findings: list[Finding]) -> str:
     expected = worst = 0.0
     sources: dict[str, float] = {}
     sites: set[str] = set()
+    per_site: set[float] = set()
     for f in findings:
         s = f.savings
         if s is None:
@@ -126,6 +127,7 @@ def savings_summary(findings: list[Finding]) -> str:
                 worst += x.worst_case_usd_per_month
                 if x.site_id not in sites:
                     sites.add(x.site_id)
+                    per_site.add(x.monthly_calls)
                     sources[x.calls_source or "default"] = sources.get(x.calls_source or "default", 0.0) + x.monthly_calls
         else:
             expected += s.usd_per_month
@@ -135,7 +137,10 @@ def savings_summary(findings: list[Finding]) -> str:
     line = f"Estimated savings: {_money(expected)}/month expected"
     if abs(worst) >= 0.005:
         line += f"; worst-case exposure removed: {_money(worst)}/month"
-    if sources:
+    n = len(sites)
+    if len(sources) == 1 and len(per_site) == 1:
+        line += f" (at {next(iter(per_site)):,.0f} calls/month per call site, {next(iter(sources))}; {n} call site{'s' if n != 1 else ''})"
+    elif sources:
         volumes = ", ".join(f"{calls:,.0f} from {src}" for src, calls in sorted(sources.items(), key=lambda kv: -kv[1]))
-        line += f" (assumes monthly calls over {len(sites)} call site{'s' if len(sites) != 1 else ''}: {volumes})"
+        line += f" (at the monthly calls of {n} call sites: {volumes})"
     return line + "."
