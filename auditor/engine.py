@@ -85,12 +85,29 @@ def settings_digest(opts: SourceOptions) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
+NOTEBOOK_OUTPUT_FACTOR = 20  # a notebook's outputs (embedded images, tables) may make its file this much larger
+
+
+def _notebook_code_fits(data: bytes, kind: str, limit: int) -> bool:
+    """A notebook is large because of its outputs, which are never analysed: the size limit applies to its
+    code cells (with the raw file still bounded)."""
+    if kind != "notebook" or len(data) > NOTEBOOK_OUTPUT_FACTOR * limit:
+        return False
+    try:
+        nb = json.loads(data)
+        cells = nb.get("cells") if isinstance(nb, dict) else None
+        code = sum(len(json.dumps(c.get("source", ""))) for c in cells or [] if isinstance(c, dict) and c.get("cell_type") == "code")
+    except (ValueError, RecursionError, AttributeError):
+        return False
+    return code <= limit
+
+
 def analyse_bytes(data: bytes, rel: str, kind: str, opts: SourceOptions) -> FileFacts:
     """Phase 1 for one file. Never raises: problems become LA000 findings."""
     module = module_name(rel) if kind in ("python", "notebook") else ""
     facts = FileFacts(path=rel, module=module, kind=kind)
     try:
-        if len(data) > opts.max_file_bytes:
+        if len(data) > opts.max_file_bytes and not _notebook_code_fits(data, kind, opts.max_file_bytes):
             facts.findings.append(file_error(rel, f"file is too large ({len(data):,} bytes; limit {opts.max_file_bytes:,}, policy `limits.max-file-bytes`)"))
             return facts
         if b"\x00" in data[:8192]:
@@ -386,6 +403,7 @@ def _run(opts: RunOptions) -> RunResult:
     cache = FactsCache(policy.root, settings_digest(sopts), enabled=opts.use_cache and opts.stdin is None)
     facts, stats = load_facts(files, sopts, cache, opts.jobs, opts.stdin, opts.overlays)
     cache.save()
+    notes.extend(n for ff in facts for n in (ff.extra.get("notes") or []))  # e.g. a notebook of another language, skipped
     usage = opts.usage or Usage.from_policy(policy)  # policy defaults + llm-audit-usage.yaml if present
     notes.extend(f"usage file ignored: {e}" for e in usage.errors)
     from auditor.cost import tokens

@@ -266,6 +266,8 @@ class Api:
     # globs on "path::qualname" where a match is not a generation call (`*embed*`: Bedrock
     # invoke_model in an embedder)
     skip_in: list[str] = field(default_factory=list)
+    # keyword arguments whose presence makes a matched call something else (`agent=` on interactions.create)
+    skip_when: list[str] = field(default_factory=list)
     provider_by_type: dict[str, str] = field(default_factory=dict)
     constructor: bool = False
     instance_params: bool = False
@@ -301,6 +303,7 @@ class Api:
             match_untyped=list((match.get("untyped") or {}).get("methods") or []),
             untyped_requires=(match.get("untyped") or {}).get("requires"),
             skip_in=list(match.get("skip-in") or []),
+            skip_when=list(e.get("skip-when") or {}),
             provider_by_type=dict(e.get("provider-by-type") or {}),
             constructor=bool(e.get("constructor", False)),
             instance_params=bool(e.get("instance-params", False)),

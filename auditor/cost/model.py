@@ -40,7 +40,7 @@ DEFAULT_HOLE_TOKENS: dict[str, float] = {"dataframe": 2000, "collection": 400, "
 DEFAULT_TYPICAL_OUTPUT_RATIO = 0.5  # typical answer length as a share of the cap
 DEFAULT_TYPICAL_OUTPUT_TOKENS = 512  # typical answer length of an uncapped call
 MESSAGE_OVERHEAD = 4  # per message: role and separators (OpenAI's counting guide)
-LOCAL_PROVIDERS = ("ollama", "vllm", "huggingface")  # self-hosted: no per-token price
+LOCAL_PROVIDERS = ("ollama", "vllm", "huggingface", "lmstudio", "llamacpp")  # self-hosted: no per-token price
 
 
 def _is_glob(pattern: str) -> bool:
@@ -354,6 +354,17 @@ class CostModel:
             req.cache.measured_write = _number(values.get("cache-write-tokens")) or 0.0
         cost.batch = bool(values.get("batch", False))
         req.batch = cost.batch
+        if site.extra.get("local"):  # served by a local server (rules/endpoints.yaml): $0 per token
+            req.model = None
+            cost.provider = site.provider
+            cost.catalog_model = None
+            cost.input_tokens = req.input_tokens
+            cost.input_price = cost.output_price = 0.0
+            cost.monthly_calls = self.usage.monthly_calls(site.id)
+            cost.sources["monthly_calls"] = self.usage.source_of(site.id, "monthly-calls")
+            cost.cost_per_call = cost.worst_cost_per_call = cost.monthly_cost = cost.worst_monthly_cost = 0.0
+            self._requests[site.id] = req
+            return cost
         observed_model = values.get("model") if cost.calibrated else None
         if isinstance(observed_model, str) and self.models.lookup(observed_model) is not None:
             req.model = self.models.lookup(observed_model)
@@ -447,7 +458,9 @@ class CostModel:
         t0, w0 = self.simulate(site, [])
         t1, w1 = self.simulate(site, [change])
         per_call = t0 - t1
-        if est.cost_per_call is None:
+        if site.extra.get("local"):
+            basis = (basis + "; local server: $0 per token").strip("; ")
+        elif est.cost_per_call is None:
             basis = (basis + "; model price unknown").strip("; ")
         share = SiteShare(site.id, round(per_call * calls, 4), round((w0 - w1) * calls, 4), calls, est.sources.get("monthly_calls", ""))
         return Savings(
