@@ -74,6 +74,30 @@ class Request:
         return copy.deepcopy(self)
 
 
+def input_price(model: ModelInfo | None, batch: bool = False) -> float | None:
+    if model is None:
+        return None
+    if batch and model.price_of("batch-input") is not None:
+        return model.price_of("batch-input")
+    return model.price_of("input")
+
+
+def output_price(model: ModelInfo | None, batch: bool = False) -> float | None:
+    if model is None:
+        return None
+    if batch and model.price_of("batch-output") is not None:
+        return model.price_of("batch-output")
+    return model.price_of("output")
+
+
+def call_cost(model: ModelInfo | None, input_tokens: float, output_tokens: float, batch: bool = False) -> float | None:
+    """USD for one call of ``model``; None when its prices are unknown."""
+    ip, op = input_price(model, batch), output_price(model, batch)
+    if ip is None or op is None:
+        return None
+    return (input_tokens * ip + output_tokens * op) / 1_000_000
+
+
 def _price(model: ModelInfo, key: str, batch: bool) -> float | None:
     if batch and model.price_of(f"batch-{key}") is not None:
         return model.price_of(f"batch-{key}")
