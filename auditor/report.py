@@ -44,6 +44,7 @@ class SiteRow:
     savings: float = 0.0  # expected monthly saving of applying all its findings together
     worst_case_savings: float = 0.0  # what the worst-case monthly cost drops by
     fixable_savings: float = 0.0  # expected, with only the findings that have a fix
+    fixable_worst_case: float = 0.0
 
     @property
     def location(self) -> str:
@@ -88,6 +89,10 @@ class Report:
     @property
     def fixable_savings(self) -> float:
         return sum(r.fixable_savings for r in self.rows)
+
+    @property
+    def fixable_worst_case(self) -> float:
+        return sum(r.fixable_worst_case for r in self.rows)
 
     @property
     def total_savings(self) -> float:
@@ -150,7 +155,7 @@ def build_report(result: RunResult, policy: Policy, usage: Usage, today: date, c
         row = SiteRow(site, cost, kinds.get(site.path, "python"), model.tier if model else None, _status(model, today), by_site.get(site.id, []))
         res = saved.get(site.id)
         if res is not None:
-            row.savings, row.worst_case_savings, row.fixable_savings = res.expected, res.worst_case, res.fixable_expected
+            row.savings, row.worst_case_savings, row.fixable_savings, row.fixable_worst_case = res.expected, res.worst_case, res.fixable_expected, res.fixable_worst_case
         rows.append(row)
     rows.sort(key=lambda r: (r.site.path, r.site.cell if r.site.cell is not None else -1, r.site.span.line, r.site.id))
     report = Report(

@@ -293,7 +293,10 @@ def langfuse_record(obs: dict[str, Any]) -> Record:
     meta = obs.get("metadata") if isinstance(obs.get("metadata"), dict) else {}
     rec.tags = [str(t) for t in (meta.get("tags") or []) if t] + ([str(meta["llm_audit_call_site"])] if meta.get("llm_audit_call_site") else [])
     inp = num(usage.get("input") if "input" in usage else usage.get("promptTokens"))
-    _usage(rec, inp, num(usage.get("output") if "output" in usage else usage.get("completionTokens")), num(usage.get("cache_read_input_tokens") or usage.get("input_cached_tokens")), num(usage.get("cache_creation_input_tokens")))
+    read, write = num(usage.get("cache_read_input_tokens") or usage.get("input_cached_tokens")), num(usage.get("cache_creation_input_tokens"))
+    if inp is not None and "input" in usage:
+        inp += (read or 0.0) + (write or 0.0)  # Langfuse's usage details keep cached input apart from `input`
+    _usage(rec, inp, num(usage.get("output") if "output" in usage else usage.get("completionTokens")), read, write)
     return rec
 
 

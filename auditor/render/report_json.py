@@ -99,6 +99,7 @@ def report_json(report: Report) -> dict[str, Any]:
         "expected_monthly_savings_usd": round(report.expected_savings, 2),
         "worst_case_monthly_savings_usd": round(report.worst_case_savings, 2),
         "fixable_expected_monthly_savings_usd": round(report.fixable_savings, 2),
+        "fixable_worst_case_monthly_savings_usd": round(report.fixable_worst_case, 2),
         "savings_by_rule": report.savings_by_rule,
         "other_findings": [finding_json(f) for f in report.other_findings],
         "assumptions": list(report.assumptions),
