@@ -36,7 +36,9 @@ def _load_policy(policy_file: str | None, paths: list[Path], select=(), extend_s
 
     for p in paths:  # a typo in a path must never pass as "nothing to report"
         if str(p) != "-" and not p.exists():
-            _fail(f"{p}: no such file or directory")
+            import os
+
+            _fail(f"{p}: {'a symlink loop or a dangling symlink' if os.path.islink(p) else 'no such file or directory'}")
     try:
         start = next((p for p in paths if str(p) != "-"), Path.cwd())
         policy = Policy.load(Path(policy_file) if policy_file else None, start=start)
@@ -63,7 +65,10 @@ def _today(value: str | None) -> date:
         raise
 
 
-def _write_output(text: str, output: str | None) -> None:
+def _write_output(text: str, output: str | None, json_text: bool = False) -> None:
+    from auditor.writes import clean_text
+
+    text = clean_text(text, json_text)  # non-UTF-8 file names, lone surrogates: valid UTF-8 out
     if output:
         from auditor.writes import OutputError, write_output
 
@@ -307,7 +312,7 @@ def rule(code, show_all, output_format):
 @click.option("--today", help="Date for the status column (YYYY-MM-DD).")
 @click.option("--import-litellm", "litellm_file", type=click.Path(dir_okay=False, exists=True), help="Refresh prices and limits from LiteLLM's model_prices_and_context_window.json; writes a policy `models:` overlay.")
 @click.option("-o", "--output", "output", type=click.Path(dir_okay=False), help="With --import-litellm: write the overlay to FILE (default: stdout).")
-@click.option("--in-place", is_flag=True, help="With --import-litellm: update llm-audit's own rules/models.yaml (for maintainers).")
+@click.option("--in-place", is_flag=True, help="Maintainers: rules/models.yaml is generated; use `python scripts/gen_models.py --refresh` instead.")
 def models(search, output_format, policy_file, today, litellm_file, output, in_place):
     """List the model catalog (prices per 1M tokens, tiers, limits, retirement)."""
     from auditor.render.models import render_models
@@ -364,7 +369,7 @@ def report(fmt, output, usage_file, sync_usage, usage_log, usage_log_period, uno
         _fail(str(e))
     except Exception as e:  # noqa: BLE001 - internal errors exit 2 with a message, not a traceback
         _internal_error(e)
-    _write_output(outcome.text, output)
+    _write_output(outcome.text, output, json_text=fmt == "json")
     for message in outcome.messages:
         click.echo(f"llm-audit: {message}", err=True)
     sys.exit(outcome.exit_code)

@@ -26,11 +26,12 @@ from auditor.config.catalog import glob_match, load_catalog
 from auditor.checks import load_all
 from auditor.checks.context import RuleContext
 from auditor.cost.model import CostModel, Usage
-from auditor.discover import SourceFile, discover
+from auditor.discover import SourceFile, config_matches, discover, normalise_config_paths
 from auditor.findings import Finding
 from auditor.config.policy import Policy, selector_matches
 from auditor.analysis.project import Project
 from auditor.analysis.module import analyse_python_text, summarise_module
+from auditor.sources.configfile import analyse_config
 from auditor.sources.python import SourceOptions, decode_source, file_error, module_name, parse_python, scan_suppressions
 
 PARALLEL_THRESHOLD = 24  # fewer files to parse than this: stay in-process
@@ -60,6 +61,7 @@ class RunResult:
     files: list[SourceFile]
     notes: list[str]
     stats: dict[str, int]
+    digests: dict[str, str] = field(default_factory=dict)  # rel -> sha256 of the bytes analysed
 
 
 # ---------------------------------------------------------------- phase 1: one file
@@ -71,18 +73,20 @@ def source_options(policy: Policy) -> SourceOptions:
         prompt_names=list(policy.get("prompt-names", ["*PROMPT*", "*INSTRUCTION*", "SYSTEM*"])),
         frame_patterns=list(policy.get("dataframe-names", ["df", "*_df", "df_*"])),
         max_file_bytes=policy.max_file_bytes,
+        max_file_seconds=policy.max_file_seconds,
         prompt_paths=list(policy.get("prompt-paths", []) or []),
         prompt_keys=list(policy.get("prompt-keys", ["template", "prompt", "system", "messages[].content"])),
+        config_paths=normalise_config_paths(policy.get("model-config-paths")),
     )
 
 
 def settings_digest(opts: SourceOptions) -> str:
     payload = json.dumps(
-        [opts.extra_apis, opts.prompt_names, opts.frame_patterns, opts.max_file_bytes, opts.prompt_paths, opts.prompt_keys, load_catalog().digest],
+        [opts.extra_apis, opts.prompt_names, opts.frame_patterns, opts.max_file_bytes, opts.prompt_paths, opts.prompt_keys, opts.config_paths, load_catalog().digest],
         sort_keys=True,
         default=str,
     )
-    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+    return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 NOTEBOOK_OUTPUT_FACTOR = 20  # a notebook's outputs (embedded images, tables) may make its file this much larger
@@ -103,10 +107,26 @@ def _notebook_code_fits(data: bytes, kind: str, limit: int) -> bool:
 
 
 def analyse_bytes(data: bytes, rel: str, kind: str, opts: SourceOptions) -> FileFacts:
-    """Phase 1 for one file. Never raises: problems become LA000 findings."""
+    """Phase 1 for one file, within its time budget. Never raises: problems become LA000 findings."""
+    from auditor.sources.budget import FileBudgetExceeded, time_budget
+
+    try:
+        with time_budget(opts.max_file_seconds):
+            return _analyse_bytes(data, rel, kind, opts)
+    except FileBudgetExceeded:
+        module = module_name(rel) if kind in ("python", "notebook") else ""
+        facts = FileFacts(path=rel, module=module, kind=kind)
+        facts.findings.append(file_error(rel, f"analysis took longer than {opts.max_file_seconds:g} s and was stopped (policy `limits.max-file-seconds`)"))
+        facts.extra["over_budget"] = True  # not cached: a later run on a quieter machine may finish
+        return facts
+
+
+def _analyse_bytes(data: bytes, rel: str, kind: str, opts: SourceOptions) -> FileFacts:
     module = module_name(rel) if kind in ("python", "notebook") else ""
     facts = FileFacts(path=rel, module=module, kind=kind)
     try:
+        if kind == "config":  # model ids in .env / YAML / JSON / TOML (sources/configfile.py)
+            return analyse_config(data, rel, config_matches(rel, opts.config_paths), opts.max_file_bytes)
         if len(data) > opts.max_file_bytes and not _notebook_code_fits(data, kind, opts.max_file_bytes):
             facts.findings.append(file_error(rel, f"file is too large ({len(data):,} bytes; limit {opts.max_file_bytes:,}, policy `limits.max-file-bytes`)"))
             return facts
@@ -123,7 +143,7 @@ def analyse_bytes(data: bytes, rel: str, kind: str, opts: SourceOptions) -> File
                 # nothing an LLM call could hang on: syntax-check only (LA000, like any linter)
                 facts.extra["skipped"] = True
                 facts.suppressions = scan_suppressions(text)
-                tree, err = parse_python(text, rel)
+                tree, err = parse_python(text, rel, compile_check=False)  # compile() only for files we analyse
                 if err is not None:
                     facts.findings.append(err)
                 else:
@@ -205,10 +225,18 @@ def _isolated(job: tuple[bytes, str, str, SourceOptions]) -> FileFacts:
         return facts
 
 
-def load_facts(files: list[SourceFile], opts: SourceOptions, cache: FactsCache, jobs: int | None, stdin: tuple[str, str] | None, overlays: dict[str, bytes] | None = None) -> tuple[list[FileFacts], dict[str, int]]:
+def load_facts(
+    files: list[SourceFile],
+    opts: SourceOptions,
+    cache: FactsCache,
+    jobs: int | None,
+    stdin: tuple[str, str] | None,
+    overlays: dict[str, bytes] | None = None,
+    digests: dict[str, str] | None = None,
+) -> tuple[list[FileFacts], dict[str, int]]:
     out: dict[str, FileFacts] = {}
     todo: list[tuple[bytes, str, str, SourceOptions]] = []
-    digests: dict[str, str] = {}
+    digests = {} if digests is None else digests
     stats = {"files": len(files), "parsed": 0, "skipped": 0, "cached": 0}
     for sf in files:
         if stdin is not None and sf.rel == stdin[0]:
@@ -237,7 +265,8 @@ def load_facts(files: list[SourceFile], opts: SourceOptions, cache: FactsCache, 
     todo.sort(key=lambda j: -len(j[0]))  # largest first: no big file left alone at the end
     for facts in _analyse_many(todo, workers):
         out[facts.path] = facts
-        cache.put(facts.path, digests.get(facts.path, ""), facts)
+        if not facts.extra.get("over_budget"):
+            cache.put(facts.path, digests.get(facts.path, ""), facts)
         stats["skipped" if facts.extra.get("skipped") else "parsed"] += 1
     cache.prune(set(digests))
     return [out[sf.rel] for sf in files if sf.rel in out], stats
@@ -272,6 +301,8 @@ def run_checks(project: Project, cost: CostModel, policy: Policy, today: date) -
         ctx = RuleContext(rule, policy.params_of(rule), policy, providers, project, cost, today)
         if on == "call_site":
             subjects: list[Any] = project.call_sites()
+        elif on == "model_ref":  # call sites and the model ids of configuration files
+            subjects = project.call_sites() + [s for f in project.facts for s in f.extra.get("model_refs", [])]
         elif on == "prompt_constant":
             subjects = [pc for f in project.facts for pc in f.prompt_constants]
         elif on == "file":
@@ -279,10 +310,11 @@ def run_checks(project: Project, cost: CostModel, policy: Policy, today: date) -
         else:
             subjects = [project]
         severity = policy.severity_of(rule)
+        overridden = severity != rule.severity  # a policy override applies to every finding of the rule
         for subject in subjects:
             try:
                 for f in fn(subject, ctx):
-                    if f.severity == rule.severity:
+                    if overridden or f.severity == rule.severity:
                         f.severity = severity
                     findings.append(f)
             except Exception as e:  # noqa: BLE001 - a check bug must not take the run down
@@ -317,7 +349,7 @@ def filter_findings(findings: list[Finding], facts: list[FileFacts], policy: Pol
     for f in findings:
         if f.code not in selected_codes:
             continue
-        if f.code == "LA000" and "LA000" in rules:
+        if f.code == "LA000" and "LA000" in rules and f.severity != "info":  # info: newer syntax, see sources/grammar.py
             f.severity = policy.severity_of(rules["LA000"])
         ignored = False
         for pattern, selectors in per_file.items():
@@ -383,6 +415,7 @@ def discover_files(opts: RunOptions) -> tuple[list[SourceFile], list[str], list[
         prompt_paths=policy.get("prompt-paths"),
         force_exclude=opts.force_exclude,
         errors=unreadable,
+        config_paths=normalise_config_paths(policy.get("model-config-paths")),
     )
     return files, notes, unreadable
 
@@ -401,7 +434,8 @@ def _run(opts: RunOptions) -> RunResult:
     _add_new_overlays(files, opts.overlays, policy.root)
     sopts = source_options(policy)
     cache = FactsCache(policy.root, settings_digest(sopts), enabled=opts.use_cache and opts.stdin is None)
-    facts, stats = load_facts(files, sopts, cache, opts.jobs, opts.stdin, opts.overlays)
+    digests: dict[str, str] = {}
+    facts, stats = load_facts(files, sopts, cache, opts.jobs, opts.stdin, opts.overlays, digests)
     cache.save()
     notes.extend(n for ff in facts for n in (ff.extra.get("notes") or []))  # e.g. a notebook of another language, skipped
     usage = opts.usage or Usage.from_policy(policy)  # policy defaults + llm-audit-usage.yaml if present
@@ -430,4 +464,4 @@ def _run(opts: RunOptions) -> RunResult:
             f"llm-audit: files={stats['files']} parsed={stats['parsed']} skipped={stats['skipped']} cached={stats['cached']} ms={stats['ms']}",
             file=sys.stderr,
         )
-    return RunResult(findings, facts, project, cost, files, notes, stats)
+    return RunResult(findings, facts, project, cost, files, notes, stats, digests)

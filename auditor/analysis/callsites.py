@@ -300,7 +300,13 @@ class CallSiteFinder(ApiMatcher, ArgumentMapper):
         site.extra["unknown_model"] = endpoint.unknown_model
 
     def _module_api_base(self):
-        """openai<1: ``openai.api_base = "http://localhost:8000/v1"`` set at module level."""
+        """openai<1: ``openai.api_base = "http://localhost:8000/v1"`` set at module level (looked up
+        once per module: every call site asks)."""
+        if not hasattr(self, "_api_base"):
+            self._api_base = self._find_module_api_base()
+        return self._api_base
+
+    def _find_module_api_base(self):
         for stmt in self.r.tree.body:
             if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
                 t = stmt.targets[0]

@@ -14,6 +14,7 @@ from auditor.analysis.scopes import span_of
 from auditor.analysis.usage import collect_usage
 from auditor.config.catalog import glob_match
 from auditor.facts import FileFacts, Message, Prompt, PromptConstant
+from auditor.sources.lines import split_lines
 from auditor.sources.python import SourceOptions, parse_python, scan_suppressions
 
 
@@ -30,7 +31,7 @@ def analyse_python_text(text: str, path: str, module: str, opts: SourceOptions, 
 
 
 def analyse_tree(tree: ast.Module, text: str, facts: FileFacts, opts: SourceOptions) -> None:
-    lines = text.splitlines()
+    lines = split_lines(text)
     resolver = Resolver(tree, facts.module, opts.providers, lines)
     finder = CallSiteFinder(resolver, opts.providers, facts.path, opts.frame_patterns)
     facts.call_sites = finder.run()
@@ -50,7 +51,7 @@ def summarise_module(tree: ast.Module, text: str, facts: FileFacts, opts: Source
     from auditor.analysis.frames import FrameInference
     from auditor.analysis.prompts import PromptBuilder
 
-    resolver = Resolver(tree, facts.module, opts.providers, text.splitlines(), shallow=True)
+    resolver = Resolver(tree, facts.module, opts.providers, split_lines(text), shallow=True)
     facts.extra["imports"] = dict(resolver.imports)
     _module_constants(resolver, PromptBuilder(resolver, FrameInference(resolver, opts.frame_patterns)), facts, opts)
 

@@ -177,7 +177,7 @@ class CostModel:
         return self._providers
 
     def model(self, site: CallSite) -> ModelInfo | None:
-        return self.models.lookup(site.model_name)
+        return self.models.lookup(site.model_name, site.provider)
 
     def site_traits(self, site: CallSite) -> SiteTraits:
         if self.traits is None:

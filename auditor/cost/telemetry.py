@@ -94,9 +94,11 @@ def _attr_value(v: Any) -> Any:
     return v
 
 
-def flatten(raw: Any, prefix: str = "") -> dict[str, Any]:
+def flatten(raw: Any, prefix: str = "", depth: int = 0) -> dict[str, Any]:
     """Attributes as a flat dict: OTLP key/value lists and nested objects (Phoenix) alike."""
     out: dict[str, Any] = {}
+    if depth > 12:
+        return out
     if isinstance(raw, list):
         for a in raw:
             if isinstance(a, dict) and "key" in a:
@@ -105,7 +107,7 @@ def flatten(raw: Any, prefix: str = "") -> dict[str, Any]:
     if isinstance(raw, dict):
         for k, v in raw.items():
             if isinstance(v, dict) and v and not any(t in v for t in ("stringValue", "intValue", "doubleValue", "boolValue", "arrayValue")):
-                out.update(flatten(v, f"{prefix}{k}."))
+                out.update(flatten(v, f"{prefix}{k}.", depth + 1))
             else:
                 out[prefix + str(k)] = _attr_value(v)
     return out
@@ -152,23 +154,25 @@ def loads(v: Any) -> Any:
     if isinstance(v, str) and v[:1] in "[{":
         try:
             return json.loads(v)
-        except ValueError:
+        except (ValueError, RecursionError):
             return v
     return v
 
 
-def _texts(obj: Any) -> Iterator[str]:
+def _texts(obj: Any, depth: int = 0) -> Iterator[str]:
     """Every text inside a messages structure (strings, content parts, nested lists)."""
     obj = loads(obj)
+    if depth > 12:
+        return
     if isinstance(obj, str):
         yield obj
     elif isinstance(obj, list):
         for x in obj:
-            yield from _texts(x)
+            yield from _texts(x, depth + 1)
     elif isinstance(obj, dict):
         for k in ("content", "text", "parts", "messages", "body"):
             if k in obj:
-                yield from _texts(obj[k])
+                yield from _texts(obj[k], depth + 1)
 
 
 def _prompt_text(attrs: dict[str, Any], events: list[Any]) -> str:
@@ -300,10 +304,13 @@ def langfuse_record(obs: dict[str, Any]) -> Record:
     return rec
 
 
-def records_of(obj: Any) -> Iterator[Record | None]:
+def records_of(obj: Any, depth: int = 0) -> Iterator[Record | None]:
+    if depth > 8:
+        yield None
+        return
     if isinstance(obj, list):
         for item in obj:
-            yield from records_of(item)
+            yield from records_of(item, depth + 1)
         return
     if not isinstance(obj, dict):
         yield None
@@ -316,7 +323,7 @@ def records_of(obj: Any) -> Iterator[Record | None]:
         return
     for key in ("data", "observations", "spans", "logs"):
         if isinstance(obj.get(key), list) and not any(k in obj for k in ("attributes", "prompt_tokens", "spend")):
-            yield from records_of(obj[key])
+            yield from records_of(obj[key], depth + 1)
             return
     if "attributes" in obj:
         yield span_record(obj)
@@ -337,7 +344,7 @@ def _documents(text: str) -> tuple[list[Any], int]:
         return [], 0
     try:
         return [json.loads(s)], 0
-    except ValueError:
+    except (ValueError, RecursionError):
         pass
     dec = json.JSONDecoder()
     out: list[Any] = []
@@ -350,7 +357,7 @@ def _documents(text: str) -> tuple[list[Any], int]:
             break
         try:
             value, j = dec.raw_decode(s, i)
-        except ValueError:
+        except (ValueError, RecursionError):
             nl = s.find("\n", i)
             bad += 1
             i = len(s) if nl < 0 else nl + 1

@@ -22,13 +22,19 @@ PASSTHROUGH_CELL_MAGICS = {"time", "timeit", "capture", "prun", "debug"}
 
 def read_notebook(data: bytes, path: str) -> tuple[dict | None, Finding | None]:
     try:
-        nb = json.loads(data.decode("utf-8"))
+        nb = json.loads(data.decode("utf-8-sig"))  # a BOM some editors add is not an error
     except UnicodeDecodeError:
         return None, file_error(path, "notebook is not UTF-8 encoded")
     except json.JSONDecodeError as e:
         return None, file_error(path, f"broken notebook JSON: {e.msg}", e.lineno, e.colno)
+    except RecursionError:
+        return None, file_error(path, "broken notebook: JSON nested too deeply to read")
     if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
         return None, file_error(path, "broken notebook: no 'cells' list (not nbformat 4)")
+    for i, cell in enumerate(code_cells(nb)):
+        src = cell.get("source", "")
+        if not (isinstance(src, str) or (isinstance(src, list) and all(isinstance(s, str) for s in src))):
+            return None, file_error(path, f"broken notebook: the source of code cell {i + 1} is not text", cell=i)
     return nb, None
 
 
@@ -102,21 +108,49 @@ def neutralise(source: str) -> str:
 def write_cells(original: bytes, new_sources: dict[int, str]) -> bytes:
     """The notebook with code cells (by index among code cells) given new sources.
 
-    Only those cells' ``source`` change; everything else round-trips through json as
-    nbformat writes it (1-space indent, ensure_ascii=False, trailing newline)."""
-    nb = json.loads(original.decode("utf-8"))
+    Only those cells' ``source`` values change, byte for byte everything else stays
+    (:mod:`auditor.sources.nbsplice`). Should the splice not load back to exactly the intended
+    notebook, the notebook is re-serialised as nbformat writes it (valid, but not byte-exact)."""
+    from auditor.sources.nbsplice import ScanError, splice_sources
+
+    bom = b"\xef\xbb\xbf" if original.startswith(b"\xef\xbb\xbf") else b""
+    text = original[len(bom) :].decode("utf-8")
+    try:
+        spliced = splice_sources(text, new_sources)
+        if _same_but_sources(text, spliced, new_sources):
+            return bom + spliced.encode("utf-8")
+    except (ScanError, ValueError, RecursionError):
+        pass
+    nb = json.loads(text)
     cells = code_cells(nb)
-    for i, text in new_sources.items():
+    for i, src in new_sources.items():
         cell = cells[i]
         if isinstance(cell.get("source"), list):
-            cell["source"] = text.splitlines(keepends=True)
+            cell["source"] = [line for line in re.split(r"(?<=\n)", src) if line]
         else:
-            cell["source"] = text
+            cell["source"] = src
     indent = _detect_indent(original)
     out = json.dumps(nb, indent=indent, ensure_ascii=False)
-    return (out + "\n").encode("utf-8")
+    out = re.sub("[\ud800-\udfff]", lambda m: f"\\u{ord(m.group(0)):04x}", out)  # JSON escapes, as they were
+    return bom + (out + "\n").encode("utf-8")
 
 
 def _detect_indent(data: bytes) -> int:
     m = re.search(rb"\n( +)\"", data)
     return len(m.group(1)) if m else 1
+
+
+def _same_but_sources(old: str, new: str, sources: dict[int, str]) -> bool:
+    """``new`` loads to ``old``'s notebook with exactly those code cells' sources replaced."""
+    def load(t: str) -> dict:
+        return json.loads(t, parse_constant=lambda c: ("constant", c))  # NaN == NaN here
+
+    a, b = load(old), load(new)
+    ca, cb = code_cells(a), code_cells(b)
+    if len(ca) != len(cb):
+        return False
+    for i, src in sources.items():
+        if cell_source(cb[i]) != src or isinstance(ca[i].get("source"), list) != isinstance(cb[i].get("source"), list):
+            return False
+        ca[i]["source"] = cb[i]["source"] = src
+    return a == b
