@@ -44,13 +44,6 @@ class Edit:
 
 
 @dataclass
-class Fix:
-    applicability: str  # "safe" | "unsafe"
-    message: str
-    edits: list[Edit] = field(default_factory=list)
-
-
-@dataclass
 class RequestChange:
     """What a finding's fix does to one call site's request, for the savings simulation
     (:mod:`auditor.cost.savings` applies the changes of all findings on a site in a fixed order).
@@ -69,6 +62,16 @@ class RequestChange:
     model: str | None = None
     key: str = ""
     names: list[str] = field(default_factory=list)  # frame-columns: the columns dropped
+
+
+@dataclass
+class Fix:
+    applicability: str  # "safe" | "unsafe"
+    message: str
+    edits: list[Edit] = field(default_factory=list)
+    # what applying it does to the request when the finding claims no saving for it (a swap to a
+    # model that costs more, or away from a retired one): the "what fix does" simulation uses it
+    changes: list[RequestChange] = field(default_factory=list)
 
 
 @dataclass

@@ -162,6 +162,14 @@ def swap_savings(site: CallSite, ctx: RuleContext, old: ModelInfo, new: ModelInf
     return ctx.savings(site, change=RequestChange(site.id, "model", model=new.name), basis=basis)
 
 
+def _unclaimed(fix: Fix | None, site: CallSite, model: str) -> None:
+    """A swap that claims no saving (the new model costs more, or the old one fails anyway) still
+    changes what the request costs once applied: the fix carries that change for the report's
+    "what `llm-audit fix` does" figure."""
+    if fix is not None and fix.edits:
+        fix.changes.append(RequestChange(site.id, "model", model=model))
+
+
 def _price(m: ModelInfo) -> str:
     i, o = m.price_of("input"), m.price_of("output")
     return f"{_usd(i)}/{_usd(o)}" if i is not None and o is not None else "price unknown"
@@ -469,6 +477,8 @@ def retired_model(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
         if more is not None and less is not None and more > less:
             message += f"; note: {successor.name} costs more: {_price(successor)} vs {_price(model)} per 1M in/out"
     fix = swap_model_fix(site, ctx, successor.name, f"Use `{successor.name}`") if successor else None
+    if savings is None and successor is not None:
+        _unclaimed(fix, site, successor.name)
     span = model_span(site, ctx)
     yield ctx.finding(message, site.path, span, site=site, fix=fix, savings=savings, severity=severity)
 
@@ -516,6 +526,8 @@ def superseded_model(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
     )
     savings = swap_savings(site, ctx, model, target, "newer model is cheaper") if cheaper else None
     fix = swap_model_fix(site, ctx, target.name, f"Use `{target.name}`")
+    if savings is None:
+        _unclaimed(fix, site, target.name)
     yield ctx.finding(message, site.path, model_span(site, ctx), site=site, fix=fix, savings=savings)
 
 

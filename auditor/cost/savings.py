@@ -70,6 +70,11 @@ def attribute(findings: list[Finding], sites: list[CallSite], cost: CostModel) -
         for ch in f.savings.changes:
             if ch.site_id in by_id:
                 per_site.setdefault(ch.site_id, []).append((f, ch))
+    fix_only: dict[str, list[Finding]] = {}  # fixes that change the request without claiming a saving
+    for f in findings:
+        if f.fix is not None and f.fix.edits and f.fix.changes:
+            for sid in {ch.site_id for ch in f.fix.changes}:
+                fix_only.setdefault(sid, []).append(f)
     results: dict[str, SiteSavings] = {}
     shares: dict[int, list[SiteShare]] = {}
     for sid, site in by_id.items():
@@ -93,10 +98,12 @@ def attribute(findings: list[Finding], sites: list[CallSite], cost: CostModel) -
         res.expected = (t0 - t_prev) * calls
         res.worst_case = (w0 - w_prev) * calls
         res.after_monthly_cost = t_prev * calls
-        fixable = [ch for f, ch in items if f.fix is not None and f.fix.edits and ch in applied]
+        fixable = [ch for f, ch in items if f.fix is not None and f.fix.edits]
+        fixable += [ch for f in fix_only.get(sid, []) for ch in f.fix.changes if ch.site_id == sid]  # type: ignore[union-attr]
+        fixable.sort(key=lambda ch: STEP.get(ch.kind, 5))
         tf, wf = cost.simulate(site, fixable)
-        res.fixable_expected = max(0.0, (t0 - tf) * calls)
-        res.fixable_worst_case = max(0.0, (w0 - wf) * calls)
+        res.fixable_expected = (t0 - tf) * calls  # negative when a fix makes the request dearer
+        res.fixable_worst_case = (w0 - wf) * calls
         results[sid] = res
     for f in findings:
         s = f.savings

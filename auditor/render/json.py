@@ -23,6 +23,8 @@ def finding_json(f: Finding) -> dict:
     data.pop("snippet", None)
     if data.get("savings") is not None:
         data["savings"].pop("changes", None)  # the simulation's input, not part of the output
+    if data.get("fix") is not None:
+        data["fix"].pop("changes", None)
     return data
 
 

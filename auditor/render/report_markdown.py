@@ -68,7 +68,7 @@ def render_markdown(report: Report, **_: object) -> str:
         "|---|---|",
         f"| Estimated monthly cost | **{usd(report.total_monthly_cost)}** (worst case {usd(report.total_worst_case)}) |",
         f"| Expected savings (typical usage) | **{usd(report.expected_savings)}/month**"
-        + (f" ({usd(report.fixable_savings)} of it from `llm-audit fix --unsafe-fixes`)" if report.fixable_savings >= 0.005 else "")
+        + (f" (`llm-audit fix --unsafe-fixes` applies {usd(report.fixable_savings)} of it)" if report.fixable_savings >= 0.005 else "")
         + " |",
         f"| Worst-case exposure removed | {usd(report.worst_case_savings)}/month (outputs at their maximum; not added to the expected figure) |",
         f"| Call sites | {len(report.rows)} ({kinds['python']} Python, {kinds['notebook']} notebook cells, {kinds['promptfile']} prompt files) |",

@@ -116,8 +116,9 @@ def render_table(report: Report, color: bool = False, **_: object) -> str:
         f"{g}Expected savings: {usd(report.expected_savings)}/month{r0} at typical usage"
         + (f"; worst-case exposure removed: {usd(report.worst_case_savings)}/month (not added to the expected figure)" if report.worst_case_savings >= 0.005 else "")
     )
-    if report.fixable_savings >= 0.005:
-        lines.append(f"  of which `llm-audit fix --unsafe-fixes` applies {usd(report.fixable_savings)}/month")
+    if abs(report.fixable_savings) >= 0.005:
+        verb = "takes" if report.fixable_savings > 0 else "adds"
+        lines.append(f"  `llm-audit fix --unsafe-fixes` {verb} {usd(abs(report.fixable_savings))}/month {'off' if report.fixable_savings > 0 else 'to'} the estimate (the findings it can fix)")
     if report.calibration is not None:
         cal = report.calibration
         lines.append(f"Calibrated from {cal.path}: {len(cal.sites)} call site(s) ({', '.join(sorted(cal.sites)) or 'none'}); the logs imply {usd(cal.monthly_spend)}/month")
