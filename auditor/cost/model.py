@@ -350,12 +350,17 @@ class CostModel:
     def simulate(self, site: CallSite, changes: list) -> tuple[float, float]:
         """(typical, worst) cost per call of this site's request after ``changes``, on the
         site's cost basis (measured spend scales the simulated prices)."""
-        from auditor.cost.request import apply, price
+        from auditor.cost.request import apply
 
-        base = self.request(site)
-        req = base
+        req = self.request(site)
         for ch in changes:
             req = apply(req, ch, self.models)
+        return self.price_of(site, req)
+
+    def price_of(self, site: CallSite, req: Any) -> tuple[float, float]:
+        """(typical, worst) cost per call of a simulated request of this site, on its cost basis."""
+        from auditor.cost.request import price
+
         return self._basis(site, price(req), price(req, worst=True) if req.max_output is not None else price(req))
 
     def _basis(self, site: CallSite, typical: float | None, worst: float | None) -> tuple[float, float]:

@@ -16,8 +16,7 @@ the maximum output (the cap, or the model's maximum when the call sets none).
 
 from __future__ import annotations
 
-import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from auditor.config.catalog import ModelInfo
@@ -71,7 +70,8 @@ class Request:
         return max(0.0, self.fixed_input + sum(f.tokens for f in self.frames.values()) + self.input_adjust)
 
     def copy(self) -> Request:
-        return copy.deepcopy(self)
+        """A copy that changes can edit (frames are replaced, never edited in place)."""
+        return replace(self, frames=dict(self.frames), cache=replace(self.cache))
 
 
 def input_price(model: ModelInfo | None, batch: bool = False) -> float | None:

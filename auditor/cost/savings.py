@@ -29,6 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from auditor.cost.request import apply
 from auditor.findings import Finding, RequestChange, SiteShare
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -82,19 +83,19 @@ def attribute(findings: list[Finding], sites: list[CallSite], cost: CostModel) -
         calls = est.monthly_calls
         res = SiteSavings(sid, (est.monthly_cost or 0.0), (est.worst_monthly_cost or est.monthly_cost or 0.0))
         items = sorted(per_site.get(sid, []), key=_order)
-        applied: list[RequestChange] = []
-        t_prev, w_prev = cost.simulate(site, [])
-        for f, ch in items:
-            t, w = cost.simulate(site, applied + [ch])
+        req = cost.request(site)
+        t0, w0 = t_prev, w_prev = cost.price_of(site, req)
+        for f, ch in items:  # one step per change: linear in the site's findings
+            nxt = apply(req, ch, cost.models)
+            t, w = cost.price_of(site, nxt)
             if t > t_prev + EPS or (t >= t_prev - EPS and w >= w_prev - EPS):
                 share = SiteShare(sid, 0.0, 0.0, calls, est.sources.get("monthly_calls", ""))
             else:
-                applied.append(ch)
+                req = nxt
                 share = SiteShare(sid, (t_prev - t) * calls, (w_prev - w) * calls, calls, est.sources.get("monthly_calls", ""))
                 t_prev, w_prev = t, w
             res.shares.append((f, share))
             shares.setdefault(id(f), []).append(share)
-        t0, w0 = cost.simulate(site, [])
         res.expected = (t0 - t_prev) * calls
         res.worst_case = (w0 - w_prev) * calls
         res.after_monthly_cost = t_prev * calls
