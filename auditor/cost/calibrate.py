@@ -72,7 +72,7 @@ def parse_period(text: str) -> float:
 def fingerprint(site: CallSite) -> str:
     """12 hex digits of the site's static prompt text, whitespace-normalised."""
     text = " ".join(site.prompt.static_text.split())
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12] if text else ""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:12] if text else ""
 
 
 @dataclass
