@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from auditor.cost.compare import CompareError, Comparison, compare, load_base, usd
 from auditor.cost.model import SiteCost, Usage
 from auditor.facts import CallSite
-from auditor.findings import Finding
+from auditor.findings import Finding, SiteShare
 
 if TYPE_CHECKING:  # pragma: no cover
     from auditor.config.policy import Policy
@@ -133,14 +133,16 @@ def build_report(result: RunResult, policy: Policy, usage: Usage, today: date, c
     """Price every call site of the run and attach its findings and savings."""
     cost_model = result.cost
     kinds = {f.path: f.kind for f in result.facts}
-    sites = result.project.call_sites()
+    sites = [s for s in result.project.call_sites() if s.path in result.targets]  # the given files' call sites
     by_site: dict[str, list[Finding]] = {}
     others: list[Finding] = []
     site_ids = {s.id for s in sites}
-    for f in result.findings:
+    # the inventory is per call: each site keeps its own findings (before grouping by root cause),
+    # with the sites a finding's savings touch (a prompt text several sites send)
+    for f in (result.site_findings if result.site_findings else result.findings):
         touched = {x.site_id for x in (f.savings.sites if f.savings else [])} | ({f.call_site_id} if f.call_site_id else set())
         touched &= site_ids
-        for sid in touched:
+        for sid in sorted(touched):
             by_site.setdefault(sid, []).append(f)
         if not touched:
             others.append(f)
@@ -165,7 +167,7 @@ def build_report(result: RunResult, policy: Policy, usage: Usage, today: date, c
         root=str(policy.root),
         usage=usage,
         assumptions=[],
-        savings_by_rule=savings_by_rule(result.findings),
+        savings_by_rule=savings_by_rule(result.findings, [x for sid in sorted(site_ids) if sid in saved for x in saved[sid].shares]),
         calibration=calibration,
         catalog_checked=_catalog_checked(policy),
         approximate_tokens=approximate,
@@ -175,18 +177,22 @@ def build_report(result: RunResult, policy: Policy, usage: Usage, today: date, c
     return report
 
 
-def savings_by_rule(findings: list[Finding]) -> dict[str, dict[str, Any]]:
-    """Monthly savings per rule: the sum of its findings' per-site shares (see
-    :mod:`auditor.cost.savings`), expected and worst case apart; most expected savings first."""
+def savings_by_rule(findings: list[Finding], shares: list[tuple[Finding, SiteShare]]) -> dict[str, dict[str, Any]]:
+    """Monthly savings per rule: the sum of the per-site shares of the report's call sites (see
+    :mod:`auditor.cost.savings`; each site's shares add up to its saving, so the rules add up to
+    the headline), expected and worst case apart; ``findings`` counts per root cause (after
+    grouping); most expected savings first."""
     totals: dict[str, dict[str, Any]] = {}
+
+    def entry(f: Finding) -> dict[str, Any]:
+        return totals.setdefault(f.code, {"name": f.name, "findings": 0, "monthly_savings_usd": 0.0, "worst_case_monthly_savings_usd": 0.0, "kind": "expected"})
+
     for f in findings:
-        entry = totals.setdefault(f.code, {"name": f.name, "findings": 0, "monthly_savings_usd": 0.0, "worst_case_monthly_savings_usd": 0.0, "kind": "expected"})
-        entry["findings"] += 1
-        s = f.savings
-        if s is None:
-            continue
-        entry["monthly_savings_usd"] += sum(x.usd_per_month for x in s.sites) if s.sites else 0.0
-        entry["worst_case_monthly_savings_usd"] += sum(x.worst_case_usd_per_month for x in s.sites) if s.sites else 0.0
+        entry(f)["findings"] += 1
+    for f, x in shares:
+        e = entry(f)
+        e["monthly_savings_usd"] += x.usd_per_month
+        e["worst_case_monthly_savings_usd"] += x.worst_case_usd_per_month
     for v in totals.values():
         v["monthly_savings_usd"] = round(v["monthly_savings_usd"], 2)
         v["worst_case_monthly_savings_usd"] = round(v["worst_case_monthly_savings_usd"], 2)
@@ -307,31 +313,27 @@ def warm_cache_with_progress(req: ReportRequest) -> None:
 
     import click
 
-    from auditor.cache import FactsCache
-    from auditor.discover import discover
-    from auditor.engine import load_facts, settings_digest, source_options
+    from auditor.config.scope import Scope, run_files
+    from auditor.engine import load_facts, open_cache, source_options
 
     policy = req.policy
     try:
-        files, _ = discover(
-            req.paths, policy.root, include=policy.get("include"),
-            exclude=list(policy.get("exclude", []) or []) + list(policy.get("extend-exclude", []) or []),
-            prompt_paths=policy.get("prompt-paths"), force_exclude=req.force_exclude,
-        )
+        scope = Scope(policy)
+        files, _, _ = run_files(scope, req.paths, req.force_exclude)  # the whole project, as the run
         if len(files) < PROGRESS_MIN_FILES:
             return
-        sopts = source_options(policy)
+        options = {id(p): source_options(p) for p in scope.policies()}
 
-        class _Keep(FactsCache):
-            def prune(self, keep: set[str]) -> None:  # a chunk must not drop the other chunks
-                return None
+        def pick(rel: str):
+            return options[id(scope.policy_for(rel))]
 
-        cache = _Keep(policy.root, settings_digest(sopts), enabled=True)
+        cache = open_cache(policy.root)
+        cache.prune = lambda keep: None  # a chunk must not drop the other chunks
         step = max(100, len(files) // 25)
         with click.progressbar(length=len(files), label="Analysing files", file=sys.stderr) as progress:
             for i in range(0, len(files), step):
                 chunk = files[i : i + step]
-                load_facts(chunk, sopts, cache, req.jobs, None)
+                load_facts(chunk, pick(chunk[0].rel), cache, req.jobs, None, options_for=pick)
                 progress.update(len(chunk))
         cache.save()
     except Exception:  # noqa: BLE001 - the bar is a courtesy; the real run reports problems

@@ -168,6 +168,15 @@ class CostModel:
         self._requests: dict[str, Any] = {}
         self.site_savings: dict[str, Any] = {}  # site id -> auditor.cost.savings.SiteSavings (after attribution)
 
+    def adopt(self, other: "CostModel") -> None:
+        """Take the sites ``other`` (a nested policy's model) priced and attributed: each site
+        keeps the cost and savings of its own policy in the run's one model."""
+        for sid in other.site_savings:
+            if sid in other._estimates:
+                self._estimates[sid] = other._estimates[sid]
+                self._requests[sid] = other._requests[sid]
+        self.site_savings.update(other.site_savings)
+
     @property
     def providers(self) -> Providers:
         if self._providers is None:
