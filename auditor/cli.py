@@ -208,7 +208,7 @@ def _usage_for(opts, usage_file: str | None, usage_log: str | None, period: floa
         _fail(str(e))
     if usage_log:
         from auditor.engine import run
-        from auditor.report import apply_calibration
+        from auditor.render.report_run import apply_calibration
 
         notes: list[str] = []
         apply_calibration(run(opts), opts.usage, Path(usage_log), period, unobserved_calls, notes)
@@ -354,7 +354,8 @@ def report(fmt, output, usage_file, sync_usage, usage_log, usage_log_period, uno
     """Inventory of call sites with estimated cost per call and per month, and savings."""
     from auditor.cost.usage import UsageError
     from auditor.render.output import use_color
-    from auditor.report import CompareError, ReportRequest, produce
+    from auditor.render.report_run import ReportRequest, produce
+    from auditor.report import CompareError
 
     if fail_on_increase is not None and not compare_to:
         _fail("--fail-on-increase needs --compare-to BASE.json (a saved `llm-audit report --format json`)")

@@ -15,7 +15,8 @@ from html import escape
 from pathlib import Path
 
 from auditor import __version__
-from auditor.report import PROMPT_CHARS, Report, SiteRow, change_span, message_text, usd
+from auditor.render.prompt_text import PROMPT_CHARS, message_text
+from auditor.report import Report, SiteRow, change_span, usd
 
 CHART_SITES = 15
 

@@ -10,7 +10,8 @@ from typing import Any
 from auditor import __version__
 from auditor.cost.calibrate import fingerprint
 from auditor.findings import Finding
-from auditor.report import SCHEMA_VERSION, Report, SiteRow, prompt_preview
+from auditor.render.prompt_text import prompt_preview
+from auditor.report import SCHEMA_VERSION, Report, SiteRow
 
 
 def _r(x: float | None, nd: int = 6) -> float | None:
