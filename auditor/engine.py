@@ -22,7 +22,7 @@ from auditor.analysis.roles import assign_roles
 from auditor.cache import FactsCache
 from auditor.checks import load_all
 from auditor.checks.context import RuleContext
-from auditor.checks.rootcause import group_root_causes
+from auditor.checks.rootcause import group_root_causes, settle_savings
 from auditor.config.catalog import glob_match, load_catalog
 from auditor.config.policy import Policy, selector_matches
 from auditor.config.scope import Scope, Targets, run_files
@@ -195,11 +195,15 @@ def filter_findings(
     if priced is not None:
         priced(out)
     if project is not None:
-        if per_call is not None:
-            per_call.extend(out)
         before = {id(f): (f.path, f.cell, f.line, f.column) for f in out}
-        grouped = group_root_causes(out, project, lambda code: rules[code].group_by if code in rules else "")
+        members: dict[int, list[Finding]] = {}
+        grouped = group_root_causes(out, project, lambda code: rules[code].group_by if code in rules else "", members)
+        calls = out
         out = [g for g in grouped if before.get(id(g)) == (g.path, g.cell, g.line, g.column) or kept(g)]
+        if priced is not None:
+            calls = settle_savings(out, calls, members, priced)
+        if per_call is not None:
+            per_call.extend(sorted(calls, key=lambda x: x.sort_key()))
     if "LA001" in selected_codes:
         out.extend(_unused_suppressions(facts, used, policy, rules, selected))
     out.sort(key=lambda x: x.sort_key())

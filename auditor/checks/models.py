@@ -86,15 +86,20 @@ def written_target(written: str, model: ModelInfo, target: str, ctx: RuleContext
     return prefix + target
 
 
+def _can_swap(site: CallSite, ctx: RuleContext, target: str) -> bool:
+    if not swap_allowed(site, ctx, target):
+        return False
+    new_model = ctx.policy.models.lookup(target, site.provider)
+    blocking = set(new_model.rejects) - {"max_tokens"} if new_model is not None else set()  # max_tokens: LA103 renames it
+    # a call passing a parameter the new model rejects: the swap would make it fail
+    return not any(p.rsplit(".", 1)[-1] in blocking for p in site.params)
+
+
 def swap_model_fix(site: CallSite, ctx: RuleContext, target: str, message: str, at_definition: bool = False) -> Fix | None:
     """An unsafe fix that rewrites the model string where it is written at the call (or, with
     ``at_definition``, where it is defined), when the swap is valid there (:mod:`auditor.checks.modelswap`)."""
-    if not swap_allowed(site, ctx, target):
+    if not _can_swap(site, ctx, target):
         return None
-    new_model = ctx.policy.models.lookup(target, site.provider)
-    blocking = set(new_model.rejects) - {"max_tokens"} if new_model is not None else set()  # max_tokens: LA103 renames it
-    if any(p.rsplit(".", 1)[-1] in blocking for p in site.params):
-        return None  # the call passes a parameter the new model rejects: the swap would make it fail
     value, in_yaml = _model_value_at_call(site, ctx)
     if at_definition and (value is None or value.origin != "literal"):
         model = ctx.policy.models.lookup(site.model_name)
@@ -452,6 +457,7 @@ def retired_model(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
     api = site_api(site, ctx)
     successor = current_successor(model, ctx, api)
     if successor is not None:
+        successor = where_fixes_settle(site, successor, ctx, api)
         move = f"; move to {successor.name}"
     elif model.successor or api == "completions":
         move = f"; no current {model.provider} model serves the {api} API it is called with"
@@ -515,19 +521,47 @@ def newer_same_tier(model: ModelInfo, ctx: RuleContext, api: str) -> ModelInfo |
     return best
 
 
+def _superseded_by(model: ModelInfo, ctx: RuleContext, api: str) -> ModelInfo | None:
+    """The model LA404 moves ``model`` to: the newer one of its tier when it costs less or is
+    the provider's recommendation."""
+    target = newer_same_tier(model, ctx, api)
+    if target is None:
+        return None
+    new_cost, old_cost = call_cost(target, 1_000_000, 1_000_000), call_cost(model, 1_000_000, 1_000_000)
+    cheaper = new_cost is not None and old_cost is not None and new_cost < old_cost
+    recommended = model.successor == target.name and model.successor_source is not None
+    return target if cheaper or recommended else None
+
+
+def where_fixes_settle(site: CallSite, model: ModelInfo, ctx: RuleContext, api: str) -> ModelInfo:
+    """The model ``fix`` ends on once it moves a call to ``model``: when LA402 or LA404 would move
+    on from there in its next pass (a successor that is itself deprecated or superseded), the end
+    of that chain, so the advice, the saving and what the fix writes agree."""
+    la404 = any(r.code == "LA404" for r in ctx.policy.selected_rules())
+    seen = {model.name}
+    for _ in range(4):
+        if model.retired is not None or (model.deprecated is not None and model.deprecated <= ctx.today):
+            nxt = current_successor(model, ctx, api)  # LA402 again, on a successor on its way out too
+        else:
+            nxt = _superseded_by(model, ctx, api) if la404 else None
+        if nxt is None or nxt.name in seen or not _can_swap(site, ctx, nxt.name):
+            break  # the next pass would have no fix here: the chain ends
+        seen.add(nxt.name)
+        model = nxt
+    return model
+
+
 @check("superseded_model")
 def superseded_model(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
     model = ctx.model(site)
     if model is None or model.retired is not None or (model.deprecated is not None and model.deprecated <= ctx.today):
         return  # unknown (LA403) or on its way out (LA402)
-    target = newer_same_tier(model, ctx, site_api(site, ctx))
+    target = _superseded_by(model, ctx, site_api(site, ctx))
     if target is None:
         return
     new_cost, old_cost = call_cost(target, 1_000_000, 1_000_000), call_cost(model, 1_000_000, 1_000_000)
     cheaper = new_cost is not None and old_cost is not None and new_cost < old_cost
     recommended = model.successor == target.name and model.successor_source is not None
-    if not cheaper and not recommended:
-        return
     why = "costs less" if cheaper else f"is what the provider recommends ({model.successor_source})"
     if cheaper and recommended:
         why += f" and is what the provider recommends ({model.successor_source})"

@@ -6,7 +6,7 @@ A rule entry declares how its findings group (``group-by:`` in ``rules/checks/*.
   of a module constant, a parameter default, the default of ``os.getenv``, a constant in another
   module (``Value.defined``). Every call site that uses it becomes a related location, and the
   message says "used by N call sites" (LA402). The same literal written at several calls of one
-  file is one finding too, whose fix rewrites every copy;
+  file (of one notebook cell: edits carry no cell) is one finding too, whose fix rewrites every copy;
 * ``model-name`` - one finding per model name across the project, at its first use, with the
   others related: the cause is the catalog entry the name lacks (LA403);
 * ``location`` - one finding per place it points at (a parse line reading the response of several
@@ -34,8 +34,9 @@ from auditor.findings import Finding, Fix, Related, Savings, SiteShare
 GROUPINGS = ("definition", "model-name", "function", "location")
 
 
-def group_root_causes(findings: list[Finding], project: Any, group_of: Callable[[str], str]) -> list[Finding]:
-    """``findings`` with those of one root cause merged; ``group_of(code)`` is the rule's ``group-by``."""
+def group_root_causes(findings: list[Finding], project: Any, group_of: Callable[[str], str], members_of: dict[int, list[Finding]] | None = None) -> list[Finding]:
+    """``findings`` with those of one root cause merged; ``group_of(code)`` is the rule's ``group-by``;
+    ``members_of`` receives, for each new finding (by ``id``), the findings it stands for."""
     sites: dict[str, CallSite] = {s.id: s for s in project.call_sites()}
     groups: dict[tuple, list[Finding]] = {}
     order: list[tuple] = []
@@ -54,6 +55,7 @@ def group_root_causes(findings: list[Finding], project: Any, group_of: Callable[
     for key in order:
         members = groups[key]
         how = key[0]
+        n = len(out)
         if how == "literal":
             out.append(members[0] if len(members) == 1 else _merge(members, sites, fix_union=True, uses=True, suffix=f" (written at {len(members)} calls in this file)", label="also written here"))
         elif how == "definition":
@@ -73,14 +75,40 @@ def group_root_causes(findings: list[Finding], project: Any, group_of: Callable[
             out.append(_merge(members, sites, uses=True, suffix=f" (the response of {len(members)} calls)", label="the call whose response it parses", at_site=True))
         else:
             out.append(_merge(members, sites, fix_union=True))
+        if members_of is not None and all(out[n] is not m for m in members):
+            members_of[id(out[n])] = list(members)
     return out
+
+
+def settle_savings(kept: list[Finding], before: list[Finding], members_of: dict[int, list[Finding]], reprice: Callable[[list[Finding]], None]) -> list[Finding]:
+    """The per-call findings that still stand after grouping (the members of the ``kept`` causes;
+    ``before``: all per-call findings). A cause without a fix leaves its calls unfixed (``fix``
+    applies the causes' fixes), and a cause suppressed where it is written takes its calls' savings
+    with it: when either happens, ``reprice`` attributes the savings again on what stands and each
+    cause's savings are summed again, so no site is credited for a change nobody makes."""
+    changed = False
+    standing: list[Finding] = []
+    for g in kept:
+        ms = members_of.get(id(g), [g])
+        if g.fix is None or not g.fix.edits:
+            for m in ms:
+                if m is not g and m.fix is not None and m.fix.edits:
+                    m.fix = None
+                    changed = True
+        standing.extend(ms)
+    if changed or len(standing) != len(before):
+        reprice(standing)
+        for g in kept:
+            if id(g) in members_of:
+                g.savings = _sum_savings(members_of[id(g)])
+    return standing
 
 
 def _key(how: str, f: Finding, site: CallSite) -> tuple | None:
     if how == "definition":
         d = site.model.defined if site.model is not None else None
         if d is None and site.model is not None and site.model.origin == "literal" and site.model_name:
-            return ("literal", f.code, site.path, site.model_name.lower(), f.fix.message if f.fix is not None else None)
+            return ("literal", f.code, site.path, site.cell, site.model_name.lower(), f.fix.message if f.fix is not None else None)
         if d is None:
             return None
         path = d.path or site.path
@@ -90,7 +118,7 @@ def _key(how: str, f: Finding, site: CallSite) -> tuple | None:
             # one finding whose fix rewrites every copy
             name = site.model_name
             fix = f.fix.message if f.fix is not None else None  # copies whose fixes differ stay apart
-            return ("literal", f.code, site.path, name.lower(), fix) if name else None
+            return ("literal", f.code, site.path, site.cell, name.lower(), fix) if name else None  # one cell: edits carry no cell
         return ("definition", f.code, path, cell, d.span.line, d.span.column, d.span.end_line, d.span.end_column)
     if how == "model-name":
         name = site.model_name
