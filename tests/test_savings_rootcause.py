@@ -171,3 +171,15 @@ def test_a_nested_policy_prices_and_credits_its_own_sites(app):
     assert mine and all(x["monthly_calls"] == 500 for x in mine)
     assert sum(f["savings"]["usd_per_month"] for f in findings if f["savings"]) == pytest.approx(report["expected_monthly_savings_usd"], abs=0.01)
     assert sum(s["monthly_savings_usd"] for s in report["call_sites"]) == pytest.approx(report["expected_monthly_savings_usd"], abs=0.01)
+
+
+def test_a_cause_suppressed_where_it_is_written_takes_its_calls_savings(app):
+    (app / "app/config.py").write_text('CHAT_MODEL = "gpt-4o"  # llm-audit: ignore[LA402]\n')
+    report = _report(app)
+    findings = _check(app)
+    bot = [s for s in report["call_sites"] if s["path"] == "app/bot.py"]
+    assert bot and all(f["code"] != "LA402" for s in bot for f in s["findings"])  # silenced for every call it stands for
+    assert sum(f["savings"]["usd_per_month"] for f in findings if f["savings"]) == pytest.approx(report["expected_monthly_savings_usd"], abs=0.01)
+    assert sum(s["monthly_savings_usd"] for s in report["call_sites"]) == pytest.approx(report["expected_monthly_savings_usd"], abs=0.01)
+    for s in bot:
+        assert sum(f["monthly_savings_usd"] or 0 for f in s["findings"]) == pytest.approx(s["monthly_savings_usd"], abs=0.01)
