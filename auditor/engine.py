@@ -304,7 +304,10 @@ def _run(opts: RunOptions) -> RunResult:
     site_findings: list[Finding] = []
     findings, cost = _phase2(project, facts, scope, opts, notes, site_findings)
     findings = [f for f in findings if f.path in targets]
-    site_findings = sorted((f for f in site_findings if f.path in targets), key=lambda x: x.sort_key())
+    # the inventory of the given files' call sites: their findings wherever written (a prompt
+    # constant in another module whose text they send), so each site's shares add up to its saving
+    given_sites = {s.id for s in project.call_sites() if s.path in targets}
+    site_findings = sorted((f for f in site_findings if f.path in targets or _touches(f, given_sites)), key=lambda x: x.sort_key())
     # paths that could not be read are errors whatever was selected or given (never a pass)
     findings += filter_findings([file_error(path, reason) for path, reason in unreadable], [], policy)
     findings.sort(key=lambda x: x.sort_key())
@@ -321,6 +324,10 @@ def _run(opts: RunOptions) -> RunResult:
         )
     given = [f for f in files if f.rel in targets.files]
     return RunResult(findings, facts, project, cost, given, notes, stats, digests, targets, scope, site_findings)
+
+
+def _touches(f: Finding, site_ids: set[str]) -> bool:
+    return f.call_site_id in site_ids or (f.savings is not None and any(x.site_id in site_ids for x in f.savings.sites))
 
 
 def _phase2(
