@@ -12,10 +12,11 @@ import gc
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from auditor.analysis.project import Project
 from auditor.analysis.roles import assign_roles

@@ -133,7 +133,7 @@ def test_a_root_cause_one_call_cannot_take_leaves_every_call_unfixed(tmp_path):
                 return r.choices[0].message.content
         ''',
     })
-    before, after = _fix_and_compare(root)
+    before, _ = _fix_and_compare(root)
     assert 'MODEL = "gpt-4o"' in (root / "app/settings.py").read_text()  # gpt-6-luna rejects temperature: no fix
     for s in before["call_sites"]:
         [la402] = [f for f in s["findings"] if f["code"] == "LA402"]

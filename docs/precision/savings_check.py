@@ -24,7 +24,7 @@ CENT = 0.01
 
 
 def _run(cmd: list[str], repo: str, *args: str) -> str:
-    p = subprocess.run([*cmd, *args, "--no-cache", "--today", TODAY], cwd=repo, capture_output=True, text=True)
+    p = subprocess.run([*cmd, *args, "--no-cache", "--today", TODAY], cwd=repo, capture_output=True, text=True, check=False)
     return p.stdout
 
 
