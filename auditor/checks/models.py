@@ -19,6 +19,7 @@ from collections.abc import Iterable
 
 from auditor.checks import check
 from auditor.checks.context import RuleContext
+from auditor.checks.modelids import dropped_by_sdk
 from auditor.cost.model import LOCAL_PROVIDERS
 from auditor.facts import CallSite, Param
 from auditor.findings import Edit, Finding, Fix, RequestChange
@@ -128,6 +129,8 @@ def unsupported_parameter(site: CallSite, ctx: RuleContext) -> Iterable[Finding]
             continue  # a key inside some other structure (e.g. a tool schema), not a request parameter
         if param.value.is_literal and leaf in defaults and param.value.value == defaults[leaf]:
             continue  # the default value is accepted (temperature=1 on reasoning models)
+        if dropped_by_sdk(site.api, model.name, leaf, ctx.params.get("dropped-by-sdk")):
+            continue  # the SDK wrapper removes it before sending (LangChain's ChatOpenAI on gpt-5)
         how = " (the default of an environment variable)" if env else ""
         shown = f"`{path}={param.value.source}`" if param.value.source and len(param.value.source) < 40 else f"`{path}`"
         message = f"{shown} is rejected by {model.name}{how}: the API returns a 400 error for it"
