@@ -353,7 +353,9 @@ class CallSiteFinder(ApiMatcher, ArgumentMapper):
             if found is None:
                 continue
             expr, scope = found
-            if role in ("messages", "contents") or (role == "input" and self._message_list(expr, scope)):
+            if role == "contents":
+                messages.extend(self.prompts.contents_of(expr, scope))
+            elif role == "messages" or (role == "input" and self._message_list(expr, scope)):
                 # Responses API input=[{"role": ..., "content": ...}, ...] is a messages list too
                 messages.extend(self.prompts.messages_of(expr, scope, default_role="user"))
             else:

@@ -22,7 +22,7 @@ from auditor.checks.context import RuleContext
 from auditor.checks.modelids import dropped_by_sdk
 from auditor.cost.model import LOCAL_PROVIDERS
 from auditor.facts import CallSite, Param
-from auditor.findings import Edit, Finding, Fix
+from auditor.findings import Edit, Finding, Fix, RequestChange
 from auditor.fix.edits import remove_param
 from auditor.sources.lines import split_lines
 from auditor.sources.python import decode_source
@@ -67,7 +67,7 @@ def excessive_samples(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
         savings = None
         if site.provider not in LOCAL_PROVIDERS:
             savings = ctx.savings(
-                site, output_tokens=extra * est.output_tokens,
+                site, change=RequestChange(site.id, "samples", value=limit), tokens=extra * est.output_tokens,
                 basis=f"{extra} extra completion(s) x ~{est.output_tokens:,.0f} output tokens",
             )
         what = "candidates are generated (and billed) server-side" if path.endswith("best_of") else "completions are generated and billed"

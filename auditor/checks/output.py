@@ -11,7 +11,7 @@ from auditor.config.globs import glob_match
 from auditor.config.modelmodes import media_mode
 from auditor.checks.context import RuleContext
 from auditor.fix.edits import add_frontmatter_param, add_param, rename_param, replace_value
-from auditor.findings import Finding, Fix
+from auditor.findings import Finding, Fix, RequestChange
 from auditor.checks.nonecap import none_cap, none_cap_fix, none_cap_message
 
 REASONING_CAP = "max_completion_tokens"
@@ -88,7 +88,8 @@ def _worst_case_savings(site: CallSite, ctx: RuleContext, cap: int):
     model = ctx.model(site)
     if model is None or not model.max_output or model.max_output <= cap:
         return None
-    return ctx.savings(site, output_tokens=model.max_output - cap, basis=f"worst case: model maximum {model.max_output:,} -> cap {cap:,}")
+    change = RequestChange(site.id, "cap", value=cap)
+    return ctx.savings(site, change=change, tokens=model.max_output - cap, basis=f"worst case: model maximum {model.max_output:,} -> cap {cap:,}")
 
 
 @check("output_cap_limit")
@@ -120,7 +121,7 @@ def output_cap_over_limit(site: CallSite, ctx: RuleContext) -> Iterable[Finding]
         param.arg_span or site.span,
         site=site,
         fix=fix,
-        savings=ctx.savings(site, output_tokens=value - limit, basis=f"worst case: cap {value:,} -> {limit:,}"),
+        savings=ctx.savings(site, change=RequestChange(site.id, "cap", value=limit), tokens=value - limit, basis=f"worst case: cap {value:,} -> {limit:,}"),
     )
 
 
