@@ -81,8 +81,9 @@ def settings_digest(opts: SourceOptions) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
-def analyse_bytes(data: bytes, rel: str, kind: str, opts: SourceOptions) -> FileFacts:
-    """Phase 1 for one file. Never raises: problems become LA000 findings."""
+def analyse_bytes(data: bytes, rel: str, kind: str, opts: SourceOptions, deep: bool = False) -> FileFacts:
+    """Phase 1 for one file. Never raises: problems become LA000 findings. ``deep``: the
+    dataflow asks for this file's calls with their arguments (auditor/analysis/reach.py)."""
     module = module_name(rel) if kind in ("python", "notebook") else ""
     facts = FileFacts(path=rel, module=module, kind=kind)
     try:
@@ -98,7 +99,7 @@ def analyse_bytes(data: bytes, rel: str, kind: str, opts: SourceOptions) -> File
             except (UnicodeDecodeError, SyntaxError, LookupError) as e:
                 facts.findings.append(file_error(rel, f"not valid UTF-8 (or its declared encoding): {e}"))
                 return facts
-            if opts.prescan and not opts.prescan_re.search(data):
+            if opts.prescan and not deep and not opts.prescan_re.search(data):
                 # nothing an LLM call could hang on: syntax-check only (LA000, like any linter)
                 facts.extra["skipped"] = True
                 facts.suppressions = scan_suppressions(text)
@@ -108,11 +109,11 @@ def analyse_bytes(data: bytes, rel: str, kind: str, opts: SourceOptions) -> File
                 else:
                     summarise_module(tree, text, facts, opts)
                 return facts
-            return analyse_python_text(text, rel, module, opts)
+            return analyse_python_text(text, rel, module, opts, deep=deep)
         if kind == "notebook":
             from auditor.analysis.notebook import analyse_notebook
 
-            return analyse_notebook(data, rel, module, opts)
+            return analyse_notebook(data, rel, module, opts, deep=deep)
         if kind == "promptfile":
             try:
                 from auditor.analysis.promptfile import analyse_promptfile
@@ -218,6 +219,30 @@ def load_facts(files: list[SourceFile], opts: SourceOptions, cache: FactsCache, 
     return [out[sf.rel] for sf in files if sf.rel in out], stats
 
 
+def _reanalyser(files: list[SourceFile], opts: SourceOptions, cache: FactsCache, stdin: tuple[str, str] | None):
+    """Phase 2 of the dataflow reads a module again, deeply (its calls with their arguments);
+    the result replaces its cached facts, so a warm run does not read it again."""
+    by_rel = {sf.rel: sf for sf in files}
+
+    def reanalyse(rel: str) -> FileFacts | None:
+        sf = by_rel.get(rel)
+        if sf is None or sf.kind not in ("python", "notebook"):
+            return None
+        try:
+            data = stdin[1].encode("utf-8") if stdin is not None and stdin[0] == rel else sf.path.read_bytes()
+        except OSError:
+            return None
+        facts = analyse_bytes(data, rel, sf.kind, opts, deep=True)
+        if facts.findings:  # it did not parse after all: keep what phase 1 had
+            return None
+        import copy
+
+        cache.put(rel, hashlib.sha256(data).hexdigest(), copy.deepcopy(facts))  # before phase 2 resolves it in place
+        return facts
+
+    return reanalyse
+
+
 # ---------------------------------------------------------------- phase 2: checks
 def run_checks(project: Project, cost: CostModel, policy: Policy, today: date) -> list[Finding]:
     registry = load_all()
@@ -233,7 +258,7 @@ def run_checks(project: Project, cost: CostModel, policy: Policy, today: date) -
         on, fn = entry
         ctx = RuleContext(rule, policy.params_of(rule), policy, providers, project, cost, today)
         if on == "call_site":
-            subjects: list[Any] = project.call_sites()
+            subjects: list[Any] = project.checked_sites()
         elif on == "prompt_constant":
             subjects = [pc for f in project.facts for pc in f.prompt_constants]
         elif on == "file":
@@ -250,7 +275,9 @@ def run_checks(project: Project, cost: CostModel, policy: Policy, today: date) -
             except Exception as e:  # noqa: BLE001 - a check bug must not take the run down
                 path = getattr(subject, "path", "") or "<project>"
                 findings.append(file_error(path, f"internal error in {rule.code} {rule.name}: {e.__class__.__name__}: {e}"))
-    return findings
+    from auditor.checks.chains import settle
+
+    return settle(findings, project)  # findings of derived call sites: at the caller or once at the wrapper
 
 
 def _suppressed(f: Finding, sup: Suppressions, used: set[tuple[str, str]], path: str) -> bool:
@@ -361,7 +388,9 @@ def _run(opts: RunOptions) -> RunResult:
     memo = cache.dir / "tokens.json" if cache.enabled else None
     if memo is not None:
         tokens.load_memo(memo)  # exact counts of unchanged prompts: no encoding load
-    project = Project(facts)
+    project = Project(facts, root=policy.root, providers=load_catalog().providers(list(policy.get("call-sites", []) or [])),
+                      reanalyse=_reanalyser(files, sopts, cache, opts.stdin))
+    cache.save()  # modules the dataflow read deeply
     cost = CostModel(policy.models, usage)
     raw = [f for ff in facts for f in ff.findings] + run_checks(project, cost, policy, opts.today)
     if memo is not None:

@@ -29,6 +29,7 @@ class Value:
     # how the literal was reached: literal, constant, import, env-default, param-default
     origin: str = "literal"
     ref: tuple[str, str] | None = None  # (module, name) when kind == "ref"
+    param: str | None = None  # the enclosing function's parameter it comes from (summaries)
 
     @property
     def is_literal(self) -> bool:
@@ -68,6 +69,7 @@ class Segment:
     ref: tuple[str, str] | None = None  # kind == "ref": (module, name)
     path: str | None = None  # set when resolved from another file
     cell: int | None = None
+    param: str | None = None  # hole: the enclosing function's parameter it holds (summaries)
 
 
 @dataclass

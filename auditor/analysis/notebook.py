@@ -18,7 +18,7 @@ from auditor.sources.notebook import cell_source, code_cells, neutralise, notebo
 from auditor.sources.python import SourceOptions, parse_python, scan_suppressions
 
 
-def analyse_notebook(data: bytes, path: str, module: str, opts: SourceOptions) -> FileFacts:
+def analyse_notebook(data: bytes, path: str, module: str, opts: SourceOptions, deep: bool = False) -> FileFacts:
     facts = FileFacts(path=path, module=module, kind="notebook")
     nb, err = read_notebook(data, path)
     if err is not None:
@@ -54,7 +54,7 @@ def analyse_notebook(data: bytes, path: str, module: str, opts: SourceOptions) -
     assert tree is not None
     for i, text in enumerate(cells):
         scan_suppressions(text, cell=i, into=facts.suppressions)
-    analyse_tree(tree, joined, facts, opts)
+    analyse_tree(tree, joined, facts, opts, deep=deep)
     _remap(facts, starts)
     return facts
 

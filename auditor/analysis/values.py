@@ -18,9 +18,18 @@ class Values:
         try:
             v = self._value(expr, scope, depth, origin)
         except Unknown:
-            return Value("unknown", source=source, span=span)
+            return Value("unknown", source=source, span=span, param=self.param_of(expr, scope))
         v.source, v.span = source, span
+        v.param = self.param_of(expr, scope)
         return v
+
+    def param_of(self, expr: ast.AST, scope: Scope) -> str | None:
+        """The parameter of the function around ``scope`` that ``expr`` names, if it is one
+        (function summaries follow it from the caller's argument)."""
+        if not isinstance(expr, ast.Name) or scope.kind != "function" or expr.id not in scope.params:
+            return None
+        b = self.binding(expr.id, scope, getattr(expr, "lineno", 1 << 30))
+        return expr.id if b is not None and b[0] == "param" and b[2] is scope else None
 
     def _value(self, expr: ast.AST, scope: Scope, depth: int, origin: str) -> Value:
         if depth > MAX_DEPTH:

@@ -388,6 +388,7 @@ class Catalog:
     models: ModelCatalog
     phrases: dict[str, Any]
     digest: str
+    flows: dict[str, Any] = field(default_factory=dict)  # rules/flows.yaml (auditor.config.flows)
 
     def rule(self, code_or_name: str) -> Rule | None:
         for r in self.rules:
@@ -416,6 +417,7 @@ def load_catalog() -> Catalog:
         models=ModelCatalog(models),
         phrases=phrases,
         digest=digest.hexdigest()[:16],
+        flows=(load_yaml_file(base / "flows.yaml") or {}) if (base / "flows.yaml").is_file() else {},
     )
 
 
