@@ -219,9 +219,9 @@ def load_facts(files: list[SourceFile], opts: SourceOptions, cache: FactsCache, 
     return [out[sf.rel] for sf in files if sf.rel in out], stats
 
 
-def _reanalyser(files: list[SourceFile], opts: SourceOptions, cache: FactsCache, stdin: tuple[str, str] | None):
+def _reanalyser(files: list[SourceFile], opts: SourceOptions, deep: dict, stdin: tuple[str, str] | None):
     """Phase 2 of the dataflow reads a module again, deeply (its calls with their arguments);
-    the result replaces its cached facts, so a warm run does not read it again."""
+    the result replaces its cached facts (collected in ``deep``), so a warm run does not read it again."""
     by_rel = {sf.rel: sf for sf in files}
 
     def reanalyse(rel: str) -> FileFacts | None:
@@ -237,7 +237,7 @@ def _reanalyser(files: list[SourceFile], opts: SourceOptions, cache: FactsCache,
             return None
         import copy
 
-        cache.put(rel, hashlib.sha256(data).hexdigest(), copy.deepcopy(facts))  # before phase 2 resolves it in place
+        deep[rel] = (hashlib.sha256(data).hexdigest(), copy.deepcopy(facts))  # before phase 2 resolves it in place
         return facts
 
     return reanalyse
@@ -388,9 +388,16 @@ def _run(opts: RunOptions) -> RunResult:
     memo = cache.dir / "tokens.json" if cache.enabled else None
     if memo is not None:
         tokens.load_memo(memo)  # exact counts of unchanged prompts: no encoding load
+    deep: dict[str, tuple[str, FileFacts]] = {}
     project = Project(facts, root=policy.root, providers=load_catalog().providers(list(policy.get("call-sites", []) or [])),
-                      reanalyse=_reanalyser(files, sopts, cache, opts.stdin))
-    cache.save()  # modules the dataflow read deeply
+                      reanalyse=_reanalyser(files, sopts, deep, opts.stdin))
+    if deep and cache.enabled:
+        # phase 2 has resolved the facts in place; the cache must keep what phase 1 found, so it is
+        # read back as saved and only the modules read deeply are replaced (their copies from before)
+        fresh = FactsCache(policy.root, settings_digest(sopts))
+        for rel, (digest, copy_) in deep.items():
+            fresh.put(rel, digest, copy_)
+        fresh.save()
     cost = CostModel(policy.models, usage)
     raw = [f for ff in facts for f in ff.findings] + run_checks(project, cost, policy, opts.today)
     if memo is not None:

@@ -27,8 +27,14 @@ MAX_ARG_DEPTH = 3
 MESSAGE_KEYS = ("role", "content")
 
 
+_SDK_ROOTS: dict[int, frozenset[str]] = {}
+
+
 def _not_project(root: str, providers) -> bool:
-    return root in _STDLIB or root in {r.split(".")[0] for r in providers.import_roots} or root in load_flows().library_roots
+    sdk = _SDK_ROOTS.get(id(providers))
+    if sdk is None:
+        sdk = _SDK_ROOTS[id(providers)] = frozenset(r.split(".")[0] for r in providers.import_roots) | _STDLIB | load_flows().library_roots
+    return root in sdk
 
 
 def class_qualname(resolver, cls: Scope | None) -> str:

@@ -30,10 +30,12 @@ class ProjectIndex:
                 continue
             for q, s in flows.functions.items():
                 self.functions.setdefault(q, (s, f))
-            for q, c in flows.classes.items():
-                self.classes.setdefault(q, c)
-                self.class_file.setdefault(q, f)
+            for q, bases, methods in flows.class_entries():
+                if q not in self.classes:
+                    self.classes[q] = ClassInfo(q, f.path, bases, methods)
+                    self.class_file[q] = f
         self._canon: dict[str, str | None] = {}
+        self._targets: dict[tuple, list[tuple[str, str | None]]] = {}
         self._mro: dict[str, list[str]] = {}
         self.subclasses: dict[str, list[str]] = {}
         for q, c in self.classes.items():
@@ -133,6 +135,13 @@ class ProjectIndex:
     # ------------------------------------------------------------ calls
     def targets(self, callee: Callee, self_cls: str | None = None) -> list[tuple[str, str | None]]:
         """(function qualname, receiver class) pairs a call may reach; receiver None: not a method call."""
+        key = (callee.kind, callee.name, callee.cls, self_cls)
+        hit = self._targets.get(key)
+        if hit is None:
+            hit = self._targets[key] = self._find_targets(callee, self_cls)
+        return hit
+
+    def _find_targets(self, callee: Callee, self_cls: str | None) -> list[tuple[str, str | None]]:
         if callee.kind == "func":
             q = self.canonical(callee.name)
             if q is None:

@@ -94,9 +94,8 @@ class Deriver:
                     continue
                 if (rec.path, rec.span.line, rec.span.column) in self.direct_at:
                     continue
-                self_cls = self._own_class(rec)
                 made = 0
-                for fq, rcls in self.ix.targets(rec.callee, self_cls if rec.callee.kind in ("self", "super") else None):
+                for fq, rcls in self.ix.targets(rec.callee):  # self.m() in an uncalled method: any class below
                     for t in self.templates(fq, rcls, 1, ()):
                         if made >= self.per_call or self.total >= self.max_total:
                             break
@@ -113,13 +112,9 @@ class Deriver:
         for f in self.project.facts:
             flows = f.extra.get("flows")
             for rec in flows.calls if flows is not None else ():
-                for fq, _ in self.ix.targets(rec.callee, self._own_class(rec) if rec.callee.kind in ("self", "super") else None):
+                for fq, _ in self.ix.targets(rec.callee):
                     out.add(fq)
         return out
-
-    def _own_class(self, rec: CallRecord) -> str | None:
-        found = self.ix.summary(rec.caller) if rec.caller != "<module>" else None
-        return found[0].cls or None if found else None
 
     # ------------------------------------------------------------ summaries composed
     def templates(self, fq: str, rcls: str | None, depth: int, stack: tuple) -> list[CallSite]:

@@ -125,9 +125,34 @@ class ClassInfo:
 @dataclass
 class ModuleFlows:
     functions: dict[str, FunctionSummary] = field(default_factory=dict)
-    calls: list[CallRecord] = field(default_factory=list)
-    classes: dict[str, ClassInfo] = field(default_factory=dict)
+    calls: list[CallRecord] = field(default_factory=list)  # calls recorded with their arguments
+    # who calls what, without arguments (a lean pass): (caller, callee kind, name, class), each once
+    edges: list[tuple[str, str, str, str]] = field(default_factory=list)
+    # class -> (bases, method names joined by spaces): compact, every module's classes are kept
+    classes: dict[str, tuple[tuple[str, ...], str]] = field(default_factory=dict)
     instances: dict[str, str] = field(default_factory=dict)  # module-level name -> class it is an instance of
+    module: str = ""  # names in ``edges`` and ``classes`` starting with "." are relative to it (smaller facts)
+
+    def short(self, name: str) -> str:
+        m = self.module
+        return name[len(m) :] if m and name.startswith(m + ".") else name
+
+    def full(self, name: str) -> str:
+        return self.module + name if name.startswith(".") else name
+
+    def callees(self):
+        """(caller, Callee, bound record or None) for every call this module records."""
+        for rec in self.calls:
+            yield rec.caller, rec.callee, rec
+        full = self.full
+        for caller, kind, name, cls in self.edges:
+            yield full(caller), Callee(kind, full(name), full(cls)), None
+
+    def class_entries(self):
+        """(qualified class name, bases, method names) of the module's classes."""
+        full = self.full
+        for q, (bases, methods) in self.classes.items():
+            yield full(q), [full(b) for b in bases], methods.split()
 
 
 @dataclass

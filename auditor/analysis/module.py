@@ -12,6 +12,7 @@ from auditor.analysis.callsites import CallSiteFinder
 from auditor.analysis.resolve import Resolver
 from auditor.analysis.scopes import span_of
 from auditor.analysis.usage import collect_usage
+from auditor.analysis.modindex import ModuleIndex
 from auditor.analysis.summaries import collect_module_flows, index_classes
 from auditor.config.catalog import glob_match
 from auditor.facts import FileFacts, Message, Prompt, PromptConstant
@@ -39,8 +40,9 @@ def analyse_tree(tree: ast.Module, text: str, facts: FileFacts, opts: SourceOpti
     facts.extra["imports"] = dict(resolver.imports)
     facts.extra["functions"] = sorted(resolver.functions)
     _module_constants(resolver, finder.prompts, facts, opts)
-    collect_usage(tree, resolver, facts, opts.providers, lines)  # LA502/LA503/LA601/LA602/LA604 facts
-    collect_module_flows(tree, resolver, finder, facts, deep)  # function summaries, call records (phase 1 of the dataflow)
+    walk = ModuleIndex(tree, lines)  # shared: the usage facts and the dataflow read the same statements
+    collect_usage(tree, resolver, facts, opts.providers, lines, walk)  # LA502/LA503/LA601/LA602/LA604 facts
+    collect_module_flows(tree, resolver, finder, facts, deep, walk)  # function summaries, call records (phase 1 of the dataflow)
 
 
 def summarise_module(tree: ast.Module, text: str, facts: FileFacts, opts: SourceOptions) -> None:

@@ -61,12 +61,14 @@ class Project:
             if suffix not in self.by_module and len(owners) == 1:
                 self.by_module[suffix] = owners[0]
 
-    def replace(self, new: FileFacts) -> None:
-        """A file read again, deeply (phase 2 of the dataflow): its facts take the old ones' place."""
-        self.facts = [new if f.path == new.path else f for f in self.facts]
+    def replace(self, new: list[FileFacts]) -> None:
+        """Files read again, deeply (phase 2 of the dataflow): their facts take the old ones' place."""
+        by_path = {f.path: f for f in new}
+        self.facts = [by_path.get(f.path, f) for f in self.facts]
         self._index()
-        self._resolve_pending([new])
-        self._resolve_file(new)
+        self._resolve_pending(new)
+        for f in new:
+            self._resolve_file(f)
 
     # ---------------------------------------------------------------- lookups
     def call_sites(self) -> list[CallSite]:

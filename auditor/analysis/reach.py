@@ -23,19 +23,20 @@ def derive_all(project) -> None:
     if not any(f.extra.get("flows") is not None for f in project.facts):
         return
     tried: set[str] = set()
+    impls = flows.limit("max-implementations", 8)
+    index = ProjectIndex(project.facts, project.by_module, impls)
     for _ in range(flows.limit("max-upgrade-rounds", 6)):
         if project.reanalyse is None:
             break
-        index = ProjectIndex(project.facts, project.by_module, flows.limit("max-implementations", 8))
         needed = [rel for rel in needed_files(project, index) if rel not in tried]
         if not needed:
             break
         tried.update(needed)
-        for rel in needed:
-            new = project.reanalyse(rel)
-            if new is not None:
-                project.replace(new)
-    index = ProjectIndex(project.facts, project.by_module, flows.limit("max-implementations", 8))
+        new = [f for f in (project.reanalyse(rel) for rel in needed) if f is not None]
+        if not new:
+            break
+        project.replace(new)
+        index = ProjectIndex(project.facts, project.by_module, impls)
     concrete, abstract = Deriver(project, index, project.providers, flows).run()
     for site in concrete + [a for a in abstract if a.extra.get("derived")]:
         project.resolve_site(site)
@@ -51,12 +52,9 @@ def reaching(index: ProjectIndex, project) -> set[str]:
     edges: list[tuple[str, list[str]]] = []
     for f in project.facts:
         flows = f.extra.get("flows")
-        for rec in flows.calls if flows is not None else ():
-            if rec.caller == "<module>":
-                continue
-            own = index.summary(rec.caller)
-            rcls = own[0].cls if own is not None else None
-            edges.append((index.canonical(rec.caller) or rec.caller, [q for q, _ in index.targets(rec.callee, rcls or None)]))
+        for caller, callee, _ in flows.callees() if flows is not None else ():
+            if caller != "<module>":
+                edges.append((index.canonical(caller) or caller, [q for q, _ in index.targets(callee)]))
     changed = True
     while changed:
         changed = False
@@ -69,48 +67,67 @@ def reaching(index: ProjectIndex, project) -> set[str]:
 
 def needed_files(project, index: ProjectIndex) -> list[str]:
     reach = reaching(index, project)
-    reach_modules = {q.rsplit(".", 1)[0] for q in reach}
+    if not reach:
+        return []
+    reach_modules: set[str] = set()  # modules holding a reaching function (import app.llm; from app import llm)
+    for q in reach:
+        found = index.functions.get(q)
+        if found is not None and found[1].module:
+            mod = found[1].module
+            reach_modules.add(mod[: -len(".__init__")] if mod.endswith(".__init__") else mod)
+            reach_modules.add(mod)
     reach_classes = {index.functions[q][0].cls for q in reach if q in index.functions and index.functions[q][0].cls}
     related: set[str] = set()  # classes that inherit a reaching method, or are bases of one that does
-    for c in index.classes:
-        mro = index.mro(c)
-        if any(rc in mro for rc in reach_classes):
-            related.add(c)
-            related.update(mro)
+    for rc in reach_classes:
+        for c in index.below(rc):
+            if c not in related:
+                related.add(c)
+                related.update(index.mro(c))
+    names = {q.rsplit(".", 1)[-1] for q in reach}
     out: list[str] = []
     for f in project.facts:
-        flows = f.extra.get("flows")
-        deep = bool(f.extra.get("flows_deep"))
-        if f.kind not in ("python", "notebook") or deep:
+        if f.kind not in ("python", "notebook") or f.extra.get("flows_deep"):
             continue
-        if _needed(f, flows, index, reach, reach_modules, related):
-            out.append(f.path)
+        flows = f.extra.get("flows")
+        if f.extra.get("skipped"):
+            if _skipped_needed(f, flows, index, reach, reach_modules, related) and _mentions(project, f.path, names):
+                out.append(f.path)
+        elif flows is not None and any(any(q in reach for q, _ in index.targets(c)) for _, c, rec in flows.callees() if rec is None):
+            out.append(f.path)  # its calls reach a request: their arguments are needed
     out.extend(_helper_files(project, index))
     return sorted(set(out))
 
 
-def _needed(f: FileFacts, flows, index: ProjectIndex, reach: set[str], reach_modules: set[str], related: set[str]) -> bool:
-    if flows is not None:
-        for rec in flows.calls:  # its calls reach a request: their arguments are needed
-            if any(q in reach for q, _ in index.targets(rec.callee)):
-                return True
-        if any(c in related for c in flows.classes):
+def _skipped_needed(f: FileFacts, flows, index: ProjectIndex, reach: set[str], reach_modules: set[str], related: set[str]) -> bool:
+    """A file read shallowly (no call site) that imports what reaches a request, or whose
+    classes share a hierarchy with a class whose methods do (a base class, a mixin)."""
+    if flows is not None and any(flows.full(c) in related for c in flows.classes):
+        return True
+    for target in (f.extra.get("imports") or {}).values():
+        if target in reach_modules:
             return True
-    if f.extra.get("skipped") or flows is None or not flows.functions:
-        for target in (f.extra.get("imports") or {}).values():
-            q = index.canonical(target)
-            if q is not None and (q in reach or q in related):
-                return True
-            if target in reach_modules or any(m == target or m.startswith(target + ".") for m in reach_modules if len(target.split(".")) >= 2):
-                return True
+        q = index.canonical(target)
+        if q is not None and (q in reach or q in related):
+            return True
     return False
 
 
+def _mentions(project, rel: str, names: set[str]) -> bool:
+    """The file's text calls one of ``names`` (or cannot be read: let the deep read decide)."""
+    if project.root is None:
+        return True
+    try:
+        data = (project.root / rel).read_bytes()
+    except OSError:
+        return True
+    return any(n.encode() + b"(" in data for n in names)
+
+
 def _helper_files(project, index: ProjectIndex) -> list[str]:
-    """Modules that define the prompt helpers prompts call, when they were read shallowly."""
+    """Modules read shallowly that define the prompt helpers prompts call (their returns are needed)."""
     from auditor.analysis.flowfacts import CallHole
 
-    wanted: set[str] = set()
+    wanted: dict[str, set[str]] = {}
     for f in project.facts:
         holes = [s for site in f.call_sites for s in site.prompt.segments if isinstance(s, CallHole)]
         flows = f.extra.get("flows")
@@ -125,9 +142,20 @@ def _helper_files(project, index: ProjectIndex) -> list[str]:
             if h.callee is None or h.callee.kind != "func" or index.canonical(h.callee.name) is not None:
                 continue
             mod = _module_of(h.callee.name, project.by_module)
-            if mod is not None and not mod.extra.get("flows_deep"):
-                wanted.add(mod.path)
-    return sorted(wanted)
+            if mod is not None and mod.extra.get("skipped"):
+                wanted.setdefault(mod.path, set()).add(h.callee.name.rsplit(".", 1)[-1])
+    out = []
+    for rel, names in wanted.items():
+        if project.root is None:
+            out.append(rel)
+            continue
+        try:
+            data = (project.root / rel).read_bytes()
+        except OSError:
+            continue
+        if b"return" in data and any(b"def " + n.encode() + b"(" in data for n in names):
+            out.append(rel)
+    return sorted(out)
 
 
 def _module_of(qualname: str, by_module: dict) -> FileFacts | None:

@@ -26,7 +26,8 @@ import ast
 import os
 
 from auditor.analysis.callholes import _message_like, callee_of, class_qualname, instance_class
-from auditor.analysis.flowfacts import CallRecord, ClassInfo, FrameFacts, FunctionSummary, ModuleFlows, ParamInfo, Returns
+from auditor.analysis.flowfacts import CallRecord, FrameFacts, FunctionSummary, ModuleFlows, ParamInfo, Returns
+from auditor.analysis.leancalls import find_call, lean_calls
 from auditor.analysis.loops import LoopFacts
 from auditor.analysis.modindex import LOOPS, ModuleIndex, find_lines
 from auditor.analysis.resolve import Resolver
@@ -35,11 +36,11 @@ from auditor.facts import CallSite, FileFacts, LoopInfo
 from auditor.findings import Span
 
 
-def collect_flows(tree: ast.Module, resolver: Resolver, finder, facts: FileFacts, deep: bool = False) -> None:
+def collect_flows(tree: ast.Module, resolver: Resolver, finder, facts: FileFacts, deep: bool = False, walk: ModuleIndex | None = None) -> None:
     """Summaries and call records of one module (see the module docstring). Records keep their
     arguments only when ``deep`` (phase 2 asks for that for modules whose calls reach a request)."""
-    flows = ModuleFlows()
-    flows.classes = class_index(resolver)
+    flows = ModuleFlows(module=resolver.module)
+    flows.classes = {flows.short(q): (tuple(flows.short(b) for b in bases), m) for q, (bases, m) in class_index(resolver).items()}
     for name, entries in resolver.module_scope.assigns.items():
         value = entries[-1][1]
         if isinstance(value, ast.Call) and name not in resolver.module_scope.mutated:
@@ -47,19 +48,32 @@ def collect_flows(tree: ast.Module, resolver: Resolver, finder, facts: FileFacts
             if cls:
                 flows.instances[name] = cls  # llm = LLM(): `from app.llm import llm; llm.ask()`
     text = "\n".join(resolver.lines)
-    walk = ModuleIndex(tree, resolver.lines)
+    walk = walk or ModuleIndex(tree, resolver.lines)
     builder = _Builder(resolver, finder, walk, facts.path, deep)
-    for line in find_lines(text, builder.needles(text)):
-        for call in walk.calls_at(line):
-            rec = builder.record(call)
-            if rec is not None:
-                flows.calls.append(rec)
-    by_caller: dict[str, list[int]] = {}
-    for i, rec in enumerate(flows.calls):
-        by_caller.setdefault(rec.caller, []).append(i)
     sites_by_qual: dict[str, list[CallSite]] = {}
     for site in facts.call_sites:
         sites_by_qual.setdefault(site.qualname, []).append(site)
+    seen_edges: set[tuple[str, str, str, str]] = set()
+    if deep:
+        for line in find_lines(text, builder.needles(text)):
+            for call in walk.calls_at(line):
+                scope = builder.scope_at(call, line)
+                rec = builder.record(call, scope) if scope is not None else None
+                if rec is not None:
+                    flows.calls.append(rec)
+    else:
+        for rec in builder.lean_records(text, sites_by_qual):
+            if rec.bound:
+                flows.calls.append(rec)
+            else:
+                short = flows.short
+                edge = (short(rec.caller), rec.callee.kind, short(rec.callee.name), short(rec.callee.cls))
+                if edge not in seen_edges:
+                    seen_edges.add(edge)
+                    flows.edges.append(edge)
+    by_caller: dict[str, list[int]] = {}
+    for i, rec in enumerate(flows.calls):  # calls with arguments: a function with only lean ones needs no summary
+        by_caller.setdefault(rec.caller, []).append(i)
     for scope in {id(s): s for s in resolver.scope_of.values()}.values():
         if scope.kind != "function":
             continue
@@ -68,15 +82,15 @@ def collect_flows(tree: ast.Module, resolver: Resolver, finder, facts: FileFacts
         summary = builder.summary(scope, qual, sites, by_caller.get(qual, []))
         if summary is not None:
             flows.functions[qual] = summary
-    if flows.functions or flows.calls or flows.classes or flows.instances:
+    if flows.functions or flows.calls or flows.edges or flows.classes or flows.instances:
         facts.extra["flows"] = flows
 
 
-def collect_module_flows(tree: ast.Module, resolver: Resolver, finder, facts: FileFacts, deep: bool) -> None:
+def collect_module_flows(tree: ast.Module, resolver: Resolver, finder, facts: FileFacts, deep: bool, walk: ModuleIndex | None = None) -> None:
     """:func:`collect_flows`, guarded: flows only add findings, so a failure here is recorded and
     the file keeps its call sites."""
     try:
-        collect_flows(tree, resolver, finder, facts, deep)
+        collect_flows(tree, resolver, finder, facts, deep, walk)
         facts.extra["flows_deep"] = deep
     except Exception as e:  # noqa: BLE001
         if os.environ.get("LLM_AUDIT_DEBUG"):
@@ -88,7 +102,7 @@ def collect_module_flows(tree: ast.Module, resolver: Resolver, finder, facts: Fi
 def index_classes(tree: ast.Module, resolver: Resolver, facts: FileFacts) -> None:
     """The top-level classes of a module read shallowly (no call site): names, bases, methods."""
     local = {s.name for s in tree.body if isinstance(s, ast.ClassDef)}
-    classes: dict[str, ClassInfo] = {}
+    classes: dict[str, tuple[tuple[str, ...], str]] = {}
     prefix = f"{resolver.module}." if resolver.module else ""
     for stmt in tree.body:
         if not isinstance(stmt, ast.ClassDef):
@@ -102,13 +116,15 @@ def index_classes(tree: ast.Module, resolver: Resolver, facts: FileFacts) -> Non
             if qn:
                 bases.append(qn)
         methods = sorted(n.name for n in stmt.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)))
-        classes[prefix + stmt.name] = ClassInfo(prefix + stmt.name, facts.path, bases, methods)
+        classes[prefix + stmt.name] = (tuple(bases), " ".join(methods))
     if classes:
-        facts.extra["flows"] = ModuleFlows(classes=classes)
+        flows = ModuleFlows(module=resolver.module)
+        flows.classes = {flows.short(q): (tuple(flows.short(b) for b in bases), m) for q, (bases, m) in classes.items()}
+        facts.extra["flows"] = flows
 
 
-def class_index(resolver: Resolver) -> dict[str, ClassInfo]:
-    out: dict[str, ClassInfo] = {}
+def class_index(resolver: Resolver) -> dict[str, tuple[tuple[str, ...], str]]:
+    out: dict[str, tuple[tuple[str, ...], str]] = {}
     for scope in {id(s): s for s in resolver.scope_of.values()}.values():
         if scope.kind != "class":
             continue
@@ -119,8 +135,7 @@ def class_index(resolver: Resolver) -> dict[str, ClassInfo]:
             if qn:
                 bases.append(qn)
         methods = [n for n, entries in scope.assigns.items() if any(isinstance(v, (ast.FunctionDef, ast.AsyncFunctionDef)) for _, v in entries)]
-        qual = class_qualname(resolver, scope)
-        out[qual] = ClassInfo(qual, getattr(resolver, "path", ""), bases, sorted(methods))
+        out[class_qualname(resolver, scope)] = (tuple(bases), " ".join(sorted(methods)))
     return out
 
 
@@ -169,25 +184,59 @@ class _Builder:
         out = [n + "(" for n in sorted(names)] + [r + "." for r in sorted(receivers)]
         return [n for n in out if n.rstrip("(.") in text]
 
-    # ------------------------------------------------------------ one call
-    def record(self, call: ast.Call) -> CallRecord | None:
+    def scope_at(self, call: ast.Call, line: int) -> Scope | None:
         if id(call) in self._seen:
             return None
         self._seen.add(id(call))
         info = self.walk.calls.get(id(call))
-        func_node = info.func if info is not None else None
-        scope = self.r.scope_of.get(func_node) if func_node is not None else self.r.module_scope
-        if scope is None:
-            return None
+        func_node = info.func if info is not None else self.walk.owner_of(line)
+        return self.r.scope_of.get(func_node) if func_node is not None else self.r.module_scope
+
+    def lean_records(self, text: str, sites_by_qual: dict) -> list[CallRecord]:
+        """Calls read from the text (:mod:`auditor.analysis.leancalls`): callee and caller only,
+        except calls to functions of this module that send a request (directly or through others
+        here), which keep their arguments so phase 2 needs no second read for them."""
+        found = lean_calls(self.r, self.walk.units, text)
+        reach = {q for q, sites in sites_by_qual.items() if sites}
+        methods = {q.rsplit(".", 1)[-1] for q in reach if "." in q}
+        changed = True
+        while changed:
+            changed = False
+            for _, _, callee, scope in found:
+                if scope.kind != "function" or scope.qualname in reach or not _local_hit(callee, scope, reach, methods, self.r):
+                    continue
+                reach.add(scope.qualname)
+                if "." in scope.qualname:
+                    methods.add(scope.qualname.rsplit(".", 1)[-1])
+                changed = True
+        out: list[CallRecord] = []
+        for line, end_col, callee, scope in found:
+            caller = _qual(self.r, scope) if scope.kind == "function" else "<module>"
+            if _local_hit(callee, scope, reach, methods, self.r):
+                call = find_call(self.walk.calls_at(line), line, end_col)
+                rec = self.record(call, scope) if call is not None else None
+                if rec is not None:
+                    out.append(rec)
+                continue  # not in the AST: text in a string or comment
+            out.append(CallRecord(callee=callee, path=self.path, span=Span(line, 1, line, 1), caller=caller))  # lean: who calls what
+        return out
+
+    # ------------------------------------------------------------ one call
+    def record(self, call: ast.Call, scope: Scope) -> CallRecord | None:
         callee = callee_of(self.r, call.func, scope)
         if callee is None:
             return None
         span = span_of(call, self.r.lines)
         if span is None:
             return None
+        caller = _qual(self.r, scope) if scope.kind == "function" else "<module>"
+        info = self.walk.calls.get(id(call))
+        if info is None:
+            self.walk.calls_at(span.line)  # its function's walk gives the loops around it
+            info = self.walk.calls.get(id(call))
         loops = info.loops if info is not None else ()
         rec = CallRecord(
-            callee=callee, path=self.path, span=span, caller=_qual(self.r, scope) if scope.kind == "function" else "<module>",
+            callee=callee, path=self.path, span=span, caller=caller,
             insertion=self.finder._insertion(call), is_async=_awaited(self.r.lines, span), source=" ".join(self.r.source_of(call).split())[:400],
         )
         if loops:
@@ -200,9 +249,8 @@ class _Builder:
                 rec.loop_kind = self.loops.loop_kind(fake, call, loops, None)
             except Exception:  # noqa: BLE001 - a loop we cannot judge counts as a loop over data
                 rec.loop_kind = "data"
-        if self.deep:
-            rec.args, rec.kwargs, rec.star, rec.spread = self.prompts.call_args(call, scope)
-            rec.bound = True
+        rec.args, rec.kwargs, rec.star, rec.spread = self.prompts.call_args(call, scope)
+        rec.bound = True
         return rec
 
     # ------------------------------------------------------------ one function
@@ -260,18 +308,25 @@ class _Builder:
         from auditor.analysis.prompts import _is_textual
 
         for value in scope.returns:
-            node, s = self.prompts._deref(value, scope) or (value, scope)
+            # a lean pass keeps what the return statement says by itself (a deep one follows names)
+            node, s = (self.prompts._deref(value, scope) if self.deep else None) or (value, scope)
             if isinstance(node, ast.Dict) and _message_like(node):
                 return Returns(message=self.prompts._message(node, s, "user"))
             if isinstance(node, (ast.List, ast.Tuple)) and node.elts and all(_message_like(e) for e in node.elts):
                 return Returns(messages=self.prompts.messages_of(node, s))
-            textual = _is_textual(value) or isinstance(value, (ast.Name, ast.Attribute)) or (isinstance(value, ast.Call) and self.prompts.flows_text(value, scope))
+            textual = _is_textual(value) or (self.deep and (isinstance(value, (ast.Name, ast.Attribute)) or (isinstance(value, ast.Call) and self.prompts.flows_text(value, scope))))
             if isinstance(value, ast.Call) and not _is_textual(value):
                 callee = callee_of(self.r, value.func, scope)
-                if callee is not None and not self.prompts.is_file_text(value, scope):
+                if callee is not None and (self.deep or callee.kind == "func") and not self.prompts.is_file_text(value, scope):
                     rec = self.record_for_return(value, scope, callee)
                     if rec is not None:
                         return Returns(call=rec)
+            if not self.deep:
+                if textual:
+                    segs = self.prompts.segments(value, scope)
+                    if any(seg.kind != "hole" or seg.param or type(seg).__name__ in ("CallHole", "DataHole") for seg in segs):
+                        return Returns(text=segs)
+                continue
             state = self.frames.state(value, scope)
             if state == "whole":
                 param = self.r.param_of(value, scope)
@@ -290,6 +345,15 @@ class _Builder:
         rec = CallRecord(callee=callee, path=self.path, span=span, caller=_qual(self.r, scope), source=" ".join(self.r.source_of(call).split())[:400], bound=True)
         rec.args, rec.kwargs, rec.star, rec.spread = self.prompts.call_args(call, scope)
         return rec
+
+
+def _local_hit(callee, scope: Scope, reach: set[str], methods: set[str], r: Resolver) -> bool:
+    """A call to a function of this module in ``reach`` (by scope qualname), or a ``self.m()``
+    whose name is a reaching method here."""
+    if callee.kind == "self":
+        return callee.name in methods
+    prefix = f"{r.module}." if r.module else ""
+    return callee.kind == "func" and callee.name.startswith(prefix) and callee.name[len(prefix):] in reach
 
 
 def _called_name(func: ast.AST) -> str:
