@@ -99,15 +99,17 @@ def pin(segments: list[Segment], path: str) -> list[Segment]:
     return segments
 
 
-def bind_messages(messages: list[Message], b: Binding, tpath: str, callee_path: str, prepare) -> tuple[list[Message], bool]:
-    """The callee's messages with parameter holes replaced; True when the caller's text went in."""
+def bind_messages(messages: list[Message], b: Binding, tpath: str, callee_path: str, prepare, prepare_list=None) -> tuple[list[Message], bool]:
+    """The callee's messages with parameter holes replaced; True when the caller's text went in.
+    ``prepare_list`` readies a messages list the caller passes (helpers that build messages filled)."""
     out: list[Message] = []
     contributed = False
     for m in messages:
         if len(m.segments) == 1 and m.segments[0].param:
             found = b.get(m.segments[0].param)
             if found and found[0] == ARG and isinstance(found[1], Arg) and found[1].messages is not None:
-                out.extend(prepare_messages(found[1].messages, prepare))  # messages=messages: the caller's list
+                given = copy.deepcopy(found[1].messages)
+                out.extend(prepare_list(given) if prepare_list is not None else prepare_messages(given, prepare))  # messages=messages
                 contributed = True
                 continue
         segs, c = bind_segments(m.segments, b, tpath, callee_path, prepare)
@@ -117,7 +119,7 @@ def bind_messages(messages: list[Message], b: Binding, tpath: str, callee_path: 
 
 
 def prepare_messages(messages: list[Message], prepare) -> list[Message]:
-    return [Message(m.role, prepare(copy.deepcopy(m.segments))) for m in messages]
+    return [Message(m.role, prepare(m.segments)) for m in messages]
 
 
 def bind_segments(segments: list[Segment], b: Binding, tpath: str, callee_path: str, prepare) -> tuple[list[Segment], bool]:

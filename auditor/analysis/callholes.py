@@ -126,6 +126,10 @@ class FlowCalls:
             callee=callee, args=args, kwargs=kwargs, extras=extras,
         )
 
+    def _helper_call(self, node: ast.AST, scope: Scope) -> bool:
+        """``system_message(...)`` in a messages list: a call that may build a message."""
+        return isinstance(node, ast.Call) and callee_of(self.r, node.func, scope) is not None
+
     def flows_text(self, call: ast.Call, scope: Scope) -> bool:
         """A call whose result may be prompt text we can follow: a possible project function,
         a library text step, or text read from a file."""
@@ -183,7 +187,7 @@ class FlowCalls:
             if any(isinstance(k, ast.Constant) and k.value in MESSAGE_KEYS for k in node.keys):
                 arg.messages = [self._message(node, s, "user")]
             return arg
-        if isinstance(node, (ast.List, ast.Tuple)) and node.elts and all(_message_like(e) for e in node.elts):
+        if isinstance(node, (ast.List, ast.Tuple)) and node.elts and all(_message_like(e) or self._helper_call(e, s) for e in node.elts) and any(_message_like(e) for e in node.elts):
             arg.messages = self.messages_of(node, s)
             return arg
         arg.segments = self.segments(expr, scope)

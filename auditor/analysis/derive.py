@@ -104,6 +104,10 @@ class Deriver:
         abstract_ids: set[str] = set()
         for d in concrete:
             abstract_ids.update(d.extra["derived"]["line"][1:])
+        inner = {i for d in concrete for i in d.extra["derived"]["line"][1:]}
+        for s in self.sites.values():  # framework sites (llm.invoke) stand on the chat model's constructor
+            if s.extra.get("derived") and s.id not in inner:
+                abstract_ids.update(s.extra["derived"]["line"][1:])
         abstract = [self.sites.get(i) or self.templates_made[i] for i in sorted(abstract_ids) if i in self.sites or i in self.templates_made]
         return concrete, abstract
 
@@ -207,7 +211,9 @@ class Deriver:
         elif d.extra.get("spread_known"):
             d.extra["forward_cap"] = "*"  # ... or passes the API's own cap through **kwargs
         # prompt
-        d.prompt.messages, contributed = bind_messages(t.prompt.messages, b, t.path, callee_facts.path, lambda segs: self.prepare(segs, rec.path))
+        d.prompt.messages, contributed = bind_messages(
+            t.prompt.messages, b, t.path, callee_facts.path, lambda segs: self.prepare(segs, rec.path), lambda msgs: self.prepare_messages(msgs, rec.path)
+        )
         if contributed:
             owner["prompt"] = d.id
         if rec.loop is not None:
@@ -231,6 +237,13 @@ class Deriver:
         """Text the caller wrote in ``path``, ready to go into another file's request."""
         segs = pin(self.project.resolve_segments(segments, None), path)
         return self.expand(segs, path, 0)
+
+    def prepare_messages(self, messages: list[Message], path: str) -> list[Message]:
+        """A messages list the caller wrote in ``path``: helpers that build messages filled, then text readied."""
+        for m in messages:
+            self.project.resolve_segments(m.segments, None)
+        msgs = self.expand_messages([Message(m.role, self.project.resolve_segments(m.segments, None)) for m in messages], path, 0)
+        return [Message(m.role, self.prepare(m.segments, path)) for m in msgs]
 
     def expand_messages(self, messages: list[Message], path: str, depth: int) -> list[Message]:
         out: list[Message] = []

@@ -37,10 +37,11 @@ def analyse_tree(tree: ast.Module, text: str, facts: FileFacts, opts: SourceOpti
     resolver.path = facts.path  # type: ignore[attr-defined]  # prompt files read relative to it
     finder = CallSiteFinder(resolver, opts.providers, facts.path, opts.frame_patterns)
     facts.call_sites = finder.run()
+    walk = ModuleIndex(tree, lines)  # shared: framework sites, usage facts and the dataflow read the same statements
+    add_framework_sites(resolver, finder, facts, walk)  # llm.invoke(...), prompt | llm, AutoGen agents
     facts.extra["imports"] = dict(resolver.imports)
     facts.extra["functions"] = sorted(resolver.functions)
     _module_constants(resolver, finder.prompts, facts, opts)
-    walk = ModuleIndex(tree, lines)  # shared: the usage facts and the dataflow read the same statements
     collect_usage(tree, resolver, facts, opts.providers, lines, walk)  # LA502/LA503/LA601/LA602/LA604 facts
     collect_module_flows(tree, resolver, finder, facts, deep, walk)  # function summaries, call records (phase 1 of the dataflow)
 
@@ -60,6 +61,20 @@ def summarise_module(tree: ast.Module, text: str, facts: FileFacts, opts: Source
     facts.extra["imports"] = dict(resolver.imports)
     index_classes(tree, resolver, facts)  # the project's class index covers modules not read deeply
     _module_constants(resolver, PromptBuilder(resolver, FrameInference(resolver, opts.frame_patterns)), facts, opts)
+
+
+def add_framework_sites(resolver: Resolver, finder: CallSiteFinder, facts: FileFacts, walk: ModuleIndex) -> None:
+    """Framework prompt sites only add call sites: a failure keeps the file's others."""
+    try:
+        from auditor.analysis.frameworks import framework_sites
+
+        framework_sites(resolver, finder, facts, walk)
+    except Exception as e:  # noqa: BLE001
+        import os
+
+        if os.environ.get("LLM_AUDIT_DEBUG"):
+            raise
+        facts.extra["frameworks_error"] = f"{e.__class__.__name__}: {e}"
 
 
 def _module_constants(resolver: Resolver, prompts, facts: FileFacts, opts: SourceOptions) -> None:

@@ -20,8 +20,6 @@ from auditor.facts import FileFacts
 
 def derive_all(project) -> None:
     flows = load_flows()
-    if not any(f.extra.get("flows") is not None for f in project.facts):
-        return
     tried: set[str] = set()
     impls = flows.limit("max-implementations", 8)
     index = ProjectIndex(project.facts, project.by_module, impls)

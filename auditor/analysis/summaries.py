@@ -314,7 +314,7 @@ class _Builder:
                 return Returns(message=self.prompts._message(node, s, "user"))
             if isinstance(node, (ast.List, ast.Tuple)) and node.elts and all(_message_like(e) for e in node.elts):
                 return Returns(messages=self.prompts.messages_of(node, s))
-            textual = _is_textual(value) or (self.deep and (isinstance(value, (ast.Name, ast.Attribute)) or (isinstance(value, ast.Call) and self.prompts.flows_text(value, scope))))
+            textual = _is_textual(value) or (isinstance(value, ast.Call) and self.prompts.is_file_text(value, scope)) or (self.deep and (isinstance(value, (ast.Name, ast.Attribute)) or (isinstance(value, ast.Call) and self.prompts.flows_text(value, scope))))
             if isinstance(value, ast.Call) and not _is_textual(value):
                 callee = callee_of(self.r, value.func, scope)
                 if callee is not None and (self.deep or callee.kind == "func") and not self.prompts.is_file_text(value, scope):

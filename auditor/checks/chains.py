@@ -54,7 +54,7 @@ def _annotate(f: Finding, site) -> Finding:
 
 
 def settle(findings: list[Finding], project) -> list[Finding]:
-    derived = {d.id: d for d in getattr(project, "derived", [])}
+    derived = {d.id: d for d in project.call_sites() if d.extra.get("derived")}  # derived and framework sites
     abstract = {a.id: a for a in getattr(project, "abstract_sites", [])}
     if not derived and not abstract:
         return findings

@@ -60,6 +60,8 @@ def _crlf(findings: list[Finding], text: str) -> None:
 def fix_file(root: Path, rel: str, kind: str, findings: list[Finding], write: bool, report: FixReport) -> bool:
     """Apply ``findings``' fixes to one file. Returns True when it changed."""
     path = root / rel
+    if kind == "python" and not rel.endswith((".py", ".pyw")):
+        kind = "text"  # a prompt file the code reads (open(P).read()), not a discovered source file
     if kind == "notebook":
         return _fix_notebook(path, rel, findings, write, report)
     try:
