@@ -390,7 +390,8 @@ def _run(opts: RunOptions) -> RunResult:
         tokens.load_memo(memo)  # exact counts of unchanged prompts: no encoding load
     deep: dict[str, tuple[str, FileFacts]] = {}
     project = Project(facts, root=policy.root, providers=load_catalog().providers(list(policy.get("call-sites", []) or [])),
-                      reanalyse=_reanalyser(files, sopts, deep, opts.stdin))
+                      # every file from the cache: the run that cached them read further what the flows needed
+                      reanalyse=_reanalyser(files, sopts, deep, opts.stdin) if stats["parsed"] + stats["skipped"] else None)
     if deep and cache.enabled:
         # phase 2 has resolved the facts in place; the cache must keep what phase 1 found, so it is
         # read back as saved and only the modules read deeply are replaced (their copies from before)

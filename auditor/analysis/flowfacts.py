@@ -126,12 +126,23 @@ class ClassInfo:
 class ModuleFlows:
     functions: dict[str, FunctionSummary] = field(default_factory=dict)
     calls: list[CallRecord] = field(default_factory=list)  # calls recorded with their arguments
-    # who calls what, without arguments (a lean pass): (caller, callee kind, name, class), each once
-    edges: list[tuple[str, str, str, str]] = field(default_factory=list)
-    # class -> (bases, method names joined by spaces): compact, every module's classes are kept
-    classes: dict[str, tuple[tuple[str, ...], str]] = field(default_factory=dict)
+    # who calls what, without arguments (a lean pass): one "caller kind name class" line per call,
+    # each once; and "class base,base method method" per class. Kept as text: every module has
+    # them, and one string pickles and loads far faster than thousands of small objects.
+    edges: str = ""
+    classes: str = ""
     instances: dict[str, str] = field(default_factory=dict)  # module-level name -> class it is an instance of
-    module: str = ""  # names in ``edges`` and ``classes`` starting with "." are relative to it (smaller facts)
+    module: str = ""  # names starting with "." in ``edges`` and ``classes`` are relative to it
+
+    def set_edges(self, edges: list[tuple[str, str, str, str]]) -> None:
+        self.edges = "\n".join(" ".join(x or "-" for x in e) for e in edges)
+
+    def set_classes(self, classes: dict[str, tuple[tuple[str, ...], str]]) -> None:
+        short = self.short
+        self.classes = "\n".join(f"{short(q)} {','.join(short(b) for b in bases) or '-'} {methods}".rstrip() for q, (bases, methods) in classes.items())
+
+    def class_names(self) -> list[str]:
+        return [self.full(line.split(" ", 1)[0]) for line in self.classes.split("\n") if line]
 
     def short(self, name: str) -> str:
         m = self.module
@@ -145,14 +156,16 @@ class ModuleFlows:
         for rec in self.calls:
             yield rec.caller, rec.callee, rec
         full = self.full
-        for caller, kind, name, cls in self.edges:
-            yield full(caller), Callee(kind, full(name), full(cls)), None
+        for line in self.edges.split("\n") if self.edges else ():
+            caller, kind, name, cls = line.split(" ")
+            yield full(caller), Callee(kind, full(name), "" if cls == "-" else full(cls)), None
 
     def class_entries(self):
         """(qualified class name, bases, method names) of the module's classes."""
         full = self.full
-        for q, (bases, methods) in self.classes.items():
-            yield full(q), [full(b) for b in bases], methods.split()
+        for line in self.classes.split("\n") if self.classes else ():
+            q, bases, *methods = line.split(" ")
+            yield full(q), [] if bases == "-" else [full(b) for b in bases.split(",")], methods
 
 
 @dataclass

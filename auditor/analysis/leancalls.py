@@ -32,9 +32,12 @@ def lean_calls(resolver, units: list[tuple[int, int, ast.AST]], text: str) -> li
     find, match = text.find, _BEFORE.match
     pos = find("(")
     while pos >= 0:
-        m = match(text[max(0, pos - 160) : pos][::-1])
         nxt = pos
         pos = find("(", pos + 1)
+        c = text[nxt - 1] if nxt else ""
+        if not (c.isalnum() or c == "_" or c == " " or c == ")"):
+            continue  # "((", "=(", ",(": a parenthesis, not a call by name
+        m = match(text[max(0, nxt - 160) : nxt][::-1])
         if m is None:
             continue
         rchain = m.group(2)
@@ -80,14 +83,9 @@ def _candidates(resolver) -> tuple[set[str], set[str]]:
     imports, names bound to a call of such a callable)."""
     providers = resolver.providers
     imported = {n for n, target in resolver.imports.items() if not _not_project(target.split(".")[0], providers)}
-    names = set(resolver.functions) | imported
+    local_defs = {n.name for n in resolver.scope_of if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+    names = set(resolver.functions) | imported | local_defs
     receivers = {"self", "cls", "super()"} | imported
-    local_defs: set[str] = set()
-    for scope in {id(s): s for s in resolver.scope_of.values()}.values():
-        for n, entries in scope.assigns.items():
-            if any(isinstance(v, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) for _, v in entries):
-                local_defs.add(n)
-    names |= local_defs
     for scope in {id(s): s for s in resolver.scope_of.values()}.values():
         for table in (scope.assigns, scope.self_attrs):
             for n, entries in table.items():

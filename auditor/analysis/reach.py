@@ -44,22 +44,32 @@ def derive_all(project) -> None:
 
 
 def reaching(index: ProjectIndex, project) -> set[str]:
-    """Qualified names of the functions whose calls (transitively) send a request."""
+    """Qualified names of the functions whose calls (transitively) send a request.
+
+    A worklist over callee *names*: a call can only reach a function it is named after, so only
+    calls named like something already reaching are resolved (most calls never are)."""
     live = {s.id for f in project.facts for s in f.call_sites}
     reach = {q for q, (s, _) in index.functions.items() if any(i in live for i in s.sites)}
-    edges: list[tuple[str, list[str]]] = []
+    by_name: dict[str, list[tuple[str, object]]] = {}
     for f in project.facts:
         flows = f.extra.get("flows")
         for caller, callee, _ in flows.callees() if flows is not None else ():
             if caller != "<module>":
-                edges.append((index.canonical(caller) or caller, [q for q, _ in index.targets(callee)]))
-    changed = True
-    while changed:
-        changed = False
-        for caller, targets in edges:
-            if caller not in reach and any(t in reach for t in targets):
-                reach.add(caller)
-                changed = True
+                by_name.setdefault(callee.name.rsplit(".", 1)[-1], []).append((caller, callee))
+    todo = [q.rsplit(".", 1)[-1] for q in reach]
+    seen_names: set[str] = set()
+    while todo:
+        name = todo.pop()
+        if name in seen_names:
+            continue
+        seen_names.add(name)
+        for caller, callee in by_name.get(name, ()):
+            q = index.canonical(caller) or caller
+            if q in reach:
+                continue
+            if any(t in reach for t, _ in index.targets(callee)):  # type: ignore[arg-type]
+                reach.add(q)
+                todo.append(q.rsplit(".", 1)[-1])
     return reach
 
 
@@ -90,7 +100,9 @@ def needed_files(project, index: ProjectIndex) -> list[str]:
         if f.extra.get("skipped"):
             if _skipped_needed(f, flows, index, reach, reach_modules, related) and _mentions(project, f.path, names):
                 out.append(f.path)
-        elif flows is not None and any(any(q in reach for q, _ in index.targets(c)) for _, c, rec in flows.callees() if rec is None):
+        elif flows is not None and any(
+            c.name.rsplit(".", 1)[-1] in names and any(q in reach for q, _ in index.targets(c)) for _, c, rec in flows.callees() if rec is None
+        ):
             out.append(f.path)  # its calls reach a request: their arguments are needed
     out.extend(_helper_files(project, index))
     return sorted(set(out))
@@ -99,7 +111,7 @@ def needed_files(project, index: ProjectIndex) -> list[str]:
 def _skipped_needed(f: FileFacts, flows, index: ProjectIndex, reach: set[str], reach_modules: set[str], related: set[str]) -> bool:
     """A file read shallowly (no call site) that imports what reaches a request, or whose
     classes share a hierarchy with a class whose methods do (a base class, a mixin)."""
-    if flows is not None and any(flows.full(c) in related for c in flows.classes):
+    if flows is not None and any(c in related for c in flows.class_names()):
         return True
     for target in (f.extra.get("imports") or {}).values():
         if target in reach_modules:

@@ -40,7 +40,7 @@ def collect_flows(tree: ast.Module, resolver: Resolver, finder, facts: FileFacts
     """Summaries and call records of one module (see the module docstring). Records keep their
     arguments only when ``deep`` (phase 2 asks for that for modules whose calls reach a request)."""
     flows = ModuleFlows(module=resolver.module)
-    flows.classes = {flows.short(q): (tuple(flows.short(b) for b in bases), m) for q, (bases, m) in class_index(resolver).items()}
+    flows.set_classes(class_index(resolver))
     for name, entries in resolver.module_scope.assigns.items():
         value = entries[-1][1]
         if isinstance(value, ast.Call) and name not in resolver.module_scope.mutated:
@@ -54,6 +54,7 @@ def collect_flows(tree: ast.Module, resolver: Resolver, finder, facts: FileFacts
     for site in facts.call_sites:
         sites_by_qual.setdefault(site.qualname, []).append(site)
     seen_edges: set[tuple[str, str, str, str]] = set()
+    edges: list[tuple[str, str, str, str]] = []
     if deep:
         for line in find_lines(text, builder.needles(text)):
             for call in walk.calls_at(line):
@@ -70,7 +71,8 @@ def collect_flows(tree: ast.Module, resolver: Resolver, finder, facts: FileFacts
                 edge = (short(rec.caller), rec.callee.kind, short(rec.callee.name), short(rec.callee.cls))
                 if edge not in seen_edges:
                     seen_edges.add(edge)
-                    flows.edges.append(edge)
+                    edges.append(edge)
+        flows.set_edges(edges)
     by_caller: dict[str, list[int]] = {}
     for i, rec in enumerate(flows.calls):  # calls with arguments: a function with only lean ones needs no summary
         by_caller.setdefault(rec.caller, []).append(i)
@@ -119,7 +121,7 @@ def index_classes(tree: ast.Module, resolver: Resolver, facts: FileFacts) -> Non
         classes[prefix + stmt.name] = (tuple(bases), " ".join(methods))
     if classes:
         flows = ModuleFlows(module=resolver.module)
-        flows.classes = {flows.short(q): (tuple(flows.short(b) for b in bases), m) for q, (bases, m) in classes.items()}
+        flows.set_classes(classes)
         facts.extra["flows"] = flows
 
 
