@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from auditor.analysis.literals import Piece
-from auditor.analysis.scopes import MAX_DEPTH, Scope, span_of
+from auditor.analysis.scopes import MAX_DEPTH, Scope, call_arg, span_of
 from auditor.analysis.templates import LiteralSegment
 from auditor.config.flows import load_flows
 from auditor.facts import Segment
@@ -54,13 +54,13 @@ class FileTexts:
 
     def template_file(self, expr: ast.AST, scope: Scope) -> list[Segment] | None:
         """``env.get_template("x.j2")`` (or a name bound to it): the template file's text."""
-        node, s = self._bound(expr, scope)
+        node, s = self.r.follow(expr, scope)
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in load_flows().get_template and node.args):
             return None
         name = self._path(node.args[0], s, 0)
         if name is None or name.cwd is False and not name.parts:
             return None
-        env, es = self._bound(node.func.value, s)
+        env, es = self.r.follow(node.func.value, s)
         folders = self._loader_dirs(env, es)
         if not folders:
             return None
@@ -74,7 +74,7 @@ class FileTexts:
         flows = load_flows()
         func = call.func
         if isinstance(func, ast.Attribute):
-            opened, s = self._bound(func.value, scope)
+            opened, s = self.r.follow(func.value, scope)
             if isinstance(opened, ast.Call):
                 reader = flows.readers.get(self._callable(opened.func, s) or "")
                 if reader is not None and func.attr in reader.then:
@@ -91,9 +91,9 @@ class FileTexts:
         return None
 
     def _reader_path(self, reader, call: ast.Call, scope: Scope) -> list[str] | None:
-        path_arg = _arg(call, reader.path)
+        path_arg = call_arg(call, reader.path)
         if reader.package:
-            pkg = _arg(call, reader.package)
+            pkg = call_arg(call, reader.package)
             base = self._package_dir(pkg, scope) if pkg is not None else None
             if base is None:
                 return None
@@ -116,22 +116,6 @@ class FileTexts:
             return func.id  # a builtin: open
         return None
 
-    def _bound(self, expr: ast.AST, scope: Scope) -> tuple[ast.AST, Scope]:
-        """A name (or ``self.x``) followed to the value it was assigned, ``with ... as f`` included."""
-        for _ in range(MAX_DEPTH):
-            if isinstance(expr, ast.Name):
-                b = self.r.binding(expr.id, scope, getattr(expr, "lineno", 1 << 30))
-                if b and b[0] == "assign" and isinstance(b[1], ast.expr) and expr.id not in b[2].mutated:
-                    expr, scope = b[1], b[2]
-                    continue
-            elif isinstance(expr, ast.Attribute):
-                bound = self.r.attr_binding(expr, scope)
-                if bound is not None and isinstance(bound[0], ast.expr):
-                    expr, scope = bound[0], bound[1]
-                    continue
-            break
-        return expr, scope
-
     # ------------------------------------------------------------ path algebra
     def _module_dir(self) -> str:
         return posixpath.dirname(getattr(self.r, "path", "") or "")
@@ -144,7 +128,7 @@ class FileTexts:
         if isinstance(expr, ast.Name):
             if expr.id == "__file__":
                 return PathVal(_split(getattr(self.r, "path", "") or ""))
-            node, s = self._bound(expr, scope)
+            node, s = self.r.follow(expr, scope)
             if node is expr:
                 v = self.r.value_of(expr, scope)
                 return PathVal(_split(v.value), cwd=True) if v.is_literal and isinstance(v.value, str) else None
@@ -173,7 +157,7 @@ class FileTexts:
             if expr.attr == "parent":
                 inner = self._path(expr.value, scope, depth + 1)
                 return PathVal(inner.parts[:-1], inner.cwd) if inner is not None and inner.parts else None
-            node, s = self._bound(expr, scope)
+            node, s = self.r.follow(expr, scope)
             return self._path(node, s, depth + 1) if node is not expr else None
         if isinstance(expr, ast.Call):
             return self._call_path(expr, scope, depth)
@@ -235,21 +219,21 @@ class FileTexts:
         loader = next((k.value for k in env.keywords if k.arg == "loader"), env.args[0] if env.args else None)
         if loader is None:
             return []
-        loader, s = self._bound(loader, scope)
+        loader, s = self.r.follow(loader, scope)
         if not isinstance(loader, ast.Call):
             return []
         spec = flows.loaders.get(self._callable(loader.func, s) or "")
         if spec is None:
             return []
         if spec["package"]:
-            pkg = _arg(loader, spec["package"])
+            pkg = call_arg(loader, spec["package"])
             base = self._package_dir(pkg, s) if pkg is not None else None
             if base is None:
                 return []
-            sub = _arg(loader, spec["path"])
+            sub = call_arg(loader, spec["path"])
             rel = self._path(sub, s, 0) if sub is not None else PathVal(_split(spec["default-path"]))
             return [PathVal(base.parts + rel.parts)] if rel is not None else []
-        where = _arg(loader, spec["path"])
+        where = call_arg(loader, spec["path"])
         if where is None:
             return []
         if isinstance(where, (ast.List, ast.Tuple)):
@@ -263,18 +247,6 @@ class FileTexts:
 
 
 # ---------------------------------------------------------------- helpers
-def _arg(call: ast.Call, spec: list[int | str]) -> ast.AST | None:
-    for key in spec:
-        if isinstance(key, int):
-            if key < len(call.args) and not isinstance(call.args[key], ast.Starred):
-                return call.args[key]
-        else:
-            found = next((k.value for k in call.keywords if k.arg == key), None)
-            if found is not None:
-                return found
-    return None
-
-
 def _split(path: str) -> list[str]:
     return [p for p in path.replace("\\", "/").split("/") if p and p != "."]
 

@@ -26,7 +26,7 @@ import ast
 import copy
 
 from auditor.analysis.modindex import ModuleIndex, find_lines
-from auditor.analysis.scopes import Scope, span_of
+from auditor.analysis.scopes import Scope, awaited, call_arg, span_of
 from auditor.analysis.templates import fill_template
 from auditor.config.flows import load_flows
 from auditor.facts import CallSite, LoopInfo, Message, Param, Segment
@@ -79,7 +79,7 @@ class _Sites:
         """(the constructor site of the chat model, the template (node, scope)) behind a receiver."""
         if depth > 8:
             return None, None
-        node, s = self._bound(expr, scope)
+        node, s = self.r.follow(expr, scope)
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
             model = template = None
             for part in _pipe_parts(node):
@@ -95,27 +95,9 @@ class _Sites:
                 return self._model_of(node.func.value, s, depth + 1)
         return None, None
 
-    def _bound(self, expr: ast.AST, scope: Scope) -> tuple[ast.AST, Scope]:
-        for _ in range(8):
-            if isinstance(expr, ast.Name):
-                b = self.r.binding(expr.id, scope, getattr(expr, "lineno", 1 << 30))
-                if b and b[0] == "assign" and isinstance(b[1], ast.expr):
-                    expr, scope = b[1], b[2]
-                    continue
-            elif isinstance(expr, ast.Attribute):
-                bound = self.r.attr_binding(expr, scope)
-                if bound is not None and isinstance(bound[0], ast.expr):
-                    expr, scope = bound[0], bound[1]
-                    continue
-            elif isinstance(expr, ast.Await):
-                expr = expr.value
-                continue
-            break
-        return expr, scope
-
     def _template(self, expr: ast.AST, scope: Scope):
         """The template model and its call when ``expr`` is (bound to) a prompt template."""
-        node, s = self._bound(expr, scope)
+        node, s = self.r.follow(expr, scope)
         if not isinstance(node, ast.Call):
             return None
         qn = self.r.qualname(node.func, s) or ""
@@ -127,7 +109,7 @@ class _Sites:
         if found is None:
             return None
         model, node, s = found
-        arg = _arg(node, model.messages or model.text)
+        arg = call_arg(node, model.messages or model.text)
         if arg is None:
             return None
         if model.messages:
@@ -145,7 +127,7 @@ class _Sites:
         cm = load_flows().call_model(func.attr, model.api)
         if cm is None or (cm.apis and model.api not in cm.apis):
             return
-        arg = _arg(call, cm.input)
+        arg = call_arg(call, cm.input)
         messages: list[Message] = []
         if template is not None:
             tmsgs = self._template_messages(*template) or []
@@ -161,7 +143,7 @@ class _Sites:
                 site.extra["derived"]["owner"]["stop"] = site.id
 
     def _input_messages(self, arg: ast.AST, scope: Scope, kind: str) -> list[Message]:
-        node, s = self._bound(arg, scope)
+        node, s = self.r.follow(arg, scope)
         # prompt.format_messages(q=...) / prompt.invoke({...}) / prompt.format(...): a template rendered
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in load_flows().render:
             tmsgs = self._template_messages(node.func.value, s)
@@ -180,11 +162,11 @@ class _Sites:
         model = load_flows().agent(qn)
         if model is None:
             return
-        client = _arg(call, model.client)
+        client = call_arg(call, model.client)
         site = self._model_of(client, scope)[0] if client is not None else None
         if site is None:
             return
-        system = _arg(call, model.system)
+        system = call_arg(call, model.system)
         if system is not None:
             sys_segs = self.prompts.content_segments(system, scope)
         else:
@@ -200,7 +182,7 @@ class _Sites:
         site = CallSite(
             id=f"{self.facts.path}::{qual}#{n}", path=self.facts.path, span=span, provider=model.provider, api=model.api,
             method=method, qualname=qual, model=model.model, params=dict(model.params), unknown=list(model.unknown),
-            insertion=self.finder._insertion(call), is_async=_awaited(self.r.lines, span), source=" ".join(self.r.source_of(call).split())[:400],
+            insertion=self.finder._insertion(call), is_async=awaited(self.r.lines, span), source=" ".join(self.r.source_of(call).split())[:400],
         )
         site.prompt.messages = messages
         info = self.walk.calls.get(id(call))
@@ -231,23 +213,6 @@ def _pipe_parts(node: ast.AST) -> list[ast.AST]:
     return [node]
 
 
-def _arg(call: ast.Call, spec: list) -> ast.AST | None:
-    for key in spec:
-        if isinstance(key, int):
-            if key < len(call.args) and not isinstance(call.args[key], ast.Starred):
-                return call.args[key]
-        else:
-            found = next((k.value for k in call.keywords if k.arg == key), None)
-            if found is not None:
-                return found
-    return None
-
-
 def _at(node: ast.AST, lines: list[str]) -> tuple[int, int] | None:
     sp = span_of(node, lines)
     return (sp.line, sp.column) if sp else None
-
-
-def _awaited(lines: list[str], span) -> bool:
-    line = lines[span.line - 1] if span and 0 < span.line <= len(lines) else ""
-    return line[: span.column - 1].rstrip().endswith("await") if span else False

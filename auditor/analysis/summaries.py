@@ -31,7 +31,7 @@ from auditor.analysis.leancalls import find_call, lean_calls
 from auditor.analysis.loops import LoopFacts
 from auditor.analysis.modindex import LOOPS, ModuleIndex, find_lines
 from auditor.analysis.resolve import Resolver
-from auditor.analysis.scopes import Scope, span_of
+from auditor.analysis.scopes import Scope, awaited, span_of
 from auditor.facts import CallSite, FileFacts, LoopInfo
 from auditor.findings import Span
 
@@ -239,7 +239,7 @@ class _Builder:
         loops = info.loops if info is not None else ()
         rec = CallRecord(
             callee=callee, path=self.path, span=span, caller=caller,
-            insertion=self.finder._insertion(call), is_async=_awaited(self.r.lines, span), source=" ".join(self.r.source_of(call).split())[:400],
+            insertion=self.finder._insertion(call), is_async=awaited(self.r.lines, span), source=" ".join(self.r.source_of(call).split())[:400],
         )
         if loops:
             loop = loops[-1]
@@ -360,11 +360,6 @@ def _local_hit(callee, scope: Scope, reach: set[str], methods: set[str], r: Reso
 
 def _called_name(func: ast.AST) -> str:
     return func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
-
-
-def _awaited(lines: list[str], span: Span) -> bool:
-    line = lines[span.line - 1] if 0 < span.line <= len(lines) else ""
-    return line[: span.column - 1].rstrip().endswith("await")
 
 
 def _spreads(source: str, name: str) -> bool:
