@@ -50,6 +50,15 @@ def _key() -> bytes:
         return key  # unwritable home: the cache works for this process only
 
 
+def sign(payload: bytes) -> str:
+    """HMAC-SHA256 of ``payload`` under the per-user key (hex), as the facts cache is signed."""
+    return hmac.new(_key(), payload, hashlib.sha256).hexdigest()
+
+
+def signed(payload: bytes, signature: object) -> bool:
+    return isinstance(signature, str) and hmac.compare_digest(signature, sign(payload))
+
+
 def code_digest() -> str:
     """Identifies this installation's code, so a changed checkout never reuses old results."""
     h = hashlib.sha256(__version__.encode())
@@ -68,13 +77,34 @@ def cache_dir(root: Path) -> Path:
     return Path(env) if env else root / ".llm_audit_cache"
 
 
+def _ensure_dir(d: Path) -> None:
+    if not d.exists():
+        d.mkdir(parents=True, exist_ok=True)
+        (d / ".gitignore").write_text("# created by llm-audit\n*\n", encoding="utf-8")
+
+
+def scratch_dir(root: Path) -> Path | None:
+    """A folder of ours for temporary files (fixes are written there, then moved into place),
+    cleared of files a killed run left; None when it cannot be made."""
+    from auditor.writes import clean_stale
+
+    d = cache_dir(root) / "tmp"
+    try:
+        _ensure_dir(cache_dir(root))
+        d.mkdir(exist_ok=True)
+    except OSError:
+        return None
+    clean_stale(d)
+    return d
+
+
 class FactsCache:
     """{relative path: (content sha256, facts)} for one root and one settings digest."""
 
     def __init__(self, root: Path, settings_digest: str, enabled: bool = True):
         self.enabled = enabled
         self.dir = cache_dir(root)
-        name = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:16]
+        name = hashlib.sha256(os.fsencode(root.resolve())).hexdigest()[:16]
         self.path = self.dir / f"facts-{name}.bin"
         self.header = f"{code_digest()}|{settings_digest}".encode()
         self.entries: dict[str, tuple[str, Any]] = {}
@@ -126,9 +156,7 @@ class FactsCache:
         try:
             payload = pickle.dumps((self.header, self.entries), protocol=pickle.HIGHEST_PROTOCOL)
             sig = hmac.new(_key(), payload, hashlib.sha256).digest()
-            if not self.dir.exists():
-                self.dir.mkdir(parents=True, exist_ok=True)
-                (self.dir / ".gitignore").write_text("# created by llm-audit\n*\n", encoding="utf-8")
+            _ensure_dir(self.dir)
             atomic_write(self.path, MAGIC + sig + payload)
         except OSError:
             pass  # a read-only tree still gets its results

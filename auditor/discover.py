@@ -11,7 +11,9 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import pathspec
 
@@ -23,17 +25,50 @@ DEFAULT_EXCLUDES = [
 PYTHON_EXT = {".py"}
 NOTEBOOK_EXT = {".ipynb"}
 PROMPT_EXT = {".prompty", ".prompt", ".j2", ".jinja", ".jinja2"}
+# configuration files whose model ids are checked (policy `model-config-paths` adds to these)
+DEFAULT_CONFIG_GLOBS = [".env", ".env.*", "*.env", "*.yaml", "*.yml", "*.json", "*.toml"]
+# files that are never model configuration: lock files, llm-audit's own policy and usage files
+NOT_CONFIG = {
+    "package-lock.json", "composer.lock", "pnpm-lock.yaml", "yarn.lock", "poetry.lock", "pipfile.lock",
+    ".llm-audit.yaml", ".llm-audit.yml", "llm-audit-usage.yaml", "llm-audit-usage.yml", ".pre-commit-config.yaml",
+    ".pre-commit-hooks.yaml", "tsconfig.json", "package.json", ".eslintrc.json",
+}
+
+
+def normalise_config_paths(items: list[Any] | None) -> list[dict[str, Any]]:
+    """Policy ``model-config-paths`` -> ``[{path, keys, policy}]`` plus the defaults."""
+    out: list[dict[str, Any]] = []
+    for item in items or []:
+        if isinstance(item, str):
+            out.append({"path": item, "keys": [], "policy": True})
+        elif isinstance(item, dict) and item.get("path"):
+            out.append({"path": str(item["path"]), "keys": [str(k) for k in item.get("keys") or []], "policy": True})
+    if items is None or out:
+        out += [{"path": g, "keys": [], "policy": False} for g in DEFAULT_CONFIG_GLOBS]
+    return out
+
+
+@lru_cache(maxsize=256)
+def _config_spec(pattern: str) -> pathspec.PathSpec:
+    return pathspec.GitIgnoreSpec.from_lines([pattern])  # the same glob dialect as prompt-paths
+
+
+def config_matches(rel: str, paths: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The ``model-config-paths`` entries that choose this file (none: not a config file)."""
+    if rel.rsplit("/", 1)[-1].lower() in NOT_CONFIG:
+        return []
+    return [p for p in paths if _config_spec(p["path"]).match_file(rel)]
 
 
 @dataclass(frozen=True)
 class SourceFile:
     path: Path  # absolute
     rel: str  # relative to the root, forward slashes
-    kind: str  # python | notebook | promptfile
+    kind: str  # python | notebook | promptfile | config
     explicit: bool = False
 
 
-def file_kind(rel: str, prompt_spec: pathspec.PathSpec | None) -> str | None:
+def file_kind(rel: str, prompt_spec: pathspec.PathSpec | None, config_paths: list[dict] | None = None) -> str | None:
     suffix = os.path.splitext(rel)[1].lower()
     if suffix in PYTHON_EXT:
         return "python"
@@ -43,6 +78,8 @@ def file_kind(rel: str, prompt_spec: pathspec.PathSpec | None) -> str | None:
         return "promptfile"
     if prompt_spec is not None and prompt_spec.match_file(rel):
         return "promptfile"
+    if config_paths and config_matches(rel, config_paths):
+        return "config"  # model ids in .env / YAML / JSON / TOML
     return None
 
 
@@ -127,8 +164,13 @@ def discover(
     prompt_paths: list[str] | None = None,
     force_exclude: bool = False,
     respect_gitignore: bool = True,
+    errors: list[tuple[str, str]] | None = None,
+    config_paths: list[dict] | None = None,
 ) -> tuple[list[SourceFile], list[str]]:
-    """The files to analyse, and messages about paths that were skipped (missing, outside)."""
+    """The files to analyse, and messages about paths that were skipped (missing, outside).
+
+    With ``errors`` given, a missing path or a folder that cannot be read is added there as
+    ``(path, reason)`` instead of a message: the caller reports it as an error."""
     root = root.resolve()
     excl = pathspec.GitIgnoreSpec.from_lines(DEFAULT_EXCLUDES + list(exclude or []))
     incl = pathspec.GitIgnoreSpec.from_lines(include) if include else None
@@ -140,7 +182,7 @@ def discover(
     def rel_of(p: Path) -> str | None:
         try:
             return p.resolve().relative_to(root).as_posix()
-        except ValueError:
+        except (ValueError, OSError, RuntimeError):  # outside the root, or a symlink loop
             return None
 
     exempted: dict[str, object] = {}
@@ -155,14 +197,24 @@ def discover(
     for given in paths:
         p = given if given.is_absolute() else (Path.cwd() / given)
         if not p.exists():
-            notes.append(f"{given}: no such file or directory")
+            if os.path.islink(p):
+                notes.append(f"{given}: symlink loop or dangling symlink, skipped")
+                continue
+            if errors is not None:
+                errors.append((given.as_posix(), "no such file or directory"))
+            else:
+                notes.append(f"{given}: no such file or directory")
             continue
         rel = rel_of(p)
+        if rel is None and _inside(Path(os.path.abspath(p)), root):
+            # written inside the project, resolving outside it: a symlink out of the tree
+            notes.append(f"{given}: a symlink that leaves the project; not followed")
+            continue
         if rel is None:
             # outside the policy root: analyse relative to the path itself
             rel = os.path.relpath(p.resolve(), Path.cwd()).replace(os.sep, "/")
-        if p.is_file():
-            kind = file_kind(rel, prompts)
+        if not p.is_dir():  # a file, or something that is not one (reported when read)
+            kind = file_kind(rel, prompts, config_paths)
             if kind is None:
                 continue
             if force_exclude and (excluded(rel, False) or (incl and not incl.match_file(rel))):
@@ -171,7 +223,15 @@ def discover(
             continue
         base = p.resolve()
         base_rel = rel  # the walk below builds relative paths by joining, without resolving each file
-        for dirpath, dirnames, filenames in os.walk(base, followlinks=False):
+        def unreadable(e: OSError, base_rel: str = base_rel, base: Path = base) -> None:
+            where = os.path.relpath(e.filename, base).replace(os.sep, "/") if e.filename else "."
+            where = base_rel if where == "." else (f"{base_rel}/{where}" if base_rel not in ("", ".") else where)
+            if errors is not None:
+                errors.append((where, f"cannot read folder: {e.strerror or e}"))
+            else:
+                notes.append(f"{where}: cannot read folder: {e.strerror or e}")
+
+        for dirpath, dirnames, filenames in os.walk(base, followlinks=False, onerror=unreadable):
             sub_dir = os.path.relpath(dirpath, base).replace(os.sep, "/")
             drel = base_rel if sub_dir == "." else (f"{base_rel}/{sub_dir}" if base_rel not in ("", ".") else sub_dir)
             keep = []
@@ -186,13 +246,56 @@ def discover(
             dirnames[:] = keep
             for name in filenames:
                 sub = f"{drel}/{name}" if drel not in ("", ".") else name
-                kind = file_kind(sub, prompts)
+                kind = file_kind(sub, prompts, config_paths)
                 if kind is None or sub.endswith(".pyi"):
                     continue
                 full = os.path.join(dirpath, name)
                 if os.path.islink(full) and rel_of(Path(full)) is None:
+                    if _is_loop(full):
+                        notes.append(f"{sub}: symlink loop, skipped")
                     continue  # never follow a symlink out of the tree
+                if os.path.islink(full) and not os.path.exists(full):
+                    notes.append(f"{sub}: dangling symlink, skipped")
+                    continue
                 if excluded(sub, False, base_rel) or (incl and not incl.match_file(sub)):
                     continue
                 out.setdefault(sub, SourceFile(Path(full), sub, kind))
-    return sorted(out.values(), key=lambda f: f.rel), notes
+    return _unique_files(sorted(out.values(), key=lambda f: f.rel)), notes
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.relative_to(root)
+        return True
+    except ValueError:
+        return False
+
+
+def _is_loop(path: str) -> bool:
+    try:
+        os.stat(path)
+        return False
+    except OSError as e:
+        import errno
+
+        return e.errno == errno.ELOOP
+
+
+def _unique_files(files: list[SourceFile]) -> list[SourceFile]:
+    """One entry per file on disk: a file reached through in-tree symlinks (or hard links) is
+    analysed, reported and fixed once, under its own path rather than a symlink's."""
+    by_id: dict[tuple[int, int], SourceFile] = {}
+    for n, sf in enumerate(files):
+        try:
+            st = os.stat(sf.path)
+            key = (st.st_dev, st.st_ino)
+        except OSError:
+            key = (-1, n)  # unreadable: reported (LA000) under the name given
+        kept = by_id.get(key)
+        if kept is None:
+            by_id[key] = sf
+        elif os.path.islink(kept.path) and not os.path.islink(sf.path):
+            by_id[key] = SourceFile(sf.path, sf.rel, sf.kind, explicit=kept.explicit or sf.explicit)
+        elif sf.explicit and not kept.explicit:
+            by_id[key] = SourceFile(kept.path, kept.rel, kept.kind, explicit=True)
+    return sorted(by_id.values(), key=lambda f: f.rel)

@@ -12,6 +12,7 @@ import gc
 import hashlib
 import json
 import os
+import stat
 import sys
 import time
 from dataclasses import dataclass, field
@@ -25,11 +26,12 @@ from auditor.config.catalog import glob_match, load_catalog
 from auditor.checks import load_all
 from auditor.checks.context import RuleContext
 from auditor.cost.model import CostModel, Usage
-from auditor.discover import SourceFile, discover
+from auditor.discover import SourceFile, config_matches, discover, normalise_config_paths
 from auditor.findings import Finding
 from auditor.config.policy import Policy, selector_matches
 from auditor.analysis.project import Project
 from auditor.analysis.module import analyse_python_text, summarise_module
+from auditor.sources.configfile import analyse_config
 from auditor.sources.python import SourceOptions, decode_source, file_error, module_name, parse_python, scan_suppressions
 
 PARALLEL_THRESHOLD = 24  # fewer files to parse than this: stay in-process
@@ -45,6 +47,9 @@ class RunOptions:
     today: date = field(default_factory=date.today)
     stdin: tuple[str, str] | None = None  # (filename, text)
     usage: Usage | None = None
+    # relative path -> content read instead of the file (the language server's unsaved buffers);
+    # a path not on disk is analysed as a new file
+    overlays: dict[str, bytes] = field(default_factory=dict)
 
 
 @dataclass
@@ -56,6 +61,7 @@ class RunResult:
     files: list[SourceFile]
     notes: list[str]
     stats: dict[str, int]
+    digests: dict[str, str] = field(default_factory=dict)  # rel -> sha256 of the bytes analysed
 
 
 # ---------------------------------------------------------------- phase 1: one file
@@ -67,27 +73,62 @@ def source_options(policy: Policy) -> SourceOptions:
         prompt_names=list(policy.get("prompt-names", ["*PROMPT*", "*INSTRUCTION*", "SYSTEM*"])),
         frame_patterns=list(policy.get("dataframe-names", ["df", "*_df", "df_*"])),
         max_file_bytes=policy.max_file_bytes,
+        max_file_seconds=policy.max_file_seconds,
         prompt_paths=list(policy.get("prompt-paths", []) or []),
         prompt_keys=list(policy.get("prompt-keys", ["template", "prompt", "system", "messages[].content"])),
+        config_paths=normalise_config_paths(policy.get("model-config-paths")),
     )
 
 
 def settings_digest(opts: SourceOptions) -> str:
     payload = json.dumps(
-        [opts.extra_apis, opts.prompt_names, opts.frame_patterns, opts.max_file_bytes, opts.prompt_paths, opts.prompt_keys, load_catalog().digest],
+        [opts.extra_apis, opts.prompt_names, opts.frame_patterns, opts.max_file_bytes, opts.prompt_paths, opts.prompt_keys, opts.config_paths, load_catalog().digest],
         sort_keys=True,
         default=str,
     )
-    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+    return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+NOTEBOOK_OUTPUT_FACTOR = 20  # a notebook's outputs (embedded images, tables) may make its file this much larger
+
+
+def _notebook_code_fits(data: bytes, kind: str, limit: int) -> bool:
+    """A notebook is large because of its outputs, which are never analysed: the size limit applies to its
+    code cells (with the raw file still bounded)."""
+    if kind != "notebook" or len(data) > NOTEBOOK_OUTPUT_FACTOR * limit:
+        return False
+    try:
+        nb = json.loads(data)
+        cells = nb.get("cells") if isinstance(nb, dict) else None
+        code = sum(len(json.dumps(c.get("source", ""))) for c in cells or [] if isinstance(c, dict) and c.get("cell_type") == "code")
+    except (ValueError, RecursionError, AttributeError):
+        return False
+    return code <= limit
 
 
 def analyse_bytes(data: bytes, rel: str, kind: str, opts: SourceOptions, deep: bool = False) -> FileFacts:
-    """Phase 1 for one file. Never raises: problems become LA000 findings. ``deep``: the
-    dataflow asks for this file's calls with their arguments (auditor/analysis/reach.py)."""
+    """Phase 1 for one file, within its time budget. Never raises: problems become LA000 findings.
+    ``deep``: the dataflow asks for this file's calls with their arguments (auditor/analysis/reach.py)."""
+    from auditor.sources.budget import FileBudgetExceeded, time_budget
+
+    try:
+        with time_budget(opts.max_file_seconds):
+            return _analyse_bytes(data, rel, kind, opts, deep)
+    except FileBudgetExceeded:
+        module = module_name(rel) if kind in ("python", "notebook") else ""
+        facts = FileFacts(path=rel, module=module, kind=kind)
+        facts.findings.append(file_error(rel, f"analysis took longer than {opts.max_file_seconds:g} s and was stopped (policy `limits.max-file-seconds`)"))
+        facts.extra["over_budget"] = True  # not cached: a later run on a quieter machine may finish
+        return facts
+
+
+def _analyse_bytes(data: bytes, rel: str, kind: str, opts: SourceOptions, deep: bool = False) -> FileFacts:
     module = module_name(rel) if kind in ("python", "notebook") else ""
     facts = FileFacts(path=rel, module=module, kind=kind)
     try:
-        if len(data) > opts.max_file_bytes:
+        if kind == "config":  # model ids in .env / YAML / JSON / TOML (sources/configfile.py)
+            return analyse_config(data, rel, config_matches(rel, opts.config_paths), opts.max_file_bytes)
+        if len(data) > opts.max_file_bytes and not _notebook_code_fits(data, kind, opts.max_file_bytes):
             facts.findings.append(file_error(rel, f"file is too large ({len(data):,} bytes; limit {opts.max_file_bytes:,}, policy `limits.max-file-bytes`)"))
             return facts
         if b"\x00" in data[:8192]:
@@ -103,7 +144,7 @@ def analyse_bytes(data: bytes, rel: str, kind: str, opts: SourceOptions, deep: b
                 # nothing an LLM call could hang on: syntax-check only (LA000, like any linter)
                 facts.extra["skipped"] = True
                 facts.suppressions = scan_suppressions(text)
-                tree, err = parse_python(text, rel)
+                tree, err = parse_python(text, rel, compile_check=False)  # compile() only for files we analyse
                 if err is not None:
                     facts.findings.append(err)
                 else:
@@ -185,16 +226,28 @@ def _isolated(job: tuple[bytes, str, str, SourceOptions]) -> FileFacts:
         return facts
 
 
-def load_facts(files: list[SourceFile], opts: SourceOptions, cache: FactsCache, jobs: int | None, stdin: tuple[str, str] | None) -> tuple[list[FileFacts], dict[str, int]]:
+def load_facts(
+    files: list[SourceFile],
+    opts: SourceOptions,
+    cache: FactsCache,
+    jobs: int | None,
+    stdin: tuple[str, str] | None,
+    overlays: dict[str, bytes] | None = None,
+    digests: dict[str, str] | None = None,
+) -> tuple[list[FileFacts], dict[str, int]]:
     out: dict[str, FileFacts] = {}
     todo: list[tuple[bytes, str, str, SourceOptions]] = []
-    digests: dict[str, str] = {}
+    digests = {} if digests is None else digests
     stats = {"files": len(files), "parsed": 0, "skipped": 0, "cached": 0}
     for sf in files:
         if stdin is not None and sf.rel == stdin[0]:
             data = stdin[1].encode("utf-8")
+        elif overlays and sf.rel in overlays:
+            data = overlays[sf.rel]
         else:
             try:
+                if not stat.S_ISREG(os.stat(sf.path).st_mode):  # a FIFO would block, a socket cannot be read
+                    raise OSError(0, "not a regular file")
                 data = sf.path.read_bytes()
             except OSError as e:
                 facts = FileFacts(path=sf.rel, module="", kind=sf.kind)
@@ -213,13 +266,14 @@ def load_facts(files: list[SourceFile], opts: SourceOptions, cache: FactsCache, 
     todo.sort(key=lambda j: -len(j[0]))  # largest first: no big file left alone at the end
     for facts in _analyse_many(todo, workers):
         out[facts.path] = facts
-        cache.put(facts.path, digests.get(facts.path, ""), facts)
+        if not facts.extra.get("over_budget"):
+            cache.put(facts.path, digests.get(facts.path, ""), facts)
         stats["skipped" if facts.extra.get("skipped") else "parsed"] += 1
     cache.prune(set(digests))
     return [out[sf.rel] for sf in files if sf.rel in out], stats
 
 
-def _reanalyser(files: list[SourceFile], opts: SourceOptions, deep: dict, stdin: tuple[str, str] | None):
+def _reanalyser(files: list[SourceFile], opts: SourceOptions, deep: dict, stdin: tuple[str, str] | None, overlays: dict[str, bytes] | None = None):
     """Phase 2 of the dataflow reads a module again, deeply (its calls with their arguments);
     the result replaces its cached facts (collected in ``deep``), so a warm run does not read it again."""
     by_rel = {sf.rel: sf for sf in files}
@@ -229,7 +283,14 @@ def _reanalyser(files: list[SourceFile], opts: SourceOptions, deep: dict, stdin:
         if sf is None or sf.kind not in ("python", "notebook"):
             return None
         try:
-            data = stdin[1].encode("utf-8") if stdin is not None and stdin[0] == rel else sf.path.read_bytes()
+            if stdin is not None and stdin[0] == rel:
+                data = stdin[1].encode("utf-8")
+            elif overlays and rel in overlays:
+                data = overlays[rel]  # an editor's unsaved buffer
+            elif stat.S_ISREG(os.stat(sf.path).st_mode):
+                data = sf.path.read_bytes()
+            else:
+                return None
         except OSError:
             return None
         facts = analyse_bytes(data, rel, sf.kind, opts, deep=True)
@@ -241,6 +302,19 @@ def _reanalyser(files: list[SourceFile], opts: SourceOptions, deep: dict, stdin:
         return facts
 
     return reanalyse
+
+
+def _add_new_overlays(files: list[SourceFile], overlays: dict[str, bytes], root: Path) -> None:
+    """Overlays of files not yet on disk join the run; an existing file discovery left out
+    (excluded by policy or .gitignore) stays out, as in ``check``."""
+    from auditor.discover import file_kind
+
+    known = {f.rel for f in files}
+    for rel in overlays:
+        path = root / rel
+        kind = file_kind(rel, None)
+        if rel not in known and kind is not None and not path.exists():
+            files.append(SourceFile(path, rel, kind, explicit=True))
 
 
 # ---------------------------------------------------------------- phase 2: checks
@@ -258,7 +332,9 @@ def run_checks(project: Project, cost: CostModel, policy: Policy, today: date) -
         on, fn = entry
         ctx = RuleContext(rule, policy.params_of(rule), policy, providers, project, cost, today)
         if on == "call_site":
-            subjects: list[Any] = project.checked_sites()
+            subjects: list[Any] = project.checked_sites()  # the requests and the sites derived ones stand on
+        elif on == "model_ref":  # call sites and the model ids of configuration files
+            subjects = project.checked_sites() + [s for f in project.facts for s in f.extra.get("model_refs", [])]
         elif on == "prompt_constant":
             subjects = [pc for f in project.facts for pc in f.prompt_constants]
         elif on == "file":
@@ -266,10 +342,11 @@ def run_checks(project: Project, cost: CostModel, policy: Policy, today: date) -
         else:
             subjects = [project]
         severity = policy.severity_of(rule)
+        overridden = severity != rule.severity  # a policy override applies to every finding of the rule
         for subject in subjects:
             try:
                 for f in fn(subject, ctx):
-                    if f.severity == rule.severity:
+                    if overridden or f.severity == rule.severity:
                         f.severity = severity
                     findings.append(f)
             except Exception as e:  # noqa: BLE001 - a check bug must not take the run down
@@ -306,7 +383,7 @@ def filter_findings(findings: list[Finding], facts: list[FileFacts], policy: Pol
     for f in findings:
         if f.code not in selected_codes:
             continue
-        if f.code == "LA000" and "LA000" in rules:
+        if f.code == "LA000" and "LA000" in rules and f.severity != "info":  # info: newer syntax, see sources/grammar.py
             f.severity = policy.severity_of(rules["LA000"])
         ignored = False
         for pattern, selectors in per_file.items():
@@ -359,9 +436,11 @@ def run(opts: RunOptions) -> RunResult:
             gc.enable()
 
 
-def _run(opts: RunOptions) -> RunResult:
-    t0 = time.perf_counter()
+def discover_files(opts: RunOptions) -> tuple[list[SourceFile], list[str], list[tuple[str, str]]]:
+    """The files of a run, notes, and the paths that could not be read (missing paths,
+    folders we may not list): those are errors, never a pass."""
     policy = opts.policy
+    unreadable: list[tuple[str, str]] = []
     files, notes = discover(
         opts.paths,
         policy.root,
@@ -369,7 +448,16 @@ def _run(opts: RunOptions) -> RunResult:
         exclude=list(policy.get("exclude", []) or []) + list(policy.get("extend-exclude", []) or []),
         prompt_paths=policy.get("prompt-paths"),
         force_exclude=opts.force_exclude,
+        errors=unreadable,
+        config_paths=normalise_config_paths(policy.get("model-config-paths")),
     )
+    return files, notes, unreadable
+
+
+def _run(opts: RunOptions) -> RunResult:
+    t0 = time.perf_counter()
+    policy = opts.policy
+    files, notes, unreadable = discover_files(opts)
     if opts.stdin is not None:
         from auditor.discover import file_kind
 
@@ -377,10 +465,13 @@ def _run(opts: RunOptions) -> RunResult:
         if not any(f.rel == name for f in files):
             kind = file_kind(name, None) or "python"
             files.append(SourceFile(Path(name).resolve(), name, kind, explicit=True))
+    _add_new_overlays(files, opts.overlays, policy.root)
     sopts = source_options(policy)
     cache = FactsCache(policy.root, settings_digest(sopts), enabled=opts.use_cache and opts.stdin is None)
-    facts, stats = load_facts(files, sopts, cache, opts.jobs, opts.stdin)
+    digests: dict[str, str] = {}
+    facts, stats = load_facts(files, sopts, cache, opts.jobs, opts.stdin, opts.overlays, digests)
     cache.save()
+    notes.extend(n for ff in facts for n in (ff.extra.get("notes") or []))  # e.g. a notebook of another language, skipped
     usage = opts.usage or Usage.from_policy(policy)  # policy defaults + llm-audit-usage.yaml if present
     notes.extend(f"usage file ignored: {e}" for e in usage.errors)
     from auditor.cost import tokens
@@ -391,7 +482,7 @@ def _run(opts: RunOptions) -> RunResult:
     deep: dict[str, tuple[str, FileFacts]] = {}
     project = Project(facts, root=policy.root, providers=load_catalog().providers(list(policy.get("call-sites", []) or [])),
                       # every file from the cache: the run that cached them read further what the flows needed
-                      reanalyse=_reanalyser(files, sopts, deep, opts.stdin) if stats["parsed"] + stats["skipped"] else None)
+                      reanalyse=_reanalyser(files, sopts, deep, opts.stdin, opts.overlays) if stats["parsed"] + stats["skipped"] else None)
     if deep and cache.enabled:
         # phase 2 has resolved the facts in place; the cache must keep what phase 1 found, so it is
         # read back as saved and only the modules read deeply are replaced (their copies from before)
@@ -401,6 +492,7 @@ def _run(opts: RunOptions) -> RunResult:
         fresh.save()
     cost = CostModel(policy.models, usage)
     raw = [f for ff in facts for f in ff.findings] + run_checks(project, cost, policy, opts.today)
+    raw += [file_error(path, reason) for path, reason in unreadable]
     if memo is not None:
         tokens.save_memo(memo)
     findings = filter_findings(raw, facts, policy)
@@ -410,4 +502,4 @@ def _run(opts: RunOptions) -> RunResult:
             f"llm-audit: files={stats['files']} parsed={stats['parsed']} skipped={stats['skipped']} cached={stats['cached']} ms={stats['ms']}",
             file=sys.stderr,
         )
-    return RunResult(findings, facts, project, cost, files, notes, stats)
+    return RunResult(findings, facts, project, cost, files, notes, stats, digests)

@@ -1,6 +1,6 @@
-"""What the source readers extract and the checks consume.
+"""Facts: what the analysis extracts from one file and the checks consume (plain, picklable data).
 
-A source reader (``auditor.sources.*``) turns one file into :class:`FileFacts`: its call
+The analysis (``auditor.analysis.module`` and friends) turns one file into :class:`FileFacts`: its call
 sites, prompt constants, module-level constants and suppressions. Everything here is plain
 data (serialisable for the per-file cache and the process pool); nothing holds an AST.
 

@@ -379,8 +379,8 @@ def load_base(path: Path) -> dict[str, Any]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as e:
         raise CompareError(f"{path}: cannot read: {e.strerror or e}") from e
-    except ValueError as e:
-        raise CompareError(f"{path}: not a report JSON (llm-audit report --format json): {e}") from e
+    except (ValueError, RecursionError) as e:
+        raise CompareError(f"{path}: not a report JSON (llm-audit report --format json): {e}") from None
     if not isinstance(data, dict) or not isinstance(data.get("call_sites"), list):
         raise CompareError(f"{path}: not a report JSON (no `call_sites`); write one with `llm-audit report --format json -o {path.name}`")
     return data

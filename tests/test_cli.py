@@ -151,7 +151,7 @@ def test_notebook_findings_and_fix(tmp_path):
     assert [(f["code"], f["cell"], f["line"]) for f in data] == [("LA101", 2, 2)]
     text = cli("check", ".", "--output-format", "concise", "--select", "LA101", cwd=tmp_path).stdout
     assert "analysis.ipynb:cell 3:2:8: LA101" in text
-    cli("fix", ".", "--unsafe-fixes", cwd=tmp_path)
+    cli("fix", ".", "--unsafe-fixes", "--select", "LA101", cwd=tmp_path)
     fixed = json.loads((tmp_path / "analysis.ipynb").read_text())
     assert fixed["cells"][0] == nb["cells"][0] and fixed["cells"][1] == nb["cells"][1]  # untouched cells
     src = "".join(fixed["cells"][3]["source"])
@@ -189,7 +189,7 @@ def test_python_dash_m_and_version(tmp_path):
 
 
 def test_stdin_filename(tmp_path):
-    src = "import litellm\nlitellm.completion(model='gpt-4o-mini', messages=[])\n"
+    src = "import litellm\nlitellm.completion(model='gpt-6-luna', messages=[])\n"
     r = cli("check", "--stdin-filename", "snippet.py", "--output-format", "json", cwd=tmp_path, input=src)
     data = json.loads(r.stdout)
     assert [(f["code"], f["path"]) for f in data] == [("LA101", "snippet.py")]
@@ -252,9 +252,9 @@ def test_explicit_folder_is_walked_even_if_ignored(tmp_path):
     excludes) name it; exclusions still apply below it."""
     files = {
         ".gitignore": "corpus/\n*.generated.py\n",
-        "corpus/src/a.py": "import litellm\nlitellm.completion(model='gpt-4o', messages=[])\n",
-        "corpus/src/b.generated.py": "import litellm\nlitellm.completion(model='gpt-4o', messages=[])\n",
-        "build/c.py": "import litellm\nlitellm.completion(model='gpt-4o', messages=[])\n",
+        "corpus/src/a.py": "import litellm\nlitellm.completion(model='gpt-6-luna', messages=[])\n",
+        "corpus/src/b.generated.py": "import litellm\nlitellm.completion(model='gpt-6-luna', messages=[])\n",
+        "build/c.py": "import litellm\nlitellm.completion(model='gpt-6-luna', messages=[])\n",
     }
     write_tree(tmp_path, files)
     (tmp_path / ".git").mkdir()

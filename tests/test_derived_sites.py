@@ -91,7 +91,7 @@ def test_wrapper_in_another_module_reports_at_the_caller(project):
 def test_caller_passing_the_cap_and_model_is_judged_with_them(project):
     result = project({
         "app/__init__.py": "",
-        "app/llm.py": LLM,
+        "app/llm.py": LLM.replace('model="gpt-4o-mini"', 'model="gpt-6-luna"'),  # a current model: no LA402 of its own
         "app/jobs.py": """
             from app import llm
 

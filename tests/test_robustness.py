@@ -35,7 +35,7 @@ def test_whole_standard_library_no_traceback(tmp_path):
         "x = " + "[" * 3000 + "]" * 3000 + "\n",
         "import openai\nx = " + " + ".join(["'a'"] * 20000) + "\n",
         "import openai\nx = " + "-" * 20000 + "1\n",
-        "from openai import OpenAI\nc = OpenAI()\nc.chat.completions.create(model='gpt-4o', messages=" + "[" * 150 + "]" * 150 + ")\n",
+        "from openai import OpenAI\nc = OpenAI()\nc.chat.completions.create(model='gpt-6-luna', messages=" + "[" * 150 + "]" * 150 + ")\n",
     ],
     ids=["parens", "lists", "long-concat", "unary-chain", "nested-call-arg"],
 )

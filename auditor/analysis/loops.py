@@ -7,7 +7,6 @@ import ast
 import re
 
 from auditor.analysis.modindex import LOOPS, SCOPES, call_name
-from auditor.analysis.parses import mentions
 from auditor.analysis.resolve import Resolver
 from auditor.analysis.scopes import Scope
 from auditor.facts import CallSite, HistoryUse
@@ -26,9 +25,9 @@ class LoopFacts:
                 whole.extend(_whole_names(kw.value, self.r, self.scope(func), call.lineno))
         if not whole:
             return None
-        body = self.nodes(func)
+        index = self.index(func)
         for name in whole:
-            grows = [n for n in body if isinstance(n, (ast.Call, ast.AugAssign, ast.Assign)) and is_growth(n, name)]
+            grows = index.grows.get(name, [])
             if not grows or self._truncated(name, func):
                 continue
             if name.startswith("self."):
@@ -51,6 +50,12 @@ class LoopFacts:
         return None
 
     def _truncated(self, name: str, func: ast.AST | None) -> bool:
+        key = (id(func), name)
+        if key not in self._bounded:  # once per list and function, not per call site
+            self._bounded[key] = self._truncated_in(name, func)
+        return self._bounded[key]
+
+    def _truncated_in(self, name: str, func: ast.AST | None) -> bool:
         """Any sign the list is bounded: slicing, del, pop, clear, len() checks, summarising."""
         places: list[ast.AST] = list(self.nodes(func))
         if name.startswith("self.") and func is not None and id(func) in self.walk.classes:
@@ -105,18 +110,20 @@ class LoopFacts:
     def _feeds_back(self, site: CallSite, call: ast.Call, loop: ast.AST) -> bool:
         """Each request builds on earlier ones: the call reads a list that grows in the loop
         (a conversation), or a name assigned from its own response (a chain)."""
+        from auditor.analysis.usage_index import LoopIndex
+
         exprs = [kw.value for kw in call.keywords] + list(call.args)
         read = {d for e in exprs for n in ast.walk(e) for d in [dotted(n)] if d}
-        for n in ast.walk(loop):
-            if isinstance(n, (ast.Call, ast.AugAssign, ast.Assign)) and any(is_growth(n, name) for name in read):
-                return True
+        if id(loop) not in self._loop_index:  # indexed once for all the calls in the loop
+            self._loop_index[id(loop)] = LoopIndex(loop)
+        index = self._loop_index[id(loop)]
+        if read & index.grown:
+            return True
         if site.result_name:
             if site.result_name in read:
                 return True
-            for n in ast.walk(loop):
-                if isinstance(n, ast.Assign) and mentions(n.value, {site.result_name}, call):
-                    if any(isinstance(t, ast.Name) and t.id in read for t in n.targets):
-                        return True
+            if any(targets & read for targets in index.assigns_from(site.result_name, call)):
+                return True
         return False
 
 
@@ -170,6 +177,19 @@ def is_growth(n: ast.AST, name: str) -> bool:
         if isinstance(v, ast.List):
             return any(isinstance(e, ast.Starred) and is_name(e.value, name) for e in v.elts)
     return False
+
+
+def grown_names(n: ast.AST) -> list[str]:
+    """Every ``name`` for which ``is_growth(n, name)`` holds, in one look at ``n``."""
+    if isinstance(n, ast.AugAssign):
+        d = dotted(n.target)
+        return [d] if d and isinstance(n.op, ast.Add) else []
+    if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute):
+        d = dotted(n.func.value)
+        return [d] if d and n.func.attr in ("append", "extend", "insert") else []
+    if isinstance(n, ast.Assign):
+        return [d for t in n.targets for d in [dotted(t)] if d and is_growth(n, d)]
+    return []
 
 
 def _inside(node: ast.AST, outer: ast.AST) -> bool:

@@ -16,6 +16,7 @@ from auditor.analysis.modindex import ModuleIndex
 from auditor.analysis.summaries import collect_module_flows, index_classes
 from auditor.config.catalog import glob_match
 from auditor.facts import FileFacts, Message, Prompt, PromptConstant
+from auditor.sources.lines import split_lines
 from auditor.sources.python import SourceOptions, parse_python, scan_suppressions
 
 
@@ -32,7 +33,7 @@ def analyse_python_text(text: str, path: str, module: str, opts: SourceOptions, 
 
 
 def analyse_tree(tree: ast.Module, text: str, facts: FileFacts, opts: SourceOptions, deep: bool = False) -> None:
-    lines = text.splitlines()
+    lines = split_lines(text)
     resolver = Resolver(tree, facts.module, opts.providers, lines)
     resolver.path = facts.path  # type: ignore[attr-defined]  # prompt files read relative to it
     finder = CallSiteFinder(resolver, opts.providers, facts.path, opts.frame_patterns)
@@ -56,7 +57,7 @@ def summarise_module(tree: ast.Module, text: str, facts: FileFacts, opts: Source
     from auditor.analysis.frames import FrameInference
     from auditor.analysis.prompts import PromptBuilder
 
-    resolver = Resolver(tree, facts.module, opts.providers, text.splitlines(), shallow=True)
+    resolver = Resolver(tree, facts.module, opts.providers, split_lines(text), shallow=True)
     resolver.path = facts.path  # type: ignore[attr-defined]
     facts.extra["imports"] = dict(resolver.imports)
     index_classes(tree, resolver, facts)  # the project's class index covers modules not read deeply

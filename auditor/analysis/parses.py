@@ -65,34 +65,14 @@ class ParseFacts:
         return out
 
     def parse_uses(self, site: CallSite, call: ast.Call, func: ast.AST | None) -> tuple[list[Use], bool]:
-        body = self.nodes(func)
-        scope = self.scope(func)
-        tainted: set[str] = {site.result_name} if site.result_name else set()
-        flows = [n for n in body if isinstance(n, (ast.Assign, ast.AnnAssign, ast.NamedExpr, ast.For, ast.AsyncFor, ast.With, ast.AsyncWith))]
-        for _ in range(4):
-            changed = False
-            for n in flows:
-                for value, targets in _flows(n):
-                    if value is not None and mentions(value, tainted, call):
-                        for name in targets:
-                            if name not in tainted:
-                                tainted.add(name)
-                                changed = True
-            if not changed:
-                break
+        index = self.index(func)  # one pass over the function serves all its call sites
+        tainted = index.tainted(site.result_name, call)
         uses: list[Use] = []
-        for n in body:
-            if not isinstance(n, ast.Call) or n is call:
-                continue
-            parsed = self.parser_of(n, scope)
-            if parsed is None or parsed[1] is None:
-                continue
-            label, arg = parsed
-            if mentions(arg, tainted, call) and not STRUCTURED_PATH.search(self.r.source_of(arg)):
-                u = self.use(n, label)
-                if u is not None:
-                    uses.append(u)
-        returns = any(isinstance(n, ast.Return) and n.value is not None and mentions(n.value, tainted, call) and not STRUCTURED_PATH.search(self.r.source_of(n.value)) for n in body)
+        for n, label in index.parses_of(tainted, call):
+            u = self.use(n, label)
+            if u is not None:
+                uses.append(u)
+        returns = index.returns(tainted, call)
         if func is None or isinstance(func, ast.Lambda):
             returns = False
         return uses, returns

@@ -30,6 +30,7 @@ from auditor.analysis.modindex import ModuleIndex, find_lines
 from auditor.analysis.parses import ParseFacts, short
 from auditor.analysis.resolve import Resolver
 from auditor.analysis.scopes import Scope, span_of
+from auditor.analysis.usage_index import FunctionIndex, LoopIndex
 from auditor.config.catalog import Providers
 from auditor.facts import CallSite, ClientUse, FileFacts, Use
 from auditor.findings import Span
@@ -78,8 +79,18 @@ class _Module(ParseFacts, LoopFacts):
         self.walk = walk
         self.lines = lines
         self.p = providers
+        self._functions: dict[int, FunctionIndex] = {}  # id(def or tree) -> its index, built on first use
+        self._loop_index: dict[int, LoopIndex] = {}
+        self._marked: dict[int, bool] = {}  # id(expression root) -> holds a cache marker
+        self._bounded: dict[tuple[int, str], bool] = {}  # (id(def), list name) -> _truncated
 
     # ------------------------------------------------------------ helpers
+    def index(self, func: ast.AST | None) -> FunctionIndex:
+        key = id(func if func is not None else self.tree)
+        if key not in self._functions:
+            self._functions[key] = FunctionIndex(self, func)
+        return self._functions[key]
+
     def scope(self, func: ast.AST | None) -> Scope:
         if func is None:
             return self.r.module_scope
@@ -150,8 +161,14 @@ class _Module(ParseFacts, LoopFacts):
                 b = self.r.binding(n.func.id, scope, call.lineno)
                 if b and b[0] == "assign" and isinstance(b[1], (ast.FunctionDef, ast.AsyncFunctionDef)):
                     roots.append(b[1])  # type: ignore[arg-type]
-        nodes = [n for root in roots for n in ast.walk(root)] + self.nodes(func)
-        return any(_marks_cache(n) for n in nodes)
+        if self.index(func).marks_cache:
+            return True
+        for root in roots:
+            if id(root) not in self._marked:  # a binding shared by many calls is walked once
+                self._marked[id(root)] = any(_marks_cache(n) for n in ast.walk(root))
+            if self._marked[id(root)]:
+                return True
+        return False
 
     def cache_fix(self, site: CallSite, call: ast.Call, scope: Scope) -> dict | None:
         api = self.p.api(site.api)

@@ -13,6 +13,7 @@ extended per rule by policy ``params: {LA201: {extra-phrases: [...]}}`` (tried f
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from dataclasses import dataclass, field
@@ -78,7 +79,8 @@ class Rewrite:
 
 
 def _begins_sentence(text: str, start: int, matched: str) -> bool:
-    return matched[:1].isupper() and bool(_SENTENCE_START.search(text[:start]))
+    # the last few hundred characters decide (\A still means the text's start): linear in all
+    return matched[:1].isupper() and bool(_SENTENCE_START.search(text, max(0, start - 400), start))
 
 
 @lru_cache(maxsize=64)
@@ -87,18 +89,21 @@ def _any_phrase(entries: tuple[tuple[str, str | None], ...]) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{pat.pattern})" for _, _, pat in _compiled(entries)), re.IGNORECASE)
 
 
+@lru_cache(maxsize=64)
 def find_verbose(text: str, entries: tuple[tuple[str, str | None], ...]) -> list[Rewrite]:
-    """Non-overlapping verbose phrases in ``text``, earlier catalog entries first."""
+    """Non-overlapping verbose phrases in ``text``, earlier catalog entries first (memoised: a
+    prompt constant and the call sites sending it share one scan; callers must not mutate)."""
     if not entries or not _any_phrase(entries).search(text):
         return []
-    taken: list[tuple[int, int]] = []
+    taken: list[tuple[int, int]] = []  # sorted, non-overlapping
     out: list[Rewrite] = []
     for phrase, rewrite, pat in _compiled(entries):
         for m in pat.finditer(text):
             a, b = m.span()
-            if any(a < y and x < b for x, y in taken):
+            i = bisect.bisect_left(taken, (a, a))
+            if (i < len(taken) and taken[i][0] < b) or (i > 0 and taken[i - 1][1] > a):
                 continue
-            taken.append((a, b))
+            taken.insert(i, (a, b))
             out.append(_rewrite(text, a, b, phrase, rewrite or ""))
     out.sort(key=lambda r: r.start)
     return out
@@ -293,6 +298,41 @@ def _emit(occ: dict[tuple, Occurrence], ctx: RuleContext, basis: str) -> Iterabl
 # ------------------------------------------------------------------------------ LA201
 
 
+EXACT_TEXT_CHARS = 50_000  # longer texts: each rewrite's saving is counted on the text around it
+
+
+def _saved_tokens(text: str, r: Rewrite, size, before: int) -> int:
+    """Tokens the rewrite ``r`` saves. Short texts are counted whole before and after; in a long
+    text (a 1.7 MB prompt has thousands of phrases) recounting it per phrase is quadratic, so
+    the count is of a window around the edit cut at line or word starts, where tokens break."""
+    a, b = r.region
+    if len(text) <= EXACT_TEXT_CHARS:
+        return before - size(text[:a] + r.replacement + text[b:])
+    lo, hi = _token_break(text, a - 256, -1), _token_break(text, b + 256, 1)
+    return size(text[lo:hi]) - size(text[lo:a] + r.replacement + text[b:hi])
+
+
+_WORD_START = re.compile(r"(?<=\S) (?=\w)")  # the space a word's token starts with
+
+
+def _token_break(text: str, at: int, step: int) -> int:
+    """A position near ``at`` (looking back for ``step`` -1, ahead for 1) where a token starts:
+    after a line break, else before the space that starts a word, else ``at`` itself."""
+    if at <= 0 or at >= len(text):
+        return min(max(at, 0), len(text))
+    lo, hi = (max(0, at - 512), at) if step < 0 else (at, min(len(text), at + 512))
+    nl = text.rfind("\n", lo, hi) if step < 0 else text.find("\n", lo, hi)
+    if nl >= 0:
+        return nl + 1
+    if step > 0:
+        m = _WORD_START.search(text, lo, hi)
+        return m.start() if m is not None else at
+    p = text.rfind(" ", lo, hi)
+    while p > lo and not (not text[p - 1].isspace() and p + 1 < len(text) and (text[p + 1].isalnum() or text[p + 1] == "_")):
+        p = text.rfind(" ", lo, p)
+    return p if p > lo else at
+
+
 @check("verbose_instruction", on="project")
 def verbose_instruction(project, ctx: RuleContext) -> Iterable[Finding]:
     entries = phrase_entries("verbose", ctx.params)
@@ -305,13 +345,15 @@ def verbose_instruction(project, ctx: RuleContext) -> Iterable[Finding]:
                 found = find_verbose(text, entries)
                 if not found:
                     continue
-                before = text_size(text, model, provider, ctx.providers, ctx.policy.models).tokens
+                def size(t: str, model=model, provider=provider) -> int:
+                    return text_size(t, model, provider, ctx.providers, ctx.policy.models).tokens
+
+                before = size(text) if len(text) <= EXACT_TEXT_CHARS else 0
                 for r in found:
                     seg, base = _segment_at(run, r.start)
                     path, cell = _where(seg, owner)
                     key = _key(seg, path, cell, r.start - base, r.phrase)
-                    after_text = text[: r.region[0]] + r.replacement + text[r.region[1] :]
-                    saved = max(0, before - text_size(after_text, model, provider, ctx.providers, ctx.policy.models).tokens)
+                    saved = max(0, _saved_tokens(text, r, size, before))
 
                     def make(seg=seg, base=base, r=r, path=path, cell=cell, text=text) -> Occurrence:
                         matched = text[r.start : r.end]

@@ -1,0 +1,1 @@
+"""Cost: exact token counts, prompt sizing, per-call-site cost and savings, the usage file, calibration from telemetry."""

@@ -318,29 +318,54 @@ _memo: dict[str, int] = {}
 _memo_new = [0]
 
 
+def _memo_payload(counts: dict[str, int]) -> bytes:
+    return json.dumps(counts, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
 def load_memo(path: Path) -> None:
-    """Merge exact counts saved by an earlier run (a JSON object); a bad file is ignored."""
+    """Merge exact counts saved by an earlier run. The file is signed like the facts cache
+    (HMAC under the per-user key, :func:`auditor.cache.sign`): an unsigned, foreign or edited
+    memo would change token counts, findings and costs, so it is ignored (and rewritten)."""
+    from auditor.cache import signed
+
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return
-    if isinstance(data, dict):
-        _memo.update({k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, int) and v >= 0})
+    if not isinstance(data, dict) or not isinstance(data.get("counts"), dict):
+        return
+    counts = data["counts"]
+    if not signed(_memo_payload(counts), data.get("mac")):
+        _memo_new[0] += 1  # rewrite it signed
+        return
+    _memo.update({k: v for k, v in counts.items() if isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) and v >= 0})
 
 
 def save_memo(path: Path) -> None:
-    """Write the memo atomically when this run counted something new."""
+    """Write the memo atomically (signed) when this run counted something new."""
+    from auditor.cache import sign
+
     if not _memo_new[0]:
         return
+    tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        counts = dict(_memo)
+        doc = {"version": 1, "mac": sign(_memo_payload(counts)), "counts": counts}
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tokens.", suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(_memo, fh)
+            json.dump(doc, fh)
         os.replace(tmp, path)
+        tmp = None
         _memo_new[0] = 0
     except OSError:
         pass
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
 
 
 def count_tokens(text: str, model: str | None = None, factor: float = 1.0) -> TokenCount:

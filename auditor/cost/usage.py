@@ -52,10 +52,9 @@ def default_usage_path(policy: Policy) -> Path:
 
 
 def _yaml():
-    from ruamel.yaml import YAML
+    from auditor.config.yamlsafe import yaml as bounded_yaml
 
-    yaml = YAML()  # round-trip: keeps comments, order and quoting
-    yaml.preserve_quotes = True
+    yaml = bounded_yaml("rt", preserve_quotes=True)  # round-trip: keeps comments, order and quoting
     yaml.indent(mapping=2, sequence=4, offset=2)
     yaml.width = 4096
     return yaml
@@ -84,9 +83,9 @@ def _check_values(path: Path, mapping: Any, where: str) -> dict[str, Any]:
             raise UsageError(f"{_where(path, mapping, key)}: unknown usage key {key!r} in {where} (allowed: {', '.join(SITE_KEYS)})")
         if value is None:
             continue
-        ok = isinstance(value, bool) if kind == "boolean" else (isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0)
+        ok = isinstance(value, bool) if kind == "boolean" else (isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < float("inf"))
         if not ok:
-            raise UsageError(f"{_where(path, mapping, key)}: {where}.{key} must be a {'true/false' if kind == 'boolean' else 'non-negative number'}, got {value!r}")
+            raise UsageError(f"{_where(path, mapping, key)}: {where}.{key} must be a {'true/false' if kind == 'boolean' else 'finite non-negative number'}, got {value!r}")
         out[str(key)] = value
     return out
 
@@ -168,7 +167,7 @@ def sync_usage(path: Path, sites: list[CallSite], default_calls: float) -> list[
         text += "\n"
     if not path.is_file():
         text = HEADER + text
-    from auditor.writes import atomic_write
+    from auditor.writes import atomic_write, encode_text
 
-    atomic_write(path.resolve(), text.encode("utf-8"))
+    atomic_write(path.resolve(), encode_text(text))
     return added

@@ -1,0 +1,1 @@
+"""Fixes: building edits (parameters, text inside literals, front matter), applying them to files, and suppression comments."""

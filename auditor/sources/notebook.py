@@ -22,13 +22,19 @@ PASSTHROUGH_CELL_MAGICS = {"time", "timeit", "capture", "prun", "debug"}
 
 def read_notebook(data: bytes, path: str) -> tuple[dict | None, Finding | None]:
     try:
-        nb = json.loads(data.decode("utf-8"))
+        nb = json.loads(data.decode("utf-8-sig"))  # a BOM some editors add is not an error
     except UnicodeDecodeError:
         return None, file_error(path, "notebook is not UTF-8 encoded")
     except json.JSONDecodeError as e:
         return None, file_error(path, f"broken notebook JSON: {e.msg}", e.lineno, e.colno)
+    except RecursionError:
+        return None, file_error(path, "broken notebook: JSON nested too deeply to read")
     if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
         return None, file_error(path, "broken notebook: no 'cells' list (not nbformat 4)")
+    for i, cell in enumerate(code_cells(nb)):
+        src = cell.get("source", "")
+        if not (isinstance(src, str) or (isinstance(src, list) and all(isinstance(s, str) for s in src))):
+            return None, file_error(path, f"broken notebook: the source of code cell {i + 1} is not text", cell=i)
     return nb, None
 
 
@@ -42,9 +48,33 @@ def cell_source(cell: dict) -> str:
 
 
 def notebook_language(nb: dict) -> str:
+    """The language the notebook declares (``language_info.name``, else the kernelspec's language), or ""."""
     meta = nb.get("metadata") or {}
-    lang = (meta.get("kernelspec") or {}).get("language") or (meta.get("language_info") or {}).get("name") or "python"
-    return str(lang).lower()
+    info = meta.get("language_info") if isinstance(meta.get("language_info"), dict) else {}
+    spec = meta.get("kernelspec") if isinstance(meta.get("kernelspec"), dict) else {}
+    lang = info.get("name") or spec.get("language") or ""
+    return str(lang).strip().lower()
+
+
+# Kernels whose code cells are not Python: such a notebook is skipped (with a note). Any other
+# kernel name (conda envs, "Python 3 (ipykernel)", pyspark, synapse_pyspark, xpython, ...) or no
+# metadata at all: the notebook is analysed when its code cells parse as Python.
+NON_PYTHON_LANGUAGES = {
+    "r", "julia", "scala", "java", "kotlin", "groovy", "javascript", "typescript", "c#", "csharp", ".net (c#)",
+    "f#", "fsharp", ".net (f#)", "powershell", ".net (powershell)", "c", "c++", "c++11", "c++14", "c++17", "cpp",
+    "go", "rust", "ruby", "haskell", "ocaml", "elixir", "erlang", "clojure", "lua", "perl", "php", "swift",
+    "matlab", "octave", "sas", "stata", "wolfram language", "mathematica", "maxima", "sql", "bash", "sh",
+    "zsh", "shell", "sparql", "prolog", "fortran", "nim", "zig", "dart", "deno", "coffeescript", "racket",
+    "scheme", "common lisp", "gap",
+}
+
+
+def non_python_language(nb: dict) -> str | None:
+    """The declared language when it is a known non-Python one, else None."""
+    lang = notebook_language(nb)
+    if not lang or "python" in lang or lang in ("ipython", "ipython3", "pyspark", "sage", "sagemath", "xonsh", "mojo"):
+        return None
+    return lang if lang in NON_PYTHON_LANGUAGES else None
 
 
 def neutralise(source: str) -> str:
@@ -78,21 +108,49 @@ def neutralise(source: str) -> str:
 def write_cells(original: bytes, new_sources: dict[int, str]) -> bytes:
     """The notebook with code cells (by index among code cells) given new sources.
 
-    Only those cells' ``source`` change; everything else round-trips through json as
-    nbformat writes it (1-space indent, ensure_ascii=False, trailing newline)."""
-    nb = json.loads(original.decode("utf-8"))
+    Only those cells' ``source`` values change, byte for byte everything else stays
+    (:mod:`auditor.sources.nbsplice`). Should the splice not load back to exactly the intended
+    notebook, the notebook is re-serialised as nbformat writes it (valid, but not byte-exact)."""
+    from auditor.sources.nbsplice import ScanError, splice_sources
+
+    bom = b"\xef\xbb\xbf" if original.startswith(b"\xef\xbb\xbf") else b""
+    text = original[len(bom) :].decode("utf-8")
+    try:
+        spliced = splice_sources(text, new_sources)
+        if _same_but_sources(text, spliced, new_sources):
+            return bom + spliced.encode("utf-8")
+    except (ScanError, ValueError, RecursionError):
+        pass
+    nb = json.loads(text)
     cells = code_cells(nb)
-    for i, text in new_sources.items():
+    for i, src in new_sources.items():
         cell = cells[i]
         if isinstance(cell.get("source"), list):
-            cell["source"] = text.splitlines(keepends=True)
+            cell["source"] = [line for line in re.split(r"(?<=\n)", src) if line]
         else:
-            cell["source"] = text
+            cell["source"] = src
     indent = _detect_indent(original)
     out = json.dumps(nb, indent=indent, ensure_ascii=False)
-    return (out + "\n").encode("utf-8")
+    out = re.sub("[\ud800-\udfff]", lambda m: f"\\u{ord(m.group(0)):04x}", out)  # JSON escapes, as they were
+    return bom + (out + "\n").encode("utf-8")
 
 
 def _detect_indent(data: bytes) -> int:
     m = re.search(rb"\n( +)\"", data)
     return len(m.group(1)) if m else 1
+
+
+def _same_but_sources(old: str, new: str, sources: dict[int, str]) -> bool:
+    """``new`` loads to ``old``'s notebook with exactly those code cells' sources replaced."""
+    def load(t: str) -> dict:
+        return json.loads(t, parse_constant=lambda c: ("constant", c))  # NaN == NaN here
+
+    a, b = load(old), load(new)
+    ca, cb = code_cells(a), code_cells(b)
+    if len(ca) != len(cb):
+        return False
+    for i, src in sources.items():
+        if cell_source(cb[i]) != src or isinstance(ca[i].get("source"), list) != isinstance(cb[i].get("source"), list):
+            return False
+        ca[i]["source"] = cb[i]["source"] = src
+    return a == b

@@ -15,8 +15,13 @@ from dataclasses import dataclass, field
 from auditor.facts import Suppressions
 from auditor.config.catalog import Providers
 from auditor.findings import Finding
+from auditor.sources.lines import split_lines
 
 SUPPRESS = re.compile(r"#\s*llm-audit:\s*(ignore-file|ignore)(?:\[([A-Za-z0-9_,\s-]*)\])?")
+# Ruff/flake8 style: `# noqa: LA101` (or `# noqa: E501, LA101`) - only our codes count; a bare
+# `# noqa` or other tools' codes are left to those tools
+NOQA = re.compile(r"#\s*noqa\s*:\s*([A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*)", re.IGNORECASE)
+_OUR_CODE = re.compile(r"^LA[0-9]{3}$")
 
 
 @dataclass
@@ -28,8 +33,10 @@ class SourceOptions:
     prompt_names: list[str] = field(default_factory=lambda: ["*PROMPT*", "*INSTRUCTION*", "SYSTEM*"])
     frame_patterns: list[str] = field(default_factory=lambda: ["df", "*_df", "df_*"])
     max_file_bytes: int = 2_000_000
+    max_file_seconds: float = 60.0  # phase 1 of one file; 0: no budget (see sources/budget.py)
     prompt_paths: list[str] = field(default_factory=list)
     prompt_keys: list[str] = field(default_factory=lambda: ["template", "prompt", "system", "messages[].content"])
+    config_paths: list[dict] = field(default_factory=list)  # model-config-paths, normalised (sources/configfile.py)
     prescan: bool = True
     _providers: Providers | None = None
     _prescan_re: re.Pattern | None = None
@@ -120,23 +127,64 @@ def module_name(path: str) -> str:
     return ".".join(parts).replace("-", "_")
 
 
-def parse_python(text: str, path: str, cell: int | None = None) -> tuple[ast.Module | None, Finding | None]:
+def parse_python(text: str, path: str, cell: int | None = None, compile_check: bool = True, top_level_await: bool = False) -> tuple[ast.Module | None, Finding | None]:
+    """``ast`` of ``text``, or an LA000. Syntax newer than this interpreter's is read through
+    :mod:`auditor.sources.grammar`; with ``compile_check`` what CPython's compiler rejects
+    although the parser accepts it (``f(model=1, model=2)``, ``return`` outside a function)
+    is an LA000 too."""
     try:
-        return ast.parse(text, filename=path), None
+        tree = ast.parse(text, filename=path)
     except SyntaxError as e:
-        return None, file_error(path, f"syntax error: {e.msg}", e.lineno or 1, (e.offset or 1), cell)
+        tree, err = _newer_syntax(text, path, cell, e)
+        if tree is None:
+            return None, err
     except (RecursionError, MemoryError):
         return None, file_error(path, "too deeply nested for the Python parser", 1, 1, cell)
     except ValueError as e:  # null bytes
         return None, file_error(path, f"cannot parse: {e}", 1, 1, cell)
+    if compile_check:
+        flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT if top_level_await else 0
+        try:
+            compile(tree, path, "exec", flags=flags, dont_inherit=True)
+        except SyntaxError as e:
+            return None, file_error(path, f"syntax error: {e.msg}", e.lineno or 1, (e.offset or 1), cell)
+        except (RecursionError, MemoryError):
+            return None, file_error(path, "too deeply nested for the Python compiler", 1, 1, cell)
+        except ValueError:
+            pass
+    return tree, None
+
+
+def _newer_syntax(text: str, path: str, cell: int | None, e: SyntaxError) -> tuple[ast.Module | None, Finding | None]:
+    error = file_error(path, f"syntax error: {e.msg}", e.lineno or 1, (e.offset or 1), cell)
+    from auditor.sources.grammar import NEWER, downlevel
+
+    if not NEWER or "too many nested" in str(e.msg):
+        return None, error
+    rewritten, seen = downlevel(text)
+    if rewritten is not None:
+        try:
+            return ast.parse(rewritten, filename=path), None
+        except (SyntaxError, RecursionError, MemoryError, ValueError):
+            pass
+    if seen:
+        import sys
+
+        finding = file_error(path, f"needs Python 3.12+ to analyse (this llm-audit runs on Python {sys.version_info.major}.{sys.version_info.minor}): {e.msg}", e.lineno or 1, (e.offset or 1), cell)
+        finding.severity = "info"
+        return None, finding
+    return None, error
 
 
 def scan_suppressions(text: str, cell: int | None = None, into: Suppressions | None = None) -> Suppressions:
-    """``# llm-audit: ignore[LA101]`` (this line) and ``# llm-audit: ignore-file[LA201]``."""
+    """``# llm-audit: ignore[LA101]`` (this line) and ``# llm-audit: ignore-file[LA201]``;
+    ``# noqa: LA101`` is read as the first."""
     sup = into or Suppressions()
-    if "llm-audit" not in text:
+    if "llm-audit" not in text and "noqa" not in text.lower():
         return sup
-    for i, line in enumerate(text.splitlines(), start=1):
+    for i, line in enumerate(split_lines(text), start=1):
+        if "noqa" in line.lower():
+            _scan_noqa(line, i, cell, sup)
         if "llm-audit" not in line:
             continue
         for m in SUPPRESS.finditer(line):
@@ -150,3 +198,38 @@ def scan_suppressions(text: str, cell: int | None = None, into: Suppressions | N
             else:
                 sup.lines.setdefault(Suppressions.key(cell, i), []).extend(codes)
     return sup
+
+
+def _scan_noqa(line: str, i: int, cell: int | None, sup: Suppressions) -> None:
+    """``# noqa: LA101`` is an alias of ``# llm-audit: ignore[LA101]`` (same line; alone on a
+    line, the next line)."""
+    for m in NOQA.finditer(line):
+        if _in_string(line, m.start()):
+            continue
+        codes = [c.upper() for c in re.split(r"[\s,]+", m.group(1)) if _OUR_CODE.match(c.upper())]
+        if not codes:
+            continue
+        if line.lstrip().startswith("#"):
+            key = Suppressions.key(cell, i + 1)
+            sup.own_line.append(key)
+        else:
+            key = Suppressions.key(cell, i)
+        sup.lines.setdefault(key, []).extend(codes)
+
+
+def _in_string(line: str, pos: int) -> bool:
+    """Is ``pos`` inside a string literal that opens on this line? (quotes counted, escapes skipped)"""
+    quote = None
+    i = 0
+    while i < pos:
+        c = line[i]
+        if quote is None and c in "\"'":
+            quote = c
+        elif c == "\\" and quote is not None:
+            i += 1
+        elif c == quote:
+            quote = None
+        elif c == "#" and quote is None:
+            return False
+        i += 1
+    return quote is not None

@@ -1,0 +1,60 @@
+"""Batching check: LA503 call-in-loop — a non-streaming generation call run once per item of a
+loop over data, priced at the provider's Batch API when it has one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from auditor.checks import check
+from auditor.checks.caching import usd
+from auditor.checks.context import RuleContext
+from auditor.cost.model import call_cost
+from auditor.facts import CallSite
+from auditor.findings import Finding
+
+
+# ---------------------------------------------------------------- LA503
+@check("call_in_loop")
+def call_in_loop(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
+    if site.loop is None or site.streaming:
+        return
+    api = ctx.api(site)
+    if api is None or (api.constructor and not site.extra.get("invoke")):  # a chat model's invoke() sends the request
+        return
+    if site.extra.get("loop_kind", "data") != "data":
+        return  # retries, agent/chat turns that depend on the last answer, a fixed handful of variants
+    usage = ctx.cost.usage.for_site(site.id)
+    if usage.get("batch"):
+        return  # already priced as a batch job
+    model = ctx.model(site)
+    provider = model.provider if model is not None else site.provider
+    batch_apis = ctx.params.get("batch-apis") or {}
+    batch = batch_apis.get(site.provider) or batch_apis.get(provider)
+    loop = site.loop
+    over = f" over `{loop.iter_source[:60]}`" if loop.iter_source else ""
+    where = f"line {loop.span.line}" if loop.span else "here"
+    sav = None
+    if batch:
+        est = ctx.cost.estimate(site)
+        now = call_cost(model, est.input_tokens, est.output_tokens)
+        then = call_cost(model, est.input_tokens, est.output_tokens, batch=True)
+        discount = float(ctx.params.get("batch-discount", 0.5))
+        if now is not None:
+            if then is None or then >= now:
+                then = now * (1 - discount)
+            sav = ctx.savings(
+                site,
+                input_tokens=0,
+                usd_per_call=now - then,
+                basis=f"~{est.input_tokens:,.0f} input + ~{est.output_tokens:,.0f} output tokens per call at batch prices",
+            )
+            if sav is not None:
+                sav.tokens_per_call = 0.0  # the same tokens, at a lower price
+        suggestion = f"if the results can wait, submit them through {batch} (50% of the price, results within 24 hours), or group several items into one request"
+    else:
+        suggestion = "group several items into one request so the instructions are sent once per group"
+    msg = f"{site.method}() is called once per item{over} ({loop.kind} loop at {where}): {suggestion}"
+    cost = usd(sav)
+    if cost:
+        msg += f"; batch pricing saves {cost}"
+    yield ctx.site_finding(site, msg, savings=sav)
