@@ -101,11 +101,11 @@ def scratch_dir(root: Path) -> Path | None:
 class FactsCache:
     """{relative path: (content sha256, facts)} for one root and one settings digest."""
 
-    def __init__(self, root: Path, settings_digest: str, enabled: bool = True):
+    def __init__(self, root: Path, settings_digest: str, enabled: bool = True, kind: str = "facts"):
         self.enabled = enabled
         self.dir = cache_dir(root)
         name = hashlib.sha256(os.fsencode(root.resolve())).hexdigest()[:16]
-        self.path = self.dir / f"facts-{name}.bin"
+        self.path = self.dir / f"{kind}-{name}.bin"
         self.header = f"{code_digest()}|{settings_digest}".encode()
         self.entries: dict[str, tuple[str, Any]] = {}
         self.dirty = False

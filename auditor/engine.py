@@ -234,7 +234,10 @@ def load_facts(
     stdin: tuple[str, str] | None,
     overlays: dict[str, bytes] | None = None,
     digests: dict[str, str] | None = None,
+    deep_cache: FactsCache | None = None,
 ) -> tuple[list[FileFacts], dict[str, int]]:
+    """Phase 1 facts of every file: from the caches (``deep_cache`` first: modules the dataflow
+    read deeply in an earlier run), else analysed (in a process pool for many files)."""
     out: dict[str, FileFacts] = {}
     todo: list[tuple[bytes, str, str, SourceOptions]] = []
     digests = {} if digests is None else digests
@@ -256,7 +259,7 @@ def load_facts(
                 continue
         digest = hashlib.sha256(data).hexdigest()
         digests[sf.rel] = digest
-        hit = cache.get(sf.rel, digest)
+        hit = (deep_cache.get(sf.rel, digest) if deep_cache is not None else None) or cache.get(sf.rel, digest)
         if hit is not None:
             out[sf.rel] = hit
             stats["cached"] += 1
@@ -468,8 +471,11 @@ def _run(opts: RunOptions) -> RunResult:
     _add_new_overlays(files, opts.overlays, policy.root)
     sopts = source_options(policy)
     cache = FactsCache(policy.root, settings_digest(sopts), enabled=opts.use_cache and opts.stdin is None)
+    # modules the dataflow read deeply (phase 2): a small cache of their own, so keeping them never
+    # means rewriting the facts of every file after phase 2 has resolved them in place
+    deep_cache = FactsCache(policy.root, settings_digest(sopts), enabled=cache.enabled, kind="deep")
     digests: dict[str, str] = {}
-    facts, stats = load_facts(files, sopts, cache, opts.jobs, opts.stdin, opts.overlays, digests)
+    facts, stats = load_facts(files, sopts, cache, opts.jobs, opts.stdin, opts.overlays, digests, deep_cache)
     cache.save()
     notes.extend(n for ff in facts for n in (ff.extra.get("notes") or []))  # e.g. a notebook of another language, skipped
     usage = opts.usage or Usage.from_policy(policy)  # policy defaults + llm-audit-usage.yaml if present
@@ -483,13 +489,10 @@ def _run(opts: RunOptions) -> RunResult:
     project = Project(facts, root=policy.root, providers=load_catalog().providers(list(policy.get("call-sites", []) or [])),
                       # every file from the cache: the run that cached them read further what the flows needed
                       reanalyse=_reanalyser(files, sopts, deep, opts.stdin, opts.overlays) if stats["parsed"] + stats["skipped"] else None)
-    if deep and cache.enabled:
-        # phase 2 has resolved the facts in place; the cache must keep what phase 1 found, so it is
-        # read back as saved and only the modules read deeply are replaced (their copies from before)
-        fresh = FactsCache(policy.root, settings_digest(sopts))
-        for rel, (digest, copy_) in deep.items():
-            fresh.put(rel, digest, copy_)
-        fresh.save()
+    for rel, (digest, copy_) in deep.items():
+        deep_cache.put(rel, digest, copy_)  # copies from before phase 2 resolved them in place
+    deep_cache.prune(set(digests))
+    deep_cache.save()
     cost = CostModel(policy.models, usage)
     raw = [f for ff in facts for f in ff.findings] + run_checks(project, cost, policy, opts.today)
     raw += [file_error(path, reason) for path, reason in unreadable]

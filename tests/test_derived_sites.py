@@ -361,3 +361,21 @@ def test_policy_call_sites_still_win_over_derivation(project):
     """))
     at_caller = [s for s in result.project.call_sites() if s.path == "app/main.py"]
     assert [s.api for s in at_caller] == ["app.ask"]
+
+
+def test_warm_run_gives_the_same_derived_findings_and_reads_no_file(project):
+    project({"app/__init__.py": "", "app/llm.py": LLM, "app/main.py": """
+        from app.llm import ask
+
+
+        def go(items):
+            return [ask(f"I would like you to label: {x}") for x in items]
+    """}, select=["LA101", "LA201", "LA503"])
+    args = ("check", "--select", "LA101,LA201,LA503", "--output-format", "concise", ".")
+    cold = cli(*args, cwd=project.root, env={"LLM_AUDIT_STATS": "1"})
+    warm = cli(*args, cwd=project.root, env={"LLM_AUDIT_STATS": "1"})
+    assert cold.stdout == warm.stdout and "app/main.py:6" in cold.stdout
+    assert "parsed=0 skipped=0 cached=3" in warm.stderr  # the module read deeply comes from its cache too
+    (project.root / "app/main.py").write_text("from app.llm import ask\n\n\ndef go(q):\n    return ask(q, max_tokens=10)\n")
+    edited = cli(*args, cwd=project.root)
+    assert "app/main.py" not in edited.stdout  # capped now, no filler, no loop
