@@ -29,7 +29,9 @@ class Value:
     # how the literal was reached: literal, constant, import, env-default, param-default
     origin: str = "literal"
     ref: tuple[str, str] | None = None  # (module, name) when kind == "ref"
-    param: str | None = None  # the enclosing function's parameter it comes from (summaries)
+    # the enclosing function's parameter it comes from (function summaries): set on the instance
+    # only when there is one, so the many values without it stay as small as before
+    param = None
 
     @property
     def is_literal(self) -> bool:
@@ -69,7 +71,9 @@ class Segment:
     ref: tuple[str, str] | None = None  # kind == "ref": (module, name)
     path: str | None = None  # set when resolved from another file
     cell: int | None = None
-    param: str | None = None  # hole: the enclosing function's parameter it holds (summaries)
+    # hole: the enclosing function's parameter it holds (function summaries); an instance
+    # attribute only when set (not a field: most segments never have one)
+    param = None
 
 
 @dataclass
@@ -253,3 +257,16 @@ class HistoryUse:
     loop_line: int | None  # the loop it grows in (None: grows once per call of a method)
     span: Span | None = None  # where it is sent
     cell: int | None = None
+
+
+def tagged(obj, param):
+    """``obj`` with its ``param`` set when there is one (see Segment.param / Value.param)."""
+    if param:
+        obj.param = param
+    return obj
+
+
+def untagged(obj):
+    """``obj`` without a ``param`` of its own."""
+    obj.__dict__.pop("param", None)
+    return obj

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from auditor.analysis.flowfacts import Arg, CallRecord, FunctionSummary, ParamInfo
 from auditor.analysis.templates import DataHole
-from auditor.facts import Message, Segment, Value
+from auditor.facts import Message, Segment, Value, tagged, untagged
 
 ARG, DEFAULT, UNKNOWN = "arg", "default", "unknown"
 
@@ -85,7 +85,7 @@ def bind_value(value: Value | None, b: Binding) -> tuple[str, Value | None, bool
         if default is not None and default.is_literal and default.value is None:
             return "missing", None, True  # defaults to None: not sent unless the caller passes it
         v = copy.copy(value)
-        v.param = None
+        untagged(v)
         return "set", v, False
     return "unknown", None, True
 
@@ -142,11 +142,11 @@ def bind_segments(segments: list[Segment], b: Binding, tpath: str, callee_path: 
             continue
         if kind == ARG and isinstance(what, Arg):
             if what.messages is not None or what.fields is not None:
-                out.append(Segment("hole", expr=what.source or seg.expr, hole_kind="collection", span=what.span, param=what.param))
+                out.append(tagged(Segment("hole", expr=what.source or seg.expr, hole_kind="collection", span=what.span), what.param))
                 continue
             inner = prepare(copy.deepcopy(what.segments)) if what.segments else [Segment("hole", expr=what.source, hole_kind=seg.hole_kind, span=what.span)]
             if what.param and len(inner) == 1 and inner[0].kind == "hole":
-                inner[0].param = what.param  # passed on again: the next caller decides
+                tagged(inner[0], what.param)  # passed on again: the next caller decides
             out.extend(inner)
             contributed = contributed or any(s.kind == "static" or isinstance(s, DataHole) for s in inner)
             continue
@@ -154,7 +154,7 @@ def bind_segments(segments: list[Segment], b: Binding, tpath: str, callee_path: 
             out.extend(_default_text(what, seg, callee_path))
             continue
         s = copy.copy(seg)
-        s.param = None
+        untagged(s)
         if s.path is None:
             s.path = tpath
         out.append(s)
@@ -168,7 +168,7 @@ def _default_text(p: ParamInfo, seg: Segment, callee_path: str) -> list[Segment]
     if d is not None and d.is_literal and isinstance(d.value, str):
         return [Segment("static", text=d.value, span=d.span, path=callee_path)]
     s = copy.copy(seg)
-    s.param = None
+    untagged(s)
     s.path = s.path or callee_path
     return [s]
 
@@ -179,7 +179,7 @@ def _bind_frame(seg: DataHole, kind: str, what, tpath: str) -> tuple[list[Segmen
     if s.path is None:
         s.path = tpath
     if kind != ARG or not isinstance(what, Arg):
-        s.param = None
+        untagged(s)
         if s.render == "pending":
             return [Segment("hole", expr=seg.expr, hole_kind="unknown", span=seg.span, path=s.path)], False
         return [s], False  # left to its default or unknown: the name alone stays a hint
@@ -190,10 +190,10 @@ def _bind_frame(seg: DataHole, kind: str, what, tpath: str) -> tuple[list[Segmen
         s.reader = frame.reader or s.reader
         s.source_file = frame.source_file or s.source_file
         s.columns = frame.columns if frame.columns is not None else s.columns
-        s.param = None
+        untagged(s)
         s.caller = (what.span, what.source)  # type: ignore[attr-defined]  # where the frame is passed
         return [s], True
     if what.param:
-        s.param = what.param  # the caller passes its own parameter on: its caller decides
+        tagged(s, what.param)  # the caller passes its own parameter on: its caller decides
         return [s], False
     return [Segment("hole", expr=seg.expr, hole_kind="collection" if what.messages or what.fields else "unknown", span=seg.span, path=s.path)], False

@@ -19,7 +19,7 @@ import sys
 from auditor.analysis.flowfacts import Arg, Callee, CallHole, FrameFacts
 from auditor.analysis.scopes import Scope, span_of
 from auditor.config.flows import load_flows
-from auditor.facts import Segment
+from auditor.facts import Segment, tagged
 
 # roots that are never project code: the standard library and builtins
 _STDLIB = frozenset(sys.stdlib_module_names) | {"builtins", "__future__"}
@@ -121,10 +121,7 @@ class FlowCalls:
         if callee is None or self._arg_depth >= MAX_ARG_DEPTH:
             return hole
         args, kwargs, _, _ = self.call_args(call, scope)
-        return CallHole(
-            "hole", expr=hole.expr, hole_kind=hole.hole_kind, span=hole.span, param=hole.param,
-            callee=callee, args=args, kwargs=kwargs, extras=extras,
-        )
+        return tagged(CallHole("hole", expr=hole.expr, hole_kind=hole.hole_kind, span=hole.span, callee=callee, args=args, kwargs=kwargs, extras=extras), hole.param)
 
     def _helper_call(self, node: ast.AST, scope: Scope) -> bool:
         """``system_message(...)`` in a messages list: a call that may build a message."""

@@ -11,7 +11,7 @@ in the project), or only that of the receiver's class when the caller's chain kn
 
 from __future__ import annotations
 
-from auditor.analysis.flowfacts import Callee, ClassInfo, FunctionSummary
+from auditor.analysis.flowfacts import Callee, FunctionSummary
 from auditor.facts import FileFacts
 
 MAX_HOPS = 8
@@ -22,8 +22,7 @@ class ProjectIndex:
         self.by_module = by_module
         self.max_impls = max_impls
         self.functions: dict[str, tuple[FunctionSummary, FileFacts]] = {}
-        self.classes: dict[str, ClassInfo] = {}
-        self.class_file: dict[str, FileFacts] = {}
+        self.classes: dict[str, tuple[list[str], list[str]]] = {}  # class -> (bases as written, method names)
         for f in facts:
             flows = f.extra.get("flows")
             if flows is None:
@@ -32,14 +31,13 @@ class ProjectIndex:
                 self.functions.setdefault(q, (s, f))
             for q, bases, methods in flows.class_entries():
                 if q not in self.classes:
-                    self.classes[q] = ClassInfo(q, f.path, bases, methods)
-                    self.class_file[q] = f
+                    self.classes[q] = (bases, methods)
         self._canon: dict[str, str | None] = {}
         self._targets: dict[tuple, list[tuple[str, str | None]]] = {}
         self._mro: dict[str, list[str]] = {}
         self.subclasses: dict[str, list[str]] = {}
         for q, c in self.classes.items():
-            for b in c.bases:
+            for b in c[0]:
                 cb = self.canonical(b)
                 if cb is not None:
                     self.subclasses.setdefault(cb, []).append(q)
@@ -92,7 +90,7 @@ class ProjectIndex:
             return self._mro[cls]
         self._mro[cls] = [cls]  # a cycle of bases resolves to the class alone
         info = self.classes.get(cls)
-        bases = [b for b in (self.canonical(x) for x in (info.bases if info else [])) if b is not None and b in self.classes]
+        bases = [b for b in (self.canonical(x) for x in (info[0] if info else [])) if b is not None and b in self.classes]
         seqs = [list(self.mro(b)) for b in bases] + [list(bases)]
         out = [cls]
         while any(seqs):
@@ -118,7 +116,7 @@ class ProjectIndex:
             order = order[order.index(after) + 1 :]
         for c in order:
             info = self.classes.get(c)
-            if info is not None and name in info.methods:
+            if info is not None and name in info[1]:
                 return f"{c}.{name}"
         return None
 

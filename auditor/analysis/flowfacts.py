@@ -13,6 +13,7 @@ function, with each argument as the caller wrote it (:class:`Arg`).
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 
 from auditor.facts import Insertion, LoopInfo, Message, Segment, Value
@@ -115,14 +116,6 @@ class FunctionSummary:
 
 
 @dataclass
-class ClassInfo:
-    qualname: str
-    path: str
-    bases: list[str] = field(default_factory=list)  # qualified names as the module resolves them
-    methods: list[str] = field(default_factory=list)
-
-
-@dataclass
 class ModuleFlows:
     functions: dict[str, FunctionSummary] = field(default_factory=dict)
     calls: list[CallRecord] = field(default_factory=list)  # calls recorded with their arguments
@@ -155,17 +148,22 @@ class ModuleFlows:
         """(caller, Callee, bound record or None) for every call this module records."""
         for rec in self.calls:
             yield rec.caller, rec.callee, rec
-        full = self.full
+        for caller, kind, name, cls in self.raw_edges():
+            yield caller, Callee(kind, name, cls), None
+
+    def raw_edges(self):
+        """(caller, callee kind, name, class) of the lean calls, names made absolute."""
+        full, intern = self.full, sys.intern
         for line in self.edges.split("\n") if self.edges else ():
             caller, kind, name, cls = line.split(" ")
-            yield full(caller), Callee(kind, full(name), "" if cls == "-" else full(cls)), None
+            yield intern(full(caller)), intern(kind), intern(full(name)), "" if cls == "-" else intern(full(cls))
 
     def class_entries(self):
         """(qualified class name, bases, method names) of the module's classes."""
-        full = self.full
+        full, intern = self.full, sys.intern  # method names repeat across thousands of classes: one copy each
         for line in self.classes.split("\n") if self.classes else ():
             q, bases, *methods = line.split(" ")
-            yield full(q), [] if bases == "-" else [full(b) for b in bases.split(",")], methods
+            yield full(q), [] if bases == "-" else [intern(full(b)) for b in bases.split(",")], [intern(m) for m in methods]
 
 
 @dataclass

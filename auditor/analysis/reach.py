@@ -13,6 +13,7 @@ prompts call. Repeated until nothing new is needed (``max-upgrade-rounds``).
 from __future__ import annotations
 
 from auditor.analysis.classes import ProjectIndex
+from auditor.analysis.flowfacts import Callee
 from auditor.analysis.derive import Deriver
 from auditor.config.flows import load_flows
 from auditor.facts import FileFacts
@@ -34,6 +35,7 @@ def derive_all(project) -> None:
         if not new:
             break
         project.replace(new)
+        del index  # one index at a time: it is the largest thing phase 2 builds
         index = ProjectIndex(project.facts, project.by_module, impls)
     concrete, abstract = Deriver(project, index, project.providers, flows).run()
     for site in concrete + [a for a in abstract if a.extra.get("derived")]:
@@ -41,6 +43,9 @@ def derive_all(project) -> None:
     project.derived = concrete
     project.abstract_sites = abstract
     project.abstract_ids = {a.id for a in abstract}
+    del index
+    for f in project.facts:  # the summaries have served (the caches keep them): the checks need less memory
+        f.extra.pop("flows", None)
 
 
 def reaching(index: ProjectIndex, project) -> set[str]:
@@ -50,12 +55,17 @@ def reaching(index: ProjectIndex, project) -> set[str]:
     calls named like something already reaching are resolved (most calls never are)."""
     live = {s.id for f in project.facts for s in f.call_sites}
     reach = {q for q, (s, _) in index.functions.items() if any(i in live for i in s.sites)}
-    by_name: dict[str, list[tuple[str, object]]] = {}
+    by_name: dict[str, list[tuple]] = {}  # callee's last name -> (caller, kind, name, class): no objects per call
     for f in project.facts:
         flows = f.extra.get("flows")
-        for caller, callee, _ in flows.callees() if flows is not None else ():
-            if caller != "<module>":
-                by_name.setdefault(callee.name.rsplit(".", 1)[-1], []).append((caller, callee))
+        if flows is None:
+            continue
+        for rec in flows.calls:
+            if rec.caller != "<module>":
+                by_name.setdefault(rec.callee.name.rsplit(".", 1)[-1], []).append((rec.caller, rec.callee.kind, rec.callee.name, rec.callee.cls))
+        for edge in flows.raw_edges():
+            if edge[0] != "<module>":
+                by_name.setdefault(edge[2].rsplit(".", 1)[-1], []).append(edge)
     todo = [q.rsplit(".", 1)[-1] for q in reach]
     seen_names: set[str] = set()
     while todo:
@@ -63,11 +73,11 @@ def reaching(index: ProjectIndex, project) -> set[str]:
         if name in seen_names:
             continue
         seen_names.add(name)
-        for caller, callee in by_name.get(name, ()):
+        for caller, kind, cname, cls in by_name.get(name, ()):
             q = index.canonical(caller) or caller
             if q in reach:
                 continue
-            if any(t in reach for t, _ in index.targets(callee)):  # type: ignore[arg-type]
+            if any(t in reach for t, _ in index.targets(Callee(kind, cname, cls))):
                 reach.add(q)
                 todo.append(q.rsplit(".", 1)[-1])
     return reach
@@ -101,7 +111,7 @@ def needed_files(project, index: ProjectIndex) -> list[str]:
             if _skipped_needed(f, flows, index, reach, reach_modules, related) and _mentions(project, f.path, names):
                 out.append(f.path)
         elif flows is not None and any(
-            c.name.rsplit(".", 1)[-1] in names and any(q in reach for q, _ in index.targets(c)) for _, c, rec in flows.callees() if rec is None
+            name.rsplit(".", 1)[-1] in names and any(q in reach for q, _ in index.targets(Callee(kind, name, cls))) for _, kind, name, cls in flows.raw_edges()
         ):
             out.append(f.path)  # its calls reach a request: their arguments are needed
     out.extend(_helper_files(project, index))
@@ -134,7 +144,8 @@ def _mentions(project, rel: str, names: set[str]) -> bool:
 
 
 def _helper_files(project, index: ProjectIndex) -> list[str]:
-    """Modules read shallowly that define the prompt helpers prompts call (their returns are needed)."""
+    """Modules not read deeply that define the prompt helpers prompts call, when what those
+    return is not known yet (a lean pass keeps only returns that look like prompt text)."""
     from auditor.analysis.flowfacts import CallHole
 
     wanted: dict[str, set[str]] = {}
@@ -149,10 +160,13 @@ def _helper_files(project, index: ProjectIndex) -> list[str]:
                 holes.append(CallHole("hole", callee=r.call.callee))
             holes.extend(x for x in (r.text or []) if isinstance(x, CallHole))
         for h in holes:
-            if h.callee is None or h.callee.kind != "func" or index.canonical(h.callee.name) is not None:
+            if h.callee is None or h.callee.kind != "func":
                 continue
-            mod = _module_of(h.callee.name, project.by_module)
-            if mod is not None and mod.extra.get("skipped"):
+            found = index.summary(h.callee.name)
+            if found is not None and (found[0].returns is not None or found[1].extra.get("flows_deep")):
+                continue  # what it returns is known (or known not to be text)
+            mod = found[1] if found is not None else _module_of(h.callee.name, project.by_module)
+            if mod is not None and not mod.extra.get("flows_deep") and mod.kind in ("python", "notebook"):
                 wanted.setdefault(mod.path, set()).add(h.callee.name.rsplit(".", 1)[-1])
     out = []
     for rel, names in wanted.items():

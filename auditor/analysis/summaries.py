@@ -324,9 +324,9 @@ class _Builder:
                     if rec is not None:
                         return Returns(call=rec)
             if not self.deep:
-                if textual:
+                if textual and not (scope.name.startswith("__") and scope.name.endswith("__")):
                     segs = self.prompts.segments(value, scope)
-                    if any(seg.kind != "hole" or seg.param or type(seg).__name__ in ("CallHole", "DataHole") for seg in segs):
+                    if _prompt_like(segs):
                         return Returns(text=segs)
                 continue
             state = self.frames.state(value, scope)
@@ -356,6 +356,15 @@ def _local_hit(callee, scope: Scope, reach: set[str], methods: set[str], r: Reso
         return callee.name in methods
     prefix = f"{r.module}." if r.module else ""
     return callee.kind == "func" and callee.name.startswith(prefix) and callee.name[len(prefix):] in reach
+
+
+def _prompt_like(segs) -> bool:
+    """Returned text worth keeping from a lean pass (a prompt helper, not ``f"{a}: {b}"`` or a
+    short message): a few words of static text, or a file read, a helper call or a DataFrame."""
+    static = "".join(s.text for s in segs if s.kind == "static")
+    if len(static) >= 24 and len(static.split()) >= 4:
+        return True
+    return any(s.kind == "ref" or type(s).__name__ in ("CallHole", "DataHole") for s in segs)
 
 
 def _called_name(func: ast.AST) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import ast
 
 from auditor.analysis.scopes import MAX_DEPTH, UNKNOWN_MARK, Scope, Unknown, span_of
-from auditor.facts import Value
+from auditor.facts import Value, tagged
 
 
 class Values:
@@ -18,10 +18,9 @@ class Values:
         try:
             v = self._value(expr, scope, depth, origin)
         except Unknown:
-            return Value("unknown", source=source, span=span, param=self.param_of(expr, scope))
+            return tagged(Value("unknown", source=source, span=span), self.param_of(expr, scope))
         v.source, v.span = source, span
-        v.param = self.param_of(expr, scope)
-        return v
+        return tagged(v, self.param_of(expr, scope))
 
     def follow(self, expr: ast.AST, scope: Scope) -> tuple[ast.AST, Scope]:
         """A name (or ``self.x``, or an ``await``) followed to the value it was assigned
