@@ -40,8 +40,9 @@ def _load_policy(policy_file: str | None, paths: list[Path], select=(), extend_s
 
             _fail(f"{p}: {'a symlink loop or a dangling symlink' if os.path.islink(p) else 'no such file or directory'}")
     try:
-        start = next((p for p in paths if str(p) != "-"), Path.cwd())
-        policy = Policy.load(Path(policy_file) if policy_file else None, start=start)
+        # the project root of all the paths, whatever their order (config/scope.py)
+        starts = [p for p in paths if str(p) != "-"] or [Path.cwd()]
+        policy = Policy.load(Path(policy_file) if policy_file else None, start=starts)
     except PolicyError as e:
         _fail(str(e))
     sel = _split(select)
@@ -139,7 +140,10 @@ def _options(paths, policy_file, select, extend_select, ignore, force_exclude, n
 
     paths, stdin = _inputs(paths, stdin_filename)
     policy = _load_policy(policy_file, paths or [Path(stdin[0]).parent if stdin else Path(".")], select, extend_select, ignore)
-    return RunOptions(paths=paths, policy=policy, force_exclude=force_exclude, use_cache=not no_cache, jobs=jobs, today=_today(today), stdin=stdin)
+    return RunOptions(
+        paths=paths, policy=policy, force_exclude=force_exclude, use_cache=not no_cache, jobs=jobs, today=_today(today), stdin=stdin,
+        hierarchical=policy_file is None,
+    )
 
 
 def _run(**kw: Any):
@@ -208,8 +212,11 @@ def _show(opts, kw) -> int:
 
     fmt = "json" if kw["output_format"] == "json" else "full"
     if kw["show_settings"]:
+        from auditor.config.scope import nearest_policy
+
         target = opts.paths[0] if opts.paths else Path(opts.stdin[0] if opts.stdin else ".")
-        _write_output(render_settings(opts.policy, target, fmt), None)
+        policy = nearest_policy(opts.policy, target) if opts.hierarchical else opts.policy  # each file: its nearest policy
+        _write_output(render_settings(policy, target, fmt), None)
         return 0
     files, _, unreadable = discover_files(opts)
     _write_output(render_files([f.rel for f in files], fmt), None)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -60,6 +60,21 @@ def config_matches(rel: str, paths: list[dict[str, Any]]) -> list[dict[str, Any]
     return [p for p in paths if _config_spec(p["path"]).match_file(rel)]
 
 
+# names of files that may hold a policy (config/policy.py decides; a pyproject.toml only with [tool.llm-audit])
+POLICY_NAMES = frozenset({".llm-audit.yaml", ".llm-audit.yml", "llm-audit.yaml", "pyproject.toml"})
+
+
+@dataclass
+class Walk:
+    """What a :func:`discover` walk looked at: the folders listed (absolute), those holding a
+    policy file (relative to the root), the .gitignore files read. A later run may reuse the
+    walk's result while none of them changed (config/scope.py)."""
+
+    dirs: list[str] = field(default_factory=list)
+    policy_dirs: list[str] = field(default_factory=list)
+    ignore_files: list[str] = field(default_factory=list)
+
+
 @dataclass(frozen=True)
 class SourceFile:
     path: Path  # absolute
@@ -90,6 +105,7 @@ class _Ignores:
         self.root = root
         self.specs: dict[str, pathspec.PathSpec | None] = {}
         self.matchers: dict[int, object] = {}
+        self.depths: dict[str, list[int]] = {}
 
     def _spec(self, folder_rel: str) -> pathspec.PathSpec | None:
         if folder_rel not in self.specs:
@@ -103,11 +119,24 @@ class _Ignores:
             self.specs[folder_rel] = spec
         return self.specs[folder_rel]
 
+    def _with_specs(self, parent: str) -> list[int]:
+        """Depths of the folders above (and at) ``parent`` that hold a .gitignore, memoised
+        per folder: a tree without .gitignore files costs one lookup per file."""
+        hit = self.depths.get(parent)
+        if hit is None:
+            parts = parent.split("/") if parent else []
+            hit = [i for i in range(len(parts) + 1) if self._spec("/".join(parts[:i])) is not None]
+            self.depths[parent] = hit
+        return hit
+
     def ignored(self, rel: str, is_dir: bool, given: str = "") -> bool:
         """Is ``rel`` ignored? Patterns that ignore the explicitly ``given`` folder itself (or a
         folder above it) do not count: a folder named on the command line is always walked."""
+        depths = self._with_specs(rel.rpartition("/")[0])
+        if not depths:
+            return False
         parts = rel.split("/")
-        for i in range(len(parts)):
+        for i in depths:
             folder = "/".join(parts[:i])
             spec = self._spec(folder)
             if spec is None:
@@ -164,10 +193,12 @@ def discover(
     prompt_paths: list[str] | None = None,
     force_exclude: bool = False,
     respect_gitignore: bool = True,
+    walk: Walk | None = None,
     errors: list[tuple[str, str]] | None = None,
     config_paths: list[dict] | None = None,
 ) -> tuple[list[SourceFile], list[str]]:
     """The files to analyse, and messages about paths that were skipped (missing, outside).
+    ``walk`` receives what the walk looked at (see :class:`Walk`).
 
     With ``errors`` given, a missing path or a folder that cannot be read is added there as
     ``(path, reason)`` instead of a message: the caller reports it as an error."""
@@ -244,6 +275,10 @@ def discover(
                     continue
                 keep.append(name)
             dirnames[:] = keep
+            if walk is not None:
+                walk.dirs.append(dirpath)
+                if not POLICY_NAMES.isdisjoint(filenames):
+                    walk.policy_dirs.append("" if drel == "." else drel)
             for name in filenames:
                 sub = f"{drel}/{name}" if drel not in ("", ".") else name
                 kind = file_kind(sub, prompts, config_paths)
@@ -260,6 +295,8 @@ def discover(
                 if excluded(sub, False, base_rel) or (incl and not incl.match_file(sub)):
                     continue
                 out.setdefault(sub, SourceFile(Path(full), sub, kind))
+    if walk is not None and ignores is not None:
+        walk.ignore_files.extend(str(root / folder / ".gitignore") for folder, spec in ignores.specs.items() if spec is not None and "\0" not in folder)
     return _unique_files(sorted(out.values(), key=lambda f: f.rel)), notes
 
 

@@ -120,7 +120,7 @@ def test_llamaindex_complete_and_chat(project):
 
 
         def converse(q):
-            return llm.chat([ChatMessage(role="system", content="It is very important that you are brief."), ChatMessage(role="user", content=q)])
+            return llm.chat([ChatMessage(role="system", content="It is very important that you answer briefly."), ChatMessage(role="user", content=q)])
     """}, select=["LA101", "LA201"])
     assert where(result) == [("LA201", "rag.py", 9), ("LA201", "rag.py", 13)]
     chat = next(s for s in result.project.call_sites() if s.span.line == 13)

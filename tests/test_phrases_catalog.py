@@ -95,7 +95,7 @@ def asks_short_answer(text: str, entries: list[dict]) -> dict | None:
 
 
 def test_top_level_keys(catalog):
-    assert set(catalog) == {"verbose", "short-answer"}
+    assert set(catalog) == {"verbose", "short-answer", "grammar"}
 
 
 def test_counts(verbose, short_answer):
@@ -108,7 +108,8 @@ def test_counts(verbose, short_answer):
 
 def test_entry_keys(verbose, short_answer):
     for entry in verbose:
-        assert set(entry) == {"phrase", "rewrite"}, entry
+        assert {"phrase", "rewrite"} <= set(entry) <= {"phrase", "rewrite", "context"}, entry
+        assert entry.get("context", "clause") in ("clause", "any"), entry
         assert isinstance(entry["rewrite"], str), entry
     for entry in short_answer:
         assert set(entry) <= {"phrase", "delimiter"}, entry

@@ -73,7 +73,7 @@ def test_matcher_word_boundaries_and_whitespace_runs():
 
 def test_extra_phrases_come_first():
     entries = phrase_entries("verbose", {"extra-phrases": [{"phrase": "As per our brand guidelines,", "rewrite": ""}]})
-    assert entries[0] == ("as per our brand guidelines,", "")
+    assert entries[0] == ("as per our brand guidelines,", "", "clause")
     assert apply_rewrites("As per our brand guidelines, use plain words.", entries) == "Use plain words."
     assert len(load_catalog().phrases["verbose"]) >= 60
 

@@ -22,7 +22,7 @@ class HoleKinds:
             target = span_of(fr.frame, self.r.lines)
             return tagged(DataHole(
                 "hole", expr=source, hole_kind="dataframe", span=span, render=fr.mode, method=fr.method,
-                frame=self.r.source_of(fr.frame), target=target, columns=fr.columns, reader=fr.reader, source_file=fr.source_file,
+                frame=self.r.source_of(fr.frame), target=target, columns=fr.columns, reader=fr.reader, source_file=fr.source_file, evidence=fr.evidence,
             ), self.r.param_of(fr.frame, scope))  # a frame parameter: the caller's frame decides
         pending = self._param_render(expr, scope, span, source)
         if pending is not None:

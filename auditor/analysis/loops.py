@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import re
 
+from auditor.analysis.loopbounds import FIXED_ITEMS, TOOLISH, agent_loop, bounded, literal_items
 from auditor.analysis.modindex import LOOPS, SCOPES, call_name
 from auditor.analysis.resolve import Resolver
 from auditor.analysis.scopes import Scope
@@ -44,6 +45,8 @@ class LoopFacts:
                     continue
                 if b[0] == "assign" and isinstance(b[1], ast.AST) and _inside(b[1], loop):  # type: ignore[arg-type]
                     continue  # rebuilt on every iteration
+            if loop is not None and (bounded(loop, self.r, self.scope(func)) or agent_loop(loop, [x for x in grows if _inside(x, loop)], self.r.source_of)):
+                continue  # a fixed number of turns, or one task's tool-call loop
             u = self.use(g)
             if u is not None:
                 return HistoryUse(name, u, getattr(loop, "lineno", None) if loop is not None else None, site.span)
@@ -101,10 +104,11 @@ class LoopFacts:
             consts = [a.value for a in it.args if isinstance(a, ast.Constant) and isinstance(a.value, int)]
             if len(consts) == len(it.args) and consts and max(consts) <= 5:
                 return "retry"
-        if isinstance(it, (ast.List, ast.Tuple, ast.Set)) and len(it.elts) <= 5 and all(isinstance(e, ast.Constant) for e in it.elts):
-            return "fixed"  # for model in ["gpt-4o", "gpt-4o-mini"]: a comparison, not data
-        if self._feeds_back(site, call, loop):
-            return "dependent"
+        n = literal_items(it, self.r, self.scope(self.walk.owner_of(getattr(loop, "lineno", 1))), getattr(loop, "lineno", 1 << 30))
+        if n is not None and n <= FIXED_ITEMS:
+            return "fixed"  # for model in ["gpt-4o", "gpt-4o-mini"], four demo questions: variants, not data
+        if self._feeds_back(site, call, loop) or TOOLISH.search(self.r.source_of(it)):
+            return "dependent"  # a conversation, a chain, or the tool calls of a model's response
         return "data"
 
     def _feeds_back(self, site: CallSite, call: ast.Call, loop: ast.AST) -> bool:

@@ -14,21 +14,30 @@ from auditor.analysis.scopes import span_of
 from auditor.analysis.usage import collect_usage
 from auditor.analysis.modindex import ModuleIndex
 from auditor.analysis.summaries import collect_module_flows, index_classes
-from auditor.config.catalog import glob_match
+from auditor.config.names import name_matches
 from auditor.facts import FileFacts, Message, Prompt, PromptConstant
 from auditor.sources.lines import split_lines
-from auditor.sources.python import SourceOptions, parse_python, scan_suppressions
+from auditor.sources.python import SourceOptions, compile_error, parse_python, scan_suppressions
 
 
 def analyse_python_text(text: str, path: str, module: str, opts: SourceOptions, kind: str = "python", deep: bool = False) -> FileFacts:
+    """The facts of one module, or only its LA000. What CPython's compiler rejects although the
+    parser accepts it is checked once the analysis found a call site or a prompt constant: the
+    compile costs as much as the parse, and in a file with neither it is the general linter's."""
     facts = FileFacts(path=path, module=module, kind=kind)
-    tree, err = parse_python(text, path)
+    tree, err = parse_python(text, path, compile_check=False)
     if err is not None:
         facts.findings.append(err)
         return facts
     assert tree is not None
     facts.suppressions = scan_suppressions(text)
     analyse_tree(tree, text, facts, opts, deep=deep)
+    if facts.call_sites or facts.prompt_constants:
+        err = compile_error(tree, path)
+        if err is not None:
+            broken = FileFacts(path=path, module=module, kind=kind)
+            broken.findings.append(err)
+            return broken
     return facts
 
 
@@ -95,7 +104,7 @@ def _module_constants(resolver: Resolver, prompts, facts: FileFacts, opts: Sourc
         if _texty(value) or (isinstance(value, ast.Call) and prompts.flows_text(value, scope)):
             segs = prompts.segments(value, scope)
             facts.texts[name] = segs
-            if glob_match(name, opts.prompt_names) and any(s.kind == "static" and s.text.strip() for s in segs):
+            if name_matches(name, opts.prompt_names) and any(s.kind == "static" and s.text.strip() for s in segs):
                 span = span_of(value, resolver.lines)
                 if span is not None:
                     facts.prompt_constants.append(

@@ -23,12 +23,14 @@ from auditor.sources.python import SourceOptions, parse_python, scan_suppression
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def analyse_notebook(data: bytes, path: str, module: str, opts: SourceOptions, deep: bool = False) -> FileFacts:
+def analyse_notebook(data: bytes, path: str, module: str, opts: SourceOptions, nb: dict | None = None, deep: bool = False) -> FileFacts:
+    """``nb``: the notebook already read from ``data`` (the engine reads it once for the pre-scan)."""
     facts = FileFacts(path=path, module=module, kind="notebook")
-    nb, err = read_notebook(data, path)
-    if err is not None:
-        facts.findings.append(err)
-        return facts
+    if nb is None:
+        nb, err = read_notebook(data, path)
+        if err is not None:
+            facts.findings.append(err)
+            return facts
     assert nb is not None
     foreign = non_python_language(nb)
     if foreign is not None:  # an R, Julia, Scala ... kernel: reported, never silent

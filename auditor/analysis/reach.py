@@ -17,13 +17,30 @@ from auditor.analysis.flowfacts import Callee
 from auditor.analysis.derive import Deriver
 from auditor.config.flows import load_flows
 from auditor.facts import FileFacts
+from auditor.sources.callnames import mentions
+
+
+class _Modules:
+    """``by_module`` for the class index, each module's summary (imports: re-exports) loaded
+    on first use through :meth:`Project.module_facts` (a cached file keeps it packed, a file
+    the pre-scan skipped is parsed for it only when something refers to it)."""
+
+    def __init__(self, project):
+        self.project = project
+
+    def get(self, module: str, default=None):
+        found = self.project.module_facts(module)
+        return default if found is None else found
+
+    def __contains__(self, module: str) -> bool:
+        return module in self.project.by_module
 
 
 def derive_all(project) -> None:
     flows = load_flows()
     tried: set[str] = set()
     impls = flows.limit("max-implementations", 8)
-    index = ProjectIndex(project.facts, project.by_module, impls)
+    index = ProjectIndex(project.facts, _Modules(project), impls)
     for _ in range(flows.limit("max-upgrade-rounds", 6)):
         if project.reanalyse is None:
             break
@@ -36,7 +53,7 @@ def derive_all(project) -> None:
             break
         project.replace(new)
         del index  # one index at a time: it is the largest thing phase 2 builds
-        index = ProjectIndex(project.facts, project.by_module, impls)
+        index = ProjectIndex(project.facts, _Modules(project), impls)
     concrete, abstract = Deriver(project, index, project.providers, flows).run()
     for site in concrete + [a for a in abstract if a.extra.get("derived")]:
         project.resolve_site(site)
@@ -102,13 +119,19 @@ def needed_files(project, index: ProjectIndex) -> list[str]:
                 related.add(c)
                 related.update(index.mro(c))
     names = {q.rsplit(".", 1)[-1] for q in reach}
+    related_names = {c.rsplit(".", 1)[-1] for c in related}
     out: list[str] = []
     for f in project.facts:
         if f.kind not in ("python", "notebook") or f.extra.get("flows_deep"):
             continue
         flows = f.extra.get("flows")
         if f.extra.get("skipped"):
-            if _skipped_needed(f, flows, index, reach, reach_modules, related) and _mentions(project, f.path, names):
+            # not parsed in phase 1: the names it calls decide first (sources/callnames.py), then
+            # its imports and classes, parsed now (and cached) only for the files that pass
+            if not mentions(f.extra.get("calls") or "", names | related_names):
+                continue
+            project.summary_of(f)
+            if f.kind == "notebook" or _skipped_needed(f, f.extra.get("flows"), index, reach, reach_modules, related):
                 out.append(f.path)
         elif flows is not None and any(
             name.rsplit(".", 1)[-1] in names and any(q in reach for q, _ in index.targets(Callee(kind, name, cls))) for _, kind, name, cls in flows.raw_edges()
@@ -130,17 +153,6 @@ def _skipped_needed(f: FileFacts, flows, index: ProjectIndex, reach: set[str], r
         if q is not None and (q in reach or q in related):
             return True
     return False
-
-
-def _mentions(project, rel: str, names: set[str]) -> bool:
-    """The file's text calls one of ``names`` (or cannot be read: let the deep read decide)."""
-    if project.root is None:
-        return True
-    try:
-        data = (project.root / rel).read_bytes()
-    except OSError:
-        return True
-    return any(n.encode() + b"(" in data for n in names)
 
 
 def _helper_files(project, index: ProjectIndex) -> list[str]:
@@ -165,7 +177,7 @@ def _helper_files(project, index: ProjectIndex) -> list[str]:
             found = index.summary(h.callee.name)
             if found is not None and (found[0].returns is not None or found[1].extra.get("flows_deep")):
                 continue  # what it returns is known (or known not to be text)
-            mod = found[1] if found is not None else _module_of(h.callee.name, project.by_module)
+            mod = found[1] if found is not None else _module_of(h.callee.name, _Modules(project))
             if mod is not None and not mod.extra.get("flows_deep") and mod.kind in ("python", "notebook"):
                 wanted.setdefault(mod.path, set()).add(h.callee.name.rsplit(".", 1)[-1])
     out = []
@@ -182,7 +194,7 @@ def _helper_files(project, index: ProjectIndex) -> list[str]:
     return sorted(out)
 
 
-def _module_of(qualname: str, by_module: dict) -> FileFacts | None:
+def _module_of(qualname: str, by_module) -> FileFacts | None:
     parts = qualname.split(".")
     for i in range(len(parts) - 1, 0, -1):
         f = by_module.get(".".join(parts[:i]))

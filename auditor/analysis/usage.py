@@ -218,9 +218,39 @@ class _Module(ParseFacts, LoopFacts):
             site.extra["history"] = history
         if loops:
             site.extra["loop_kind"] = self.loop_kind(site, call, loops, history)
+        dispatch = _dispatch(func, call)
+        if dispatch is not None:
+            site.extra["dispatch"] = dispatch
 
 
 # ---------------------------------------------------------------- small AST helpers
+_BRANCHES = (ast.If,) + ((ast.Match,) if hasattr(ast, "Match") else ())
+
+
+def _dispatch(func: ast.AST | None, call: ast.Call) -> int | None:
+    """The line of the outermost branching statement (if/elif/else, match) of the
+    function that holds the call: calls on its branches are one dispatch (root-cause grouping)."""
+    if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return None
+    line = call.lineno
+    stmts: list[ast.stmt] = list(func.body)
+    while stmts:
+        nxt: list[ast.stmt] = []
+        for st in stmts:
+            if not (st.lineno <= line <= (st.end_lineno or st.lineno)):
+                continue
+            if isinstance(st, _BRANCHES):
+                return st.lineno
+            if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                return None
+            for name in ("body", "orelse", "finalbody"):
+                nxt.extend(getattr(st, name, None) or [])
+            for h in getattr(st, "handlers", None) or []:
+                nxt.extend(h.body)
+        stmts = nxt
+    return None
+
+
 def _point(span: Span) -> Span:
     """The empty span at the end of ``span`` (a Span, so notebook remapping moves it too)."""
     return Span(span.end_line, span.end_column, span.end_line, span.end_column)

@@ -45,7 +45,7 @@ class FunctionIndex:
 
     def __init__(self, module: Any, func: ast.AST | None):
         from auditor.analysis.loops import grown_names
-        from auditor.analysis.parses import STRUCTURED_PATH, _flows
+        from auditor.analysis.parses import ENVELOPE, STRUCTURED_PATH, _flows
         from auditor.analysis.usage import _marks_cache
 
         body = module.nodes(func)
@@ -65,6 +65,8 @@ class FunctionIndex:
                 for value, targets in _flows(n):
                     if value is None or not targets:
                         continue
+                    if STRUCTURED_PATH.search(source_of(value)):
+                        continue  # tool-call arguments are JSON by design: what is derived from them is not model text
                     names, calls = refs(value)
                     for name in names:
                         self.edges.setdefault(name, set()).update(targets)
@@ -72,7 +74,8 @@ class FunctionIndex:
                         self.call_targets.setdefault(c, []).extend(targets)
             if isinstance(n, ast.Call):
                 parsed = module.parser_of(n, scope)
-                if parsed is not None and parsed[1] is not None and not STRUCTURED_PATH.search(source_of(parsed[1])):
+                # json.loads(response["body"].read()) decodes the provider's envelope, not the model's text
+                if parsed is not None and parsed[1] is not None and not STRUCTURED_PATH.search(source_of(parsed[1])) and not ENVELOPE.search(source_of(parsed[1])):
                     i = len(self.parsers)
                     self.parsers.append((n, parsed[0]))
                     names, calls = refs(parsed[1])

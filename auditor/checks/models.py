@@ -23,6 +23,9 @@ from auditor.checks.context import RuleContext
 from auditor.cost.model import LOCAL_PROVIDERS, call_cost
 from auditor.findings import Edit, Finding, Fix, Savings
 from auditor.fix.edits import remove_param
+from auditor.analysis.roles import instruction_text
+from auditor.checks.modelswap import definition_swap, swap_allowed
+from auditor.checks.taskask import open_ask, task_match
 from auditor.sources.configfile import CONFIG_API
 from auditor.sources.lines import split_lines
 from auditor.sources.python import decode_source
@@ -83,15 +86,21 @@ def written_target(written: str, model: ModelInfo, target: str, ctx: RuleContext
     return prefix + target
 
 
-def swap_model_fix(site: CallSite, ctx: RuleContext, target: str, message: str) -> Fix | None:
-    """An unsafe fix that rewrites the model string, only when it is a literal written at the call."""
-    value, in_yaml = _model_value_at_call(site, ctx)
-    if value is None or value.span is None or value.origin != "literal" or not isinstance(value.value, str):
+def swap_model_fix(site: CallSite, ctx: RuleContext, target: str, message: str, at_definition: bool = False) -> Fix | None:
+    """An unsafe fix that rewrites the model string where it is written at the call (or, with
+    ``at_definition``, where it is defined), when the swap is valid there (:mod:`auditor.checks.modelswap`)."""
+    if not swap_allowed(site, ctx, target):
         return None
     new_model = ctx.policy.models.lookup(target, site.provider)
     blocking = set(new_model.rejects) - {"max_tokens"} if new_model is not None else set()  # max_tokens: LA103 renames it
     if any(p.rsplit(".", 1)[-1] in blocking for p in site.params):
         return None  # the call passes a parameter the new model rejects: the swap would make it fail
+    value, in_yaml = _model_value_at_call(site, ctx)
+    if at_definition and (value is None or value.origin != "literal"):
+        model = ctx.policy.models.lookup(site.model_name)
+        return definition_swap(site, ctx, target, message, lambda written: written_target(written, model, target, ctx) if model else None)
+    if value is None or value.span is None or value.origin != "literal" or not isinstance(value.value, str):
+        return None
     target = written_target(value.value, ctx.policy.models.lookup(value.value), target, ctx)  # type: ignore[arg-type]
     if target is None:
         return None
@@ -339,15 +348,17 @@ def _enum_only(site: CallSite, ctx: RuleContext) -> str | None:
 def simple_task_signals(site: CallSite, ctx: RuleContext) -> list[str]:
     """Why this call looks like a simple task (empty: it does not)."""
     params = ctx.params
-    text = site.prompt.static_text if site.prompt.messages else ""
+    text = instruction_text(site.prompt) if site.prompt.messages else ""
     if text and any(p.search(text) for p in _compile(params.get("complex-phrases") or [])):
         return []
+    if text and open_ask(text, params):
+        return []  # it also asks for open-ended output: not a simple task
     signals: list[str] = []
     est = ctx.cost.estimate(site)
     if text and est.static_tokens <= int(params.get("max-prompt-tokens", 1500)):
         for task, patterns in (params.get("task-phrases") or {}).items():
             for p in _compile(patterns):
-                m = p.search(text)
+                m = task_match(p, text, params)
                 if m:
                     signals.append(f'{task} ("{_quote(text, m)}")')
                     break
@@ -468,7 +479,7 @@ def retired_model(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
         less = call_cost(model, 1_000_000, 1_000_000)
         if more is not None and less is not None and more > less:
             message += f"; note: {successor.name} costs more: {_price(successor)} vs {_price(model)} per 1M in/out"
-    fix = swap_model_fix(site, ctx, successor.name, f"Use `{successor.name}`") if successor else None
+    fix = swap_model_fix(site, ctx, successor.name, f"Use `{successor.name}`", at_definition=True) if successor else None
     span = model_span(site, ctx)
     yield ctx.finding(message, site.path, span, site=site, fix=fix, savings=savings, severity=severity)
 
@@ -515,7 +526,7 @@ def superseded_model(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
         f"{model.tier} tier, {why}: {_price(target)} vs {_price(model)} per 1M in/out"
     )
     savings = swap_savings(site, ctx, model, target, "newer model is cheaper") if cheaper else None
-    fix = swap_model_fix(site, ctx, target.name, f"Use `{target.name}`")
+    fix = swap_model_fix(site, ctx, target.name, f"Use `{target.name}`", at_definition=True)
     yield ctx.finding(message, site.path, model_span(site, ctx), site=site, fix=fix, savings=savings)
 
 
@@ -541,10 +552,23 @@ def near_miss(name: str, ctx: RuleContext) -> str | None:
             known.setdefault(a.lower(), m)
     key = name.lower()
     close = difflib.get_close_matches(key, list(known), n=8, cutoff=0.75)
+    # a typo keeps the version: "gpt-4o-mnii" -> "gpt-4o-mini", but never "gpt-5.4-mini" ->
+    # "gpt-4.1-mini" (another model) nor "llama-3.1-405b" -> a Bedrock "llama3-1-8b" id
+    def version(n: str) -> list[str]:
+        return re.findall(r"\d+", re.sub(r"(?<=\d)o", "0", n))  # "gpt-40" is a typo of "gpt-4o"
+
+    digits = version(key)
+    close = [c for c in close if version(c) == digits and _vendor(c) == _vendor(key)]
     if not close:
         return None
     best = min(close, key=lambda c: (_edits(key, c), abs(len(c) - len(key)), is_retired(known[c], ctx.today), c))
     return best
+
+
+def _vendor(name: str) -> str:
+    """The host prefix of a written id: ``bedrock/``, ``meta.``, ``openrouter/``... ("" for a bare name)."""
+    m = re.match(r"^([a-z0-9_-]+[/:]|(?:us\.|eu\.|apac\.)?[a-z]+\.(?=[a-z]))", name)
+    return m.group(1) if m else ""
 
 
 @check("unknown_model", on="model_ref")
@@ -557,6 +581,13 @@ def unknown_model(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
     if site.extra.get("local") or site.extra.get("unknown_model") == "ignore":
         return  # a local server or a gateway (rules/endpoints.yaml) names its models as it likes
     if glob_match(name, list(ctx.params.get("ignore-models") or [])):
+        return
+    head, sep, rest = name.partition(":")
+    if sep and head.isidentifier() and ctx.policy.models.lookup(rest) is not None:
+        return  # init_chat_model's "provider:model" spelling of a known model
+    if any(p.search(name) for p in _compile(ctx.params.get("placeholders") or [])):
+        return  # a placeholder or template field, not a model id
+    if any(re.search(p, name) for p in ctx.params.get("placeholder-case-sensitive") or []):
         return
     where = ""
     if site.api == CONFIG_API:

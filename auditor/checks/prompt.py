@@ -26,8 +26,10 @@ from auditor.checks import check
 from auditor.checks.context import RuleContext
 from auditor.findings import Finding, Fix, Savings, Span
 from auditor.fix.edits import add_frontmatter_param, add_param
-from auditor.cost.sizing import run_text, static_runs, static_size, text_size
+from auditor.cost.sizing import run_text, static_size, text_size
+from auditor.analysis.roles import instruction_runs
 from auditor.analysis.literals import edit_in, position_in
+from auditor.fix.grammar import deletion_fits
 
 # ------------------------------------------------------------------------------ phrases
 
@@ -45,12 +47,14 @@ _SENTENCE_START = re.compile(r"(?:\A|[.!?:]\s+|\n)[ \t]*(?:[-*\u2022][ \t]+|\d+[
 
 
 @lru_cache(maxsize=64)
-def _compiled(entries: tuple[tuple[str, str | None], ...]) -> list[tuple[str, str | None, re.Pattern[str]]]:
-    return [(p, r, phrase_pattern(p)) for p, r in entries if p]
+def _anywhere(entries: tuple[tuple, ...]) -> frozenset[str]:
+    """Deletions that fit in any position (``context: any``); the others must open a clause."""
+    return frozenset(e[0] for e in entries if len(e) > 2 and e[2] == "any")
 
 
 def phrase_entries(section: str, params: dict[str, Any]) -> tuple[tuple[str, str | None], ...]:
-    """Team entries (``extra-phrases``) first, then the catalog's; second element: rewrite or delimiter."""
+    """Team entries (``extra-phrases``) first, then the catalog's; second element: rewrite or
+    delimiter; verbose entries carry a third, the deletion's grammatical ``context``."""
     key = "rewrite" if section == "verbose" else "delimiter"
     out: list[tuple[str, str | None]] = []
     seen: set[str] = set()
@@ -62,7 +66,8 @@ def phrase_entries(section: str, params: dict[str, Any]) -> tuple[tuple[str, str
             continue
         seen.add(phrase)
         value = e.get(key)
-        out.append((phrase, str(value) if value is not None else ("" if key == "rewrite" else None)))
+        item = (phrase, str(value) if value is not None else ("" if key == "rewrite" else None))
+        out.append(item + (str(e.get("context") or "clause"),) if key == "rewrite" else item)
     return tuple(out)
 
 
@@ -83,26 +88,34 @@ def _begins_sentence(text: str, start: int, matched: str) -> bool:
     return matched[:1].isupper() and bool(_SENTENCE_START.search(text, max(0, start - 400), start))
 
 
-@lru_cache(maxsize=64)
-def _any_phrase(entries: tuple[tuple[str, str | None], ...]) -> re.Pattern[str]:
-    """One alternation of every phrase: most prompt texts have none, and one search says so."""
-    return re.compile("|".join(f"(?:{pat.pattern})" for _, _, pat in _compiled(entries)), re.IGNORECASE)
+@lru_cache(maxsize=4096)
+def _pattern(phrase: str) -> re.Pattern[str]:
+    return phrase_pattern(phrase)
+
+
+def _candidates(text: str, entries: tuple[tuple[str, str | None], ...]) -> list[tuple[str, str | None, re.Pattern[str]]]:
+    """The entries whose phrase occurs in ``text`` once case and whitespace runs are set aside
+    (what every match of the phrase's pattern is), with their patterns, in catalog order: most
+    texts have none, and only the phrases a text holds are compiled."""
+    norm = " ".join(text.lower().split())
+    return [(e[0], e[1], _pattern(e[0])) for e in entries if e[0] and e[0] in norm]
 
 
 @lru_cache(maxsize=64)
 def find_verbose(text: str, entries: tuple[tuple[str, str | None], ...]) -> list[Rewrite]:
     """Non-overlapping verbose phrases in ``text``, earlier catalog entries first (memoised: a
     prompt constant and the call sites sending it share one scan; callers must not mutate)."""
-    if not entries or not _any_phrase(entries).search(text):
-        return []
     taken: list[tuple[int, int]] = []  # sorted, non-overlapping
     out: list[Rewrite] = []
-    for phrase, rewrite, pat in _compiled(entries):
+    anywhere = _anywhere(entries)
+    for phrase, rewrite, pat in _candidates(text, entries):
         for m in pat.finditer(text):
             a, b = m.span()
             i = bisect.bisect_left(taken, (a, a))
             if (i < len(taken) and taken[i][0] < b) or (i > 0 and taken[i - 1][1] > a):
                 continue
+            if not rewrite and phrase not in anywhere and not deletion_fits(text, a, b):
+                continue  # the phrase governs what follows ("to make sure you ..."): not filler here
             taken.insert(i, (a, b))
             out.append(_rewrite(text, a, b, phrase, rewrite or ""))
     out.sort(key=lambda r: r.start)
@@ -152,7 +165,7 @@ def asks_short_answer(text: str, entries: tuple[tuple[str, str | None], ...]) ->
     A phrase that names the answer's end marker wins over one that does not, so the fix can
     use it ("Reply with yes or no. End your answer with ###." -> ``###``)."""
     first = None
-    for phrase, delimiter, pat in _compiled(entries):
+    for phrase, delimiter, pat in _candidates(text, entries):
         m = pat.search(text)
         if m:
             if delimiter:
@@ -340,7 +353,7 @@ def verbose_instruction(project, ctx: RuleContext) -> Iterable[Finding]:
     for owner, prompt in _owners(project):
         model, provider = _site_model(owner)
         for m in prompt.messages:
-            for run in static_runs(m.segments):
+            for run in instruction_runs(m.segments):
                 text = run_text(run)
                 found = find_verbose(text, entries)
                 if not found:
@@ -404,35 +417,67 @@ def _sentences(text: str) -> Iterable[tuple[int, int, str]]:
 
 @check("repeated_instruction", on="project")
 def repeated_instruction(project, ctx: RuleContext) -> Iterable[Finding]:
+    """One finding per repeated block: consecutive sentences that all repeat earlier text of the
+    same request (a duplicated paragraph, ``"..." * 300``) are one cause, reported at its first
+    sentence with the whole block's tokens."""
     min_words = int(ctx.params.get("min-words") or 6)
     occ: dict[tuple, Occurrence] = {}
     for owner, prompt in _owners(project):
         model, provider = _site_model(owner)
-        seen: dict[str, tuple[Segment, str]] = {}
+        seen: dict[str, str] = {}  # sentence -> role of the message it was first seen in
         for m in prompt.messages:
-            for run in static_runs(m.segments):
+            for run in instruction_runs(m.segments):
                 text = run_text(run)
-                for a, b, norm in _sentences(text):
-                    if len(norm.split()) < min_words:
+                block: list[tuple[int, int, str]] = []
+                for a, b, norm in list(_sentences(text)) + [(-1, -1, "")]:
+                    long = len(norm.split()) >= min_words
+                    repeat = norm in seen
+                    if norm and not repeat:
+                        seen[norm] = m.role
+                    if norm and repeat and (long or block):
+                        block.append((a, b, norm))
                         continue
-                    seg, base = _segment_at(run, a)
-                    if norm not in seen:
-                        seen[norm] = (seg, m.role)
-                        continue
-                    _, first_role = seen[norm]
-                    path, cell = _where(seg, owner)
-                    key = _key(seg, path, cell, a - base, norm)
-                    sentence = " ".join(text[a:b].split())
-                    tokens = text_size(text[a:b], model, provider, ctx.providers, ctx.policy.models).tokens
-                    where = "earlier in the same text" if first_role == m.role else f"in the {first_role} message too"
+                    if any(len(n.split()) >= min_words for _, _, n in block):
+                        _repeated_block(occ, ctx, owner, run, text, block, seen, m.role, min_words, model, provider)
+                    block = []
+                    if norm and repeat and long:
+                        block = [(a, b, norm)]
+    yield from _emit(occ, ctx, "exact: tokens of the repeated text")
 
-                    def make(seg=seg, base=base, a=a, b=b, path=path, cell=cell, sentence=sentence, where=where) -> Occurrence:
-                        short = sentence if len(sentence) <= 80 else sentence[:77] + "..."
-                        message = f'repeated instruction "{short}" is sent twice in one request ({where}); say it once'
-                        return Occurrence(path, cell, _span_of(seg, a - base, b - base), message, None)
 
-                    _merge(occ, key, make, owner, tokens)
-    yield from _emit(occ, ctx, "exact: tokens of the repeated sentence")
+def _repeated_block(occ, ctx: RuleContext, owner: TextOwner, run: list[Segment], text: str, block: list[tuple[int, int, str]], seen: dict[str, str], role: str, min_words: int, model, provider) -> None:
+    while block and len(block[-1][2].split()) < min_words:
+        block.pop()  # a block ends with its last long sentence
+    a, b = block[0][0], block[-1][1]
+    first_long = next(n for _, _, n in block if len(n.split()) >= min_words)
+    seg, base = _segment_at(run, a)
+    last, last_base = _segment_at(run, max(a, b - 1))
+    path, cell = _where(seg, owner)
+    key = _key(seg, path, cell, a - base, first_long)
+    first = " ".join(text[block[0][0] : block[0][1]].split())
+    tokens = text_size(text[a:b], model, provider, ctx.providers, ctx.policy.models).tokens
+    first_role = seen.get(first_long, role)
+    where = "earlier in the same text" if first_role == role else f"in the {first_role} message too"
+    distinct = {n for _, _, n in block}
+
+    def make() -> Occurrence:
+        short = first if len(first) <= 80 else first[:77] + "..."
+        if len(block) == 1:
+            message = f'repeated instruction "{short}" is sent twice in one request ({where}); say it once'
+        elif len(distinct) == 1:
+            message = f'repeated instruction "{short}" is sent {len(block) + 1} times in one request ({where}); say it once'
+        else:
+            message = f'a block of {len(block)} sentences starting "{short}" is sent twice in one request ({where}); say it once'
+        span = _span_of(seg, a - base, b - base) if seg is last else _join_spans(_span_of(seg, a - base, a - base + 1), _span_of(last, b - 1 - last_base, b - last_base), seg, last)
+        return Occurrence(path, cell, span, message, None)
+
+    _merge(occ, key, make, owner, tokens)
+
+
+def _join_spans(first: Span | None, last: Span | None, seg: Segment, other: Segment) -> Span | None:
+    if first is None or last is None or seg.path != other.path or seg.cell != other.cell:
+        return first
+    return Span(first.line, first.column, last.end_line, last.end_column)
 
 
 # ------------------------------------------------------------------------------ LA203
@@ -456,6 +501,9 @@ def _used_constants(project) -> set[tuple[str, str]]:
     return used
 
 
+_MARKUP_DOCUMENT = re.compile(r"\s*(?:<!DOCTYPE\s|<html[\s>]|<\?xml\s)", re.IGNORECASE)
+
+
 @check("prompt_budget", on="project")
 def prompt_over_budget(project, ctx: RuleContext) -> Iterable[Finding]:
     budget = ctx.params.get("max-static-tokens")
@@ -476,6 +524,8 @@ def prompt_over_budget(project, ctx: RuleContext) -> Iterable[Finding]:
     for pc in prompt_constants(project):
         if (pc.path, pc.name) in used:
             continue
+        if _MARKUP_DOCUMENT.match(pc.prompt.static_text):
+            continue  # an HTML / XML document template named like a prompt, sent to no model
         size = static_size(pc.prompt, None, None, ctx.providers, ctx.policy.models)
         if size.tokens > budget:
             yield ctx.finding(
@@ -508,7 +558,7 @@ def missing_stop_sequence(site: CallSite, ctx: RuleContext) -> Iterable[Finding]
     for m in site.prompt.messages:
         if m.role == "assistant":
             continue
-        for run in static_runs(m.segments):
+        for run in instruction_runs(m.segments):
             found = asks_short_answer(run_text(run), entries)
             if found and (hit is None or (found[1] and not hit[1])):
                 hit = found

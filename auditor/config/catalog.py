@@ -81,6 +81,7 @@ class Rule:
     examples: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     enabled: bool = True  # off-by-default rules (LA604) run only when selected explicitly
     family: str = ""  # file stem in rules/checks/
+    group_by: str = ""  # how findings of one root cause merge (auditor.checks.rootcause)
     param_schema: dict[str, Any] = field(default_factory=dict)  # JSON Schema per parameter (else inferred from the default)
 
     @classmethod
@@ -96,6 +97,7 @@ class Rule:
             examples=dict(entry.get("examples") or {}),
             enabled=bool(entry.get("enabled", True)),
             family=family,
+            group_by=str(entry.get("group-by") or ""),
             param_schema=dict(entry.get("param-schema") or {}),
         )
 

@@ -167,20 +167,29 @@ def _section_lines(text: str) -> list[str]:
     return out
 
 
+def policy_file_in(folder: Path) -> Path | None:
+    """The policy file of ``folder`` itself: a ``.llm-audit.yaml`` (or ``.yml``, ``llm-audit.yaml``),
+    else a ``pyproject.toml`` with a ``[tool.llm-audit]`` table."""
+    for name in POLICY_FILES:
+        if (folder / name).is_file():
+            return folder / name
+    pp = folder / "pyproject.toml"
+    if pp.is_file():
+        try:
+            if "[tool.llm-audit" in pp.read_text(encoding="utf-8", errors="replace"):
+                return pp
+        except OSError:
+            pass
+    return None
+
+
 def find_policy_file(start: Path) -> Path | None:
     d = start if start.is_dir() else start.parent
     d = d.resolve()
     for folder in (d, *d.parents):
-        for name in POLICY_FILES:
-            if (folder / name).is_file():
-                return folder / name
-        pp = folder / "pyproject.toml"
-        if pp.is_file():
-            try:
-                if "[tool.llm-audit" in pp.read_text(encoding="utf-8", errors="replace"):
-                    return pp
-            except OSError:
-                pass
+        found = policy_file_in(folder)
+        if found is not None:
+            return found
         if (folder / ".git").exists():
             break
     return None
@@ -266,23 +275,21 @@ class Policy:
     _models: ModelCatalog | None = None
 
     @classmethod
-    def load(cls, policy_path: Path | None = None, start: Path | None = None) -> "Policy":
-        if policy_path is None:
-            policy_path = find_policy_file(start or Path.cwd())
-        elif not policy_path.is_file():
+    def load(cls, policy_path: Path | None = None, start: Path | list[Path] | None = None) -> "Policy":
+        """The policy of ``policy_path``, or, without one, the root policy of the project that
+        holds ``start`` (a path or the paths of a run; see :mod:`auditor.config.scope`): the
+        policy file in the project root, else the built-in default."""
+        if policy_path is not None and not policy_path.is_file():
             raise PolicyError(f"{policy_path}: policy file not found")
-        data = load_policy_data(policy_path)
         if policy_path is not None:
             root = policy_path.parent.resolve()  # paths are reported relative to the project
         else:
-            # no policy: relative to the current folder (like Ruff) when the target is inside it
-            import os
+            from auditor.config.scope import project_root
 
-            # where the path is written, not where a symlink leads: a link out of the project
-            # must not move the project there (discover then refuses to follow it)
-            target = Path(os.path.abspath(start or Path.cwd()))
-            cwd = Path.cwd().resolve()
-            root = cwd if target == cwd or cwd in target.parents else (target.parent if target.is_file() else target)
+            starts = start if isinstance(start, list) else [start or Path.cwd()]
+            root = project_root(starts)
+            policy_path = policy_file_in(root)
+        data = load_policy_data(policy_path)
         return cls(data=data, path=policy_path, root=root)
 
     # -- plain settings

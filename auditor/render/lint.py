@@ -131,7 +131,7 @@ def lint(req: LintRequest) -> int:
         console.say(render_fixed(applied), err=side)
     if talk and (human or req.statistics):
         console.say(summary(findings, fixed=len(applied), unsafe_fixes=req.unsafe_fixes), err=side, nl=True)
-    failing = any(policy.fails(f.severity) for f in findings)
+    failing = any(result.policy_for(f.path).fails(f.severity) for f in findings)  # each file's fail-on
     code = 0 if req.exit_zero or not failing else 1
     if req.exit_non_zero_on_fix and applied:
         code = 1

@@ -17,6 +17,13 @@ from auditor.sources.python import file_error
 _MAGIC = re.compile(r"^(\s*)(%|!|\?)")
 _ASSIGN_MAGIC = re.compile(r"^(\s*)[\w.\[\], ]+=\s*[!%]")
 _HELP = re.compile(r"^(\s*)[\w.]+\?{1,2}\s*$")
+# IPython automagic: a line magic written without "%" ("pip install x", "cd data"); only lines
+# that are not Python on their own count
+_AUTOMAGIC = re.compile(
+    r"^(\s*)(?:pip|pip3|uv|conda|mamba|cd|ls|ll|pwd|mkdir|rmdir|rm|cp|mv|cat|less|env|set_env|load_ext|reload_ext|unload_ext|"
+    r"matplotlib|pylab|time|timeit|prun|who|whos|reset|run|alias|autoreload|config|bookmark|dhist|history|sx|system|"
+    r"pinfo|psearch|store|writefile|load|capture|precision|xmode|colors|notebook)\b(?![.(\[=,:])(?:\s+\S.*)?$"
+)
 PASSTHROUGH_CELL_MAGICS = {"time", "timeit", "capture", "prun", "debug"}
 
 
@@ -45,6 +52,11 @@ def code_cells(nb: dict) -> list[dict]:
 def cell_source(cell: dict) -> str:
     src = cell.get("source", "")
     return "".join(src) if isinstance(src, list) else str(src)
+
+
+def code_source_bytes(nb: dict) -> bytes:
+    """The code cells' sources joined, as bytes (what the pre-scan reads: never the outputs)."""
+    return "\n".join(cell_source(c) for c in code_cells(nb)).encode("utf-8", "surrogatepass")
 
 
 def notebook_language(nb: dict) -> str:
@@ -78,7 +90,61 @@ def non_python_language(nb: dict) -> str | None:
 
 
 def neutralise(source: str) -> str:
-    """Replace magics and shell escapes by ``pass`` lines, keeping the line count."""
+    """Replace magics, shell escapes and automagic lines by ``pass`` lines, keeping the line count.
+
+    A cell that is valid Python as written is left alone (a "% ..." or "pip install" line inside
+    a triple-quoted string is text, not a magic); when replacing every magic-looking line breaks
+    the cell, a line that sits inside a string is put back."""
+    out = _neutralise(source)
+    if out == source or _parses(source):
+        return source
+    original = source.split("\n")
+    changed = [i for i, (a, b) in enumerate(zip(original, out.split("\n"))) if a != b]
+    inside = _string_lines(out)
+    if any(i + 1 in inside for i in changed):  # a "magic" line inside a multi-line string is text
+        trial = out.split("\n")
+        for i in changed:
+            if i + 1 in inside:
+                trial[i] = original[i]
+        out = "\n".join(trial)
+        changed = [i for i in changed if i + 1 not in inside]
+    if _parses(out):
+        return out
+    for i in changed:
+        trial = out.split("\n")
+        trial[i] = original[i]
+        candidate = "\n".join(trial)
+        if _parses(candidate):
+            return candidate
+    return out
+
+
+def _string_lines(text: str) -> set[int]:
+    """1-based lines that lie inside a multi-line string (after its first line)."""
+    import io
+    import tokenize
+
+    lines: set[int] = set()
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            if tok.type == tokenize.STRING or tok.type == getattr(tokenize, "FSTRING_MIDDLE", -1):
+                lines.update(range(tok.start[0] + 1, tok.end[0] + 1))
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        pass
+    return lines
+
+
+def _parses(text: str) -> bool:
+    import ast
+
+    try:
+        ast.parse(text)
+        return True
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return False
+
+
+def _neutralise(source: str) -> str:
     lines = source.split("\n")
     if lines and lines[0].lstrip().startswith("%%"):
         magic = lines[0].lstrip()[2:].split()[0] if lines[0].lstrip()[2:].split() else ""
@@ -100,6 +166,9 @@ def neutralise(source: str) -> str:
         elif _ASSIGN_MAGIC.match(line):
             indent = line[: len(line) - len(line.lstrip())]
             out.append(indent + "pass")
+        elif _AUTOMAGIC.match(line) and not _parses(line.strip()):
+            out.append(_AUTOMAGIC.match(line).group(1) + "pass")  # type: ignore[union-attr]
+            cont = line.rstrip().endswith("\\")
         else:
             out.append(line)
     return "\n".join(out)
