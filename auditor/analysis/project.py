@@ -51,6 +51,8 @@ class Project:
         self._index()
         # how many call sites use each prompt constant (LA502 "used by >= 2 call sites")
         self.constant_uses: dict[tuple[str, str], list[str]] = {}
+        # results the checks of one run share (the engine may seed and keep some: the swap scan)
+        self.memo: dict[str, dict] = {}
         self._resolve_all()
         from auditor.analysis.reach import derive_all
 
@@ -75,7 +77,6 @@ class Project:
         for suffix, owners in suffixes.items():
             if suffix not in self.by_module and len(owners) == 1:
                 self.by_module[suffix] = owners[0]
-<<<<<<< HEAD
 
     def replace(self, new: list[FileFacts]) -> None:
         """Files read again, deeply (phase 2 of the dataflow): their facts take the old ones' place."""
@@ -85,13 +86,6 @@ class Project:
         self._resolve_pending(new)
         for f in new:
             self._resolve_file(f)
-=======
-        # how many call sites use each prompt constant (LA502 "used by >= 2 call sites")
-        self.constant_uses: dict[tuple[str, str], list[str]] = {}
-        # results the checks of one run share (the engine may seed and keep some: the swap scan)
-        self.memo: dict[str, dict] = {}
-        self._resolve_all()
->>>>>>> main
 
     # ---------------------------------------------------------------- lookups
     def module_facts(self, module: str) -> FileFacts | None:
