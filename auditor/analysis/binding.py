@@ -147,6 +147,12 @@ def bind_segments(segments: list[Segment], b: Binding, tpath: str, callee_path: 
             inner = prepare(copy.deepcopy(what.segments)) if what.segments else [Segment("hole", expr=what.source, hole_kind=seg.hole_kind, span=what.span)]
             if what.param and len(inner) == 1 and inner[0].kind == "hole":
                 tagged(inner[0], what.param)  # passed on again: the next caller decides
+            # the caller's text is read through the callee's parameter (analysis/roles.py: a
+            # `document` parameter, or a long text written into a field of the callee's template)
+            via = ((seg.param, len(segments) > 1),)
+            for s in inner:
+                if s.kind == "static":
+                    s.via = via + s.via
             out.extend(inner)
             contributed = contributed or any(s.kind == "static" or isinstance(s, DataHole) for s in inner)
             continue
