@@ -379,3 +379,22 @@ def test_warm_run_gives_the_same_derived_findings_and_reads_no_file(project):
     (project.root / "app/main.py").write_text("from app.llm import ask\n\n\ndef go(q):\n    return ask(q, max_tokens=10)\n")
     edited = cli(*args, cwd=project.root)
     assert "app/main.py" not in edited.stdout  # capped now, no filler, no loop
+
+
+def test_one_loop_finding_when_the_called_helper_sends_several_requests(project):
+    result = project({"app/__init__.py": "", "app/llm.py": LLM, "app/steps.py": """
+        from app.llm import ask, summarize
+
+
+        def review(text):
+            draft = ask(f"Label: {text}", max_tokens=20)
+            return summarize(draft)
+
+
+        def run(items):
+            for item in items:
+                review(item)
+    """}, select=["LA503"])
+    loops = [f for f in result.findings if f.code == "LA503"]
+    assert [(f.path, f.line) for f in loops] == [("app/steps.py", 12)]  # the loop: one root cause
+    assert "review()" in loops[0].message

@@ -26,6 +26,7 @@ caller's request has are dropped (no request sends them).
 from __future__ import annotations
 
 import copy
+import re
 
 from auditor.config.flows import load_flows
 from auditor.findings import Finding, Related, Savings
@@ -99,6 +100,39 @@ def settle(findings: list[Finding], project) -> list[Finding]:
                 rep.path, rep.line, rep.column, rep.end_line, rep.end_column = site.path, site.span.line, site.span.column, site.span.end_line, site.span.end_column
                 rep.cell, rep.call_site_id, rep.fix, rep.related = site.cell, site.id, None, []
             out.append(_stand_for(rep, group))
+    return _one_per_place(out, set(derived) | set(abstract))
+
+
+_MONTHLY = re.compile(r"saves ~\$[\d,]+(?:\.\d+)?/month")
+
+
+def _one_per_place(findings: list[Finding], ids: set[str]) -> list[Finding]:
+    """One call in a caller that reaches several requests (a helper calling the SDK twice, a
+    wrapper with three branches) gives the same finding at the same place once per request:
+    they are one root cause, kept once with the requests' savings summed and their places related."""
+    out: list[Finding] = []
+    seen: dict[tuple, Finding] = {}
+    for f in findings:
+        if f.call_site_id not in ids:
+            out.append(f)
+            continue
+        key = (f.code, f.path, f.line, f.column, f.cell)  # the messages differ only by chain and figure
+        first = seen.get(key)
+        if first is None:
+            seen[key] = f
+            out.append(f)
+            continue
+        have = {(r.path, r.line, r.column) for r in first.related}
+        first.related = list(first.related) + [r for r in f.related if (r.path, r.line, r.column) not in have]
+        via = f.message.rfind("(via ")
+        if via >= 0 and f.message[via:] not in first.message:
+            first.message += f" {f.message[via:].replace('(via ', '(and via ', 1)}"
+        if f.savings is not None:
+            s = first.savings or Savings(basis=f.savings.basis)
+            first.savings = Savings(
+                s.tokens_per_call + f.savings.tokens_per_call, round(s.usd_per_call + f.savings.usd_per_call, 8), round(s.usd_per_month + f.savings.usd_per_month, 4), s.basis
+            )
+            first.message = _MONTHLY.sub(f"saves ~${first.savings.usd_per_month:,.2f}/month", first.message, count=1)
     return out
 
 
