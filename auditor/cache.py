@@ -121,8 +121,8 @@ def _pack(facts: Any) -> tuple[bytes | None, bytes | None]:
     summary_extra = {k: facts.extra[k] for k in SUMMARY_EXTRA if k in facts.extra}
     has_summary = bool(facts.constants or facts.texts or summary_extra)
     bare = not (facts.call_sites or facts.prompt_constants or facts.findings or facts.suppressions.lines or facts.suppressions.file)
-    if bare and not has_summary and set(facts.extra) <= {"skipped", "calls"}:
-        return None, None  # the names it calls, if any, are kept beside (entry[8])
+    if bare and not has_summary and set(facts.extra) <= {"skipped"}:
+        return None, None
     core = copy.copy(facts)
     core.constants, core.texts = {}, {}
     core.extra = {k: v for k, v in facts.extra.items() if k not in SUMMARY_EXTRA}
@@ -186,8 +186,6 @@ class FactsCache:
 
             facts = FileFacts(path=rel, module=e[5], kind=e[4])
             facts.extra["skipped"] = True
-            if len(e) > 8:
-                facts.extra["calls"] = e[8]
             return facts
         return pickle.loads(e[6])
 
@@ -207,10 +205,7 @@ class FactsCache:
     def put(self, rel: str, digest: str, facts: Any, settings: str = "", st: os.stat_result | None = None, read_ns: int = 0) -> None:
         if self.enabled:
             core, summary = _pack(facts)
-            entry = (digest, settings, stat_sig(st) if st is not None else None, read_ns, facts.kind, facts.module, core, summary)
-            if core is None and facts.extra.get("calls"):
-                entry += (facts.extra["calls"],)  # a skipped file: what it calls (sources/callnames.py)
-            self.entries[rel] = entry
+            self.entries[rel] = (digest, settings, stat_sig(st) if st is not None else None, read_ns, facts.kind, facts.module, core, summary)
             self.dirty = True
 
     def put_stat(self, rel: str, st: os.stat_result, read_ns: int) -> None:

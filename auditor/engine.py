@@ -291,6 +291,7 @@ def _run(opts: RunOptions) -> RunResult:
         providers=load_catalog().providers(list(policy.get("call-sites", []) or [])),
         # every file from the cache: the run that cached them read further what the flows needed
         reanalyse=loaded[0].reanalyser() if stats["parsed"] + stats["skipped"] else None,
+        mentions=loaded[0].mentions(),
     )
     assign_roles(project, policy.get("prompt-roles") or {})
     digests = loaded[0].digests
@@ -305,6 +306,7 @@ def _run(opts: RunOptions) -> RunResult:
     findings.sort(key=lambda x: x.sort_key())
     if swaps.changed:
         cache.set_meta("swap-scan", swaps.keep(set(digests)))
+    loaded[0].save()
     cache.save()
     if memo is not None:
         tokens.save_memo(memo)

@@ -25,7 +25,7 @@ from auditor.cache import FactsCache
 from auditor.config.catalog import load_catalog
 from auditor.discover import SourceFile, config_matches
 from auditor.facts import FileFacts
-from auditor.sources.callnames import called_names
+from auditor.sources.callnames import found_names
 from auditor.sources.python import (
     SourceOptions,
     decode_source,
@@ -165,9 +165,6 @@ def _skipped(facts: FileFacts, data: bytes) -> FileFacts:
     is the general linter's to report). Its suppression comments are still read (LA001), and
     other modules' references into it parse it later, on demand (:func:`summarise_bytes`)."""
     facts.extra["skipped"] = True
-    called = called_names(data)  # what the dataflow asks of it later (auditor/analysis/reach.py)
-    if called:
-        facts.extra["calls"] = called
     if b"llm-audit" in data or b"noqa" in data or b"NOQA" in data:
         facts.suppressions = scan_suppressions(data.decode("utf-8", "replace"))
     return facts
@@ -357,6 +354,43 @@ class Loaded:
             return facts
 
         return reanalyse
+
+    def mentions(self) -> Callable[[str, frozenset[str], frozenset[str]], bool]:
+        """For :class:`auditor.analysis.project.Project`: does the file ``rel`` (one the pre-scan
+        skipped) call one of ``calls`` or name one of ``words``? Read from its bytes; per file
+        digest, the names asked and those found are kept in the cache, so a pre-commit run on a
+        warm cache reads no unchanged file for them (see :meth:`save`)."""
+        old = self.cache.meta.get("mentions") if self.cache.enabled else None
+        self.memo = dict(old) if isinstance(old, dict) else {}
+        self.memo_changed = False
+
+        def check(rel: str, calls: frozenset[str], words: frozenset[str]) -> bool:
+            meta = self.meta.get(rel)
+            asked = calls | {"w:" + w for w in words}
+            hit = self.memo.get(rel)
+            checked, found = (hit[1], hit[2]) if meta is not None and hit is not None and hit[0] == meta[0] else (frozenset(), frozenset())
+            if found & asked:
+                return True
+            todo = asked - checked
+            if not todo:
+                return False
+            sf = self.paths.get(rel)
+            try:
+                data = self.texts[rel] if rel in self.texts else sf.path.read_bytes() if sf is not None else b""
+            except OSError:
+                return True  # let the deep read decide
+            new = found_names(data, {n for n in todo if not n.startswith("w:")}, {n[2:] for n in todo if n.startswith("w:")})
+            if meta is not None and rel not in self.texts:
+                self.memo[rel] = (meta[0], checked | todo, found | new)
+                self.memo_changed = True
+            return bool(new)
+
+        return check
+
+    def save(self) -> None:
+        """Keep what :meth:`mentions` learnt, for the files of this run."""
+        if getattr(self, "memo_changed", False):
+            self.cache.set_meta("mentions", {rel: v for rel, v in self.memo.items() if rel in self.meta})
 
 
 def load_facts(

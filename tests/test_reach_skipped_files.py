@@ -13,7 +13,7 @@ import textwrap
 
 from conftest import cli
 
-from auditor.sources.callnames import called_names, mentions
+from auditor.sources.callnames import names_in
 
 CLIENT = """
     from openai import OpenAI
@@ -147,10 +147,29 @@ def test_only_the_caller_given_gives_the_callers_part_of_the_whole_run(tmp_path)
     assert _lines(one) == _lines(other_order) == _lines(after, "app/bots.py") + _lines(after, "app/jobs.py")
 
 
-def test_called_names_of_a_skipped_file():
-    data = b"from app.llm import ask\nclass Bot(Base, mixins.Chat):\n    def go(self):\n        return ask (x) + len(y)  # print(z)\n"
-    calls = called_names(data)
-    assert mentions(calls, {"ask"}) and mentions(calls, {"Base"}) and mentions(calls, {"Chat"}) and mentions(calls, {"go"})
-    assert not mentions(calls, {"len"}) and not mentions(calls, {"llm"}) and not mentions(calls, {"as"})
-    assert mentions(calls, {"print"}) is False  # a builtin: never a project wrapper's name
-    assert called_names(b"X = 1\n") == ""
+def test_names_in_a_skipped_file():
+    data = b"from app.llm import ask\nclass Bot(Base, mixins.Chat):\n    def go(self):\n        return ask (x) + len(y)\n"
+    assert names_in(data, frozenset({"ask"})) and names_in(data, frozenset({"go"}))
+    assert names_in(data, frozenset(), frozenset({"Chat"}))  # a class named as a base
+    assert not names_in(data, frozenset({"llm", "submit_prompt"}))  # imported, never called
+    assert not names_in(data, frozenset({"Chat"}))  # a class is a word, not a call
+
+
+def test_a_pre_commit_run_reads_no_unchanged_skipped_file_for_the_dataflow(tmp_path, monkeypatch):
+    _write(tmp_path)
+    assert cli(*ARGS, ".", cwd=tmp_path).returncode == 1  # fills the cache
+    (tmp_path / "app/jobs.py").write_text(textwrap.dedent(JOBS) + "\n# edited\n", encoding="utf-8")
+    import auditor.sources.callnames as callnames
+    from auditor.config.policy import Policy
+    from auditor.engine import RunOptions, run
+
+    read: list[int] = []
+    real = callnames.found_names
+    monkeypatch.setattr("auditor.phase1.found_names", lambda data, *a: read.append(1) or real(data, *a))
+    monkeypatch.setenv("LLM_AUDIT_CACHE_DIR", str(tmp_path / ".cache-test"))
+    monkeypatch.chdir(tmp_path)
+    policy = Policy.load(None, start=tmp_path)
+    policy.cli_select = ["LA201"]
+    result = run(RunOptions(paths=[tmp_path / "app/jobs.py"], policy=policy, jobs=1))
+    assert any(f.code == "LA201" and f.path == "app/jobs.py" for f in result.findings)
+    assert read == [1]  # only the edited caller is searched; the answers for the others are cached

@@ -28,7 +28,8 @@ class Project:
     still packed): its constants, texts and imports. Every lookup into another module goes
     through :meth:`module_facts`, so only the modules something refers to are ever loaded.
     ``reanalyse``: phase 2 of the dataflow may read a module deeply that phase 1 read
-    shallowly or skipped (see analysis/reach.py)."""
+    shallowly or skipped (see analysis/reach.py); ``mentions`` answers for a skipped file
+    whether its bytes call a name (else the file under ``root`` is read)."""
 
     def __init__(
         self,
@@ -37,6 +38,7 @@ class Project:
         root: Path | None = None,
         providers=None,
         reanalyse: Callable[[str], FileFacts | None] | None = None,
+        mentions: Callable[[str, frozenset[str], frozenset[str]], bool] | None = None,
     ):
         self.facts = facts
         self._loader = loader
@@ -44,6 +46,8 @@ class Project:
         self.root = root
         self.providers = providers
         self.reanalyse = reanalyse
+        # (rel, calls, words) -> whether a file phase 1 skipped names one of them (sources/callnames.py)
+        self.mentions = mentions
         self.derived: list[CallSite] = []  # requests reached through project functions (analysis/derive.py)
         self.abstract_sites: list[CallSite] = []  # sites that stand for the derived ones (checked, not counted)
         self.abstract_ids: set[str] = set()

@@ -17,7 +17,7 @@ from auditor.analysis.flowfacts import Callee
 from auditor.analysis.derive import Deriver
 from auditor.config.flows import load_flows
 from auditor.facts import FileFacts
-from auditor.sources.callnames import mentions
+from auditor.sources.callnames import names_in
 
 
 class _Modules:
@@ -119,16 +119,16 @@ def needed_files(project, index: ProjectIndex) -> list[str]:
                 related.add(c)
                 related.update(index.mro(c))
     names = {q.rsplit(".", 1)[-1] for q in reach}
-    related_names = {c.rsplit(".", 1)[-1] for c in related}
+    calls, words = frozenset(names), frozenset(c.rsplit(".", 1)[-1] for c in related)
     out: list[str] = []
     for f in project.facts:
         if f.kind not in ("python", "notebook") or f.extra.get("flows_deep"):
             continue
         flows = f.extra.get("flows")
         if f.extra.get("skipped"):
-            # not parsed in phase 1: the names it calls decide first (sources/callnames.py), then
-            # its imports and classes, parsed now (and cached) only for the files that pass
-            if not mentions(f.extra.get("calls") or "", names | related_names):
+            # not parsed in phase 1: its bytes decide first (sources/callnames.py), then its
+            # imports and classes, parsed now (and cached) only for the files that pass
+            if not _mentions(project, f.path, calls, words):
                 continue
             project.summary_of(f)
             if f.kind == "notebook" or _skipped_needed(f, f.extra.get("flows"), index, reach, reach_modules, related):
@@ -153,6 +153,19 @@ def _skipped_needed(f: FileFacts, flows, index: ProjectIndex, reach: set[str], r
         if q is not None and (q in reach or q in related):
             return True
     return False
+
+
+def _mentions(project, rel: str, calls: frozenset[str], words: frozenset[str]) -> bool:
+    """A skipped file's bytes call one of ``calls`` or name one of ``words`` (unreadable: let the deep read decide)."""
+    if project.mentions is not None:
+        return project.mentions(rel, calls, words)
+    if project.root is None:
+        return True
+    try:
+        data = (project.root / rel).read_bytes()
+    except OSError:
+        return True
+    return names_in(data, calls, words)
 
 
 def _helper_files(project, index: ProjectIndex) -> list[str]:
