@@ -119,7 +119,9 @@ def needed_files(project, index: ProjectIndex) -> list[str]:
                 related.add(c)
                 related.update(index.mro(c))
     names = {q.rsplit(".", 1)[-1] for q in reach}
-    calls, words = frozenset(names), frozenset(c.rsplit(".", 1)[-1] for c in related)
+    # another file can call only what a Python module defines (nothing imports from a notebook)
+    importable = {q.rsplit(".", 1)[-1] for q in reach if q in index.functions and index.functions[q][1].kind == "python"}
+    calls, words = frozenset(importable), frozenset(c.rsplit(".", 1)[-1] for c in related)
     out: list[str] = []
     for f in project.facts:
         if f.kind not in ("python", "notebook") or f.extra.get("flows_deep"):
@@ -128,7 +130,7 @@ def needed_files(project, index: ProjectIndex) -> list[str]:
         if f.extra.get("skipped"):
             # not parsed in phase 1: its bytes decide first (sources/callnames.py), then its
             # imports and classes, parsed now (and cached) only for the files that pass
-            if not _mentions(project, f.path, calls, words):
+            if not (calls or words) or not _mentions(project, f.path, calls, words):
                 continue
             project.summary_of(f)
             if f.kind == "notebook" or _skipped_needed(f, f.extra.get("flows"), index, reach, reach_modules, related):
@@ -173,26 +175,29 @@ def _helper_files(project, index: ProjectIndex) -> list[str]:
     return is not known yet (a lean pass keeps only returns that look like prompt text)."""
     from auditor.analysis.flowfacts import CallHole
 
+    def returned(r) -> list:
+        if r is None:
+            return []
+        out = [CallHole("hole", callee=r.call.callee)] if r.call is not None else []
+        return out + [x for x in (r.text or []) if isinstance(x, CallHole)]
+
+    # from the holes of the requests' prompts, through the returns of the helpers already known
+    # (a helper's return may call another helper); never the returns of functions no prompt calls
+    holes = [s for f in project.facts for site in f.call_sites for s in site.prompt.segments if isinstance(s, CallHole)]
     wanted: dict[str, set[str]] = {}
-    for f in project.facts:
-        holes = [s for site in f.call_sites for s in site.prompt.segments if isinstance(s, CallHole)]
-        flows = f.extra.get("flows")
-        for s in (flows.functions.values() if flows is not None else ()):
-            r = s.returns
-            if r is None:
-                continue
-            if r.call is not None:
-                holes.append(CallHole("hole", callee=r.call.callee))
-            holes.extend(x for x in (r.text or []) if isinstance(x, CallHole))
-        for h in holes:
-            if h.callee is None or h.callee.kind != "func":
-                continue
-            found = index.summary(h.callee.name)
-            if found is not None and (found[0].returns is not None or found[1].extra.get("flows_deep")):
-                continue  # what it returns is known (or known not to be text)
-            mod = found[1] if found is not None else _module_of(h.callee.name, _Modules(project))
-            if mod is not None and not mod.extra.get("flows_deep") and mod.kind in ("python", "notebook"):
-                wanted.setdefault(mod.path, set()).add(h.callee.name.rsplit(".", 1)[-1])
+    seen: set[str] = set()
+    while holes:
+        h = holes.pop()
+        if h.callee is None or h.callee.kind != "func" or h.callee.name in seen:
+            continue
+        seen.add(h.callee.name)
+        found = index.summary(h.callee.name)
+        if found is not None and (found[0].returns is not None or found[1].extra.get("flows_deep")):
+            holes.extend(returned(found[0].returns))  # what it returns is known (or known not to be text)
+            continue
+        mod = found[1] if found is not None else _module_of(h.callee.name, _Modules(project))
+        if mod is not None and not mod.extra.get("flows_deep") and mod.kind in ("python", "notebook"):
+            wanted.setdefault(mod.path, set()).add(h.callee.name.rsplit(".", 1)[-1])
     out = []
     for rel, names in wanted.items():
         if project.root is None:
