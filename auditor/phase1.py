@@ -18,7 +18,7 @@ import stat
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from auditor.analysis.module import analyse_python_text, summarise_module
 from auditor.cache import FactsCache
@@ -121,7 +121,9 @@ def prescan_bytes(data: bytes, rel: str, kind: str, opts: SourceOptions) -> tupl
                 facts.findings.append(file_error(rel, f"notebook code is too large ({len(code):,} bytes in code cells; limit {opts.max_file_bytes:,}, policy `limits.max-file-bytes`)"))
                 return facts, None
             if opts.prescan and not opts.prescanner.matches(code):
-                return _skipped(facts, code), None
+                done = _skipped(facts, code)
+                done._code = code  # type: ignore[attr-defined]  # for the dataflow's questions (Loaded.mentions), never cached
+                return done, None
             return None, nb
     except RecursionError:
         facts.findings.append(file_error(rel, "too deeply nested to analyse"))
@@ -295,6 +297,7 @@ class Loaded:
     texts: dict[str, bytes]  # rel -> bytes read instead of the file (standard input, overlays)
     meta: dict[str, tuple[str, str, os.stat_result | None, int]]  # rel -> (digest, settings, stat, read ns)
     paths: dict[str, SourceFile]
+    codes: dict[str, bytes] = field(default_factory=dict)  # skipped notebooks read this run -> their code cells
 
     @property
     def digests(self) -> dict[str, str]:
@@ -376,7 +379,10 @@ class Loaded:
                 return False
             sf = self.paths.get(rel)
             try:
-                data = self.texts[rel] if rel in self.texts else sf.path.read_bytes() if sf is not None else b""
+                if rel in self.codes:
+                    data = self.codes[rel]
+                else:
+                    data = self.texts[rel] if rel in self.texts else sf.path.read_bytes() if sf is not None else b""
             except OSError:
                 return True  # let the deep read decide
             new = found_names(data, {n for n in todo if not n.startswith("w:")}, {n[2:] for n in todo if n.startswith("w:")})
@@ -416,6 +422,7 @@ def load_facts(
     out: dict[str, FileFacts] = {}
     meta: dict[str, tuple[str, str, os.stat_result | None, int]] = {}
     todo: list[_Job] = []
+    codes: dict[str, bytes] = {}
     stats = {"files": len(files), "parsed": 0, "skipped": 0, "cached": 0}
     for sf in files:
         o = pick(sf.rel)
@@ -457,6 +464,9 @@ def load_facts(
             continue
         done, nb = prescan_bytes(data, sf.rel, sf.kind, o)  # nb: the notebook, read once
         if done is not None:
+            code = done.__dict__.pop("_code", None)
+            if code is not None:
+                codes[sf.rel] = code  # a skipped notebook's code cells: what the dataflow searches
             out[sf.rel] = done
             stats["skipped" if done.extra.get("skipped") else "parsed"] += 1
             if sf.rel not in texts:
@@ -474,5 +484,5 @@ def load_facts(
             cache.put(facts.path, job.digest, facts, job.settings, job.st, job.read_ns)
     cache.prune(set(meta))
     if loaded is not None:
-        loaded.append(Loaded(cache, pick, texts, meta, {sf.rel: sf for sf in files}))
+        loaded.append(Loaded(cache, pick, texts, meta, {sf.rel: sf for sf in files}, codes))
     return [out[sf.rel] for sf in files if sf.rel in out], stats

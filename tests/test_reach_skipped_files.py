@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import textwrap
 
-from conftest import cli
+import json
+
+from conftest import cli, notebook
 
 from auditor.sources.callnames import names_in
 
@@ -103,8 +105,16 @@ FILES = {
 ARGS = ("check", "--select", "LA201", "--output-format", "concise")
 
 
+NOTEBOOK = notebook(
+    "import pandas as pd\nfrom app.helpers import ask",
+    'answer = ask("I would like you to list the three main risks.")',
+)
+
+
 def _write(root):
     (root / ".git").mkdir()
+    (root / "notebooks").mkdir()
+    (root / "notebooks/explore.ipynb").write_text(json.dumps(NOTEBOOK), encoding="utf-8")
     for rel, text in FILES.items():
         p = root / rel
         p.parent.mkdir(parents=True, exist_ok=True)
@@ -118,8 +128,8 @@ def _lines(out: str, prefix: str = "") -> list[str]:
 def test_the_pre_scan_skips_the_helper_and_the_callers(tmp_path):
     _write(tmp_path)
     stats = cli(*ARGS, "--no-cache", ".", cwd=tmp_path, env={"LLM_AUDIT_STATS": "1"})
-    # client.py and mixin.py import the SDK; __init__, helpers, base, jobs, bots, other are skipped
-    assert "parsed=2 skipped=6" in stats.stderr
+    # client.py and mixin.py import the SDK; __init__, helpers, base, jobs, bots, other and the notebook are skipped
+    assert "parsed=2 skipped=7" in stats.stderr
 
 
 def test_wrapper_helper_and_base_class_in_skipped_modules_report_at_the_callers(tmp_path):
@@ -128,13 +138,14 @@ def test_wrapper_helper_and_base_class_in_skipped_modules_report_at_the_callers(
     found = _lines(out)
     assert any(line.startswith("app/jobs.py:7:") and "LA201" in line for line in found), out
     assert any(line.startswith("app/bots.py:11:") and "LA201" in line for line in found), out
+    assert any(line.startswith("notebooks/explore.ipynb:") and "LA201" in line for line in found), out
     assert not any(line.startswith(("app/other.py", "app/jobs.py:6:")) for line in found), out
 
 
 def test_only_the_caller_given_gives_the_callers_part_of_the_whole_run(tmp_path):
     _write(tmp_path)
     whole = cli(*ARGS, "--no-cache", ".", cwd=tmp_path).stdout
-    for rel in ("app/jobs.py", "app/bots.py", "app/other.py"):
+    for rel in ("app/jobs.py", "app/bots.py", "app/other.py", "notebooks/explore.ipynb"):
         cold = cli(*ARGS, "--no-cache", rel, cwd=tmp_path).stdout
         assert _lines(cold) == _lines(whole, rel), (rel, cold, whole)
     # pre-commit: the cache warm from a full run, one changed caller, in any order of arguments
@@ -148,7 +159,7 @@ def test_only_the_caller_given_gives_the_callers_part_of_the_whole_run(tmp_path)
 
 
 def test_names_in_a_skipped_file():
-    data = b"from app.llm import ask\nclass Bot(Base, mixins.Chat):\n    def go(self):\n        return ask (x) + len(y)\n"
+    data = b"from app.llm import ask\nclass Bot(Base, mixins.Chat):\n    def go(self):\n        return ask(x) + len(y)\n"
     assert names_in(data, frozenset({"ask"})) and names_in(data, frozenset({"go"}))
     assert names_in(data, frozenset(), frozenset({"Chat"}))  # a class named as a base
     assert not names_in(data, frozenset({"llm", "submit_prompt"}))  # imported, never called

@@ -15,16 +15,15 @@ from __future__ import annotations
 
 
 def names_in(data: bytes, calls: frozenset[str], words: frozenset[str] = frozenset()) -> bool:
-    """``data`` holds ``name(`` or ``name (`` for a name in ``calls``, or a name in ``words``."""
+    """``data`` holds ``name(`` for a name in ``calls``, or a name in ``words``."""
     for n in calls:
-        b = n.encode()
-        if b + b"(" in data or b + b" (" in data:
+        if (n + "(").encode() in data:
             return True
     return any(w.encode() in data for w in words)
 
 
 def found_names(data: bytes, calls: frozenset[str] | set[str], words: frozenset[str] | set[str] = frozenset()) -> set[str]:
     """Which of ``calls`` (as ``name(``) and ``words`` (prefixed ``w:`` in the answer) ``data`` holds."""
-    out = {n for n in calls if (n + "(").encode() in data or (n + " (").encode() in data}
+    out = {n for n in calls if (n + "(").encode() in data}
     out.update("w:" + w for w in words if w.encode() in data)
     return out
