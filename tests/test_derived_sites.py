@@ -398,3 +398,35 @@ def test_one_loop_finding_when_the_called_helper_sends_several_requests(project)
     loops = [f for f in result.findings if f.code == "LA503"]
     assert [(f.path, f.line) for f in loops] == [("app/steps.py", 12)]  # the loop: one root cause
     assert "review()" in loops[0].message
+
+
+def test_documents_passed_to_a_wrapper_are_data_not_instructions(project):
+    doc = "In addition, the vast majority of our revenue comes from subscriptions. " * 8
+    result = project({"app/__init__.py": "", "app/llm.py": LLM, "app/rag.py": f'''
+        from app.llm import ask
+
+        REPORT = """{doc}"""
+
+
+        def answer(question, document):
+            return ask(f"I would like you to answer the question from the filing.\\n<document>{{document}}</document>\\n{{question}}")
+
+
+        def run(q, filing):
+            answer(q, REPORT)
+            return ask(f"Please summarize the filing below.\\n<filing>\\n{{filing}}\\n</filing>")
+    ''', "app/quotes.py": f'''
+        from app.llm import ask
+
+        DOCUMENT = """<document>{doc}</document>"""
+
+        PROMPT = f"""Quote the sentence that names the revenue source.
+        {{DOCUMENT}}"""
+
+
+        def quote():
+            return ask(PROMPT)
+    '''}, select=["LA201"])
+    found = where(result)
+    assert ("LA201", "app/rag.py", 8) in found  # the wrapper's own instruction, through two calls
+    assert not [f for f in result.findings if "vast majority" in f.message or "In addition" in f.message]
