@@ -430,3 +430,17 @@ def test_documents_passed_to_a_wrapper_are_data_not_instructions(project):
     found = where(result)
     assert ("LA201", "app/rag.py", 8) in found  # the wrapper's own instruction, through two calls
     assert not [f for f in result.findings if "vast majority" in f.message or "In addition" in f.message]
+
+
+def test_a_function_defined_twice_in_a_notebook_is_called_as_defined_at_that_cell(project):
+    from conftest import notebook
+
+    nb = notebook(
+        "import anthropic\nclient = anthropic.Anthropic()\n\ndef get_completion(p):\n    return client.messages.create(model='claude-sonnet-4-5', max_tokens=50, messages=[{'role': 'user', 'content': p}]).content[0].text",
+        "outputs = [get_completion(q) for q in questions]",
+        "def grade(output, golden):\n    return output == golden  # code-graded: no request\n\ngrades = [grade(o, g) for o, g in zip(outputs, golden)]",
+        "def grade(output, golden):\n    return get_completion(f'Is {output} the same as {golden}? Answer yes or no.')\n\ngrades = [grade(o, g) for o, g in zip(outputs, golden)]",
+    )
+    result = project({"evals.ipynb": nb}, select=["LA503"])
+    loops = sorted((f.cell, f.line, f.message.split("(")[0]) for f in result.findings)
+    assert loops == [(1, 1, "get_completion"), (3, 4, "grade")]  # code cells from 0: not the code-graded grade() of cell 2

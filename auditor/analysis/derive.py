@@ -55,7 +55,7 @@ def part_of(api, path: str) -> str:
 
 def label(qualname: str, module: str) -> str:
     short = qualname[len(module) + 1 :] if module and qualname.startswith(module + ".") else qualname.rsplit(".", 1)[-1]
-    return f"{short}()"
+    return f"{short.split('@', 1)[0]}()"  # name@line: an earlier definition of a name defined twice (summaries.py)
 
 
 class Deriver:

@@ -26,7 +26,7 @@ import ast
 import os
 
 from auditor.analysis.callholes import _message_like, callee_of, class_qualname, instance_class
-from auditor.analysis.flowfacts import CallRecord, FrameFacts, FunctionSummary, ModuleFlows, ParamInfo, Returns
+from auditor.analysis.flowfacts import Callee, CallRecord, FrameFacts, FunctionSummary, ModuleFlows, ParamInfo, Returns
 from auditor.analysis.leancalls import find_call, lean_calls
 from auditor.analysis.loops import LoopFacts
 from auditor.analysis.modindex import LOOPS, ModuleIndex, find_lines
@@ -76,16 +76,46 @@ def collect_flows(tree: ast.Module, resolver: Resolver, finder, facts: FileFacts
     by_caller: dict[str, list[int]] = {}
     for i, rec in enumerate(flows.calls):  # calls with arguments: a function with only lean ones needs no summary
         by_caller.setdefault(rec.caller, []).append(i)
+    earlier = _redefined(tree, flows, resolver.module)
+    redefined = {key.rsplit("@", 1)[0] for key in earlier.values()}
     for scope in {id(s): s for s in resolver.scope_of.values()}.values():
         if scope.kind != "function":
             continue
         qual = _qual(resolver, scope)
         sites = sites_by_qual.get(scope.qualname, [])
-        summary = builder.summary(scope, qual, sites, by_caller.get(qual, []))
+        mine = by_caller.get(qual, [])
+        if qual in redefined:  # a name defined twice: only the records and sites of this definition
+            lo, hi = scope.node.lineno, getattr(scope.node, "end_lineno", None) or 1 << 30
+            mine = [i for i in mine if flows.calls[i].span is not None and lo <= flows.calls[i].span.line <= hi]
+            sites = [x for x in sites if x.span is None or lo <= x.span.line <= hi]
+        summary = builder.summary(scope, qual, sites, mine)
         if summary is not None:
-            flows.functions[qual] = summary
+            flows.functions[earlier.get(id(scope.node), qual)] = summary
     if flows.functions or flows.calls or flows.edges or flows.classes or flows.instances:
         facts.extra["flows"] = flows
+
+
+def _redefined(tree: ast.Module, flows: ModuleFlows, module: str) -> dict[int, str]:
+    """A module-level function defined twice (a notebook's code-graded ``grade_completion`` and,
+    cells later, a model-graded one): a module-level call between the two calls the first. Each
+    earlier definition is summarised as ``name@line`` and the module-level calls it is in effect
+    for are pointed at it. Returns {id(def node): its summary key} for the earlier definitions."""
+    defs: dict[str, list[ast.AST]] = {}
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            defs.setdefault(stmt.name, []).append(stmt)
+    prefix = f"{module}." if module else ""
+    twice = {prefix + n: nodes for n, nodes in defs.items() if len(nodes) > 1}
+    if not twice:
+        return {}
+    out = {id(node): f"{q}@{node.lineno}" for q, nodes in twice.items() for node in nodes[:-1]}
+    for rec in flows.calls:
+        nodes = twice.get(rec.callee.name) if rec.callee.kind == "func" and rec.caller == "<module>" and rec.span is not None else None
+        if nodes:
+            before = [n for n in nodes if n.lineno < rec.span.line]
+            if before and before[-1] is not nodes[-1]:
+                rec.callee = Callee(rec.callee.kind, out[id(before[-1])], rec.callee.cls)
+    return out
 
 
 def collect_module_flows(tree: ast.Module, resolver: Resolver, finder, facts: FileFacts, deep: bool, walk: ModuleIndex | None = None) -> None:
