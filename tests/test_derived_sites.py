@@ -444,3 +444,35 @@ def test_a_function_defined_twice_in_a_notebook_is_called_as_defined_at_that_cel
     result = project({"evals.ipynb": nb}, select=["LA503"])
     loops = sorted((f.cell, f.line, f.message.split("(")[0]) for f in result.findings)
     assert loops == [(1, 1, "get_completion"), (3, 4, "grade")]  # code cells from 0: not the code-graded grade() of cell 2
+
+
+def test_a_retired_model_default_of_a_wrapper_is_one_finding_at_the_default(project):
+    result = project({"app/__init__.py": "", "app/llm.py": """
+        from openai import OpenAI
+
+        client = OpenAI()
+
+
+        def ask(prompt, model="gpt-4-0314"):
+            return client.chat.completions.create(model=model, max_tokens=50, messages=[{"role": "user", "content": prompt}])
+    """, "app/a.py": """
+        from app.llm import ask
+
+
+        def one(x):
+            return ask(f"Label: {x}")
+
+
+        def two(x):
+            return ask(f"Tag: {x}")
+    """, "app/b.py": """
+        from app.llm import ask
+
+
+        def three(x):
+            return ask(f"Rate: {x}", model="gpt-4-0613")
+    """}, select=["LA402"])
+    found = where(result)
+    assert ("LA402", "app/llm.py", 7) in found  # the default in the wrapper's signature: one root cause
+    assert ("LA402", "app/b.py", 6) in found  # the caller's own model
+    assert len(found) == 2
