@@ -11,7 +11,8 @@ record enclosing loops, and its surroundings are read:
 * ``cache_marked`` a ``cache_control`` / ``cachePoint`` marker in the request (LA502);
 * ``cache_fix``    where an unsafe fix can add one (Anthropic ``system=``, Bedrock ``system=[...]``);
 * ``loop_kind``    ``data`` / ``retry`` / ``dependent`` / ``fixed`` / ``while`` for a call in a loop (LA503);
-* ``history``      a messages list that grows in a loop and is sent whole (LA602).
+* ``history``      a messages list that grows in a loop and is sent whole (LA602);
+* ``every_choice`` the response's samples are all read, so ``n > 1`` is meant (LA105).
 
 File-level facts go into ``facts.extra``: ``defs`` (function and method names), ``call_refs``
 (name -> [number of calls, first line called in a loop or 0], the light call graph),
@@ -29,6 +30,7 @@ from auditor.analysis.loops import LoopFacts
 from auditor.analysis.modindex import ModuleIndex, find_lines
 from auditor.analysis.parses import ParseFacts, short
 from auditor.analysis.resolve import Resolver
+from auditor.analysis.samples import every_choice_used
 from auditor.analysis.scopes import Scope, span_of
 from auditor.analysis.usage_index import FunctionIndex, LoopIndex
 from auditor.config.catalog import Providers
@@ -221,6 +223,8 @@ class _Module(ParseFacts, LoopFacts):
         dispatch = _dispatch(func, call)
         if dispatch is not None:
             site.extra["dispatch"] = dispatch
+        if every_choice_used(func if func is not None else self.tree, call, site.result_name):
+            site.extra["every_choice"] = True  # n > 1 on purpose (LA105)
 
 
 # ---------------------------------------------------------------- small AST helpers
