@@ -23,8 +23,11 @@ class ProjectIndex:
         self.max_impls = max_impls
         self.functions: dict[str, tuple[FunctionSummary, FileFacts]] = {}
         self.classes: dict[str, tuple[list[str], list[str]]] = {}  # class -> (bases as written, method names)
+        self._with_instances: list[FileFacts] = []
         for f in facts:
             flows = f.extra.get("flows")
+            if flows is not None and flows.instances:
+                self._with_instances.append(f)
             if flows is None:
                 continue
             for q, s in flows.functions.items():
@@ -41,6 +44,10 @@ class ProjectIndex:
                 cb = self.canonical(b)
                 if cb is not None:
                     self.subclasses.setdefault(cb, []).append(q)
+
+    def modules_with_instances(self) -> list[FileFacts]:
+        """The modules whose flows name module-level instances of classes (``llm = LLM()``)."""
+        return self._with_instances
 
     # ------------------------------------------------------------ names
     def canonical(self, qualname: str) -> str | None:

@@ -119,9 +119,7 @@ def needed_files(project, index: ProjectIndex) -> list[str]:
                 related.add(c)
                 related.update(index.mro(c))
     names = {q.rsplit(".", 1)[-1] for q in reach}
-    # another file can call only what a Python module defines (nothing imports from a notebook)
-    importable = {q.rsplit(".", 1)[-1] for q in reach if q in index.functions and index.functions[q][1].kind == "python"}
-    calls, words = frozenset(importable), frozenset(c.rsplit(".", 1)[-1] for c in related)
+    calls, words = _asked_names(index, reach, related)
     out: list[str] = []
     for f in project.facts:
         if f.kind not in ("python", "notebook") or f.extra.get("flows_deep"):
@@ -141,6 +139,25 @@ def needed_files(project, index: ProjectIndex) -> list[str]:
             out.append(f.path)  # its calls reach a request: their arguments are needed
     out.extend(_helper_files(project, index))
     return sorted(set(out))
+
+
+def _asked_names(index: ProjectIndex, reach: set[str], related: set[str]) -> tuple[frozenset[str], frozenset[str]]:
+    """What a skipped file's bytes must name to be worth parsing: a module-level function that
+    reaches a request (``name(``: another file can call only what a Python module defines, nothing
+    imports from a notebook), or a class of a hierarchy whose methods do - a subclass, a base as
+    written, a module-level instance (``llm = LLM()``). A method is never asked by its name alone:
+    a call ``x.create(`` needs its receiver's class, which the file must name."""
+    calls = {q.rsplit(".", 1)[-1] for q in reach if q in index.functions and index.functions[q][1].kind == "python" and not index.functions[q][0].cls}
+    words = {c.rsplit(".", 1)[-1] for c in related}
+    for c in related:
+        info = index.classes.get(c)
+        words.update(b.rsplit(".", 1)[-1] for b in (info[0] if info else ()))
+    for f in index.modules_with_instances():
+        for name, cls in f.extra["flows"].instances.items():
+            q = index.canonical(cls)
+            if q is not None and q in related:
+                words.add(name)
+    return frozenset(calls), frozenset(w for w in words if len(w) >= 3)
 
 
 def _skipped_needed(f: FileFacts, flows, index: ProjectIndex, reach: set[str], reach_modules: set[str], related: set[str]) -> bool:
