@@ -24,6 +24,7 @@ from auditor.analysis.scopes import Scope, span_of
 from auditor.analysis.apimatch import DEFERRED, ApiMatcher, method_refs
 from auditor.analysis.arguments import Args, ArgumentMapper, lookup, truthy
 from auditor.analysis.endpoints import serving_endpoint, url_params
+from auditor.analysis.forwarded import forwarded_kwargs
 
 LOOP_NODES = (ast.For, ast.AsyncFor, ast.While)
 # APIs whose clients are pointed at other vendors' OpenAI-compatible servers with base_url=
@@ -66,6 +67,7 @@ class CallSiteFinder(ApiMatcher, ArgumentMapper):
         self._targets: dict[int, str] = {}  # id(call) -> the name its result is assigned to
         self.pending: dict[int, dict] = {}  # id(call) -> client imported from another module
         self.sdk_roots = {r.split(".")[0] for r in providers.import_roots}
+        self.subclass_ctors, self._subclass_names = self._subclass_constructors()
 
     # ------------------------------------------------------------------ walk
     def run(self) -> list[CallSite]:
@@ -112,7 +114,7 @@ class CallSiteFinder(ApiMatcher, ArgumentMapper):
             return list(range(1, len(self.r.lines) + 1))
         # `from langchain.llms import OpenAI as LegacyOpenAI`: the local alias is what the line says
         aliases = {local for local, qn in self.r.imports.items() if local != qn.rsplit(".", 1)[-1] and qn.rsplit(".", 1)[-1] in self.last_names}
-        pattern = _hot_pattern(self.p, frozenset(self.instance_names | aliases))
+        pattern = _hot_pattern(self.p, frozenset(self.instance_names | aliases | self._subclass_names))
         text = "\n".join(self.r.lines)
         hot: list[int] = []
         pos = last = 0
@@ -277,6 +279,8 @@ class CallSiteFinder(ApiMatcher, ArgumentMapper):
         site.extra["structured"] = method in api.structured_methods or any(
             lookup(args, p)[0] == "present" for p in api.structured_params
         )
+        if "" in site.unknown and (fwd := forwarded_kwargs(call, scope, self.r.tree, api.cap)):
+            site.extra["forwarded"] = fwd
         if api.provider in OPENAI_COMPATIBLE:
             self._serving(site, call, scope, maker)
         self.sites.append(site)
