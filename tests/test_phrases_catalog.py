@@ -112,7 +112,9 @@ def test_entry_keys(verbose, short_answer):
         assert entry.get("context", "clause") in ("clause", "any"), entry
         assert isinstance(entry["rewrite"], str), entry
     for entry in short_answer:
-        assert set(entry) <= {"phrase", "delimiter"}, entry
+        assert set(entry) <= {"phrase", "delimiter", "answer-tokens"}, entry
+        if "answer-tokens" in entry:
+            assert isinstance(entry["answer-tokens"], int) and entry["answer-tokens"] >= 1, entry
         if "delimiter" in entry:
             assert isinstance(entry["delimiter"], str) and entry["delimiter"], entry
 

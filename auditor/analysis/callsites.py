@@ -29,6 +29,8 @@ from auditor.analysis.forwarded import forwarded_kwargs
 LOOP_NODES = (ast.For, ast.AsyncFor, ast.While)
 # APIs whose clients are pointed at other vendors' OpenAI-compatible servers with base_url=
 OPENAI_COMPATIBLE = ("openai", "litellm", "langchain", "instructor")
+# Azure OpenAI clients: `model=` names a deployment (any name its owner chose), not a catalog model id
+AZURE_CLIENTS = ("AzureOpenAI", "AsyncAzureOpenAI", "AzureChatOpenAI")
 COMP_NODES = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
@@ -289,6 +291,9 @@ class CallSiteFinder(ApiMatcher, ArgumentMapper):
         """``OpenAI(base_url="http://localhost:11434/v1")`` (or ``api_base=``, ``openai.api_base = ...``):
         the call is priced and checked as the provider serving that endpoint (rules/endpoints.yaml)."""
         params = url_params()
+        made = [maker] if maker is not None else []
+        if any((self.r.qualname(c.func, s) or "").rsplit(".", 1)[-1] in AZURE_CLIENTS for c, s in made + [(call, scope)]):
+            site.extra["unknown_model"] = "ignore"  # model= is a deployment name the user chose (priced as OpenAI when it is a model id)
         found = None
         for c, s in ([maker] if maker is not None else []) + [(call, scope)]:
             kw = next((k for k in c.keywords if k.arg in params), None)
@@ -301,6 +306,8 @@ class CallSiteFinder(ApiMatcher, ArgumentMapper):
             return
         expr, s = found
         endpoint = serving_endpoint(expr, self.r.value_of(expr, s))
+        if endpoint is not None and endpoint.id == "azure-openai":
+            site.extra["unknown_model"] = endpoint.unknown_model  # deployment names
         if endpoint is None or endpoint.id in ("openai", "azure-openai"):
             return  # OpenAI's own endpoints (Azure OpenAI included): priced and checked as OpenAI, as before
         if endpoint.provider:
@@ -346,7 +353,9 @@ class CallSiteFinder(ApiMatcher, ArgumentMapper):
             if found is None:
                 continue
             expr, scope = found
-            if role in ("messages", "contents") or (role == "input" and self._message_list(expr, scope)):
+            if role == "contents":
+                messages.extend(self.prompts.contents_of(expr, scope))
+            elif role == "messages" or (role == "input" and self._message_list(expr, scope)):
                 # Responses API input=[{"role": ..., "content": ...}, ...] is a messages list too
                 messages.extend(self.prompts.messages_of(expr, scope, default_role="user"))
             else:

@@ -8,9 +8,10 @@ from typing import Iterable
 from auditor.facts import CallSite
 from auditor.checks import check
 from auditor.config.globs import glob_match
+from auditor.config.modelmodes import media_mode
 from auditor.checks.context import RuleContext
 from auditor.fix.edits import add_frontmatter_param, add_param, rename_param, replace_value
-from auditor.findings import Finding, Fix
+from auditor.findings import Finding, Fix, RequestChange
 from auditor.checks.nonecap import none_cap, none_cap_fix, none_cap_message
 
 REASONING_CAP = "max_completion_tokens"
@@ -51,6 +52,8 @@ def missing_output_cap(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
         return  # unknown **kwargs: never "missing" (unless no caller of the wrapper passes a cap through them)
     if site.model_name and glob_match(site.model_name.lower().rsplit("/", 1)[-1], [str(p) for p in ctx.params.get("media-models") or []]):
         return  # an image / video generation model: no text to cap
+    if media_mode(site.model_name) is not None:
+        return  # the pinned LiteLLM map lists it as an image / video / speech model (rules/model-modes.json)
     other = next((p for p in site.params if CAP_LIKE.search(p.rsplit(".", 1)[-1]) and not SCHEMA_PATH.search(p) and p not in api.cap), None)
     if other is not None:
         return  # capped by a parameter this API entry does not list (max_tokens_to_sample, max_new_tokens...)
@@ -91,7 +94,8 @@ def _worst_case_savings(site: CallSite, ctx: RuleContext, cap: int):
     model = ctx.model(site)
     if model is None or not model.max_output or model.max_output <= cap:
         return None
-    return ctx.savings(site, output_tokens=model.max_output - cap, basis=f"worst case: model maximum {model.max_output:,} -> cap {cap:,}")
+    change = RequestChange(site.id, "cap", value=cap)
+    return ctx.savings(site, change=change, tokens=model.max_output - cap, basis=f"worst case: model maximum {model.max_output:,} -> cap {cap:,}")
 
 
 @check("output_cap_limit")
@@ -123,7 +127,7 @@ def output_cap_over_limit(site: CallSite, ctx: RuleContext) -> Iterable[Finding]
         param.arg_span or site.span,
         site=site,
         fix=fix,
-        savings=ctx.savings(site, output_tokens=value - limit, basis=f"worst case: cap {value:,} -> {limit:,}"),
+        savings=ctx.savings(site, change=RequestChange(site.id, "cap", value=limit), tokens=value - limit, basis=f"worst case: cap {value:,} -> {limit:,}"),
     )
 
 

@@ -24,7 +24,7 @@ from auditor.facts import CallSite, Prompt, Segment
 from auditor.config.catalog import load_catalog
 from auditor.checks import check
 from auditor.checks.context import RuleContext
-from auditor.findings import Finding, Fix, Savings, Span
+from auditor.findings import Finding, Fix, RequestChange, Savings, Span
 from auditor.fix.edits import add_frontmatter_param, add_param
 from auditor.cost.sizing import run_text, static_size, text_size
 from auditor.analysis.roles import instruction_runs
@@ -280,26 +280,19 @@ def _savings(o: Occurrence, ctx: RuleContext, basis: str) -> Savings | None:
         if o.constant_tokens <= 0:
             return None
         return Savings(tokens_per_call=float(o.constant_tokens), basis=f"{basis}; not sent by a call site found in this run")
-    total_month = 0.0
-    per_call = 0.0
+    parts: list[Savings] = []
     tokens = 0
     for site in o.sites:
         t = o.tokens.get(id(site), 0)
-        s = ctx.savings(site, input_tokens=t, basis=basis)
-        if s is None:
+        s = ctx.savings(site, change=RequestChange(site.id, "input", tokens=float(t)), tokens=t, basis=basis)
+        if s is None or t <= 0:
             continue
-        total_month += s.usd_per_month
-        per_call = max(per_call, s.usd_per_call)
+        parts.append(s)
         tokens = max(tokens, t)
     if tokens <= 0:
         return None
     n = len(o.sites)
-    return Savings(
-        tokens_per_call=float(tokens),
-        usd_per_call=round(per_call, 8),
-        usd_per_month=round(total_month, 4),
-        basis=basis + (f"; sent by {n} call sites" if n > 1 else ""),
-    )
+    return Savings.combined(parts, basis=basis + (f"; sent by {n} call sites" if n > 1 else ""), tokens_per_call=float(tokens))
 
 
 def _emit(occ: dict[tuple, Occurrence], ctx: RuleContext, basis: str) -> Iterable[Finding]:
@@ -518,7 +511,7 @@ def prompt_over_budget(project, ctx: RuleContext) -> Iterable[Finding]:
         yield ctx.site_finding(
             site,
             f"the static prompt of this call is {size.tokens:,} tokens{how}, over the budget of {budget:,} (`max-static-tokens`)",
-            savings=ctx.savings(site, input_tokens=size.tokens - budget, basis=f"tokens over the budget ({'exact' if size.exact else 'estimated'} count)"),
+            savings=ctx.savings(site, change=RequestChange(site.id, "budget", value=budget), tokens=size.tokens - budget, basis=f"tokens over the budget ({'exact' if size.exact else 'estimated'} count)"),
         )
     used = _used_constants(project)
     for pc in prompt_constants(project):
@@ -540,6 +533,33 @@ def prompt_over_budget(project, ctx: RuleContext) -> Iterable[Finding]:
 # ------------------------------------------------------------------------------ LA104
 
 
+def short_answer_hit(site: CallSite, params: dict[str, Any]) -> tuple[str, str | None, int] | None:
+    """(phrase, delimiter, offset) of the short-answer ask in the site's static prompt, if any."""
+    entries = phrase_entries("short-answer", params)
+    hit = None
+    for m in site.prompt.messages:
+        if m.role == "assistant":
+            continue
+        for run in instruction_runs(m.segments):
+            found = asks_short_answer(run_text(run), entries)
+            if found and (hit is None or (found[1] and not hit[1])):
+                hit = found
+    return hit
+
+
+def answer_tokens(phrase: str, params: dict[str, Any]) -> int | None:
+    """What the answer a short-answer phrase asks for weighs: the phrase entry's ``answer-tokens``
+    (rules/phrases.yaml), a team entry's (``extra-phrases``; LA104's ``answer-tokens`` when it
+    gives none); None when the phrase does not say how long the answer is."""
+    for e in list(params.get("extra-phrases") or []):
+        if isinstance(e, dict) and " ".join(str(e.get("phrase", "")).lower().split()) == phrase:
+            return int(e.get("answer-tokens") or params.get("answer-tokens") or 16)
+    for e in list(load_catalog().phrases.get("short-answer") or []):
+        if isinstance(e, dict) and " ".join(str(e.get("phrase", "")).lower().split()) == phrase:
+            return int(e["answer-tokens"]) if isinstance(e.get("answer-tokens"), int) else None
+    return None
+
+
 @check("stop_sequence")
 def missing_stop_sequence(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
     api = ctx.api(site)
@@ -553,15 +573,7 @@ def missing_stop_sequence(site: CallSite, ctx: RuleContext) -> Iterable[Finding]
         return  # the model does not accept a stop sequence
     if site.extra.get("structured"):
         return  # structured output ends where the schema ends
-    entries = phrase_entries("short-answer", ctx.params)
-    hit = None
-    for m in site.prompt.messages:
-        if m.role == "assistant":
-            continue
-        for run in instruction_runs(m.segments):
-            found = asks_short_answer(run_text(run), entries)
-            if found and (hit is None or (found[1] and not hit[1])):
-                hit = found
+    hit = short_answer_hit(site, ctx.params)
     if hit is None:
         return
     param = api.stop[0]
@@ -579,14 +591,9 @@ def missing_stop_sequence(site: CallSite, ctx: RuleContext) -> Iterable[Finding]
 
 
 def _stop_savings(site: CallSite, ctx: RuleContext, api) -> Savings | None:
-    answer = int(ctx.params.get("answer-tokens") or 16)
-    state, p = site.first_present(api.cap)
-    cap = None
-    if state == "present" and p is not None and p.value.is_literal and isinstance(p.value.value, int) and not isinstance(p.value.value, bool):
-        cap = int(p.value.value)
-    model = ctx.model(site)
-    if cap is None:
-        cap = model.max_output if model is not None and model.max_output else None
-    if cap is None or cap <= answer:
+    est = ctx.cost.estimate(site)
+    worst = int(ctx.params.get("worst-case-with-stop") or 256)
+    if est.output_max is None or est.output_max <= worst:
         return None
-    return ctx.savings(site, output_tokens=cap - answer, basis=f"worst case: up to {cap:,} output tokens where a short answer needs ~{answer}")
+    change = RequestChange(site.id, "stop", value=worst)
+    return ctx.cost.savings(site, change=change, tokens=est.output_max - worst, basis=f"worst case: up to {est.output_max:,} output tokens; a stop sequence ends a short answer within ~{worst:,} (`worst-case-with-stop`)")
