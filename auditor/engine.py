@@ -119,9 +119,9 @@ def run_checks(project: Project, cost: CostModel, policy: Policy, today: date, n
         on, fn = entry
         ctx = RuleContext(rule, policy.params_of(rule), policy, providers, project, cost, today)
         if on == "call_site":
-            subjects: list[Any] = project.call_sites()
+            subjects: list[Any] = project.checked_sites()  # the requests and the sites derived ones stand on
         elif on == "model_ref":  # call sites and the model ids of configuration files
-            subjects = project.call_sites() + [s for f in project.facts for s in f.extra.get("model_refs", [])]
+            subjects = project.checked_sites() + [s for f in project.facts for s in f.extra.get("model_refs", [])]
         elif on == "prompt_constant":
             subjects = [pc for f in project.facts for pc in f.prompt_constants]
         elif on == "file":
@@ -131,7 +131,9 @@ def run_checks(project: Project, cost: CostModel, policy: Policy, today: date, n
         severity = policy.severity_of(rule)
         overridden = severity != rule.severity  # a policy override applies to every finding of the rule
         run_rule(rule, fn, subjects, ctx, severity, overridden, policy.max_check_seconds, findings, notes)
-    return findings
+    from auditor.checks.chains import settle
+
+    return settle(findings, project)  # findings of derived call sites: at the caller or once at the wrapper
 
 
 def _suppressed(f: Finding, sup: Suppressions, used: set[tuple[str, str]], path: str) -> bool:
@@ -291,7 +293,15 @@ def _run(opts: RunOptions) -> RunResult:
     memo = cache.dir / "tokens.json" if cache.enabled else None
     if memo is not None:
         tokenmemo.load_memo(memo)  # exact counts of unchanged prompts: no encoding load
-    project = Project(facts, loader=loaded[0].summary_loader())
+    project = Project(
+        facts,
+        loader=loaded[0].summary_loader(),
+        root=policy.root,
+        providers=load_catalog().providers(list(policy.get("call-sites", []) or [])),
+        # every file from the cache: the run that cached them read further what the flows needed
+        reanalyse=loaded[0].reanalyser() if stats["parsed"] + stats["skipped"] else None,
+        mentions=loaded[0].mentions(),
+    )
     assign_roles(project, policy.get("prompt-roles") or {})
     digests = loaded[0].digests
     swaps = SwapScan(policy.root, digests, loaded[0].texts, cache.meta.get("swap-scan") if cache.enabled else None)
@@ -308,6 +318,7 @@ def _run(opts: RunOptions) -> RunResult:
     findings.sort(key=lambda x: x.sort_key())
     if swaps.changed:
         cache.set_meta("swap-scan", swaps.keep(set(digests)))
+    loaded[0].save()
     cache.save()
     if memo is not None:
         tokenmemo.save_memo(memo)

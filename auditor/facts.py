@@ -32,6 +32,9 @@ class Value:
     # where the literal itself is written (a constant's definition, a parameter default, the
     # default of os.getenv): the root cause a finding about the value points at
     defined: "Location | None" = None
+    # the enclosing function's parameter it comes from (function summaries): set on the instance
+    # only when there is one, so the many values without it stay as small as before
+    param = None
 
     @property
     def is_literal(self) -> bool:
@@ -86,6 +89,9 @@ class Segment:
     # the named values the text was read through, outermost first: (name, interpolated), where
     # interpolated says the value was written into a template's field (f"...{DOC}...")
     via: tuple[tuple[str, bool], ...] = ()
+    # hole: the enclosing function's parameter it holds (function summaries); an instance
+    # attribute only when set (not a field: most segments never have one)
+    param = None
 
 
 SEGMENT_ROLES = ("instruction", "data")
@@ -272,3 +278,16 @@ class HistoryUse:
     loop_line: int | None  # the loop it grows in (None: grows once per call of a method)
     span: Span | None = None  # where it is sent
     cell: int | None = None
+
+
+def tagged(obj, param):
+    """``obj`` with its ``param`` set when there is one (see Segment.param / Value.param)."""
+    if param:
+        obj.param = param
+    return obj
+
+
+def untagged(obj):
+    """``obj`` without a ``param`` of its own."""
+    obj.__dict__.pop("param", None)
+    return obj

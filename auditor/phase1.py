@@ -19,13 +19,14 @@ import stat
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from auditor.analysis.filebytes import parse_bytes, prescan_bytes, summarise_bytes
 from auditor.cache import FactsCache
 from auditor.config.catalog import load_catalog
 from auditor.discover import SourceFile
 from auditor.facts import FileFacts
+from auditor.sources.callnames import found_names
 from auditor.sources.python import SourceOptions, file_error
 from auditor.reads import read_bytes
 
@@ -161,6 +162,7 @@ class Loaded:
     texts: dict[str, bytes]  # rel -> bytes read instead of the file (standard input, overlays)
     meta: dict[str, tuple[str, str, os.stat_result | None, int]]  # rel -> (digest, settings, stat, read ns)
     paths: dict[str, SourceFile]
+    codes: dict[str, bytes] = field(default_factory=dict)  # skipped notebooks read this run -> their code cells
 
     @property
     def digests(self) -> dict[str, str]:
@@ -192,6 +194,75 @@ class Loaded:
 
         return load
 
+    def reanalyser(self) -> Callable[[str], FileFacts | None]:
+        """For :class:`auditor.analysis.project.Project`: phase 2 of the dataflow reads a module
+        again, deeply (its calls with their arguments, whatever the pre-scan said); the result
+        replaces its cache entry (packed now, before phase 2 resolves it in place), so a warm run
+        does not read it again."""
+
+        def reanalyse(rel: str) -> FileFacts | None:
+            sf = self.paths.get(rel)
+            if sf is None or sf.kind not in ("python", "notebook"):
+                return None
+            try:
+                if rel in self.texts:
+                    data = self.texts[rel]  # standard input, an editor's unsaved buffer
+                elif stat.S_ISREG(os.stat(sf.path).st_mode):
+                    data = sf.path.read_bytes()
+                else:
+                    return None
+            except OSError:
+                return None
+            facts = parse_bytes(data, rel, sf.kind, self.options_for(rel), deep=True)
+            if facts.findings:  # it did not parse after all: keep what phase 1 had
+                return None
+            meta = self.meta.get(rel)
+            if meta is not None and rel not in self.texts and hashlib.sha256(data).hexdigest() == meta[0]:
+                self.cache.put(rel, meta[0], facts, meta[1], meta[2], meta[3])
+            return facts
+
+        return reanalyse
+
+    def mentions(self) -> Callable[[str, frozenset[str], frozenset[str]], bool]:
+        """For :class:`auditor.analysis.project.Project`: does the file ``rel`` (one the pre-scan
+        skipped) call one of ``calls`` or name one of ``words``? Read from its bytes; per file
+        digest, the names asked and those found are kept in the cache, so a pre-commit run on a
+        warm cache reads no unchanged file for them (see :meth:`save`)."""
+        old = self.cache.meta.get("mentions") if self.cache.enabled else None
+        self.memo = dict(old) if isinstance(old, dict) else {}
+        self.memo_changed = False
+
+        def check(rel: str, calls: frozenset[str], words: frozenset[str]) -> bool:
+            meta = self.meta.get(rel)
+            asked = calls | {"w:" + w for w in words}
+            hit = self.memo.get(rel)
+            checked, found = (hit[1], hit[2]) if meta is not None and hit is not None and hit[0] == meta[0] else (frozenset(), frozenset())
+            if found & asked:
+                return True
+            todo = asked - checked
+            if not todo:
+                return False
+            sf = self.paths.get(rel)
+            try:
+                if rel in self.codes:
+                    data = self.codes[rel]
+                else:
+                    data = self.texts[rel] if rel in self.texts else sf.path.read_bytes() if sf is not None else b""
+            except OSError:
+                return True  # let the deep read decide
+            new = found_names(data, {n for n in todo if not n.startswith("w:")}, {n[2:] for n in todo if n.startswith("w:")})
+            if meta is not None and rel not in self.texts:
+                self.memo[rel] = (meta[0], checked | todo, found | new)
+                self.memo_changed = True
+            return bool(new)
+
+        return check
+
+    def save(self) -> None:
+        """Keep what :meth:`mentions` learnt, for the files of this run."""
+        if getattr(self, "memo_changed", False):
+            self.cache.set_meta("mentions", {rel: v for rel, v in self.memo.items() if rel in self.meta})
+
 
 def load_facts(
     files: list[SourceFile],
@@ -216,6 +287,7 @@ def load_facts(
     out: dict[str, FileFacts] = {}
     meta: dict[str, tuple[str, str, os.stat_result | None, int]] = {}
     todo: list[_Job] = []
+    codes: dict[str, bytes] = {}
     stats = {"files": len(files), "parsed": 0, "skipped": 0, "cached": 0}
     for sf in files:
         o = pick(sf.rel)
@@ -257,6 +329,9 @@ def load_facts(
             continue
         done, nb = prescan_bytes(data, sf.rel, sf.kind, o)  # nb: the notebook, read once
         if done is not None:
+            code = done.__dict__.pop("_code", None)
+            if code is not None:
+                codes[sf.rel] = code  # a skipped notebook's code cells: what the dataflow searches
             out[sf.rel] = done
             stats["skipped" if done.extra.get("skipped") else "parsed"] += 1
             if sf.rel not in texts:
@@ -274,6 +349,6 @@ def load_facts(
             cache.put(facts.path, job.digest, facts, job.settings, job.st, job.read_ns)
     cache.prune(set(meta))
     if loaded is not None:
-        loaded.append(Loaded(cache, pick, texts, meta, {sf.rel: sf for sf in files}))
+        loaded.append(Loaded(cache, pick, texts, meta, {sf.rel: sf for sf in files}, codes))
     return [out[sf.rel] for sf in files if sf.rel in out], stats
 

@@ -33,12 +33,13 @@ def analyse_bytes(data: bytes, rel: str, kind: str, opts: SourceOptions) -> File
     return done if done is not None else parse_bytes(data, rel, kind, opts, nb)
 
 
-def parse_bytes(data: bytes, rel: str, kind: str, opts: SourceOptions, nb: dict | None = None) -> FileFacts:
+def parse_bytes(data: bytes, rel: str, kind: str, opts: SourceOptions, nb: dict | None = None, deep: bool = False) -> FileFacts:
     """The parsing part of phase 1, for a file the pre-scan let through, within its time budget
-    (policy ``limits.max-file-seconds``). Never raises."""
+    (policy ``limits.max-file-seconds``). Never raises. ``deep``: the dataflow asks for this
+    file's calls with their arguments (auditor/analysis/reach.py)."""
     from auditor.sources.budget import run_within
 
-    done, facts = run_within(opts.max_file_seconds, _parse_bytes, data, rel, kind, opts, nb)
+    done, facts = run_within(opts.max_file_seconds, _parse_bytes, data, rel, kind, opts, nb, deep)
     if not done:
         module = module_name(rel) if kind in ("python", "notebook") else ""
         facts = FileFacts(path=rel, module=module, kind=kind)
@@ -87,7 +88,9 @@ def prescan_bytes(data: bytes, rel: str, kind: str, opts: SourceOptions) -> tupl
                 facts.findings.append(file_error(rel, f"notebook code is too large ({len(code):,} bytes in code cells; limit {opts.max_file_bytes:,}, policy `limits.max-file-bytes`)"))
                 return facts, None
             if opts.prescan and not opts.prescanner.matches(code):
-                return _skipped(facts, code), None
+                done = _skipped(facts, code)
+                done._code = code  # type: ignore[attr-defined]  # for the dataflow's questions (Loaded.mentions), never cached
+                return done, None
             return None, nb
     except RecursionError:
         facts.findings.append(file_error(rel, "too deeply nested to analyse"))
@@ -98,7 +101,7 @@ def prescan_bytes(data: bytes, rel: str, kind: str, opts: SourceOptions) -> tupl
     return None, None
 
 
-def _parse_bytes(data: bytes, rel: str, kind: str, opts: SourceOptions, nb: dict | None = None) -> FileFacts:
+def _parse_bytes(data: bytes, rel: str, kind: str, opts: SourceOptions, nb: dict | None = None, deep: bool = False) -> FileFacts:
     module = module_name(rel) if kind in ("python", "notebook") else ""
     facts = FileFacts(path=rel, module=module, kind=kind)
     try:
@@ -111,11 +114,11 @@ def _parse_bytes(data: bytes, rel: str, kind: str, opts: SourceOptions, nb: dict
             except (UnicodeDecodeError, SyntaxError, LookupError) as e:
                 facts.findings.append(file_error(rel, f"not valid UTF-8 (or its declared encoding): {e}"))
                 return facts
-            return analyse_python_text(text, rel, module, opts)
+            return analyse_python_text(text, rel, module, opts, deep=deep)
         if kind == "notebook":
             from auditor.analysis.notebook import analyse_notebook
 
-            return analyse_notebook(data, rel, module, opts, nb=nb)
+            return analyse_notebook(data, rel, module, opts, nb=nb, deep=deep)
         if kind == "promptfile":
             try:
                 from auditor.analysis.promptfile import analyse_promptfile

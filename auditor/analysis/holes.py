@@ -7,8 +7,9 @@ import ast
 import re
 
 from auditor.analysis.scopes import Scope, span_of
+from auditor.analysis.frames import RENDERS
 from auditor.analysis.templates import DataHole
-from auditor.facts import Segment
+from auditor.facts import Segment, tagged
 
 
 class HoleKinds:
@@ -19,14 +20,29 @@ class HoleKinds:
         fr = self.frames.render(expr, scope)
         if fr is not None:
             target = span_of(fr.frame, self.r.lines)
-            return DataHole(
+            return tagged(DataHole(
                 "hole", expr=source, hole_kind="dataframe", span=span, render=fr.mode, method=fr.method,
                 frame=self.r.source_of(fr.frame), target=target, columns=fr.columns, reader=fr.reader, source_file=fr.source_file, evidence=fr.evidence,
-            )
+            ), self.r.param_of(fr.frame, scope))  # a frame parameter: the caller's frame decides
+        pending = self._param_render(expr, scope, span, source)
+        if pending is not None:
+            return pending
         keys = self._record_keys(expr, scope)
         if keys:
             return DataHole("hole", expr=source, hole_kind="collection", span=span, render="records", method="records", columns=keys)
-        return Segment("hole", expr=source, hole_kind=kind or self.hole_kind(expr, scope), span=span)
+        return tagged(Segment("hole", expr=source, hole_kind=kind or self.hole_kind(expr, scope), span=span), self.r.param_of(expr, scope))
+
+    def _param_render(self, expr: ast.AST, scope: Scope, span, source: str) -> DataHole | None:
+        """``data.to_markdown()`` on a parameter not known to be a frame: the caller's argument
+        decides (phase 2 makes it a whole or bounded frame render, or a plain hole)."""
+        if not (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr in RENDERS):
+            return None
+        name = self.r.param_of(expr.func.value, scope)
+        if name is None:
+            return None
+        hole = DataHole("hole", expr=source, hole_kind="unknown", span=span, render="pending", method=expr.func.attr,
+                        frame=name, target=span_of(expr.func.value, self.r.lines))
+        return tagged(hole, name)
 
     def _record_keys(self, expr: ast.AST, scope: Scope, depth: int = 0) -> list[str] | None:
         """Keys of a record list rendered into a prompt: json.dumps([{"id": ..., ...} for r in rows])."""

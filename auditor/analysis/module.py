@@ -12,13 +12,15 @@ from auditor.analysis.callsites import CallSiteFinder
 from auditor.analysis.resolve import Resolver
 from auditor.analysis.scopes import span_of
 from auditor.analysis.usage import collect_usage
+from auditor.analysis.modindex import ModuleIndex
+from auditor.analysis.summaries import collect_module_flows, index_classes
 from auditor.config.names import name_matches
 from auditor.facts import FileFacts, Message, Prompt, PromptConstant
 from auditor.sources.lines import split_lines
 from auditor.sources.python import SourceOptions, compile_error, parse_python, scan_suppressions
 
 
-def analyse_python_text(text: str, path: str, module: str, opts: SourceOptions, kind: str = "python") -> FileFacts:
+def analyse_python_text(text: str, path: str, module: str, opts: SourceOptions, kind: str = "python", deep: bool = False) -> FileFacts:
     """The facts of one module, or only its LA000. What CPython's compiler rejects although the
     parser accepts it is checked once the analysis found a call site or a prompt constant: the
     compile costs as much as the parse, and in a file with neither it is the general linter's."""
@@ -29,7 +31,7 @@ def analyse_python_text(text: str, path: str, module: str, opts: SourceOptions, 
         return facts
     assert tree is not None
     facts.suppressions = scan_suppressions(text)
-    analyse_tree(tree, text, facts, opts)
+    analyse_tree(tree, text, facts, opts, deep=deep)
     if facts.call_sites or facts.prompt_constants:
         err = compile_error(tree, path)
         if err is not None:
@@ -39,15 +41,19 @@ def analyse_python_text(text: str, path: str, module: str, opts: SourceOptions, 
     return facts
 
 
-def analyse_tree(tree: ast.Module, text: str, facts: FileFacts, opts: SourceOptions) -> None:
+def analyse_tree(tree: ast.Module, text: str, facts: FileFacts, opts: SourceOptions, deep: bool = False) -> None:
     lines = split_lines(text)
     resolver = Resolver(tree, facts.module, opts.providers, lines)
+    resolver.path = facts.path  # type: ignore[attr-defined]  # prompt files read relative to it
     finder = CallSiteFinder(resolver, opts.providers, facts.path, opts.frame_patterns)
     facts.call_sites = finder.run()
+    walk = ModuleIndex(tree, lines)  # shared: framework sites, usage facts and the dataflow read the same statements
+    add_framework_sites(resolver, finder, facts, walk)  # llm.invoke(...), prompt | llm, AutoGen agents
     facts.extra["imports"] = dict(resolver.imports)
     facts.extra["functions"] = sorted(resolver.functions)
     _module_constants(resolver, finder.prompts, facts, opts)
-    collect_usage(tree, resolver, facts, opts.providers, lines)  # LA502/LA503/LA601/LA602/LA604 facts
+    collect_usage(tree, resolver, facts, opts.providers, lines, walk)  # LA502/LA503/LA601/LA602/LA604 facts
+    collect_module_flows(tree, resolver, finder, facts, deep, walk)  # function summaries, call records (phase 1 of the dataflow)
 
 
 def summarise_module(tree: ast.Module, text: str, facts: FileFacts, opts: SourceOptions) -> None:
@@ -55,14 +61,30 @@ def summarise_module(tree: ast.Module, text: str, facts: FileFacts, opts: Source
 
     Other modules may import its constants (``MODEL = os.getenv("MODEL", "o3")``,
     ``POLICY = \"\"\"...\"\"\"``); a shallow pass over the top-level statements keeps that cheap."""
-    if not any(isinstance(s, (ast.Assign, ast.AnnAssign, ast.ImportFrom)) for s in tree.body):
+    if not any(isinstance(s, (ast.Assign, ast.AnnAssign, ast.ImportFrom, ast.Import, ast.ClassDef)) for s in tree.body):
         return  # nothing another module could import from here (re-exports count)
     from auditor.analysis.frames import FrameInference
     from auditor.analysis.prompts import PromptBuilder
 
     resolver = Resolver(tree, facts.module, opts.providers, split_lines(text), shallow=True)
+    resolver.path = facts.path  # type: ignore[attr-defined]
     facts.extra["imports"] = dict(resolver.imports)
+    index_classes(tree, resolver, facts)  # the project's class index covers modules not read deeply
     _module_constants(resolver, PromptBuilder(resolver, FrameInference(resolver, opts.frame_patterns)), facts, opts)
+
+
+def add_framework_sites(resolver: Resolver, finder: CallSiteFinder, facts: FileFacts, walk: ModuleIndex) -> None:
+    """Framework prompt sites only add call sites: a failure keeps the file's others."""
+    try:
+        from auditor.analysis.frameworks import framework_sites
+
+        framework_sites(resolver, finder, facts, walk)
+    except Exception as e:  # noqa: BLE001
+        import os
+
+        if os.environ.get("LLM_AUDIT_DEBUG"):
+            raise
+        facts.extra["frameworks_error"] = f"{e.__class__.__name__}: {e}"
 
 
 def _module_constants(resolver: Resolver, prompts, facts: FileFacts, opts: SourceOptions) -> None:
@@ -79,7 +101,7 @@ def _module_constants(resolver: Resolver, prompts, facts: FileFacts, opts: Sourc
         v = resolver.value_of(value, scope)
         if v.kind != "unknown":
             facts.constants[name] = v
-        if _texty(value):
+        if _texty(value) or (isinstance(value, ast.Call) and prompts.flows_text(value, scope)):
             segs = prompts.segments(value, scope)
             facts.texts[name] = segs
             if name_matches(name, opts.prompt_names) and any(s.kind == "static" and s.text.strip() for s in segs):

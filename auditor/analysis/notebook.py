@@ -23,7 +23,7 @@ from auditor.sources.python import SourceOptions, parse_python, scan_suppression
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def analyse_notebook(data: bytes, path: str, module: str, opts: SourceOptions, nb: dict | None = None) -> FileFacts:
+def analyse_notebook(data: bytes, path: str, module: str, opts: SourceOptions, nb: dict | None = None, deep: bool = False) -> FileFacts:
     """``nb``: the notebook already read from ``data`` (the engine reads it once for the pre-scan)."""
     facts = FileFacts(path=path, module=module, kind="notebook")
     if nb is None:
@@ -69,7 +69,7 @@ def analyse_notebook(data: bytes, path: str, module: str, opts: SourceOptions, n
     assert tree is not None
     for i, text in enumerate(cells):
         scan_suppressions(text, cell=i, into=facts.suppressions)
-    analyse_tree(tree, joined, facts, opts)
+    analyse_tree(tree, joined, facts, opts, deep=deep)
     _remap(facts, starts)
     return facts
 

@@ -13,7 +13,9 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 
+from auditor.analysis.filetext import file_candidates, load_file_segments
 from auditor.analysis.templates import fill_deferred
 from auditor.facts import CallSite, FileFacts, Prompt, Segment, Value
 
@@ -24,12 +26,44 @@ class Project:
     """``loader``: fills in, on first use, what other modules look up in a file whose facts are
     not all at hand (a file the pre-scan did not parse, or a cached file whose summary part is
     still packed): its constants, texts and imports. Every lookup into another module goes
-    through :meth:`module_facts`, so only the modules something refers to are ever loaded."""
+    through :meth:`module_facts`, so only the modules something refers to are ever loaded.
+    ``reanalyse``: phase 2 of the dataflow may read a module deeply that phase 1 read
+    shallowly or skipped (see analysis/reach.py); ``mentions`` answers for a skipped file
+    whether its bytes call a name (else the file under ``root`` is read)."""
 
-    def __init__(self, facts: list[FileFacts], loader: Callable[[FileFacts], None] | None = None):
+    def __init__(
+        self,
+        facts: list[FileFacts],
+        loader: Callable[[FileFacts], None] | None = None,
+        root: Path | None = None,
+        providers=None,
+        reanalyse: Callable[[str], FileFacts | None] | None = None,
+        mentions: Callable[[str, frozenset[str], frozenset[str]], bool] | None = None,
+    ):
         self.facts = facts
         self._loader = loader
         self._loaded: set[str] = set()
+        self.root = root
+        self.providers = providers
+        self.reanalyse = reanalyse
+        # (rel, calls, words) -> whether a file phase 1 skipped names one of them (sources/callnames.py)
+        self.mentions = mentions
+        self.derived: list[CallSite] = []  # requests reached through project functions (analysis/derive.py)
+        self.abstract_sites: list[CallSite] = []  # sites that stand for the derived ones (checked, not counted)
+        self.abstract_ids: set[str] = set()
+        self._file_memo: dict = {}
+        self._index()
+        # how many call sites use each prompt constant (LA502 "used by >= 2 call sites")
+        self.constant_uses: dict[tuple[str, str], list[str]] = {}
+        # results the checks of one run share (the engine may seed and keep some: the swap scan)
+        self.memo: dict[str, dict] = {}
+        self._resolve_all()
+        from auditor.analysis.reach import derive_all
+
+        derive_all(self)
+
+    def _index(self) -> None:
+        facts = self.facts
         self.by_module: dict[str, FileFacts] = {}
         self.by_path: dict[str, FileFacts] = {f.path: f for f in facts}
         suffixes: dict[str, list[FileFacts]] = {}
@@ -47,23 +81,40 @@ class Project:
         for suffix, owners in suffixes.items():
             if suffix not in self.by_module and len(owners) == 1:
                 self.by_module[suffix] = owners[0]
-        # how many call sites use each prompt constant (LA502 "used by >= 2 call sites")
-        self.constant_uses: dict[tuple[str, str], list[str]] = {}
-        # results the checks of one run share (the engine may seed and keep some: the swap scan)
-        self.memo: dict[str, dict] = {}
-        self._resolve_all()
+
+    def replace(self, new: list[FileFacts]) -> None:
+        """Files read again, deeply (phase 2 of the dataflow): their facts take the old ones' place."""
+        by_path = {f.path: f for f in new}
+        self.facts = [by_path.get(f.path, f) for f in self.facts]
+        self._index()
+        self._resolve_pending(new)
+        for f in new:
+            self._resolve_file(f)
 
     # ---------------------------------------------------------------- lookups
     def module_facts(self, module: str) -> FileFacts | None:
         """The facts of a project module, with its summary (constants, texts, imports) loaded."""
         facts = self.by_module.get(module)
-        if facts is not None and self._loader is not None and facts.path not in self._loaded:
-            self._loaded.add(facts.path)
-            self._loader(facts)
+        if facts is not None:
+            self.summary_of(facts)
         return facts
 
+    def summary_of(self, facts: FileFacts) -> None:
+        """Load the summary of one file's ``facts`` (see ``loader``), once."""
+        if self._loader is not None and facts.path not in self._loaded:
+            self._loaded.add(facts.path)
+            self._loader(facts)
+
     def call_sites(self) -> list[CallSite]:
-        return [s for f in self.facts for s in f.call_sites]
+        """The requests of the project: call sites written in code or prompt files and the
+        derived ones at the callers of wrappers; not the sites those stand on."""
+        if not self.abstract_ids:
+            return [s for f in self.facts for s in f.call_sites] + self.derived
+        return [s for f in self.facts for s in f.call_sites if s.id not in self.abstract_ids] + self.derived
+
+    def checked_sites(self) -> list[CallSite]:
+        """What call-level checks run on: the requests plus the sites they stand on."""
+        return self.call_sites() + self.abstract_sites
 
     def _target(self, ref: tuple[str, str]) -> tuple[FileFacts, str] | None:
         mod, name = ref
@@ -109,12 +160,17 @@ class Project:
             if seg.kind != "ref" or seg.ref is None:
                 out.append(seg)
                 continue
+            files = file_candidates(seg)
+            if files is not None:  # text read from a file: static text located in that file
+                out.extend(self._file_text(seg, files))
+                continue
             found = self._target(seg.ref) if depth <= MAX_HOPS else None
             if found is None:
-                out.append(Segment("hole", expr=seg.expr, hole_kind="unknown", span=seg.span, cell=seg.cell))
+                out.append(Segment("hole", expr=seg.expr, hole_kind="unknown", span=seg.span, cell=seg.cell, path=seg.path))
                 continue
             facts, name = found
-            self.constant_uses.setdefault((facts.path, name), []).append(owner)
+            if owner:
+                self.constant_uses.setdefault((facts.path, name), []).append(owner)
             if name in facts.texts:
                 inner = self.resolve_segments(copy.deepcopy(facts.texts[name]), owner, depth + 1)
             else:
@@ -133,6 +189,16 @@ class Project:
             inner = fill_deferred(seg, inner)
             out.extend(inner)
         return out
+
+    def _file_text(self, seg: Segment, files: list[str]) -> list[Segment]:
+        loaded = load_file_segments(self.root, files, self._file_memo)
+        if loaded is None:
+            return [Segment("hole", expr=seg.expr, hole_kind="unknown", span=seg.span, cell=seg.cell, path=seg.path)]
+        rel, inner = loaded
+        for s in inner:
+            s.path = rel
+            s.cell = None
+        return fill_deferred(seg, inner)
 
     def _resolve_prompt(self, prompt: Prompt, owner: str) -> None:
         for m in prompt.messages:
@@ -158,9 +224,9 @@ class Project:
         parts = qualname.split(".")
         return any(".".join(parts[:i]) in self.by_module for i in range(len(parts), 0, -1))
 
-    def _resolve_pending(self) -> None:
+    def _resolve_pending(self, facts: list[FileFacts] | None = None) -> None:
         """Keep call sites on clients imported from other modules only when the type matches."""
-        for f in self.facts:
+        for f in facts if facts is not None else self.facts:
             kept = []
             for site in f.call_sites:
                 pending = site.extra.pop("pending", None)
@@ -180,17 +246,23 @@ class Project:
     def _resolve_all(self) -> None:
         self._resolve_pending()
         for f in self.facts:
-            for site in f.call_sites:
-                site.model = self.resolve_value(site.model)
-                for p in site.params.values():
-                    if p.value.kind == "ref":
-                        p.value = self.resolve_value(p.value) or p.value
-                self._resolve_prompt(site.prompt, site.id)
-                # same-module constants used by a call site count as uses too (read through Segment.via)
-                named = {n for seg in site.prompt.segments if seg.kind == "static" and seg.path is None for n, _ in seg.via if n in f.texts}
-                for name in sorted(named):
-                    uses = self.constant_uses.setdefault((f.path, name), [])
-                    if site.id not in uses:
-                        uses.append(site.id)
-            for pc in f.prompt_constants:
-                self._resolve_prompt(pc.prompt, f"{f.path}::{pc.name}")
+            self._resolve_file(f)
+
+    def _resolve_file(self, f: FileFacts) -> None:
+        for site in f.call_sites:
+            self.resolve_site(site)
+            # same-module constants used by a call site count as uses too (read through Segment.via)
+            named = {n for seg in site.prompt.segments if seg.kind == "static" and seg.path is None for n, _ in seg.via if n in f.texts}
+            for name in sorted(named):
+                uses = self.constant_uses.setdefault((f.path, name), [])
+                if site.id not in uses:
+                    uses.append(site.id)
+        for pc in f.prompt_constants:
+            self._resolve_prompt(pc.prompt, f"{f.path}::{pc.name}")
+
+    def resolve_site(self, site: CallSite) -> None:
+        site.model = self.resolve_value(site.model)
+        for p in site.params.values():
+            if p.value.kind == "ref":
+                p.value = self.resolve_value(p.value) or p.value
+        self._resolve_prompt(site.prompt, site.id)

@@ -30,6 +30,8 @@ from auditor.analysis.resolve import Resolver
 from auditor.analysis.scopes import MAX_DEPTH, Scope, span_of
 from auditor.analysis.literals import literal_pieces
 from auditor.analysis.holes import HoleKinds
+from auditor.analysis.callholes import FlowCalls
+from auditor.analysis.filetext import FileTexts
 from auditor.analysis.templates import DataHole, LiteralSegment, dedent_ranges, fill_template, select_text
 
 ROLE_CLASSES = {
@@ -46,7 +48,7 @@ ROLE_ALIASES = {"human": "user", "ai": "assistant", "model": "assistant", "bot":
 # ------------------------------------------------------------------------------ builder
 
 
-class PromptBuilder(HoleKinds):
+class PromptBuilder(HoleKinds, FlowCalls, FileTexts):
     def __init__(self, resolver: Resolver, frames: FrameInference):
         self.r = resolver
         self.frames = frames
@@ -221,6 +223,8 @@ class PromptBuilder(HoleKinds):
                 kind, what, s = b
                 if kind == "assign" and isinstance(what, ast.expr) and _is_textual(what) and expr.id not in s.mutated:
                     return _via(self.segments(what, s, depth + 1), expr.id, slot)
+                if kind == "assign" and isinstance(what, ast.Call) and expr.id not in s.mutated and self.flows_text(what, s):
+                    return _via(self.segments(what, s, depth + 1), expr.id, slot)  # text = build_prompt(q) / open(P).read()
                 if kind == "import":
                     mod, _, name = str(what).rpartition(".")
                     return [Segment("ref", ref=(mod, name), expr=expr.id, span=span, via=((name, slot),))]
@@ -229,6 +233,8 @@ class PromptBuilder(HoleKinds):
             bound = self.r.attr_binding(expr, scope)
             if bound is not None and isinstance(bound[0], ast.expr) and _is_textual(bound[0]):
                 return _via(self.segments(bound[0], bound[1], depth + 1), expr.attr, slot)
+            if bound is not None and isinstance(bound[0], ast.Call) and self.flows_text(bound[0], bound[1]):
+                return _via(self.segments(bound[0], bound[1], depth + 1), expr.attr, slot)  # self.system = Path(P).read_text()
             qn = self.r.qualname(expr, scope)
             if qn and not self.frames.is_frame_expr(expr, scope):
                 mod, _, name = qn.rpartition(".")
@@ -248,7 +254,7 @@ class PromptBuilder(HoleKinds):
         func = call.func
         if isinstance(func, ast.Attribute):
             # "template".format(...) / TEMPLATE.format(...) / imported TEMPLATE.format(...)
-            if func.attr in ("format", "format_map") and _is_textual_or_name(func.value):
+            if func.attr in ("format", "format_map") and (_is_textual_or_name(func.value) or (isinstance(func.value, ast.Call) and self.flows_text(func.value, scope))):
                 template = self.segments(func.value, scope, depth + 1)
                 if any(s.kind in ("static", "ref") for s in template):
                     fields = self._call_fields(call, scope) if func.attr == "format" else self._mapping_fields(call.args[0] if call.args else None, scope)
@@ -276,8 +282,9 @@ class PromptBuilder(HoleKinds):
                     return fill_template(template, "template", fields)
             if func.attr in ("render", "render_async"):
                 t = self._template_of(func.value, scope, jinja=True)
-                if t is not None:
-                    template = self.segments(t[0], t[1], depth + 1)
+                file_template = self.template_file(func.value, scope) if t is None else None
+                if t is not None or file_template is not None:
+                    template = self.segments(t[0], t[1], depth + 1) if t is not None else file_template
                     fields = self._call_fields(call, scope)
                     if call.args:
                         fields.update(self._mapping_fields(call.args[0], scope))
@@ -296,6 +303,9 @@ class PromptBuilder(HoleKinds):
             if call.args and isinstance(call.args[0], (ast.Constant, ast.JoinedStr)):
                 return self.segments(call.args[0], scope, depth + 1)
             return [self._hole(call, scope)]
+        flowed = self.text_step(call, scope, depth) or self.file_text(call, scope)
+        if flowed is not None:
+            return flowed
         return self._opaque_call(call, scope)
 
     def _opaque_call(self, call: ast.Call, scope: Scope) -> list[Segment]:
@@ -314,7 +324,7 @@ class PromptBuilder(HoleKinds):
             for item in items:
                 if isinstance(item, ast.Call) and self.frames.render(item, scope) is not None and self.frames.render(item, scope).method != "format":  # type: ignore[union-attr]
                     extra.append(self._hole(item, scope))
-        return [hole] + extra
+        return [self.call_hole(call, scope, hole, len(extra))] + extra
 
     def _template_of(self, expr: ast.AST, scope: Scope, jinja: bool = False) -> tuple[ast.AST, Scope] | None:
         """string.Template("...") / jinja2.Template("...") / env.from_string("...") -> its text expression."""

@@ -147,6 +147,9 @@ def assign_roles(project: Any, overrides: Mapping[str, str] | None = None, rules
             assign_prompt(site.prompt, site.path, rules)
         for pc in f.prompt_constants:
             assign_prompt(pc.prompt, pc.path, rules, own_name=pc.name)
+    # requests reached through project functions, and the sites they stand on (analysis/derive.py)
+    for site in list(getattr(project, "derived", ())) + list(getattr(project, "abstract_sites", ())):
+        assign_prompt(site.prompt, site.path, rules)
 
 
 def assign_prompt(prompt: Prompt, path: str, rules: RoleRules, own_name: str = "") -> None:

@@ -76,3 +76,23 @@ def span_of(node: ast.AST, lines: list[str]) -> Span | None:
 def node_text(lines: list[str], node: ast.AST) -> str | None:
     span = span_of(node, lines)
     return span.text(lines) if span is not None else None
+
+
+def call_arg(call: ast.Call, spec: list) -> ast.AST | None:
+    """The argument ``spec`` names (rules/flows.yaml style: positions and keywords, first found wins)."""
+    for key in spec:
+        if isinstance(key, int):
+            if key < len(call.args) and not isinstance(call.args[key], ast.Starred):
+                return call.args[key]
+        else:
+            found = next((k.value for k in call.keywords if k.arg == key), None)
+            if found is not None:
+                return found
+    return None
+
+
+def awaited(lines: list[str], span: Span | None) -> bool:
+    """Is the call at ``span`` written after ``await``?"""
+    if span is None or not 0 < span.line <= len(lines):
+        return False
+    return lines[span.line - 1][: span.column - 1].rstrip().endswith("await")

@@ -41,21 +41,21 @@ CACHE_KEYS = ("cache_control", "cachePoint")
 
 
 # ---------------------------------------------------------------- entry point
-def collect_usage(tree: ast.Module, resolver: Resolver, facts: FileFacts, providers: Providers, lines: list[str]) -> None:
+def collect_usage(tree: ast.Module, resolver: Resolver, facts: FileFacts, providers: Providers, lines: list[str], walk: ModuleIndex | None = None) -> None:
     """Record the usage facts of one module into ``facts`` (see the module docstring).
 
     These facts only add findings; a failure here must not cost the file its call sites
     (which an exception escaping phase 1 would), so it is recorded and the file goes on."""
     try:
-        _collect(tree, resolver, facts, providers, lines)
+        _collect(tree, resolver, facts, providers, lines, walk)
     except Exception as e:
         if os.environ.get("LLM_AUDIT_DEBUG"):
             raise
         facts.extra["usage_error"] = f"{e.__class__.__name__}: {e}"
 
 
-def _collect(tree: ast.Module, resolver: Resolver, facts: FileFacts, providers: Providers, lines: list[str]) -> None:
-    walk = ModuleIndex(tree, lines)
+def _collect(tree: ast.Module, resolver: Resolver, facts: FileFacts, providers: Providers, lines: list[str], walk: ModuleIndex | None) -> None:
+    walk = walk or ModuleIndex(tree, lines)
     text = "\n".join(lines)
     facts.extra["defs"] = sorted(walk.defs)
     facts.extra["call_refs"] = walk.call_refs(text)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import ast
 
 from auditor.analysis.scopes import MAX_DEPTH, UNKNOWN_MARK, Scope, Unknown, span_of
-from auditor.facts import Location, Value
+from auditor.facts import Location, Value, tagged
 
 
 class Values:
@@ -18,9 +18,37 @@ class Values:
         try:
             v = self._value(expr, scope, depth, origin)
         except Unknown:
-            return Value("unknown", source=source, span=span)
+            return tagged(Value("unknown", source=source, span=span), self.param_of(expr, scope))
         v.source, v.span = source, span
-        return v
+        return tagged(v, self.param_of(expr, scope))
+
+    def follow(self, expr: ast.AST, scope: Scope) -> tuple[ast.AST, Scope]:
+        """A name (or ``self.x``, or an ``await``) followed to the value it was assigned
+        (``with open(P) as f`` included), as far as assignments go."""
+        for _ in range(MAX_DEPTH):
+            if isinstance(expr, ast.Name):
+                b = self.binding(expr.id, scope, getattr(expr, "lineno", 1 << 30))
+                if b and b[0] == "assign" and isinstance(b[1], ast.expr) and expr.id not in b[2].mutated:
+                    expr, scope = b[1], b[2]
+                    continue
+            elif isinstance(expr, ast.Attribute):
+                bound = self.attr_binding(expr, scope)
+                if bound is not None and isinstance(bound[0], ast.expr):
+                    expr, scope = bound[0], bound[1]
+                    continue
+            elif isinstance(expr, ast.Await):
+                expr = expr.value
+                continue
+            break
+        return expr, scope
+
+    def param_of(self, expr: ast.AST, scope: Scope) -> str | None:
+        """The parameter of the function around ``scope`` that ``expr`` names, if it is one
+        (function summaries follow it from the caller's argument)."""
+        if not isinstance(expr, ast.Name) or scope.kind != "function" or expr.id not in scope.params:
+            return None
+        b = self.binding(expr.id, scope, getattr(expr, "lineno", 1 << 30))
+        return expr.id if b is not None and b[0] == "param" and b[2] is scope else None
 
     def _value(self, expr: ast.AST, scope: Scope, depth: int, origin: str) -> Value:
         if depth > MAX_DEPTH:

@@ -18,7 +18,7 @@ def call_in_loop(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
     if site.loop is None or site.streaming:
         return
     api = ctx.api(site)
-    if api is None or api.constructor:
+    if api is None or (api.constructor and not site.extra.get("invoke")):  # a chat model's invoke() sends the request
         return
     if site.extra.get("loop_kind", "data") != "data":
         return  # retries, agent/chat turns that depend on the last answer, a fixed handful of variants

@@ -392,5 +392,3 @@ def uncached_repeated_context(site: CallSite, ctx: RuleContext) -> Iterable[Find
         f"({'; '.join(evidence)}): {model} caches only marked prefixes (reads 0.1x input, writes 1.25x); {how}"
     )
     yield ctx.site_finding(site, msg, fix=_cache_fix(site, view), savings=sav)
-
-

@@ -76,6 +76,12 @@ def missing_output_cap(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
     elif state == "unknown":
         message += " [strict: parameters arrive through unknown **kwargs]"
     param = cap_param_for(site, ctx)
+    forwarded = site.extra.get("forward_cap")  # a request reached through a wrapper (analysis/derive.py)
+    if forwarded and forwarded != "*":
+        param = forwarded
+        message = f"{what} sets no output-token cap: the wrapper's `{forwarded}` defaults to None and this call passes none"
+    elif site.extra.get("derived") and not forwarded:
+        param = None  # the cap is set inside the wrapper, not here
     fix = None
     if param is not None and not fwd:  # next to **kwargs a caller may still pass the cap: no keyword added
         edits = add_frontmatter_param(site, param, str(cap)) if site.extra.get("frontmatter") else add_param(site, param, str(cap))

@@ -37,7 +37,9 @@ GROUPINGS = ("definition", "model-name", "function", "location")
 def group_root_causes(findings: list[Finding], project: Any, group_of: Callable[[str], str], members_of: dict[int, list[Finding]] | None = None) -> list[Finding]:
     """``findings`` with those of one root cause merged; ``group_of(code)`` is the rule's ``group-by``;
     ``members_of`` receives, for each new finding (by ``id``), the findings it stands for."""
-    sites: dict[str, CallSite] = {s.id: s for s in project.call_sites()}
+    # the requests and the sites derived ones stand on (a wrapper's SDK call: findings settled there
+    # by checks/chains.py group at their definition too)
+    sites: dict[str, CallSite] = {s.id: s for s in (project.checked_sites() if hasattr(project, "checked_sites") else project.call_sites())}
     groups: dict[tuple, list[Finding]] = {}
     order: list[tuple] = []
     out: list[Finding] = []

@@ -10,7 +10,7 @@ types are importable from here too, as most callers do.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -42,6 +42,7 @@ class Catalog:
     models: ModelCatalog
     phrases: dict[str, Any]
     digest: str
+    flows: dict[str, Any] = field(default_factory=dict)  # rules/flows.yaml (auditor.config.flows)
 
     def rule(self, code_or_name: str) -> Rule | None:
         for r in self.rules:
@@ -70,4 +71,5 @@ def load_catalog() -> Catalog:
         models=ModelCatalog(models),
         phrases=phrases,
         digest=digest.hexdigest()[:16],
+        flows=(load_yaml_file(base / "flows.yaml") or {}) if (base / "flows.yaml").is_file() else {},
     )

@@ -90,6 +90,8 @@ def fix_file(root: Path, rel: str, kind: str, findings: list[Finding], write: bo
 
     ``digest`` is the sha256 of the bytes the findings were computed from: a file that changed
     since (or was already fixed through another name) is left alone rather than mis-edited."""
+    if kind == "python" and not rel.endswith((".py", ".pyw")):
+        kind = "text"  # a prompt file the code reads (open(P).read()), not a discovered source file
     real = _inside(root, root / rel)
     if real is None:
         report.dropped.extend((f, "the file is not inside the project (a symlink out of it?)") for f in findings)
