@@ -128,11 +128,9 @@ def _one_per_place(findings: list[Finding], ids: set[str]) -> list[Finding]:
         if via >= 0 and f.message[via:] not in first.message:
             first.message += f" {f.message[via:].replace('(via ', '(and via ', 1)}"
         if f.savings is not None:
-            s = first.savings or Savings(basis=f.savings.basis)
-            first.savings = Savings(
-                s.tokens_per_call + f.savings.tokens_per_call, round(s.usd_per_call + f.savings.usd_per_call, 8), round(s.usd_per_month + f.savings.usd_per_month, 4), s.basis
-            )
-            first.message = _MONTHLY.sub(f"saves ~${first.savings.usd_per_month:,.2f}/month", first.message, count=1)
+            # the requests' changes are kept, so the savings model prices each request once
+            first.savings = Savings.combined([first.savings, f.savings], tokens_per_call=(first.savings.tokens_per_call if first.savings else 0.0) + f.savings.tokens_per_call)
+            first.message = _MONTHLY.sub(f"saves ~${first.savings.usd_per_month:,.2f}/month", first.message, count=1)  # type: ignore[union-attr]
     return out
 
 
@@ -154,21 +152,17 @@ def _stand_for(rep: Finding, group: list[tuple[Finding, object]]) -> Finding:
     rep = copy.copy(rep)
     rep.related = list(rep.related)
     have = {(r.path, r.line, r.column) for r in rep.related}
-    per_call = month = tokens = 0.0
-    basis = ""
     for f, d in group:
         key = (d.path, d.span.line, d.span.column)
         if key not in have:
             have.add(key)
             rep.related.append(Related(d.path, d.span.line, d.span.column, d.cell, f"request sent from here ({chain_text(d)})"))
-        if f.savings is not None:
-            month += f.savings.usd_per_month
-            per_call = max(per_call, f.savings.usd_per_call)
-            tokens = max(tokens, f.savings.tokens_per_call)
-            basis = basis or f.savings.basis
     callers = len({(d.path, d.span.line, d.span.column) for _, d in group})
-    if any(f.savings is not None for f, _ in group):
-        rep.savings = Savings(tokens, round(per_call, 8), round(month, 4), basis + (f"; for {callers} callers" if callers > 1 else ""))
+    parts = [f.savings for f, _ in group if f.savings is not None]
+    if parts:
+        # the callers' requests, each with its own changes: the savings model prices each once
+        basis = parts[0].basis + (f"; for {callers} callers" if callers > 1 else "")
+        rep.savings = Savings.combined(parts, basis=basis)
     if callers and "reached from" not in rep.message:
         rep.message += f" (reached from {callers} call site{'s' if callers > 1 else ''})"
     return rep
