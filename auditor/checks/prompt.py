@@ -1,339 +1,52 @@
-"""Prompt-text checks: LA104 missing-stop-sequence, LA201 verbose-instruction,
-LA202 repeated-instruction, LA203 prompt-over-budget.
+"""Prompt-text checks: LA104 missing-stop-sequence, LA202 repeated-instruction,
+LA203 prompt-over-budget. (LA201 is in :mod:`auditor.checks.filler`; where texts are written and
+who sends them, in :mod:`auditor.checks.textsites`.)
 
-Text rules read only *static* text (literals, constants, prompt-file bodies), run by run: a
-dynamic hole splits the text, so a phrase never matches across or inside a hole. A text is
-reported once where it is written (a prompt constant's definition, an inline literal, a
-prompt file's body), not again at every call site that sends it; the savings of that one
-finding add up over the call sites that send it.
+Text rules read only *static instruction* text (literals, constants, prompt-file bodies), run by
+run: a dynamic hole splits the text, so a phrase never matches across or inside a hole.
 
-The phrase catalog is ``rules/phrases.yaml`` (see its header for the matching semantics),
-extended per rule by policy ``params: {LA201: {extra-phrases: [...]}}`` (tried first).
+LA104's short-answer phrases are ``short-answer`` in ``rules/phrases.yaml``, extended per rule by
+policy ``params: {LA104: {extra-phrases: [...]}}`` (tried first).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any, Iterable
+from collections.abc import Iterable
 
-from auditor.facts import CallSite, Prompt, Segment
-from auditor.config.catalog import load_catalog
+from auditor.analysis.phrases import catalog_entries, first_phrase
 from auditor.checks import check
 from auditor.checks.context import RuleContext
+from auditor.checks.textsites import (
+    Occurrence,
+    emit,
+    instruction_runs,
+    key_of,
+    merge,
+    owners,
+    prompt_constants,
+    segment_at,
+    site_model,
+    span_of,
+    where,
+)
+from auditor.cost.sizing import run_text, static_size, text_size
+from auditor.facts import CallSite, Segment
 from auditor.findings import Finding, Fix, Savings, Span
 from auditor.fix.edits import add_frontmatter_param, add_param
-from auditor.cost.sizing import run_text, static_runs, static_size, text_size
-from auditor.analysis.literals import edit_in, position_in
-
-# ------------------------------------------------------------------------------ phrases
 
 
-def phrase_pattern(phrase: str) -> re.Pattern[str]:
-    """Case-insensitive; ``\\b`` at word-character ends; any whitespace run matches one space."""
-    body = r"\s+".join(re.escape(word) for word in phrase.split(" "))
-    start = r"\b" if re.match(r"\w", phrase[0]) else ""
-    end = r"\b" if re.match(r"\w", phrase[-1]) else ""
-    return re.compile(start + body + end, re.IGNORECASE)
-
-
-# start of text, or after a sentence end / colon / line break, optionally inside a list item
-_SENTENCE_START = re.compile(r"(?:\A|[.!?:]\s+|\n)[ \t]*(?:[-*\u2022][ \t]+|\d+[.)][ \t]+)?\Z")
-
-
-@lru_cache(maxsize=64)
-def _compiled(entries: tuple[tuple[str, str | None], ...]) -> list[tuple[str, str | None, re.Pattern[str]]]:
-    return [(p, r, phrase_pattern(p)) for p, r in entries if p]
-
-
-def phrase_entries(section: str, params: dict[str, Any]) -> tuple[tuple[str, str | None], ...]:
-    """Team entries (``extra-phrases``) first, then the catalog's; second element: rewrite or delimiter."""
-    key = "rewrite" if section == "verbose" else "delimiter"
-    out: list[tuple[str, str | None]] = []
-    seen: set[str] = set()
-    for e in list(params.get("extra-phrases") or []) + list(load_catalog().phrases.get(section) or []):
-        if not isinstance(e, dict) or not isinstance(e.get("phrase"), str):
-            continue
-        phrase = " ".join(e["phrase"].lower().split())
-        if not phrase or phrase in seen:
-            continue
-        seen.add(phrase)
-        value = e.get(key)
-        out.append((phrase, str(value) if value is not None else ("" if key == "rewrite" else None)))
-    return tuple(out)
-
-
-@dataclass
-class Rewrite:
-    """One verbose phrase in a text and the edit that removes it (reference semantics)."""
-
-    start: int  # the matched phrase
-    end: int
-    phrase: str
-    rewrite: str
-    region: tuple[int, int]  # the text range the edit replaces
-    replacement: str
-
-
-def _begins_sentence(text: str, start: int, matched: str) -> bool:
-    return matched[:1].isupper() and bool(_SENTENCE_START.search(text[:start]))
-
-
-@lru_cache(maxsize=64)
-def _any_phrase(entries: tuple[tuple[str, str | None], ...]) -> re.Pattern[str]:
-    """One alternation of every phrase: most prompt texts have none, and one search says so."""
-    return re.compile("|".join(f"(?:{pat.pattern})" for _, _, pat in _compiled(entries)), re.IGNORECASE)
-
-
-def find_verbose(text: str, entries: tuple[tuple[str, str | None], ...]) -> list[Rewrite]:
-    """Non-overlapping verbose phrases in ``text``, earlier catalog entries first."""
-    if not entries or not _any_phrase(entries).search(text):
-        return []
-    taken: list[tuple[int, int]] = []
-    out: list[Rewrite] = []
-    for phrase, rewrite, pat in _compiled(entries):
-        for m in pat.finditer(text):
-            a, b = m.span()
-            if any(a < y and x < b for x, y in taken):
-                continue
-            taken.append((a, b))
-            out.append(_rewrite(text, a, b, phrase, rewrite or ""))
-    out.sort(key=lambda r: r.start)
-    return out
-
-
-def _rewrite(text: str, a: int, b: int, phrase: str, rewrite: str) -> Rewrite:
-    capital = _begins_sentence(text, a, text[a:b])
-    if rewrite:
-        first = rewrite[0].upper() if capital else rewrite[0].lower()
-        return Rewrite(a, b, phrase, rewrite, (a, b), first + rewrite[1:])
-    rest = text[b:]
-    after = rest.lstrip()
-    if after and after[0].isalnum():
-        ws = len(rest) - len(after)
-        if capital and after[0] != after[0].upper():
-            return Rewrite(a, b, phrase, rewrite, (a, b + ws + 1), after[0].upper())
-        return Rewrite(a, b, phrase, rewrite, (a, b + ws), "")
-    head = text[:a].rstrip(" \t")
-    return Rewrite(a, b, phrase, rewrite, (len(head), b), "")
-
-
-def apply_rewrites(text: str, entries: tuple[tuple[str, str | None], ...]) -> str:
-    """``text`` with every verbose phrase rewritten (repeated until stable, like ``fix``)."""
-    for _ in range(10):
-        found = find_verbose(text, entries)
-        if not found:
-            return text
-        out, last = [], 0
-        for r in found:
-            a, b = r.region
-            if a < last:
-                continue
-            out.append(text[last:a] + r.replacement)
-            last = b
-        out.append(text[last:])
-        new = "".join(out)
-        if new == text:
-            return text
-        text = new
-    return text
-
-
-def asks_short_answer(text: str, entries: tuple[tuple[str, str | None], ...]) -> tuple[str, str | None, int] | None:
+def asks_short_answer(text: str, entries) -> tuple[str, str | None, int] | None:
     """(phrase, delimiter or None, offset) of a short/delimited-answer phrase in ``text``.
 
     A phrase that names the answer's end marker wins over one that does not, so the fix can
     use it ("Reply with yes or no. End your answer with ###." -> ``###``)."""
-    first = None
-    for phrase, delimiter, pat in _compiled(entries):
-        m = pat.search(text)
-        if m:
-            if delimiter:
-                return phrase, delimiter, m.start()
-            first = first or (phrase, delimiter, m.start())
-    return first
-
-
-# ------------------------------------------------------------------------------ text locations
-
-
-@dataclass
-class TextOwner:
-    """Who sends a text: a call site (with its model), or a prompt constant / prompt file body."""
-
-    path: str
-    site: CallSite | None = None
-    name: str = ""
-    cell: int | None = None
-
-
-def _owners(project) -> Iterable[tuple[TextOwner, Prompt]]:
-    for site in project.call_sites():
-        yield TextOwner(site.path, site, cell=site.cell), site.prompt
-    for pc in prompt_constants(project):
-        yield TextOwner(pc.path, None, pc.name, pc.cell), pc.prompt
-
-
-def prompt_constants(project) -> Iterable:
-    """Prompt constants whose segments lie where the constant is (cell and span).
-
-    A guard: if a reader ever hands over segments located elsewhere (a notebook's line
-    remapping applied twice to shared objects), the constant is skipped rather than a fix
-    pointed at the wrong lines; call sites that send its text still report it."""
-    for f in project.facts:
-        for pc in f.prompt_constants:
-            ok = True
-            for seg in pc.prompt.segments:
-                if seg.path is not None or seg.span is None:
-                    continue
-                s, c = seg.span, pc.span
-                if (seg.cell is not None and seg.cell != pc.cell) or (s.line, s.column) < (c.line, c.column) or (s.end_line, s.end_column) > (c.end_line, c.end_column):
-                    ok = False
-                    break
-            if ok:
-                yield pc
-
-
-def _segment_at(run: list[Segment], offset: int) -> tuple[Segment, int]:
-    """The segment of ``run`` holding ``offset`` and the offset of that segment in the run."""
-    pos = 0
-    for seg in run:
-        if offset < pos + len(seg.text) or seg is run[-1]:
-            return seg, pos
-        pos += len(seg.text)
-    return run[-1], pos - len(run[-1].text)
-
-
-def _where(seg: Segment, owner: TextOwner) -> tuple[str, int | None]:
-    if seg.path is not None:
-        return seg.path, seg.cell
-    return owner.path, seg.cell if seg.cell is not None else owner.cell
-
-
-def _span_of(seg: Segment, a: int, b: int) -> Span | None:
-    pieces = getattr(seg, "pieces", None) or []
-    p0 = position_in(pieces, a)
-    p1 = position_in(pieces, b - 1) if b > a else None
-    if p0 is None or p1 is None:
-        return seg.span
-    return Span(p0[0], p0[1], p1[0], p1[1] + 1)
-
-
-def _key(seg: Segment, path: str, cell: int | None, offset: int, what: str) -> tuple:
-    pos = position_in(getattr(seg, "pieces", None) or [], offset)
-    if pos is not None:
-        return (path, cell, pos, what)
-    span = seg.span
-    return (path, cell, (span.line, span.column) if span else None, offset, seg.text[:60], what)
-
-
-@dataclass
-class Occurrence:
-    path: str
-    cell: int | None
-    span: Span | None
-    message: str
-    fix: Fix | None
-    tokens: dict[int, int] = field(default_factory=dict)  # id(site) -> tokens saved per call
-    sites: list[CallSite] = field(default_factory=list)
-    constant_tokens: int = 0  # when no call site sends it
-
-
-def _site_model(owner: TextOwner) -> tuple[str | None, str | None]:
-    return (owner.site.model_name, owner.site.provider) if owner.site is not None else (None, None)
-
-
-def _merge(occ: dict[tuple, Occurrence], key: tuple, make, owner: TextOwner, tokens: int) -> None:
-    o = occ.get(key)
-    if o is None:
-        o = occ[key] = make()
-    if owner.site is not None:
-        if all(s is not owner.site for s in o.sites):
-            o.sites.append(owner.site)
-            o.tokens[id(owner.site)] = tokens
-    else:
-        o.constant_tokens = max(o.constant_tokens, tokens)
-
-
-def _savings(o: Occurrence, ctx: RuleContext, basis: str) -> Savings | None:
-    if not o.sites:
-        if o.constant_tokens <= 0:
-            return None
-        return Savings(tokens_per_call=float(o.constant_tokens), basis=f"{basis}; not sent by a call site found in this run")
-    total_month = 0.0
-    per_call = 0.0
-    tokens = 0
-    for site in o.sites:
-        t = o.tokens.get(id(site), 0)
-        s = ctx.savings(site, input_tokens=t, basis=basis)
-        if s is None:
-            continue
-        total_month += s.usd_per_month
-        per_call = max(per_call, s.usd_per_call)
-        tokens = max(tokens, t)
-    if tokens <= 0:
+    hit = first_phrase(text, entries, prefer=lambda e: bool(e.delimiter))
+    if hit is None:
         return None
-    n = len(o.sites)
-    return Savings(
-        tokens_per_call=float(tokens),
-        usd_per_call=round(per_call, 8),
-        usd_per_month=round(total_month, 4),
-        basis=basis + (f"; sent by {n} call sites" if n > 1 else ""),
-    )
-
-
-def _emit(occ: dict[tuple, Occurrence], ctx: RuleContext, basis: str) -> Iterable[Finding]:
-    for o in occ.values():
-        site = o.sites[0] if len(o.sites) == 1 and o.sites[0].path == o.path else None
-        yield ctx.finding(o.message, o.path, o.span, cell=o.cell, site=site, fix=o.fix, savings=_savings(o, ctx, basis))
-
-
-# ------------------------------------------------------------------------------ LA201
-
-
-@check("verbose_instruction", on="project")
-def verbose_instruction(project, ctx: RuleContext) -> Iterable[Finding]:
-    entries = phrase_entries("verbose", ctx.params)
-    occ: dict[tuple, Occurrence] = {}
-    for owner, prompt in _owners(project):
-        model, provider = _site_model(owner)
-        for m in prompt.messages:
-            for run in static_runs(m.segments):
-                text = run_text(run)
-                found = find_verbose(text, entries)
-                if not found:
-                    continue
-                before = text_size(text, model, provider, ctx.providers, ctx.policy.models).tokens
-                for r in found:
-                    seg, base = _segment_at(run, r.start)
-                    path, cell = _where(seg, owner)
-                    key = _key(seg, path, cell, r.start - base, r.phrase)
-                    after_text = text[: r.region[0]] + r.replacement + text[r.region[1] :]
-                    saved = max(0, before - text_size(after_text, model, provider, ctx.providers, ctx.policy.models).tokens)
-
-                    def make(seg=seg, base=base, r=r, path=path, cell=cell, text=text) -> Occurrence:
-                        matched = text[r.start : r.end]
-                        shown = " ".join(matched.split())
-                        fix = None
-                        a, b = r.region[0] - base, r.region[1] - base
-                        if 0 <= a and b <= len(seg.text):
-                            edit = edit_in(getattr(seg, "pieces", None) or [], a, b, r.replacement)
-                            if edit is not None:
-                                label = f'Rewrite "{shown}" as "{r.rewrite}"' if r.rewrite else f'Delete "{shown}"'
-                                fix = Fix("safe", label, [edit])
-                        if r.rewrite:
-                            message = f'verbose instruction "{shown}": "{r.replacement}" says the same'
-                        else:
-                            message = f'filler "{shown}": the instruction reads the same without it'
-                        return Occurrence(path, cell, _span_of(seg, r.start - base, r.end - base), message, fix)
-
-                    _merge(occ, key, make, owner, saved)
-    for f in _emit(occ, ctx, "exact: tokens of the prompt text before and after the rewrite"):
-        if f.savings is not None and f.savings.tokens_per_call:
-            f.message += f" - saves {int(f.savings.tokens_per_call)} token{'s' if f.savings.tokens_per_call != 1 else ''} per call"
-        yield f
+    e, offset = hit
+    return e.phrase, e.delimiter, offset
 
 
 # ------------------------------------------------------------------------------ LA202
@@ -364,33 +77,33 @@ def _sentences(text: str) -> Iterable[tuple[int, int, str]]:
 def repeated_instruction(project, ctx: RuleContext) -> Iterable[Finding]:
     min_words = int(ctx.params.get("min-words") or 6)
     occ: dict[tuple, Occurrence] = {}
-    for owner, prompt in _owners(project):
-        model, provider = _site_model(owner)
+    for owner, prompt in owners(project):
+        model, provider = site_model(owner)
         seen: dict[str, tuple[Segment, str]] = {}
         for m in prompt.messages:
-            for run in static_runs(m.segments):
+            for run in instruction_runs(m.segments):
                 text = run_text(run)
                 for a, b, norm in _sentences(text):
                     if len(norm.split()) < min_words:
                         continue
-                    seg, base = _segment_at(run, a)
+                    seg, base = segment_at(run, a)
                     if norm not in seen:
                         seen[norm] = (seg, m.role)
                         continue
                     _, first_role = seen[norm]
-                    path, cell = _where(seg, owner)
-                    key = _key(seg, path, cell, a - base, norm)
+                    path, cell = where(seg, owner)
+                    key = key_of(seg, path, cell, a - base, norm)
                     sentence = " ".join(text[a:b].split())
                     tokens = text_size(text[a:b], model, provider, ctx.providers, ctx.policy.models).tokens
-                    where = "earlier in the same text" if first_role == m.role else f"in the {first_role} message too"
+                    seen_at = "earlier in the same text" if first_role == m.role else f"in the {first_role} message too"
 
-                    def make(seg=seg, base=base, a=a, b=b, path=path, cell=cell, sentence=sentence, where=where) -> Occurrence:
+                    def make(seg=seg, base=base, a=a, b=b, path=path, cell=cell, sentence=sentence, seen_at=seen_at) -> Occurrence:
                         short = sentence if len(sentence) <= 80 else sentence[:77] + "..."
-                        message = f'repeated instruction "{short}" is sent twice in one request ({where}); say it once'
-                        return Occurrence(path, cell, _span_of(seg, a - base, b - base), message, None)
+                        message = f'repeated instruction "{short}" is sent twice in one request ({seen_at}); say it once'
+                        return Occurrence(path, cell, span_of(seg, a - base, b - base), message, None)
 
-                    _merge(occ, key, make, owner, tokens)
-    yield from _emit(occ, ctx, "exact: tokens of the repeated sentence")
+                    merge(occ, key, make, owner, tokens)
+    yield from emit(occ, ctx, "exact: tokens of the repeated sentence")
 
 
 # ------------------------------------------------------------------------------ LA203
@@ -461,12 +174,15 @@ def missing_stop_sequence(site: CallSite, ctx: RuleContext) -> Iterable[Finding]
         return  # the model does not accept a stop sequence
     if site.extra.get("structured"):
         return  # structured output ends where the schema ends
-    entries = phrase_entries("short-answer", ctx.params)
+    cap = _literal_cap(site, api)
+    if cap is not None and cap <= int(ctx.params.get("answer-tokens") or 16):
+        return  # the cap already bounds a short answer: a stop sequence saves nothing
+    entries = catalog_entries("short-answer", ctx.params)
     hit = None
     for m in site.prompt.messages:
         if m.role == "assistant":
             continue
-        for run in static_runs(m.segments):
+        for run in instruction_runs(m.segments):
             found = asks_short_answer(run_text(run), entries)
             if found and (hit is None or (found[1] and not hit[1])):
                 hit = found
@@ -486,12 +202,16 @@ def missing_stop_sequence(site: CallSite, ctx: RuleContext) -> Iterable[Finding]
     yield ctx.site_finding(site, message, fix=fix, savings=_stop_savings(site, ctx, api))
 
 
+def _literal_cap(site: CallSite, api) -> int | None:
+    state, p = site.first_present(api.cap)
+    if state == "present" and p is not None and p.value.is_literal and isinstance(p.value.value, int) and not isinstance(p.value.value, bool):
+        return int(p.value.value)
+    return None
+
+
 def _stop_savings(site: CallSite, ctx: RuleContext, api) -> Savings | None:
     answer = int(ctx.params.get("answer-tokens") or 16)
-    state, p = site.first_present(api.cap)
-    cap = None
-    if state == "present" and p is not None and p.value.is_literal and isinstance(p.value.value, int) and not isinstance(p.value.value, bool):
-        cap = int(p.value.value)
+    cap = _literal_cap(site, api)
     model = ctx.model(site)
     if cap is None:
         cap = model.max_output if model is not None and model.max_output else None
