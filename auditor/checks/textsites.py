@@ -145,9 +145,9 @@ def merge(occ: dict[tuple, Occurrence], key: tuple, make, owner: TextOwner, toke
         o.constant_tokens = max(o.constant_tokens, tokens)
 
 
-def savings_of(o: Occurrence, ctx: RuleContext, basis: str, kind: str = "input") -> Savings | None:
+def savings_of(o: Occurrence, ctx: RuleContext, basis: str, kind: str = "input", output: float = 0.0) -> Savings | None:
     """The saving of one occurrence over every call site that sends it (``kind``: the tokens
-    are input or output tokens)."""
+    are input or output tokens; ``output``: output tokens saved per call besides them)."""
     if not o.sites:
         if o.constant_tokens <= 0:
             return None
@@ -157,7 +157,10 @@ def savings_of(o: Occurrence, ctx: RuleContext, basis: str, kind: str = "input")
     tokens = 0
     for site in o.sites:
         t = o.tokens.get(id(site), 0)
-        s = ctx.savings(site, basis=basis, **{f"{kind}_tokens": t})
+        kw = {"input_tokens": float(t)} if kind == "input" else {"output_tokens": float(t)}
+        if output:
+            kw["output_tokens"] = kw.get("output_tokens", 0.0) + output
+        s = ctx.savings(site, basis=basis, **kw)
         if s is None:
             continue
         total_month += s.usd_per_month
@@ -167,14 +170,14 @@ def savings_of(o: Occurrence, ctx: RuleContext, basis: str, kind: str = "input")
         return None
     n = len(o.sites)
     return Savings(
-        tokens_per_call=float(tokens),
+        tokens_per_call=float(tokens + output),
         usd_per_call=round(per_call, 8),
         usd_per_month=round(total_month, 4),
         basis=basis + (f"; sent by {n} call sites" if n > 1 else ""),
     )
 
 
-def emit(occ: dict[tuple, Occurrence], ctx: RuleContext, basis: str, kind: str = "input") -> Iterable[Finding]:
+def emit(occ: dict[tuple, Occurrence], ctx: RuleContext, basis: str, kind: str = "input", output: float = 0.0) -> Iterable[Finding]:
     for o in occ.values():
         site = o.sites[0] if len(o.sites) == 1 and o.sites[0].path == o.path else None
-        yield ctx.finding(o.message, o.path, o.span, cell=o.cell, site=site, fix=o.fix, savings=savings_of(o, ctx, basis, kind))
+        yield ctx.finding(o.message, o.path, o.span, cell=o.cell, site=site, fix=o.fix, savings=savings_of(o, ctx, basis, kind, output))

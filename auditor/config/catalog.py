@@ -392,6 +392,8 @@ class Catalog:
     models: ModelCatalog
     phrases: dict[str, Any]
     digest: str
+    reasoning: dict[str, Any] = field(default_factory=dict)  # rules/reasoning.yaml (LA107, LA204)
+    vision: dict[str, Any] = field(default_factory=dict)  # rules/vision.yaml (LA303)
 
     def rule(self, code_or_name: str) -> Rule | None:
         for r in self.rules:
@@ -414,12 +416,15 @@ def load_catalog() -> Catalog:
     models = {name: model_from_entry(name, e or {}) for name, e in (models_data.get("models") or {}).items()}
     phrases_path = base / "phrases.yaml"
     phrases = (load_yaml_file(phrases_path) or {}) if phrases_path.is_file() else {}
+    extra = {n: (load_yaml_file(base / f"{n}.yaml") or {}) if (base / f"{n}.yaml").is_file() else {} for n in ("reasoning", "vision")}
     return Catalog(
         rules=load_rule_entries(),
         providers_data=load_yaml_file(base / "providers.yaml") or {},
         models=ModelCatalog(models),
         phrases=phrases,
         digest=digest.hexdigest()[:16],
+        reasoning=extra["reasoning"],
+        vision=extra["vision"],
     )
 
 
