@@ -298,7 +298,7 @@ def _any_of(entries: tuple[Entry, ...]) -> re.Pattern[str]:
 
 # a clause boundary, then optional quotes / emphasis / list markers / headings
 _CLAUSE_START = re.compile(r"(?:\A|[.!?:;(\[{\n\u2014\u2013]|--|\s-(?=\s))[\s\"'*_`>#\u2022\u201c\u2018-]*(?:\d+[.)][ \t]*)?\Z")
-_SENTENCE_START = re.compile(r"(?:\A|[.!?:]\s+|\n)[ \t]*(?:[-*\u2022#>][ \t]+|\d+[.)][ \t]+|\*\*)?\Z")
+_SENTENCE_START = re.compile(r"(?:\A|[.!?:][\"'\u201d\u2019)\]]*\s+|\n)[ \t]*(?:[-*\u2022#>][ \t]+|\d+[.)][ \t]+|\*\*)?\Z")
 _SENTENCE_END = re.compile(r"[.!?:;\n]")
 _WORD = re.compile(r"[\w'\u2019]+")
 
@@ -458,6 +458,7 @@ def find_phrases(text: str, entries: tuple[Entry, ...], vocab: Vocab | None = No
                 or not all(_slot_ok(kind, m.group(g) or "", vocab) for g, kind in e.pattern.slots if m.group(g) is not None)
                 or (e.context == "clause" and not opens_clause(text, a, vocab))
                 or (e.opener and not _followed_by_words(text[b:]))
+                or quoted(text, a, b)
             ):
                 pos = a + 1
                 continue
@@ -466,6 +467,18 @@ def find_phrases(text: str, entries: tuple[Entry, ...], vocab: Vocab | None = No
             pos = b
     out.sort(key=lambda p: p[1].start())
     return out
+
+
+def quoted(text: str, a: int, b: int) -> bool:
+    """Is ``text[a:b]`` inside a double-quoted stretch of its line ("Reply: \"Please hold on.\"")?
+    Quoted text is what the model is to say or a sample of input, not the instruction's wording."""
+    line_start = text.rfind("\n", 0, a) + 1
+    line_end = text.find("\n", b)
+    line_end = len(text) if line_end < 0 else line_end
+    before, after = text[line_start:a], text[b:line_end]
+    straight = before.count('"') % 2 == 1 and '"' in after
+    curly = before.count("\u201c") > before.count("\u201d") and "\u201d" in after
+    return straight or curly
 
 
 def _followed_by_words(rest: str) -> bool:

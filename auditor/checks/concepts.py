@@ -169,7 +169,7 @@ def repeated_long_concept(project, ctx: RuleContext) -> Iterable[Finding]:
             saved = size(texts) - size(after)
             if saved <= 0:
                 continue
-            first = spans[0]
+            first = spans[1] if existing else spans[0]  # defined already: point at the first repeat
             seg, base = segment_at(runs[first.run], first.start)
             path, cell = where(seg, owner)
             key = key_of(seg, path, cell, first.start - base, term)
