@@ -49,13 +49,15 @@ def test_la205_look_alikes(project):
 
 
 def test_la206_terms_shorthands_and_longest_first():
-    texts = ["Check the Health Insurance Portability and Accountability Act rules. Cite the Health Insurance Portability "
-             "and Accountability Act section, and list Health Insurance Portability and Accountability Act penalties."]
+    texts = ["Check the Health Insurance Portability Accountability Act rules. Cite the Health Insurance Portability "
+             "Accountability Act section, and list Health Insurance Portability Accountability Act penalties."]
     [(term, spans)] = find_terms(texts)
-    assert term == "health insurance portability and accountability act" and len(spans) == 3
+    assert term == "health insurance portability accountability act" and len(spans) == 3
     assert shorthand(term) == "HIPAA"
     assert find_terms(["in the end, in the end, in the end"]) == []  # function words are not a term
     assert find_terms(["step by step; step by step; step by step"]) == []  # one content word
+    assert find_terms(['{"a": "list of strings", "b": "list of strings", "c": "list of strings"}']) == []  # quoted values
+    assert find_terms(["Use Perplexity search. Use Perplexity search. Use Perplexity search."]) == []  # an instruction
 
 
 def test_la206_across_messages_has_no_fix_and_a_definition_is_reused(project):

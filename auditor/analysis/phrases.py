@@ -7,7 +7,9 @@ A phrase is a pattern of words (see the catalog's header for the full grammar):
 * ``(a|b c)`` is an alternation, ``(...)?`` an optional group, ``(...)*`` a repeated one;
 * slots match one word of a kind and can be used in the rewrite: ``<verb>`` (an imperative verb
   from the catalog's verb list, optionally after an adverb: "carefully read"), ``<verb-ing>`` (its
-  gerund; ``<verb>`` in the rewrite gives the base form), ``<noun>`` / ``<nouns>`` (a word that is
+  gerund; ``<verb>`` in the rewrite gives the base form), ``<inf>`` (any lower-case verb after an
+  infinitive "to" or a modal: not a function word, a finite form or an -ing/-ed form; referred to
+  as ``<verb>`` in the rewrite), ``<noun>`` / ``<nouns>`` (a word that is
   not a function word; singular / plural), ``<words>`` (a few words within the sentence),
   ``<num>`` (a number);
 * ``<end>`` requires that a clause ends right after (punctuation, a line break or the end of the
@@ -48,6 +50,7 @@ class Vocab:
     gerunds: dict  # gerund -> base form
     adverbs: frozenset[str]
     stop: frozenset[str]
+    finite: frozenset[str]
     coordinators: frozenset[str]
     other_subjects: frozenset[str]
     you: frozenset[str]
@@ -85,6 +88,7 @@ def vocab_from(data: dict[str, Any]) -> Vocab:
         gerunds={gerund(v, doubling): v for v in verbs},
         adverbs=words(slots, "adverb"),
         stop=words(slots, "stop"),
+        finite=words(slots, "finite"),
         coordinators=words(grammar, "coordinators"),
         other_subjects=words(grammar, "other-subjects"),
         you=words(grammar, "you"),
@@ -103,6 +107,7 @@ def catalog_vocab() -> Vocab:
 _SLOT_RE = {
     "verb": r"(?:[a-z]+\s+)?[a-z]+",  # prefilter shape; the compiled pattern lists the verbs
     "verb-ing": r"[a-z]+ing",
+    "inf": r"(?:[a-z]+\s+)?[a-z][a-z-]*",
     "noun": r"[a-z][a-z'\u2019-]*",
     "nouns": r"[a-z][a-z'\u2019-]*s",
     "words": r"[^\n.!?;:]{1,60}?",
@@ -141,11 +146,14 @@ def _vocab_res(vocab: Vocab) -> dict[str, str]:
     """Slot expressions that list their words, so the regex backtracks over them ("please reply
     within": "reply" is the verb, not an adverb in front of "within")."""
     adverbs = _words_re(vocab.adverbs)
-    adverb = rf"(?:[a-z]{{2,}}ly|{adverbs})" if adverbs else r"[a-z]{2,}ly"
+    ly_verbs = _words_re(v for v in vocab.verbs if v.endswith("ly"))  # reply, apply: verbs, not adverbs
+    not_verb = rf"(?!(?:{ly_verbs})\s)" if ly_verbs else ""
+    adverb = rf"(?:{not_verb}[a-z]{{2,}}ly|{adverbs})" if adverbs else rf"{not_verb}[a-z]{{2,}}ly"
     verbs = _words_re(vocab.verbs) or r"(?!)"
     gerunds = _words_re(vocab.gerunds) or r"(?!)"
     return {
         "verb": rf"(?:{adverb}\s+)?(?:{verbs})(?![\w'\u2019-])",
+        "inf": rf"(?:{adverb}\s+)?[a-z][a-z-]*(?![\w'\u2019-])",
         "verb-ing": rf"(?:{gerunds})(?![\w'\u2019-])",
     }
 
@@ -371,6 +379,18 @@ def _slot_ok(kind: str, value: str, vocab: Vocab) -> bool:
             adv = words[0]
             return adv in vocab.adverbs or (adv.endswith("ly") and len(adv) > 3 and adv not in vocab.verbs)
         return len(words) == 1
+    if kind == "inf":  # any verb after an infinitive "to" / a modal: not a function word or a finite form
+        if not words or not value.split()[-1][:1].islower():
+            return False
+        last = words[-1]
+        if last not in vocab.verbs and (last in vocab.stop or last in vocab.finite or last in vocab.adverbs):
+            return False
+        if last not in vocab.verbs and (last.endswith(("ing", "ed", "ly", "'s")) or len(last) < 2):
+            return False
+        if len(words) == 2:
+            adv = words[0]
+            return adv in vocab.adverbs or (adv.endswith("ly") and len(adv) > 3 and adv not in vocab.verbs)
+        return len(words) == 1
     if kind == "verb-ing":
         return value.lower() in vocab.gerunds
     if kind in ("noun", "nouns"):
@@ -386,7 +406,7 @@ def _fill(template: str, m: re.Match[str], pattern: Pattern, vocab: Vocab) -> st
     def slot(t: re.Match[str]) -> str:
         name = t.group(1).lower()
         for group, kind in pattern.slots:
-            if kind == name or (name == "verb" and kind == "verb-ing"):
+            if kind == name or (name == "verb" and kind in ("verb-ing", "inf")):
                 value = m.group(group) or ""
                 if kind == "verb-ing":
                     return vocab.gerunds.get(value.lower(), value)
@@ -396,12 +416,22 @@ def _fill(template: str, m: re.Match[str], pattern: Pattern, vocab: Vocab) -> st
     return re.sub(r"<([A-Za-z-]+)>", slot, template)
 
 
+def capital_start(text: str, start: int, matched: str) -> bool:
+    """Does the match open a sentence (or follow markup: "</content>Please ...") with a capital?"""
+    if begins_sentence(text, start, matched):
+        return True
+    if not matched[:1].isupper() or matched[:2] in ("I ", "I'", "I\u2019"):
+        return False  # "I" is written with a capital anywhere
+    prev = text[:start].rstrip()
+    return bool(prev) and prev[-1] in "<>()[]{}*\"'\u201c\u201d|"
+
+
 def _case(text: str, start: int, matched: str, replacement: str) -> str:
     """The first letter of a replacement follows the text: capital where the match opened a
     sentence with a capital, else lower case (unless the word is an acronym: "JSON")."""
     if not replacement:
         return replacement
-    if begins_sentence(text, start, matched):
+    if capital_start(text, start, matched):
         return replacement[0].upper() + replacement[1:]
     if replacement[1:2].isupper():
         return replacement
@@ -494,7 +524,7 @@ def find_rewrites(text: str, entries: tuple[Entry, ...], vocab: Vocab | None = N
         a, b = m.span()
         matched = m.group(0)
         if e.rewrite == "":
-            ra, rb, rep = _delete(text, a, b, begins_sentence(text, a, matched))
+            ra, rb, rep = _delete(text, a, b, capital_start(text, a, matched))
             out.append(Rewrite(a, b, e.phrase, "", (ra, rb), rep, "", e.why))
             continue
         said = _case(text, a, matched, _fill(e.rewrite or "", m, e.pattern, vocab))

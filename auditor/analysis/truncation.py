@@ -37,7 +37,8 @@ def _contains(expr: ast.AST, node: ast.AST) -> bool:
 
 class TruncationFacts:
     def truncation(self, site: CallSite, call: ast.Call, func: ast.AST | None, parses: list[Use]) -> dict | None:
-        """{"checked": bool, "uses": [(kind, Use)]} for the answer's text in the call's function."""
+        """{"checked": bool, "uses": [{"kind", "use"}]} for the answer's text in the call's function
+        (dicts and dataclasses, so a notebook's line remapping reaches the spans)."""
         if func is None or isinstance(func, ast.Lambda):
             body_src = ""
             nodes = self.nodes(None)
@@ -70,7 +71,7 @@ class TruncationFacts:
         def texty(expr: ast.AST | None) -> bool:
             return expr is not None and (_names_in(expr, text) or self._reads_text(expr, response, call))
 
-        uses: list[tuple[str, Use]] = [("parsed", u) for u in parses]
+        uses: list[dict] = [{"kind": "parsed", "use": u} for u in parses]
         for n in nodes:
             u = None
             if isinstance(n, ast.Return) and texty(n.value):
@@ -83,7 +84,7 @@ class TruncationFacts:
                 if any(texty(a) for a in list(n.args) + [k.value for k in n.keywords]):
                     u = ("stored", self.use(n))
             if u is not None and u[1] is not None:
-                uses.append(u)  # type: ignore[arg-type]
+                uses.append({"kind": u[0], "use": u[1]})
         if not uses:
             return None
         return {"checked": checked, "uses": uses}

@@ -3,8 +3,9 @@ written out in full at least ``min-repeats`` times in one request's instruction 
 shorthand once ("customer lifetime value (CLV)", then "CLV") says the same in fewer tokens.
 
 A term is a run of content words: no function word (rules/phrases.yaml ``slots.stop``) except
-"of", "and", "for" inside it ("terms of service"), at least two different words, no punctuation
-between them. Longer terms win over the shorter terms inside them. The shorthand is the initials of
+"of" and "for" inside it ("terms of service"), not opening with an imperative verb, no adverb in
+-ly or possessive, at least two different words, no punctuation between them, not inside double
+quotes (a schema value, a sample reply). Longer terms win over the shorter terms inside them. The shorthand is the initials of
 the content words, upper case; an existing definition in the text ("customer lifetime value (CLV)")
 is reused. The saving is exact: the tokens of the request's instruction text before minus after the
 rewrite. The fix is safe when every occurrence lies in one plain literal and the shorthand is not
@@ -18,16 +19,27 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from auditor.analysis.literals import edit_in
-from auditor.analysis.phrases import catalog_vocab
+from auditor.analysis.phrases import catalog_vocab, quoted
 from auditor.checks import check
 from auditor.checks.context import RuleContext
-from auditor.checks.textsites import Occurrence, emit, instruction_runs, key_of, merge, owners, segment_at, site_model, span_of, where
+from auditor.checks.textsites import (
+    Occurrence,
+    emit,
+    instruction_runs,
+    key_of,
+    merge,
+    owners,
+    segment_at,
+    site_model,
+    span_of,
+    where,
+)
 from auditor.cost.sizing import run_text, text_size
 from auditor.facts import Segment
 from auditor.findings import Finding, Fix
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019-]*")
-_INNER = {"of", "and", "for", "&"}
+_INNER = {"of", "for"}
 
 
 @dataclass
@@ -55,20 +67,26 @@ def _words(runs: list[str]) -> list[list[_Word]]:
     return chunks
 
 
-def _is_term(words: list[str], stop: frozenset[str]) -> bool:
+def _is_term(words: list[str], stop: frozenset[str], verbs: frozenset[str]) -> bool:
+    """A run of content words: no function word except "of"/"for" inside it, not opening with an
+    imperative verb ("Use Perplexity search"), no adverb in -ly, no possessive, at least two
+    different words."""
     low = [w.lower() for w in words]
-    if low[0] in stop or low[-1] in stop or low[0] in _INNER or low[-1] in _INNER:
+    if low[0] in stop or low[-1] in stop or low[0] in _INNER or low[-1] in _INNER or low[0] in verbs:
         return False
     if any(w in stop and w not in _INNER for w in low[1:-1]):
         return False
     content = [w for w in low if w not in _INNER]
+    if any(w.endswith("ly") and len(w) > 4 for w in content) or any("'" in w or "\u2019" in w for w in content):
+        return False
     return len(set(content)) >= 2 and all(len(w) > 1 for w in content)
 
 
 def find_terms(runs: list[str], min_words: int = 3, min_repeats: int = 3, max_words: int = 6) -> list[tuple[str, list[_Word]]]:
     """(term, [first word of each occurrence...]) for terms repeated ``min_repeats`` times; each
     occurrence is given by its words' positions (run, start of first word, end of last word)."""
-    stop = catalog_vocab().stop
+    vocab = catalog_vocab()
+    stop, verbs = vocab.stop, vocab.verbs
     chunks = _words(runs)
     used: set[tuple[int, int]] = set()  # (run, start) of words already in a chosen term
     out: list[tuple[str, list[_Word]]] = []
@@ -80,8 +98,10 @@ def find_terms(runs: list[str], min_words: int = 3, min_repeats: int = 3, max_wo
                 if any((w.run, w.start) in used for w in group):
                     continue
                 words = [w.text for w in group]
-                if not _is_term(words, stop):
+                if not _is_term(words, stop, verbs):
                     continue
+                if quoted(runs[group[0].run], group[0].start, group[-1].end):
+                    continue  # a schema value or a sample reply: "list of strings"
                 key = " ".join(w.lower() for w in words)
                 occ = seen.setdefault(key, [])
                 if occ and occ[-1][1].run == group[0].run and occ[-1][1].end > group[0].start:
@@ -152,6 +172,7 @@ def _fix(runs: list[list[Segment]], texts: list[str], spans: list[_Word], abbr: 
 def repeated_long_concept(project, ctx: RuleContext) -> Iterable[Finding]:
     min_words = int(ctx.params.get("min-words") or 3)
     min_repeats = int(ctx.params.get("min-repeats") or 3)
+    max_terms = int(ctx.params.get("max-terms") or 3)
     occ: dict[tuple, Occurrence] = {}
     for owner, prompt in owners(project):
         model, provider = site_model(owner)
@@ -159,16 +180,27 @@ def repeated_long_concept(project, ctx: RuleContext) -> Iterable[Finding]:
         texts = [run_text(r) for r in runs]
         if sum(len(t) for t in texts) < 60:
             continue
+        candidates = []
+        joined = "\n".join(texts)
+
+        def size(t: str, model=model, provider=provider) -> int:
+            return text_size(t, model, provider, ctx.providers, ctx.policy.models).tokens if t else 0
+
+        before: dict[int, int] = {}
         for term, spans in find_terms(texts, min_words, min_repeats):
-            joined = "\n".join(texts)
             existing = _defined(joined, term)
             abbr = existing or shorthand(term)
             clash = existing is None and re.search(rf"(?<![\w-]){re.escape(abbr)}(?![\w-])", joined) is not None
             after = rewrite_runs(texts, spans, abbr, existing is not None)
-            size = lambda ts: sum(text_size(t, model, provider, ctx.providers, ctx.policy.models).tokens for t in ts if t)  # noqa: E731
-            saved = size(texts) - size(after)
-            if saved <= 0:
-                continue
+            touched = {sp.run for sp in spans}
+            for i in touched:
+                if i not in before:
+                    before[i] = size(texts[i])
+            saved = sum(before[i] - size(after[i]) for i in touched)
+            if saved > 0:
+                candidates.append((saved, term, spans, abbr, existing, clash))
+        # the terms that save most (a pasted document can repeat dozens of phrases)
+        for saved, term, spans, abbr, existing, clash in sorted(candidates, key=lambda c: -c[0])[:max_terms]:
             first = spans[1] if existing else spans[0]  # defined already: point at the first repeat
             seg, base = segment_at(runs[first.run], first.start)
             path, cell = where(seg, owner)

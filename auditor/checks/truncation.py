@@ -3,8 +3,9 @@ without a look at why generation stopped (the troubleshooting row "repetitive or
 max tokens misaligned"). Phase-1 facts: :mod:`auditor.analysis.truncation`.
 
 Skipped: uncapped calls, streaming calls, constructors (LangChain models: the answer is read
-elsewhere), and structured-output methods whose SDK raises on truncation (OpenAI ``.parse``). The
-check each API needs is this rule's ``checks`` parameter.
+elsewhere), structured-output methods whose SDK raises on truncation (OpenAI ``.parse``), caps
+below ``min-cap`` (a label), and APIs with no stop reason to read. The check each API needs is this
+rule's ``checks`` parameter.
 """
 
 from __future__ import annotations
@@ -30,14 +31,19 @@ def unchecked_truncation(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
     state, param = site.first_present(api.cap)
     if state != "present" or param is None:
         return
+    v = param.value.value if param.value.is_literal else None
+    if isinstance(v, int) and not isinstance(v, bool) and v <= int(ctx.params.get("min-cap") or 17) - 1:
+        return  # a cap this small bounds a label on purpose
+    checks = ctx.params.get("checks") or {}
+    hint = checks.get(site.api) or checks.get(site.provider)
+    if not hint:
+        return  # no known way to read why generation stopped (transformers pipelines)
     cap = f"`{param.path}={param.value.source}`" if param.value.source and len(param.value.source) <= 30 else f"`{param.path}`"
     kinds = {"parsed": "parsed", "returned": "returned", "stored": "stored"}
     first = {}
-    for kind, use in facts.get("uses") or []:
-        first.setdefault(kind, use)
+    for u in facts.get("uses") or []:
+        first.setdefault(u["kind"], u["use"])
     how = ", ".join(f"{kinds[k]} (line {u.span.line})" for k, u in first.items())
-    checks = ctx.params.get("checks") or {}
-    hint = checks.get(site.api) or checks.get(site.provider) or checks.get("default") or 'finish_reason == "length"'
     yield ctx.site_finding(
         site,
         f"{site.method}() is capped by {cap} and its text is {how} without a look at why generation stopped: "

@@ -65,7 +65,12 @@ def raw_vision_payload(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
     size = {**(data.get("assumed-image") or {}), **(ctx.params.get("assumed-image") or {})}
     width, height = int(size.get("width", 2048)), int(size.get("height", 1536))
     edge = int(ctx.params.get("resize-to") or data.get("resize-to") or 1024)
+    seen = ctx.extra.setdefault("image-parts", set())
     for part in parts:
+        key = (site.path, part.use.cell, part.use.span.line, part.use.span.column)
+        if key in seen:
+            continue  # one finding per image part, whichever call sends it
+        seen.add(key)
         formula = (data.get("providers") or {}).get((data.get("shapes") or {}).get(part.shape, ""), {})
         if part.shape.startswith("openai"):
             if part.detail == "high":
