@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import ast
 
+from conftest import notebook
+from test_prompt_rules import _fix_all
+
 from auditor.analysis.phrases import apply_rewrites, catalog_entries, find_rewrites
 from auditor.checks.textsites import instruction_runs
 from auditor.facts import Segment
 from auditor.fix.edits import parses
-from conftest import notebook
-from test_prompt_rules import _fix_all
 
 APP = '''\
 from openai import OpenAI

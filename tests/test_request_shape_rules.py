@@ -4,11 +4,12 @@ must stay silent."""
 
 from __future__ import annotations
 
+from conftest import notebook
+from test_prompt_rules import _fix_all
+
 from auditor.checks.concepts import find_terms, shorthand
 from auditor.checks.vision import image_tokens
 from auditor.config.catalog import load_catalog
-from conftest import notebook
-from test_prompt_rules import _fix_all
 
 # ------------------------------------------------------------------------------ LA205
 

@@ -80,9 +80,11 @@ class TruncationFacts:
                 targets = n.targets if isinstance(n, ast.Assign) else [n.target]
                 if any(isinstance(t, (ast.Attribute, ast.Subscript)) for t in targets) and texty(n.value):
                     u = ("stored", self.use(n))
-            elif isinstance(n, ast.Call) and n is not call and isinstance(n.func, ast.Attribute) and n.func.attr in _STORE_METHODS:
-                if any(texty(a) for a in list(n.args) + [k.value for k in n.keywords]):
-                    u = ("stored", self.use(n))
+            elif (
+                isinstance(n, ast.Call) and n is not call and isinstance(n.func, ast.Attribute) and n.func.attr in _STORE_METHODS
+                and any(texty(a) for a in list(n.args) + [k.value for k in n.keywords])
+            ):
+                u = ("stored", self.use(n))
             if u is not None and u[1] is not None:
                 uses.append({"kind": u[0], "use": u[1]})
         if not uses:

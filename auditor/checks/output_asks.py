@@ -15,7 +15,17 @@ from auditor.analysis.phrases import catalog_entries, find_phrases
 from auditor.checks import check
 from auditor.checks.context import RuleContext
 from auditor.checks.filler import shown
-from auditor.checks.textsites import Occurrence, emit, instruction_runs, key_of, merge, owners, segment_at, span_of, where
+from auditor.checks.textsites import (
+    Occurrence,
+    emit,
+    instruction_runs,
+    key_of,
+    merge,
+    owners,
+    segment_at,
+    span_of,
+    where,
+)
 from auditor.cost.sizing import run_text
 from auditor.findings import Finding
 
@@ -45,7 +55,7 @@ def output_inflation(project, ctx: RuleContext) -> Iterable[Finding]:
                         )
                         return Occurrence(path, cell, span_of(seg, a - base, b - base), message, None)
 
-                    merge(occ, key, make, owner, int(round(typical * reduction)))
+                    merge(occ, key, make, owner, round(typical * reduction))
     yield from emit(
         occ, ctx,
         f"assumption: {reduction:.0%} of the site's typical output (the guides' documented 60-80% range, param `reduction`)",

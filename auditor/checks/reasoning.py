@@ -20,13 +20,22 @@ from auditor.checks import check
 from auditor.checks.context import RuleContext
 from auditor.checks.filler import rewrite_fix, shown
 from auditor.checks.models import simple_task_signals
-from auditor.checks.textsites import Occurrence, TextOwner, emit, instruction_runs, key_of, merge, segment_at, span_of, where
+from auditor.checks.textsites import (
+    Occurrence,
+    TextOwner,
+    emit,
+    instruction_runs,
+    key_of,
+    merge,
+    segment_at,
+    span_of,
+    where,
+)
 from auditor.config.catalog import load_catalog
 from auditor.cost.sizing import run_text, text_size
 from auditor.facts import CallSite
 from auditor.findings import Finding, Fix
 from auditor.fix.edits import add_frontmatter_param, add_param
-
 
 # ------------------------------------------------------------------------------ model families
 
@@ -107,8 +116,7 @@ def _low_fix(site: CallSite, fam: dict[str, Any]) -> Fix | None:
     edits = add_frontmatter_param(site, path, value) if site.extra.get("frontmatter") else add_param(site, path, value)
     if not edits:
         return None
-    shown_value = value if "." not in path else value
-    return Fix("unsafe", f"Set `{path}={shown_value}`", edits)
+    return Fix("unsafe", f"Set `{path}={value}`", edits)
 
 
 @check("reasoning_effort_default")
