@@ -18,22 +18,6 @@ from auditor import __version__
 OUTPUT_FORMATS = ["full", "concise", "json", "jsonl", "sarif", "github", "gitlab", "junit"]
 
 
-def _renderer(fmt: str):
-    import importlib
-
-    module, func = {
-        "full": ("auditor.render.text", "render_full"),
-        "concise": ("auditor.render.text", "render_concise"),
-        "json": ("auditor.render.json", "render_json"),
-        "jsonl": ("auditor.render.json", "render_jsonl"),
-        "sarif": ("auditor.render.sarif", "render_sarif"),
-        "github": ("auditor.render.github", "render_github"),
-        "gitlab": ("auditor.render.gitlab", "render_gitlab"),
-        "junit": ("auditor.render.junit", "render_junit"),
-    }[fmt]
-    return getattr(importlib.import_module(module), func)
-
-
 def _split(values: tuple[str, ...]) -> list[str]:
     out: list[str] = []
     for v in values:
@@ -47,11 +31,15 @@ def _fail(message: str) -> None:
 
 
 def _load_policy(policy_file: str | None, paths: list[Path], select=(), extend_select=(), ignore=()):
-    from auditor.config.policy import Policy, PolicyError
+    from auditor.config.policy import Policy, PolicyError, selector_matches
+    from auditor.config.validate import selector_problem
 
+    for p in paths:  # a typo in a path must never pass as "nothing to report"
+        if str(p) != "-" and not p.exists():
+            _fail(f"{p}: no such file or directory")
     try:
-        start = paths[0] if paths else Path.cwd()
-        policy = Policy.load(Path(policy_file) if policy_file else None, start=start if start.exists() else Path.cwd())
+        start = next((p for p in paths if str(p) != "-"), Path.cwd())
+        policy = Policy.load(Path(policy_file) if policy_file else None, start=start)
     except PolicyError as e:
         _fail(str(e))
     sel = _split(select)
@@ -59,8 +47,9 @@ def _load_policy(policy_file: str | None, paths: list[Path], select=(), extend_s
     policy.cli_extend_select = _split(extend_select)
     policy.cli_ignore = _split(ignore)
     for s in sel + policy.cli_extend_select + policy.cli_ignore:
-        if not any(s in (r.code, r.name) or s == "ALL" or (s.startswith("LA") and r.code.startswith(s)) for r in policy.all_rules()):
-            _fail(f"unknown rule selector {s!r} (use a code like LA101, a prefix like LA1, or a name like missing-output-cap)")
+        problem = selector_problem(s, policy.all_rules(), selector_matches)
+        if problem:
+            _fail(f"--select/--extend-select/--ignore: {problem}")
     return policy
 
 
@@ -76,17 +65,22 @@ def _today(value: str | None) -> date:
 
 def _write_output(text: str, output: str | None) -> None:
     if output:
-        from auditor.writes import atomic_write
+        from auditor.writes import OutputError, write_output
 
-        atomic_write(Path(output).resolve(), text.encode("utf-8"))
+        try:
+            write_output(output, text.encode("utf-8"))
+        except OutputError as e:
+            _fail(str(e))
     else:
-        click.echo(text, nl=False)
+        from auditor.render.output import console
+
+        console.say(text)
 
 
 # ---------------------------------------------------------------- common options
 def _common(f):
     options = [
-        click.argument("paths", nargs=-1, type=click.Path(path_type=Path)),
+        click.argument("paths", nargs=-1, type=click.Path(path_type=Path, allow_dash=True)),
         click.option("--policy", "policy_file", type=click.Path(dir_okay=False), help="Policy file (default: .llm-audit.yaml or [tool.llm-audit] found upward)."),
         click.option("--select", multiple=True, help="Only these rules (codes, prefixes or names; comma-separated)."),
         click.option("--extend-select", multiple=True, help="Add rules to the policy's selection."),
@@ -95,24 +89,59 @@ def _common(f):
         click.option("--no-cache", is_flag=True, help="Do not read or write the per-file cache."),
         click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes (default: CPU count)."),
         click.option("--today", help="Date for retirement checks (YYYY-MM-DD; default today)."),
-        click.option("--stdin-filename", help="Read the source from standard input, reported under this name."),
+        click.option("--stdin-filename", help="Read the source from standard input (also: a path of `-`), reported under this name."),
+        click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True, help="Colour the output (auto: on a terminal, honouring NO_COLOR and FORCE_COLOR)."),
     ]
     for opt in reversed(options):
         f = opt(f)
     return f
 
 
-def _run(paths, policy_file, select, extend_select, ignore, force_exclude, no_cache, jobs, today, stdin_filename, **_: Any):
-    from auditor.engine import RunOptions, run
+def _lint_options(f):
+    """Options check and fix share (Ruff's names)."""
+    options = [
+        click.option("--unsafe-fixes", is_flag=True, help="Also apply unsafe fixes (with --fix / fix), or show them as available."),
+        click.option("--diff", "show_diff", is_flag=True, help="Print the fixes as a patch (`git apply` accepts it); write nothing."),
+        click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings are reported."),
+        click.option("--exit-non-zero-on-fix", is_flag=True, help="Exit 1 when anything was fixed, even if no findings remain."),
+        click.option("--show-fixes", is_flag=True, help="List the findings that were fixed."),
+        click.option("--show-settings", is_flag=True, help="Print the policy file and the resolved settings for PATH, then exit."),
+        click.option("--show-files", is_flag=True, help="Print the files that would be checked, then exit."),
+        click.option("-q", "--quiet", is_flag=True, help="Print findings and errors only (no summary or warnings)."),
+        click.option("-s", "--silent", is_flag=True, help="Print nothing but errors (and what --show-fixes asks for); the exit code still tells."),
+    ]
+    for opt in reversed(options):
+        f = opt(f)
+    return f
 
-    paths = list(paths) or [Path(".")]
-    policy = _load_policy(policy_file, paths, select, extend_select, ignore)
-    stdin = None
-    if stdin_filename:
-        stdin = (Path(stdin_filename).as_posix(), click.get_text_stream("stdin").read())
-        paths = [p for p in paths if p != Path(".")] or []
-    opts = RunOptions(paths=paths, policy=policy, force_exclude=force_exclude, use_cache=not no_cache, jobs=jobs, today=_today(today), stdin=stdin)
-    return policy, opts, run(opts)
+
+def _inputs(paths, stdin_filename) -> tuple[list[Path], tuple[str, str] | None]:
+    """The paths to walk and, with `-` or --stdin-filename, (name, text) read from stdin."""
+    paths = list(paths)
+    if not any(str(p) == "-" for p in paths) and not stdin_filename:
+        return paths or [Path(".")], None
+    data = click.get_binary_stream("stdin").read()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        _fail(f"standard input is not UTF-8: {e}")
+    name = Path(stdin_filename).as_posix() if stdin_filename else "-"
+    return [p for p in paths if str(p) != "-"], (name, text)
+
+
+def _options(paths, policy_file, select, extend_select, ignore, force_exclude, no_cache, jobs, today, stdin_filename, **_: Any):
+    from auditor.engine import RunOptions
+
+    paths, stdin = _inputs(paths, stdin_filename)
+    policy = _load_policy(policy_file, paths or [Path(stdin[0]).parent if stdin else Path(".")], select, extend_select, ignore)
+    return RunOptions(paths=paths, policy=policy, force_exclude=force_exclude, use_cache=not no_cache, jobs=jobs, today=_today(today), stdin=stdin)
+
+
+def _run(**kw: Any):
+    from auditor.engine import run
+
+    opts = _options(**kw)
+    return opts.policy, opts, run(opts)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -124,104 +153,64 @@ def main() -> None:
 # ---------------------------------------------------------------- check / fix
 @main.command()
 @_common
+@_lint_options
 @click.option("--output-format", "output_format", type=click.Choice(OUTPUT_FORMATS), default="full", show_default=True)
-@click.option("-o", "--output", "output", type=click.Path(dir_okay=False), help="Write the report to FILE.")
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False, allow_dash=True), help="Write the report to FILE.")
 @click.option("--fix", "do_fix", is_flag=True, help="Apply safe fixes.")
-@click.option("--unsafe-fixes", is_flag=True, help="Also apply unsafe fixes (with --fix), or show them as available.")
-@click.option("--diff", "show_diff", is_flag=True, help="Show fixes as a diff instead of writing them.")
 @click.option("--baseline", type=click.Path(dir_okay=False), help="Report only findings not in this baseline file.")
-@click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings are reported.")
-@click.option("--statistics", is_flag=True, help="Show counts per rule instead of findings.")
+@click.option("--statistics", is_flag=True, help="Show counts per rule instead of findings (JSON with --output-format json).")
 @click.option("--add-ignore", is_flag=True, help="Add `# llm-audit: ignore[CODE]` comments that silence every finding reported.")
-def check(output_format, output, do_fix, unsafe_fixes, show_diff, baseline, exit_zero, statistics, add_ignore, **kw):
-    """Lint PATHS (default: the current folder)."""
-    if add_ignore and (kw.get("stdin_filename") or show_diff):
-        _fail("--add-ignore edits files: it cannot be combined with --stdin-filename or --diff")
-    _check_or_fix(kw, output_format, output, do_fix or show_diff, unsafe_fixes, show_diff, baseline, exit_zero, statistics, add_ignore)
+def check(do_fix, output, baseline, statistics, add_ignore, **kw):
+    """Lint PATHS (default: the current folder; `-` reads standard input)."""
+    if add_ignore and (kw.get("stdin_filename") or kw["show_diff"] or any(str(p) == "-" for p in kw["paths"])):
+        _fail("--add-ignore edits files: it cannot be combined with standard input or --diff")
+    _lint(kw, fix=do_fix, output=output, baseline=baseline, statistics=statistics, add_ignore=add_ignore)
 
 
 @main.command()
 @_common
-@click.option("--unsafe-fixes", is_flag=True, help="Also apply unsafe fixes.")
-@click.option("--diff", "show_diff", is_flag=True, help="Show the changes as a diff; write nothing.")
+@_lint_options
 @click.option("--output-format", "output_format", type=click.Choice(OUTPUT_FORMATS), default="concise", show_default=True)
-@click.option("--exit-zero", is_flag=True)
-def fix(unsafe_fixes, show_diff, output_format, exit_zero, **kw):
-    """Apply safe fixes to PATHS (--unsafe-fixes for the rest)."""
-    _check_or_fix(kw, output_format, None, True, unsafe_fixes, show_diff, None, exit_zero, False)
+def fix(**kw):
+    """Apply safe fixes to PATHS (--unsafe-fixes for the rest); `-` fixes standard input and prints it."""
+    _lint(kw, fix=True)
 
 
-def _check_or_fix(kw, output_format, output, do_fix, unsafe, show_diff, baseline, exit_zero, statistics, add_ignore=False) -> None:
-    from auditor.render.text import summary
-    from auditor.sources.lines import file_lines
-    from auditor.render.text import statistics as stats_table
+def _lint(kw: dict[str, Any], **request: Any) -> None:
+    from auditor.render.lint import LintError, LintRequest, lint
 
     try:
-        policy, opts, result = _run(**kw)
-        fixed = 0
-        if do_fix:
-            result, report = _apply_fixes(policy, opts, result, unsafe, write=not show_diff)
-            fixed = len(report.applied)
-            for f, why in report.dropped:
-                click.echo(f"llm-audit: fix for {f.code} at {f.location} dropped: {why}", err=True)
-            if show_diff:
-                click.echo("".join(report.diffs), nl=False)
-                n = len(report.applied)
-                click.echo(f"Would fix {n} finding{'s' if n != 1 else ''}.", err=True)
-                sys.exit(1 if n and not exit_zero else 0)
-        findings = result.findings
-        if baseline:
-            findings = _filter_baseline(findings, baseline, policy.root)
-        if add_ignore:
-            findings, result = _add_ignores(policy, kw, result, findings, baseline)
-        for note in result.notes:
-            click.echo(f"llm-audit: warning: {note}", err=True)
-        if statistics:
-            _write_output(stats_table(findings), output)
-        else:
-            render = _renderer(output_format)
-            text = render(
-                findings,
-                source_lines=file_lines(policy.root),
-                color=(output is None and sys.stdout.isatty()),
-                rules=policy.all_rules(),
-                root=policy.root,
-                project=result.project,
-            )
-            _write_output(text, output)
-        if output_format in ("full", "concise") or statistics:
-            click.echo(summary(findings, fixed=fixed), err=output is None and output_format not in ("full", "concise"))
+        opts = _options(**kw)
+        if kw["show_settings"] or kw["show_files"]:
+            sys.exit(_show(opts, kw))
+        req = LintRequest(
+            opts=opts, output_format=kw["output_format"], unsafe_fixes=kw["unsafe_fixes"], diff=kw["show_diff"], exit_zero=kw["exit_zero"],
+            exit_non_zero_on_fix=kw["exit_non_zero_on_fix"], show_fixes=kw["show_fixes"], quiet=kw["quiet"], silent=kw["silent"], color=kw["color"], **request,
+        )
+        code = lint(req)
+    except LintError as e:
+        _fail(str(e))
     except SystemExit:
         raise
     except Exception as e:  # noqa: BLE001 - internal errors exit 2 with a message, not a traceback
         _internal_error(e)
-    failing = [f for f in findings if policy.fails(f.severity)]
-    sys.exit(0 if exit_zero or not failing else 1)
+    sys.exit(code)
 
 
-def _filter_baseline(findings, baseline, root):
-    from auditor.adopt.baseline import BaselineError, filter_new
+def _show(opts, kw) -> int:
+    from auditor.engine import discover_files
+    from auditor.render.settings import render_files, render_settings
 
-    try:
-        return filter_new(findings, Path(baseline), root)
-    except BaselineError as e:
-        _fail(str(e))
-
-
-def _add_ignores(policy, kw, result, findings, baseline):
-    """--add-ignore: comment every reported finding away, then lint again to show what is left."""
-    from auditor.fix.suppress import add_ignores
-
-    report = add_ignores(policy.root, findings, {f.rel: f.kind for f in result.files})
-    for f, why in report.skipped:
-        click.echo(f"llm-audit: cannot suppress {f.code} at {f.location}: {why}", err=True)
-    n, files = len(report.covered), len(report.files)
-    click.echo(f"Added or extended {report.comments} suppression comment{'s' if report.comments != 1 else ''} in {files} file{'s' if files != 1 else ''} ({n} finding{'s' if n != 1 else ''}).", err=True)
-    _, _, result = _run(**kw)
-    findings = result.findings
-    if baseline:
-        findings = _filter_baseline(findings, baseline, policy.root)
-    return findings, result
+    fmt = "json" if kw["output_format"] == "json" else "full"
+    if kw["show_settings"]:
+        target = opts.paths[0] if opts.paths else Path(opts.stdin[0] if opts.stdin else ".")
+        _write_output(render_settings(opts.policy, target, fmt), None)
+        return 0
+    files, _, unreadable = discover_files(opts)
+    _write_output(render_files([f.rel for f in files], fmt), None)
+    for path, reason in unreadable:
+        click.echo(f"llm-audit: error: {path}: {reason}", err=True)
+    return 2 if unreadable else 0
 
 
 def _debug() -> bool:
@@ -231,33 +220,16 @@ def _debug() -> bool:
 
 
 def _internal_error(e: Exception) -> None:
-    """A bug of ours: exit 2 with one line (the traceback with LLM_AUDIT_DEBUG=1)."""
+    """A bug of ours: exit 2 with one line (the traceback with LLM_AUDIT_DEBUG=1). A reader
+    that closed our output (`| head`) is not one: the run ends quietly."""
+    if isinstance(e, BrokenPipeError):
+        from auditor.render.output import quiet_broken_pipe
+
+        quiet_broken_pipe()
+        sys.exit(1)
     if _debug():
         raise e
     _fail(f"internal error: {e.__class__.__name__}: {e} (set LLM_AUDIT_DEBUG=1 for a traceback)")
-
-
-def _apply_fixes(policy, opts, result, unsafe: bool, write: bool):
-    from auditor.fix.apply import MAX_PASSES, FixReport, fix_file, wanted
-    from auditor.engine import run
-
-    report = FixReport()
-    kinds = {f.rel: f.kind for f in result.files}
-    for _ in range(MAX_PASSES):
-        by_file: dict[str, list] = {}
-        for f in result.findings:
-            if wanted(f, unsafe):
-                by_file.setdefault(f.path, []).append(f)
-        changed = False
-        for rel, fs in by_file.items():
-            if opts.stdin is not None and rel == opts.stdin[0]:
-                continue
-            if fix_file(policy.root, rel, kinds.get(rel, "python"), fs, write, report):
-                changed = True
-        if not changed or not write:
-            break
-        result = run(opts)
-    return result, report
 
 
 # ---------------------------------------------------------------- docs and catalog
@@ -323,20 +295,21 @@ def _fail_if(error: str | None) -> None:
 @click.option("--fail-on-increase", type=click.FloatRange(min=0), help="Exit 1 when the monthly estimate grew by more than USD (needs --compare-to).")
 def report(fmt, output, usage_file, sync_usage, usage_log, compare_to, fail_on_increase, **kw):
     """Inventory of call sites with estimated cost per call and per month, and savings."""
-    from auditor.report import CompareError, ReportRequest, produce
     from auditor.cost.usage import UsageError
+    from auditor.render.output import use_color
+    from auditor.report import CompareError, ReportRequest, produce
 
     if fail_on_increase is not None and not compare_to:
         _fail("--fail-on-increase needs --compare-to BASE.json (a saved `llm-audit report --format json`)")
-    if kw.get("stdin_filename"):
-        _fail("report reads files, not standard input; drop --stdin-filename")
+    if kw.get("stdin_filename") or any(str(p) == "-" for p in kw["paths"]):
+        _fail("report reads files, not standard input; drop `-` / --stdin-filename")
     paths = list(kw["paths"]) or [Path(".")]
     policy = _load_policy(kw["policy_file"], paths, kw["select"], kw["extend_select"], kw["ignore"])
     req = ReportRequest(
         paths=paths, policy=policy, fmt=fmt, today=_today(kw["today"]), usage_file=Path(usage_file) if usage_file else None,
         sync_usage=sync_usage, usage_log=Path(usage_log) if usage_log else None, compare_to=Path(compare_to) if compare_to else None,
         fail_on_increase=fail_on_increase, force_exclude=kw["force_exclude"], use_cache=not kw["no_cache"], jobs=kw["jobs"],
-        color=output is None and sys.stdout.isatty(), progress=sys.stderr.isatty(),
+        color=use_color(kw["color"], to_file=output is not None), progress=sys.stderr.isatty(),
     )
     try:
         outcome = produce(req)
@@ -357,12 +330,15 @@ def report(fmt, output, usage_file, sync_usage, usage_log, compare_to, fail_on_i
 def baseline(output, **kw):
     """Write a baseline of today's findings; `check --baseline FILE` then reports only new ones."""
     from auditor.adopt.baseline import write_baseline
+    from auditor.writes import OutputError
 
     try:
         policy, _, result = _run(**kw)
         for note in result.notes:
             click.echo(f"llm-audit: warning: {note}", err=True)
         n = write_baseline(result.findings, Path(output), policy.root)
+    except OutputError as e:
+        _fail(str(e))
     except SystemExit:
         raise
     except Exception as e:  # noqa: BLE001 - internal errors exit 2 with a message, not a traceback

@@ -127,8 +127,12 @@ def discover(
     prompt_paths: list[str] | None = None,
     force_exclude: bool = False,
     respect_gitignore: bool = True,
+    errors: list[tuple[str, str]] | None = None,
 ) -> tuple[list[SourceFile], list[str]]:
-    """The files to analyse, and messages about paths that were skipped (missing, outside)."""
+    """The files to analyse, and messages about paths that were skipped (missing, outside).
+
+    With ``errors`` given, a missing path or a folder that cannot be read is added there as
+    ``(path, reason)`` instead of a message: the caller reports it as an error."""
     root = root.resolve()
     excl = pathspec.GitIgnoreSpec.from_lines(DEFAULT_EXCLUDES + list(exclude or []))
     incl = pathspec.GitIgnoreSpec.from_lines(include) if include else None
@@ -155,13 +159,16 @@ def discover(
     for given in paths:
         p = given if given.is_absolute() else (Path.cwd() / given)
         if not p.exists():
-            notes.append(f"{given}: no such file or directory")
+            if errors is not None:
+                errors.append((given.as_posix(), "no such file or directory"))
+            else:
+                notes.append(f"{given}: no such file or directory")
             continue
         rel = rel_of(p)
         if rel is None:
             # outside the policy root: analyse relative to the path itself
             rel = os.path.relpath(p.resolve(), Path.cwd()).replace(os.sep, "/")
-        if p.is_file():
+        if not p.is_dir():  # a file, or something that is not one (reported when read)
             kind = file_kind(rel, prompts)
             if kind is None:
                 continue
@@ -171,7 +178,15 @@ def discover(
             continue
         base = p.resolve()
         base_rel = rel  # the walk below builds relative paths by joining, without resolving each file
-        for dirpath, dirnames, filenames in os.walk(base, followlinks=False):
+        def unreadable(e: OSError, base_rel: str = base_rel, base: Path = base) -> None:
+            where = os.path.relpath(e.filename, base).replace(os.sep, "/") if e.filename else "."
+            where = base_rel if where == "." else (f"{base_rel}/{where}" if base_rel not in ("", ".") else where)
+            if errors is not None:
+                errors.append((where, f"cannot read folder: {e.strerror or e}"))
+            else:
+                notes.append(f"{where}: cannot read folder: {e.strerror or e}")
+
+        for dirpath, dirnames, filenames in os.walk(base, followlinks=False, onerror=unreadable):
             sub_dir = os.path.relpath(dirpath, base).replace(os.sep, "/")
             drel = base_rel if sub_dir == "." else (f"{base_rel}/{sub_dir}" if base_rel not in ("", ".") else sub_dir)
             keep = []

@@ -12,6 +12,7 @@ import gc
 import hashlib
 import json
 import os
+import stat
 import sys
 import time
 from dataclasses import dataclass, field
@@ -84,12 +85,29 @@ def settings_digest(opts: SourceOptions) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
+NOTEBOOK_OUTPUT_FACTOR = 20  # a notebook's outputs (embedded images, tables) may make its file this much larger
+
+
+def _notebook_code_fits(data: bytes, kind: str, limit: int) -> bool:
+    """A notebook is large because of its outputs, which are never analysed: the size limit applies to its
+    code cells (with the raw file still bounded)."""
+    if kind != "notebook" or len(data) > NOTEBOOK_OUTPUT_FACTOR * limit:
+        return False
+    try:
+        nb = json.loads(data)
+        cells = nb.get("cells") if isinstance(nb, dict) else None
+        code = sum(len(json.dumps(c.get("source", ""))) for c in cells or [] if isinstance(c, dict) and c.get("cell_type") == "code")
+    except (ValueError, RecursionError, AttributeError):
+        return False
+    return code <= limit
+
+
 def analyse_bytes(data: bytes, rel: str, kind: str, opts: SourceOptions) -> FileFacts:
     """Phase 1 for one file. Never raises: problems become LA000 findings."""
     module = module_name(rel) if kind in ("python", "notebook") else ""
     facts = FileFacts(path=rel, module=module, kind=kind)
     try:
-        if len(data) > opts.max_file_bytes:
+        if len(data) > opts.max_file_bytes and not _notebook_code_fits(data, kind, opts.max_file_bytes):
             facts.findings.append(file_error(rel, f"file is too large ({len(data):,} bytes; limit {opts.max_file_bytes:,}, policy `limits.max-file-bytes`)"))
             return facts
         if b"\x00" in data[:8192]:
@@ -199,6 +217,8 @@ def load_facts(files: list[SourceFile], opts: SourceOptions, cache: FactsCache, 
             data = overlays[sf.rel]
         else:
             try:
+                if not stat.S_ISREG(os.stat(sf.path).st_mode):  # a FIFO would block, a socket cannot be read
+                    raise OSError(0, "not a regular file")
                 data = sf.path.read_bytes()
             except OSError as e:
                 facts = FileFacts(path=sf.rel, module="", kind=sf.kind)
@@ -350,9 +370,11 @@ def run(opts: RunOptions) -> RunResult:
             gc.enable()
 
 
-def _run(opts: RunOptions) -> RunResult:
-    t0 = time.perf_counter()
+def discover_files(opts: RunOptions) -> tuple[list[SourceFile], list[str], list[tuple[str, str]]]:
+    """The files of a run, notes, and the paths that could not be read (missing paths,
+    folders we may not list): those are errors, never a pass."""
     policy = opts.policy
+    unreadable: list[tuple[str, str]] = []
     files, notes = discover(
         opts.paths,
         policy.root,
@@ -360,7 +382,15 @@ def _run(opts: RunOptions) -> RunResult:
         exclude=list(policy.get("exclude", []) or []) + list(policy.get("extend-exclude", []) or []),
         prompt_paths=policy.get("prompt-paths"),
         force_exclude=opts.force_exclude,
+        errors=unreadable,
     )
+    return files, notes, unreadable
+
+
+def _run(opts: RunOptions) -> RunResult:
+    t0 = time.perf_counter()
+    policy = opts.policy
+    files, notes, unreadable = discover_files(opts)
     if opts.stdin is not None:
         from auditor.discover import file_kind
 
@@ -373,6 +403,7 @@ def _run(opts: RunOptions) -> RunResult:
     cache = FactsCache(policy.root, settings_digest(sopts), enabled=opts.use_cache and opts.stdin is None)
     facts, stats = load_facts(files, sopts, cache, opts.jobs, opts.stdin, opts.overlays)
     cache.save()
+    notes.extend(n for ff in facts for n in (ff.extra.get("notes") or []))  # e.g. a notebook of another language, skipped
     usage = opts.usage or Usage.from_policy(policy)  # policy defaults + llm-audit-usage.yaml if present
     notes.extend(f"usage file ignored: {e}" for e in usage.errors)
     from auditor.cost import tokens
@@ -383,6 +414,7 @@ def _run(opts: RunOptions) -> RunResult:
     project = Project(facts)
     cost = CostModel(policy.models, usage)
     raw = [f for ff in facts for f in ff.findings] + run_checks(project, cost, policy, opts.today)
+    raw += [file_error(path, reason) for path, reason in unreadable]
     if memo is not None:
         tokens.save_memo(memo)
     findings = filter_findings(raw, facts, policy)

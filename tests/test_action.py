@@ -1,14 +1,14 @@
-"""The composite GitHub Action: its shape, and its shell steps run for real with bash.
+"""The composite GitHub Action, run step by step as the runner would (tests/gha.py).
 
-The steps that call llm-audit are executed as the runner would: ``${{ ... }}`` expressions in
-``env`` are filled from the inputs' defaults (plus overrides), ``GITHUB_OUTPUT`` is a file, and
-the installed ``llm-audit`` is on PATH.
+Every ``if:`` is evaluated, ``run:`` steps run with bash against the installed ``llm-audit``,
+``uses:`` steps go to stand-ins: the SARIF upload and the artifact upload record what they
+were given (or fail, to test that a failed upload fails the job). The README's workflow is
+run the same way, with the action taken from this checkout (``uses: ./``).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -16,105 +16,184 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import REPO, write_tree
+from gha import evaluate, run_composite
 from ruamel.yaml import YAML
 
-from conftest import REPO, write_tree
+pytestmark = pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
 
 ACTION = YAML(typ="safe").load((REPO / "action.yml").read_text(encoding="utf-8"))
 STEPS = ACTION["runs"]["steps"]
-APP = {
-    "src/app.py": """
-        from openai import OpenAI
-        client = OpenAI()
-        client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
-    """,
-}
+UNCAPPED = """
+    from openai import OpenAI
+    client = OpenAI()
+    client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
+"""
+APP = {"src/app.py": UNCAPPED}
+PUSH = {"event_name": "push", "repository": "acme/app", "action_path": str(REPO), "token": "x", "event": {}}
+PR = {"event_name": "pull_request", "repository": "acme/app", "action_path": str(REPO), "token": "x",
+      "event": {"pull_request": {"number": 7, "head": {"repo": {"full_name": "acme/app"}}}}}
+FORK_PR = PR | {"event": {"pull_request": {"number": 8, "head": {"repo": {"full_name": "someone/app"}}}}}
 
 
-def _step(name_part: str) -> dict:
-    return next(s for s in STEPS if name_part in s.get("name", ""))
+class Uploads:
+    """Stand-ins for the uploads: what they received; ``fail`` makes the SARIF upload fail."""
+
+    def __init__(self, fail_sarif: bool = False):
+        self.sarif: list[dict] = []
+        self.artifacts: list[dict] = []
+        self.comments: list[str] = []
+        self.fail_sarif = fail_sarif
+
+    def handlers(self):
+        def sarif(with_, cwd):
+            self.sarif.append(json.loads((cwd / with_["sarif_file"]).read_text()))
+            return not self.fail_sarif
+
+        def artifact(with_, cwd):
+            self.artifacts.append({"name": with_["name"], "data": json.loads((cwd / with_["path"]).read_text())})
+            return True
+
+        def comment(with_, cwd):
+            self.comments.append("called")
+            return True
+
+        return {"github/codeql-action/upload-sarif@": sarif, "actions/upload-artifact@": artifact, "actions/github-script@": comment}
 
 
-def _expr(value: str, inputs: dict, ctx: dict) -> str:
-    def sub(m: re.Match) -> str:
-        expr = m.group(1).strip()
-        if expr.startswith("inputs."):
-            return str(inputs[expr[len("inputs."):]])
-        return str(ctx[expr])
-
-    return re.sub(r"\$\{\{(.*?)\}\}", sub, str(value))
+def _job(tmp_path: Path, github: dict, uploads: Uploads | None = None, **inputs: str):
+    uploads = uploads or Uploads()
+    temp = tmp_path / "_runner_temp"
+    temp.mkdir(exist_ok=True)
+    job = run_composite(ACTION, inputs, github, tmp_path, temp, uploads.handlers(), skip=("Install llm-audit",))
+    return job, uploads
 
 
-def _run_step(step: dict, cwd: Path, **overrides: str) -> tuple[subprocess.CompletedProcess, dict[str, str]]:
-    inputs = {k: v.get("default", "") for k, v in ACTION["inputs"].items()} | overrides
-    out_file = cwd / "github_output"
-    out_file.write_text("")
-    ctx = {"github.action_path": str(REPO), "runner.temp": str(cwd), "github.token": "x"}
-    env = {k: _expr(v, inputs, ctx) for k, v in (step.get("env") or {}).items()}
-    env = {**os.environ, **env, "GITHUB_OUTPUT": str(out_file), "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-           "LLM_AUDIT_CACHE_DIR": str(cwd / ".cache-test")}
-    r = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
-    outputs = dict(line.split("=", 1) for line in out_file.read_text().splitlines() if "=" in line)
-    return r, outputs
+@pytest.fixture
+def app(tmp_path, monkeypatch):
+    monkeypatch.setenv("LLM_AUDIT_CACHE_DIR", str(tmp_path / "_cache"))
+    write_tree(tmp_path, APP)
+    (tmp_path / ".git").mkdir()
+    return tmp_path
 
 
 def test_action_shape():
     assert ACTION["runs"]["using"] == "composite"
-    uses = [s.get("uses", "") for s in STEPS]
-    assert any(u.startswith("github/codeql-action/upload-sarif@") for u in uses)
-    assert any(u.startswith("actions/github-script@") for u in uses)
-    check = _step("check (SARIF)")
-    assert "--output-format sarif" in check["run"] and '-o "$SARIF_FILE"' in check["run"]
-    report = _step("report (markdown)")
-    assert "llm-audit report" in report["run"] and "--format markdown" in report["run"] and "--compare-to" in report["run"]
-    assert "pull_request" in report["if"]
-    upload = next(s for s in STEPS if s.get("uses", "").startswith("github/codeql-action/upload-sarif@"))
-    assert upload["with"]["sarif_file"] == "${{ inputs.sarif-file }}" and "hashFiles" in upload["if"]
     for s in STEPS:  # every run step names its shell, as composite actions require
         assert "run" not in s or s.get("shell") == "bash"
+        assert "continue-on-error" not in s, s.get("name")  # a failed upload or report fails the job
+    for s in STEPS:  # the shared options reach every llm-audit run
+        if re.search(r"^\s*llm-audit (check|report) ", s.get("run", ""), re.MULTILINE):
+            assert "$LLM_AUDIT_ARGS" in s["run"] and s["env"]["LLM_AUDIT_ARGS"] == "${{ inputs.args }}", s["name"]
 
 
-@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
-def test_check_step_writes_sarif_and_records_exit_code(tmp_path):
-    write_tree(tmp_path, APP)
-    r, outputs = _run_step(_step("check (SARIF)"), tmp_path, paths="src")
-    assert r.returncode == 0, r.stderr  # findings do not stop the job here: upload and comment still run
-    assert outputs["exit-code"] == "1"
-    log = json.loads((tmp_path / "llm-audit.sarif").read_text())
-    (result,) = log["runs"][0]["results"]
-    assert result["ruleId"] == "LA101"
-    assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "src/app.py"
-    # a usage error is flagged as an error annotation, still without failing the step
-    r, outputs = _run_step(_step("check (SARIF)"), tmp_path, paths="src", args="--select LA999")
-    assert outputs["exit-code"] == "2" and "::error title=llm-audit::" in r.stdout
+def test_expression_evaluator_matches_the_runner_on_our_conditions(tmp_path):
+    ctx = {"inputs": {"upload-sarif": "true"}, "github": {"event_name": "pull_request", "repository": "a/b",
+           "event": {"pull_request": {"head": {"repo": {"full_name": "c/b"}}}}}, "steps": {"check": {"outputs": {"exit-code": "2"}}}}
+    assert evaluate("${{ inputs.upload-sarif == 'true' && steps.check.outputs.exit-code != '2' }}", ctx, tmp_path) is False
+    assert evaluate("!(github.event_name == 'pull_request' && github.event.pull_request.head.repo.full_name != github.repository)", ctx, tmp_path) is False
+    assert evaluate("always() && steps.report.outputs.file != ''", ctx, tmp_path) is False  # a skipped step's output is empty
+    assert evaluate("hashFiles('nothing.sarif') != ''", ctx, tmp_path) is False
 
 
-@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
-def test_annotation_step_and_fail_step(tmp_path):
-    write_tree(tmp_path, APP)
-    r, _ = _run_step(_step("annotations"), tmp_path, paths="src")
-    assert r.returncode == 0
-    assert r.stdout.startswith("::error file=src/app.py,line=4,col=1,")
-    fail = _step("Fail on findings")
-    assert "steps.check.outputs.exit-code != '0'" in fail["if"]
-    r = subprocess.run(["bash", "-c", fail["run"]], env={**os.environ, "CODE": "1"}, capture_output=True, text=True)
-    assert r.returncode == 1 and "exited with 1" in r.stdout
+def test_push_with_findings_uploads_sarif_keeps_the_report_and_fails(app):
+    job, up = _job(app, PUSH, paths="src")
+    assert job.failed and job.step("Fail on findings").outcome == "failure", job.log
+    assert job.step("check (SARIF)").outputs["exit-code"] == "1"
+    (log,) = up.sarif
+    assert [r["ruleId"] for r in log["runs"][0]["results"]] == ["LA101"]
+    assert log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "src/app.py"
+    assert job.step("annotations").stdout.startswith("::error file=src/app.py,line=4,col=1,")
+    (artifact,) = up.artifacts
+    assert artifact["name"] == "llm-audit-report" and artifact["data"]["call_sites"]
+    assert job.step("report (markdown)").outcome == "skipped" and not up.comments  # not a pull request
 
 
-@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
-def test_report_step_writes_the_markdown_comment(tmp_path):
-    write_tree(tmp_path, APP)
-    step = _step("report (markdown)")
-    r, outputs = _run_step(step, tmp_path, paths="src")
-    assert r.returncode == 0, r.stderr
-    report = Path(outputs["file"])
-    assert report == tmp_path / "llm-audit-report.md"
-    text = report.read_text()
-    assert "LA101" in text and "Estimated monthly cost" in text
-    # with a base report to compare to, the comment states the change
-    base = tmp_path / "base.json"
-    subprocess.run(["llm-audit", "report", "src", "--format", "json", "-o", str(base)], cwd=tmp_path, check=True,
-                   env={**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"})
-    r, outputs = _run_step(step, tmp_path, paths="src", **{"compare-to": str(base)})
-    assert r.returncode == 0, r.stderr
-    assert "Monthly estimate unchanged" in Path(outputs["file"]).read_text()
+def test_a_missing_path_fails_the_job_and_uploads_nothing(app):
+    job, up = _job(app, PUSH, paths="srcc", **{"fail-on-findings": "false"})
+    assert job.step("check (SARIF)").outputs["exit-code"] == "2"
+    assert "::error title=llm-audit::" in job.step("check (SARIF)").stdout
+    assert "srcc: no such file or directory" in job.step("check (SARIF)").stderr
+    assert not up.sarif  # an empty SARIF would close every open code-scanning alert
+    assert job.step("annotations").outcome == "skipped"
+    assert job.failed and job.step("Fail on findings").outcome == "failure"  # even with fail-on-findings false
+
+
+def test_a_stale_sarif_file_is_not_uploaded_after_an_error(app):
+    (app / "llm-audit.sarif").write_text('{"version": "2.1.0", "runs": []}')
+    job, up = _job(app, PUSH, paths="src", args="--select LA999")
+    assert job.step("check (SARIF)").outputs["exit-code"] == "2" and not up.sarif and job.failed
+
+
+def test_a_failed_sarif_upload_fails_the_job(app):
+    (app / "src/app.py").write_text("print('no llm here')\n")
+    job, _ = _job(app, PUSH, Uploads(fail_sarif=True), paths="src")
+    assert job.step("check (SARIF)").outputs["exit-code"] == "0"
+    assert job.step("Upload SARIF").outcome == "failure" and job.failed
+
+
+def test_args_reach_every_step_and_check_args_only_check(app):
+    write_tree(app, {"ci/only-la103.yaml": "select: [LA103]\n", "src/plan.py": """
+        from openai import OpenAI
+        client = OpenAI()
+        client.chat.completions.create(model="o3-mini", messages=[], max_tokens=100)
+    """})
+    job, up = _job(app, PR, paths="src", args="--policy ci/only-la103.yaml", **{"check-args": "--exit-zero"})
+    assert not job.step("check (SARIF)").stderr, job.log
+    assert {r["ruleId"] for r in up.sarif[0]["runs"][0]["results"]} == {"LA103"}
+    assert "LA101" not in job.step("annotations").stdout and "LA103" in job.step("annotations").stdout
+    md = Path(job.step("report (markdown)").outputs["file"]).read_text()
+    assert "LA103" in md and "LA101" not in md  # the comment uses the same policy as the check
+    assert up.comments == ["called"]
+    assert not job.failed, job.log  # --exit-zero went to check only; report accepted --policy
+
+
+def test_fork_pull_requests_skip_the_upload_and_the_comment(app):
+    job, up = _job(app, FORK_PR, paths="src", **{"fail-on-findings": "false"})
+    assert job.step("Upload SARIF").outcome == "skipped" and job.step("Comment").outcome == "skipped"
+    assert not up.sarif and not up.comments and not job.failed
+
+
+def test_compare_to_a_missing_base_report_warns(app):
+    job, _ = _job(app, PR, paths="src", **{"compare-to": "base-report/llm-audit-report.json", "fail-on-findings": "false"})
+    assert "::warning title=llm-audit::compare-to file base-report/llm-audit-report.json not found" in job.step("report (markdown)").stdout
+    assert Path(job.step("report (markdown)").outputs["file"]).is_file() and not job.failed
+
+
+# ---------------------------------------------------------------- the README's workflow
+def _readme_workflow() -> dict:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = next(b.split("\n", 1)[1] for b in readme.split("```yaml")[1:] if "runs-on:" in b.split("```")[0])
+    return YAML(typ="safe").load(block.split("```")[0])
+
+
+def test_readme_workflow_keeps_the_base_report_and_compares_pull_requests_to_it(tmp_path, monkeypatch):
+    """main pushes keep `llm-audit-report`; a pull request that adds an uncapped call downloads
+    it (what the README's `gh run download` step does) and its comment states the increase."""
+    monkeypatch.setenv("LLM_AUDIT_CACHE_DIR", str(tmp_path / "_cache"))
+    wf = _readme_workflow()
+    steps = wf["jobs"]["llm-audit"]["steps"]
+    (action_step,) = [s for s in steps if str(s.get("uses", "")).startswith("llm-audit/llm-audit@")]
+    inputs = {k: str(v) for k, v in action_step["with"].items()}
+    fetch = next(s for s in steps if "gh run download" in s.get("run", ""))
+    assert "--name llm-audit-report --dir base-report" in fetch["run"] and inputs["compare-to"] == "base-report/llm-audit-report.json"
+    assert {"security-events", "pull-requests", "actions"} <= set(wf["permissions"])
+
+    repo = tmp_path / "repo"
+    write_tree(repo, {"src/app.py": UNCAPPED, "notebooks/.keep": "", ".llm-audit.yaml": "fail-on: error\n"})
+    (repo / ".git").mkdir()
+    bin_dir = str(Path(sys.executable).parent)
+    subprocess.run([f"{bin_dir}/llm-audit", "baseline", "src", "notebooks"], cwd=repo, check=True, capture_output=True)
+    main, up = _job(repo, PUSH, **inputs)  # uses: ./ - this checkout's action.yml
+    assert not main.failed, main.log  # the baseline covers today's findings
+    (artifact,) = up.artifacts
+    base = repo / "base-report" / "llm-audit-report.json"
+    base.parent.mkdir()
+    base.write_text(json.dumps(artifact["data"]))  # gh run download
+
+    (repo / "src/extra.py").write_text(UNCAPPED.replace('"hi"', '"summarise this"').replace("\n    ", "\n").lstrip())
+    pr, up = _job(repo, PR, **inputs)
+    assert pr.step("check (SARIF)").outputs["exit-code"] == "1" and pr.failed  # the new finding is not in the baseline
+    assert [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in up.sarif[0]["runs"][0]["results"]] == ["src/extra.py"]
+    md = Path(pr.step("report (markdown)").outputs["file"]).read_text()
+    assert "Monthly estimate increased by $" in md, md

@@ -113,6 +113,78 @@ def test_hook_fails_on_an_uncapped_call_and_passes_once_fixed(hook_repo, user_re
     assert "Passed" in r.stdout
 
 
+PLANNER = """
+    import os
+
+    from openai import OpenAI
+
+    client = OpenAI()
+    MODEL = os.getenv("PLANNER_MODEL", "o3-mini")
+
+
+    def plan(goal: str) -> str:
+        resp = client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": goal}], max_tokens=500)
+        return resp.choices[0].message.content
+"""
+
+
+@pytest.fixture(scope="module")
+def tagged_clone(hook_repo, tmp_path_factory) -> tuple[Path, str]:
+    """A clone of the snapshot with a real release tag, as users' configs pin one."""
+    from auditor import __version__
+
+    clone = tmp_path_factory.mktemp("llm-audit-clone") / "llm-audit"
+    _git("clone", "-q", str(hook_repo), str(clone), cwd=hook_repo)
+    tag = f"v{__version__}"
+    _git("tag", tag, cwd=clone)
+    return clone, tag
+
+
+def _readme_config(clone: Path, rev: str) -> str:
+    """The README's .pre-commit-config.yaml, pointed at the local clone at ``rev``."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    (block,) = [b.split("```")[0] for b in readme.split("```yaml")[1:] if b.lstrip().startswith("repos:")]
+    assert "repo: https://github.com/llm-audit/llm-audit" in block and "rev: REV" in block
+    return block.replace("https://github.com/llm-audit/llm-audit", str(clone)).replace("rev: REV", f"rev: {rev}")
+
+
+def _pre_commit(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, **GIT_ENV, "PRE_COMMIT_HOME": str(cwd.parent / "pre-commit-home"), "PRE_COMMIT_COLOR": "never"}
+    env.pop("VIRTUAL_ENV", None)
+    return subprocess.run([PRE_COMMIT, *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=900)
+
+
+def test_readme_config_at_a_real_tag_fixes_then_reports_each_finding_once(tagged_clone, user_repo):
+    clone, tag = tagged_clone
+    (user_repo / ".pre-commit-config.yaml").write_text(_readme_config(clone, tag))
+    _write(user_repo, "planner.py", PLANNER)  # LA103: safe fix
+    _write(user_repo, "support/summarise.py", UNCAPPED)  # LA101: an unsafe fix, reported only
+    _git("add", "-A", cwd=user_repo)
+    r = _pre_commit(["run", "--all-files"], user_repo)
+    out = r.stdout + r.stderr
+    assert r.returncode == 1, out
+    assert "max_completion_tokens=500" in (user_repo / "planner.py").read_text()
+    fix_part, check_part = out.split("llm-audit (safe fixes)", 1)[1].split("\nllm-audit.", 1)
+    assert "1 × LA103 (deprecated-cap-parameter)" in fix_part and "files were modified by this hook" in fix_part
+    assert "LA101" not in fix_part  # the fix hook lists what it fixed, nothing else
+    assert "summarise.py:7:12: LA101" in check_part and "LA103" not in check_part  # fixed before the check ran
+    assert out.count("LA101") == 1 and out.count("LA103") == 1  # no finding printed twice
+    _git("add", "-A", cwd=user_repo)
+    r = _pre_commit(["run", "--all-files"], user_repo)
+    out = r.stdout + r.stderr
+    assert r.returncode == 1 and "llm-audit (safe fixes)" in out and out.count("LA101") == 1, out
+    assert out.split("llm-audit (safe fixes)", 1)[1].split("\n", 1)[0].rstrip().endswith("Passed")
+
+
+def test_readme_rev_placeholder_is_what_autoupdate_pins(tagged_clone, user_repo):
+    clone, tag = tagged_clone
+    config = _readme_config(clone, "REV")
+    (user_repo / ".pre-commit-config.yaml").write_text(config)
+    r = _pre_commit(["autoupdate"], user_repo)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert f"rev: {tag}" in (user_repo / ".pre-commit-config.yaml").read_text()
+
+
 def test_fix_hook_applies_safe_fixes_then_passes(hook_repo, user_repo):
     _write(user_repo, "planner.py", """
         import os

@@ -78,3 +78,28 @@ def test_rule_all_json_and_markdown_table(tmp_path):
     assert all(d["docs"]["what"] and d["help_uri"].startswith("https://") for d in data)
     table = cli("rule", "--all", "--output-format", "markdown-table", cwd=tmp_path).stdout
     assert table == rule_table(load_rule_entries())
+
+
+def test_quick_start_commands_work_as_written_in_a_fresh_venv(tmp_path):
+    """The README's first command, verbatim, in a new virtualenv on a copy of this tree."""
+    import os
+    import shutil
+    import venv
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    quick = readme.split("## Quick start", 1)[1].split("```bash", 1)[1].split("```", 1)[0].strip()
+    assert quick == "pip install . && llm-audit check examples/ ; llm-audit report examples/"
+    src = tmp_path / "src"
+    ignore = shutil.ignore_patterns(".git", "__pycache__", ".llm_audit_cache", "*.egg-info", "build", "dist", ".corpus", ".pytest_cache", ".cache-test")
+    shutil.copytree(REPO, src, ignore=ignore)
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, with_pip=True)
+    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
+    env["PATH"] = f"{env_dir / 'bin'}{os.pathsep}{env['PATH']}"
+    env["LLM_AUDIT_CACHE_DIR"] = str(tmp_path / "cache")
+    r = subprocess.run(["bash", "-c", quick], cwd=src, env=env, capture_output=True, text=True, timeout=1500)
+    assert "Successfully installed" in r.stdout or "llm-audit" in r.stdout, r.stdout[-2000:] + r.stderr[-2000:]
+    assert "examples/insights_app/llm.py:" in r.stdout and "Found " in r.stdout, r.stdout[-3000:]
+    assert "LLM call sites: " in r.stdout and "$/month" in r.stdout, r.stdout[-2000:]  # the report ran too
+    assert r.returncode == 0, r.stderr[-2000:]  # the report's exit code: it ran
+    assert "Traceback" not in r.stderr

@@ -144,8 +144,15 @@ def test_sarif_regions_notebook_cells_and_savings(app):
     nb = next(r for r in results if r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "notebooks/explore.ipynb")
     assert nb["properties"]["cell"] == 1 and nb["properties"]["cellNumber"] == 2
     assert nb["message"]["text"].startswith("cell 2, line 1:")
-    assert nb["locations"][0]["physicalLocation"]["region"]["startLine"] == 1  # relative to the cell
-    assert "fixes" not in nb  # cell-relative edits are not file offsets
+    # the region is in the .ipynb text: the line of the cell's source element, its column
+    ipynb = (app / "notebooks/explore.ipynb").read_text().splitlines()
+    region = nb["locations"][0]["physicalLocation"]["region"]
+    (line,) = [i for i, text in enumerate(ipynb, start=1) if '"resp = client.chat.completions.create(\\n"' in text]
+    assert (region["startLine"], region["startColumn"]) == (line, ipynb[line - 1].index("client.chat") + 1)  # the call, as in the cell
+    assert region["endLine"] == line + 3 and ipynb[region["endLine"] - 1].strip() == '")\\n"'
+    assert region["endColumn"] == ipynb[line + 2].index(")") + 2  # just after the closing parenthesis
+    assert nb["properties"]["cellLine"] == 1 and region["message"]["text"] == "code cell 2, line 1"
+    assert "fixes" not in nb  # edits of cell text are not edits of the JSON text
 
 
 def _apply_replacements(text: str, replacements: list[dict]) -> str:

@@ -138,7 +138,7 @@ def baseline_entries(findings: list[Finding], path: Path, root: Path, read: Sour
 
 def write_baseline(findings: list[Finding], path: Path, root: Path) -> int:
     """Write the baseline file; returns how many findings it holds."""
-    from auditor.writes import atomic_write
+    from auditor.writes import write_output
 
     path = Path(path)
     entries = baseline_entries(findings, path, root)
@@ -148,7 +148,7 @@ def write_baseline(findings: list[Finding], path: Path, root: Path) -> int:
         "about": "Findings accepted when adopting llm-audit; `llm-audit check --baseline FILE` reports only findings not listed here. Regenerate with `llm-audit baseline`.",
         "findings": entries,
     }
-    atomic_write(path.resolve(), (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+    write_output(path, (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))  # -o: a file, a device, stdout
     return len(entries)
 
 

@@ -62,13 +62,14 @@ class ApiMatcher:
             t = self.r.type_of(base, scope)
             if t is None:
                 continue
-            method = ".".join(p for p in path if p not in self.p.passthrough)
-            api = self.p.by_type_method.get((t[0], method))
+            root, _, sub = t[0].partition("#")  # a sub-resource: openai.OpenAI#chat.completions
+            method = ".".join(([sub] if sub else []) + [p for p in path if p not in self.p.passthrough])
+            api = self.p.by_type_method.get((root, method))
             if api is None:
-                api = self.p.by_callable.get(f"<{t[0]}>.{method}")
+                api = self.p.by_callable.get(f"<{root}>.{method}")
             if api is not None:
                 maker = (t[1], t[2]) if t[1] is not None else None
-                return api, api.provider_by_type.get(t[0], api.provider), method, maker
+                return api, api.provider_by_type.get(root, api.provider), method, maker
             return None
         # a module reached through self.x or a factory: self.client = litellm; self.get_client().completion(...)
         if isinstance(func, ast.Attribute) and isinstance(func.value, (ast.Attribute, ast.Call)):
@@ -111,6 +112,8 @@ class ApiMatcher:
         for k in (0, 1):  # `client.chat...` or `clients.client.chat...` (module attribute)
             method = ".".join(p for p in path[k:] if p not in self.p.passthrough)
             cands = [(t, a) for (t, m), a in self.p.by_type_method.items() if m == method]
+            # `completions = client.chat.completions` in the other module: a sub-resource typed T#chat.completions
+            cands += [(f"{t}#{m[: -len(method) - 1]}", a) for (t, m), a in self.p.by_type_method.items() if m.endswith("." + method)]
             if cands:
                 ref = ".".join([qn, *path[:k]])
                 pending = {"ref": ref, "candidates": [[t, a.id, a.provider_by_type.get(t, a.provider)] for t, a in cands]}

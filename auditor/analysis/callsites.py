@@ -23,8 +23,11 @@ from auditor.analysis.resolve import Resolver
 from auditor.analysis.scopes import Scope, span_of
 from auditor.analysis.apimatch import DEFERRED, ApiMatcher, method_refs
 from auditor.analysis.arguments import Args, ArgumentMapper, lookup, truthy
+from auditor.analysis.endpoints import serving_endpoint, url_params
 
 LOOP_NODES = (ast.For, ast.AsyncFor, ast.While)
+# APIs whose clients are pointed at other vendors' OpenAI-compatible servers with base_url=
+OPENAI_COMPATIBLE = ("openai", "litellm", "langchain", "instructor")
 COMP_NODES = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
@@ -101,7 +104,9 @@ class CallSiteFinder(ApiMatcher, ArgumentMapper):
         statements spanning one of them are walked. One match per line is enough."""
         if self._wildcards:
             return list(range(1, len(self.r.lines) + 1))
-        pattern = _hot_pattern(self.p, frozenset(self.instance_names))
+        # `from langchain.llms import OpenAI as LegacyOpenAI`: the local alias is what the line says
+        aliases = {local for local, qn in self.r.imports.items() if local != qn.rsplit(".", 1)[-1] and qn.rsplit(".", 1)[-1] in self.last_names}
+        pattern = _hot_pattern(self.p, frozenset(self.instance_names | aliases))
         text = "\n".join(self.r.lines)
         hot: list[int] = []
         pos = last = 0
@@ -184,6 +189,8 @@ class CallSiteFinder(ApiMatcher, ArgumentMapper):
         if match is None:
             return
         api, provider, method, maker = match
+        if api.skip_when and any(kw.arg in api.skip_when for kw in call.keywords):
+            return  # e.g. interactions.create(agent=...): a managed agent's run, not a model request
         if api.skip_in and any(fnmatch.fnmatchcase(f"{self.path}::{scope.qualname}".lower(), g) for g in api.skip_in):
             return  # e.g. Bedrock invoke_model inside an embedder: not a generation call
         self._record(call, scope, loops, api, provider, method, maker, parent)
@@ -207,6 +214,12 @@ class CallSiteFinder(ApiMatcher, ArgumentMapper):
             if t is not None:
                 tinfo = self.p.types.get(t[0])
             self._collect_args(mcall, mscope, (tinfo.signature if tinfo else []), args, direct=False)
+            # a session made by a method of another instance: model.start_chat() on GenerativeModel(generation_config=...)
+            if isinstance(mcall.func, ast.Attribute):
+                outer = self.r.type_of(mcall.func.value, mscope)
+                if outer is not None and outer[1] is not None and outer[1] is not mcall:
+                    oinfo = self.p.types.get(outer[0].partition("#")[0])
+                    self._collect_args(outer[1], outer[2], (oinfo.signature if oinfo else []), args, direct=False)
         if id(call) in self._untyped_calls:
             if api.instance_params:
                 args.unknown.append("")  # the instance (and the caps it was made with) is not known
@@ -258,13 +271,50 @@ class CallSiteFinder(ApiMatcher, ArgumentMapper):
         site.extra["structured"] = method in api.structured_methods or any(
             lookup(args, p)[0] == "present" for p in api.structured_params
         )
+        if api.provider in OPENAI_COMPATIBLE:
+            self._serving(site, call, scope, maker)
         self.sites.append(site)
+
+    def _serving(self, site: CallSite, call: ast.Call, scope: Scope, maker) -> None:
+        """``OpenAI(base_url="http://localhost:11434/v1")`` (or ``api_base=``, ``openai.api_base = ...``):
+        the call is priced and checked as the provider serving that endpoint (rules/endpoints.yaml)."""
+        params = url_params()
+        found = None
+        for c, s in ([maker] if maker is not None else []) + [(call, scope)]:
+            kw = next((k for k in c.keywords if k.arg in params), None)
+            if kw is not None:
+                found = (kw.value, s)
+                break
+        if found is None:
+            found = self._module_api_base()
+        if found is None:
+            return
+        expr, s = found
+        endpoint = serving_endpoint(expr, self.r.value_of(expr, s))
+        if endpoint is None or endpoint.id in ("openai", "azure-openai"):
+            return  # OpenAI's own endpoints (Azure OpenAI included): priced and checked as OpenAI, as before
+        if endpoint.provider:
+            site.provider = endpoint.provider
+        site.extra["endpoint"] = endpoint.id
+        site.extra["local"] = endpoint.local
+        site.extra["unknown_model"] = endpoint.unknown_model
+
+    def _module_api_base(self):
+        """openai<1: ``openai.api_base = "http://localhost:8000/v1"`` set at module level."""
+        for stmt in self.r.tree.body:
+            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+                t = stmt.targets[0]
+                if isinstance(t, ast.Attribute) and t.attr in ("api_base", "base_url") and isinstance(t.value, ast.Name):
+                    if (self.r.qualname(t.value, self.r.module_scope) or "") == "openai":
+                        return stmt.value, self.r.module_scope
+        return None
 
     def _async_type(self, maker) -> bool:
         if maker is None:
             return False
         t = self.r.type_of(maker[0], maker[1])
-        return bool(t and self.p.types.get(t[0]) and self.p.types[t[0]].is_async)
+        root = t[0].partition("#")[0] if t else None
+        return bool(root and self.p.types.get(root) and self.p.types[root].is_async)
 
     def _prompt(self, api: Api, args: Args) -> Prompt:
         messages: list[Message] = []
@@ -280,20 +330,27 @@ class CallSiteFinder(ApiMatcher, ArgumentMapper):
         return Prompt(messages=messages)
 
 
-_HOT: dict[tuple[int, frozenset], re.Pattern] = {}
+_HOT: dict[tuple[frozenset, frozenset], re.Pattern] = {}
+_HOT_NAMES: dict[int, tuple[Providers, frozenset]] = {}  # holds the catalog, so its id is not reused meanwhile
 
 
 def _hot_pattern(providers: Providers, instance_names: frozenset) -> re.Pattern:
     """The names that can end a generation call, as one regex (cached per catalog)."""
-    key = (id(providers), instance_names)
-    pat = _HOT.get(key)
-    if pat is None:
-        names = {"bind"} | {c.rsplit(".", 1)[-1] for c in providers.by_callable} | set(instance_names)
+    # keyed by the names themselves: an id() of a freed catalog can be reused by one with other wrappers
+    base = _HOT_NAMES.get(id(providers))
+    if base is None or base[0] is not providers:
+        if len(_HOT_NAMES) > 32:  # a long-lived process (the language server) makes a catalog per run
+            _HOT_NAMES.clear()
+        names = {"bind"} | {c.rsplit(".", 1)[-1] for c in providers.by_callable}
         for api in providers.apis:
             for m in api.match_methods + getattr(api, "match_untyped", []):
                 names.add(m.rsplit(".", 1)[-1])
                 names.add(m.split(".")[0])
-        words = sorted(n for n in names if n and "*" not in n and "<" not in n)
+        base = _HOT_NAMES[id(providers)] = (providers, frozenset(n for n in names if n and "*" not in n and "<" not in n))
+    key = (base[1], instance_names)
+    pat = _HOT.get(key)
+    if pat is None:
+        words = sorted(base[1] | {n for n in instance_names if n})
         pat = _HOT[key] = re.compile(r"\b(?:" + trie_regex(words) + r")\b")
     return pat
 

@@ -107,7 +107,49 @@ class ClientTypes:
                         return t
             if expr.attr in self.providers.passthrough:
                 return self.type_of(expr.value, scope, depth + 1)
+            on_class = self._class_attr(expr, scope, depth)
+            if on_class is not None:
+                return on_class
+            return self._sub_resource(expr, scope, depth)
         return None
+
+    def _class_attr(self, expr: ast.Attribute, scope: Scope, depth: int) -> tuple[str, ast.Call | None, Scope] | None:
+        """``GroqService.client`` where the class keeps its client on itself (``client = None`` in the class
+        body, ``GroqService.client = Groq(...)`` in a method)."""
+        if not isinstance(expr.value, ast.Name):
+            return None
+        b = self.binding(expr.value.id, scope, getattr(expr, "lineno", 1 << 30))
+        if not b or b[0] != "assign" or not isinstance(b[1], ast.ClassDef):
+            return None
+        cls = self.scope_of.get(b[1])
+        if cls is None:
+            return None
+        found = self._attr_type(cls, expr.attr, depth)
+        if found:
+            return found
+        for node in ast.walk(b[1]):
+            if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                t = node.targets[0]
+                if isinstance(t, ast.Attribute) and t.attr == expr.attr and isinstance(t.value, ast.Name) and t.value.id == expr.value.id:
+                    where = self._scope_for_line(cls, node.lineno) or cls
+                    found = self.type_of(node.value, where, depth + 1)
+                    if found:
+                        return found
+        return None
+
+    def _sub_resource(self, expr: ast.Attribute, scope: Scope, depth: int) -> tuple[str, ast.Call | None, Scope] | None:
+        """``OpenAI().chat.completions`` / ``chat = client.chat``: a resource of a catalogued client, typed
+        ``<client type>#<path>`` (``openai.OpenAI#chat.completions``) so that ``self.client.create(...)``
+        after ``self.client = OpenAI().chat.completions`` is ``chat.completions.create`` on that client."""
+        if expr.attr.startswith("_"):
+            return None
+        base = self.type_of(expr.value, scope, depth + 1)
+        if base is None:
+            return None
+        root, _, sub = base[0].partition("#")
+        if root not in self.providers.types or sub.count(".") >= 3:
+            return None
+        return f"{root}#{sub + '.' if sub else ''}{expr.attr}", base[1], base[2]
 
     def _is_self(self, node: ast.AST, scope: Scope) -> bool:
         return isinstance(node, ast.Name) and scope.cls is not None and scope.self_name is not None and node.id == scope.self_name
@@ -175,8 +217,9 @@ class ClientTypes:
                 if inner:
                     return inner
             base = self.type_of(func.value, scope, depth + 1)
-            if base:
-                keys.append(f"<{base[0]}>.{func.attr}")
+            if base:  # <T>.with_options, <google.genai.Client>.chats.create (a sub-resource's factory)
+                root, _, sub = base[0].partition("#")
+                keys.append(f"<{root}>.{sub + '.' if sub else ''}{func.attr}")
         for key in keys:
             for tname in self.providers.maker_to_type.get(key, []):
                 tinfo = self.providers.types[tname]

@@ -14,7 +14,7 @@ from typing import Any
 from auditor.analysis.module import analyse_tree
 from auditor.facts import FileFacts, Insertion, Segment, Suppressions
 from auditor.findings import Edit, Finding, Span
-from auditor.sources.notebook import cell_source, code_cells, neutralise, notebook_language, read_notebook
+from auditor.sources.notebook import cell_source, code_cells, neutralise, non_python_language, notebook_language, read_notebook
 from auditor.sources.python import SourceOptions, parse_python, scan_suppressions
 
 
@@ -25,9 +25,15 @@ def analyse_notebook(data: bytes, path: str, module: str, opts: SourceOptions) -
         facts.findings.append(err)
         return facts
     assert nb is not None
-    if not notebook_language(nb).startswith("python"):
+    foreign = non_python_language(nb)
+    if foreign is not None:  # an R, Julia, Scala ... kernel: reported, never silent
+        facts.extra.setdefault("notes", []).append(f"{path}: skipped: a {foreign} notebook (its code cells are not Python)")
         return facts
     cells = [neutralise(cell_source(c)) for c in code_cells(nb)]
+    if notebook_language(nb) and "python" not in notebook_language(nb) and not _any_python(cells, path):
+        # an unknown kernel language whose cells do not parse as Python: not ours to report as syntax errors
+        facts.extra.setdefault("notes", []).append(f"{path}: skipped: kernel language {notebook_language(nb)!r} and no code cell parses as Python")
+        return facts
     starts: list[int] = []  # 1-based first line of each cell in the joined text
     line = 1
     for text in cells:
@@ -57,6 +63,10 @@ def analyse_notebook(data: bytes, path: str, module: str, opts: SourceOptions) -
     analyse_tree(tree, joined, facts, opts)
     _remap(facts, starts)
     return facts
+
+
+def _any_python(cells: list[str], path: str) -> bool:
+    return any(text.strip() and parse_python(text, path)[1] is None for text in cells)
 
 
 def _locate(line: int, starts: list[int]) -> tuple[int, int]:

@@ -65,9 +65,8 @@ def _jsonable(obj: Any) -> Any:
 
 # --- rules --------------------------------------------------------------------------------
 
-
-# the rule pages (docs/rules/LAxxx.md): SARIF helpUri, the language server's code links, rule --all
-RULE_DOCS_URL = "https://github.com/llm-audit/llm-audit/blob/main/docs/rules/{code}.md"
+PROJECT_URL = "https://github.com/llm-audit/llm-audit"
+RULE_PAGES = "docs/rules"  # one generated page per rule (SARIF helpUri, the language server's code links)
 
 
 @dataclass
@@ -82,6 +81,7 @@ class Rule:
     examples: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     enabled: bool = True  # off-by-default rules (LA604) run only when selected explicitly
     family: str = ""  # file stem in rules/checks/
+    param_schema: dict[str, Any] = field(default_factory=dict)  # JSON Schema per parameter (else inferred from the default)
 
     @classmethod
     def from_entry(cls, entry: dict[str, Any], family: str = "") -> "Rule":
@@ -96,11 +96,16 @@ class Rule:
             examples=dict(entry.get("examples") or {}),
             enabled=bool(entry.get("enabled", True)),
             family=family,
+            param_schema=dict(entry.get("param-schema") or {}),
         )
 
     @property
-    def help_uri(self) -> str:
-        return RULE_DOCS_URL.format(code=self.code)
+    def help_uri(self) -> str | None:
+        """The rule's page, ``docs/rules/CODE.md`` (scripts/gen_rule_docs.py writes them);
+        rules a policy defines have none."""
+        if self.family == "policy":
+            return None
+        return f"{PROJECT_URL}/blob/main/{RULE_PAGES}/{self.code}.md"
 
 
 def load_rule_entries() -> list[Rule]:
@@ -261,6 +266,8 @@ class Api:
     # globs on "path::qualname" where a match is not a generation call (`*embed*`: Bedrock
     # invoke_model in an embedder)
     skip_in: list[str] = field(default_factory=list)
+    # keyword arguments whose presence makes a matched call something else (`agent=` on interactions.create)
+    skip_when: list[str] = field(default_factory=list)
     provider_by_type: dict[str, str] = field(default_factory=dict)
     constructor: bool = False
     instance_params: bool = False
@@ -296,6 +303,7 @@ class Api:
             match_untyped=list((match.get("untyped") or {}).get("methods") or []),
             untyped_requires=(match.get("untyped") or {}).get("requires"),
             skip_in=list(match.get("skip-in") or []),
+            skip_when=list(e.get("skip-when") or {}),
             provider_by_type=dict(e.get("provider-by-type") or {}),
             constructor=bool(e.get("constructor", False)),
             instance_params=bool(e.get("instance-params", False)),

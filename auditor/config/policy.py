@@ -52,26 +52,6 @@ def _load_yaml_rt(path: Path) -> Any:
         raise PolicyError(f"{path}: invalid YAML: {e}") from None
 
 
-def _position(doc: Any, path: list[Any]) -> tuple[int, int] | None:
-    """(line, column), 1-based, of the node at ``path`` in a ruamel round-trip document."""
-    node, pos = doc, None
-    for key in path:
-        lc = getattr(node, "lc", None)
-        try:
-            if lc is not None:
-                if isinstance(key, int):
-                    ln, col = lc.item(key)
-                else:
-                    ln, col = lc.key(key)
-                pos = (ln + 1, col + 1)
-            node = node[key]
-        except (KeyError, IndexError, TypeError, AttributeError):
-            break
-    if pos is None and getattr(doc, "lc", None) is not None:
-        pos = (doc.lc.line + 1, doc.lc.col + 1)
-    return pos
-
-
 def _plain(obj: Any) -> Any:
     """ruamel round-trip types -> plain dicts/lists/scalars (dates as ISO strings)."""
     import datetime
@@ -93,64 +73,65 @@ def _plain(obj: Any) -> Any:
     return obj
 
 
-def validate(data: Any, doc: Any, where: str, text_lines: list[str] | None = None) -> None:
-    import jsonschema
+def validate(data: Any, doc: Any, where: str, text_lines: list[str] | None = None, rules: list[Rule] | None = None) -> None:
+    """Raise :class:`PolicyError` listing every problem: the JSON Schema's, then selectors,
+    params and values against ``rules`` (see config/validate.py). Without ``rules`` only the
+    schema is checked, unless it fails."""
+    from auditor.config.validate import MAX_MESSAGES, Problems, catalog_problems, schema_problems
 
-    validator = jsonschema.Draft202012Validator(policy_schema())
-    errors = sorted(validator.iter_errors(data), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
-    if not errors:
-        return
-    messages = []
-    for err in errors[:5]:
-        path = list(err.absolute_path)
-        key = ".".join(str(p) for p in path) or "(top level)"
-        if err.validator == "additionalProperties" and not path:
-            extra = [k for k in (data or {}) if k not in policy_schema()["properties"]]
-            key = extra[0] if extra else key
-            path = [key]
-        pos = _position(doc, path) if doc is not None else None
-        if pos is None and text_lines is not None:
-            pos = _find_key_line(text_lines, str(path[-1]) if path else "")
-        loc = f"{where}:{pos[0]}:{pos[1]}" if pos else where
-        messages.append(f"{loc}: invalid policy at `{key}`: {_short(err)}")
-    raise PolicyError("\n".join(messages))
-
-
-def _short(err: Any) -> str:
-    msg = err.message
-    return msg if len(msg) < 200 else msg[:197] + "..."
-
-
-def _find_key_line(lines: list[str], key: str) -> tuple[int, int] | None:
-    for i, line in enumerate(lines, start=1):
-        stripped = line.lstrip()
-        if key and (stripped.startswith(key + " ") or stripped.startswith(key + "=") or stripped.startswith(f'"{key}"')):
-            return i, len(line) - len(stripped) + 1
-    return None
+    problems = Problems(doc, where, text_lines)
+    schema_problems(data, policy_schema(), problems)
+    if isinstance(data, dict) and (rules is not None or problems.messages):
+        # schema errors: report the catalog's findings too (against this file's own rules)
+        catalog_problems(data, rules if rules is not None else _known_rules(data, {}), problems, selector_matches)
+    if problems.messages:
+        extra = len(problems.messages) - MAX_MESSAGES
+        raise PolicyError("\n".join(problems.messages[:MAX_MESSAGES]) + (f"\n... and {extra} more" if extra > 0 else ""))
 
 
 def read_policy_file(path: Path) -> dict[str, Any]:
     """Read and validate one policy file (YAML, or pyproject.toml's [tool.llm-audit])."""
+    data, doc, lines = read_policy_doc(path)
+    validate(data, doc, str(path), lines, rules=_known_rules(data, {}))
+    return data
+
+
+def read_policy_doc(path: Path) -> tuple[dict[str, Any], Any, list[str] | None]:
+    """(data, ruamel document or None, TOML lines or None) of one policy file, checked
+    against the JSON Schema only (the catalog checks need the rules of the whole chain)."""
     if path.name == "pyproject.toml":
         try:
             import tomllib  # type: ignore[import-not-found]
         except ModuleNotFoundError:  # Python 3.10
             import tomli as tomllib  # type: ignore[no-redef]
-        text = path.read_text(encoding="utf-8")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            raise PolicyError(f"{path}: cannot read policy: {e}") from None
         try:
             data = tomllib.loads(text).get("tool", {}).get("llm-audit", {})
         except tomllib.TOMLDecodeError as e:
             raise PolicyError(f"{path}: invalid TOML: {e}") from None
-        validate(data, None, str(path), _section_lines(text))
-        return data
+        lines = _section_lines(text)
+        validate(data, None, str(path), lines)
+        return data, None, lines
     doc = _load_yaml_rt(path)
     if doc is None:
-        return {}
+        return {}, None, None
     data = _plain(doc)
     if not isinstance(data, dict):
         raise PolicyError(f"{path}:1:1: invalid policy: expected a mapping of keys, got {type(data).__name__}")
     validate(data, doc, str(path))
-    return data
+    return data, doc, None
+
+
+def _known_rules(data: dict[str, Any], inherited: dict[str, Any]) -> list[Rule]:
+    """The catalog's rules plus those a policy chain defines (``rules:``)."""
+    rules = list(load_catalog().rules)
+    for entry in list(inherited.get("rules") or []) + list(data.get("rules") or []):
+        if isinstance(entry, dict) and entry.get("code") and entry.get("name"):
+            rules.append(Rule.from_entry(entry, family="policy"))
+    return rules
 
 
 def _section_lines(text: str) -> list[str]:
@@ -208,7 +189,9 @@ def merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _resolve_extends(data: dict[str, Any], here: Path | None, seen: set[str]) -> dict[str, Any]:
+def _resolve_extends(data: dict[str, Any], here: Path | None, seen: set[str], source: Any = None) -> dict[str, Any]:
+    """``data`` merged over what it extends; ``source`` = (ruamel doc, TOML lines) of a
+    user's file, which is then checked against the rules its chain defines."""
     extends = data.get("extends", [])
     if isinstance(extends, str):
         extends = [extends]
@@ -225,20 +208,22 @@ def _resolve_extends(data: dict[str, Any], here: Path | None, seen: set[str]) ->
             raise PolicyError(f"{here}: `extends` names {ref!r}, which is neither a built-in pack ({', '.join(BUILTIN_PACKS)}) nor a file")
         if ref in BUILTIN_PACKS:
             # shipped packs are validated by the test suite (tests/test_policy.py), not on every run
-            sub = load_yaml_file(path) or {}
+            sub, sub_doc = load_yaml_file(path) or {}, None
         else:
-            sub = read_policy_file(path)
-        merged = merge(merged, _resolve_extends(sub, path, seen | {key}))
+            sub, *sub_doc = read_policy_doc(path)
+        merged = merge(merged, _resolve_extends(sub, path, seen | {key}, sub_doc))
+    if source is not None:  # a user's file: selectors, params and values against the catalog
+        validate(data, source[0], str(here), source[1], rules=_known_rules(data, merged))
     return merge(merged, data)
 
 
 def load_policy_data(policy_path: Path | None) -> dict[str, Any]:
     if policy_path is None:
         return _resolve_extends({"extends": ["default"]}, None, set())
-    data = read_policy_file(policy_path)
+    data, doc, lines = read_policy_doc(policy_path)
     if "extends" not in data:
         data = {"extends": ["default"], **data}
-    return _resolve_extends(data, policy_path, set())
+    return _resolve_extends(data, policy_path, set(), (doc, lines))
 
 
 # ---------------------------------------------------------------- the policy object
@@ -323,6 +308,9 @@ class Policy:
         out = []
         for rule in self.all_rules():
             chosen = any(selector_matches(s, rule, explicit_only=not rule.enabled) for s in select)
+            # a file that cannot be read or parsed is reported whatever is selected (like Ruff's
+            # syntax errors): a narrow --select must not turn an unreadable input into a pass
+            chosen = chosen or rule.code == "LA000"
             if chosen and not any(selector_matches(s, rule) for s in ignore):
                 out.append(rule)
         return out

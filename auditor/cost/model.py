@@ -40,7 +40,7 @@ DEFAULT_HOLE_TOKENS: dict[str, float] = {"dataframe": 2000, "collection": 400, "
 DEFAULT_TYPICAL_OUTPUT_RATIO = 0.5  # typical answer length as a share of the cap
 DEFAULT_TYPICAL_OUTPUT_TOKENS = 512  # typical answer length of an uncapped call
 MESSAGE_OVERHEAD = 4  # per message: role and separators (OpenAI's counting guide)
-LOCAL_PROVIDERS = ("ollama", "vllm", "huggingface")  # self-hosted: no per-token price
+LOCAL_PROVIDERS = ("ollama", "vllm", "huggingface", "lmstudio", "llamacpp")  # self-hosted: no per-token price
 
 
 def _is_glob(pattern: str) -> bool:
@@ -277,6 +277,15 @@ class CostModel:
 
         # prices and totals
         cost.batch = bool(values.get("batch", False))
+        if site.extra.get("local"):  # served by a local server (rules/endpoints.yaml): $0 per token
+            model = None
+            cost.provider = site.provider
+            cost.catalog_model = None
+            cost.input_price = cost.output_price = 0.0
+            cost.monthly_calls = self.usage.monthly_calls(site.id)
+            cost.sources["monthly_calls"] = self.usage.source_of(site.id, "monthly-calls")
+            cost.cost_per_call = cost.worst_cost_per_call = cost.monthly_cost = cost.worst_monthly_cost = 0.0
+            return cost
         cost.input_price = input_price(model, cost.batch)
         cost.output_price = output_price(model, cost.batch)
         cost.monthly_calls = self.usage.monthly_calls(site.id)
@@ -296,6 +305,8 @@ class CostModel:
         (or of ``usd_per_call`` directly), times the site's monthly calls."""
         model = self.model(site)
         calls = self.usage.monthly_calls(site.id)
+        if site.extra.get("local"):  # a local server: tokens saved, no dollars
+            return Savings(tokens_per_call=round(input_tokens + output_tokens, 1), usd_per_call=0.0, usd_per_month=0.0, basis=(basis + "; local server: $0 per token").strip("; "))
         if usd_per_call is None:
             batch = bool(self.usage.for_site(site.id).get("batch", False))
             per_call = call_cost(model, input_tokens, output_tokens, batch)

@@ -84,9 +84,9 @@ def _check_values(path: Path, mapping: Any, where: str) -> dict[str, Any]:
             raise UsageError(f"{_where(path, mapping, key)}: unknown usage key {key!r} in {where} (allowed: {', '.join(SITE_KEYS)})")
         if value is None:
             continue
-        ok = isinstance(value, bool) if kind == "boolean" else (isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0)
+        ok = isinstance(value, bool) if kind == "boolean" else (isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < float("inf"))
         if not ok:
-            raise UsageError(f"{_where(path, mapping, key)}: {where}.{key} must be a {'true/false' if kind == 'boolean' else 'non-negative number'}, got {value!r}")
+            raise UsageError(f"{_where(path, mapping, key)}: {where}.{key} must be a {'true/false' if kind == 'boolean' else 'finite non-negative number'}, got {value!r}")
         out[str(key)] = value
     return out
 

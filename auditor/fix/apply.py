@@ -9,7 +9,6 @@ cell sources.
 
 from __future__ import annotations
 
-import difflib
 import os
 import stat
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from pathlib import Path
 
 from auditor.writes import atomic_write
 from auditor.findings import Finding
+from auditor.fix.diff import display_name, unified
 from auditor.fix.edits import fix_promptfile_text, fix_text
 
 MAX_PASSES = 5
@@ -61,7 +61,7 @@ def fix_file(root: Path, rel: str, kind: str, findings: list[Finding], write: bo
     """Apply ``findings``' fixes to one file. Returns True when it changed."""
     path = root / rel
     if kind == "notebook":
-        return _fix_notebook(path, rel, findings, write, report)
+        return _fix_notebook(path, rel, findings, write, report, display_name(root, rel))
     try:
         text, encoding = _read_text(path)
     except (OSError, UnicodeDecodeError, SyntaxError, LookupError):
@@ -75,7 +75,7 @@ def fix_file(root: Path, rel: str, kind: str, findings: list[Finding], write: bo
     if new == text:
         return False
     report.applied.extend(applied)
-    report.diffs.append(_diff(rel, text, new))
+    report.diffs.append(unified(display_name(root, rel), text, new))
     report.changed_files.add(rel)
     if write:
         mode = stat.S_IMODE(os.stat(path).st_mode)
@@ -83,7 +83,7 @@ def fix_file(root: Path, rel: str, kind: str, findings: list[Finding], write: bo
     return True
 
 
-def _fix_notebook(path: Path, rel: str, findings: list[Finding], write: bool, report: FixReport) -> bool:
+def _fix_notebook(path: Path, rel: str, findings: list[Finding], write: bool, report: FixReport, name: str) -> bool:
     from auditor.sources.notebook import cell_source, code_cells, read_notebook, write_cells
 
     data = path.read_bytes()
@@ -111,17 +111,14 @@ def _fix_notebook(path: Path, rel: str, findings: list[Finding], write: bool, re
         if new != old:
             new_sources[i] = new
             report.applied.extend(applied)
-            report.diffs.append(_diff(f"{rel}:cell {i + 1}", old, new))
     if not new_sources:
         return False
     report.changed_files.add(rel)
+    new_data = write_cells(data, new_sources)
+    # the diff is of the .ipynb text fix writes, so `git apply` makes exactly that change
+    report.diffs.append(unified(name, data.decode("utf-8"), new_data.decode("utf-8")))
     if write:
         mode = stat.S_IMODE(os.stat(path).st_mode)
-        atomic_write(path.resolve(), write_cells(data, new_sources), mode=mode)
+        atomic_write(path.resolve(), new_data, mode=mode)
     return True
 
-
-def _diff(name: str, old: str, new: str) -> str:
-    return "".join(
-        difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True), fromfile=f"a/{name}", tofile=f"b/{name}")
-    )

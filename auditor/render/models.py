@@ -105,9 +105,12 @@ def import_litellm(policy, path, today: date, output: str | None, in_place: bool
         return None
     text = overlay_yaml(result, Path(path).name)
     if output:
-        from auditor.writes import atomic_write
+        from auditor.writes import OutputError, write_output
 
-        atomic_write(Path(output).resolve(), text.encode("utf-8"))
+        try:
+            write_output(output, text.encode("utf-8"))
+        except OutputError as e:
+            return str(e)
         print(f"wrote {output}; use it with `extends: [default, {Path(output).name}]` in your policy", file=sys.stderr)
     else:
         sys.stdout.write(text)

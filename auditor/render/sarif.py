@@ -8,9 +8,15 @@ region (1-based; ``endColumn`` is exclusive, as in SARIF), ``partialFingerprints
 survive line shifts (the baseline fingerprint), fixes as artifact changes, and savings in
 ``properties``.
 
-Notebooks: SARIF has no notion of a cell, so the region is relative to the code cell, and the
-cell is named in the message and in ``properties.cell`` (0-based) / ``properties.cellNumber``.
-Notebook fixes are not emitted: their positions are cell-relative, not file offsets.
+Notebooks: SARIF has no notion of a cell, so the region is the position in the ``.ipynb``
+text - the line of the cell's ``source`` string element that holds the finding's source line,
+the column inside it (see ``sources/nbjson.py``) - and the cell is named in the message and in
+``properties.cell`` (0-based) / ``properties.cellNumber`` / ``properties.cellLine``. When the
+notebook cannot be read again the location names the file only. Notebook fixes are not
+emitted (an edit of JSON-escaped text is not the edit of the cell).
+
+``helpUri`` points at the rule's page, ``docs/rules/LAxxx.md`` (generated from the rule entry
+by ``scripts/gen_rule_docs.py``); rules a policy defines have no page and no ``helpUri``.
 
 Validated in the tests against the OASIS schema (``tests/data/sarif-schema-2.1.0.json``).
 """
@@ -23,11 +29,11 @@ from typing import Any
 
 from auditor import __version__
 from auditor.adopt.baseline import display_path, fingerprints
-from auditor.config.catalog import Rule
+from auditor.config.catalog import PROJECT_URL, Rule
 from auditor.findings import Finding
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
-INFORMATION_URI = "https://github.com/llm-audit/llm-audit"
+INFORMATION_URI = PROJECT_URL
 FINGERPRINT_KEY = "llmAudit/v1"
 LEVELS = {"error": "error", "warning": "warning", "info": "note"}
 
@@ -43,7 +49,6 @@ def rule_descriptor(rule: Rule) -> dict[str, Any]:
         "shortDescription": {"text": first_sentence(what)},
         "fullDescription": {"text": " ".join(what.split())},
         "help": {"text": render_rules([rule], "text"), "markdown": render_rules([rule], "markdown")},
-        "helpUri": rule.help_uri,
         "defaultConfiguration": {"level": LEVELS.get(rule.severity, "warning"), "enabled": rule.enabled},
         "properties": {
             "tags": ["llm", rule.family or "llm-audit", rule.name],
@@ -51,7 +56,7 @@ def rule_descriptor(rule: Rule) -> dict[str, Any]:
             "problem.severity": {"info": "recommendation"}.get(rule.severity, rule.severity),
             "fix": rule.fix,
         },
-    }
+    } | ({"helpUri": rule.help_uri} if rule.help_uri else {})
 
 
 def _region(line: int, column: int, end_line: int, end_column: int) -> dict[str, int]:
@@ -92,15 +97,35 @@ def _message(f: Finding) -> str:
     return text
 
 
-def result(f: Finding, rule_index: dict[str, int], uri: str, fingerprint: str) -> dict[str, Any]:
-    location = {"physicalLocation": {"artifactLocation": _artifact(uri), "region": _region(f.line, f.column, f.end_line, f.end_column)}}
+def _related(r: Any, i: int, notebooks: Any) -> dict[str, Any]:
+    """A related location; in a notebook, at its place in the .ipynb text (else the file only)."""
+    physical: dict[str, Any] = {"artifactLocation": _artifact(r.path), "region": _region(r.line, r.column, r.line, r.column)}
+    if r.cell is not None:
+        nb = notebooks.get(r.path, r.cell) if notebooks is not None else None
+        pos = nb.locate(r.cell, r.line, r.column) if nb is not None else None
+        if pos is None:
+            del physical["region"]
+        else:
+            physical["region"] = _region(pos[0], pos[1], pos[0], pos[1]) | {"message": {"text": f"code cell {r.cell + 1}, line {r.line}"}}
+    return {"id": i, "physicalLocation": physical, **({"message": {"text": r.message}} if r.message else {})}
+
+
+def result(f: Finding, rule_index: dict[str, int], uri: str, fingerprint: str, notebook: Any = None, notebooks: Any = None) -> dict[str, Any]:
+    location: dict[str, Any] = {"physicalLocation": {"artifactLocation": _artifact(uri), "region": _region(f.line, f.column, f.end_line, f.end_column)}}
     props: dict[str, Any] = {"severity": f.severity, "name": f.name}
     if f.call_site_id:
         props["callSiteId"] = f.call_site_id
     if f.cell is not None:
-        props["cell"] = f.cell
-        props["cellNumber"] = f.cell + 1
-        location["physicalLocation"]["region"]["message"] = {"text": f"code cell {f.cell + 1} (lines counted from the cell's first line)"}
+        props.update(cell=f.cell, cellNumber=f.cell + 1, cellLine=f.line, cellColumn=f.column)
+        start = notebook.locate(f.cell, f.line, f.column) if notebook is not None else None
+        end = notebook.locate(f.cell, f.end_line, f.end_column) if notebook is not None else None
+        if start is None:  # the .ipynb cannot be read again: name the file, not a wrong line
+            del location["physicalLocation"]["region"]
+        else:
+            end = end if end is not None and end >= start else start
+            region = _region(start[0], start[1], end[0], end[1])
+            region["message"] = {"text": f"code cell {f.cell + 1}, line {f.line}"}
+            location["physicalLocation"]["region"] = region
     if f.savings is not None:
         props["savings"] = {
             "tokensPerCall": f.savings.tokens_per_call,
@@ -117,20 +142,33 @@ def result(f: Finding, rule_index: dict[str, int], uri: str, fingerprint: str) -
         "properties": props,
     }
     if f.related:
-        out["relatedLocations"] = [
-            {
-                "id": i,
-                "physicalLocation": {"artifactLocation": _artifact(r.path), "region": _region(r.line, r.column, r.line, r.column)},
-                **({"message": {"text": r.message}} if r.message else {}),
-            }
-            for i, r in enumerate(f.related, start=1)
-        ]
+        out["relatedLocations"] = [_related(r, i, notebooks) for i, r in enumerate(f.related, start=1)]
     if f.code in rule_index:
         out["ruleIndex"] = rule_index[f.code]
     fix = _fix(f, uri)
     if fix is not None:
         out["fixes"] = [fix]
     return out
+
+
+class _Notebooks:
+    """The ``.ipynb`` texts of the notebooks findings are in, read once each."""
+
+    def __init__(self, root: Path):
+        self.root, self.texts = root, {}
+
+    def get(self, path: str, cell: int | None) -> Any:
+        if cell is None:
+            return None
+        if path not in self.texts:
+            from auditor.sources.nbjson import notebook_text
+
+            try:
+                text = (self.root / path).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                text = None
+            self.texts[path] = notebook_text(text) if text is not None else None
+        return self.texts[path]
 
 
 def _base(root: Path) -> Path:
@@ -148,7 +186,8 @@ def sarif_log(findings: list[Finding], *, rules: list[Rule] | None = None, root:
     rules = list(rules or [])
     rule_index = {r.code: i for i, r in enumerate(rules)}
     prints = fingerprints(findings, root, base)
-    results = [result(f, rule_index, display_path(f.path, root, base), fp) for f, fp in zip(findings, prints)]
+    notebooks = _Notebooks(root)
+    results = [result(f, rule_index, display_path(f.path, root, base), fp, notebooks.get(f.path, f.cell), notebooks) for f, fp in zip(findings, prints)]
     run = {
         "tool": {
             "driver": {

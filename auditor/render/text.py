@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
 from auditor.findings import Finding
 from auditor.sources.lines import SourceLines
 
-def _marker(f: Finding) -> str:
+def _marker(f: Finding, unsafe_fixes: bool = False) -> str:
+    """``[*]``: fixable with the fixes enabled (safe, or unsafe with --unsafe-fixes);
+    ``[-]``: an unsafe fix that --unsafe-fixes would enable."""
     if f.fix is None or not f.fix.edits:
         return ""
-    return " [*]" if f.fix.applicability == "safe" else " [-]"
+    return " [*]" if f.fix.applicability == "safe" or unsafe_fixes else " [-]"
 
 
 def _savings(f: Finding) -> str:
@@ -24,22 +24,22 @@ def _savings(f: Finding) -> str:
     return f"saves ~{s.tokens_per_call:,.0f} tokens/call{' (' + s.basis + ')' if s.basis else ''}"
 
 
-def render_concise(findings: list[Finding], **_: object) -> str:
-    lines = [f"{f.location}: {f.code}{_marker(f)} {f.message}" for f in findings]
+def render_concise(findings: list[Finding], unsafe_fixes: bool = False, **_: object) -> str:
+    lines = [f"{f.location}: {f.code}{_marker(f, unsafe_fixes)} {f.message}" for f in findings]
     return "\n".join(lines) + ("\n" if lines else "")
 
 
 MAX_RELATED = 5  # related locations listed under a finding in full output
 
 
-def render_full(findings: list[Finding], source_lines: SourceLines | None = None, color: bool = False, **_: object) -> str:
+def render_full(findings: list[Finding], source_lines: SourceLines | None = None, color: bool = False, unsafe_fixes: bool = False, **_: object) -> str:
     def c(text: str, code: str) -> str:
         return f"\x1b[{code}m{text}\x1b[0m" if color else text
 
     out: list[str] = []
     for f in findings:
         sev = {"error": "31", "warning": "33", "info": "36"}.get(f.severity, "0")
-        out.append(f"{c(f.location, '1')}: {c(f.code, sev)}{_marker(f)} {f.name}: {f.message}")
+        out.append(f"{c(f.location, '1')}: {c(f.code, sev)}{_marker(f, unsafe_fixes)} {f.name}: {f.message}")
         lines = source_lines(f.path, f.cell) if source_lines else None
         if lines and 0 < f.line <= len(lines):
             width = len(str(f.end_line if f.end_line <= len(lines) else f.line))
@@ -69,7 +69,7 @@ def render_full(findings: list[Finding], source_lines: SourceLines | None = None
     return "\n".join(out) + ("\n" if out and out[-1] != "" else "")
 
 
-def summary(findings: list[Finding], fixed: int = 0) -> str:
+def summary(findings: list[Finding], fixed: int = 0, unsafe_fixes: bool = False) -> str:
     n = len(findings)
     safe = sum(1 for f in findings if f.fix and f.fix.edits and f.fix.applicability == "safe")
     unsafe = sum(1 for f in findings if f.fix and f.fix.edits and f.fix.applicability == "unsafe")
@@ -80,20 +80,14 @@ def summary(findings: list[Finding], fixed: int = 0) -> str:
         parts.append("All checks passed!" if not fixed else "No findings remain.")
         return " ".join(parts)
     parts.append(f"Found {n} finding{'s' if n != 1 else ''}.")
-    if safe:
-        parts.append(f"[*] {safe} fixable with `llm-audit fix` (or `check --fix`).")
-    if unsafe:
-        parts.append(f"[-] {unsafe} more with `--unsafe-fixes`.")
+    if unsafe_fixes and safe + unsafe:
+        parts.append(f"[*] {safe + unsafe} fixable with `llm-audit fix --unsafe-fixes` (or `check --fix --unsafe-fixes`).")
+    elif safe or unsafe:
+        if safe:
+            parts.append(f"[*] {safe} fixable with `llm-audit fix` (or `check --fix`)" + (f"; [-] {unsafe} more with `--unsafe-fixes`." if unsafe else "."))
+        else:
+            parts.append(f"[-] {unsafe} fixable with `llm-audit fix --unsafe-fixes` (unsafe: review the change).")
     total = sum(f.savings.usd_per_month for f in findings if f.savings)
     if total:
         parts.append(f"Estimated savings: ${total:,.2f}/month.")
     return "\n".join(parts)
-
-
-def statistics(findings: list[Finding]) -> str:
-    counts = Counter((f.code, f.name) for f in findings)
-    fixable = Counter(f.code for f in findings if f.fix and f.fix.edits)
-    rows = []
-    for (code, name), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
-        rows.append(f"{n:>6}  {code}  {'[*]' if fixable.get(code) else '   '} {name}")
-    return "\n".join(rows) + ("\n" if rows else "")

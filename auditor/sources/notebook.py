@@ -42,9 +42,33 @@ def cell_source(cell: dict) -> str:
 
 
 def notebook_language(nb: dict) -> str:
+    """The language the notebook declares (``language_info.name``, else the kernelspec's language), or ""."""
     meta = nb.get("metadata") or {}
-    lang = (meta.get("kernelspec") or {}).get("language") or (meta.get("language_info") or {}).get("name") or "python"
-    return str(lang).lower()
+    info = meta.get("language_info") if isinstance(meta.get("language_info"), dict) else {}
+    spec = meta.get("kernelspec") if isinstance(meta.get("kernelspec"), dict) else {}
+    lang = info.get("name") or spec.get("language") or ""
+    return str(lang).strip().lower()
+
+
+# Kernels whose code cells are not Python: such a notebook is skipped (with a note). Any other
+# kernel name (conda envs, "Python 3 (ipykernel)", pyspark, synapse_pyspark, xpython, ...) or no
+# metadata at all: the notebook is analysed when its code cells parse as Python.
+NON_PYTHON_LANGUAGES = {
+    "r", "julia", "scala", "java", "kotlin", "groovy", "javascript", "typescript", "c#", "csharp", ".net (c#)",
+    "f#", "fsharp", ".net (f#)", "powershell", ".net (powershell)", "c", "c++", "c++11", "c++14", "c++17", "cpp",
+    "go", "rust", "ruby", "haskell", "ocaml", "elixir", "erlang", "clojure", "lua", "perl", "php", "swift",
+    "matlab", "octave", "sas", "stata", "wolfram language", "mathematica", "maxima", "sql", "bash", "sh",
+    "zsh", "shell", "sparql", "prolog", "fortran", "nim", "zig", "dart", "deno", "coffeescript", "racket",
+    "scheme", "common lisp", "gap",
+}
+
+
+def non_python_language(nb: dict) -> str | None:
+    """The declared language when it is a known non-Python one, else None."""
+    lang = notebook_language(nb)
+    if not lang or "python" in lang or lang in ("ipython", "ipython3", "pyspark", "sage", "sagemath", "xonsh", "mojo"):
+        return None
+    return lang if lang in NON_PYTHON_LANGUAGES else None
 
 
 def neutralise(source: str) -> str:

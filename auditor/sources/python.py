@@ -17,6 +17,10 @@ from auditor.config.catalog import Providers
 from auditor.findings import Finding
 
 SUPPRESS = re.compile(r"#\s*llm-audit:\s*(ignore-file|ignore)(?:\[([A-Za-z0-9_,\s-]*)\])?")
+# Ruff/flake8 style: `# noqa: LA101` (or `# noqa: E501, LA101`) - only our codes count; a bare
+# `# noqa` or other tools' codes are left to those tools
+NOQA = re.compile(r"#\s*noqa\s*:\s*([A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*)", re.IGNORECASE)
+_OUR_CODE = re.compile(r"^LA[0-9]{3}$")
 
 
 @dataclass
@@ -132,11 +136,14 @@ def parse_python(text: str, path: str, cell: int | None = None) -> tuple[ast.Mod
 
 
 def scan_suppressions(text: str, cell: int | None = None, into: Suppressions | None = None) -> Suppressions:
-    """``# llm-audit: ignore[LA101]`` (this line) and ``# llm-audit: ignore-file[LA201]``."""
+    """``# llm-audit: ignore[LA101]`` (this line) and ``# llm-audit: ignore-file[LA201]``;
+    ``# noqa: LA101`` is read as the first."""
     sup = into or Suppressions()
-    if "llm-audit" not in text:
+    if "llm-audit" not in text and "noqa" not in text.lower():
         return sup
     for i, line in enumerate(text.splitlines(), start=1):
+        if "noqa" in line.lower():
+            _scan_noqa(line, i, cell, sup)
         if "llm-audit" not in line:
             continue
         for m in SUPPRESS.finditer(line):
@@ -150,3 +157,38 @@ def scan_suppressions(text: str, cell: int | None = None, into: Suppressions | N
             else:
                 sup.lines.setdefault(Suppressions.key(cell, i), []).extend(codes)
     return sup
+
+
+def _scan_noqa(line: str, i: int, cell: int | None, sup: Suppressions) -> None:
+    """``# noqa: LA101`` is an alias of ``# llm-audit: ignore[LA101]`` (same line; alone on a
+    line, the next line)."""
+    for m in NOQA.finditer(line):
+        if _in_string(line, m.start()):
+            continue
+        codes = [c.upper() for c in re.split(r"[\s,]+", m.group(1)) if _OUR_CODE.match(c.upper())]
+        if not codes:
+            continue
+        if line.lstrip().startswith("#"):
+            key = Suppressions.key(cell, i + 1)
+            sup.own_line.append(key)
+        else:
+            key = Suppressions.key(cell, i)
+        sup.lines.setdefault(key, []).extend(codes)
+
+
+def _in_string(line: str, pos: int) -> bool:
+    """Is ``pos`` inside a string literal that opens on this line? (quotes counted, escapes skipped)"""
+    quote = None
+    i = 0
+    while i < pos:
+        c = line[i]
+        if quote is None and c in "\"'":
+            quote = c
+        elif c == "\\" and quote is not None:
+            i += 1
+        elif c == quote:
+            quote = None
+        elif c == "#" and quote is None:
+            return False
+        i += 1
+    return quote is not None

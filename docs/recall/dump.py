@@ -1,7 +1,9 @@
-"""dump.py PKGDIR OUT.json: every call site llm-audit finds under PKGDIR (path, line, api, provider, model).
+"""dump.py PKGDIR OUT.json: every call site llm-audit finds under PKGDIR (path, line, api, provider, model),
+and whether LA101 (missing-output-cap) is reported for it.
 
 Runs the engine the way `llm-audit check` does (discovery, pre-scan, cross-module resolution)
-with LA101-LA103 selected; notebook sites get `#cellN` appended to their path.
+with LA101-LA103 selected; notebook sites get `#cellN` appended to their path. `la101` is true when
+an LA101 finding names the site (its call-site id) or lists it among its related locations.
 """
 import json
 import os
@@ -18,11 +20,26 @@ t = time.time()
 policy = Policy.load(None, start=root)
 policy.cli_select = ["LA101", "LA102", "LA103"]
 res = run(RunOptions(paths=[root], policy=policy, use_cache=False))
+flagged_ids, flagged_at = set(), set()
+for f in res.findings:
+    if f.code != "LA101":
+        continue
+    if f.call_site_id:
+        flagged_ids.add(f.call_site_id)
+    for r in getattr(f, "related", None) or []:
+        flagged_at.add((r.path, r.cell, r.line))
+
+
+def key(s):
+    return s.path + (f"#cell{s.cell}" if getattr(s, "cell", None) is not None else "")
+
+
 sites = [
-    {"path": s.path + (f"#cell{s.cell}" if getattr(s, "cell", None) is not None else ""), "line": s.span.line,
-     "api": s.api, "provider": s.provider, "model": s.model.value if s.model is not None and s.model.is_literal else None}
+    {"path": key(s), "line": s.span.line,
+     "api": s.api, "provider": s.provider, "model": s.model.value if s.model is not None and s.model.is_literal else None,
+     "la101": s.id in flagged_ids or (s.path, getattr(s, "cell", None), s.span.line) in flagged_at}
     for s in res.project.call_sites()
 ]
 out.parent.mkdir(parents=True, exist_ok=True)
-json.dump({"sites": sites, "stats": res.stats}, open(out, "w"), indent=1)
+json.dump({"sites": sites, "stats": res.stats, "notes": list(res.notes)}, open(out, "w"), indent=1)
 print(f"{root.name}: {len(sites)} sites, {res.stats['files']} files in {time.time() - t:.1f}s", file=sys.stderr)

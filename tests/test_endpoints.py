@@ -1,0 +1,111 @@
+"""OpenAI-compatible endpoints: a client made with base_url= (a literal, a module constant, an env default,
+or read from a provider's environment variable) is priced and checked as the serving provider
+(rules/endpoints.yaml). Local servers cost $0 and get no unknown-model finding; a base URL no entry knows is
+a gateway: catalogued models keep their prices, unknown names get no LA403; without base_url (or with only
+OPENAI_BASE_URL and no default) the client stays OpenAI's."""
+
+from __future__ import annotations
+
+import textwrap
+
+from auditor.analysis.endpoints import endpoint_for_url
+
+SELECT = ["LA101", "LA103", "LA403"]
+
+
+def _sites(result):
+    return {s.span.line: s for s in result.project.call_sites() if s.path == "app.py"}
+
+
+def _codes_at(result, line):
+    return sorted(f.code for f in result.findings if f.path == "app.py" and f.line == line)
+
+
+def _line(code, marker):
+    return next(i for i, l in enumerate(textwrap.dedent(code).splitlines(), 1) if marker in l)
+
+
+CODE = """
+    import os
+    from openai import OpenAI
+    from langchain_openai import ChatOpenAI
+
+    OLLAMA = "http://localhost:11434/v1"
+    local = OpenAI(base_url=OLLAMA, api_key="ollama")
+    vllm = OpenAI(base_url=os.getenv("LLM_URL", "http://localhost:8000/v1"), api_key="x")
+    groq = OpenAI(base_url="https://api.groq.com/openai/v1", api_key=os.environ["GROQ_API_KEY"])
+    deepseek = OpenAI(base_url="https://api.deepseek.com", api_key="k")
+    router = OpenAI(base_url="https://openrouter.ai/api/v1", api_key="k")
+    proxy = OpenAI(base_url="https://llm-gateway.internal.example.com/v1")
+    envhost = OpenAI(base_url=os.environ["OLLAMA_HOST"] + "/v1")
+    plain = OpenAI(base_url=os.getenv("OPENAI_BASE_URL"))
+
+    local.chat.completions.create(model="llama3.2:3b", messages=[])  # ollama
+    vllm.chat.completions.create(model="Qwen/Qwen2.5-7B-Instruct", messages=[], max_tokens=64)  # vllm
+    groq.chat.completions.create(model="llama-3.3-70b-versatile", messages=[], max_tokens=64)  # groq
+    deepseek.chat.completions.create(model="deepseek-chat", messages=[])  # deepseek
+    router.chat.completions.create(model="anthropic/claude-3.5-sonnet", messages=[], max_tokens=10)  # openrouter
+    proxy.chat.completions.create(model="team-default-model", messages=[], max_tokens=10)  # gateway
+    proxy.chat.completions.create(model="gpt-4o-mini", messages=[], max_tokens=10)  # gateway-known
+    envhost.chat.completions.create(model="mistral", messages=[], max_tokens=10)  # env
+    plain.chat.completions.create(model="gpt-4o-made-up", messages=[], max_tokens=10)  # plain
+    ChatOpenAI(base_url="http://127.0.0.1:1234/v1", model="local-model")  # lmstudio
+"""
+
+
+def test_clients_are_priced_and_checked_as_the_serving_provider(project):
+    result = project({"app.py": CODE}, select=SELECT)
+    sites = _sites(result)
+    expect = {"ollama": "ollama", "vllm": "vllm", "groq": "groq", "deepseek": "deepseek", "openrouter": "openrouter",
+              "gateway": "openai", "env": "ollama", "plain": "openai", "lmstudio": "lmstudio"}
+    for marker, provider in expect.items():
+        assert sites[_line(CODE, "# " + marker)].provider == provider, marker
+    # local servers: no unknown-model finding, $0
+    ollama_line = _line(CODE, "# ollama")
+    assert _codes_at(result, ollama_line) == ["LA101"]
+    assert result.cost.estimate(sites[ollama_line]).monthly_cost == 0.0
+    assert _codes_at(result, _line(CODE, "# vllm")) == []
+    assert _codes_at(result, _line(CODE, "# lmstudio")) == ["LA101"]
+    # Groq's endpoint: its parameter names (max_tokens is deprecated there)
+    assert _codes_at(result, _line(CODE, "# groq")) == ["LA103"]
+    # a catalogued DeepSeek model priced at DeepSeek's prices
+    ds = result.cost.estimate(sites[_line(CODE, "# deepseek")])
+    assert ds.catalog_model == "deepseek-chat" and ds.input_price and ds.input_price < 1.0
+    # gateways and OpenRouter name models freely: no LA403; a known model keeps its price
+    assert _codes_at(result, _line(CODE, "# openrouter")) == []
+    assert _codes_at(result, _line(CODE, "# gateway")) == []
+    assert result.cost.estimate(sites[_line(CODE, "# gateway-known")]).input_price > 0
+    # OPENAI_BASE_URL without a default says nothing: OpenAI's client, OpenAI's catalogue
+    assert _codes_at(result, _line(CODE, "# plain")) == ["LA403"]
+
+
+def test_fix_for_groq_endpoint_uses_its_cap_parameter(project):
+    code = """
+        from openai import OpenAI
+        client = OpenAI(base_url="https://api.groq.com/openai/v1")
+        client.chat.completions.create(model="llama-3.3-70b-versatile", messages=[])
+    """
+    result = project({"app.py": code}, select=["LA101"])
+    (f,) = [f for f in result.findings if f.code == "LA101"]
+    assert "max_completion_tokens" in f.fix.message
+
+
+def test_legacy_module_level_api_base(project):
+    code = """
+        import openai
+        openai.api_base = "http://localhost:11434/v1"
+        openai.ChatCompletion.create(model="llama2", messages=[])
+    """
+    result = project({"app.py": code}, select=SELECT)
+    (site,) = result.project.call_sites()
+    assert site.provider == "ollama" and site.extra["local"] is True
+    assert sorted(f.code for f in result.findings) == ["LA101"]
+
+
+def test_url_table():
+    assert endpoint_for_url("http://localhost:11434").id == "ollama"
+    assert endpoint_for_url("https://bedrock-runtime.us-west-2.amazonaws.com/openai/v1").id == "bedrock-openai"
+    assert endpoint_for_url("https://api.together.xyz/v1").provider == "together"
+    assert endpoint_for_url("https://generativelanguage.googleapis.com/v1beta/openai/").provider == "google"
+    assert endpoint_for_url("https://myco.openai.azure.com/").provider == "azure"
+    assert endpoint_for_url("https://example.com/v1").id == "gateway"
