@@ -24,7 +24,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from score import Sources  # noqa: E402
+from score import Sources
 
 
 def load_results(run_dir):
