@@ -9,7 +9,8 @@ import ast
 from conftest import notebook
 from test_prompt_rules import _fix_all
 
-from auditor.analysis.phrases import apply_rewrites, catalog_entries, find_rewrites
+from auditor.analysis.phrases import catalog_entries
+from auditor.analysis.rewrites import apply_rewrites, find_rewrites
 from auditor.checks.textsites import instruction_runs
 from auditor.facts import Segment
 from auditor.fix.edits import parses

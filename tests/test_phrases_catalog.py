@@ -11,15 +11,8 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from auditor.analysis.phrases import (
-    PatternError,
-    apply_rewrites,
-    compile_pattern,
-    find_phrases,
-    gerund,
-    make_entry,
-    opens_clause,
-)
+from auditor.analysis.phrases import PatternError, compile_pattern, gerund, make_entry
+from auditor.analysis.rewrites import apply_rewrites, find_phrases, opens_clause
 from auditor.cost.tokens import count_tokens
 
 CATALOG = Path(__file__).resolve().parents[1] / "rules" / "phrases.yaml"

@@ -7,13 +7,14 @@ import ast
 import socket
 
 import pytest
-
-from auditor.cost import tokens
-from auditor.config.catalog import load_catalog
-from auditor.analysis.phrases import apply_rewrites, catalog_entries, find_rewrites
-from auditor.fix.edits import parses
 from conftest import cli, codes
 from test_phrases_catalog import EXAMPLES
+
+from auditor.analysis.phrases import catalog_entries
+from auditor.analysis.rewrites import apply_rewrites, find_rewrites
+from auditor.config.catalog import load_catalog
+from auditor.cost import tokens
+from auditor.fix.edits import parses
 
 
 @pytest.fixture

@@ -19,7 +19,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from auditor.analysis.literals import edit_in
-from auditor.analysis.phrases import catalog_vocab, quoted
+from auditor.analysis.phrases import catalog_vocab
+from auditor.analysis.rewrites import quoted
 from auditor.checks import check
 from auditor.checks.context import RuleContext
 from auditor.checks.textsites import (

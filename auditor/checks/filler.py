@@ -15,7 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from auditor.analysis.literals import edit_in
-from auditor.analysis.phrases import Rewrite, apply, catalog_entries, find_rewrites
+from auditor.analysis.phrases import catalog_entries
+from auditor.analysis.rewrites import Rewrite, apply, find_rewrites
 from auditor.checks import check
 from auditor.checks.context import RuleContext
 from auditor.checks.textsites import (

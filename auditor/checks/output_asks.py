@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from auditor.analysis.phrases import catalog_entries, find_phrases
+from auditor.analysis.phrases import catalog_entries
+from auditor.analysis.rewrites import find_phrases
 from auditor.checks import check
 from auditor.checks.context import RuleContext
 from auditor.checks.filler import shown

@@ -15,7 +15,8 @@ import json
 import re
 from collections.abc import Iterable
 
-from auditor.analysis.phrases import catalog_entries, first_phrase
+from auditor.analysis.phrases import catalog_entries
+from auditor.analysis.rewrites import first_phrase
 from auditor.checks import check
 from auditor.checks.context import RuleContext
 from auditor.checks.textsites import (

@@ -15,7 +15,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from auditor.analysis.phrases import catalog_entries, find_rewrites
+from auditor.analysis.phrases import catalog_entries
+from auditor.analysis.rewrites import find_rewrites
 from auditor.checks import check
 from auditor.checks.context import RuleContext
 from auditor.checks.filler import rewrite_fix, shown

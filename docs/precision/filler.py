@@ -139,7 +139,8 @@ def literal_text(lines, a, b):
 
 def text_level(prompts, src, show):
     try:  # this branch: phrase patterns
-        from auditor.analysis.phrases import apply, catalog_entries, find_rewrites
+        from auditor.analysis.phrases import catalog_entries
+        from auditor.analysis.rewrites import apply, find_rewrites
         from auditor.cost.tokens import count_tokens
 
         entries = catalog_entries("verbose", {})
