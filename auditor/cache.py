@@ -1,14 +1,25 @@
 """Per-file result cache: phase-1 facts keyed on content hash + settings hash + tool version.
 
-One file per project root in ``$LLM_AUDIT_CACHE_DIR`` (default ``.llm_audit_cache/`` beside
-the policy, with its own ``.gitignore``). Entries are pickled for speed and signed with
-HMAC-SHA256 under a per-user key kept outside the project (``~/.cache/llm-audit/cache.key``),
-so a cache folder committed to a repository, copied from another machine, truncated or
-tampered with is never unpickled: it is ignored and rewritten. Writes are atomic.
+One file per project root in ``$LLM_AUDIT_CACHE_DIR`` (default ``.llm_audit_cache/`` in the
+project root, with its own ``.gitignore``), signed with HMAC-SHA256 under a per-user key kept
+outside the project (``~/.cache/llm-audit/cache.key``), so a cache folder committed to a
+repository, copied from another machine, truncated or tampered with is never unpickled: it is
+ignored and rewritten. Writes are atomic.
+
+It is also the project index of explicit-file runs (pre-commit), so loading it is cheap: one
+read, one signature check, and one unpickling of the index, in which each file's facts are
+still packed bytes, in two parts: the *core* (call sites, prompt constants, findings,
+suppressions, usage facts), unpacked when the file's facts are used, and the *summary*
+(constants, texts, imports: what other modules look up), unpacked only when another module
+refers to it (:meth:`FactsCache.summary`). A file the pre-scan skipped is just its name. An
+entry also records the file's size, mtime, ctime and inode when it was read: a file whose
+``stat`` still says the same, and that was already older than :data:`RACY_NS` then, is not
+read again (git's "racy" rule: a change within the timestamp granularity is never missed).
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import hmac
 import os
@@ -21,7 +32,10 @@ from typing import Any
 from auditor import __version__
 from auditor.writes import atomic_write
 
-MAGIC = b"LLMAUDIT-CACHE-1\n"
+MAGIC = b"LLMAUDIT-CACHE-2\n"
+RACY_NS = 2_000_000_000  # a file changed less than 2 s before it was read is always re-read
+# FileFacts.extra keys that are summary (looked up by other modules), not core
+SUMMARY_EXTRA = ("imports", "client_names", "summaries")
 
 
 def _user_dir() -> Path:
@@ -50,6 +64,15 @@ def _key() -> bytes:
         return key  # unwritable home: the cache works for this process only
 
 
+def sign(payload: bytes) -> str:
+    """HMAC-SHA256 of ``payload`` under the per-user key (hex), as the facts cache is signed."""
+    return hmac.new(_key(), payload, hashlib.sha256).hexdigest()
+
+
+def signed(payload: bytes, signature: object) -> bool:
+    return isinstance(signature, str) and hmac.compare_digest(signature, sign(payload))
+
+
 def code_digest() -> str:
     """Identifies this installation's code, so a changed checkout never reuses old results."""
     h = hashlib.sha256(__version__.encode())
@@ -68,16 +91,59 @@ def cache_dir(root: Path) -> Path:
     return Path(env) if env else root / ".llm_audit_cache"
 
 
-class FactsCache:
-    """{relative path: (content sha256, facts)} for one root and one settings digest."""
+def _ensure_dir(d: Path) -> None:
+    if not d.exists():
+        d.mkdir(parents=True, exist_ok=True)
+        (d / ".gitignore").write_text("# created by llm-audit\n*\n", encoding="utf-8")
 
-    def __init__(self, root: Path, settings_digest: str, enabled: bool = True):
+
+def scratch_dir(root: Path) -> Path | None:
+    """A folder of ours for temporary files (fixes are written there, then moved into place),
+    cleared of files a killed run left; None when it cannot be made."""
+    from auditor.writes import clean_stale
+
+    d = cache_dir(root) / "tmp"
+    try:
+        _ensure_dir(cache_dir(root))
+        d.mkdir(exist_ok=True)
+    except OSError:
+        return None
+    clean_stale(d)
+    return d
+
+
+def stat_sig(st: os.stat_result) -> tuple[int, int, int, int]:
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+def _pack(facts: Any) -> tuple[bytes | None, bytes | None]:
+    """(core, summary) pickles of one file's facts; (None, None) for a bare skipped file."""
+    summary_extra = {k: facts.extra[k] for k in SUMMARY_EXTRA if k in facts.extra}
+    has_summary = bool(facts.constants or facts.texts or summary_extra)
+    bare = not (facts.call_sites or facts.prompt_constants or facts.findings or facts.suppressions.lines or facts.suppressions.file)
+    if bare and not has_summary and set(facts.extra) <= {"skipped"}:
+        return None, None
+    core = copy.copy(facts)
+    core.constants, core.texts = {}, {}
+    core.extra = {k: v for k, v in facts.extra.items() if k not in SUMMARY_EXTRA}
+    if has_summary:
+        core.extra["packed_summary"] = True
+    summary = pickle.dumps((facts.constants, facts.texts, summary_extra), protocol=pickle.HIGHEST_PROTOCOL) if has_summary else None
+    return pickle.dumps(core, protocol=pickle.HIGHEST_PROTOCOL), summary
+
+
+class FactsCache:
+    """{relative path: entry} for one root; an entry is (content sha256, settings digest, stat
+    signature, time read, kind, module, core pickle, summary pickle)."""
+
+    def __init__(self, root: Path, settings_digest: str = "", enabled: bool = True):
         self.enabled = enabled
         self.dir = cache_dir(root)
-        name = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:16]
+        name = hashlib.sha256(os.fsencode(root.resolve())).hexdigest()[:16]
         self.path = self.dir / f"facts-{name}.bin"
         self.header = f"{code_digest()}|{settings_digest}".encode()
-        self.entries: dict[str, tuple[str, Any]] = {}
+        self.entries: dict[str, tuple] = {}
+        self.meta: dict[str, Any] = {}  # other per-project results (the project walk: config/scope.py)
         self.dirty = False
         self.hits = 0
         if enabled:
@@ -94,24 +160,65 @@ class FactsCache:
             sig, payload = blob[len(MAGIC) : len(MAGIC) + 32], blob[len(MAGIC) + 32 :]
             if not hmac.compare_digest(sig, hmac.new(_key(), payload, hashlib.sha256).digest()):
                 return  # foreign or corrupt: never unpickle it
-            header, entries = pickle.loads(payload)
-            if header == self.header and isinstance(entries, dict):
-                self.entries = entries
+            header, entries, meta = pickle.loads(payload)
+            if header == self.header and isinstance(entries, dict) and isinstance(meta, dict):
+                self.entries, self.meta = entries, meta
         except Exception:  # noqa: BLE001 - a bad cache is ignored and rewritten
             self.entries = {}
 
-    def get(self, rel: str, digest: str) -> Any | None:
+    def known_digest(self, rel: str, st: os.stat_result) -> str | None:
+        """The content digest recorded for ``rel`` if its file provably did not change since
+        (same stat signature, and not changed just before it was read), else None."""
+        e = self.entries.get(rel) if self.enabled else None
+        if e is None or e[2] != stat_sig(st) or st.st_mtime_ns > e[3] - RACY_NS:
+            return None
+        return e[0]
+
+    def get(self, rel: str, digest: str, settings: str = "") -> Any | None:
         if not self.enabled:
             return None
-        hit = self.entries.get(rel)
-        if hit is not None and hit[0] == digest:
-            self.hits += 1
-            return hit[1]
-        return None
+        e = self.entries.get(rel)
+        if e is None or e[0] != digest or e[1] != settings:
+            return None
+        self.hits += 1
+        if e[6] is None:
+            from auditor.facts import FileFacts
 
-    def put(self, rel: str, digest: str, facts: Any) -> None:
+            facts = FileFacts(path=rel, module=e[5], kind=e[4])
+            facts.extra["skipped"] = True
+            return facts
+        return pickle.loads(e[6])
+
+    def summary(self, facts: Any) -> bool:
+        """Unpack the summary part of cached ``facts`` into it; False if it has none here."""
+        if not facts.extra.pop("packed_summary", False):
+            return False
+        e = self.entries.get(facts.path)
+        if e is None or e[7] is None:
+            return False
+        constants, texts, extra = pickle.loads(e[7])
+        facts.constants.update(constants)
+        facts.texts.update(texts)
+        facts.extra.update(extra)
+        return True
+
+    def put(self, rel: str, digest: str, facts: Any, settings: str = "", st: os.stat_result | None = None, read_ns: int = 0) -> None:
         if self.enabled:
-            self.entries[rel] = (digest, facts)
+            core, summary = _pack(facts)
+            self.entries[rel] = (digest, settings, stat_sig(st) if st is not None else None, read_ns, facts.kind, facts.module, core, summary)
+            self.dirty = True
+
+    def put_stat(self, rel: str, st: os.stat_result, read_ns: int) -> None:
+        """The file's bytes are the cached ones, its ``stat`` changed (touched, checked out
+        again): record the new signature so the next run need not read it."""
+        e = self.entries.get(rel)
+        if self.enabled and e is not None and e[2] != stat_sig(st):
+            self.entries[rel] = (e[0], e[1], stat_sig(st), read_ns, *e[4:])
+            self.dirty = True
+
+    def set_meta(self, key: str, value: Any) -> None:
+        if self.enabled:
+            self.meta[key] = value
             self.dirty = True
 
     def prune(self, keep: set[str]) -> None:
@@ -124,11 +231,10 @@ class FactsCache:
         if not (self.enabled and self.dirty):
             return
         try:
-            payload = pickle.dumps((self.header, self.entries), protocol=pickle.HIGHEST_PROTOCOL)
+            payload = pickle.dumps((self.header, self.entries, self.meta), protocol=pickle.HIGHEST_PROTOCOL)
             sig = hmac.new(_key(), payload, hashlib.sha256).digest()
-            if not self.dir.exists():
-                self.dir.mkdir(parents=True, exist_ok=True)
-                (self.dir / ".gitignore").write_text("# created by llm-audit\n*\n", encoding="utf-8")
+            _ensure_dir(self.dir)
             atomic_write(self.path, MAGIC + sig + payload)
+            self.dirty = False
         except OSError:
             pass  # a read-only tree still gets its results

@@ -36,10 +36,13 @@ def _load_policy(policy_file: str | None, paths: list[Path], select=(), extend_s
 
     for p in paths:  # a typo in a path must never pass as "nothing to report"
         if str(p) != "-" and not p.exists():
-            _fail(f"{p}: no such file or directory")
+            import os
+
+            _fail(f"{p}: {'a symlink loop or a dangling symlink' if os.path.islink(p) else 'no such file or directory'}")
     try:
-        start = next((p for p in paths if str(p) != "-"), Path.cwd())
-        policy = Policy.load(Path(policy_file) if policy_file else None, start=start)
+        # the project root of all the paths, whatever their order (config/scope.py)
+        starts = [p for p in paths if str(p) != "-"] or [Path.cwd()]
+        policy = Policy.load(Path(policy_file) if policy_file else None, start=starts)
     except PolicyError as e:
         _fail(str(e))
     sel = _split(select)
@@ -63,7 +66,10 @@ def _today(value: str | None) -> date:
         raise
 
 
-def _write_output(text: str, output: str | None) -> None:
+def _write_output(text: str, output: str | None, json_text: bool = False) -> None:
+    from auditor.writes import clean_text
+
+    text = clean_text(text, json_text)  # non-UTF-8 file names, lone surrogates: valid UTF-8 out
     if output:
         from auditor.writes import OutputError, write_output
 
@@ -134,7 +140,10 @@ def _options(paths, policy_file, select, extend_select, ignore, force_exclude, n
 
     paths, stdin = _inputs(paths, stdin_filename)
     policy = _load_policy(policy_file, paths or [Path(stdin[0]).parent if stdin else Path(".")], select, extend_select, ignore)
-    return RunOptions(paths=paths, policy=policy, force_exclude=force_exclude, use_cache=not no_cache, jobs=jobs, today=_today(today), stdin=stdin)
+    return RunOptions(
+        paths=paths, policy=policy, force_exclude=force_exclude, use_cache=not no_cache, jobs=jobs, today=_today(today), stdin=stdin,
+        hierarchical=policy_file is None,
+    )
 
 
 def _run(**kw: Any):
@@ -203,8 +212,11 @@ def _show(opts, kw) -> int:
 
     fmt = "json" if kw["output_format"] == "json" else "full"
     if kw["show_settings"]:
+        from auditor.config.scope import nearest_policy
+
         target = opts.paths[0] if opts.paths else Path(opts.stdin[0] if opts.stdin else ".")
-        _write_output(render_settings(opts.policy, target, fmt), None)
+        policy = nearest_policy(opts.policy, target) if opts.hierarchical else opts.policy  # each file: its nearest policy
+        _write_output(render_settings(policy, target, fmt), None)
         return 0
     files, _, unreadable = discover_files(opts)
     _write_output(render_files([f.rel for f in files], fmt), None)
@@ -264,7 +276,7 @@ def rule(code, show_all, output_format):
 @click.option("--today", help="Date for the status column (YYYY-MM-DD).")
 @click.option("--import-litellm", "litellm_file", type=click.Path(dir_okay=False, exists=True), help="Refresh prices and limits from LiteLLM's model_prices_and_context_window.json; writes a policy `models:` overlay.")
 @click.option("-o", "--output", "output", type=click.Path(dir_okay=False), help="With --import-litellm: write the overlay to FILE (default: stdout).")
-@click.option("--in-place", is_flag=True, help="With --import-litellm: update llm-audit's own rules/models.yaml (for maintainers).")
+@click.option("--in-place", is_flag=True, help="Maintainers: rules/models.yaml is generated; use `python scripts/gen_models.py --refresh` instead.")
 def models(search, output_format, policy_file, today, litellm_file, output, in_place):
     """List the model catalog (prices per 1M tokens, tiers, limits, retirement)."""
     from auditor.render.models import render_models
@@ -317,7 +329,7 @@ def report(fmt, output, usage_file, sync_usage, usage_log, compare_to, fail_on_i
         _fail(str(e))
     except Exception as e:  # noqa: BLE001 - internal errors exit 2 with a message, not a traceback
         _internal_error(e)
-    _write_output(outcome.text, output)
+    _write_output(outcome.text, output, json_text=fmt == "json")
     for message in outcome.messages:
         click.echo(f"llm-audit: {message}", err=True)
     sys.exit(outcome.exit_code)

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import pathspec
 
@@ -23,17 +25,65 @@ DEFAULT_EXCLUDES = [
 PYTHON_EXT = {".py"}
 NOTEBOOK_EXT = {".ipynb"}
 PROMPT_EXT = {".prompty", ".prompt", ".j2", ".jinja", ".jinja2"}
+# configuration files whose model ids are checked (policy `model-config-paths` adds to these)
+DEFAULT_CONFIG_GLOBS = [".env", ".env.*", "*.env", "*.yaml", "*.yml", "*.json", "*.toml"]
+# files that are never model configuration: lock files, llm-audit's own policy and usage files
+NOT_CONFIG = {
+    "package-lock.json", "composer.lock", "pnpm-lock.yaml", "yarn.lock", "poetry.lock", "pipfile.lock",
+    ".llm-audit.yaml", ".llm-audit.yml", "llm-audit-usage.yaml", "llm-audit-usage.yml", ".pre-commit-config.yaml",
+    ".pre-commit-hooks.yaml", "tsconfig.json", "package.json", ".eslintrc.json",
+}
+
+
+def normalise_config_paths(items: list[Any] | None) -> list[dict[str, Any]]:
+    """Policy ``model-config-paths`` -> ``[{path, keys, policy}]`` plus the defaults."""
+    out: list[dict[str, Any]] = []
+    for item in items or []:
+        if isinstance(item, str):
+            out.append({"path": item, "keys": [], "policy": True})
+        elif isinstance(item, dict) and item.get("path"):
+            out.append({"path": str(item["path"]), "keys": [str(k) for k in item.get("keys") or []], "policy": True})
+    if items is None or out:
+        out += [{"path": g, "keys": [], "policy": False} for g in DEFAULT_CONFIG_GLOBS]
+    return out
+
+
+@lru_cache(maxsize=256)
+def _config_spec(pattern: str) -> pathspec.PathSpec:
+    return pathspec.GitIgnoreSpec.from_lines([pattern])  # the same glob dialect as prompt-paths
+
+
+def config_matches(rel: str, paths: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The ``model-config-paths`` entries that choose this file (none: not a config file)."""
+    if rel.rsplit("/", 1)[-1].lower() in NOT_CONFIG:
+        return []
+    return [p for p in paths if _config_spec(p["path"]).match_file(rel)]
+
+
+# names of files that may hold a policy (config/policy.py decides; a pyproject.toml only with [tool.llm-audit])
+POLICY_NAMES = frozenset({".llm-audit.yaml", ".llm-audit.yml", "llm-audit.yaml", "pyproject.toml"})
+
+
+@dataclass
+class Walk:
+    """What a :func:`discover` walk looked at: the folders listed (absolute), those holding a
+    policy file (relative to the root), the .gitignore files read. A later run may reuse the
+    walk's result while none of them changed (config/scope.py)."""
+
+    dirs: list[str] = field(default_factory=list)
+    policy_dirs: list[str] = field(default_factory=list)
+    ignore_files: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class SourceFile:
     path: Path  # absolute
     rel: str  # relative to the root, forward slashes
-    kind: str  # python | notebook | promptfile
+    kind: str  # python | notebook | promptfile | config
     explicit: bool = False
 
 
-def file_kind(rel: str, prompt_spec: pathspec.PathSpec | None) -> str | None:
+def file_kind(rel: str, prompt_spec: pathspec.PathSpec | None, config_paths: list[dict] | None = None) -> str | None:
     suffix = os.path.splitext(rel)[1].lower()
     if suffix in PYTHON_EXT:
         return "python"
@@ -43,6 +93,8 @@ def file_kind(rel: str, prompt_spec: pathspec.PathSpec | None) -> str | None:
         return "promptfile"
     if prompt_spec is not None and prompt_spec.match_file(rel):
         return "promptfile"
+    if config_paths and config_matches(rel, config_paths):
+        return "config"  # model ids in .env / YAML / JSON / TOML
     return None
 
 
@@ -53,6 +105,7 @@ class _Ignores:
         self.root = root
         self.specs: dict[str, pathspec.PathSpec | None] = {}
         self.matchers: dict[int, object] = {}
+        self.depths: dict[str, list[int]] = {}
 
     def _spec(self, folder_rel: str) -> pathspec.PathSpec | None:
         if folder_rel not in self.specs:
@@ -66,11 +119,24 @@ class _Ignores:
             self.specs[folder_rel] = spec
         return self.specs[folder_rel]
 
+    def _with_specs(self, parent: str) -> list[int]:
+        """Depths of the folders above (and at) ``parent`` that hold a .gitignore, memoised
+        per folder: a tree without .gitignore files costs one lookup per file."""
+        hit = self.depths.get(parent)
+        if hit is None:
+            parts = parent.split("/") if parent else []
+            hit = [i for i in range(len(parts) + 1) if self._spec("/".join(parts[:i])) is not None]
+            self.depths[parent] = hit
+        return hit
+
     def ignored(self, rel: str, is_dir: bool, given: str = "") -> bool:
         """Is ``rel`` ignored? Patterns that ignore the explicitly ``given`` folder itself (or a
         folder above it) do not count: a folder named on the command line is always walked."""
+        depths = self._with_specs(rel.rpartition("/")[0])
+        if not depths:
+            return False
         parts = rel.split("/")
-        for i in range(len(parts)):
+        for i in depths:
             folder = "/".join(parts[:i])
             spec = self._spec(folder)
             if spec is None:
@@ -127,9 +193,12 @@ def discover(
     prompt_paths: list[str] | None = None,
     force_exclude: bool = False,
     respect_gitignore: bool = True,
+    walk: Walk | None = None,
     errors: list[tuple[str, str]] | None = None,
+    config_paths: list[dict] | None = None,
 ) -> tuple[list[SourceFile], list[str]]:
     """The files to analyse, and messages about paths that were skipped (missing, outside).
+    ``walk`` receives what the walk looked at (see :class:`Walk`).
 
     With ``errors`` given, a missing path or a folder that cannot be read is added there as
     ``(path, reason)`` instead of a message: the caller reports it as an error."""
@@ -144,7 +213,7 @@ def discover(
     def rel_of(p: Path) -> str | None:
         try:
             return p.resolve().relative_to(root).as_posix()
-        except ValueError:
+        except (ValueError, OSError, RuntimeError):  # outside the root, or a symlink loop
             return None
 
     exempted: dict[str, object] = {}
@@ -159,17 +228,24 @@ def discover(
     for given in paths:
         p = given if given.is_absolute() else (Path.cwd() / given)
         if not p.exists():
+            if os.path.islink(p):
+                notes.append(f"{given}: symlink loop or dangling symlink, skipped")
+                continue
             if errors is not None:
                 errors.append((given.as_posix(), "no such file or directory"))
             else:
                 notes.append(f"{given}: no such file or directory")
             continue
         rel = rel_of(p)
+        if rel is None and _inside(Path(os.path.abspath(p)), root):
+            # written inside the project, resolving outside it: a symlink out of the tree
+            notes.append(f"{given}: a symlink that leaves the project; not followed")
+            continue
         if rel is None:
             # outside the policy root: analyse relative to the path itself
             rel = os.path.relpath(p.resolve(), Path.cwd()).replace(os.sep, "/")
         if not p.is_dir():  # a file, or something that is not one (reported when read)
-            kind = file_kind(rel, prompts)
+            kind = file_kind(rel, prompts, config_paths)
             if kind is None:
                 continue
             if force_exclude and (excluded(rel, False) or (incl and not incl.match_file(rel))):
@@ -199,15 +275,64 @@ def discover(
                     continue
                 keep.append(name)
             dirnames[:] = keep
+            if walk is not None:
+                walk.dirs.append(dirpath)
+                if not POLICY_NAMES.isdisjoint(filenames):
+                    walk.policy_dirs.append("" if drel == "." else drel)
             for name in filenames:
                 sub = f"{drel}/{name}" if drel not in ("", ".") else name
-                kind = file_kind(sub, prompts)
+                kind = file_kind(sub, prompts, config_paths)
                 if kind is None or sub.endswith(".pyi"):
                     continue
                 full = os.path.join(dirpath, name)
                 if os.path.islink(full) and rel_of(Path(full)) is None:
+                    if _is_loop(full):
+                        notes.append(f"{sub}: symlink loop, skipped")
                     continue  # never follow a symlink out of the tree
+                if os.path.islink(full) and not os.path.exists(full):
+                    notes.append(f"{sub}: dangling symlink, skipped")
+                    continue
                 if excluded(sub, False, base_rel) or (incl and not incl.match_file(sub)):
                     continue
                 out.setdefault(sub, SourceFile(Path(full), sub, kind))
-    return sorted(out.values(), key=lambda f: f.rel), notes
+    if walk is not None and ignores is not None:
+        walk.ignore_files.extend(str(root / folder / ".gitignore") for folder, spec in ignores.specs.items() if spec is not None and "\0" not in folder)
+    return _unique_files(sorted(out.values(), key=lambda f: f.rel)), notes
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.relative_to(root)
+        return True
+    except ValueError:
+        return False
+
+
+def _is_loop(path: str) -> bool:
+    try:
+        os.stat(path)
+        return False
+    except OSError as e:
+        import errno
+
+        return e.errno == errno.ELOOP
+
+
+def _unique_files(files: list[SourceFile]) -> list[SourceFile]:
+    """One entry per file on disk: a file reached through in-tree symlinks (or hard links) is
+    analysed, reported and fixed once, under its own path rather than a symlink's."""
+    by_id: dict[tuple[int, int], SourceFile] = {}
+    for n, sf in enumerate(files):
+        try:
+            st = os.stat(sf.path)
+            key = (st.st_dev, st.st_ino)
+        except OSError:
+            key = (-1, n)  # unreadable: reported (LA000) under the name given
+        kept = by_id.get(key)
+        if kept is None:
+            by_id[key] = sf
+        elif os.path.islink(kept.path) and not os.path.islink(sf.path):
+            by_id[key] = SourceFile(sf.path, sf.rel, sf.kind, explicit=kept.explicit or sf.explicit)
+        elif sf.explicit and not kept.explicit:
+            by_id[key] = SourceFile(kept.path, kept.rel, kept.kind, explicit=True)
+    return sorted(by_id.values(), key=lambda f: f.rel)

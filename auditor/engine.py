@@ -9,10 +9,7 @@ A file that cannot be read or parsed, or that crashes a worker, becomes one LA00
 from __future__ import annotations
 
 import gc
-import hashlib
-import json
 import os
-import stat
 import sys
 import time
 from dataclasses import dataclass, field
@@ -20,20 +17,21 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from auditor.analysis.project import Project
+from auditor.analysis.roles import assign_roles
 from auditor.cache import FactsCache
-from auditor.facts import FileFacts, Suppressions
-from auditor.config.catalog import glob_match, load_catalog
 from auditor.checks import load_all
 from auditor.checks.context import RuleContext
-from auditor.cost.model import CostModel, Usage
-from auditor.discover import SourceFile, discover
-from auditor.findings import Finding
+from auditor.checks.rootcause import group_root_causes
+from auditor.config.catalog import glob_match, load_catalog
 from auditor.config.policy import Policy, selector_matches
-from auditor.analysis.project import Project
-from auditor.analysis.module import analyse_python_text, summarise_module
-from auditor.sources.python import SourceOptions, decode_source, file_error, module_name, parse_python, scan_suppressions
-
-PARALLEL_THRESHOLD = 24  # fewer files to parse than this: stay in-process
+from auditor.config.scope import Scope, Targets, run_files
+from auditor.cost.model import CostModel, Usage
+from auditor.discover import SourceFile, normalise_config_paths
+from auditor.facts import FileFacts, Suppressions
+from auditor.findings import Finding
+from auditor.phase1 import Loaded, analyse_bytes, load_facts, settings_digest  # noqa: F401 - the engine's phase 1
+from auditor.sources.python import SourceOptions, file_error
 
 
 @dataclass
@@ -46,6 +44,7 @@ class RunOptions:
     today: date = field(default_factory=date.today)
     stdin: tuple[str, str] | None = None  # (filename, text)
     usage: Usage | None = None
+    hierarchical: bool = True  # nested policy files apply below their folders (not with --policy FILE)
     # relative path -> content read instead of the file (the language server's unsaved buffers);
     # a path not on disk is analysed as a new file
     overlays: dict[str, bytes] = field(default_factory=dict)
@@ -60,6 +59,16 @@ class RunResult:
     files: list[SourceFile]
     notes: list[str]
     stats: dict[str, int]
+    digests: dict[str, str] = field(default_factory=dict)  # rel -> sha256 of the bytes analysed
+    targets: Targets = field(default_factory=Targets)  # what is reported on: the given paths
+    scope: Scope | None = None
+    # the findings before grouping by root cause: one per call site (the report's inventory)
+    site_findings: list[Finding] = field(default_factory=list)
+
+    def policy_for(self, rel: str) -> Policy:
+        """The policy that applies to the file ``rel`` (its nearest; see config/scope.py)."""
+        assert self.scope is not None
+        return self.scope.policy_for(rel)
 
 
 # ---------------------------------------------------------------- phase 1: one file
@@ -71,176 +80,11 @@ def source_options(policy: Policy) -> SourceOptions:
         prompt_names=list(policy.get("prompt-names", ["*PROMPT*", "*INSTRUCTION*", "SYSTEM*"])),
         frame_patterns=list(policy.get("dataframe-names", ["df", "*_df", "df_*"])),
         max_file_bytes=policy.max_file_bytes,
+        max_file_seconds=policy.max_file_seconds,
         prompt_paths=list(policy.get("prompt-paths", []) or []),
         prompt_keys=list(policy.get("prompt-keys", ["template", "prompt", "system", "messages[].content"])),
+        config_paths=normalise_config_paths(policy.get("model-config-paths")),
     )
-
-
-def settings_digest(opts: SourceOptions) -> str:
-    payload = json.dumps(
-        [opts.extra_apis, opts.prompt_names, opts.frame_patterns, opts.max_file_bytes, opts.prompt_paths, opts.prompt_keys, load_catalog().digest],
-        sort_keys=True,
-        default=str,
-    )
-    return hashlib.sha256(payload.encode()).hexdigest()[:16]
-
-
-NOTEBOOK_OUTPUT_FACTOR = 20  # a notebook's outputs (embedded images, tables) may make its file this much larger
-
-
-def _notebook_code_fits(data: bytes, kind: str, limit: int) -> bool:
-    """A notebook is large because of its outputs, which are never analysed: the size limit applies to its
-    code cells (with the raw file still bounded)."""
-    if kind != "notebook" or len(data) > NOTEBOOK_OUTPUT_FACTOR * limit:
-        return False
-    try:
-        nb = json.loads(data)
-        cells = nb.get("cells") if isinstance(nb, dict) else None
-        code = sum(len(json.dumps(c.get("source", ""))) for c in cells or [] if isinstance(c, dict) and c.get("cell_type") == "code")
-    except (ValueError, RecursionError, AttributeError):
-        return False
-    return code <= limit
-
-
-def analyse_bytes(data: bytes, rel: str, kind: str, opts: SourceOptions) -> FileFacts:
-    """Phase 1 for one file. Never raises: problems become LA000 findings."""
-    module = module_name(rel) if kind in ("python", "notebook") else ""
-    facts = FileFacts(path=rel, module=module, kind=kind)
-    try:
-        if len(data) > opts.max_file_bytes and not _notebook_code_fits(data, kind, opts.max_file_bytes):
-            facts.findings.append(file_error(rel, f"file is too large ({len(data):,} bytes; limit {opts.max_file_bytes:,}, policy `limits.max-file-bytes`)"))
-            return facts
-        if b"\x00" in data[:8192]:
-            facts.findings.append(file_error(rel, "binary file (contains NUL bytes)"))
-            return facts
-        if kind == "python":
-            try:
-                text = decode_source(data)
-            except (UnicodeDecodeError, SyntaxError, LookupError) as e:
-                facts.findings.append(file_error(rel, f"not valid UTF-8 (or its declared encoding): {e}"))
-                return facts
-            if opts.prescan and not opts.prescan_re.search(data):
-                # nothing an LLM call could hang on: syntax-check only (LA000, like any linter)
-                facts.extra["skipped"] = True
-                facts.suppressions = scan_suppressions(text)
-                tree, err = parse_python(text, rel)
-                if err is not None:
-                    facts.findings.append(err)
-                else:
-                    summarise_module(tree, text, facts, opts)
-                return facts
-            return analyse_python_text(text, rel, module, opts)
-        if kind == "notebook":
-            from auditor.analysis.notebook import analyse_notebook
-
-            return analyse_notebook(data, rel, module, opts)
-        if kind == "promptfile":
-            try:
-                from auditor.analysis.promptfile import analyse_promptfile
-            except ImportError:  # prompt-file support not installed in this build
-                return facts
-            return analyse_promptfile(data, rel, opts)
-    except RecursionError:
-        facts.findings.append(file_error(rel, "too deeply nested to analyse"))
-    except Exception as e:  # noqa: BLE001 - one bad file must not take the run down
-        facts.findings.append(file_error(rel, f"internal error while analysing this file: {e.__class__.__name__}: {e}"))
-    return facts
-
-
-def _worker_init() -> None:
-    # ASTs are large graphs of GC-tracked objects with no cycles to collect: the cyclic GC only
-    # rescans them (measured: parsing the bench corpus takes 2.17 s with it, 1.66 s without)
-    gc.disable()
-    sys.setrecursionlimit(max(sys.getrecursionlimit(), 4000))
-
-
-def _analyse_job(args: tuple[bytes, str, str, SourceOptions]) -> FileFacts:
-    return analyse_bytes(*args)
-
-
-def _analyse_many(jobs: list[tuple[bytes, str, str, SourceOptions]], workers: int) -> list[FileFacts]:
-    if workers <= 1 or len(jobs) < PARALLEL_THRESHOLD:
-        return [analyse_bytes(*j) for j in jobs]
-    from concurrent.futures import ProcessPoolExecutor  # only runs that parse many files pay for it
-    from concurrent.futures.process import BrokenProcessPool
-    results: list[FileFacts | None] = [None] * len(jobs)
-    try:
-        import multiprocessing
-
-        ctx = multiprocessing.get_context("fork") if sys.platform.startswith("linux") else None
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init) as pool:
-            chunk = max(1, min(64, len(jobs) // (workers * 8) or 1))
-            results_iter = pool.map(_analyse_job, jobs, chunksize=chunk)
-            _prefetch_encoding()  # workers are forked by now: safe to start a thread
-            for i, facts in enumerate(results_iter):
-                results[i] = facts
-    except BrokenProcessPool:
-        # a file crashed its worker: redo the rest one by one, each in its own process
-        for i, job in enumerate(jobs):
-            if results[i] is None:
-                results[i] = _isolated(job)
-    return [r for r in results if r is not None]
-
-
-def _prefetch_encoding() -> None:
-    """Load o200k_base in a thread while the workers parse: phase 2 needs it on a cold run,
-    and the main process is otherwise idle until their results arrive."""
-    import threading
-
-    from auditor.cost import tokens
-
-    threading.Thread(target=tokens.get_encoding, args=(tokens.O200K,), daemon=True).start()
-
-
-def _isolated(job: tuple[bytes, str, str, SourceOptions]) -> FileFacts:
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-
-    try:
-        with ProcessPoolExecutor(max_workers=1, initializer=_worker_init) as pool:
-            return pool.submit(_analyse_job, job).result()
-    except BrokenProcessPool:
-        facts = FileFacts(path=job[1], module="", kind=job[2])
-        facts.findings.append(file_error(job[1], "the parser crashed on this file (too deeply nested?)"))
-        return facts
-
-
-def load_facts(files: list[SourceFile], opts: SourceOptions, cache: FactsCache, jobs: int | None, stdin: tuple[str, str] | None, overlays: dict[str, bytes] | None = None) -> tuple[list[FileFacts], dict[str, int]]:
-    out: dict[str, FileFacts] = {}
-    todo: list[tuple[bytes, str, str, SourceOptions]] = []
-    digests: dict[str, str] = {}
-    stats = {"files": len(files), "parsed": 0, "skipped": 0, "cached": 0}
-    for sf in files:
-        if stdin is not None and sf.rel == stdin[0]:
-            data = stdin[1].encode("utf-8")
-        elif overlays and sf.rel in overlays:
-            data = overlays[sf.rel]
-        else:
-            try:
-                if not stat.S_ISREG(os.stat(sf.path).st_mode):  # a FIFO would block, a socket cannot be read
-                    raise OSError(0, "not a regular file")
-                data = sf.path.read_bytes()
-            except OSError as e:
-                facts = FileFacts(path=sf.rel, module="", kind=sf.kind)
-                facts.findings.append(file_error(sf.rel, f"cannot read file: {e.strerror or e}"))
-                out[sf.rel] = facts
-                continue
-        digest = hashlib.sha256(data).hexdigest()
-        digests[sf.rel] = digest
-        hit = cache.get(sf.rel, digest)
-        if hit is not None:
-            out[sf.rel] = hit
-            stats["cached"] += 1
-            continue
-        todo.append((data, sf.rel, sf.kind, opts))
-    workers = jobs or os.cpu_count() or 1
-    todo.sort(key=lambda j: -len(j[0]))  # largest first: no big file left alone at the end
-    for facts in _analyse_many(todo, workers):
-        out[facts.path] = facts
-        cache.put(facts.path, digests.get(facts.path, ""), facts)
-        stats["skipped" if facts.extra.get("skipped") else "parsed"] += 1
-    cache.prune(set(digests))
-    return [out[sf.rel] for sf in files if sf.rel in out], stats
 
 
 def _add_new_overlays(files: list[SourceFile], overlays: dict[str, bytes], root: Path) -> None:
@@ -272,6 +116,8 @@ def run_checks(project: Project, cost: CostModel, policy: Policy, today: date) -
         ctx = RuleContext(rule, policy.params_of(rule), policy, providers, project, cost, today)
         if on == "call_site":
             subjects: list[Any] = project.call_sites()
+        elif on == "model_ref":  # call sites and the model ids of configuration files
+            subjects = project.call_sites() + [s for f in project.facts for s in f.extra.get("model_refs", [])]
         elif on == "prompt_constant":
             subjects = [pc for f in project.facts for pc in f.prompt_constants]
         elif on == "file":
@@ -279,10 +125,11 @@ def run_checks(project: Project, cost: CostModel, policy: Policy, today: date) -
         else:
             subjects = [project]
         severity = policy.severity_of(rule)
+        overridden = severity != rule.severity  # a policy override applies to every finding of the rule
         for subject in subjects:
             try:
                 for f in fn(subject, ctx):
-                    if f.severity == rule.severity:
+                    if overridden or f.severity == rule.severity:
                         f.severity = severity
                     findings.append(f)
             except Exception as e:  # noqa: BLE001 - a check bug must not take the run down
@@ -306,7 +153,14 @@ def _suppressed(f: Finding, sup: Suppressions, used: set[tuple[str, str]], path:
     return False
 
 
-def filter_findings(findings: list[Finding], facts: list[FileFacts], policy: Policy) -> list[Finding]:
+def filter_findings(
+    findings: list[Finding], facts: list[FileFacts], policy: Policy, base: str = "", project: Project | None = None, per_call: list[Finding] | None = None
+) -> list[Finding]:
+    """Selection, severity, ``per-file-ignores`` (globs relative to the policy's folder ``base``)
+    and suppression comments; then, with ``project``, one finding per root cause
+    (:mod:`auditor.checks.rootcause`; ``per_call`` receives the findings before that step). A
+    finding moved to its cause is checked again where it now points. Last, unused suppressions
+    (LA001) of ``facts``."""
     by_path = {f.path: f for f in facts}
     selected = policy.selected_rules()
     selected_codes = {r.code for r in selected}
@@ -314,22 +168,28 @@ def filter_findings(findings: list[Finding], facts: list[FileFacts], policy: Pol
     used: set[tuple[str, str]] = set()
     out: list[Finding] = []
     rules = {r.code: r for r in policy.all_rules()}
+
+    def kept(f: Finding) -> bool:
+        local = f.path[len(base) + 1 :] if base and f.path.startswith(base + "/") else f.path
+        for pattern, selectors in per_file.items():
+            if glob_match(local, [pattern]) and any(selector_matches(s, rules[f.code]) for s in selectors if f.code in rules):
+                return False
+        ff = by_path.get(f.path)
+        return not (ff is not None and f.code != "LA000" and _suppressed(f, ff.suppressions, used, f.path))
+
     for f in findings:
         if f.code not in selected_codes:
             continue
-        if f.code == "LA000" and "LA000" in rules:
+        if f.code == "LA000" and "LA000" in rules and f.severity != "info":  # info: newer syntax, see sources/grammar.py
             f.severity = policy.severity_of(rules["LA000"])
-        ignored = False
-        for pattern, selectors in per_file.items():
-            if glob_match(f.path, [pattern]) and any(selector_matches(s, rules[f.code]) for s in selectors if f.code in rules):
-                ignored = True
-                break
-        if ignored:
-            continue
-        ff = by_path.get(f.path)
-        if ff is not None and f.code != "LA000" and _suppressed(f, ff.suppressions, used, f.path):
-            continue
-        out.append(f)
+        if kept(f):
+            out.append(f)
+    if project is not None:
+        if per_call is not None:
+            per_call.extend(out)
+        before = {id(f): (f.path, f.cell, f.line, f.column) for f in out}
+        grouped = group_root_causes(out, project, lambda code: rules[code].group_by if code in rules else "")
+        out = [g for g in grouped if before.get(id(g)) == (g.path, g.cell, g.line, g.column) or kept(g)]
     if "LA001" in selected_codes:
         out.extend(_unused_suppressions(facts, used, policy, rules, selected))
     out.sort(key=lambda x: x.sort_key())
@@ -371,57 +231,95 @@ def run(opts: RunOptions) -> RunResult:
 
 
 def discover_files(opts: RunOptions) -> tuple[list[SourceFile], list[str], list[tuple[str, str]]]:
-    """The files of a run, notes, and the paths that could not be read (missing paths,
-    folders we may not list): those are errors, never a pass."""
-    policy = opts.policy
+    """The files a run reports on (``--show-files``), notes, and the paths that could not be
+    read (missing paths, folders we may not list): those are errors, never a pass."""
     unreadable: list[tuple[str, str]] = []
-    files, notes = discover(
-        opts.paths,
-        policy.root,
-        include=policy.get("include"),
-        exclude=list(policy.get("exclude", []) or []) + list(policy.get("extend-exclude", []) or []),
-        prompt_paths=policy.get("prompt-paths"),
-        force_exclude=opts.force_exclude,
-        errors=unreadable,
-    )
-    return files, notes, unreadable
+    scope = Scope(opts.policy, hierarchical=opts.hierarchical)
+    files, targets, notes = run_files(scope, opts.paths, opts.force_exclude, None, unreadable)
+    return [f for f in files if f.rel in targets.files], notes, unreadable
+
+
+def open_cache(root: Path, enabled: bool = True) -> FactsCache:
+    """The run's per-file cache (one per project root; entries carry their policy's settings)."""
+    return FactsCache(root, load_catalog().digest, enabled=enabled)
+
+
+def _stdin_name(name: str, root: Path) -> str:
+    p = Path(name)
+    try:
+        return (p if p.is_absolute() else Path.cwd() / p).resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return p.as_posix()
 
 
 def _run(opts: RunOptions) -> RunResult:
     t0 = time.perf_counter()
     policy = opts.policy
-    files, notes, unreadable = discover_files(opts)
+    scope = Scope(policy, hierarchical=opts.hierarchical)
+    cache = open_cache(policy.root, enabled=opts.use_cache)
+    unreadable: list[tuple[str, str]] = []
+    files, targets, notes = run_files(scope, opts.paths, opts.force_exclude, cache, unreadable)
+    stdin = None
     if opts.stdin is not None:
         from auditor.discover import file_kind
 
-        name = opts.stdin[0]
+        name = _stdin_name(opts.stdin[0], policy.root)
+        stdin = (name, opts.stdin[1])
+        targets.add(name)
         if not any(f.rel == name for f in files):
             kind = file_kind(name, None) or "python"
-            files.append(SourceFile(Path(name).resolve(), name, kind, explicit=True))
+            files.append(SourceFile(policy.root / name, name, kind, explicit=True))
     _add_new_overlays(files, opts.overlays, policy.root)
-    sopts = source_options(policy)
-    cache = FactsCache(policy.root, settings_digest(sopts), enabled=opts.use_cache and opts.stdin is None)
-    facts, stats = load_facts(files, sopts, cache, opts.jobs, opts.stdin, opts.overlays)
-    cache.save()
+    options = {id(p): source_options(p) for p in scope.policies()}
+    loaded: list[Loaded] = []
+    facts, stats = load_facts(
+        files, options[id(policy)], cache, opts.jobs, stdin, opts.overlays, options_for=lambda rel: options[id(scope.policy_for(rel))], loaded=loaded
+    )
     notes.extend(n for ff in facts for n in (ff.extra.get("notes") or []))  # e.g. a notebook of another language, skipped
-    usage = opts.usage or Usage.from_policy(policy)  # policy defaults + llm-audit-usage.yaml if present
-    notes.extend(f"usage file ignored: {e}" for e in usage.errors)
     from auditor.cost import tokens
 
     memo = cache.dir / "tokens.json" if cache.enabled else None
     if memo is not None:
         tokens.load_memo(memo)  # exact counts of unchanged prompts: no encoding load
-    project = Project(facts)
-    cost = CostModel(policy.models, usage)
-    raw = [f for ff in facts for f in ff.findings] + run_checks(project, cost, policy, opts.today)
-    raw += [file_error(path, reason) for path, reason in unreadable]
+    project = Project(facts, loader=loaded[0].summary_loader())
+    assign_roles(project, policy.get("prompt-roles") or {})
+    site_findings: list[Finding] = []
+    findings, cost = _phase2(project, facts, scope, opts, notes, site_findings)
+    findings = [f for f in findings if f.path in targets]
+    site_findings = sorted((f for f in site_findings if f.path in targets), key=lambda x: x.sort_key())
+    # paths that could not be read are errors whatever was selected or given (never a pass)
+    findings += filter_findings([file_error(path, reason) for path, reason in unreadable], [], policy)
+    findings.sort(key=lambda x: x.sort_key())
+    cache.save()
     if memo is not None:
         tokens.save_memo(memo)
-    findings = filter_findings(raw, facts, policy)
     stats["ms"] = int((time.perf_counter() - t0) * 1000)
     if os.environ.get("LLM_AUDIT_STATS"):
         print(
             f"llm-audit: files={stats['files']} parsed={stats['parsed']} skipped={stats['skipped']} cached={stats['cached']} ms={stats['ms']}",
             file=sys.stderr,
         )
-    return RunResult(findings, facts, project, cost, files, notes, stats)
+    given = [f for f in files if f.rel in targets.files]
+    return RunResult(findings, facts, project, cost, given, notes, stats, loaded[0].digests, targets, scope, site_findings)
+
+
+def _phase2(
+    project: Project, facts: list[FileFacts], scope: Scope, opts: RunOptions, notes: list[str], per_call: list[Finding] | None = None
+) -> tuple[list[Finding], CostModel]:
+    """The checks under each policy of the run; a finding is kept under the policy of its file."""
+    policies = scope.policies()
+    out: list[Finding] = []
+    root_cost = None
+    for policy in policies:
+        usage = opts.usage if (opts.usage is not None and policy is scope.root_policy) else Usage.from_policy(policy)
+        notes.extend(f"usage file ignored: {e}" for e in usage.errors)
+        cost = CostModel(policy.models, usage)
+        if policy is scope.root_policy:
+            root_cost = cost
+        mine = facts if len(policies) == 1 else [f for f in facts if scope.policy_for(f.path) is policy]
+        raw = [f for ff in mine for f in ff.findings] + run_checks(project, cost, policy, opts.today)
+        if len(policies) > 1:
+            raw = [f for f in raw if scope.policy_for(f.path) is policy]
+        out.extend(filter_findings(raw, mine, policy, scope.base_of(policy), project, per_call))
+    assert root_cost is not None
+    return out, root_cost

@@ -29,10 +29,22 @@ class Value:
     # how the literal was reached: literal, constant, import, env-default, param-default
     origin: str = "literal"
     ref: tuple[str, str] | None = None  # (module, name) when kind == "ref"
+    # where the literal itself is written (a constant's definition, a parameter default, the
+    # default of os.getenv): the root cause a finding about the value points at
+    defined: "Location | None" = None
 
     @property
     def is_literal(self) -> bool:
         return self.kind == "literal"
+
+
+@dataclass
+class Location:
+    """A place in a file: ``path`` None means the file of the owning facts."""
+
+    span: Span
+    path: str | None = None
+    cell: int | None = None
 
 
 @dataclass
@@ -68,6 +80,15 @@ class Segment:
     ref: tuple[str, str] | None = None  # kind == "ref": (module, name)
     path: str | None = None  # set when resolved from another file
     cell: int | None = None
+    # static: "instruction" (text written as instructions) or "data" (documents, few-shot examples,
+    # records, retrieved context...): text rules judge instruction text only (auditor.analysis.roles)
+    role: str = "instruction"
+    # the named values the text was read through, outermost first: (name, interpolated), where
+    # interpolated says the value was written into a template's field (f"...{DOC}...")
+    via: tuple[tuple[str, bool], ...] = ()
+
+
+SEGMENT_ROLES = ("instruction", "data")
 
 
 @dataclass

@@ -152,11 +152,12 @@ def build_report(result: RunResult, policy: Policy, usage: Usage, today: date, c
     """Price every call site of the run and attach its findings and savings."""
     cost_model = result.cost
     kinds = {f.path: f.kind for f in result.facts}
-    sites = result.project.call_sites()
+    sites = [s for s in result.project.call_sites() if s.path in result.targets]  # the given files' call sites
     by_site: dict[str, list[Finding]] = {}
     others: list[Finding] = []
     site_ids = {s.id for s in sites}
-    for f in result.findings:
+    # the inventory is per call: each site keeps its own findings (before grouping by root cause)
+    for f in (result.site_findings if result.site_findings else result.findings):
         if f.call_site_id and f.call_site_id in site_ids:
             by_site.setdefault(f.call_site_id, []).append(f)
         else:
@@ -171,6 +172,11 @@ def build_report(result: RunResult, policy: Policy, usage: Usage, today: date, c
         rows.append(SiteRow(site, cost, kinds.get(site.path, "python"), model.tier if model else None, _status(model, today), by_site.get(site.id, [])))
     rows.sort(key=lambda r: (r.site.path, r.site.cell if r.site.cell is not None else -1, r.site.span.line, r.site.id))
     by_rule = _savings_by_rule(rows, others)
+    causes: dict[str, int] = {}
+    for f in result.findings:  # counts are per root cause
+        causes[f.code] = causes.get(f.code, 0) + 1
+    for code, entry in by_rule.items():
+        entry["findings"] = causes.get(code, entry["findings"])
     report = Report(
         rows=rows,
         other_findings=others,
@@ -379,8 +385,8 @@ def load_base(path: Path) -> dict[str, Any]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as e:
         raise CompareError(f"{path}: cannot read: {e.strerror or e}") from e
-    except ValueError as e:
-        raise CompareError(f"{path}: not a report JSON (llm-audit report --format json): {e}") from e
+    except (ValueError, RecursionError) as e:
+        raise CompareError(f"{path}: not a report JSON (llm-audit report --format json): {e}") from None
     if not isinstance(data, dict) or not isinstance(data.get("call_sites"), list):
         raise CompareError(f"{path}: not a report JSON (no `call_sites`); write one with `llm-audit report --format json -o {path.name}`")
     return data
@@ -467,31 +473,27 @@ def warm_cache_with_progress(req: ReportRequest) -> None:
 
     import click
 
-    from auditor.cache import FactsCache
-    from auditor.discover import discover
-    from auditor.engine import load_facts, settings_digest, source_options
+    from auditor.config.scope import Scope, run_files
+    from auditor.engine import load_facts, open_cache, source_options
 
     policy = req.policy
     try:
-        files, _ = discover(
-            req.paths, policy.root, include=policy.get("include"),
-            exclude=list(policy.get("exclude", []) or []) + list(policy.get("extend-exclude", []) or []),
-            prompt_paths=policy.get("prompt-paths"), force_exclude=req.force_exclude,
-        )
+        scope = Scope(policy)
+        files, _, _ = run_files(scope, req.paths, req.force_exclude)  # the whole project, as the run
         if len(files) < PROGRESS_MIN_FILES:
             return
-        sopts = source_options(policy)
+        options = {id(p): source_options(p) for p in scope.policies()}
 
-        class _Keep(FactsCache):
-            def prune(self, keep: set[str]) -> None:  # a chunk must not drop the other chunks
-                return None
+        def pick(rel: str):
+            return options[id(scope.policy_for(rel))]
 
-        cache = _Keep(policy.root, settings_digest(sopts), enabled=True)
+        cache = open_cache(policy.root)
+        cache.prune = lambda keep: None  # a chunk must not drop the other chunks
         step = max(100, len(files) // 25)
         with click.progressbar(length=len(files), label="Analysing files", file=sys.stderr) as progress:
             for i in range(0, len(files), step):
                 chunk = files[i : i + step]
-                load_facts(chunk, sopts, cache, req.jobs, None)
+                load_facts(chunk, pick(chunk[0].rel), cache, req.jobs, None, options_for=pick)
                 progress.update(len(chunk))
         cache.save()
     except Exception:  # noqa: BLE001 - the bar is a courtesy; the real run reports problems

@@ -27,7 +27,7 @@ STEPS = ACTION["runs"]["steps"]
 UNCAPPED = """
     from openai import OpenAI
     client = OpenAI()
-    client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
+    client.chat.completions.create(model="gpt-6-luna", messages=[{"role": "user", "content": "hi"}])
 """
 APP = {"src/app.py": UNCAPPED}
 PUSH = {"event_name": "push", "repository": "acme/app", "action_path": str(REPO), "token": "x", "event": {}}

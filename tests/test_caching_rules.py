@@ -435,7 +435,7 @@ def test_call_in_a_notebook_loop_is_reported_in_its_cell(project, tmp_path):
     from conftest import notebook
 
     nb = notebook(
-        "from openai import OpenAI\nclient = OpenAI()\nrows = ['a', 'b']\n",
+        "from openai import OpenAI\nclient = OpenAI()\nrows = open('rows.txt').read().splitlines()\n",
         "labels = []\nfor row in rows:\n    r = client.chat.completions.create(model='gpt-4o-mini', max_tokens=5, messages=[{'role': 'user', 'content': row}])\n    labels.append(r)\n",
     )
     result = project({"explore.ipynb": nb}, select=["LA503"])

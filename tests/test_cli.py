@@ -126,7 +126,8 @@ def test_fix_safe_then_unsafe_idempotent(tmp_path):
     assert "LA101" in r.stdout  # the unsafe one remains
     r = cli("fix", ".", "--unsafe-fixes", cwd=tmp_path)
     text = path.read_text()
-    assert "max_tokens=1024," in text
+    # LA402's swap at SUMMARY_MODEL's definition may move it to a reasoning model: its cap is max_completion_tokens
+    assert "max_tokens=1024," in text or "max_completion_tokens=1024," in text
     compile(text, "assistant.py", "exec")
     assert cli("check", ".", "--select", "LA1", cwd=tmp_path).returncode == 0
     again = cli("fix", ".", "--unsafe-fixes", cwd=tmp_path)
@@ -151,7 +152,7 @@ def test_notebook_findings_and_fix(tmp_path):
     assert [(f["code"], f["cell"], f["line"]) for f in data] == [("LA101", 2, 2)]
     text = cli("check", ".", "--output-format", "concise", "--select", "LA101", cwd=tmp_path).stdout
     assert "analysis.ipynb:cell 3:2:8: LA101" in text
-    cli("fix", ".", "--unsafe-fixes", cwd=tmp_path)
+    cli("fix", ".", "--unsafe-fixes", "--select", "LA101", cwd=tmp_path)
     fixed = json.loads((tmp_path / "analysis.ipynb").read_text())
     assert fixed["cells"][0] == nb["cells"][0] and fixed["cells"][1] == nb["cells"][1]  # untouched cells
     src = "".join(fixed["cells"][3]["source"])
@@ -164,7 +165,7 @@ def test_bad_files_become_la000_and_run_continues(tmp_path):
     files = dict(APP)
     files["svc/broken.py"] = "from openai import OpenAI\nclient = OpenAI(\n"
     files["svc/plain_broken.py"] = "def f(:\n    pass\n"
-    files["svc/latin.py"] = b"x = '\xe9t\xe9'\n"
+    files["svc/latin.py"] = b"import openai\nx = '\xe9t\xe9'\n"
     files["svc/blob.py"] = b"\x00\x01\x02binary"
     files["nb/broken.ipynb"] = "{ not json"
     files["nb/nocells.ipynb"] = {"nbformat": 4}
@@ -177,8 +178,10 @@ def test_bad_files_become_la000_and_run_continues(tmp_path):
     assert r.returncode == 1 and "Traceback" not in r.stderr
     data = json.loads(r.stdout)
     errors = {f["path"]: f["message"] for f in data if f["code"] == "LA000"}
-    for path in ("svc/broken.py", "svc/plain_broken.py", "svc/latin.py", "svc/blob.py", "nb/broken.ipynb", "nb/nocells.ipynb", "svc/deep.py", "big.py"):
+    for path in ("svc/broken.py", "svc/latin.py", "svc/blob.py", "nb/broken.ipynb", "nb/nocells.ipynb", "svc/deep.py", "big.py"):
         assert path in errors, (path, errors)
+    # a syntax error in a file with no LLM code is the general linter's to report, not ours
+    assert "svc/plain_broken.py" not in errors
     assert "too large" in errors["big.py"] and "binary" in errors["svc/blob.py"] and "UTF-8" in errors["svc/latin.py"]
     assert "syntax" in errors["svc/broken.py"]
 
@@ -189,7 +192,7 @@ def test_python_dash_m_and_version(tmp_path):
 
 
 def test_stdin_filename(tmp_path):
-    src = "import litellm\nlitellm.completion(model='gpt-4o-mini', messages=[])\n"
+    src = "import litellm\nlitellm.completion(model='gpt-6-luna', messages=[])\n"
     r = cli("check", "--stdin-filename", "snippet.py", "--output-format", "json", cwd=tmp_path, input=src)
     data = json.loads(r.stdout)
     assert [(f["code"], f["path"]) for f in data] == [("LA101", "snippet.py")]
@@ -252,9 +255,9 @@ def test_explicit_folder_is_walked_even_if_ignored(tmp_path):
     excludes) name it; exclusions still apply below it."""
     files = {
         ".gitignore": "corpus/\n*.generated.py\n",
-        "corpus/src/a.py": "import litellm\nlitellm.completion(model='gpt-4o', messages=[])\n",
-        "corpus/src/b.generated.py": "import litellm\nlitellm.completion(model='gpt-4o', messages=[])\n",
-        "build/c.py": "import litellm\nlitellm.completion(model='gpt-4o', messages=[])\n",
+        "corpus/src/a.py": "import litellm\nlitellm.completion(model='gpt-6-luna', messages=[])\n",
+        "corpus/src/b.generated.py": "import litellm\nlitellm.completion(model='gpt-6-luna', messages=[])\n",
+        "build/c.py": "import litellm\nlitellm.completion(model='gpt-6-luna', messages=[])\n",
     }
     write_tree(tmp_path, files)
     (tmp_path / ".git").mkdir()

@@ -17,7 +17,7 @@ import pytest
 from conftest import cli, notebook, run_engine, write_tree
 
 UNCAPPED = 'import litellm\nlitellm.completion(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])\n'
-RENAME = 'from openai import OpenAI\nclient = OpenAI()\nclient.chat.completions.create(model="gpt-5-mini", messages=[], max_tokens=50)\n'
+RENAME = 'from openai import OpenAI\nclient = OpenAI()\nclient.chat.completions.create(model="gpt-6-luna", messages=[], max_tokens=50)\n'
 EXE = str(Path(sys.executable).parent / "llm-audit")
 
 
@@ -100,7 +100,7 @@ def test_dash_reads_standard_input_like_ruff(proj):
 
 def test_snippets_show_standard_input_not_the_file_on_disk(proj):
     r = cli("check", "--stdin-filename", "app/llm.py", "--select", "LA103", cwd=proj, input=RENAME)
-    assert '3 | client.chat.completions.create(model="gpt-5-mini", messages=[], max_tokens=50)' in r.stdout
+    assert '3 | client.chat.completions.create(model="gpt-6-luna", messages=[], max_tokens=50)' in r.stdout
 
 
 def test_fix_stdin_prints_the_fixed_source_and_leaves_the_file_alone(proj):
@@ -111,7 +111,8 @@ def test_fix_stdin_prints_the_fixed_source_and_leaves_the_file_alone(proj):
     assert "Fixed 1 finding" in r.stderr and (proj / "app/plan.py").read_text() == before
     r = cli("check", "-", "--fix", "--unsafe-fixes", "--stdin-filename", "x.py", cwd=proj, input=UNCAPPED)
     compile(r.stdout, "x.py", "exec")
-    assert "max_tokens=1024" in r.stdout and r.returncode == 0
+    # gpt-4o-mini is deprecated: the unsafe swap to gpt-6-luna brings its cap parameter
+    assert 'model="gpt-6-luna"' in r.stdout and "max_completion_tokens=1024" in r.stdout and r.returncode == 0
     diff = cli("fix", "-", "--diff", "--stdin-filename", "app/plan.py", cwd=proj, input=RENAME)
     assert diff.returncode == 1 and diff.stdout.startswith("--- a/app/plan.py\n+++ b/app/plan.py\n")
 
@@ -120,7 +121,7 @@ def test_fix_stdin_notebook(proj):
     nb = json.dumps(notebook("import litellm\n", "litellm.completion(model='gpt-4o', messages=[])\n"), indent=1)
     r = cli("fix", "--unsafe-fixes", "--stdin-filename", "nb.ipynb", cwd=proj, input=nb)
     fixed = json.loads(r.stdout)
-    assert "max_tokens=1024" in "".join(fixed["cells"][2]["source"]) and not (proj / "nb.ipynb").exists()
+    assert "max_completion_tokens=1024" in "".join(fixed["cells"][2]["source"]) and not (proj / "nb.ipynb").exists()  # gpt-4o -> gpt-6-luna
 
 
 # ---------------------------------------------------------------- -o like a normal program

@@ -1,407 +1,445 @@
-"""Consistency checks for the model catalog, rules/models.yaml.
+"""The model catalog, rules/models.yaml, is generated and stays true to its inputs.
 
-The YAML is loaded directly with ruamel.yaml (not through the catalog loader), so these tests
-pin down the data itself: every entry has every field with the right type, prices and batch
-prices agree, lifecycle dates are ordered, successor/downgrade targets exist and are usable
-today, aliases are unambiguous, and the facts the product owner gave hold.
+- It is what scripts/gen_models.py makes of the pinned LiteLLM map and rules/models-overlay.yaml
+  today (regenerated in a temporary directory and compared byte for byte).
+- Every matched model's prices, context window, max output and shutdown date equal its LiteLLM
+  key's, read straight from the pinned JSON (not through the generator's own code), and that key
+  belongs to the model's own provider (no Vertex/Bedrock/Azure figures on a direct API).
+- Coverage: >= 95% of the current chat/responses models of OpenAI, Anthropic, Google (Gemini
+  API), Mistral, xAI, DeepSeek, Cohere, Groq and Together in the map resolve to an entry of their
+  provider with their own facts and a tier; no model of those providers in the map is unknown.
+- The data is coherent: types, successors of the same API family that are still available,
+  lower-tier downgrades, sourced lifecycle dates, reasoning models that reject sampling.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
+import importlib.util
+import json
+import math
+import zipfile
 from pathlib import Path
 
 import pytest
 from ruamel.yaml import YAML
 
-CATALOG = Path(__file__).resolve().parent.parent / "rules" / "models.yaml"
-TODAY = dt.date(2026, 11, 21)
-CHECKED = dt.date(2026, 11, 15)
-
-PROVIDERS = {"openai", "anthropic", "google", "mistral", "cohere", "meta", "deepseek"}
+REPO = Path(__file__).resolve().parent.parent
+RULES = REPO / "rules"
+CATALOG = RULES / "models.yaml"
+PINNED = RULES / "sources" / "litellm-model-prices.json"
+PIN = RULES / "sources" / "litellm-model-prices.pin.json"
+TODAY = dt.date(2026, 12, 1)
+COVERED = ["openai", "anthropic", "google", "mistral", "xai", "deepseek", "cohere", "groq", "together"]
 TIERS = {"small": 0, "medium": 1, "large": 2}
-CACHE_KINDS = {"automatic", "explicit", "implicit", "none"}
 FIELDS = [
-    "provider", "family", "tier", "reasoning", "aliases", "price", "context-window",
-    "max-output", "cache-min-tokens", "cache", "rejects", "deprecated", "retired",
-    "successor", "downgrade", "checked",
+    "provider", "family", "tier", "reasoning", "api", "aliases", "price", "context-window", "max-output",
+    "cache-min-tokens", "cache", "rejects", "deprecated", "retired", "lifecycle-source", "routes-to",
+    "successor", "successor-source", "downgrade", "litellm", "checked",
 ]
-PRICE_KEYS = ["input", "output", "cached-input", "batch-input", "batch-output"]
-ANTHROPIC_PRICE_KEYS = ["input", "output", "cached-input", "cache-write", "batch-input", "batch-output"]
-REASONING_REJECTS = {
-    "temperature", "top_p", "presence_penalty", "frequency_penalty",
-    "logprobs", "top_logprobs", "logit_bias", "max_tokens",
+PRICE_FIELDS = {
+    "input": "input_cost_per_token", "output": "output_cost_per_token", "cached-input": "cache_read_input_token_cost",
+    "cache-write": "cache_creation_input_token_cost", "batch-input": "input_cost_per_token_batches",
+    "batch-output": "output_cost_per_token_batches",
 }
+OPENAI_REASONING = {"temperature", "top_p", "presence_penalty", "frequency_penalty", "logprobs", "top_logprobs", "logit_bias", "max_tokens"}
 
-
-def _load() -> dict:
-    with CATALOG.open(encoding="utf-8") as fh:
-        return YAML(typ="safe").load(fh)
-
-
-DATA = _load()
+DATA = YAML(typ="safe").load(CATALOG.read_text(encoding="utf-8"))
 MODELS: dict[str, dict] = DATA["models"]
 NAMES = sorted(MODELS)
+OVERLAY = YAML(typ="safe").load((RULES / "models-overlay.yaml").read_text(encoding="utf-8"))
+MAP = {k: v for k, v in json.loads(PINNED.read_text(encoding="utf-8")).items() if isinstance(v, dict) and k != "sample_spec"}
 
 
-def _is_num(x) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool)
+@functools.lru_cache(maxsize=1)
+def _gen():
+    spec = importlib.util.spec_from_file_location("gen_models", REPO / "scripts" / "gen_models.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def _is_date(x) -> bool:
-    return isinstance(x, dt.date) and not isinstance(x, dt.datetime)
+def _section(provider: str) -> dict:
+    return (OVERLAY.get("providers") or {}).get(provider) or (OVERLAY.get("hosts") or {}).get(provider) or {}
 
 
-def _retired(entry: dict) -> bool:
-    return entry["retired"] is not None and entry["retired"] <= TODAY
+def _native(key: str, entry: dict, provider: str) -> str | None:
+    """The id a key names on ``provider``'s own API, straight from the overlay's provider table."""
+    sec = _section(provider)
+    if entry.get("litellm_provider") not in sec.get("litellm", [provider]):
+        return None
+    for prefix in sec.get("prefixes") or []:
+        if key.startswith(prefix):
+            return key[len(prefix):]
+    return key
 
 
-# ------------------------------------------------------------------ whole file
+def _per_million(x) -> float | None:
+    return None if x is None else round(float(x) * 1_000_000, 6)
 
 
-def test_top_level_shape():
-    assert set(DATA) == {"checked", "models"}
-    assert DATA["checked"] == CHECKED
-    assert isinstance(MODELS, dict)
+def _retired(e: dict) -> bool:
+    return e["retired"] is not None and e["retired"] <= TODAY
 
 
-def test_at_least_40_models():
-    assert len(MODELS) >= 40
+def _catalog():
+    from auditor.config.catalog import load_catalog
+
+    return load_catalog().models
 
 
-def test_every_provider_is_covered():
-    present = {e["provider"] for e in MODELS.values()}
-    assert {"openai", "anthropic", "google", "mistral", "cohere", "meta"} <= present
+# ------------------------------------------------------------------ the inputs and the output
 
 
-def test_current_and_retired_models_present():
-    assert sum(not _retired(e) for e in MODELS.values()) >= 20
-    assert sum(_retired(e) for e in MODELS.values()) >= 15
+def test_pinned_map_is_the_recorded_litellm_release():
+    pin = json.loads(PIN.read_text(encoding="utf-8"))
+    assert pin["package"] == "litellm" and pin["member"] == "litellm/model_prices_and_context_window_backup.json"
+    assert hashlib.sha256(PINNED.read_bytes()).hexdigest() == pin["sha256"]
+    assert DATA["litellm"] == {"version": pin["version"], "sha256": pin["sha256"]}
+    assert DATA["checked"] == OVERLAY["checked"]
 
 
-def test_aliases_unique_and_not_entry_names():
-    seen: dict[str, str] = {}
-    for name, entry in MODELS.items():
-        for alias in entry["aliases"]:
-            assert alias != name, f"{name}: alias repeats the entry name"
-            assert alias not in MODELS, f"{name}: alias {alias!r} is also an entry name"
-            assert alias not in seen, f"alias {alias!r} in both {seen[alias]} and {name}"
-            seen[alias] = name
+def test_generated_file_is_up_to_date_with_its_inputs(tmp_path):
+    gen = _gen()
+    out = tmp_path / "models.yaml"
+    assert gen.main(["--output", str(out)]) == 0
+    assert out.read_text(encoding="utf-8") == CATALOG.read_text(encoding="utf-8"), "run `python scripts/gen_models.py`"
+    assert gen.main(["--check"]) == 0
+    out.write_text(out.read_text(encoding="utf-8").replace("tier: large", "tier: small", 1), encoding="utf-8")
+    assert gen.main(["--check", "--output", str(out)]) == 1
 
 
-# ------------------------------------------------------------------ per entry
+def test_generator_refuses_a_changed_pinned_map(tmp_path):
+    gen = _gen()
+    changed = tmp_path / "prices.json"
+    changed.write_bytes(PINNED.read_bytes() + b"\n")
+    with pytest.raises(gen.GenError, match="does not match the sha256"):
+        gen.generate(pinned=changed)
+
+
+def test_refresh_pins_the_newest_wheel_and_records_it(tmp_path, monkeypatch):
+    gen = _gen()
+    monkeypatch.setattr(gen, "PINNED", tmp_path / "litellm-model-prices.json")
+    monkeypatch.setattr(gen, "PIN", tmp_path / "litellm-model-prices.pin.json")
+    payload = json.dumps({"gpt-x": {"litellm_provider": "openai", "mode": "chat"}}).encode()
+    calls = []
+
+    def fake_run(cmd, **kw):
+        calls.append(cmd)
+        if cmd[3] == "index":
+            return type("R", (), {"stdout": "litellm (9.9.9)\nAvailable versions: 9.9.9, 9.9.8\n"})()
+        with zipfile.ZipFile(Path(cmd[-1]) / "litellm-9.9.9-py3-none-any.whl", "w") as z:
+            z.writestr(gen.WHEEL_MEMBER, payload)
+        return type("R", (), {"stdout": ""})()
+
+    monkeypatch.setattr(gen.subprocess, "run", fake_run)
+    pin = gen.refresh(None)
+    assert calls[0][3:] == ["index", "versions", "litellm"]
+    assert calls[1][3:7] == ["download", "--no-deps", "--only-binary=:all:", "litellm==9.9.9"]
+    assert pin["version"] == "9.9.9" and (tmp_path / "litellm-model-prices.json").read_bytes() == payload
+    assert json.loads((tmp_path / "litellm-model-prices.pin.json").read_text())["sha256"] == hashlib.sha256(payload).hexdigest()
+
+
+# ------------------------------------------------------------------ against the pinned map
+
+
+MATCHED = [n for n in NAMES if MODELS[n]["litellm"]]
+
+
+def test_most_entries_come_from_the_map():
+    assert len(MATCHED) >= 300 and len(MATCHED) / len(NAMES) > 0.85
+
+
+@pytest.mark.parametrize("name", MATCHED)
+def test_matched_model_agrees_with_its_litellm_key(name):
+    e = MODELS[name]
+    raw = MAP[e["litellm"]]
+    # the key is the model's own provider's: no Vertex, Bedrock or Azure figures on a direct API
+    assert _native(e["litellm"], raw, e["provider"]) is not None, f"{name}: {e['litellm']} is {raw.get('litellm_provider')}'s key"
+    complete = bool(raw.get("input_cost_per_token") or raw.get("output_cost_per_token"))
+    for ours, theirs in PRICE_FIELDS.items():
+        value = _per_million(raw.get(theirs))
+        if not complete or (ours not in ("input", "output") and not value):
+            value = None  # incomplete entries (zero prices) and zero cache/batch prices are not prices
+        assert e["price"][ours] == value or (value is not None and math.isclose(e["price"][ours], value)), (name, ours)
+    assert e["context-window"] == raw.get("max_input_tokens")
+    assert e["max-output"] == raw.get("max_output_tokens")
+    assert e["retired"] == (dt.date.fromisoformat(raw["deprecation_date"][:10]) if raw.get("deprecation_date") else e["retired"])
+    if raw.get("deprecation_date") is None and e["retired"] is not None:
+        assert e["lifecycle-source"], f"{name}: a date LiteLLM lacks needs its source"
+
+
+@pytest.mark.parametrize("name", MATCHED)
+def test_every_spelling_of_a_matched_model_has_the_same_facts(name):
+    """Each alias that LiteLLM lists on the same provider names the same prices, limits and date."""
+    e = MODELS[name]
+    own = MAP[e["litellm"]]
+    for key, raw in MAP.items():
+        ident = _native(key, raw, e["provider"])
+        if ident not in [name, *e["aliases"]] or raw.get("mode") not in ("chat", "responses", "completion"):
+            continue
+        for f in ("input_cost_per_token", "output_cost_per_token", "max_input_tokens", "max_output_tokens", "deprecation_date"):
+            assert raw.get(f) == own.get(f), f"{name}: {key} and {e['litellm']} differ on {f}"
+
+
+def test_vertex_and_bedrock_dates_stay_off_the_direct_apis():
+    # LiteLLM: vertex gemini-2.5-flash retires 2026-10-20, the Gemini API's gemini/gemini-2.5-flash 2026-12-01
+    assert MODELS["gemini-2.5-flash"]["retired"] == dt.date(2026, 12, 1)
+    assert MODELS["gemini-2.5-flash"]["litellm"] == "gemini/gemini-2.5-flash"
+    # Anthropic retires claude-sonnet-4-5 on 2026-11-30, Bedrock on 2027-04-08, Vertex on 2026-09-29
+    assert MODELS["claude-sonnet-4-5"]["retired"] == dt.date(2026, 11, 30)
+    assert MODELS["anthropic.claude-sonnet-4-5-20250929-v1:0"]["retired"] == dt.date(2027, 4, 8)
+    assert MODELS["claude-sonnet-4-5@20250929"]["retired"] == dt.date(2026, 9, 29)
+    for e in MODELS.values():
+        if e["provider"] in COVERED and e["litellm"]:
+            assert MAP[e["litellm"]]["litellm_provider"] not in ("vertex_ai-language-models", "vertex_ai-anthropic_models", "bedrock", "bedrock_converse", "azure")
+
+
+def test_no_zero_prices_from_incomplete_entries():
+    assert MAP["codestral/codestral-latest"]["input_cost_per_token"] == 0.0  # LiteLLM's incomplete entry
+    assert MODELS["codestral-latest"]["litellm"] == "mistral/codestral-latest"  # La Plateforme's key, priced
+    assert MODELS["codestral-latest"]["price"]["input"] == 0.3
+    assert MODELS["command-a-plus-05-2026"]["price"]["input"] is None  # 0/0 in the map: unknown, not free
+    for name, e in MODELS.items():
+        p = e["price"]
+        assert not (p["input"] == 0 and p["output"] == 0), name
+
+
+# ------------------------------------------------------------------ coverage
+
+
+def _current_map_models(provider: str) -> list[tuple[str, str]]:
+    skip = set(_section(provider).get("skip") or {})
+    out = []
+    for key, raw in MAP.items():
+        ident = _native(key, raw, provider)
+        if ident is None or ident in skip or raw.get("mode") not in ("chat", "responses"):
+            continue
+        date = raw.get("deprecation_date")
+        if date and dt.date.fromisoformat(date[:10]) <= TODAY:
+            continue
+        out.append((key, ident))
+    return out
+
+
+def _agrees(m, raw) -> bool:
+    price = _per_million(raw.get("input_cost_per_token")) if raw.get("input_cost_per_token") or raw.get("output_cost_per_token") else None
+    return m.price_of("input") == price and m.max_output == raw.get("max_output_tokens") and m.context_window == raw.get("max_input_tokens")
+
+
+@pytest.mark.parametrize("provider", COVERED)
+def test_current_chat_models_of_each_provider_are_in_the_catalog(provider):
+    models = _catalog()
+    current = _current_map_models(provider)
+    assert current, provider
+    covered = []
+    for key, ident in current:
+        m = models.lookup(ident, provider)
+        if m is not None and m.provider == provider and m.tier in TIERS and _agrees(m, MAP[key]):
+            covered.append(key)
+    missing = sorted({k for k, _ in current} - set(covered))
+    assert len(covered) / len(current) >= 0.95, f"{provider}: {missing}"
+
+
+def test_coverage_over_all_providers_is_at_least_95_percent():
+    models = _catalog()
+    total = hits = 0
+    for provider in COVERED:
+        for key, ident in _current_map_models(provider):
+            total += 1
+            m = models.lookup(ident, provider)
+            hits += m is not None and m.provider == provider and _agrees(m, MAP[key])
+    assert total >= 250 and hits / total >= 0.95, (hits, total)
+
+
+def test_no_chat_model_of_the_covered_providers_is_unknown():
+    """What LA403 asks: every generation model those providers list, current or retired, as
+    written in code (the id) and as LiteLLM writes it (the key)."""
+    models = _catalog()
+    unknown = []
+    for provider in COVERED:
+        skip = set(_section(provider).get("skip") or {})
+        for key, raw in MAP.items():
+            ident = _native(key, raw, provider)
+            if ident is None or ident in skip or raw.get("mode") not in ("chat", "responses", "completion"):
+                continue
+            if models.lookup(ident, provider) is None or models.lookup(key) is None:
+                unknown.append(key)
+    assert unknown == []
+
+
+def test_models_the_issue_named_are_catalogued():
+    models = _catalog()
+    for name in ("gpt-5.4-mini", "gpt-5.2", "gpt-6.1-sol", "claude-sonnet-4-6", "claude-opus-4-6", "gemini-3.5-flash",
+                 "gemini-4-argon", "mistral-large-4", "deepseek-v4-pro", "grok-4.3", "xai/grok-4.5"):
+        m = models.lookup(name)
+        assert m is not None and m.price_of("input"), name
+    assert models.lookup("mistral-large-latest").price_of("input") == 0.5  # not the old $2
+
+
+# ------------------------------------------------------------------ coherence
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_fields_and_types(name):
     e = MODELS[name]
     assert list(e) == FIELDS, f"{name}: fields must be exactly, in order, {FIELDS}"
-    assert isinstance(name, str) and name.strip() == name and name
-    assert e["provider"] in PROVIDERS
-    assert isinstance(e["family"], str) and e["family"]
-    assert e["tier"] in TIERS
-    assert isinstance(e["reasoning"], bool)
-    assert isinstance(e["aliases"], list) and all(isinstance(a, str) and a for a in e["aliases"])
-    assert isinstance(e["price"], dict)
-    assert isinstance(e["context-window"], int) and e["context-window"] > 0
-    assert e["max-output"] is None or (isinstance(e["max-output"], int) and 0 < e["max-output"] <= e["context-window"])
-    assert e["cache-min-tokens"] is None or (isinstance(e["cache-min-tokens"], int) and e["cache-min-tokens"] > 0)
-    assert e["cache"] in CACHE_KINDS
-    assert isinstance(e["rejects"], list) and all(isinstance(r, str) for r in e["rejects"])
-    assert len(set(e["rejects"])) == len(e["rejects"])
-    for f in ("deprecated", "retired"):
-        assert e[f] is None or _is_date(e[f]), f"{name}: {f} must be a date or null"
-    for f in ("successor", "downgrade"):
-        assert e[f] is None or isinstance(e[f], str)
-    assert e["checked"] == CHECKED
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_prices(name):
-    e = MODELS[name]
-    price = e["price"]
-    expected = ANTHROPIC_PRICE_KEYS if e["provider"] == "anthropic" else PRICE_KEYS
-    assert list(price) == expected
-    for key, value in price.items():
-        assert value is None or (_is_num(value) and value >= 0), f"{name}: price.{key}={value!r}"
-    assert price["input"] is not None and price["output"] is not None
-    assert price["input"] > 0 and price["output"] > 0
-    # batch APIs cost 50% of list price; either both batch prices are set or neither
-    assert (price["batch-input"] is None) == (price["batch-output"] is None)
-    if price["batch-input"] is not None:
-        assert price["batch-input"] == pytest.approx(price["input"] / 2)
-        assert price["batch-output"] == pytest.approx(price["output"] / 2)
-    if price["cached-input"] is not None:
-        assert price["cached-input"] < price["input"]
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_cache_fields_consistent(name):
-    e = MODELS[name]
-    price = e["price"]
+    assert e["tier"] in TIERS and isinstance(e["reasoning"], bool)
+    assert e["api"] and set(e["api"]) <= {"chat", "responses", "completions"}
+    assert list(e["price"]) == list(PRICE_FIELDS)
+    assert all(v is None or (isinstance(v, (int, float)) and v >= 0) for v in e["price"].values())
+    assert (e["price"]["input"] is None) == (e["price"]["output"] is None)
+    for f in ("context-window", "max-output", "cache-min-tokens"):
+        assert e[f] is None or (isinstance(e[f], int) and e[f] > 0)
+    assert e["cache"] in ("automatic", "explicit", "implicit", "none")
     if e["cache"] == "none":
-        assert price["cached-input"] is None
-        assert e["cache-min-tokens"] is None
-        if e["provider"] == "anthropic":
-            assert price["cache-write"] is None
-    else:
-        assert price["cached-input"] is not None
-        assert e["cache-min-tokens"] is not None
-    if e["provider"] == "anthropic" and e["cache"] != "none":
-        assert e["cache"] == "explicit"
-        assert price["cache-write"] is not None and price["cache-write"] > price["input"]
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_lifecycle_dates(name):
-    e = MODELS[name]
-    if e["deprecated"] is not None and e["retired"] is not None:
+        assert e["price"]["cached-input"] is None and e["cache-min-tokens"] is None
+    for f in ("deprecated", "retired", "checked"):
+        assert e[f] is None or isinstance(e[f], dt.date)
+    if e["deprecated"] and e["retired"]:
         assert e["deprecated"] <= e["retired"]
-    if e["deprecated"] is not None:
-        assert e["deprecated"] <= TODAY
-    if _retired(e):
-        assert e["successor"] is not None, f"{name}: a retired model needs a successor"
+    if e["deprecated"] or e["retired"]:
+        assert str(e["lifecycle-source"]).startswith("https://"), f"{name}: a lifecycle date without its source"
+    assert e["checked"] == OVERLAY["checked"]
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_successor_is_a_current_entry(name):
-    successor = MODELS[name]["successor"]
-    if successor is None:
+def _index():
+    idx: dict[str, list[str]] = {}
+    for n, e in MODELS.items():
+        for a in [n, *e["aliases"]]:
+            idx.setdefault(a, []).append(n)
+    return idx
+
+
+def test_names_are_unique_within_a_provider():
+    for alias, names in _index().items():
+        providers = [MODELS[n]["provider"] for n in names]
+        assert len(providers) == len(set(providers)), f"{alias} names {names}"
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if _retired(MODELS[n])])
+def test_a_retired_model_names_a_current_successor_of_its_api_family(name):
+    e = MODELS[name]
+    family = "completions" if e["api"] == ["completions"] else ("responses" if "chat" not in e["api"] else "chat")
+    if e["successor"] is None:
+        # no same-API replacement exists (completions), a cloud without the vendor's successor, or a documented gap
+        assert family == "completions" or e["provider"] in ("bedrock", "vertex") or name in {"gemini-2.5-pro-preview-tts"}, name
         return
-    assert successor != name
-    assert successor in MODELS, f"{name}: successor {successor!r} is not an entry name"
-    assert not _retired(MODELS[successor]), f"{name}: successor {successor} is retired"
+    s = MODELS[e["successor"]]
+    assert s["provider"] == e["provider"] and not _retired(s)
+    assert family in s["api"], f"{name} ({family}) -> {e['successor']} ({s['api']})"
 
 
-SAME_TIER_DOWNGRADES = {"gemini-2.5-flash"}
+@pytest.mark.parametrize("name", [n for n in NAMES if MODELS[n]["downgrade"]])
+def test_downgrade_is_a_lower_tier_of_the_same_provider(name):
+    e, d = MODELS[name], MODELS[MODELS[name]["downgrade"]]
+    assert d["provider"] == e["provider"] and TIERS[d["tier"]] < TIERS[e["tier"]]
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_downgrade_is_a_cheaper_current_entry_of_same_provider(name):
-    e = MODELS[name]
-    target = e["downgrade"]
-    if e["tier"] == "large" and not _retired(e):
-        assert target is not None, f"{name}: a current large model needs a downgrade"
-    if target is None:
-        return
-    assert target in MODELS, f"{name}: downgrade {target!r} is not an entry name"
-    d = MODELS[target]
-    assert not _retired(d), f"{name}: downgrade {target} is retired"
-    assert d["provider"] == e["provider"]
-    # a lower tier; the one same-tier case (gemini-2.5-flash -> flash-lite, both small,
-    # from the starter catalog) must at least be strictly cheaper on both prices
-    if d["tier"] == e["tier"]:
-        assert name in SAME_TIER_DOWNGRADES, f"{name}: downgrade {target} is not a lower tier"
-        assert d["price"]["input"] < e["price"]["input"]
-        assert d["price"]["output"] < e["price"]["output"]
-    else:
-        assert TIERS[d["tier"]] < TIERS[e["tier"]]
-    assert d["price"]["input"] <= e["price"]["input"]
+def test_completions_models_are_never_succeeded_by_chat_models():
+    for name, e in MODELS.items():
+        if e["api"] == ["completions"] and e["successor"]:
+            assert "completions" in MODELS[e["successor"]]["api"], name
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_reasoning_models_reject_sampling_params(name):
-    e = MODELS[name]
-    if e["reasoning"]:
-        assert e["provider"] == "openai"
-        assert set(e["rejects"]) == REASONING_REJECTS
-    elif e["provider"] in {"openai", "anthropic", "google"}:
-        assert e["rejects"] == []
+@pytest.mark.parametrize("name", [n for n in NAMES if MODELS[n]["provider"] == "openai" and MODELS[n]["reasoning"]])
+def test_openai_reasoning_models_reject_sampling_and_max_tokens(name):
+    assert set(MODELS[name]["rejects"]) == OPENAI_REASONING
 
 
-# ------------------------------------------------------------------ product-owner facts
-
-OPENAI_SHUTDOWN = dt.date(2026, 10, 23)
-
-
-@pytest.mark.parametrize(
-    "name,successor",
-    [
-        ("gpt-3.5-turbo", {"gpt-4o-mini", "gpt-4.1-mini"}),
-        ("gpt-4", {"gpt-4.1"}),
-        ("gpt-4-turbo", {"gpt-4.1"}),
-        ("o1", {"o3"}),
-        ("o3-mini", {"gpt-5-mini"}),
-        ("o4-mini", {"gpt-5-mini"}),
-        ("gpt-4.1-nano", {"gpt-5-nano"}),
-    ],
-)
-def test_openai_october_2026_shutdown(name, successor):
-    e = MODELS[name]
-    assert e["retired"] == OPENAI_SHUTDOWN
-    assert e["successor"] in successor
+def test_routed_retirements_point_at_a_model_of_the_same_provider():
+    routed = {n: e["routes-to"] for n, e in MODELS.items() if e["routes-to"]}
+    assert {"gemini-2.5-flash", "gemini-2.5-pro", "grok-code-fast-1", "grok-3"} <= set(routed)
+    for n, target in routed.items():
+        assert MODELS[target]["provider"] == MODELS[n]["provider"]
 
 
-@pytest.mark.parametrize(
-    "name,successors",
-    [
-        ("claude-sonnet-4-20250514", {"claude-sonnet-4-5"}),
-        ("claude-opus-4-20250514", {"claude-opus-4-1", "claude-opus-4-5"}),
-    ],
-)
-def test_claude_4_retired(name, successors):
-    e = MODELS[name]
-    assert e["retired"] == dt.date(2026, 6, 15)
-    assert e["successor"] in successors
+def test_lifecycle_sources_are_the_providers_pages():
+    domains = {
+        "openai": "openai.com", "anthropic": "claude.com", "google": "ai.google.dev", "mistral": "mistral.ai", "xai": "x.ai",
+        "deepseek": "deepseek.com", "cohere": "cohere.com", "groq": "groq.com", "together": "together.ai",
+        "bedrock": "aws.amazon.com", "vertex": "cloud.google.com",
+    }
+    for name, e in MODELS.items():
+        for f in ("lifecycle-source", "successor-source"):
+            if e[f]:
+                assert domains[e["provider"]] in e[f], f"{name}: {f} {e[f]}"
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        "claude-3-haiku", "claude-3-5-haiku", "claude-3-5-sonnet", "claude-3-7-sonnet",
-        "claude-3-opus", "claude-3-sonnet",
-        "gemini-1.5-pro", "gemini-1.5-flash", "gemini-2.0-flash", "gemini-2.0-flash-lite",
-    ],
-)
-def test_old_families_retired_with_dates(name):
-    e = MODELS[name]
-    assert e["deprecated"] is not None
-    assert e["retired"] is not None
-    assert dt.date(2025, 1, 1) <= e["retired"] < TODAY
+def test_overlay_dates_agree_with_the_map_where_both_have_one():
+    for models in (OVERLAY.get("models") or {}).values():
+        for name, ov in models.items():
+            if ov.get("retired") and name in MODELS and MODELS[name]["litellm"]:
+                raw = MAP[MODELS[name]["litellm"]].get("deprecation_date")
+                assert raw is None or dt.date.fromisoformat(raw[:10]) == ov["retired"], name
 
 
-@pytest.mark.parametrize(
-    "name,inp,out",
-    [
-        ("gpt-4o", 2.5, 10), ("gpt-4o-mini", 0.15, 0.6), ("gpt-4.1", 2, 8), ("gpt-4.1-mini", 0.4, 1.6),
-        ("gpt-5", 1.25, 10), ("gpt-5-mini", 0.25, 2), ("gpt-5-nano", 0.05, 0.4), ("gpt-5.1", 1.25, 10),
-        ("o3", 2, 8),
-        ("claude-haiku-4-5", 1, 5), ("claude-sonnet-4-5", 3, 15), ("claude-opus-4-1", 15, 75),
-        ("claude-opus-4-5", 5, 25),
-        ("gemini-2.5-flash", 0.3, 2.5), ("gemini-2.5-pro", 1.25, 10), ("gemini-2.5-flash-lite", 0.1, 0.4),
-        ("gemini-3-pro-preview", 2, 12),
-        ("mistral-large-latest", 2, 6), ("mistral-medium-latest", 0.4, 2), ("mistral-small-latest", 0.1, 0.3),
-        ("command-r-plus", 2.5, 10), ("command-r", 0.15, 0.6), ("command-a-03-2025", 2.5, 10),
-        ("llama-3.3-70b-versatile", 0.59, 0.79), ("llama-3.1-8b-instant", 0.05, 0.08),
-        ("meta-llama/Llama-3.3-70B-Instruct-Turbo", 0.88, 0.88), ("meta.llama3-3-70b-instruct-v1:0", 0.72, 0.72),
-    ],
-)
-def test_current_prices(name, inp, out):
-    e = MODELS[name]
-    assert not _retired(e)
-    assert e["price"]["input"] == pytest.approx(inp)
-    assert e["price"]["output"] == pytest.approx(out)
+# ------------------------------------------------------------------ the generator's rules, on small inputs
 
 
-def test_gpt_4o_batch_is_half():
-    price = MODELS["gpt-4o"]["price"]
-    assert (price["batch-input"], price["batch-output"]) == (pytest.approx(1.25), pytest.approx(5.0))
+def _tiny(overlay_models: dict, litellm: dict, providers: dict | None = None) -> tuple[dict, dict]:
+    gen = _gen()
+    overlay = {
+        "checked": TODAY,
+        "providers": providers or {
+            "google": {"litellm": ["gemini"], "prefixes": ["gemini/"], "deprecations": "https://ai.google.dev/gemini-api/docs/deprecations", "cache": "implicit"},
+            "openai": {"litellm": ["openai", "text-completion-openai"], "deprecations": "https://developers.openai.com/api/docs/deprecations"},
+        },
+        "models": overlay_models,
+    }
+    return gen.build(overlay, litellm)
 
 
-@pytest.mark.parametrize(
-    "name,ratio",
-    [
-        ("gpt-4o", 0.5), ("gpt-4o-mini", 0.5),
-        ("gpt-4.1", 0.25), ("gpt-4.1-mini", 0.25), ("o3", 0.25), ("o4-mini", 0.25),
-        ("gpt-5", 0.1), ("gpt-5-mini", 0.1), ("gpt-5-nano", 0.1), ("gpt-5.1", 0.1),
-        ("gemini-2.5-pro", 0.1), ("gemini-2.5-flash", 0.1), ("gemini-2.5-flash-lite", 0.1),
-    ],
-)
-def test_cached_input_ratio(name, ratio):
-    price = MODELS[name]["price"]
-    assert price["cached-input"] == pytest.approx(price["input"] * ratio)
+def _entry(provider, inp, out, **kw):
+    return {"litellm_provider": provider, "mode": kw.pop("mode", "chat"), "input_cost_per_token": inp, "output_cost_per_token": out, **kw}
 
 
-@pytest.mark.parametrize("name", [n for n in NAMES if MODELS[n]["provider"] == "openai"])
-def test_openai_caching_is_automatic_from_1024(name):
-    e = MODELS[name]
-    if e["cache"] != "none":
-        assert e["cache"] == "automatic"
-        assert e["cache-min-tokens"] == 1024
+def test_build_takes_figures_from_the_models_own_provider_only():
+    models, _ = _tiny(
+        {"google": {"gemini-x": {"tier": "small"}}},
+        {"gemini-x": _entry("vertex_ai-language-models", 5e-7, 3e-6, deprecation_date="2026-10-20"),
+         "gemini/gemini-x": _entry("gemini", 3e-7, 2.5e-6, deprecation_date="2026-12-01")},
+    )
+    assert models["gemini-x"]["litellm"] == "gemini/gemini-x"
+    assert models["gemini-x"]["price"]["input"] == 0.3 and models["gemini-x"]["retired"] == dt.date(2026, 12, 1)
 
 
-# Anthropic publishes these two rounded (0.30 write / 0.03 read on a 0.25 input price).
-ANTHROPIC_ROUNDED = {"claude-3-haiku"}
+def test_build_refuses_a_model_only_another_provider_lists():
+    gen = _gen()
+    with pytest.raises(gen.GenError, match="not in the pinned LiteLLM map"):
+        _tiny({"google": {"gemini-x": {"tier": "small"}}}, {"vertex_ai/gemini-x": _entry("vertex_ai-language-models", 5e-7, 3e-6)})
 
 
-@pytest.mark.parametrize(
-    "name", [n for n in NAMES if MODELS[n]["provider"] == "anthropic" and MODELS[n]["cache"] != "none"]
-)
-def test_anthropic_cache_prices(name):
-    e = MODELS[name]
-    price = e["price"]
-    tol = {"abs": 0.02} if name in ANTHROPIC_ROUNDED else {}
-    assert price["cache-write"] == pytest.approx(price["input"] * 1.25, **tol)
-    assert price["cached-input"] == pytest.approx(price["input"] * 0.1, **tol)
-    assert 1024 <= e["cache-min-tokens"] <= 4096
+def test_build_wants_a_tier_for_every_model_and_no_contradicting_date():
+    gen = _gen()
+    with pytest.raises(gen.GenError, match="no tier to 1 LiteLLM model"):
+        _tiny({"openai": {"gpt-a": {"tier": "small"}}}, {"gpt-a": _entry("openai", 1e-6, 2e-6), "gpt-b": _entry("openai", 1e-6, 2e-6)})
+    with pytest.raises(gen.GenError, match="overlay retired"):
+        _tiny({"openai": {"gpt-a": {"tier": "small", "retired": dt.date(2026, 1, 1)}}}, {"gpt-a": _entry("openai", 1e-6, 2e-6, deprecation_date="2026-02-01")})
 
 
-@pytest.mark.parametrize(
-    "name,minimum",
-    [
-        ("claude-sonnet-4-5", 1024), ("claude-opus-4-1", 1024), ("claude-haiku-4-5", 4096),
-        ("claude-opus-4-5", 4096), ("claude-3-haiku", 2048), ("claude-3-5-haiku", 2048),
-        ("gemini-2.5-flash", 1024), ("gemini-2.5-flash-lite", 1024), ("gemini-2.5-pro", 2048),
-    ],
-)
-def test_cache_minimums(name, minimum):
-    assert MODELS[name]["cache-min-tokens"] == minimum
+def test_build_snapshots_alias_or_inherit():
+    models, _ = _tiny(
+        {"openai": {"gpt-a": {"tier": "large", "reasoning": True}}},
+        {"gpt-a": _entry("openai", 1e-6, 2e-6), "gpt-a-2026-01-01": _entry("openai", 1e-6, 2e-6),
+         "gpt-a-2025-01-01": _entry("openai", 5e-6, 9e-6, deprecation_date="2026-06-01")},
+    )
+    assert models["gpt-a"]["aliases"] == ["gpt-a-2026-01-01"]  # same facts: an alias
+    old = models["gpt-a-2025-01-01"]  # other facts: its own entry, with the base model's tier and flags
+    assert old["tier"] == "large" and old["reasoning"] is True and old["price"]["input"] == 5.0
 
 
-@pytest.mark.parametrize("name", ["gemini-2.5-pro", "gemini-2.5-flash", "gemini-2.5-flash-lite", "gemini-3-pro-preview"])
-def test_gemini_implicit_caching(name):
-    assert MODELS[name]["cache"] == "implicit"
+def test_build_never_replaces_a_completions_model_with_a_chat_model():
+    gen = _gen()
+    with pytest.raises(gen.GenError, match="does not serve the completions API"):
+        _tiny(
+            {"openai": {"old-instruct": {"tier": "small", "successor": "gpt-a"}, "gpt-a": {"tier": "small"}}},
+            {"old-instruct": _entry("text-completion-openai", 1e-6, 2e-6, mode="completion"), "gpt-a": _entry("openai", 1e-6, 2e-6)},
+        )
 
 
-@pytest.mark.parametrize(
-    "name", ["o1", "o3", "o3-mini", "o4-mini", "o3-pro", "gpt-5", "gpt-5-mini", "gpt-5-nano", "gpt-5.1"]
-)
-def test_openai_reasoning_models(name):
-    e = MODELS[name]
-    assert e["reasoning"] is True
-    assert set(e["rejects"]) == REASONING_REJECTS
-
-
-@pytest.mark.parametrize("name", ["gpt-4o", "gpt-4.1", "claude-sonnet-4-5", "claude-haiku-4-5", "gemini-2.5-pro"])
-def test_non_reasoning_models_reject_nothing(name):
-    assert MODELS[name]["reasoning"] is False
-    assert MODELS[name]["rejects"] == []
-
-
-@pytest.mark.parametrize(
-    "name,max_output",
-    [
-        ("gpt-4o", 16384), ("gpt-4.1", 32768), ("gpt-5", 128000), ("o3", 100000),
-        ("claude-sonnet-4-5", 64000), ("claude-opus-4-1", 32000), ("gemini-2.5-pro", 65536),
-        ("gemini-2.5-flash", 65536), ("gpt-3.5-turbo", 4096), ("gpt-4", 8192),
-    ],
-)
-def test_max_output(name, max_output):
-    assert MODELS[name]["max-output"] == max_output
-
-
-@pytest.mark.parametrize(
-    "name,tier",
-    [
-        ("gpt-4o-mini", "small"), ("gpt-4.1-mini", "small"), ("gpt-5-nano", "small"),
-        ("gemini-2.5-flash", "small"), ("gemini-2.5-flash-lite", "small"), ("claude-haiku-4-5", "small"),
-        ("mistral-small-latest", "small"), ("ministral-8b-latest", "small"), ("llama-3.1-8b-instant", "small"),
-        ("command-r", "small"), ("command-r7b-12-2024", "small"), ("mistral-medium-latest", "medium"),
-        ("gpt-4o", "large"), ("gpt-4.1", "large"), ("gpt-5", "large"), ("gpt-5.1", "large"), ("o3", "large"),
-        ("o3-pro", "large"), ("claude-sonnet-4-5", "large"), ("claude-opus-4-5", "large"),
-        ("gemini-2.5-pro", "large"), ("mistral-large-latest", "large"), ("command-r-plus", "large"),
-        ("command-a-03-2025", "large"), ("llama-3.3-70b-versatile", "large"),
-    ],
-)
-def test_tiers(name, tier):
-    assert MODELS[name]["tier"] == tier
-
-
-@pytest.mark.parametrize(
-    "alias,name",
-    [
-        ("gpt-4o-2024-08-06", "gpt-4o"),
-        ("claude-sonnet-4-5-20250929", "claude-sonnet-4-5"),
-        ("anthropic.claude-sonnet-4-5-20250929-v1:0", "claude-sonnet-4-5"),
-        ("claude-sonnet-4-5@20250929", "claude-sonnet-4-5"),
-        ("claude-3-5-sonnet-latest", "claude-3-5-sonnet"),
-        ("mistral-large-2411", "mistral-large-latest"),
-    ],
-)
-def test_known_aliases(alias, name):
-    assert alias in MODELS[name]["aliases"]
-
-
-def test_completion_style_examples_retired():
-    for name in ("text-davinci-003", "gpt-3.5-turbo-instruct"):
-        assert _retired(MODELS[name])
+def test_build_zero_prices_are_unknown_not_free():
+    models, _ = _tiny({"openai": {"gpt-a": {"tier": "small"}}}, {"gpt-a": _entry("openai", 0.0, 0.0, max_output_tokens=8191)})
+    assert models["gpt-a"]["price"]["input"] is None and models["gpt-a"]["max-output"] == 8191

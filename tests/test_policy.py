@@ -42,7 +42,7 @@ def test_select_ignore_and_prefix(project):
 def test_severity_override_and_fail_on(project, tmp_path):
     write_tree(tmp_path, APP)
     (tmp_path / ".git").mkdir(exist_ok=True)
-    (tmp_path / ".llm-audit.yaml").write_text("severity:\n  LA101: info\n  LA103: info\nfail-on: warning\n")
+    (tmp_path / ".llm-audit.yaml").write_text("severity:\n  LA101: info\n  LA103: info\n  LA402: info\nfail-on: warning\n")  # LA402: gpt-4o-mini and o3 are deprecated
     r = cli("check", ".", "--output-format", "json", cwd=tmp_path)
     data = json.loads(r.stdout)
     assert {f["severity"] for f in data} == {"info"}

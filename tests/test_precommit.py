@@ -33,7 +33,7 @@ UNCAPPED = """
 
     def summarise(ticket: str) -> str:
         resp = client.chat.completions.create(
-            model="gpt-4o-mini",
+            model="gpt-6-luna",
             messages=[{"role": "user", "content": f"Summarise: {ticket}"}],
         )
         return resp.choices[0].message.content
@@ -105,7 +105,7 @@ def test_hook_fails_on_an_uncapped_call_and_passes_once_fixed(hook_repo, user_re
     assert "llm-audit" in out and "Failed" in out
     assert "summarise.py:7:12: LA101" in out and "missing-output-cap" in out
 
-    fixed = (user_repo / "support/summarise.py").read_text().replace('model="gpt-4o-mini",', 'model="gpt-4o-mini",\n        max_tokens=300,')
+    fixed = (user_repo / "support/summarise.py").read_text().replace('model="gpt-6-luna",', 'model="gpt-6-luna",\n        max_completion_tokens=300,')
     (user_repo / "support/summarise.py").write_text(fixed)
     _git("add", "-A", cwd=user_repo)
     r = try_repo(hook_repo, "llm-audit", files, user_repo)

@@ -100,7 +100,7 @@ client = OpenAI()
 
 def solve(puzzle: str) -> str:
     resp = client.chat.completions.create(
-        model="o3-mini",
+        model="gpt-5-mini",
         messages=[{"role": "system", "content": SOLVER_PROMPT}, {"role": "user", "content": puzzle}],
         max_completion_tokens=4000,
     )
@@ -120,7 +120,7 @@ def solve_cheap(puzzle: str) -> str:
 def test_la204_constant_in_another_module_sent_to_a_reasoning_model(project):
     r = project({"prompts.py": COT_PROMPTS, "app.py": COT_APP}, select=["LA204"])
     [f] = r.findings
-    assert f.path == "prompts.py" and "o3-mini" in f.message and "Think step by step before answering." in f.message
+    assert f.path == "prompts.py" and "gpt-5-mini" in f.message and "Think step by step before answering." in f.message
     assert f.savings is not None and f.savings.tokens_per_call > 150 and "visible reasoning" in f.savings.basis
     fixed = _fix_all(project, r, "LA204")["prompts.py"]
     assert fixed == 'SOLVER_PROMPT = "You solve logic puzzles. Give the final answer on the last line."\n'
@@ -136,12 +136,12 @@ def test_la204_only_for_models_that_reason_in_this_request(project):
     ASK = "Is 2027 prime? Show your work."
 
     client.chat.completions.create(model="gpt-5.1", messages=[{"role": "user", "content": ASK}], max_completion_tokens=500)
-    client.chat.completions.create(model="o4-mini", messages=[{"role": "user", "content": ASK}], max_completion_tokens=500, reasoning_effort="high")
+    client.chat.completions.create(model="gpt-5-mini", messages=[{"role": "user", "content": ASK}], max_completion_tokens=500, reasoning_effort="high")
     claude.messages.create(model="claude-sonnet-4-5", max_tokens=500, messages=[{"role": "user", "content": ASK}])
     claude.messages.create(model="claude-sonnet-4-5", max_tokens=500, thinking={"type": "disabled"}, messages=[{"role": "user", "content": ASK}])
     '''
     r = project({"a.py": src}, select=["LA204"])
-    [f] = r.findings  # o4-mini reasons at any effort; gpt-5.1 (default none) and Claude without thinking do not
+    [f] = r.findings  # gpt-5-mini reasons at any effort; gpt-5.1 (default none) and Claude without thinking do not
     assert f.line == 6 and f.call_site_id == "a.py::<module>#2" and "2 call sites" not in f.savings.basis
 
 

@@ -132,7 +132,8 @@ def test_static_tokens_counted_and_prices_from_catalog(app):
     assert "LA401" in [f["code"] for f in triage["findings"]]
     la401 = next(f for f in triage["findings"] if f["code"] == "LA401")
     assert la401["monthly_savings_usd"] > 0 and "gpt-4o-mini" in la401["message"]
-    assert data["savings_by_rule"]["LA401"]["monthly_savings_usd"] == pytest.approx(la401["monthly_savings_usd"], abs=0.01)
+    # gpt-4o is also deprecated (LA402 proposes gpt-6-luna): the two swaps share the site's saving
+    assert 0 < data["savings_by_rule"]["LA401"]["monthly_savings_usd"] <= la401["monthly_savings_usd"] + 0.01
 
 
 def test_uncapped_call_is_priced_at_the_model_maximum_as_worst_case(app):
@@ -157,7 +158,7 @@ def test_ten_times_the_monthly_calls_is_ten_times_the_cost(app):
         assert s["monthly_cost_usd"] == pytest.approx(10 * lo[s["id"]]["monthly_cost_usd"], rel=1e-3)
         for f, g in zip(s["findings"], lo[s["id"]]["findings"]):
             if g["monthly_savings_usd"]:
-                assert f["monthly_savings_usd"] == pytest.approx(10 * g["monthly_savings_usd"], rel=1e-3)
+                assert f["monthly_savings_usd"] == pytest.approx(10 * g["monthly_savings_usd"], rel=1e-3, abs=1e-3)  # 4-decimal rounding
 
 
 def test_per_site_and_glob_overrides(app):

@@ -22,9 +22,10 @@ def test_whole_standard_library_no_traceback(tmp_path):
     assert "Traceback" not in r.stderr
     data = json.loads(out.read_text())
     errors = [f for f in data if f["code"] == "LA000"]
-    # the test suite ships files with deliberately bad syntax and encodings: each is one LA000
+    # the test suite ships files with deliberately bad syntax and encodings; they hold no LLM
+    # code, so they are not parsed at all: their syntax errors are the general linter's job
     bad = {f["path"].rsplit("/", 1)[-1] for f in errors}
-    assert any(name.startswith("badsyntax") for name in bad), bad
+    assert not any(name.startswith("badsyntax") for name in bad), bad
     assert not [f for f in errors if "internal error" in f["message"]], errors
 
 
@@ -35,7 +36,7 @@ def test_whole_standard_library_no_traceback(tmp_path):
         "x = " + "[" * 3000 + "]" * 3000 + "\n",
         "import openai\nx = " + " + ".join(["'a'"] * 20000) + "\n",
         "import openai\nx = " + "-" * 20000 + "1\n",
-        "from openai import OpenAI\nc = OpenAI()\nc.chat.completions.create(model='gpt-4o', messages=" + "[" * 150 + "]" * 150 + ")\n",
+        "from openai import OpenAI\nc = OpenAI()\nc.chat.completions.create(model='gpt-6-luna', messages=" + "[" * 150 + "]" * 150 + ")\n",
     ],
     ids=["parens", "lists", "long-concat", "unary-chain", "nested-call-arg"],
 )
@@ -53,8 +54,9 @@ def test_deep_nesting_costs_one_file_not_the_run(tmp_path, monkeypatch, source):
 def test_deep_nesting_through_the_process_pool(tmp_path):
     files = {f"pkg/m{i}.py": "import litellm\nlitellm.completion(model='gpt-4o-mini', messages=[])\n" for i in range(40)}
     write_tree(tmp_path, files)
-    (tmp_path / "pkg/deep.py").write_text("x = " + "(" * 100000 + ")" * 100000 + "\n")
-    r = cli("check", ".", "--jobs", "2", "--no-cache", "--output-format", "json", cwd=tmp_path)
+    (tmp_path / "pkg/deep.py").write_text("import litellm\nx = " + "(" * 100000 + ")" * 100000 + "\n")
+    # a pool however few bytes there are to parse: the crash must cost one file there too
+    r = cli("check", ".", "--jobs", "2", "--no-cache", "--output-format", "json", cwd=tmp_path, env={"LLM_AUDIT_PARALLEL_MIN_BYTES": "0"})
     data = json.loads(r.stdout)
     assert sum(1 for f in data if f["code"] == "LA101") == 40
     assert [f["path"] for f in data if f["code"] == "LA000"] == ["pkg/deep.py"]

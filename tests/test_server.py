@@ -238,7 +238,8 @@ def label(text: str) -> str:
 def test_broken_and_hostile_files_do_not_kill_the_server(app):
     async def scenario():
         async with Editor(app) as ed:
-            bad = ed.open("app/bad.py", "def f(:\n    return 1\n")
+            # a syntax error in a file with LLM code (one without any is not parsed: no LA000)
+            bad = ed.open("app/bad.py", "from openai import OpenAI\n\ndef f(:\n    return OpenAI()\n")
             diags = await ed.diagnostics(bad, lambda ds: "LA000" in codes(ds))
             assert diags[0].severity == types.DiagnosticSeverity.Error
             await ed.hover(bad, 0, 4)  # answered, not an error response

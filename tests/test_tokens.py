@@ -302,8 +302,8 @@ def test_priming_writes_verified_file_to_tiktoken_cache_dir(offline: Path) -> No
         # tiktoken's own cached read: a hash mismatch would make it download (and fail here)
         assert tiktoken.load.read_file_cached(url, sha) == data
     assert sorted(p.name for p in offline.iterdir()) == sorted(
-        _cache_file(offline, n).name for n in URLS
-    )  # no temp files left behind
+        [_cache_file(offline, n).name for n in URLS] + [f"llm-audit-{n}.ranks" for n in URLS]
+    )  # tiktoken's files and their fast form (cost/rankcache.py), no temp files left behind
 
 
 @pytest.mark.usefixtures("fresh")

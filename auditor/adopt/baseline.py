@@ -112,9 +112,12 @@ def fingerprints(findings: Iterable[Finding], root: Path, base: Path | None = No
     order = sorted(range(len(findings)), key=lambda i: findings[i].sort_key())
     seen: Counter[tuple[str, str, str]] = Counter()
     out = [""] * len(findings)
+    paths: dict[str, str] = {}  # one resolve per file, not per finding
     for i in order:
         f = findings[i]
-        path = display_path(f.path, root, base)
+        if f.path not in paths:
+            paths[f.path] = display_path(f.path, root, base)
+        path = paths[f.path]
         source = normalise_source(_node_source(f, read))
         if f.call_site_id and "::" in f.call_site_id:
             # the enclosing function (qualname, without the #n index): line-free context
@@ -123,7 +126,7 @@ def fingerprints(findings: Iterable[Finding], root: Path, base: Path | None = No
         index = seen[key]
         seen[key] += 1
         payload = "\x1f".join([f.code, path, source, str(index)])
-        out[i] = hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
+        out[i] = hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()[:32]
     return out
 
 
@@ -138,7 +141,7 @@ def baseline_entries(findings: list[Finding], path: Path, root: Path, read: Sour
 
 def write_baseline(findings: list[Finding], path: Path, root: Path) -> int:
     """Write the baseline file; returns how many findings it holds."""
-    from auditor.writes import write_output
+    from auditor.writes import encode_text, write_output
 
     path = Path(path)
     entries = baseline_entries(findings, path, root)
@@ -148,7 +151,7 @@ def write_baseline(findings: list[Finding], path: Path, root: Path) -> int:
         "about": "Findings accepted when adopting llm-audit; `llm-audit check --baseline FILE` reports only findings not listed here. Regenerate with `llm-audit baseline`.",
         "findings": entries,
     }
-    write_output(path, (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))  # -o: a file, a device, stdout
+    write_output(path, encode_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", json=True))  # -o: a file, a device, stdout
     return len(entries)
 
 
@@ -161,6 +164,8 @@ def read_baseline(path: Path) -> Counter[str]:
         raise BaselineError(f"{path}: cannot read baseline: {e}") from None
     except json.JSONDecodeError as e:
         raise BaselineError(f"{path}:{e.lineno}:{e.colno}: not a baseline file (invalid JSON: {e.msg})") from None
+    except RecursionError:
+        raise BaselineError(f"{path}: not a baseline file (JSON nested too deeply)") from None
     if not isinstance(data, dict) or data.get("tool") != "llm-audit" or not isinstance(data.get("findings"), list):
         raise BaselineError(f"{path}: not an llm-audit baseline file (expected {{\"tool\": \"llm-audit\", \"findings\": [...]}})")
     if data.get("version") != BASELINE_VERSION:

@@ -10,13 +10,17 @@ from auditor.analysis.lockfile import LOCK_NAME, current_prompts, drift, lock_pa
 
 def lock_command(paths: list[Path], policy, check_only: bool, use_cache: bool = True) -> tuple[int, list[str]]:
     """``llm-audit lock [--check]``: (exit code, lines to print)."""
-    from auditor.writes import atomic_write
+    from auditor.config.scope import Targets
+    from auditor.writes import atomic_write, clean_text
     from auditor.engine import RunOptions, run
 
     policy.cli_select = []  # only the facts are needed, not the checks
     result = run(RunOptions(paths=paths or [Path(".")], policy=policy, use_cache=use_cache))
-    current = current_prompts(result.project)
-    scanned = {f.rel for f in result.files}
+    # the whole project was analysed (its constants reach the given files' prompts); only the
+    # given files' entries are compared and rewritten, every other entry is kept as it is
+    current = {k: p for k, p in current_prompts(result.project).items() if p.path in result.targets}
+    t = result.targets
+    scanned = Targets({clean_text(f) for f in t.files}, [clean_text(d) for d in t.folders])  # as lock keys are written
     path = lock_path(policy.root)
     try:
         locked = read_lock(path)
@@ -34,8 +38,8 @@ def lock_command(paths: list[Path], policy, check_only: bool, use_cache: bool = 
         lines.append(f"{LOCK_NAME} is out of date: {len(d.changed)} changed, {len(d.new)} new, {len(d.removed)} removed; review the prompts and run `llm-audit lock`.")
         return 1, lines
     new = updated(current, locked, scanned)
-    text = render_lock(new)
-    if path.is_file() and path.read_text(encoding="utf-8") == text:
+    text = clean_text(render_lock(new), json=True)  # keys hold paths: a non-UTF-8 name stays writable
+    if path.is_file() and path.read_text(encoding="utf-8", errors="replace") == text:
         return 0, [f"{LOCK_NAME} is up to date ({len(current)} prompts)."]
     atomic_write(path, text.encode("utf-8"))
     return 0, [f"Wrote {path.name} ({len(new)} prompts)."]

@@ -132,9 +132,10 @@ class ApiMatcher:
         ``self.get_client().chat.completions.create(model=...)`` on a vendor's openai-shaped client."""
         for base, path in reversed(prefixes):
             method = ".".join(p for p in path if p not in self.p.passthrough)
-            api = self.untyped.get(method)
-            if api is not None:
-                if not self._untyped_ok(call, base, api, scope):
+            apis = self.untyped_all.get(method) or []
+            if apis:
+                api = next((a for a in apis if self._untyped_ok(call, base, a, scope)), None)
+                if api is None:
                     return None
                 self._untyped_calls.add(id(call))
                 return api, api.provider, method, None

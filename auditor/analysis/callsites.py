@@ -51,9 +51,15 @@ class CallSiteFinder(ApiMatcher, ArgumentMapper):
         self.bound: dict[int, list[ast.Call]] = {}  # id(constructor call) -> .bind(...) calls
         self.partials: dict[int, tuple[ast.Call, Scope]] = {}  # id(call) -> the functools.partial it calls
         self.untyped: dict[str, Api] = {}  # distinctive method path -> API, for receivers of unknown type
+        # every API that claims a method path; those with their own `requires` are tried first
+        # (Anthropic Text Completions' completions.create(max_tokens_to_sample=...) before OpenAI's)
+        self.untyped_all: dict[str, list[Api]] = {}
         for api in providers.apis:
             for m in api.match_untyped:
                 self.untyped.setdefault(m, api)
+                self.untyped_all.setdefault(m, []).append(api)
+        for apis in self.untyped_all.values():
+            apis.sort(key=lambda a: a.untyped_requires is None)
         self._untyped_calls: set[int] = set()
         # names bound to callable instances (generator = pipeline(...); ask = partial(create, ...))
         self.instance_names = self._instance_names()
@@ -300,7 +306,13 @@ class CallSiteFinder(ApiMatcher, ArgumentMapper):
         site.extra["unknown_model"] = endpoint.unknown_model
 
     def _module_api_base(self):
-        """openai<1: ``openai.api_base = "http://localhost:8000/v1"`` set at module level."""
+        """openai<1: ``openai.api_base = "http://localhost:8000/v1"`` set at module level (looked up
+        once per module: every call site asks)."""
+        if not hasattr(self, "_api_base"):
+            self._api_base = self._find_module_api_base()
+        return self._api_base
+
+    def _find_module_api_base(self):
         for stmt in self.r.tree.body:
             if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
                 t = stmt.targets[0]
@@ -316,6 +328,13 @@ class CallSiteFinder(ApiMatcher, ArgumentMapper):
         root = t[0].partition("#")[0] if t else None
         return bool(root and self.p.types.get(root) and self.p.types[root].is_async)
 
+    def _message_list(self, expr: ast.AST, scope: Scope) -> bool:
+        d = self.prompts._deref(expr, scope)
+        e = d[0] if d else expr
+        return isinstance(e, (ast.List, ast.Tuple)) and any(
+            isinstance(x, ast.Dict) and any(isinstance(k, ast.Constant) and k.value == "role" for k in x.keys) for x in e.elts
+        )
+
     def _prompt(self, api: Api, args: Args) -> Prompt:
         messages: list[Message] = []
         for role, path in api.prompt.items():
@@ -323,7 +342,8 @@ class CallSiteFinder(ApiMatcher, ArgumentMapper):
             if found is None:
                 continue
             expr, scope = found
-            if role in ("messages", "contents"):
+            if role in ("messages", "contents") or (role == "input" and self._message_list(expr, scope)):
+                # Responses API input=[{"role": ..., "content": ...}, ...] is a messages list too
                 messages.extend(self.prompts.messages_of(expr, scope, default_role="user"))
             else:
                 messages.append(Message(role, self.prompts.content_segments(expr, scope)))

@@ -1,10 +1,18 @@
 """Which expressions are pandas / polars DataFrames, and how much of one a render sends.
 
-Inferred without running anything: ``read_*`` / ``scan_*`` readers and constructors of
-pandas and polars, ``DataFrame`` annotations (variables, parameters, and the return
-annotation of a function defined in the same module), frame-preserving methods on a known
-frame (``merge``, ``query``, ``dropna``, ``loc[mask, cols]``, ...), ``groupby(...)`` results,
-and policy name patterns (``df``, ``*_df``).
+Values are typed by *provenance*, without running anything: ``read_*`` / ``scan_*`` readers and
+constructors of pandas and polars, ``DataFrame`` annotations (variables, parameters, and the
+return annotation of a function defined in the same module), functions of the module whose
+every ``return`` is a frame, function summaries from elsewhere (:attr:`FrameInference.returns`,
+the hook the project's summaries fill), frame-preserving methods on a known frame (``merge``,
+``query``, ``dropna``, ``loc[mask, cols]``, ...), ``groupby(...)`` results, all followed through
+assignments. A value whose provenance says it is something else is never a frame: a string a
+serialiser made (``df_context = df.head().to_csv()`` is bounded text, whatever its name), a
+literal, an f-string, a container display, a ``str``-annotated parameter.
+
+Policy name patterns (``df``, ``*_df``) are only a *hint* for a name nothing else types (a
+parameter without annotation, an attribute, a loop variable): a render found through a hint is
+marked ``evidence == "name"``; LA301/LA302 report it at ``info`` level, with no fix.
 
 Each expression gets a *state*: ``whole`` (every row is there), ``bounded`` (a fixed or
 aggregated number of rows: ``head``, ``sample``, ``describe``, ``dtypes``, ``iloc[:n]``,
@@ -70,12 +78,24 @@ class FrameRender:
     columns: list[str] | None = None  # a literal column selection on the way to the render
     reader: str = ""  # read_csv, read_parquet, ... when the frame comes from a literal reader call
     source_file: str = ""  # the literal path passed to that reader
+    evidence: str = "provenance"  # "provenance" | "name": only a name pattern says it is a frame
+
+
+# values whose provenance is known and is not a frame (a name pattern never overrides these)
+_NOT_FRAME_NODES = (ast.Constant, ast.JoinedStr, ast.List, ast.Tuple, ast.Dict, ast.Set, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.Compare, ast.BoolOp)
+_TEXT_METHODS = {"format", "format_map", "join", "strip", "lstrip", "rstrip", "replace", "lower", "upper", "encode", "decode", "split", "splitlines", "read", "read_text", "getvalue"}
+_BUILTINS_NOT_FRAME = {"str", "repr", "len", "int", "float", "bool", "list", "dict", "set", "tuple", "sorted", "open", "input", "print", "sum", "min", "max"}
 
 
 class FrameInference:
-    def __init__(self, resolver: Resolver, name_patterns: list[str] | None = None):
+    def __init__(self, resolver: Resolver, name_patterns: list[str] | None = None, returns: dict[str, str] | None = None):
         self.r = resolver
         self.patterns = name_patterns if name_patterns is not None else ["df", "*_df", "df_*", "frame", "*_frame"]
+        # function summaries (qualified name -> "whole" | "bounded" | "text"): what a call returns
+        # when its definition is elsewhere; filled by the project's function summaries
+        self.returns: dict[str, str] = dict(returns or {})
+        self._hinted = False  # set while typing an expression when a name pattern decided
+        self._local_returns: dict[int, str | None] = {}
 
     # ---------------------------------------------------------------- state
     def state(self, expr: ast.AST, scope: Scope, depth: int = 0) -> str | None:
@@ -92,7 +112,10 @@ class FrameInference:
                 return self.state(bound[0], bound[1], depth + 1)
             base = self.state(expr.value, scope, depth + 1)
             if base is None:
-                return "whole" if self._name_like(expr.attr) and not isinstance(expr.value, ast.Call) and self.r.qualname(expr, scope) is None else None
+                if self._name_like(expr.attr) and not isinstance(expr.value, ast.Call) and self.r.qualname(expr, scope) is None:
+                    self._hinted = True
+                    return "whole"
+                return None
             if expr.attr in BOUNDED_ATTRS:
                 return "bounded"
             if expr.attr in ("T",):
@@ -123,11 +146,34 @@ class FrameInference:
                 st = self.state(what, s, depth + 1)
                 if st is not None:
                     return st
+                if self.not_frame(what, s):
+                    return None  # typed by its provenance: a string, a number, a container
+            if kind == "assign" and isinstance(what, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                return None
             if kind == "param":
                 arg: ast.arg = what  # type: ignore[assignment]
-                if arg.annotation is not None and self._is_frame_annotation(arg.annotation, s):
-                    return "whole"
-        return "whole" if self._name_like(expr.id) else None
+                if arg.annotation is not None:
+                    return "whole" if self._is_frame_annotation(arg.annotation, s) else None
+        if self._name_like(expr.id):
+            self._hinted = True
+            return "whole"
+        return None
+
+    def not_frame(self, expr: ast.AST, scope: Scope) -> bool:
+        """The value's provenance says it is not a frame (text a serialiser made, a literal...)."""
+        if isinstance(expr, ast.Await):
+            expr = expr.value
+        if isinstance(expr, _NOT_FRAME_NODES):
+            return True
+        if isinstance(expr, ast.BinOp):
+            return isinstance(expr.op, ast.Mod) or self.not_frame(expr.left, scope) or self.not_frame(expr.right, scope)
+        if isinstance(expr, ast.Call):
+            f = expr.func
+            if isinstance(f, ast.Attribute) and (f.attr in RENDERS or f.attr in _TEXT_METHODS):
+                return True
+            qn = self.r.qualname(f, scope) or (f.id if isinstance(f, ast.Name) else "")
+            return qn in TEXT_WRAPPERS or qn in _BUILTINS_NOT_FRAME or qn.startswith("json.")
+        return False
 
     def _subscript_state(self, expr: ast.Subscript, scope: Scope, depth: int) -> str | None:
         base_node = expr.value
@@ -154,12 +200,16 @@ class FrameInference:
         mod, _, last = qn.rpartition(".")
         if mod in FRAME_MODULES and (last.startswith("read_") or last.startswith("scan_") or last in FRAME_MAKERS):
             return "whole"
+        summary = self.returns.get(qn) if qn else None
+        if summary is not None:
+            return summary if summary in ("whole", "bounded", "groupby") else None
         if isinstance(expr.func, ast.Name):
             b = self.r.binding(expr.func.id, scope, getattr(expr, "lineno", 1 << 30))
             if b is not None and b[0] == "assign" and isinstance(b[1], (ast.FunctionDef, ast.AsyncFunctionDef)):
                 ret = b[1].returns
-                if ret is not None and self._is_frame_annotation(ret, b[2]):
-                    return "whole"
+                if ret is not None:
+                    return "whole" if self._is_frame_annotation(ret, b[2]) else None
+                return self._local_return(b[1], depth)
             return None
         if not isinstance(expr.func, ast.Attribute):
             return None
@@ -169,6 +219,8 @@ class FrameInference:
             return None
         if attr in BOUNDED_METHODS:
             return "bounded"
+        if attr == "unique" and isinstance(expr.func.value, ast.Subscript) and isinstance(expr.func.value.slice, ast.AST) and not isinstance(expr.func.value.slice, (ast.List, ast.Slice)):
+            return "bounded"  # df[col].unique(): one value per distinct value, which the task asks for
         if base == "groupby":
             if attr in AGGREGATIONS or attr in ("describe", "head", "tail", "nth", "size", "ngroups"):
                 return "bounded"  # one row (or n rows) per group
@@ -184,6 +236,31 @@ class FrameInference:
         if attr in ("pivot_table",):
             return "bounded"
         return None
+
+    def _local_return(self, fn: ast.FunctionDef | ast.AsyncFunctionDef, depth: int) -> str | None:
+        """A function of this module whose every ``return`` gives a frame (a local summary)."""
+        key = id(fn)
+        if key in self._local_returns:
+            return self._local_returns[key]
+        self._local_returns[key] = None  # recursion guard
+        scope = self.r.scope_of.get(fn)
+        states = []
+        stack: list[ast.AST] = list(fn.body) if scope is not None else []
+        while stack:
+            node = stack.pop()
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+                continue  # a nested function's returns are its own
+            if isinstance(node, ast.Return) and node.value is not None:
+                hinted = self._hinted
+                self._hinted = False
+                states.append(self.state(node.value, scope, depth + 1))  # type: ignore[arg-type]
+                if self._hinted:
+                    states.append(None)  # a name guess inside does not type the function
+                self._hinted = hinted
+            stack.extend(ast.iter_child_nodes(node))
+        result = states[0] if states and all(x == states[0] for x in states) and states[0] in ("whole", "bounded") else None
+        self._local_returns[key] = result
+        return result
 
     def _is_frame_annotation(self, ann: ast.AST, scope: Scope) -> bool:
         if isinstance(ann, ast.Constant) and isinstance(ann.value, str):
@@ -202,6 +279,13 @@ class FrameInference:
         """How ``expr`` (a prompt hole) renders frame data, or None when it holds none."""
         if depth > MAX_DEPTH:
             return None
+        if isinstance(expr, ast.Name):
+            # context = df.to_csv(); f"...{context}...": the text keeps its provenance
+            b = self.r.binding(expr.id, scope, getattr(expr, "lineno", 1 << 30))
+            if b is not None and b[0] == "assign" and isinstance(b[1], ast.Call) and expr.id not in b[2].mutated:
+                inner = self.render(b[1], b[2], depth + 1)
+                if inner is not None and inner.method != "format":
+                    return inner
         if isinstance(expr, ast.Call):
             qn = self.r.qualname(expr.func, scope) or (expr.func.id if isinstance(expr.func, ast.Name) else "")
             if qn in TEXT_WRAPPERS and expr.args:
@@ -216,12 +300,15 @@ class FrameInference:
         return self._classify(expr, scope, "format")
 
     def _classify(self, target: ast.AST, scope: Scope, method: str) -> FrameRender | None:
+        outer = self._hinted
+        self._hinted = False
         st = self.state(target, scope)
+        hinted, self._hinted = self._hinted, outer
         if st not in ("whole", "bounded"):
             return None
         frame = self._bound_point(target, scope) if st == "whole" else target
         reader, path = self.origin(target, scope)
-        return FrameRender(st, frame, method, columns=self.columns(target, scope), reader=reader, source_file=path)
+        return FrameRender(st, frame, method, columns=self.columns(target, scope), reader=reader, source_file=path, evidence="name" if hinted else "provenance")
 
     def _bound_point(self, target: ast.AST, scope: Scope) -> ast.AST:
         """Where ``.head(N)`` goes: after the target (``df["text"]`` -> ``df["text"].head(N)``)."""
@@ -275,7 +362,7 @@ class FrameInference:
                 elif attr == "filter":
                     items = next((k.value for k in node.keywords if k.arg == "items"), None)
                     cols = self._str_list(items, s) if items is not None else None
-            elif isinstance(node, ast.Call):
+            if cols is None and isinstance(node, ast.Call):  # pd.read_csv(..., usecols=[...])
                 qn = self.r.qualname(node.func, s) or ""
                 if qn.rpartition(".")[2].startswith("read_"):
                     usecols = next((k.value for k in node.keywords if k.arg in ("usecols", "columns")), None)

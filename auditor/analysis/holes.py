@@ -21,7 +21,7 @@ class HoleKinds:
             target = span_of(fr.frame, self.r.lines)
             return DataHole(
                 "hole", expr=source, hole_kind="dataframe", span=span, render=fr.mode, method=fr.method,
-                frame=self.r.source_of(fr.frame), target=target, columns=fr.columns, reader=fr.reader, source_file=fr.source_file,
+                frame=self.r.source_of(fr.frame), target=target, columns=fr.columns, reader=fr.reader, source_file=fr.source_file, evidence=fr.evidence,
             )
         keys = self._record_keys(expr, scope)
         if keys:

@@ -16,6 +16,7 @@ so a gap in the scanner can only lose a fix, never corrupt a file.
 from __future__ import annotations
 
 import ast
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -38,11 +39,18 @@ class Piece:
 
     def position(self, k: int) -> tuple[int, int]:
         """File (line, column) of character ``k`` of this piece (``k == len(text)`` allowed)."""
-        before = self.text[:k]
-        nl = before.count("\n")
+        breaks = self.__dict__.get("_breaks")
+        if breaks is None:  # offsets of the piece's line breaks, found once (a prompt can be MBs)
+            breaks = self.__dict__["_breaks"] = [m.start() for m in re.finditer("\n", self.text)]
+        nl = bisect.bisect_left(breaks, k)
         if nl == 0:
             return self.span.line, self.span.column + k
-        return self.span.line + nl, k - before.rfind("\n")
+        return self.span.line + nl, k - breaks[nl - 1]
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state.pop("_breaks", None)  # cheap to recompute; not worth a place in the cache
+        return state
 
 
 # --------------------------------------------------------------------------- scanning

@@ -81,23 +81,27 @@ def fingerprint(messages: list[Message], constants: set[str]) -> str | None:
         lines.append(f"{m.role}: {normalise(''.join(parts))}")
     if not has_text:
         return None
-    return "sha256:" + hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
+    return "sha256:" + hashlib.sha256("\n".join(lines).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def current_prompts(project: Project) -> dict[str, LockedPrompt]:
-    """Every prompt of the project, keyed as in the lock."""
+    """Every prompt of the project, keyed as in the lock (a non-UTF-8 file name as the lock
+    file writes it, :func:`auditor.writes.clean_text`)."""
+    from auditor.writes import clean_text
+
     out: dict[str, LockedPrompt] = {}
     constants = {f"{pc.path}::{pc.name}" for f in project.facts for pc in f.prompt_constants}
     for f in project.facts:
         for pc in f.prompt_constants:
-            key = f"{pc.path}::{pc.name}"
+            key = clean_text(f"{pc.path}::{pc.name}")
             digest = fingerprint(pc.prompt.messages, set())
             if digest:
-                out[key] = LockedPrompt(key, pc.path, digest, "constant", pc)
+                out[key] = LockedPrompt(key, clean_text(pc.path), digest, "constant", pc)
         for site in f.call_sites:
             digest = fingerprint(site.prompt.messages, constants)
             if digest:
-                out[site.id] = LockedPrompt(site.id, site.path, digest, "call_site", site)
+                key = clean_text(site.id)
+                out[key] = LockedPrompt(key, clean_text(site.path), digest, "call_site", site)
     return out
 
 
@@ -110,11 +114,13 @@ def read_lock(path: Path) -> dict[str, str] | None:
     text = path.read_text(encoding="utf-8")
     try:
         data = json.loads(text)
+    except RecursionError as e:
+        raise ValueError(f"{path.name} is nested too deeply to read") from e
     except json.JSONDecodeError:
-        from ruamel.yaml import YAML
+        from auditor.config.yamlsafe import yaml
 
         try:
-            data = YAML(typ="safe", pure=True).load(text)
+            data = yaml("safe", pure=True).load(text)
         except Exception as e:
             raise ValueError(f"{path.name} is neither JSON nor YAML: {e}") from e
     if not isinstance(data, dict) or not isinstance(data.get("prompts", {}), dict):

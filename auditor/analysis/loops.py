@@ -6,8 +6,8 @@ from __future__ import annotations
 import ast
 import re
 
+from auditor.analysis.loopbounds import FIXED_ITEMS, TOOLISH, agent_loop, bounded, literal_items
 from auditor.analysis.modindex import LOOPS, SCOPES, call_name
-from auditor.analysis.parses import mentions
 from auditor.analysis.resolve import Resolver
 from auditor.analysis.scopes import Scope
 from auditor.facts import CallSite, HistoryUse
@@ -26,9 +26,9 @@ class LoopFacts:
                 whole.extend(_whole_names(kw.value, self.r, self.scope(func), call.lineno))
         if not whole:
             return None
-        body = self.nodes(func)
+        index = self.index(func)
         for name in whole:
-            grows = [n for n in body if isinstance(n, (ast.Call, ast.AugAssign, ast.Assign)) and is_growth(n, name)]
+            grows = index.grows.get(name, [])
             if not grows or self._truncated(name, func):
                 continue
             if name.startswith("self."):
@@ -45,12 +45,20 @@ class LoopFacts:
                     continue
                 if b[0] == "assign" and isinstance(b[1], ast.AST) and _inside(b[1], loop):  # type: ignore[arg-type]
                     continue  # rebuilt on every iteration
+            if loop is not None and (bounded(loop, self.r, self.scope(func)) or agent_loop(loop, [x for x in grows if _inside(x, loop)], self.r.source_of)):
+                continue  # a fixed number of turns, or one task's tool-call loop
             u = self.use(g)
             if u is not None:
                 return HistoryUse(name, u, getattr(loop, "lineno", None) if loop is not None else None, site.span)
         return None
 
     def _truncated(self, name: str, func: ast.AST | None) -> bool:
+        key = (id(func), name)
+        if key not in self._bounded:  # once per list and function, not per call site
+            self._bounded[key] = self._truncated_in(name, func)
+        return self._bounded[key]
+
+    def _truncated_in(self, name: str, func: ast.AST | None) -> bool:
         """Any sign the list is bounded: slicing, del, pop, clear, len() checks, summarising."""
         places: list[ast.AST] = list(self.nodes(func))
         if name.startswith("self.") and func is not None and id(func) in self.walk.classes:
@@ -96,27 +104,30 @@ class LoopFacts:
             consts = [a.value for a in it.args if isinstance(a, ast.Constant) and isinstance(a.value, int)]
             if len(consts) == len(it.args) and consts and max(consts) <= 5:
                 return "retry"
-        if isinstance(it, (ast.List, ast.Tuple, ast.Set)) and len(it.elts) <= 5 and all(isinstance(e, ast.Constant) for e in it.elts):
-            return "fixed"  # for model in ["gpt-4o", "gpt-4o-mini"]: a comparison, not data
-        if self._feeds_back(site, call, loop):
-            return "dependent"
+        n = literal_items(it, self.r, self.scope(self.walk.owner_of(getattr(loop, "lineno", 1))), getattr(loop, "lineno", 1 << 30))
+        if n is not None and n <= FIXED_ITEMS:
+            return "fixed"  # for model in ["gpt-4o", "gpt-4o-mini"], four demo questions: variants, not data
+        if self._feeds_back(site, call, loop) or TOOLISH.search(self.r.source_of(it)):
+            return "dependent"  # a conversation, a chain, or the tool calls of a model's response
         return "data"
 
     def _feeds_back(self, site: CallSite, call: ast.Call, loop: ast.AST) -> bool:
         """Each request builds on earlier ones: the call reads a list that grows in the loop
         (a conversation), or a name assigned from its own response (a chain)."""
+        from auditor.analysis.usage_index import LoopIndex
+
         exprs = [kw.value for kw in call.keywords] + list(call.args)
         read = {d for e in exprs for n in ast.walk(e) for d in [dotted(n)] if d}
-        for n in ast.walk(loop):
-            if isinstance(n, (ast.Call, ast.AugAssign, ast.Assign)) and any(is_growth(n, name) for name in read):
-                return True
+        if id(loop) not in self._loop_index:  # indexed once for all the calls in the loop
+            self._loop_index[id(loop)] = LoopIndex(loop)
+        index = self._loop_index[id(loop)]
+        if read & index.grown:
+            return True
         if site.result_name:
             if site.result_name in read:
                 return True
-            for n in ast.walk(loop):
-                if isinstance(n, ast.Assign) and mentions(n.value, {site.result_name}, call):
-                    if any(isinstance(t, ast.Name) and t.id in read for t in n.targets):
-                        return True
+            if any(targets & read for targets in index.assigns_from(site.result_name, call)):
+                return True
         return False
 
 
@@ -170,6 +181,19 @@ def is_growth(n: ast.AST, name: str) -> bool:
         if isinstance(v, ast.List):
             return any(isinstance(e, ast.Starred) and is_name(e.value, name) for e in v.elts)
     return False
+
+
+def grown_names(n: ast.AST) -> list[str]:
+    """Every ``name`` for which ``is_growth(n, name)`` holds, in one look at ``n``."""
+    if isinstance(n, ast.AugAssign):
+        d = dotted(n.target)
+        return [d] if d and isinstance(n.op, ast.Add) else []
+    if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute):
+        d = dotted(n.func.value)
+        return [d] if d and n.func.attr in ("append", "extend", "insert") else []
+    if isinstance(n, ast.Assign):
+        return [d for t in n.targets for d in [dotted(t)] if d and is_growth(n, d)]
+    return []
 
 
 def _inside(node: ast.AST, outer: ast.AST) -> bool:

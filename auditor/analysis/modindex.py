@@ -14,6 +14,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from auditor.analysis.usage_index import LineOwners, Ranges
+
 
 LOOPS = (ast.For, ast.AsyncFor, ast.While)
 
@@ -76,6 +78,8 @@ class ModuleIndex:
         self._leaf_calls: dict[int, list[tuple[ast.Call, bool]]] = {}
         self._by_line: dict[int, list[ast.Call]] = {}
         self._walked: set[int] = set()
+        self._owners: LineOwners | None = None
+        self._loop_lines: Ranges | None = None
         self._index(tree)
 
     def _index(self, tree: ast.Module) -> None:
@@ -102,14 +106,14 @@ class ModuleIndex:
     # ------------------------------------------------------------ lookups
     def owner_of(self, line: int) -> ast.AST | None:
         """The innermost def whose lines contain ``line`` (None: module level)."""
-        best = None
-        for start, end, node in self.units:
-            if start <= line <= end and (best is None or start >= best[0]):
-                best = (start, node)
-        return best[1] if best else None
+        if self._owners is None:  # a table, not a scan of every def per question
+            self._owners = LineOwners(self.units)
+        return self._owners.owner(line)
 
     def in_loop(self, line: int) -> bool:
-        return any(a <= line <= b for a, b in self.loops)
+        if self._loop_lines is None:
+            self._loop_lines = Ranges(self.loops)
+        return line in self._loop_lines
 
     def leaf(self, line: int) -> tuple[ast.AST, tuple[str, ...] | None] | None:
         """The simple statement (or compound-statement header) that ``line`` belongs to."""

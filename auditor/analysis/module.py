@@ -12,25 +12,35 @@ from auditor.analysis.callsites import CallSiteFinder
 from auditor.analysis.resolve import Resolver
 from auditor.analysis.scopes import span_of
 from auditor.analysis.usage import collect_usage
-from auditor.config.catalog import glob_match
+from auditor.config.names import name_matches
 from auditor.facts import FileFacts, Message, Prompt, PromptConstant
-from auditor.sources.python import SourceOptions, parse_python, scan_suppressions
+from auditor.sources.lines import split_lines
+from auditor.sources.python import SourceOptions, compile_error, parse_python, scan_suppressions
 
 
 def analyse_python_text(text: str, path: str, module: str, opts: SourceOptions, kind: str = "python") -> FileFacts:
+    """The facts of one module, or only its LA000. What CPython's compiler rejects although the
+    parser accepts it is checked once the analysis found a call site or a prompt constant: the
+    compile costs as much as the parse, and in a file with neither it is the general linter's."""
     facts = FileFacts(path=path, module=module, kind=kind)
-    tree, err = parse_python(text, path)
+    tree, err = parse_python(text, path, compile_check=False)
     if err is not None:
         facts.findings.append(err)
         return facts
     assert tree is not None
     facts.suppressions = scan_suppressions(text)
     analyse_tree(tree, text, facts, opts)
+    if facts.call_sites or facts.prompt_constants:
+        err = compile_error(tree, path)
+        if err is not None:
+            broken = FileFacts(path=path, module=module, kind=kind)
+            broken.findings.append(err)
+            return broken
     return facts
 
 
 def analyse_tree(tree: ast.Module, text: str, facts: FileFacts, opts: SourceOptions) -> None:
-    lines = text.splitlines()
+    lines = split_lines(text)
     resolver = Resolver(tree, facts.module, opts.providers, lines)
     finder = CallSiteFinder(resolver, opts.providers, facts.path, opts.frame_patterns)
     facts.call_sites = finder.run()
@@ -50,7 +60,7 @@ def summarise_module(tree: ast.Module, text: str, facts: FileFacts, opts: Source
     from auditor.analysis.frames import FrameInference
     from auditor.analysis.prompts import PromptBuilder
 
-    resolver = Resolver(tree, facts.module, opts.providers, text.splitlines(), shallow=True)
+    resolver = Resolver(tree, facts.module, opts.providers, split_lines(text), shallow=True)
     facts.extra["imports"] = dict(resolver.imports)
     _module_constants(resolver, PromptBuilder(resolver, FrameInference(resolver, opts.frame_patterns)), facts, opts)
 
@@ -72,7 +82,7 @@ def _module_constants(resolver: Resolver, prompts, facts: FileFacts, opts: Sourc
         if _texty(value):
             segs = prompts.segments(value, scope)
             facts.texts[name] = segs
-            if glob_match(name, opts.prompt_names) and any(s.kind == "static" and s.text.strip() for s in segs):
+            if name_matches(name, opts.prompt_names) and any(s.kind == "static" and s.text.strip() for s in segs):
                 span = span_of(value, resolver.lines)
                 if span is not None:
                     facts.prompt_constants.append(

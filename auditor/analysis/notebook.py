@@ -9,27 +9,35 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import re
 from typing import Any
 
 from auditor.analysis.module import analyse_tree
 from auditor.facts import FileFacts, Insertion, Segment, Suppressions
 from auditor.findings import Edit, Finding, Span
+from auditor.sources.lines import count_breaks
 from auditor.sources.notebook import cell_source, code_cells, neutralise, non_python_language, notebook_language, read_notebook
 from auditor.sources.python import SourceOptions, parse_python, scan_suppressions
 
 
-def analyse_notebook(data: bytes, path: str, module: str, opts: SourceOptions) -> FileFacts:
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def analyse_notebook(data: bytes, path: str, module: str, opts: SourceOptions, nb: dict | None = None) -> FileFacts:
+    """``nb``: the notebook already read from ``data`` (the engine reads it once for the pre-scan)."""
     facts = FileFacts(path=path, module=module, kind="notebook")
-    nb, err = read_notebook(data, path)
-    if err is not None:
-        facts.findings.append(err)
-        return facts
+    if nb is None:
+        nb, err = read_notebook(data, path)
+        if err is not None:
+            facts.findings.append(err)
+            return facts
     assert nb is not None
     foreign = non_python_language(nb)
     if foreign is not None:  # an R, Julia, Scala ... kernel: reported, never silent
         facts.extra.setdefault("notes", []).append(f"{path}: skipped: a {foreign} notebook (its code cells are not Python)")
         return facts
-    cells = [neutralise(cell_source(c)) for c in code_cells(nb)]
+    # a lone surrogate (a "\\ud800" escape in the JSON) cannot be parsed: U+FFFD, same length
+    cells = [_SURROGATE.sub("\ufffd", neutralise(cell_source(c))) for c in code_cells(nb)]
     if notebook_language(nb) and "python" not in notebook_language(nb) and not _any_python(cells, path):
         # an unknown kernel language whose cells do not parse as Python: not ours to report as syntax errors
         facts.extra.setdefault("notes", []).append(f"{path}: skipped: kernel language {notebook_language(nb)!r} and no code cell parses as Python")
@@ -38,21 +46,22 @@ def analyse_notebook(data: bytes, path: str, module: str, opts: SourceOptions) -
     line = 1
     for text in cells:
         starts.append(line)
-        line += text.count("\n") + 1
+        line += count_breaks(text) + 1
     joined = "\n".join(cells)
-    tree, err = parse_python(joined, path)
-    if err is not None:
+    tree, err = parse_python(joined, path, compile_check=False)
+    rejected = _compile_cells(tree, cells, starts, path) if tree is not None else []
+    if err is not None or rejected:
         # find the broken cells, report each, blank them, and analyse the rest
         fixed = []
         for i, text in enumerate(cells):
-            _, cerr = parse_python(text, path, cell=i)
+            _, cerr = parse_python(text, path, cell=i, top_level_await=True)
             if cerr is not None:
                 facts.findings.append(cerr)
-                fixed.append("\n".join("" for _ in text.split("\n")))
+                fixed.append("\n" * count_breaks(text))
             else:
                 fixed.append(text)
         joined = "\n".join(fixed)
-        tree, err = parse_python(joined, path)
+        tree, err = parse_python(joined, path, compile_check=False)
         if err is not None:  # cells that only fail together
             _remap(err, starts)
             facts.findings.append(err)
@@ -65,8 +74,27 @@ def analyse_notebook(data: bytes, path: str, module: str, opts: SourceOptions) -
     return facts
 
 
+def _compile_cells(tree, cells: list[str], starts: list[int], path: str) -> list[int]:
+    """Cells CPython's compiler rejects (``f(model=1, model=2)``), each compiled on its own as
+    IPython runs it (top-level ``await`` allowed, ``from __future__`` at a cell's top)."""
+    import ast
+
+    by_cell: dict[int, list] = {}
+    for stmt in tree.body:
+        by_cell.setdefault(_locate(stmt.lineno, starts)[0], []).append(stmt)
+    bad = []
+    for i, body in by_cell.items():
+        try:
+            compile(ast.Module(body=body, type_ignores=[]), path, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
+        except SyntaxError:
+            bad.append(i)
+        except (RecursionError, MemoryError, ValueError):
+            pass
+    return bad
+
+
 def _any_python(cells: list[str], path: str) -> bool:
-    return any(text.strip() and parse_python(text, path)[1] is None for text in cells)
+    return any(text.strip() and parse_python(text, path, top_level_await=True)[1] is None for text in cells)
 
 
 def _locate(line: int, starts: list[int]) -> tuple[int, int]:

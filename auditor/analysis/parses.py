@@ -46,17 +46,18 @@ class ParseFacts:
             if parsed is None or parsed[1] is None:
                 continue
             label, arg = parsed
-            if STRUCTURED_PATH.search(self.r.source_of(arg)):
+            source = self.r.source_of(arg)
+            if STRUCTURED_PATH.search(source) or ENVELOPE.search(source):
                 continue
             names: set[str] = set()
             for n in ast.walk(arg):
-                if isinstance(n, ast.Call):
+                if isinstance(n, ast.Call) and not self._sdk_method(n, scope):
                     names.add(call_name(n))
                 elif isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load):
                     b = self.r.binding(n.id, scope, call.lineno)
                     if b and b[0] == "assign" and isinstance(b[1], ast.AST):
                         v = b[1].value if isinstance(b[1], ast.Await) else b[1]
-                        if isinstance(v, ast.Call):
+                        if isinstance(v, ast.Call) and not self._sdk_method(v, scope):
                             names.add(call_name(v))
             u = self.use(call, label)
             for name in names - {""}:
@@ -64,35 +65,33 @@ class ParseFacts:
                     out.setdefault(name, []).append(u)
         return out
 
+    def _sdk_method(self, call: ast.Call, scope: Scope) -> bool:
+        """``bedrock.invoke_model(...)``: a method of an SDK client, not a project function of that name."""
+        f = call.func
+        if not isinstance(f, ast.Attribute):
+            return False
+        try:
+            if self.r.type_of(f.value, scope) is not None:
+                return True
+        except Exception:  # noqa: BLE001 - typing is best effort here
+            return False
+        qn = self.r.qualname(f.value, scope) or ""
+        return bool(qn) and qn.split(".")[0] in ("boto3", "botocore", "openai", "anthropic", "google", "litellm", "mistralai", "cohere", "groq", "ollama", "requests", "httpx")
+
     def parse_uses(self, site: CallSite, call: ast.Call, func: ast.AST | None) -> tuple[list[Use], bool]:
-        body = self.nodes(func)
-        scope = self.scope(func)
-        tainted: set[str] = {site.result_name} if site.result_name else set()
-        flows = [n for n in body if isinstance(n, (ast.Assign, ast.AnnAssign, ast.NamedExpr, ast.For, ast.AsyncFor, ast.With, ast.AsyncWith))]
-        for _ in range(4):
-            changed = False
-            for n in flows:
-                for value, targets in _flows(n):
-                    if value is not None and mentions(value, tainted, call):
-                        for name in targets:
-                            if name not in tainted:
-                                tainted.add(name)
-                                changed = True
-            if not changed:
-                break
+        index = self.index(func)  # one pass over the function serves all its call sites
+        tainted = index.tainted(site.result_name, call)
         uses: list[Use] = []
-        for n in body:
-            if not isinstance(n, ast.Call) or n is call:
-                continue
-            parsed = self.parser_of(n, scope)
-            if parsed is None or parsed[1] is None:
-                continue
-            label, arg = parsed
-            if mentions(arg, tainted, call) and not STRUCTURED_PATH.search(self.r.source_of(arg)):
-                u = self.use(n, label)
-                if u is not None:
-                    uses.append(u)
-        returns = any(isinstance(n, ast.Return) and n.value is not None and mentions(n.value, tainted, call) and not STRUCTURED_PATH.search(self.r.source_of(n.value)) for n in body)
+        scope = self.scope(func)
+        for n, label in index.parses_of(tainted, call):
+            if func is None:  # module level: cell order, and the names must still hold the response
+                parsed = self.parser_of(n, scope)
+                if parsed is None or parsed[1] is None or not _reaches(parsed[1], n, tainted, call, scope, func):
+                    continue
+            u = self.use(n, label)
+            if u is not None:
+                uses.append(u)
+        returns = index.returns(tainted, call)
         if func is None or isinstance(func, ast.Lambda):
             returns = False
         return uses, returns
@@ -129,6 +128,43 @@ PARSER_NAMES = {q.rsplit(".", 1)[-1] for q in PARSERS} | VALIDATE_METHODS
 
 # response paths that are structured by design (tool calls carry JSON arguments)
 STRUCTURED_PATH = re.compile(r"tool_calls|function_call|\.arguments\b|tool_use|\.parsed\b|\.input\b|output_parsed|model_dump|to_json|\.json\(\)|to_dict")
+
+
+# the raw body of an HTTP / Bedrock invoke_model response: JSON the provider wraps the text in
+ENVELOPE = re.compile(r"""(?:\[\s*['"]body['"]\s*\]|\.get\(\s*['"]body['"]\s*\)|\.body\b)\s*(?:\.read\(\)|\.decode\()""")
+
+
+def _reaches(arg: ast.AST, parse: ast.Call, tainted: set[str], call: ast.Call, scope: Scope, func: ast.AST | None) -> bool:
+    """At module level (scripts, notebooks in cell order) the parse must come after the call, and
+    the names it reads must hold the response there: followed back through the last assignment
+    before each use (not a later one, a later cell, nor an unrelated one in between) to the call."""
+    if func is not None:
+        return True  # inside a function, loops may carry a later assignment around
+    if parse.lineno < call.lineno:
+        return False
+    return _derives(arg, parse.lineno, tainted, call, scope, 0)
+
+
+def _derives(expr: ast.AST, line: int, tainted: set[str], call: ast.Call, scope: Scope, depth: int) -> bool:
+    if depth > 8:
+        return True  # too long a chain to follow: keep the finding
+    for n in ast.walk(expr):
+        if n is call:
+            return True
+        if not (isinstance(n, ast.Name) and n.id in tainted):
+            continue
+        entries = scope.assigns.get(n.id) or []
+        if not entries:
+            return True  # bound some way the scope does not record
+        before = [e for e in entries if e[0] <= line]
+        if not before or not isinstance(before[-1][1], ast.AST):
+            continue
+        at, value = before[-1]
+        if isinstance(value, (ast.For, ast.AsyncFor)):
+            value = value.iter
+        if at >= call.lineno and _derives(value, at, tainted, call, scope, depth + 1):  # type: ignore[arg-type]
+            return True
+    return False
 
 
 def short(text: str, n: int = 80) -> str:

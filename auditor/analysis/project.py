@@ -11,17 +11,25 @@ project (SDKs, settings objects) become unknown.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import replace
 
-from auditor.facts import CallSite, FileFacts, Prompt, Segment, Value
 from auditor.analysis.templates import fill_deferred
+from auditor.facts import CallSite, FileFacts, Prompt, Segment, Value
 
 MAX_HOPS = 8
 
 
 class Project:
-    def __init__(self, facts: list[FileFacts]):
+    """``loader``: fills in, on first use, what other modules look up in a file whose facts are
+    not all at hand (a file the pre-scan did not parse, or a cached file whose summary part is
+    still packed): its constants, texts and imports. Every lookup into another module goes
+    through :meth:`module_facts`, so only the modules something refers to are ever loaded."""
+
+    def __init__(self, facts: list[FileFacts], loader: Callable[[FileFacts], None] | None = None):
         self.facts = facts
+        self._loader = loader
+        self._loaded: set[str] = set()
         self.by_module: dict[str, FileFacts] = {}
         self.by_path: dict[str, FileFacts] = {f.path: f for f in facts}
         suffixes: dict[str, list[FileFacts]] = {}
@@ -44,13 +52,21 @@ class Project:
         self._resolve_all()
 
     # ---------------------------------------------------------------- lookups
+    def module_facts(self, module: str) -> FileFacts | None:
+        """The facts of a project module, with its summary (constants, texts, imports) loaded."""
+        facts = self.by_module.get(module)
+        if facts is not None and self._loader is not None and facts.path not in self._loaded:
+            self._loaded.add(facts.path)
+            self._loader(facts)
+        return facts
+
     def call_sites(self) -> list[CallSite]:
         return [s for f in self.facts for s in f.call_sites]
 
     def _target(self, ref: tuple[str, str]) -> tuple[FileFacts, str] | None:
         mod, name = ref
         for _ in range(MAX_HOPS):
-            facts = self.by_module.get(mod)
+            facts = self.module_facts(mod)
             if facts is None:
                 # `import app.prompts as p; p.X` gives ("app.prompts", "X"); `from app import prompts`
                 # then `prompts.X` gives the same. A ref to a submodule attribute of a package:
@@ -80,7 +96,10 @@ class Project:
         if resolved is None or resolved.kind != "literal":
             return replace(value, kind="unknown")
         origin = "env-default" if resolved.origin == "env-default" else "import"
-        return replace(value, kind="literal", value=resolved.value, origin=origin)
+        defined = resolved.defined
+        if defined is not None and defined.path is None:
+            defined = replace(defined, path=facts.path)  # written in the other file
+        return replace(value, kind="literal", value=resolved.value, origin=origin, defined=defined)
 
     def resolve_segments(self, segments: list[Segment], owner: str, depth: int = 0) -> list[Segment]:
         out: list[Segment] = []
@@ -107,6 +126,7 @@ class Project:
                     s.path = facts.path
                     s.editable = False  # text lives in another file: linted at its definition
                 s.extra_ref = (facts.path, name)  # type: ignore[attr-defined]
+                s.via = seg.via + s.via
             # IMPORTED_TEMPLATE.format(...): fill the fields now that the text is known
             inner = fill_deferred(seg, inner)
             out.extend(inner)
@@ -120,7 +140,7 @@ class Project:
         """The client type of a module-level name in another project module (following re-exports)."""
         mod, _, name = qualname.rpartition(".")
         for _ in range(MAX_HOPS):
-            facts = self.by_module.get(mod)
+            facts = self.module_facts(mod)
             if facts is None:
                 return None
             t = (facts.extra.get("client_names") or {}).get(name)
@@ -164,9 +184,11 @@ class Project:
                     if p.value.kind == "ref":
                         p.value = self.resolve_value(p.value) or p.value
                 self._resolve_prompt(site.prompt, site.id)
-                # same-module constants used by a call site count as uses too
-                for seg in site.prompt.segments:
-                    if seg.kind == "static" and seg.path is None and seg.span is not None:
-                        pass
+                # same-module constants used by a call site count as uses too (read through Segment.via)
+                named = {n for seg in site.prompt.segments if seg.kind == "static" and seg.path is None for n, _ in seg.via if n in f.texts}
+                for name in sorted(named):
+                    uses = self.constant_uses.setdefault((f.path, name), [])
+                    if site.id not in uses:
+                        uses.append(site.id)
             for pc in f.prompt_constants:
                 self._resolve_prompt(pc.prompt, f"{f.path}::{pc.name}")

@@ -18,6 +18,7 @@ from auditor.facts import FileFacts, Message, Prompt, PromptConstant, Segment
 from auditor.findings import Span
 from auditor.analysis.holes import USER_NAMES
 from auditor.analysis.templates import HANDLEBARS_FIELDS, IDENT, JINJA_FIELDS, PLAIN_FIELDS, LiteralSegment
+from auditor.sources.lines import lone_cr_to_lf
 from auditor.sources.python import SourceOptions, file_error, scan_suppressions
 from auditor.analysis.literals import Piece
 from auditor.analysis.frontmatter_site import front_matter_site, ignore_key
@@ -35,6 +36,7 @@ def analyse_promptfile(data: bytes, rel: str, opts: SourceOptions) -> FileFacts:
     except UnicodeDecodeError as e:
         facts.findings.append(file_error(rel, f"prompt file is not valid UTF-8: {e.reason} at byte {e.start}"))
         return facts
+    text = lone_cr_to_lf(text)  # YAML and the body are split at \n: same lines as the fixes' model
     facts.suppressions = scan_suppressions(text)
     ext = rel.rsplit(".", 1)[-1].lower() if "." in rel else ""
     if ext in ("yaml", "yml"):

@@ -141,8 +141,12 @@ class PromptBuilder(HoleKinds):
         return None
 
     # ---------------------------------------------------------------- text segments
-    def segments(self, expr: ast.AST | None, scope: Scope, depth: int = 0) -> list[Segment]:
-        """The text ``expr`` evaluates to, as static segments and holes."""
+    def segments(self, expr: ast.AST | None, scope: Scope, depth: int = 0, slot: bool = False) -> list[Segment]:
+        """The text ``expr`` evaluates to, as static segments and holes.
+
+        ``slot``: ``expr`` is written into a template's field (``f"...{DOC}..."``); the named
+        values the text is read through are recorded on its segments (``Segment.via``) for
+        :mod:`auditor.analysis.roles`."""
         if expr is None:
             return []
         if depth > MAX_DEPTH:
@@ -162,7 +166,7 @@ class PromptBuilder(HoleKinds):
                     out.append(LiteralSegment("static", text=str(part.value), span=span, editable=True, pieces=pieces))
                 elif isinstance(part, ast.FormattedValue):
                     if part.conversion == -1 and part.format_spec is None:
-                        out.extend(self.segments(part.value, scope, depth + 1))  # f"{SYSTEM}" / f"{', '.join(TOPICS)}"
+                        out.extend(self.segments(part.value, scope, depth + 1, slot=True))  # f"{SYSTEM}" / f"{', '.join(TOPICS)}"
                     else:
                         out.append(self._hole(part.value, scope))
             return out
@@ -183,25 +187,25 @@ class PromptBuilder(HoleKinds):
                 return [self._hole(expr, scope)]
             return fill_template(template, "percent", self._percent_fields(expr.right, scope))
         if isinstance(expr, ast.Call):
-            return self._call_segments(expr, scope, depth)
+            return self._call_segments(expr, scope, depth, slot)
         if isinstance(expr, ast.Name):
             b = self.r.binding(expr.id, scope, getattr(expr, "lineno", 1 << 30))
             if b is not None:
                 kind, what, s = b
                 if kind == "assign" and isinstance(what, ast.expr) and _is_textual(what) and expr.id not in s.mutated:
-                    return self.segments(what, s, depth + 1)
+                    return _via(self.segments(what, s, depth + 1), expr.id, slot)
                 if kind == "import":
                     mod, _, name = str(what).rpartition(".")
-                    return [Segment("ref", ref=(mod, name), expr=expr.id, span=span)]
+                    return [Segment("ref", ref=(mod, name), expr=expr.id, span=span, via=((name, slot),))]
             return [self._hole(expr, scope)]
         if isinstance(expr, ast.Attribute):
             bound = self.r.attr_binding(expr, scope)
             if bound is not None and isinstance(bound[0], ast.expr) and _is_textual(bound[0]):
-                return self.segments(bound[0], bound[1], depth + 1)
+                return _via(self.segments(bound[0], bound[1], depth + 1), expr.attr, slot)
             qn = self.r.qualname(expr, scope)
             if qn and not self.frames.is_frame_expr(expr, scope):
                 mod, _, name = qn.rpartition(".")
-                return [Segment("ref", ref=(mod, name), expr=self.r.source_of(expr), span=span)]
+                return [Segment("ref", ref=(mod, name), expr=self.r.source_of(expr), span=span, via=((name, slot),))]
         if isinstance(expr, ast.Subscript):
             # PROMPTS["summary"] with PROMPTS a dict literal in this module
             key = self.r.value_of(expr.slice, scope) if not isinstance(expr.slice, ast.Slice) else None
@@ -209,10 +213,11 @@ class PromptBuilder(HoleKinds):
             if container is not None and isinstance(container[0], ast.Dict):
                 for k, v in zip(container[0].keys, container[0].values):
                     if isinstance(k, ast.Constant) and k.value == key.value:  # type: ignore[union-attr]
-                        return self.segments(v, container[1], depth + 1)
+                        owner = expr.value.id if isinstance(expr.value, ast.Name) else expr.value.attr if isinstance(expr.value, ast.Attribute) else ""
+                        return _via(self.segments(v, container[1], depth + 1), owner, slot)
         return [self._hole(expr, scope)]
 
-    def _call_segments(self, call: ast.Call, scope: Scope, depth: int) -> list[Segment]:
+    def _call_segments(self, call: ast.Call, scope: Scope, depth: int, slot: bool = False) -> list[Segment]:
         func = call.func
         if isinstance(func, ast.Attribute):
             # "template".format(...) / TEMPLATE.format(...) / imported TEMPLATE.format(...)
@@ -251,10 +256,10 @@ class PromptBuilder(HoleKinds):
                         fields.update(self._mapping_fields(call.args[0], scope))
                     return fill_template(template, "jinja", fields)
             if func.attr in ("strip", "lstrip", "rstrip") and not call.args:
-                return _strip(self.segments(func.value, scope, depth + 1), func.attr)
+                return _strip(self.segments(func.value, scope, depth + 1, slot), func.attr)
         qn = self.r.qualname(func, scope) or ""
         if qn in ("textwrap.dedent", "inspect.cleandoc") and call.args:
-            segs = self.segments(call.args[0], scope, depth + 1)
+            segs = self.segments(call.args[0], scope, depth + 1, slot)
             if len(segs) == 1 and segs[0].kind == "static":
                 segs = [select_text(segs[0], dedent_ranges(segs[0].text))]
                 if qn == "inspect.cleandoc":
@@ -344,6 +349,14 @@ class PromptBuilder(HoleKinds):
             return self._mapping_fields(right, scope)
         hole = self._hole(right, scope)
         return {"0": hole, "*": copy.deepcopy(hole)}
+
+
+def _via(segs: list[Segment], name: str, slot: bool) -> list[Segment]:
+    """Record that ``segs`` were read through the named value ``name`` (see ``Segment.via``)."""
+    if name:
+        for s in segs:
+            s.via = ((name, slot),) + s.via
+    return segs
 
 
 def _role(role: str) -> str:

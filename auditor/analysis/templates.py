@@ -44,6 +44,7 @@ class DataHole(Segment):
     columns: list[str] | None = None  # a literal column selection (or record keys)
     reader: str = ""  # read_csv, read_parquet, ...
     source_file: str = ""  # the literal path given to that reader
+    evidence: str = "provenance"  # "name": only a name pattern says the value is a frame (a hint)
 
 
 @dataclass
@@ -84,7 +85,7 @@ def fill_template(template: list[Segment], syntax: str, fields: dict[str, Segmen
     auto = 0
     for seg in template:
         if seg.kind == "ref":
-            out.append(TemplateRef("ref", expr=seg.expr, span=seg.span, ref=seg.ref, path=seg.path, cell=seg.cell, syntax=syntax, fields=copy.deepcopy(fields)))
+            out.append(TemplateRef("ref", expr=seg.expr, span=seg.span, ref=seg.ref, path=seg.path, cell=seg.cell, via=seg.via, syntax=syntax, fields=copy.deepcopy(fields)))
             continue
         if seg.kind != "static":
             out.append(seg)
@@ -140,7 +141,7 @@ def _flush(out: list[Segment], seg: Segment, parts: list, syntax: str) -> None:
         text += seg.text[a:b]
     if not text:
         return
-    out.append(LiteralSegment("static", text=text, span=seg.span, editable=seg.editable, path=seg.path, cell=seg.cell, pieces=pieces))
+    out.append(LiteralSegment("static", text=text, span=seg.span, editable=seg.editable, path=seg.path, cell=seg.cell, role=seg.role, via=seg.via, pieces=pieces))
 
 
 def fill_deferred(ref: Segment, inner: list[Segment]) -> list[Segment]:
@@ -153,14 +154,14 @@ def fill_deferred(ref: Segment, inner: list[Segment]) -> list[Segment]:
 def select_text(seg: Segment, ranges: list[tuple[int, int]]) -> Segment:
     """A static segment made of some ranges of ``seg.text`` (dedent, strip), pieces kept."""
     if not isinstance(seg, LiteralSegment):
-        return Segment("static", text="".join(seg.text[a:b] for a, b in ranges), span=seg.span, editable=seg.editable, path=seg.path, cell=seg.cell)
+        return Segment("static", text="".join(seg.text[a:b] for a, b in ranges), span=seg.span, editable=seg.editable, path=seg.path, cell=seg.cell, role=seg.role, via=seg.via)
     text = ""
     pieces: list[Piece] = []
     for a, b in ranges:
         if b > a:
             pieces.extend(slice_pieces(seg.pieces, a, b, shift=len(text)))
             text += seg.text[a:b]
-    return LiteralSegment("static", text=text, span=seg.span, editable=seg.editable, path=seg.path, cell=seg.cell, pieces=pieces)
+    return LiteralSegment("static", text=text, span=seg.span, editable=seg.editable, path=seg.path, cell=seg.cell, role=seg.role, via=seg.via, pieces=pieces)
 
 
 def dedent_ranges(text: str) -> list[tuple[int, int]]:

@@ -39,6 +39,7 @@ from auditor.analysis.resolve import Resolver
 from auditor.analysis.scopes import Scope, span_of
 from auditor.analysis.truncation import TruncationFacts
 from auditor.analysis.vision import VisionFacts
+from auditor.analysis.usage_index import FunctionIndex, LoopIndex
 from auditor.config.catalog import Providers
 from auditor.facts import CallSite, ClientUse, FileFacts, Use
 from auditor.findings import Span
@@ -88,8 +89,18 @@ class _Module(ParseFacts, LoopFacts, AgentLoopFacts, TruncationFacts, VisionFact
         self.walk = walk
         self.lines = lines
         self.p = providers
+        self._functions: dict[int, FunctionIndex] = {}  # id(def or tree) -> its index, built on first use
+        self._loop_index: dict[int, LoopIndex] = {}
+        self._marked: dict[int, bool] = {}  # id(expression root) -> holds a cache marker
+        self._bounded: dict[tuple[int, str], bool] = {}  # (id(def), list name) -> _truncated
 
     # ------------------------------------------------------------ helpers
+    def index(self, func: ast.AST | None) -> FunctionIndex:
+        key = id(func if func is not None else self.tree)
+        if key not in self._functions:
+            self._functions[key] = FunctionIndex(self, func)
+        return self._functions[key]
+
     def scope(self, func: ast.AST | None) -> Scope:
         if func is None:
             return self.r.module_scope
@@ -160,8 +171,14 @@ class _Module(ParseFacts, LoopFacts, AgentLoopFacts, TruncationFacts, VisionFact
                 b = self.r.binding(n.func.id, scope, call.lineno)
                 if b and b[0] == "assign" and isinstance(b[1], (ast.FunctionDef, ast.AsyncFunctionDef)):
                     roots.append(b[1])  # type: ignore[arg-type]
-        nodes = [n for root in roots for n in ast.walk(root)] + self.nodes(func)
-        return any(_marks_cache(n) for n in nodes)
+        if self.index(func).marks_cache:
+            return True
+        for root in roots:
+            if id(root) not in self._marked:  # a binding shared by many calls is walked once
+                self._marked[id(root)] = any(_marks_cache(n) for n in ast.walk(root))
+            if self._marked[id(root)]:
+                return True
+        return False
 
     def cache_fix(self, site: CallSite, call: ast.Call, scope: Scope) -> dict | None:
         api = self.p.api(site.api)
@@ -220,9 +237,39 @@ class _Module(ParseFacts, LoopFacts, AgentLoopFacts, TruncationFacts, VisionFact
         images = self.images(site, call, func)
         if images:
             site.extra["images"] = images
+        dispatch = _dispatch(func, call)
+        if dispatch is not None:
+            site.extra["dispatch"] = dispatch
 
 
 # ---------------------------------------------------------------- small AST helpers
+_BRANCHES = (ast.If,) + ((ast.Match,) if hasattr(ast, "Match") else ())
+
+
+def _dispatch(func: ast.AST | None, call: ast.Call) -> int | None:
+    """The line of the outermost branching statement (if/elif/else, match) of the
+    function that holds the call: calls on its branches are one dispatch (root-cause grouping)."""
+    if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return None
+    line = call.lineno
+    stmts: list[ast.stmt] = list(func.body)
+    while stmts:
+        nxt: list[ast.stmt] = []
+        for st in stmts:
+            if not (st.lineno <= line <= (st.end_lineno or st.lineno)):
+                continue
+            if isinstance(st, _BRANCHES):
+                return st.lineno
+            if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                return None
+            for name in ("body", "orelse", "finalbody"):
+                nxt.extend(getattr(st, name, None) or [])
+            for h in getattr(st, "handlers", None) or []:
+                nxt.extend(h.body)
+        stmts = nxt
+    return None
+
+
 def _point(span: Span) -> Span:
     """The empty span at the end of ``span`` (a Span, so notebook remapping moves it too)."""
     return Span(span.end_line, span.end_column, span.end_line, span.end_column)

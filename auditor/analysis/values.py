@@ -7,7 +7,7 @@ from __future__ import annotations
 import ast
 
 from auditor.analysis.scopes import MAX_DEPTH, UNKNOWN_MARK, Scope, Unknown, span_of
-from auditor.facts import Value
+from auditor.facts import Location, Value
 
 
 class Values:
@@ -28,7 +28,7 @@ class Values:
         if isinstance(expr, ast.Constant):
             if expr.value is UNKNOWN_MARK or isinstance(expr.value, bytes) or expr.value is Ellipsis:
                 raise Unknown
-            return Value("literal", expr.value, origin=origin)
+            return Value("literal", expr.value, origin=origin, defined=self._location(expr))
         if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, ast.USub) and isinstance(expr.operand, ast.Constant):
             if isinstance(expr.operand.value, (int, float)):
                 return Value("literal", -expr.operand.value, origin=origin)
@@ -82,14 +82,19 @@ class Values:
         if isinstance(expr, ast.IfExp):
             raise Unknown
         if isinstance(expr, ast.JoinedStr) and all(isinstance(p, ast.Constant) for p in expr.values):
-            return Value("literal", "".join(str(p.value) for p in expr.values), origin=origin)  # type: ignore[attr-defined]
+            return Value("literal", "".join(str(p.value) for p in expr.values), origin=origin, defined=self._location(expr))  # type: ignore[attr-defined]
         if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
             left = self._value(expr.left, scope, depth + 1, origin)
             right = self._value(expr.right, scope, depth + 1, origin)
             if left.is_literal and right.is_literal and isinstance(left.value, str) and isinstance(right.value, str):
-                return Value("literal", left.value + right.value, origin=origin)
+                return Value("literal", left.value + right.value, origin=origin, defined=self._location(expr))
             raise Unknown
         raise Unknown
+
+    def _location(self, expr: ast.AST) -> Location | None:
+        """Where a literal is written (``Value.defined``)."""
+        span = span_of(expr, self.lines)
+        return Location(span) if span is not None else None
 
     def dict_of(self, expr: ast.AST, scope: Scope, depth: int = 0) -> tuple[ast.AST, Scope] | None:
         """The container literal (dict display, dict(...) or config-object call) an expression is.

@@ -11,7 +11,7 @@ from typing import Callable, Iterable
 
 from auditor.findings import Finding
 
-SUBJECTS = ("call_site", "prompt_constant", "file", "project")
+SUBJECTS = ("call_site", "model_ref", "prompt_constant", "file", "project")  # model_ref: call sites + model ids in config files
 REGISTRY: dict[str, tuple[str, Callable[..., Iterable[Finding]]]] = {}
 
 

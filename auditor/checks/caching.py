@@ -259,6 +259,8 @@ def _repeated(site: CallSite, ctx: RuleContext) -> list[str]:
         it = f" over `{site.loop.iter_source[:40]}`" if site.loop.iter_source else ""
         out.append(f"called in a {site.loop.kind} loop{it}")
     sharers = _sharers(site, ctx)
+    if sharers and site.cell is not None and site.qualname == "<module>":
+        sharers = []  # notebook demo cells that send one prompt each run once, when the reader runs them
     if sharers:
         out.append(f"the same prompt is sent by {len(sharers) + 1} call sites")
     fn = site.extra.get("function")

@@ -32,10 +32,15 @@ class RuleContext:
         return self.providers.api(site.api)
 
     def model(self, site: CallSite) -> ModelInfo | None:
-        return self.policy.models.lookup(site.model_name)
+        return self.policy.models.lookup(site.model_name, site.provider)
 
     def savings(self, site: CallSite, **kw: Any) -> Savings | None:
-        """Savings at this site's prices and monthly calls (see :class:`auditor.cost.model.CostModel`)."""
+        """Savings at this site's prices and monthly calls (see :class:`auditor.cost.model.CostModel`);
+        none for a model past its retirement date: its calls fail (or run on, and are billed as,
+        another model), so no figure computed from its prices would be true."""
+        model = self.model(site)
+        if model is not None and model.retired is not None and model.retired <= self.today:
+            return None
         return self.cost.savings(site, **kw)
 
     # ---------------------------------------------------------------- building findings

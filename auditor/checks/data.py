@@ -151,9 +151,14 @@ def raw_dataframe_in_prompt(project, ctx: RuleContext) -> Iterable[Finding]:
         message = f"DataFrame `{_short(frame)}` goes into the prompt whole via {how}: every row is sent{detail}; send `.head({n})`, a sample or an aggregate instead"
         fix = None
         t = hole.target
-        if t is not None and (path.endswith(".py") or path.endswith(".ipynb")):
+        severity = None
+        if hole.evidence == "name":
+            # only the name says it is a frame: a hint, never a fix (`.head()` would crash on a str)
+            severity = "info"
+            message += f"; `{_short(frame)}` is taken for a DataFrame by its name only: annotate it (`pd.DataFrame`) if it is one"
+        elif t is not None and (path.endswith(".py") or path.endswith(".ipynb")):
             fix = Fix("unsafe", f"Bound it: `{_short(frame)}.head({n})`", [Edit(t.end_line, t.end_column, t.end_line, t.end_column, f".head({n})")])
-        yield ctx.finding(message, path, hole.span, cell=cell, site=sites[0] if len(sites) == 1 else None, fix=fix, savings=_sum_savings(sites, ctx, tokens, basis))
+        yield ctx.finding(message, path, hole.span, cell=cell, site=sites[0] if len(sites) == 1 else None, fix=fix, savings=_sum_savings(sites, ctx, tokens, basis), severity=severity)
 
 
 def _whole_minus_head(hole: DataHole, path: str, n: int, ctx: RuleContext) -> tuple[int, str, str]:
@@ -214,7 +219,8 @@ def identifier_columns_in_prompt(project, ctx: RuleContext) -> Iterable[Finding]
             f"they cost tokens on every row and send personal data to the provider; drop them (keep a short row number if answers must point back)"
         )
         basis = f"estimate: {rows:,} rows x {len(found)} column{'s' if len(found) > 1 else ''} x {per_value:g} tokens per value"
-        yield ctx.finding(message, path, hole.span, cell=cell, site=sites[0] if len(sites) == 1 else None, savings=_sum_savings(sites, ctx, tokens, basis))
+        severity = "info" if hole.evidence == "name" else None  # a frame by its name only: a hint
+        yield ctx.finding(message, path, hole.span, cell=cell, site=sites[0] if len(sites) == 1 else None, savings=_sum_savings(sites, ctx, tokens, basis), severity=severity)
 
 
 def _rows(hole: DataHole, path: str, ctx: RuleContext) -> int:

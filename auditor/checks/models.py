@@ -1,5 +1,5 @@
 """Model-choice checks: LA105 excessive-samples, LA106 unsupported-parameter,
-LA401 oversized-model-for-simple-task, LA402 retired-model, LA403 unknown-model.
+LA401 oversized-model-for-simple-task, LA402 retired-model, LA403 unknown-model, LA404 superseded-model.
 
 All facts about models (tier, prices, rejected parameters, lifecycle dates, successor,
 downgrade target) come from the model catalog (``rules/models.yaml`` plus policy ``models:``);
@@ -23,6 +23,21 @@ from auditor.checks.context import RuleContext
 from auditor.cost.model import LOCAL_PROVIDERS, call_cost
 from auditor.findings import Edit, Finding, Fix, Savings
 from auditor.fix.edits import remove_param
+from auditor.analysis.roles import instruction_text
+from auditor.checks.modelswap import definition_swap, swap_allowed
+from auditor.checks.taskask import open_ask, task_match
+from auditor.sources.configfile import CONFIG_API
+from auditor.sources.lines import split_lines
+from auditor.sources.python import decode_source
+
+# families of hosted-LLM ids: in a configuration file an unknown value is reported only when it
+# is written like one; `bert-base-uncased` or
+# `meta-llama/Llama-3.1-8B-Instruct` in a training config is somebody else's model
+HOSTED_FAMILIES = re.compile(
+    r"^(?:[a-z_]+/)?(?:gpt-|o[1-9](?:-|$)|chatgpt-|claude-|gemini-|mistral-|ministral-|codestral-|devstral-|magistral-"
+    r"|pixtral-|grok-|deepseek-|command-|text-davinci-)",
+    re.IGNORECASE,
+)
 
 TIER_RANK = {"small": 0, "medium": 1, "large": 2}
 
@@ -42,6 +57,8 @@ def _model_value_at_call(site: CallSite, ctx: RuleContext):
     """(value, in_yaml) of the model as written at the call: the ``model=`` keyword of a Python
     call, or the model scalar of a prompt file's front matter."""
     param = model_param(site, ctx)
+    if param is not None and site.api == CONFIG_API:
+        return param.value, True  # a configuration value: keep a plain scalar plain
     if param is not None:
         return (param.value, False) if param.direct else (None, False)
     if site.api.startswith("promptfile") and site.model is not None:
@@ -69,9 +86,19 @@ def written_target(written: str, model: ModelInfo, target: str, ctx: RuleContext
     return prefix + target
 
 
-def swap_model_fix(site: CallSite, ctx: RuleContext, target: str, message: str) -> Fix | None:
-    """An unsafe fix that rewrites the model string, only when it is a literal written at the call."""
+def swap_model_fix(site: CallSite, ctx: RuleContext, target: str, message: str, at_definition: bool = False) -> Fix | None:
+    """An unsafe fix that rewrites the model string where it is written at the call (or, with
+    ``at_definition``, where it is defined), when the swap is valid there (:mod:`auditor.checks.modelswap`)."""
+    if not swap_allowed(site, ctx, target):
+        return None
+    new_model = ctx.policy.models.lookup(target, site.provider)
+    blocking = set(new_model.rejects) - {"max_tokens"} if new_model is not None else set()  # max_tokens: LA103 renames it
+    if any(p.rsplit(".", 1)[-1] in blocking for p in site.params):
+        return None  # the call passes a parameter the new model rejects: the swap would make it fail
     value, in_yaml = _model_value_at_call(site, ctx)
+    if at_definition and (value is None or value.origin != "literal"):
+        model = ctx.policy.models.lookup(site.model_name)
+        return definition_swap(site, ctx, target, message, lambda written: written_target(written, model, target, ctx) if model else None)
     if value is None or value.span is None or value.origin != "literal" or not isinstance(value.value, str):
         return None
     target = written_target(value.value, ctx.policy.models.lookup(value.value), target, ctx)  # type: ignore[arg-type]
@@ -105,18 +132,29 @@ def is_retired(m: ModelInfo, today: date) -> bool:
     return m.retired is not None and m.retired <= today
 
 
-def current_successor(m: ModelInfo, ctx: RuleContext) -> ModelInfo | None:
-    """The first successor in the chain that is still available today."""
+def site_api(site: CallSite, ctx: RuleContext) -> str:
+    """The API family the call uses: ``completions`` (prompt=), ``responses`` or ``chat``."""
+    api = ctx.api(site)
+    if api is None:
+        return "chat"
+    if api.kind == "completion":
+        return "completions"
+    return "responses" if api.id.endswith("responses") else "chat"
+
+
+def current_successor(m: ModelInfo, ctx: RuleContext, api: str = "chat") -> ModelInfo | None:
+    """The first successor in the chain that is still available today and serves ``api``
+    (a chat model never replaces a completions-only one)."""
     seen = {m.name}
     cur: ModelInfo | None = m
     for _ in range(6):
         if cur is None or not cur.successor:
             return None
-        nxt = ctx.policy.models.lookup(cur.successor)
+        nxt = ctx.policy.models.lookup(cur.successor, m.provider)
         if nxt is None or nxt.name in seen:
             return None
         if not is_retired(nxt, ctx.today):
-            return nxt
+            return nxt if api in nxt.api else None
         seen.add(nxt.name)
         cur = nxt
     return None
@@ -181,12 +219,12 @@ def _source_lines(ctx: RuleContext, site: CallSite) -> list[str] | None:
     path = ctx.policy.root / site.path
     try:
         if site.cell is None:
-            return path.read_text(encoding="utf-8").splitlines()
-        nb = json.loads(path.read_text(encoding="utf-8"))
+            return split_lines(decode_source(path.read_bytes()))
+        nb = json.loads(path.read_text(encoding="utf-8-sig"))
         cells = [c for c in nb.get("cells", []) if c.get("cell_type") == "code"]
         src = cells[site.cell].get("source", "")
-        return ("".join(src) if isinstance(src, list) else str(src)).splitlines()
-    except (OSError, ValueError, IndexError, AttributeError, UnicodeDecodeError):
+        return split_lines("".join(src) if isinstance(src, list) else str(src))
+    except (OSError, ValueError, IndexError, AttributeError, LookupError, SyntaxError, RecursionError):
         return None
 
 
@@ -310,15 +348,17 @@ def _enum_only(site: CallSite, ctx: RuleContext) -> str | None:
 def simple_task_signals(site: CallSite, ctx: RuleContext) -> list[str]:
     """Why this call looks like a simple task (empty: it does not)."""
     params = ctx.params
-    text = site.prompt.static_text if site.prompt.messages else ""
+    text = instruction_text(site.prompt) if site.prompt.messages else ""
     if text and any(p.search(text) for p in _compile(params.get("complex-phrases") or [])):
         return []
+    if text and open_ask(text, params):
+        return []  # it also asks for open-ended output: not a simple task
     signals: list[str] = []
     est = ctx.cost.estimate(site)
     if text and est.static_tokens <= int(params.get("max-prompt-tokens", 1500)):
         for task, patterns in (params.get("task-phrases") or {}).items():
             for p in _compile(patterns):
-                m = p.search(text)
+                m = task_match(p, text, params)
                 if m:
                     signals.append(f'{task} ("{_quote(text, m)}")')
                     break
@@ -342,7 +382,7 @@ def downgrade_target(model: ModelInfo, ctx: RuleContext, max_rank: int) -> Model
     for _ in range(6):
         if not name:
             return None
-        target = ctx.policy.models.lookup(name)
+        target = ctx.policy.models.lookup(name, model.provider)
         if target is None or target.name in seen:
             return None
         if target.provider != model.provider and not first:
@@ -385,38 +425,109 @@ def oversized_model(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
 
 
 # ---------------------------------------------------------------- LA402
-@check("retired_model")
+def _written_name(site: CallSite, model: ModelInfo) -> str:
+    written = site.model_name or model.name
+    env = " (the default of an environment variable)" if site.model and site.model.origin == "env-default" else ""
+    if site.api == CONFIG_API:
+        env = f" (configured as `{site.method}`)"
+    name = model.name if written.lower() == model.name.lower() else f"{written} ({model.name})"
+    return name + env
+
+
+@check("retired_model", on="model_ref")
 def retired_model(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
     model = ctx.model(site)
     if model is None:
         return
     today = ctx.today
-    written = site.model_name or model.name
-    name = model.name if written.lower() == model.name.lower() else f"{written} ({model.name})"
-    env = " (the default of an environment variable)" if site.model and site.model.origin == "env-default" else ""
-    successor = current_successor(model, ctx)
-    move = f"; move to {successor.name}" if successor else ""
+    name = _written_name(site, model)
+    api = site_api(site, ctx)
+    successor = current_successor(model, ctx, api)
+    if successor is not None:
+        move = f"; move to {successor.name}"
+    elif model.successor or api == "completions":
+        move = f"; no current {model.provider} model serves the {api} API it is called with"
+    else:
+        move = ""
+    savings = None
     if is_retired(model, today):
         severity = "error"
-        message = f"{name}{env} was shut down on {model.retired.isoformat()}: calls to it fail{move}"  # type: ignore[union-attr]
-    elif model.retired is not None:
-        severity = "warning"
-        days = (model.retired - today).days
-        message = f"{name}{env} retires on {model.retired.isoformat()} (in {days} days){move}"
-    elif model.deprecated is not None and model.deprecated <= today:
-        severity = "warning"
-        message = f"{name}{env} has been deprecated since {model.deprecated.isoformat()}{move}"
+        routed = ctx.policy.models.lookup(model.routes_to, model.provider) if model.routes_to else None
+        if routed is not None:
+            message = (
+                f"{name} was retired on {model.retired.isoformat()}: since then the provider answers these calls with "  # type: ignore[union-attr]
+                f"{routed.name} instead, billed at its prices ({_price(routed)} per 1M in/out){move}"
+            )
+        else:
+            message = f"{name} fails at runtime since {model.retired.isoformat()}: the provider shut it down{move}"  # type: ignore[union-attr]
+        # no dollar saving: the calls fail (or already run on, and are billed as, another model)
     else:
-        return
+        if model.retired is not None:
+            days = (model.retired - today).days
+            message = f"{name} retires on {model.retired.isoformat()} (in {days} day{'s' if days != 1 else ''}): calls fail from then on{move}"
+        elif model.deprecated is not None and model.deprecated <= today:
+            message = f"{name} has been deprecated since {model.deprecated.isoformat()}{move}"
+        else:
+            return
+        severity = "warning"
+        if successor is not None and site.api != CONFIG_API:  # a config value has no call volume to price
+            savings = swap_savings(site, ctx, model, successor, "successor is cheaper")
+    if model.lifecycle_source:
+        message += f" (dates: {model.lifecycle_source})"
     if successor is not None:
         more = call_cost(successor, 1_000_000, 1_000_000)
         less = call_cost(model, 1_000_000, 1_000_000)
         if more is not None and less is not None and more > less:
-            message += f" (note: {successor.name} costs more: {_price(successor)} vs {_price(model)} per 1M in/out)"
-    fix = swap_model_fix(site, ctx, successor.name, f"Use `{successor.name}`") if successor else None
-    savings = swap_savings(site, ctx, model, successor, "successor is cheaper") if successor else None
+            message += f"; note: {successor.name} costs more: {_price(successor)} vs {_price(model)} per 1M in/out"
+    fix = swap_model_fix(site, ctx, successor.name, f"Use `{successor.name}`", at_definition=True) if successor else None
     span = model_span(site, ctx)
     yield ctx.finding(message, site.path, span, site=site, fix=fix, savings=savings, severity=severity)
+
+
+# ---------------------------------------------------------------- LA404
+def newer_same_tier(model: ModelInfo, ctx: RuleContext, api: str) -> ModelInfo | None:
+    """The last model of ``model``'s successor chain that is available today, of the same
+    provider and tier, and serves ``api``."""
+    best = None
+    seen = {model.name}
+    cur = model
+    for _ in range(6):
+        if not cur.successor:
+            break
+        nxt = ctx.policy.models.lookup(cur.successor, model.provider)
+        if nxt is None or nxt.name in seen or nxt.provider != model.provider:
+            break
+        seen.add(nxt.name)
+        deprecated = nxt.deprecated is not None and nxt.deprecated <= ctx.today
+        if not is_retired(nxt, ctx.today) and not deprecated and nxt.tier == model.tier and api in nxt.api:
+            best = nxt
+        cur = nxt
+    return best
+
+
+@check("superseded_model")
+def superseded_model(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
+    model = ctx.model(site)
+    if model is None or model.retired is not None or (model.deprecated is not None and model.deprecated <= ctx.today):
+        return  # unknown (LA403) or on its way out (LA402)
+    target = newer_same_tier(model, ctx, site_api(site, ctx))
+    if target is None:
+        return
+    new_cost, old_cost = call_cost(target, 1_000_000, 1_000_000), call_cost(model, 1_000_000, 1_000_000)
+    cheaper = new_cost is not None and old_cost is not None and new_cost < old_cost
+    recommended = model.successor == target.name and model.successor_source is not None
+    if not cheaper and not recommended:
+        return
+    why = "costs less" if cheaper else f"is what the provider recommends ({model.successor_source})"
+    if cheaper and recommended:
+        why += f" and is what the provider recommends ({model.successor_source})"
+    message = (
+        f"{_written_name(site, model)} still works, but {target.name}, a newer {model.provider} model of the same "
+        f"{model.tier} tier, {why}: {_price(target)} vs {_price(model)} per 1M in/out"
+    )
+    savings = swap_savings(site, ctx, model, target, "newer model is cheaper") if cheaper else None
+    fix = swap_model_fix(site, ctx, target.name, f"Use `{target.name}`", at_definition=True)
+    yield ctx.finding(message, site.path, model_span(site, ctx), site=site, fix=fix, savings=savings)
 
 
 # ---------------------------------------------------------------- LA403
@@ -441,13 +552,26 @@ def near_miss(name: str, ctx: RuleContext) -> str | None:
             known.setdefault(a.lower(), m)
     key = name.lower()
     close = difflib.get_close_matches(key, list(known), n=8, cutoff=0.75)
+    # a typo keeps the version: "gpt-4o-mnii" -> "gpt-4o-mini", but never "gpt-5.4-mini" ->
+    # "gpt-4.1-mini" (another model) nor "llama-3.1-405b" -> a Bedrock "llama3-1-8b" id
+    def version(n: str) -> list[str]:
+        return re.findall(r"\d+", re.sub(r"(?<=\d)o", "0", n))  # "gpt-40" is a typo of "gpt-4o"
+
+    digits = version(key)
+    close = [c for c in close if version(c) == digits and _vendor(c) == _vendor(key)]
     if not close:
         return None
     best = min(close, key=lambda c: (_edits(key, c), abs(len(c) - len(key)), is_retired(known[c], ctx.today), c))
     return best
 
 
-@check("unknown_model")
+def _vendor(name: str) -> str:
+    """The host prefix of a written id: ``bedrock/``, ``meta.``, ``openrouter/``... ("" for a bare name)."""
+    m = re.match(r"^([a-z0-9_-]+[/:]|(?:us\.|eu\.|apac\.)?[a-z]+\.(?=[a-z]))", name)
+    return m.group(1) if m else ""
+
+
+@check("unknown_model", on="model_ref")
 def unknown_model(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
     name = site.model_name
     if not name or ctx.model(site) is not None:
@@ -458,7 +582,19 @@ def unknown_model(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
         return  # a local server or a gateway (rules/endpoints.yaml) names its models as it likes
     if glob_match(name, list(ctx.params.get("ignore-models") or [])):
         return
+    head, sep, rest = name.partition(":")
+    if sep and head.isidentifier() and ctx.policy.models.lookup(rest) is not None:
+        return  # init_chat_model's "provider:model" spelling of a known model
+    if any(p.search(name) for p in _compile(ctx.params.get("placeholders") or [])):
+        return  # a placeholder or template field, not a model id
+    if any(re.search(p, name) for p in ctx.params.get("placeholder-case-sensitive") or []):
+        return
+    where = ""
+    if site.api == CONFIG_API:
+        if not HOSTED_FAMILIES.match(name):
+            return  # not written like a hosted LLM: a local or fine-tuning model, not ours to price
+        where = f" (configured as `{site.method}`)"
     close = near_miss(name, ctx)
     hint = f"; did you mean `{close}`?" if close else "; add it under `models:` in the policy to price it"
     span = model_span(site, ctx)
-    yield ctx.finding(f"model `{name}` is not in the model catalog, so its cost, limits and lifecycle are unknown{hint}", site.path, span, site=site)
+    yield ctx.finding(f"model `{name}`{where} is not in the model catalog, so its cost, limits and lifecycle are unknown{hint}", site.path, span, site=site)

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from typing import Iterable
 
 from auditor.facts import CallSite
 from auditor.checks import check
+from auditor.config.catalog import glob_match
 from auditor.checks.context import RuleContext
 from auditor.fix.edits import add_frontmatter_param, add_param, rename_param, replace_value
 from auditor.findings import Finding, Fix
 
 REASONING_CAP = "max_completion_tokens"
+SCHEMA_PATH = re.compile(r"(?:^|\.)(?:tools|functions|response_format|text|output_format|properties|input_schema|parameters\.properties)\b")
+# a parameter that caps output under any SDK's spelling: a second cap is never added next to it
+CAP_LIKE = re.compile(r"^(?:max_?(?:new_|output_|completion_)?tokens(?:_to_sample)?|maxTokens|maxOutputTokens|max_output_tokens|maxTokenCount|max_gen_len|num_predict|max_length|max_new_tokens)$")
 
 
 def cap_param_for(site: CallSite, ctx: RuleContext) -> str | None:
@@ -38,6 +43,11 @@ def missing_output_cap(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
         return
     if state == "unknown" and not ctx.policy.strict:
         return  # unknown **kwargs: never "missing"
+    if site.model_name and glob_match(site.model_name.lower().rsplit("/", 1)[-1], [str(p) for p in ctx.params.get("media-models") or []]):
+        return  # an image / video generation model: no text to cap
+    other = next((p for p in site.params if CAP_LIKE.search(p.rsplit(".", 1)[-1]) and not SCHEMA_PATH.search(p)), None)
+    if other is not None:
+        return  # capped by a parameter this API entry does not list (max_tokens_to_sample, max_new_tokens...)
     model = ctx.model(site)
     cap = int(ctx.params.get("default-cap") or 1024)
     if model is not None and model.max_output:

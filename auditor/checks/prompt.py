@@ -21,6 +21,7 @@ from auditor.checks import check
 from auditor.checks.context import RuleContext
 from auditor.checks.textsites import (
     Occurrence,
+    TextOwner,
     emit,
     instruction_runs,
     key_of,
@@ -76,6 +77,9 @@ def _sentences(text: str) -> Iterable[tuple[int, int, str]]:
 
 @check("repeated_instruction", on="project")
 def repeated_instruction(project, ctx: RuleContext) -> Iterable[Finding]:
+    """One finding per repeated block: consecutive sentences that all repeat earlier text of the
+    same request (a duplicated paragraph, ``"..." * 300``) are one cause, reported at its first
+    sentence with the whole block's tokens."""
     min_words = int(ctx.params.get("min-words") or 6)
     occ: dict[tuple, Occurrence] = {}
     for owner, prompt in owners(project):
@@ -84,27 +88,56 @@ def repeated_instruction(project, ctx: RuleContext) -> Iterable[Finding]:
         for m in prompt.messages:
             for run in instruction_runs(m.segments):
                 text = run_text(run)
-                for a, b, norm in _sentences(text):
-                    if len(norm.split()) < min_words:
+                block: list[tuple[int, int, str]] = []
+                for a, b, norm in list(_sentences(text)) + [(-1, -1, "")]:
+                    long = len(norm.split()) >= min_words
+                    repeat = norm in seen
+                    if norm and not repeat:
+                        seen[norm] = m.role
+                    if norm and repeat and (long or block):
+                        block.append((a, b, norm))
                         continue
-                    seg, base = segment_at(run, a)
-                    if norm not in seen:
-                        seen[norm] = (seg, m.role)
-                        continue
-                    _, first_role = seen[norm]
-                    path, cell = where(seg, owner)
-                    key = key_of(seg, path, cell, a - base, norm)
-                    sentence = " ".join(text[a:b].split())
-                    tokens = text_size(text[a:b], model, provider, ctx.providers, ctx.policy.models).tokens
-                    seen_at = "earlier in the same text" if first_role == m.role else f"in the {first_role} message too"
+                    if any(len(n.split()) >= min_words for _, _, n in block):
+                        _repeated_block(occ, ctx, owner, run, text, block, seen, m.role, min_words, model, provider)
+                    block = []
+                    if norm and repeat and long:
+                        block = [(a, b, norm)]
+    yield from emit(occ, ctx, "exact: tokens of the repeated text")
 
-                    def make(seg=seg, base=base, a=a, b=b, path=path, cell=cell, sentence=sentence, seen_at=seen_at) -> Occurrence:
-                        short = sentence if len(sentence) <= 80 else sentence[:77] + "..."
-                        message = f'repeated instruction "{short}" is sent twice in one request ({seen_at}); say it once'
-                        return Occurrence(path, cell, span_of(seg, a - base, b - base), message, None)
 
-                    merge(occ, key, make, owner, tokens)
-    yield from emit(occ, ctx, "exact: tokens of the repeated sentence")
+def _repeated_block(occ, ctx: RuleContext, owner: TextOwner, run: list[Segment], text: str, block: list[tuple[int, int, str]], seen: dict[str, str], role: str, min_words: int, model, provider) -> None:
+    while block and len(block[-1][2].split()) < min_words:
+        block.pop()  # a block ends with its last long sentence
+    a, b = block[0][0], block[-1][1]
+    first_long = next(n for _, _, n in block if len(n.split()) >= min_words)
+    seg, base = segment_at(run, a)
+    last, last_base = segment_at(run, max(a, b - 1))
+    path, cell = where(seg, owner)
+    key = key_of(seg, path, cell, a - base, first_long)
+    first = " ".join(text[block[0][0] : block[0][1]].split())
+    tokens = text_size(text[a:b], model, provider, ctx.providers, ctx.policy.models).tokens
+    first_role = seen.get(first_long, role)
+    seen_at = "earlier in the same text" if first_role == role else f"in the {first_role} message too"
+    distinct = {n for _, _, n in block}
+
+    def make() -> Occurrence:
+        short = first if len(first) <= 80 else first[:77] + "..."
+        if len(block) == 1:
+            message = f'repeated instruction "{short}" is sent twice in one request ({seen_at}); say it once'
+        elif len(distinct) == 1:
+            message = f'repeated instruction "{short}" is sent {len(block) + 1} times in one request ({seen_at}); say it once'
+        else:
+            message = f'a block of {len(block)} sentences starting "{short}" is sent twice in one request ({seen_at}); say it once'
+        span = span_of(seg, a - base, b - base) if seg is last else _join_spans(span_of(seg, a - base, a - base + 1), span_of(last, b - 1 - last_base, b - last_base), seg, last)
+        return Occurrence(path, cell, span, message, None)
+
+    merge(occ, key, make, owner, tokens)
+
+
+def _join_spans(first: Span | None, last: Span | None, seg: Segment, other: Segment) -> Span | None:
+    if first is None or last is None or seg.path != other.path or seg.cell != other.cell:
+        return first
+    return Span(first.line, first.column, last.end_line, last.end_column)
 
 
 # ------------------------------------------------------------------------------ LA203
@@ -128,6 +161,9 @@ def _used_constants(project) -> set[tuple[str, str]]:
     return used
 
 
+_MARKUP_DOCUMENT = re.compile(r"\s*(?:<!DOCTYPE\s|<html[\s>]|<\?xml\s)", re.IGNORECASE)
+
+
 @check("prompt_budget", on="project")
 def prompt_over_budget(project, ctx: RuleContext) -> Iterable[Finding]:
     budget = ctx.params.get("max-static-tokens")
@@ -148,6 +184,8 @@ def prompt_over_budget(project, ctx: RuleContext) -> Iterable[Finding]:
     for pc in prompt_constants(project):
         if (pc.path, pc.name) in used:
             continue
+        if _MARKUP_DOCUMENT.match(pc.prompt.static_text):
+            continue  # an HTML / XML document template named like a prompt, sent to no model
         size = static_size(pc.prompt, None, None, ctx.providers, ctx.policy.models)
         if size.tokens > budget:
             yield ctx.finding(

@@ -5,9 +5,9 @@ A text is reported once where it is written (a prompt constant's definition, an 
 prompt file's body), not again at every call site that sends it; the savings of that one finding
 add up over the call sites that send it (:class:`Occurrence`).
 
-Text rules judge *instruction* text only: :func:`instruction_runs` gives the maximal runs of
-adjacent static instruction segments (holes, unresolved refs and data segments split them, so a
-phrase never matches across a document or a hole).
+Text rules judge *instruction* text only: :func:`auditor.analysis.roles.instruction_runs` (re-exported
+here) gives the maximal runs of adjacent static instruction segments (holes, unresolved refs and
+data segments split them, so a phrase never matches across a document or a hole).
 """
 
 from __future__ import annotations
@@ -16,33 +16,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from auditor.analysis.literals import position_in
+from auditor.analysis.roles import instruction_runs  # noqa: F401  (the text rules read it from here)
 from auditor.checks.context import RuleContext
 from auditor.facts import CallSite, Prompt, Segment
 from auditor.findings import Finding, Fix, Savings, Span
-
-# ------------------------------------------------------------------------------ instruction text
-
-
-def is_instruction(seg: Segment) -> bool:
-    """Static text written as instructions (segment roles: instruction | data)."""
-    return seg.kind == "static" and getattr(seg, "role", "instruction") == "instruction"
-
-
-def instruction_runs(segments: Iterable[Segment]) -> list[list[Segment]]:
-    """Maximal runs of adjacent static instruction segments."""
-    runs: list[list[Segment]] = []
-    current: list[Segment] = []
-    for seg in segments:
-        if is_instruction(seg):
-            current.append(seg)
-            continue
-        if current:
-            runs.append(current)
-        current = []
-    if current:
-        runs.append(current)
-    return runs
-
 
 # ------------------------------------------------------------------------------ text locations
 

@@ -81,6 +81,7 @@ class Rule:
     examples: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     enabled: bool = True  # off-by-default rules (LA604) run only when selected explicitly
     family: str = ""  # file stem in rules/checks/
+    group_by: str = ""  # how findings of one root cause merge (auditor.checks.rootcause)
     param_schema: dict[str, Any] = field(default_factory=dict)  # JSON Schema per parameter (else inferred from the default)
 
     @classmethod
@@ -96,6 +97,7 @@ class Rule:
             examples=dict(entry.get("examples") or {}),
             enabled=bool(entry.get("enabled", True)),
             family=family,
+            group_by=str(entry.get("group-by") or ""),
             param_schema=dict(entry.get("param-schema") or {}),
         )
 
@@ -133,6 +135,19 @@ _PREFIXES = (
     "deepseek/", "fireworks_ai/", "us.", "eu.", "apac.", "global.",
 )
 _BEDROCK_VENDORS = {"anthropic", "meta", "mistral", "cohere", "amazon", "ai21"}
+# ids written for a cloud that resells vendor models on its own schedule
+_BEDROCK_ID = re.compile(r"^(?:bedrock(?:_converse)?/|(?:[a-z]{2,6}\.)?(?:anthropic|meta|mistral|cohere|amazon|ai21)\.|.*-v\d+:\d+$)")
+_VERTEX_ID = re.compile(r"^(?:vertex_ai(?:_beta)?/|vertexai/)|@")
+
+
+def host_of(written: str) -> str | None:
+    """``bedrock`` or ``vertex`` when the id is written for that cloud, else None."""
+    key = written.strip().lower()
+    if _BEDROCK_ID.match(key):
+        return "bedrock"
+    if _VERTEX_ID.search(key):
+        return "vertex"
+    return None
 
 
 def _variants(key: str) -> list[str]:
@@ -174,6 +189,11 @@ class ModelInfo:
     downgrade: str | None = None
     aliases: list[str] = field(default_factory=list)
     checked: date | None = None
+    api: list[str] = field(default_factory=lambda: ["chat"])  # chat | responses | completions
+    lifecycle_source: str | None = None  # the page the deprecation/retirement dates come from
+    routes_to: str | None = None  # after retirement the provider serves requests with this model
+    successor_source: str | None = None  # the provider page that recommends the successor
+    litellm: str | None = None  # the LiteLLM key the figures come from
 
     def price_of(self, key: str) -> float | None:
         value = self.price.get(key)
@@ -205,46 +225,87 @@ def model_from_entry(name: str, entry: dict[str, Any]) -> ModelInfo:
         downgrade=entry.get("downgrade"),
         aliases=list(entry.get("aliases") or []),
         checked=_as_date(entry.get("checked")),
+        api=list(entry.get("api") or ["chat"]),
+        lifecycle_source=entry.get("lifecycle-source"),
+        routes_to=entry.get("routes-to"),
+        successor_source=entry.get("successor-source"),
+        litellm=entry.get("litellm"),
     )
 
 
 class ModelCatalog:
     def __init__(self, models: dict[str, ModelInfo]):
         self.models = models
-        self._index: dict[str, str] = {}
+        # lower-cased name or alias -> entry names; an id two hosts share (Groq's and Together's
+        # ``openai/gpt-oss-120b``) has one entry per host, and the call site's provider picks
+        self._index: dict[str, list[str]] = {}
         for name, info in models.items():
-            self._index[name.lower()] = name
+            self._index.setdefault(name.lower(), []).insert(0, name)
+        for name, info in models.items():
             for alias in info.aliases:
-                self._index.setdefault(alias.lower(), name)
+                names = self._index.setdefault(alias.lower(), [])
+                if name not in names:
+                    names.append(name)
 
-    def lookup(self, model: str | None) -> ModelInfo | None:
+    def _pick(self, key: str, provider: str | None) -> ModelInfo | None:
+        names = self._index.get(key)
+        if not names:
+            return None
+        if provider is not None:
+            for n in names:
+                if self.models[n].provider == provider:
+                    return self.models[n]
+        return self.models[names[0]]
+
+    def lookup(self, model: str | None, provider: str | None = None) -> ModelInfo | None:
         """The catalog entry for a model name as written in code or telemetry.
 
         Tries the name, then (breadth first, so the least-changed name wins) names with a
         provider/router prefix, a fine-tune wrapper, a Bedrock vendor or a snapshot suffix
         removed; finally ``<name>-latest`` for families catalogued under their moving alias
-        (``mistral-large-2502`` -> ``mistral-large-latest``).
+        (``mistral-large-2502`` -> ``mistral-large-latest``). ``provider`` (the call site's)
+        chooses between hosts that serve the same id.
         """
         if not model:
             return None
         start = model.strip().lower()
         seen = {start}
         queue = [start]
+        host = host_of(start)
         while queue and len(seen) < 64:
             key = queue.pop(0)
-            if key in self._index:
-                return self.models[self._index[key]]
-            for nxt in _variants(key):
+            found = self._pick(key, provider)
+            if found is not None:
+                return _on_host(found, host)
+            nxt_keys = _variants(key)
+            if key.startswith("ft:") and key.count(":") >= 2:
+                nxt_keys.insert(0, ":".join(key.split(":", 2)[:2]))  # ft:base:org::id -> the fine-tuned rate of base
+            for nxt in nxt_keys:
                 if nxt not in seen:
                     seen.add(nxt)
                     queue.append(nxt)
         for key in sorted(seen, key=len):
-            if key + "-latest" in self._index:
-                return self.models[self._index[key + "-latest"]]
+            found = self._pick(key + "-latest", provider)
+            if found is not None:
+                return _on_host(found, host)
         return None
 
     def __iter__(self):
         return iter(self.models.values())
+
+
+def _on_host(found: ModelInfo, host: str | None) -> ModelInfo:
+    """A Bedrock or Vertex id the catalog has no entry for resolves to the vendor's model for its
+    tier, limits and (approximate) prices, but never to the vendor's lifecycle: the clouds retire
+    models on their own schedule, so the dates, successor and routing are unknown there."""
+    if host is None or found.provider in (host, "bedrock", "vertex"):
+        return found
+    from dataclasses import replace
+
+    return replace(
+        found, provider=host, deprecated=None, retired=None, lifecycle_source=None, routes_to=None,
+        successor=None, successor_source=None, downgrade=None, litellm=None,
+    )
 
 
 # --- providers ----------------------------------------------------------------------------

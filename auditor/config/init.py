@@ -102,10 +102,10 @@ def _notebook_code(path: Path) -> str:
     import json
 
     try:
-        nb = json.loads(path.read_text(encoding="utf-8"))
+        nb = json.loads(path.read_text(encoding="utf-8-sig"))
         cells = [c for c in nb.get("cells", []) if isinstance(c, dict) and c.get("cell_type") == "code"]
         return "\n".join("".join(c.get("source", "")) if isinstance(c.get("source"), list) else str(c.get("source", "")) for c in cells)
-    except (OSError, ValueError, AttributeError, TypeError):
+    except (OSError, ValueError, AttributeError, TypeError, RecursionError):
         return ""
 
 
@@ -232,7 +232,7 @@ def init_policy(directory: Path, force: bool = False, write: bool = True) -> tup
         except PolicyError as e:  # a bug here, not the user's: say so plainly
             raise InitError(f"internal error: the starter policy does not validate: {e}") from None
     if write:
-        from auditor.writes import atomic_write
+        from auditor.writes import atomic_write, encode_text
 
-        atomic_write(target.resolve(), text.encode("utf-8"))
+        atomic_write(target.resolve(), encode_text(text))
     return text, target, project.summary()

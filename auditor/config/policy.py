@@ -33,23 +33,40 @@ def policy_schema() -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- reading files
+def read_config_text(path: Path) -> str:
+    """A configuration file's text; a file that cannot be read or is not UTF-8 is a PolicyError
+    naming the file and the position of the first bad byte."""
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise PolicyError(f"{path}: cannot read: {e.strerror or e}") from None
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        col = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
+        raise PolicyError(f"{path}:{line}:{col}: not UTF-8 (byte 0x{data[e.start]:02x}): save the file as UTF-8") from None
+
+
 def _load_yaml_rt(path: Path) -> Any:
-    from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError
 
-    yaml = YAML(typ="rt")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise PolicyError(f"{path}: cannot read policy: {e}") from None
+    from auditor.config.yamlsafe import yaml as bounded_yaml
+
+    yaml = bounded_yaml("rt")
+    text = read_config_text(path)
     try:
         return yaml.load(text)
     except MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else f"{path}:1:1"
         raise PolicyError(f"{where}: invalid YAML: {e.problem or e.context}") from None
+    except RecursionError:
+        raise PolicyError(f"{path}:1:1: invalid YAML: nested too deeply") from None
     except Exception as e:  # noqa: BLE001 - any YAML error is the user's policy, not a crash
-        raise PolicyError(f"{path}: invalid YAML: {e}") from None
+        raise PolicyError(f"{path}:1:1: invalid YAML: {e}") from None
 
 
 def _plain(obj: Any) -> Any:
@@ -104,14 +121,13 @@ def read_policy_doc(path: Path) -> tuple[dict[str, Any], Any, list[str] | None]:
             import tomllib  # type: ignore[import-not-found]
         except ModuleNotFoundError:  # Python 3.10
             import tomli as tomllib  # type: ignore[no-redef]
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as e:
-            raise PolicyError(f"{path}: cannot read policy: {e}") from None
+        text = read_config_text(path)
         try:
             data = tomllib.loads(text).get("tool", {}).get("llm-audit", {})
         except tomllib.TOMLDecodeError as e:
             raise PolicyError(f"{path}: invalid TOML: {e}") from None
+        except RecursionError:
+            raise PolicyError(f"{path}:1:1: invalid TOML: nested too deeply") from None
         lines = _section_lines(text)
         validate(data, None, str(path), lines)
         return data, None, lines
@@ -128,7 +144,11 @@ def read_policy_doc(path: Path) -> tuple[dict[str, Any], Any, list[str] | None]:
 def _known_rules(data: dict[str, Any], inherited: dict[str, Any]) -> list[Rule]:
     """The catalog's rules plus those a policy chain defines (``rules:``)."""
     rules = list(load_catalog().rules)
-    for entry in list(inherited.get("rules") or []) + list(data.get("rules") or []):
+    def entries(d: dict[str, Any]) -> list:
+        value = d.get("rules") or []
+        return value if isinstance(value, list) else []  # `rules: 3` is the schema's to report
+
+    for entry in entries(inherited) + entries(data):
         if isinstance(entry, dict) and entry.get("code") and entry.get("name"):
             rules.append(Rule.from_entry(entry, family="policy"))
     return rules
@@ -147,20 +167,29 @@ def _section_lines(text: str) -> list[str]:
     return out
 
 
+def policy_file_in(folder: Path) -> Path | None:
+    """The policy file of ``folder`` itself: a ``.llm-audit.yaml`` (or ``.yml``, ``llm-audit.yaml``),
+    else a ``pyproject.toml`` with a ``[tool.llm-audit]`` table."""
+    for name in POLICY_FILES:
+        if (folder / name).is_file():
+            return folder / name
+    pp = folder / "pyproject.toml"
+    if pp.is_file():
+        try:
+            if "[tool.llm-audit" in pp.read_text(encoding="utf-8", errors="replace"):
+                return pp
+        except OSError:
+            pass
+    return None
+
+
 def find_policy_file(start: Path) -> Path | None:
     d = start if start.is_dir() else start.parent
     d = d.resolve()
     for folder in (d, *d.parents):
-        for name in POLICY_FILES:
-            if (folder / name).is_file():
-                return folder / name
-        pp = folder / "pyproject.toml"
-        if pp.is_file():
-            try:
-                if "[tool.llm-audit" in pp.read_text(encoding="utf-8", errors="replace"):
-                    return pp
-            except OSError:
-                pass
+        found = policy_file_in(folder)
+        if found is not None:
+            return found
         if (folder / ".git").exists():
             break
     return None
@@ -246,19 +275,21 @@ class Policy:
     _models: ModelCatalog | None = None
 
     @classmethod
-    def load(cls, policy_path: Path | None = None, start: Path | None = None) -> "Policy":
-        if policy_path is None:
-            policy_path = find_policy_file(start or Path.cwd())
-        elif not policy_path.is_file():
+    def load(cls, policy_path: Path | None = None, start: Path | list[Path] | None = None) -> "Policy":
+        """The policy of ``policy_path``, or, without one, the root policy of the project that
+        holds ``start`` (a path or the paths of a run; see :mod:`auditor.config.scope`): the
+        policy file in the project root, else the built-in default."""
+        if policy_path is not None and not policy_path.is_file():
             raise PolicyError(f"{policy_path}: policy file not found")
-        data = load_policy_data(policy_path)
         if policy_path is not None:
             root = policy_path.parent.resolve()  # paths are reported relative to the project
         else:
-            # no policy: relative to the current folder (like Ruff) when the target is inside it
-            target = (start or Path.cwd()).resolve()
-            cwd = Path.cwd().resolve()
-            root = cwd if target == cwd or cwd in target.parents else (target.parent if target.is_file() else target)
+            from auditor.config.scope import project_root
+
+            starts = start if isinstance(start, list) else [start or Path.cwd()]
+            root = project_root(starts)
+            policy_path = policy_file_in(root)
+        data = load_policy_data(policy_path)
         return cls(data=data, path=policy_path, root=root)
 
     # -- plain settings
@@ -276,6 +307,10 @@ class Policy:
     @property
     def max_file_bytes(self) -> int:
         return int((self.data.get("limits") or {}).get("max-file-bytes", 2_000_000))
+
+    @property
+    def max_file_seconds(self) -> float:
+        return float((self.data.get("limits") or {}).get("max-file-seconds", 60))
 
     @property
     def models(self) -> ModelCatalog:
@@ -338,7 +373,7 @@ class Policy:
 
     def digest(self) -> str:
         payload = json.dumps(self.data, sort_keys=True, default=str)
-        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+        return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def _model_entry(m) -> dict[str, Any]:
@@ -347,4 +382,6 @@ def _model_entry(m) -> dict[str, Any]:
         "context-window": m.context_window, "max-output": m.max_output, "cache-min-tokens": m.cache_min_tokens,
         "cache": m.cache, "rejects": list(m.rejects), "deprecated": m.deprecated, "retired": m.retired,
         "successor": m.successor, "downgrade": m.downgrade, "aliases": list(m.aliases), "checked": m.checked,
+        "api": list(m.api), "lifecycle-source": m.lifecycle_source, "routes-to": m.routes_to,
+        "successor-source": m.successor_source, "litellm": m.litellm,
     }

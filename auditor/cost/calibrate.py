@@ -193,7 +193,7 @@ def _loads_maybe(v: Any) -> Any:
     if isinstance(v, str) and v[:1] in "[{":
         try:
             return json.loads(v)
-        except ValueError:
+        except (ValueError, RecursionError):
             return v
     return v
 
@@ -248,7 +248,7 @@ def read_log(path: Path) -> tuple[list[Record], int]:
     if text.lstrip().startswith("["):
         try:
             chunks = [json.loads(text)]
-        except ValueError:
+        except (ValueError, RecursionError):
             chunks = []
     if not chunks:
         for line in text.splitlines():
@@ -256,7 +256,7 @@ def read_log(path: Path) -> tuple[list[Record], int]:
                 continue
             try:
                 chunks.append(json.loads(line))
-            except ValueError:
+            except (ValueError, RecursionError):
                 bad += 1
     for chunk in chunks:
         for r in _records_of(chunk):

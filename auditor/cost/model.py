@@ -213,7 +213,7 @@ class CostModel:
         return self._providers
 
     def model(self, site: CallSite) -> ModelInfo | None:
-        return self.models.lookup(site.model_name)
+        return self.models.lookup(site.model_name, site.provider)
 
     # ---------------------------------------------------------------- per site
     def estimate(self, site: CallSite) -> SiteCost:

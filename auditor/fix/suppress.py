@@ -22,14 +22,13 @@ from __future__ import annotations
 import ast
 import codecs
 import io
-import os
 import re
-import stat
 import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from auditor.findings import Finding
+from auditor.sources.lines import lone_cr_to_lf, split_lines_keepends
 
 SUPPRESS_COMMENT = re.compile(r"#\s*llm-audit:\s*ignore(?!-file)(\[([A-Za-z0-9_,\s-]*)\])?")
 UNSUPPRESSIBLE = {"LA000": "file errors cannot be suppressed; fix or exclude the file", "LA001": "delete the unused suppression instead"}
@@ -94,8 +93,8 @@ def _own_line_suppression(comments: dict[int, tuple[int, str]], lines: list[str]
 
 def plan(text: str, findings: list[Finding], protected: set[int] | None = None) -> _Plan:
     """Decide where each finding's code goes. ``protected`` lines are never edited (notebook magics)."""
-    safe, comments = line_ends(text)
-    lines = io.StringIO(text).readlines()
+    safe, comments = line_ends(lone_cr_to_lf(text))  # tokenize splits at \n only; ast at \r too
+    lines = split_lines_keepends(text)
     p = _Plan(comments=comments)
     safe -= protected or set()
     pending: list[Finding] = []
@@ -127,7 +126,7 @@ def _merge_codes(existing: str, codes: set[str]) -> str:
 
 
 def _eol(line: str) -> str:
-    return "\r\n" if line.endswith("\r\n") else "\n" if line.endswith("\n") else ""
+    return "\r\n" if line.endswith("\r\n") else "\n" if line.endswith("\n") else "\r" if line.endswith("\r") else ""
 
 
 def _with_comment(line: str, comment: tuple[int, str] | None, codes: set[str]) -> str:
@@ -145,12 +144,12 @@ def _with_comment(line: str, comment: tuple[int, str] | None, codes: set[str]) -
 
 
 def apply_plan(text: str, p: _Plan) -> str:
-    lines = io.StringIO(text).readlines()
+    lines = split_lines_keepends(text)
     out: list[str] = []
     for n, line in enumerate(lines, start=1):
         if n in p.above:
             indent = line[: len(line) - len(line.lstrip(" \t"))]
-            out.append(f"{indent}# llm-audit: ignore[{','.join(sorted(p.above[n]))}]" + (_eol(line) or "\n"))
+            out.append(f"{indent}# llm-audit: ignore[{','.join(sorted(p.above[n]))}]" + (_eol(line) or _eol(lines[0]) or "\n"))
         if n in p.at_end:
             line = _with_comment(line, p.comments.get(n), p.at_end[n])
         out.append(line)
@@ -190,9 +189,12 @@ def _read_python(path: Path) -> tuple[str, str, bool]:
 
 
 def _write(path: Path, data: bytes) -> None:
-    from auditor.writes import atomic_write
+    from auditor.writes import write_fixed
 
-    atomic_write(path.resolve(), data, mode=stat.S_IMODE(os.stat(path).st_mode))
+    write_fixed(path.resolve(), data, _SCRATCH[0])
+
+
+_SCRATCH: list[Path | None] = [None]  # the cache's scratch folder for this run (add_ignores sets it)
 
 
 def _python_file(path: Path, findings: list[Finding], report: IgnoreReport, write: bool) -> None:
@@ -250,9 +252,9 @@ def _notebook_file(path: Path, findings: list[Finding], report: IgnoreReport, wr
 
 
 def _yaml_data(lines: list[str]) -> object:
-    from ruamel.yaml import YAML
+    from auditor.config.yamlsafe import yaml
 
-    return YAML(typ="safe", pure=True).load("".join(lines))
+    return yaml("safe", pure=True).load("".join(lines))
 
 
 def add_to_front_matter(text: str, findings: list[Finding]) -> tuple[str, _Plan]:
@@ -312,13 +314,19 @@ def _prompt_file(path: Path, findings: list[Finding], report: IgnoreReport, writ
 
 def add_ignores(root: Path, findings: list[Finding], kinds: dict[str, str], write: bool = True) -> IgnoreReport:
     """Add suppression comments for ``findings`` to their files (``kinds``: path -> file kind)."""
+    from auditor.cache import scratch_dir
+
     report = IgnoreReport()
+    _SCRATCH[0] = scratch_dir(root) if write else None
     by_file: dict[str, list[Finding]] = {}
     for f in findings:
         by_file.setdefault(f.path, []).append(f)
     for rel, fs in sorted(by_file.items()):
         kind = kinds.get(rel, "python")
         path = root / rel if not Path(rel).is_absolute() else Path(rel)
+        if not _inside(root, path):
+            report.skipped.extend((f, "the file is not inside the project (a symlink out of it?); left alone") for f in fs)
+            continue
         try:
             if kind == "python":
                 _python_file(path, fs, report, write)
@@ -329,3 +337,11 @@ def add_ignores(root: Path, findings: list[Finding], kinds: dict[str, str], writ
         except (OSError, UnicodeDecodeError, LookupError, SyntaxError) as e:
             report.skipped.extend((f, f"cannot edit the file: {e}") for f in fs)
     return report
+
+
+def _inside(root: Path, path: Path) -> bool:
+    try:
+        path.resolve(strict=True).relative_to(root.resolve())
+        return True
+    except (OSError, RuntimeError, ValueError):
+        return False

@@ -23,8 +23,10 @@ from pathlib import Path
 
 from auditor.engine import RunOptions, run
 from auditor.render.output import console, use_color
+from auditor.writes import clean_text
 
 HUMAN_FORMATS = ("full", "concise")
+JSON_FORMATS = ("json", "jsonl", "sarif", "gitlab")
 
 
 class LintError(Exception):
@@ -80,9 +82,9 @@ def lint(req: LintRequest) -> int:
     if req.fix or req.diff:
         result, report = apply_fixes(opts, result, req.unsafe_fixes, write=not req.diff)
         applied = report.applied
-        if not req.silent:
-            for f, why in report.dropped:
-                console.err(f"llm-audit: fix for {f.code} at {f.location} dropped: {why}")
+        if not req.silent:  # once each, whatever the number of passes
+            for line in dict.fromkeys(f"llm-audit: fix for {f.code} at {f.location} dropped: {why}" for f, why in report.dropped):
+                console.err(line)
         if req.diff:
             console.say("".join(report.diffs))
             n = len(applied)
@@ -116,6 +118,8 @@ def lint(req: LintRequest) -> int:
             project=result.project,
             unsafe_fixes=req.unsafe_fixes,
         )
+    # non-UTF-8 file names and lone surrogates from literals: escapes, so the output is valid UTF-8
+    text = clean_text(text, json=req.output_format in JSON_FORMATS and not req.statistics or (req.statistics and req.output_format == "json"))
     if req.output:
         _write(req.output, text)
     elif not req.silent:
@@ -127,7 +131,7 @@ def lint(req: LintRequest) -> int:
         console.say(render_fixed(applied), err=side)
     if talk and (human or req.statistics):
         console.say(summary(findings, fixed=len(applied), unsafe_fixes=req.unsafe_fixes), err=side, nl=True)
-    failing = any(policy.fails(f.severity) for f in findings)
+    failing = any(result.policy_for(f.path).fails(f.severity) for f in findings)  # each file's fail-on
     code = 0 if req.exit_zero or not failing else 1
     if req.exit_non_zero_on_fix and applied:
         code = 1
@@ -147,11 +151,16 @@ def apply_fixes(opts: RunOptions, result, unsafe: bool, write: bool):
     """Fix until nothing changes (at most MAX_PASSES analyses). The standard-input file is
     fixed in memory (``opts.stdin`` then holds the fixed text); ``write=False`` only
     collects diffs."""
+    from auditor.cache import scratch_dir
     from auditor.fix.apply import MAX_PASSES, FixReport, fix_file, wanted
-    from auditor.fix.diff import unified
+    from auditor.fix.diff import display_name, unified
 
-    report = FixReport()
+    report = FixReport(scratch=scratch_dir(opts.policy.root) if write else None)
     stdin_name, stdin_old = (opts.stdin[0], opts.stdin[1]) if opts.stdin else (None, None)
+    # --diff fixes in memory pass after pass (the next analysis reads them as overlays), so the
+    # patch is what `fix` writes: one fix can need the next (a model swap, then its cap parameter)
+    originals: dict[str, str] = {}
+    current: dict[str, str] = {}
     for _ in range(MAX_PASSES):
         kinds = {f.rel: f.kind for f in result.files}
         by_file: dict[str, list] = {}
@@ -165,29 +174,57 @@ def apply_fixes(opts: RunOptions, result, unsafe: bool, write: bool):
                 if new != opts.stdin[1]:
                     opts.stdin = (rel, new)
                     changed = True
-            elif fix_file(opts.policy.root, rel, kinds.get(rel, "python"), fs, write, report):
+            elif not write and (rel in current or _utf8(opts.policy.root / rel, originals, rel)):
+                old = current.get(rel, originals[rel])
+                new = _fix_in_memory(old, kinds.get(rel, "python"), fs, report, name=Path(rel).name)
+                if new != old:
+                    current[rel] = new
+                    report.changed_files.add(rel)
+                    changed = True
+            elif fix_file(opts.policy.root, rel, kinds.get(rel, "python"), fs, write, report, result.digests.get(rel)):
                 changed = True
-        if not changed or not write:
+        if not changed:
             break
+        if not write:
+            if opts.stdin is not None or not current:
+                break
+            opts.overlays = {**opts.overlays, **{rel: text.encode("utf-8") for rel, text in current.items()}}
         result = run(opts)
+    for rel, new in current.items():
+        report.diffs.append(unified(display_name(opts.policy.root, rel), originals[rel], new))
+    if report.errors:  # files the fix parser could not take: one LA000 each, the run goes on
+        known = {(f.path, f.code) for f in result.findings}
+        result.findings.extend(e for e in report.errors if (e.path, e.code) not in known)
+        result.findings.sort(key=lambda x: x.sort_key())
     if stdin_name is not None:
         report.diffs.append(unified(stdin_name, stdin_old, opts.stdin[1]))
     return result, report
 
 
-def _fix_in_memory(text: str, kind: str, findings: list, report) -> str:
-    """Fix standard input with the same code that fixes files, in a private temporary folder."""
+def _utf8(path: Path, originals: dict[str, str], rel: str) -> bool:
+    """Read a file to fix in memory (--diff); False when it is not plain UTF-8 (fixed the usual way)."""
+    try:
+        originals[rel] = path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    return True
+
+
+def _fix_in_memory(text: str, kind: str, findings: list, report, name: str | None = None) -> str:
+    """Fix standard input (or a file's text, for --diff) with the same code that fixes files, in a
+    private temporary folder."""
     from auditor.fix.apply import FixReport, fix_file
 
     suffix = {"notebook": ".ipynb", "promptfile": ".prompt"}.get(kind, ".py")
     sub = FixReport()
     with tempfile.TemporaryDirectory(prefix="llm-audit-stdin-") as tmp:
-        path = Path(tmp) / f"stdin{suffix}"
+        path = Path(tmp) / (name or f"stdin{suffix}")
         path.write_bytes(text.encode("utf-8"))
         fix_file(Path(tmp), path.name, kind, findings, True, sub)
         new = path.read_bytes().decode("utf-8")
-    report.applied.extend(sub.applied)
+    report.count(sub.applied)
     report.dropped.extend(sub.dropped)
+    report.errors.extend(sub.errors)
     return new
 
 

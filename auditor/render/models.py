@@ -50,6 +50,7 @@ def model_json(m: ModelInfo, today: date) -> dict:
         "cache": m.cache, "rejects": m.rejects, "deprecated": m.deprecated.isoformat() if m.deprecated else None,
         "retired": m.retired.isoformat() if m.retired else None, "successor": m.successor, "downgrade": m.downgrade,
         "aliases": m.aliases, "checked": m.checked.isoformat() if m.checked else None, "status": status(m, today),
+        "api": m.api, "lifecycle_source": m.lifecycle_source, "routes_to": m.routes_to, "litellm": m.litellm,
     }
 
 
@@ -77,32 +78,30 @@ def render_models(models: ModelCatalog, search: str | None, fmt: str, today: dat
 
 
 def import_litellm(policy, path, today: date, output: str | None, in_place: bool) -> str | None:
-    """``models --import-litellm``: print or write the overlay (or update the catalog in place).
-    Returns an error message, or None."""
+    """``models --import-litellm``: print or write a policy overlay with what changed, matched with
+    the same provider-aware rules the catalog generator uses. Returns an error message, or None."""
     import sys
     from pathlib import Path
 
-    from auditor.config.catalog import rules_dir
     from auditor.config.litellm import (
         ImportError_,
         overlay_yaml,
         plan_import,
         read_litellm,
         summary,
-        update_catalog_in_place,
     )
 
+    if in_place:
+        return (
+            "rules/models.yaml is generated: pin a new LiteLLM map and regenerate it with "
+            "`python scripts/gen_models.py --refresh` (a source checkout), or write a policy overlay without --in-place"
+        )
     try:
         data = read_litellm(Path(path))
     except ImportError_ as e:
         return str(e)
     result = plan_import(data, policy.models, today)
     print(summary(result), end="", file=sys.stderr)
-    if in_place:
-        target = rules_dir() / "models.yaml"
-        n = update_catalog_in_place(target, result)
-        print(f"updated {n} model(s) in {target}", file=sys.stderr)
-        return None
     text = overlay_yaml(result, Path(path).name)
     if output:
         from auditor.writes import OutputError, write_output

@@ -5,6 +5,23 @@ from __future__ import annotations
 from auditor.findings import Finding
 from auditor.sources.lines import SourceLines
 
+SNIPPET_WIDTH = 160  # characters of a source line shown; a minified 50 MB line is never printed whole
+
+
+def _window_start(line: str, column: int) -> int:
+    """Index where the shown part of a long line starts, so the finding's column is in view."""
+    if len(line) <= SNIPPET_WIDTH:
+        return 0
+    return max(0, min(column - 1 - SNIPPET_WIDTH // 4, len(line) - SNIPPET_WIDTH))
+
+
+def _clip(line: str, start: int) -> str:
+    if len(line) <= SNIPPET_WIDTH and not start:
+        return line
+    shown = line[start : start + SNIPPET_WIDTH]
+    return ("…" if start else "") + shown + ("…" if start + SNIPPET_WIDTH < len(line) else "")
+
+
 def _marker(f: Finding, unsafe_fixes: bool = False) -> str:
     """``[*]``: fixable with the fixes enabled (safe, or unsafe with --unsafe-fixes);
     ``[-]``: an unsafe fix that --unsafe-fixes would enable."""
@@ -46,11 +63,13 @@ def render_full(findings: list[Finding], source_lines: SourceLines | None = None
             pad = " " * width
             out.append(f"{pad} |")
             last = min(f.end_line, f.line + 3, len(lines))
+            start = _window_start(lines[f.line - 1], f.column)
             for n in range(f.line, last + 1):
-                out.append(f"{str(n).rjust(width)} | {lines[n - 1]}")
+                out.append(f"{str(n).rjust(width)} | {_clip(lines[n - 1], start)}")
             if f.line == f.end_line:
-                length = max(1, f.end_column - f.column)
-                out.append(f"{pad} | {' ' * (f.column - 1)}{c('^' * length, sev)}")
+                col = f.column - start + (1 if start else 0)  # "…" stands for the text cut before
+                length = max(1, min(f.end_column - f.column, SNIPPET_WIDTH - col + 1))
+                out.append(f"{pad} | {' ' * (col - 1)}{c('^' * length, sev)}")
             out.append(f"{pad} |")
         hint = []
         if f.fix is not None and f.fix.edits:

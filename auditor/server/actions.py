@@ -36,8 +36,16 @@ def _crlf(f: Finding, text: str) -> Finding:
 def fixed_text(kind: str, rel: str, text: str, findings: list[Finding]) -> tuple[str, list[Finding]]:
     """``text`` with the fixes of ``findings`` applied where valid, and the findings applied."""
     from auditor.fix.edits import fix_promptfile_text, fix_text, parses
+    from auditor.fix.guard import NativeParserRisk
 
     findings = [_crlf(f, text) for f in findings]
+    try:
+        return _fixed(kind, rel, text, findings, fix_promptfile_text, fix_text, parses)
+    except NativeParserRisk:  # a text libcst could crash on: no fix offered
+        return text, []
+
+
+def _fixed(kind, rel, text, findings, fix_promptfile_text, fix_text, parses) -> tuple[str, list[Finding]]:
     if kind == "promptfile":
         new, applied, _ = fix_promptfile_text(text, rel, findings)
     elif kind == "notebook":

@@ -20,6 +20,7 @@ from auditor.render.text import (
     _savings as savings_text,  # the CLI's "saves ~$X/month (...)" wording
 )
 from auditor.server.documents import split_lines
+from auditor.sources.lines import split_lines_keepends
 
 SOURCE = "llm-audit"
 SEVERITY = {"error": types.DiagnosticSeverity.Error, "warning": types.DiagnosticSeverity.Warning, "info": types.DiagnosticSeverity.Information}
@@ -110,7 +111,7 @@ def text_edits(old: str, new: str, codec: PositionCodec) -> list[types.TextEdit]
     """Minimal edits that turn ``old`` into ``new`` (line blocks trimmed to the changed characters)."""
     if old == new:
         return []
-    a, b = old.splitlines(keepends=True), new.splitlines(keepends=True)
+    a, b = split_lines_keepends(old), split_lines_keepends(new)  # LSP breaks lines at \n, \r\n, \r only
     starts = [0]
     for line in a:
         starts.append(starts[-1] + len(line))

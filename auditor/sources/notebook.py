@@ -17,18 +17,31 @@ from auditor.sources.python import file_error
 _MAGIC = re.compile(r"^(\s*)(%|!|\?)")
 _ASSIGN_MAGIC = re.compile(r"^(\s*)[\w.\[\], ]+=\s*[!%]")
 _HELP = re.compile(r"^(\s*)[\w.]+\?{1,2}\s*$")
+# IPython automagic: a line magic written without "%" ("pip install x", "cd data"); only lines
+# that are not Python on their own count
+_AUTOMAGIC = re.compile(
+    r"^(\s*)(?:pip|pip3|uv|conda|mamba|cd|ls|ll|pwd|mkdir|rmdir|rm|cp|mv|cat|less|env|set_env|load_ext|reload_ext|unload_ext|"
+    r"matplotlib|pylab|time|timeit|prun|who|whos|reset|run|alias|autoreload|config|bookmark|dhist|history|sx|system|"
+    r"pinfo|psearch|store|writefile|load|capture|precision|xmode|colors|notebook)\b(?![.(\[=,:])(?:\s+\S.*)?$"
+)
 PASSTHROUGH_CELL_MAGICS = {"time", "timeit", "capture", "prun", "debug"}
 
 
 def read_notebook(data: bytes, path: str) -> tuple[dict | None, Finding | None]:
     try:
-        nb = json.loads(data.decode("utf-8"))
+        nb = json.loads(data.decode("utf-8-sig"))  # a BOM some editors add is not an error
     except UnicodeDecodeError:
         return None, file_error(path, "notebook is not UTF-8 encoded")
     except json.JSONDecodeError as e:
         return None, file_error(path, f"broken notebook JSON: {e.msg}", e.lineno, e.colno)
+    except RecursionError:
+        return None, file_error(path, "broken notebook: JSON nested too deeply to read")
     if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
         return None, file_error(path, "broken notebook: no 'cells' list (not nbformat 4)")
+    for i, cell in enumerate(code_cells(nb)):
+        src = cell.get("source", "")
+        if not (isinstance(src, str) or (isinstance(src, list) and all(isinstance(s, str) for s in src))):
+            return None, file_error(path, f"broken notebook: the source of code cell {i + 1} is not text", cell=i)
     return nb, None
 
 
@@ -39,6 +52,11 @@ def code_cells(nb: dict) -> list[dict]:
 def cell_source(cell: dict) -> str:
     src = cell.get("source", "")
     return "".join(src) if isinstance(src, list) else str(src)
+
+
+def code_source_bytes(nb: dict) -> bytes:
+    """The code cells' sources joined, as bytes (what the pre-scan reads: never the outputs)."""
+    return "\n".join(cell_source(c) for c in code_cells(nb)).encode("utf-8", "surrogatepass")
 
 
 def notebook_language(nb: dict) -> str:
@@ -72,7 +90,61 @@ def non_python_language(nb: dict) -> str | None:
 
 
 def neutralise(source: str) -> str:
-    """Replace magics and shell escapes by ``pass`` lines, keeping the line count."""
+    """Replace magics, shell escapes and automagic lines by ``pass`` lines, keeping the line count.
+
+    A cell that is valid Python as written is left alone (a "% ..." or "pip install" line inside
+    a triple-quoted string is text, not a magic); when replacing every magic-looking line breaks
+    the cell, a line that sits inside a string is put back."""
+    out = _neutralise(source)
+    if out == source or _parses(source):
+        return source
+    original = source.split("\n")
+    changed = [i for i, (a, b) in enumerate(zip(original, out.split("\n"))) if a != b]
+    inside = _string_lines(out)
+    if any(i + 1 in inside for i in changed):  # a "magic" line inside a multi-line string is text
+        trial = out.split("\n")
+        for i in changed:
+            if i + 1 in inside:
+                trial[i] = original[i]
+        out = "\n".join(trial)
+        changed = [i for i in changed if i + 1 not in inside]
+    if _parses(out):
+        return out
+    for i in changed:
+        trial = out.split("\n")
+        trial[i] = original[i]
+        candidate = "\n".join(trial)
+        if _parses(candidate):
+            return candidate
+    return out
+
+
+def _string_lines(text: str) -> set[int]:
+    """1-based lines that lie inside a multi-line string (after its first line)."""
+    import io
+    import tokenize
+
+    lines: set[int] = set()
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            if tok.type == tokenize.STRING or tok.type == getattr(tokenize, "FSTRING_MIDDLE", -1):
+                lines.update(range(tok.start[0] + 1, tok.end[0] + 1))
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        pass
+    return lines
+
+
+def _parses(text: str) -> bool:
+    import ast
+
+    try:
+        ast.parse(text)
+        return True
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return False
+
+
+def _neutralise(source: str) -> str:
     lines = source.split("\n")
     if lines and lines[0].lstrip().startswith("%%"):
         magic = lines[0].lstrip()[2:].split()[0] if lines[0].lstrip()[2:].split() else ""
@@ -94,6 +166,9 @@ def neutralise(source: str) -> str:
         elif _ASSIGN_MAGIC.match(line):
             indent = line[: len(line) - len(line.lstrip())]
             out.append(indent + "pass")
+        elif _AUTOMAGIC.match(line) and not _parses(line.strip()):
+            out.append(_AUTOMAGIC.match(line).group(1) + "pass")  # type: ignore[union-attr]
+            cont = line.rstrip().endswith("\\")
         else:
             out.append(line)
     return "\n".join(out)
@@ -102,21 +177,49 @@ def neutralise(source: str) -> str:
 def write_cells(original: bytes, new_sources: dict[int, str]) -> bytes:
     """The notebook with code cells (by index among code cells) given new sources.
 
-    Only those cells' ``source`` change; everything else round-trips through json as
-    nbformat writes it (1-space indent, ensure_ascii=False, trailing newline)."""
-    nb = json.loads(original.decode("utf-8"))
+    Only those cells' ``source`` values change, byte for byte everything else stays
+    (:mod:`auditor.sources.nbsplice`). Should the splice not load back to exactly the intended
+    notebook, the notebook is re-serialised as nbformat writes it (valid, but not byte-exact)."""
+    from auditor.sources.nbsplice import ScanError, splice_sources
+
+    bom = b"\xef\xbb\xbf" if original.startswith(b"\xef\xbb\xbf") else b""
+    text = original[len(bom) :].decode("utf-8")
+    try:
+        spliced = splice_sources(text, new_sources)
+        if _same_but_sources(text, spliced, new_sources):
+            return bom + spliced.encode("utf-8")
+    except (ScanError, ValueError, RecursionError):
+        pass
+    nb = json.loads(text)
     cells = code_cells(nb)
-    for i, text in new_sources.items():
+    for i, src in new_sources.items():
         cell = cells[i]
         if isinstance(cell.get("source"), list):
-            cell["source"] = text.splitlines(keepends=True)
+            cell["source"] = [line for line in re.split(r"(?<=\n)", src) if line]
         else:
-            cell["source"] = text
+            cell["source"] = src
     indent = _detect_indent(original)
     out = json.dumps(nb, indent=indent, ensure_ascii=False)
-    return (out + "\n").encode("utf-8")
+    out = re.sub("[\ud800-\udfff]", lambda m: f"\\u{ord(m.group(0)):04x}", out)  # JSON escapes, as they were
+    return bom + (out + "\n").encode("utf-8")
 
 
 def _detect_indent(data: bytes) -> int:
     m = re.search(rb"\n( +)\"", data)
     return len(m.group(1)) if m else 1
+
+
+def _same_but_sources(old: str, new: str, sources: dict[int, str]) -> bool:
+    """``new`` loads to ``old``'s notebook with exactly those code cells' sources replaced."""
+    def load(t: str) -> dict:
+        return json.loads(t, parse_constant=lambda c: ("constant", c))  # NaN == NaN here
+
+    a, b = load(old), load(new)
+    ca, cb = code_cells(a), code_cells(b)
+    if len(ca) != len(cb):
+        return False
+    for i, src in sources.items():
+        if cell_source(cb[i]) != src or isinstance(ca[i].get("source"), list) != isinstance(cb[i].get("source"), list):
+            return False
+        ca[i]["source"] = cb[i]["source"] = src
+    return a == b

@@ -11,10 +11,15 @@ import io
 import re
 import tokenize
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from auditor.facts import Suppressions
 from auditor.config.catalog import Providers
 from auditor.findings import Finding
+from auditor.sources.lines import split_lines
+
+if TYPE_CHECKING:  # pragma: no cover
+    from auditor.sources.prescan import Prescan
 
 SUPPRESS = re.compile(r"#\s*llm-audit:\s*(ignore-file|ignore)(?:\[([A-Za-z0-9_,\s-]*)\])?")
 # Ruff/flake8 style: `# noqa: LA101` (or `# noqa: E501, LA101`) - only our codes count; a bare
@@ -32,11 +37,13 @@ class SourceOptions:
     prompt_names: list[str] = field(default_factory=lambda: ["*PROMPT*", "*INSTRUCTION*", "SYSTEM*"])
     frame_patterns: list[str] = field(default_factory=lambda: ["df", "*_df", "df_*"])
     max_file_bytes: int = 2_000_000
+    max_file_seconds: float = 60.0  # phase 1 of one file; 0: no budget (see sources/budget.py)
     prompt_paths: list[str] = field(default_factory=list)
     prompt_keys: list[str] = field(default_factory=lambda: ["template", "prompt", "system", "messages[].content"])
+    config_paths: list[dict] = field(default_factory=list)  # model-config-paths, normalised (sources/configfile.py)
     prescan: bool = True
     _providers: Providers | None = None
-    _prescan_re: re.Pattern | None = None
+    _prescan: Prescan | None = None
 
     @property
     def providers(self) -> Providers:
@@ -49,54 +56,17 @@ class SourceOptions:
     def __getstate__(self):
         state = dict(self.__dict__)
         state["_providers"] = None
-        state["_prescan_re"] = None
+        state["_prescan"] = None
         return state
 
     @property
-    def prescan_re(self) -> re.Pattern:
-        """Bytes that any file holding a call site or prompt constant must contain.
+    def prescanner(self) -> Prescan:
+        """The byte pre-scan for these settings (:mod:`auditor.sources.prescan`)."""
+        if self._prescan is None:
+            from auditor.sources.prescan import Prescan
 
-        An import of an SDK root (``import openai``, ``from google import genai``), a
-        distinctive method path (``completions.create``, ``messages.create``: a client may come
-        from another module), a policy wrapper's name, or a module-level name matching
-        ``prompt-names``. Plain words ("together", "transformers") are not enough."""
-        if self._prescan_re is None:
-            roots = sorted({r.split(".")[0] for r in self.providers.import_roots} | {r.split(".")[-1] for r in self.providers.import_roots})
-            paths = set()
-            for api in self.providers.apis:
-                for m in api.match_methods:
-                    parts = m.split(".")
-                    if len(parts) >= 2:
-                        paths.add(".".join(parts[-2:]))
-                    elif len(m) >= 12:
-                        paths.add(m)  # long single names: generate_content, converse_stream
-                for m in api.match_untyped:  # matched on clients of unknown type: `client.converse(`
-                    paths.add(m if "." in m else m + "(")
-                for c in api.match_callables:  # `litellm.completion(` through a lazily loaded module object
-                    parts = c.split(".")
-                    if len(parts) == 2 and "<" not in c and "*" not in c:
-                        paths.add(c + "(")
-            words = set()
-            for api in self.extra_apis:
-                for c in (api.get("match") or {}).get("callables", []):
-                    words.add(c.split(".")[-1].replace("*", ""))
-            alts = [rb"(?m:^[ \t]*(?:from|import)[ \t]+(?:" + b"|".join(re.escape(r).encode() for r in roots) + rb")\b)"]
-            # ollama = __import__("ollama"), importlib.import_module("openai")
-            alts.append(rb"(?:__import__|import_module)\(\s*[\"'](?:" + b"|".join(re.escape(r).encode() for r in roots) + rb")\b")
-            alts += [re.escape(p).encode() for p in sorted(paths)]
-            alts += [rb"\b" + re.escape(w).encode() + rb"\b" for w in sorted(words) if w]
-            const = _names_regex(self.prompt_names)
-            if const:
-                alts.append(rb"(?m:^" + const.encode() + rb"[ \t]*(?::[^=\n]*)?=)")
-            self._prescan_re = re.compile(b"|".join(alts))
-        return self._prescan_re
-
-
-def _names_regex(globs: list[str]) -> str:
-    parts = []
-    for g in globs:
-        parts.append("".join("[A-Za-z0-9_]*" if ch == "*" else "[A-Za-z0-9_]" if ch == "?" else re.escape(ch) for ch in g))
-    return "(?:" + "|".join(parts) + ")" if parts else ""
+            self._prescan = Prescan(self.providers, self.extra_apis, self.prompt_names)
+        return self._prescan
 
 
 def file_error(path: str, reason: str, line: int = 1, column: int = 1, cell: int | None = None) -> Finding:
@@ -124,15 +94,61 @@ def module_name(path: str) -> str:
     return ".".join(parts).replace("-", "_")
 
 
-def parse_python(text: str, path: str, cell: int | None = None) -> tuple[ast.Module | None, Finding | None]:
+def parse_python(text: str, path: str, cell: int | None = None, compile_check: bool = True, top_level_await: bool = False) -> tuple[ast.Module | None, Finding | None]:
+    """``ast`` of ``text``, or an LA000. Syntax newer than this interpreter's is read through
+    :mod:`auditor.sources.grammar`; with ``compile_check`` what CPython's compiler rejects
+    although the parser accepts it (``f(model=1, model=2)``, ``return`` outside a function)
+    is an LA000 too."""
     try:
-        return ast.parse(text, filename=path), None
+        tree = ast.parse(text, filename=path)
     except SyntaxError as e:
-        return None, file_error(path, f"syntax error: {e.msg}", e.lineno or 1, (e.offset or 1), cell)
+        tree, err = _newer_syntax(text, path, cell, e)
+        if tree is None:
+            return None, err
     except (RecursionError, MemoryError):
         return None, file_error(path, "too deeply nested for the Python parser", 1, 1, cell)
     except ValueError as e:  # null bytes
         return None, file_error(path, f"cannot parse: {e}", 1, 1, cell)
+    if compile_check:
+        err = compile_error(tree, path, cell, top_level_await)
+        if err is not None:
+            return None, err
+    return tree, None
+
+
+def compile_error(tree: ast.Module, path: str, cell: int | None = None, top_level_await: bool = False) -> Finding | None:
+    """The LA000 for what CPython's compiler rejects in a parsed ``tree``, or None."""
+    flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT if top_level_await else 0
+    try:
+        compile(tree, path, "exec", flags=flags, dont_inherit=True)
+    except SyntaxError as e:
+        return file_error(path, f"syntax error: {e.msg}", e.lineno or 1, (e.offset or 1), cell)
+    except (RecursionError, MemoryError):
+        return file_error(path, "too deeply nested for the Python compiler", 1, 1, cell)
+    except ValueError:
+        pass
+    return None
+
+
+def _newer_syntax(text: str, path: str, cell: int | None, e: SyntaxError) -> tuple[ast.Module | None, Finding | None]:
+    error = file_error(path, f"syntax error: {e.msg}", e.lineno or 1, (e.offset or 1), cell)
+    from auditor.sources.grammar import NEWER, downlevel
+
+    if not NEWER or "too many nested" in str(e.msg):
+        return None, error
+    rewritten, seen = downlevel(text)
+    if rewritten is not None:
+        try:
+            return ast.parse(rewritten, filename=path), None
+        except (SyntaxError, RecursionError, MemoryError, ValueError):
+            pass
+    if seen:
+        import sys
+
+        finding = file_error(path, f"needs Python 3.12+ to analyse (this llm-audit runs on Python {sys.version_info.major}.{sys.version_info.minor}): {e.msg}", e.lineno or 1, (e.offset or 1), cell)
+        finding.severity = "info"
+        return None, finding
+    return None, error
 
 
 def scan_suppressions(text: str, cell: int | None = None, into: Suppressions | None = None) -> Suppressions:
@@ -141,7 +157,7 @@ def scan_suppressions(text: str, cell: int | None = None, into: Suppressions | N
     sup = into or Suppressions()
     if "llm-audit" not in text and "noqa" not in text.lower():
         return sup
-    for i, line in enumerate(text.splitlines(), start=1):
+    for i, line in enumerate(split_lines(text), start=1):
         if "noqa" in line.lower():
             _scan_noqa(line, i, cell, sup)
         if "llm-audit" not in line:

@@ -1,0 +1,82 @@
+"""Is a loop around a generation call bounded, and what does it iterate (LA503, LA602)?
+
+* a *bounded* loop runs a number of times the code fixes: ``while i < max_iterations`` (an ordering
+  comparison in the condition), ``for turn in range(MAX_TURNS)``, ``for q in ["...", "..."]`` or
+  over a name bound to such a literal list. A message list that grows in it is bounded too: not an
+  unbounded history (LA602);
+* a *fixed* list is a literal list or dict (or a name bound to one) of at most ``FIXED_ITEMS`` items: four
+  demo questions, three models to compare. Calls over it are a handful of variants, not a batch of
+  data (LA503);
+* an *agent* loop appends tool results (``function_call_output``, ``role: "tool"``, ``tool_result``)
+  to the request of one task without reading new user input: its items must stay paired, so it is
+  not a conversation history to truncate (its risk, an unbounded loop, is another rule's).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from auditor.analysis.scopes import Scope
+
+FIXED_ITEMS = 10
+TOOLISH = re.compile(r"function_call_output|tool_call|tool_result|tool_use|[\"']role[\"']\s*:\s*[\"']tool[\"']|\brole\s*=\s*[\"']tool[\"']|ToolMessage|FunctionMessage|\.output\b|call_id")
+USER_INPUT = re.compile(r"\binput\(|chat_input\(|\.ask\(|await\s+cl\.|receive|recv\(|readline\(")
+
+
+def literal_items(expr: ast.AST, r, scope: Scope, line: int) -> int | None:
+    """How many items a literal list/tuple has (directly, through a name, or ``enumerate``/``zip`` of one)."""
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id in ("enumerate", "zip", "list", "tuple", "reversed", "sorted") and expr.args:
+        return literal_items(expr.args[0], r, scope, line)
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr in ("items", "keys", "values") and not expr.args:
+        d = expr.func.value  # MODELS.items() with MODELS a dict literal: a handful of variants
+        if isinstance(d, ast.Name):
+            b = r.binding(d.id, scope, line)
+            if b and b[0] == "assign" and isinstance(b[1], ast.Dict) and d.id not in b[2].mutated and all(_constantish(v) for v in b[1].values):
+                return len(b[1].keys)
+        return None
+    if isinstance(expr, ast.Name):
+        b = r.binding(expr.id, scope, line)
+        if b and b[0] == "assign" and isinstance(b[1], (ast.List, ast.Tuple)) and expr.id not in b[2].mutated:
+            expr = b[1]  # type: ignore[assignment]
+        else:
+            return None
+    if isinstance(expr, (ast.List, ast.Tuple, ast.Set)) and not any(isinstance(e, ast.Starred) for e in expr.elts):
+        if all(_constantish(e) for e in expr.elts):
+            return len(expr.elts)
+    return None
+
+
+def _constantish(e: ast.AST) -> bool:
+    if isinstance(e, (ast.Constant, ast.JoinedStr)):
+        return True
+    if isinstance(e, (ast.Tuple, ast.List)):
+        return all(_constantish(x) for x in e.elts)
+    if isinstance(e, ast.Dict):
+        return all(_constantish(v) for v in e.values)
+    return False
+
+
+def bounded(loop: ast.AST, r, scope: Scope) -> bool:
+    """The loop runs a number of times the code itself fixes (see the module docstring)."""
+    if isinstance(loop, ast.While):
+        return _orders(loop.test)
+    if isinstance(loop, (ast.For, ast.AsyncFor)):
+        it = loop.iter
+        if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range":
+            return True
+        return literal_items(it, r, scope, getattr(loop, "lineno", 1 << 30)) is not None
+    return False
+
+
+def _orders(test: ast.AST) -> bool:
+    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
+        return any(_orders(v) for v in test.values)
+    return isinstance(test, ast.Compare) and any(isinstance(op, (ast.Lt, ast.LtE, ast.Gt, ast.GtE)) for op in test.ops)
+
+
+def agent_loop(loop: ast.AST, grows: list[ast.AST], source_of) -> bool:
+    """The list grows with tool results, and nothing in the loop reads new user input."""
+    if not any(TOOLISH.search(source_of(g)) for g in grows):
+        return False
+    return not USER_INPUT.search(source_of(loop))

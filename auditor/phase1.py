@@ -1,0 +1,410 @@
+"""Phase 1: files -> facts, each file on its own (pre-scan, parse, per-file cache, workers).
+
+For every file of the run: its ``stat`` against the cache index (an unchanged file is not even
+read), else its bytes and their sha256 against the cache; then, for the rest, the byte pre-scan
+(:mod:`auditor.sources.prescan`; notebooks on their code cells only) in this process, and the
+parse of the files it lets through - in a pool of forked workers when there are enough bytes
+to parse for the pool to pay (:data:`PARALLEL_MIN_BYTES`, measured), in-process otherwise. A file
+that cannot be read or parsed, or that crashes a worker, becomes one LA000.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import json
+import os
+import stat
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from auditor.analysis.module import analyse_python_text, summarise_module
+from auditor.cache import FactsCache
+from auditor.config.catalog import load_catalog
+from auditor.discover import SourceFile, config_matches
+from auditor.facts import FileFacts
+from auditor.sources.python import (
+    SourceOptions,
+    decode_source,
+    file_error,
+    module_name,
+    parse_python,
+    scan_suppressions,
+)
+
+# Parse in worker processes only above this many bytes of files to parse (after the pre-scan).
+# Measured with benchmarks/pool_threshold.py on 2 cores (numbers in benchmarks/README.md):
+# parsing costs ~0.19 CPU-s per MB, a forked pool ~0.03 s + 0.016 s per MB of results to
+# send back plus its start-up latency, so two workers pay from ~0.5 MB; twice that, to be safe.
+# LLM_AUDIT_PARALLEL_MIN_BYTES overrides it (for measuring it, and for tests of the pool).
+PARALLEL_MIN_BYTES = 1_000_000
+
+
+# A notebook's JSON (outputs included) is read up to this many times `limits.max-file-bytes`;
+# the limit itself applies to its code cells (its outputs are never analysed).
+NOTEBOOK_OUTPUT_FACTOR = 20
+
+
+def _parallel_min_bytes() -> int:
+    try:
+        return int(os.environ.get("LLM_AUDIT_PARALLEL_MIN_BYTES", PARALLEL_MIN_BYTES))
+    except ValueError:
+        return PARALLEL_MIN_BYTES
+
+
+def settings_digest(opts: SourceOptions) -> str:
+    payload = json.dumps(
+        [opts.extra_apis, opts.prompt_names, opts.frame_patterns, opts.max_file_bytes, opts.prompt_paths, opts.prompt_keys, opts.config_paths, load_catalog().digest],
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def analyse_bytes(data: bytes, rel: str, kind: str, opts: SourceOptions) -> FileFacts:
+    """Phase 1 for one file. Never raises: problems become LA000 findings."""
+    done, nb = prescan_bytes(data, rel, kind, opts)
+    return done if done is not None else parse_bytes(data, rel, kind, opts, nb)
+
+
+def parse_bytes(data: bytes, rel: str, kind: str, opts: SourceOptions, nb: dict | None = None) -> FileFacts:
+    """The parsing part of phase 1, for a file the pre-scan let through, within its time budget
+    (policy ``limits.max-file-seconds``). Never raises."""
+    from auditor.sources.budget import FileBudgetExceeded, time_budget
+
+    try:
+        with time_budget(opts.max_file_seconds):
+            return _parse_bytes(data, rel, kind, opts, nb)
+    except FileBudgetExceeded:
+        module = module_name(rel) if kind in ("python", "notebook") else ""
+        facts = FileFacts(path=rel, module=module, kind=kind)
+        facts.findings.append(file_error(rel, f"analysis took longer than {opts.max_file_seconds:g} s and was stopped (policy `limits.max-file-seconds`)"))
+        facts.extra["over_budget"] = True  # not cached: a later run on a quieter machine may finish
+        return facts
+
+
+def prescan_bytes(data: bytes, rel: str, kind: str, opts: SourceOptions) -> tuple[FileFacts | None, dict | None]:
+    """The cheap part of phase 1: (the file's facts, if that is all there is to it - too large,
+    binary, broken notebook JSON, or nothing the pre-scan knows -, the notebook read)."""
+    module = module_name(rel) if kind in ("python", "notebook") else ""
+    facts = FileFacts(path=rel, module=module, kind=kind)
+    try:
+        if kind == "config":  # model ids in .env / YAML / JSON / TOML (sources/configfile.py)
+            from auditor.sources.configfile import analyse_config
+
+            return analyse_config(data, rel, config_matches(rel, opts.config_paths), opts.max_file_bytes), None
+        # a notebook's outputs (plots, tables) are not analysed: its limit is on its code cells
+        limit = NOTEBOOK_OUTPUT_FACTOR * opts.max_file_bytes if kind == "notebook" else opts.max_file_bytes
+        if len(data) > limit:
+            facts.findings.append(file_error(rel, f"file is too large ({len(data):,} bytes; limit {limit:,}, policy `limits.max-file-bytes`)"))
+            return facts, None
+        if b"\x00" in data[:8192]:
+            facts.findings.append(file_error(rel, "binary file (contains NUL bytes)"))
+            return facts, None
+        if kind == "python" and opts.prescan and not opts.prescanner.matches(data):
+            return _skipped(facts, data), None  # nothing an LLM call could hang on: not parsed
+        if kind == "notebook":
+            from auditor.sources.notebook import code_source_bytes, notebook_language, read_notebook
+
+            nb, err = read_notebook(data, rel)  # the JSON is parsed once, here
+            if err is not None:
+                facts.findings.append(err)
+                return facts, None
+            if "python" not in (notebook_language(nb) or "python"):
+                return None, nb  # R, Julia, an unknown kernel...: the analysis decides and notes a skip
+            code = code_source_bytes(nb)  # outputs (images, tables, logs) are never scanned
+            if len(code) > opts.max_file_bytes:
+                facts.findings.append(file_error(rel, f"notebook code is too large ({len(code):,} bytes in code cells; limit {opts.max_file_bytes:,}, policy `limits.max-file-bytes`)"))
+                return facts, None
+            if opts.prescan and not opts.prescanner.matches(code):
+                return _skipped(facts, code), None
+            return None, nb
+    except RecursionError:
+        facts.findings.append(file_error(rel, "too deeply nested to analyse"))
+        return facts, None
+    except Exception as e:  # noqa: BLE001 - one bad file must not take the run down
+        facts.findings.append(file_error(rel, f"internal error while analysing this file: {e.__class__.__name__}: {e}"))
+        return facts, None
+    return None, None
+
+
+def _parse_bytes(data: bytes, rel: str, kind: str, opts: SourceOptions, nb: dict | None = None) -> FileFacts:
+    module = module_name(rel) if kind in ("python", "notebook") else ""
+    facts = FileFacts(path=rel, module=module, kind=kind)
+    try:
+        if kind == "python":
+            try:
+                text = decode_source(data)
+            except (UnicodeDecodeError, SyntaxError, LookupError) as e:
+                facts.findings.append(file_error(rel, f"not valid UTF-8 (or its declared encoding): {e}"))
+                return facts
+            return analyse_python_text(text, rel, module, opts)
+        if kind == "notebook":
+            from auditor.analysis.notebook import analyse_notebook
+
+            return analyse_notebook(data, rel, module, opts, nb=nb)
+        if kind == "promptfile":
+            try:
+                from auditor.analysis.promptfile import analyse_promptfile
+            except ImportError:  # prompt-file support not installed in this build
+                return facts
+            return analyse_promptfile(data, rel, opts)
+    except RecursionError:
+        facts.findings.append(file_error(rel, "too deeply nested to analyse"))
+    except Exception as e:  # noqa: BLE001 - one bad file must not take the run down
+        facts.findings.append(file_error(rel, f"internal error while analysing this file: {e.__class__.__name__}: {e}"))
+    return facts
+
+
+def _skipped(facts: FileFacts, data: bytes) -> FileFacts:
+    """A file that cannot hold a call site or a prompt constant: not parsed (a syntax error in it
+    is the general linter's to report). Its suppression comments are still read (LA001), and
+    other modules' references into it parse it later, on demand (:func:`summarise_bytes`)."""
+    facts.extra["skipped"] = True
+    if b"llm-audit" in data or b"noqa" in data or b"NOQA" in data:
+        facts.suppressions = scan_suppressions(data.decode("utf-8", "replace"))
+    return facts
+
+
+def summarise_bytes(data: bytes, rel: str, opts: SourceOptions) -> FileFacts:
+    """What other modules may import from a file the pre-scan skipped: module-level constants,
+    imports and clients (the hook for phase-1 summaries another module's dataflow needs).
+    Never raises; a file that does not decode or parse contributes nothing."""
+    facts = FileFacts(path=rel, module=module_name(rel), kind="python")
+    facts.extra["skipped"] = True
+    try:
+        text = decode_source(data)
+        tree, err = parse_python(text, rel, compile_check=False)  # compile() only for files we analyse
+        if err is None and tree is not None:
+            summarise_module(tree, text, facts, opts)
+    except Exception as e:  # noqa: BLE001 - context for other files only: never the run's end
+        facts.extra["summary_error"] = f"{e.__class__.__name__}: {e}"
+    facts.extra["summarised"] = True
+    return facts
+
+
+def _worker_init() -> None:
+    # ASTs are large graphs of GC-tracked objects with no cycles to collect: the cyclic GC only
+    # rescans them (measured: parsing the bench corpus takes 2.17 s with it, 1.66 s without)
+    gc.disable()
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 4000))
+
+
+@dataclass
+class _Job:
+    sf: SourceFile
+    data: bytes
+    digest: str
+    settings: str
+    opts: SourceOptions
+    st: os.stat_result | None
+    read_ns: int
+    nb: dict | None = None
+    size: int = 0  # bytes to parse: a notebook's code cells, not its outputs
+
+
+_PENDING: list[_Job] = []  # what forked workers parse, by index (inherited, never pickled)
+
+
+def _parse_job(job: _Job) -> FileFacts:
+    return parse_bytes(job.data, job.sf.rel, job.sf.kind, job.opts, job.nb)
+
+
+def _parse_index(i: int) -> FileFacts:
+    return _parse_job(_PENDING[i])
+
+
+def _parse_tuple(args: tuple) -> FileFacts:  # spawn platforms: the job travels by pickle
+    return parse_bytes(*args)
+
+
+def _parse_many(jobs: list[_Job], workers: int) -> list[FileFacts]:
+    if workers <= 1 or not jobs or sum(j.size for j in jobs) < _parallel_min_bytes():
+        return [_parse_job(j) for j in jobs]
+    import multiprocessing
+    from concurrent.futures import (
+        ProcessPoolExecutor,  # only runs that parse a lot pay for it
+    )
+    from concurrent.futures.process import BrokenProcessPool
+
+    results: list[FileFacts | None] = [None] * len(jobs)
+    fork = sys.platform.startswith("linux")
+    try:
+        _PENDING[:] = jobs
+        ctx = multiprocessing.get_context("fork") if fork else None
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init) as pool:
+            chunk = max(1, min(16, len(jobs) // (workers * 8) or 1))
+            if fork:
+                results_iter = pool.map(_parse_index, range(len(jobs)), chunksize=chunk)
+            else:
+                args = [(j.data, j.sf.rel, j.sf.kind, j.opts, j.nb) for j in jobs]
+                results_iter = pool.map(_parse_tuple, args, chunksize=chunk)
+            _prefetch_encoding()  # workers are forked by now: safe to start a thread
+            for i, facts in enumerate(results_iter):
+                results[i] = facts
+    except BrokenProcessPool:
+        # a file crashed its worker: redo the rest one by one, each in its own process
+        for i, job in enumerate(jobs):
+            if results[i] is None:
+                results[i] = _isolated(job)
+    finally:
+        _PENDING.clear()
+    return [r for r in results if r is not None]
+
+
+def _prefetch_encoding() -> None:
+    """Load o200k_base in a thread while the workers parse: phase 2 needs it on a cold run,
+    and the main process is otherwise idle until their results arrive."""
+    import threading
+
+    from auditor.cost import tokens
+
+    threading.Thread(target=tokens.get_encoding, args=(tokens.O200K,), daemon=True).start()
+
+
+def _isolated(job: _Job) -> FileFacts:
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        with ProcessPoolExecutor(max_workers=1, initializer=_worker_init) as pool:
+            return pool.submit(_parse_tuple, (job.data, job.sf.rel, job.sf.kind, job.opts, job.nb)).result()
+    except BrokenProcessPool:
+        facts = FileFacts(path=job.sf.rel, module="", kind=job.sf.kind)
+        facts.findings.append(file_error(job.sf.rel, "the parser crashed on this file (too deeply nested?)"))
+        return facts
+
+
+def _read_error(sf: SourceFile, e: OSError) -> FileFacts:
+    facts = FileFacts(path=sf.rel, module="", kind=sf.kind)
+    facts.findings.append(file_error(sf.rel, f"cannot read file: {e.strerror or e}"))
+    return facts
+
+
+@dataclass
+class Loaded:
+    """What :func:`load_facts` leaves for the rest of the run: per file, the digest of the bytes
+    analysed, and what the lazy summary loader needs (see :meth:`summary_loader`)."""
+
+    cache: FactsCache
+    options_for: Callable[[str], SourceOptions]
+    texts: dict[str, bytes]  # rel -> bytes read instead of the file (standard input, overlays)
+    meta: dict[str, tuple[str, str, os.stat_result | None, int]]  # rel -> (digest, settings, stat, read ns)
+    paths: dict[str, SourceFile]
+
+    @property
+    def digests(self) -> dict[str, str]:
+        return {rel: m[0] for rel, m in self.meta.items()}
+
+    def summary_loader(self) -> Callable[[FileFacts], None]:
+        """For :class:`auditor.analysis.project.Project`: fill in the summary of a module other
+        modules refer to - unpacked from the cache, or parsed now if the pre-scan skipped it
+        (then stored in the cache for the next run)."""
+
+        def load(facts: FileFacts) -> None:
+            if self.cache.summary(facts) or facts.kind != "python":
+                return
+            if not facts.extra.get("skipped") or facts.extra.get("summarised"):
+                return
+            sf = self.paths.get(facts.path)
+            if sf is None:
+                return
+            try:
+                data = self.texts[sf.rel] if sf.rel in self.texts else sf.path.read_bytes()
+            except OSError:
+                return
+            new = summarise_bytes(data, sf.rel, self.options_for(sf.rel))
+            facts.constants, facts.texts = new.constants, new.texts
+            facts.extra.update(new.extra)
+            meta = self.meta.get(sf.rel)
+            if meta is not None and sf.rel not in self.texts and hashlib.sha256(data).hexdigest() == meta[0]:
+                self.cache.put(sf.rel, meta[0], facts, meta[1], meta[2], meta[3])
+
+        return load
+
+
+def load_facts(
+    files: list[SourceFile],
+    opts: SourceOptions,
+    cache: FactsCache,
+    jobs: int | None,
+    stdin: tuple[str, str] | None,
+    overlays: dict[str, bytes] | None = None,
+    *,
+    options_for: Callable[[str], SourceOptions] | None = None,
+    loaded: list[Loaded] | None = None,
+) -> tuple[list[FileFacts], dict[str, int]]:
+    """Every file's phase-1 facts (from the cache where unchanged), and counts. ``stdin`` and
+    ``overlays`` (an editor's unsaved buffers) give texts read instead of files (never cached);
+    ``options_for`` gives each file its own settings (its nearest policy's); ``loaded`` receives
+    a :class:`Loaded` for the rest of the run."""
+    texts = dict(overlays or {})
+    if stdin is not None:
+        texts[stdin[0]] = stdin[1].encode("utf-8")
+    pick = options_for or (lambda rel: opts)
+    digests_of: dict[int, str] = {}
+    out: dict[str, FileFacts] = {}
+    meta: dict[str, tuple[str, str, os.stat_result | None, int]] = {}
+    todo: list[_Job] = []
+    stats = {"files": len(files), "parsed": 0, "skipped": 0, "cached": 0}
+    for sf in files:
+        o = pick(sf.rel)
+        settings = digests_of.get(id(o))
+        if settings is None:
+            settings = digests_of[id(o)] = settings_digest(o)
+        st, read_ns = None, 0
+        if sf.rel in texts:
+            data = texts[sf.rel]
+        else:
+            try:
+                st = os.stat(sf.path)
+                if not stat.S_ISREG(st.st_mode):  # a FIFO would block, a socket cannot be read
+                    raise OSError(0, "not a regular file")
+            except OSError as e:
+                out[sf.rel] = _read_error(sf, e)
+                continue
+            known = cache.known_digest(sf.rel, st)
+            hit = cache.get(sf.rel, known, settings) if known is not None else None
+            if hit is not None:  # unchanged since it was read: not even read now
+                out[sf.rel] = hit
+                meta[sf.rel] = (known, settings, st, cache.entries[sf.rel][3])
+                stats["cached"] += 1
+                continue
+            read_ns = time.time_ns()
+            try:
+                data = sf.path.read_bytes()
+            except OSError as e:
+                out[sf.rel] = _read_error(sf, e)
+                continue
+        digest = hashlib.sha256(data).hexdigest()
+        meta[sf.rel] = (digest, settings, st, read_ns)
+        hit = cache.get(sf.rel, digest, settings)
+        if hit is not None:
+            out[sf.rel] = hit
+            stats["cached"] += 1
+            if st is not None:
+                cache.put_stat(sf.rel, st, read_ns)
+            continue
+        done, nb = prescan_bytes(data, sf.rel, sf.kind, o)  # nb: the notebook, read once
+        if done is not None:
+            out[sf.rel] = done
+            stats["skipped" if done.extra.get("skipped") else "parsed"] += 1
+            if sf.rel not in texts:
+                cache.put(sf.rel, digest, done, settings, st, read_ns)
+            continue
+        size = len(data) if nb is None else sum(len(str(c.get("source", ""))) for c in nb.get("cells", []) if isinstance(c, dict))
+        todo.append(_Job(sf, data, digest, settings, o, st, read_ns, nb, size))
+    todo.sort(key=lambda j: -j.size)  # largest first: no big file left alone at the end
+    by_rel = {j.sf.rel: j for j in todo}
+    for facts in _parse_many(todo, jobs or os.cpu_count() or 1):
+        out[facts.path] = facts
+        stats["parsed"] += 1
+        job = by_rel.get(facts.path)
+        if job is not None and facts.path not in texts and not facts.extra.get("over_budget"):
+            cache.put(facts.path, job.digest, facts, job.settings, job.st, job.read_ns)
+    cache.prune(set(meta))
+    if loaded is not None:
+        loaded.append(Loaded(cache, pick, texts, meta, {sf.rel: sf for sf in files}))
+    return [out[sf.rel] for sf in files if sf.rel in out], stats

@@ -1,0 +1,140 @@
+"""The byte pre-scan: can this file hold a call site or a prompt constant at all?
+
+Only files that can are parsed; every other file costs one regex search over its bytes (for a
+notebook, over its code cells' sources: outputs are never scanned). A file passes when it has
+
+* an import of an SDK root (``import openai``, ``from google import genai``, ``import os, openai``,
+  ``__import__("ollama")``, ``importlib.import_module("openai")``),
+* a distinctive method path (``completions.create``, ``messages.create``, ``generate_content``: a
+  client may come from another module),
+* the name of a policy wrapper (``call-sites:``) as a whole word, or
+* a module-level assignment to a name matching ``prompt-names`` (word-wise, any case, see
+  :mod:`auditor.config.names`).
+
+The search is one regex of plain literals (fast: no anchors or character classes in front), and
+each hit is then confirmed on its own line; the first confirmed hit ends the scan.
+"""
+
+from __future__ import annotations
+
+import re
+
+from auditor.config.catalog import Providers
+from auditor.config.names import literal_words, name_matches
+
+_IDENT = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
+_ASSIGN = re.compile(rb"([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?::[^=\n]*)?=(?!=)")
+_DYNAMIC_IMPORT = re.compile(rb"(?:__import__|import_module)\(\s*[\"']$")
+
+
+def trie_regex(literals: list[bytes]) -> bytes:
+    """One regex matching any of ``literals``, longest first, factored by common prefixes:
+    the regex engine tries the branches of an alternation one by one, and a branch that starts
+    with the wrong byte is skipped at once, so a trie is several times faster than a flat list."""
+    trie: dict = {}
+    for lit in literals:
+        node = trie
+        for b in lit:
+            node = node.setdefault(b, {})
+        node[None] = True
+
+    def emit(node: dict) -> bytes:
+        branches = [re.escape(bytes([b])) + emit(child) for b, child in sorted((k, v) for k, v in node.items() if k is not None)]
+        end = None in node
+        if not branches:
+            return b""
+        body = branches[0] if len(branches) == 1 and not end else b"(?:" + b"|".join(branches) + b")"
+        return body + b"?" if end else body  # a literal ending here: the longer ones are tried first
+
+    return emit(trie)
+
+
+class Prescan:
+    def __init__(self, providers: Providers, extra_apis: list[dict], prompt_names: list[str]):
+        roots = {r.split(".")[0] for r in providers.import_roots} | {r.split(".")[-1] for r in providers.import_roots}
+        paths: set[str] = set()
+        for api in providers.apis:
+            for m in api.match_methods:
+                parts = m.split(".")
+                if len(parts) >= 2:
+                    paths.add(".".join(parts[-2:]))
+                elif len(m) >= 12:
+                    paths.add(m)  # long single names: generate_content, converse_stream
+            for m in api.match_untyped:  # matched on clients of unknown type: `client.converse(`
+                paths.add(m if "." in m else m + "(")
+            for c in api.match_callables:  # `litellm.completion(` through a lazily loaded module object
+                parts = c.split(".")
+                if len(parts) == 2 and "<" not in c and "*" not in c:
+                    paths.add(c + "(")
+        words = set()
+        for api in extra_apis:
+            for c in (api.get("match") or {}).get("callables", []):
+                w = c.split(".")[-1].replace("*", "")
+                if w:
+                    words.add(w)
+        self.prompt_names = list(prompt_names)
+        name_words = literal_words(self.prompt_names)
+        self.any_name = "" in name_words  # a glob like `*`: every module-level assignment counts
+        self.kind: dict[bytes, str] = {}
+        for r in roots:
+            self.kind[r.encode()] = "root"
+        for w in words:
+            self.kind.setdefault(w.encode(), "word")
+        for w in name_words:
+            if w:
+                for variant in (w, w.upper(), w.capitalize()):
+                    self.kind.setdefault(variant.encode(), "name")
+        for p in paths:  # precise already: a hit is enough
+            self.kind[p.encode()] = "path"
+        self.regex = re.compile(trie_regex(list(self.kind))) if self.kind else None
+        self.roots = frozenset(r.encode() for r in roots)
+
+    def matches(self, data: bytes) -> bool:
+        """Can ``data`` (Python source, or a notebook's code cells joined) hold a call site or
+        a prompt constant?"""
+        if self.any_name and _ASSIGN.search(data):
+            return True
+        rx = self.regex
+        if rx is None:
+            return False
+        pos = 0
+        while True:
+            m = rx.search(data, pos)
+            if m is None:
+                return False
+            lit = m.group()
+            kind = self.kind[lit]
+            start, end = m.start(), m.end()
+            if kind == "path":
+                return True
+            line_start = data.rfind(b"\n", 0, start) + 1
+            if kind == "name":
+                line_end = data.find(b"\n", end)
+                line_end = len(data) if line_end < 0 else line_end
+                if self._assigns_prompt(data, line_start, line_end):
+                    return True
+                pos = line_end + 1  # the line is decided
+                continue
+            if start > 0 and data[start - 1] in _IDENT or end < len(data) and data[end] in _IDENT:
+                pos = end  # part of a longer identifier
+                continue
+            if kind == "word" or self._imports(data, line_start, start, lit):
+                return True
+            pos = end
+
+    def _imports(self, data: bytes, line_start: int, start: int, lit: bytes) -> bool:
+        """Is the root ``lit`` at ``start`` imported on its line?"""
+        before = data[line_start:start]
+        head = before.lstrip(b" \t")
+        if head.startswith(b"from") and head[4:].strip(b" \t") == b"" and head[4:5] in (b" ", b"\t"):
+            return True  # from openai ...
+        if head.startswith(b"import") and head[6:7] in (b" ", b"\t") and b"#" not in head and b"(" not in head:
+            return True  # import openai / import os, openai as oa
+        return bool(_DYNAMIC_IMPORT.search(before))
+
+    def _assigns_prompt(self, data: bytes, line_start: int, line_end: int) -> bool:
+        """Is this line a module-level assignment to a name matching ``prompt-names``?"""
+        m = _ASSIGN.match(data, line_start, line_end)
+        if m is None:
+            return False
+        return name_matches(m.group(1).decode("ascii"), self.prompt_names)
