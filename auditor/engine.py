@@ -30,6 +30,7 @@ from auditor.cost.model import CostModel, Usage
 from auditor.discover import SourceFile, normalise_config_paths
 from auditor.facts import FileFacts, Suppressions
 from auditor.findings import Finding
+from auditor.fix.swapsafety import SwapScan
 from auditor.phase1 import Loaded, analyse_bytes, load_facts, settings_digest  # noqa: F401 - the engine's phase 1
 from auditor.sources.python import SourceOptions, file_error
 
@@ -283,6 +284,9 @@ def _run(opts: RunOptions) -> RunResult:
         tokens.load_memo(memo)  # exact counts of unchanged prompts: no encoding load
     project = Project(facts, loader=loaded[0].summary_loader())
     assign_roles(project, policy.get("prompt-roles") or {})
+    digests = loaded[0].digests
+    swaps = SwapScan(policy.root, digests, loaded[0].texts, cache.meta.get("swap-scan") if cache.enabled else None)
+    project.memo["swap"] = {"scan": swaps}
     site_findings: list[Finding] = []
     findings, cost = _phase2(project, facts, scope, opts, notes, site_findings)
     findings = [f for f in findings if f.path in targets]
@@ -290,6 +294,8 @@ def _run(opts: RunOptions) -> RunResult:
     # paths that could not be read are errors whatever was selected or given (never a pass)
     findings += filter_findings([file_error(path, reason) for path, reason in unreadable], [], policy)
     findings.sort(key=lambda x: x.sort_key())
+    if swaps.changed:
+        cache.set_meta("swap-scan", swaps.keep(set(digests)))
     cache.save()
     if memo is not None:
         tokens.save_memo(memo)
@@ -300,7 +306,7 @@ def _run(opts: RunOptions) -> RunResult:
             file=sys.stderr,
         )
     given = [f for f in files if f.rel in targets.files]
-    return RunResult(findings, facts, project, cost, given, notes, stats, loaded[0].digests, targets, scope, site_findings)
+    return RunResult(findings, facts, project, cost, given, notes, stats, digests, targets, scope, site_findings)
 
 
 def _phase2(

@@ -149,3 +149,39 @@ def test_la401_swap_only_at_a_literal_at_the_call(project):
     '''}, select=["LA401"])
     [f] = result.findings
     assert f.fix is None  # the constant also serves an essay: changing it is not this task's fix
+
+
+def test_swap_scan_is_kept_between_runs_and_sees_an_edit(tmp_path, monkeypatch):
+    """A warm run answers "is the name compared anywhere?" from the cache without reading a
+    file; a file edited since is read again, and a comparison added there blocks the swap."""
+    from auditor.config.policy import Policy
+    from auditor.engine import RunOptions, run
+    from conftest import TODAY
+
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "svc.py").write_text('from openai import OpenAI\nMODEL = "gpt-4-vision-preview"\nOpenAI().chat.completions.create(model=MODEL, max_tokens=9, messages=[])\n')
+    (tmp_path / "other.py").write_text("def f(x):\n    return x\n")
+    monkeypatch.setenv("LLM_AUDIT_CACHE_DIR", str(tmp_path / ".cache-test"))
+    monkeypatch.chdir(tmp_path)
+
+    def once():
+        policy = Policy.load(None, start=tmp_path)
+        [f] = [f for f in run(RunOptions(paths=[tmp_path], policy=policy, jobs=1, today=TODAY)).findings if f.code == "LA402"]
+        return f
+
+    assert once().fix is not None  # cold: every file asked, answers kept
+    from auditor.fix import swapsafety
+
+    scanned: list[str] = []
+    real = swapsafety._file_blocker
+
+    def spy(path, *args):
+        scanned.append(path)
+        return real(path, *args)
+
+    monkeypatch.setattr(swapsafety, "_file_blocker", spy)
+    assert once().fix is not None
+    assert scanned == []  # warm: answered from the cache, no file scanned
+    (tmp_path / "other.py").write_text('from svc import MODEL\n\ndef f(x):\n    return 1 if MODEL == "gpt-4-vision-preview" else x\n')
+    assert once().fix is None  # the edited file is read again and now blocks the swap
+    assert scanned == ["other.py"]

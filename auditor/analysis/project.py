@@ -49,6 +49,8 @@ class Project:
                 self.by_module[suffix] = owners[0]
         # how many call sites use each prompt constant (LA502 "used by >= 2 call sites")
         self.constant_uses: dict[tuple[str, str], list[str]] = {}
+        # results the checks of one run share (the engine may seed and keep some: the swap scan)
+        self.memo: dict[str, dict] = {}
         self._resolve_all()
 
     # ---------------------------------------------------------------- lookups

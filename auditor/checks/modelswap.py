@@ -59,11 +59,11 @@ def swap_allowed(site: CallSite, ctx: RuleContext, target: str) -> bool:
         last = re.findall(r"[A-Za-z_]\w*", site.model.source)
         if last and last[-1] != "model":
             names.append(last[-1])
-    cache = ctx.extra.setdefault("swap_scan", {})
+    memo = ctx.project.memo.setdefault("swap", {})  # one scan per run, shared by LA402 and LA403
     key = (name, tuple(names))
-    if key not in cache:
-        cache[key] = swap_blocker(ctx.project, Path(ctx.policy.root), name, names, ctx.extra.setdefault("swap_texts", {}))
-    return cache[key] is None
+    if key not in memo:
+        memo[key] = swap_blocker(ctx.project, Path(ctx.policy.root), name, names, memo)
+    return memo[key] is None
 
 
 def definition_swap(site: CallSite, ctx: RuleContext, target: str, message: str, styled: Callable[[str], str | None]) -> Fix | None:

@@ -7,6 +7,10 @@ the model argument. It changes the program when the same name is also *compared*
 ``LIMITS[MODEL]``). The project's Python files and notebooks are scanned (text only, never run)
 for such uses of the literal and, when the model comes from a constant, of the constant's name;
 any one blocks the swap.
+
+The answer for each file is remembered with the digest of the bytes it was found in
+(:class:`SwapScan`; the engine keeps it in the cache), so a warm run reads no file and a run after
+an edit reads only the edited files that hold the name.
 """
 
 from __future__ import annotations
@@ -19,51 +23,100 @@ from typing import Any
 _COMPARE = re.compile(r"==|!=|\bnot\s+in\b|\bin\s*[\(\[{]|\bin\s+\w|\bis\b|\.(?:startswith|endswith|__eq__)\(|^\s*case\b|\bassert(?:Equal|In|_|\b)")
 
 
-def _texts(project: Any, root: Path, cache: dict) -> dict[str, str]:
-    if "texts" in cache:
-        return cache["texts"]
-    out: dict[str, str] = {}
-    for f in project.facts:
-        if f.kind not in ("python", "notebook"):
-            continue
-        try:
-            raw = (root / f.path).read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            continue
-        if f.kind == "notebook":
+def _code_text(kind: str, raw: bytes) -> str | None:
+    """The code text of one file (a notebook's code cells joined); None for a broken notebook."""
+    text = raw.decode("utf-8", errors="replace")
+    if kind != "notebook":
+        return text
+    try:
+        nb = json.loads(text)
+        return "\n".join(
+            "".join(c.get("source", "")) if isinstance(c.get("source"), list) else str(c.get("source", ""))
+            for c in nb.get("cells", []) if isinstance(c, dict) and c.get("cell_type") == "code"
+        )
+    except Exception:  # noqa: BLE001 - a hostile notebook is skipped, never a crash
+        return None
+
+
+def _file_blocker(path: str, text: str, literal: str, names: list[str]) -> str | None:
+    """Why swapping ``literal`` would change what ``text`` does, or None."""
+    if literal not in text and not any(n in text for n in names if n):
+        return None
+    quoted = re.compile(r"""(?P<q>['"])%s(?P=q)""" % re.escape(literal))
+    named = [re.compile(r"(?<![\w.])%s\b" % re.escape(n)) for n in names if n]
+    for line in text.splitlines():
+        hits = [m for m in quoted.finditer(line)]
+        for pat in named:
+            hits.extend(pat.finditer(line))
+        for m in hits:
+            after = line[m.end():]
+            if re.match(r"\s*:\s*[\w.\[\], |]+=", after) or re.match(r"\s*=[^=]", after):
+                continue  # NAME: str = "..." / NAME = "...": the definition itself
+            if _COMPARE.search(line):
+                return f"`{m.group(0)}` is compared or asserted in {path}"
+            if re.match(r"\s*:(?!=)", after) and ("{" in line[: m.start()] or line[: m.start()].strip() == ""):
+                return f"`{m.group(0)}` is a dictionary key in {path}"
+            if re.search(r"\[\s*$", line[: m.start()]) and re.match(r"\s*\]", after):
+                return f"`{m.group(0)}` is used as a lookup key in {path}"
+    return None
+
+
+class SwapScan:
+    """One run's scan of the project's Python files and notebooks for uses of model names.
+
+    ``digests``: path -> sha256 of the bytes the run analysed; ``texts``: bytes the run read
+    instead of a file (standard input, an editor's unsaved buffer); ``stored``: the answers of an
+    earlier run, ``{path: (digest, {query: reason or None})}``, reused where the digest is the
+    same. Without a digest a file is read and its answers are not kept."""
+
+    def __init__(self, root: Path, digests: dict[str, str] | None = None, texts: dict[str, bytes] | None = None, stored: dict | None = None):
+        self.root = root
+        self.digests = digests or {}
+        self.texts = texts or {}
+        self.stored: dict[str, tuple[str, dict]] = dict(stored) if isinstance(stored, dict) else {}
+        self.changed = False
+
+    def _answer(self, path: str, kind: str, literal: str, names: list[str], query: str) -> str | None:
+        digest = self.digests.get(path)
+        entry = self.stored.get(path) if digest is not None else None
+        if entry is not None and entry[0] == digest and query in entry[1]:
+            return entry[1][query]
+        raw = self.texts.get(path)
+        if raw is None:
             try:
-                nb = json.loads(raw)
-                raw = "\n".join(
-                    "".join(c.get("source", "")) if isinstance(c.get("source"), list) else str(c.get("source", ""))
-                    for c in nb.get("cells", []) if isinstance(c, dict) and c.get("cell_type") == "code"
-                )
-            except Exception:  # noqa: BLE001 - a hostile notebook is skipped, never a crash
-                continue
-        out[f.path] = raw
-    cache["texts"] = out
-    return out
+                raw = (self.root / path).read_bytes()
+            except OSError:
+                return None
+        needles = [literal] + [n for n in names if n]
+        # the bytes hold the literal or a name wherever the text does (JSON keeps them as written)
+        text = _code_text(kind, raw) if any(n.encode("utf-8", "surrogatepass") in raw for n in needles) else None
+        reason = _file_blocker(path, text, literal, names) if text is not None else None
+        if digest is not None:
+            answers = entry[1] if entry is not None and entry[0] == digest else {}
+            answers[query] = reason
+            self.stored[path] = (digest, answers)
+            self.changed = True
+        return reason
+
+    def blocker(self, project: Any, literal: str, names: list[str]) -> str | None:
+        """Why swapping ``literal`` (read through constants ``names``) would change the program, or None."""
+        query = "\x00".join([literal, *names])
+        for f in project.facts:
+            if f.kind in ("python", "notebook"):
+                reason = self._answer(f.path, f.kind, literal, names, query)
+                if reason is not None:
+                    return reason  # the files after it are asked when this one changes
+        return None
+
+    def keep(self, paths: set[str]) -> dict[str, tuple[str, dict]]:
+        """The answers to store for the next run: files of this run only."""
+        return {p: e for p, e in self.stored.items() if p in paths}
 
 
 def swap_blocker(project: Any, root: Path, literal: str, names: list[str], cache: dict) -> str | None:
-    """Why swapping ``literal`` (read through constants ``names``) would change the program, or None."""
-    texts = _texts(project, root, cache)
-    quoted = re.compile(r"""(?P<q>['"])%s(?P=q)""" % re.escape(literal))
-    named = [re.compile(r"(?<![\w.])%s\b" % re.escape(n)) for n in names if n]
-    for path, text in texts.items():
-        if literal not in text and not any(n in text for n in names if n):
-            continue
-        for line in text.splitlines():
-            hits = [m for m in quoted.finditer(line)]
-            for pat in named:
-                hits.extend(pat.finditer(line))
-            for m in hits:
-                after = line[m.end():]
-                if re.match(r"\s*:\s*[\w.\[\], |]+=", after) or re.match(r"\s*=[^=]", after):
-                    continue  # NAME: str = "..." / NAME = "...": the definition itself
-                if _COMPARE.search(line):
-                    return f"`{m.group(0)}` is compared or asserted in {path}"
-                if re.match(r"\s*:(?!=)", after) and ("{" in line[: m.start()] or line[: m.start()].strip() == ""):
-                    return f"`{m.group(0)}` is a dictionary key in {path}"
-                if re.search(r"\[\s*$", line[: m.start()]) and re.match(r"\s*\]", after):
-                    return f"`{m.group(0)}` is used as a lookup key in {path}"
-    return None
+    """Why swapping ``literal`` (read through constants ``names``) would change the program, or
+    None; ``cache`` holds the run's :class:`SwapScan` (made here if the engine set none)."""
+    scan = cache.get("scan")
+    if scan is None:
+        scan = cache["scan"] = SwapScan(root)
+    return scan.blocker(project, literal, names)
