@@ -56,6 +56,7 @@ class Vocab:
     coordinators: frozenset[str]
     other_subjects: frozenset[str]
     you: frozenset[str]
+    finite_verbs: frozenset[str] = frozenset()  # a deleted opener must not leave one first (grammar.finite-verbs)
 
     def __hash__(self) -> int:  # lru_cache keys
         return id(self)
@@ -94,6 +95,7 @@ def vocab_from(data: dict[str, Any]) -> Vocab:
         coordinators=words(grammar, "coordinators"),
         other_subjects=words(grammar, "other-subjects"),
         you=words(grammar, "you"),
+        finite_verbs=words(grammar, "finite-verbs"),
     )
 
 
@@ -116,9 +118,10 @@ _SLOT_RE = {
     "num": r"\d[\d,]*|one|two|three|four|five|six|seven|eight|nine|ten|twenty|fifty|hundred|a hundred|a thousand|thousand",
 }
 _LOOKAHEAD = {
-    "end": r"(?=[ \t]*(?:[.!?;:,)\n]|\Z))",
-    "break": r"(?=[ \t]*(?:[.!?;:,)\n]|\Z|(?:and|then|before|or|so)(?![\w'\u2019])))",
-    "eol": r"(?=[ \t]*(?:\n|\Z))",
+    # spaces before the end are bounded: a try looks at a window of the text (analysis/rewrites.py)
+    "end": r"(?=[ \t]{0,40}(?:[.!?;:,)\n]|\Z))",
+    "break": r"(?=[ \t]{0,40}(?:[.!?;:,)\n]|\Z|(?:and|then|before|or|so)(?![\w'\u2019])))",
+    "eol": r"(?=[ \t]{0,40}(?:\n|\Z))",
 }
 
 
@@ -130,7 +133,6 @@ class PatternError(ValueError):
 class Pattern:
     source: str
     regex: re.Pattern[str]
-    bare: str  # the same pattern without named groups (for one combined pre-check)
     slots: tuple[tuple[str, str], ...]  # (group name, slot kind)
 
 
@@ -164,29 +166,24 @@ def compile_pattern(source: str, vocab: Vocab | None = None) -> Pattern:
     """Compile a catalog phrase into a regular expression (raises PatternError when malformed)."""
     listed = _vocab_res(vocab or catalog_vocab())
     named: list[str] = []
-    bare: list[str] = []
     slots: list[tuple[str, str]] = []
     depth = 0
     for tok in _TOKEN.findall(source):
         if tok.isspace():
             piece = r"\s+"
             named.append(piece)
-            bare.append(piece)
         elif tok == "(":
             depth += 1
             named.append("(?:")
-            bare.append("(?:")
         elif tok.startswith(")"):
             depth -= 1
             if depth < 0:
                 raise PatternError(f"unbalanced ')' in {source!r}")
             named.append(tok)
-            bare.append(tok)
         elif tok == "|":
             if depth == 0:
                 raise PatternError(f"'|' outside a group in {source!r}")
             named.append("|")
-            bare.append("|")
         elif tok.startswith("<") and tok.endswith(">") and len(tok) > 2:
             name, _, arg = tok[1:-1].partition(":")
             if name == "not":
@@ -195,10 +192,8 @@ def compile_pattern(source: str, vocab: Vocab | None = None) -> Pattern:
                     raise PatternError(f"empty <not:> in {source!r}")
                 piece = rf"(?!\s+(?:{alts})(?![\w'\u2019]))"
                 named.append(piece)
-                bare.append(piece)
             elif name in _LOOKAHEAD:
                 named.append(_LOOKAHEAD[name])
-                bare.append(_LOOKAHEAD[name])
             elif name in _SLOT_RE:
                 group = name.replace("-", "_")
                 body = listed.get(name, _SLOT_RE[name])
@@ -207,13 +202,11 @@ def compile_pattern(source: str, vocab: Vocab | None = None) -> Pattern:
                 else:
                     slots.append((group, name))
                     named.append(f"(?P<{group}>{body})")
-                bare.append(f"(?:{_SLOT_RE[name]})")
             else:
                 raise PatternError(f"unknown slot <{name}> in {source!r}")
         else:
             piece = _literal(tok)
             named.append(piece)
-            bare.append(piece)
     if depth != 0:
         raise PatternError(f"unbalanced '(' in {source!r}")
     # a word boundary at each end where the match begins / ends with a word character
@@ -222,7 +215,7 @@ def compile_pattern(source: str, vocab: Vocab | None = None) -> Pattern:
         regex = re.compile(start + "".join(named) + end, re.IGNORECASE)
     except re.error as e:
         raise PatternError(f"{source!r}: {e}") from None
-    return Pattern(source, regex, "".join(bare), tuple(slots))
+    return Pattern(source, regex, tuple(slots))
 
 
 # ------------------------------------------------------------------------------ entries
@@ -296,9 +289,3 @@ def _entries(section: str, extra: tuple, _catalog: int) -> tuple[Entry, ...]:
         seen.add(e.phrase)
         out.append(e)
     return tuple(out)
-
-
-@lru_cache(maxsize=64)
-def any_of(entries: tuple[Entry, ...]) -> re.Pattern[str]:
-    """One alternation of every entry: most prompt texts hold none, and one search says so."""
-    return re.compile("|".join(f"(?:{e.pattern.bare})" for e in entries), re.IGNORECASE)

@@ -1,15 +1,40 @@
 """Finding catalog phrases in a text and rewriting it: the clause grammar (where a deleted opener
 keeps the sentence whole), slot checks, the case of the first letter, and the edits.
 
-The patterns and entries come from :mod:`auditor.analysis.phrases`.
+The patterns and entries come from :mod:`auditor.analysis.phrases`; where each can start, from
+:mod:`auditor.analysis.phraseindex`. The work is linear in the length of the text: one pass over
+its words picks the positions to try, each try and each grammar check reads a bounded window
+around its position (never the text before it whole), and the result is memoised per text (a
+prompt constant and the call sites that send it share one scan). :data:`WORK` counts it.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
+from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 
-from auditor.analysis.phrases import Entry, Pattern, Vocab, any_of, catalog_vocab
+from auditor.analysis.phraseindex import starts
+from auditor.analysis.phrases import Entry, Pattern, Vocab, catalog_vocab
+
+WINDOW = 400  # characters of context a grammar check reads before a match
+SPAN = 2000  # characters a try may match (a phrase is far shorter)
+WORK: Counter = Counter()  # tries and characters read, for the linear-work test
+
+
+def _window(text: str, start: int, n: int = WINDOW) -> str:
+    """The ``n`` characters before ``start``; when that is not the start of the text, from the
+    first whitespace on (so it never opens inside a word), after a NUL that opens no clause and
+    is no word."""
+    lo = max(0, start - n)
+    WORK["chars"] += start - lo
+    if lo == 0:
+        return text[:start]
+    head = text[lo:start]
+    cut = next((i for i, ch in enumerate(head) if ch.isspace()), len(head))
+    return "\x00" + head[cut:]
 
 # ------------------------------------------------------------------------------ clauses
 
@@ -28,7 +53,7 @@ def opens_clause(text: str, start: int, vocab: Vocab | None = None) -> bool:
     to sort it" no: the deletion would make the user the one who sorts). Not after "to" ("in
     order to make sure you ...": a purpose clause) or any other word."""
     vocab = vocab or catalog_vocab()
-    before = text[:start]
+    before = _window(text, start)
     if _CLAUSE_START.search(before):
         return True
     head = before.rstrip()
@@ -45,6 +70,8 @@ def opens_clause(text: str, start: int, vocab: Vocab | None = None) -> bool:
 def _no_other_subject(head: str, vocab: Vocab) -> bool:
     """The sentence ``head`` ends in starts with "you" or has no subject (an imperative)."""
     cut = max((m.end() for m in _SENTENCE_END.finditer(head)), default=0)
+    if cut == 0 and head.startswith("\x00"):
+        return False  # the sentence began before the window: its subject is not known
     words = [w.lower().replace("\u2019", "'") for w in _WORD.findall(head[cut:])]
     if not words:
         return True
@@ -59,13 +86,13 @@ def _no_other_subject(head: str, vocab: Vocab) -> bool:
 
 
 def begins_sentence(text: str, start: int, matched: str) -> bool:
-    return matched[:1].isupper() and bool(_SENTENCE_START.search(text[:start]))
+    return matched[:1].isupper() and bool(_SENTENCE_START.search(_window(text, start)))
 
 
 # ------------------------------------------------------------------------------ matching
 
 
-@dataclass
+@dataclass(frozen=True)
 class Rewrite:
     """One phrase found in a text and the edit that rewrites it."""
 
@@ -131,7 +158,7 @@ def capital_start(text: str, start: int, matched: str) -> bool:
         return True
     if not matched[:1].isupper() or matched[:2] in ("I ", "I'", "I\u2019"):
         return False  # "I" is written with a capital anywhere
-    prev = text[:start].rstrip()
+    prev = _window(text, start, 80).rstrip()
     return bool(prev) and prev[-1] in "<>()[]{}*\"'\u201c\u201d|"
 
 
@@ -162,7 +189,7 @@ def _trim(text: str, a: int, b: int, replacement: str) -> tuple[int, int, str]:
 
 
 def _delete(text: str, a: int, b: int, capital: bool) -> tuple[int, int, str]:
-    rest = text[b:]
+    rest = text[b : b + WINDOW]
     after = rest.lstrip()
     if after and (after[0].isalnum() or after[0] in "\"'*_`(\u201c"):
         ws = len(rest) - len(after)
@@ -170,66 +197,130 @@ def _delete(text: str, a: int, b: int, capital: bool) -> tuple[int, int, str]:
         if capital and k is not None and after[k].islower() and k < 3:
             return a, b + ws + k + 1, after[:k] + after[k].upper()
         return a, b + ws, ""
-    head = text[:a].rstrip(" \t")
-    return len(head), b, ""
+    lo = a
+    while lo > 0 and text[lo - 1] in " \t" and a - lo < WINDOW:
+        lo -= 1
+    return lo, b, ""
+
+
+def _tries(text: str, entries: tuple[Entry, ...]):
+    """(entry number, entry, anchored matches in text order) for every entry the text can hold:
+    each try starts at a word where the entry can begin and reads at most :data:`SPAN`
+    characters (a try that ends near the window's edge is redone on the whole text, so no
+    ``<end>`` is seen where the window, not the text, ends)."""
+    at, whole = starts(text, entries)
+    n_text = len(text)
+    for n in sorted(set(at) | set(whole)):
+        e = entries[n]
+        regex = e.pattern.regex
+        if n in whole:  # no word to anchor on: one scan of the text
+            WORK["scans"] += 1
+            WORK["chars"] += n_text
+            yield n, e, regex.finditer(text)
+            continue
+
+        def anchored(regex=regex, positions=at[n]):
+            for pos in positions:
+                end = min(n_text, pos + SPAN)
+                WORK["tries"] += 1
+                WORK["chars"] += end - pos
+                m = regex.match(text, pos, end)
+                if m is not None and end < n_text and end - m.end() < 200:
+                    m = regex.match(text, pos)
+                if m is not None:
+                    yield m
+
+        yield n, e, anchored()
 
 
 def find_phrases(text: str, entries: tuple[Entry, ...], vocab: Vocab | None = None) -> list[tuple[Entry, re.Match[str]]]:
     """Non-overlapping (entry, match) pairs in ``text``; earlier entries win; slots checked,
     clause context checked."""
-    if not entries or not text or not any_of(entries).search(text):
-        return []
+    return list(_found(text, entries, vocab))
+
+
+@lru_cache(maxsize=256)
+def _found(text: str, entries: tuple[Entry, ...], vocab: Vocab | None) -> tuple[tuple[Entry, re.Match[str]], ...]:
+    if not entries or not text:
+        return ()
     vocab = vocab or catalog_vocab()
-    taken: list[tuple[int, int]] = []
+    taken: list[tuple[int, int]] = []  # sorted, non-overlapping
     out: list[tuple[Entry, re.Match[str]]] = []
-    for e in entries:
+    quotes = _Quotes(text)
+    for _, e, matches in _tries(text, entries):
         pos = 0
-        while pos <= len(text):
-            m = e.pattern.regex.search(text, pos)
-            if m is None:
-                break
+        for m in matches:
             a, b = m.span()
-            if b == a:
-                pos = a + 1
+            if b == a or a < pos:
+                continue
+            i = bisect.bisect_left(taken, (a, a))
+            if (i < len(taken) and taken[i][0] < b) or (i > 0 and taken[i - 1][1] > a):
                 continue
             if (
-                any(a < y and x < b for x, y in taken)
-                or not all(_slot_ok(kind, m.group(g) or "", vocab) for g, kind in e.pattern.slots if m.group(g) is not None)
+                not all(_slot_ok(kind, m.group(g) or "", vocab) for g, kind in e.pattern.slots if m.group(g) is not None)
                 or (e.context == "clause" and not opens_clause(text, a, vocab))
-                or (e.opener and not _followed_by_words(text[b:]))
-                or quoted(text, a, b)
+                or (e.opener and not followed_by_clause(text, b, vocab))
+                or quotes.around(a, b)
             ):
-                pos = a + 1
                 continue
-            taken.append((a, b))
+            taken.insert(i, (a, b))
             out.append((e, m))
             pos = b
     out.sort(key=lambda p: p[1].start())
-    return out
+    return tuple(out)
+
+
+class _Quotes:
+    """Line breaks and double quotes of a text, so :meth:`around` costs a few bisections."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.lines = [i for i, ch in enumerate(text) if ch == "\n"] if "\n" in text else []
+        self.marks = {q: [i for i, ch in enumerate(text) if ch == q] if q in text else [] for q in ('"', "\u201c", "\u201d")}
+
+    def _count(self, q: str, lo: int, hi: int) -> int:
+        xs = self.marks[q]
+        return bisect.bisect_left(xs, hi) - bisect.bisect_left(xs, lo)
+
+    def around(self, a: int, b: int) -> bool:
+        i = bisect.bisect_left(self.lines, a)
+        line_start = self.lines[i - 1] + 1 if i > 0 else 0
+        j = bisect.bisect_left(self.lines, b)
+        line_end = self.lines[j] if j < len(self.lines) else len(self.text)
+        straight = self._count('"', line_start, a) % 2 == 1 and self._count('"', b, line_end) > 0
+        curly = self._count("\u201c", line_start, a) > self._count("\u201d", line_start, a) and self._count("\u201d", b, line_end) > 0
+        return straight or curly
 
 
 def quoted(text: str, a: int, b: int) -> bool:
     """Is ``text[a:b]`` inside a double-quoted stretch of its line ("Reply: \"Please hold on.\"")?
     Quoted text is what the model is to say or a sample of input, not the instruction's wording."""
-    line_start = text.rfind("\n", 0, a) + 1
-    line_end = text.find("\n", b)
-    line_end = len(text) if line_end < 0 else line_end
-    before, after = text[line_start:a], text[b:line_end]
-    straight = before.count('"') % 2 == 1 and '"' in after
-    curly = before.count("\u201c") > before.count("\u201d") and "\u201d" in after
-    return straight or curly
+    return _Quotes(text).around(a, b)
 
 
-def _followed_by_words(rest: str) -> bool:
-    """A deleted clause opener must leave a clause behind it on its line (not ':' and a list)."""
-    return bool(re.match(r"[ \t]*[\"'*_`(\u201c]*[\w]", rest))
+_CLAUSE_AFTER = re.compile(r"[ \t]*[\"'*_`(\u201c]*([\w'\u2019]+)")
+
+
+def followed_by_clause(text: str, b: int, vocab: Vocab | None = None) -> bool:
+    """A deleted clause opener must leave a clause behind it on its line: not ':' and a list, a
+    line break, the end of the text, or a finite verb ("Make sure you are able to" -> "Are able
+    to"; ``grammar.finite-verbs``)."""
+    m = _CLAUSE_AFTER.match(text, b, b + WINDOW)
+    if m is None:
+        return False
+    return m.group(1).lower().replace("\u2019", "'") not in (vocab or catalog_vocab()).finite_verbs
 
 
 def find_rewrites(text: str, entries: tuple[Entry, ...], vocab: Vocab | None = None) -> list[Rewrite]:
     """The rewrites of every phrase found in ``text`` (entries with a rewrite only)."""
+    return list(_rewrites(text, entries, vocab))
+
+
+@lru_cache(maxsize=256)
+def _rewrites(text: str, entries: tuple[Entry, ...], vocab: Vocab | None) -> tuple[Rewrite, ...]:
     vocab = vocab or catalog_vocab()
     out: list[Rewrite] = []
-    for e, m in find_phrases(text, tuple(x for x in entries if x.rewrite is not None), vocab):
+    for e, m in _found(text, _with_rewrite(entries), vocab):
         a, b = m.span()
         matched = m.group(0)
         if e.rewrite == "":
@@ -239,7 +330,12 @@ def find_rewrites(text: str, entries: tuple[Entry, ...], vocab: Vocab | None = N
         said = _case(text, a, matched, _fill(e.rewrite or "", m, e.pattern, vocab))
         ra, rb, rep = _trim(text, a, b, said)
         out.append(Rewrite(a, b, e.phrase, e.rewrite or "", (ra, rb), rep, said, e.why))
-    return out
+    return tuple(out)
+
+
+@lru_cache(maxsize=64)
+def _with_rewrite(entries: tuple[Entry, ...]) -> tuple[Entry, ...]:
+    return tuple(x for x in entries if x.rewrite is not None)
 
 
 def apply_rewrites(text: str, entries: tuple[Entry, ...], vocab: Vocab | None = None) -> str:
@@ -271,11 +367,11 @@ def apply(text: str, rewrites: list[Rewrite]) -> str:
 def first_phrase(text: str, entries: tuple[Entry, ...], prefer=None) -> tuple[Entry, int] | None:
     """The first entry (catalog order) found in ``text`` and its offset; with ``prefer``, an entry
     for which ``prefer(entry)`` is true wins over the others (LA104: a named delimiter)."""
-    if not entries or not text or not any_of(entries).search(text):
+    if not entries or not text:
         return None
     first = None
-    for e in entries:
-        m = e.pattern.regex.search(text)
+    for _, e, matches in _tries(text, entries):
+        m = next((m for m in matches if m.end() > m.start()), None)
         if m is None:
             continue
         if prefer is None or prefer(e):

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 
 from auditor.analysis.literals import edit_in
 from auditor.analysis.phrases import catalog_entries
-from auditor.analysis.rewrites import Rewrite, apply, find_rewrites
+from auditor.analysis.rewrites import Rewrite, find_rewrites
 from auditor.checks import check
 from auditor.checks.context import RuleContext
 from auditor.checks.textsites import (
@@ -31,6 +31,7 @@ from auditor.checks.textsites import (
     span_of,
     where,
 )
+from auditor.cost.deltas import EXACT_TEXT_CHARS, saved_tokens
 from auditor.cost.sizing import run_text, text_size
 from auditor.facts import Message, Segment
 from auditor.findings import Finding, Fix
@@ -45,8 +46,12 @@ def rewrite_fix(seg: Segment, base: int, r: Rewrite, label: str) -> Fix | None:
     return Fix("safe", label, [edit]) if edit is not None else None
 
 
-def empties_message(m: Message, run: list[Segment], after: str) -> bool:
+def empties_message(m: Message, run: list[Segment], text: str, r: Rewrite) -> bool:
     """Would the rewrite leave the message with no text at all?"""
+    a, b = r.region
+    if len(text) - (b - a) > 1000:
+        return False  # the rest of the text is left (and a long text is not all whitespace)
+    after = text[:a] + r.replacement + text[b:]
     return not after.strip() and all(s in run or (s.kind == "static" and not s.text.strip()) for s in m.segments)
 
 
@@ -66,16 +71,19 @@ def verbose_instruction(project, ctx: RuleContext) -> Iterable[Finding]:
                 found = find_rewrites(text, entries)
                 if not found:
                     continue
-                before = text_size(text, model, provider, ctx.providers, ctx.policy.models).tokens
+
+                def size(t: str, model=model, provider=provider) -> int:
+                    return text_size(t, model, provider, ctx.providers, ctx.policy.models).tokens
+
+                before = size(text) if len(text) <= EXACT_TEXT_CHARS else None
                 for r in found:
                     seg, base = segment_at(run, r.start)
                     path, cell = where(seg, owner)
                     key = key_of(seg, path, cell, r.start - base, r.phrase)
-                    after_text = apply(text, [r])
-                    saved = before - text_size(after_text, model, provider, ctx.providers, ctx.policy.models).tokens
+                    saved = saved_tokens(text, r.region, r.replacement, size, before)
                     if saved <= 0:
                         continue  # the shorter wording tokenizes no shorter ("Please summarize" -> "Summarize")
-                    empties = empties_message(m, run, after_text)
+                    empties = empties_message(m, run, text, r)
 
                     def make(seg=seg, base=base, r=r, path=path, cell=cell, text=text, empties=empties) -> Occurrence:
                         matched = shown(text[r.start : r.end])

@@ -33,6 +33,7 @@ from auditor.checks.textsites import (
     where,
 )
 from auditor.config.catalog import load_catalog
+from auditor.cost.deltas import EXACT_TEXT_CHARS, saved_tokens
 from auditor.cost.sizing import run_text, text_size
 from auditor.facts import CallSite
 from auditor.findings import Finding, Fix
@@ -178,13 +179,16 @@ def reasoning_model_cot(project, ctx: RuleContext) -> Iterable[Finding]:
                 found = find_rewrites(text, entries)
                 if not found:
                     continue
-                before = text_size(text, site.model_name, site.provider, ctx.providers, ctx.policy.models).tokens
+
+                def size(t: str, site=site) -> int:
+                    return text_size(t, site.model_name, site.provider, ctx.providers, ctx.policy.models).tokens
+
+                before = size(text) if len(text) <= EXACT_TEXT_CHARS else None
                 for r in found:
                     seg, base = segment_at(run, r.start)
                     path, cell = where(seg, owner)
                     key = key_of(seg, path, cell, r.start - base, r.phrase)
-                    after = text[: r.region[0]] + r.replacement + text[r.region[1] :]
-                    saved = max(0, before - text_size(after, site.model_name, site.provider, ctx.providers, ctx.policy.models).tokens)
+                    saved = max(0, saved_tokens(text, r.region, r.replacement, size, before))
 
                     def make(seg=seg, base=base, r=r, path=path, cell=cell, text=text, name=name) -> Occurrence:
                         matched = shown(text[r.start : r.end])
