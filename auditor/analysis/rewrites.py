@@ -246,7 +246,7 @@ def _found(text: str, entries: tuple[Entry, ...], vocab: Vocab | None) -> tuple[
     vocab = vocab or catalog_vocab()
     taken: list[tuple[int, int]] = []  # sorted, non-overlapping
     out: list[tuple[Entry, re.Match[str]]] = []
-    quotes = _Quotes(text)
+    quotes = _quotes_of(text)
     for _, e, matches in _tries(text, entries):
         pos = 0
         for m in matches:
@@ -292,10 +292,15 @@ class _Quotes:
         return straight or curly
 
 
+@lru_cache(maxsize=32)
+def _quotes_of(text: str) -> _Quotes:
+    return _Quotes(text)
+
+
 def quoted(text: str, a: int, b: int) -> bool:
     """Is ``text[a:b]`` inside a double-quoted stretch of its line ("Reply: \"Please hold on.\"")?
     Quoted text is what the model is to say or a sample of input, not the instruction's wording."""
-    return _Quotes(text).around(a, b)
+    return _quotes_of(text).around(a, b)
 
 
 _CLAUSE_AFTER = re.compile(r"[ \t]*[\"'*_`(\u201c]*([\w'\u2019]+)")

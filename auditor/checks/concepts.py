@@ -14,6 +14,7 @@ already a word of the text with another meaning.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -89,6 +90,10 @@ def find_terms(runs: list[str], min_words: int = 3, min_repeats: int = 3, max_wo
     vocab = catalog_vocab()
     stop, verbs = vocab.stop, vocab.verbs
     chunks = _words(runs)
+    word_starts: dict[int, list[int]] = {}  # run -> start of each word, ascending
+    for chunk in chunks:
+        for w in chunk:
+            word_starts.setdefault(w.run, []).append(w.start)
     used: set[tuple[int, int]] = set()  # (run, start) of words already in a chosen term
     out: list[tuple[str, list[_Word]]] = []
     for n in range(max_words, min_words - 1, -1):
@@ -115,10 +120,9 @@ def find_terms(runs: list[str], min_words: int = 3, min_repeats: int = 3, max_wo
                 continue
             spans = [_Word(a.run, a.start, b.end, key) for a, b in occs]
             for a, b in occs:
-                for chunk in chunks:
-                    for w in chunk:
-                        if w.run == a.run and a.start <= w.start < b.end:
-                            used.add((w.run, w.start))
+                starts = word_starts[a.run]
+                for k in range(bisect.bisect_left(starts, a.start), bisect.bisect_left(starts, b.end)):
+                    used.add((a.run, starts[k]))
             out.append((key, spans))
     return out
 
