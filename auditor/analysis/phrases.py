@@ -57,6 +57,7 @@ class Vocab:
     other_subjects: frozenset[str]
     you: frozenset[str]
     finite_verbs: frozenset[str] = frozenset()  # a deleted opener must not leave one first (grammar.finite-verbs)
+    describing: frozenset[str] = frozenset()  # general adjectives: an LA206 term does not open with one (slots.describing)
 
     def __hash__(self) -> int:  # lru_cache keys
         return id(self)
@@ -96,6 +97,7 @@ def vocab_from(data: dict[str, Any]) -> Vocab:
         other_subjects=words(grammar, "other-subjects"),
         you=words(grammar, "you"),
         finite_verbs=words(grammar, "finite-verbs"),
+        describing=words(slots, "describing"),
     )
 
 

@@ -69,13 +69,15 @@ def _words(runs: list[str]) -> list[list[_Word]]:
     return chunks
 
 
-def _is_term(words: list[str], stop: frozenset[str], verbs: frozenset[str]) -> bool:
+def _is_term(words: list[str], stop: frozenset[str], verbs: frozenset[str], describing: frozenset[str] = frozenset()) -> bool:
     """A run of content words: no function word except "of"/"for" inside it, not opening with an
     imperative verb ("Use Perplexity search"), no adverb in -ly, no possessive, at least two
     different words."""
     low = [w.lower() for w in words]
     if low[0] in stop or low[-1] in stop or low[0] in _INNER or low[-1] in _INNER or low[0] in verbs:
         return False
+    if describing and words[0][:1].islower() and low[0] in describing:
+        return False  # "current market data": a description, not a name (written "Current Market Data" it is one)
     if any(w in stop and w not in _INNER for w in low[1:-1]):
         return False
     content = [w for w in low if w not in _INNER]
@@ -104,7 +106,7 @@ def find_terms(runs: list[str], min_words: int = 3, min_repeats: int = 3, max_wo
                 if any((w.run, w.start) in used for w in group):
                     continue
                 words = [w.text for w in group]
-                if not _is_term(words, stop, verbs):
+                if not _is_term(words, stop, verbs, vocab.describing):
                     continue
                 if quoted(runs[group[0].run], group[0].start, group[-1].end):
                     continue  # a schema value or a sample reply: "list of strings"
