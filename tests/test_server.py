@@ -422,3 +422,48 @@ def test_related_locations_become_related_information():
     info = related_information(f, None, locate)
     assert seen == [("app/a.py", None, 8, 12), ("nb.ipynb", 2, 3, 1)]
     assert [(i.location.uri, i.location.range.start.line, i.message) for i in info] == [("file:///app/a.py", 7, "used by one()"), ("file:///nb.ipynb", 2, "used in a notebook")]
+
+
+def test_a_nested_policy_folder_stays_in_its_project_as_check_sees_it(app):
+    """In a git work tree with a nested policy, the project is the work tree (as `check` runs
+    it): a file below the nested policy sees the modules outside its folder (here the model
+    constant in app/settings.py), gets the nested policy's rule selection, and its diagnostics are
+    those of `llm-audit check` on the same file."""
+    import json as _json
+
+    from conftest import cli
+
+    handler = LLM.replace("from app.prompts import SYSTEM", "from app.prompts import SYSTEM\nfrom app.settings import MODEL").replace('model="gpt-4o"', "model=MODEL")
+    write_tree(app, {
+        "app/settings.py": 'MODEL = "gpt-6-luna"\n',
+        "services/api/.llm-audit.yaml": "extends: [default]\nignore: [LA201]\n",
+        "services/api/handler.py": handler,
+    })
+    expected = _json.loads(cli("check", "services/api/handler.py", "--exit-zero", "--no-cache", "--output-format", "json", cwd=app).stdout)
+    la101 = [f["message"] for f in expected if f["code"] == "LA101"]
+    assert la101 and "gpt-6-luna" in la101[0]  # the imported constant is resolved
+
+    async def scenario():
+        async with Editor(app) as ed:
+            uri = ed.open("services/api/handler.py")
+            ds = await ed.diagnostics(uri, lambda ds: "LA101" in codes(ds))
+            assert sorted(codes(ds)) == sorted(f["code"] for f in expected)
+            assert [d.message for d in ds if d.code == "LA101"][0].startswith(la101[0][:60])
+
+    run(scenario())
+
+
+def test_a_broken_nested_policy_is_shown_and_the_server_lives(app):
+    write_tree(app, {"services/api/.llm-audit.yaml": "extends: [default]\nignore: [LA9999]\n", "services/api/handler.py": LLM})
+
+    async def scenario():
+        async with Editor(app) as ed:
+            ed.open("services/api/handler.py")
+            for _ in range(1500):
+                if ed.client.messages:
+                    break
+                await asyncio.sleep(0.02)
+            assert ed.client.messages and ed.client.messages[-1].type == types.MessageType.Error
+            assert "services/api/.llm-audit.yaml" in ed.client.messages[-1].message and ed.alive
+
+    run(scenario())

@@ -192,3 +192,23 @@ def test_client_kept_on_the_class_itself(project):
     result = project({"app.py": code}, select=SELECT)
     _expect(result, code, [("openai.chat", "llama-3.3-70b-versatile")])
     assert result.project.call_sites()[0].provider == "groq"
+
+
+def test_litellm_mock_responses_send_no_request(project):
+    """LiteLLM answers a call with ``mock_response=`` itself (health checks, tests, the proxy's
+    examples): no request, so no call site; the same calls without it are sites."""
+    code = """
+        import litellm
+        from litellm import Router
+
+        async def health():
+            await litellm.acompletion(model="openai/mock", messages=[{"role": "user", "content": "ping"}], mock_response="pong")
+            litellm.completion(model="gpt-3.5-turbo", messages=[{"role": "user", "content": "Hello world"}], mock_response="Hi!")
+            litellm.text_completion(model="gpt-3.5-turbo-instruct", prompt="hi", mock_response="there")
+            Router(model_list=[]).completion(model="g", messages=[], mock_response="ok")
+
+        def real(q):
+            return litellm.completion(model="gpt-6-luna", messages=[{"role": "user", "content": q}])  # site LA101
+    """
+    result = project({"app.py": code}, select=SELECT)
+    _expect(result, code, [("litellm.completion", "gpt-6-luna")])

@@ -109,6 +109,8 @@ class LoopFacts:
             return "fixed"  # for model in ["gpt-4o", "gpt-4o-mini"], four demo questions: variants, not data
         if self._feeds_back(site, call, loop) or TOOLISH.search(self.r.source_of(it)):
             return "dependent"  # a conversation, a chain, or the tool calls of a model's response
+        if _times_each_call(loop):
+            return "timed"  # a latency benchmark: each request is timed, so it must run on its own
         return "data"
 
     def _feeds_back(self, site: CallSite, call: ast.Call, loop: ast.AST) -> bool:
@@ -129,6 +131,21 @@ class LoopFacts:
             if any(targets & read for targets in index.assigns_from(site.result_name, call)):
                 return True
         return False
+
+
+# clocks read to time a request: `time.time() - start`, `perf_counter() - t0`
+CLOCKS = {"time", "perf_counter", "perf_counter_ns", "monotonic", "monotonic_ns", "time_ns", "default_timer", "now", "utcnow"}
+
+
+def _times_each_call(loop: ast.AST) -> bool:
+    """The loop body measures elapsed time: a clock read minus an earlier reading."""
+    for n in ast.walk(loop):
+        if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Sub) and isinstance(n.left, ast.Call):
+            f = n.left.func
+            name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+            if name in CLOCKS and not n.left.args:
+                return True
+    return False
 
 
 RETRY_NAME = re.compile(r"^_*(attempt|attempts|retry|retries|tries|try_|n_try|trial)s?_*\w*$", re.IGNORECASE)

@@ -25,6 +25,8 @@ class ParseFacts:
             return None
         qn = self.r.qualname(f, scope) or ""
         if qn in PARSERS:
+            if qn.startswith("re.") and _reasoning_trace(_arg(call, 0, "pattern")):
+                return None  # splits off a reasoning model's own <think> section: not parsing an answer
             idx, kw = PARSERS[qn]
             return qn, _arg(call, idx, kw)
         if isinstance(f, ast.Attribute) and f.attr in REGEX_METHODS and isinstance(f.value, ast.Name):
@@ -170,6 +172,12 @@ def _derives(expr: ast.AST, line: int, tainted: set[str], call: ast.Call, scope:
 def short(text: str, n: int = 80) -> str:
     text = " ".join(text.split())
     return text if len(text) <= n else text[: n - 3] + "..."
+
+
+def _reasoning_trace(pattern: ast.AST | None) -> bool:
+    """A regex over the ``<think>...</think>`` block that reasoning models (DeepSeek-R1, QwQ,
+    Qwen3) write before their answer: no request option makes it structured."""
+    return isinstance(pattern, ast.Constant) and isinstance(pattern.value, str) and "<think>" in pattern.value
 
 
 def _arg(call: ast.Call, index: int, keyword: str) -> ast.AST | None:

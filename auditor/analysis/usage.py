@@ -17,6 +17,7 @@ record enclosing loops, and its surroundings are read:
                    checks why generation stopped (LA606, analysis/truncation.py);
 * ``images``       image parts of the request, their detail and whether they are files read whole
                    with no resize (LA303, analysis/vision.py).
+* ``every_choice`` the response's samples are all read, so ``n > 1`` is meant (LA105).
 
 File-level facts go into ``facts.extra``: ``defs`` (function and method names), ``call_refs``
 (name -> [number of calls, first line called in a loop or 0], the light call graph), ``bounds``
@@ -36,6 +37,7 @@ from auditor.analysis.loops import LoopFacts
 from auditor.analysis.modindex import ModuleIndex, find_lines
 from auditor.analysis.parses import ParseFacts, short
 from auditor.analysis.resolve import Resolver
+from auditor.analysis.samples import every_choice_used
 from auditor.analysis.scopes import Scope, span_of
 from auditor.analysis.truncation import TruncationFacts
 from auditor.analysis.vision import VisionFacts
@@ -240,6 +242,8 @@ class _Module(ParseFacts, LoopFacts, AgentLoopFacts, TruncationFacts, VisionFact
         dispatch = _dispatch(func, call)
         if dispatch is not None:
             site.extra["dispatch"] = dispatch
+        if every_choice_used(func if func is not None else self.tree, call, site.result_name):
+            site.extra["every_choice"] = True  # n > 1 on purpose (LA105)
 
 
 # ---------------------------------------------------------------- small AST helpers

@@ -187,8 +187,8 @@ def _literal_int(param: Param | None) -> int | None:
 @check("excessive_samples")
 def excessive_samples(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
     api = ctx.api(site)
-    if api is None or not api.samples:
-        return
+    if api is None or not api.samples or site.extra.get("every_choice"):
+        return  # every sample is read (voting, reranking): the extra completions are the design
     limit = int(ctx.params.get("max-samples", 1))
     names = set(ctx.params.get("sample-params") or ["n", "best_of", "candidate_count", "num_return_sequences"])
     for path in api.samples:

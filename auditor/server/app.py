@@ -22,6 +22,7 @@ from lsprotocol.converters import get_converter
 from pygls.lsp.server import LanguageServer
 
 from auditor import __version__
+from auditor.config.policy import PolicyError
 from auditor.findings import Finding
 from auditor.server import actions, convert, hover
 from auditor.server.documents import Debouncer, snapshots, split_lines, uri_path
@@ -77,6 +78,11 @@ class AuditServer(LanguageServer):
                 continue
             try:
                 analysis = await loop.run_in_executor(self.engine, self.projects.analyse, policy, files, self.today)
+            except PolicyError as e:  # a nested policy file of the project is broken
+                if str(e) not in self.shown_messages:
+                    self.shown_messages.add(str(e))
+                    self.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=f"llm-audit: {e}"))
+                continue
             except Exception as e:  # noqa: BLE001 - an engine bug: report it, keep serving
                 log.exception("llm-audit: analysis failed")
                 self.window_log_message(types.LogMessageParams(type=types.MessageType.Error, message=f"llm-audit: analysis of {root} failed: {e.__class__.__name__}: {e}"))

@@ -1,8 +1,9 @@
 """Projects: which policy and root each open document belongs to, and one engine run per project.
 
-A document belongs to the project of its nearest policy (``.llm-audit.yaml`` or
-``[tool.llm-audit]`` searched upward, as ``check`` does); without one, to the workspace folder
-that holds it (else its git root, else its folder). Each run analyses the whole project - the
+A document belongs to the project ``check`` would put it in (config/scope.py): its git work tree,
+else the outermost folder with a policy file up to the workspace folder, else the workspace
+folder (else its own folder); within it each file gets its nearest policy file, as ``check``
+gives it. Each run analyses the whole project - the
 per-file facts cache serves the files that did not change - with the open documents' unsaved
 text as overlays, so a prompt constant edited in one open file reaches the call sites of
 another. Policies are loaded once and dropped by :meth:`Projects.reload` when a policy, usage
@@ -19,7 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from auditor.findings import Finding
-from auditor.config.policy import Policy, PolicyError, find_policy_file
+from auditor.config.policy import Policy, PolicyError, find_policy_file, policy_file_in
+from auditor.config.scope import git_root
 from auditor.server.documents import Snapshot
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -51,7 +53,7 @@ class Analysis:
 class Projects:
     def __init__(self) -> None:
         self.folders: list[Path] = []  # workspace folders
-        self._policies: dict[tuple[str, str], Policy] = {}
+        self._policies: dict[str, Policy] = {}  # project root -> its root policy
         self.analyses: dict[Path, Analysis] = {}
         self.errors: dict[Path, str] = {}  # project root -> policy error
         self._lock = threading.Lock()  # one engine run at a time
@@ -61,24 +63,33 @@ class Projects:
         holders = [f for f in self.folders if f == path or f in path.parents]
         if holders:
             return max(holders, key=lambda f: len(f.parts))
-        for d in path.parents:
-            if (d / ".git").exists():
-                return d
         return path.parent
 
+    def project_root(self, path: Path) -> Path:
+        """The root ``llm-audit check`` would give this document (config/scope.py): its git work
+        tree, else the outermost folder holding a policy file up to the workspace folder, else the
+        workspace folder. Nested policy files apply below their folders inside that project."""
+        found = git_root(path)
+        if found is not None:
+            return found.resolve()
+        stop = self._fallback_root(path)
+        outer = None
+        for d in path.parents:
+            if policy_file_in(d) is not None:
+                outer = d
+            if d == stop or d == Path.home():
+                break
+        return (outer or stop).resolve()
+
     def policy_for(self, path: Path) -> Policy:
-        """The policy of the nearest project (raises PolicyError for a broken one)."""
-        found = find_policy_file(path)
-        key = (str(found), "") if found is not None else ("", str(self._fallback_root(path)))
-        policy = self._policies.get(key)
+        """The root policy of the document's project (raises PolicyError for a broken one)."""
+        root = self.project_root(path)
+        policy = self._policies.get(str(root))
         if policy is None:
-            if found is not None:
-                policy = Policy.load(found)
-            else:
-                root = Path(key[1])
-                policy = Policy.load(None, start=root)
-                policy.root = root
-            self._policies[key] = policy
+            file = policy_file_in(root)
+            policy = Policy.load(file) if file is not None else Policy.load(None, start=root)
+            policy.root = root
+            self._policies[str(root)] = policy
         return policy
 
     def reload(self) -> None:

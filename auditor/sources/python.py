@@ -137,6 +137,8 @@ def _newer_syntax(text: str, path: str, cell: int | None, e: SyntaxError) -> tup
     if not NEWER or "too many nested" in str(e.msg):
         return None, error
     rewritten, seen = downlevel(text)
+    # limits of the pre-3.12 f-string grammar that PEP 701 lifted: valid Python 3.12+ code
+    seen = seen or str(e.msg).startswith(("f-string expression part cannot include a backslash", "f-string expression part cannot include '#'"))
     if rewritten is not None:
         try:
             return ast.parse(rewritten, filename=path), None
