@@ -3,7 +3,8 @@
 * ``agent_loop`` (per call site): the generation call runs in a ``while`` loop whose test has no
   ordering comparison (``while True``, ``while not done``, ``while resp.stop_reason == "tool_use"``),
   whose body handles tool calls (the answer's tool calls drive the next iteration), with no ``if``
-  in the body that compares a counter, a length or a clock and leaves the loop, and no enclosing
+  in the body that compares a counter, a length or a clock and leaves the loop (or, past the count,
+  stops offering tools: ``if calls < MAX_CALLS: request.update(tools=...)``), and no enclosing
   ``for`` loop over ``range(...)``.
 * ``bounds`` (per file): keyword arguments named like an iteration bound (``max_iterations=``,
   ``max_turns=``, ``max_consecutive_auto_reply=``, ``recursion_limit`` in a config dict ...) with
@@ -113,5 +114,26 @@ def _leaves_on_bound(loop: ast.While) -> bool:
             continue
         if isinstance(n, ast.If) and _ordered(n.test) and any(isinstance(x, _LEAVES) for s in n.body for x in ast.walk(s)):
             return True
+        if isinstance(n, ast.If) and _ordered(n.test) and _sets_tools(n):
+            return True  # past the count the request offers no tools (or forces an answer): the loop ends
         stack.extend(ast.iter_child_nodes(n))
+    return False
+
+
+_TOOL_KEYS = ("tools", "tool_choice", "functions", "function_call")
+
+
+def _sets_tools(node: ast.If) -> bool:
+    """The branch decides whether the request offers tools: ``request.update(tools=...)``,
+    ``kwargs["tools"] = ...``, ``tools = []`` or ``tool_choice="none"`` in its body or else."""
+    for s in node.body + node.orelse:
+        for x in ast.walk(s):
+            if isinstance(x, ast.keyword) and x.arg in _TOOL_KEYS:
+                return True
+            if isinstance(x, ast.Subscript) and isinstance(x.ctx, ast.Store) and isinstance(x.slice, ast.Constant) and x.slice.value in _TOOL_KEYS:
+                return True
+            if isinstance(x, (ast.Assign, ast.AnnAssign)):
+                targets = x.targets if isinstance(x, ast.Assign) else [x.target]
+                if any(isinstance(t, ast.Name) and t.id in _TOOL_KEYS for t in targets):
+                    return True
     return False
