@@ -23,7 +23,8 @@ from auditor.cache import FactsCache
 from auditor.checks import load_all
 from auditor.checks.context import RuleContext
 from auditor.checks.rootcause import group_root_causes
-from auditor.config.catalog import glob_match, load_catalog
+from auditor.config.catalog import load_catalog
+from auditor.config.globs import glob_match
 from auditor.config.policy import Policy, selector_matches
 from auditor.config.scope import Scope, Targets, run_files
 from auditor.cost.model import CostModel, Usage
@@ -31,7 +32,7 @@ from auditor.discover import SourceFile, normalise_config_paths
 from auditor.facts import FileFacts, Suppressions
 from auditor.findings import Finding
 from auditor.fix.swapsafety import SwapScan
-from auditor.phase1 import Loaded, analyse_bytes, load_facts, settings_digest  # noqa: F401 - the engine's phase 1
+from auditor.phase1 import Loaded, load_facts
 from auditor.sources.python import SourceOptions, file_error
 
 
@@ -277,11 +278,11 @@ def _run(opts: RunOptions) -> RunResult:
         files, options[id(policy)], cache, opts.jobs, stdin, opts.overlays, options_for=lambda rel: options[id(scope.policy_for(rel))], loaded=loaded
     )
     notes.extend(n for ff in facts for n in (ff.extra.get("notes") or []))  # e.g. a notebook of another language, skipped
-    from auditor.cost import tokens
+    from auditor.cost import tokenmemo
 
     memo = cache.dir / "tokens.json" if cache.enabled else None
     if memo is not None:
-        tokens.load_memo(memo)  # exact counts of unchanged prompts: no encoding load
+        tokenmemo.load_memo(memo)  # exact counts of unchanged prompts: no encoding load
     project = Project(facts, loader=loaded[0].summary_loader())
     assign_roles(project, policy.get("prompt-roles") or {})
     digests = loaded[0].digests
@@ -298,7 +299,7 @@ def _run(opts: RunOptions) -> RunResult:
         cache.set_meta("swap-scan", swaps.keep(set(digests)))
     cache.save()
     if memo is not None:
-        tokens.save_memo(memo)
+        tokenmemo.save_memo(memo)
     stats["ms"] = int((time.perf_counter() - t0) * 1000)
     if os.environ.get("LLM_AUDIT_STATS"):
         print(

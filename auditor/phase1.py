@@ -1,11 +1,12 @@
-"""Phase 1: files -> facts, each file on its own (pre-scan, parse, per-file cache, workers).
+"""Phase 1 of a run: its files -> their facts, through the per-file cache and a worker pool.
 
 For every file of the run: its ``stat`` against the cache index (an unchanged file is not even
 read), else its bytes and their sha256 against the cache; then, for the rest, the byte pre-scan
-(:mod:`auditor.sources.prescan`; notebooks on their code cells only) in this process, and the
-parse of the files it lets through - in a pool of forked workers when there are enough bytes
-to parse for the pool to pay (:data:`PARALLEL_MIN_BYTES`, measured), in-process otherwise. A file
-that cannot be read or parsed, or that crashes a worker, becomes one LA000.
+(:func:`auditor.analysis.filebytes.prescan_bytes`) in this process, and the parse of the files it
+lets through (:func:`~auditor.analysis.filebytes.parse_bytes`) - in a pool of forked workers when
+there are enough bytes to parse for the pool to pay (:data:`PARALLEL_MIN_BYTES`, measured),
+in-process otherwise. A file that cannot be read or parsed, or that crashes a worker, becomes one
+LA000. :class:`Loaded` keeps what the lazy summaries of skipped files need later.
 """
 
 from __future__ import annotations
@@ -20,19 +21,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from auditor.analysis.module import analyse_python_text, summarise_module
+from auditor.analysis.filebytes import parse_bytes, prescan_bytes, summarise_bytes
 from auditor.cache import FactsCache
 from auditor.config.catalog import load_catalog
-from auditor.discover import SourceFile, config_matches
+from auditor.discover import SourceFile
 from auditor.facts import FileFacts
-from auditor.sources.python import (
-    SourceOptions,
-    decode_source,
-    file_error,
-    module_name,
-    parse_python,
-    scan_suppressions,
-)
+from auditor.sources.python import SourceOptions, file_error
 
 # Parse in worker processes only above this many bytes of files to parse (after the pre-scan).
 # Measured with benchmarks/pool_threshold.py on 2 cores (numbers in benchmarks/README.md):
@@ -40,11 +34,6 @@ from auditor.sources.python import (
 # send back plus its start-up latency, so two workers pay from ~0.5 MB; twice that, to be safe.
 # LLM_AUDIT_PARALLEL_MIN_BYTES overrides it (for measuring it, and for tests of the pool).
 PARALLEL_MIN_BYTES = 1_000_000
-
-
-# A notebook's JSON (outputs included) is read up to this many times `limits.max-file-bytes`;
-# the limit itself applies to its code cells (its outputs are never analysed).
-NOTEBOOK_OUTPUT_FACTOR = 20
 
 
 def _parallel_min_bytes() -> int:
@@ -61,128 +50,6 @@ def settings_digest(opts: SourceOptions) -> str:
         default=str,
     )
     return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()[:16]
-
-
-def analyse_bytes(data: bytes, rel: str, kind: str, opts: SourceOptions) -> FileFacts:
-    """Phase 1 for one file. Never raises: problems become LA000 findings."""
-    done, nb = prescan_bytes(data, rel, kind, opts)
-    return done if done is not None else parse_bytes(data, rel, kind, opts, nb)
-
-
-def parse_bytes(data: bytes, rel: str, kind: str, opts: SourceOptions, nb: dict | None = None) -> FileFacts:
-    """The parsing part of phase 1, for a file the pre-scan let through, within its time budget
-    (policy ``limits.max-file-seconds``). Never raises."""
-    from auditor.sources.budget import FileBudgetExceeded, time_budget
-
-    try:
-        with time_budget(opts.max_file_seconds):
-            return _parse_bytes(data, rel, kind, opts, nb)
-    except FileBudgetExceeded:
-        module = module_name(rel) if kind in ("python", "notebook") else ""
-        facts = FileFacts(path=rel, module=module, kind=kind)
-        facts.findings.append(file_error(rel, f"analysis took longer than {opts.max_file_seconds:g} s and was stopped (policy `limits.max-file-seconds`)"))
-        facts.extra["over_budget"] = True  # not cached: a later run on a quieter machine may finish
-        return facts
-
-
-def prescan_bytes(data: bytes, rel: str, kind: str, opts: SourceOptions) -> tuple[FileFacts | None, dict | None]:
-    """The cheap part of phase 1: (the file's facts, if that is all there is to it - too large,
-    binary, broken notebook JSON, or nothing the pre-scan knows -, the notebook read)."""
-    module = module_name(rel) if kind in ("python", "notebook") else ""
-    facts = FileFacts(path=rel, module=module, kind=kind)
-    try:
-        if kind == "config":  # model ids in .env / YAML / JSON / TOML (sources/configfile.py)
-            from auditor.sources.configfile import analyse_config
-
-            return analyse_config(data, rel, config_matches(rel, opts.config_paths), opts.max_file_bytes), None
-        # a notebook's outputs (plots, tables) are not analysed: its limit is on its code cells
-        limit = NOTEBOOK_OUTPUT_FACTOR * opts.max_file_bytes if kind == "notebook" else opts.max_file_bytes
-        if len(data) > limit:
-            facts.findings.append(file_error(rel, f"file is too large ({len(data):,} bytes; limit {limit:,}, policy `limits.max-file-bytes`)"))
-            return facts, None
-        if b"\x00" in data[:8192]:
-            facts.findings.append(file_error(rel, "binary file (contains NUL bytes)"))
-            return facts, None
-        if kind == "python" and opts.prescan and not opts.prescanner.matches(data):
-            return _skipped(facts, data), None  # nothing an LLM call could hang on: not parsed
-        if kind == "notebook":
-            from auditor.sources.notebook import code_source_bytes, notebook_language, read_notebook
-
-            nb, err = read_notebook(data, rel)  # the JSON is parsed once, here
-            if err is not None:
-                facts.findings.append(err)
-                return facts, None
-            if "python" not in (notebook_language(nb) or "python"):
-                return None, nb  # R, Julia, an unknown kernel...: the analysis decides and notes a skip
-            code = code_source_bytes(nb)  # outputs (images, tables, logs) are never scanned
-            if len(code) > opts.max_file_bytes:
-                facts.findings.append(file_error(rel, f"notebook code is too large ({len(code):,} bytes in code cells; limit {opts.max_file_bytes:,}, policy `limits.max-file-bytes`)"))
-                return facts, None
-            if opts.prescan and not opts.prescanner.matches(code):
-                return _skipped(facts, code), None
-            return None, nb
-    except RecursionError:
-        facts.findings.append(file_error(rel, "too deeply nested to analyse"))
-        return facts, None
-    except Exception as e:  # noqa: BLE001 - one bad file must not take the run down
-        facts.findings.append(file_error(rel, f"internal error while analysing this file: {e.__class__.__name__}: {e}"))
-        return facts, None
-    return None, None
-
-
-def _parse_bytes(data: bytes, rel: str, kind: str, opts: SourceOptions, nb: dict | None = None) -> FileFacts:
-    module = module_name(rel) if kind in ("python", "notebook") else ""
-    facts = FileFacts(path=rel, module=module, kind=kind)
-    try:
-        if kind == "python":
-            try:
-                text = decode_source(data)
-            except (UnicodeDecodeError, SyntaxError, LookupError) as e:
-                facts.findings.append(file_error(rel, f"not valid UTF-8 (or its declared encoding): {e}"))
-                return facts
-            return analyse_python_text(text, rel, module, opts)
-        if kind == "notebook":
-            from auditor.analysis.notebook import analyse_notebook
-
-            return analyse_notebook(data, rel, module, opts, nb=nb)
-        if kind == "promptfile":
-            try:
-                from auditor.analysis.promptfile import analyse_promptfile
-            except ImportError:  # prompt-file support not installed in this build
-                return facts
-            return analyse_promptfile(data, rel, opts)
-    except RecursionError:
-        facts.findings.append(file_error(rel, "too deeply nested to analyse"))
-    except Exception as e:  # noqa: BLE001 - one bad file must not take the run down
-        facts.findings.append(file_error(rel, f"internal error while analysing this file: {e.__class__.__name__}: {e}"))
-    return facts
-
-
-def _skipped(facts: FileFacts, data: bytes) -> FileFacts:
-    """A file that cannot hold a call site or a prompt constant: not parsed (a syntax error in it
-    is the general linter's to report). Its suppression comments are still read (LA001), and
-    other modules' references into it parse it later, on demand (:func:`summarise_bytes`)."""
-    facts.extra["skipped"] = True
-    if b"llm-audit" in data or b"noqa" in data or b"NOQA" in data:
-        facts.suppressions = scan_suppressions(data.decode("utf-8", "replace"))
-    return facts
-
-
-def summarise_bytes(data: bytes, rel: str, opts: SourceOptions) -> FileFacts:
-    """What other modules may import from a file the pre-scan skipped: module-level constants,
-    imports and clients (the hook for phase-1 summaries another module's dataflow needs).
-    Never raises; a file that does not decode or parse contributes nothing."""
-    facts = FileFacts(path=rel, module=module_name(rel), kind="python")
-    facts.extra["skipped"] = True
-    try:
-        text = decode_source(data)
-        tree, err = parse_python(text, rel, compile_check=False)  # compile() only for files we analyse
-        if err is None and tree is not None:
-            summarise_module(tree, text, facts, opts)
-    except Exception as e:  # noqa: BLE001 - context for other files only: never the run's end
-        facts.extra["summary_error"] = f"{e.__class__.__name__}: {e}"
-    facts.extra["summarised"] = True
-    return facts
 
 
 def _worker_init() -> None:
@@ -259,9 +126,9 @@ def _prefetch_encoding() -> None:
     and the main process is otherwise idle until their results arrive."""
     import threading
 
-    from auditor.cost import tokens
+    from auditor.cost import encodings
 
-    threading.Thread(target=tokens.get_encoding, args=(tokens.O200K,), daemon=True).start()
+    threading.Thread(target=encodings.get_encoding, args=(encodings.O200K,), daemon=True).start()
 
 
 def _isolated(job: _Job) -> FileFacts:
@@ -408,3 +275,4 @@ def load_facts(
     if loaded is not None:
         loaded.append(Loaded(cache, pick, texts, meta, {sf.rel: sf for sf in files}))
     return [out[sf.rel] for sf in files if sf.rel in out], stats
+

@@ -130,12 +130,12 @@ def test_a_change_that_keeps_size_and_mtime_is_still_seen(tmp_path):
 @pytest.fixture
 def rank_dir(tmp_path, monkeypatch):
     """An empty tiktoken cache (a fresh machine) and no encoding loaded in this process."""
-    from auditor.cost import tokens
+    from auditor.cost import encodings, tokenmemo
 
     cache = tmp_path / "tiktoken"
     monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(cache))
-    monkeypatch.setattr(tokens, "_encodings", {})
-    monkeypatch.setattr(tokens, "_memo", {})  # counts of texts seen before would load nothing
+    monkeypatch.setattr(encodings, "_encodings", {})
+    monkeypatch.setattr(tokenmemo, "_memo", {})  # counts of texts seen before would load nothing
     import tiktoken.registry
 
     monkeypatch.setattr(tiktoken.registry, "ENCODINGS", {})
@@ -143,13 +143,13 @@ def rank_dir(tmp_path, monkeypatch):
 
 
 def test_fast_ranks_are_written_then_used_without_decoding_the_text(rank_dir, monkeypatch):
-    from auditor.cost import rankcache, tokens
+    from auditor.cost import encodings, rankcache, tokens
 
     n = tokens.count_tokens("Summarise the ticket in one sentence.", "gpt-4o")
     assert n.exact
     path = rankcache.rank_path(tokens.O200K, rank_dir)
     assert path.is_file()
-    monkeypatch.setattr(tokens, "_encodings", {})
+    monkeypatch.setattr(encodings, "_encodings", {})
 
     def no_text(*a, **k):
         raise AssertionError("the rank text was decoded again")
@@ -157,7 +157,7 @@ def test_fast_ranks_are_written_then_used_without_decoding_the_text(rank_dir, mo
     import tiktoken.load
 
     monkeypatch.setattr(tiktoken.load, "load_tiktoken_bpe", no_text)
-    monkeypatch.setattr(tokens, "_decode_ranks", no_text)
+    monkeypatch.setattr(encodings, "_decode_ranks", no_text)
     again = tokens.count_tokens("Summarise the ticket in one sentence, please.", "gpt-4o")
     assert again.exact and again.tokens == n.tokens + 2
 
@@ -165,13 +165,13 @@ def test_fast_ranks_are_written_then_used_without_decoding_the_text(rank_dir, mo
 def test_a_tampered_rank_file_is_rejected_and_rewritten(rank_dir, monkeypatch):
     import tiktoken.registry
 
-    from auditor.cost import rankcache, tokens
+    from auditor.cost import encodings, rankcache, tokenmemo, tokens
 
     text = "Reply with yes or no."
     want = tokens.count_tokens(text, "gpt-4o").tokens
     path = rankcache.rank_path(tokens.O200K, rank_dir)
     good = path.read_bytes()
-    expected = tokens._BLOBS[tokens.O200K][1]
+    expected = encodings._BLOBS[tokens.O200K][1]
     assert rankcache.load_ranks(tokens.O200K, expected, rank_dir) is not None
     # one byte of the payload changed: a different tokenizer that still has a valid shape
     forged = bytearray(good)
@@ -184,8 +184,8 @@ def test_a_tampered_rank_file_is_rejected_and_rewritten(rank_dir, monkeypatch):
     assert rankcache.load_ranks(tokens.O200K, expected, rank_dir) is None
     path.write_bytes(good[: len(rankcache.MAGIC) + 64] + b"\xff" * 64 + good[len(rankcache.MAGIC) + 128 :])  # garbage signature
     assert rankcache.load_ranks(tokens.O200K, expected, rank_dir) is None
-    monkeypatch.setattr(tokens, "_encodings", {})
-    monkeypatch.setattr(tokens, "_memo", {})
+    monkeypatch.setattr(encodings, "_encodings", {})
+    monkeypatch.setattr(tokenmemo, "_memo", {})
     monkeypatch.setattr(tiktoken.registry, "ENCODINGS", {})
     assert tokens.count_tokens(text, "gpt-4o").tokens == want  # from the verified text again
     assert path.read_bytes() == good and rankcache.load_ranks(tokens.O200K, expected, rank_dir) is not None

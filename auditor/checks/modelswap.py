@@ -1,4 +1,5 @@
-"""When a model swap (LA401, LA402) may be offered, and the swap at a model's definition.
+"""Model swaps (LA401, LA402, LA404): where the model is written at a call, when a swap may be
+offered, the fix that writes it (at the call or at the model's definition) and what it saves.
 
 A swap is offered only when it is valid where it lands and changes nothing but the request:
 
@@ -22,9 +23,12 @@ from pathlib import Path
 from typing import Callable
 
 from auditor.checks.context import RuleContext
-from auditor.facts import CallSite
-from auditor.findings import Edit, Fix
+from auditor.config.catalog import ModelInfo
+from auditor.cost.model import call_cost
+from auditor.facts import CallSite, Param
+from auditor.findings import Edit, Fix, Savings
 from auditor.fix.swapsafety import swap_blocker
+from auditor.sources.configfile import CONFIG_API
 
 _COMPLETIONS_ONLY = re.compile(r"^(?:.*/)?(?:gpt-3\.5-turbo-instruct|(?:text-|code-)?(?:davinci|babbage|curie|ada)\b)", re.IGNORECASE)
 
@@ -98,3 +102,114 @@ def _lines(path: Path, cell: int | None) -> list[str] | None:
         return ("".join(src) if isinstance(src, list) else str(src)).splitlines()
     except Exception:  # noqa: BLE001 - an unreadable or hostile file: no fix
         return None
+
+
+# ---------------------------------------------------------------- where the model is written at the call, and the swap fix
+def model_param(site: CallSite, ctx: RuleContext) -> Param | None:
+    """The parameter that carries the model (``model=``, ``modelId=``, ...), if present."""
+    api = ctx.api(site)
+    for name in (api.model if api else ["model"]):
+        state, param = site.lookup(name)
+        if state == "present":
+            return param
+    return None
+
+
+def _model_value_at_call(site: CallSite, ctx: RuleContext):
+    """(value, in_yaml) of the model as written at the call: the ``model=`` keyword of a Python
+    call, or the model scalar of a prompt file's front matter."""
+    param = model_param(site, ctx)
+    if param is not None and site.api == CONFIG_API:
+        return param.value, True  # a configuration value: keep a plain scalar plain
+    if param is not None:
+        return (param.value, False) if param.direct else (None, False)
+    if site.api.startswith("promptfile") and site.model is not None:
+        return site.model, True
+    return None, False
+
+
+PLAIN_SCALAR = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/@+-]*$")
+TRIPLE_QUOTES = ("'" * 3, '"' * 3)
+
+
+def written_target(written: str, model: ModelInfo, target: str, ctx: RuleContext) -> str | None:
+    """The replacement name in the style it was written: a router or plugin prefix is kept
+    (``googleai/``, ``anthropic/``, ``openrouter/openai/``). None when the written name is a
+    cloud-specific id (Bedrock ``anthropic.claude-...-v1:0``, Vertex ``...@20240620``) or a
+    fine-tune, which no catalog name can replace."""
+    if written.startswith("ft:") or "@" in written or ":" in written:
+        return None
+    prefix, rest = "", written
+    while "/" in rest and ctx.policy.models.lookup(rest.split("/", 1)[1]) is model:
+        head, rest = rest.split("/", 1)
+        prefix += head + "/"
+    if rest.split(".", 1)[0].lower() in ("anthropic", "meta", "mistral", "cohere", "amazon", "us", "eu", "apac", "global"):
+        return None
+    return prefix + target
+
+
+def swap_model_fix(site: CallSite, ctx: RuleContext, target: str, message: str, at_definition: bool = False) -> Fix | None:
+    """An unsafe fix that rewrites the model string where it is written at the call (or, with
+    ``at_definition``, where it is defined), when the swap is valid there (:mod:`auditor.checks.modelswap`)."""
+    if not swap_allowed(site, ctx, target):
+        return None
+    new_model = ctx.policy.models.lookup(target, site.provider)
+    blocking = set(new_model.rejects) - {"max_tokens"} if new_model is not None else set()  # max_tokens: LA103 renames it
+    if any(p.rsplit(".", 1)[-1] in blocking for p in site.params):
+        return None  # the call passes a parameter the new model rejects: the swap would make it fail
+    value, in_yaml = _model_value_at_call(site, ctx)
+    if at_definition and (value is None or value.origin != "literal"):
+        model = ctx.policy.models.lookup(site.model_name)
+        return definition_swap(site, ctx, target, message, lambda written: written_target(written, model, target, ctx) if model else None)
+    if value is None or value.span is None or value.origin != "literal" or not isinstance(value.value, str):
+        return None
+    target = written_target(value.value, ctx.policy.models.lookup(value.value), target, ctx)  # type: ignore[arg-type]
+    if target is None:
+        return None
+    source = value.source or ""
+    if in_yaml and source == value.value and PLAIN_SCALAR.match(target):
+        new = target  # keep the front matter's plain style
+    else:
+        quote = source[-1:] if source[-1:] in ("'", '"') else '"'
+        if source.startswith(TRIPLE_QUOTES) or (source[:1].lower() in ("f", "b", "r", "u") and not source.startswith(quote)):
+            return None  # triple-quoted or prefixed strings: leave them to a human
+        if quote in target or "\\" in target:
+            return None
+        new = f"{quote}{target}{quote}"
+    edit = Edit(value.span.line, value.span.column, value.span.end_line, value.span.end_column, new)
+    return Fix("unsafe", message, [edit])
+
+
+def model_span(site: CallSite, ctx: RuleContext):
+    """Where to point a model finding: the ``model=`` argument (or front-matter scalar), else the call."""
+    param = model_param(site, ctx)
+    if param is not None and param.direct and param.arg_span:
+        return param.arg_span
+    if param is None and site.api.startswith("promptfile") and site.model is not None and site.model.span is not None:
+        return site.model.span
+    return site.span
+
+
+# ---------------------------------------------------------------- what a swap saves
+def swap_savings(site: CallSite, ctx: RuleContext, old: ModelInfo, new: ModelInfo, why: str) -> Savings | None:
+    """Price difference old -> new at this site's estimated tokens; None unless it saves money."""
+    est = ctx.cost.estimate(site)
+    before = call_cost(old, est.input_tokens, est.output_tokens, est.batch)
+    after = call_cost(new, est.input_tokens, est.output_tokens, est.batch)
+    if before is None or after is None or before - after <= 0:
+        return None
+    basis = f"{why}: {old.name} -> {new.name} at ~{est.input_tokens:,.0f} input + ~{est.output_tokens:,.0f} output tokens per call"
+    return ctx.savings(site, usd_per_call=before - after, basis=basis)
+
+
+def _price(m: ModelInfo) -> str:
+    i, o = m.price_of("input"), m.price_of("output")
+    return f"{_usd(i)}/{_usd(o)}" if i is not None and o is not None else "price unknown"
+
+
+def _usd(x: float | None) -> str:
+    if x is None:
+        return "?"
+    text = f"{x:.4f}".rstrip("0")
+    whole, _, frac = text.partition(".")
+    return f"${whole}.{frac.ljust(2, '0')}"

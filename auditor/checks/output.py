@@ -7,7 +7,7 @@ from typing import Iterable
 
 from auditor.facts import CallSite
 from auditor.checks import check
-from auditor.config.catalog import glob_match
+from auditor.config.globs import glob_match
 from auditor.checks.context import RuleContext
 from auditor.fix.edits import add_frontmatter_param, add_param, rename_param, replace_value
 from auditor.findings import Finding, Fix

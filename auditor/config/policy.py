@@ -16,7 +16,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from auditor.config.catalog import ModelCatalog, Rule, load_catalog, load_yaml_file, model_from_entry, rules_dir
+from auditor.config.catalog import ModelCatalog, Rule, load_catalog, load_yaml_file, rules_dir
+from auditor.config.modelcatalog import model_from_entry
 from auditor.findings import severity_rank
 
 POLICY_FILES = (".llm-audit.yaml", ".llm-audit.yml", "llm-audit.yaml")

@@ -4,7 +4,7 @@ tiktoken reads its rank files as text (200k base64 lines for ``o200k_base``: ~0.
 the benchmark machine). The ranks, once decoded from a file whose sha256 is tiktoken's own
 ``expected_hash``, are kept as one ``marshal`` blob (read back ~3x faster) beside the rank files
 tiktoken reads: ``llm-audit-<name>.ranks`` in the first cache directory of
-:func:`auditor.cost.tokens._cache_dirs` (``$TIKTOKEN_CACHE_DIR`` when set, else
+:func:`auditor.cost.encodings._cache_dirs` (``$TIKTOKEN_CACHE_DIR`` when set, else
 ``~/.cache/llm-audit/tiktoken``); none when tiktoken's cache is turned off (``TIKTOKEN_CACHE_DIR=""``).
 
 The file is ``MAGIC``, the expected_hash of the rank file it was decoded from, an HMAC-SHA256

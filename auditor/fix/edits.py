@@ -1,10 +1,11 @@
-"""Fixes: building edits for findings, and applying them safely.
+"""Fixes: building edits for findings, and applying them to one text safely.
 
 Edits are computed from the positions the analysis recorded (a keyword to add at a call's
 insertion point, a keyword to rename, a value to replace, a literal's text to rewrite).
 Applying them is guarded by libcst: the fixed source must parse with libcst (the same parser
 a codemod would use) or the fix is dropped and reported. Overlapping edits in one pass are
-resolved by keeping the first; ``apply_until_stable`` re-runs analysis until nothing changes.
+resolved by keeping the first; the ``fix`` command re-runs analysis until nothing changes
+(:mod:`auditor.render.lint`), and writes files through :mod:`auditor.fix.apply`.
 """
 
 from __future__ import annotations

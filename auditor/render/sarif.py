@@ -29,7 +29,8 @@ from typing import Any
 
 from auditor import __version__
 from auditor.adopt.baseline import display_path, fingerprints
-from auditor.config.catalog import PROJECT_URL, Rule
+from auditor.config.catalog import Rule
+from auditor.config.rules import PROJECT_URL
 from auditor.findings import Finding
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"

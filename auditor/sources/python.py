@@ -1,4 +1,5 @@
-"""Python source files: decode, pre-scan, parse, and read suppression comments.
+"""Python source files: decode, parse, read suppression comments; and :class:`SourceOptions`, the
+settings phase 1 takes from the policy (the byte pre-scanner they build is :mod:`auditor.sources.prescan`).
 
 Analysis uses the standard library's ``ast`` (about 11x faster to parse than libcst on this
 machine); libcst is used where layout must survive: fixes (:mod:`auditor.fix.edits`). What a parsed module does is :mod:`auditor.analysis.module`'s.
@@ -48,7 +49,7 @@ class SourceOptions:
     @property
     def providers(self) -> Providers:
         if self._providers is None:
-            from auditor.config.catalog import providers_from_data
+            from auditor.config.providers import providers_from_data
 
             self._providers = providers_from_data(self.providers_data, self.extra_apis)
         return self._providers

@@ -1,0 +1,160 @@
+"""Model lifecycle rules: LA402 retired-model (retired, retiring or deprecated: move to the
+successor) and LA404 superseded-model (still works, but a newer model of the same tier costs less
+or is what the provider recommends).
+
+Lifecycle dates, successors and routing come from the model catalog (``rules/models.yaml`` plus
+policy ``models:``). LA402 also runs on model ids in configuration files (``model_ref``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from auditor.checks import check
+from auditor.checks.context import RuleContext
+from auditor.checks.modelswap import _price, model_span, swap_model_fix, swap_savings
+from auditor.config.catalog import ModelInfo
+from auditor.cost.model import call_cost
+from auditor.facts import CallSite
+from auditor.findings import Finding
+from auditor.sources.configfile import CONFIG_API
+
+
+# ---------------------------------------------------------------- lifecycle facts
+def is_retired(m: ModelInfo, today: date) -> bool:
+    return m.retired is not None and m.retired <= today
+
+
+def site_api(site: CallSite, ctx: RuleContext) -> str:
+    """The API family the call uses: ``completions`` (prompt=), ``responses`` or ``chat``."""
+    api = ctx.api(site)
+    if api is None:
+        return "chat"
+    if api.kind == "completion":
+        return "completions"
+    return "responses" if api.id.endswith("responses") else "chat"
+
+
+def current_successor(m: ModelInfo, ctx: RuleContext, api: str = "chat") -> ModelInfo | None:
+    """The first successor in the chain that is still available today and serves ``api``
+    (a chat model never replaces a completions-only one)."""
+    seen = {m.name}
+    cur: ModelInfo | None = m
+    for _ in range(6):
+        if cur is None or not cur.successor:
+            return None
+        nxt = ctx.policy.models.lookup(cur.successor, m.provider)
+        if nxt is None or nxt.name in seen:
+            return None
+        if not is_retired(nxt, ctx.today):
+            return nxt if api in nxt.api else None
+        seen.add(nxt.name)
+        cur = nxt
+    return None
+
+
+# ---------------------------------------------------------------- LA402
+def _written_name(site: CallSite, model: ModelInfo) -> str:
+    written = site.model_name or model.name
+    env = " (the default of an environment variable)" if site.model and site.model.origin == "env-default" else ""
+    if site.api == CONFIG_API:
+        env = f" (configured as `{site.method}`)"
+    name = model.name if written.lower() == model.name.lower() else f"{written} ({model.name})"
+    return name + env
+
+
+@check("retired_model", on="model_ref")
+def retired_model(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
+    model = ctx.model(site)
+    if model is None:
+        return
+    today = ctx.today
+    name = _written_name(site, model)
+    api = site_api(site, ctx)
+    successor = current_successor(model, ctx, api)
+    if successor is not None:
+        move = f"; move to {successor.name}"
+    elif model.successor or api == "completions":
+        move = f"; no current {model.provider} model serves the {api} API it is called with"
+    else:
+        move = ""
+    savings = None
+    if is_retired(model, today):
+        severity = "error"
+        routed = ctx.policy.models.lookup(model.routes_to, model.provider) if model.routes_to else None
+        if routed is not None:
+            message = (
+                f"{name} was retired on {model.retired.isoformat()}: since then the provider answers these calls with "  # type: ignore[union-attr]
+                f"{routed.name} instead, billed at its prices ({_price(routed)} per 1M in/out){move}"
+            )
+        else:
+            message = f"{name} fails at runtime since {model.retired.isoformat()}: the provider shut it down{move}"  # type: ignore[union-attr]
+        # no dollar saving: the calls fail (or already run on, and are billed as, another model)
+    else:
+        if model.retired is not None:
+            days = (model.retired - today).days
+            message = f"{name} retires on {model.retired.isoformat()} (in {days} day{'s' if days != 1 else ''}): calls fail from then on{move}"
+        elif model.deprecated is not None and model.deprecated <= today:
+            message = f"{name} has been deprecated since {model.deprecated.isoformat()}{move}"
+        else:
+            return
+        severity = "warning"
+        if successor is not None and site.api != CONFIG_API:  # a config value has no call volume to price
+            savings = swap_savings(site, ctx, model, successor, "successor is cheaper")
+    if model.lifecycle_source:
+        message += f" (dates: {model.lifecycle_source})"
+    if successor is not None:
+        more = call_cost(successor, 1_000_000, 1_000_000)
+        less = call_cost(model, 1_000_000, 1_000_000)
+        if more is not None and less is not None and more > less:
+            message += f"; note: {successor.name} costs more: {_price(successor)} vs {_price(model)} per 1M in/out"
+    fix = swap_model_fix(site, ctx, successor.name, f"Use `{successor.name}`", at_definition=True) if successor else None
+    span = model_span(site, ctx)
+    yield ctx.finding(message, site.path, span, site=site, fix=fix, savings=savings, severity=severity)
+
+
+# ---------------------------------------------------------------- LA404
+def newer_same_tier(model: ModelInfo, ctx: RuleContext, api: str) -> ModelInfo | None:
+    """The last model of ``model``'s successor chain that is available today, of the same
+    provider and tier, and serves ``api``."""
+    best = None
+    seen = {model.name}
+    cur = model
+    for _ in range(6):
+        if not cur.successor:
+            break
+        nxt = ctx.policy.models.lookup(cur.successor, model.provider)
+        if nxt is None or nxt.name in seen or nxt.provider != model.provider:
+            break
+        seen.add(nxt.name)
+        deprecated = nxt.deprecated is not None and nxt.deprecated <= ctx.today
+        if not is_retired(nxt, ctx.today) and not deprecated and nxt.tier == model.tier and api in nxt.api:
+            best = nxt
+        cur = nxt
+    return best
+
+
+@check("superseded_model")
+def superseded_model(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
+    model = ctx.model(site)
+    if model is None or model.retired is not None or (model.deprecated is not None and model.deprecated <= ctx.today):
+        return  # unknown (LA403) or on its way out (LA402)
+    target = newer_same_tier(model, ctx, site_api(site, ctx))
+    if target is None:
+        return
+    new_cost, old_cost = call_cost(target, 1_000_000, 1_000_000), call_cost(model, 1_000_000, 1_000_000)
+    cheaper = new_cost is not None and old_cost is not None and new_cost < old_cost
+    recommended = model.successor == target.name and model.successor_source is not None
+    if not cheaper and not recommended:
+        return
+    why = "costs less" if cheaper else f"is what the provider recommends ({model.successor_source})"
+    if cheaper and recommended:
+        why += f" and is what the provider recommends ({model.successor_source})"
+    message = (
+        f"{_written_name(site, model)} still works, but {target.name}, a newer {model.provider} model of the same "
+        f"{model.tier} tier, {why}: {_price(target)} vs {_price(model)} per 1M in/out"
+    )
+    savings = swap_savings(site, ctx, model, target, "newer model is cheaper") if cheaper else None
+    fix = swap_model_fix(site, ctx, target.name, f"Use `{target.name}`", at_definition=True)
+    yield ctx.finding(message, site.path, model_span(site, ctx), site=site, fix=fix, savings=savings)
