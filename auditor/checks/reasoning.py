@@ -20,7 +20,7 @@ from auditor.analysis.rewrites import find_rewrites
 from auditor.checks import check
 from auditor.checks.context import RuleContext
 from auditor.checks.filler import rewrite_fix, shown
-from auditor.checks.models import simple_task_signals
+from auditor.checks.modelfit import simple_task_signals
 from auditor.checks.textsites import (
     Occurrence,
     TextOwner,
