@@ -35,13 +35,25 @@ def _contains(expr: ast.AST, node: ast.AST) -> bool:
     return any(n is node for n in ast.walk(expr))
 
 
+FOLLOWING = 40  # module-level code (a script, a notebook): the statements after the call that may use it
+
+
+def _following(tree: ast.Module, call: ast.Call) -> list[ast.AST]:
+    """The nodes of the top-level statement holding ``call`` and the next :data:`FOLLOWING`
+    statements: a module with hundreds of calls is not walked whole for each of them."""
+    body = tree.body
+    line = call.lineno
+    i = next((k for k, st in enumerate(body) if st.lineno <= line <= (st.end_lineno or st.lineno)), 0)
+    return [n for st in body[i : i + 1 + FOLLOWING] for n in ast.walk(st)]
+
+
 class TruncationFacts:
     def truncation(self, site: CallSite, call: ast.Call, func: ast.AST | None, parses: list[Use]) -> dict | None:
         """{"checked": bool, "uses": [{"kind", "use"}]} for the answer's text in the call's function
         (dicts and dataclasses, so a notebook's line remapping reaches the spans)."""
         if func is None or isinstance(func, ast.Lambda):
             body_src = ""
-            nodes = self.nodes(None)
+            nodes = _following(self.tree, call)
         else:
             body_src = self.r.source_of(func)
             nodes = self.nodes(func)
