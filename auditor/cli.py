@@ -167,13 +167,53 @@ def main() -> None:
 @click.option("-o", "--output", "output", type=click.Path(dir_okay=False, allow_dash=True), help="Write the report to FILE.")
 @click.option("--fix", "do_fix", is_flag=True, help="Apply safe fixes.")
 @click.option("--baseline", type=click.Path(dir_okay=False), help="Report only findings not in this baseline file.")
+@click.option("--usage", "usage_file", type=click.Path(dir_okay=False), help="Usage file the savings assume (default: llm-audit-usage.yaml next to the policy), as for `report`.")
+@click.option("--usage-log", type=click.Path(dir_okay=False, exists=True), help="Price the savings at the volumes this telemetry measured, as `report --usage-log` does.")
+@click.option("--usage-log-period", help="The time the --usage-log stands for (10m, 6h, 1d, 7d).")
+@click.option("--unobserved-calls", type=click.Choice(["zero", "usage"]), default="zero", show_default=True, help="With --usage-log: call sites the logs never show make 0 calls, or keep the usage volume.")
 @click.option("--statistics", is_flag=True, help="Show counts per rule instead of findings (JSON with --output-format json).")
 @click.option("--add-ignore", is_flag=True, help="Add `# llm-audit: ignore[CODE]` comments that silence every finding reported.")
-def check(do_fix, output, baseline, statistics, add_ignore, **kw):
+def check(do_fix, output, baseline, statistics, add_ignore, usage_file, usage_log, usage_log_period, unobserved_calls, **kw):
     """Lint PATHS (default: the current folder; `-` reads standard input)."""
     if add_ignore and (kw.get("stdin_filename") or kw["show_diff"] or any(str(p) == "-" for p in kw["paths"])):
         _fail("--add-ignore edits files: it cannot be combined with standard input or --diff")
+    kw["_usage"] = (usage_file, usage_log, _period(usage_log_period, usage_log), unobserved_calls)
     _lint(kw, fix=do_fix, output=output, baseline=baseline, statistics=statistics, add_ignore=add_ignore)
+
+
+def _period(text: str | None, usage_log: str | None) -> float | None:
+    if not text:
+        return None
+    from auditor.cost.calibrate import PeriodError, parse_period
+
+    if not usage_log:
+        _fail("--usage-log-period needs --usage-log FILE")
+    try:
+        return parse_period(text)
+    except PeriodError as e:
+        _fail(str(e))
+        raise
+
+
+def _usage_for(opts, usage_file: str | None, usage_log: str | None, period: float | None, unobserved_calls: str) -> None:
+    """``check --usage/--usage-log``: the same volumes ``report`` would price with."""
+    from auditor.cost.model import Usage
+    from auditor.cost.usage import UsageError
+
+    if not usage_file and not usage_log:
+        return
+    try:
+        opts.usage = Usage.from_policy(opts.policy, path=Path(usage_file) if usage_file else None, strict=True)
+    except UsageError as e:
+        _fail(str(e))
+    if usage_log:
+        from auditor.engine import run
+        from auditor.render.report_run import apply_calibration
+
+        notes: list[str] = []
+        apply_calibration(run(opts), opts.usage, Path(usage_log), period, unobserved_calls, notes)
+        for n in notes:
+            click.echo(f"llm-audit: {n}", err=True)
 
 
 @main.command()
@@ -188,8 +228,11 @@ def fix(**kw):
 def _lint(kw: dict[str, Any], **request: Any) -> None:
     from auditor.render.lint import LintError, LintRequest, lint
 
+    usage = kw.pop("_usage", None)
     try:
         opts = _options(**kw)
+        if usage is not None:
+            _usage_for(opts, *usage)
         if kw["show_settings"] or kw["show_files"]:
             sys.exit(_show(opts, kw))
         req = LintRequest(
@@ -302,22 +345,27 @@ def _fail_if(error: str | None) -> None:
 @click.option("-o", "--output", "output", type=click.Path(dir_okay=False), help="Write the report to FILE.")
 @click.option("--usage", "usage_file", type=click.Path(dir_okay=False), help="Usage file (default: llm-audit-usage.yaml next to the policy).")
 @click.option("--sync-usage", is_flag=True, help="Add stubs for new call sites to the usage file (edited values are kept).")
-@click.option("--usage-log", type=click.Path(dir_okay=False, exists=True), help="Calibrate from OpenTelemetry GenAI spans or LiteLLM spend logs (JSON lines).")
-@click.option("--compare-to", type=click.Path(dir_okay=False, exists=True), help="A saved `report --format json`: show how the monthly estimate changed.")
-@click.option("--fail-on-increase", type=click.FloatRange(min=0), help="Exit 1 when the monthly estimate grew by more than USD (needs --compare-to).")
-def report(fmt, output, usage_file, sync_usage, usage_log, compare_to, fail_on_increase, **kw):
+@click.option("--usage-log", type=click.Path(dir_okay=False, exists=True), help="Calibrate from OpenTelemetry GenAI spans (OTLP JSON, console/file exports, Langfuse, Phoenix) or LiteLLM spend logs.")
+@click.option("--usage-log-period", help="The time the --usage-log stands for (10m, 6h, 1d, 7d); default: its first to last timestamp.")
+@click.option("--unobserved-calls", type=click.Choice(["zero", "usage"]), default="zero", show_default=True, help="With --usage-log: price call sites the logs never show at 0 calls, or at the usage file's / policy's volume.")
+@click.option("--compare-to", type=click.Path(dir_okay=False, exists=True), help="A saved `report --format json`: show how the typical and worst-case monthly estimates changed.")
+@click.option("--fail-on-increase", type=click.FloatRange(min=0), help="Exit 1 when the typical or the worst-case monthly estimate grew by more than USD (needs --compare-to).")
+def report(fmt, output, usage_file, sync_usage, usage_log, usage_log_period, unobserved_calls, compare_to, fail_on_increase, **kw):
     """Inventory of call sites with estimated cost per call and per month, and savings."""
     from auditor.cost.usage import UsageError
     from auditor.render.output import use_color
-    from auditor.report import CompareError, ReportRequest, produce
+    from auditor.render.report_run import ReportRequest, produce
+    from auditor.report import CompareError
 
     if fail_on_increase is not None and not compare_to:
         _fail("--fail-on-increase needs --compare-to BASE.json (a saved `llm-audit report --format json`)")
     if kw.get("stdin_filename") or any(str(p) == "-" for p in kw["paths"]):
         _fail("report reads files, not standard input; drop `-` / --stdin-filename")
+    period = _period(usage_log_period, usage_log)
     paths = list(kw["paths"]) or [Path(".")]
     policy = _load_policy(kw["policy_file"], paths, kw["select"], kw["extend_select"], kw["ignore"])
     req = ReportRequest(
+        usage_log_period=period, unobserved_calls=unobserved_calls,
         paths=paths, policy=policy, fmt=fmt, today=_today(kw["today"]), usage_file=Path(usage_file) if usage_file else None,
         sync_usage=sync_usage, usage_log=Path(usage_log) if usage_log else None, compare_to=Path(compare_to) if compare_to else None,
         fail_on_increase=fail_on_increase, force_exclude=kw["force_exclude"], use_cache=not kw["no_cache"], jobs=kw["jobs"],

@@ -12,6 +12,7 @@ import gc
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -22,7 +23,7 @@ from auditor.analysis.roles import assign_roles
 from auditor.cache import FactsCache
 from auditor.checks import load_all
 from auditor.checks.context import RuleContext
-from auditor.checks.rootcause import group_root_causes
+from auditor.checks.rootcause import group_root_causes, settle_savings
 from auditor.config.catalog import load_catalog
 from auditor.config.globs import glob_match
 from auditor.config.policy import Policy, selector_matches
@@ -156,11 +157,19 @@ def _suppressed(f: Finding, sup: Suppressions, used: set[tuple[str, str]], path:
 
 
 def filter_findings(
-    findings: list[Finding], facts: list[FileFacts], policy: Policy, base: str = "", project: Project | None = None, per_call: list[Finding] | None = None
+    findings: list[Finding],
+    facts: list[FileFacts],
+    policy: Policy,
+    base: str = "",
+    project: Project | None = None,
+    per_call: list[Finding] | None = None,
+    priced: Callable[[list[Finding]], None] | None = None,
 ) -> list[Finding]:
     """Selection, severity, ``per-file-ignores`` (globs relative to the policy's folder ``base``)
-    and suppression comments; then, with ``project``, one finding per root cause
-    (:mod:`auditor.checks.rootcause`; ``per_call`` receives the findings before that step). A
+    and suppression comments; ``priced`` then gives the kept findings their savings (each its
+    share of its sites' apply-all saving, :func:`auditor.cost.savings.attribute`); then, with
+    ``project``, one finding per root cause (:mod:`auditor.checks.rootcause`: a group's savings
+    are its members' shares, each site once; ``per_call`` receives the findings before that step). A
     finding moved to its cause is checked again where it now points. Last, unused suppressions
     (LA001) of ``facts``."""
     by_path = {f.path: f for f in facts}
@@ -186,12 +195,18 @@ def filter_findings(
             f.severity = policy.severity_of(rules["LA000"])
         if kept(f):
             out.append(f)
+    if priced is not None:
+        priced(out)
     if project is not None:
-        if per_call is not None:
-            per_call.extend(out)
         before = {id(f): (f.path, f.cell, f.line, f.column) for f in out}
-        grouped = group_root_causes(out, project, lambda code: rules[code].group_by if code in rules else "")
+        members: dict[int, list[Finding]] = {}
+        grouped = group_root_causes(out, project, lambda code: rules[code].group_by if code in rules else "", members)
+        calls = out
         out = [g for g in grouped if before.get(id(g)) == (g.path, g.cell, g.line, g.column) or kept(g)]
+        if priced is not None:
+            calls = settle_savings(out, calls, members, priced)
+        if per_call is not None:
+            per_call.extend(sorted(calls, key=lambda x: x.sort_key()))
     if "LA001" in selected_codes:
         out.extend(_unused_suppressions(facts, used, policy, rules, selected))
     out.sort(key=lambda x: x.sort_key())
@@ -291,7 +306,10 @@ def _run(opts: RunOptions) -> RunResult:
     site_findings: list[Finding] = []
     findings, cost = _phase2(project, facts, scope, opts, notes, site_findings)
     findings = [f for f in findings if f.path in targets]
-    site_findings = sorted((f for f in site_findings if f.path in targets), key=lambda x: x.sort_key())
+    # the inventory of the given files' call sites: their findings wherever written (a prompt
+    # constant in another module whose text they send), so each site's shares add up to its saving
+    given_sites = {s.id for s in project.call_sites() if s.path in targets}
+    site_findings = sorted((f for f in site_findings if f.path in targets or _touches(f, given_sites)), key=lambda x: x.sort_key())
     # paths that could not be read are errors whatever was selected or given (never a pass)
     findings += filter_findings([file_error(path, reason) for path, reason in unreadable], [], policy)
     findings.sort(key=lambda x: x.sort_key())
@@ -310,23 +328,41 @@ def _run(opts: RunOptions) -> RunResult:
     return RunResult(findings, facts, project, cost, given, notes, stats, digests, targets, scope, site_findings)
 
 
+def _touches(f: Finding, site_ids: set[str]) -> bool:
+    return f.call_site_id in site_ids or (f.savings is not None and any(x.site_id in site_ids for x in f.savings.sites))
+
+
 def _phase2(
     project: Project, facts: list[FileFacts], scope: Scope, opts: RunOptions, notes: list[str], per_call: list[Finding] | None = None
 ) -> tuple[list[Finding], CostModel]:
     """The checks under each policy of the run; a finding is kept under the policy of its file."""
+    from auditor.checks.traits import site_traits
+    from auditor.cost.savings import attribute
+
     policies = scope.policies()
     out: list[Finding] = []
     root_cost = None
+    nested: list[CostModel] = []
     for policy in policies:
         usage = opts.usage if (opts.usage is not None and policy is scope.root_policy) else Usage.from_policy(policy)
         notes.extend(f"usage file ignored: {e}" for e in usage.errors)
-        cost = CostModel(policy.models, usage)
+        cost = CostModel(policy.models, usage, root=scope.root)
+        cost.traits = site_traits(policy, load_catalog().providers(list(policy.get("call-sites", []) or [])), project, cost, opts.today)
         if policy is scope.root_policy:
             root_cost = cost
+        else:
+            nested.append(cost)
         mine = facts if len(policies) == 1 else [f for f in facts if scope.policy_for(f.path) is policy]
+        sites = project.call_sites() if len(policies) == 1 else [s for s in project.call_sites() if scope.policy_for(s.path) is policy]
         raw = [f for ff in mine for f in ff.findings] + run_checks(project, cost, policy, opts.today)
         if len(policies) > 1:
             raw = [f for f in raw if scope.policy_for(f.path) is policy]
-        out.extend(filter_findings(raw, mine, policy, scope.base_of(policy), project, per_call))
+
+        def priced(found: list[Finding], sites: list = sites, cost: CostModel = cost) -> None:
+            attribute(found, sites, cost)  # each finding's share of its sites' apply-all saving
+
+        out.extend(filter_findings(raw, mine, policy, scope.base_of(policy), project, per_call, priced))
     assert root_cost is not None
+    for cost in nested:
+        root_cost.adopt(cost)  # each site priced under its own policy, one cost model for the report
     return out, root_cost

@@ -44,18 +44,79 @@ class Edit:
 
 
 @dataclass
+class RequestChange:
+    """What a finding's fix does to one call site's request, for the savings simulation
+    (:mod:`auditor.cost.savings` applies the changes of all findings on a site in a fixed order).
+
+    ``kind`` and what it reads: ``input`` (``tokens`` removed from the prompt per call),
+    ``frame-rows`` (the DataFrame hole ``key`` sends at most ``value`` rows), ``frame-columns``
+    (``value`` columns dropped from hole ``key``), ``budget`` (static prompt cut to ``value``
+    tokens), ``cap`` (output cap ``value``), ``stop`` (a stop sequence: worst-case output
+    ``value``), ``samples`` (``n`` = ``value``), ``cache`` (``tokens`` of static prefix
+    cacheable), ``model`` (swap to ``model``), ``batch`` (Batch API prices)."""
+
+    site_id: str
+    kind: str
+    tokens: float = 0.0
+    value: float | None = None
+    model: str | None = None
+    key: str = ""
+    names: list[str] = field(default_factory=list)  # frame-columns: the columns dropped
+
+
+@dataclass
 class Fix:
     applicability: str  # "safe" | "unsafe"
     message: str
     edits: list[Edit] = field(default_factory=list)
+    # what applying it does to the request when the finding claims no saving for it (a swap to a
+    # model that costs more, or away from a retired one): the "what fix does" simulation uses it
+    changes: list[RequestChange] = field(default_factory=list)
+
+
+@dataclass
+class SiteShare:
+    """One call site's part of a finding's savings (marginal, in the simulation's order)."""
+
+    site_id: str
+    usd_per_month: float = 0.0  # expected: typical usage
+    worst_case_usd_per_month: float = 0.0  # what the worst-case monthly cost drops by
+    monthly_calls: float = 0.0
+    calls_source: str = ""  # where the monthly calls come from (usage file, policy default, telemetry)
 
 
 @dataclass
 class Savings:
     tokens_per_call: float = 0.0
     usd_per_call: float = 0.0
-    usd_per_month: float = 0.0
+    usd_per_month: float = 0.0  # expected (typical usage), after the per-site attribution
     basis: str = ""  # what the figure assumes, in words
+    worst_case_usd_per_month: float = 0.0  # worst-case exposure removed (outputs at their maximum)
+    monthly_calls: float | None = None  # the volume the figures assume (summed over sites)
+    calls_source: str = ""
+    sites: list[SiteShare] = field(default_factory=list)
+    changes: list[RequestChange] = field(default_factory=list)  # input of the simulation (not rendered)
+
+    @classmethod
+    def combined(cls, parts: list["Savings"], basis: str = "", tokens_per_call: float | None = None) -> "Savings | None":
+        """One finding standing for several (a root cause, a text several sites send): shares,
+        changes and monthly figures add up; per call the largest."""
+        parts = [p for p in parts if p is not None]
+        if not parts:
+            return None
+        calls = [p.monthly_calls for p in parts if p.monthly_calls is not None]
+        sources = sorted({p.calls_source for p in parts if p.calls_source})
+        return cls(
+            tokens_per_call=tokens_per_call if tokens_per_call is not None else max(p.tokens_per_call for p in parts),
+            usd_per_call=max(p.usd_per_call for p in parts),
+            usd_per_month=round(sum(p.usd_per_month for p in parts), 4),
+            basis=basis or parts[0].basis,
+            worst_case_usd_per_month=round(sum(p.worst_case_usd_per_month for p in parts), 4),
+            monthly_calls=sum(calls) if calls else None,
+            calls_source="; ".join(sources),
+            sites=[s for p in parts for s in p.sites],
+            changes=[c for p in parts for c in p.changes],
+        )
 
 
 @dataclass

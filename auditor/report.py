@@ -3,33 +3,35 @@
 :func:`build_report` turns an engine run into a :class:`Report` - one row per call site
 (Python, notebook cells, prompt files) priced by :class:`auditor.cost.model.CostModel`, the findings
 on each with their monthly savings, totals, savings by rule and the assumptions behind the
-numbers. :func:`report_json` is the machine form (schema: ``auditor/schema/report.schema.json``);
-:func:`compare` diffs it against a saved one (``--compare-to``). Renderers live in
-``auditor/render/report_*.py``.
+numbers: the report's data, assembled here and nowhere else. The machine form is
+``auditor/render/report_json.py`` (schema: ``auditor/schema/report.schema.json``);
+:func:`auditor.cost.compare.compare` diffs it against a saved one (``--compare-to``); the other
+renderers are ``auditor/render/report_*.py``; the command itself (run, calibrate, sync, gate,
+render) is :mod:`auditor.render.report_run`, and how prompts are shown as text
+:mod:`auditor.render.prompt_text`.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from auditor import __version__
-from auditor.facts import CallSite
+from auditor.cost.compare import CompareError, Comparison, load_base, usd
 from auditor.cost.model import SiteCost, Usage
-from auditor.findings import Finding
+from auditor.facts import CallSite
+from auditor.findings import Finding, SiteShare
 
 if TYPE_CHECKING:  # pragma: no cover
+    from auditor.config.policy import Policy
     from auditor.cost.calibrate import Calibration
     from auditor.engine import RunResult
-    from auditor.config.policy import Policy
+
+__all__ = ["CompareError", "Comparison", "Report", "SiteRow", "build_report", "change_span", "head_sites", "load_base", "usd"]
 
 SCHEMA_VERSION = 1
-PREVIEW_CHARS = 300
-PROMPT_CHARS = 4000  # per message, in the HTML page
 
 
 @dataclass
@@ -40,33 +42,16 @@ class SiteRow:
     tier: str | None
     status: str  # active | deprecated | retires YYYY-MM-DD | retired YYYY-MM-DD | unknown model
     findings: list[Finding] = field(default_factory=list)
-    savings: float = 0.0  # monthly, after the overlap cap
+    savings: float = 0.0  # expected monthly saving of applying all its findings together
+    worst_case_savings: float = 0.0  # what the worst-case monthly cost drops by
+    fixable_savings: float = 0.0  # expected, with only the findings that have a fix
+    fixable_worst_case: float = 0.0
 
     @property
     def location(self) -> str:
         s = self.site
         cell = f":cell {s.cell + 1}" if s.cell is not None else ""
         return f"{s.path}{cell}:{s.span.line}"
-
-
-@dataclass
-class Comparison:
-    base_total: float
-    head_total: float
-    lines: list[dict[str, Any]]  # change (+ ~ -), id, location, before, after, delta, note
-    base_path: str
-
-    @property
-    def delta(self) -> float:
-        return self.head_total - self.base_total
-
-    @property
-    def headline(self) -> str:
-        d = self.delta
-        if abs(d) < 0.005:
-            return f"Monthly estimate unchanged at {usd(self.head_total)}"
-        word = "increased" if d > 0 else "decreased"
-        return f"Monthly estimate {word} by {usd(abs(d))} (from {usd(self.base_total)} to {usd(self.head_total)})"
 
 
 @dataclass
@@ -83,25 +68,37 @@ class Report:
     catalog_checked: str | None = None
     approximate_tokens: bool = False
 
+    unmatched: list[dict[str, Any]] = field(default_factory=list)  # telemetry no call site claims, by model
+
     @property
     def total_monthly_cost(self) -> float:
-        return sum(r.cost.monthly_cost or 0.0 for r in self.rows)
+        return sum(r.cost.monthly_cost or 0.0 for r in self.rows) + sum(u["monthly_cost_usd"] or 0.0 for u in self.unmatched)
 
     @property
     def total_worst_case(self) -> float:
-        return sum((r.cost.worst_monthly_cost if r.cost.worst_monthly_cost is not None else r.cost.monthly_cost) or 0.0 for r in self.rows)
-
-    @property
-    def total_savings(self) -> float:
-        return sum(v["monthly_savings_usd"] for v in self.savings_by_rule.values())
+        sites = sum((r.cost.worst_monthly_cost if r.cost.worst_monthly_cost is not None else r.cost.monthly_cost) or 0.0 for r in self.rows)
+        return sites + sum(u["monthly_cost_usd"] or 0.0 for u in self.unmatched)
 
     @property
     def expected_savings(self) -> float:
-        return sum(v["monthly_savings_usd"] for v in self.savings_by_rule.values() if v["kind"] == "expected")
+        return sum(r.savings for r in self.rows)
 
     @property
     def worst_case_savings(self) -> float:
-        return sum(v["monthly_savings_usd"] for v in self.savings_by_rule.values() if v["kind"] == "worst-case")
+        return sum(r.worst_case_savings for r in self.rows)
+
+    @property
+    def fixable_savings(self) -> float:
+        return sum(r.fixable_savings for r in self.rows)
+
+    @property
+    def fixable_worst_case(self) -> float:
+        return sum(r.fixable_worst_case for r in self.rows)
+
+    @property
+    def total_savings(self) -> float:
+        """Expected savings (typical usage): worst-case exposure is reported apart, never added."""
+        return self.expected_savings
 
     @property
     def unpriced(self) -> list[SiteRow]:
@@ -112,27 +109,12 @@ class Report:
 
 
 # ---------------------------------------------------------------- money
-def change_span(line: dict, arrow: str = "->") -> str:
+def change_span(line: dict, arrow: str = "->", worst: bool = False) -> str:
     """A comparison line's cost as "before -> after" (or the one side a new/removed site has)."""
-    before = usd(line["before_usd"]) if line["before_usd"] is not None else ""
-    after = usd(line["after_usd"]) if line["after_usd"] is not None else ""
+    b, a = ("worst_before_usd", "worst_after_usd") if worst else ("before_usd", "after_usd")
+    before = usd(line.get(b)) if line.get(b) is not None else ""
+    after = usd(line.get(a)) if line.get(a) is not None else ""
     return f"{before} {arrow} {after}" if before and after else (after or before)
-
-
-def usd(x: float | None, signed: bool = False) -> str:
-    """$1,234.56; small amounts keep significant digits ($0.00042)."""
-    if x is None:
-        return "n/a"
-    sign = ("+" if x > 0 else "-" if x < 0 else "") if signed else ("-" if x < 0 else "")
-    a = abs(x)
-    if a == 0:
-        body = "0.00"
-    elif a < 0.01:
-        body = f"{a:.2g}" if a >= 1e-6 else "0.000001"
-        body = f"{float(body):.6f}".rstrip("0")
-    else:
-        body = f"{a:,.2f}"
-    return f"{sign}${body}"
 
 
 # ---------------------------------------------------------------- building
@@ -156,27 +138,29 @@ def build_report(result: RunResult, policy: Policy, usage: Usage, today: date, c
     by_site: dict[str, list[Finding]] = {}
     others: list[Finding] = []
     site_ids = {s.id for s in sites}
-    # the inventory is per call: each site keeps its own findings (before grouping by root cause)
+    # the inventory is per call: each site keeps its own findings (before grouping by root cause),
+    # with the sites a finding's savings touch (a prompt text several sites send)
     for f in (result.site_findings if result.site_findings else result.findings):
-        if f.call_site_id and f.call_site_id in site_ids:
-            by_site.setdefault(f.call_site_id, []).append(f)
-        else:
+        touched = {x.site_id for x in (f.savings.sites if f.savings else [])} | ({f.call_site_id} if f.call_site_id else set())
+        touched &= site_ids
+        for sid in sorted(touched):
+            by_site.setdefault(sid, []).append(f)
+        if not touched:
             others.append(f)
     rows: list[SiteRow] = []
     iterable: Iterable[CallSite] = progress(sites) if progress else sites
     approximate = False
+    saved = cost_model.site_savings
     for site in iterable:
         cost = cost_model.estimate(site)
         model = cost_model.model(site)
         approximate = approximate or "approximate" in cost.token_note
-        rows.append(SiteRow(site, cost, kinds.get(site.path, "python"), model.tier if model else None, _status(model, today), by_site.get(site.id, [])))
+        row = SiteRow(site, cost, kinds.get(site.path, "python"), model.tier if model else None, _status(model, today), by_site.get(site.id, []))
+        res = saved.get(site.id)
+        if res is not None:
+            row.savings, row.worst_case_savings, row.fixable_savings, row.fixable_worst_case = res.expected, res.worst_case, res.fixable_expected, res.fixable_worst_case
+        rows.append(row)
     rows.sort(key=lambda r: (r.site.path, r.site.cell if r.site.cell is not None else -1, r.site.span.line, r.site.id))
-    by_rule = _savings_by_rule(rows, others)
-    causes: dict[str, int] = {}
-    for f in result.findings:  # counts are per root cause
-        causes[f.code] = causes.get(f.code, 0) + 1
-    for code, entry in by_rule.items():
-        entry["findings"] = causes.get(code, entry["findings"])
     report = Report(
         rows=rows,
         other_findings=others,
@@ -184,56 +168,38 @@ def build_report(result: RunResult, policy: Policy, usage: Usage, today: date, c
         root=str(policy.root),
         usage=usage,
         assumptions=[],
-        savings_by_rule=by_rule,
+        savings_by_rule=savings_by_rule(result.findings, [x for sid in sorted(site_ids) if sid in saved for x in saved[sid].shares]),
         calibration=calibration,
         catalog_checked=_catalog_checked(policy),
         approximate_tokens=approximate,
+        unmatched=calibration.unmatched_rows(policy.models) if calibration is not None else [],
     )
     report.assumptions = _assumptions(report, policy)
     return report
 
 
-def _savings_by_rule(rows: list[SiteRow], others: list[Finding]) -> dict[str, dict[str, Any]]:
-    """Monthly savings per rule.
-
-    Findings on one call site can overlap (an output cap *and* a stop sequence both bound the
-    same worst case). So, per site, expected savings are capped together at the site's
-    monthly cost, and worst-case savings at its worst-case exposure (worst-case minus typical
-    monthly cost); each finding's share is scaled down with its group."""
+def savings_by_rule(findings: list[Finding], shares: list[tuple[Finding, SiteShare]]) -> dict[str, dict[str, Any]]:
+    """Monthly savings per rule: the sum of the per-site shares of the report's call sites (see
+    :mod:`auditor.cost.savings`; each site's shares add up to its saving, so the rules add up to
+    the headline), expected and worst case apart; ``findings`` counts per root cause (after
+    grouping); most expected savings first."""
     totals: dict[str, dict[str, Any]] = {}
 
-    def add(f: Finding, amount: float) -> None:
-        entry = totals.setdefault(f.code, {"name": f.name, "findings": 0, "monthly_savings_usd": 0.0, "kind": "expected"})
-        entry["findings"] += 1
-        entry["monthly_savings_usd"] += amount
-        if amount > 0 and is_worst_case(f):
-            entry["kind"] = "worst-case"
+    def entry(f: Finding) -> dict[str, Any]:
+        return totals.setdefault(f.code, {"name": f.name, "findings": 0, "monthly_savings_usd": 0.0, "worst_case_monthly_savings_usd": 0.0, "kind": "expected"})
 
-    for row in rows:
-        typical = row.cost.monthly_cost
-        worst = row.cost.worst_monthly_cost
-        exposure = (worst - typical) if worst is not None and typical is not None else None
-        row.savings = 0.0
-        for group, ceiling in ((False, typical), (True, exposure)):
-            raw = [(f, f.savings.usd_per_month if f.savings else 0.0) for f in row.findings if is_worst_case(f) == group]
-            total = sum(a for _, a in raw)
-            scale = 1.0
-            if ceiling is not None and total > ceiling >= 0:
-                scale = ceiling / total if total else 1.0
-            row.savings += total * scale
-            for f, a in raw:
-                add(f, a * scale)
-    for f in others:
-        add(f, f.savings.usd_per_month if f.savings else 0.0)
+    for f in findings:
+        entry(f)["findings"] += 1
+    for f, x in shares:
+        e = entry(f)
+        e["monthly_savings_usd"] += x.usd_per_month
+        e["worst_case_monthly_savings_usd"] += x.worst_case_usd_per_month
     for v in totals.values():
         v["monthly_savings_usd"] = round(v["monthly_savings_usd"], 2)
-    return dict(sorted(totals.items(), key=lambda kv: (-kv[1]["monthly_savings_usd"], kv[0])))
-
-
-def is_worst_case(f: Finding) -> bool:
-    """Savings that remove worst-case exposure (an uncapped or over-large output cap) rather
-    than spend that happens on a typical call."""
-    return bool(f.savings and f.savings.basis.lower().startswith("worst case"))
+        v["worst_case_monthly_savings_usd"] = round(v["worst_case_monthly_savings_usd"], 2)
+        if v["monthly_savings_usd"] < 0.005 and v["worst_case_monthly_savings_usd"] >= 0.005:
+            v["kind"] = "worst-case"
+    return dict(sorted(totals.items(), key=lambda kv: (-kv[1]["monthly_savings_usd"], -kv[1]["worst_case_monthly_savings_usd"], kv[0])))
 
 
 def _catalog_checked(policy: Policy) -> str | None:
@@ -246,15 +212,18 @@ def _assumptions(report: Report, policy: Policy) -> list[str]:
     calls = u.defaults.get("monthly-calls")
     out = [
         f"Monthly calls: {calls:,.0f} per call site by default" + (f"; overrides from {u.path.name} ({len(u.sites)} entries)" if u.path else " (no usage file; create one with --sync-usage)"),
-        f"Input tokens: static prompt text counted with tiktoken (o200k_base x the provider's token factor for non-OpenAI models), {4} tokens per message, and per dynamic hole "
-        + ", ".join(f"{k} {v:,.0f}" for k, v in u.hole_tokens().items()),
-        f"Output tokens: typical = the cap x {u.typical_output_ratio:g} (uncapped: {u.typical_output_tokens:,.0f}); worst case = the cap, or the model's maximum output when the call sets none",
-        f"Prices: list prices per 1M tokens from the model catalog (checked {report.catalog_checked or 'unknown'}); no prompt-cache discounts; batch prices where the usage file says batch: true",
-        "Savings: each finding's saving at the site's prices and monthly calls. Expected savings (typical usage) and worst-case savings (exposure an output cap or stop sequence removes) are reported apart; where findings on one call site overlap, each group is capped at what the site can save (its monthly cost, or its worst-case minus typical cost)",
+        f"Input tokens: static prompt text counted with tiktoken (o200k_base x the provider's token factor for non-OpenAI models), {4} tokens per message, DataFrames by the frame model (rows x columns x tokens per value for the rendering, pandas' display truncation for str(df)), other dynamic holes "
+        + ", ".join(f"{k} {v:,.0f}" for k, v in u.hole_tokens().items() if k != "dataframe"),
+        f"Output tokens: typical = the short answer the prompt asks for, else the cap x {u.typical_output_ratio:g} (uncapped: {u.typical_output_tokens:,.0f}); worst case = the cap, or the model's maximum output when the call sets none (a stop sequence on a short-answer prompt bounds it)",
+        f"Prices: list prices per 1M tokens from the model catalog (checked {report.catalog_checked or 'unknown'}); static prefixes the provider caches as written are read at the cached-input price on the LA502 hit-rate of calls; batch prices where the usage file says batch: true",
+        "Savings: per call site, all its findings' fixes are applied together to the simulated request (text, then output bounds, then caching, then the model, then batch pricing); the site saves the difference, never more than it costs, and each finding gets the share its change makes at its turn. Expected savings (typical usage) and worst-case exposure removed (outputs at their maximum) are reported apart and never added",
     ]
     if report.calibration is not None:
         cal = report.calibration
-        out.append(f"Calibrated from {Path(cal.path).name}: {len(cal.sites)} call site(s) use measured volumes and token sizes ({cal.records:,} records, {cal.unmatched:,} not mapped to a call site)")
+        out.append(f"Calibrated from {Path(cal.path).name}: {len(cal.sites)} call site(s) use measured volumes, token sizes and spend ({cal.records:,} records, {cal.unmatched:,} not mapped to a call site, shown as their own rows by model)")
+        if u.unobserved:
+            how = "priced at 0 calls (the logs are the measurement; --unobserved-calls usage keeps the usage defaults)" if u.unobserved_calls == "zero" else "kept at the usage file's / policy's volume (--unobserved-calls usage)"
+            out.append(f"{len(u.unobserved)} call site(s) never appear in the logs: not observed, {how}")
     if report.unpriced:
         out.append(f"{len(report.unpriced)} call site(s) have no price (model unknown or not resolved) and count as $0")
     if report.approximate_tokens:
@@ -262,299 +231,14 @@ def _assumptions(report: Report, policy: Policy) -> list[str]:
     return out
 
 
-# ---------------------------------------------------------------- JSON
-def _r(x: float | None, nd: int = 6) -> float | None:
-    return None if x is None else round(x, nd)
-
-
-def prompt_preview(site: CallSite, limit: int = PREVIEW_CHARS) -> str:
-    text = " | ".join(f"{m.role}: {message_text(m)}" for m in site.prompt.messages)
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def message_text(message, limit: int | None = None) -> str:
-    """A message as text, holes shown as ``{expr}``."""
-    parts = []
-    for s in message.segments:
-        parts.append(s.text if s.kind == "static" else "{" + (s.expr or s.hole_kind) + "}")
-    text = "".join(parts)
-    if limit is not None and len(text) > limit:
-        return text[:limit] + f"\n... ({len(text) - limit:,} more characters)"
-    return text
-
-
-def finding_json(f: Finding) -> dict[str, Any]:
-    return {
-        "code": f.code,
-        "name": f.name,
-        "severity": f.severity,
-        "message": f.message,
-        "path": f.path,
-        "line": f.line,
-        "column": f.column,
-        "cell": f.cell,
-        "fix": f.fix.applicability if f.fix and f.fix.edits else None,
-        "monthly_savings_usd": round(f.savings.usd_per_month, 4) if f.savings else None,
-        "savings_basis": f.savings.basis if f.savings else None,
-    }
-
-
-def site_json(row: SiteRow) -> dict[str, Any]:
-    s, c = row.site, row.cost
-    return {
-        "id": s.id,
-        "path": s.path,
-        "line": s.span.line,
-        "cell": s.cell,
-        "kind": row.kind,
-        "function": s.qualname,
-        "provider": c.provider,
-        "api": s.api,
-        "method": s.method,
-        "model": c.model,
-        "catalog_model": c.catalog_model,
-        "tier": row.tier,
-        "model_status": row.status,
-        "input_tokens": round(c.input_tokens, 1),
-        "static_input_tokens": c.static_tokens,
-        "dynamic_input_tokens": round(c.dynamic_tokens, 1),
-        "dynamic_holes": dict(sorted(c.holes.items())),
-        "tokens_exact": c.tokens_exact,
-        "output_tokens": round(c.output_tokens, 1),
-        "output_tokens_max": c.output_max,
-        "output_worst_case": c.worst_case,
-        "output_cap": c.cap,
-        "price_per_1m": {"input": c.input_price, "output": c.output_price, "batch": c.batch},
-        "cost_per_call_usd": _r(c.cost_per_call, 8),
-        "worst_case_cost_per_call_usd": _r(c.worst_cost_per_call, 8),
-        "monthly_calls": c.monthly_calls,
-        "monthly_cost_usd": _r(c.monthly_cost, 4),
-        "worst_case_monthly_cost_usd": _r(c.worst_monthly_cost, 4),
-        "monthly_savings_usd": round(row.savings, 4),
-        "calibrated": c.calibrated,
-        "sources": dict(c.sources),
-        "in_loop": s.loop is not None,
-        "streaming": s.streaming,
-        "prompt_preview": prompt_preview(s),
-        "findings": [finding_json(f) for f in row.findings],
-    }
-
-
-def report_json(report: Report) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "schema_version": SCHEMA_VERSION,
-        "tool": f"llm-audit {__version__}",
-        "generated": report.today.isoformat(),
-        "currency": "USD",
-        "call_sites": [site_json(r) for r in report.rows],
-        "total_monthly_cost_usd": round(report.total_monthly_cost, 2),
-        "total_worst_case_monthly_cost_usd": round(report.total_worst_case, 2),
-        "total_monthly_savings_usd": round(report.total_savings, 2),
-        "expected_monthly_savings_usd": round(report.expected_savings, 2),
-        "worst_case_monthly_savings_usd": round(report.worst_case_savings, 2),
-        "savings_by_rule": report.savings_by_rule,
-        "other_findings": [finding_json(f) for f in report.other_findings],
-        "assumptions": list(report.assumptions),
-        "calibration": report.calibration.to_json() if report.calibration else None,
-        "comparison": None,
-    }
-    if report.comparison is not None:
-        c = report.comparison
-        data["comparison"] = {
-            "base": c.base_path,
-            "base_total_monthly_cost_usd": round(c.base_total, 2),
-            "delta_monthly_cost_usd": round(c.delta, 2),
-            "headline": c.headline,
-            "changes": c.lines,
-        }
-    return data
-
-
-def render_json(report: Report) -> str:
-    return json.dumps(report_json(report), indent=2, ensure_ascii=False) + "\n"
-
-
-# ---------------------------------------------------------------- comparison
-class CompareError(Exception):
-    pass
-
-
-def load_base(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise CompareError(f"{path}: cannot read: {e.strerror or e}") from e
-    except (ValueError, RecursionError) as e:
-        raise CompareError(f"{path}: not a report JSON (llm-audit report --format json): {e}") from None
-    if not isinstance(data, dict) or not isinstance(data.get("call_sites"), list):
-        raise CompareError(f"{path}: not a report JSON (no `call_sites`); write one with `llm-audit report --format json -o {path.name}`")
-    return data
-
-
-def compare(report: Report, base: dict[str, Any], base_path: str) -> Comparison:
-    head = {r.site.id: r for r in report.rows}
-    before = {str(s.get("id")): s for s in base["call_sites"] if isinstance(s, dict)}
-    lines: list[dict[str, Any]] = []
-
-    def loc(s: dict[str, Any]) -> str:
-        cell = f":cell {s['cell'] + 1}" if isinstance(s.get("cell"), int) else ""
-        return f"{s.get('path')}{cell}:{s.get('line')}"
-
-    for sid, row in head.items():
-        after = row.cost.monthly_cost or 0.0
-        old = before.get(sid)
-        if old is None:
-            lines.append({"change": "+", "id": sid, "location": row.location, "before_usd": None, "after_usd": round(after, 2), "delta_usd": round(after, 2), "note": f"new call site ({row.cost.model or 'model not resolved'})"})
-            continue
-        was = float(old.get("monthly_cost_usd") or 0.0)
-        notes = []
-        if (old.get("model") or None) != (row.cost.model or None):
-            notes.append(f"model {old.get('model')} -> {row.cost.model}")
-        if old.get("monthly_calls") != row.cost.monthly_calls:
-            notes.append(f"calls {float(old.get('monthly_calls') or 0):,.0f} -> {row.cost.monthly_calls:,.0f}")
-        if abs(after - was) >= 0.005 or notes:
-            lines.append({"change": "~", "id": sid, "location": row.location, "before_usd": round(was, 2), "after_usd": round(after, 2), "delta_usd": round(after - was, 2), "note": "; ".join(notes)})
-    for sid, old in before.items():
-        if sid not in head:
-            was = float(old.get("monthly_cost_usd") or 0.0)
-            lines.append({"change": "-", "id": sid, "location": loc(old), "before_usd": round(was, 2), "after_usd": None, "delta_usd": round(-was, 2), "note": "call site removed"})
-    lines.sort(key=lambda x: (-abs(x["delta_usd"] or 0.0), x["id"]))
-    base_total = float(base.get("total_monthly_cost_usd") or sum(float(s.get("monthly_cost_usd") or 0) for s in before.values()))
-    return Comparison(base_total=base_total, head_total=round(report.total_monthly_cost, 2), lines=lines, base_path=base_path)
-
-
-# ---------------------------------------------------------------- the command
-@dataclass
-class ReportRequest:
-    """What ``llm-audit report`` was asked for (the CLI fills it from its options)."""
-
-    paths: list[Path]
-    policy: Policy
-    fmt: str = "table"
-    today: date = field(default_factory=date.today)
-    usage_file: Path | None = None
-    sync_usage: bool = False
-    usage_log: Path | None = None
-    compare_to: Path | None = None
-    fail_on_increase: float | None = None
-    force_exclude: bool = False
-    use_cache: bool = True
-    jobs: int | None = None
-    color: bool = False
-    progress: bool = False  # draw a progress bar on stderr
-
-
-@dataclass
-class ReportOutcome:
-    text: str
-    exit_code: int
-    messages: list[str]  # for stderr
-    report: Report
-
-
-RENDERERS = {
-    "table": ("auditor.render.report_table", "render_table"),
-    "markdown": ("auditor.render.report_markdown", "render_markdown"),
-    "html": ("auditor.render.report_html", "render_html"),
-}
-
-
-PROGRESS_MIN_FILES = 200  # analysing fewer files is quick: no bar
-PROGRESS_MIN_SITES = 100
-
-
-def warm_cache_with_progress(req: ReportRequest) -> None:
-    """Analyse the files in chunks with a progress bar on stderr, filling the per-file cache,
-    so the engine run that follows reads every file's facts from the cache.
-
-    Only for long runs (many files) with the cache on; anything unexpected just skips the bar."""
-    import sys
-
-    import click
-
-    from auditor.config.scope import Scope, run_files
-    from auditor.engine import load_facts, open_cache, source_options
-
-    policy = req.policy
-    try:
-        scope = Scope(policy)
-        files, _, _ = run_files(scope, req.paths, req.force_exclude)  # the whole project, as the run
-        if len(files) < PROGRESS_MIN_FILES:
-            return
-        options = {id(p): source_options(p) for p in scope.policies()}
-
-        def pick(rel: str):
-            return options[id(scope.policy_for(rel))]
-
-        cache = open_cache(policy.root)
-        cache.prune = lambda keep: None  # a chunk must not drop the other chunks
-        step = max(100, len(files) // 25)
-        with click.progressbar(length=len(files), label="Analysing files", file=sys.stderr) as progress:
-            for i in range(0, len(files), step):
-                chunk = files[i : i + step]
-                load_facts(chunk, pick(chunk[0].rel), cache, req.jobs, None, options_for=pick)
-                progress.update(len(chunk))
-        cache.save()
-    except Exception:  # noqa: BLE001 - the bar is a courtesy; the real run reports problems
-        return
-
-
-def produce(req: ReportRequest) -> ReportOutcome:
-    """Run the engine, calibrate and sync usage, price, compare and render.
-
-    Raises :class:`auditor.cost.usage.UsageError` / :class:`CompareError` for bad inputs."""
-    import importlib
-
-    from auditor.engine import RunOptions, run
-
-    messages: list[str] = []
-    usage = Usage.from_policy(req.policy, path=req.usage_file, strict=True, missing_ok=req.sync_usage)
-    if req.progress and req.use_cache:
-        warm_cache_with_progress(req)
-    opts = RunOptions(paths=req.paths, policy=req.policy, force_exclude=req.force_exclude, use_cache=req.use_cache, jobs=req.jobs, today=req.today, usage=usage)
-    result = run(opts)
-    messages.extend(f"warning: {n}" for n in result.notes)
-    calibration = None
-    if req.usage_log is not None:
-        from auditor.cost.calibrate import calibrate
-
-        calibration = calibrate(req.usage_log, result.project.call_sites(), req.policy.models)
-        usage.calibrated = calibration.usage_values()
-        result = run(opts)  # again, so every finding's savings use the measured volumes
-        messages.append(f"calibrated {len(calibration.sites)} call site(s) from {req.usage_log} ({calibration.records:,} records, {calibration.unmatched:,} unmatched)")
-    if req.sync_usage:
-        from auditor.cost.usage import default_usage_path, sync_usage
-
-        target = req.usage_file or default_usage_path(req.policy)
-        added = sync_usage(target, result.project.call_sites(), usage.defaults.get("monthly-calls", 10_000))
-        messages.append(f"{'added ' + str(len(added)) + ' call-site stub(s) to' if added else 'no new call sites for'} {target}")
-    bar = None
-    if req.progress and len(result.project.call_sites()) >= PROGRESS_MIN_SITES:
-        import sys
-
-        import click
-
-        def bar(items):
-            with click.progressbar(list(items), label="Pricing call sites", file=sys.stderr) as it:
-                yield from it
-
-    report = build_report(result, req.policy, usage, req.today, calibration, progress=bar)
-    exit_code = 0
-    if req.compare_to is not None:
-        report.comparison = compare(report, load_base(req.compare_to), str(req.compare_to))
-    budgets = req.policy.get("budgets") or {}
-    limit = req.fail_on_increase if req.fail_on_increase is not None else budgets.get("max-increase-usd")
-    if limit is not None and report.comparison is not None and report.comparison.delta > float(limit):
-        messages.append(f"{report.comparison.headline}: more than the allowed increase of {usd(float(limit))}")
-        exit_code = 1
-    ceiling = budgets.get("max-monthly-usd")
-    if ceiling is not None and report.total_monthly_cost > float(ceiling):
-        messages.append(f"monthly estimate {usd(report.total_monthly_cost)} is over the budget of {usd(float(ceiling))} (policy budgets.max-monthly-usd)")
-        exit_code = 1
-    if req.fmt == "json":
-        text = render_json(report)
-    else:
-        module, func = RENDERERS[req.fmt]
-        text = getattr(importlib.import_module(module), func)(report, color=req.color)
-    return ReportOutcome(text, exit_code, messages, report)
+def head_sites(report: Report) -> list[dict[str, Any]]:
+    """The per-site figures the gate compares (the shape of the report JSON's ``call_sites``)."""
+    out = []
+    for r in report.rows:
+        c, s = r.cost, r.site
+        out.append({
+            "id": s.id, "path": s.path, "line": s.span.line, "cell": s.cell, "model": c.model, "monthly_calls": c.monthly_calls,
+            "monthly_cost_usd": c.monthly_cost or 0.0, "worst_case_monthly_cost_usd": c.worst_monthly_cost if c.worst_monthly_cost is not None else (c.monthly_cost or 0.0),
+            "output_cap": c.cap, "output_tokens_max": c.output_max,
+        })
+    return out

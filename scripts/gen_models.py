@@ -6,6 +6,8 @@ Inputs:
   rules/sources/litellm-model-prices.pin.json   which litellm release it came from (version, sha256)
   rules/models-overlay.yaml                     what LiteLLM does not carry: tier, successor, reasoning,
                                                 rejected parameters, cache minimum, sourced lifecycle dates
+Outputs: rules/models.yaml (the catalog) and rules/model-modes.json (the media models: image, video
+and speech generation, which no text rule caps or prices as chat).
 
 Prices, context window, max output, supported APIs, cache minimum and the shutdown date of
 every model come from its own provider's LiteLLM key (``auditor.config.litellm``: no Vertex or
@@ -37,13 +39,14 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from auditor.config.litellm import Facts, native_index, provider_specs, read_litellm
+from auditor.config.litellm import Facts, media_index, native_index, provider_specs, read_litellm
 
 RULES = ROOT / "rules"
 PINNED = RULES / "sources" / "litellm-model-prices.json"
 PIN = RULES / "sources" / "litellm-model-prices.pin.json"
 OVERLAY = RULES / "models-overlay.yaml"
 OUTPUT = RULES / "models.yaml"
+MODES = RULES / "model-modes.json"
 WHEEL_MEMBER = "litellm/model_prices_and_context_window_backup.json"
 # suffixes naming a snapshot of the same model: -2024-08-06 -20250929 -0613 -2411 -001 -09-2025 -latest
 SNAPSHOT = re.compile(r"(-\d{4}-\d{2}-\d{2}|-\d{8}|-\d{2}-\d{4}|-\d{4}|-\d{3}|-latest)$")
@@ -244,6 +247,9 @@ def _add(out: dict[str, dict[str, Any]], name: str, entry: dict[str, Any], prefi
 
 
 HOST_ID = re.compile(r"^(?P<vendor>[a-z]+)\.(?P<model>.+?)(?:-v\d+(?::\d+)?)?$")
+# a host id's vendor prefix -> the catalog provider whose model it resells (Bedrock `openai.gpt-6-luna`,
+# Mantle `xai.grok-4.3`); other vendors' ids (amazon., meta., qwen. ...) need an explicit overlay entry
+HOST_VENDORS = {"anthropic": "anthropic", "openai": "openai", "xai": "xai", "mistral": "mistral", "deepseek": "deepseek", "cohere": "cohere"}
 
 
 def _host_base(ident: str, host: str) -> tuple[str, str] | None:
@@ -254,9 +260,17 @@ def _host_base(ident: str, host: str) -> tuple[str, str] | None:
     if host == "vertex":
         return "anthropic", ident.split("@", 1)[0]
     m = HOST_ID.match(ident)
-    if not m or m.group("vendor") != "anthropic":
+    if not m or m.group("vendor") not in HOST_VENDORS:
         return None
-    return "anthropic", m.group("model")
+    return HOST_VENDORS[m.group("vendor")], m.group("model")
+
+
+def _prefer_runtime(facts: list[Facts]) -> list[Facts]:
+    """An id that Bedrock's runtime API (Converse/Invoke) and its OpenAI-compatible Mantle endpoint
+    both serve (Mantle is priced up to 10% higher for a few): the runtime's facts; ids only Mantle
+    serves (``openai.gpt-oss-120b``, ``openai.gpt-5.5``) keep Mantle's."""
+    runtime = [f for f in facts if not f.key.startswith("bedrock_mantle/")]
+    return runtime or facts
 
 
 def _build_host(out, host, spec, ids, models, ov_models, checked, report) -> None:
@@ -264,6 +278,7 @@ def _build_host(out, host, spec, ids, models, ov_models, checked, report) -> Non
     catalog knows gets its own entry with the host's prices and dates and the vendor model's
     tier, reasoning flag and rejected parameters; explicit overlay entries (``models.<host>``) too."""
     vendor_index = {a: n for n, e in out.items() for a in [n, *e["aliases"]]}
+    ids = {i: _prefer_runtime(fs) for i, fs in ids.items()}
     groups: dict[tuple, list[str]] = {}
     for ident, facts in sorted(ids.items()):
         if ident in models:
@@ -278,7 +293,8 @@ def _build_host(out, host, spec, ids, models, ov_models, checked, report) -> Non
         groups.setdefault((vendor_name, f.comparable()), []).append(ident)
     made = 0
     for (vendor_name, _), idents in groups.items():
-        named = sorted(idents, key=lambda i: ("@" not in i and host == "vertex", "@default" in i, len(i), i))
+        mantle_only = {i for i in idents if all(f.key.startswith("bedrock_mantle/") for f in ids[i])}
+        named = sorted(idents, key=lambda i: (i in mantle_only, "@" not in i and host == "vertex", "@default" in i, len(i), i))
         name = named[0] if ("@" in named[0] or host != "vertex") else f"vertex_ai/{named[0]}"
         aliases = [i if ("@" in i or host != "vertex") else f"vertex_ai/{i}" for i in named[1:]]
         vendor_ov = dict((ov_models.get(out[vendor_name]["provider"]) or {}).get(vendor_name) or {})
@@ -415,6 +431,18 @@ def refresh(version: str | None) -> dict[str, Any]:
     return pin
 
 
+def modes_text(pinned: Path = PINNED, overlay_path: Path = OVERLAY, pin_path: Path = PIN) -> str:
+    """rules/model-modes.json: the media models (image, video, speech) of the catalogued providers."""
+    overlay, litellm = load_inputs(overlay_path, pinned)
+    pin = json.loads(pin_path.read_text(encoding="utf-8"))
+    doc = {
+        "generated-by": "scripts/gen_models.py from the pinned LiteLLM map: do not edit",
+        "litellm": pin.get("version"),
+        "modes": media_index(litellm, provider_specs(overlay)),
+    }
+    return json.dumps(doc, indent=1, sort_keys=False) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="exit 1 if rules/models.yaml is out of date; write nothing")
@@ -437,15 +465,16 @@ def main(argv: list[str] | None = None) -> int:
             counts[e["provider"]] = counts.get(e["provider"], 0) + 1
         for provider, r in report["providers"].items():
             print(f"{provider:10} {r['covered']:4}/{r['ids']:<4} LiteLLM ids covered, {counts.get(provider, 0):4} entries, {r['skipped']} skipped")
-    current = args.output.read_text(encoding="utf-8") if args.output.exists() else ""
+    outputs = [(args.output, text), (MODES, modes_text())]
+    stale = [path for path, body in outputs if (path.read_text(encoding="utf-8") if path.exists() else "") != body]
     if args.check:
-        if current != text:
-            print(f"gen_models: {args.output} is out of date: run `python scripts/gen_models.py`", file=sys.stderr)
-            return 1
-        return 0
-    if current != text:
-        args.output.write_text(text, encoding="utf-8")
-        print(f"wrote {args.output}", file=sys.stderr)
+        for path in stale:
+            print(f"gen_models: {path} is out of date: run `python scripts/gen_models.py`", file=sys.stderr)
+        return 1 if stale else 0
+    for path, body in outputs:
+        if path in stale:
+            path.write_text(body, encoding="utf-8")
+            print(f"wrote {path}", file=sys.stderr)
     return 0
 
 

@@ -180,6 +180,8 @@ def test_every_spelling_of_a_matched_model_has_the_same_facts(name):
         ident = _native(key, raw, e["provider"])
         if ident not in [name, *e["aliases"]] or raw.get("mode") not in ("chat", "responses", "completion"):
             continue
+        if key.startswith("bedrock_mantle/") and not e["litellm"].startswith("bedrock_mantle/"):
+            continue  # Bedrock's Mantle endpoint prices a few runtime ids higher: the runtime's figures are used
         for f in ("input_cost_per_token", "output_cost_per_token", "max_input_tokens", "max_output_tokens", "deprecation_date"):
             assert raw.get(f) == own.get(f), f"{name}: {key} and {e['litellm']} differ on {f}"
 

@@ -84,7 +84,7 @@ def test_entry_keys(catalog):
         assert set(entry) <= {"phrase", "examples", "keep"} and entry["examples"], entry
         assert all(isinstance(x, str) for x in entry["examples"]), entry
     for entry in catalog["short-answer"]:
-        assert set(entry) <= {"phrase", "delimiter"}, entry
+        assert set(entry) <= {"phrase", "delimiter", "answer-tokens"}, entry
         if "delimiter" in entry:
             assert isinstance(entry["delimiter"], str) and entry["delimiter"], entry
 

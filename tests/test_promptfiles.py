@@ -49,7 +49,9 @@ def test_prompty_front_matter_is_a_call_site(project):
     assert site.params["temperature"].value.span.line == 9
     roles = [(m.role, m.static_text.strip()[:24]) for m in site.prompt.messages]
     assert roles == [("system", "You route support ticket"), ("user", "")]
-    hole = site.prompt.messages[1].segments[1]
+    # the role text as Prompty's parser reads it: the lines between the markers, so the user
+    # turn is the hole alone (no marker newline, no trailing newline)
+    [hole] = site.prompt.messages[1].segments
     assert (hole.kind, hole.expr, hole.hole_kind, hole.span.line) == ("hole", "question", "user", 18)
 
 

@@ -249,7 +249,10 @@ def test_html_is_self_contained_with_charts_and_escaped_prompts(app):
     assert html.count("<svg") >= 2 and "Savings by rule" in html and "monthly cost by call site" in html
     assert "<rect" in html
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html
-    assert "<script" not in html.lower()
+    # one inline script (sorting and filtering the call-site table); nothing loaded from anywhere
+    assert html.lower().count("<script") == 1 and "<script>" in html and "<script src" not in html.lower()
+    assert str(app) not in html and "/tmp/" not in html  # no absolute local path
+    assert 'id="site-filter"' in html and "Saves / month (expected)" in html and "Cost / month (worst case)" in html
     assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", html, re.IGNORECASE)
     assert "<link" not in html.lower() and "@import" not in html and "url(" not in html
     # every call site is in the table, the notebook cells by cell number

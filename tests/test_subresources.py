@@ -212,3 +212,27 @@ def test_litellm_mock_responses_send_no_request(project):
     """
     result = project({"app.py": code}, select=SELECT)
     _expect(result, code, [("litellm.completion", "gpt-6-luna")])
+
+
+def test_resuming_a_background_response_is_not_a_request(project):
+    code = """
+        from openai import AsyncOpenAI, OpenAI
+
+        client = OpenAI()
+        with client.responses.stream(input="solve 8x + 31 = 2", model="gpt-4o-2024-08-06", background=True) as stream:  # site LA101
+            for event in stream:
+                if event.type == "response.created":
+                    rid = event.response.id
+        with client.responses.stream(response_id=rid, starting_after=10) as resumed:
+            for event in resumed:
+                print(event)
+        follow_up = client.responses.create(model="gpt-4o-2024-08-06", input="and x?", previous_response_id=rid)  # site LA101
+
+
+        async def resume(rid):
+            async with AsyncOpenAI().responses.stream(response_id=rid, starting_after=3) as s:
+                async for event in s:
+                    print(event)
+    """
+    result = project({"app.py": code}, select=SELECT)
+    _expect(result, code, [("openai.responses", "gpt-4o-2024-08-06")] * 2)

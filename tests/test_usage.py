@@ -192,11 +192,14 @@ def test_usage_log_calibrates_sites_from_otel_spans(app):
     assert label["calibrated"] and answer["calibrated"] and not digest["calibrated"]
     assert label["monthly_calls"] == pytest.approx(96 * 15)  # 2 days of data scaled to 30
     assert label["input_tokens"] == pytest.approx(250) and label["output_tokens"] == pytest.approx(2)
-    assert label["sources"] == {"input": "telemetry", "output": "telemetry", "monthly_calls": "telemetry"}
+    assert {k: label["sources"][k] for k in ("input", "output", "monthly_calls")} == {"input": "telemetry", "output": "telemetry", "monthly_calls": "telemetry"}
     assert answer["monthly_calls"] == pytest.approx(10 * 15)
     expected = (250 * 2.5 + 2 * 10.0) / 1e6 * 96 * 15
     assert label["monthly_cost_usd"] == pytest.approx(expected, rel=1e-3)
-    assert digest["monthly_calls"] == _site(before, "digest")["monthly_calls"]
+    # the logs are the measurement: a site they never show is "not observed", at 0 calls by default
+    assert digest["monthly_calls"] == 0 and not digest["observed"] and digest["monthly_calls_source"] == "telemetry: not observed"
+    kept = _json(app, "--usage-log", "spans.jsonl", "--unobserved-calls", "usage")
+    assert _site(kept, "digest")["monthly_calls"] == _site(before, "digest")["monthly_calls"]
     cal = data["calibration"]
     assert cal["records"] == 107 and cal["unmatched_records"] == 1 and cal["unreadable_lines"] == 2
     assert {s["id"] for s in cal["sites"]} == {label["id"], answer["id"]}
@@ -243,7 +246,7 @@ def test_usage_log_reads_otlp_json_and_litellm_spend_logs(app):
     cal = data["calibration"]
     assert cal["unmatched_records"] == 1 and cal["unmatched_models"] == {"mistral-small-latest": 1}
     matched_by = {s["id"]: s["matched_by"] for s in cal["sites"]}
-    assert matched_by[digest["id"]] == {"model": 11} and matched_by[answer["id"]] == {"tag": 1}
+    assert matched_by[digest["id"]] == {"model and parameters": 11} and matched_by[answer["id"]] == {"tag": 1}
 
 
 def test_usage_log_notes_a_different_model_in_production(app):

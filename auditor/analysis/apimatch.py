@@ -22,6 +22,10 @@ class ApiMatcher:
                 # openai.chat.completions.create (module-level client) -> chat.completions.create
                 method = next((m for m in api.match_methods if qn.endswith("." + m)), qn)
                 return api, api.provider, method, None
+            prefix = f"{self.r.module}." if self.r.module else ""
+            api = self.subclass_ctors.get(qn[len(prefix):] if qn.startswith(prefix) else qn)
+            if api is not None:  # class Wrapped(ChatOpenAI) in this module, then Wrapped(...)
+                return api, api.provider, qn.rsplit(".", 1)[-1], None
         # 2. calling an instance: pipeline("text-generation")(...), ask = partial(client...create, ...)
         last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
         if isinstance(func, ast.Name) and last in self.instance_names:
@@ -81,6 +85,41 @@ class ApiMatcher:
         if named is not None:
             return named
         return self._imported_client(prefixes, scope, call) or self._untyped(prefixes, call, scope)
+
+    def _subclass_constructors(self) -> tuple[dict[str, Api], set[str]]:
+        """Module-level classes that subclass a catalogued model constructor, directly or through other
+        classes of the module (``class Wrapped(ChatOpenAI)``, ``class WrappedAzure(AzureChatOpenAI,
+        Wrapped)``): constructing one is that API's call site. Also the names the classes are assigned
+        to (``model: Type[Wrapped] = Wrapped``), for the hot-line filter."""
+        classes = {n.name: n for n in self.r.tree.body if isinstance(n, ast.ClassDef)}
+        found: dict[str, Api] = {}
+
+        def api_of(name: str, depth: int) -> Api | None:
+            if name in found or depth > 6:
+                return found.get(name)
+            for base in classes[name].bases:
+                if isinstance(base, ast.Name) and base.id in classes and base.id != name:
+                    api = api_of(base.id, depth + 1)
+                else:
+                    qn = self.r.qualname(base, self.r.module_scope)
+                    api = self.p.by_callable.get(qn) if qn else None
+                    api = api if api is not None and api.constructor else None
+                if api is not None:
+                    found[name] = api
+                    return api
+            return None
+
+        for name in classes:
+            api_of(name, 0)
+        names = set(found)
+        if found:
+            for node in ast.walk(self.r.tree):
+                value = getattr(node, "value", None)
+                if isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(value, ast.Name) and value.id in found:
+                    for t in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                        if isinstance(t, ast.Name):
+                            names.add(t.id)
+        return found, names
 
     def _named_like_module(self, func: ast.Attribute, qn: str | None, call: ast.Call, scope: Scope):
         """``litellm = get_litellm()`` / ``from app.llm import litellm`` (a lazy loader), then
@@ -147,6 +186,8 @@ class ApiMatcher:
         ``messages.create(thread_id=, content=)`` do not) or spreads ``**kwargs`` on a plain receiver
         (``client``, ``self.client``, ``self.get_client()``; not ``client.agents``)."""
         requires = api.untyped_requires
+        if api.untyped_models and not self._untyped_model(call, api, scope):
+            return False
         if requires is None:  # the model or a prompt argument: model=, messages=, input=, contents=
             requires = api.model + [p for p in api.prompt.values() if "." not in p]
         while isinstance(receiver, ast.Await):
@@ -168,6 +209,19 @@ class ApiMatcher:
         if any(kw.arg in requires for kw in call.keywords):
             return True
         return plain and any(kw.arg is None for kw in call.keywords)
+
+    def _untyped_model(self, call: ast.Call, api: Api, scope: Scope) -> bool:
+        """The call's model argument is a string (a literal, or a name assigned one) that one of the
+        API's ``untyped.models`` globs matches: ``co.chat(model="command-r-plus", ...)`` on a client
+        whose cell does not parse; ``agent.chat(model="gpt-4o")`` and ``bot.chat(msg)`` do not."""
+        node = next((kw.value for kw in call.keywords if kw.arg in api.model), None)
+        if isinstance(node, ast.Name):
+            b = self.r.binding(node.id, scope, getattr(node, "lineno", 1 << 30))
+            node = b[1] if b and b[0] == "assign" else None
+        if not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
+            return False
+        name = node.value.lower().rsplit("/", 1)[-1]
+        return any(fnmatch.fnmatchcase(name, g) for g in api.untyped_models)
 
     def _deferred(self, call: ast.Call, scope: Scope) -> ast.Call | None:
         """``functools.partial(client.chat.completions.create, **kw)`` or ``asyncio.to_thread(...)``
@@ -236,4 +290,9 @@ def method_refs(value: ast.AST) -> list[ast.Attribute]:
         return [value]
     if isinstance(value, ast.IfExp):
         return method_refs(value.body) + method_refs(value.orelse)
+    if isinstance(value, ast.Call) and len(value.args) == 2 and not value.keywords:
+        # typing.cast(Any, client.responses.create): the same method, retyped for a checker
+        name = value.func.attr if isinstance(value.func, ast.Attribute) else getattr(value.func, "id", None)
+        if name == "cast":
+            return method_refs(value.args[1])
     return []

@@ -24,10 +24,13 @@ from auditor.analysis.scopes import Scope, span_of
 from auditor.analysis.apimatch import DEFERRED, ApiMatcher, method_refs
 from auditor.analysis.arguments import Args, ArgumentMapper, lookup, truthy
 from auditor.analysis.endpoints import serving_endpoint, url_params
+from auditor.analysis.forwarded import forwarded_kwargs
 
 LOOP_NODES = (ast.For, ast.AsyncFor, ast.While)
 # APIs whose clients are pointed at other vendors' OpenAI-compatible servers with base_url=
 OPENAI_COMPATIBLE = ("openai", "litellm", "langchain", "instructor")
+# Azure OpenAI clients: `model=` names a deployment (any name its owner chose), not a catalog model id
+AZURE_CLIENTS = ("AzureOpenAI", "AsyncAzureOpenAI", "AzureChatOpenAI")
 COMP_NODES = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
@@ -66,6 +69,7 @@ class CallSiteFinder(ApiMatcher, ArgumentMapper):
         self._targets: dict[int, str] = {}  # id(call) -> the name its result is assigned to
         self.pending: dict[int, dict] = {}  # id(call) -> client imported from another module
         self.sdk_roots = {r.split(".")[0] for r in providers.import_roots}
+        self.subclass_ctors, self._subclass_names = self._subclass_constructors()
 
     # ------------------------------------------------------------------ walk
     def run(self) -> list[CallSite]:
@@ -112,7 +116,7 @@ class CallSiteFinder(ApiMatcher, ArgumentMapper):
             return list(range(1, len(self.r.lines) + 1))
         # `from langchain.llms import OpenAI as LegacyOpenAI`: the local alias is what the line says
         aliases = {local for local, qn in self.r.imports.items() if local != qn.rsplit(".", 1)[-1] and qn.rsplit(".", 1)[-1] in self.last_names}
-        pattern = _hot_pattern(self.p, frozenset(self.instance_names | aliases))
+        pattern = _hot_pattern(self.p, frozenset(self.instance_names | aliases | self._subclass_names))
         text = "\n".join(self.r.lines)
         hot: list[int] = []
         pos = last = 0
@@ -277,6 +281,8 @@ class CallSiteFinder(ApiMatcher, ArgumentMapper):
         site.extra["structured"] = method in api.structured_methods or any(
             lookup(args, p)[0] == "present" for p in api.structured_params
         )
+        if "" in site.unknown and (fwd := forwarded_kwargs(call, scope, self.r.tree, api.cap)):
+            site.extra["forwarded"] = fwd
         if api.provider in OPENAI_COMPATIBLE:
             self._serving(site, call, scope, maker)
         self.sites.append(site)
@@ -285,6 +291,9 @@ class CallSiteFinder(ApiMatcher, ArgumentMapper):
         """``OpenAI(base_url="http://localhost:11434/v1")`` (or ``api_base=``, ``openai.api_base = ...``):
         the call is priced and checked as the provider serving that endpoint (rules/endpoints.yaml)."""
         params = url_params()
+        made = [maker] if maker is not None else []
+        if any((self.r.qualname(c.func, s) or "").rsplit(".", 1)[-1] in AZURE_CLIENTS for c, s in made + [(call, scope)]):
+            site.extra["unknown_model"] = "ignore"  # model= is a deployment name the user chose (priced as OpenAI when it is a model id)
         found = None
         for c, s in ([maker] if maker is not None else []) + [(call, scope)]:
             kw = next((k for k in c.keywords if k.arg in params), None)
@@ -297,6 +306,8 @@ class CallSiteFinder(ApiMatcher, ArgumentMapper):
             return
         expr, s = found
         endpoint = serving_endpoint(expr, self.r.value_of(expr, s))
+        if endpoint is not None and endpoint.id == "azure-openai":
+            site.extra["unknown_model"] = endpoint.unknown_model  # deployment names
         if endpoint is None or endpoint.id in ("openai", "azure-openai"):
             return  # OpenAI's own endpoints (Azure OpenAI included): priced and checked as OpenAI, as before
         if endpoint.provider:
@@ -342,7 +353,9 @@ class CallSiteFinder(ApiMatcher, ArgumentMapper):
             if found is None:
                 continue
             expr, scope = found
-            if role in ("messages", "contents") or (role == "input" and self._message_list(expr, scope)):
+            if role == "contents":
+                messages.extend(self.prompts.contents_of(expr, scope))
+            elif role == "messages" or (role == "input" and self._message_list(expr, scope)):
                 # Responses API input=[{"role": ..., "content": ...}, ...] is a messages list too
                 messages.extend(self.prompts.messages_of(expr, scope, default_role="user"))
             else:

@@ -79,7 +79,7 @@ def body_messages(body: str, first_line: int, syntax: str, style: str) -> list[M
     role_marks: list[tuple[int, int, str]] = []  # (start, end, role) offsets in body
     if style == "prompty":
         role_marks = [(m.start(), m.end(), m.group(1).lower()) for m in _PROMPTY_ROLE.finditer(body)]
-    pos = 0
+    pos = len(body) - len(body.lstrip()) if style == "prompty" else 0  # Prompty strips the body's leading whitespace
     events: list[tuple[int, int, str, str]] = [(a, b, "role", r) for a, b, r in role_marks]
     for m in pattern.finditer(body):
         if any(a <= m.start() < b for a, b, _ in role_marks):
@@ -90,13 +90,19 @@ def body_messages(body: str, first_line: int, syntax: str, style: str) -> list[M
     for a, b, kind, tok in events:
         if a < pos:
             continue
-        _static(current, body, pos, a, starts, first_line, syntax)
-        pos = b
         if kind == "role":
+            # as Prompty's own parser reads it: a role's text is the lines between its marker
+            # line and the next one, joined by "\n" (no marker newline, no last line's newline)
+            end = a - 1 if a > 0 and body[a - 1] == "\n" else a
+            end = end - 1 if end > 0 and body[end - 1] == "\r" else end
+            _static(current, body, pos, max(pos, end), starts, first_line, syntax)
+            pos = b + (2 if body[b : b + 2] == "\r\n" else 1 if body[b : b + 1] == "\n" else 0)
             if current.segments or messages:
                 messages.append(current)
             current = Message(tok, [])
             continue
+        _static(current, body, pos, a, starts, first_line, syntax)
+        pos = b
         role = _handlebars_role(tok) if syntax == "handlebars" else None
         if role is not None:
             if current.segments:
@@ -106,7 +112,13 @@ def body_messages(body: str, first_line: int, syntax: str, style: str) -> list[M
         hole = _field_hole(tok, syntax, _span(starts, first_line, a, b, body))
         if hole is not None:
             current.segments.append(hole)
-    _static(current, body, pos, len(body), starts, first_line, syntax)
+    end = len(body)
+    if style == "prompty":
+        # Prompty renders the body with Jinja (which drops one trailing newline) and parses it
+        # line by line, so the last message carries no trailing newline
+        end = end - 1 if body.endswith("\n") else end
+        end = end - 1 if body[:end].endswith("\r") else end
+    _static(current, body, pos, max(pos, end), starts, first_line, syntax)
     if current.segments or not messages:
         messages.append(current)
     return [m for m in messages if m.segments] or []

@@ -71,6 +71,33 @@ class PromptBuilder(HoleKinds):
             return out
         return [Message(default_role, self.segments(expr, scope))]
 
+    def contents_of(self, expr: ast.AST, scope: Scope) -> list[Message]:
+        """google-genai ``contents=``: as the SDK builds the request, consecutive parts (strings,
+        ``Part`` objects) in a list become one user turn; ``Content``/dict items are turns of
+        their own (``google.genai._transformers.t_contents``)."""
+        node = self._deref(expr, scope)
+        e, s = node if node is not None else (expr, scope)
+        if not isinstance(e, (ast.List, ast.Tuple)):
+            return self.messages_of(expr, scope, default_role="user")
+        out: list[Message] = []
+        parts: list[Segment] = []
+        for elt in e.elts:
+            d = self._deref(elt, s) if not isinstance(elt, ast.Starred) else None
+            item = d[0] if d else elt
+            turn = isinstance(item, ast.Dict) or isinstance(elt, ast.Starred) or (
+                isinstance(item, ast.Call) and any(k.arg in ("role", "parts") for k in item.keywords)
+            )
+            if turn:
+                if parts:
+                    out.append(Message("user", parts))
+                    parts = []
+                out.extend(self.messages_of(ast.List(elts=[elt], ctx=ast.Load()), s, default_role="user"))
+            else:
+                parts.extend(self._message(elt, s, "user").segments)
+        if parts:
+            out.append(Message("user", parts))
+        return out
+
     def _message(self, elt: ast.AST, scope: Scope, default_role: str) -> Message:
         d = self._deref(elt, scope)
         e, s = d if d else (elt, scope)

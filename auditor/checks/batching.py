@@ -6,11 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from auditor.checks import check
-from auditor.checks.caching import usd
 from auditor.checks.context import RuleContext
 from auditor.cost.model import call_cost
 from auditor.facts import CallSite
-from auditor.findings import Finding
+from auditor.findings import Finding, RequestChange
 
 
 # ---------------------------------------------------------------- LA503
@@ -44,17 +43,11 @@ def call_in_loop(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
                 then = now * (1 - discount)
             sav = ctx.savings(
                 site,
-                input_tokens=0,
-                usd_per_call=now - then,
+                change=RequestChange(site.id, "batch"),
                 basis=f"~{est.input_tokens:,.0f} input + ~{est.output_tokens:,.0f} output tokens per call at batch prices",
             )
-            if sav is not None:
-                sav.tokens_per_call = 0.0  # the same tokens, at a lower price
         suggestion = f"if the results can wait, submit them through {batch} (50% of the price, results within 24 hours), or group several items into one request"
     else:
         suggestion = "group several items into one request so the instructions are sent once per group"
     msg = f"{site.method}() is called once per item{over} ({loop.kind} loop at {where}): {suggestion}"
-    cost = usd(sav)
-    if cost:
-        msg += f"; batch pricing saves {cost}"
     yield ctx.site_finding(site, msg, savings=sav)

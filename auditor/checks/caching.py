@@ -22,7 +22,7 @@ from auditor.facts import CallSite, Segment
 from auditor.config.catalog import ModelInfo
 from auditor.checks import check
 from auditor.checks.context import RuleContext
-from auditor.findings import Finding, Fix, Savings
+from auditor.findings import Finding, Fix, RequestChange, Savings
 from auditor.fix.edits import (
     ANTHROPIC_CACHE,
     BEDROCK_CACHE_POINT,
@@ -167,8 +167,10 @@ def cache_savings(site: CallSite, ctx: RuleContext, view: CacheView, tokens: int
     """Monthly cost of the cache hits these ``tokens`` miss: reads at the cached-input price
     instead of the input price (explicit caches also pay the write premium on misses)."""
     model = view.model
+    cacheable = view.prefix_tokens + view.after_tokens if what == "lost cache hits" else tokens  # reordered / marked
+    change = RequestChange(site.id, "cache", tokens=float(cacheable), value=1.0 if view.mode == "explicit" else None)
     if model is None or tokens <= 0:
-        return ctx.savings(site, input_tokens=0, basis=f"{what}; model price unknown") if tokens > 0 else None
+        return ctx.savings(site, change=change, tokens=tokens, basis=f"{what}; model price unknown") if tokens > 0 else None
     ip, read = model.price_of("input"), model.price_of("cached-input")
     if ip is None or read is None:
         return None
@@ -183,7 +185,7 @@ def cache_savings(site: CallSite, ctx: RuleContext, view: CacheView, tokens: int
         basis = f"{tokens:,} static tokens: reads ${read:g} vs input ${ip:g} per 1M on {h:.0%} of calls, writes ${write:g} on the rest"
     if per_token <= 0:
         return None
-    return ctx.savings(site, input_tokens=tokens, usd_per_call=tokens * per_token / 1_000_000, basis=f"{what}: {basis}")
+    return ctx.savings(site, change=change, tokens=tokens, basis=f"{what}: {basis}")
 
 
 def usd(s: Savings | None) -> str:
@@ -245,9 +247,6 @@ def cache_busting_prefix(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
     )
     if view.mode == "explicit":
         msg += ", with a cache breakpoint (`cache_control`/`cachePoint`) after the static part"
-    cost = usd(sav)
-    if cost:
-        msg += f"; the lost cache hits cost {cost}"
     yield ctx.site_finding(site, msg, savings=sav)
 
 
@@ -392,9 +391,6 @@ def uncached_repeated_context(site: CallSite, ctx: RuleContext) -> Iterable[Find
         f"{tokens:,} tokens of static prompt{' (' + where + ')' if where else ''} are resent without a cache breakpoint "
         f"({'; '.join(evidence)}): {model} caches only marked prefixes (reads 0.1x input, writes 1.25x); {how}"
     )
-    cost = usd(sav)
-    if cost:
-        msg += f"; saves {cost}"
     yield ctx.site_finding(site, msg, fix=_cache_fix(site, view), savings=sav)
 
 

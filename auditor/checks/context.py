@@ -40,6 +40,8 @@ class RuleContext:
         another model), so no figure computed from its prices would be true."""
         model = self.model(site)
         if model is not None and model.retired is not None and model.retired <= self.today:
+            if kw.get("change") is not None:  # what the fix still does to the request (the "fix" figure)
+                self.extra.setdefault("unclaimed", []).append(kw["change"])
             return None
         return self.cost.savings(site, **kw)
 
@@ -58,6 +60,9 @@ class RuleContext:
         severity: str | None = None,
     ) -> Finding:
         s = span or Span(1, 1, 1, 1)
+        unclaimed = self.extra.pop("unclaimed", None)
+        if unclaimed and savings is None and fix is not None and fix.edits and site is not None:
+            fix.changes.extend(c for c in unclaimed if c.site_id == site.id and c not in fix.changes)
         return Finding(
             code=self.rule.code,
             name=self.rule.name,

@@ -13,7 +13,7 @@ from datetime import date
 
 from auditor.checks import check
 from auditor.checks.context import RuleContext
-from auditor.checks.modelswap import _price, model_span, swap_model_fix, swap_savings
+from auditor.checks.modelswap import _price, can_swap, model_span, swap_model_fix, swap_savings, unclaimed
 from auditor.config.catalog import ModelInfo
 from auditor.cost.model import call_cost
 from auditor.facts import CallSite
@@ -74,6 +74,7 @@ def retired_model(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
     api = site_api(site, ctx)
     successor = current_successor(model, ctx, api)
     if successor is not None:
+        successor = where_fixes_settle(site, successor, ctx, api)
         move = f"; move to {successor.name}"
     elif model.successor or api == "completions":
         move = f"; no current {model.provider} model serves the {api} API it is called with"
@@ -110,6 +111,8 @@ def retired_model(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
         if more is not None and less is not None and more > less:
             message += f"; note: {successor.name} costs more: {_price(successor)} vs {_price(model)} per 1M in/out"
     fix = swap_model_fix(site, ctx, successor.name, f"Use `{successor.name}`", at_definition=True) if successor else None
+    if savings is None and successor is not None:
+        unclaimed(fix, site, successor.name)
     span = model_span(site, ctx)
     yield ctx.finding(message, site.path, span, site=site, fix=fix, savings=savings, severity=severity)
 
@@ -135,19 +138,47 @@ def newer_same_tier(model: ModelInfo, ctx: RuleContext, api: str) -> ModelInfo |
     return best
 
 
+def _superseded_by(model: ModelInfo, ctx: RuleContext, api: str) -> ModelInfo | None:
+    """The model LA404 moves ``model`` to: the newer one of its tier when it costs less or is
+    the provider's recommendation."""
+    target = newer_same_tier(model, ctx, api)
+    if target is None:
+        return None
+    new_cost, old_cost = call_cost(target, 1_000_000, 1_000_000), call_cost(model, 1_000_000, 1_000_000)
+    cheaper = new_cost is not None and old_cost is not None and new_cost < old_cost
+    recommended = model.successor == target.name and model.successor_source is not None
+    return target if cheaper or recommended else None
+
+
+def where_fixes_settle(site: CallSite, model: ModelInfo, ctx: RuleContext, api: str) -> ModelInfo:
+    """The model ``fix`` ends on once it moves a call to ``model``: when LA402 or LA404 would move
+    on from there in its next pass (a successor that is itself deprecated or superseded), the end
+    of that chain the call can take, so the advice, the saving and what the fix writes agree."""
+    la404 = any(r.code == "LA404" for r in ctx.policy.selected_rules())
+    seen = {model.name}
+    for _ in range(4):
+        if model.retired is not None or (model.deprecated is not None and model.deprecated <= ctx.today):
+            nxt = current_successor(model, ctx, api)  # LA402 again, on a successor on its way out too
+        else:
+            nxt = _superseded_by(model, ctx, api) if la404 else None
+        if nxt is None or nxt.name in seen or not can_swap(site, ctx, nxt.name):
+            break  # the next pass would have no fix here: the chain ends
+        seen.add(nxt.name)
+        model = nxt
+    return model
+
+
 @check("superseded_model")
 def superseded_model(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
     model = ctx.model(site)
     if model is None or model.retired is not None or (model.deprecated is not None and model.deprecated <= ctx.today):
         return  # unknown (LA403) or on its way out (LA402)
-    target = newer_same_tier(model, ctx, site_api(site, ctx))
+    target = _superseded_by(model, ctx, site_api(site, ctx))
     if target is None:
         return
     new_cost, old_cost = call_cost(target, 1_000_000, 1_000_000), call_cost(model, 1_000_000, 1_000_000)
     cheaper = new_cost is not None and old_cost is not None and new_cost < old_cost
     recommended = model.successor == target.name and model.successor_source is not None
-    if not cheaper and not recommended:
-        return
     why = "costs less" if cheaper else f"is what the provider recommends ({model.successor_source})"
     if cheaper and recommended:
         why += f" and is what the provider recommends ({model.successor_source})"
@@ -157,4 +188,6 @@ def superseded_model(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
     )
     savings = swap_savings(site, ctx, model, target, "newer model is cheaper") if cheaper else None
     fix = swap_model_fix(site, ctx, target.name, f"Use `{target.name}`", at_definition=True)
+    if savings is None:
+        unclaimed(fix, site, target.name)
     yield ctx.finding(message, site.path, model_span(site, ctx), site=site, fix=fix, savings=savings)

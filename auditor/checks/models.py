@@ -19,9 +19,10 @@ from collections.abc import Iterable
 
 from auditor.checks import check
 from auditor.checks.context import RuleContext
+from auditor.checks.modelids import dropped_by_sdk
 from auditor.cost.model import LOCAL_PROVIDERS
 from auditor.facts import CallSite, Param
-from auditor.findings import Edit, Finding, Fix
+from auditor.findings import Edit, Finding, Fix, RequestChange
 from auditor.fix.edits import remove_param
 from auditor.sources.lines import split_lines
 from auditor.sources.python import decode_source
@@ -65,7 +66,7 @@ def excessive_samples(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
         savings = None
         if site.provider not in LOCAL_PROVIDERS:
             savings = ctx.savings(
-                site, output_tokens=extra * est.output_tokens,
+                site, change=RequestChange(site.id, "samples", value=limit), tokens=extra * est.output_tokens,
                 basis=f"{extra} extra completion(s) x ~{est.output_tokens:,.0f} output tokens",
             )
         what = "candidates are generated (and billed) server-side" if path.endswith("best_of") else "completions are generated and billed"
@@ -128,6 +129,8 @@ def unsupported_parameter(site: CallSite, ctx: RuleContext) -> Iterable[Finding]
             continue  # a key inside some other structure (e.g. a tool schema), not a request parameter
         if param.value.is_literal and leaf in defaults and param.value.value == defaults[leaf]:
             continue  # the default value is accepted (temperature=1 on reasoning models)
+        if dropped_by_sdk(site.api, model.name, leaf, ctx.params.get("dropped-by-sdk")):
+            continue  # the SDK wrapper removes it before sending (LangChain's ChatOpenAI on gpt-5)
         how = " (the default of an environment variable)" if env else ""
         shown = f"`{path}={param.value.source}`" if param.value.source and len(param.value.source) < 40 else f"`{path}`"
         message = f"{shown} is rejected by {model.name}{how}: the API returns a 400 error for it"

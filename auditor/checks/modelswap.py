@@ -26,7 +26,7 @@ from auditor.checks.context import RuleContext
 from auditor.config.catalog import ModelInfo
 from auditor.cost.model import call_cost
 from auditor.facts import CallSite, Param
-from auditor.findings import Edit, Fix, Savings
+from auditor.findings import Edit, Fix, RequestChange, Savings
 from auditor.fix.swapsafety import swap_blocker
 from auditor.sources.configfile import CONFIG_API
 
@@ -148,15 +148,21 @@ def written_target(written: str, model: ModelInfo, target: str, ctx: RuleContext
     return prefix + target
 
 
+def can_swap(site: CallSite, ctx: RuleContext, target: str) -> bool:
+    """The swap is valid at this call and the call passes no parameter ``target`` rejects."""
+    if not swap_allowed(site, ctx, target):
+        return False
+    new_model = ctx.policy.models.lookup(target, site.provider)
+    blocking = set(new_model.rejects) - {"max_tokens"} if new_model is not None else set()  # max_tokens: LA103 renames it
+    # a call passing a parameter the new model rejects: the swap would make it fail
+    return not any(p.rsplit(".", 1)[-1] in blocking for p in site.params)
+
+
 def swap_model_fix(site: CallSite, ctx: RuleContext, target: str, message: str, at_definition: bool = False) -> Fix | None:
     """An unsafe fix that rewrites the model string where it is written at the call (or, with
     ``at_definition``, where it is defined), when the swap is valid there (:mod:`auditor.checks.modelswap`)."""
-    if not swap_allowed(site, ctx, target):
+    if not can_swap(site, ctx, target):
         return None
-    new_model = ctx.policy.models.lookup(target, site.provider)
-    blocking = set(new_model.rejects) - {"max_tokens"} if new_model is not None else set()  # max_tokens: LA103 renames it
-    if any(p.rsplit(".", 1)[-1] in blocking for p in site.params):
-        return None  # the call passes a parameter the new model rejects: the swap would make it fail
     value, in_yaml = _model_value_at_call(site, ctx)
     if at_definition and (value is None or value.origin != "literal"):
         model = ctx.policy.models.lookup(site.model_name)
@@ -199,7 +205,15 @@ def swap_savings(site: CallSite, ctx: RuleContext, old: ModelInfo, new: ModelInf
     if before is None or after is None or before - after <= 0:
         return None
     basis = f"{why}: {old.name} -> {new.name} at ~{est.input_tokens:,.0f} input + ~{est.output_tokens:,.0f} output tokens per call"
-    return ctx.savings(site, usd_per_call=before - after, basis=basis)
+    return ctx.savings(site, change=RequestChange(site.id, "model", model=new.name), basis=basis)
+
+
+def unclaimed(fix: Fix | None, site: CallSite, model: str) -> None:
+    """A swap that claims no saving (the new model costs more, or the old one fails anyway) still
+    changes what the request costs once applied: the fix carries that change for the report's
+    "what `llm-audit fix` does" figure."""
+    if fix is not None and fix.edits:
+        fix.changes.append(RequestChange(site.id, "model", model=model))
 
 
 def _price(m: ModelInfo) -> str:

@@ -8,9 +8,11 @@ from typing import Iterable
 from auditor.facts import CallSite
 from auditor.checks import check
 from auditor.config.globs import glob_match
+from auditor.config.modelmodes import media_mode
 from auditor.checks.context import RuleContext
 from auditor.fix.edits import add_frontmatter_param, add_param, rename_param, replace_value
-from auditor.findings import Finding, Fix
+from auditor.findings import Finding, Fix, RequestChange
+from auditor.checks.nonecap import none_cap, none_cap_fix, none_cap_message
 
 REASONING_CAP = "max_completion_tokens"
 SCHEMA_PATH = re.compile(r"(?:^|\.)(?:tools|functions|response_format|text|output_format|properties|input_schema|parameters\.properties)\b")
@@ -38,14 +40,21 @@ def missing_output_cap(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
         return
     if api.cap_default is not None:
         return  # the SDK applies its own cap (e.g. LangChain's ChatAnthropic: 1024)
-    state, _ = site.first_present(api.cap)
-    if state == "present":
+    state, present = site.first_present(api.cap)
+    if state == "present" and not none_cap(site, present):
         return
-    if state == "unknown" and not ctx.policy.strict:
-        return  # unknown **kwargs: never "missing"
+    if state == "present" and any(s == "present" and not none_cap(site, q) for s, q in (site.lookup(c) for c in api.cap)):
+        return  # max_tokens=None next to a set max_completion_tokens
+    fwd = site.extra.get("forwarded") if state == "unknown" else None
+    if fwd and (fwd["capped"] or fwd["spread"] or any(u and any(c == u or c.startswith(u + ".") for c in api.cap) for u in site.unknown)):
+        fwd = None  # a caller passes a cap (or spreads its own **options), or a cap's container is unknown too
+    if state == "unknown" and not ctx.policy.strict and not fwd:
+        return  # unknown **kwargs: never "missing" (unless no caller of the wrapper passes a cap through them)
     if site.model_name and glob_match(site.model_name.lower().rsplit("/", 1)[-1], [str(p) for p in ctx.params.get("media-models") or []]):
         return  # an image / video generation model: no text to cap
-    other = next((p for p in site.params if CAP_LIKE.search(p.rsplit(".", 1)[-1]) and not SCHEMA_PATH.search(p)), None)
+    if media_mode(site.model_name) is not None:
+        return  # the pinned LiteLLM map lists it as an image / video / speech model (rules/model-modes.json)
+    other = next((p for p in site.params if CAP_LIKE.search(p.rsplit(".", 1)[-1]) and not SCHEMA_PATH.search(p) and p not in api.cap), None)
     if other is not None:
         return  # capped by a parameter this API entry does not list (max_tokens_to_sample, max_new_tokens...)
     model = ctx.model(site)
@@ -54,16 +63,21 @@ def missing_output_cap(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
         cap = min(cap, int(model.max_output))
     names = " / ".join(f"`{c}`" for c in api.cap[:2])
     what = site.method if site.extra.get("frontmatter") else f"{site.method}()"  # prompt-file front matter
+    if state == "present":  # present but None: uncapped by default
+        yield ctx.site_finding(site, none_cap_message(what, present), fix=none_cap_fix(site, present, cap), savings=_worst_case_savings(site, ctx, cap))
+        return
     if api.cap_required:
         message = f"{what} sets no {names}: the API requires it, so this call fails at runtime"
     else:
         worst = f" (up to {model.max_output:,} tokens for {model.name})" if model and model.max_output else ""
         message = f"{what} sets no output-token cap ({names}); output is bounded only by the model maximum{worst}"
-    if state == "unknown":
+    if fwd:
+        message += f": no call of {fwd['function']}() here passes one through `**{fwd['param']}` ({fwd['calls']} call{'s' if fwd['calls'] > 1 else ''})"
+    elif state == "unknown":
         message += " [strict: parameters arrive through unknown **kwargs]"
     param = cap_param_for(site, ctx)
     fix = None
-    if param is not None:
+    if param is not None and not fwd:  # next to **kwargs a caller may still pass the cap: no keyword added
         edits = add_frontmatter_param(site, param, str(cap)) if site.extra.get("frontmatter") else add_param(site, param, str(cap))
         if edits:
             fix = Fix("unsafe", f"Add `{param}={cap}`", edits)
@@ -74,7 +88,8 @@ def _worst_case_savings(site: CallSite, ctx: RuleContext, cap: int):
     model = ctx.model(site)
     if model is None or not model.max_output or model.max_output <= cap:
         return None
-    return ctx.savings(site, output_tokens=model.max_output - cap, basis=f"worst case: model maximum {model.max_output:,} -> cap {cap:,}")
+    change = RequestChange(site.id, "cap", value=cap)
+    return ctx.savings(site, change=change, tokens=model.max_output - cap, basis=f"worst case: model maximum {model.max_output:,} -> cap {cap:,}")
 
 
 @check("output_cap_limit")
@@ -106,7 +121,7 @@ def output_cap_over_limit(site: CallSite, ctx: RuleContext) -> Iterable[Finding]
         param.arg_span or site.span,
         site=site,
         fix=fix,
-        savings=ctx.savings(site, output_tokens=value - limit, basis=f"worst case: cap {value:,} -> {limit:,}"),
+        savings=ctx.savings(site, change=RequestChange(site.id, "cap", value=limit), tokens=value - limit, basis=f"worst case: cap {value:,} -> {limit:,}"),
     )
 
 

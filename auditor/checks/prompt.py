@@ -14,11 +14,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
+from typing import Any
 
 from auditor.analysis.phrases import catalog_entries
 from auditor.analysis.rewrites import first_phrase
 from auditor.checks import check
 from auditor.checks.context import RuleContext
+from auditor.config.catalog import load_catalog
 from auditor.checks.textsites import (
     Occurrence,
     TextOwner,
@@ -35,7 +37,7 @@ from auditor.checks.textsites import (
 )
 from auditor.cost.sizing import run_text, static_size, text_size
 from auditor.facts import CallSite, Segment
-from auditor.findings import Finding, Fix, Savings, Span
+from auditor.findings import Finding, Fix, RequestChange, Savings, Span
 from auditor.fix.edits import add_frontmatter_param, add_param
 
 
@@ -178,7 +180,7 @@ def prompt_over_budget(project, ctx: RuleContext) -> Iterable[Finding]:
         yield ctx.site_finding(
             site,
             f"the static prompt of this call is {size.tokens:,} tokens{how}, over the budget of {budget:,} (`max-static-tokens`)",
-            savings=ctx.savings(site, input_tokens=size.tokens - budget, basis=f"tokens over the budget ({'exact' if size.exact else 'estimated'} count)"),
+            savings=ctx.savings(site, change=RequestChange(site.id, "budget", value=budget), tokens=size.tokens - budget, basis=f"tokens over the budget ({'exact' if size.exact else 'estimated'} count)"),
         )
     used = _used_constants(project)
     for pc in prompt_constants(project):
@@ -200,6 +202,33 @@ def prompt_over_budget(project, ctx: RuleContext) -> Iterable[Finding]:
 # ------------------------------------------------------------------------------ LA104
 
 
+def short_answer_hit(site: CallSite, params: dict[str, Any]) -> tuple[str, str | None, int] | None:
+    """(phrase, delimiter, offset) of the short-answer ask in the site's static prompt, if any."""
+    entries = catalog_entries("short-answer", params)
+    hit = None
+    for m in site.prompt.messages:
+        if m.role == "assistant":
+            continue
+        for run in instruction_runs(m.segments):
+            found = asks_short_answer(run_text(run), entries)
+            if found and (hit is None or (found[1] and not hit[1])):
+                hit = found
+    return hit
+
+
+def answer_tokens(phrase: str, params: dict[str, Any]) -> int | None:
+    """What the answer a short-answer phrase asks for weighs: the phrase entry's ``answer-tokens``
+    (rules/phrases.yaml), a team entry's (``extra-phrases``; LA104's ``answer-tokens`` when it
+    gives none); None when the phrase does not say how long the answer is."""
+    for e in list(params.get("extra-phrases") or []):
+        if isinstance(e, dict) and " ".join(str(e.get("phrase", "")).lower().split()) == phrase:
+            return int(e.get("answer-tokens") or params.get("answer-tokens") or 16)
+    for e in list(load_catalog().phrases.get("short-answer") or []):
+        if isinstance(e, dict) and " ".join(str(e.get("phrase", "")).lower().split()) == phrase:
+            return int(e["answer-tokens"]) if isinstance(e.get("answer-tokens"), int) else None
+    return None
+
+
 @check("stop_sequence")
 def missing_stop_sequence(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
     api = ctx.api(site)
@@ -216,15 +245,7 @@ def missing_stop_sequence(site: CallSite, ctx: RuleContext) -> Iterable[Finding]
     cap = _literal_cap(site, api)
     if cap is not None and cap <= int(ctx.params.get("answer-tokens") or 16):
         return  # the cap already bounds a short answer: a stop sequence saves nothing
-    entries = catalog_entries("short-answer", ctx.params)
-    hit = None
-    for m in site.prompt.messages:
-        if m.role == "assistant":
-            continue
-        for run in instruction_runs(m.segments):
-            found = asks_short_answer(run_text(run), entries)
-            if found and (hit is None or (found[1] and not hit[1])):
-                hit = found
+    hit = short_answer_hit(site, ctx.params)
     if hit is None:
         return
     param = api.stop[0]
@@ -249,11 +270,9 @@ def _literal_cap(site: CallSite, api) -> int | None:
 
 
 def _stop_savings(site: CallSite, ctx: RuleContext, api) -> Savings | None:
-    answer = int(ctx.params.get("answer-tokens") or 16)
-    cap = _literal_cap(site, api)
-    model = ctx.model(site)
-    if cap is None:
-        cap = model.max_output if model is not None and model.max_output else None
-    if cap is None or cap <= answer:
+    est = ctx.cost.estimate(site)
+    worst = int(ctx.params.get("worst-case-with-stop") or 256)
+    if est.output_max is None or est.output_max <= worst:
         return None
-    return ctx.savings(site, output_tokens=cap - answer, basis=f"worst case: up to {cap:,} output tokens where a short answer needs ~{answer}")
+    change = RequestChange(site.id, "stop", value=worst)
+    return ctx.cost.savings(site, change=change, tokens=est.output_max - worst, basis=f"worst case: up to {est.output_max:,} output tokens; a stop sequence ends a short answer within ~{worst:,} (`worst-case-with-stop`)")

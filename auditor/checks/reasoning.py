@@ -146,7 +146,7 @@ def reasoning_effort_default(site: CallSite, ctx: RuleContext) -> Iterable[Findi
     savings = None
     if default > low:
         savings = ctx.savings(
-            site, output_tokens=default - low,
+            site, tokens=default - low,
             basis=f"assumption: ~{default:,.0f} hidden reasoning tokens per call at the default effort vs ~{low:,.0f} at the low setting (rules/reasoning.yaml hidden-tokens; calibrate with your logs' reasoning_tokens)",
         )
     yield ctx.site_finding(site, message, fix=_low_fix(site, fam), savings=savings)

@@ -6,7 +6,7 @@ A rule entry declares how its findings group (``group-by:`` in ``rules/checks/*.
   of a module constant, a parameter default, the default of ``os.getenv``, a constant in another
   module (``Value.defined``). Every call site that uses it becomes a related location, and the
   message says "used by N call sites" (LA402). The same literal written at several calls of one
-  file is one finding too, whose fix rewrites every copy;
+  file (of one notebook cell: edits carry no cell) is one finding too, whose fix rewrites every copy;
 * ``model-name`` - one finding per model name across the project, at its first use, with the
   others related: the cause is the catalog entry the name lacks (LA403);
 * ``location`` - one finding per place it points at (a parse line reading the response of several
@@ -15,9 +15,11 @@ A rule entry declares how its findings group (``group-by:`` in ``rules/checks/*.
   (``if``/``elif``/``else``, ``try``/``except``, ``match``: a dispatch) is one finding whose
   fix carries the edits of every branch (LA101).
 
-Savings of a group are the sum of its members' monthly savings (per call: the largest), so
-totals per root cause equal the per-call totals; the call-site inventory (``report``) keeps
-the per-call findings (:attr:`auditor.engine.RunResult.site_findings`).
+Savings of a group are its members' per-site shares, each distinct site once (the shares are
+marginal steps of one apply-all simulation per site, :mod:`auditor.cost.savings`, so they add;
+per call: the largest), so totals per root cause equal the per-call totals and the report's
+headline, the sum over sites; the call-site inventory (``report``) keeps the per-call findings
+(:attr:`auditor.engine.RunResult.site_findings`).
 """
 
 from __future__ import annotations
@@ -27,13 +29,14 @@ from dataclasses import asdict
 from typing import Any, Callable
 
 from auditor.facts import CallSite
-from auditor.findings import Finding, Fix, Related, Savings
+from auditor.findings import Finding, Fix, Related, Savings, SiteShare
 
 GROUPINGS = ("definition", "model-name", "function", "location")
 
 
-def group_root_causes(findings: list[Finding], project: Any, group_of: Callable[[str], str]) -> list[Finding]:
-    """``findings`` with those of one root cause merged; ``group_of(code)`` is the rule's ``group-by``."""
+def group_root_causes(findings: list[Finding], project: Any, group_of: Callable[[str], str], members_of: dict[int, list[Finding]] | None = None) -> list[Finding]:
+    """``findings`` with those of one root cause merged; ``group_of(code)`` is the rule's ``group-by``;
+    ``members_of`` receives, for each new finding (by ``id``), the findings it stands for."""
     sites: dict[str, CallSite] = {s.id: s for s in project.call_sites()}
     groups: dict[tuple, list[Finding]] = {}
     order: list[tuple] = []
@@ -52,6 +55,7 @@ def group_root_causes(findings: list[Finding], project: Any, group_of: Callable[
     for key in order:
         members = groups[key]
         how = key[0]
+        n = len(out)
         if how == "literal":
             out.append(members[0] if len(members) == 1 else _merge(members, sites, fix_union=True, uses=True, suffix=f" (written at {len(members)} calls in this file)", label="also written here"))
         elif how == "definition":
@@ -71,14 +75,40 @@ def group_root_causes(findings: list[Finding], project: Any, group_of: Callable[
             out.append(_merge(members, sites, uses=True, suffix=f" (the response of {len(members)} calls)", label="the call whose response it parses", at_site=True))
         else:
             out.append(_merge(members, sites, fix_union=True))
+        if members_of is not None and all(out[n] is not m for m in members):
+            members_of[id(out[n])] = list(members)
     return out
+
+
+def settle_savings(kept: list[Finding], before: list[Finding], members_of: dict[int, list[Finding]], reprice: Callable[[list[Finding]], None]) -> list[Finding]:
+    """The per-call findings that still stand after grouping (the members of the ``kept`` causes;
+    ``before``: all per-call findings). A cause without a fix leaves its calls unfixed (``fix``
+    applies the causes' fixes), and a cause suppressed where it is written takes its calls' savings
+    with it: when either happens, ``reprice`` attributes the savings again on what stands and each
+    cause's savings are summed again, so no site is credited for a change nobody makes."""
+    changed = False
+    standing: list[Finding] = []
+    for g in kept:
+        ms = members_of.get(id(g), [g])
+        if g.fix is None or not g.fix.edits:
+            for m in ms:
+                if m is not g and m.fix is not None and m.fix.edits:
+                    m.fix = None
+                    changed = True
+        standing.extend(ms)
+    if changed or len(standing) != len(before):
+        reprice(standing)
+        for g in kept:
+            if id(g) in members_of:
+                g.savings = _sum_savings(members_of[id(g)])
+    return standing
 
 
 def _key(how: str, f: Finding, site: CallSite) -> tuple | None:
     if how == "definition":
         d = site.model.defined if site.model is not None else None
         if d is None and site.model is not None and site.model.origin == "literal" and site.model_name:
-            return ("literal", f.code, site.path, site.model_name.lower(), f.fix.message if f.fix is not None else None)
+            return ("literal", f.code, site.path, site.cell, site.model_name.lower(), f.fix.message if f.fix is not None else None)
         if d is None:
             return None
         path = d.path or site.path
@@ -88,7 +118,7 @@ def _key(how: str, f: Finding, site: CallSite) -> tuple | None:
             # one finding whose fix rewrites every copy
             name = site.model_name
             fix = f.fix.message if f.fix is not None else None  # copies whose fixes differ stay apart
-            return ("literal", f.code, site.path, name.lower(), fix) if name else None
+            return ("literal", f.code, site.path, site.cell, name.lower(), fix) if name else None  # one cell: edits carry no cell
         return ("definition", f.code, path, cell, d.span.line, d.span.column, d.span.end_line, d.span.end_column)
     if how == "model-name":
         name = site.model_name
@@ -154,7 +184,7 @@ def _merge(members: list[Finding], sites: dict[str, CallSite], fix_union: bool =
     g.savings = _sum_savings(members)
     if fix_union and all(f.fix is not None and f.fix.message == members[0].fix.message for f in members):  # type: ignore[union-attr]
         edits = [e for f in members for e in f.fix.edits]  # type: ignore[union-attr]
-        g.fix = Fix(members[0].fix.applicability, members[0].fix.message + f" (at {len(members)} calls)", edits)  # type: ignore[union-attr]
+        g.fix = Fix(members[0].fix.applicability, members[0].fix.message + f" (at {len(members)} calls)", edits, [c for f in members for c in f.fix.changes])  # type: ignore[union-attr]
     else:
         g.fix = _common_fix(members)
     return g
@@ -165,22 +195,42 @@ def _common_fix(members: list[Finding]) -> Fix | None:
     fixes = [f.fix for f in members]
     if any(x is None for x in fixes):
         return None
-    first = asdict(fixes[0])  # type: ignore[arg-type]
-    return copy.deepcopy(fixes[0]) if all(asdict(x) == first for x in fixes) else None  # type: ignore[arg-type]
+    def edits(x: Fix) -> tuple:
+        return (x.applicability, x.message, [asdict(e) for e in x.edits])  # the request changes are per site
+
+    first = edits(fixes[0])  # type: ignore[arg-type]
+    if not all(edits(x) == first for x in fixes):  # type: ignore[arg-type]
+        return None
+    out = copy.deepcopy(fixes[0])
+    out.changes = [c for x in fixes for c in x.changes]  # type: ignore[union-attr]
+    return out
 
 
 def _sum_savings(members: list[Finding]) -> Savings | None:
+    """The group's savings: its members' per-site shares (:func:`auditor.cost.savings.attribute`,
+    marginal, so they add), one entry per distinct site; the monthly figures are the sum over
+    those sites, each counted once, and the volume is each site's calls once."""
     got = [f.savings for f in members if f.savings is not None]
     if not got:
         return None
-    basis = got[0].basis
     n = len(members)
-    return Savings(
-        tokens_per_call=max(s.tokens_per_call for s in got),
-        usd_per_call=round(max(s.usd_per_call for s in got), 8),
-        usd_per_month=round(sum(s.usd_per_month for s in got), 4),
-        basis=basis + (f"; summed over {n} call sites" if n > 1 else ""),
-    )
+    out = Savings.combined(got, basis=got[0].basis + (f"; summed over {n} call sites" if n > 1 else ""))
+    if out is None or not out.sites:
+        return out
+    per_site: dict[str, SiteShare] = {}
+    for x in out.sites:
+        have = per_site.get(x.site_id)
+        if have is None:
+            per_site[x.site_id] = SiteShare(x.site_id, x.usd_per_month, x.worst_case_usd_per_month, x.monthly_calls, x.calls_source)
+        else:  # two members' shares of one site: marginal steps of one simulation, they add
+            have.usd_per_month += x.usd_per_month
+            have.worst_case_usd_per_month += x.worst_case_usd_per_month
+    out.sites = [SiteShare(x.site_id, round(x.usd_per_month, 6), round(x.worst_case_usd_per_month, 6), x.monthly_calls, x.calls_source) for x in per_site.values()]
+    unattributed = [s for s in got if not s.sites]  # no simulated change: the check's own figure
+    out.usd_per_month = round(sum(x.usd_per_month for x in out.sites) + sum(s.usd_per_month for s in unattributed), 4)
+    out.worst_case_usd_per_month = round(sum(x.worst_case_usd_per_month for x in out.sites) + sum(s.worst_case_usd_per_month for s in unattributed), 4)
+    out.monthly_calls = sum(x.monthly_calls for x in out.sites) + sum(s.monthly_calls or 0.0 for s in unattributed)
+    return out
 
 
 def _unique(items: list[Related]) -> list[Related]:

@@ -19,7 +19,7 @@ from auditor.analysis.literals import position_in
 from auditor.analysis.roles import instruction_runs  # noqa: F401  (the text rules read it from here)
 from auditor.checks.context import RuleContext
 from auditor.facts import CallSite, Prompt, Segment
-from auditor.findings import Finding, Fix, Savings, Span
+from auditor.findings import Finding, Fix, RequestChange, Savings, Span
 
 # ------------------------------------------------------------------------------ text locations
 
@@ -129,29 +129,23 @@ def savings_of(o: Occurrence, ctx: RuleContext, basis: str, kind: str = "input",
         if o.constant_tokens <= 0:
             return None
         return Savings(tokens_per_call=float(o.constant_tokens), basis=f"{basis}; not sent by a call site found in this run")
-    total_month = 0.0
-    per_call = 0.0
+    parts: list[Savings] = []
     tokens = 0
     for site in o.sites:
         t = o.tokens.get(id(site), 0)
-        kw = {"input_tokens": float(t)} if kind == "input" else {"output_tokens": float(t)}
-        if output:
-            kw["output_tokens"] = kw.get("output_tokens", 0.0) + output
-        s = ctx.savings(site, basis=basis, **kw)
+        if t <= 0 and not output:
+            continue
+        # input tokens are priced by the request simulation; output tokens (an assumption) are counted
+        change = RequestChange(site.id, "input", tokens=float(t)) if kind == "input" and t > 0 and not output else None
+        s = ctx.savings(site, change=change, tokens=float(t + output), basis=basis)
         if s is None:
             continue
-        total_month += s.usd_per_month
-        per_call = max(per_call, s.usd_per_call)
+        parts.append(s)
         tokens = max(tokens, t)
     if tokens <= 0:
         return None
     n = len(o.sites)
-    return Savings(
-        tokens_per_call=float(tokens + output),
-        usd_per_call=round(per_call, 8),
-        usd_per_month=round(total_month, 4),
-        basis=basis + (f"; sent by {n} call sites" if n > 1 else ""),
-    )
+    return Savings.combined(parts, basis=basis + (f"; sent by {n} call sites" if n > 1 else ""), tokens_per_call=float(tokens + output))
 
 
 def emit(occ: dict[tuple, Occurrence], ctx: RuleContext, basis: str, kind: str = "input", output: float = 0.0) -> Iterable[Finding]:

@@ -1,7 +1,8 @@
 """LA403 unknown-model: a model id the model catalog does not know (so its cost, limits and
 lifecycle are unknown), with the catalog name a typo most likely meant.
 
-Local servers, gateways, placeholders and ``ignore-models`` stay silent; in a configuration file
+Local servers, gateways, placeholders, ``ignore-models``, media models (``rules/model-modes.json``),
+local model tags, routing specs and LiteLLM Router groups (:mod:`auditor.checks.modelids`) stay silent; in a configuration file
 (``model_ref``) only values written like a hosted LLM's id are reported.
 """
 
@@ -14,9 +15,11 @@ from collections.abc import Iterable
 from auditor.checks import check
 from auditor.checks.context import RuleContext
 from auditor.checks.lifecycle import is_retired
+from auditor.checks.modelids import not_a_model_id
 from auditor.checks.models import _compile
 from auditor.checks.modelswap import model_span
 from auditor.config.globs import glob_match
+from auditor.config.modelmodes import media_mode
 from auditor.cost.model import LOCAL_PROVIDERS
 from auditor.facts import CallSite
 from auditor.findings import Finding
@@ -60,6 +63,8 @@ def near_miss(name: str, ctx: RuleContext) -> str | None:
 
     digits = version(key)
     close = [c for c in close if version(c) == digits and _vendor(c) == _vendor(key)]
+    # nor adds or drops a word: "gemini-3.1-flash" is not "gemini-3.1-flash-lite", "gemma2-9b-it" not "gemini-gemma-2-9b-it"
+    close = [c for c in close if c.count("-") == key.count("-")]
     if not close:
         return None
     best = min(close, key=lambda c: (_edits(key, c), abs(len(c) - len(key)), is_retired(known[c], ctx.today), c))
@@ -83,6 +88,10 @@ def unknown_model(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
         return  # a local server or a gateway (rules/endpoints.yaml) names its models as it likes
     if glob_match(name, list(ctx.params.get("ignore-models") or [])):
         return
+    if media_mode(name) is not None or not_a_model_id(name, ctx.params) or site.api in (ctx.params.get("alias-apis") or []):
+        return  # an image/speech model (rules/model-modes.json), a local model tag, a routing spec or a Router group
+    if glob_match(name.lower().rsplit("/", 1)[-1], [str(p) for p in ctx.params.get("media-models") or []]):
+        return  # written like an image / video generation model
     head, sep, rest = name.partition(":")
     if sep and head.isidentifier() and ctx.policy.models.lookup(rest) is not None:
         return  # init_chat_model's "provider:model" spelling of a known model
@@ -94,6 +103,8 @@ def unknown_model(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
     if site.api == CONFIG_API:
         if not HOSTED_FAMILIES.match(name):
             return  # not written like a hosted LLM: a local or fine-tuning model, not ours to price
+        if re.search(r"azure|deployment", site.method or "", re.IGNORECASE):
+            return  # a key of an Azure (deployment) section: the deployment's name, which its owner chose
         where = f" (configured as `{site.method}`)"
     close = near_miss(name, ctx)
     hint = f"; did you mean `{close}`?" if close else "; add it under `models:` in the policy to price it"

@@ -18,7 +18,7 @@ from auditor.checks import check
 from auditor.checks.context import RuleContext
 from auditor.config.catalog import load_catalog
 from auditor.facts import CallSite
-from auditor.findings import Finding
+from auditor.findings import RequestChange, Finding
 
 
 def image_tokens(formula: dict[str, Any], width: int, height: int, detail: str | None = None) -> int:
@@ -94,6 +94,6 @@ def raw_vision_payload(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
             f"assumption: a {width}x{height} image is ~{before:,} input tokens as sent and ~{after:,} "
             f"{'at low detail' if part.shape.startswith('openai') else f'resized to {edge} px'} (rules/vision.yaml formulas)"
         )
-        savings = ctx.savings(site, input_tokens=saved, basis=basis) if saved else None
+        savings = ctx.savings(site, change=RequestChange(site.id, "input", tokens=float(saved)), tokens=float(saved), basis=basis) if saved else None
         message = f"{site.method}() sends {why}: {advice} (~{before:,} vs ~{after:,} tokens per image for a {width}x{height} photo)"
         yield ctx.finding(message, site.path, part.use.span, cell=part.use.cell, site=site, savings=savings)

@@ -54,7 +54,7 @@ PRICE_FIELDS = {
 ENDPOINT_API = {"/v1/chat/completions": "chat", "/v1/responses": "responses", "/v1/completions": "completions"}
 MODE_API = {"chat": ("chat",), "responses": ("responses",), "completion": ("completions",)}
 # Bedrock keys that are not a plain model id: a region path or a provisioned-throughput price
-_BEDROCK_NOT_AN_ID = re.compile(r"^(?:bedrock/|bedrock_converse/)?(?:[a-z]{2}(?:-[a-z]+)+-\d/|invoke/|\*/|converse/)")
+_BEDROCK_NOT_AN_ID = re.compile(r"^(?:bedrock/|bedrock_converse/|bedrock_mantle/)?(?:[a-z]{2}(?:-[a-z]+)+-\d/|invoke/|\*/|converse/)")
 _GEO = re.compile(r"^(?:us|eu|apac|au|jp|ca|global|us-gov)\.")
 
 
@@ -200,6 +200,26 @@ def native_index(litellm: dict[str, dict[str, Any]], specs: dict[str, ProviderSp
                 break
             index[spec.name].setdefault(ident, []).append(facts)
     return index
+
+
+# modes of models that generate media, not text: a call to one has no output-token cap to set and
+# no per-token chat price (rules/model-modes.json, written by scripts/gen_models.py)
+MEDIA_MODES = ("image_generation", "image_edit", "video_generation", "audio_speech", "audio_transcription")
+
+
+def media_index(litellm: dict[str, dict[str, Any]], specs: dict[str, ProviderSpec]) -> dict[str, str]:
+    """id as written in code -> LiteLLM mode, for the media models of the catalogued providers
+    (``gemini-2.5-flash-image``: image_generation, ``tts-1``: audio_speech)."""
+    out: dict[str, str] = {}
+    for key, entry in litellm.items():
+        mode = entry.get("mode")
+        if mode not in MEDIA_MODES:
+            continue
+        for spec in specs.values():
+            ident = native_id(key, entry, spec)
+            if ident is not None and "/" not in ident.strip("/"):
+                out.setdefault(ident.lower(), mode)
+    return dict(sorted(out.items()))
 
 
 def read_litellm(path: Path) -> dict[str, dict[str, Any]]:

@@ -265,6 +265,21 @@ def selector_matches(selector: str, rule: Rule, explicit_only: bool = False) -> 
     return selector == "ALL" or (selector.startswith("LA") and rule.code.startswith(selector))
 
 
+PROJECT_MARKERS = (".git", "pyproject.toml", "setup.cfg", "setup.py", "llm-audit-usage.yaml")
+
+
+def marked_root(target: Path, stop: Path | None = None) -> Path | None:
+    """The nearest folder at or above ``target`` holding a project marker, if any (not ``stop``
+    or above it: the home folder)."""
+    folder = target if target.is_dir() else target.parent
+    for d in (folder, *folder.parents):
+        if stop is not None and (d == stop or d in stop.parents):
+            break
+        if any((d / m).exists() for m in PROJECT_MARKERS):
+            return d
+    return None
+
+
 @dataclass
 class Policy:
     data: dict[str, Any]

@@ -21,6 +21,9 @@ class Api:
     # `untyped_requires` (default: the model parameters) or spreads **kwargs on a plain receiver
     match_untyped: list[str] = field(default_factory=list)
     untyped_requires: list[str] | None = None
+    # globs on the model argument (a literal, or a name bound to one): a method path too common to
+    # match on an unknown receiver alone (`co.chat`) counts when the model is one of this provider's
+    untyped_models: list[str] = field(default_factory=list)
     # globs on "path::qualname" where a match is not a generation call (`*embed*`: Bedrock
     # invoke_model in an embedder)
     skip_in: list[str] = field(default_factory=list)
@@ -60,6 +63,7 @@ class Api:
             match_callables=list(match.get("callables") or []),
             match_untyped=list((match.get("untyped") or {}).get("methods") or []),
             untyped_requires=(match.get("untyped") or {}).get("requires"),
+            untyped_models=[str(g) for g in (match.get("untyped") or {}).get("models") or []],
             skip_in=list(match.get("skip-in") or []),
             skip_when=list(e.get("skip-when") or {}),
             provider_by_type=dict(e.get("provider-by-type") or {}),

@@ -8,8 +8,10 @@ cache and ``llm-audit.lock`` live. For the given paths (in any order):
 2. inside a git work tree: its top folder, the tree pre-commit runs in and passes paths
    relative to;
 3. otherwise the outermost folder holding a policy file between the path and the current
-   folder (when the path is inside it; else up to, not including, the home folder), or, with
-   no policy file there, the current folder (the path's own folder when it lies outside).
+   folder (when the path is inside it; else up to, not including, the home folder); with
+   no policy file there, the nearest folder above the path marking a project
+   (``pyproject.toml``, ``setup.cfg``, ``setup.py``, ``llm-audit-usage.yaml``), else the
+   current folder (the path's own folder when it lies outside).
 
 Paths with different roots (two repositories in one call) are analysed under their common
 folder.
@@ -30,7 +32,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from auditor.config.policy import Policy, policy_file_in
+from auditor.config.policy import Policy, marked_root, policy_file_in
 
 
 def git_root(start: Path) -> Path | None:
@@ -56,6 +58,11 @@ def _walk_root(start: Path, cwd: Path) -> Path:
             break
     if found is not None:
         return found
+    # no policy file: the nearest folder marking a project (pyproject.toml, setup.py, a usage
+    # file, ...), so call-site ids do not change with the path given or the folder run from
+    marked = marked_root(d, home)
+    if marked is not None:
+        return marked
     return cwd if inside else d
 
 

@@ -155,3 +155,14 @@ def prompt_size(prompt: Prompt, model: str | None = None, provider: str | None =
     static = static_size(prompt, model, provider, providers, models)
     dynamic, holes = dynamic_size(prompt, policy)
     return PromptSize(static, dynamic, holes)
+
+
+def hole_key(seg: Segment, site: Any = None) -> str:
+    """A stable key for a prompt hole (where it is written), shared by the cost model and the checks."""
+    span = seg.span
+    path = getattr(seg, "path", None) or (site.path if site is not None else "")
+    cell = getattr(seg, "cell", None)
+    if cell is None and site is not None and not getattr(seg, "path", None):
+        cell = site.cell
+    where = f"{span.line}:{span.column}:{span.end_line}:{span.end_column}" if span is not None else (seg.expr or "")
+    return f"{path}:{cell}:{where}"

@@ -18,6 +18,7 @@ from typing import Any
 
 from auditor.adopt.baseline import display_path
 from auditor.findings import Finding, severity_rank
+from auditor.render.text import savings_summary
 
 COMMANDS = {"error": "error", "warning": "warning", "info": "notice"}
 SHOWN_PER_KIND = 10
@@ -56,9 +57,9 @@ def render_github(findings: list[Finding], *, root: Path | None = None, **_: Any
         hidden = sum(max(0, n - SHOWN_PER_KIND) for n in counts.values())
         if hidden:
             text += f" GitHub shows at most {SHOWN_PER_KIND} annotations of each level per step; {hidden} more are in this log (upload SARIF to code scanning to browse them all)."
-        savings = sum(f.savings.usd_per_month for f in findings if f.savings)
+        savings = savings_summary(findings)  # expected and worst case apart, with their volumes: check's line
         if savings:
-            text += f" Estimated savings: ${savings:,.2f}/month."
+            text += f" {savings}"
     else:
         text = "llm-audit: no findings."
     lines.append(f"::notice title=llm-audit summary::{escape_data(text)}")

@@ -28,8 +28,10 @@ def _details(f: Finding, path: str) -> str:
     lines = [f"{where}: {f.code} {f.name} ({f.severity})", f.message]
     if f.fix is not None and f.fix.edits:
         lines.append(f"{f.fix.applicability} fix: {f.fix.message}")
-    if f.savings is not None and f.savings.usd_per_month:
-        lines.append(f"saves ~${f.savings.usd_per_month:,.2f}/month ({f.savings.basis})" if f.savings.basis else f"saves ~${f.savings.usd_per_month:,.2f}/month")
+    if f.savings is not None and (f.savings.usd_per_month or f.savings.worst_case_usd_per_month):
+        from auditor.render.text import _savings
+
+        lines.append(_savings(f))
     if f.call_site_id:
         lines.append(f"call site: {f.call_site_id}")
     return "\n".join(lines)

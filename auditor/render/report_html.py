@@ -1,7 +1,9 @@
-"""``report --format html``: one self-contained page (inline CSS and SVG, no scripts, no
-network assets) with the totals, a bar chart of savings by rule, a bar chart of monthly cost
-by call site, the comparison with ``--compare-to``, a table per call site with its prompt and
-findings, and the assumptions.
+"""``report --format html``: one self-contained page (inline CSS, SVG and a few lines of inline
+script, no network assets) with the totals, a bar chart of savings by rule, a bar chart of
+monthly cost by call site, the comparison with ``--compare-to``, a table of call sites that
+sorts (click a column) and filters (type in the box), expected and worst-case columns apart,
+each site with its prompt and findings, and the assumptions. Paths are relative to the project
+root; the page shows no absolute local path.
 
 Everything that comes from the analysed code - prompt text, messages, paths, model names -
 goes through :func:`html.escape`, so a prompt containing ``<script>`` shows as text.
@@ -10,9 +12,11 @@ goes through :func:`html.escape`, so a prompt containing ``<script>`` shows as t
 from __future__ import annotations
 
 from html import escape
+from pathlib import Path
 
 from auditor import __version__
-from auditor.report import PROMPT_CHARS, Report, SiteRow, change_span, message_text, usd
+from auditor.render.prompt_text import PROMPT_CHARS, message_text
+from auditor.report import Report, SiteRow, change_span, usd
 
 CHART_SITES = 15
 
@@ -43,6 +47,8 @@ th, td { text-align: left; padding: 7px 6px; border-bottom: 1px solid var(--line
 td.site code { word-break: break-all; }
 td.site { max-width: 300px; }
 th { font-size: 12px; color: var(--muted); font-weight: 600; white-space: nowrap; }
+#sites th { cursor: pointer; } #sites th[aria-sort=descending]::after { content: " ▾"; } #sites th[aria-sort=ascending]::after { content: " ▴"; }
+#site-filter { font: inherit; padding: 4px 8px; border: 1px solid var(--line); border-radius: 6px; }
 td.num, th.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
 tr.detail td { background: #fafbfc; padding-top: 0; }
 code, pre { font: 12px/1.45 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
@@ -106,15 +112,12 @@ def bar_chart(items: list[tuple], *, color: str, title: str, width: int = 1080, 
 def savings_chart(report: Report) -> str:
     items = []
     for code, v in report.savings_by_rule.items():
-        amount = v["monthly_savings_usd"]
-        if amount <= 0:
-            continue
-        kind = " (worst case)" if v["kind"] == "worst-case" else ""
-        fill = "#e8890c" if kind else "#2b8a3e"
-        items.append((f"{code} {v['name']}", amount, f"{usd(amount)}/month{kind}", f"{code} {v['name']}: {v['findings']} finding(s), {usd(amount)}/month{kind}", fill))
+        for amount, kind, fill in ((v["monthly_savings_usd"], "expected", "#2b8a3e"), (v.get("worst_case_monthly_savings_usd", 0.0), "worst case", "#e8890c")):
+            if amount > 0:
+                items.append((f"{code} {v['name']} ({kind})", amount, f"{usd(amount)}/month {kind}", f"{code} {v['name']}: {v['findings']} finding(s), {usd(amount)}/month {kind}", fill))
     chart = bar_chart(items, color="#2b8a3e", title="Monthly savings by rule", empty="No finding has a savings estimate.")
-    if any(len(i) > 4 and i[4] != "#2b8a3e" for i in items):
-        chart += '<p class="muted">Green: expected savings at typical usage. Orange: worst-case exposure removed (for example an output cap on an uncapped call).</p>'
+    if items:
+        chart += '<p class="muted">Green: expected savings at typical usage. Orange: worst-case exposure removed (outputs at their maximum), reported apart and never added to the expected figure.</p>'
     return chart
 
 
@@ -135,15 +138,16 @@ def cost_chart(report: Report) -> str:
 # ---------------------------------------------------------------- sections
 def _cards(report: Report) -> str:
     cards = [
-        ("Estimated monthly cost", usd(report.total_monthly_cost), "", f"typical output; {len(report.rows)} call sites"),
-        ("Worst case", usd(report.total_worst_case), "warn", "outputs at their caps or model maximum"),
-        ("Potential savings", usd(report.expected_savings), "save", "per month, from findings"),
+        ("Estimated monthly cost", usd(report.total_monthly_cost), "", f"typical usage; {len(report.rows)} call sites"),
+        ("Worst case", usd(report.total_worst_case), "warn", "outputs at their caps or the model maximum"),
+        ("Expected savings", usd(report.expected_savings), "save", "per month at typical usage, all findings applied"),
+        ("Worst-case exposure removed", usd(report.worst_case_savings), "warn", "per month; not added to the expected savings"),
     ]
-    if report.worst_case_savings:
-        cards.append(("Worst-case exposure removed", usd(report.worst_case_savings), "warn", "per month: output caps, stop sequences"))
     if report.comparison is not None:
         d = report.comparison.delta
         cards.append(("Change vs base", usd(d, signed=True), "up" if d > 0 else "down", f"base {usd(report.comparison.base_total)}"))
+        w = report.comparison.worst_delta
+        cards.append(("Worst case vs base", usd(w, signed=True), "up" if w > 0 else "down", f"base {usd(report.comparison.base_worst)}"))
     out = ['<section class="cards">']
     for k, v, cls, n in cards:
         out.append(f'<div class="card"><div class="k">{_e(k)}</div><div class="v {cls}">{_e(v)}</div><div class="n">{_e(n)}</div></div>')
@@ -185,18 +189,22 @@ def _site_rows(row: SiteRow) -> str:
         tags.append('<span class="tag">in loop</span>')
     worst = ' <span class="tag bad" title="no output cap: worst case is the model maximum">uncapped</span>' if c.worst_case else ""
     codes = " ".join(f'<span class="badge {_e(f.severity)}">{_e(f.code)}</span>' for f in row.findings) or '<span class="muted">-</span>'
+    unobserved = "" if c.observed else ' <span class="tag">not observed</span>'
+    search = " ".join([row.location, s.qualname, c.provider, c.model or "", *sorted({f.code for f in row.findings})])
     main = (
-        f"<tr><td class=\"site\"><code>{_e(row.location)}</code><br><span class=\"muted\">{_e(s.qualname)} · {_e(s.method)}</span></td>"
-        f"<td>{_e(c.provider)}<br><code>{model}</code>{''.join(tags)}</td>"
-        f'<td class="num">{_tokens(c.input_tokens)}<br><span class="muted">{_tokens(c.static_tokens)} static</span></td>'
-        f'<td class="num">{_tokens(c.output_tokens)} / {_tokens(c.output_max)}{worst}</td>'
-        f'<td class="num">{_e(_per_call(c.cost_per_call))}</td>'
-        f'<td class="num">{c.monthly_calls:,.0f}</td>'
-        f'<td class="num"><b>{_e(usd(c.monthly_cost))}</b></td>'
-        f'<td class="num">{_e(usd(row.savings)) if row.savings else "-"}</td>'
+        f"<tbody data-search=\"{_e(search.lower())}\"><tr><td class=\"site\" data-v=\"{_e(row.location)}\"><code>{_e(row.location)}</code><br><span class=\"muted\">{_e(s.qualname)} · {_e(s.method)}</span></td>"
+        f"<td data-v=\"{_e(c.model or '')}\">{_e(c.provider)}<br><code>{model}</code>{''.join(tags)}</td>"
+        f'<td class="num" data-v="{c.input_tokens:.1f}">{_tokens(c.input_tokens)}<br><span class="muted">{_tokens(c.static_tokens)} static</span></td>'
+        f'<td class="num" data-v="{c.output_tokens:.1f}">{_tokens(c.output_tokens)} / {_tokens(c.output_max)}{worst}</td>'
+        f'<td class="num" data-v="{c.cost_per_call or 0:.10f}">{_e(_per_call(c.cost_per_call))}</td>'
+        f'<td class="num" data-v="{c.monthly_calls:.1f}">{c.monthly_calls:,.0f}{unobserved}</td>'
+        f'<td class="num" data-v="{c.monthly_cost or 0:.6f}"><b>{_e(usd(c.monthly_cost))}</b></td>'
+        f'<td class="num" data-v="{c.worst_monthly_cost or 0:.6f}">{_e(usd(c.worst_monthly_cost))}</td>'
+        f'<td class="num" data-v="{row.savings:.6f}">{_e(usd(row.savings)) if row.savings >= 0.005 else "-"}</td>'
+        f'<td class="num" data-v="{row.worst_case_savings:.6f}">{_e(usd(row.worst_case_savings)) if row.worst_case_savings >= 0.005 else "-"}</td>'
         f"<td>{codes}</td></tr>"
     )
-    detail = ["<tr class=\"detail\"><td colspan=\"9\"><details><summary>prompt and findings</summary>"]
+    detail = ["<tr class=\"detail\"><td colspan=\"11\"><details><summary>prompt and findings</summary>"]
     if s.prompt.messages:
         for m in s.prompt.messages:
             detail.append(f'<div class="role">{_e(m.role)}</div><pre>{_e(message_text(m, PROMPT_CHARS))}</pre>')
@@ -205,7 +213,11 @@ def _site_rows(row: SiteRow) -> str:
     if row.findings:
         detail.append('<ul class="findings">')
         for f in row.findings:
-            save = f' — <b>{_e(usd(f.savings.usd_per_month))}/month</b> <span class="muted">({_e(f.savings.basis)})</span>' if f.savings and f.savings.usd_per_month else ""
+            share = next((x for x in f.savings.sites if x.site_id == s.id), None) if f.savings else None
+            save = ""
+            if share is not None and (share.usd_per_month >= 0.005 or share.worst_case_usd_per_month >= 0.005):
+                save = (f' — <b>{_e(usd(share.usd_per_month))}/month expected</b>, {_e(usd(share.worst_case_usd_per_month))}/month worst case '
+                        f'<span class="muted">(at {share.monthly_calls:,.0f} calls/month, {_e(share.calls_source)}; {_e(f.savings.basis)})</span>')
             fix = f' <span class="tag">{_e(f.fix.applicability)} fix</span>' if f.fix and f.fix.edits else ""
             detail.append(f'<li><span class="badge {_e(f.severity)}">{_e(f.code)}</span><code>{_e(f.location)}</code> {_e(f.message)}{fix}{save}</li>')
         detail.append("</ul>")
@@ -213,19 +225,61 @@ def _site_rows(row: SiteRow) -> str:
     sources = " · ".join(f"{names.get(k, k)}: {v}" for k, v in c.sources.items())
     note = f" · Tokens {c.token_note}" if c.token_note else ""
     detail.append(f'<p class="muted">Call-site id <code>{_e(s.id)}</code> · {_e(sources)}{_e(note)}</p>')
-    detail.append("</details></td></tr>")
+    detail.append("</details></td></tr></tbody>")
     return main + "\n" + "".join(detail)
+
+
+SORT_SCRIPT = """
+(function () {
+  var table = document.getElementById("sites"), box = document.getElementById("site-filter");
+  if (!table) return;
+  var bodies = function () { return Array.prototype.slice.call(table.tBodies); };
+  if (box) box.addEventListener("input", function () {
+    var q = box.value.toLowerCase();
+    bodies().forEach(function (b) { b.hidden = q !== "" && b.getAttribute("data-search").indexOf(q) < 0 && b.textContent.toLowerCase().indexOf(q) < 0; });
+  });
+  Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th, i) {
+    th.tabIndex = 0;
+    var sort = function () {
+      var down = th.getAttribute("aria-sort") !== "descending", num = th.classList.contains("num");
+      Array.prototype.forEach.call(table.tHead.rows[0].cells, function (h) { h.removeAttribute("aria-sort"); });
+      th.setAttribute("aria-sort", down ? "descending" : "ascending");
+      bodies().sort(function (a, b) {
+        var x = a.rows[0].cells[i].getAttribute("data-v") || "", y = b.rows[0].cells[i].getAttribute("data-v") || "";
+        var c = num ? (parseFloat(x) || 0) - (parseFloat(y) || 0) : x.localeCompare(y);
+        return down ? -c : c;
+      }).forEach(function (b) { table.appendChild(b); });
+    };
+    th.addEventListener("click", sort);
+    th.addEventListener("keydown", function (e) { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); sort(); } });
+  });
+})();
+"""
 
 
 def _sites_table(report: Report) -> str:
     if not report.rows:
         return '<section><h2>Call sites</h2><p class="muted">No LLM call sites found.</p></section>'
     head = (
-        "<tr><th>Call site</th><th>Provider / model</th><th class=\"num\">Input tokens</th><th class=\"num\">Output typical / max</th>"
-        "<th class=\"num\">Cost / call</th><th class=\"num\">Calls / month</th><th class=\"num\">Cost / month</th><th class=\"num\">Savings / month</th><th>Findings</th></tr>"
+        "<thead><tr><th>Call site</th><th>Provider / model</th><th class=\"num\">Input tokens</th><th class=\"num\">Output typical / max</th>"
+        "<th class=\"num\">Cost / call</th><th class=\"num\">Calls / month</th><th class=\"num\">Cost / month (expected)</th><th class=\"num\">Cost / month (worst case)</th>"
+        "<th class=\"num\">Saves / month (expected)</th><th class=\"num\">Worst case removed / month</th><th>Findings</th></tr></thead>"
     )
     rows = "\n".join(_site_rows(r) for r in sorted(report.rows, key=lambda r: (-(r.cost.monthly_cost or 0.0), r.site.id)))
-    return f"<section><h2>Call sites ({len(report.rows)})</h2><div class=\"scroll\"><table>{head}\n{rows}</table></div></section>"
+    extra = ""
+    if report.unmatched:
+        items = "".join(
+            f"<tr><td>{_e(u['model'])}</td><td class=\"num\">{u['records']:,}</td><td class=\"num\">{u['monthly_calls']:,.0f}</td><td class=\"num\">{_e(usd(u['monthly_cost_usd']))}</td><td>{_e(', '.join(f'{k}: {v}' for k, v in u['reasons'].items()))}</td></tr>"
+            for u in report.unmatched
+        )
+        extra = (f'<h2>Telemetry no call site claims</h2><p class="muted">Counted in the total, so it reconciles to the logs\' spend.</p>'
+                 f'<table><tr><th>Model</th><th class="num">Records</th><th class="num">Calls / month</th><th class="num">Cost / month</th><th>Why unmatched</th></tr>{items}</table>')
+    return (
+        f"<section><h2>Call sites ({len(report.rows)})</h2>"
+        '<p><input id="site-filter" type="search" placeholder="Filter by path, function, model or rule" aria-label="Filter call sites" size="40"> '
+        '<span class="muted">Click a column header to sort.</span></p>'
+        f"<div class=\"scroll\"><table id=\"sites\">{head}\n{rows}</table></div>{extra}</section>"
+    )
 
 
 def _others(report: Report) -> str:
@@ -252,7 +306,7 @@ def render_html(report: Report, **_: object) -> str:
     kinds = {k: sum(1 for r in report.rows if r.kind == k) for k in ("python", "notebook", "promptfile")}
     sub = (
         f"{len(report.rows)} call sites ({kinds['python']} Python, {kinds['notebook']} notebook cells, {kinds['promptfile']} prompt files) · "
-        f"{_e(report.root)} · {report.today.isoformat()}"
+        f"{_e(Path(report.root).name)} · {report.today.isoformat()}"
     )
     body = [
         "<main>",
@@ -272,5 +326,5 @@ def render_html(report: Report, **_: object) -> str:
         "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         "<title>llm-audit cost report</title>\n"
-        f"<style>{CSS}</style>\n</head>\n<body>\n" + "\n".join(x for x in body if x) + "\n</body>\n</html>\n"
+        f"<style>{CSS}</style>\n</head>\n<body>\n" + "\n".join(x for x in body if x) + f"\n<script>{SORT_SCRIPT}</script>\n</body>\n</html>\n"
     )

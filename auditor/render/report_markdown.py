@@ -36,8 +36,10 @@ def _site_line(row: SiteRow) -> str:
     model = _code(c.model) if c.model else "_not resolved_"
     if row.status.startswith("retired"):
         model += " (retired)"
-    calls = f"{c.monthly_calls:,.0f}" + (" 📈" if c.calibrated else "")
-    return f"| {_code(row.location)} | {model} | {_tokens(c.input_tokens)} | {out} | {calls} | {usd(c.monthly_cost)} | {usd(row.savings) if row.savings else '-'} | {codes} |"
+    calls = f"{c.monthly_calls:,.0f}" + (" 📈" if c.calibrated else "" if c.observed else " (not observed)")
+    saves = usd(row.savings) if row.savings >= 0.005 else "-"
+    worst = usd(row.worst_case_savings) if row.worst_case_savings >= 0.005 else "-"
+    return f"| {_code(row.location)} | {model} | {_tokens(c.input_tokens)} | {out} | {calls} | {usd(c.monthly_cost)} | {usd(c.worst_monthly_cost)} | {saves} | {worst} | {codes} |"
 
 
 def render_markdown(report: Report, **_: object) -> str:
@@ -52,7 +54,8 @@ def render_markdown(report: Report, **_: object) -> str:
                 span = change_span(x)
                 note = f" ({x['note']})" if x["note"] else ""
                 sign = {"+": "+", "-": "-", "~": "!"}[x["change"]]
-                lines.append(f"{sign} {x['location']}: {span}/month ({usd(x['delta_usd'], signed=True)}){note}".replace("```", "'''"))
+                worst = f"; worst case {change_span(x, worst=True)} ({usd(x.get('worst_delta_usd'), signed=True)})" if x.get("worst_delta_usd") else ""
+                lines.append(f"{sign} {x['location']}: {span}/month ({usd(x['delta_usd'], signed=True)}){worst}{note}".replace("```", "'''"))
             lines.append("```")
             lines.append("")
             lines.append("<sub>`+` new call site, `!` changed (`~`), `-` removed.</sub>")
@@ -64,26 +67,26 @@ def render_markdown(report: Report, **_: object) -> str:
         "| | |",
         "|---|---|",
         f"| Estimated monthly cost | **{usd(report.total_monthly_cost)}** (worst case {usd(report.total_worst_case)}) |",
-        f"| Potential savings | **{usd(report.expected_savings)}/month**"
-        + (f" + {usd(report.worst_case_savings)}/month worst-case exposure removed (output caps, stop sequences)" if report.worst_case_savings else "")
+        f"| Expected savings (typical usage) | **{usd(report.expected_savings)}/month**"
+        + (f" (`llm-audit fix --unsafe-fixes` applies {usd(report.fixable_savings)} of it)" if report.fixable_savings >= 0.005 else "")
         + " |",
+        f"| Worst-case exposure removed | {usd(report.worst_case_savings)}/month (outputs at their maximum; not added to the expected figure) |",
         f"| Call sites | {len(report.rows)} ({kinds['python']} Python, {kinds['notebook']} notebook cells, {kinds['promptfile']} prompt files) |",
     ]
     if report.calibration is not None:
         lines.append(f"| Calibrated from telemetry | {len(report.calibration.sites)} call site(s), {report.calibration.records:,} records |")
     lines.append("")
     if report.savings_by_rule:
-        lines += ["### Savings by rule", "", "| Rule | Findings | Savings / month |", "|---|---:|---:|"]
+        lines += ["### Savings by rule", "", "| Rule | Findings | Expected / month | Worst case / month |", "|---|---:|---:|---:|"]
         for code, v in report.savings_by_rule.items():
             amount = usd(v["monthly_savings_usd"]) if v["monthly_savings_usd"] else "-"
-            if v["kind"] == "worst-case" and v["monthly_savings_usd"]:
-                amount += " (worst case)"
-            lines.append(f"| {code} {_cell(v['name'])} | {v['findings']} | {amount} |")
+            worst = usd(v["worst_case_monthly_savings_usd"]) if v.get("worst_case_monthly_savings_usd") else "-"
+            lines.append(f"| {code} {_cell(v['name'])} | {v['findings']} | {amount} | {worst} |")
         lines.append("")
     if report.rows:
         top = report.top_sites(TOP_SITES)
         title = "### Call sites" if len(report.rows) <= TOP_SITES else f"### Top {len(top)} of {len(report.rows)} call sites by monthly cost"
-        lines += [title, "", "| Call site | Model | Input tokens | Output typical / max | Calls / month | Cost / month | Savings / month | Findings |", "|---|---|---:|---:|---:|---:|---:|---|"]
+        lines += [title, "", "| Call site | Model | Input tokens | Output typical / max | Calls / month | Cost / month | Worst case / month | Saves (expected) | Worst case removed | Findings |", "|---|---|---:|---:|---:|---:|---:|---:|---:|---|"]
         lines += [_site_line(r) for r in top]
         notes = []
         if any(r.cost.worst_case for r in top):
@@ -97,8 +100,9 @@ def render_markdown(report: Report, **_: object) -> str:
         lines += ["<details><summary>Findings with savings</summary>", ""]
         for r in sorted(report.rows, key=lambda x: -x.savings):
             for f in r.findings:
-                if f.savings and f.savings.usd_per_month:
-                    lines.append(f"- {_code(f.location)} **{f.code}** {_cell(f.message)} — {usd(f.savings.usd_per_month)}/month")
+                share = next((x for x in f.savings.sites if x.site_id == r.site.id), None) if f.savings else None
+                if share and (share.usd_per_month >= 0.005 or share.worst_case_usd_per_month >= 0.005):
+                    lines.append(f"- {_code(f.location)} **{f.code}** {_cell(f.message)} — {usd(share.usd_per_month)}/month expected, {usd(share.worst_case_usd_per_month)}/month worst case at {share.monthly_calls:,.0f} calls/month ({_cell(share.calls_source)})")
         lines += ["", "</details>", ""]
     lines += ["<details><summary>Assumptions</summary>", ""]
     lines += [f"- {_cell(a)}" for a in report.assumptions]

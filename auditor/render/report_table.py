@@ -50,7 +50,7 @@ def render_table(report: Report, color: bool = False, **_: object) -> str:
     kinds = {k: sum(1 for r in report.rows if r.kind == k) for k in ("python", "notebook", "promptfile")}
     lines.append(f"{b}LLM call sites: {n}{r0} ({kinds['python']} in Python, {kinds['notebook']} in notebook cells, {kinds['promptfile']} in prompt files)")
     if report.rows:
-        head = ("call site", "model", "in tok", "out tok", "max out", "$/call", "calls/mo", "$/month", "savings/mo", "findings")
+        head = ("call site", "model", "in tok", "out tok", "max out", "$/call", "calls/mo", "$/month", "worst $/mo", "saves/mo", "worst saved", "findings")
         rows = [head]
         for row in sorted(report.rows, key=lambda x: (-(x.cost.monthly_cost or 0.0), x.site.id)):
             c = row.cost
@@ -61,29 +61,37 @@ def render_table(report: Report, color: bool = False, **_: object) -> str:
                 _tokens(c.output_tokens),
                 _tokens(c.output_max) + ("*" if c.worst_case else ""),
                 _per_call(c.cost_per_call),
-                _tokens(c.monthly_calls) + ("~" if c.calibrated else ""),
+                _tokens(c.monthly_calls) + ("~" if c.calibrated else "" if c.observed else "!"),
                 usd(c.monthly_cost),
-                usd(row.savings) if row.savings else "-",
+                usd(c.worst_monthly_cost),
+                usd(row.savings) if row.savings >= 0.005 else "-",
+                usd(row.worst_case_savings) if row.worst_case_savings >= 0.005 else "-",
                 ",".join(sorted({f.code for f in row.findings})) or "-",
             ))
+        for u in report.unmatched:
+            rows.append((f"(telemetry, no call site: {u['records']:,} records)", u["model"], _tokens(u["input_tokens"]), _tokens(u["output_tokens"]), "-", "-",
+                         _tokens(u["monthly_calls"]) + "~", usd(u["monthly_cost_usd"]), usd(u["monthly_cost_usd"]), "-", "-", "-"))
         lines.append("")
-        lines.extend(_table(rows, right={2, 3, 4, 5, 6, 7, 8}))
+        lines.extend(_table(rows, right={2, 3, 4, 5, 6, 7, 8, 9, 10}))
         notes = []
         if any(r.cost.worst_case for r in report.rows):
             notes.append("* no output cap: the maximum is the model's, the worst case")
-        if any(r.cost.calibrated for r in report.rows):
+        if any(r.cost.calibrated for r in report.rows) or report.unmatched:
             notes.append("~ measured from --usage-log")
+        if any(not r.cost.observed for r in report.rows):
+            notes.append("! not observed in --usage-log")
         if any(r.cost.catalog_model is None and r.cost.model for r in report.rows):
             notes.append("? model not in the catalog: not priced")
-        if notes:
-            lines.append(f"{d}{'; '.join(notes)}{r0}")
+        notes.append("saves/mo: expected (typical usage); worst saved: worst-case exposure removed")
+        lines.append(f"{d}{'; '.join(notes)}{r0}")
     if report.savings_by_rule:
         lines.append("")
         lines.append(f"{b}Savings by rule{r0}")
-        rows = [("rule", "name", "findings", "savings/month", "kind")]
+        rows = [("rule", "name", "findings", "expected/month", "worst case/month")]
         for code, v in report.savings_by_rule.items():
-            rows.append((code, v["name"], str(v["findings"]), usd(v["monthly_savings_usd"]) if v["monthly_savings_usd"] else "-", v["kind"] if v["monthly_savings_usd"] else ""))
-        lines.extend("  " + x for x in _table(rows, right={2, 3}))
+            rows.append((code, v["name"], str(v["findings"]), usd(v["monthly_savings_usd"]) if v["monthly_savings_usd"] else "-",
+                         usd(v["worst_case_monthly_savings_usd"]) if v.get("worst_case_monthly_savings_usd") else "-"))
+        lines.extend("  " + x for x in _table(rows, right={2, 3, 4}))
     if report.other_findings:
         lines.append("")
         lines.append(f"{b}Findings outside call sites{r0} (prompt constants, files): {len(report.other_findings)}")
@@ -95,21 +103,25 @@ def render_table(report: Report, color: bool = False, **_: object) -> str:
     if report.comparison is not None:
         c = report.comparison
         lines.append("")
-        color_delta = (RED if c.delta > 0 else GREEN) if color else ""
+        color_delta = (RED if c.delta > 0 or c.worst_delta > 0 else GREEN) if color else ""
         lines.append(f"{b}{color_delta}{c.headline}{r0}")
         for x in c.lines:
             span = change_span(x)
+            worst = f"; worst case {change_span(x, worst=True)} ({usd(x.get('worst_delta_usd'), signed=True)})" if x.get("worst_delta_usd") else ""
             note = f" ({x['note']})" if x["note"] else ""
-            lines.append(f"  {x['change']} {x['location']}  {span}  {usd(x['delta_usd'], signed=True)}{note}")
+            lines.append(f"  {x['change']} {x['location']}  {span}  {usd(x['delta_usd'], signed=True)}{worst}{note}")
     lines.append("")
     lines.append(f"{b}Estimated monthly cost: {usd(report.total_monthly_cost)}{r0} (worst case {usd(report.total_worst_case)})")
     lines.append(
-        f"{g}Potential savings: {usd(report.expected_savings)}/month{r0}"
-        + (f", plus {usd(report.worst_case_savings)}/month of worst-case exposure removed (output caps, stop sequences)" if report.worst_case_savings else "")
+        f"{g}Expected savings: {usd(report.expected_savings)}/month{r0} at typical usage"
+        + (f"; worst-case exposure removed: {usd(report.worst_case_savings)}/month (not added to the expected figure)" if report.worst_case_savings >= 0.005 else "")
     )
+    if abs(report.fixable_savings) >= 0.005:
+        verb = "takes" if report.fixable_savings > 0 else "adds"
+        lines.append(f"  `llm-audit fix --unsafe-fixes` {verb} {usd(abs(report.fixable_savings))}/month {'off' if report.fixable_savings > 0 else 'to'} the estimate (the findings it can fix)")
     if report.calibration is not None:
         cal = report.calibration
-        lines.append(f"Calibrated from {cal.path}: {len(cal.sites)} call site(s) ({', '.join(sorted(cal.sites)) or 'none'})")
+        lines.append(f"Calibrated from {cal.path}: {len(cal.sites)} call site(s) ({', '.join(sorted(cal.sites)) or 'none'}); the logs imply {usd(cal.monthly_spend)}/month")
         for note in cal.notes:
             lines.append(f"  {d}{note}{r0}")
     lines.append("")

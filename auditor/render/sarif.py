@@ -132,6 +132,9 @@ def result(f: Finding, rule_index: dict[str, int], uri: str, fingerprint: str, n
             "tokensPerCall": f.savings.tokens_per_call,
             "usdPerCall": f.savings.usd_per_call,
             "usdPerMonth": f.savings.usd_per_month,
+            "worstCaseUsdPerMonth": f.savings.worst_case_usd_per_month,
+            "monthlyCalls": f.savings.monthly_calls,
+            "callsSource": f.savings.calls_source,
             "basis": f.savings.basis,
         }
     out: dict[str, Any] = {

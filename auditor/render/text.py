@@ -30,14 +30,31 @@ def _marker(f: Finding, unsafe_fixes: bool = False) -> str:
     return " [*]" if f.fix.applicability == "safe" or unsafe_fixes else " [-]"
 
 
+def calls_basis(calls: float | None, source: str, sites: int = 1) -> str:
+    """"at 10,000 calls/month (policy default)": the volume a dollar figure assumes."""
+    if calls is None:
+        return ""
+    over = f" over {sites} call sites" if sites > 1 else ""
+    return f"at {calls:,.0f} calls/month{over} ({source or 'default'})"
+
+
+def _money(x: float) -> str:
+    return f"${x:,.2f}" if abs(x) >= 0.005 or x == 0 else ("<$0.01" if x > 0 else "-<$0.01")
+
+
 def _savings(f: Finding) -> str:
     s = f.savings
-    if s is None or (not s.usd_per_month and not s.tokens_per_call):
+    if s is None or (not s.usd_per_month and not s.worst_case_usd_per_month and not s.tokens_per_call):
         return ""
-    if s.usd_per_month:
-        detail = [f"{s.tokens_per_call:,.0f} tokens/call"] if s.tokens_per_call else []
-        detail += [s.basis] if s.basis else []
-        return f"saves ~${s.usd_per_month:,.2f}/month" + (f" ({'; '.join(detail)})" if detail else "")
+    detail = [f"{s.tokens_per_call:,.0f} tokens/call"] if s.tokens_per_call else []
+    detail += [s.basis] if s.basis else []
+    basis = calls_basis(s.monthly_calls, s.calls_source, len(s.sites))
+    if s.usd_per_month or s.worst_case_usd_per_month:
+        head = f"saves ~{_money(s.usd_per_month)}/month expected"
+        if abs(s.worst_case_usd_per_month - s.usd_per_month) >= 0.005:
+            head += f", ~{_money(s.worst_case_usd_per_month)}/month worst case"
+        detail += [basis] if basis else []
+        return head + (f" ({'; '.join(detail)})" if detail else "")
     return f"saves ~{s.tokens_per_call:,.0f} tokens/call{' (' + s.basis + ')' if s.basis else ''}"
 
 
@@ -106,7 +123,43 @@ def summary(findings: list[Finding], fixed: int = 0, unsafe_fixes: bool = False)
             parts.append(f"[*] {safe} fixable with `llm-audit fix` (or `check --fix`)" + (f"; [-] {unsafe} more with `--unsafe-fixes`." if unsafe else "."))
         else:
             parts.append(f"[-] {unsafe} fixable with `llm-audit fix --unsafe-fixes` (unsafe: review the change).")
-    total = sum(f.savings.usd_per_month for f in findings if f.savings)
-    if total:
-        parts.append(f"Estimated savings: ${total:,.2f}/month.")
+    line = savings_summary(findings)
+    if line:
+        parts.append(line)
     return "\n".join(parts)
+
+
+def savings_summary(findings: list[Finding]) -> str:
+    """"Estimated savings: $X/month expected; worst-case exposure removed: $Y/month", with the
+    volumes they assume. Sums the per-site shares, so it equals ``llm-audit report``'s totals."""
+    expected = worst = 0.0
+    sources: dict[str, float] = {}
+    sites: set[str] = set()
+    per_site: set[float] = set()
+    for f in findings:
+        s = f.savings
+        if s is None:
+            continue
+        if s.sites:
+            for x in s.sites:
+                expected += x.usd_per_month
+                worst += x.worst_case_usd_per_month
+                if x.site_id not in sites:
+                    sites.add(x.site_id)
+                    per_site.add(x.monthly_calls)
+                    sources[x.calls_source or "default"] = sources.get(x.calls_source or "default", 0.0) + x.monthly_calls
+        else:
+            expected += s.usd_per_month
+            worst += s.worst_case_usd_per_month
+    if abs(expected) < 0.005 and abs(worst) < 0.005:
+        return ""
+    line = f"Estimated savings: {_money(expected)}/month expected"
+    if abs(worst) >= 0.005:
+        line += f"; worst-case exposure removed: {_money(worst)}/month"
+    n = len(sites)
+    if len(sources) == 1 and len(per_site) == 1:
+        line += f" (at {next(iter(per_site)):,.0f} calls/month per call site, {next(iter(sources))}; {n} call site{'s' if n != 1 else ''})"
+    elif sources:
+        volumes = ", ".join(f"{calls:,.0f} from {src}" for src, calls in sorted(sources.items(), key=lambda kv: -kv[1]))
+        line += f" (at the monthly calls of {n} call sites: {volumes})"
+    return line + "."

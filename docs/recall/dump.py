@@ -26,6 +26,8 @@ for f in res.findings:
         continue
     if f.call_site_id:
         flagged_ids.add(f.call_site_id)
+    else:  # one finding for several call sites with one root cause: it stands at the first of them
+        flagged_at.add((f.path, f.cell, f.line))
     for r in getattr(f, "related", None) or []:
         flagged_at.add((r.path, r.cell, r.line))
 
