@@ -31,6 +31,7 @@ from typing import Any
 
 from auditor import __version__
 from auditor.writes import atomic_write
+from auditor.reads import read_bytes
 
 MAGIC = b"LLMAUDIT-CACHE-2\n"
 RACY_NS = 2_000_000_000  # a file changed less than 2 s before it was read is always re-read
@@ -151,7 +152,7 @@ class FactsCache:
 
     def _load(self) -> None:
         try:
-            blob = self.path.read_bytes()
+            blob = read_bytes(self.path)
         except OSError:
             return
         try:

@@ -34,10 +34,16 @@ def _load_policy(policy_file: str | None, paths: list[Path], select=(), extend_s
     from auditor.config.policy import Policy, PolicyError, selector_matches
     from auditor.config.validate import selector_problem
 
-    for p in paths:  # a typo in a path must never pass as "nothing to report"
-        if str(p) != "-" and not p.exists():
-            import os
+    import os
 
+    for p in paths:  # a typo in a path must never pass as "nothing to report"
+        if str(p) == "-":
+            continue
+        try:
+            os.stat(p)
+        except PermissionError:  # a file inside a folder we may not enter
+            _fail(f"{p}: cannot read: permission denied")
+        except (OSError, ValueError):
             _fail(f"{p}: {'a symlink loop or a dangling symlink' if os.path.islink(p) else 'no such file or directory'}")
     try:
         # the project root of all the paths, whatever their order (config/scope.py)

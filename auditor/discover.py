@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pathspec
+from auditor.reads import read_text
 
 DEFAULT_EXCLUDES = [
     ".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache",
@@ -113,7 +114,7 @@ class _Ignores:
             spec = None
             if f.is_file():
                 try:
-                    spec = pathspec.GitIgnoreSpec.from_lines(f.read_text(encoding="utf-8", errors="replace").splitlines())
+                    spec = pathspec.GitIgnoreSpec.from_lines(read_text(f, encoding="utf-8", errors="replace").splitlines())
                 except Exception:  # noqa: BLE001 - an odd .gitignore must not stop the run
                     spec = None
             self.specs[folder_rel] = spec

@@ -23,6 +23,7 @@ from auditor.analysis.roles import assign_roles
 from auditor.cache import FactsCache
 from auditor.checks import load_all
 from auditor.checks.context import RuleContext
+from auditor.checks.limits import run_rule
 from auditor.checks.rootcause import group_root_causes, settle_savings
 from auditor.config.catalog import load_catalog
 from auditor.config.globs import glob_match
@@ -104,7 +105,7 @@ def _add_new_overlays(files: list[SourceFile], overlays: dict[str, bytes], root:
 
 
 # ---------------------------------------------------------------- phase 2: checks
-def run_checks(project: Project, cost: CostModel, policy: Policy, today: date) -> list[Finding]:
+def run_checks(project: Project, cost: CostModel, policy: Policy, today: date, notes: list[str] | None = None) -> list[Finding]:
     registry = load_all()
     providers = load_catalog().providers(list(policy.get("call-sites", []) or []))
     findings: list[Finding] = []
@@ -129,15 +130,7 @@ def run_checks(project: Project, cost: CostModel, policy: Policy, today: date) -
             subjects = [project]
         severity = policy.severity_of(rule)
         overridden = severity != rule.severity  # a policy override applies to every finding of the rule
-        for subject in subjects:
-            try:
-                for f in fn(subject, ctx):
-                    if overridden or f.severity == rule.severity:
-                        f.severity = severity
-                    findings.append(f)
-            except Exception as e:  # noqa: BLE001 - a check bug must not take the run down
-                path = getattr(subject, "path", "") or "<project>"
-                findings.append(file_error(path, f"internal error in {rule.code} {rule.name}: {e.__class__.__name__}: {e}"))
+        run_rule(rule, fn, subjects, ctx, severity, overridden, policy.max_check_seconds, findings, notes)
     return findings
 
 
@@ -354,7 +347,7 @@ def _phase2(
             nested.append(cost)
         mine = facts if len(policies) == 1 else [f for f in facts if scope.policy_for(f.path) is policy]
         sites = project.call_sites() if len(policies) == 1 else [s for s in project.call_sites() if scope.policy_for(s.path) is policy]
-        raw = [f for ff in mine for f in ff.findings] + run_checks(project, cost, policy, opts.today)
+        raw = [f for ff in mine for f in ff.findings] + run_checks(project, cost, policy, opts.today, notes)
         if len(policies) > 1:
             raw = [f for f in raw if scope.policy_for(f.path) is policy]
 

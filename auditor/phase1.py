@@ -27,6 +27,7 @@ from auditor.config.catalog import load_catalog
 from auditor.discover import SourceFile
 from auditor.facts import FileFacts
 from auditor.sources.python import SourceOptions, file_error
+from auditor.reads import read_bytes
 
 # Parse in worker processes only above this many bytes of files to parse (after the pre-scan).
 # Measured with benchmarks/pool_threshold.py on 2 cores (numbers in benchmarks/README.md):
@@ -179,7 +180,7 @@ class Loaded:
             if sf is None:
                 return
             try:
-                data = self.texts[sf.rel] if sf.rel in self.texts else sf.path.read_bytes()
+                data = self.texts[sf.rel] if sf.rel in self.texts else read_bytes(sf.path)
             except OSError:
                 return
             new = summarise_bytes(data, sf.rel, self.options_for(sf.rel))
@@ -241,7 +242,7 @@ def load_facts(
                 continue
             read_ns = time.time_ns()
             try:
-                data = sf.path.read_bytes()
+                data = read_bytes(sf.path)
             except OSError as e:
                 out[sf.rel] = _read_error(sf, e)
                 continue

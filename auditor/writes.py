@@ -123,6 +123,21 @@ def _to_stream(stream, data: bytes) -> None:
         stream.flush()
 
 
+def writable_in_place(path: Path) -> bool:
+    """May a file the tool owns in the user's tree (the lock, the starter policy) be written at
+    ``path``: nothing there yet, or a regular file inside ``path``'s folder - not a FIFO (it
+    would block the run), a device, or a symlink out of the tree (a planted link would have us
+    overwrite whatever it points at)."""
+    if not path.exists() and not path.is_symlink():
+        return True
+    try:
+        real = path.resolve(strict=True)
+        real.relative_to(path.parent.resolve())
+    except (OSError, RuntimeError, ValueError):
+        return False
+    return real.is_file()
+
+
 def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
     """Atomically replace ``path``'s bytes, keeping an existing file's mode (or giving it
     ``mode``; a new file gets ``0o666`` less the umask). Something that is not a regular file

@@ -6,12 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from auditor.analysis.lockfile import LOCK_NAME, current_prompts, drift, lock_path, read_lock, render_lock, updated
+from auditor.reads import read_text
 
 
 def lock_command(paths: list[Path], policy, check_only: bool, use_cache: bool = True) -> tuple[int, list[str]]:
     """``llm-audit lock [--check]``: (exit code, lines to print)."""
     from auditor.config.scope import Targets
-    from auditor.writes import atomic_write, clean_text
+    from auditor.writes import atomic_write, clean_text, writable_in_place
     from auditor.engine import RunOptions, run
 
     policy.cli_select = []  # only the facts are needed, not the checks
@@ -39,7 +40,13 @@ def lock_command(paths: list[Path], policy, check_only: bool, use_cache: bool = 
         return 1, lines
     new = updated(current, locked, scanned)
     text = clean_text(render_lock(new), json=True)  # keys hold paths: a non-UTF-8 name stays writable
-    if path.is_file() and path.read_text(encoding="utf-8", errors="replace") == text:
+    if path.is_file() and read_text(path, encoding="utf-8", errors="replace") == text:
         return 0, [f"{LOCK_NAME} is up to date ({len(current)} prompts)."]
-    atomic_write(path, text.encode("utf-8"))
+    if not writable_in_place(path):
+        return 2, [f"llm-audit: {path} is not a regular file of this project (a FIFO, a device, a link out of it); remove it and run `llm-audit lock` again"]
+    try:
+        atomic_write(path, text.encode("utf-8"))
+    except OSError as e:  # a read-only checkout, a full disk
+        return 2, [f"llm-audit: cannot write {path}: {e.strerror or e}"]
     return 0, [f"Wrote {path.name} ({len(new)} prompts)."]
+

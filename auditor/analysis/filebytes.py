@@ -13,6 +13,7 @@ from auditor.analysis.module import analyse_python_text, summarise_module
 from auditor.discover import config_matches
 from auditor.facts import FileFacts
 from auditor.sources.python import (
+    CodingError,
     SourceOptions,
     decode_source,
     file_error,
@@ -35,17 +36,21 @@ def analyse_bytes(data: bytes, rel: str, kind: str, opts: SourceOptions) -> File
 def parse_bytes(data: bytes, rel: str, kind: str, opts: SourceOptions, nb: dict | None = None) -> FileFacts:
     """The parsing part of phase 1, for a file the pre-scan let through, within its time budget
     (policy ``limits.max-file-seconds``). Never raises."""
-    from auditor.sources.budget import FileBudgetExceeded, time_budget
+    from auditor.sources.budget import run_within
 
-    try:
-        with time_budget(opts.max_file_seconds):
-            return _parse_bytes(data, rel, kind, opts, nb)
-    except FileBudgetExceeded:
+    done, facts = run_within(opts.max_file_seconds, _parse_bytes, data, rel, kind, opts, nb)
+    if not done:
         module = module_name(rel) if kind in ("python", "notebook") else ""
         facts = FileFacts(path=rel, module=module, kind=kind)
         facts.findings.append(file_error(rel, f"analysis took longer than {opts.max_file_seconds:g} s and was stopped (policy `limits.max-file-seconds`)"))
         facts.extra["over_budget"] = True  # not cached: a later run on a quieter machine may finish
-        return facts
+    return facts
+
+
+def _coding_line(data: bytes) -> int:
+    """The line (1 or 2) of a file's coding declaration."""
+    first = data.split(b"\n", 1)[0]
+    return 1 if b"coding" in first else 2
 
 
 def prescan_bytes(data: bytes, rel: str, kind: str, opts: SourceOptions) -> tuple[FileFacts | None, dict | None]:
@@ -100,6 +105,9 @@ def _parse_bytes(data: bytes, rel: str, kind: str, opts: SourceOptions, nb: dict
         if kind == "python":
             try:
                 text = decode_source(data)
+            except CodingError as e:
+                facts.findings.append(file_error(rel, str(e), _coding_line(data)))
+                return facts
             except (UnicodeDecodeError, SyntaxError, LookupError) as e:
                 facts.findings.append(file_error(rel, f"not valid UTF-8 (or its declared encoding): {e}"))
                 return facts

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from auditor.facts import Message
+from auditor.reads import read_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from auditor.analysis.project import Project
@@ -111,7 +112,7 @@ def read_lock(path: Path) -> dict[str, str] | None:
     Raises ValueError for a file that exists but cannot be read as a lock."""
     if not path.is_file():
         return None
-    text = path.read_text(encoding="utf-8")
+    text = read_text(path, encoding="utf-8")
     try:
         data = json.loads(text)
     except RecursionError as e:

@@ -26,6 +26,7 @@ from auditor.findings import Edit, Finding, Fix, RequestChange
 from auditor.fix.edits import remove_param
 from auditor.sources.lines import split_lines
 from auditor.sources.python import decode_source
+from auditor.reads import read_bytes, read_text
 
 
 # ---------------------------------------------------------------- shared helpers
@@ -82,8 +83,8 @@ def _source_lines(ctx: RuleContext, site: CallSite) -> list[str] | None:
     path = ctx.policy.root / site.path
     try:
         if site.cell is None:
-            return split_lines(decode_source(path.read_bytes()))
-        nb = json.loads(path.read_text(encoding="utf-8-sig"))
+            return split_lines(decode_source(read_bytes(path)))
+        nb = json.loads(read_text(path, encoding="utf-8-sig"))
         cells = [c for c in nb.get("cells", []) if c.get("cell_type") == "code"]
         src = cells[site.cell].get("source", "")
         return split_lines("".join(src) if isinstance(src, list) else str(src))

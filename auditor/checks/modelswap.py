@@ -29,6 +29,7 @@ from auditor.facts import CallSite, Param
 from auditor.findings import Edit, Fix, RequestChange, Savings
 from auditor.fix.swapsafety import swap_blocker
 from auditor.sources.configfile import CONFIG_API
+from auditor.reads import read_text
 
 _COMPLETIONS_ONLY = re.compile(r"^(?:.*/)?(?:gpt-3\.5-turbo-instruct|(?:text-|code-)?(?:davinci|babbage|curie|ada)\b)", re.IGNORECASE)
 
@@ -94,7 +95,7 @@ def definition_swap(site: CallSite, ctx: RuleContext, target: str, message: str,
 
 def _lines(path: Path, cell: int | None) -> list[str] | None:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path, encoding="utf-8")
         if cell is None:
             return text.splitlines()
         cells = [c for c in json.loads(text).get("cells", []) if c.get("cell_type") == "code"]

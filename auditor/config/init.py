@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from auditor.config.policy import POLICY_FILES
+from auditor.reads import read_text
 
 PROMPT_DIR = re.compile(r"(^|[_-])(prompts?|templates?|instructions?)($|[_-])", re.IGNORECASE)
 TEXT_PROMPT_EXT = {".txt": "*.txt", ".md": "*.md", ".yaml": "*.yaml", ".yml": "*.yml"}
@@ -83,7 +84,7 @@ def scan(directory: Path) -> ProjectScan:
         if sf.kind == "python":
             out.python_files += 1
             try:
-                source = sf.path.read_text(encoding="utf-8", errors="replace")
+                source = read_text(sf.path, encoding="utf-8", errors="replace")
             except OSError:
                 continue
         elif sf.kind == "notebook":
@@ -102,7 +103,7 @@ def _notebook_code(path: Path) -> str:
     import json
 
     try:
-        nb = json.loads(path.read_text(encoding="utf-8-sig"))
+        nb = json.loads(read_text(path, encoding="utf-8-sig"))
         cells = [c for c in nb.get("cells", []) if isinstance(c, dict) and c.get("cell_type") == "code"]
         return "\n".join("".join(c.get("source", "")) if isinstance(c.get("source"), list) else str(c.get("source", "")) for c in cells)
     except (OSError, ValueError, AttributeError, TypeError, RecursionError):
@@ -201,7 +202,7 @@ def _existing_policy(directory: Path) -> Path | None:
             return directory / name
     pp = directory / "pyproject.toml"
     try:
-        if pp.is_file() and "[tool.llm-audit" in pp.read_text(encoding="utf-8", errors="replace"):
+        if pp.is_file() and "[tool.llm-audit" in read_text(pp, encoding="utf-8", errors="replace"):
             return pp
     except OSError:
         return None
@@ -232,7 +233,12 @@ def init_policy(directory: Path, force: bool = False, write: bool = True) -> tup
         except PolicyError as e:  # a bug here, not the user's: say so plainly
             raise InitError(f"internal error: the starter policy does not validate: {e}") from None
     if write:
-        from auditor.writes import atomic_write, encode_text
+        from auditor.writes import atomic_write, encode_text, writable_in_place
 
-        atomic_write(target.resolve(), encode_text(text))
+        if not writable_in_place(target):
+            raise InitError(f"{target} is not a regular file of this folder (a FIFO, a device, a link out of it); remove it first")
+        try:
+            atomic_write(target.resolve(), encode_text(text))
+        except OSError as e:  # a read-only checkout, a full disk
+            raise InitError(f"cannot write {target}: {e.strerror or e}") from None
     return text, target, project.summary()

@@ -19,6 +19,7 @@ from typing import Any
 from auditor.config.catalog import ModelCatalog, Rule, load_catalog, load_yaml_file, rules_dir
 from auditor.config.modelcatalog import model_from_entry
 from auditor.findings import severity_rank
+from auditor.reads import read_bytes, read_text
 
 POLICY_FILES = (".llm-audit.yaml", ".llm-audit.yml", "llm-audit.yaml")
 BUILTIN_PACKS = ("default", "strict")
@@ -38,7 +39,7 @@ def read_config_text(path: Path) -> str:
     """A configuration file's text; a file that cannot be read or is not UTF-8 is a PolicyError
     naming the file and the position of the first bad byte."""
     try:
-        data = path.read_bytes()
+        data = read_bytes(path)
     except OSError as e:
         raise PolicyError(f"{path}: cannot read: {e.strerror or e}") from None
     if data.startswith(b"\xef\xbb\xbf"):
@@ -177,7 +178,7 @@ def policy_file_in(folder: Path) -> Path | None:
     pp = folder / "pyproject.toml"
     if pp.is_file():
         try:
-            if "[tool.llm-audit" in pp.read_text(encoding="utf-8", errors="replace"):
+            if "[tool.llm-audit" in read_text(pp, encoding="utf-8", errors="replace"):
                 return pp
         except OSError:
             pass
@@ -327,6 +328,11 @@ class Policy:
     @property
     def max_file_seconds(self) -> float:
         return float((self.data.get("limits") or {}).get("max-file-seconds", 60))
+
+    @property
+    def max_check_seconds(self) -> float:
+        """The time one rule may take over the whole project (phase 2) before it is stopped."""
+        return float((self.data.get("limits") or {}).get("max-check-seconds", 60))
 
     @property
     def models(self) -> ModelCatalog:

@@ -255,7 +255,9 @@ def _message(err: Any) -> str:
         message = f"{err.instance!r} is not a valid regular expression"
     elif err.validator == "type" and err.validator_value == "integer" and isinstance(err.instance, float):
         message = f"{err.instance!r} is not an integer"
-    elif err.validator in ("minimum", "exclusiveMinimum") and isinstance(err.instance, (int, float)):
+    elif err.validator == "exclusiveMinimum" and isinstance(err.instance, (int, float)):
+        message = f"{err.instance!r} is too small (it must be more than {err.validator_value})"
+    elif err.validator == "minimum" and isinstance(err.instance, (int, float)):
         message = f"{err.instance!r} is too small (minimum {err.validator_value})"
     return message if len(message) < 200 else message[:197] + "..."
 

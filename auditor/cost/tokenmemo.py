@@ -9,6 +9,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
+from auditor.reads import read_text
 
 _memo: dict[str, int] = {}
 _memo_new = [0]
@@ -36,7 +37,7 @@ def load_memo(path: Path) -> None:
     from auditor.cache import signed
 
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(read_text(path, encoding="utf-8"))
     except (OSError, ValueError, RecursionError):
         return
     if not isinstance(data, dict) or not isinstance(data.get("counts"), dict):

@@ -26,6 +26,7 @@ import fnmatch
 import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from auditor.reads import read_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from auditor.facts import CallSite
@@ -93,7 +94,7 @@ def _check_values(path: Path, mapping: Any, where: str) -> dict[str, Any]:
 def read_usage_file(path: Path) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
     """``(defaults, sites)`` from a usage file; raises :class:`UsageError` with file:line:col."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path, encoding="utf-8")
     except OSError as e:
         raise UsageError(f"{path}: cannot read the usage file: {e.strerror or e}") from e
     except UnicodeDecodeError as e:
@@ -135,7 +136,7 @@ def sync_usage(path: Path, sites: list[CallSite], default_calls: float) -> list[
     yaml = _yaml()
     if path.is_file():
         read_usage_file(path)  # validate first: never rewrite a file we cannot read
-        doc = yaml.load(path.read_text(encoding="utf-8"))
+        doc = yaml.load(read_text(path, encoding="utf-8"))
         if doc is None:
             doc = CommentedMap()
     else:

@@ -20,6 +20,7 @@ from auditor.fix.edits import changes, fix_promptfile_text, fix_text
 from auditor.fix.guard import NativeParserRisk
 from auditor.sources.lines import newline_of
 from auditor.writes import write_fixed
+from auditor.reads import read_bytes
 
 MAX_PASSES = 5
 
@@ -94,17 +95,27 @@ def fix_file(root: Path, rel: str, kind: str, findings: list[Finding], write: bo
         report.dropped.extend((f, "the file is not inside the project (a symlink out of it?)") for f in findings)
         return False
     try:
-        data = real.read_bytes()
+        data = read_bytes(real)
     except OSError as e:
         report.dropped.extend((f, f"cannot read the file: {e.strerror or e}") for f in findings)
         return False
     if digest and hashlib.sha256(data).hexdigest() != digest:
         report.dropped.extend((f, "the file changed since it was analysed") for f in findings)
         return False
+    before = (len(report.applied), len(report.diffs), rel in report.changed_files)
     try:
         if kind == "notebook":
             return _fix_notebook(real, data, rel, findings, write, report, display_name(root, rel))
         return _fix_text_file(real, data, rel, kind, findings, write, report, display_name(root, rel))
+    except OSError as e:  # the fixed file could not be written (read-only checkout, full disk): not fixed
+        from auditor.sources.python import file_error
+
+        del report.applied[before[0] :], report.diffs[before[1] :]
+        if not before[2]:
+            report.changed_files.discard(rel)
+        report.errors.append(file_error(rel, f"cannot write the fixed file: {e.strerror or e}"))
+        report.dropped.extend((f, f"cannot write the file: {e.strerror or e}") for f in findings)
+        return False
     except NativeParserRisk as e:
         from auditor.sources.python import file_error
 

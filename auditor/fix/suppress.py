@@ -29,6 +29,7 @@ from pathlib import Path
 
 from auditor.findings import Finding
 from auditor.sources.lines import lone_cr_to_lf, split_lines_keepends
+from auditor.reads import read_bytes
 
 SUPPRESS_COMMENT = re.compile(r"#\s*llm-audit:\s*ignore(?!-file)(\[([A-Za-z0-9_,\s-]*)\])?")
 UNSUPPRESSIBLE = {"LA000": "file errors cannot be suppressed; fix or exclude the file", "LA001": "delete the unused suppression instead"}
@@ -177,7 +178,7 @@ def add_to_text(text: str, findings: list[Finding], check_text=None, protected: 
 
 # ---------------------------------------------------------------- files
 def _read_python(path: Path) -> tuple[str, str, bool]:
-    data = path.read_bytes()
+    data = read_bytes(path)
     bom = data.startswith(codecs.BOM_UTF8)
     if bom:
         return data[3:].decode("utf-8"), "utf-8", True
@@ -217,7 +218,7 @@ def _python_file(path: Path, findings: list[Finding], report: IgnoreReport, writ
 def _notebook_file(path: Path, findings: list[Finding], report: IgnoreReport, write: bool) -> None:
     from auditor.sources.notebook import cell_source, code_cells, neutralise, read_notebook, write_cells
 
-    data = path.read_bytes()
+    data = read_bytes(path)
     nb, err = read_notebook(data, findings[0].path)
     if nb is None or err is not None:
         report.skipped.extend((f, "the notebook cannot be read") for f in findings)
@@ -254,7 +255,7 @@ def _notebook_file(path: Path, findings: list[Finding], report: IgnoreReport, wr
 def _yaml_data(lines: list[str]) -> object:
     from auditor.config.yamlsafe import yaml
 
-    return yaml("safe", pure=True).load("".join(lines))
+    return yaml("safe", pure=True).load(lone_cr_to_lf("".join(lines)))
 
 
 def add_to_front_matter(text: str, findings: list[Finding]) -> tuple[str, _Plan]:
@@ -263,7 +264,7 @@ def add_to_front_matter(text: str, findings: list[Finding]) -> tuple[str, _Plan]
     The body is prompt text, where a comment would be sent to the model, so findings there are
     skipped. The front matter must load to the same data afterwards (a comment line inside a
     block scalar would not), or nothing is changed."""
-    lines = io.StringIO(text).readlines()
+    lines = split_lines_keepends(text)  # \n, \r\n and a lone \r, as the analysis counts lines
     p = _Plan()
     close = None
     if lines and lines[0].strip() == "---":
@@ -286,7 +287,7 @@ def add_to_front_matter(text: str, findings: list[Finding]) -> tuple[str, _Plan]
     new = apply_plan(text, p)
     if new != text:
         try:
-            new_lines = io.StringIO(new).readlines()
+            new_lines = split_lines_keepends(new)
             extra = sum(1 for _ in p.above)
             same = _yaml_data(lines[1 : close - 1]) == _yaml_data(new_lines[1 : close - 1 + extra])
         except Exception:  # noqa: BLE001 - any YAML trouble: leave the file alone
@@ -299,7 +300,7 @@ def add_to_front_matter(text: str, findings: list[Finding]) -> tuple[str, _Plan]
 
 
 def _prompt_file(path: Path, findings: list[Finding], report: IgnoreReport, write: bool) -> None:
-    data = path.read_bytes()
+    data = read_bytes(path)
     bom = data.startswith(codecs.BOM_UTF8)
     text = data[3:].decode("utf-8") if bom else data.decode("utf-8")
     new, p = add_to_front_matter(text, findings)

@@ -20,6 +20,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from auditor.reads import read_bytes
+
 _COMPARE = re.compile(r"==|!=|\bnot\s+in\b|\bin\s*[\(\[{]|\bin\s+\w|\bis\b|\.(?:startswith|endswith|__eq__)\(|^\s*case\b|\bassert(?:Equal|In|_|\b)")
 
 
@@ -84,7 +86,7 @@ class SwapScan:
         raw = self.texts.get(path)
         if raw is None:
             try:
-                raw = (self.root / path).read_bytes()
+                raw = read_bytes(self.root / path)  # never a FIFO: it would block the run
             except OSError:
                 return None
         needles = [literal] + [n for n in names if n]

@@ -24,6 +24,7 @@ from pathlib import Path
 from auditor.engine import RunOptions, run
 from auditor.render.output import console, use_color
 from auditor.writes import clean_text
+from auditor.reads import read_bytes
 
 HUMAN_FORMATS = ("full", "concise")
 JSON_FORMATS = ("json", "jsonl", "sarif", "gitlab")
@@ -204,7 +205,7 @@ def apply_fixes(opts: RunOptions, result, unsafe: bool, write: bool):
 def _utf8(path: Path, originals: dict[str, str], rel: str) -> bool:
     """Read a file to fix in memory (--diff); False when it is not plain UTF-8 (fixed the usual way)."""
     try:
-        originals[rel] = path.read_bytes().decode("utf-8")
+        originals[rel] = read_bytes(path).decode("utf-8")
     except (OSError, UnicodeDecodeError):
         return False
     return True
@@ -221,7 +222,7 @@ def _fix_in_memory(text: str, kind: str, findings: list, report, name: str | Non
         path = Path(tmp) / (name or f"stdin{suffix}")
         path.write_bytes(text.encode("utf-8"))
         fix_file(Path(tmp), path.name, kind, findings, True, sub)
-        new = path.read_bytes().decode("utf-8")
+        new = read_bytes(path).decode("utf-8")
     report.count(sub.applied)
     report.dropped.extend(sub.dropped)
     report.errors.extend(sub.errors)

@@ -24,14 +24,17 @@ Validated in the tests against the OASIS schema (``tests/data/sarif-schema-2.1.0
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote_from_bytes
 
 from auditor import __version__
 from auditor.adopt.baseline import display_path, fingerprints
 from auditor.config.catalog import Rule
 from auditor.config.rules import PROJECT_URL
 from auditor.findings import Finding
+from auditor.reads import read_text
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = PROJECT_URL
@@ -73,8 +76,25 @@ def _region(line: int, column: int, end_line: int, end_column: int) -> dict[str,
     return region
 
 
-def _artifact(uri: str) -> dict[str, str]:
-    return {"uri": uri, "uriBaseId": "%SRCROOT%"}
+def path_uri(path: str) -> str:
+    """A relative path as a URI reference (RFC 3986, as SARIF 2.1.0 §3.10 asks): the path's
+    bytes percent-encoded, ``/`` kept. A space is ``%20``, ``#`` ``%23``, ``%`` ``%25``, ``:``
+    in the first segment ``%3A`` (it would read as a scheme), non-ASCII its UTF-8 bytes,
+    and a file name that is not UTF-8 (surrogate-escaped by Python) its own bytes:
+    ``unquote_to_bytes`` then ``os.fsdecode`` gives the file name back."""
+    try:
+        data = os.fsencode(path)
+    except UnicodeEncodeError:  # a lone surrogate that is no escaped byte (a --stdin-filename)
+        data = path.encode("utf-8", "surrogatepass")
+    uri = quote_from_bytes(data, safe="/-._~!$&'()*+,;=:@")
+    first, slash, rest = uri.partition("/")
+    return first.replace(":", "%3A") + slash + rest
+
+
+def _artifact(path: str) -> dict[str, str]:
+    if Path(path).is_absolute():  # a file outside the base folder: its own file URI
+        return {"uri": "file://" + path_uri(Path(path).as_posix())}
+    return {"uri": path_uri(path), "uriBaseId": "%SRCROOT%"}
 
 
 def _fix(f: Finding, uri: str) -> dict[str, Any] | None:
@@ -168,7 +188,7 @@ class _Notebooks:
             from auditor.sources.nbjson import notebook_text
 
             try:
-                text = (self.root / path).read_text(encoding="utf-8")
+                text = read_text((self.root / path), encoding="utf-8")
             except (OSError, UnicodeDecodeError):
                 text = None
             self.texts[path] = notebook_text(text) if text is not None else None

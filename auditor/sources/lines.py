@@ -12,6 +12,7 @@ import json
 import re
 from pathlib import Path
 from typing import Callable
+from auditor.reads import read_text
 
 _BREAK = re.compile(r"\r\n|\r|\n")
 
@@ -86,13 +87,13 @@ def file_lines(root: Path, texts: dict[str, str] | None = None) -> SourceLines:
                 if cell is not None:
                     if path not in notebooks:
                         notebooks[path] = []
-                        raw = texts[path] if texts and path in texts else p.read_text(encoding="utf-8-sig", errors="replace")
+                        raw = texts[path] if texts and path in texts else read_text(p, encoding="utf-8-sig", errors="replace")
                         nb = json.loads(raw.removeprefix("\ufeff"))
                         notebooks[path] = [c for c in nb.get("cells", []) if c.get("cell_type") == "code"]
                     src = notebooks[path][cell].get("source", "")
                     text = "".join(src) if isinstance(src, list) else src
                 else:
-                    text = texts[path] if texts and path in texts else p.read_text(encoding="utf-8", errors="replace")
+                    text = texts[path] if texts and path in texts else read_text(p, encoding="utf-8", errors="replace")
                 cache[key] = split_lines(text)
             except (OSError, ValueError, IndexError, KeyError, AttributeError, TypeError, RecursionError):
                 cache[key] = None

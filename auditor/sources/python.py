@@ -74,17 +74,52 @@ def file_error(path: str, reason: str, line: int = 1, column: int = 1, cell: int
     return Finding("LA000", "file-error", "error", reason, path, line, column, line, column, cell=cell)
 
 
+class CodingError(SyntaxError):
+    """A PEP 263 coding declaration CPython rejects: an unknown codec, a codec that is not a text
+    encoding (``rot13``, ``zlib_codec``, ``hex``), one that is not ASCII-compatible (``utf-16``:
+    the declaration itself could not be read in it), or a UTF-8 BOM with another encoding."""
+
+
+# where a coding declaration can be (PEP 263: a comment on line 1 or 2 matching this)
+_CODING = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)", re.MULTILINE)
+
+
+def check_coding(data: bytes) -> str | None:
+    """The encoding the file declares (None: none), or CodingError where CPython would refuse it."""
+    head = data[3:1027].split(b"\n", 2) if data.startswith(b"\xef\xbb\xbf") else data[:1024].split(b"\n", 2)
+    if not _CODING.search(b"\n".join(head[:2])):
+        return None
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as e:  # an unknown codec, a BOM with another encoding
+        why = "a UTF-8 byte order mark with another declared encoding" if data.startswith(b"\xef\xbb\xbf") else e.msg
+        raise CodingError(f"bad coding declaration (PEP 263): {why}") from None
+    import codecs
+
+    info = codecs.lookup(encoding)
+    if not getattr(info, "_is_text_encoding", True):
+        raise CodingError(f"bad coding declaration (PEP 263): {encoding!r} is not a text encoding")
+    try:
+        ascii_compatible = "# coding".encode(encoding) == b"# coding"
+    except (UnicodeError, LookupError, ValueError, TypeError):
+        ascii_compatible = False
+    if not ascii_compatible:
+        raise CodingError(f"bad coding declaration (PEP 263): {encoding!r} is not ASCII-compatible, so it cannot be declared in the file")
+    return encoding
+
+
 def decode_source(data: bytes) -> str:
-    """Decode Python source honouring a PEP 263 coding cookie; raises UnicodeDecodeError/SyntaxError."""
+    """Decode Python source honouring a PEP 263 coding cookie; raises UnicodeDecodeError/SyntaxError
+    (CodingError for a declaration CPython rejects, even when the bytes are valid UTF-8)."""
+    declared = check_coding(data)
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-        if encoding in ("utf-8", "utf-8-sig"):
+        if declared is None or declared in ("utf-8", "utf-8-sig"):
             raise
-        return data.decode(encoding)
+        return data.decode(declared)
 
 
 def module_name(path: str) -> str:

@@ -34,6 +34,9 @@ def python_files() -> dict[str, bytes]:
         "py/nul.py": b"import openai\x00\n",
         "py/latin1.py": b"# -*- coding: latin-1 -*-\nimport openai\nP_PROMPT = 'caf\xe9'\n",
         "py/bad_cookie.py": b"# -*- coding: no-such-codec -*-\nimport openai\n",
+        "py/rot13_cookie.py": b"# -*- coding: rot13 -*-\nimport openai\n",  # a codec, not a text encoding
+        "py/utf16_cookie.py": b"#!/usr/bin/env python\n# vim: set fileencoding=utf-16 :\nimport openai\n",  # not ASCII-compatible
+        "py/bom_latin1.py": b"\xef\xbb\xbf# coding: latin-1\nimport openai\n",  # a UTF-8 BOM with another encoding
         "py/invalid_utf8.py": b"import openai\nx = '\xff\xfe'\n",
         "py/bom.py": b"\xef\xbb\xbf" + GOOD.encode(),
         "py/crlf.py": GOOD.replace("\n", "\r\n"),
@@ -139,6 +142,20 @@ def odd_names() -> dict[bytes, bytes]:
     }
 
 
+def copy_tree(src: Path, dst: Path) -> None:
+    """``shutil.copytree`` that recreates FIFOs instead of opening them (which would block)."""
+    import shutil
+    import stat
+
+    def copy(a: str, b: str) -> None:
+        if stat.S_ISFIFO(os.lstat(a).st_mode):
+            os.mkfifo(b)
+        else:
+            shutil.copy2(a, b)
+
+    shutil.copytree(src, dst, symlinks=True, copy_function=copy)
+
+
 def build_tree(root: Path) -> None:
     """The hostile project, with its own ``.git`` and a policy naming the prompt folders."""
     root.mkdir(parents=True, exist_ok=True)
@@ -160,6 +177,14 @@ def build_tree(root: Path) -> None:
             os.symlink(target, links / name)
         except OSError:
             pass
+    special = root / "special"  # not files: a FIFO blocks whoever opens it, a device never ends
+    special.mkdir(exist_ok=True)
+    for rel in ("special/fifo.py", "special/fifo.ipynb", "prompts/fifo.prompt", "special/.gitignore"):
+        if hasattr(os, "mkfifo") and not os.path.lexists(root / rel):
+            os.mkfifo(root / rel)
+    for name, target in [("zero.py", "/dev/zero"), ("to_fifo.py", "fifo.py")]:
+        if not os.path.lexists(special / name):
+            os.symlink(target, special / name)
     (root / ".gitignore").write_bytes(b"\xff\xfe\n[\n" + b"!*" * 2000 + b"\n")
     (root / ".env").write_bytes(b"OPENAI_MODEL=\xff\n" + b"MODEL=" + b"x" * 100000 + b"\n")
     (root / "llm-audit.lock").write_text("{ not a lock")
@@ -180,6 +205,7 @@ POLICIES: dict[str, bytes] = {
     "recursive": b"select: &s [LA101, *s]\n",
     "nan_values": b"usage: {monthly-calls: .nan}\nparams: {LA101: {default-cap: .inf}}\n",
     "binary": bytes(range(256)),
+    "tiny_budgets": b"limits: {max-file-seconds: 0.001, max-check-seconds: 0.001}\n",  # every cut is an LA000, never a hang
 }
 
 USAGE_FILES: dict[str, bytes] = {

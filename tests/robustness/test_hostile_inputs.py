@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import resource
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -63,7 +62,8 @@ def test_check_json_reports_every_hostile_file_and_keeps_the_good_ones(tree):
     for good in ("py/good.py", "py/crlf.py", "py/cr_only.py", "py/bom.py", "py/odd_breaks.py", "py/pep695.py", "nb/good.ipynb", "nb/minified.ipynb", "nb/tabs_crlf.ipynb", "nb/bom.ipynb", "nb/cr_cells.ipynb"):
         assert "LA103" in by_path.get(good, set()), (good, by_path.get(good))
     assert "LA201" in by_path.get("prompts/good.prompty", set())
-    for broken in ("py/nul.py", "py/invalid_utf8.py", "py/dup_kwargs.py", "py/return_outside.py", "py/huge_line.py",
+    for broken in ("py/nul.py", "py/invalid_utf8.py", "py/bad_cookie.py", "py/rot13_cookie.py", "py/utf16_cookie.py", "py/bom_latin1.py",
+                   "special/fifo.py", "special/fifo.ipynb", "prompts/fifo.prompt", "py/dup_kwargs.py", "py/return_outside.py", "py/huge_line.py",
                    "nb/not_json.ipynb", "nb/deep.ipynb", "nb/list.ipynb", "prompts/bomb.prompty", "prompts/bomb.prompt",
                    "prompts/data/bomb.yaml", "prompts/data/recursive.yaml", "prompts/unclosed.prompty"):
         assert "LA000" in by_path.get(broken, set()), (broken, by_path.get(broken))
@@ -102,7 +102,7 @@ def test_adoption_commands(tree, tmp_path):
 def test_fix_and_add_ignore_on_a_copy(tree, tmp_path):
     root, _ = tree
     copy = tmp_path / "copy"
-    shutil.copytree(root, copy, symlinks=True)
+    hostile.copy_tree(root, copy)
     cache = tmp_path / "cache"
     r = run(["fix", ".", "--unsafe-fixes"], copy, cache, codes=(0, 1))
     assert b"Fixed" in r.stdout + r.stderr
@@ -143,3 +143,22 @@ def test_hostile_pyproject(tmp_path, name):
     for args in (["check", "."], ["models"]):
         r = run(args, tmp_path, tmp_path / "cache", codes=(2,))
         assert b"pyproject.toml" in r.stderr
+
+
+def test_the_servers_engine_thread_survives_the_hostile_tree(tree):
+    """The language server runs the engine in a worker thread (no signals there): the same
+    tree through its code path ends, with the same LA000s and no internal error."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from auditor.config.policy import Policy
+    from auditor.server.projects import Projects
+
+    root, _ = tree
+    policy = Policy.load(None, start=root)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        analysis = pool.submit(Projects().analyse, policy, []).result(timeout=TIMEOUT)
+    codes = {rel: {f.code for f in fs} for rel, fs in analysis.findings.items()}
+    for broken in ("py/bad_cookie.py", "py/dup_kwargs.py", "nb/deep.ipynb", "special/fifo.py", "prompts/data/bomb.yaml"):
+        assert "LA000" in codes.get(broken, set()), (broken, codes.get(broken))
+    assert "LA103" in codes.get("py/good.py", set())
+    assert not [f for fs in analysis.findings.values() for f in fs if "internal error" in f.message]
