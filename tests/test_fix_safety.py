@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from auditor.checks.prompt import apply_rewrites, phrase_entries
+from auditor.analysis.phrases import catalog_entries
+from auditor.analysis.rewrites import apply_rewrites
 from auditor.fix.grammar import deletion_fits
 from conftest import cli, codes
 
@@ -24,7 +25,7 @@ from conftest import cli, codes
     ("Given a city, your role is to:", "Given a city, your role is to:"),
 ])
 def test_deletions_keep_the_sentence_whole(text, expected):
-    assert apply_rewrites(text, phrase_entries("verbose", {})) == expected
+    assert apply_rewrites(text, catalog_entries("verbose")) == expected
 
 
 def test_deletion_fits_positions():

@@ -7,13 +7,14 @@ import ast
 import socket
 
 import pytest
-
-from auditor.cost import tokens
-from auditor.config.catalog import load_catalog
-from auditor.checks.prompt import apply_rewrites, find_verbose, phrase_entries
-from auditor.fix.edits import parses
 from conftest import cli, codes
 from test_phrases_catalog import EXAMPLES
+
+from auditor.analysis.phrases import catalog_entries
+from auditor.analysis.rewrites import apply_rewrites, find_rewrites
+from auditor.config.catalog import load_catalog
+from auditor.cost import tokens
+from auditor.fix.edits import parses
 
 
 @pytest.fixture
@@ -61,21 +62,21 @@ REFERENCE = EXAMPLES
 
 @pytest.mark.parametrize("text,expected", REFERENCE)
 def test_matcher_follows_the_catalog_semantics(text, expected):
-    entries = phrase_entries("verbose", {})
+    entries = catalog_entries("verbose", {})
     assert apply_rewrites(text, entries) == expected
     assert apply_rewrites(expected, entries) == expected
 
 
 def test_matcher_word_boundaries_and_whitespace_runs():
-    entries = phrase_entries("verbose", {})
-    assert find_verbose("Be unkindly blunt; list items in order today.", entries) == []
-    [m] = find_verbose("Then, in   order\n to help, read it.", entries)
+    entries = catalog_entries("verbose", {})
+    assert find_rewrites("Be unkindly blunt; list items in order today.", entries) == []
+    [m] = find_rewrites("Then, in   order\n to help, read it.", entries)
     assert m.phrase == "in order to"
 
 
 def test_extra_phrases_come_first():
-    entries = phrase_entries("verbose", {"extra-phrases": [{"phrase": "As per our brand guidelines,", "rewrite": ""}]})
-    assert entries[0] == ("as per our brand guidelines,", "", "clause")
+    entries = catalog_entries("verbose", {"extra-phrases": [{"phrase": "As per our brand guidelines,", "rewrite": ""}]})
+    assert (entries[0].phrase, entries[0].rewrite) == ("as per our brand guidelines,", "")
     assert apply_rewrites("As per our brand guidelines, use plain words.", entries) == "Use plain words."
     assert len(load_catalog().phrases["verbose"]) >= 60
 
@@ -124,7 +125,7 @@ def test_la201_once_per_literal_location_with_savings_over_all_senders(project):
     r = project({"app/__init__.py": "", "app/prompts.py": PROMPTS, "app/bot.py": BOT}, select=["LA201"])
     located = sorted((f.path, f.line, f.message.split('"')[1]) for f in r.findings)
     assert located == [
-        ("app/bot.py", 13, "I want you to"),
+        ("app/bot.py", 13, "I want you to answer"),
         ("app/bot.py", 13, "Thank you in advance for your help."),
         ("app/prompts.py", 2, "Please note that"),
         ("app/prompts.py", 3, "Kindly"),

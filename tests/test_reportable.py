@@ -70,8 +70,9 @@ def test_lone_surrogate_literals_count_and_lock(tmp_path):
 
 def test_fix_and_add_ignore_on_a_non_utf8_file_name(odd_tree):
     r = cli("fix", ".", "--no-cache", "--select", "LA201", cwd=odd_tree)
-    assert "Traceback" not in r.stderr and "Fixed 1 finding" in r.stdout + r.stderr, r.stdout + r.stderr
+    assert "Traceback" not in r.stderr and "No findings remain" in r.stdout + r.stderr, r.stdout + r.stderr
     assert 'SYSTEM_PROMPT = "Analyze this data' in (odd_tree / BAD_NAME).read_text()
+    assert "NOTE_PROMPT = '\\ud800 " in (odd_tree / "sur.py").read_text()  # the escape kept, the filler after it fixed
     r = cli("check", ".", "--no-cache", "--add-ignore", cwd=odd_tree)
     assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
 

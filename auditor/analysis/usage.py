@@ -12,10 +12,16 @@ record enclosing loops, and its surroundings are read:
 * ``cache_fix``    where an unsafe fix can add one (Anthropic ``system=``, Bedrock ``system=[...]``);
 * ``loop_kind``    ``data`` / ``retry`` / ``dependent`` / ``fixed`` / ``while`` for a call in a loop (LA503);
 * ``history``      a messages list that grows in a loop and is sent whole (LA602);
+* ``agent_loop``   the unbounded tool-calling ``while`` loop around the call (LA605, analysis/agentloops.py);
+* ``truncation``   how the answer's text is parsed, returned or stored, and whether the function
+                   checks why generation stopped (LA606, analysis/truncation.py);
+* ``images``       image parts of the request, their detail and whether they are files read whole
+                   with no resize (LA303, analysis/vision.py).
 * ``every_choice`` the response's samples are all read, so ``n > 1`` is meant (LA105).
 
 File-level facts go into ``facts.extra``: ``defs`` (function and method names), ``call_refs``
-(name -> [number of calls, first line called in a loop or 0], the light call graph),
+(name -> [number of calls, first line called in a loop or 0], the light call graph), ``bounds``
+(iteration-bound keywords such as ``max_iterations=None`` written in calls, LA605),
 ``parsed_results`` (functions whose results are parsed here) and ``clients`` (client
 constructions, LA604). Everything stored is plain data (spans, strings, the small
 dataclasses below), so facts stay picklable for the cache and the process pool.
@@ -26,12 +32,15 @@ from __future__ import annotations
 import ast
 import os
 
+from auditor.analysis.agentloops import AgentLoopFacts
 from auditor.analysis.loops import LoopFacts
 from auditor.analysis.modindex import ModuleIndex, find_lines
 from auditor.analysis.parses import ParseFacts, short
 from auditor.analysis.resolve import Resolver
 from auditor.analysis.samples import every_choice_used
 from auditor.analysis.scopes import Scope, span_of
+from auditor.analysis.truncation import TruncationFacts
+from auditor.analysis.vision import VisionFacts
 from auditor.analysis.usage_index import FunctionIndex, LoopIndex
 from auditor.config.catalog import Providers
 from auditor.facts import CallSite, ClientUse, FileFacts, Use
@@ -62,6 +71,7 @@ def _collect(tree: ast.Module, resolver: Resolver, facts: FileFacts, providers: 
     ctx = _Module(tree, resolver, walk, lines, providers, text)
     facts.extra["clients"] = ctx.clients()
     facts.extra["parsed_results"] = ctx.parsed_results()
+    facts.extra["bounds"] = ctx.bounds()
     for site in facts.call_sites:
         call = next((c for c in walk.calls_at(site.span.line) if _at(c, site, lines)), None)
         if call is not None:
@@ -73,7 +83,7 @@ def _at(call: ast.Call, site: CallSite, lines: list[str]) -> bool:
     return sp is not None and (sp.line, sp.column) == (site.span.line, site.span.column)
 
 
-class _Module(ParseFacts, LoopFacts):
+class _Module(ParseFacts, LoopFacts, AgentLoopFacts, TruncationFacts, VisionFacts):
     def __init__(self, tree: ast.Module, resolver: Resolver, walk: ModuleIndex, lines: list[str], providers: Providers, text: str):
         self.tree = tree
         self.text = text
@@ -220,6 +230,15 @@ class _Module(ParseFacts, LoopFacts):
             site.extra["history"] = history
         if loops:
             site.extra["loop_kind"] = self.loop_kind(site, call, loops, history)
+            agent = self.agent_loop(site, call, loops)
+            if agent is not None:
+                site.extra["agent_loop"] = agent
+        truncation = self.truncation(site, call, func, uses)
+        if truncation is not None:
+            site.extra["truncation"] = truncation
+        images = self.images(site, call, func)
+        if images:
+            site.extra["images"] = images
         dispatch = _dispatch(func, call)
         if dispatch is not None:
             site.extra["dispatch"] = dispatch

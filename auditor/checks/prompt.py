@@ -1,387 +1,56 @@
-"""Prompt-text checks: LA104 missing-stop-sequence, LA201 verbose-instruction,
-LA202 repeated-instruction, LA203 prompt-over-budget.
+"""Prompt-text checks: LA104 missing-stop-sequence, LA202 repeated-instruction,
+LA203 prompt-over-budget. (LA201 is in :mod:`auditor.checks.filler`; where texts are written and
+who sends them, in :mod:`auditor.checks.textsites`.)
 
-Text rules read only *static* text (literals, constants, prompt-file bodies), run by run: a
-dynamic hole splits the text, so a phrase never matches across or inside a hole. A text is
-reported once where it is written (a prompt constant's definition, an inline literal, a
-prompt file's body), not again at every call site that sends it; the savings of that one
-finding add up over the call sites that send it.
+Text rules read only *static instruction* text (literals, constants, prompt-file bodies), run by
+run: a dynamic hole splits the text, so a phrase never matches across or inside a hole.
 
-The phrase catalog is ``rules/phrases.yaml`` (see its header for the matching semantics),
-extended per rule by policy ``params: {LA201: {extra-phrases: [...]}}`` (tried first).
+LA104's short-answer phrases are ``short-answer`` in ``rules/phrases.yaml``, extended per rule by
+policy ``params: {LA104: {extra-phrases: [...]}}`` (tried first).
 """
 
 from __future__ import annotations
 
-import bisect
 import json
 import re
-from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
-from auditor.facts import CallSite, Prompt, Segment
-from auditor.config.catalog import load_catalog
+from auditor.analysis.phrases import catalog_entries
+from auditor.analysis.rewrites import first_phrase
 from auditor.checks import check
 from auditor.checks.context import RuleContext
+from auditor.config.catalog import load_catalog
+from auditor.checks.textsites import (
+    Occurrence,
+    TextOwner,
+    emit,
+    instruction_runs,
+    key_of,
+    merge,
+    owners,
+    prompt_constants,
+    segment_at,
+    site_model,
+    span_of,
+    where,
+)
+from auditor.cost.sizing import run_text, static_size, text_size
+from auditor.facts import CallSite, Segment
 from auditor.findings import Finding, Fix, RequestChange, Savings, Span
 from auditor.fix.edits import add_frontmatter_param, add_param
-from auditor.cost.sizing import run_text, static_size, text_size
-from auditor.analysis.roles import instruction_runs
-from auditor.analysis.literals import edit_in, position_in
-from auditor.fix.grammar import deletion_fits
-
-# ------------------------------------------------------------------------------ phrases
 
 
-def phrase_pattern(phrase: str) -> re.Pattern[str]:
-    """Case-insensitive; ``\\b`` at word-character ends; any whitespace run matches one space."""
-    body = r"\s+".join(re.escape(word) for word in phrase.split(" "))
-    start = r"\b" if re.match(r"\w", phrase[0]) else ""
-    end = r"\b" if re.match(r"\w", phrase[-1]) else ""
-    return re.compile(start + body + end, re.IGNORECASE)
-
-
-# start of text, or after a sentence end / colon / line break, optionally inside a list item
-_SENTENCE_START = re.compile(r"(?:\A|[.!?:]\s+|\n)[ \t]*(?:[-*\u2022][ \t]+|\d+[.)][ \t]+)?\Z")
-
-
-@lru_cache(maxsize=64)
-def _anywhere(entries: tuple[tuple, ...]) -> frozenset[str]:
-    """Deletions that fit in any position (``context: any``); the others must open a clause."""
-    return frozenset(e[0] for e in entries if len(e) > 2 and e[2] == "any")
-
-
-def phrase_entries(section: str, params: dict[str, Any]) -> tuple[tuple[str, str | None], ...]:
-    """Team entries (``extra-phrases``) first, then the catalog's; second element: rewrite or
-    delimiter; verbose entries carry a third, the deletion's grammatical ``context``."""
-    key = "rewrite" if section == "verbose" else "delimiter"
-    out: list[tuple[str, str | None]] = []
-    seen: set[str] = set()
-    for e in list(params.get("extra-phrases") or []) + list(load_catalog().phrases.get(section) or []):
-        if not isinstance(e, dict) or not isinstance(e.get("phrase"), str):
-            continue
-        phrase = " ".join(e["phrase"].lower().split())
-        if not phrase or phrase in seen:
-            continue
-        seen.add(phrase)
-        value = e.get(key)
-        item = (phrase, str(value) if value is not None else ("" if key == "rewrite" else None))
-        out.append(item + (str(e.get("context") or "clause"),) if key == "rewrite" else item)
-    return tuple(out)
-
-
-@dataclass
-class Rewrite:
-    """One verbose phrase in a text and the edit that removes it (reference semantics)."""
-
-    start: int  # the matched phrase
-    end: int
-    phrase: str
-    rewrite: str
-    region: tuple[int, int]  # the text range the edit replaces
-    replacement: str
-
-
-def _begins_sentence(text: str, start: int, matched: str) -> bool:
-    # the last few hundred characters decide (\A still means the text's start): linear in all
-    return matched[:1].isupper() and bool(_SENTENCE_START.search(text, max(0, start - 400), start))
-
-
-@lru_cache(maxsize=4096)
-def _pattern(phrase: str) -> re.Pattern[str]:
-    return phrase_pattern(phrase)
-
-
-def _candidates(text: str, entries: tuple[tuple[str, str | None], ...]) -> list[tuple[str, str | None, re.Pattern[str]]]:
-    """The entries whose phrase occurs in ``text`` once case and whitespace runs are set aside
-    (what every match of the phrase's pattern is), with their patterns, in catalog order: most
-    texts have none, and only the phrases a text holds are compiled."""
-    norm = " ".join(text.lower().split())
-    return [(e[0], e[1], _pattern(e[0])) for e in entries if e[0] and e[0] in norm]
-
-
-@lru_cache(maxsize=64)
-def find_verbose(text: str, entries: tuple[tuple[str, str | None], ...]) -> list[Rewrite]:
-    """Non-overlapping verbose phrases in ``text``, earlier catalog entries first (memoised: a
-    prompt constant and the call sites sending it share one scan; callers must not mutate)."""
-    taken: list[tuple[int, int]] = []  # sorted, non-overlapping
-    out: list[Rewrite] = []
-    anywhere = _anywhere(entries)
-    for phrase, rewrite, pat in _candidates(text, entries):
-        for m in pat.finditer(text):
-            a, b = m.span()
-            i = bisect.bisect_left(taken, (a, a))
-            if (i < len(taken) and taken[i][0] < b) or (i > 0 and taken[i - 1][1] > a):
-                continue
-            if not rewrite and phrase not in anywhere and not deletion_fits(text, a, b):
-                continue  # the phrase governs what follows ("to make sure you ..."): not filler here
-            taken.insert(i, (a, b))
-            out.append(_rewrite(text, a, b, phrase, rewrite or ""))
-    out.sort(key=lambda r: r.start)
-    return out
-
-
-def _rewrite(text: str, a: int, b: int, phrase: str, rewrite: str) -> Rewrite:
-    capital = _begins_sentence(text, a, text[a:b])
-    if rewrite:
-        first = rewrite[0].upper() if capital else rewrite[0].lower()
-        return Rewrite(a, b, phrase, rewrite, (a, b), first + rewrite[1:])
-    rest = text[b:]
-    after = rest.lstrip()
-    if after and after[0].isalnum():
-        ws = len(rest) - len(after)
-        if capital and after[0] != after[0].upper():
-            return Rewrite(a, b, phrase, rewrite, (a, b + ws + 1), after[0].upper())
-        return Rewrite(a, b, phrase, rewrite, (a, b + ws), "")
-    head = text[:a].rstrip(" \t")
-    return Rewrite(a, b, phrase, rewrite, (len(head), b), "")
-
-
-def apply_rewrites(text: str, entries: tuple[tuple[str, str | None], ...]) -> str:
-    """``text`` with every verbose phrase rewritten (repeated until stable, like ``fix``)."""
-    for _ in range(10):
-        found = find_verbose(text, entries)
-        if not found:
-            return text
-        out, last = [], 0
-        for r in found:
-            a, b = r.region
-            if a < last:
-                continue
-            out.append(text[last:a] + r.replacement)
-            last = b
-        out.append(text[last:])
-        new = "".join(out)
-        if new == text:
-            return text
-        text = new
-    return text
-
-
-def asks_short_answer(text: str, entries: tuple[tuple[str, str | None], ...]) -> tuple[str, str | None, int] | None:
+def asks_short_answer(text: str, entries) -> tuple[str, str | None, int] | None:
     """(phrase, delimiter or None, offset) of a short/delimited-answer phrase in ``text``.
 
     A phrase that names the answer's end marker wins over one that does not, so the fix can
     use it ("Reply with yes or no. End your answer with ###." -> ``###``)."""
-    first = None
-    for phrase, delimiter, pat in _candidates(text, entries):
-        m = pat.search(text)
-        if m:
-            if delimiter:
-                return phrase, delimiter, m.start()
-            first = first or (phrase, delimiter, m.start())
-    return first
-
-
-# ------------------------------------------------------------------------------ text locations
-
-
-@dataclass
-class TextOwner:
-    """Who sends a text: a call site (with its model), or a prompt constant / prompt file body."""
-
-    path: str
-    site: CallSite | None = None
-    name: str = ""
-    cell: int | None = None
-
-
-def _owners(project) -> Iterable[tuple[TextOwner, Prompt]]:
-    for site in project.call_sites():
-        yield TextOwner(site.path, site, cell=site.cell), site.prompt
-    for pc in prompt_constants(project):
-        yield TextOwner(pc.path, None, pc.name, pc.cell), pc.prompt
-
-
-def prompt_constants(project) -> Iterable:
-    """Prompt constants whose segments lie where the constant is (cell and span).
-
-    A guard: if a reader ever hands over segments located elsewhere (a notebook's line
-    remapping applied twice to shared objects), the constant is skipped rather than a fix
-    pointed at the wrong lines; call sites that send its text still report it."""
-    for f in project.facts:
-        for pc in f.prompt_constants:
-            ok = True
-            for seg in pc.prompt.segments:
-                if seg.path is not None or seg.span is None:
-                    continue
-                s, c = seg.span, pc.span
-                if (seg.cell is not None and seg.cell != pc.cell) or (s.line, s.column) < (c.line, c.column) or (s.end_line, s.end_column) > (c.end_line, c.end_column):
-                    ok = False
-                    break
-            if ok:
-                yield pc
-
-
-def _segment_at(run: list[Segment], offset: int) -> tuple[Segment, int]:
-    """The segment of ``run`` holding ``offset`` and the offset of that segment in the run."""
-    pos = 0
-    for seg in run:
-        if offset < pos + len(seg.text) or seg is run[-1]:
-            return seg, pos
-        pos += len(seg.text)
-    return run[-1], pos - len(run[-1].text)
-
-
-def _where(seg: Segment, owner: TextOwner) -> tuple[str, int | None]:
-    if seg.path is not None:
-        return seg.path, seg.cell
-    return owner.path, seg.cell if seg.cell is not None else owner.cell
-
-
-def _span_of(seg: Segment, a: int, b: int) -> Span | None:
-    pieces = getattr(seg, "pieces", None) or []
-    p0 = position_in(pieces, a)
-    p1 = position_in(pieces, b - 1) if b > a else None
-    if p0 is None or p1 is None:
-        return seg.span
-    return Span(p0[0], p0[1], p1[0], p1[1] + 1)
-
-
-def _key(seg: Segment, path: str, cell: int | None, offset: int, what: str) -> tuple:
-    pos = position_in(getattr(seg, "pieces", None) or [], offset)
-    if pos is not None:
-        return (path, cell, pos, what)
-    span = seg.span
-    return (path, cell, (span.line, span.column) if span else None, offset, seg.text[:60], what)
-
-
-@dataclass
-class Occurrence:
-    path: str
-    cell: int | None
-    span: Span | None
-    message: str
-    fix: Fix | None
-    tokens: dict[int, int] = field(default_factory=dict)  # id(site) -> tokens saved per call
-    sites: list[CallSite] = field(default_factory=list)
-    constant_tokens: int = 0  # when no call site sends it
-
-
-def _site_model(owner: TextOwner) -> tuple[str | None, str | None]:
-    return (owner.site.model_name, owner.site.provider) if owner.site is not None else (None, None)
-
-
-def _merge(occ: dict[tuple, Occurrence], key: tuple, make, owner: TextOwner, tokens: int) -> None:
-    o = occ.get(key)
-    if o is None:
-        o = occ[key] = make()
-    if owner.site is not None:
-        if all(s is not owner.site for s in o.sites):
-            o.sites.append(owner.site)
-            o.tokens[id(owner.site)] = tokens
-    else:
-        o.constant_tokens = max(o.constant_tokens, tokens)
-
-
-def _savings(o: Occurrence, ctx: RuleContext, basis: str) -> Savings | None:
-    if not o.sites:
-        if o.constant_tokens <= 0:
-            return None
-        return Savings(tokens_per_call=float(o.constant_tokens), basis=f"{basis}; not sent by a call site found in this run")
-    parts: list[Savings] = []
-    tokens = 0
-    for site in o.sites:
-        t = o.tokens.get(id(site), 0)
-        s = ctx.savings(site, change=RequestChange(site.id, "input", tokens=float(t)), tokens=t, basis=basis)
-        if s is None or t <= 0:
-            continue
-        parts.append(s)
-        tokens = max(tokens, t)
-    if tokens <= 0:
+    hit = first_phrase(text, entries, prefer=lambda e: bool(e.delimiter))
+    if hit is None:
         return None
-    n = len(o.sites)
-    return Savings.combined(parts, basis=basis + (f"; sent by {n} call sites" if n > 1 else ""), tokens_per_call=float(tokens))
-
-
-def _emit(occ: dict[tuple, Occurrence], ctx: RuleContext, basis: str) -> Iterable[Finding]:
-    for o in occ.values():
-        site = o.sites[0] if len(o.sites) == 1 and o.sites[0].path == o.path else None
-        yield ctx.finding(o.message, o.path, o.span, cell=o.cell, site=site, fix=o.fix, savings=_savings(o, ctx, basis))
-
-
-# ------------------------------------------------------------------------------ LA201
-
-
-EXACT_TEXT_CHARS = 50_000  # longer texts: each rewrite's saving is counted on the text around it
-
-
-def _saved_tokens(text: str, r: Rewrite, size, before: int) -> int:
-    """Tokens the rewrite ``r`` saves. Short texts are counted whole before and after; in a long
-    text (a 1.7 MB prompt has thousands of phrases) recounting it per phrase is quadratic, so
-    the count is of a window around the edit cut at line or word starts, where tokens break."""
-    a, b = r.region
-    if len(text) <= EXACT_TEXT_CHARS:
-        return before - size(text[:a] + r.replacement + text[b:])
-    lo, hi = _token_break(text, a - 256, -1), _token_break(text, b + 256, 1)
-    return size(text[lo:hi]) - size(text[lo:a] + r.replacement + text[b:hi])
-
-
-_WORD_START = re.compile(r"(?<=\S) (?=\w)")  # the space a word's token starts with
-
-
-def _token_break(text: str, at: int, step: int) -> int:
-    """A position near ``at`` (looking back for ``step`` -1, ahead for 1) where a token starts:
-    after a line break, else before the space that starts a word, else ``at`` itself."""
-    if at <= 0 or at >= len(text):
-        return min(max(at, 0), len(text))
-    lo, hi = (max(0, at - 512), at) if step < 0 else (at, min(len(text), at + 512))
-    nl = text.rfind("\n", lo, hi) if step < 0 else text.find("\n", lo, hi)
-    if nl >= 0:
-        return nl + 1
-    if step > 0:
-        m = _WORD_START.search(text, lo, hi)
-        return m.start() if m is not None else at
-    p = text.rfind(" ", lo, hi)
-    while p > lo and not (not text[p - 1].isspace() and p + 1 < len(text) and (text[p + 1].isalnum() or text[p + 1] == "_")):
-        p = text.rfind(" ", lo, p)
-    return p if p > lo else at
-
-
-@check("verbose_instruction", on="project")
-def verbose_instruction(project, ctx: RuleContext) -> Iterable[Finding]:
-    entries = phrase_entries("verbose", ctx.params)
-    occ: dict[tuple, Occurrence] = {}
-    for owner, prompt in _owners(project):
-        model, provider = _site_model(owner)
-        for m in prompt.messages:
-            for run in instruction_runs(m.segments):
-                text = run_text(run)
-                found = find_verbose(text, entries)
-                if not found:
-                    continue
-                def size(t: str, model=model, provider=provider) -> int:
-                    return text_size(t, model, provider, ctx.providers, ctx.policy.models).tokens
-
-                before = size(text) if len(text) <= EXACT_TEXT_CHARS else 0
-                for r in found:
-                    seg, base = _segment_at(run, r.start)
-                    path, cell = _where(seg, owner)
-                    key = _key(seg, path, cell, r.start - base, r.phrase)
-                    saved = max(0, _saved_tokens(text, r, size, before))
-
-                    def make(seg=seg, base=base, r=r, path=path, cell=cell, text=text) -> Occurrence:
-                        matched = text[r.start : r.end]
-                        shown = " ".join(matched.split())
-                        fix = None
-                        a, b = r.region[0] - base, r.region[1] - base
-                        if 0 <= a and b <= len(seg.text):
-                            edit = edit_in(getattr(seg, "pieces", None) or [], a, b, r.replacement)
-                            if edit is not None:
-                                label = f'Rewrite "{shown}" as "{r.rewrite}"' if r.rewrite else f'Delete "{shown}"'
-                                fix = Fix("safe", label, [edit])
-                        if r.rewrite:
-                            message = f'verbose instruction "{shown}": "{r.replacement}" says the same'
-                        else:
-                            message = f'filler "{shown}": the instruction reads the same without it'
-                        return Occurrence(path, cell, _span_of(seg, r.start - base, r.end - base), message, fix)
-
-                    _merge(occ, key, make, owner, saved)
-    for f in _emit(occ, ctx, "exact: tokens of the prompt text before and after the rewrite"):
-        if f.savings is not None and f.savings.tokens_per_call:
-            f.message += f" - saves {int(f.savings.tokens_per_call)} token{'s' if f.savings.tokens_per_call != 1 else ''} per call"
-        yield f
+    e, offset = hit
+    return e.phrase, e.delimiter, offset
 
 
 # ------------------------------------------------------------------------------ LA202
@@ -415,9 +84,9 @@ def repeated_instruction(project, ctx: RuleContext) -> Iterable[Finding]:
     sentence with the whole block's tokens."""
     min_words = int(ctx.params.get("min-words") or 6)
     occ: dict[tuple, Occurrence] = {}
-    for owner, prompt in _owners(project):
-        model, provider = _site_model(owner)
-        seen: dict[str, str] = {}  # sentence -> role of the message it was first seen in
+    for owner, prompt in owners(project):
+        model, provider = site_model(owner)
+        seen: dict[str, tuple[Segment, str]] = {}
         for m in prompt.messages:
             for run in instruction_runs(m.segments):
                 text = run_text(run)
@@ -435,7 +104,7 @@ def repeated_instruction(project, ctx: RuleContext) -> Iterable[Finding]:
                     block = []
                     if norm and repeat and long:
                         block = [(a, b, norm)]
-    yield from _emit(occ, ctx, "exact: tokens of the repeated text")
+    yield from emit(occ, ctx, "exact: tokens of the repeated text")
 
 
 def _repeated_block(occ, ctx: RuleContext, owner: TextOwner, run: list[Segment], text: str, block: list[tuple[int, int, str]], seen: dict[str, str], role: str, min_words: int, model, provider) -> None:
@@ -443,28 +112,28 @@ def _repeated_block(occ, ctx: RuleContext, owner: TextOwner, run: list[Segment],
         block.pop()  # a block ends with its last long sentence
     a, b = block[0][0], block[-1][1]
     first_long = next(n for _, _, n in block if len(n.split()) >= min_words)
-    seg, base = _segment_at(run, a)
-    last, last_base = _segment_at(run, max(a, b - 1))
-    path, cell = _where(seg, owner)
-    key = _key(seg, path, cell, a - base, first_long)
+    seg, base = segment_at(run, a)
+    last, last_base = segment_at(run, max(a, b - 1))
+    path, cell = where(seg, owner)
+    key = key_of(seg, path, cell, a - base, first_long)
     first = " ".join(text[block[0][0] : block[0][1]].split())
     tokens = text_size(text[a:b], model, provider, ctx.providers, ctx.policy.models).tokens
     first_role = seen.get(first_long, role)
-    where = "earlier in the same text" if first_role == role else f"in the {first_role} message too"
+    seen_at = "earlier in the same text" if first_role == role else f"in the {first_role} message too"
     distinct = {n for _, _, n in block}
 
     def make() -> Occurrence:
         short = first if len(first) <= 80 else first[:77] + "..."
         if len(block) == 1:
-            message = f'repeated instruction "{short}" is sent twice in one request ({where}); say it once'
+            message = f'repeated instruction "{short}" is sent twice in one request ({seen_at}); say it once'
         elif len(distinct) == 1:
-            message = f'repeated instruction "{short}" is sent {len(block) + 1} times in one request ({where}); say it once'
+            message = f'repeated instruction "{short}" is sent {len(block) + 1} times in one request ({seen_at}); say it once'
         else:
-            message = f'a block of {len(block)} sentences starting "{short}" is sent twice in one request ({where}); say it once'
-        span = _span_of(seg, a - base, b - base) if seg is last else _join_spans(_span_of(seg, a - base, a - base + 1), _span_of(last, b - 1 - last_base, b - last_base), seg, last)
+            message = f'a block of {len(block)} sentences starting "{short}" is sent twice in one request ({seen_at}); say it once'
+        span = span_of(seg, a - base, b - base) if seg is last else _join_spans(span_of(seg, a - base, a - base + 1), span_of(last, b - 1 - last_base, b - last_base), seg, last)
         return Occurrence(path, cell, span, message, None)
 
-    _merge(occ, key, make, owner, tokens)
+    merge(occ, key, make, owner, tokens)
 
 
 def _join_spans(first: Span | None, last: Span | None, seg: Segment, other: Segment) -> Span | None:
@@ -535,7 +204,7 @@ def prompt_over_budget(project, ctx: RuleContext) -> Iterable[Finding]:
 
 def short_answer_hit(site: CallSite, params: dict[str, Any]) -> tuple[str, str | None, int] | None:
     """(phrase, delimiter, offset) of the short-answer ask in the site's static prompt, if any."""
-    entries = phrase_entries("short-answer", params)
+    entries = catalog_entries("short-answer", params)
     hit = None
     for m in site.prompt.messages:
         if m.role == "assistant":
@@ -573,6 +242,9 @@ def missing_stop_sequence(site: CallSite, ctx: RuleContext) -> Iterable[Finding]
         return  # the model does not accept a stop sequence
     if site.extra.get("structured"):
         return  # structured output ends where the schema ends
+    cap = _literal_cap(site, api)
+    if cap is not None and cap <= int(ctx.params.get("answer-tokens") or 16):
+        return  # the cap already bounds a short answer: a stop sequence saves nothing
     hit = short_answer_hit(site, ctx.params)
     if hit is None:
         return
@@ -588,6 +260,13 @@ def missing_stop_sequence(site: CallSite, ctx: RuleContext) -> Iterable[Finding]
             fix = Fix("unsafe", f"Add `{param}={value}` (the delimiter the prompt names)", edits)
             message += f"; the prompt names its end marker {json.dumps(delimiter)}"
     yield ctx.site_finding(site, message, fix=fix, savings=_stop_savings(site, ctx, api))
+
+
+def _literal_cap(site: CallSite, api) -> int | None:
+    state, p = site.first_present(api.cap)
+    if state == "present" and p is not None and p.value.is_literal and isinstance(p.value.value, int) and not isinstance(p.value.value, bool):
+        return int(p.value.value)
+    return None
 
 
 def _stop_savings(site: CallSite, ctx: RuleContext, api) -> Savings | None:

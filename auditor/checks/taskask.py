@@ -59,7 +59,6 @@ def task_match(pattern: re.Pattern[str], text: str, params: dict[str, Any]) -> r
         sentence_end = min([i for i in (text.find(c, m.end()) for c in ".!?\n") if i >= 0] or [len(text)])
         if text[sentence_end : sentence_end + 1] == "?":
             return m  # a question asks it
-        lead = start.match(text, a)
-        if lead is not None and lead.end() == m.start():
-            return m
+        if start.fullmatch(text, a, m.start()) is not None:
+            return m  # only lead-ins before it ("Classify the sentiment:" is not a label before "sentiment")
     return None

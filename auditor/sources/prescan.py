@@ -4,7 +4,8 @@ Only files that can are parsed; every other file costs one regex search over its
 notebook, over its code cells' sources: outputs are never scanned). A file passes when it has
 
 * an import of an SDK root (``import openai``, ``from google import genai``, ``import os, openai``,
-  ``__import__("ollama")``, ``importlib.import_module("openai")``),
+  ``__import__("ollama")``, ``importlib.import_module("openai")``) or of an agent framework
+  (``from autogen import ...``, ``from agents import Runner``: LA605 reads their bounds),
 * a distinctive method path (``completions.create``, ``messages.create``, ``generate_content``: a
   client may come from another module),
 * the name of a policy wrapper (``call-sites:``) as a whole word, or
@@ -25,6 +26,9 @@ from auditor.config.names import literal_words, name_matches
 _IDENT = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 _ASSIGN = re.compile(rb"([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?::[^=\n]*)?=(?!=)")
 _DYNAMIC_IMPORT = re.compile(rb"(?:__import__|import_module)\(\s*[\"']$")
+# agent frameworks whose bound parameters LA605 reads (its `agent-bounds`): a file that builds an
+# agent with one holds no call site of an SDK the providers list, yet has facts to check
+AGENT_ROOTS = ("autogen", "autogen_agentchat", "agents", "langgraph", "crewai", "smolagents", "llama_index")
 
 
 def trie_regex(literals: list[bytes]) -> bytes:
@@ -51,7 +55,7 @@ def trie_regex(literals: list[bytes]) -> bytes:
 
 class Prescan:
     def __init__(self, providers: Providers, extra_apis: list[dict], prompt_names: list[str]):
-        roots = {r.split(".")[0] for r in providers.import_roots} | {r.split(".")[-1] for r in providers.import_roots}
+        roots = {r.split(".")[0] for r in providers.import_roots} | {r.split(".")[-1] for r in providers.import_roots} | set(AGENT_ROOTS)
         paths: set[str] = set()
         for api in providers.apis:
             for m in api.match_methods:

@@ -1,0 +1,119 @@
+"""Truncated answers used as if complete (LA606): the phase-1 facts of one call site.
+
+``truncation`` records how the function holding the call uses the answer's *text* (the response's
+``.content`` / ``.text`` / ``.output_text`` ..., followed through assignments): parsed (the LA601
+parses of :mod:`auditor.analysis.parses`), returned, or stored (assigned to an attribute or an
+item, appended, written to a file), and whether the function looks at why generation stopped
+(``finish_reason``, ``stop_reason``, ``stopReason``, ``incomplete_details``, ``done_reason``...).
+Returning the whole response object leaves that check to the caller and is not a use.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from auditor.analysis.parses import _flows
+from auditor.facts import CallSite, Use
+
+# where a response keeps its text
+TEXT_ACCESS = re.compile(
+    r"\.(?:content|text|output_text|generated_text|completion|message)\b|\[\s*[\"'](?:content|text|generated_text|output_text|completion|message)[\"']\s*\]"
+)
+# a look at why generation stopped
+STOP_CHECK = re.compile(
+    r"finish_reason|stop_reason|stopReason|finishReason|incomplete_details|done_reason|\bis_truncated\b|\btruncated\b|MAX_TOKENS|[\"']incomplete[\"']"
+)
+_STORE_METHODS = {"append", "extend", "write", "writelines", "add", "put", "insert", "update", "set", "save"}
+
+
+def _names_in(expr: ast.AST, names: set[str]) -> bool:
+    return any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(expr))
+
+
+def _contains(expr: ast.AST, node: ast.AST) -> bool:
+    return any(n is node for n in ast.walk(expr))
+
+
+FOLLOWING = 40  # module-level code (a script, a notebook): the statements after the call that may use it
+
+
+def _following(tree: ast.Module, call: ast.Call) -> list[ast.AST]:
+    """The nodes of the top-level statement holding ``call`` and the next :data:`FOLLOWING`
+    statements: a module with hundreds of calls is not walked whole for each of them."""
+    body = tree.body
+    line = call.lineno
+    i = next((k for k, st in enumerate(body) if st.lineno <= line <= (st.end_lineno or st.lineno)), 0)
+    return [n for st in body[i : i + 1 + FOLLOWING] for n in ast.walk(st)]
+
+
+class TruncationFacts:
+    def truncation(self, site: CallSite, call: ast.Call, func: ast.AST | None, parses: list[Use]) -> dict | None:
+        """{"checked": bool, "uses": [{"kind", "use"}]} for the answer's text in the call's function
+        (dicts and dataclasses, so a notebook's line remapping reaches the spans)."""
+        if func is None or isinstance(func, ast.Lambda):
+            body_src = ""
+            nodes = _following(self.tree, call)
+        else:
+            body_src = self.r.source_of(func)
+            nodes = self.nodes(func)
+        checked = bool(STOP_CHECK.search(body_src)) if body_src else any(
+            STOP_CHECK.search(self.r.source_of(n)) for n in nodes if isinstance(n, (ast.If, ast.Assert, ast.Compare))
+        )
+        response = {site.result_name} if site.result_name else set()
+        text: set[str] = set()
+        flows = [n for n in nodes if isinstance(n, (ast.Assign, ast.AnnAssign, ast.NamedExpr, ast.For, ast.AsyncFor, ast.With, ast.AsyncWith))]
+        for _ in range(4):
+            changed = False
+            for n in flows:
+                for value, targets in _flows(n):
+                    if value is None:
+                        continue
+                    reads = self._reads_text(value, response, call)
+                    is_text = _names_in(value, text) or reads
+                    is_response = not is_text and (_names_in(value, response) or _contains(value, call))
+                    for name in targets:
+                        bucket = text if is_text else response if is_response else None
+                        if bucket is not None and name not in bucket:
+                            bucket.add(name)
+                            changed = True
+            if not changed:
+                break
+
+        def texty(expr: ast.AST | None) -> bool:
+            return expr is not None and (_names_in(expr, text) or self._reads_text(expr, response, call))
+
+        uses: list[dict] = [{"kind": "parsed", "use": u} for u in parses]
+        for n in nodes:
+            u = None
+            if isinstance(n, ast.Return) and texty(n.value):
+                u = ("returned", self.use(n))
+            elif isinstance(n, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+                targets = n.targets if isinstance(n, ast.Assign) else [n.target]
+                if any(isinstance(t, (ast.Attribute, ast.Subscript)) for t in targets) and texty(n.value):
+                    u = ("stored", self.use(n))
+            elif (
+                isinstance(n, ast.Call) and n is not call and isinstance(n.func, ast.Attribute) and n.func.attr in _STORE_METHODS
+                and any(texty(a) for a in list(n.args) + [k.value for k in n.keywords])
+            ):
+                u = ("stored", self.use(n))
+            if u is not None and u[1] is not None:
+                uses.append({"kind": u[0], "use": u[1]})
+        if not uses:
+            return None
+        return {"checked": checked, "uses": uses}
+
+    def _reads_text(self, expr: ast.AST, response: set[str], call: ast.Call) -> bool:
+        """``expr`` reads the text of the response (a name bound to it, or the call itself):
+        ``resp.choices[0].message.content``, ``create(...).content[0].text``."""
+        src = self.r.source_of(expr)
+        if _contains(expr, call):
+            return bool(TEXT_ACCESS.search(src.replace(self.r.source_of(call), "")))
+        for n in ast.walk(expr):
+            if isinstance(n, (ast.Attribute, ast.Subscript)):
+                base = n.value
+                while isinstance(base, (ast.Attribute, ast.Subscript, ast.Call)):
+                    base = base.func if isinstance(base, ast.Call) else base.value
+                if isinstance(base, ast.Name) and base.id in response and TEXT_ACCESS.search(self.r.source_of(n)):
+                    return True
+        return False

@@ -1,0 +1,64 @@
+"""LA205 output-inflation: instruction text that asks for exhaustive output ("as detailed as
+possible", "a complete pipeline with error handling, logging and tests", "explain in detail").
+
+The asks are ``output-inflation`` in ``rules/phrases.yaml`` (policy ``extra-phrases`` first). No
+fix: what to leave out is the author's decision. Savings model: the inference-optimization guides
+measure 60-80% fewer output tokens when a prompt asks for the core instead; the rule applies the
+``reduction`` parameter (default 0.6, the low end) to each sending call site's typical output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from auditor.analysis.phrases import catalog_entries
+from auditor.analysis.rewrites import find_phrases
+from auditor.checks import check
+from auditor.checks.context import RuleContext
+from auditor.checks.filler import shown
+from auditor.checks.textsites import (
+    Occurrence,
+    emit,
+    instruction_runs,
+    key_of,
+    merge,
+    owners,
+    segment_at,
+    span_of,
+    where,
+)
+from auditor.cost.sizing import run_text
+from auditor.findings import Finding
+
+
+@check("output_inflation", on="project")
+def output_inflation(project, ctx: RuleContext) -> Iterable[Finding]:
+    entries = catalog_entries("output-inflation", ctx.params)
+    reduction = min(max(float(ctx.params.get("reduction", 0.6)), 0.0), 1.0)
+    occ: dict[tuple, Occurrence] = {}
+    for owner, prompt in owners(project):
+        typical = ctx.cost.estimate(owner.site).output_tokens if owner.site is not None else 0.0
+        for m in prompt.messages:
+            if m.role == "assistant":
+                continue
+            for run in instruction_runs(m.segments):
+                text = run_text(run)
+                for e, hit in find_phrases(text, entries):
+                    a, b = hit.span()
+                    seg, base = segment_at(run, a)
+                    path, cell = where(seg, owner)
+                    key = key_of(seg, path, cell, a - base, e.phrase)
+
+                    def make(seg=seg, base=base, a=a, b=b, path=path, cell=cell, text=text) -> Occurrence:
+                        message = (
+                            f'"{shown(text[a:b])}" asks for exhaustive output; ask for the core of what you need '
+                            f"(the inference-optimization guides measure 60-80% fewer output tokens for that)"
+                        )
+                        return Occurrence(path, cell, span_of(seg, a - base, b - base), message, None)
+
+                    merge(occ, key, make, owner, round(typical * reduction))
+    yield from emit(
+        occ, ctx,
+        f"assumption: {reduction:.0%} of the site's typical output (the guides' documented 60-80% range, param `reduction`)",
+        kind="output",
+    )

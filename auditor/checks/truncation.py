@@ -1,0 +1,51 @@
+"""LA606 unchecked-truncation: a capped call whose answer text is parsed, returned or stored
+without a look at why generation stopped (the troubleshooting row "repetitive or truncated outputs:
+max tokens misaligned"). Phase-1 facts: :mod:`auditor.analysis.truncation`.
+
+Skipped: uncapped calls, streaming calls, constructors (LangChain models: the answer is read
+elsewhere), structured-output methods whose SDK raises on truncation (OpenAI ``.parse``), caps
+below ``min-cap`` (a label), and APIs with no stop reason to read. The check each API needs is this
+rule's ``checks`` parameter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from auditor.checks import check
+from auditor.checks.context import RuleContext
+from auditor.facts import CallSite
+from auditor.findings import Finding
+
+
+@check("unchecked_truncation")
+def unchecked_truncation(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
+    facts = site.extra.get("truncation")
+    if not facts or facts.get("checked") or site.streaming:
+        return
+    api = ctx.api(site)
+    if api is None or api.constructor or not api.cap:
+        return
+    if site.method in set(ctx.params.get("raising-methods") or []):
+        return
+    state, param = site.first_present(api.cap)
+    if state != "present" or param is None:
+        return
+    v = param.value.value if param.value.is_literal else None
+    if isinstance(v, int) and not isinstance(v, bool) and v <= int(ctx.params.get("min-cap") or 17) - 1:
+        return  # a cap this small bounds a label on purpose
+    checks = ctx.params.get("checks") or {}
+    hint = checks.get(site.api) or checks.get(site.provider)
+    if not hint:
+        return  # no known way to read why generation stopped (transformers pipelines)
+    cap = f"`{param.path}={param.value.source}`" if param.value.source and len(param.value.source) <= 30 else f"`{param.path}`"
+    kinds = {"parsed": "parsed", "returned": "returned", "stored": "stored"}
+    first = {}
+    for u in facts.get("uses") or []:
+        first.setdefault(u["kind"], u["use"])
+    how = ", ".join(f"{kinds[k]} (line {u.span.line})" for k, u in first.items())
+    yield ctx.site_finding(
+        site,
+        f"{site.method}() is capped by {cap} and its text is {how} without a look at why generation stopped: "
+        f"an answer cut at the cap is used as if complete; check `{hint}` and retry with a larger cap or continue the answer",
+    )

@@ -1,0 +1,99 @@
+"""LA303 raw-vision-payload: images sent at full detail, or read from a file whole and sent
+without resizing (the phase-1 facts are :mod:`auditor.analysis.vision`).
+
+Image tokens follow each provider's formula (``rules/vision.yaml``); the image size is not known
+from code, so the saving uses the catalog's ``assumed-image`` (stated in the finding): OpenAI
+``detail: "high"`` (or no detail on an image read from a file, which "auto" sends at high detail
+when it is large) against ``detail: "low"``; other providers, the assumed image against the same
+image resized to ``resize-to`` pixels on its long edge.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+from auditor.checks import check
+from auditor.checks.context import RuleContext
+from auditor.config.catalog import load_catalog
+from auditor.facts import CallSite
+from auditor.findings import RequestChange, Finding
+
+
+def image_tokens(formula: dict[str, Any], width: int, height: int, detail: str | None = None) -> int:
+    """Tokens of one image of ``width`` x ``height`` under a provider formula (rules/vision.yaml)."""
+    method = formula.get("method")
+    if method == "tiles":
+        base = int(formula.get("base", 85))
+        if detail == "low":
+            return base
+        fit = float(formula.get("fit", 2048))
+        scale = min(1.0, fit / max(width, height))
+        w, h = width * scale, height * scale
+        short = float(formula.get("short-side", 768))
+        if min(w, h) > short:
+            s = short / min(w, h)
+            w, h = w * s, h * s
+        tile = float(formula.get("tile", 512))
+        return base + int(formula.get("per-tile", 170)) * math.ceil(w / tile) * math.ceil(h / tile)
+    if method == "area":
+        edge = float(formula.get("max-long-edge", 1568))
+        scale = min(1.0, edge / max(width, height))
+        tokens = (width * scale) * (height * scale) / float(formula.get("divisor", 750))
+        return int(min(tokens, float(formula.get("max-tokens", 1600))))
+    if method == "gemini-tiles":
+        per = int(formula.get("tokens-per-tile", 258))
+        if max(width, height) <= int(formula.get("small", 384)):
+            return per
+        tile = float(formula.get("tile", 768))
+        return per * math.ceil(width / tile) * math.ceil(height / tile)
+    return 0
+
+
+def _resized(width: int, height: int, edge: int) -> tuple[int, int]:
+    scale = min(1.0, edge / max(width, height))
+    return int(width * scale), int(height * scale)
+
+
+@check("raw_vision_payload")
+def raw_vision_payload(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
+    parts = site.extra.get("images") or []
+    if not parts:
+        return
+    data = load_catalog().vision or {}
+    size = {**(data.get("assumed-image") or {}), **(ctx.params.get("assumed-image") or {})}
+    width, height = int(size.get("width", 2048)), int(size.get("height", 1536))
+    edge = int(ctx.params.get("resize-to") or data.get("resize-to") or 1024)
+    seen = ctx.extra.setdefault("image-parts", set())
+    for part in parts:
+        key = (site.path, part.use.cell, part.use.span.line, part.use.span.column)
+        if key in seen:
+            continue  # one finding per image part, whichever call sends it
+        seen.add(key)
+        formula = (data.get("providers") or {}).get((data.get("shapes") or {}).get(part.shape, ""), {})
+        if part.shape.startswith("openai"):
+            if part.detail == "high":
+                why = '`detail: "high"`'
+            elif part.detail in (None, "auto") and part.raw_file:
+                why = f'no `detail` (so "auto": high detail for a large image) on an image read from a file ({part.source})'
+            else:
+                continue
+            before = image_tokens(formula, width, height, "high")
+            after = image_tokens(formula, width, height, "low")
+            advice = 'send `detail: "low"` when the task does not need fine print, or resize the image first'
+        else:
+            if not part.raw_file:
+                continue
+            why = f"an image read from a file whole and sent unresized ({part.source})"
+            before = image_tokens(formula, width, height)
+            after = image_tokens(formula, *_resized(width, height, edge))
+            advice = f"resize it to the size the task needs (e.g. {edge} px on the long edge) before encoding"
+        saved = max(0, before - after)
+        basis = (
+            f"assumption: a {width}x{height} image is ~{before:,} input tokens as sent and ~{after:,} "
+            f"{'at low detail' if part.shape.startswith('openai') else f'resized to {edge} px'} (rules/vision.yaml formulas)"
+        )
+        savings = ctx.savings(site, change=RequestChange(site.id, "input", tokens=float(saved)), tokens=float(saved), basis=basis) if saved else None
+        message = f"{site.method}() sends {why}: {advice} (~{before:,} vs ~{after:,} tokens per image for a {width}x{height} photo)"
+        yield ctx.finding(message, site.path, part.use.span, cell=part.use.cell, site=site, savings=savings)
