@@ -50,7 +50,8 @@ def test_langchain_template_chain_and_messages(project):
     result = project({"bot/__init__.py": "", "bot/chains.py": CHAINS}, select=["LA101", "LA201", "LA503"])
     assert where(result) == [
         ("LA101", "bot/chains.py", 7),  # ChatOpenAI sets no max_tokens: once, at the constructor
-        ("LA201", "bot/chains.py", 10),  # in the template's system message
+        ("LA201", "bot/chains.py", 10),  # in the template's system message: "You are a helpful assistant."
+        ("LA201", "bot/chains.py", 10),  # ... and "It is very important that you"
         ("LA201", "bot/chains.py", 21),  # in the SystemMessage
         ("LA503", "bot/chains.py", 25),  # invoke once per question
     ]

@@ -53,7 +53,8 @@ def test_open_read_and_path_read_text_relative_to_the_module(project):
     assert system.static_text == SYSTEM_TXT and system.segments[0].path == "shop/assets/system.txt"
     f = next(f for f in result.findings if f.path == "shop/assets/system.txt")
     saved = count_tokens(SYSTEM_TXT, "gpt-4o-mini").tokens - count_tokens(SYSTEM_TXT.replace("It is very important that you answer", "Answer"), "gpt-4o-mini").tokens
-    assert f.savings.tokens_per_call == saved and (f.column, f.end_column) == (1, 30)
+    # the rewrite spans "It is very important that you answer" -> "Answer"
+    assert f.savings.tokens_per_call == saved and (f.column, f.end_column) == (1, 37)
 
 
 def test_the_safe_fix_edits_the_text_file(project):

@@ -144,7 +144,7 @@ def test_fixing_the_root_causes_saves_what_the_report_says(app):
     after = _report(app)
     saved = before["total_monthly_cost_usd"] - after["total_monthly_cost_usd"]
     assert saved == pytest.approx(before["fixable_expected_monthly_savings_usd"], rel=0.05, abs=0.01)
-    assert saved <= before["expected_monthly_savings_usd"] + 0.01
+    assert saved <= before["expected_monthly_savings_usd"] + 0.011  # cents, rounded on both sides
 
 
 def test_a_nested_policy_prices_and_credits_its_own_sites(app):

@@ -29,6 +29,7 @@ from auditor.analysis.modindex import ModuleIndex, find_lines
 from auditor.analysis.scopes import Scope, awaited, call_arg, span_of
 from auditor.analysis.templates import fill_template
 from auditor.config.flows import load_flows
+from auditor.analysis.roles import FRAMEWORK_DEFAULT
 from auditor.facts import CallSite, LoopInfo, Message, Param, Segment
 
 CHAIN_PASSTHROUGH = {"bind", "with_config", "with_retry", "with_structured_output", "with_fallbacks", "bind_tools"}
@@ -170,7 +171,8 @@ class _Sites:
         if system is not None:
             sys_segs = self.prompts.content_segments(system, scope)
         else:
-            sys_segs = [Segment("static", text=model.default_system)] if model.default_system else []
+            # the framework's own default: sent and counted, but not the user's text to judge or fix
+            sys_segs = [Segment("static", text=model.default_system, hole_kind=FRAMEWORK_DEFAULT)] if model.default_system else []
         messages = [Message("system", sys_segs), Message(model.task_role, [Segment("hole", expr="task", hole_kind="user", span=span_of(call, self.r.lines))])]
         self._site(site, call, scope, messages, qn.rsplit(".", 1)[-1])
 
