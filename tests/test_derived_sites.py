@@ -143,7 +143,8 @@ def test_get_completion_helper_with_messages_and_params(project):
             opaque = get_completion([{"role": "user", "content": "hi"}], **CONFIG)  # unknown **kwargs: never missing
         """,
     }, select=["LA101", "LA201"])
-    assert where(result) == [("LA101", "notebook_code.py", 8), ("LA201", "notebook_code.py", 8)]
+    # LA201: "Please explain ..." (line 6) and "In order to learn, ..." (line 8), in the callers' literals
+    assert where(result) == [("LA101", "notebook_code.py", 8), ("LA201", "notebook_code.py", 6), ("LA201", "notebook_code.py", 8)]
     sites = sorted(result.project.call_sites(), key=lambda s: s.span.line)
     assert [s.span.line for s in sites] == [4, 8, 9]
     first = sites[0]
