@@ -477,3 +477,29 @@ def test_a_retired_model_default_of_a_wrapper_is_one_finding_at_the_default(proj
     assert ("LA402", "app/llm.py", 7) in found  # the default in the wrapper's signature: one root cause
     assert ("LA402", "app/b.py", 6) in found  # the caller's own model
     assert len(found) == 2
+
+
+def test_unchecked_truncation_in_a_wrapper_is_one_finding_at_the_wrapper(project):
+    """The course notebooks' shape: get_completion() caps the call and returns the text unchecked;
+    twenty callers are one cause (LA606 once, at the wrapper), unless a caller passes the cap."""
+    calls = "\n".join(f'print(get_completion("Question {i}: name a colour."))' for i in range(20))
+    result = project({
+        "course.py": f'''
+import anthropic
+
+client = anthropic.Anthropic()
+
+
+def get_completion(prompt: str, max_tokens: int = 2000):
+    message = client.messages.create(model="claude-haiku-4-5", max_tokens=max_tokens, messages=[{{"role": "user", "content": prompt}}])
+    return message.content[0].text
+
+
+{calls}
+print(get_completion("Write an essay.", max_tokens=50))
+''',
+    }, select=["LA606"])
+    lines = sorted(f.line for f in result.findings)
+    assert lines == [8, 32], [(f.line, f.message) for f in result.findings]  # once at the wrapper; the caller that sets the cap
+    wrapper = next(f for f in result.findings if f.line == 8)
+    assert "reached from 20 call sites" in wrapper.message
