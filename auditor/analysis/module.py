@@ -14,7 +14,7 @@ from auditor.analysis.scopes import span_of
 from auditor.analysis.usage import collect_usage
 from auditor.analysis.modindex import ModuleIndex
 from auditor.analysis.summaries import collect_module_flows, index_classes
-from auditor.config.names import name_matches
+from auditor.config.names import addressed_elsewhere, name_matches
 from auditor.facts import FileFacts, Message, Prompt, PromptConstant
 from auditor.sources.lines import split_lines
 from auditor.sources.python import SourceOptions, compile_error, parse_python, scan_suppressions
@@ -104,7 +104,7 @@ def _module_constants(resolver: Resolver, prompts, facts: FileFacts, opts: Sourc
         if _texty(value) or (isinstance(value, ast.Call) and prompts.flows_text(value, scope)):
             segs = prompts.segments(value, scope)
             facts.texts[name] = segs
-            if name_matches(name, opts.prompt_names) and any(s.kind == "static" and s.text.strip() for s in segs):
+            if name_matches(name, opts.prompt_names) and not addressed_elsewhere(name) and any(s.kind == "static" and s.text.strip() for s in segs):
                 span = span_of(value, resolver.lines)
                 if span is not None:
                     facts.prompt_constants.append(

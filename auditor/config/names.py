@@ -64,3 +64,15 @@ def literal_words(globs: list[str] | tuple[str, ...]) -> list[str]:
         chunks = [w for piece in re.split(r"[*?]", g) for w in words(piece)]
         out.add(max(chunks, key=len) if chunks else "")
     return sorted(out)
+
+
+# words that say a text is addressed to people or to another program, not to a model
+_ELSEWHERE = {"email", "mail", "html", "sms", "sql", "url", "slack", "notification", "newsletter"}
+_PROMPT_WORDS = {"prompt", "prompts", "instruction", "instructions"}
+
+
+def addressed_elsewhere(name: str) -> bool:
+    """``KEY_CREATED_EMAIL_TEMPLATE``, ``HTML_TEMPLATE``, ``SQL_TEMPLATE``: a template for an
+    email, a page or a query, whatever ``*TEMPLATE*`` says; ``EMAIL_PROMPT`` is still a prompt."""
+    ws = set(words(name))
+    return bool(ws & _ELSEWHERE) and not ws & _PROMPT_WORDS
