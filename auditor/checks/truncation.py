@@ -16,6 +16,7 @@ from auditor.checks import check
 from auditor.checks.context import RuleContext
 from auditor.facts import CallSite
 from auditor.findings import Finding
+from auditor.checks.prompt import short_answer_hit
 
 
 @check("unchecked_truncation")
@@ -34,6 +35,8 @@ def unchecked_truncation(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
     v = param.value.value if param.value.is_literal else None
     if isinstance(v, int) and not isinstance(v, bool) and v <= int(ctx.params.get("min-cap") or 17) - 1:
         return  # a cap this small bounds a label on purpose
+    if short_answer_hit(site, {}) is not None:
+        return  # the prompt asks for a word or a label: a cap above a label's cannot cut it
     checks = ctx.params.get("checks") or {}
     hint = checks.get(site.api) or checks.get(site.provider)
     if not hint:
