@@ -19,7 +19,28 @@ import pytest
 GOOD = "import openai\nopenai.OpenAI().chat.completions.create(model='gpt-4o', messages=[{'role': 'user', 'content': 'hi'}])\n"
 ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 SETPRIV = shutil.which("setpriv")
-pytestmark = pytest.mark.skipif(not hasattr(os, "geteuid") or (ROOT and not SETPRIV), reason="needs POSIX permissions (and setpriv as root)")
+
+
+def _nobody_can_run() -> bool:
+    """As root the commands run as ``nobody``, who must be able to run this environment's
+    interpreter (not so for a venv in a private temporary folder, as .ci/run makes)."""
+    if not ROOT:
+        return True
+    if not SETPRIV:
+        return False
+    exe = Path(sys.executable).parent / "llm-audit"
+    cmd = [str(exe), "--version"] if exe.exists() else [sys.executable, "-P", "-m", "auditor", "--version"]
+    try:
+        probe = subprocess.run([SETPRIV, "--reuid=65534", "--regid=65534", "--clear-groups", *cmd], capture_output=True, timeout=60, cwd="/")
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return probe.returncode == 0
+
+
+pytestmark = pytest.mark.skipif(
+    not hasattr(os, "geteuid") or not _nobody_can_run(),
+    reason="needs POSIX permissions (as root: setpriv, and an environment the user nobody can run)",
+)
 
 
 def _run(root: Path, cache: Path, *args: str) -> subprocess.CompletedProcess:
