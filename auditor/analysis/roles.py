@@ -22,7 +22,7 @@ import fnmatch
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from auditor.analysis.literals import slice_pieces
 from auditor.facts import Message, Prompt, Segment
@@ -46,10 +46,15 @@ def instruction_runs(segments: "Iterable[Segment] | Prompt | Message") -> list[l
         return [run for m in segments.messages for run in instruction_runs(m.segments)]
     if isinstance(segments, Message):
         segments = segments.segments
+    return segment_runs(segments, lambda seg: seg.kind == "static" and seg.role != DATA)
+
+
+def segment_runs(segments: Iterable[Segment], keep: Callable[[Segment], bool]) -> list[list[Segment]]:
+    """Maximal runs of adjacent segments that ``keep`` accepts; any other segment splits them."""
     runs: list[list[Segment]] = []
     current: list[Segment] = []
     for seg in segments:
-        if seg.kind == "static" and seg.role != DATA:
+        if keep(seg):
             current.append(seg)
             continue
         if current:

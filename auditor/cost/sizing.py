@@ -17,6 +17,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+from auditor.analysis.roles import segment_runs
 from auditor.facts import HOLE_KINDS, Message, Prompt, Segment
 from auditor.cost.tokens import count_tokens
 
@@ -81,18 +82,7 @@ def text_size(text: str, model: str | None = None, provider: str | None = None, 
 
 def static_runs(segments: Iterable[Segment]) -> list[list[Segment]]:
     """Maximal runs of adjacent static segments (holes and unresolved refs split them)."""
-    runs: list[list[Segment]] = []
-    current: list[Segment] = []
-    for seg in segments:
-        if seg.kind == "static":
-            current.append(seg)
-        else:
-            if current:
-                runs.append(current)
-            current = []
-    if current:
-        runs.append(current)
-    return runs
+    return segment_runs(segments, lambda seg: seg.kind == "static")
 
 
 def run_text(run: list[Segment]) -> str:
