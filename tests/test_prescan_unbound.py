@@ -34,6 +34,8 @@ def _scan() -> Prescan:
     "try:\n    from langchain_openai import ChatOpenAI\nexcept ImportError:\n    ChatOpenAI = None\n",
     "import os; from anthropic import AsyncAnthropic\n",
     "from autogen_agentchat.agents import AssistantAgent\n",  # an agent framework: LA605 reads its bounds
+    "from langchain.agents import AgentExecutor\nexecutor = AgentExecutor(agent=agent, tools=tools, max_iterations=None)\n",
+    "import langchain.agents as la\nexecutor = la.AgentExecutor(agent=agent, tools=tools)\n",
     "llm = __import__('litellm')\n",
 ])
 def test_an_import_that_binds_a_known_name_is_parsed(source):
@@ -47,6 +49,7 @@ def test_an_import_that_binds_a_known_name_is_parsed(source):
     "import litellm\nlitellm.drop_params = True\nlitellm.set_verbose = False\n",
     "import openai\n\ntry:\n    pass\nexcept openai.RateLimitError:\n    pass\n",
     "from anthropic import APIError, RateLimitError\n",
+    "from langchain.agents import load_tools\n",
     "import litellm\ncost = litellm.completion_cost(response)\n",  # a longer name than litellm.completion
 ])
 def test_an_import_that_binds_nothing_known_is_skipped_as_unbound(source):

@@ -40,10 +40,18 @@ def known_names(providers: Providers, extra_apis: list[dict], roots: set[str]) -
     """The dotted names under ``roots`` the catalog and the policy's ``call-sites`` spell out
     (see :mod:`auditor.sources.sdkbinding`)."""
     catalog = load_catalog()
-    data = [catalog.providers_data, catalog.flows, catalog.reasoning, catalog.vision, extra_apis]
+    data = [catalog.providers_data, catalog.flows, catalog.reasoning, catalog.vision, extra_apis, [r.params for r in catalog.rules]]
     data += [list(providers.types), providers.maker_to_type, sorted(providers.passthrough), providers.import_roots]
     data += [[*api.match_callables, *api.match_types, *api.provider_by_type] for api in providers.apis]
     return dotted_names(data, frozenset(roots))
+
+
+def agent_callables() -> set[str]:
+    """The first names of LA605's ``agent-bounds`` callables (``AgentExecutor``, ``Runner``):
+    known by name under any SDK root (sources/sdkbinding.py)."""
+    rule = load_catalog().rule("LA605")
+    bounds = (rule.params or {}).get("agent-bounds") if rule is not None else None
+    return {str(k).split(".")[0] for k in bounds or {}}
 
 
 def trie_regex(literals: list[bytes]) -> bytes:
@@ -109,7 +117,8 @@ class Prescan:
         self.roots = frozenset(r.encode() for r in roots)
         rest = [lit for lit, k in self.kind.items() if k != "root" or lit.decode() in AGENT_ROOTS]
         self.regex_rest = re.compile(trie_regex(rest)) if rest else None  # once the file's imports bind nothing
-        self.bindings = SdkBindings(known_names(providers, extra_apis, {r.split(".")[0] for r in roots}))
+        tops = {r.split(".")[0] for r in roots}
+        self.bindings = SdkBindings(known_names(providers, extra_apis, tops), agent_callables(), tops)
 
     def matches(self, data: bytes) -> bool:
         """Can ``data`` (Python source, or a notebook's code cells joined) hold a call site or

@@ -66,10 +66,14 @@ def dotted_names(data: Any, roots: frozenset[str]) -> set[str]:
 
 
 class SdkBindings:
-    """The known names, and the question :meth:`binds` (see the module docstring)."""
+    """The known names, and the question :meth:`binds` (see the module docstring). ``bare``:
+    names known by their last part only, under any module of ``roots`` (the agent callables of
+    LA605's ``agent-bounds``: ``from langchain.agents import AgentExecutor``)."""
 
-    def __init__(self, known: Iterable[str]):
+    def __init__(self, known: Iterable[str], bare: Iterable[str] = (), roots: Iterable[str] = ()):
         self.known = frozenset(known)
+        self.bare = frozenset(bare)
+        self.roots = frozenset(roots) if self.bare else frozenset()
         nexts: dict[str, set[str]] = {}  # a proper prefix of a known name -> the parts that follow it
         for name in self.known:
             parts = name.split(".")
@@ -83,7 +87,8 @@ class SdkBindings:
             if not _starts_statement(data, m.start()):
                 continue
             module = m.group(1).decode("ascii", "replace").rstrip(".")
-            if module not in self.nexts:
+            rooted = module.split(".", 1)[0] in self.roots
+            if module not in self.nexts and not rooted:
                 continue
             names = m.group(2).replace(b"\\\n", b" ").strip(b"() \t\r\n")
             for item in re.split(rb"[,\s]*,[,\s]*|\n", names):
@@ -91,7 +96,7 @@ class SdkBindings:
                 if not n:
                     continue
                 name = n[0].decode("ascii", "replace")
-                if name == "*" or name in self.nexts[module]:
+                if name == "*" or name in self.nexts.get(module, ()) or (rooted and name in self.bare):
                     return True
         for m in _IMPORT.finditer(data):
             if not _starts_statement(data, m.start()):
@@ -102,14 +107,15 @@ class SdkBindings:
                     continue
                 module = words[0].decode("ascii", "replace")
                 alias = words[2] if len(words) >= 3 and words[1] == b"as" else None
+                rooted = module.split(".", 1)[0] in self.roots
                 if alias is not None:
-                    if module in self.nexts and self._spells(data, alias, module):
+                    if (module in self.nexts or rooted) and self._spells(data, alias, module):
                         return True
                     continue
                 parts = module.split(".")  # `import a.b` binds `a`: code spells `a.b.x`, or `a.c.x`
                 for i in range(1, len(parts) + 1):
                     prefix = ".".join(parts[:i])
-                    if prefix in self.nexts and self._spells(data, prefix.encode(), prefix):
+                    if (prefix in self.nexts or rooted) and self._spells(data, prefix.encode(), prefix):
                         return True
         return False
 
@@ -119,6 +125,7 @@ class SdkBindings:
         rx = self._attr.get(key)
         if rx is None:
             dotted = rb"\s*\.\s*".join(re.escape(p) for p in bound.split(b"."))
-            follow = b"|".join(re.escape(n.encode()) for n in sorted(self.nexts[module], key=len, reverse=True))
+            names = self.nexts.get(module, set()) | (self.bare if module.split(".", 1)[0] in self.roots else set())
+            follow = b"|".join(re.escape(n.encode()) for n in sorted(names, key=len, reverse=True))
             rx = self._attr[key] = re.compile(rb"(?<![\w.])" + dotted + rb"\s*\.\s*(?:" + follow + rb")(?!\w)")
         return rx.search(data) is not None
