@@ -76,7 +76,7 @@ def test_unrelated_broken_files_get_no_la000_related_ones_do(tmp_path, monkeypat
 
 
 @pytest.mark.parametrize("source", [
-    "import os, openai\nclient = openai.OpenAI(timeout=30)\n",
+    "import os, openai\n",
     "  from openai import OpenAI\n",
     "ollama = __import__('ollama')\n",
     "client.chat.completions.create(model=m)\n",

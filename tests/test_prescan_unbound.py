@@ -37,6 +37,7 @@ def _scan() -> Prescan:
     "from langchain.agents import AgentExecutor\nexecutor = AgentExecutor(agent=agent, tools=tools, max_iterations=None)\n",
     "import langchain.agents as la\nexecutor = la.AgentExecutor(agent=agent, tools=tools)\n",
     "llm = __import__('litellm')\n",
+    "import openai\n",  # imported, not used here: nothing says what for
 ])
 def test_an_import_that_binds_a_known_name_is_parsed(source):
     assert _scan().verdict(source.encode()) == PARSE

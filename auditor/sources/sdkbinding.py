@@ -15,7 +15,8 @@ The known names are every dotted name under an import root that the catalog data
 * ``from M import N`` (any ``as``, parenthesised or continued lists) where ``M.N`` is a known
   name or a prefix of one, or ``from M import *`` where ``M`` is such a prefix;
 * ``import M`` / ``import M as A`` where ``M`` is a prefix of a known name, and the file spells
-  ``M.next`` / ``A.next`` (spaces allowed around the dot) for the name's next part.
+  ``M.next`` / ``A.next`` (spaces allowed around the dot) for the name's next part, or spells
+  no ``M.`` / ``A.`` at all (an import not used in the file says nothing of what it is for).
 
 Over-approximate on purpose (a name in a comment or a string counts): a file let through costs
 one parse, a file wrongly skipped could lose a finding. Any statement this reader cannot follow
@@ -80,7 +81,7 @@ class SdkBindings:
             for i in range(1, len(parts)):
                 nexts.setdefault(".".join(parts[:i]), set()).add(parts[i])
         self.nexts = nexts
-        self._attr: dict[bytes, re.Pattern[bytes]] = {}
+        self._attr: dict[bytes, tuple[re.Pattern[bytes], re.Pattern[bytes]]] = {}
 
     def binds(self, data: bytes) -> bool:
         for m in _FROM.finditer(data):
@@ -120,12 +121,14 @@ class SdkBindings:
         return False
 
     def _spells(self, data: bytes, bound: bytes, module: str) -> bool:
-        """Does ``data`` spell ``bound.next`` for a part ``next`` following ``module`` in a known name?"""
+        """Does ``data`` spell ``bound.next`` for a part ``next`` following ``module`` in a known
+        name - or never ``bound.`` at all (a module imported and not used here: nothing tells
+        what it is for, so the file is not called unbound)?"""
         key = bound + b"\0" + module.encode()
-        rx = self._attr.get(key)
-        if rx is None:
-            dotted = rb"\s*\.\s*".join(re.escape(p) for p in bound.split(b"."))
+        found = self._attr.get(key)
+        if found is None:
+            dotted = rb"(?<![\w.])" + rb"\s*\.\s*".join(re.escape(p) for p in bound.split(b".")) + rb"\s*\."
             names = self.nexts.get(module, set()) | (self.bare if module.split(".", 1)[0] in self.roots else set())
             follow = b"|".join(re.escape(n.encode()) for n in sorted(names, key=len, reverse=True))
-            rx = self._attr[key] = re.compile(rb"(?<![\w.])" + dotted + rb"\s*\.\s*(?:" + follow + rb")(?!\w)")
-        return rx.search(data) is not None
+            found = self._attr[key] = (re.compile(dotted + rb"\s*(?:" + follow + rb")(?!\w)"), re.compile(dotted))
+        return found[0].search(data) is not None or found[1].search(data) is None
