@@ -73,7 +73,7 @@ def _lint(kw: dict[str, Any], **request: Any) -> None:
     from auditor.render.lint import LintError, LintRequest, lint
 
     usage = kw.pop("_usage", None)
-    lint_command_started()
+    lint_command_started(fixing=bool(request.get("fix") or kw.get("show_diff") or request.get("add_ignore")))
     try:
         opts = _options(**kw)
         if usage is not None:
