@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import fnmatch
 
+from auditor.analysis.ownmethods import project_receiver
 from auditor.analysis.scopes import Scope
 from auditor.config.catalog import Api
 
@@ -173,6 +174,8 @@ class ApiMatcher:
             method = ".".join(p for p in path if p not in self.p.passthrough)
             apis = self.untyped_all.get(method) or []
             if apis:
+                if project_receiver(self.r, self.p, base, path, scope):  # self.generate_content() of a wrapper class
+                    return None
                 api = next((a for a in apis if self._untyped_ok(call, base, a, scope)), None)
                 if api is None:
                     return None
