@@ -172,3 +172,25 @@ def test_pipeline_rebound_to_its_own_name(project):
     result = project({"gemma.ipynb": nb, "asr.ipynb": asr}, select=SELECT)
     assert _written(result, "gemma.ipynb") == [(1, 1, "transformers.pipeline"), (2, 1, "transformers.pipeline")]
     assert _written(result, "asr.ipynb") == []  # a speech pipeline is not a text-generation one
+
+
+def test_helper_whose_callers_pass_clients_of_several_sdks(project):
+    # Cohere's RAG-evaluation guide: `client` is an OpenAI or a Mistral client, the helper speaks OpenAI
+    nb = _notebook(
+        """
+        from openai import Client
+        from mistralai.client import MistralClient
+        if provider == "openai":
+            client = Client(api_key=key)
+        else:
+            client = MistralClient(api_key=key)
+        """,
+        """
+        def get_response(model, client, prompt):
+            response = client.chat.completions.create(model=model, messages=[{"role": "user", "content": prompt}])
+            return response.choices[0].message.content
+        """,
+        'claims = get_response("gpt-4o", client, "List the claims.")\n',
+    )
+    result = project({"guide.ipynb": nb}, select=SELECT)
+    assert _written(result, "guide.ipynb") == [(1, 3, "openai.chat")]

@@ -73,3 +73,16 @@ def param_type_from_callers(r, arg: ast.arg, scope: Scope, depth: int):
         if t:
             return t
     return None
+
+
+def typed_by_callers(r, base: ast.AST, scope: Scope) -> bool:
+    """Is ``base`` a parameter whose type can only have come from the callers (no annotation, no default)?
+    Such a type is one guess among the callers' values: a method it lacks does not rule the call out."""
+    while isinstance(base, ast.Attribute):  # client.chat (a sub-resource of the guessed client)
+        base = base.value
+    if not isinstance(base, ast.Name):
+        return False
+    b = r.binding(base.id, scope, getattr(base, "lineno", 1 << 30))
+    if b is None or b[0] != "param":
+        return False
+    return getattr(b[1], "annotation", None) is None and base.id not in b[2].defaults
