@@ -194,3 +194,32 @@ def test_helper_whose_callers_pass_clients_of_several_sdks(project):
     )
     result = project({"guide.ipynb": nb}, select=SELECT)
     assert _written(result, "guide.ipynb") == [(1, 3, "openai.chat")]
+
+
+def test_wrapper_made_by_the_projects_factory(project):
+    # Google's docs-agent: self.language_model = GenerativeLanguageModelFactory.create_model(...), whose
+    # generate_content wraps the SDK; generate_content asks for no argument as evidence of the SDK
+    files = {
+        "agent/factory.py": "class GenerativeLanguageModelFactory:\n    @staticmethod\n    def create_model(name):\n        ...\n",
+        "agent/docs_agent.py": textwrap.dedent("""
+            import google.generativeai as genai
+            from agent.factory import GenerativeLanguageModelFactory
+            from app.clients import make_client
+
+            class DocsAgent:
+                def __init__(self, config):
+                    self.language_model = GenerativeLanguageModelFactory.create_model(config.model)
+                    self.gemini_15 = self.language_model
+                    self.sdk_model = genai.GenerativeModel("gemini-1.5-flash")
+                    self.client = make_client()
+
+                def ask(self, prompt):
+                    self.language_model.generate_content(contents=prompt)
+                    self.gemini_15.generate_content(prompt)
+                    self.sdk_model.generate_content(prompt)
+                    return self.client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": prompt}])
+        """),
+    }
+    result = project(files, select=SELECT)
+    # the SDK's own model, and a distinctive openai path on a client from a project factory, still count
+    assert _written(result, "agent/docs_agent.py") == [(None, 16, "google.generativeai"), (None, 17, "openai.chat")]

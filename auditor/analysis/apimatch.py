@@ -177,7 +177,8 @@ class ApiMatcher:
             method = ".".join(p for p in path if p not in self.p.passthrough)
             apis = self.untyped_all.get(method) or []
             if apis:
-                if project_receiver(self.r, self.p, base, path, scope):  # self.generate_content() of a wrapper class
+                weak = all(a.untyped_requires == [] for a in apis)
+                if project_receiver(self.r, self.p, base, path, scope, weak):  # self.generate_content() of a wrapper class
                     return None
                 api = next((a for a in apis if self._untyped_ok(call, base, a, scope)), None)
                 if api is None:
