@@ -223,3 +223,22 @@ def test_wrapper_made_by_the_projects_factory(project):
     result = project(files, select=SELECT)
     # the SDK's own model, and a distinctive openai path on a client from a project factory, still count
     assert _written(result, "agent/docs_agent.py") == [(None, 16, "google.generativeai"), (None, 17, "openai.chat")]
+
+
+def test_parameter_annotated_with_a_model_class(project):
+    # the xLAM fine-tuning notebook: def generate_function_call(model: AutoModelForCausalLM, tokenizer, prompt)
+    code = """
+        from transformers import AutoModelForCausalLM, AutoTokenizer, Qwen2VLForConditionalGeneration
+
+        def generate_function_call(model: AutoModelForCausalLM, tokenizer: AutoTokenizer, prompt: str, max_new_tokens: int = 512):
+            inputs = tokenizer(prompt, return_tensors="pt")
+            return model.generate(**inputs, max_new_tokens=max_new_tokens)
+
+        def caption(vl: "Qwen2VLForConditionalGeneration", batch):
+            return vl.generate(**batch, max_new_tokens=64)
+
+        def decode(tok: AutoTokenizer, ids):
+            return tok.generate(ids)   # a tokenizer has no generate(): silent
+    """
+    result = project({"app.py": textwrap.dedent(code)}, select=SELECT)
+    assert _written(result, "app.py") == [(None, 6, "transformers.generate"), (None, 9, "transformers.generate")]

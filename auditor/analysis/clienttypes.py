@@ -275,4 +275,7 @@ class ClientTypes:
         for tname in self.providers.maker_to_type.get(qn, []):
             if not self.providers.types[tname].when_arg:
                 return tname, None, scope
+        for tname in self.providers.types_made_by(qn + ".from_pretrained"):  # model: AutoModelForCausalLM
+            if not self.providers.types[tname].when_arg:
+                return tname, None, scope
         return None
