@@ -5,7 +5,6 @@ call-site matcher uses."""
 from __future__ import annotations
 
 import fnmatch
-
 from dataclasses import dataclass, field
 from typing import Any
 
