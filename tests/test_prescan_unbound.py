@@ -38,6 +38,8 @@ def _scan() -> Prescan:
     "import langchain.agents as la\nexecutor = la.AgentExecutor(agent=agent, tools=tools)\n",
     "llm = __import__('litellm')\n",
     "import openai\n",  # imported, not used here: nothing says what for
+    "from transformers.models.llama import LlamaForCausalLM\n",  # a glob maker: transformers.*ForCausalLM
+    "import transformers as tf\nmodel = tf.Qwen2VLForConditionalGeneration.from_pretrained(path)\n",
 ])
 def test_an_import_that_binds_a_known_name_is_parsed(source):
     assert _scan().verdict(source.encode()) == PARSE
@@ -51,6 +53,7 @@ def test_an_import_that_binds_a_known_name_is_parsed(source):
     "import openai\n\ntry:\n    pass\nexcept openai.RateLimitError:\n    pass\n",
     "from anthropic import APIError, RateLimitError\n",
     "from langchain.agents import load_tools\n",
+    "import transformers\ntransformers.logging.set_verbosity_error()\n",
     "import litellm\ncost = litellm.completion_cost(response)\n",  # a longer name than litellm.completion
 ])
 def test_an_import_that_binds_nothing_known_is_skipped_as_unbound(source):

@@ -25,7 +25,7 @@ import re
 
 from auditor.config.catalog import Providers, load_catalog
 from auditor.config.names import literal_words, name_matches
-from auditor.sources.sdkbinding import SdkBindings, dotted_names
+from auditor.sources.sdkbinding import SdkBindings, dotted_names, glob_names
 
 _IDENT = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 _ASSIGN = re.compile(rb"([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?::[^=\n]*)?=(?!=)")
@@ -118,7 +118,9 @@ class Prescan:
         rest = [lit for lit, k in self.kind.items() if k != "root" or lit.decode() in AGENT_ROOTS]
         self.regex_rest = re.compile(trie_regex(rest)) if rest else None  # once the file's imports bind nothing
         tops = {r.split(".")[0] for r in roots}
-        self.bindings = SdkBindings(known_names(providers, extra_apis, tops), agent_callables(), tops)
+        catalog = load_catalog()
+        globs = glob_names([catalog.providers_data, [g for g, _ in getattr(providers, "maker_globs", [])]], frozenset(tops))
+        self.bindings = SdkBindings(known_names(providers, extra_apis, tops), agent_callables(), tops, globs)
 
     def matches(self, data: bytes) -> bool:
         """Can ``data`` (Python source, or a notebook's code cells joined) hold a call site or

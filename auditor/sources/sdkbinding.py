@@ -44,6 +44,23 @@ def _starts_statement(data: bytes, pos: int) -> bool:
 
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+")
+_GLOB = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_*]+)+")
+
+
+def glob_names(data: Any, roots: frozenset[str]) -> set[str]:
+    """Every dotted glob under one of ``roots`` spelt in ``data`` (``transformers.*ForCausalLM.from_pretrained``)."""
+    out: set[str] = set()
+    stack = [data]
+    while stack:
+        o = stack.pop()
+        if isinstance(o, str):
+            out.update(m.group() for m in _GLOB.finditer(o) if "*" in m.group() and m.group().split(".", 1)[0] in roots)
+        elif isinstance(o, dict):
+            stack.extend(o.keys())
+            stack.extend(o.values())
+        elif isinstance(o, (list, tuple, set, frozenset)):
+            stack.extend(o)
+    return out
 
 
 def dotted_names(data: Any, roots: frozenset[str]) -> set[str]:
@@ -71,10 +88,19 @@ class SdkBindings:
     names known by their last part only, under any module of ``roots`` (the agent callables of
     LA605's ``agent-bounds``: ``from langchain.agents import AgentExecutor``)."""
 
-    def __init__(self, known: Iterable[str], bare: Iterable[str] = (), roots: Iterable[str] = ()):
+    def __init__(self, known: Iterable[str], bare: Iterable[str] = (), roots: Iterable[str] = (), globs: Iterable[str] = ()):
         self.known = frozenset(known)
         self.bare = frozenset(bare)
         self.roots = frozenset(roots) if self.bare else frozenset()
+        # a glob's part (`*ForCausalLM`) under its module prefix and any module below it (fnmatch's `*` spans dots)
+        self.globs: list[tuple[str, re.Pattern[str], bytes]] = []
+        for g in sorted(set(globs)):
+            parts = g.split(".")
+            i = next(k for k, p in enumerate(parts) if "*" in p)
+            if i == 0:
+                continue
+            part = "".join("[A-Za-z0-9_]*" if ch == "*" else re.escape(ch) for ch in parts[i])
+            self.globs.append((".".join(parts[:i]), re.compile(part + r"\Z"), part.encode()))
         nexts: dict[str, set[str]] = {}  # a proper prefix of a known name -> the parts that follow it
         for name in self.known:
             parts = name.split(".")
@@ -89,7 +115,8 @@ class SdkBindings:
                 continue
             module = m.group(1).decode("ascii", "replace").rstrip(".")
             rooted = module.split(".", 1)[0] in self.roots
-            if module not in self.nexts and not rooted:
+            globbed = [rx for prefix, rx, _ in self.globs if module == prefix or module.startswith(prefix + ".")]
+            if module not in self.nexts and not rooted and not globbed:
                 continue
             names = m.group(2).replace(b"\\\n", b" ").strip(b"() \t\r\n")
             for item in re.split(rb"[,\s]*,[,\s]*|\n", names):
@@ -98,6 +125,8 @@ class SdkBindings:
                     continue
                 name = n[0].decode("ascii", "replace")
                 if name == "*" or name in self.nexts.get(module, ()) or (rooted and name in self.bare):
+                    return True
+                if any(rx.match(name) for rx in globbed):
                     return True
         for m in _IMPORT.finditer(data):
             if not _starts_statement(data, m.start()):
@@ -109,6 +138,8 @@ class SdkBindings:
                 module = words[0].decode("ascii", "replace")
                 alias = words[2] if len(words) >= 3 and words[1] == b"as" else None
                 rooted = module.split(".", 1)[0] in self.roots
+                if self._globbed(data, alias or module.encode(), module):
+                    return True
                 if alias is not None:
                     if (module in self.nexts or rooted) and self._spells(data, alias, module):
                         return True
@@ -119,6 +150,16 @@ class SdkBindings:
                     if (prefix in self.nexts or rooted) and self._spells(data, prefix.encode(), prefix):
                         return True
         return False
+
+    def _globbed(self, data: bytes, bound: bytes, module: str) -> bool:
+        """``import transformers`` (or ``as tf``) and ``transformers.models.llama.LlamaForCausalLM``: a
+        glob's part after the bound name and any submodules, for globs whose prefix ``module`` is under."""
+        parts = [part for prefix, _, part in self.globs if prefix == module or prefix.startswith(module + ".")]
+        if not parts:
+            return False
+        dotted = rb"\s*\.\s*".join(re.escape(p) for p in bound.split(b"."))
+        rx = re.compile(rb"(?<![\w.])" + dotted + rb"(?:\s*\.\s*\w+)*?\s*\.\s*(?:" + b"|".join(parts) + rb")(?!\w)")
+        return rx.search(data) is not None
 
     def _spells(self, data: bytes, bound: bytes, module: str) -> bool:
         """Does ``data`` spell ``bound.next`` for a part ``next`` following ``module`` in a known
