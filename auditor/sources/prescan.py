@@ -31,6 +31,13 @@ _DYNAMIC_IMPORT = re.compile(rb"(?:__import__|import_module)\(\s*[\"']$")
 AGENT_ROOTS = ("autogen", "autogen_agentchat", "agents", "langgraph", "crewai", "smolagents", "llama_index")
 
 
+def _sink_roots() -> set[str]:
+    """Import roots of the frameworks whose prompt text rules/flows.yaml ``text-sinks`` reads."""
+    from auditor.config.flows import load_flows
+
+    return {r.split(".")[0] for s in load_flows().text_sinks for r in s.roots}
+
+
 def trie_regex(literals: list[bytes]) -> bytes:
     """One regex matching any of ``literals``, longest first, factored by common prefixes:
     the regex engine tries the branches of an alternation one by one, and a branch that starts
@@ -55,7 +62,7 @@ def trie_regex(literals: list[bytes]) -> bytes:
 
 class Prescan:
     def __init__(self, providers: Providers, extra_apis: list[dict], prompt_names: list[str]):
-        roots = {r.split(".")[0] for r in providers.import_roots} | {r.split(".")[-1] for r in providers.import_roots} | set(AGENT_ROOTS)
+        roots = {r.split(".")[0] for r in providers.import_roots} | {r.split(".")[-1] for r in providers.import_roots} | set(AGENT_ROOTS) | _sink_roots()
         paths: set[str] = set()
         for api in providers.apis:
             for m in api.match_methods:

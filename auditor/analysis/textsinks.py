@@ -1,0 +1,122 @@
+"""Prompt text handed to a framework that builds the request itself (rules/flows.yaml ``text-sinks``).
+
+Agent frameworks take their prompt as constructor arguments and send it with every request they
+make: agno / phidata ``Agent(instructions=..., description=...)``, openai-agents
+``Agent(instructions=...)``, Google ADK ``LlmAgent(instruction=...)``, CrewAI
+``Agent(role=, goal=, backstory=)`` and ``Task(description=...)``, AG2 / AutoGen
+``ConversableAgent(system_message=...)``, pydantic-ai ``Agent(system_prompt=...)``, LangChain
+message classes and prompt templates. The request is not visible (the framework's code builds it,
+with a model and caps of its own), so these are not call sites: the text is a prompt written here,
+linted by the text and data rules like a prompt constant (:class:`PromptConstant`), at the place
+where the text is written (the literal, or the variable's literal it is read through).
+
+A name that already is a prompt constant (policy ``prompt-names``) is linted as that constant and
+not again here; a text no call of the file hands to a sink is not a prompt.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from auditor.analysis.modindex import ModuleIndex, find_lines
+from auditor.analysis.scopes import Scope, call_arg, span_of
+from auditor.analysis.templates import fill_template
+from auditor.config.flows import load_flows
+from auditor.facts import FileFacts, Message, Prompt, PromptConstant, Segment
+from auditor.findings import Span
+
+
+def text_sink_constants(resolver, prompts, facts: FileFacts, walk: ModuleIndex) -> None:
+    """Add a prompt constant for every text argument of a text sink called in this module."""
+    flows = load_flows()
+    sinks = flows.text_sinks
+    if not sinks and not flows.templates:
+        return
+    names = {n for s in sinks for n in s.names} | {t.method.split(".")[0] for t in flows.templates}
+    text = "\n".join(resolver.lines)
+    known = {pc.name for pc in facts.prompt_constants}
+    seen: set[tuple] = set()
+    for line in find_lines(text, sorted(f"{n}(" for n in names) + sorted(f"{n}.from_" for n in names)):
+        for call in walk.calls_at(line):
+            key = (call.lineno, call.col_offset)
+            if key in seen:
+                continue
+            seen.add(key)
+            info = walk.calls.get(id(call))
+            scope = (resolver.scope_of.get(info.func) if info is not None and info.func is not None else None) or resolver.module_scope
+            qn = resolver.qualname(call.func, scope) or ""
+            if not qn:
+                continue
+            for name, messages in _sink_messages(qn, call, scope, prompts, flows):
+                _add(facts, resolver, call, scope, name, messages, known)
+
+
+def _sink_messages(qn: str, call: ast.Call, scope: Scope, prompts, flows):
+    tail = qn.rsplit(".", 1)[-1]
+    for sink in flows.text_sinks:
+        if tail not in sink.names or not _under(qn, sink.roots):
+            continue
+        for spec in sink.text:
+            arg = call_arg(call, [spec])
+            if arg is None or _none(arg):
+                continue
+            segs = _text_of(arg, scope, prompts)
+            if sink.syntax:
+                segs = fill_template(segs, sink.syntax, {"*": Segment("hole", expr="", hole_kind="unknown")})
+            yield (f"{tail}({spec}=)", arg), [Message(sink.role, segs)]
+        return
+    t = flows.template_model(qn)
+    if t is None:
+        return
+    arg = call_arg(call, t.messages or t.text)
+    if arg is None:
+        return
+    if t.messages:
+        msgs = prompts.messages_of(arg, scope, default_role="user")
+    else:
+        msgs = [Message(t.role, prompts.segments(arg, scope))]
+    hole = {"*": Segment("hole", expr="", hole_kind="unknown")}
+    yield (f"{t.method}()", arg), [Message(m.role, fill_template(m.segments, t.syntax, hole)) for m in msgs if m.role != "assistant"]
+
+
+def _text_of(arg: ast.AST, scope: Scope, prompts) -> list[Segment]:
+    """A string, or agno's list of instruction strings (sent one per line)."""
+    d = prompts._deref(arg, scope)
+    e, s = d if d else (arg, scope)
+    if isinstance(e, (ast.List, ast.Tuple)) and e.elts and all(not isinstance(x, (ast.Dict, ast.Starred)) for x in e.elts):
+        out: list[Segment] = []
+        for i, elt in enumerate(e.elts):
+            if i:
+                out.append(Segment("static", text="\n"))
+            out.extend(prompts.segments(elt, s))
+        return out
+    return prompts.content_segments(arg, scope)
+
+
+def _add(facts: FileFacts, resolver, call: ast.Call, scope: Scope, name_arg, messages: list[Message], known: set[str]) -> None:
+    name, arg = name_arg
+    if isinstance(arg, ast.Name) and arg.id in known and scope.kind == "module":
+        return  # a prompt constant of its own: linted as that
+    if not any(s.kind == "static" and s.text.strip() for m in messages for s in m.segments):
+        return
+    local = [s.span for m in messages for s in m.segments if s.span is not None and s.path is None]
+    span = _union(local) or span_of(arg, resolver.lines) or span_of(call, resolver.lines)
+    if span is None:
+        return
+    facts.prompt_constants.append(PromptConstant(name, facts.module, facts.path, span, Prompt(messages)))
+
+
+def _union(spans: list[Span]) -> Span | None:
+    if not spans:
+        return None
+    a = min(spans, key=lambda s: (s.line, s.column))
+    b = max(spans, key=lambda s: (s.end_line, s.end_column))
+    return Span(a.line, a.column, b.end_line, b.end_column)
+
+
+def _under(qn: str, roots: list[str]) -> bool:
+    return any(qn == r or qn.startswith(r + ".") for r in roots)
+
+
+def _none(arg: ast.AST) -> bool:
+    return isinstance(arg, ast.Constant) and arg.value is None
