@@ -34,7 +34,7 @@ def text_sink_constants(resolver, prompts, facts: FileFacts, walk: ModuleIndex) 
         return
     names = {n for s in sinks for n in s.names} | {t.method.split(".")[0] for t in flows.templates}
     text = "\n".join(resolver.lines)
-    known = {pc.name for pc in facts.prompt_constants}
+    known = [pc.span for pc in facts.prompt_constants]
     seen: set[tuple] = set()
     for line in find_lines(text, sorted(f"{n}(" for n in names) + sorted(f"{n}.from_" for n in names)):
         for call in walk.calls_at(line):
@@ -93,17 +93,20 @@ def _text_of(arg: ast.AST, scope: Scope, prompts) -> list[Segment]:
     return prompts.content_segments(arg, scope)
 
 
-def _add(facts: FileFacts, resolver, call: ast.Call, scope: Scope, name_arg, messages: list[Message], known: set[str]) -> None:
+def _add(facts: FileFacts, resolver, call: ast.Call, scope: Scope, name_arg, messages: list[Message], known: list[Span]) -> None:
     name, arg = name_arg
-    if isinstance(arg, ast.Name) and arg.id in known and scope.kind == "module":
-        return  # a prompt constant of its own: linted as that
     if not any(s.kind == "static" and s.text.strip() for m in messages for s in m.segments):
         return
     local = [s.span for m in messages for s in m.segments if s.span is not None and s.path is None]
     span = _union(local) or span_of(arg, resolver.lines) or span_of(call, resolver.lines)
-    if span is None:
-        return
-    facts.prompt_constants.append(PromptConstant(name, facts.module, facts.path, span, Prompt(messages)))
+    if span is None or any(_within(span, k) for k in known):
+        return  # the text of a prompt constant (policy `prompt-names`): linted as that
+    taken = {pc.name for pc in facts.prompt_constants}
+    unique, n = name, 1
+    while unique in taken:  # constants are keyed by (path, name): a second Agent(...) of the file is #2
+        n += 1
+        unique = f"{name}#{n}"
+    facts.prompt_constants.append(PromptConstant(unique, facts.module, facts.path, span, Prompt(messages)))
 
 
 def _union(spans: list[Span]) -> Span | None:
@@ -112,6 +115,10 @@ def _union(spans: list[Span]) -> Span | None:
     a = min(spans, key=lambda s: (s.line, s.column))
     b = max(spans, key=lambda s: (s.end_line, s.end_column))
     return Span(a.line, a.column, b.end_line, b.end_column)
+
+
+def _within(a: Span, b: Span) -> bool:
+    return (b.line, b.column) <= (a.line, a.column) and (a.end_line, a.end_column) <= (b.end_line, b.end_column)
 
 
 def _under(qn: str, roots: list[str]) -> bool:
