@@ -121,10 +121,10 @@ def test_ag2_system_message_through_a_local_variable(project):
 
 CREW_NB = [
     "from crewai import Agent, Task",
-    'tracker = Agent(role="Inventory Tracker", goal="Track the groceries",\n'
-    '                backstory="You keep the household list. Your role is to ensure nothing runs out.")',
-    'summary = Task(description="Subtract the consumed items and provide a summary of what is left.",\n'
-    '               expected_output="A list", agent=tracker)',
+    ('tracker = Agent(role="Inventory Tracker", goal="Track the groceries",\n'
+     '                backstory="You keep the household list. Your role is to ensure nothing runs out.")'),
+    ('summary = Task(description="Subtract the consumed items and provide a summary of what is left.",\n'
+     '               expected_output="A list", agent=tracker)'),
 ]
 
 

@@ -27,12 +27,13 @@ import os
 
 from auditor.analysis.callholes import _message_like, callee_of, class_qualname, instance_class
 from auditor.analysis.flowfacts import Callee, CallRecord, FrameFacts, FunctionSummary, ModuleFlows, ParamInfo, Returns
+from auditor.analysis.forwarded import kwargs_sets
 from auditor.analysis.leancalls import find_call, lean_calls
 from auditor.analysis.loops import LoopFacts
 from auditor.analysis.modindex import LOOPS, ModuleIndex, find_lines
 from auditor.analysis.resolve import Resolver
 from auditor.analysis.scopes import Scope, awaited, span_of
-from auditor.facts import CallSite, FileFacts, LoopInfo
+from auditor.facts import CallSite, FileFacts, LoopInfo, Param
 from auditor.findings import Span
 
 
@@ -307,6 +308,8 @@ class _Builder:
             for site in sites:
                 if _spreads(site.source, varkw):
                     site.extra["spread"] = varkw
+                    for key, value in kwargs_sets(node, varkw, site.span.line):  # kwargs.setdefault("max_tokens", 512)
+                        site.params.setdefault(key, Param(key, self.r.value_of(value, scope), arg_span=span_of(value, self.r.lines), direct=True))
         return s
 
     def params(self, node: ast.FunctionDef | ast.AsyncFunctionDef, scope: Scope) -> list[ParamInfo]:
