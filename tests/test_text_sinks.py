@@ -203,3 +203,40 @@ def test_text_sink_models_are_data():
     flows = flows_from_data({"text-sinks": [{"roots": ["myfw"], "names": ["Bot"], "text": ["persona", 0], "role": "user", "syntax": "format"}]})
     (sink,) = flows.text_sinks
     assert (sink.roots, sink.names, sink.text, sink.role, sink.syntax) == (["myfw"], ["Bot"], ["persona", 0], "user", "format")
+
+
+AGENT_TASKS = '''
+    import autogen
+    from agno.agent import Agent
+    from agno.models.openai import OpenAIChat
+
+
+    class Teacher:
+        def __init__(self):
+            self.professor = Agent(model=OpenAIChat(id="gpt-4o"), instructions=["Explain the topic."])
+
+        def lesson(self, topic):
+            return self.professor.run(f"The topic is: {topic}. Don't forget to add the document link in your response.")
+
+
+    assistant = autogen.AssistantAgent(name="cio", llm_config={"model": "gpt-4o"})
+    user_proxy = autogen.UserProxyAgent(name="user", code_execution_config=False)
+    task = "As the Chief Investment Officer, please make sure to evaluate the portfolio."
+    user_proxy.initiate_chat(assistant, message=task)
+
+
+    class Runner:  # the project's own class: its run() is no agent
+        def run(self, text):
+            return text
+
+
+    Runner().run("Please make sure to log the run.")
+'''
+
+
+def test_tasks_given_to_agent_objects(project):
+    result = project({"school/__init__.py": "", "school/agents.py": AGENT_TASKS}, select=["LA201"])
+    assert sorted((f.line, f.message.split('"')[1]) for f in result.findings) == [
+        (12, "Don't forget to add"),  # agno Agent.run on self.professor
+        (17, "please make sure to evaluate"),  # AG2 initiate_chat(message=task)
+    ]

@@ -32,7 +32,8 @@ def text_sink_constants(resolver, prompts, facts: FileFacts, walk: ModuleIndex) 
     sinks = flows.text_sinks
     if not sinks and not flows.templates:
         return
-    names = {n for s in sinks for n in s.names} | {t.method.split(".")[0] for t in flows.templates}
+    names = {n for s in sinks if not s.methods for n in s.names} | {t.method.split(".")[0] for t in flows.templates}
+    names |= {m for s in sinks for m in s.methods}
     text = "\n".join(resolver.lines)
     known = [pc.span for pc in facts.prompt_constants]
     seen: set[tuple] = set()
@@ -44,17 +45,33 @@ def text_sink_constants(resolver, prompts, facts: FileFacts, walk: ModuleIndex) 
             seen.add(key)
             info = walk.calls.get(id(call))
             scope = (resolver.scope_of.get(info.func) if info is not None and info.func is not None else None) or resolver.module_scope
-            qn = resolver.qualname(call.func, scope) or ""
+            qn = resolver.qualname(call.func, scope) or _method_sink(resolver, call, scope, flows)
             if not qn:
                 continue
             for name, messages in _sink_messages(qn, call, scope, prompts, flows):
                 _add(facts, resolver, call, scope, name, messages, known)
 
 
+def _method_sink(resolver, call: ast.Call, scope: Scope, flows) -> str:
+    """``agent.run("...")`` on an object a sink constructor made: "<constructor qualname>.run"."""
+    f = call.func
+    if not isinstance(f, ast.Attribute) or not any(f.attr in s.methods for s in flows.text_sinks):
+        return ""
+    node, s = resolver.follow(f.value, scope)
+    if not isinstance(node, ast.Call):
+        return ""
+    qn = resolver.qualname(node.func, s) or ""
+    return f"{qn}.{f.attr}" if qn else ""
+
+
 def _sink_messages(qn: str, call: ast.Call, scope: Scope, prompts, flows):
     tail = qn.rsplit(".", 1)[-1]
     for sink in flows.text_sinks:
-        if tail not in sink.names or not _under(qn, sink.roots):
+        if sink.methods:
+            owner, _, method = qn.rpartition(".")
+            if method not in sink.methods or owner.rsplit(".", 1)[-1] not in sink.names or not _under(owner, sink.roots):
+                continue
+        elif tail not in sink.names or not _under(qn, sink.roots):
             continue
         for spec in sink.text:
             arg = call_arg(call, [spec])
@@ -63,7 +80,7 @@ def _sink_messages(qn: str, call: ast.Call, scope: Scope, prompts, flows):
             segs = _text_of(arg, scope, prompts)
             if sink.syntax:
                 segs = fill_template(segs, sink.syntax, {"*": Segment("hole", expr="", hole_kind="unknown")})
-            yield (f"{tail}({spec}=)", arg), [Message(sink.role, segs)]
+            yield (f"{tail}({spec}=)" if isinstance(spec, str) else f"{tail}()", arg), [Message(sink.role, segs)]
         return
     t = flows.template_model(qn)
     if t is None:

@@ -66,6 +66,7 @@ class TextSink:
     text: list[int | str]  # each argument (keyword or position) that holds prompt text
     role: str = "system"
     syntax: str = ""  # the text is a template of this syntax (its fields are holes)
+    methods: list[str] = field(default_factory=list)  # a method of an object these `names` made: agent.run("...")
 
 
 @dataclass
@@ -145,7 +146,7 @@ def flows_from_data(data: dict[str, Any]) -> Flows:
         parts={str(k): list(v or []) for k, v in (data.get("parts") or {}).items()},
         library_roots=frozenset(str(r) for r in data.get("library-roots") or []),
         text_sinks=[
-            TextSink([str(r) for r in t.get("roots") or []], [str(n) for n in t.get("names") or []], _arg_spec(t.get("text")), t.get("role", "system"), t.get("syntax", ""))
+            TextSink([str(r) for r in t.get("roots") or []], [str(n) for n in t.get("names") or []], _arg_spec(t.get("text")), t.get("role", "system"), t.get("syntax", ""), [str(m) for m in t.get("methods") or []])
             for t in data.get("text-sinks") or []
         ],
     )
