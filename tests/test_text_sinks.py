@@ -240,3 +240,50 @@ def test_tasks_given_to_agent_objects(project):
         (12, "Don't forget to add"),  # agno Agent.run on self.professor
         (17, "please make sure to evaluate"),  # AG2 initiate_chat(message=task)
     ]
+
+
+HELPER_PROMPTS = '''
+    SEED_CRAWLER = """You are a seed crawler agent. Your job is to crawl a company's website and extract a profile."""
+    FOUNDERS = """You are a team research specialist. Your job is to find all founders."""
+    NOT_SENT = """You are a note. Your job is to stay silent."""
+'''
+
+HELPER_MAIN = '''
+    from autogen import AssistantAgent, UserProxyAgent
+
+    from prompts import FOUNDERS, NOT_SENT, SEED_CRAWLER
+
+
+    def _run_agent_chat(name, system_msg, message, llm_config=None):
+        agent = AssistantAgent(name=name, system_message=system_msg, llm_config=llm_config)
+        user = UserProxyAgent(name="user")
+        return user.initiate_chat(agent, message=message)
+
+
+    class Pipeline:
+        def _specialist(self, name, system_msg):
+            return _run_agent_chat(name, system_msg, "Please start the research now.")
+
+        def run(self):
+            self._specialist("founders", FOUNDERS)
+
+
+    def run_seed_crawler(url):
+        return _run_agent_chat("SeedCrawler", SEED_CRAWLER, f"Crawl {url}")
+
+
+    def log(name, system_msg):  # same parameter name, no sink: silent
+        print(name, system_msg)
+
+
+    log("x", NOT_SENT)
+'''
+
+
+def test_sinks_reached_through_a_helpers_parameters(project):
+    result = project({"dd/__init__.py": "", "dd/prompts.py": HELPER_PROMPTS, "dd/main.py": HELPER_MAIN.replace("from prompts", "from dd.prompts")}, select=["LA201"])
+    assert sorted((f.path, f.line, f.message.split('"')[1]) for f in result.findings) == [
+        ("dd/main.py", 15, "Please start"),  # the message handed on through the helper
+        ("dd/prompts.py", 2, "Your job is to crawl"),  # run_seed_crawler -> _run_agent_chat -> AssistantAgent
+        ("dd/prompts.py", 3, "Your job is to find"),  # self._specialist -> _run_agent_chat (two hops)
+    ]

@@ -37,6 +37,7 @@ def text_sink_constants(resolver, prompts, facts: FileFacts, walk: ModuleIndex) 
     text = "\n".join(resolver.lines)
     known = [pc.span for pc in facts.prompt_constants]
     seen: set[tuple] = set()
+    helpers: dict[str, list] = {}  # function name -> (its scope, the parameter a sink receives, the role)
     for line in find_lines(text, sorted(f"{n}(" for n in names) + sorted(f"{n}.from_" for n in names)):
         for call in walk.calls_at(line):
             key = (call.lineno, call.col_offset)
@@ -49,7 +50,65 @@ def text_sink_constants(resolver, prompts, facts: FileFacts, walk: ModuleIndex) 
             if not qn:
                 continue
             for name, messages in _sink_messages(qn, call, scope, prompts, flows):
+                param = _param_of(name[1], scope)
+                if param is not None:  # def run_agent(system_msg): AssistantAgent(system_message=system_msg)
+                    helpers.setdefault(scope.node.name, []).append((scope, param, messages[0].role))  # type: ignore[attr-defined]
+                    continue
                 _add(facts, resolver, call, scope, name, messages, known)
+    _helper_sinks(resolver, prompts, facts, walk, text, helpers, known)
+
+
+def _helper_sinks(resolver, prompts, facts: FileFacts, walk: ModuleIndex, text: str, helpers: dict, known: list) -> None:
+    """Calls of this module's functions that hand a parameter to a sink: the caller's text is the prompt
+    (a few rounds: a helper of a helper)."""
+    for _ in range(3):
+        if not helpers:
+            return
+        found: dict = {}
+        for line in find_lines(text, sorted(f"{n}(" for n in helpers)):
+            for call in walk.calls_at(line):
+                f = call.func
+                fname = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id in ("self", "cls") else None
+                if fname not in helpers:
+                    continue
+                info = walk.calls.get(id(call))
+                scope = (resolver.scope_of.get(info.func) if info is not None and info.func is not None else None) or resolver.module_scope
+                for fscope, param, role in helpers[fname]:
+                    if (fscope.cls is not None) != isinstance(f, ast.Attribute):
+                        continue  # a method is called on self, a function by its name
+                    arg = _bound_arg(call, fscope, param)
+                    if arg is None or _none(arg):
+                        continue
+                    again = _param_of(arg, scope)
+                    if again is not None:
+                        found.setdefault(scope.node.name, []).append((scope, again, role))  # type: ignore[attr-defined]
+                        continue
+                    _add(facts, resolver, call, scope, (f"{fname}({param}=)", arg), [Message(role, _text_of(arg, scope, prompts))], known)
+        helpers = found
+
+
+def _param_of(arg: ast.AST, scope: Scope) -> str | None:
+    if isinstance(arg, ast.Name) and scope.kind == "function" and arg.id in scope.params and isinstance(scope.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return arg.id
+    return None
+
+
+def _bound_arg(call: ast.Call, fscope: Scope, param: str) -> ast.AST | None:
+    for kw in call.keywords:
+        if kw.arg == param:
+            return kw.value
+    fn = fscope.node
+    assert isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef))
+    names = [a.arg for a in fn.args.posonlyargs + fn.args.args]
+    if fscope.cls is not None and names and names[0] == fscope.self_name:
+        names = names[1:]
+    if param not in names:
+        return None
+    i = names.index(param)
+    args = call.args
+    if any(isinstance(a, ast.Starred) for a in args[: i + 1]) or i >= len(args):
+        return None
+    return args[i]
 
 
 def _method_sink(resolver, call: ast.Call, scope: Scope, flows) -> str:
@@ -112,8 +171,8 @@ def _text_of(arg: ast.AST, scope: Scope, prompts) -> list[Segment]:
 
 def _add(facts: FileFacts, resolver, call: ast.Call, scope: Scope, name_arg, messages: list[Message], known: list[Span]) -> None:
     name, arg = name_arg
-    if not any(s.kind == "static" and s.text.strip() for m in messages for s in m.segments):
-        return
+    if not any((s.kind == "static" and s.text.strip()) or s.kind == "ref" for m in messages for s in m.segments):
+        return  # no text written here or imported (a ref is resolved across modules in phase 2)
     local = [s.span for m in messages for s in m.segments if s.span is not None and s.path is None]
     span = _union(local) or span_of(arg, resolver.lines) or span_of(call, resolver.lines)
     if span is None or any(_within(span, k) for k in known):
