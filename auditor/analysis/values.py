@@ -142,6 +142,11 @@ class Values:
             last = expr.func.attr if isinstance(expr.func, ast.Attribute) else getattr(expr.func, "id", "")
             if last[:1].isupper() and not expr.args and ("Config" in last or "Options" in last or "Params" in last):
                 return expr, scope
+            # **self._build_payload(): the dict display the module's function or method returns
+            fn = self._local_function(expr.func, scope)  # type: ignore[attr-defined]
+            fs = self.scope_of.get(fn) if fn is not None else None  # type: ignore[attr-defined]
+            if fs is not None and len(fs.returns) == 1:
+                return self.dict_of(fs.returns[0], fs, depth + 1)
             return None
         if isinstance(expr, ast.Name):
             b = self.binding(expr.id, scope, getattr(expr, "lineno", 1 << 30))
