@@ -64,3 +64,28 @@ def test_payload_dicts_from_methods(project):
     assert ("LA101", 28) in found  # the module function's dict (through a local name) has no cap
     assert ("LA101", 38) not in found and ("LA101", 48) not in found  # two returns / an edited dict: unknown
     assert {line for code, line in found if code == "LA101"} == {28}
+
+
+def test_a_returned_dict_completed_by_subscripts_stays_unknown(project):
+    code = '''
+import json
+
+import boto3
+
+
+class Simulator:
+    def __init__(self):
+        self.client = boto3.client("bedrock-runtime")
+
+    def format_input(self, model_input):
+        formatted = {"messages": model_input["messages"]}
+        if "inferenceConfig" in model_input:
+            formatted["inferenceConfig"] = {"maxTokens": model_input["inferenceConfig"].get("maxTokens", 5000)}
+        return formatted
+
+    def invoke(self, model_input):
+        body = self.format_input(model_input)
+        return self.client.invoke_model(modelId="amazon.nova-lite-v1:0", body=json.dumps(body))
+'''
+    result = project({"sim.py": code}, select=["LA101"])
+    assert [f.line for f in result.findings] == []
