@@ -32,8 +32,9 @@ def text_sink_constants(resolver, prompts, facts: FileFacts, walk: ModuleIndex) 
     sinks = flows.text_sinks
     if not sinks and not flows.templates:
         return
-    names = {n for s in sinks if not s.methods for n in s.names} | {t.method.split(".")[0] for t in flows.templates}
-    names |= {m for s in sinks for m in s.methods}
+    names = _needles(resolver, flows)
+    if not names:
+        return  # nothing imported from a framework with text sinks
     text = "\n".join(resolver.lines)
     known = [pc.span for pc in facts.prompt_constants]
     seen: set[tuple] = set()
@@ -41,8 +42,10 @@ def text_sink_constants(resolver, prompts, facts: FileFacts, walk: ModuleIndex) 
     for line in find_lines(text, sorted(f"{n}(" for n in names) + sorted(f"{n}.from_" for n in names)):
         for call in walk.calls_at(line):
             key = (call.lineno, call.col_offset)
-            if key in seen:
-                continue
+            f = call.func
+            tail = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+            if key in seen or (tail not in names and not tail.startswith("from_")):
+                continue  # another call on the line (print(...), str(...)): no sink
             seen.add(key)
             info = walk.calls.get(id(call))
             scope = (resolver.scope_of.get(info.func) if info is not None and info.func is not None else None) or resolver.module_scope
@@ -109,6 +112,47 @@ def _bound_arg(call: ast.Call, fscope: Scope, param: str) -> ast.AST | None:
     if any(isinstance(a, ast.Starred) for a in args[: i + 1]) or i >= len(args):
         return None
     return args[i]
+
+
+def _needles(resolver, flows) -> set[str]:
+    """The callable names worth looking for in this module: those imported from a sink's framework
+    (every name of that framework when a module of it is imported: ``import autogen``)."""
+    by_root = _by_root(flows)
+    out: set[str] = set()
+    for local, qn in resolver.imports.items():
+        parts = qn.split(".", 2)
+        for r in (parts[0], ".".join(parts[:2])):
+            names = by_root.get(r)
+            if names is None:
+                continue
+            tail = qn.rsplit(".", 1)[-1]
+            if tail in names:  # from agno.agent import Agent (as A): calls of A(...)
+                out.add(local)
+                out.update(n for n in names if not n[:1].isupper())  # and its methods: run(, initiate_chat(
+            elif not tail[:1].isupper():  # a module: import autogen / from langchain_core import messages
+                out.update(names)
+    return out
+
+
+_BY_ROOT: dict[int, dict[str, set[str]]] = {}
+
+
+def _by_root(flows) -> dict[str, set[str]]:
+    """Import root (``agno``, ``google.adk``) -> the sink callable and method names under it."""
+    found = _BY_ROOT.get(id(flows))
+    if found is not None:
+        return found
+    by_root: dict[str, set[str]] = {}
+    for sink in flows.text_sinks:
+        for r in sink.roots:
+            by_root.setdefault(r, set()).update(sink.names)
+            by_root[r].update(sink.methods)
+    for t in flows.templates:
+        for r in t.roots:
+            by_root.setdefault(r, set()).add(t.method.split(".")[0])
+    _BY_ROOT.clear()
+    _BY_ROOT[id(flows)] = by_root
+    return by_root
 
 
 def _method_sink(resolver, call: ast.Call, scope: Scope, flows) -> str:

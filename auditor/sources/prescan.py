@@ -159,14 +159,21 @@ class Prescan:
         return bool(_DYNAMIC_IMPORT.search(before))
 
     def _imports_sink(self, data: bytes, end: int) -> bool:
-        """Does the import statement from ``end`` on name a text-sink callable (``import (...)`` too)?"""
+        """Does the import statement from ``end`` on name a text-sink callable (``import (...)`` too)
+        that the file calls?"""
         line_end = data.find(b"\n", end)
         line_end = len(data) if line_end < 0 else line_end
         paren = data.find(b"(", end, line_end)
         if paren >= 0:
             close = data.find(b")", paren)
             line_end = len(data) if close < 0 else close
-        return self.sink_names is not None and self.sink_names.search(data, end, line_end) is not None
+        if self.sink_names is None:
+            return False
+        for m in self.sink_names.finditer(data, end, line_end):
+            name = m.group()
+            if name + b"(" in data or name + b".from_" in data:
+                return True  # imported and called (not only an isinstance() check or an annotation)
+        return False
 
     def _assigns_prompt(self, data: bytes, line_start: int, line_end: int) -> bool:
         """Is this line a module-level assignment to a name matching ``prompt-names``?"""
