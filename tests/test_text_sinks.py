@@ -287,3 +287,16 @@ def test_sinks_reached_through_a_helpers_parameters(project):
         ("dd/prompts.py", 2, "Your job is to crawl"),  # run_seed_crawler -> _run_agent_chat -> AssistantAgent
         ("dd/prompts.py", 3, "Your job is to find"),  # self._specialist -> _run_agent_chat (two hops)
     ]
+
+
+def test_prescan_passes_a_file_that_calls_an_imported_sink():
+    from auditor.config.catalog import load_catalog
+    from auditor.sources.prescan import Prescan
+
+    scan = Prescan(load_catalog().providers([]), [], ["*PROMPT*"])
+    assert scan.matches(b"from agno.agent import Agent\n\nbot = Agent(instructions='Be brief.')\n")
+    assert scan.matches(b"from langchain_core.messages import (\n    AIMessage,\n    SystemMessage,\n)\nmsgs = [SystemMessage(content='x')]\n")
+    # imported for an isinstance() check or an annotation only; a root's other names
+    assert not scan.matches(b"from langchain_core.messages import SystemMessage\n\ndef f(m: SystemMessage):\n    return isinstance(m, SystemMessage)\n")
+    assert not scan.matches(b"from langchain_core.runnables import RunnableConfig\nRunnableConfig(tags=[])\n")
+    assert not scan.matches(b"import phi_utils\nphilosophy = Agent(instructions='x')\n")
