@@ -11,6 +11,7 @@ Returning the whole response object leaves that check to the caller and is not a
 from __future__ import annotations
 
 import ast
+import bisect
 import re
 
 from auditor.analysis.parses import _flows
@@ -47,19 +48,67 @@ def _following(tree: ast.Module, call: ast.Call) -> list[ast.AST]:
     return [n for st in body[i : i + 1 + FOLLOWING] for n in ast.walk(st)]
 
 
+CROWDED = 16  # LLM calls in one function above which each call's answer is followed near the call only
+
+
+def _inner_block(st: ast.stmt, line: int) -> list[ast.stmt] | None:
+    """The statement list inside ``st`` that holds ``line`` (a ``match`` of thousands of cases
+    is bisected, not scanned)."""
+    if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return None
+    cases = getattr(st, "cases", None)  # in line order, each with a body
+    if cases:
+        j = _holding(cases, lambda c: c.body[0].lineno, lambda c: _last(c.body), line)
+        return None if j is None else cases[j].body
+    blocks = [getattr(st, name, None) or [] for name in ("body", "orelse", "finalbody")] + [h.body for h in getattr(st, "handlers", None) or []]
+    return next((b for b in blocks if b and b[0].lineno <= line <= _last(b)), None)
+
+
+def _last(block: list[ast.stmt]) -> int:
+    return block[-1].end_lineno or block[-1].lineno
+
+
+def _holding(items: list, first, last, line: int) -> int | None:
+    """The index of the item of ``items`` (in line order) whose lines hold ``line``, by bisection."""
+    i = bisect.bisect_right(items, line, key=first) - 1
+    return i if i >= 0 and line <= last(items[i]) else None
+
+
+def _neighbourhood(func: ast.AST, call: ast.Call) -> list[ast.AST]:
+    """The nodes of the innermost statement holding ``call`` and, at that level and at each level
+    around it, the :data:`FOLLOWING` statements after the one holding it: where the answer of a
+    call in a function of thousands of calls (a generated dispatch) is used, found without walking
+    the whole function once per call (the ``case`` a call is in, then what follows the ``match``)."""
+    line = call.lineno
+    holding: list[ast.AST] = []
+    after: list[ast.AST] = []
+    block: list[ast.stmt] = list(getattr(func, "body", None) or [])
+    while block:
+        i = _holding(block, lambda st: st.lineno, lambda st: st.end_lineno or st.lineno, line)
+        if i is None:
+            break
+        st = block[i]
+        after.extend(n for later in block[i + 1 : i + 1 + FOLLOWING] for n in ast.walk(later))
+        inner = _inner_block(st, line)
+        if inner is None:
+            holding = list(ast.walk(st))
+            break
+        block = inner
+    return holding + after
+
+
 class TruncationFacts:
     def truncation(self, site: CallSite, call: ast.Call, func: ast.AST | None, parses: list[Use]) -> dict | None:
         """{"checked": bool, "uses": [{"kind", "use"}]} for the answer's text in the call's function
         (dicts and dataclasses, so a notebook's line remapping reaches the spans)."""
         if func is None or isinstance(func, ast.Lambda):
-            body_src = ""
             nodes = _following(self.tree, call)
+            checked = any(STOP_CHECK.search(self.r.source_of(n)) for n in nodes if isinstance(n, (ast.If, ast.Assert, ast.Compare)))
         else:
-            body_src = self.r.source_of(func)
-            nodes = self.nodes(func)
-        checked = bool(STOP_CHECK.search(body_src)) if body_src else any(
-            STOP_CHECK.search(self.r.source_of(n)) for n in nodes if isinstance(n, (ast.If, ast.Assert, ast.Compare))
-        )
+            nodes = _neighbourhood(func, call) if id(func) in self.crowded else self.nodes(func)
+            if id(func) not in self._stop_checked:  # the same for every call of the function
+                self._stop_checked[id(func)] = bool(STOP_CHECK.search(self.r.source_of(func)))
+            checked = self._stop_checked[id(func)]
         response = {site.result_name} if site.result_name else set()
         text: set[str] = set()
         flows = [n for n in nodes if isinstance(n, (ast.Assign, ast.AnnAssign, ast.NamedExpr, ast.For, ast.AsyncFor, ast.With, ast.AsyncWith))]
