@@ -28,24 +28,34 @@ STOP_CHECK = re.compile(
 _STORE_METHODS = {"append", "extend", "write", "writelines", "add", "put", "insert", "update", "set", "save"}
 
 
-def _names_in(expr: ast.AST, names: set[str]) -> bool:
-    return any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(expr))
-
-
 def _contains(expr: ast.AST, node: ast.AST) -> bool:
+    if not _covers(expr, node):  # a node lies within the lines of what holds it
+        return False
     return any(n is node for n in ast.walk(expr))
+
+
+def _covers(outer: ast.AST, inner: ast.AST) -> bool:
+    try:
+        return outer.lineno <= inner.lineno and inner.end_lineno <= outer.end_lineno  # type: ignore[attr-defined,operator]
+    except (AttributeError, TypeError):  # no positions (a synthesised node): look
+        return True
 
 
 FOLLOWING = 40  # module-level code (a script, a notebook): the statements after the call that may use it
 
 
-def _following(tree: ast.Module, call: ast.Call) -> list[ast.AST]:
+def _following(tree: ast.Module, call: ast.Call, walked: dict[int, list[ast.AST]]) -> list[ast.AST]:
     """The nodes of the top-level statement holding ``call`` and the next :data:`FOLLOWING`
-    statements: a module with hundreds of calls is not walked whole for each of them."""
+    statements: a module with hundreds of calls is not walked whole for each of them (and each
+    statement is walked once, in ``walked``, for the calls whose windows it is in)."""
     body = tree.body
-    line = call.lineno
-    i = next((k for k, st in enumerate(body) if st.lineno <= line <= (st.end_lineno or st.lineno)), 0)
-    return [n for st in body[i : i + 1 + FOLLOWING] for n in ast.walk(st)]
+    i = _holding(body, lambda st: st.lineno, lambda st: st.end_lineno or st.lineno, call.lineno) or 0
+    out: list[ast.AST] = []
+    for st in body[i : i + 1 + FOLLOWING]:
+        if id(st) not in walked:
+            walked[id(st)] = list(ast.walk(st))
+        out.extend(walked[id(st)])
+    return out
 
 
 CROWDED = 16  # LLM calls in one function above which each call's answer is followed near the call only
@@ -102,7 +112,7 @@ class TruncationFacts:
         """{"checked": bool, "uses": [{"kind", "use"}]} for the answer's text in the call's function
         (dicts and dataclasses, so a notebook's line remapping reaches the spans)."""
         if func is None or isinstance(func, ast.Lambda):
-            nodes = _following(self.tree, call)
+            nodes = _following(self.tree, call, self._walked)
             checked = any(STOP_CHECK.search(self.r.source_of(n)) for n in nodes if isinstance(n, (ast.If, ast.Assert, ast.Compare)))
         else:
             nodes = _neighbourhood(func, call) if id(func) in self.crowded else self.nodes(func)
@@ -119,8 +129,8 @@ class TruncationFacts:
                     if value is None:
                         continue
                     reads = self._reads_text(value, response, call)
-                    is_text = _names_in(value, text) or reads
-                    is_response = not is_text and (_names_in(value, response) or _contains(value, call))
+                    is_text = self._names_in(value, text) or reads
+                    is_response = not is_text and (self._names_in(value, response) or _contains(value, call))
                     for name in targets:
                         bucket = text if is_text else response if is_response else None
                         if bucket is not None and name not in bucket:
@@ -130,7 +140,7 @@ class TruncationFacts:
                 break
 
         def texty(expr: ast.AST | None) -> bool:
-            return expr is not None and (_names_in(expr, text) or self._reads_text(expr, response, call))
+            return expr is not None and (self._names_in(expr, text) or self._reads_text(expr, response, call))
 
         uses: list[dict] = [{"kind": "parsed", "use": u} for u in parses]
         for n in nodes:
@@ -158,11 +168,28 @@ class TruncationFacts:
         src = self.r.source_of(expr)
         if _contains(expr, call):
             return bool(TEXT_ACCESS.search(src.replace(self.r.source_of(call), "")))
-        for n in ast.walk(expr):
-            if isinstance(n, (ast.Attribute, ast.Subscript)):
-                base = n.value
-                while isinstance(base, (ast.Attribute, ast.Subscript, ast.Call)):
-                    base = base.func if isinstance(base, ast.Call) else base.value
-                if isinstance(base, ast.Name) and base.id in response and TEXT_ACCESS.search(self.r.source_of(n)):
-                    return True
-        return False
+        return bool(response) and not response.isdisjoint(self._text_bases(expr))
+
+    def _text_bases(self, expr: ast.AST) -> frozenset[str]:
+        """The names whose text ``expr`` reads (``resp`` of ``resp.choices[0].message.content``),
+        once per expression: module-level calls share the statements after them."""
+        key = id(expr)
+        if key not in self._text_read:
+            bases = set()
+            for n in ast.walk(expr):
+                if isinstance(n, (ast.Attribute, ast.Subscript)):
+                    base = n.value
+                    while isinstance(base, (ast.Attribute, ast.Subscript, ast.Call)):
+                        base = base.func if isinstance(base, ast.Call) else base.value
+                    if isinstance(base, ast.Name) and base.id not in bases and TEXT_ACCESS.search(self.r.source_of(n)):
+                        bases.add(base.id)
+            self._text_read[key] = frozenset(bases)
+        return self._text_read[key]
+
+    def _names_in(self, expr: ast.AST, names: set[str]) -> bool:
+        if not names:
+            return False
+        key = id(expr)
+        if key not in self._names_of:
+            self._names_of[key] = frozenset(n.id for n in ast.walk(expr) if isinstance(n, ast.Name))
+        return not names.isdisjoint(self._names_of[key])

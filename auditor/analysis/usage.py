@@ -102,6 +102,9 @@ class _Module(ParseFacts, LoopFacts, AgentLoopFacts, TruncationFacts, VisionFact
         self._image_nodes: dict[int, list[ast.AST]] = {}  # id(def or tree) -> what may be an image part (vision.py)
         self._stop_checked: dict[int, bool] = {}  # id(def) -> it looks at why generation stopped (truncation.py)
         self.crowded: set[int] = set()  # id(def) of functions with more than truncation.CROWDED calls
+        self._walked: dict[int, list[ast.AST]] = {}  # id(top-level statement) -> its nodes (truncation.py)
+        self._names_of: dict[int, frozenset[str]] = {}  # id(expression) -> the names in it (truncation.py)
+        self._text_read: dict[int, frozenset[str]] = {}  # id(expression) -> names whose text it reads (truncation.py)
 
     # ------------------------------------------------------------ helpers
     def index(self, func: ast.AST | None) -> FunctionIndex:
