@@ -22,11 +22,11 @@ MEMORY_LIMIT = 2 << 30
 COUNT = """
 import cProfile, os, pstats, sys
 from auditor.cli import main
-sys.argv = ["llm-audit", "check", ".", "--no-cache", "--output-format", "sarif", "-o", os.devnull, "--jobs", "1"]
+args = ["check", ".", "--no-cache", "--output-format", "sarif", "-o", os.devnull, "--jobs", "1"]
 profile = cProfile.Profile()
 profile.enable()
 try:
-    main()
+    main(args, prog_name="llm-audit")  # with its arguments: SystemExit, not the command line's fast exit
 except SystemExit:
     pass
 profile.disable()
