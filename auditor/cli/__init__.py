@@ -11,7 +11,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import click
+from auditor import replay as _replay
+
+_replay.at_entry()  # the real command line: an unchanged `check` replays here, before click and the engine load
+
+import click  # noqa: E402
 
 from auditor import __version__
 from auditor.cli.options import (
