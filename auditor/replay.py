@@ -144,9 +144,11 @@ def try_replay(argv: list[str]) -> tuple[bytes, bytes, int] | None:
         signature, payload = data[len(MAGIC):len(MAGIC) + 32], data[len(MAGIC) + 32:]
         if not hmac.compare_digest(signature, hmac.new(secret, payload, hashlib.sha256).digest()):
             return None
-        key_digest, paths, out, err, code = marshal.loads(payload)
-        if key_digest != hashlib.sha256(_key(argv)).digest():
-            return _debug("the arguments, environment, date or version differ")
+        stored_key, paths, out, err, code = marshal.loads(payload)
+        key = _key(argv)
+        if stored_key != key:
+            at = next((i for i, (a, b) in enumerate(zip(stored_key, key)) if a != b), min(len(key), len(stored_key)))
+            return _debug(f"the arguments, environment, date or version differ: {key[max(0, at - 60):at + 60]!r}")
         for path, weak, expected in paths:
             if (lsig(path) if weak else sig(path)) != expected:
                 return _debug(f"{path} changed")
@@ -233,7 +235,7 @@ def _hook(event: str, args: tuple) -> None:
         mode, flags = args[1], args[2]
         writes = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (isinstance(flags, int) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT))
         if writes and not _ours(path):
-            _state["taint"] = f"wrote {path}"
+            _state["writes"].add(path)
         _state["paths"].add(path)
     elif event in ("os.scandir", "os.listdir"):
         path = _fspath(args[0] if args[0] is not None else ".")
@@ -252,7 +254,7 @@ def start_recording(argv: list[str]) -> None:
     """Watch this run's reads and probes, and capture its output (see the module docstring)."""
     import time
 
-    _state.update(argv=argv, paths=set(), lpaths=set(), dirs=set(), taint=None, start=time.time_ns(), key=_key(argv))
+    _state.update(argv=argv, paths=set(), lpaths=set(), dirs=set(), writes=set(), taint=None, start=time.time_ns(), key=_key(argv))
     _state["ours"] = [os.path.abspath(d) for d in {_record_dir(), _user_dir()} | ({os.environ["LLM_AUDIT_CACHE_DIR"]} if os.environ.get("LLM_AUDIT_CACHE_DIR") else set())]
     real_stat, real_lstat = os.stat, os.lstat
 
@@ -285,8 +287,8 @@ def finish(code: int) -> None:
     _state["recording"] = False
     try:
         _store(code)
-    except Exception:  # noqa: BLE001 - a record is an optimisation: never fail a run over it
-        pass
+    except Exception as e:  # noqa: BLE001 - a record is an optimisation: never fail a run over it
+        _debug(f"not recorded: {e!r}")
 
 
 def _without_stats(err: bytes) -> bytes:
@@ -303,12 +305,15 @@ def _store(code: int) -> None:
     real_stat, os.lstat = _state["real_stat"], _state["real_lstat"]
     os.stat = real_stat  # type: ignore[assignment]
     if _state["taint"] or not isinstance(sys.stdout, _Tee) or not isinstance(sys.stderr, _Tee):
-        return
+        return _debug(f"not recorded: {_state['taint'] or 'output not captured'}")
     try:
         sys.stdout.flush()
         sys.stderr.flush()
     except (OSError, ValueError):
         return
+    for w in _state["writes"]:  # only a scratch file of the temp folder, gone again (tempfile's writability probe)
+        if sig(w) is not None or os.path.dirname(w) != os.path.abspath(__import__("tempfile").gettempdir()):
+            return _debug(f"not recorded: wrote {w}")
     paths = set(_state["paths"])
     for d in _state["dirs"]:
         paths.add(d)
@@ -332,13 +337,13 @@ def _store(code: int) -> None:
             continue
         s = sig(p)
         if s is not None and (s[1] >= fresh or s[2] >= fresh):
-            return  # changed while (or just before) the run read it: never trusted
+            return _debug(f"not recorded: {p} changed while (or just before) the run read it")
         recorded.append((p, False, s))
     for p in sorted(_state["lpaths"] - paths):
         if not _ours(p):
             recorded.append((p, True, lsig(p)))
     out, err = b"".join(sys.stdout.sink), _without_stats(b"".join(sys.stderr.sink))
-    payload = marshal.dumps((hashlib.sha256(_state["key"]).digest(), recorded, out, err, int(code)))
+    payload = marshal.dumps((_state["key"], recorded, out, err, int(code)))
     from auditor.cache import _key as secret
     import hmac
 
