@@ -15,6 +15,11 @@ cache on records, once it has written its report, everything its output depended
   (its file) and every file of this package are recorded as well: new code is a new run;
 * the bytes written to standard output and standard error, and the exit code.
 
+Paths inside the record folder and the facts cache (``$LLM_AUDIT_CACHE_DIR`` or a
+``.llm_audit_cache`` folder; signed, and never changing an output) are not recorded; the user
+cache (YAML memos, token ranks) is, like any input. POSIX only (elsewhere a stat of a path may
+not go through ``os.stat``).
+
 The record is signed with the facts cache's per-user key and written to
 ``$LLM_AUDIT_CACHE_DIR`` (else ``~/.cache/llm-audit/replay``), one per (working directory,
 arguments). It is not written when the run did anything a replay would not redo or could not
@@ -164,7 +169,7 @@ def at_entry() -> None:
     main = sys.modules.get("__main__")
     script = os.path.basename(getattr(main, "__file__", "") or "")
     module = getattr(getattr(main, "__spec__", None), "name", None)
-    if not (script.startswith("llm-audit") or module == "auditor.__main__" or module == "auditor"):
+    if os.name != "posix" or not (script.startswith("llm-audit") or module == "auditor.__main__" or module == "auditor"):
         return
     argv = sys.argv[1:]
     if _disabled() or not eligible(argv):
@@ -179,7 +184,7 @@ def at_entry() -> None:
                 while data:
                     data = data[os.write(fd, data):]
         except OSError:
-            os._exit(1)  # a reader that went away, as the normal run ends then
+            os._exit(code)  # a reader that went away: the rest is dropped, the exit code stays (render/output.py)
         os._exit(code)
     start_recording(argv)
 
@@ -247,7 +252,9 @@ def _hook(event: str, args: tuple) -> None:
 
 def _ours(path: str) -> bool:
     """A path of our own caches (whose contents never change an output, only its speed)."""
-    return any(path == d or path.startswith(d + os.sep) for d in _state["ours"]) or f"{os.sep}.llm_audit_cache{os.sep}" in path
+    if path == _state["key_file"] or f"{os.sep}.llm_audit_cache{os.sep}" in path or path.endswith(f"{os.sep}.llm_audit_cache"):
+        return True
+    return any(path == d or path.startswith(d + os.sep) for d in _state["ours"])
 
 
 def start_recording(argv: list[str]) -> None:
@@ -255,7 +262,9 @@ def start_recording(argv: list[str]) -> None:
     import time
 
     _state.update(argv=argv, paths=set(), lpaths=set(), dirs=set(), writes=set(), taint=None, start=time.time_ns(), key=_key(argv))
-    _state["ours"] = [os.path.abspath(d) for d in {_record_dir(), _user_dir()} | ({os.environ["LLM_AUDIT_CACHE_DIR"]} if os.environ.get("LLM_AUDIT_CACHE_DIR") else set())]
+    # the run records and the facts cache (signed); the user cache (YAML memos, token ranks) is recorded like any input
+    _state["ours"] = [os.path.abspath(d) for d in {_record_dir(), os.environ.get("LLM_AUDIT_CACHE_DIR") or _record_dir()}]
+    _state["key_file"] = os.path.abspath(os.path.join(_user_dir(), "cache.key"))
     real_stat, real_lstat = os.stat, os.lstat
 
     def stat(path, *a, **kw):
