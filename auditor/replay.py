@@ -323,6 +323,11 @@ def _store(code: int) -> None:
     for w in _state["writes"]:  # only a scratch file of the temp folder, gone again (tempfile's writability probe)
         if sig(w) is not None or os.path.dirname(w) != os.path.abspath(__import__("tempfile").gettempdir()):
             return _debug(f"not recorded: wrote {w}")
+    fresh = _state["start"] - RACY_NS
+    for p in _state["paths"]:  # the files read: where a change (pre-commit's edited file) is, cheaply first
+        s = None if _ours(p) else sig(p)
+        if s is not None and (s[1] >= fresh or s[2] >= fresh):
+            return _debug(f"not recorded: {p} changed while (or just before) the run read it")
     paths = set(_state["paths"])
     for d in _state["dirs"]:
         paths.add(d)
@@ -339,7 +344,6 @@ def _store(code: int) -> None:
         f = getattr(mod, "__file__", None)
         if isinstance(f, str):
             paths.add(os.path.abspath(f))
-    fresh = _state["start"] - RACY_NS
     recorded = []
     for p in sorted(paths):
         if _ours(p):
