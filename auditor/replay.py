@@ -357,8 +357,9 @@ def _store(code: int) -> None:
             recorded.append((p, True, lsig(p)))
     out, err = b"".join(sys.stdout.sink), _without_stats(b"".join(sys.stderr.sink))
     payload = marshal.dumps((_state["key"], recorded, out, err, int(code)))
-    from auditor.cache import _key as secret
     import hmac
+
+    from auditor.cache import _key as secret
 
     data = MAGIC + hmac.new(secret(), payload, hashlib.sha256).digest() + payload
     from auditor.writes import atomic_write

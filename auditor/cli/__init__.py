@@ -15,7 +15,7 @@ from auditor import replay as _replay
 
 _replay.at_entry()  # the real command line: an unchanged `check` replays here, before click and the engine load
 
-import click  # noqa: E402
+import click
 
 from auditor import __version__
 from auditor.cli.options import (
