@@ -177,8 +177,6 @@ def at_entry() -> None:
     found = try_replay(argv)
     if found is not None:
         out, err, code = found
-        if os.environ.get("LLM_AUDIT_STATS"):
-            err += b"llm-audit: replayed (nothing changed)\n"  # the stats line of a run that parsed nothing
         try:
             for fd, data in ((1, out), (2, err)):
                 while data:
@@ -301,10 +299,17 @@ def finish(code: int) -> None:
 
 
 def _without_stats(err: bytes) -> bytes:
-    """Standard error without LLM_AUDIT_STATS's line (its counts and time are the recorded run's)."""
+    """Standard error with LLM_AUDIT_STATS's line as a replay has it: every file known from
+    the cache, none parsed (what an unchanged warm run prints), ``ms=0 replayed=1``."""
     if not os.environ.get("LLM_AUDIT_STATS"):
         return err
-    return b"".join(line for line in err.splitlines(keepends=True) if not line.startswith(b"llm-audit: files="))
+    out = []
+    for line in err.splitlines(keepends=True):
+        if line.startswith(b"llm-audit: files="):
+            n = line[len(b"llm-audit: files="):].split(b" ", 1)[0].decode("ascii", "replace")
+            line = f"llm-audit: files={n} parsed=0 skipped=0 cached={n} ms=0 replayed=1\n".encode()
+        out.append(line)
+    return b"".join(out)
 
 
 def _store(code: int) -> None:

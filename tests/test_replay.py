@@ -60,7 +60,7 @@ def _run(root: Path, *args: str, racy: int = 0, env: dict | None = None, fmt: st
 def _replayed(r: subprocess.CompletedProcess) -> bool:
     err = r.stderr.decode()
     assert "Traceback" not in err, err
-    return "llm-audit: replayed" in err
+    return "replayed=1" in err
 
 
 def _primed(root: Path, *args: str, **kw) -> subprocess.CompletedProcess:
@@ -131,7 +131,7 @@ def test_environment_date_and_options_are_part_of_the_key(project: Path) -> None
     assert not _replayed(_run(project, "--select", "LA1"))
     dated = [sys.executable, "-c", DRIVER, "0", "check", "--today", "2027-02-01", "--output-format", "json"]
     e = dict(os.environ, LLM_AUDIT_CACHE_DIR=str(project.parent / "cache"), XDG_CACHE_HOME=str(project.parent / "xdg"), LLM_AUDIT_STATS="1", LLM_AUDIT_DEBUG="1")
-    assert "replayed" not in subprocess.run(dated, cwd=project, env=e, capture_output=True, text=True, check=False).stderr
+    assert "replayed=1" not in subprocess.run(dated, cwd=project, env=e, capture_output=True, text=True, check=False).stderr
     _primed(project)  # and the first key still replays
 
 
