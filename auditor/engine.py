@@ -306,6 +306,7 @@ def _run(opts: RunOptions) -> RunResult:
         providers=load_catalog().providers(list(policy.get("call-sites", []) or [])),
         # every file from the cache: the run that cached them read further what the flows needed
         reanalyse=loaded[0].reanalyser() if stats["parsed"] + stats["skipped"] else None,
+        reparse=loaded[0].reanalyser(deep=False) if stats["skipped"] else None,
         mentions=loaded[0].mentions(),
     )
     assign_roles(project, policy.get("prompt-roles") or {})

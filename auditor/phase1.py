@@ -206,11 +206,12 @@ class Loaded:
 
         return load
 
-    def reanalyser(self) -> Callable[[str], FileFacts | None]:
+    def reanalyser(self, deep: bool = True) -> Callable[[str], FileFacts | None]:
         """For :class:`auditor.analysis.project.Project`: phase 2 of the dataflow reads a module
-        again, deeply (its calls with their arguments, whatever the pre-scan said); the result
-        replaces its cache entry (packed now, before phase 2 resolves it in place), so a warm run
-        does not read it again."""
+        again, deeply (its calls with their arguments, whatever the pre-scan said), or with
+        ``deep=False`` as phase 1 reads the files the pre-scan keeps (a file it skipped as
+        *unbound*, which a flow leads to); the result replaces its cache entry (packed now,
+        before phase 2 resolves it in place), so a warm run does not read it again."""
 
         def reanalyse(rel: str) -> FileFacts | None:
             sf = self.paths.get(rel)
@@ -225,7 +226,7 @@ class Loaded:
                     return None
             except OSError:
                 return None
-            facts = parse_bytes(data, rel, sf.kind, self.options_for(rel), deep=True)
+            facts = parse_bytes(data, rel, sf.kind, self.options_for(rel), deep=deep)
             if facts.findings:  # it did not parse after all: keep what phase 1 had
                 return None
             meta = self.meta.get(rel)

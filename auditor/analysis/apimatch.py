@@ -113,8 +113,11 @@ class ApiMatcher:
                     return api
             return None
 
-        for name in classes:
-            api_of(name, 0)
+        try:
+            for name in classes:
+                api_of(name, 0)
+        finally:
+            del api_of  # a recursive closure is a reference cycle: it would keep the tree alive (the run pauses the GC)
         names = set(found)
         if found:
             for node in ast.walk(self.r.tree):

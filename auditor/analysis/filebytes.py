@@ -12,6 +12,7 @@ from __future__ import annotations
 from auditor.analysis.module import analyse_python_text, summarise_module
 from auditor.discover import config_matches
 from auditor.facts import FileFacts
+from auditor.sources.prescan import PARSE, UNBOUND
 from auditor.sources.python import (
     CodingError,
     SourceOptions,
@@ -72,8 +73,10 @@ def prescan_bytes(data: bytes, rel: str, kind: str, opts: SourceOptions) -> tupl
         if b"\x00" in data[:8192]:
             facts.findings.append(file_error(rel, "binary file (contains NUL bytes)"))
             return facts, None
-        if kind == "python" and opts.prescan and not opts.prescanner.matches(data):
-            return _skipped(facts, data), None  # nothing an LLM call could hang on: not parsed
+        if kind == "python" and opts.prescan:
+            verdict = opts.prescanner.verdict(data)
+            if verdict != PARSE:  # nothing an LLM call could hang on: not parsed
+                return _skipped(facts, data, verdict == UNBOUND), None
         if kind == "notebook":
             from auditor.sources.notebook import code_source_bytes, notebook_language, read_notebook
 
@@ -87,8 +90,9 @@ def prescan_bytes(data: bytes, rel: str, kind: str, opts: SourceOptions) -> tupl
             if len(code) > opts.max_file_bytes:
                 facts.findings.append(file_error(rel, f"notebook code is too large ({len(code):,} bytes in code cells; limit {opts.max_file_bytes:,}, policy `limits.max-file-bytes`)"))
                 return facts, None
-            if opts.prescan and not opts.prescanner.matches(code):
-                done = _skipped(facts, code)
+            verdict = opts.prescanner.verdict(code) if opts.prescan else PARSE
+            if verdict != PARSE:
+                done = _skipped(facts, code, verdict == UNBOUND)
                 done._code = code  # type: ignore[attr-defined]  # for the dataflow's questions (Loaded.mentions), never cached
                 return done, None
             return None, nb
@@ -132,11 +136,14 @@ def _parse_bytes(data: bytes, rel: str, kind: str, opts: SourceOptions, nb: dict
     return facts
 
 
-def _skipped(facts: FileFacts, data: bytes) -> FileFacts:
+def _skipped(facts: FileFacts, data: bytes, unbound: bool = False) -> FileFacts:
     """A file that cannot hold a call site or a prompt constant: not parsed (a syntax error in it
     is the general linter's to report). Its suppression comments are still read (LA001), and
-    other modules' references into it parse it later, on demand (:func:`summarise_bytes`)."""
+    other modules' references into it parse it later, on demand (:func:`summarise_bytes`).
+    ``unbound``: it imports an SDK, binding nothing the analysis knows (sources/sdkbinding.py)."""
     facts.extra["skipped"] = True
+    if unbound:
+        facts.extra["unbound"] = True
     if b"llm-audit" in data or b"noqa" in data or b"NOQA" in data:
         facts.suppressions = scan_suppressions(data.decode("utf-8", "replace"))
     return facts

@@ -28,8 +28,9 @@ class Project:
     still packed): its constants, texts and imports. Every lookup into another module goes
     through :meth:`module_facts`, so only the modules something refers to are ever loaded.
     ``reanalyse``: phase 2 of the dataflow may read a module deeply that phase 1 read
-    shallowly or skipped (see analysis/reach.py); ``mentions`` answers for a skipped file
-    whether its bytes call a name (else the file under ``root`` is read)."""
+    shallowly or skipped (see analysis/reach.py), and ``reparse`` read as phase 1 does a file
+    the pre-scan skipped as *unbound* (sources/sdkbinding.py); ``mentions`` answers for a
+    skipped file whether its bytes call a name (else the file under ``root`` is read)."""
 
     def __init__(
         self,
@@ -39,6 +40,7 @@ class Project:
         providers=None,
         reanalyse: Callable[[str], FileFacts | None] | None = None,
         mentions: Callable[[str, frozenset[str], frozenset[str]], bool] | None = None,
+        reparse: Callable[[str], FileFacts | None] | None = None,
     ):
         self.facts = facts
         self._loader = loader
@@ -46,6 +48,7 @@ class Project:
         self.root = root
         self.providers = providers
         self.reanalyse = reanalyse
+        self.reparse = reparse
         # (rel, calls, words) -> whether a file phase 1 skipped names one of them (sources/callnames.py)
         self.mentions = mentions
         self.derived: list[CallSite] = []  # requests reached through project functions (analysis/derive.py)

@@ -41,10 +41,25 @@ def derive_all(project) -> None:
     tried: set[str] = set()
     impls = flows.limit("max-implementations", 8)
     index = ProjectIndex(project.facts, _Modules(project), impls)
+    read: set[str] = set()  # files the pre-scan skipped as unbound, read since as phase 1 reads
     for _ in range(flows.limit("max-upgrade-rounds", 6)):
         if project.reanalyse is None:
             break
-        needed = [rel for rel in needed_files(project, index) if rel not in tried]
+        unbound: list[str] = []
+        needed = [rel for rel in needed_files(project, index, unbound) if rel not in tried]
+        while unbound and project.reparse is not None:
+            # a flow leads to files phase 1 would have parsed but for their SDK imports binding
+            # nothing known: read them as it would, and judge them as if it had (no round spent)
+            todo = [rel for rel in dict.fromkeys(unbound) if rel not in read]
+            read.update(todo)
+            new = [f for f in (project.reparse(rel) for rel in todo) if f is not None]
+            if not new:
+                break
+            project.replace(new)
+            del index
+            index = ProjectIndex(project.facts, _Modules(project), impls)
+            unbound = []
+            needed = [rel for rel in needed_files(project, index, unbound) if rel not in tried]
         if not needed:
             break
         tried.update(needed)
@@ -100,7 +115,9 @@ def reaching(index: ProjectIndex, project) -> set[str]:
     return reach
 
 
-def needed_files(project, index: ProjectIndex) -> list[str]:
+def needed_files(project, index: ProjectIndex, unbound: list[str] | None = None) -> list[str]:
+    """The files to read deeply now; ``unbound`` receives the files skipped as unbound (see
+    sources/sdkbinding.py) that a flow leads to: to be read as phase 1 reads first."""
     reach = reaching(index, project)
     if not reach:
         return []
@@ -119,7 +136,7 @@ def needed_files(project, index: ProjectIndex) -> list[str]:
                 related.add(c)
                 related.update(index.mro(c))
     names = {q.rsplit(".", 1)[-1] for q in reach}
-    calls, words = _asked_names(index, reach, related)
+    calls, words = _asked_names(index, reach, related, project.by_module)
     out: list[str] = []
     for f in project.facts:
         if f.kind not in ("python", "notebook") or f.extra.get("flows_deep"):
@@ -130,6 +147,9 @@ def needed_files(project, index: ProjectIndex) -> list[str]:
             # imports and classes, parsed now (and cached) only for the files that pass
             if not (calls or words) or not _mentions(project, f.path, calls, words):
                 continue
+            if unbound is not None and f.extra.get("unbound") and project.reparse is not None:
+                unbound.append(f.path)
+                continue
             project.summary_of(f)
             if f.kind == "notebook" or _skipped_needed(f, f.extra.get("flows"), index, reach, reach_modules, related):
                 out.append(f.path)
@@ -137,21 +157,28 @@ def needed_files(project, index: ProjectIndex) -> list[str]:
             name.rsplit(".", 1)[-1] in names and any(q in reach for q, _ in index.targets(Callee(kind, name, cls))) for _, kind, name, cls in flows.raw_edges()
         ):
             out.append(f.path)  # its calls reach a request: their arguments are needed
-    out.extend(_helper_files(project, index))
+    out.extend(_helper_files(project, index, unbound))
     return sorted(set(out))
 
 
-def _asked_names(index: ProjectIndex, reach: set[str], related: set[str]) -> tuple[frozenset[str], frozenset[str]]:
+def _asked_names(index: ProjectIndex, reach: set[str], related: set[str], modules=None) -> tuple[frozenset[str], frozenset[str]]:
     """What a skipped file's bytes must name to be worth parsing: a module-level function that
     reaches a request (``name(``: another file can call only what a Python module defines, nothing
     imports from a notebook), or a class of a hierarchy whose methods do - a subclass, a base as
     written, a module-level instance (``llm = LLM()``). A method is never asked by its name alone:
-    a call ``x.create(`` needs its receiver's class, which the file must name."""
+    a call ``x.create(`` needs its receiver's class, which the file must name. A base imported
+    from outside the project (``abc.ABC``: no part of its name is a module of ``modules``) is
+    not asked: no project file defines it, and the hierarchy leaves it out."""
+
+    def outside(base: str) -> bool:
+        parts = base.split(".")
+        return modules is not None and len(parts) > 1 and not any(".".join(parts[:i]) in modules for i in range(1, len(parts)))
+
     calls = {q.rsplit(".", 1)[-1] for q in reach if q in index.functions and index.functions[q][1].kind == "python" and not index.functions[q][0].cls}
     words = {c.rsplit(".", 1)[-1] for c in related}
     for c in related:
         info = index.classes.get(c)
-        words.update(b.rsplit(".", 1)[-1] for b in (info[0] if info else ()))
+        words.update(b.rsplit(".", 1)[-1] for b in (info[0] if info else ()) if not outside(b))
     for f in index.modules_with_instances():
         for name, cls in f.extra["flows"].instances.items():
             q = index.canonical(cls)
@@ -187,7 +214,7 @@ def _mentions(project, rel: str, calls: frozenset[str], words: frozenset[str]) -
     return names_in(data, calls, words)
 
 
-def _helper_files(project, index: ProjectIndex) -> list[str]:
+def _helper_files(project, index: ProjectIndex, unbound: list[str] | None = None) -> list[str]:
     """Modules not read deeply that define the prompt helpers prompts call, when what those
     return is not known yet (a lean pass keeps only returns that look like prompt text)."""
     from auditor.analysis.flowfacts import CallHole
@@ -214,6 +241,9 @@ def _helper_files(project, index: ProjectIndex) -> list[str]:
             continue
         mod = found[1] if found is not None else _module_of(h.callee.name, _Modules(project))
         if mod is not None and not mod.extra.get("flows_deep") and mod.kind in ("python", "notebook"):
+            if unbound is not None and mod.extra.get("unbound") and project.reparse is not None:
+                unbound.append(mod.path)  # phase 1 would have read its returns
+                continue
             wanted.setdefault(mod.path, set()).add(h.callee.name.rsplit(".", 1)[-1])
     out = []
     for rel, names in wanted.items():

@@ -4,8 +4,11 @@ Only files that can are parsed; every other file costs one regex search over its
 notebook, over its code cells' sources: outputs are never scanned). A file passes when it has
 
 * an import of an SDK root (``import openai``, ``from google import genai``, ``import os, openai``,
-  ``__import__("ollama")``, ``importlib.import_module("openai")``) or of an agent framework
-  (``from autogen import ...``, ``from agents import Runner``: LA605 reads their bounds),
+  ``__import__("ollama")``, ``importlib.import_module("openai")``) that binds a name the catalog
+  knows under it (``from openai import OpenAI``; not ``from litellm import verbose_logger``:
+  :mod:`auditor.sources.sdkbinding`; such a file is *unbound*, skipped, and read later if a flow
+  leads to it), or an import of an agent framework (``from autogen import ...``,
+  ``from agents import Runner``: LA605 reads their bounds),
 * a distinctive method path (``completions.create``, ``messages.create``, ``generate_content``: a
   client may come from another module),
 * the name of a policy wrapper (``call-sites:``) as a whole word, or
@@ -20,15 +23,35 @@ from __future__ import annotations
 
 import re
 
-from auditor.config.catalog import Providers
+from auditor.config.catalog import Providers, load_catalog
 from auditor.config.names import literal_words, name_matches
+from auditor.sources.sdkbinding import SdkBindings, dotted_names, glob_names
 
 _IDENT = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 _ASSIGN = re.compile(rb"([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?::[^=\n]*)?=(?!=)")
 _DYNAMIC_IMPORT = re.compile(rb"(?:__import__|import_module)\(\s*[\"']$")
 # agent frameworks whose bound parameters LA605 reads (its `agent-bounds`): a file that builds an
 # agent with one holds no call site of an SDK the providers list, yet has facts to check
+PARSE, SKIP, UNBOUND = "parse", "skip", "unbound"  # the verdicts of Prescan.verdict
 AGENT_ROOTS = ("autogen", "autogen_agentchat", "agents", "langgraph", "crewai", "smolagents", "llama_index")
+
+
+def known_names(providers: Providers, extra_apis: list[dict], roots: set[str]) -> set[str]:
+    """The dotted names under ``roots`` the catalog and the policy's ``call-sites`` spell out
+    (see :mod:`auditor.sources.sdkbinding`)."""
+    catalog = load_catalog()
+    data = [catalog.providers_data, catalog.flows, catalog.reasoning, catalog.vision, extra_apis, [r.params for r in catalog.rules]]
+    data += [list(providers.types), providers.maker_to_type, sorted(providers.passthrough), providers.import_roots]
+    data += [[*api.match_callables, *api.match_types, *api.provider_by_type] for api in providers.apis]
+    return dotted_names(data, frozenset(roots))
+
+
+def agent_callables() -> set[str]:
+    """The first names of LA605's ``agent-bounds`` callables (``AgentExecutor``, ``Runner``):
+    known by name under any SDK root (sources/sdkbinding.py)."""
+    rule = load_catalog().rule("LA605")
+    bounds = (rule.params or {}).get("agent-bounds") if rule is not None else None
+    return {str(k).split(".")[0] for k in bounds or {}}
 
 
 def _sinks() -> tuple[set[str], set[str]]:
@@ -109,31 +132,46 @@ class Prescan:
         self.sink_names = re.compile(rb"\b(?:" + b"|".join(re.escape(n.encode()) for n in sorted(sink_names)) + rb")\b") if sink_names else None
         self.regex = re.compile(trie_regex(list(self.kind))) if self.kind else None
         self.roots = frozenset(r.encode() for r in roots)
+        rest = [lit for lit, k in self.kind.items() if k != "root" or lit.decode() in AGENT_ROOTS]
+        self.regex_rest = re.compile(trie_regex(rest)) if rest else None  # once the file's imports bind nothing
+        tops = {r.split(".")[0] for r in roots}
+        catalog = load_catalog()
+        globs = glob_names([catalog.providers_data, [g for g, _ in getattr(providers, "maker_globs", [])]], frozenset(tops))
+        # known by name under any SDK root: LA605's agent callables, the text sinks and templates (`from langchain.schema import SystemMessage`)
+        self.bindings = SdkBindings(known_names(providers, extra_apis, tops), agent_callables() | sink_names, tops, globs)
 
     def matches(self, data: bytes) -> bool:
         """Can ``data`` (Python source, or a notebook's code cells joined) hold a call site or
         a prompt constant?"""
+        return self.verdict(data) == PARSE
+
+    def verdict(self, data: bytes) -> str:
+        """:data:`PARSE` (``data`` can hold a call site or a prompt constant), :data:`SKIP`, or
+        :data:`UNBOUND`: skipped, yet it imports an SDK (binding nothing the analysis knows of it,
+        :mod:`auditor.sources.sdkbinding`): the dataflow reads such a file as phase 1 would
+        when another file's flow leads to it (analysis/reach.py)."""
         if self.any_name and _ASSIGN.search(data):
-            return True
+            return PARSE
         rx = self.regex
         if rx is None:
-            return False
+            return SKIP
         pos = 0
+        unbound = False
         while True:
             m = rx.search(data, pos)
             if m is None:
-                return False
+                return UNBOUND if unbound else SKIP
             lit = m.group()
             kind = self.kind[lit]
             start, end = m.start(), m.end()
             if kind == "path":
-                return True
+                return PARSE
             line_start = data.rfind(b"\n", 0, start) + 1
             if kind == "name":
                 line_end = data.find(b"\n", end)
                 line_end = len(data) if line_end < 0 else line_end
                 if self._assigns_prompt(data, line_start, line_end):
-                    return True
+                    return PARSE
                 pos = line_end + 1  # the line is decided
                 continue
             if start > 0 and data[start - 1] in _IDENT or end < len(data) and data[end] in _IDENT:
@@ -141,11 +179,22 @@ class Prescan:
                 continue
             if kind == "sink":
                 if self._imports(data, line_start, start, lit) and self._imports_sink(data, end):
-                    return True
+                    return PARSE
                 pos = end
                 continue
-            if kind == "word" or self._imports(data, line_start, start, lit):
-                return True
+            if kind == "word":
+                return PARSE
+            if self._imports(data, line_start, start, lit):
+                if lit.decode() in AGENT_ROOTS or b"__import__" in data or b"import_module" in data:
+                    return PARSE
+                if not self.bindings.binds(data):  # the whole file's imports: asked once
+                    unbound = True
+                    rx = self.regex_rest  # the other roots need not be searched (an agent framework's still are)
+                    if rx is None:
+                        return UNBOUND
+                    pos = end
+                    continue
+                return PARSE
             pos = end
 
     def _imports(self, data: bytes, line_start: int, start: int, lit: bytes) -> bool:
