@@ -90,7 +90,10 @@ class LoopFacts:
     def loop_kind(self, site: CallSite, call: ast.Call, loops: tuple[ast.AST, ...], history: HistoryUse | None) -> str:
         loop = loops[-1]
         if isinstance(loop, ast.While):
-            return "while"
+            # the answer's tool calls drive the next turn: an agent's loop, not a retry
+            return "dependent" if TOOLISH.search(self.r.source_of(loop)) else "while"
+        if _in_handler(call, loop):
+            return "retry"  # the call of an ``except`` block: a fallback when the item's request failed
         if isinstance(loop, (ast.For, ast.AsyncFor)):
             target, it = loop.target, loop.iter
             if _breaks(loop):
@@ -211,6 +214,24 @@ def grown_names(n: ast.AST) -> list[str]:
     if isinstance(n, ast.Assign):
         return [d for t in n.targets for d in [dotted(t)] if d and is_growth(n, d)]
     return []
+
+
+def _in_handler(call: ast.Call, loop: ast.AST) -> bool:
+    """The call lies in an ``except`` handler inside the loop."""
+    for n in ast.walk(loop):
+        if isinstance(n, ast.ExceptHandler) and any(x is call for b in n.body for x in ast.walk(b)):
+            return True
+    return False
+
+
+def assigned_name(call: ast.Call, loop: ast.AST) -> str | None:
+    """The name a call's result is assigned to inside ``loop`` (``result = ask(f"{result}")``), if any."""
+    for n in ast.walk(loop):
+        if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name):
+            value = n.value.value if isinstance(n.value, ast.Await) else n.value
+            if value is call:
+                return n.targets[0].id
+    return None
 
 
 def _inside(node: ast.AST, outer: ast.AST) -> bool:
