@@ -161,3 +161,42 @@ def result_policy(project):
     from auditor.config.policy import Policy
 
     return Policy.load(None, start=project.root)
+
+
+EVAL_GRID = {
+    "evaluate.py": '''
+        from openai import OpenAI
+
+        client = OpenAI()
+
+
+        def get_generation(prompt, case):
+            return client.chat.completions.create(model="gpt-4o-mini", max_tokens=300, messages=[{"role": "system", "content": prompt}, {"role": "user", "content": case}]).choices[0].message.content
+
+
+        def get_score(case, a, b):
+            return client.chat.completions.create(model="gpt-4o-mini", max_tokens=5, messages=[{"role": "user", "content": f"Which answer is better for {case}? A: {a} B: {b}. Answer A or B."}]).choices[0].message.content
+
+
+        def rank(prompt1, prompt2, test_cases):
+            wins = 0
+            for case in test_cases:
+                g1 = get_generation(prompt1, case)
+                g2 = get_generation(prompt2, case)
+                wins += get_score(case, g1, g2) == "A"
+            return wins
+
+
+        for row in open("cases.txt"):
+            client.chat.completions.create(model="gpt-4o-mini", max_tokens=50, messages=[{"role": "user", "content": row}])
+    ''',
+}
+
+
+def test_la503_one_finding_per_loop_with_its_calls_related(project):
+    # an evaluation grid: three requests per test case in one loop are one cause (the loop), a second loop its own
+    result = project(EVAL_GRID, select=["LA503"])
+    grid, rows = sorted(result.findings, key=lambda f: f.line)
+    assert grid.line == 18 and "(3 calls in this loop)" in grid.message
+    assert [r.line for r in grid.related if r.message == "called in this loop"] == [18, 19, 20]
+    assert rows.line == 25 and "calls in this loop" not in rows.message
