@@ -112,6 +112,8 @@ class LoopFacts:
             return "fixed"  # for model in ["gpt-4o", "gpt-4o-mini"], four demo questions: variants, not data
         if self._feeds_back(site, call, loop) or TOOLISH.search(self.r.source_of(it)):
             return "dependent"  # a conversation, a chain, or the tool calls of a model's response
+        if len(loops) > 1 and _rounds(loop, it, loops[-2]):
+            return "dependent"  # rounds: each pass's items are what the last pass's answers kept (a knockout tournament)
         if _times_each_call(loop):
             return "timed"  # a latency benchmark: each request is timed, so it must run on its own
         return "data"
@@ -214,6 +216,20 @@ def grown_names(n: ast.AST) -> list[str]:
     if isinstance(n, ast.Assign):
         return [d for t in n.targets for d in [dotted(t)] if d and is_growth(n, d)]
     return []
+
+
+def _rounds(loop: ast.AST, it: ast.AST, outer: ast.AST) -> bool:
+    """The loop's iterable is rebuilt, in the enclosing loop, from a list this loop fills:
+    ``while len(winners) > 1: nxt = []; for i in range(0, len(winners), 2): nxt.append(pick(...)); winners = nxt``."""
+    read = {n.id for n in ast.walk(it) if isinstance(n, ast.Name)}
+    if not read:
+        return False
+    filled = {d for n in ast.walk(loop) for d in grown_names(n)}
+    for n in ast.walk(outer):
+        if isinstance(n, ast.Assign) and not _inside(n, loop) and isinstance(n.value, ast.Name) and n.value.id in filled:
+            if any(isinstance(t, ast.Name) and t.id in read for t in n.targets):
+                return True
+    return False
 
 
 def _in_handler(call: ast.Call, loop: ast.AST) -> bool:
