@@ -76,6 +76,8 @@ def raw_vision_payload(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
             continue  # the wrapper's own image part: reported at the wrapper's site, in its file
         if site.cell is not None and part.use.cell is not None and part.use.cell != site.cell and not site.extra.get("derived"):
             continue  # a notebook's module-level call does not send the image parts of other cells
+        if DOCUMENT_IMAGE.search(part.source or ""):
+            continue  # a page, a scan, a form, a receipt, a chart: whatever the question, it is read off the fine print
         key = (site.path, part.use.cell, part.use.span.line, part.use.span.column)
         if key in seen:
             continue  # one finding per image part, whichever call sends it
@@ -116,6 +118,16 @@ FINE_PRINT_ASKS = (
     r"\b(?:fine print|word for word|verbatim)\b",
     r"\b(?:extract|read|copy|pull out)\b[^.\n]{0,40}?\b(?:text|fields?|values?|sections?|numbers?|totals?|amounts?|tables?|key value)\b",
     r"\binto (?:json|a table|a json|csv|markdown)\b",
+    r"\b(?:print|list|output|return|give|pull)\b[^.\n]{0,40}?\b(?:information|info|data|details|values|numbers|figures)\b[^.\n]{0,40}?\bfrom\b",
+)
+
+
+# an image file named as a document ("page.jpeg", "scanned_invoice.png", "org_chart.png"): only
+# where it silences the rule, never to produce a finding
+DOCUMENT_IMAGE = re.compile(
+    r"(?<![a-z])(?:pages?|scan(?:ned|s)?|forms?|receipts?|invoices?|documents?|docs?|pdfs?|charts?|tables?|screenshots?|"
+    r"slides?|labels?|transcri\w*|ocr|handwrit\w*|whiteboard|statements?|contracts?|menus?)(?![a-z])",
+    re.IGNORECASE,
 )
 
 
