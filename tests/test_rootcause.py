@@ -200,3 +200,25 @@ def test_la503_one_finding_per_loop_with_its_calls_related(project):
     assert grid.line == 18 and "(3 calls in this loop)" in grid.message
     assert [r.line for r in grid.related if r.message == "called in this loop"] == [18, 19, 20]
     assert rows.line == 25 and "calls in this loop" not in rows.message
+
+
+def test_la601_one_response_parsed_at_two_lines_is_one_finding(project):
+    # the regex cuts the JSON out, json.loads reads the match: one parse of one response
+    result = project({"tags.py": '''
+        import json
+        import re
+        from openai import OpenAI
+        client = OpenAI()
+
+
+        def get_query_tags(query):
+            resp = client.chat.completions.create(model="gpt-4.1-mini", max_tokens=200, messages=[{"role": "user", "content": f"Return tags only as JSON: {query}"}])
+            content = resp.choices[0].message.content.strip()
+            match = re.search(r'\\{.*"tags".*\\}', content, re.DOTALL)
+            if match:
+                return json.loads(match.group()).get("tags", [])
+            return []
+    '''}, select=["LA601"])
+    [f] = result.findings
+    assert f.line == 11 and "`re.search`" in f.message and "(and at 1 more line)" in f.message
+    assert [(r.line, r.message) for r in f.related] == [(13, "also parses it: `json.loads`")]

@@ -189,9 +189,15 @@ def _reasoning_trace(pattern: ast.AST | None) -> bool:
     return isinstance(pattern, ast.Constant) and isinstance(pattern.value, str) and "<think>" in pattern.value
 
 
+CITATION_MARKERS = {r"\[\d+\]", r"\[\d+\]+", r"\[[0-9]+\]", r"\[\d{1,3}\]"}
+
+
 def _token_scan(pattern: str) -> bool:
     r"""A URL or e-mail pattern (``https?://[^\s]+``, ``[\w.-]+@[\w.-]+``) and nothing structural (no
-    braces, brackets of JSON, tags or labels to anchor on): it finds its tokens in any prose."""
+    braces, brackets of JSON, tags or labels to anchor on), or the ``[N]`` citation markers of an
+    answer asked to cite its sources: it finds its tokens in any prose."""
+    if pattern.replace("(", "").replace(")", "").replace("?:", "") in CITATION_MARKERS:
+        return True  # the [N] citation markers of an answer asked to cite: found wherever they are
     if not pattern or any(c in pattern for c in ("\\{", "\\[", "<", ":\\s", ": ")):
         return False
     return "http" in pattern or "www\\." in pattern or "@" in pattern
