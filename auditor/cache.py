@@ -11,7 +11,9 @@ read, one signature check, and one unpickling of the index, in which each file's
 still packed bytes, in two parts: the *core* (call sites, prompt constants, findings,
 suppressions, usage facts), unpacked when the file's facts are used, and the *summary*
 (constants, texts, imports: what other modules look up), unpacked only when another module
-refers to it (:meth:`FactsCache.summary`). A file the pre-scan skipped is just its name. An
+refers to it (:meth:`FactsCache.summary`). A run that changes a few entries (pre-commit, an
+edit) writes only those, to a signed journal beside the main file (:mod:`auditor.cache_delta`).
+A file the pre-scan skipped is just its name. An
 entry also records the file's size, mtime, ctime and inode when it was read: a file whose
 ``stat`` still says the same, and that was already older than :data:`RACY_NS` then, is not
 read again (git's "racy" rule: a change within the timestamp granularity is never missed).
@@ -25,11 +27,11 @@ import hmac
 import os
 import pickle
 import secrets
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from auditor import __version__
+from auditor.cache_delta import Journal
 from auditor.writes import atomic_write
 from auditor.reads import read_bytes
 
@@ -55,6 +57,8 @@ def _key() -> bytes:
     key = secrets.token_bytes(32)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        import tempfile
+
         fd, tmp = tempfile.mkstemp(dir=path.parent)
         with os.fdopen(fd, "wb") as fh:
             fh.write(key)
@@ -142,11 +146,13 @@ class FactsCache:
         self.dir = cache_dir(root)
         name = hashlib.sha256(os.fsencode(root.resolve())).hexdigest()[:16]
         self.path = self.dir / f"facts-{name}.bin"
+        self.delta_path = self.dir / f"delta-{name}.bin"  # the changes since the main file (cache_delta.py)
         self.header = f"{code_digest()}|{settings_digest}".encode()
         self.entries: dict[str, tuple] = {}
         self.meta: dict[str, Any] = {}  # other per-project results (the project walk: config/scope.py)
         self.dirty = False
         self.hits = 0
+        self.journal = Journal()
         if enabled:
             self._load()
 
@@ -164,8 +170,12 @@ class FactsCache:
             header, entries, meta = pickle.loads(payload)
             if header == self.header and isinstance(entries, dict) and isinstance(meta, dict):
                 self.entries, self.meta = entries, meta
+                self.journal.based_on(sig, len(blob))
         except Exception:  # noqa: BLE001 - a bad cache is ignored and rewritten
-            self.entries = {}
+            self.entries, self.meta = {}, {}
+            return
+        if self.journal.base is not None:
+            self.journal.load(self.delta_path, _key(), self.entries, self.meta)
 
     def known_digest(self, rel: str, st: os.stat_result) -> str | None:
         """The content digest recorded for ``rel`` if its file provably did not change since
@@ -208,6 +218,7 @@ class FactsCache:
             core, summary = _pack(facts)
             self.entries[rel] = (digest, settings, stat_sig(st) if st is not None else None, read_ns, facts.kind, facts.module, core, summary)
             self.dirty = True
+            self.journal.changed(rel)
 
     def put_stat(self, rel: str, st: os.stat_result, read_ns: int) -> None:
         """The file's bytes are the cached ones, its ``stat`` changed (touched, checked out
@@ -216,26 +227,33 @@ class FactsCache:
         if self.enabled and e is not None and e[2] != stat_sig(st):
             self.entries[rel] = (e[0], e[1], stat_sig(st), read_ns, *e[4:])
             self.dirty = True
+            self.journal.changed(rel)
 
     def set_meta(self, key: str, value: Any) -> None:
         if self.enabled:
             self.meta[key] = value
             self.dirty = True
+            self.journal.meta_changed(key)
 
     def prune(self, keep: set[str]) -> None:
         for rel in list(self.entries):
             if rel not in keep:
                 del self.entries[rel]
                 self.dirty = True
+                self.journal.removed(rel)
 
     def save(self) -> None:
         if not (self.enabled and self.dirty):
             return
         try:
+            if self.journal.save(self.delta_path, _key(), self.entries, self.meta):
+                self.dirty = False  # a few files changed: only they were written
+                return
             payload = pickle.dumps((self.header, self.entries, self.meta), protocol=pickle.HIGHEST_PROTOCOL)
             sig = hmac.new(_key(), payload, hashlib.sha256).digest()
             _ensure_dir(self.dir)
             atomic_write(self.path, MAGIC + sig + payload)
+            self.journal.rebased(self.delta_path, sig, len(MAGIC) + 32 + len(payload))
             self.dirty = False
         except OSError:
             pass  # a read-only tree still gets its results

@@ -293,6 +293,12 @@ def _run(opts: RunOptions) -> RunResult:
     memo = cache.dir / "tokens.json" if cache.enabled else None
     if memo is not None:
         tokenmemo.load_memo(memo)  # exact counts of unchanged prompts: no encoding load
+    from auditor.analysis import phrasememo
+
+    if cache.enabled:
+        phrasememo.begin(cache.meta.get("phrases"))  # phrases found in unchanged prompts: no regex compiled
+    else:
+        phrasememo.end()
     project = Project(
         facts,
         loader=loaded[0].summary_loader(),
@@ -318,6 +324,9 @@ def _run(opts: RunOptions) -> RunResult:
     findings.sort(key=lambda x: x.sort_key())
     if swaps.changed:
         cache.set_meta("swap-scan", swaps.keep(set(digests)))
+    if phrasememo.changed():
+        cache.set_meta("phrases", phrasememo.snapshot())
+    phrasememo.end()
     loaded[0].save()
     cache.save()
     if memo is not None:

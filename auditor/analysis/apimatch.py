@@ -7,6 +7,8 @@ from __future__ import annotations
 import ast
 import fnmatch
 
+from auditor.analysis.ownmethods import project_receiver
+from auditor.analysis.paramcallers import typed_by_callers
 from auditor.analysis.scopes import Scope
 from auditor.config.catalog import Api
 
@@ -74,6 +76,8 @@ class ApiMatcher:
             if api is not None:
                 maker = (t[1], t[2]) if t[1] is not None else None
                 return api, api.provider_by_type.get(root, api.provider), method, maker
+            if typed_by_callers(self.r, base, scope):  # helper(client): a caller's client may be another one
+                break
             return None
         # a module reached through self.x or a factory: self.client = litellm; self.get_client().completion(...)
         if isinstance(func, ast.Attribute) and isinstance(func.value, (ast.Attribute, ast.Call)):
@@ -173,6 +177,9 @@ class ApiMatcher:
             method = ".".join(p for p in path if p not in self.p.passthrough)
             apis = self.untyped_all.get(method) or []
             if apis:
+                weak = all(a.untyped_requires == [] for a in apis)
+                if project_receiver(self.r, self.p, base, path, scope, weak):  # self.generate_content() of a wrapper class
+                    return None
                 api = next((a for a in apis if self._untyped_ok(call, base, a, scope)), None)
                 if api is None:
                     return None

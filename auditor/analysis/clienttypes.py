@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 from typing import Iterator
 
+from auditor.analysis.paramcallers import param_type_from_callers
 from auditor.analysis.scopes import MAX_DEPTH, Scope, decorator_name
 
 
@@ -79,6 +80,8 @@ class ClientTypes:
             if kind == "assign":
                 if isinstance(what, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                     return None
+                if isinstance(what, ast.Call) and what.func is expr:  # pipeline = pipeline(...): the maker, not an instance
+                    return None
                 t = self.type_of(what, s, depth + 1)  # type: ignore[arg-type]
                 if t:
                     return t
@@ -97,7 +100,10 @@ class ClientTypes:
                         return t
                 default = s.defaults.get(arg.arg)
                 if default is not None:
-                    return self.type_of(default, s.parent or s, depth + 1)
+                    t = self.type_of(default, s.parent or s, depth + 1)
+                    if t:
+                        return t
+                return param_type_from_callers(self, arg, s, depth)  # helper(model) with model made in the module
             return None
         if isinstance(expr, ast.Attribute):
             if self._is_self(expr.value, scope):
@@ -221,7 +227,7 @@ class ClientTypes:
                 root, _, sub = base[0].partition("#")
                 keys.append(f"<{root}>.{sub + '.' if sub else ''}{func.attr}")
         for key in keys:
-            for tname in self.providers.maker_to_type.get(key, []):
+            for tname in self.providers.types_made_by(key):
                 tinfo = self.providers.types[tname]
                 if tinfo.when_arg and not self._arg_matches(call, tinfo.when_arg, scope):
                     continue
@@ -267,6 +273,9 @@ class ClientTypes:
         if qn in self.providers.types:
             return qn, None, scope
         for tname in self.providers.maker_to_type.get(qn, []):
+            if not self.providers.types[tname].when_arg:
+                return tname, None, scope
+        for tname in self.providers.types_made_by(qn + ".from_pretrained"):  # model: AutoModelForCausalLM
             if not self.providers.types[tname].when_arg:
                 return tname, None, scope
         return None

@@ -231,6 +231,8 @@ class Resolver(ClientTypes, Values):
                 return self.qualname(what, s, depth + 1)  # alias: Chat = openai.ChatCompletion
             if kind == "assign" and isinstance(what, ast.Constant) and what.value is None and expr.id in self.imports:
                 return self.imports[expr.id]  # try: import cohere / except ImportError: cohere = None
+            if kind == "assign" and isinstance(what, ast.Call) and what.func is expr and expr.id in self.imports:
+                return self.imports[expr.id]  # pipeline = pipeline("text-generation"): the import, on the right
             if kind == "assign" and isinstance(what, ast.Call):
                 return _dynamic_import(what)  # ollama = __import__("ollama"); importlib.import_module("openai")
             return None

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from auditor.analysis.phraseindex import starts
+from auditor.analysis.phrasememo import memoised
 from auditor.analysis.phrases import Entry, Pattern, Vocab, catalog_vocab
 
 WINDOW = 400  # characters of context a grammar check reads before a match
@@ -317,8 +318,26 @@ def followed_by_clause(text: str, b: int, vocab: Vocab | None = None) -> bool:
 
 
 def find_rewrites(text: str, entries: tuple[Entry, ...], vocab: Vocab | None = None) -> list[Rewrite]:
-    """The rewrites of every phrase found in ``text`` (entries with a rewrite only)."""
-    return list(_rewrites(text, entries, vocab))
+    """The rewrites of every phrase found in ``text`` (entries with a rewrite only); memoised
+    between runs (:mod:`auditor.analysis.phrasememo`) for the catalog's own vocabulary."""
+    if vocab is not None:
+        return list(_rewrites(text, entries, vocab))
+    rows = memoised("rewrites", text, entries, lambda: tuple(_rewrite_row(r) for r in _rewrites(text, entries, None)))
+    return [Rewrite(a, b, phrase, rewrite, (ra, rb), rep, said, why) for a, b, phrase, rewrite, ra, rb, rep, said, why in rows]
+
+
+def _rewrite_row(r: Rewrite) -> tuple:
+    return (r.start, r.end, r.phrase, r.rewrite, r.region[0], r.region[1], r.replacement, r.said, r.why)
+
+
+def phrase_spans(text: str, entries: tuple[Entry, ...]) -> list[tuple[Entry, int, int]]:
+    """(entry, start, end) of what :func:`find_phrases` finds, memoised between runs."""
+
+    def compute() -> tuple:
+        index = {id(e): i for i, e in enumerate(entries)}
+        return tuple((index[id(e)], m.start(), m.end()) for e, m in _found(text, entries, None))
+
+    return [(entries[i], a, b) for i, a, b in memoised("spans", text, entries, compute)]
 
 
 @lru_cache(maxsize=256)
@@ -374,6 +393,20 @@ def first_phrase(text: str, entries: tuple[Entry, ...], prefer=None) -> tuple[En
     for which ``prefer(entry)`` is true wins over the others (LA104: a named delimiter)."""
     if not entries or not text:
         return None
+    name = getattr(prefer, "__qualname__", "")
+    if prefer is not None and (not name or "<" in name):
+        return _first_phrase(text, entries, prefer)  # a lambda: no stable name to memoise under
+    kind = f"first:{getattr(prefer, '__module__', '')}.{name}" if prefer is not None else "first"
+
+    def compute() -> tuple[int, int] | None:
+        hit = _first_phrase(text, entries, prefer)
+        return None if hit is None else (next(i for i, e in enumerate(entries) if e is hit[0]), hit[1])
+
+    found = memoised(kind, text, entries, compute)
+    return None if found is None else (entries[found[0]], found[1])
+
+
+def _first_phrase(text: str, entries: tuple[Entry, ...], prefer) -> tuple[Entry, int] | None:
     first = None
     for _, e, matches in _tries(text, entries):
         m = next((m for m in matches if m.end() > m.start()), None)

@@ -40,7 +40,8 @@ def unbounded_agent_loop(project, ctx: RuleContext) -> Iterable[Finding]:
             site.path, loop.span, cell=loop.cell, site=site,
         )
     for facts in project.facts:
-        yield from _configs(facts, ctx)
+        if facts.extra.get("bounds"):
+            yield from _configs(facts, ctx)
 
 
 def _unbounded(value, limit: float) -> bool:

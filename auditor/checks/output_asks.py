@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from auditor.analysis.phrases import catalog_entries
-from auditor.analysis.rewrites import find_phrases
+from auditor.analysis.rewrites import phrase_spans
 from auditor.checks import check
 from auditor.checks.context import RuleContext
 from auditor.checks.filler import shown
@@ -43,8 +43,7 @@ def output_inflation(project, ctx: RuleContext) -> Iterable[Finding]:
                 continue
             for run in instruction_runs(m.segments):
                 text = run_text(run)
-                for e, hit in find_phrases(text, entries):
-                    a, b = hit.span()
+                for e, a, b in phrase_spans(text, entries):
                     seg, base = segment_at(run, a)
                     path, cell = where(seg, owner)
                     key = key_of(seg, path, cell, a - base, e.phrase)

@@ -41,12 +41,18 @@ from auditor.findings import Finding, Fix, RequestChange, Savings, Span
 from auditor.fix.edits import add_frontmatter_param, add_param
 
 
+def names_delimiter(entry) -> bool:
+    """Does the catalog entry name the answer's end marker (a named function: its results are
+    memoised between runs under its name)?"""
+    return bool(entry.delimiter)
+
+
 def asks_short_answer(text: str, entries) -> tuple[str, str | None, int] | None:
     """(phrase, delimiter or None, offset) of a short/delimited-answer phrase in ``text``.
 
     A phrase that names the answer's end marker wins over one that does not, so the fix can
     use it ("Reply with yes or no. End your answer with ###." -> ``###``)."""
-    hit = first_phrase(text, entries, prefer=lambda e: bool(e.delimiter))
+    hit = first_phrase(text, entries, prefer=names_delimiter)
     if hit is None:
         return None
     e, offset = hit

@@ -29,9 +29,10 @@ from auditor.cli.options import (
     _usage_for,
     _write_output,
 )
+from auditor.cli.fastexit import FastExitGroup, finished, lint_command_started
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=FastExitGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", "-V", prog_name="llm-audit")
 def main() -> None:
     """Lint LLM call sites and prompts for token waste and risk; estimate and fix it."""
@@ -72,6 +73,7 @@ def _lint(kw: dict[str, Any], **request: Any) -> None:
     from auditor.render.lint import LintError, LintRequest, lint
 
     usage = kw.pop("_usage", None)
+    lint_command_started(fixing=bool(request.get("fix") or kw.get("show_diff") or request.get("add_ignore")))
     try:
         opts = _options(**kw)
         if usage is not None:
@@ -89,6 +91,7 @@ def _lint(kw: dict[str, Any], **request: Any) -> None:
         raise
     except Exception as e:  # noqa: BLE001 - internal errors exit 2 with a message, not a traceback
         _internal_error(e)
+    finished()
     sys.exit(code)
 
 

@@ -4,6 +4,7 @@ call-site matcher uses."""
 
 from __future__ import annotations
 
+import fnmatch
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -108,6 +109,8 @@ class Providers:
     by_callable: dict[str, Api] = field(default_factory=dict)
     by_type_method: dict[tuple[str, str], Api] = field(default_factory=dict)
     maker_to_type: dict[str, list[str]] = field(default_factory=dict)
+    # makers written as globs (``transformers.*ForConditionalGeneration.from_pretrained``): a family of classes
+    maker_globs: list[tuple[str, str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         for api in self.apis:
@@ -118,7 +121,17 @@ class Providers:
                     self.by_type_method.setdefault((t, m), api)
         for t in self.types.values():
             for maker in t.made_by:
-                self.maker_to_type.setdefault(maker, []).append(t.name)
+                if "*" in maker:
+                    self.maker_globs.append((maker, t.name))
+                else:
+                    self.maker_to_type.setdefault(maker, []).append(t.name)
+
+    def types_made_by(self, qualname: str) -> list[str]:
+        """The client types a maker's qualified name makes: listed makers first, then glob makers."""
+        hit = self.maker_to_type.get(qualname)
+        if hit or not self.maker_globs or qualname.startswith("<"):
+            return hit or []
+        return [t for glob, t in self.maker_globs if fnmatch.fnmatchcase(qualname, glob)]
 
     def factor(self, provider: str) -> float:
         return float(self.token_factor.get(provider, self.token_factor.get("default", 1.1)))

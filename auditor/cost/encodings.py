@@ -32,7 +32,6 @@ import gzip
 import hashlib
 import importlib.util
 import os
-import tempfile
 import threading
 import types
 from collections.abc import Iterator
@@ -81,6 +80,8 @@ def _cache_dirs() -> tuple[list[Path], bool]:
         if var in os.environ:
             value = os.environ[var]
             return ([Path(value)] if value else []), True
+    import tempfile
+
     return [_private_cache_dir(), Path(tempfile.gettempdir()) / "data-gym-cache"], False
 
 
@@ -123,6 +124,8 @@ def _prime(cache_dir: Path, name: str, data: bytes) -> bool:
     tmp = None
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
+        import tempfile
+
         fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".llm-audit-", suffix=".tmp")
         with os.fdopen(fd, "wb") as f:
             f.write(data)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from auditor.reads import read_text
 
@@ -60,6 +59,8 @@ def save_memo(path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         counts = dict(_memo)
         doc = {"version": 1, "mac": sign(_memo_payload(counts)), "counts": counts}
+        import tempfile
+
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tokens.", suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(doc, fh)

@@ -17,7 +17,6 @@ Output follows Ruff's conventions:
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -218,6 +217,8 @@ def _fix_in_memory(text: str, kind: str, findings: list, report, name: str | Non
 
     suffix = {"notebook": ".ipynb", "promptfile": ".prompt"}.get(kind, ".py")
     sub = FixReport()
+    import tempfile
+
     with tempfile.TemporaryDirectory(prefix="llm-audit-stdin-") as tmp:
         path = Path(tmp) / (name or f"stdin{suffix}")
         path.write_bytes(text.encode("utf-8"))

@@ -1,0 +1,88 @@
+"""The client type of an unannotated function parameter, read from the calls of that function in
+the same module: ``def generate_tags(query, model): model.generate(...)`` called as
+``generate_tags(q, model)`` after ``model = T5ForConditionalGeneration.from_pretrained(...)``.
+
+Notebooks and scripts pass their model or client to small helpers without annotations; the
+helper's call is the generation call site. Only plain functions called by name in the module are
+followed (not methods, not calls from other modules), and a parameter is typed only from what a
+caller passes for it (positionally or by keyword), resolved with the resolver's own ``type_of``.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from auditor.analysis.scopes import Scope
+
+_FUNC = (ast.FunctionDef, ast.AsyncFunctionDef)
+_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+MAX_CALLERS = 20  # calls of one helper looked at
+
+
+def _calls_by_name(r) -> dict[str, list[tuple[ast.Call, Scope]]]:
+    """Calls ``name(...)`` of the module by the called name, each with the scope it is in (memoised)."""
+    idx = getattr(r, "_calls_by_name", None)
+    if idx is not None:
+        return idx
+    idx = {}
+    stack: list[tuple[ast.AST, Scope]] = [(r.tree, r.module_scope)]
+    while stack:
+        node, scope = stack.pop()
+        for child in ast.iter_child_nodes(node):
+            inner = scope
+            if isinstance(child, _DEFS):
+                inner = r.scope_of.get(child, scope)
+            elif isinstance(child, ast.Call) and isinstance(child.func, ast.Name):
+                idx.setdefault(child.func.id, []).append((child, scope))
+            stack.append((child, inner))
+    r._calls_by_name = idx
+    return idx
+
+
+def _passed(call: ast.Call, fn: ast.FunctionDef | ast.AsyncFunctionDef, name: str) -> ast.expr | None:
+    """What ``call`` passes for the parameter ``name`` of ``fn`` (None: nothing, or a * spread before it)."""
+    for kw in call.keywords:
+        if kw.arg == name:
+            return kw.value
+    positional = [a.arg for a in fn.args.posonlyargs + fn.args.args]
+    if name not in positional:
+        return None
+    i = positional.index(name)
+    for j, a in enumerate(call.args):
+        if isinstance(a, ast.Starred):
+            return None
+        if j == i:
+            return a
+    return None
+
+
+def param_type_from_callers(r, arg: ast.arg, scope: Scope, depth: int):
+    """(type, maker call, scope) of parameter ``arg`` of the function ``scope`` from its callers, or None."""
+    fn = scope.node
+    if scope.kind != "function" or not isinstance(fn, _FUNC) or scope.cls is not None:
+        return None
+    calls = _calls_by_name(r).get(fn.name, [])
+    for call, caller in calls[:MAX_CALLERS]:
+        b = r.binding(fn.name, caller, call.lineno)
+        if b is None or b[0] != "assign" or b[1] is not fn:
+            continue
+        value = _passed(call, fn, arg.arg)
+        if value is None:
+            continue
+        t = r.type_of(value, caller, depth + 1)
+        if t:
+            return t
+    return None
+
+
+def typed_by_callers(r, base: ast.AST, scope: Scope) -> bool:
+    """Is ``base`` a parameter whose type can only have come from the callers (no annotation, no default)?
+    Such a type is one guess among the callers' values: a method it lacks does not rule the call out."""
+    while isinstance(base, ast.Attribute):  # client.chat (a sub-resource of the guessed client)
+        base = base.value
+    if not isinstance(base, ast.Name):
+        return False
+    b = r.binding(base.id, scope, getattr(base, "lineno", 1 << 30))
+    if b is None or b[0] != "param":
+        return False
+    return getattr(b[1], "annotation", None) is None and base.id not in b[2].defaults
