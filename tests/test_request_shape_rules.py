@@ -167,12 +167,12 @@ class Captioner:
         )
         return resp.output_text
 
-    def ocr(self, path: str) -> str:
+    def summarize_slide(self, path: str) -> str:
         with open(path, "rb") as f:
             data = f.read()
         return self.gemini.models.generate_content(
             model="gemini-2.5-flash",
-            contents=[types.Part.from_bytes(data=data, mime_type="image/png"), "Transcribe the text."],
+            contents=[types.Part.from_bytes(data=data, mime_type="image/png"), "Summarize this slide in one line."],
             config={"max_output_tokens": 500},
         ).text
 
@@ -187,6 +187,13 @@ def test_la303_helpers_async_responses_and_gemini(project):
     got = sorted((f.line, f.message.split(" sends ")[1][:40]) for f in r.findings)
     assert [line for line, _ in got] == [25, 35, 41]  # the input_image part, Part.from_bytes, the PIL image
     assert all(f.savings is not None and "assumption" in f.savings.basis for f in r.findings)
+
+
+def test_la303_silent_when_the_task_reads_the_fine_print(project):
+    # the same helpers asked to transcribe: low detail or a resize would lose the text the task reads
+    src = VISION.replace("Summarize this slide in one line.", "Transcribe the text.").replace("Caption this photo.", "Extract the invoice fields as JSON.")
+    r = project({"vision.py": src}, select=["LA303"])
+    assert [f.line for f in r.findings] == [41]  # only the PIL image labelled with no reading task
 
 
 def test_la303_look_alikes(project):

@@ -161,3 +161,64 @@ def result_policy(project):
     from auditor.config.policy import Policy
 
     return Policy.load(None, start=project.root)
+
+
+EVAL_GRID = {
+    "evaluate.py": '''
+        from openai import OpenAI
+
+        client = OpenAI()
+
+
+        def get_generation(prompt, case):
+            return client.chat.completions.create(model="gpt-4o-mini", max_tokens=300, messages=[{"role": "system", "content": prompt}, {"role": "user", "content": case}]).choices[0].message.content
+
+
+        def get_score(case, a, b):
+            return client.chat.completions.create(model="gpt-4o-mini", max_tokens=5, messages=[{"role": "user", "content": f"Which answer is better for {case}? A: {a} B: {b}. Answer A or B."}]).choices[0].message.content
+
+
+        def rank(prompt1, prompt2, test_cases):
+            wins = 0
+            for case in test_cases:
+                g1 = get_generation(prompt1, case)
+                g2 = get_generation(prompt2, case)
+                wins += get_score(case, g1, g2) == "A"
+            return wins
+
+
+        for row in open("cases.txt"):
+            client.chat.completions.create(model="gpt-4o-mini", max_tokens=50, messages=[{"role": "user", "content": row}])
+    ''',
+}
+
+
+def test_la503_one_finding_per_loop_with_its_calls_related(project):
+    # an evaluation grid: three requests per test case in one loop are one cause (the loop), a second loop its own
+    result = project(EVAL_GRID, select=["LA503"])
+    grid, rows = sorted(result.findings, key=lambda f: f.line)
+    assert grid.line == 18 and "(3 calls in this loop)" in grid.message
+    assert [r.line for r in grid.related if r.message == "called in this loop"] == [18, 19, 20]
+    assert rows.line == 25 and "calls in this loop" not in rows.message
+
+
+def test_la601_one_response_parsed_at_two_lines_is_one_finding(project):
+    # the regex cuts the JSON out, json.loads reads the match: one parse of one response
+    result = project({"tags.py": '''
+        import json
+        import re
+        from openai import OpenAI
+        client = OpenAI()
+
+
+        def get_query_tags(query):
+            resp = client.chat.completions.create(model="gpt-4.1-mini", max_tokens=200, messages=[{"role": "user", "content": f"Return tags only as JSON: {query}"}])
+            content = resp.choices[0].message.content.strip()
+            match = re.search(r'\\{.*"tags".*\\}', content, re.DOTALL)
+            if match:
+                return json.loads(match.group()).get("tags", [])
+            return []
+    '''}, select=["LA601"])
+    [f] = result.findings
+    assert f.line == 11 and "`re.search`" in f.message and "(and at 1 more line)" in f.message
+    assert [(r.line, r.message) for r in f.related] == [(13, "also parses it: `json.loads`")]

@@ -164,8 +164,8 @@ class Deriver:
             cell=rec.cell, qualname=qual, insertion=rec.insertion, loop=t.loop, is_async=t.is_async, streaming=t.streaming,
             source=rec.source, result_name=rec.result_name,
         )
-        # what the wrapper does with the response and its history is the wrapper's (LA601, LA602 stay there)
-        d.extra = {k: v for k, v in t.extra.items() if k not in ("derived", "pending", "parses", "returns_text", "history")}
+        # what the wrapper does with the response, its history and its agent loop is the wrapper's (LA601, LA602, LA605 stay there)
+        d.extra = {k: v for k, v in t.extra.items() if k not in ("derived", "pending", "parses", "returns_text", "history", "agent_loop")}
         d.unknown = list(t.unknown)
         # values: forwarded parameters take what the caller passes
         for path, p in t.params.items():

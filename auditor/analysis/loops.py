@@ -90,7 +90,10 @@ class LoopFacts:
     def loop_kind(self, site: CallSite, call: ast.Call, loops: tuple[ast.AST, ...], history: HistoryUse | None) -> str:
         loop = loops[-1]
         if isinstance(loop, ast.While):
-            return "while"
+            # the answer's tool calls drive the next turn: an agent's loop, not a retry
+            return "dependent" if TOOLISH.search(self.r.source_of(loop)) else "while"
+        if _in_handler(call, loop):
+            return "retry"  # the call of an ``except`` block: a fallback when the item's request failed
         if isinstance(loop, (ast.For, ast.AsyncFor)):
             target, it = loop.target, loop.iter
             if _breaks(loop):
@@ -104,11 +107,14 @@ class LoopFacts:
             consts = [a.value for a in it.args if isinstance(a, ast.Constant) and isinstance(a.value, int)]
             if len(consts) == len(it.args) and consts and max(consts) <= 5:
                 return "retry"
-        n = literal_items(it, self.r, self.scope(self.walk.owner_of(getattr(loop, "lineno", 1))), getattr(loop, "lineno", 1 << 30))
-        if n is not None and n <= FIXED_ITEMS:
+        scope = self.scope(self.walk.owner_of(getattr(loop, "lineno", 1)))
+        n = literal_items(it, self.r, scope, getattr(loop, "lineno", 1 << 30))
+        if n is not None and n <= FIXED_ITEMS and not _graded(loop, it, self.r, scope):
             return "fixed"  # for model in ["gpt-4o", "gpt-4o-mini"], four demo questions: variants, not data
         if self._feeds_back(site, call, loop) or TOOLISH.search(self.r.source_of(it)):
             return "dependent"  # a conversation, a chain, or the tool calls of a model's response
+        if len(loops) > 1 and _rounds(loop, it, loops[-2]):
+            return "dependent"  # rounds: each pass's items are what the last pass's answers kept (a knockout tournament)
         if _times_each_call(loop):
             return "timed"  # a latency benchmark: each request is timed, so it must run on its own
         return "data"
@@ -211,6 +217,62 @@ def grown_names(n: ast.AST) -> list[str]:
     if isinstance(n, ast.Assign):
         return [d for t in n.targets for d in [dotted(t)] if d and is_growth(n, d)]
     return []
+
+
+# an evaluation: items that carry the expected answer, or a loop that grades what comes back
+_GOLD_KEY = re.compile(r"golden|expected|ground_?truth|reference|correct|label|target|answer", re.IGNORECASE)
+_GRADING = re.compile(r"^(?:grade\w*|grading|\w*golden\w*|expected\w*|accuracy|\w*_correct|correct\w*|is_correct)$", re.IGNORECASE)
+
+
+def _graded(loop: ast.AST, it: ast.AST, r: Resolver, scope: Scope) -> bool:
+    """A handful of literal items that is an eval set, not variants: dict items with a gold answer
+    (``{"text": ..., "golden_answer": ...}``), or a loop body that grades each answer."""
+    expr = it.args[0] if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id in ("enumerate", "zip", "list") and it.args else it
+    if isinstance(expr, ast.Name):
+        b = r.binding(expr.id, scope, getattr(loop, "lineno", 1 << 30))
+        expr = b[1] if b and b[0] == "assign" and isinstance(b[1], ast.AST) else expr  # type: ignore[assignment]
+    if isinstance(expr, (ast.List, ast.Tuple)) and expr.elts and all(isinstance(e, ast.Dict) for e in expr.elts):
+        keys = [k.value for e in expr.elts for k in e.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)]  # type: ignore[union-attr]
+        if any(_GOLD_KEY.search(k) for k in keys):
+            return True
+    for stmt in getattr(loop, "body", None) or []:  # names the code grades with, not its comments
+        for n in ast.walk(stmt):
+            name = n.id if isinstance(n, ast.Name) else n.attr if isinstance(n, ast.Attribute) else n.value if isinstance(n, ast.Constant) and isinstance(n.value, str) and len(n.value) < 40 else None
+            if name and _GRADING.match(name):
+                return True
+    return False
+
+
+def _rounds(loop: ast.AST, it: ast.AST, outer: ast.AST) -> bool:
+    """The loop's iterable is rebuilt, in the enclosing loop, from a list this loop fills:
+    ``while len(winners) > 1: nxt = []; for i in range(0, len(winners), 2): nxt.append(pick(...)); winners = nxt``."""
+    read = {n.id for n in ast.walk(it) if isinstance(n, ast.Name)}
+    if not read:
+        return False
+    filled = {d for n in ast.walk(loop) for d in grown_names(n)}
+    for n in ast.walk(outer):
+        if isinstance(n, ast.Assign) and not _inside(n, loop) and isinstance(n.value, ast.Name) and n.value.id in filled:
+            if any(isinstance(t, ast.Name) and t.id in read for t in n.targets):
+                return True
+    return False
+
+
+def _in_handler(call: ast.Call, loop: ast.AST) -> bool:
+    """The call lies in an ``except`` handler inside the loop."""
+    for n in ast.walk(loop):
+        if isinstance(n, ast.ExceptHandler) and any(x is call for b in n.body for x in ast.walk(b)):
+            return True
+    return False
+
+
+def assigned_name(call: ast.Call, loop: ast.AST) -> str | None:
+    """The name a call's result is assigned to inside ``loop`` (``result = ask(f"{result}")``), if any."""
+    for n in ast.walk(loop):
+        if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name):
+            value = n.value.value if isinstance(n.value, ast.Await) else n.value
+            if value is call:
+                return n.targets[0].id
+    return None
 
 
 def _inside(node: ast.AST, outer: ast.AST) -> bool:

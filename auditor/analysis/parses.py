@@ -27,6 +27,8 @@ class ParseFacts:
         if qn in PARSERS:
             if qn.startswith("re.") and _reasoning_trace(_arg(call, 0, "pattern")):
                 return None  # splits off a reasoning model's own <think> section: not parsing an answer
+            if qn.startswith("re.") and _token_scan(self._pattern_text(_arg(call, 0, "pattern"), scope, call.lineno)):
+                return None  # finds URLs or e-mail addresses wherever they are: no prose around them breaks it
             idx, kw = PARSERS[qn]
             return qn, _arg(call, idx, kw)
         if isinstance(f, ast.Attribute) and f.attr in REGEX_METHODS and isinstance(f.value, ast.Name):
@@ -35,6 +37,13 @@ class ParseFacts:
                 if (self.r.qualname(b[1].func, b[2]) or "") == "re.compile":  # type: ignore[arg-type]
                     return f"{f.value.id}.{f.attr}", _arg(call, 0, "string")
         return None
+
+    def _pattern_text(self, pattern: ast.AST | None, scope: Scope, line: int) -> str:
+        """The regex a ``re.*`` call uses: a string constant, or a name bound to one."""
+        if isinstance(pattern, ast.Name):
+            b = self.r.binding(pattern.id, scope, line)
+            pattern = b[1] if b and b[0] == "assign" and isinstance(b[1], ast.AST) else None  # type: ignore[assignment]
+        return pattern.value if isinstance(pattern, ast.Constant) and isinstance(pattern.value, str) else ""
 
     def parsed_results(self) -> dict[str, list[Use]]:
         """Names of functions whose returned text is parsed here: ``json.loads(ask(q))``,
@@ -178,6 +187,20 @@ def _reasoning_trace(pattern: ast.AST | None) -> bool:
     """A regex over the ``<think>...</think>`` block that reasoning models (DeepSeek-R1, QwQ,
     Qwen3) write before their answer: no request option makes it structured."""
     return isinstance(pattern, ast.Constant) and isinstance(pattern.value, str) and "<think>" in pattern.value
+
+
+CITATION_MARKERS = {r"\[\d+\]", r"\[\d+\]+", r"\[[0-9]+\]", r"\[\d{1,3}\]"}
+
+
+def _token_scan(pattern: str) -> bool:
+    r"""A URL or e-mail pattern (``https?://[^\s]+``, ``[\w.-]+@[\w.-]+``) and nothing structural (no
+    braces, brackets of JSON, tags or labels to anchor on), or the ``[N]`` citation markers of an
+    answer asked to cite its sources: it finds its tokens in any prose."""
+    if pattern.replace("(", "").replace(")", "").replace("?:", "") in CITATION_MARKERS:
+        return True  # the [N] citation markers of an answer asked to cite: found wherever they are
+    if not pattern or any(c in pattern for c in ("\\{", "\\[", "<", ":\\s", ": ")):
+        return False
+    return "http" in pattern or "www\\." in pattern or "@" in pattern
 
 
 def _arg(call: ast.Call, index: int, keyword: str) -> ast.AST | None:

@@ -29,7 +29,7 @@ from auditor.analysis.callholes import _message_like, callee_of, class_qualname,
 from auditor.analysis.flowfacts import Callee, CallRecord, FrameFacts, FunctionSummary, ModuleFlows, ParamInfo, Returns
 from auditor.analysis.forwarded import kwargs_sets
 from auditor.analysis.leancalls import find_call, lean_calls
-from auditor.analysis.loops import LoopFacts
+from auditor.analysis.loops import LoopFacts, assigned_name
 from auditor.analysis.modindex import LOOPS, ModuleIndex, find_lines
 from auditor.analysis.resolve import Resolver
 from auditor.analysis.scopes import Scope, awaited, span_of
@@ -179,9 +179,16 @@ def _qual(resolver: Resolver, scope: Scope) -> str:
 class _Loops(LoopFacts):
     """The loop-kind judgement of :mod:`auditor.analysis.loops`, for a call record's loop."""
 
-    def __init__(self, resolver: Resolver, providers):
+    def __init__(self, resolver: Resolver, providers, walk: ModuleIndex):
         self.r = resolver
         self.p = providers
+        self.walk = walk  # loop_kind reads the loop's scope and indexes the loop (it raised without them)
+        self._loop_index: dict = {}
+
+    def scope(self, func: ast.AST | None) -> Scope:
+        if func is None:
+            return self.r.module_scope
+        return self.r.scope_of.get(func) or self.r.module_scope
 
 
 class _Builder:
@@ -193,7 +200,7 @@ class _Builder:
         self.frames = finder.frames
         self.walk = walk
         self.path = path
-        self.loops = _Loops(resolver, resolver.providers)
+        self.loops = _Loops(resolver, resolver.providers, walk)
         self._seen: set[int] = set()
 
     # ------------------------------------------------------------ where to look
@@ -277,7 +284,7 @@ class _Builder:
             it = loop.iter if isinstance(loop, (ast.For, ast.AsyncFor)) else loop.test if isinstance(loop, ast.While) else loop.generators[0].iter  # type: ignore[attr-defined]
             kind = "while" if isinstance(loop, ast.While) else "for" if isinstance(loop, LOOPS) else "comprehension"
             rec.loop = LoopInfo(kind, self.r.source_of(it)[:120], span_of(loop, self.r.lines))
-            fake = CallSite(id="", path=self.path, span=span, provider="", api="", method="")
+            fake = CallSite(id="", path=self.path, span=span, provider="", api="", method="", result_name=assigned_name(call, loop))
             try:
                 rec.loop_kind = self.loops.loop_kind(fake, call, loops, None)
             except Exception:  # noqa: BLE001 - a loop we cannot judge counts as a loop over data

@@ -25,10 +25,10 @@ from auditor.findings import Finding
 @check("unbounded_agent_loop", on="project")
 def unbounded_agent_loop(project, ctx: RuleContext) -> Iterable[Finding]:
     seen: set[tuple] = set()
-    for site in project.call_sites():
+    for site in project.checked_sites():
         loop = site.extra.get("agent_loop")
         if loop is None:
-            continue
+            continue  # (the sites wrappers stand on are checked: the loop is written there, not at the callers)
         key = (site.path, loop.cell, loop.span.line, loop.span.column)
         if key in seen:
             continue  # one finding per loop, whatever the number of calls in it

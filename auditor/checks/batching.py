@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from auditor.checks import check
+from auditor.checks.media import generates_media
 from auditor.checks.context import RuleContext
 from auditor.cost.model import call_cost
 from auditor.facts import CallSite
@@ -22,6 +23,10 @@ def call_in_loop(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
         return
     if site.extra.get("loop_kind", "data") != "data":
         return  # retries, agent/chat turns that depend on the last answer, a fixed handful of variants
+    if generates_media(site, ctx.params):
+        return  # one image per request: nothing to group, and a few seeds or prompts compared side by side
+    if site.extra.get("derived") and _runs_agent(site, ctx):
+        return  # each item runs an agent: a tool-call loop of dependent requests fits neither a batch nor a group
     usage = ctx.cost.usage.for_site(site.id)
     if usage.get("batch"):
         return  # already priced as a batch job
@@ -51,3 +56,26 @@ def call_in_loop(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
         suggestion = "group several items into one request so the instructions are sent once per group"
     msg = f"{site.method}() is called once per item{over} ({loop.kind} loop at {where}): {suggestion}"
     yield ctx.site_finding(site, msg, savings=sav)
+
+
+
+def _runs_agent(site: CallSite, ctx: RuleContext) -> bool:
+    """The caller's call reaches a request that a function on the way sends in a loop of dependent
+    turns (``while True`` over tool calls, a chain; not a retry loop): one item is an agent run, not one request.
+    Judged for every derived site of that call together (they are one finding)."""
+    memo = ctx.extra.get("agent_calls")
+    if memo is None:
+        by_id = {s.id: s for s in ctx.project.call_sites()}
+        by_id.update({s.id: s for s in getattr(ctx.project, "abstract_sites", [])})
+        memo = set()
+        for d in by_id.values():
+            info = d.extra.get("derived")
+            if not info:
+                continue
+            for sid in info.get("line", [])[1:]:
+                inner = by_id.get(sid)
+                if inner is not None and inner.loop is not None and (inner.extra.get("loop_kind") == "dependent" or inner.extra.get("agent_loop")):
+                    memo.add((d.path, d.span.line, d.span.column))
+                    break
+        ctx.extra["agent_calls"] = memo
+    return (site.path, site.span.line, site.span.column) in memo

@@ -86,6 +86,19 @@ def _is_term(words: list[str], stop: frozenset[str], verbs: frozenset[str], desc
     return len(set(content)) >= 2 and all(len(w) > 1 for w in content)
 
 
+def _inside_repeated_wording(occs: list[tuple[_Word, _Word]], chunks: list[list[_Word]], where: dict) -> bool:
+    """Every occurrence has the same two words just before it: the term is the tail of one
+    repeated wording (a clause said again), not a concept used in different places. (The same
+    words after it say less: a name the finder cut short, "Health Insurance Portability" before
+    "and Accountability Act", is followed by the rest of the name every time.)"""
+    def before(a: _Word) -> tuple[str, ...] | None:
+        c, i = where[(a.run, a.start)]
+        return tuple(w.text.lower() for w in chunks[c][i - 2 : i]) if i >= 2 else None
+
+    got = {before(a) for a, _ in occs}
+    return len(got) == 1 and None not in got
+
+
 def find_terms(runs: list[str], min_words: int = 3, min_repeats: int = 3, max_words: int = 6) -> list[tuple[str, list[_Word]]]:
     """(term, [first word of each occurrence...]) for terms repeated ``min_repeats`` times; each
     occurrence is given by its words' positions (run, start of first word, end of last word)."""
@@ -96,6 +109,10 @@ def find_terms(runs: list[str], min_words: int = 3, min_repeats: int = 3, max_wo
     for chunk in chunks:
         for w in chunk:
             word_starts.setdefault(w.run, []).append(w.start)
+    where: dict[tuple[int, int], tuple[int, int]] = {}  # (run, start) -> (chunk, index in it)
+    for c, chunk in enumerate(chunks):
+        for i, w in enumerate(chunk):
+            where[(w.run, w.start)] = (c, i)
     used: set[tuple[int, int]] = set()  # (run, start) of words already in a chosen term
     out: list[tuple[str, list[_Word]]] = []
     for n in range(max_words, min_words - 1, -1):
@@ -118,6 +135,8 @@ def find_terms(runs: list[str], min_words: int = 3, min_repeats: int = 3, max_wo
         for key, occs in seen.items():
             if len(occs) < min_repeats:
                 continue
+            if _inside_repeated_wording(occs, chunks, where):
+                continue  # "if available other wise extract blog content" x3: a repeated clause, not a term
             if any((a.run, a.start) in used for a, _ in occs):
                 continue
             spans = [_Word(a.run, a.start, b.end, key) for a, b in occs]

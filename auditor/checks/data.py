@@ -12,6 +12,8 @@ policy's ``assumed-rows`` x columns x ``tokens-per-cell``.
 
 from __future__ import annotations
 
+import re
+
 from pathlib import Path
 from typing import Iterable
 
@@ -136,6 +138,8 @@ def identifier_columns_in_prompt(project, ctx: RuleContext) -> Iterable[Finding]
         if not hole.columns:
             continue
         found = identifier_columns(hole.columns, patterns)
+        asked = " ".join(site.prompt.static_text for site in sites)
+        found = [c for c in found if not _answer_key(c, asked)]
         if not found:
             continue
         frames = _frames(hole, path, sites, ctx)
@@ -153,3 +157,13 @@ def identifier_columns_in_prompt(project, ctx: RuleContext) -> Iterable[Finding]
         basis = f"{len(found)} column{'s' if len(found) > 1 else ''} of {frame.describe()} ({frame.basis})"
         severity = "info" if hole.evidence == "name" else None  # a frame by its name only: a hint
         yield ctx.finding(message, path, hole.span, cell=cell, site=sites[0] if len(sites) == 1 else None, savings=_savings(parts, ctx, basis), severity=severity)
+
+
+def _answer_key(column: str, text: str) -> bool:
+    """An id column the prompt's own text names ("Return only the template ID", "the order_id of
+    each match"): the answer points back to rows by it, so it is the answer's key, not waste."""
+    low = column.lower()
+    if not (low == "id" or low.endswith(("_id", "-id"))):
+        return False  # an e-mail or a uuid the text mentions is still personal data / waste
+    words = re.escape(low).replace("_", "[ _-]?").replace("\\-", "[ _-]?")
+    return re.search(rf"(?<![\w]){words}s?(?![\w])", text, re.IGNORECASE) is not None

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from auditor.facts import CallSite, FileFacts
 from auditor.checks import check
 from auditor.checks.context import RuleContext
-from auditor.findings import Finding
+from auditor.findings import Finding, Related
 
 # too generic to match a definition by name alone
 _GENERIC_NAMES = {"run", "main", "get", "call", "create", "invoke", "__call__", "process", "handle", "execute", "send"}
@@ -51,14 +51,24 @@ def unstructured_output_parsing(site: CallSite, ctx: RuleContext) -> Iterable[Fi
         return
     suggestions = ctx.params.get("suggest") or {}
     how = suggestions.get(api.id) or suggestions.get(site.provider) or "request structured output (a JSON schema) from the API"
+    by_path: dict[str, list] = {}
     for path, u in uses:
+        by_path.setdefault(path, []).append(u)
+    for path, us in by_path.items():
+        # one response parsed at several lines (a regex cutting the JSON out, then json.loads of the
+        # match; the same parse copied into later cells) is one cause: the first parse, the others related
+        us = sorted(us, key=lambda u: (-1 if u.cell is None else u.cell, u.span.line, u.span.column))
+        u = us[0]
         where = "" if path == site.path else f" in {path}"
+        more = f" (and at {len(us) - 1} more line{'s' if len(us) > 2 else ''})" if len(us) > 1 else ""
         msg = (
             f"the text response of {site.method}() (line {site.span.line}{' of ' + site.path if where else ''}) is parsed with "
-            f"`{u.text}`{where}, but the request asks for no structured output: free text breaks parsers "
+            f"`{u.text}`{where}{more}, but the request asks for no structured output: free text breaks parsers "
             f"(code fences, prose around the JSON, truncated answers); {how}"
         )
-        yield ctx.finding(msg, path, u.span, cell=u.cell, site=site)
+        f = ctx.finding(msg, path, u.span, cell=u.cell, site=site)
+        f.related = [Related(path, o.span.line, o.span.column, o.cell, f"also parses it: `{o.text}`") for o in us[1:]]
+        yield f
 
 
 # ---------------------------------------------------------------- LA602

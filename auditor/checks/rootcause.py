@@ -11,6 +11,8 @@ A rule entry declares how its findings group (``group-by:`` in ``rules/checks/*.
   others related: the cause is the catalog entry the name lacks (LA403);
 * ``location`` - one finding per place it points at (a parse line reading the response of several
   calls is one LA601), the calls related;
+* ``loop`` - the calls of one loop (a generation and its grading, two models compared per item):
+  one finding at the first, the others related; the cause is the loop (LA503);
 * ``function`` - the same rule with the same fix on several branches of one function
   (``if``/``elif``/``else``, ``try``/``except``, ``match``: a dispatch) is one finding whose
   fix carries the edits of every branch (LA101).
@@ -31,7 +33,7 @@ from typing import Any, Callable
 from auditor.facts import CallSite
 from auditor.findings import Finding, Fix, Related, Savings, SiteShare
 
-GROUPINGS = ("definition", "model-name", "function", "location")
+GROUPINGS = ("definition", "model-name", "function", "location", "loop")
 
 
 def group_root_causes(findings: list[Finding], project: Any, group_of: Callable[[str], str], members_of: dict[int, list[Finding]] | None = None) -> list[Finding]:
@@ -73,6 +75,8 @@ def group_root_causes(findings: list[Finding], project: Any, group_of: Callable[
                 out.append(_merge(members, sites, uses=True))
         elif len(members) == 1:
             out.append(members[0])
+        elif how == "loop":
+            out.append(_merge(members, sites, suffix=f" ({len(members)} calls in this loop)", uses=True, label="called in this loop", at_site=True))
         elif how == "location":
             out.append(_merge(members, sites, uses=True, suffix=f" (the response of {len(members)} calls)", label="the call whose response it parses", at_site=True))
         else:
@@ -127,6 +131,11 @@ def _key(how: str, f: Finding, site: CallSite) -> tuple | None:
         return ("model-name", f.code, name.lower()) if name else None
     if how == "location":
         return ("location", f.code, f.path, f.cell, f.line, f.column)
+    if how == "loop":
+        loop = site.loop
+        if loop is None or loop.span is None:
+            return None
+        return ("loop", f.code, site.path, site.cell, loop.span.line, loop.span.column)
     if how == "function":
         dispatch = site.extra.get("dispatch")
         if site.qualname == "<module>" or dispatch is None:

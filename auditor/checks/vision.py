@@ -11,7 +11,9 @@ image resized to ``resize-to`` pixels on its long edge.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from auditor.checks import check
@@ -65,8 +67,17 @@ def raw_vision_payload(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
     size = {**(data.get("assumed-image") or {}), **(ctx.params.get("assumed-image") or {})}
     width, height = int(size.get("width", 2048)), int(size.get("height", 1536))
     edge = int(ctx.params.get("resize-to") or data.get("resize-to") or 1024)
+    if reads_fine_print(site.prompt.static_text, ctx.params):
+        return  # transcription, OCR, extracting fields: the fine print is the task, a smaller image loses it
     seen = ctx.extra.setdefault("image-parts", set())
+    wrapper = _wrapper_parts(site, ctx)
     for part in parts:
+        if _part_key(part) in wrapper:
+            continue  # the wrapper's own image part: reported at the wrapper's site, in its file
+        if site.cell is not None and part.use.cell is not None and part.use.cell != site.cell and not site.extra.get("derived"):
+            continue  # a notebook's module-level call does not send the image parts of other cells
+        if DOCUMENT_IMAGE.search(part.source or ""):
+            continue  # a page, a scan, a form, a receipt, a chart: whatever the question, it is read off the fine print
         key = (site.path, part.use.cell, part.use.span.line, part.use.span.column)
         if key in seen:
             continue  # one finding per image part, whichever call sends it
@@ -97,3 +108,55 @@ def raw_vision_payload(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
         savings = ctx.savings(site, change=RequestChange(site.id, "input", tokens=float(saved)), tokens=float(saved), basis=basis) if saved else None
         message = f"{site.method}() sends {why}: {advice} (~{before:,} vs ~{after:,} tokens per image for a {width}x{height} photo)"
         yield ctx.finding(message, site.path, part.use.span, cell=part.use.cell, site=site, savings=savings)
+
+
+# asks that read the image's text (rule params `fine-print-asks`: regular expressions, case-insensitive)
+FINE_PRINT_ASKS = (
+    r"\btranscri(?:be|bes|bed|bing|ption)\b",
+    r"\bocr\b",
+    r"\bhandwrit",
+    r"\b(?:fine print|word for word|verbatim)\b",
+    r"\b(?:extract|read|copy|pull out)\b[^.\n]{0,40}?\b(?:text|fields?|values?|sections?|numbers?|totals?|amounts?|tables?|key value)\b",
+    r"\binto (?:json|a table|a json|csv|markdown)\b",
+    r"\b(?:print|list|output|return|give|pull)\b[^.\n]{0,40}?\b(?:information|info|data|details|values|numbers|figures)\b[^.\n]{0,40}?\bfrom\b",
+)
+
+
+# an image file named as a document ("page.jpeg", "scanned_invoice.png", "org_chart.png"): only
+# where it silences the rule, never to produce a finding
+DOCUMENT_IMAGE = re.compile(
+    r"(?<![a-z])(?:pages?|scan(?:ned|s)?|forms?|receipts?|invoices?|documents?|docs?|pdfs?|charts?|tables?|screenshots?|"
+    r"slides?|labels?|transcri\w*|ocr|handwrit\w*|whiteboard|statements?|contracts?|menus?)(?![a-z])",
+    re.IGNORECASE,
+)
+
+
+@lru_cache(maxsize=8)
+def _fine_print(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+
+
+def reads_fine_print(text: str, params: dict[str, Any]) -> bool:
+    """The request's own text asks to read what is written in the image."""
+    extra = tuple(str(p) for p in params.get("fine-print-asks") or ())
+    return bool(text) and _fine_print(FINE_PRINT_ASKS + extra).search(text) is not None
+
+
+def _part_key(part) -> tuple:
+    return (part.use.cell, part.use.span.line, part.use.span.column, part.source)
+
+
+def _wrapper_parts(site: CallSite, ctx: RuleContext) -> set[tuple]:
+    """Image parts a derived site carries from the wrapper it stands on (that site reports them)."""
+    info = site.extra.get("derived")
+    if not info:
+        return set()
+    memo = ctx.extra.get("vision-sites")
+    if memo is None:
+        memo = ctx.extra["vision-sites"] = {s.id: s for s in ctx.project.checked_sites()}
+    out: set[tuple] = set()
+    for sid in (info.get("line") or [])[1:]:
+        inner = memo.get(sid)
+        if inner is not None:
+            out.update(_part_key(p) for p in inner.extra.get("images") or [])
+    return out
