@@ -74,3 +74,38 @@ def test_legacy_path_mapping():
     assert legacy_langchain_path("langchain_community.chat_models.ChatOllama") == "langchain.chat_models.ChatOllama"
     assert legacy_langchain_path("langchain_openai.ChatOpenAI") is None
     assert legacy_langchain_path("langchain_community.Foo") is None
+
+
+def test_model_unpacked_from_a_loader_of_the_same_module(project):
+    """llama-cookbook's ``model, processor = load_model_and_processor(...)``: element i of a tuple a function
+    of this module returns. The other elements (a tokenizer, a model name) are not models."""
+    code = """
+        import openai
+        from transformers import AutoTokenizer, MllamaForConditionalGeneration, MllamaProcessor
+
+        def load_model_and_processor(model_name, finetuning_path=None):
+            model = MllamaForConditionalGeneration.from_pretrained(model_name)
+            processor = MllamaProcessor.from_pretrained(model_name)
+            return model, processor
+
+        def client_and_model():
+            return openai.OpenAI(), "gpt-4o-mini"
+
+        def main(name):
+            model, processor = load_model_and_processor(name)
+            out = model.generate(**processor(text="hi"), max_new_tokens=64)
+            processor.generate("not a model")
+            client, model_name = client_and_model()
+            client.chat.completions.create(model=model_name, messages=[{"role": "user", "content": "hi"}])
+            label, pair = "x", load_model_and_processor(name)
+            pair.generate("a tuple, not a model")
+            for m, p in [load_model_and_processor(name)]:
+                m.generate("loop targets stay unknown")
+    """
+    result = project({"multi_modal_infer.py": textwrap.dedent(code)}, select=SELECT)
+    assert _written(result, "multi_modal_infer.py") == [
+        (None, 15, "transformers.generate"),
+        (None, 18, "openai.chat"),
+    ]
+    la101 = [f.line for f in result.findings if f.code == "LA101" and f.path == "multi_modal_infer.py"]
+    assert 18 in la101 and 15 not in la101
