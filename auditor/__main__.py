@@ -6,7 +6,9 @@ standard library's. So before anything else is imported, the working directory (
 or its absolute path) and this script's own folder leave ``sys.path``. What Python imports
 before this file runs (``runpy`` and what it needs, and an ``auditor/`` package in the working
 directory, which would be found instead of this one) is beyond any package's reach: run
-``llm-audit`` or ``python -P -m auditor`` (Python 3.11+) in untrusted trees, as the README says.
+``llm-audit`` or ``python -P -m llm_audit`` (Python 3.11+) in untrusted trees, as the README says;
+``python -m llm_audit`` (:mod:`llm_audit.__main__`) is this module under a name no scanned
+repository's folder takes.
 """
 
 import os as _os

@@ -74,6 +74,7 @@ class _Job:
     size: int = 0  # bytes to parse: a notebook's code cells, not its outputs
 
 
+_FORK = sys.platform.startswith("linux")  # workers are forked (see _context)
 _PENDING: list[_Job] = []  # what forked workers parse, by index (inherited, never pickled)
 
 
@@ -92,18 +93,16 @@ def _parse_tuple(args: tuple) -> FileFacts:  # spawn platforms: the job travels 
 def _parse_many(jobs: list[_Job], workers: int) -> list[FileFacts]:
     if workers <= 1 or not jobs or sum(j.size for j in jobs) < _parallel_min_bytes():
         return [_parse_job(j) for j in jobs]
-    import multiprocessing
     from concurrent.futures import (
         ProcessPoolExecutor,  # only runs that parse a lot pay for it
     )
     from concurrent.futures.process import BrokenProcessPool
 
     results: list[FileFacts | None] = [None] * len(jobs)
-    fork = sys.platform.startswith("linux")
+    fork = _FORK
     try:
         _PENDING[:] = jobs
-        ctx = multiprocessing.get_context("fork") if fork else None
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=_worker_init) as pool:
             chunk = max(1, min(16, len(jobs) // (workers * 8) or 1))
             if fork:
                 results_iter = pool.map(_parse_index, range(len(jobs)), chunksize=chunk)
@@ -123,6 +122,19 @@ def _parse_many(jobs: list[_Job], workers: int) -> list[FileFacts]:
     return [r for r in results if r is not None]
 
 
+def _context():
+    """Where workers come from: forked on Linux (no new interpreter, nothing imported). Elsewhere
+    (and for Python 3.14's forkserver) each starts as ``python -c ...`` in the working directory -
+    the scanned tree - which ``-c`` puts first on ``sys.path``: a ``multiprocessing.py`` there
+    would run. ``PYTHONSAFEPATH`` (Python 3.11+) keeps it off, in every child it is inherited by."""
+    import multiprocessing
+
+    if _FORK:
+        return multiprocessing.get_context("fork")
+    os.environ["PYTHONSAFEPATH"] = "1"
+    return multiprocessing.get_context("spawn")
+
+
 def _prefetch_encoding() -> None:
     """Load o200k_base in a thread while the workers parse: phase 2 needs it on a cold run,
     and the main process is otherwise idle until their results arrive."""
@@ -138,7 +150,7 @@ def _isolated(job: _Job) -> FileFacts:
     from concurrent.futures.process import BrokenProcessPool
 
     try:
-        with ProcessPoolExecutor(max_workers=1, initializer=_worker_init) as pool:
+        with ProcessPoolExecutor(max_workers=1, mp_context=_context(), initializer=_worker_init) as pool:
             return pool.submit(_parse_tuple, (job.data, job.sf.rel, job.sf.kind, job.opts, job.nb)).result()
     except BrokenProcessPool:
         facts = FileFacts(path=job.sf.rel, module="", kind=job.sf.kind)

@@ -6,14 +6,13 @@ edits its kwargs before forwarding them (`kwargs.setdefault("max_tokens", 512)`)
 keyword next to `**kwargs` would clash with a caller that passes it.
 
 Merged with the dataflow (reach): the requests are the derived sites at the wrapper's callers, so
-the finding is reported at each caller that forwards no cap, with its chain; the `setdefault` case is
-a known gap (xfail below)."""
+the finding is reported at each caller that forwards no cap, with its chain; a key the wrapper sets in
+its own kwargs (`kwargs.setdefault("max_tokens", 512)`, `kwargs["max_tokens"] = 512`) is a parameter of
+its request, so a caller that passes none still sends that cap."""
 
 from __future__ import annotations
 
-import pytest
-
-from test_resolution import SELECT, _expect, _la101, _sites
+from test_resolution import SELECT, _la101, _sites
 
 
 def test_wrappers_no_caller_caps(project):
@@ -98,7 +97,6 @@ def test_wrappers_a_caller_caps_stay_silent(project):
     assert not {26, 27} & set(_la101(result))  # capped at the call, or through the spread options
 
 
-@pytest.mark.xfail(strict=True, reason="known gap of the merged dataflow: a wrapper that sets the cap in its own **kwargs (kwargs.setdefault) is not seen by the derived site at its caller")
 def test_a_wrapper_that_sets_the_cap_in_its_kwargs_stays_silent(project):
     code = """
         from mistralai import Mistral
@@ -115,3 +113,36 @@ def test_a_wrapper_that_sets_the_cap_in_its_kwargs_stays_silent(project):
     """
     result = project({"app.py": code}, select=SELECT)
     assert _la101(result) == []
+
+
+def test_a_cap_written_into_kwargs_counts_and_another_dict_does_not(project):
+    code = """
+        from mistralai import Mistral
+
+        client = Mistral(api_key="k")
+
+
+        class Chat:
+            def complete(self, **kwargs):
+                kwargs["max_tokens"] = 256
+                return client.chat.complete(**kwargs)
+
+
+        def sets_another_dict(**kwargs):
+            defaults = {}
+            defaults.setdefault("max_tokens", 512)  # not what is sent
+            return client.chat.complete(**kwargs)
+
+
+        def after_the_call(**kwargs):
+            out = client.chat.complete(**kwargs)
+            kwargs.setdefault("max_tokens", 512)  # too late for this request
+            return out
+
+
+        Chat().complete(model="mistral-small-latest", messages=[])
+        sets_another_dict(model="mistral-small-latest", messages=[])
+        after_the_call(model="mistral-small-latest", messages=[])
+    """
+    result = project({"app.py": code}, select=SELECT)
+    assert _la101(result) == [26, 27]  # the look-alikes stay uncapped; Chat.complete sends max_tokens=256

@@ -142,3 +142,14 @@ def test_la401_task_detection_reads_instruction_text_only(project):
         client.chat.completions.create(model="gpt-4o", max_tokens=900, messages=[{"role": "user", "content": REPORT + " Tell me what the board should worry about."}])
     '''}, select=["LA401"])
     assert codes(result) == []
+
+
+def test_a_fence_mentioned_mid_sentence_opens_no_data_region():
+    from auditor.analysis.roles import data_regions, role_rules
+
+    text = "This passage will be enclosed in triple backticks (```)\nYour goal is to give a summary.\n\n```{text}```\nSUMMARY:"
+    regions = data_regions(text, role_rules())
+    instruction = text.index("Your goal")
+    assert not any(a <= instruction < b for a, b in regions)
+    fenced = "Summarize:\n```\nprint(1)\n```\n"
+    assert any(fenced[a:b].strip() == "print(1)" for a, b in data_regions(fenced, role_rules()))

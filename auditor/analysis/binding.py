@@ -202,4 +202,10 @@ def _bind_frame(seg: DataHole, kind: str, what, tpath: str) -> tuple[list[Segmen
     if what.param:
         tagged(s, what.param)  # the caller passes its own parameter on: its caller decides
         return [s], False
+    if s.render == "whole" and s.evidence == "provenance" and what.messages is None and what.fields is None and not any(x.kind == "static" for x in what.segments):
+        # `def _df_to_string(df: Optional[pd.DataFrame])` rendering all of it, called with a value
+        # that says nothing else (`data.get("metrics")`): the callee's annotation holds
+        untagged(s)
+        s.caller = (what.span, what.source)  # type: ignore[attr-defined]
+        return [s], True
     return [Segment("hole", expr=seg.expr, hole_kind="collection" if what.messages or what.fields else "unknown", span=seg.span, path=s.path)], False

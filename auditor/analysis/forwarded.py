@@ -43,3 +43,25 @@ def forwarded_kwargs(call: ast.Call, scope: Scope, tree: ast.Module, cap_names: 
     if not calls:
         return None
     return {"function": fn.name, "param": var.arg, "calls": calls, "capped": capped, "spread": spread}
+
+
+def kwargs_sets(fn: ast.FunctionDef | ast.AsyncFunctionDef, var: str, line: int) -> list[tuple[str, ast.expr]]:
+    """Keys the function writes into its own ``**var`` before ``line`` (the call that spreads it):
+    ``kwargs.setdefault("max_tokens", 512)`` and ``kwargs["max_tokens"] = 512``, in its own body
+    (not in nested functions). A caller that passes the key itself still wins (setdefault)."""
+    out: list[tuple[str, ast.expr]] = []
+    stack: list[ast.AST] = list(fn.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)) or getattr(node, "lineno", 0) >= line:
+            continue
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "setdefault":
+            f = node.func
+            if isinstance(f.value, ast.Name) and f.value.id == var and len(node.args) == 2 and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+                out.append((node.args[0].value, node.args[1]))
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+            t = node.targets[0]
+            if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name) and t.value.id == var and isinstance(t.slice, ast.Constant) and isinstance(t.slice.value, str):
+                out.append((t.slice.value, node.value))
+        stack.extend(ast.iter_child_nodes(node))
+    return out

@@ -52,6 +52,7 @@ def analyse_tree(tree: ast.Module, text: str, facts: FileFacts, opts: SourceOpti
     facts.extra["imports"] = dict(resolver.imports)
     facts.extra["functions"] = sorted(resolver.functions)
     _module_constants(resolver, finder.prompts, facts, opts)
+    add_text_sinks(resolver, finder, facts, walk)  # Agent(instructions=...), SystemMessage(...): prompt text a framework sends
     collect_usage(tree, resolver, facts, opts.providers, lines, walk)  # LA502/LA503/LA601/LA602/LA604 facts
     collect_module_flows(tree, resolver, finder, facts, deep, walk)  # function summaries, call records (phase 1 of the dataflow)
 
@@ -85,6 +86,20 @@ def add_framework_sites(resolver: Resolver, finder: CallSiteFinder, facts: FileF
         if os.environ.get("LLM_AUDIT_DEBUG"):
             raise
         facts.extra["frameworks_error"] = f"{e.__class__.__name__}: {e}"
+
+
+def add_text_sinks(resolver: Resolver, finder: CallSiteFinder, facts: FileFacts, walk: ModuleIndex) -> None:
+    """Text handed to framework agents and templates: a failure keeps the file's other facts."""
+    try:
+        from auditor.analysis.textsinks import text_sink_constants
+
+        text_sink_constants(resolver, finder.prompts, facts, walk)
+    except Exception as e:  # noqa: BLE001
+        import os
+
+        if os.environ.get("LLM_AUDIT_DEBUG"):
+            raise
+        facts.extra["text_sinks_error"] = f"{e.__class__.__name__}: {e}"
 
 
 def _module_constants(resolver: Resolver, prompts, facts: FileFacts, opts: SourceOptions) -> None:

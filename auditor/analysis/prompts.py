@@ -27,6 +27,7 @@ import copy
 from auditor.facts import Message, Segment
 from auditor.analysis.frames import FrameInference
 from auditor.analysis.resolve import Resolver
+from auditor.analysis.augments import augments_before
 from auditor.analysis.scopes import MAX_DEPTH, Scope, span_of
 from auditor.analysis.literals import literal_pieces
 from auditor.analysis.holes import HoleKinds
@@ -223,6 +224,9 @@ class PromptBuilder(HoleKinds, FlowCalls, FileTexts):
                 kind, what, s = b
                 if kind == "assign" and isinstance(what, ast.expr) and _is_textual(what) and expr.id not in s.mutated:
                     return _via(self.segments(what, s, depth + 1), expr.id, slot)
+                adds = augments_before(s, expr.id, what, scope, getattr(expr, "lineno", 1 << 30)) if kind == "assign" and isinstance(what, ast.expr) and _is_textual(what) else None
+                if adds is not None:  # PROMPT = "" / if X: PROMPT += f"...{X}"
+                    return _via(self.segments(what, s, depth + 1) + [seg for v in adds for seg in self.segments(v, s, depth + 1)], expr.id, slot)
                 if kind == "assign" and isinstance(what, ast.Call) and expr.id not in s.mutated and self.flows_text(what, s):
                     return _via(self.segments(what, s, depth + 1), expr.id, slot)  # text = build_prompt(q) / open(P).read()
                 if kind == "import":

@@ -127,6 +127,7 @@ class Resolver(ClientTypes, Values):
         f = call.func
         if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.attr in ("update", "setdefault", "pop", "clear"):
             scope.mutated.add(f.value.id)
+            scope.augments[f.value.id] = None
 
     def _collect_assign(self, node: ast.AST, scope: Scope) -> None:
         if isinstance(node, ast.Assign):
@@ -143,6 +144,11 @@ class Resolver(ClientTypes, Values):
         elif isinstance(node, ast.AugAssign):
             if isinstance(node.target, ast.Name):
                 scope.mutated.add(node.target.id)
+                name = node.target.id
+                if isinstance(node.op, ast.Add) and scope.augments.get(name, []) is not None:
+                    scope.augments.setdefault(name, []).append((node.lineno, node.value))  # type: ignore[union-attr]
+                else:
+                    scope.augments[name] = None
         elif isinstance(node, ast.NamedExpr):
             self._bind_target(node.target, node.value, scope)
 
@@ -172,6 +178,7 @@ class Resolver(ClientTypes, Values):
                 scope.subscript_sets.setdefault(target.value.id, []).append(fake)
             else:
                 scope.mutated.add(target.value.id)
+                scope.augments[target.value.id] = None
 
     def _add_import(self, node: ast.Import | ast.ImportFrom) -> None:
         if isinstance(node, ast.Import):

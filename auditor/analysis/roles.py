@@ -234,7 +234,7 @@ def data_regions(text: str, rules: RoleRules) -> list[tuple[int, int]]:
         for m in rules.tags.finditer(text):
             out.append(m.span(2))
     if rules.fences and "```" in text:
-        for m in re.finditer(r"```[^\n]*\n(.*?)(?:```|\Z)", text, re.DOTALL):
+        for m in re.finditer(r"(?:^|(?<=\n))[ \t]*```[^\n]*\n(.*?)(?:```|\Z)", text, re.DOTALL):  # a fence opens a line ("(```)" mid-sentence does not)
             out.append(m.span(1))
     out.extend(_sections(text, rules))
     return _merge(out)

@@ -15,20 +15,32 @@ import ast
 CHOICE_ATTRS = {"choices", "candidates", "generations", "outputs"}
 
 
-def every_choice_used(scope: ast.AST, call: ast.Call, result_name: str | None) -> bool:
-    """The response's list of samples is used beyond a fixed index (``choices[0]``)."""
+def every_choice_used(scope: ast.AST, call: ast.Call, result_name: str | None, reads: tuple[set[int], set[str]] | None = None) -> bool:
+    """The response's list of samples is used beyond a fixed index (``choices[0]``). ``reads`` is
+    :func:`open_choice_reads` of ``scope``, computed once for all the calls of a function."""
+    call_ids, names = open_choice_reads(scope) if reads is None else reads
+    return id(call) in call_ids or bool(result_name and result_name in names)
+
+
+def open_choice_reads(scope: ast.AST) -> tuple[set[int], set[str]]:
+    """What ``scope`` reads the samples of beyond a fixed index: (ids of calls, names) whose
+    ``.choices`` (...) is iterated, mapped, counted or handed on. One walk per function, however
+    many calls it holds (a dispatch of thousands of cases is not walked once per case)."""
     parents: dict[int, ast.AST] = {}
     for node in ast.walk(scope):
         for child in ast.iter_child_nodes(node):
             parents[id(child)] = node
+    call_ids: set[int] = set()
+    names: set[str] = set()
     for node in ast.walk(scope):
         if not (isinstance(node, ast.Attribute) and node.attr in CHOICE_ATTRS):
-            continue
-        base = node.value
-        if not (base is call or (result_name and isinstance(base, ast.Name) and base.id == result_name)):
             continue
         parent = parents.get(id(node))
         if isinstance(parent, ast.Subscript) and parent.value is node and isinstance(parent.slice, ast.Constant):
             continue  # choices[0]: one sample read
-        return True
-    return False
+        base = node.value
+        if isinstance(base, ast.Call):
+            call_ids.add(id(base))
+        elif isinstance(base, ast.Name):
+            names.add(base.id)
+    return call_ids, names

@@ -25,6 +25,8 @@ class Scope:
     self_attrs: dict[str, list[tuple[int, ast.AST]]] = field(default_factory=dict)  # classes
     subscript_sets: dict[str, list[ast.Assign]] = field(default_factory=dict)  # params["k"] = v
     mutated: set[str] = field(default_factory=set)  # names passed to .update()/mutated unknowably
+    # PROMPT += "..." (under ifs or not), in order: the name's only mutations (None: mutated otherwise too)
+    augments: dict[str, list[tuple[int, ast.expr]] | None] = field(default_factory=dict)
     bases: list[ast.expr] = field(default_factory=list)
     self_name: str | None = None  # first parameter of a method
     cls: "Scope | None" = None  # the class a method belongs to

@@ -27,12 +27,13 @@ import os
 
 from auditor.analysis.callholes import _message_like, callee_of, class_qualname, instance_class
 from auditor.analysis.flowfacts import Callee, CallRecord, FrameFacts, FunctionSummary, ModuleFlows, ParamInfo, Returns
+from auditor.analysis.forwarded import kwargs_sets
 from auditor.analysis.leancalls import find_call, lean_calls
 from auditor.analysis.loops import LoopFacts
 from auditor.analysis.modindex import LOOPS, ModuleIndex, find_lines
 from auditor.analysis.resolve import Resolver
 from auditor.analysis.scopes import Scope, awaited, span_of
-from auditor.facts import CallSite, FileFacts, LoopInfo
+from auditor.facts import CallSite, FileFacts, LoopInfo, Param
 from auditor.findings import Span
 
 
@@ -307,6 +308,8 @@ class _Builder:
             for site in sites:
                 if _spreads(site.source, varkw):
                     site.extra["spread"] = varkw
+                    for key, value in kwargs_sets(node, varkw, site.span.line):  # kwargs.setdefault("max_tokens", 512)
+                        site.params.setdefault(key, Param(key, self.r.value_of(value, scope), arg_span=span_of(value, self.r.lines), direct=True))
         return s
 
     def params(self, node: ast.FunctionDef | ast.AsyncFunctionDef, scope: Scope) -> list[ParamInfo]:
@@ -339,9 +342,12 @@ class _Builder:
     def returns(self, scope: Scope) -> Returns | None:
         from auditor.analysis.prompts import _is_textual
 
+        first: Returns | None = None  # the first text returned; one that renders a frame wins (`if df is None: return "n/a"`)
         for value in scope.returns:
             # a lean pass keeps what the return statement says by itself (a deep one follows names)
             node, s = (self.prompts._deref(value, scope) if self.deep else None) or (value, scope)
+            if first is not None and not (isinstance(value, ast.JoinedStr) or _is_textual(value)):
+                continue  # after a text: only a text that renders a frame replaces it
             if isinstance(node, ast.Dict) and _message_like(node):
                 return Returns(message=self.prompts._message(node, s, "user"))
             if isinstance(node, (ast.List, ast.Tuple)) and node.elts and all(_message_like(e) for e in node.elts):
@@ -357,7 +363,9 @@ class _Builder:
                 if textual and not (scope.name.startswith("__") and scope.name.endswith("__")):
                     segs = self.prompts.segments(value, scope)
                     if _prompt_like(segs):
-                        return Returns(text=segs)
+                        if _renders_frame(segs):
+                            return Returns(text=segs)
+                        first = first or Returns(text=segs)
                 continue
             state = self.frames.state(value, scope)
             if state == "whole":
@@ -367,8 +375,10 @@ class _Builder:
             if textual:
                 segs = self.prompts.segments(value, scope)
                 if any(seg.kind != "hole" or seg.param or type(seg).__name__ in ("CallHole", "DataHole") for seg in segs):
-                    return Returns(text=segs)
-        return None
+                    if _renders_frame(segs):
+                        return Returns(text=segs)
+                    first = first or Returns(text=segs)
+        return first
 
     def record_for_return(self, call: ast.Call, scope: Scope, callee) -> CallRecord | None:
         span = span_of(call, self.r.lines)
@@ -395,6 +405,10 @@ def _prompt_like(segs) -> bool:
     if len(static) >= 24 and len(static.split()) >= 4:
         return True
     return any(s.kind == "ref" or type(s).__name__ in ("CallHole", "DataHole") for s in segs)
+
+
+def _renders_frame(segs) -> bool:
+    return any(type(s).__name__ == "DataHole" for s in segs)
 
 
 def _called_name(func: ast.AST) -> str:

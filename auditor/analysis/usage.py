@@ -31,15 +31,16 @@ from __future__ import annotations
 
 import ast
 import os
+from collections import Counter
 
 from auditor.analysis.agentloops import AgentLoopFacts
 from auditor.analysis.loops import LoopFacts
 from auditor.analysis.modindex import ModuleIndex, find_lines
 from auditor.analysis.parses import ParseFacts, short
 from auditor.analysis.resolve import Resolver
-from auditor.analysis.samples import every_choice_used
+from auditor.analysis.samples import every_choice_used, open_choice_reads
 from auditor.analysis.scopes import Scope, span_of
-from auditor.analysis.truncation import TruncationFacts
+from auditor.analysis.truncation import CROWDED, TruncationFacts
 from auditor.analysis.vision import VisionFacts
 from auditor.analysis.usage_index import FunctionIndex, LoopIndex
 from auditor.config.catalog import Providers
@@ -72,8 +73,10 @@ def _collect(tree: ast.Module, resolver: Resolver, facts: FileFacts, providers: 
     facts.extra["clients"] = ctx.clients()
     facts.extra["parsed_results"] = ctx.parsed_results()
     facts.extra["bounds"] = ctx.bounds()
-    for site in facts.call_sites:
-        call = next((c for c in walk.calls_at(site.span.line) if _at(c, site, lines)), None)
+    found = [(site, next((c for c in walk.calls_at(site.span.line) if _at(c, site, lines)), None)) for site in facts.call_sites]
+    per_func = Counter(id(info.func) for _, call in found if call is not None and (info := walk.calls.get(id(call))) is not None)
+    ctx.crowded = {key for key, n in per_func.items() if n > CROWDED}
+    for site, call in found:
         if call is not None:
             ctx.site_facts(site, call)
 
@@ -95,6 +98,13 @@ class _Module(ParseFacts, LoopFacts, AgentLoopFacts, TruncationFacts, VisionFact
         self._loop_index: dict[int, LoopIndex] = {}
         self._marked: dict[int, bool] = {}  # id(expression root) -> holds a cache marker
         self._bounded: dict[tuple[int, str], bool] = {}  # (id(def), list name) -> _truncated
+        self._choice_reads: dict[int, tuple[set[int], set[str]]] = {}  # id(def or tree) -> open_choice_reads
+        self._image_nodes: dict[int, list[ast.AST]] = {}  # id(def or tree) -> what may be an image part (vision.py)
+        self._stop_checked: dict[int, bool] = {}  # id(def) -> it looks at why generation stopped (truncation.py)
+        self.crowded: set[int] = set()  # id(def) of functions with more than truncation.CROWDED calls
+        self._walked: dict[int, list[ast.AST]] = {}  # id(top-level statement) -> its nodes (truncation.py)
+        self._names_of: dict[int, frozenset[str]] = {}  # id(expression) -> the names in it (truncation.py)
+        self._text_read: dict[int, frozenset[str]] = {}  # id(expression) -> names whose text it reads (truncation.py)
 
     # ------------------------------------------------------------ helpers
     def index(self, func: ast.AST | None) -> FunctionIndex:
@@ -242,7 +252,10 @@ class _Module(ParseFacts, LoopFacts, AgentLoopFacts, TruncationFacts, VisionFact
         dispatch = _dispatch(func, call)
         if dispatch is not None:
             site.extra["dispatch"] = dispatch
-        if every_choice_used(func if func is not None else self.tree, call, site.result_name):
+        where = func if func is not None else self.tree
+        if id(where) not in self._choice_reads:
+            self._choice_reads[id(where)] = open_choice_reads(where)
+        if every_choice_used(where, call, site.result_name, self._choice_reads[id(where)]):
             site.extra["every_choice"] = True  # n > 1 on purpose (LA105)
 
 

@@ -142,6 +142,14 @@ class Values:
             last = expr.func.attr if isinstance(expr.func, ast.Attribute) else getattr(expr.func, "id", "")
             if last[:1].isupper() and not expr.args and ("Config" in last or "Options" in last or "Params" in last):
                 return expr, scope
+            # **self._build_payload(): the dict display the module's function or method returns
+            fn = self._local_function(expr.func, scope)  # type: ignore[attr-defined]
+            fs = self.scope_of.get(fn) if fn is not None else None  # type: ignore[attr-defined]
+            if fs is not None and len(fs.returns) == 1:
+                ret = fs.returns[0]
+                if isinstance(ret, ast.Name) and (ret.id in fs.subscript_sets or ret.id in fs.mutated or len(fs.assigns.get(ret.id, [])) != 1):
+                    return None  # body["inferenceConfig"] = {...} under an if: keys the display does not show
+                return self.dict_of(ret, fs, depth + 1)
             return None
         if isinstance(expr, ast.Name):
             b = self.binding(expr.id, scope, getattr(expr, "lineno", 1 << 30))

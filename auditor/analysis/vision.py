@@ -42,6 +42,13 @@ def _key(k: ast.AST | None) -> str | None:
     return k.value if isinstance(k, ast.Constant) and isinstance(k.value, str) else None
 
 
+def _may_be_part(n: ast.AST) -> bool:
+    """``n`` has the shape :meth:`VisionFacts._part` looks at: a dict with one of its keys, a ``from_bytes`` call."""
+    if isinstance(n, ast.Dict):
+        return any(_key(k) in ("type", "image", "inline_data") for k in n.keys)
+    return isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "from_bytes"
+
+
 def _get(d: ast.Dict, key: str) -> ast.AST | None:
     for k, v in zip(d.keys, d.values):
         if _key(k) == key:
@@ -52,7 +59,7 @@ def _get(d: ast.Dict, key: str) -> ast.AST | None:
 class VisionFacts:
     def images(self, site: CallSite, call: ast.Call, func: ast.AST | None) -> list[ImagePart]:
         scope = self.scope(func)
-        roots: list[ast.AST] = [call] + self.nodes(func)
+        roots: list[ast.AST] = [call] + self._image_candidates(func)
         for n in ast.walk(call):  # helpers the arguments call: build_messages(path)
             if isinstance(n, ast.Call) and isinstance(n.func, ast.Name):
                 b = self.r.binding(n.func.id, scope, call.lineno)
@@ -69,6 +76,14 @@ class VisionFacts:
                     seen.add(id(n))
                     out.append(part)
         return out
+
+    def _image_candidates(self, func: ast.AST | None) -> list[ast.AST]:
+        """The nodes of ``func`` :meth:`_part` may take for an image part, found once per function
+        (every call of a function with thousands of calls would otherwise walk all of it)."""
+        key = id(func if func is not None else self.tree)
+        if key not in self._image_nodes:
+            self._image_nodes[key] = [n for n in self.nodes(func) if _may_be_part(n)]
+        return self._image_nodes[key]
 
     def _part(self, n: ast.AST, scope, line: int) -> ImagePart | None:
         shape, detail, data = None, None, None

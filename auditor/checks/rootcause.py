@@ -161,8 +161,9 @@ def _at_definition(members: list[Finding], sites: dict[str, CallSite], lead: Fin
     g.path = d.path or site.path
     g.cell = d.cell if d.path is not None else (d.cell if d.cell is not None else site.cell)
     g.line, g.column, g.end_line, g.end_column = d.span.line, d.span.column, d.span.end_line, d.span.end_column
-    g.related = _unique([_related(f, sites, f"uses it: {sites[f.call_site_id].method}()" if f.call_site_id in sites else "uses it") for f in sorted(members, key=lambda f: f.sort_key())])
-    g.related += [r for f in members for r in f.related if r not in g.related]
+    listed: set[tuple] = set()
+    g.related = _unique([_related(f, sites, f"uses it: {sites[f.call_site_id].method}()" if f.call_site_id in sites else "uses it") for f in sorted(members, key=lambda f: f.sort_key())], listed)
+    g.related += [r for f in members for r in f.related if _place(r) not in listed]
     n = len({r.path + ":" + str(r.cell) + ":" + str(r.line) for r in g.related if r.message.startswith("uses it")})
     g.message += f" (used by {n} call site{'s' if n != 1 else ''})"
     if len(members) > 1:
@@ -235,9 +236,18 @@ def _sum_savings(members: list[Finding]) -> Savings | None:
     return out
 
 
-def _unique(items: list[Related]) -> list[Related]:
+def _place(r: Related) -> tuple:
+    return (r.path, r.line, r.column, r.cell, r.message)  # what Related's == compares
+
+
+def _unique(items: list[Related], seen: set[tuple] | None = None) -> list[Related]:
+    """``items`` without repeats, first kept; linear (a group can have thousands of members).
+    ``seen`` holds the keys of places already listed elsewhere, and receives the new ones."""
+    seen = set() if seen is None else seen
     out: list[Related] = []
     for r in items:
-        if r not in out:
+        key = _place(r)
+        if key not in seen:
+            seen.add(key)
             out.append(r)
     return out

@@ -58,6 +58,18 @@ class AgentModel:
 
 
 @dataclass
+class TextSink:
+    """A framework callable whose text arguments it sends as prompt text (``text-sinks``)."""
+
+    roots: list[str]  # dotted import prefixes: agno, google.adk, autogen
+    names: list[str]  # the callable's last name: Agent, LlmAgent, ConversableAgent
+    text: list[int | str]  # each argument (keyword or position) that holds prompt text
+    role: str = "system"
+    syntax: str = ""  # the text is a template of this syntax (its fields are holes)
+    methods: list[str] = field(default_factory=list)  # a method of an object these `names` made: agent.run("...")
+
+
+@dataclass
 class Flows:
     limits: dict[str, int]
     text_steps: dict[str, int]
@@ -73,6 +85,7 @@ class Flows:
     agents: list[AgentModel]
     parts: dict[str, list[str]]
     library_roots: frozenset[str] = frozenset()
+    text_sinks: list[TextSink] = field(default_factory=list)
 
     def limit(self, name: str, default: int) -> int:
         try:
@@ -132,6 +145,10 @@ def flows_from_data(data: dict[str, Any]) -> Flows:
         ],
         parts={str(k): list(v or []) for k, v in (data.get("parts") or {}).items()},
         library_roots=frozenset(str(r) for r in data.get("library-roots") or []),
+        text_sinks=[
+            TextSink([str(r) for r in t.get("roots") or []], [str(n) for n in t.get("names") or []], _arg_spec(t.get("text")), t.get("role", "system"), t.get("syntax", ""), [str(m) for m in t.get("methods") or []])
+            for t in data.get("text-sinks") or []
+        ],
     )
 
 

@@ -18,7 +18,7 @@ from auditor.findings import Finding
 from auditor.fix.diff import display_name, unified
 from auditor.fix.edits import changes, fix_promptfile_text, fix_text
 from auditor.fix.guard import NativeParserRisk
-from auditor.sources.lines import newline_of
+from auditor.sources.lines import line_starts, newline_of
 from auditor.writes import write_fixed
 from auditor.reads import read_bytes
 
@@ -140,7 +140,8 @@ def _fix_text_file(real: Path, data: bytes, rel: str, kind: str, findings: list[
     report.dropped.extend(dropped)
     if new == text:
         return False
-    report.count([f for f in applied if changes(text, f.fix.edits)])  # type: ignore[union-attr]
+    starts = line_starts(text)
+    report.count([f for f in applied if changes(text, f.fix.edits, starts)])  # type: ignore[union-attr]
     report.diffs.append(unified(name, text, new))
     report.changed_files.add(rel)
     if write:

@@ -28,13 +28,37 @@ def display_name(root: Path, rel: str) -> str:
             return Path(rel).as_posix()
 
 
+_ESCAPES = {"\a": "\\a", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\v": "\\v", "\f": "\\f", "\r": "\\r", '"': '\\"', "\\": "\\\\"}
+
+
+def patch_path(path: str) -> str:
+    """``path`` as git writes it in a patch header: C-quoted when it holds a control character
+    (a file name with a newline would split the header), a quote, a backslash or bytes that are
+    not UTF-8 (surrogate-escaped; each in octal), so the header is one line of valid UTF-8 that
+    ``git apply`` and ``patch`` read back as the file's real name."""
+    if not any(c in _ESCAPES or ord(c) < 0x20 or ord(c) == 0x7F or 0xDC80 <= ord(c) <= 0xDCFF for c in path):
+        return path
+    out = []
+    for c in path:
+        o = ord(c)
+        if c in _ESCAPES:
+            out.append(_ESCAPES[c])
+        elif 0xDC80 <= o <= 0xDCFF:  # os.fsdecode's escape of one undecodable byte
+            out.append(f"\\{o - 0xDC00:03o}")
+        elif o < 0x20 or o == 0x7F:
+            out.append(f"\\{o:03o}")
+        else:
+            out.append(c)
+    return '"' + "".join(out) + '"'
+
+
 def unified(name: str, old: str, new: str, context: int = 3) -> str:
     """The diff from ``old`` to ``new`` for the file ``name``; empty when equal."""
     if old == new:
         return ""
     a, b = _lines(old), _lines(new)
     out: list[str] = []
-    for line in difflib.unified_diff(a, b, fromfile=f"a/{name}", tofile=f"b/{name}", n=context):
+    for line in difflib.unified_diff(a, b, fromfile=patch_path(f"a/{name}"), tofile=patch_path(f"b/{name}"), n=context):
         if line.startswith(("---", "+++")):
             out.append(line.rstrip("\n") + "\n")
         elif line.endswith("\n"):

@@ -158,9 +158,10 @@ def apply_edits(text: str, edits: list[Edit]) -> tuple[str, list[Edit]]:
     return out, [c[2] for c in chosen]
 
 
-def changes(text: str, edits: list[Edit]) -> bool:
-    """Would any of ``edits`` change ``text``? (An edit writing what is already there does not.)"""
-    starts = line_starts(text)
+def changes(text: str, edits: list[Edit], starts: list[int] | None = None) -> bool:
+    """Would any of ``edits`` change ``text``? (An edit writing what is already there does not.)
+    ``starts``: :func:`line_starts` of ``text``, when asked for many findings of one file."""
+    starts = line_starts(text) if starts is None else starts
     for e in edits:
         a = offset_of(starts, len(text), e.line, e.column)
         b = offset_of(starts, len(text), e.end_line, e.end_column)
@@ -205,7 +206,8 @@ def fix_text(
     new, used = apply_edits(text, edits)
     used_findings = _owners(used, owners)
     # a finding with several edits must have all of them applied
-    partial = [f for f in used_findings if any(id(e) not in {id(u) for u in used} for e in f.fix.edits)]  # type: ignore[union-attr]
+    used_ids = {id(u) for u in used}
+    partial = [f for f in used_findings if any(id(e) not in used_ids for e in f.fix.edits)]  # type: ignore[union-attr]
     if partial or (check is not None and check(new) is not None):
         new = text
         applied: list[Finding] = []

@@ -31,6 +31,17 @@ _DYNAMIC_IMPORT = re.compile(rb"(?:__import__|import_module)\(\s*[\"']$")
 AGENT_ROOTS = ("autogen", "autogen_agentchat", "agents", "langgraph", "crewai", "smolagents", "llama_index")
 
 
+def _sinks() -> tuple[set[str], set[str]]:
+    """(import roots, callable names) of the frameworks whose prompt text rules/flows.yaml
+    ``text-sinks`` and LangChain templates read."""
+    from auditor.config.flows import load_flows
+
+    flows = load_flows()
+    roots = {r.split(".")[0] for s in flows.text_sinks for r in s.roots} | {r for t in flows.templates for r in t.roots}
+    names = {n for s in flows.text_sinks for n in s.names} | {t.method.split(".")[0] for t in flows.templates}
+    return roots, names
+
+
 def trie_regex(literals: list[bytes]) -> bytes:
     """One regex matching any of ``literals``, longest first, factored by common prefixes:
     the regex engine tries the branches of an alternation one by one, and a branch that starts
@@ -90,6 +101,12 @@ class Prescan:
                     self.kind.setdefault(variant.encode(), "name")
         for p in paths:  # precise already: a hit is enough
             self.kind[p.encode()] = "path"
+        # a framework root that holds no call site (agno, langchain_core, pydantic_ai): the file
+        # passes when that import names one of its prompt-text callables (Agent, SystemMessage)
+        sink_roots, sink_names = _sinks()
+        for r in sink_roots - roots:
+            self.kind.setdefault(r.encode(), "sink")
+        self.sink_names = re.compile(rb"\b(?:" + b"|".join(re.escape(n.encode()) for n in sorted(sink_names)) + rb")\b") if sink_names else None
         self.regex = re.compile(trie_regex(list(self.kind))) if self.kind else None
         self.roots = frozenset(r.encode() for r in roots)
 
@@ -122,6 +139,11 @@ class Prescan:
             if start > 0 and data[start - 1] in _IDENT or end < len(data) and data[end] in _IDENT:
                 pos = end  # part of a longer identifier
                 continue
+            if kind == "sink":
+                if self._imports(data, line_start, start, lit) and self._imports_sink(data, end):
+                    return True
+                pos = end
+                continue
             if kind == "word" or self._imports(data, line_start, start, lit):
                 return True
             pos = end
@@ -135,6 +157,23 @@ class Prescan:
         if head.startswith(b"import") and head[6:7] in (b" ", b"\t") and b"#" not in head and b"(" not in head:
             return True  # import openai / import os, openai as oa
         return bool(_DYNAMIC_IMPORT.search(before))
+
+    def _imports_sink(self, data: bytes, end: int) -> bool:
+        """Does the import statement from ``end`` on name a text-sink callable (``import (...)`` too)
+        that the file calls?"""
+        line_end = data.find(b"\n", end)
+        line_end = len(data) if line_end < 0 else line_end
+        paren = data.find(b"(", end, line_end)
+        if paren >= 0:
+            close = data.find(b")", paren)
+            line_end = len(data) if close < 0 else close
+        if self.sink_names is None:
+            return False
+        for m in self.sink_names.finditer(data, end, line_end):
+            name = m.group()
+            if name + b"(" in data or name + b".from_" in data:
+                return True  # imported and called (not only an isinstance() check or an annotation)
+        return False
 
     def _assigns_prompt(self, data: bytes, line_start: int, line_end: int) -> bool:
         """Is this line a module-level assignment to a name matching ``prompt-names``?"""

@@ -220,3 +220,30 @@ PYPROJECTS: dict[str, bytes] = {
     "pyproject_invalid": b"[tool.llm-audit\nselect = [\n",
     "pyproject_deep": b"[tool.llm-audit]\nx = " + b"[" * 5000 + b"]" * 5000 + b"\n",
 }
+
+
+def large_project(root: Path, wrappers: int, sites: int, per_module: int = 100) -> None:
+    """A large project of one shape each phase-2 step sees at scale: ``wrappers`` functions calling
+    each other in a chain across modules (w0 sends the request), ``sites`` calls in modules of
+    ``per_module`` each that all take their model from one retired-model constant in another
+    module (``sites`` findings of one root cause: one LA402 whose related places list them all),
+    and one function dispatching ``sites // 4`` calls over a ``match`` (one function, many calls)."""
+    pkg = root / "app"
+    pkg.mkdir(parents=True, exist_ok=True)
+    (root / ".git").mkdir(exist_ok=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "config.py").write_text("MODEL = 'gpt-4-0314'\n")
+    (pkg / "base.py").write_text(HEAD + "\n\ndef w0(q, **kw):\n    return client.chat.completions.create(model='gpt-4o', messages=[{'role': 'user', 'content': q}], **kw)\n")
+    chains = max(1, -(-wrappers // per_module))
+    for m in range(chains):
+        lo, hi = m * per_module + 1, min(wrappers, (m + 1) * per_module)
+        head = f"from app.{'base' if m == 0 else f'chain{m - 1}'} import w{lo - 1}\n"
+        (pkg / f"chain{m}.py").write_text(head + "".join(f"\n\ndef w{i}(q, **kw):\n    return w{i - 1}(q, **kw)\n" for i in range(lo, hi + 1)))
+    call = "client.chat.completions.create(model=MODEL, messages=[{'role': 'user', 'content': q}], max_tokens=200)"
+    for m in range(-(-sites // per_module)):
+        lines = [HEAD, "from app.config import MODEL\n", f"from app.chain{chains - 1} import w{max(wrappers, 1)}\n"]
+        lines += [f"\n\ndef s{i}(q):\n    return {call}\n" for i in range(m * per_module, min(sites, (m + 1) * per_module))]
+        lines.append(f"\n\ndef top(q):\n    return w{max(wrappers, 1)}(q, max_tokens=5)\n")
+        (pkg / f"sites{m}.py").write_text("".join(lines))
+    cases = "".join(f"        case {i}:\n            resp = {call}\n" for i in range(sites // 4))
+    (pkg / "dispatch.py").write_text(HEAD + "from app.config import MODEL\n\n\ndef route(kind, q):\n    match kind:\n" + cases + "    return resp.choices[0].message.content\n")
