@@ -11,6 +11,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from auditor import replay as _replay
+
+_replay.at_entry()  # the real command line: an unchanged `check` replays here, before click and the engine load
+
 import click
 
 from auditor import __version__

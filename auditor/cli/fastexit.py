@@ -51,4 +51,7 @@ class FastExitGroup(click.Group):
                 stream.flush()
             except (OSError, ValueError):
                 pass
+        from auditor import replay
+
+        replay.finish(code or 0)  # a recorded `check` stores its run record (auditor/replay.py)
         os._exit(code or 0)
