@@ -85,6 +85,10 @@ class ClientTypes:
                 t = self.type_of(what, s, depth + 1)  # type: ignore[arg-type]
                 if t:
                     return t
+                if id(what) in self.unpacked:  # model, processor = load_model_and_processor(...)
+                    t = self._element_type(*self.unpacked[id(what)], s, depth + 1)
+                    if t:
+                        return t
                 # client = None ... client = OpenAI(): any assignment of the name that makes a client
                 for _, other in s.assigns.get(expr.id, []):
                     if other is not what and not isinstance(other, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
@@ -210,6 +214,19 @@ class ClientTypes:
                     break
         self._types[key] = found
         return found
+
+    def _element_type(self, call: ast.Call, i: int, scope: Scope, depth: int) -> tuple[str, ast.Call | None, Scope] | None:
+        """Element ``i`` of what a function of this module returns as a tuple (``return model, processor``)."""
+        fn = self._local_function(call.func, scope)
+        fs = self.scope_of.get(fn) if fn is not None else None
+        if fs is None or depth > MAX_DEPTH:
+            return None
+        for value in fs.returns:
+            if isinstance(value, ast.Tuple) and len(value.elts) > i and not isinstance(value.elts[i], ast.Starred):
+                t = self.type_of(value.elts[i], fs, depth + 1)
+                if t:
+                    return t
+        return None
 
     def _type_of_call(self, call: ast.Call, scope: Scope, depth: int) -> tuple[str, ast.Call | None, Scope] | None:
         func = call.func

@@ -40,6 +40,7 @@ class Resolver(ClientTypes, Values):
         self.scope_of[tree] = self.module_scope
         self.functions: dict[str, ast.AST] = {}  # module-level def/class names
         self.annotations: dict[int, ast.expr] = {}  # id(assigned value) -> its annotation
+        self.unpacked: dict[int, tuple[ast.Call, int]] = {}  # id(unknown mark) -> (call, i): `model, tok = load(...)`
         self._types: dict[object, object] = {}  # memo: id(def) / (id(class), attr) -> client type (or None)
         self._type_memo: dict[tuple[int, int], tuple[ast.AST, object]] = {}  # (id(node), id(scope)) -> (node, type)
         if shallow:  # module-level names only (constants of files that hold no call site)
@@ -159,6 +160,13 @@ class Resolver(ClientTypes, Values):
         elif isinstance(target, (ast.Tuple, ast.List)):
             for elt in target.elts:
                 self._bind_target(elt, value, scope, unknown=True)
+            call = value.value if isinstance(value, ast.Await) else value
+            if isinstance(call, ast.Call) and not unknown and not any(isinstance(e, ast.Starred) for e in target.elts):
+                for i, elt in enumerate(target.elts):  # the element a client type may come from (clienttypes)
+                    if isinstance(elt, ast.Name):
+                        owner = self.module_scope if elt.id in scope.globals else scope
+                        mark = owner.assigns[elt.id][-1][1]
+                        self.unpacked[id(mark)] = (call, i)
         elif isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
             # self.client = OpenAI() inside a method: an attribute of the class
             if scope.kind == "function" and scope.cls is not None and target.value.id == scope.self_name:

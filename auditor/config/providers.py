@@ -119,12 +119,19 @@ class Providers:
             for t in api.match_types:
                 for m in api.match_methods:
                     self.by_type_method.setdefault((t, m), api)
+        for c, api in list(self.by_callable.items()):
+            legacy = legacy_langchain_path(c)
+            if legacy:
+                self.by_callable.setdefault(legacy, api)
         for t in self.types.values():
             for maker in t.made_by:
                 if "*" in maker:
                     self.maker_globs.append((maker, t.name))
                 else:
                     self.maker_to_type.setdefault(maker, []).append(t.name)
+                    legacy = legacy_langchain_path(maker)
+                    if legacy and t.name not in self.maker_to_type.get(legacy, []):
+                        self.maker_to_type.setdefault(legacy, []).append(t.name)
 
     def types_made_by(self, qualname: str) -> list[str]:
         """The client types a maker's qualified name makes: listed makers first, then glob makers."""
@@ -141,6 +148,15 @@ class Providers:
             if a.id == api_id:
                 return a
         return None
+
+
+def legacy_langchain_path(qualname: str) -> str | None:
+    """The pre-0.1 ``langchain`` path of a ``langchain_community`` class, which legacy code imports by its
+    submodule (``from langchain.llms.bedrock import Bedrock``, ``langchain.chat_models.openai.ChatOpenAI``):
+    the same class, re-exported by ``langchain`` 0.1-0.2."""
+    if qualname.startswith("langchain_community.") and qualname.count(".") >= 2:
+        return "langchain." + qualname[len("langchain_community."):]
+    return None
 
 
 def providers_from_data(data: dict[str, Any], extra_apis: list[dict[str, Any]] | None = None) -> Providers:
