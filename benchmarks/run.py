@@ -289,6 +289,9 @@ class Watcher(threading.Thread):
             self.stop_event.wait(self.interval)
 
 
+REPLAY_RACY_S = 2.1  # auditor.replay.RACY_NS, and a margin
+
+
 def run_measured(
     cmd: list[str], env: dict[str, str], cwd: Path, interval: float, keep_stdout: bool = False
 ) -> dict[str, Any]:
@@ -503,6 +506,12 @@ def bench(args: argparse.Namespace, tools: Tools, corpus: dict[str, Any], src: P
 
     if llm_ok:
         clear_dir(tools.cache_dir)
+        # Emptying the cache folder changes its parent, which a run of a corpus that is not its own
+        # project reads (the app corpus: its ancestors are probed for policies). A file changed less
+        # than 2 s before a run is never trusted by the run record (auditor/replay.py, RACY_NS, as
+        # the facts cache), so without this pause the warm runs would measure the seconds right
+        # after a change rather than "nothing changed".
+        time.sleep(REPLAY_RACY_S)
         r = tools.llm_warm(src)
         if not r["ok"]:
             log("error: llm-audit (cache fill) failed:\n" + fail_text(r))
