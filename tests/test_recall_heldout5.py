@@ -9,24 +9,12 @@ project package whose path merely ends like LangChain's (``myapp.llms.bedrock.Be
 
 from __future__ import annotations
 
-import json
 import textwrap
 
-from auditor.config.providers import legacy_langchain_path
+from test_recall_heldout4 import _notebook, _written
 from test_resolution import SELECT
 
-
-def _notebook(*cells: str) -> str:
-    return json.dumps({
-        "cells": [{"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [], "source": textwrap.dedent(c)}
-                  for c in cells],
-        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
-        "nbformat": 4, "nbformat_minor": 5,
-    })
-
-
-def _written(result, path):
-    return sorted((s.cell, s.span.line, s.api) for f in result.project.facts for s in f.call_sites if s.path == path)
+from auditor.config.providers import legacy_langchain_path
 
 
 def test_legacy_langchain_submodule_imports_are_call_sites(project):

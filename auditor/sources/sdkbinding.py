@@ -47,40 +47,31 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+")
 _GLOB = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_*]+)+")
 
 
-def glob_names(data: Any, roots: frozenset[str]) -> set[str]:
-    """Every dotted glob under one of ``roots`` spelt in ``data`` (``transformers.*ForCausalLM.from_pretrained``)."""
-    out: set[str] = set()
+def _strings(data: Any):
+    """Every string in ``data`` (nested dicts, lists, sets: keys and values)."""
     stack = [data]
     while stack:
         o = stack.pop()
         if isinstance(o, str):
-            out.update(m.group() for m in _GLOB.finditer(o) if "*" in m.group() and m.group().split(".", 1)[0] in roots)
+            yield o
         elif isinstance(o, dict):
             stack.extend(o.keys())
             stack.extend(o.values())
         elif isinstance(o, (list, tuple, set, frozenset)):
             stack.extend(o)
-    return out
+
+
+def glob_names(data: Any, roots: frozenset[str]) -> set[str]:
+    """Every dotted glob under one of ``roots`` spelt in ``data`` (``transformers.*ForCausalLM.from_pretrained``)."""
+    return {
+        m.group() for o in _strings(data) for m in _GLOB.finditer(o) if "*" in m.group() and m.group().split(".", 1)[0] in roots
+    }
 
 
 def dotted_names(data: Any, roots: frozenset[str]) -> set[str]:
     """Every dotted name under one of ``roots`` spelt in ``data`` (nested dicts, lists, strings:
     keys and values, each string split into words)."""
-    out: set[str] = set()
-    stack = [data]
-    while stack:
-        o = stack.pop()
-        if isinstance(o, str):
-            for m in _NAME.finditer(o):
-                name = m.group()
-                if name.split(".", 1)[0] in roots:
-                    out.add(name)
-        elif isinstance(o, dict):
-            stack.extend(o.keys())
-            stack.extend(o.values())
-        elif isinstance(o, (list, tuple, set, frozenset)):
-            stack.extend(o)
-    return out
+    return {m.group() for o in _strings(data) for m in _NAME.finditer(o) if m.group().split(".", 1)[0] in roots}
 
 
 class SdkBindings:
