@@ -5,7 +5,7 @@ request, or a name mutated otherwise, is not read into it."""
 
 from __future__ import annotations
 
-from tests.conftest import notebook
+from conftest import notebook
 
 WRAPPER = '''
 import anthropic

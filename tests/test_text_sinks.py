@@ -7,7 +7,7 @@ named ``Agent``, a celery ``Task``, a few-shot ``AIMessage``, a text no sink rec
 
 from __future__ import annotations
 
-from tests.conftest import notebook
+from conftest import notebook
 
 
 def where(result, code="LA201"):
