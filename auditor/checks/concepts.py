@@ -42,6 +42,10 @@ from auditor.findings import Finding, Fix
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019-]*")
 _INNER = {"of", "for"}
+# words that introduce an example or a list, never the edge of a name ("Comma-separated rates like
+# "1.5,1.3"" written three times is a repeated clause, not a term; rules/phrases.yaml's stop words
+# leave them out because "like" is a verb elsewhere)
+_EDGE = frozenset({"like", "unlike", "including", "excluding", "etc", "versus", "vs", "namely", "e.g", "i.e"})
 
 
 @dataclass
@@ -74,7 +78,7 @@ def _is_term(words: list[str], stop: frozenset[str], verbs: frozenset[str], desc
     imperative verb ("Use Perplexity search"), no adverb in -ly, no possessive, at least two
     different words."""
     low = [w.lower() for w in words]
-    if low[0] in stop or low[-1] in stop or low[0] in _INNER or low[-1] in _INNER or low[0] in verbs:
+    if low[0] in stop or low[-1] in stop or low[0] in _INNER or low[-1] in _INNER or low[0] in verbs or low[0] in _EDGE or low[-1] in _EDGE:
         return False
     if describing and words[0][:1].islower() and low[0] in describing:
         return False  # "current market data": a description, not a name (written "Current Market Data" it is one)
