@@ -42,6 +42,7 @@ import sys
 
 MAGIC = b"LLMAUDIT-REPLAY-1\n"
 RACY_NS = 2_000_000_000  # as auditor.cache.RACY_NS
+MAX_RECORDS = 64  # per record folder: pre-commit's file lists change each commit; the oldest go
 _DENY = frozenset(
     {"--fix", "--diff", "--add-ignore", "-o", "--output", "--no-cache", "-", "--", "--stdin-filename", "--show-settings",
      "--show-files", "-h", "--help", "--version", "-V"}
@@ -372,3 +373,18 @@ def _store(code: int) -> None:
     target = _record_path(_state["argv"])
     os.makedirs(os.path.dirname(target), exist_ok=True)
     atomic_write(__import__("pathlib").Path(target), data)
+    _prune(os.path.dirname(target), keep=target)
+
+
+def _prune(folder: str, keep: str) -> None:
+    """At most :data:`MAX_RECORDS` records in ``folder``: the least recently written go."""
+    try:
+        with os.scandir(folder) as it:
+            others = [(e.stat().st_mtime_ns, e.path) for e in it if e.name.endswith(".replay") and e.is_file() and e.path != keep]
+    except OSError:
+        return
+    for _, path in sorted(others)[: max(0, len(others) + 1 - MAX_RECORDS)]:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass

@@ -202,3 +202,24 @@ def test_a_record_is_written_only_after_a_check_that_finished(project: Path) -> 
     time.sleep(0)  # (no waiting: RACY_NS is 0 in the driver)
     bad = _run(project, "--select", "NOPE")  # a usage error: exit 2, nothing recorded
     assert bad.returncode == 2 and not _replayed(_run(project, "--select", "NOPE"))
+
+
+def test_the_record_folder_keeps_the_newest_records_only(tmp_path: Path) -> None:
+    """Pre-commit runs name other files at each commit, so each is a record of its own: the
+    folder keeps the MAX_RECORDS most recently written and never the one just written away."""
+    folder = tmp_path / "replay"
+    folder.mkdir()
+    n = replay.MAX_RECORDS + 5
+    for i in range(n):
+        p = folder / f"{i:04d}.replay"
+        p.write_bytes(b"x")
+        os.utime(p, ns=(1_000_000_000 * (i + 1), 1_000_000_000 * (i + 1)))
+    (folder / "notes.txt").write_text("not a record")
+    newest = folder / f"{n - 1:04d}.replay"
+    oldest = folder / "0000.replay"
+    os.utime(oldest, ns=(1, 1))
+    replay._prune(str(folder), keep=str(oldest))  # the record just written is kept whatever its time
+    left = sorted(p.name for p in folder.glob("*.replay"))
+    assert len(left) == replay.MAX_RECORDS
+    assert oldest.name in left and newest.name in left
+    assert "0001.replay" not in left and (folder / "notes.txt").exists()
