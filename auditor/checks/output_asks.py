@@ -9,6 +9,7 @@ measure 60-80% fewer output tokens when a prompt asks for the core instead; the 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from auditor.analysis.phrases import catalog_entries
@@ -30,6 +31,18 @@ from auditor.checks.textsites import (
 from auditor.cost.sizing import run_text
 from auditor.findings import Finding
 
+# "... the Editor Agent who will write a comprehensive report", "this research will be used to create
+# a comprehensive report": the verb says what someone else (another agent, a later step) will do, not
+# what this request asks; "You will write a comprehensive report" is an ask and stays
+_SOMEONE_ELSE_WILL = re.compile(r"(?<![\w'\u2019])(\w+)\s+will(?:\s+be\s+used\s+to|\s+then|\s+later)?\s+$", re.IGNORECASE)
+
+
+def _describes_other(text: str, at: int) -> bool:
+    """Whether the ask at ``at`` continues "<someone> will ..." in its sentence, someone not "you"."""
+    before = re.split(r"[.!?\n:;]", text[max(0, at - 80):at])[-1]
+    m = _SOMEONE_ELSE_WILL.search(before)
+    return m is not None and m.group(1).lower() not in ("you", "u")
+
 
 @check("output_inflation", on="project")
 def output_inflation(project, ctx: RuleContext) -> Iterable[Finding]:
@@ -44,6 +57,8 @@ def output_inflation(project, ctx: RuleContext) -> Iterable[Finding]:
             for run in instruction_runs(m.segments):
                 text = run_text(run)
                 for e, a, b in phrase_spans(text, entries):
+                    if _describes_other(text, a):
+                        continue
                     seg, base = segment_at(run, a)
                     path, cell = where(seg, owner)
                     key = key_of(seg, path, cell, a - base, e.phrase)
