@@ -58,6 +58,7 @@ class Vocab:
     you: frozenset[str]
     finite_verbs: frozenset[str] = frozenset()  # a deleted opener must not leave one first (grammar.finite-verbs)
     describing: frozenset[str] = frozenset()  # general adjectives: an LA206 term does not open with one (slots.describing)
+    example_markers: frozenset[str] = frozenset()  # words introducing examples: never an LA206 term's edge (slots.example-markers)
 
     def __hash__(self) -> int:  # lru_cache keys
         return id(self)
@@ -98,6 +99,7 @@ def vocab_from(data: dict[str, Any]) -> Vocab:
         you=words(grammar, "you"),
         finite_verbs=words(grammar, "finite-verbs"),
         describing=words(slots, "describing"),
+        example_markers=words(slots, "example-markers"),
     )
 
 

@@ -42,10 +42,6 @@ from auditor.findings import Finding, Fix
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019-]*")
 _INNER = {"of", "for"}
-# words that introduce an example or a list, never the edge of a name ("Comma-separated rates like
-# "1.5,1.3"" written three times is a repeated clause, not a term; rules/phrases.yaml's stop words
-# leave them out because "like" is a verb elsewhere)
-_EDGE = frozenset({"like", "unlike", "including", "excluding", "etc", "versus", "vs", "namely", "e.g", "i.e"})
 
 
 @dataclass
@@ -73,12 +69,12 @@ def _words(runs: list[str]) -> list[list[_Word]]:
     return chunks
 
 
-def _is_term(words: list[str], stop: frozenset[str], verbs: frozenset[str], describing: frozenset[str] = frozenset()) -> bool:
+def _is_term(words: list[str], stop: frozenset[str], verbs: frozenset[str], describing: frozenset[str] = frozenset(), edges: frozenset[str] = frozenset()) -> bool:
     """A run of content words: no function word except "of"/"for" inside it, not opening with an
     imperative verb ("Use Perplexity search"), no adverb in -ly, no possessive, at least two
     different words."""
     low = [w.lower() for w in words]
-    if low[0] in stop or low[-1] in stop or low[0] in _INNER or low[-1] in _INNER or low[0] in verbs or low[0] in _EDGE or low[-1] in _EDGE:
+    if low[0] in stop or low[-1] in stop or low[0] in _INNER or low[-1] in _INNER or low[0] in verbs or low[0] in edges or low[-1] in edges:
         return False
     if describing and words[0][:1].islower() and low[0] in describing:
         return False  # "current market data": a description, not a name (written "Current Market Data" it is one)
@@ -127,7 +123,7 @@ def find_terms(runs: list[str], min_words: int = 3, min_repeats: int = 3, max_wo
                 if any((w.run, w.start) in used for w in group):
                     continue
                 words = [w.text for w in group]
-                if not _is_term(words, stop, verbs, vocab.describing):
+                if not _is_term(words, stop, verbs, vocab.describing, vocab.example_markers):
                     continue
                 if quoted(runs[group[0].run], group[0].start, group[-1].end):
                     continue  # a schema value or a sample reply: "list of strings"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from auditor.analysis.phrases import catalog_entries
+from auditor.analysis.phrases import catalog_entries, catalog_vocab
 from auditor.analysis.rewrites import phrase_spans
 from auditor.checks import check
 from auditor.checks.context import RuleContext
@@ -38,10 +38,11 @@ _SOMEONE_ELSE_WILL = re.compile(r"(?<![\w'\u2019])(\w+)\s+will(?:\s+be\s+used\s+
 
 
 def _describes_other(text: str, at: int) -> bool:
-    """Whether the ask at ``at`` continues "<someone> will ..." in its sentence, someone not "you"."""
+    """Whether the ask at ``at`` continues "<someone> will ..." in its sentence, someone not the
+    model (rules/phrases.yaml ``grammar.you``, as the filler fixes' subject test reads it)."""
     before = re.split(r"[.!?\n:;]", text[max(0, at - 80):at])[-1]
     m = _SOMEONE_ELSE_WILL.search(before)
-    return m is not None and m.group(1).lower() not in ("you", "u")
+    return m is not None and m.group(1).lower() not in catalog_vocab().you
 
 
 @check("output_inflation", on="project")

@@ -75,19 +75,11 @@ class Request:
 
 
 def input_price(model: ModelInfo | None, batch: bool = False) -> float | None:
-    if model is None:
-        return None
-    if batch and model.price_of("batch-input") is not None:
-        return model.price_of("batch-input")
-    return model.price_of("input")
+    return None if model is None else _price(model, "input", batch)
 
 
 def output_price(model: ModelInfo | None, batch: bool = False) -> float | None:
-    if model is None:
-        return None
-    if batch and model.price_of("batch-output") is not None:
-        return model.price_of("batch-output")
-    return model.price_of("output")
+    return None if model is None else _price(model, "output", batch)
 
 
 def call_cost(model: ModelInfo | None, input_tokens: float, output_tokens: float, batch: bool = False) -> float | None:
