@@ -383,3 +383,34 @@ def test_la606_look_alikes(project):
         print(resp.choices[0].message.content)
     '''
     assert project({"a.py": src}, select=["LA606"]).findings == []
+
+
+def test_la606_answer_length_alone_and_a_few_indices_are_not_uses_of_a_cut_text(project):
+    # a latency test keeps the answer's length, not its text; a re-ranker asks for only a few indices
+    src = '''\
+    import time
+    import anthropic
+
+    client = anthropic.Anthropic()
+
+
+    def timed(prompt):
+        start = time.time()
+        resp = client.messages.create(model="claude-haiku-4-5", max_tokens=200, messages=[{"role": "user", "content": prompt}])
+        return time.time() - start, resp.usage.output_tokens, len(resp.content[0].text)
+
+
+    def rerank(query, summaries, k=3):
+        prompt = f"{query}\\n{summaries}\\nOutput only the indices of {k} most relevant documents, separated by commas."
+        resp = client.messages.create(model="claude-haiku-4-5", max_tokens=50, messages=[{"role": "user", "content": prompt}])
+        return resp.content[0].text.split(",")
+
+
+    def timed_with_text(prompt):
+        start = time.time()
+        resp = client.messages.create(model="claude-haiku-4-5", max_tokens=200, messages=[{"role": "user", "content": prompt}])
+        text = resp.content[0].text
+        return time.time() - start, len(text), text
+    '''
+    r = project({"perf.py": src}, select=["LA606"])
+    assert [f.line for f in r.findings] == [21]  # only the test that also returns the text
