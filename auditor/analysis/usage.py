@@ -34,6 +34,7 @@ import os
 from collections import Counter
 
 from auditor.analysis.agentloops import AgentLoopFacts
+from auditor.analysis.heldoutput import structured_by_holder
 from auditor.analysis.loops import LoopFacts
 from auditor.analysis.modindex import ModuleIndex, find_lines
 from auditor.analysis.parses import ParseFacts, short
@@ -229,6 +230,8 @@ class _Module(ParseFacts, LoopFacts, AgentLoopFacts, TruncationFacts, VisionFact
         func, loops = info.func, info.loops
         scope = self.scope(func)
         uses, returns = self.parse_uses(site, call, func)
+        if uses and not site.extra.get("structured") and structured_by_holder(call, self.walk, self.r, scope):
+            site.extra["structured"] = True  # the agent holding the model was given an output schema
         site.extra["parses"] = uses
         site.extra["returns_text"] = returns
         site.extra["cache_marked"] = self.cache_marked(call, func)
