@@ -573,3 +573,32 @@ def test_chunks_of_one_text_are_not_batch_work_but_chunks_of_many_documents_are(
     )
     result = project(many, select=["LA503"])
     assert [(f.code, f.line) for f in result.findings] == [("LA503", 15), ("LA503", 21), ("LA503", 26)]
+
+
+def test_the_items_of_one_lambda_invocation_are_not_batch_work(project):
+    # a reward Lambda of a reinforcement fine-tuning job scores the samples of the event it was
+    # invoked with while the trainer waits; the same scoring over a file of samples stays batch work
+    files = _openai_loop(
+        """
+        import json
+
+
+        def evaluate_sample(sample):
+            r = client.chat.completions.create(model="gpt-4o-mini", max_tokens=300, messages=[{"role": "user", "content": "Grade: " + sample["answer"]}])
+            return float(r.choices[0].message.content)
+
+
+        def lambda_handler(event, context):
+            samples = event
+            scores = []
+            for sample in samples:
+                scores.append({"id": sample["id"], "aggregate_reward_score": evaluate_sample(sample)})
+            return scores
+
+
+        def score_file(path):
+            return [evaluate_sample(json.loads(line)) for line in open(path)]
+        """
+    )
+    result = project(files, select=["LA503"])
+    assert [(f.code, f.line) for f in result.findings] == [("LA503", 24)]

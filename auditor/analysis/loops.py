@@ -7,6 +7,7 @@ import ast
 import re
 
 from auditor.analysis.chunkloops import chunks_of_one_text
+from auditor.analysis.handlerloops import handler_items
 from auditor.analysis.loopbounds import FIXED_ITEMS, TOOLISH, agent_loop, bounded, literal_items
 from auditor.analysis.modindex import LOOPS, SCOPES, call_name
 from auditor.analysis.resolve import Resolver
@@ -118,6 +119,8 @@ class LoopFacts:
             return "dependent"  # rounds: each pass's items are what the last pass's answers kept (a knockout tournament)
         if _times_each_call(loop):
             return "timed"  # a latency benchmark: each request is timed, so it must run on its own
+        if handler_items(it, self.walk.owner_of(getattr(loop, "lineno", 1)), self.r, scope, getattr(loop, "lineno", 1 << 30)):
+            return "handler"  # the items of one invocation of a Lambda-style handler: its caller waits for them
         if chunks_of_one_text(loop, it, loops[:-1], self.walk.owner_of(getattr(loop, "lineno", 1)), self.r, scope):
             return "chunks"  # the pieces of one over-long text, combined at once: grouping undoes the split
         return "data"
