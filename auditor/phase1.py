@@ -312,6 +312,9 @@ def load_facts(
     todo: list[_Job] = []
     codes: dict[str, bytes] = {}
     stats = {"files": len(files), "parsed": 0, "skipped": 0, "cached": 0}
+    from auditor.parsepool import StreamPool, slim_notebook
+
+    pool = StreamPool(jobs or os.cpu_count() or 1, _parallel_min_bytes())
     for sf in files:
         o = pick(sf.rel)
         settings = digests_of.get(id(o))
@@ -361,10 +364,12 @@ def load_facts(
                 cache.put(sf.rel, digest, done, settings, st, read_ns)
             continue
         size = len(data) if nb is None else sum(len(str(c.get("source", ""))) for c in nb.get("cells", []) if isinstance(c, dict))
+        if nb is not None:  # its outputs are never analysed: neither kept nor sent to a worker
+            nb, data = slim_notebook(nb), b""
         todo.append(_Job(sf, data, digest, settings, o, st, read_ns, nb, size))
-    todo.sort(key=lambda j: -j.size)  # largest first: no big file left alone at the end
+        pool.add(todo[-1])  # parsed from now on once there is enough to parse (auditor/parsepool.py)
     by_rel = {j.sf.rel: j for j in todo}
-    for facts in _parse_many(todo, jobs or os.cpu_count() or 1):
+    for facts in pool.results():
         out[facts.path] = facts
         stats["parsed"] += 1
         job = by_rel.get(facts.path)
