@@ -174,7 +174,7 @@ class Loaded:
     texts: dict[str, bytes]  # rel -> bytes read instead of the file (standard input, overlays)
     meta: dict[str, tuple[str, str, os.stat_result | None, int]]  # rel -> (digest, settings, stat, read ns)
     paths: dict[str, SourceFile]
-    codes: dict[str, bytes] = field(default_factory=dict)  # skipped notebooks read this run -> their code cells
+    codes: dict[str, bytes] = field(default_factory=dict)  # notebooks read this run -> their code cells
 
     @property
     def digests(self) -> dict[str, str]:
@@ -313,6 +313,7 @@ def load_facts(
     codes: dict[str, bytes] = {}
     stats = {"files": len(files), "parsed": 0, "skipped": 0, "cached": 0}
     from auditor.parsepool import StreamPool, slim_notebook
+    from auditor.sources.notebook import code_source_bytes
 
     pool = StreamPool(jobs or os.cpu_count() or 1, _parallel_min_bytes())
     for sf in files:
@@ -366,6 +367,7 @@ def load_facts(
         size = len(data) if nb is None else sum(len(str(c.get("source", ""))) for c in nb.get("cells", []) if isinstance(c, dict))
         if nb is not None:  # its outputs are never analysed: neither kept nor sent to a worker
             nb, data = slim_notebook(nb), b""
+            codes[sf.rel] = code_source_bytes(nb)  # what the swap-safety scan searches (fix/swapsafety.py)
         todo.append(_Job(sf, data, digest, settings, o, st, read_ns, nb, size))
         pool.add(todo[-1])  # parsed from now on once there is enough to parse (auditor/parsepool.py)
     by_rel = {j.sf.rel: j for j in todo}
