@@ -33,9 +33,11 @@ from auditor.reads import read_bytes
 # Parse in worker processes only above this many bytes of files to parse (after the pre-scan).
 # Measured with benchmarks/pool_threshold.py on 2 cores (numbers in benchmarks/README.md):
 # parsing costs ~0.19 CPU-s per MB, a forked pool ~0.03 s + 0.016 s per MB of results to
-# send back plus its start-up latency, so two workers pay from ~0.5 MB; twice that, to be safe.
+# send back plus its start-up latency. Since the pool is forked as soon as this much is found
+# and parses while the pre-scan goes on (auditor/parsepool.py), it pays from ~0.25 MB
+# (re-measured in session 12); twice that, to be safe: the app corpus (0.98 MB) uses it.
 # LLM_AUDIT_PARALLEL_MIN_BYTES overrides it (for measuring it, and for tests of the pool).
-PARALLEL_MIN_BYTES = 1_000_000
+PARALLEL_MIN_BYTES = 500_000
 
 
 def _parallel_min_bytes() -> int:
