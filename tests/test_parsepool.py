@@ -166,6 +166,7 @@ def test_under_the_threshold_nothing_is_forked(tmp_path):
 def test_crossing_the_threshold_forks_and_streams_the_rest(tmp_path):
     (tmp_path / ".git").mkdir()
     pool = parsepool.StreamPool(2, 25_000)
+    pool.BATCH_BYTES = 1  # each job its own batch
     pool.add(_job(tmp_path, "a.py", 10_000))
     pool.add(_job(tmp_path, "b.py", 10_000))
     assert not pool.started
@@ -184,3 +185,16 @@ def test_a_notebook_travels_without_its_outputs():
     assert [c["cell_type"] for c in slim["cells"]] == [c["cell_type"] for c in nb["cells"]]
     assert slim["metadata"] == nb["metadata"] and not any("outputs" in c for c in slim["cells"])
     assert any("outputs" in c for c in nb["cells"])  # the notebook read is left as it was
+
+
+def test_small_jobs_travel_together(tmp_path):
+    (tmp_path / ".git").mkdir()
+    pool = parsepool.StreamPool(2, 0)
+    for i in range(5):
+        pool.add(_job(tmp_path, f"m{i}.py", 20_000))  # ~100 KB in all: under one batch
+    pool.add(_job(tmp_path, "big.py", 300_000))  # over a batch on its own: sent with those before it
+    pool.add(_job(tmp_path, "last.py", 1_000))
+    assert pool.started and len(pool.sent) == 1 and [j.sf.rel for j in pool.batch] == ["last.py"]
+    facts = pool.results()  # the last, partial batch is sent too
+    assert sorted(f.path for f in facts) == sorted([f"m{i}.py" for i in range(5)] + ["big.py", "last.py"])
+    assert len(pool.sent) == 2
