@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from auditor.analysis.resolve import Resolver
 
 from auditor.analysis.scopes import MAX_DEPTH, Scope
+from auditor.config.flows import load_flows
 
 FRAME_MODULES = ("pandas", "polars", "modin.pandas", "dask.dataframe")
 FRAME_MAKERS = {
@@ -79,6 +80,7 @@ class FrameRender:
     reader: str = ""  # read_csv, read_parquet, ... when the frame comes from a literal reader call
     source_file: str = ""  # the literal path passed to that reader
     evidence: str = "provenance"  # "provenance" | "name": only a name pattern says it is a frame
+    at: ast.AST | None = None  # where the text is made when a name holds it (`table = df.to_markdown()`)
 
 
 # values whose provenance is known and is not a frame (a name pattern never overrides these)
@@ -216,7 +218,7 @@ class FrameInference:
         attr = expr.func.attr
         base = self.state(expr.func.value, scope, depth + 1)
         if base is None:
-            return None
+            return "whole" if attr in load_flows().frame_methods else None  # job.to_dataframe(), sdf.toPandas()
         if attr in BOUNDED_METHODS:
             return "bounded"
         if attr == "unique" and isinstance(expr.func.value, ast.Subscript) and isinstance(expr.func.value.slice, ast.AST) and not isinstance(expr.func.value.slice, (ast.List, ast.Slice)):
@@ -285,6 +287,7 @@ class FrameInference:
             if b is not None and b[0] == "assign" and isinstance(b[1], ast.Call) and expr.id not in b[2].mutated:
                 inner = self.render(b[1], b[2], depth + 1)
                 if inner is not None and inner.method != "format":
+                    inner.at = inner.at or b[1]
                     return inner
         if isinstance(expr, ast.Call):
             qn = self.r.qualname(expr.func, scope) or (expr.func.id if isinstance(expr.func, ast.Name) else "")

@@ -20,6 +20,7 @@ class HoleKinds:
         fr = self.frames.render(expr, scope)
         if fr is not None:
             target = span_of(fr.frame, self.r.lines)
+            span = (span_of(fr.at, self.r.lines) if fr.at is not None else None) or span  # reported where the frame becomes text
             return tagged(DataHole(
                 "hole", expr=source, hole_kind="dataframe", span=span, render=fr.mode, method=fr.method,
                 frame=self.r.source_of(fr.frame), target=target, columns=fr.columns, reader=fr.reader, source_file=fr.source_file, evidence=fr.evidence,

@@ -367,6 +367,7 @@ class _Builder:
                     if rec is not None:
                         return Returns(call=rec)
             if not self.deep:
+                textual = textual or _returns_render(self.frames, value, scope)
                 if textual and not (scope.name.startswith("__") and scope.name.endswith("__")):
                     segs = self.prompts.segments(value, scope)
                     if _prompt_like(segs):
@@ -412,6 +413,15 @@ def _prompt_like(segs) -> bool:
     if len(static) >= 24 and len(static.split()) >= 4:
         return True
     return any(s.kind == "ref" or type(s).__name__ in ("CallHole", "DataHole") for s in segs)
+
+
+def _returns_render(frames, value: ast.AST, scope: Scope) -> bool:
+    """``return table`` with ``table = results.to_markdown()``: a name holding a whole frame's
+    rendering is returned text even to a lean pass (a step function whose result a caller sends)."""
+    if not isinstance(value, ast.Name):
+        return False
+    fr = frames.render(value, scope)
+    return fr is not None and fr.mode == "whole" and fr.method != "format" and fr.evidence == "provenance"
 
 
 def _renders_frame(segs) -> bool:
