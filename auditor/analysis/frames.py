@@ -79,7 +79,7 @@ class FrameRender:
     columns: list[str] | None = None  # a literal column selection on the way to the render
     reader: str = ""  # read_csv, read_parquet, ... when the frame comes from a literal reader call
     source_file: str = ""  # the literal path passed to that reader
-    evidence: str = "provenance"  # "provenance" | "name": only a name pattern says it is a frame
+    evidence: str = "provenance"  # "provenance" | "usage": a frame-only attribute is read on it | "name": only a name pattern says so
     at: ast.AST | None = None  # where the text is made when a name holds it (`table = df.to_markdown()`)
 
 
@@ -98,6 +98,8 @@ class FrameInference:
         self.returns: dict[str, str] = dict(returns or {})
         self._hinted = False  # set while typing an expression when a name pattern decided
         self._local_returns: dict[int, str | None] = {}
+        self._by_use = False  # set while typing an expression when a frame-only attribute decided
+        self._usage: dict[int, set[str]] = {}
 
     # ---------------------------------------------------------------- state
     def state(self, expr: ast.AST, scope: Scope, depth: int = 0) -> str | None:
@@ -156,10 +158,27 @@ class FrameInference:
                 arg: ast.arg = what  # type: ignore[assignment]
                 if arg.annotation is not None:
                     return "whole" if self._is_frame_annotation(arg.annotation, s) else None
+        if b is not None and b[0] in ("assign", "param") and expr.id in self._used_as_frame(b[2]):
+            self._by_use = True  # `m = data.get("m")` ... `if not m.empty:`: only a frame has that
+            return "whole"
         if self._name_like(expr.id):
             self._hinted = True
             return "whole"
         return None
+
+    def _used_as_frame(self, scope: Scope) -> set[str]:
+        """Names of this function on which an attribute only a frame has is read (``frames.usage``)."""
+        key = id(scope.node)
+        found = self._usage.get(key)
+        if found is None:
+            found = set()
+            usage = load_flows().frame_usage
+            if scope.kind == "function" and usage:
+                for node in ast.walk(scope.node):
+                    if isinstance(node, ast.Attribute) and node.attr in usage and isinstance(node.value, ast.Name):
+                        found.add(node.value.id)
+            self._usage[key] = found
+        return found
 
     def not_frame(self, expr: ast.AST, scope: Scope) -> bool:
         """The value's provenance says it is not a frame (text a serialiser made, a literal...)."""
@@ -303,15 +322,17 @@ class FrameInference:
         return self._classify(expr, scope, "format")
 
     def _classify(self, target: ast.AST, scope: Scope, method: str) -> FrameRender | None:
-        outer = self._hinted
-        self._hinted = False
+        outer, outer_use = self._hinted, self._by_use
+        self._hinted = self._by_use = False
         st = self.state(target, scope)
         hinted, self._hinted = self._hinted, outer
+        by_use, self._by_use = self._by_use, outer_use
         if st not in ("whole", "bounded"):
             return None
         frame = self._bound_point(target, scope) if st == "whole" else target
         reader, path = self.origin(target, scope)
-        return FrameRender(st, frame, method, columns=self.columns(target, scope), reader=reader, source_file=path, evidence="name" if hinted else "provenance")
+        evidence = "name" if hinted else "usage" if by_use else "provenance"
+        return FrameRender(st, frame, method, columns=self.columns(target, scope), reader=reader, source_file=path, evidence=evidence)
 
     def _bound_point(self, target: ast.AST, scope: Scope) -> ast.AST:
         """Where ``.head(N)`` goes: after the target (``df["text"]`` -> ``df["text"].head(N)``)."""
