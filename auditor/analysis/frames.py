@@ -99,7 +99,7 @@ class FrameInference:
         self._hinted = False  # set while typing an expression when a name pattern decided
         self._local_returns: dict[int, str | None] = {}
         self._by_use = False  # set while typing an expression when a frame-only attribute decided
-        self._usage: dict[int, set[str]] = {}
+        self._usage: dict = {}  # per function: names read with a frame-only attribute; isinstance narrowings
 
     # ---------------------------------------------------------------- state
     def state(self, expr: ast.AST, scope: Scope, depth: int = 0) -> str | None:
@@ -158,6 +158,8 @@ class FrameInference:
                 arg: ast.arg = what  # type: ignore[assignment]
                 if arg.annotation is not None:
                     return "whole" if self._is_frame_annotation(arg.annotation, s) else None
+        if self._narrowed(expr, scope):
+            return "whole"  # under `if isinstance(result, DataFrame):`
         if b is not None and b[0] in ("assign", "param") and expr.id in self._used_as_frame(b[2]):
             self._by_use = True  # `m = data.get("m")` ... `if not m.empty:`: only a frame has that
             return "whole"
@@ -165,6 +167,23 @@ class FrameInference:
             self._hinted = True
             return "whole"
         return None
+
+    def _narrowed(self, expr: ast.Name, scope: Scope) -> bool:
+        """``expr`` is read in the body of ``if isinstance(<that name>, pd.DataFrame):`` of its function."""
+        key = ("isinstance", id(scope.node))
+        found = self._usage.get(key)  # type: ignore[call-overload]
+        if found is None:
+            found = []
+            if scope.kind == "function":
+                for node in ast.walk(scope.node):
+                    t = node.test if isinstance(node, ast.If) else None
+                    if isinstance(t, ast.Call) and isinstance(t.func, ast.Name) and t.func.id == "isinstance" and len(t.args) == 2 and isinstance(t.args[0], ast.Name):
+                        kinds = t.args[1].elts if isinstance(t.args[1], ast.Tuple) else [t.args[1]]
+                        if node.body and all(self._is_frame_annotation(k, scope) for k in kinds):
+                            found.append((t.args[0].id, node.body[0].lineno, getattr(node.body[-1], "end_lineno", node.body[-1].lineno)))
+            self._usage[key] = found  # type: ignore[index]
+        line = getattr(expr, "lineno", 0)
+        return any(name == expr.id and lo <= line <= hi for name, lo, hi in found)
 
     def _used_as_frame(self, scope: Scope) -> set[str]:
         """Names of this function on which an attribute only a frame has is read (``frames.usage``)."""
