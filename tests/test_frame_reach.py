@@ -240,3 +240,63 @@ def test_pipeline_step_that_logs_the_frame_is_silent(project):
     steps = STEPS.replace("    markdown_table = results.to_markdown(index=False)\n    return markdown_table",
                           '    print(results.to_markdown(index=False))\n    return f"{len(results)} rows"')
     assert la301(project({"steps.py": steps, "app.py": PIPELINE}, select=["LA301"])) == []
+
+
+FRAMEWORK_TOOLS = '''
+import polars as pl
+from agents import Agent, function_tool
+from autogen_agentchat.agents import AssistantAgent
+from langchain_core.tools import tool
+
+
+@function_tool
+async def open_tickets(team: str) -> str:
+    tickets = pl.read_csv("tickets.csv").filter(pl.col("team") == team)
+    return f"Open tickets:\\n{tickets.write_csv()}"
+
+
+@tool
+def prices(symbol: str) -> str:
+    """Daily prices of a symbol."""
+    history = pl.read_parquet(f"prices/{symbol}.parquet")
+    return history.to_pandas().to_json(orient="records")
+
+
+def price_summary(symbol: str) -> str:
+    history = pl.read_parquet(f"prices/{symbol}.parquet")
+    return history.describe().to_pandas().to_markdown()
+
+
+def latest(symbol: str) -> str:
+    history = pl.read_parquet(f"prices/{symbol}.parquet")
+    return history.tail(5).write_csv()
+
+
+support = Agent(name="support", instructions="Answer questions about open tickets.", tools=[open_tickets])
+analyst = AssistantAgent("analyst", model_client=None, tools=[price_summary, latest])
+'''
+
+
+def test_framework_tools_returning_frames(project):
+    result = project({"tools.py": FRAMEWORK_TOOLS}, select=["LA301"])
+    lines = FRAMEWORK_TOOLS.splitlines()
+    want = [i + 1 for i, t in enumerate(lines) if 'return f"Open tickets' in t or "return history.to_pandas()" in t]
+    # price_summary (describe) and latest (tail) are bounded: silent
+    assert la301(result) == [("tools.py", n) for n in want]
+
+
+NOT_TOOLS = '''
+import pandas as pd
+from fastapi import APIRouter
+
+router = APIRouter()
+
+
+@router.get("/report")
+def report() -> str:  # an HTTP endpoint's response, not a model's tool result
+    return pd.read_csv("report.csv").to_html()
+'''
+
+
+def test_endpoint_returning_a_frame_is_no_tool(project):
+    assert la301(project({"api.py": NOT_TOOLS}, select=["LA301"])) == []

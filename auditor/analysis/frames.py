@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from auditor.analysis.resolve import Resolver
 
 from auditor.analysis.scopes import MAX_DEPTH, Scope
+from auditor.analysis.frameuse import narrowed, used_as_frame
 from auditor.config.flows import load_flows
 
 FRAME_MODULES = ("pandas", "polars", "modin.pandas", "dask.dataframe")
@@ -158,46 +159,15 @@ class FrameInference:
                 arg: ast.arg = what  # type: ignore[assignment]
                 if arg.annotation is not None:
                     return "whole" if self._is_frame_annotation(arg.annotation, s) else None
-        if self._narrowed(expr, scope):
+        if narrowed(self, expr, scope):
             return "whole"  # under `if isinstance(result, DataFrame):`
-        if b is not None and b[0] in ("assign", "param") and expr.id in self._used_as_frame(b[2]):
+        if b is not None and b[0] in ("assign", "param") and expr.id in used_as_frame(self, b[2]):
             self._by_use = True  # `m = data.get("m")` ... `if not m.empty:`: only a frame has that
             return "whole"
         if self._name_like(expr.id):
             self._hinted = True
             return "whole"
         return None
-
-    def _narrowed(self, expr: ast.Name, scope: Scope) -> bool:
-        """``expr`` is read in the body of ``if isinstance(<that name>, pd.DataFrame):`` of its function."""
-        key = ("isinstance", id(scope.node))
-        found = self._usage.get(key)  # type: ignore[call-overload]
-        if found is None:
-            found = []
-            if scope.kind == "function":
-                for node in ast.walk(scope.node):
-                    t = node.test if isinstance(node, ast.If) else None
-                    if isinstance(t, ast.Call) and isinstance(t.func, ast.Name) and t.func.id == "isinstance" and len(t.args) == 2 and isinstance(t.args[0], ast.Name):
-                        kinds = t.args[1].elts if isinstance(t.args[1], ast.Tuple) else [t.args[1]]
-                        if node.body and all(self._is_frame_annotation(k, scope) for k in kinds):
-                            found.append((t.args[0].id, node.body[0].lineno, getattr(node.body[-1], "end_lineno", node.body[-1].lineno)))
-            self._usage[key] = found  # type: ignore[index]
-        line = getattr(expr, "lineno", 0)
-        return any(name == expr.id and lo <= line <= hi for name, lo, hi in found)
-
-    def _used_as_frame(self, scope: Scope) -> set[str]:
-        """Names of this function on which an attribute only a frame has is read (``frames.usage``)."""
-        key = id(scope.node)
-        found = self._usage.get(key)
-        if found is None:
-            found = set()
-            usage = load_flows().frame_usage
-            if scope.kind == "function" and usage:
-                for node in ast.walk(scope.node):
-                    if isinstance(node, ast.Attribute) and node.attr in usage and isinstance(node.value, ast.Name):
-                        found.add(node.value.id)
-            self._usage[key] = found
-        return found
 
     def not_frame(self, expr: ast.AST, scope: Scope) -> bool:
         """The value's provenance says it is not a frame (text a serialiser made, a literal...)."""

@@ -100,7 +100,7 @@ def _decorates(resolver, dec: ast.AST, scope: Scope, regs) -> bool:
         if name not in reg.decorators:
             continue
         func = dec.func if isinstance(dec, ast.Call) else dec
-        if isinstance(func, ast.Attribute):
+        if isinstance(func, ast.Attribute) and _imports_any(resolver, [reg]):
             return True  # @assistant.register_for_llm(...): a method of an agent (the module imports the framework)
         if _under(resolver.qualname(func, scope) or "", reg.roots):
             return True  # @function_tool / @tool imported from the framework

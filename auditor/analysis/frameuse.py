@@ -1,0 +1,51 @@
+"""Frames typed by how a function uses a value, for :class:`auditor.analysis.frames.FrameInference`.
+
+Two kinds of evidence besides where a value comes from:
+
+* an ``isinstance(x, pd.DataFrame)`` test: in the body of that ``if``, ``x`` is a frame (the
+  tool wrapper ``if isinstance(result, DataFrame): return result.to_string()``) - provenance;
+* an attribute only a frame (or Series) has, read on the name in the same function
+  (rules/flows.yaml ``frames.usage``: ``if m is not None and not m.empty:``) - evidence ``usage``.
+
+Each is computed once per function and kept on the inference object.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from auditor.analysis.scopes import Scope
+from auditor.config.flows import load_flows
+
+
+def narrowed(frames, expr: ast.Name, scope: Scope) -> bool:
+    """``expr`` is read in the body of ``if isinstance(<that name>, DataFrame):`` of its function."""
+    key = ("isinstance", id(scope.node))
+    found = frames._usage.get(key)
+    if found is None:
+        found = []
+        if scope.kind == "function":
+            for node in ast.walk(scope.node):
+                t = node.test if isinstance(node, ast.If) else None
+                if isinstance(t, ast.Call) and isinstance(t.func, ast.Name) and t.func.id == "isinstance" and len(t.args) == 2 and isinstance(t.args[0], ast.Name):
+                    kinds = t.args[1].elts if isinstance(t.args[1], ast.Tuple) else [t.args[1]]
+                    if node.body and kinds and all(frames._is_frame_annotation(k, scope) for k in kinds):
+                        found.append((t.args[0].id, node.body[0].lineno, getattr(node.body[-1], "end_lineno", None) or node.body[-1].lineno))
+        frames._usage[key] = found
+    line = getattr(expr, "lineno", 0)
+    return any(name == expr.id and lo <= line <= hi for name, lo, hi in found)
+
+
+def used_as_frame(frames, scope: Scope) -> set[str]:
+    """Names of this function on which an attribute only a frame has is read (``frames.usage``)."""
+    key = id(scope.node)
+    found = frames._usage.get(key)
+    if found is None:
+        found = set()
+        usage = load_flows().frame_usage
+        if scope.kind == "function" and usage:
+            for node in ast.walk(scope.node):
+                if isinstance(node, ast.Attribute) and node.attr in usage and isinstance(node.value, ast.Name):
+                    found.add(node.value.id)
+        frames._usage[key] = found
+    return found
