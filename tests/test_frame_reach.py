@@ -300,3 +300,40 @@ def report() -> str:  # an HTTP endpoint's response, not a model's tool result
 
 def test_endpoint_returning_a_frame_is_no_tool(project):
     assert la301(project({"api.py": NOT_TOOLS}, select=["LA301"])) == []
+
+
+PAYLOAD = '''
+import json
+
+import pandas as pd
+from openai import OpenAI
+
+client = OpenAI()
+
+
+def advise(upload, income: float) -> str:
+    transactions = pd.read_csv(upload)
+    financial_data = {
+        "monthly_income": income,
+        "transactions": transactions.to_dict("records") if transactions is not None else None,
+    }
+    summary = {"monthly_income": income, "top": transactions.head(10).to_dict("records")}
+    for payload in (financial_data, summary):
+        client.chat.completions.create(
+            model="gpt-4o-mini", max_tokens=800,
+            messages=[{"role": "system", "content": "You are a budgeting coach."},
+                      {"role": "user", "content": json.dumps(payload)}],
+        )
+    resp = client.chat.completions.create(
+        model="gpt-4o-mini", max_tokens=800,
+        messages=[{"role": "user", "content": "Budget advice for: " + json.dumps(financial_data)}],
+    )
+    return resp.choices[0].message.content
+'''
+
+
+def test_records_of_a_whole_frame_serialised_in_a_dict(project):
+    result = project({"coach.py": PAYLOAD}, select=["LA301"])
+    line = next(i + 1 for i, t in enumerate(PAYLOAD.splitlines()) if '"transactions": transactions.to_dict' in t)
+    # the loop's `payload` may be either dict (not followed); the bounded summary never fires
+    assert la301(result) == [("coach.py", line)]

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from auditor.analysis.resolve import Resolver
 
 from auditor.analysis.scopes import MAX_DEPTH, Scope
-from auditor.analysis.frameuse import narrowed, used_as_frame
+from auditor.analysis.frameuse import container_render, narrowed, used_as_frame
 from auditor.config.flows import load_flows
 
 FRAME_MODULES = ("pandas", "polars", "modin.pandas", "dask.dataframe")
@@ -300,7 +300,7 @@ class FrameInference:
         if isinstance(expr, ast.Call):
             qn = self.r.qualname(expr.func, scope) or (expr.func.id if isinstance(expr.func, ast.Name) else "")
             if qn in TEXT_WRAPPERS and expr.args:
-                inner = self.render(expr.args[0], scope, depth + 1)
+                inner = self.render(expr.args[0], scope, depth + 1) or container_render(self, expr.args[0], scope, depth + 1)
                 if inner is not None and inner.method == "format":
                     inner.method = qn.rsplit(".", 1)[-1]
                 return inner

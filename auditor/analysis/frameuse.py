@@ -7,6 +7,9 @@ Two kinds of evidence besides where a value comes from:
 * an attribute only a frame (or Series) has, read on the name in the same function
   (rules/flows.yaml ``frames.usage``: ``if m is not None and not m.empty:``) - evidence ``usage``.
 
+And one render through a container: ``json.dumps({"transactions": df.to_dict("records"), ...})``
+serialises every row of the frame a dict or list display holds (:func:`container_render`).
+
 Each is computed once per function and kept on the inference object.
 """
 
@@ -49,3 +52,28 @@ def used_as_frame(frames, scope: Scope) -> set[str]:
                     found.add(node.value.id)
         frames._usage[key] = found
     return found
+
+
+def container_render(frames, expr: ast.AST, scope: Scope, depth: int = 0):
+    """The whole-frame render a dict or list display holds, serialised with it (``json.dumps(payload)``
+    with ``payload = {"rows": df.to_dict("records") if df is not None else None}``), or None."""
+    if depth > 4:
+        return None
+    if isinstance(expr, ast.Name):
+        b = frames.r.binding(expr.id, scope, getattr(expr, "lineno", 1 << 30))
+        if b is None or b[0] != "assign" or not isinstance(b[1], (ast.Dict, ast.List, ast.Tuple)) or expr.id in b[2].mutated:
+            return None
+        expr, scope = b[1], b[2]
+    values = expr.values if isinstance(expr, ast.Dict) else expr.elts if isinstance(expr, (ast.List, ast.Tuple)) else []
+    for v in values:
+        for item in (v.body, v.orelse) if isinstance(v, ast.IfExp) else (v,):
+            if isinstance(item, ast.Call) and isinstance(item.func, ast.Attribute):
+                fr = frames.render(item, scope, depth + 1)
+                if fr is not None and fr.mode == "whole" and fr.method != "format":
+                    fr.at = fr.at or item  # reported where the rows are taken out of the frame
+                    return fr
+            elif isinstance(item, (ast.Dict, ast.List, ast.Tuple)):
+                fr = container_render(frames, item, scope, depth + 1)
+                if fr is not None:
+                    return fr
+    return None
