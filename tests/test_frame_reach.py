@@ -337,3 +337,79 @@ def test_records_of_a_whole_frame_serialised_in_a_dict(project):
     line = next(i + 1 for i, t in enumerate(PAYLOAD.splitlines()) if '"transactions": transactions.to_dict' in t)
     # the loop's `payload` may be either dict (not followed); the bounded summary never fires
     assert la301(result) == [("coach.py", line)]
+
+
+LOADER = '''
+import pandas as pd
+
+
+def get_data(path):
+    frame = pd.read_csv(path)
+    frame = frame.dropna()
+    return frame
+
+
+def get_sample(path):
+    return pd.read_csv(path).head(50)
+
+
+def get_summary(path) -> str:
+    return pd.read_csv(path).describe().to_string()
+
+
+def get_table(path) -> "pd.DataFrame":
+    return load_somehow(path)
+'''
+
+MAIN = '''
+from openai import OpenAI
+
+from loader import get_data, get_sample, get_summary, get_table
+
+client = OpenAI()
+
+
+def ask(text: str) -> str:
+    r = client.chat.completions.create(model="gpt-4o-mini", max_tokens=400, messages=[{"role": "user", "content": text}])
+    return r.choices[0].message.content
+
+
+def summarize(path: str) -> str:
+    data = get_data(path)
+    sample = get_sample(path)
+    summary = get_summary(path)
+    table = get_table(path)
+    ask(f"Summarize the key trends in this data:\\n{data.to_string()}")
+    ask(f"Summarize these rows:\\n{sample.to_string()}\\nand these statistics:\\n{summary}")
+    return ask(f"Explain this table:\\n{table.to_csv()}")
+'''
+
+
+def test_frame_returned_by_a_function_of_another_module(project):
+    result = project({"loader.py": LOADER, "main.py": MAIN}, select=["LA301"])
+    lines = MAIN.splitlines()
+    want = [i + 1 for i, t in enumerate(lines) if "data.to_string()" in t or "table.to_csv()" in t]
+    # get_sample returns a bounded frame, get_summary text: silent
+    assert la301(result) == [("main.py", n) for n in want]
+    assert all(f.severity != "info" for f in result.findings)
+
+
+def test_a_frame_reassigned_from_itself_keeps_its_provenance(project):
+    src = '''
+import pandas as pd
+from openai import OpenAI
+
+client = OpenAI()
+
+
+def review(path: str, region: str) -> str:
+    df = pd.read_csv(path)
+    df = df[df["region"] == region]
+    df = df.dropna()
+    msg = f"Find anomalies in these sales:\\n{df.to_csv(index=False)}"
+    r = client.chat.completions.create(model="gpt-4o-mini", max_tokens=300, messages=[{"role": "user", "content": msg}])
+    return r.choices[0].message.content
+'''
+    result = project({"review.py": src}, select=["LA301"])
+    (f,) = [f for f in result.findings if f.code == "LA301"]
+    assert f.severity != "info" and f.fix is not None  # typed by the reader, not by the name `df`

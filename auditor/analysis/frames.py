@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from auditor.analysis.resolve import Resolver
 
 from auditor.analysis.scopes import MAX_DEPTH, Scope
-from auditor.analysis.frameuse import container_render, narrowed, used_as_frame
+from auditor.analysis.frameuse import container_render, earlier_binding, narrowed, used_as_frame
 from auditor.config.flows import load_flows
 
 FRAME_MODULES = ("pandas", "polars", "modin.pandas", "dask.dataframe")
@@ -142,7 +142,7 @@ class FrameInference:
         return any(fnmatch.fnmatchcase(name, p) for p in self.patterns)
 
     def _name_state(self, expr: ast.Name, scope: Scope, depth: int) -> str | None:
-        b = self.r.binding(expr.id, scope, getattr(expr, "lineno", 1 << 30))
+        b = earlier_binding(self.r, expr, scope)  # `df = df.dropna()`: the `df` on the right is the one before
         if b is not None:
             kind, what, s = b
             if kind == "assign" and isinstance(what, ast.AnnAssign):

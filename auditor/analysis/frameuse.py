@@ -77,3 +77,26 @@ def container_render(frames, expr: ast.AST, scope: Scope, depth: int = 0):
                 if fr is not None:
                     return fr
     return None
+
+
+def earlier_binding(resolver, expr: ast.Name, scope: Scope):
+    """The binding ``expr`` reads; for a name read in the value of its own assignment
+    (``df = df[df.region == r]``, ``frame = frame.dropna()``), the assignment before that one."""
+    line = getattr(expr, "lineno", 1 << 30)
+    b = resolver.binding(expr.id, scope, line)
+    if b is None or b[0] != "assign" or not isinstance(b[1], ast.expr) or b[2] is not scope:
+        return b
+    what = b[1]
+    lo, hi = getattr(what, "lineno", 0), getattr(what, "end_lineno", 0) or 0
+    if not (lo <= line <= hi) or not any(n is expr for n in ast.walk(what)):
+        return b
+    entries = scope.assigns.get(expr.id) or []
+    own = next((ln for ln, v in entries if v is what), None)
+    before = [v for ln, v in entries if own is not None and ln < own]
+    if before:
+        return "assign", before[-1], scope
+    if own is None:
+        return b
+    if expr.id in scope.params:
+        return "param", scope.params[expr.id], scope  # def clean(df): df = df.dropna()
+    return resolver.binding(expr.id, scope.parent, line) if scope.parent is not None else None
