@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 
+from auditor.analysis.localreturns import call_of
 from auditor.analysis.scopes import Scope, span_of
 from auditor.analysis.templates import DataHole
 from auditor.facts import tagged
@@ -33,16 +34,10 @@ def call_render(builder, expr: ast.AST, scope: Scope, span, source: str) -> Data
         method, target = expr.func.attr, expr.func.value
     if method == "format" and not isinstance(target, ast.Name):
         return None  # f"{helper(x)}" / helper(x) itself: a call hole (text the helper returns), not a frame
-    call, cscope = target, scope
-    if isinstance(call, ast.Name):
-        b = r.binding(call.id, scope, getattr(call, "lineno", 1 << 30))
-        if b is None or b[0] != "assign" or not isinstance(b[1], ast.expr) or call.id in b[2].mutated:
-            return None
-        call, cscope = b[1], b[2]
-    if isinstance(call, ast.Await):
-        call = call.value
-    if not isinstance(call, ast.Call) or not isinstance(call.func, (ast.Name, ast.Attribute)):
+    found = call_of(r, target, scope)
+    if found is None or not isinstance(found[0].func, (ast.Name, ast.Attribute)):
         return None
+    call, cscope = found
     if isinstance(call.func, ast.Name):
         b = r.binding(call.func.id, cscope, getattr(call, "lineno", 1 << 30))
         if b is None or b[0] != "import":

@@ -35,7 +35,7 @@ def local_callee(resolver, call: ast.Call, scope: Scope) -> tuple[ast.AST, Scope
     return (fn, fscope) if fscope is not None else None
 
 
-def _call_of(resolver, expr: ast.AST, scope: Scope) -> tuple[ast.Call, Scope] | None:
+def call_of(resolver, expr: ast.AST, scope: Scope) -> tuple[ast.Call, Scope] | None:
     """``helper(x)``, ``await helper(x)``, or a name assigned once from one of those."""
     if isinstance(expr, ast.Await):
         expr = expr.value
@@ -54,7 +54,7 @@ def returned_text(prompts, expr: ast.AST, scope: Scope, segs: list[Segment], hop
     function, the text that function returns (a return rendering a DataFrame first)."""
     if hops >= MAX_HOPS or any(s.kind in ("static", "ref") or type(s).__name__ == "DataHole" for s in segs):
         return segs
-    found = _call_of(prompts.r, expr, scope)
+    found = call_of(prompts.r, expr, scope)
     if found is None:
         return segs
     target = local_callee(prompts.r, found[0], found[1])
