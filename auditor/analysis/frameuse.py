@@ -27,7 +27,7 @@ def narrowed(frames, expr: ast.Name, scope: Scope) -> bool:
     found = frames._usage.get(key)
     if found is None:
         found = []
-        if scope.kind == "function":
+        if scope.kind == "function" and _module_has(frames, "isinstance", ("isinstance(",)) and _module_has(frames, "frame-word", ("DataFrame", "LazyFrame")):
             for node in ast.walk(scope.node):
                 t = node.test if isinstance(node, ast.If) else None
                 if isinstance(t, ast.Call) and isinstance(t.func, ast.Name) and t.func.id == "isinstance" and len(t.args) == 2 and isinstance(t.args[0], ast.Name):
@@ -46,7 +46,7 @@ def used_as_frame(frames, scope: Scope) -> set[str]:
     if found is None:
         found = set()
         usage = load_flows().frame_usage
-        if scope.kind == "function" and usage:
+        if scope.kind == "function" and usage and _module_has(frames, "usage", tuple(f".{u}" for u in usage)):
             for node in ast.walk(scope.node):
                 if isinstance(node, ast.Attribute) and node.attr in usage and isinstance(node.value, ast.Name):
                     found.add(node.value.id)
@@ -100,3 +100,12 @@ def earlier_binding(resolver, expr: ast.Name, scope: Scope):
     if expr.id in scope.params:
         return "param", scope.params[expr.id], scope  # def clean(df): df = df.dropna()
     return resolver.binding(expr.id, scope.parent, line) if scope.parent is not None else None
+
+
+def _module_has(frames, key: str, needles: tuple[str, ...]) -> bool:
+    """Whether the module's text holds any of ``needles`` (once per module: most hold none)."""
+    memo = frames._usage.setdefault("module-has", {})
+    if key not in memo:
+        text = "\n".join(frames.r.lines)
+        memo[key] = any(n in text for n in needles)
+    return memo[key]

@@ -28,6 +28,7 @@ import os
 from auditor.analysis.callholes import _message_like, callee_of, class_qualname, instance_class
 from auditor.analysis.flowfacts import Callee, CallRecord, FrameFacts, FunctionSummary, ModuleFlows, ParamInfo, Returns
 from auditor.analysis.forwarded import kwargs_sets
+from auditor.analysis.frames import RENDERS
 from auditor.analysis.leancalls import find_call, lean_calls
 from auditor.analysis.loops import LoopFacts, assigned_name
 from auditor.analysis.modindex import LOOPS, ModuleIndex, find_lines
@@ -420,6 +421,10 @@ def _returns_render(frames, value: ast.AST, scope: Scope) -> bool:
     rendering is returned text even to a lean pass (a step function whose result a caller sends)."""
     if not isinstance(value, ast.Name):
         return False
+    b = frames.r.binding(value.id, scope, getattr(value, "lineno", 1 << 30))
+    made = b[1] if b is not None and b[0] == "assign" else None
+    if not (isinstance(made, ast.Call) and isinstance(made.func, ast.Attribute) and made.func.attr in RENDERS):
+        return False  # only `table = <frame>.to_markdown()`-like names: the common `return x` costs one lookup
     fr = frames.render(value, scope)
     return fr is not None and fr.mode == "whole" and fr.method != "format" and fr.evidence == "provenance"
 

@@ -29,13 +29,17 @@ def tool_result_constants(resolver, prompts, facts: FileFacts) -> None:
     regs = load_flows().tool_results
     if not regs or not _imports_any(resolver, regs):
         return
+    text = "\n".join(resolver.lines)
+    names = {n for reg in regs for n in reg.names if f"{n}(" in text}
+    decorated = any(f".{d}(" in text or f"@{d}" in text for reg in regs for d in reg.decorators)
+    if not names and not decorated:
+        return  # the module registers nothing (most modules that import a framework)
     tools: dict[int, ast.AST] = {}
-    for scope in {id(s): s for s in resolver.scope_of.values()}.values():
+    for scope in {id(s): s for s in resolver.scope_of.values()}.values() if decorated else ():
         node = scope.node
         if isinstance(node, _FUNCS) and any(_decorates(resolver, d, scope.parent or resolver.module_scope, regs) for d in node.decorator_list):
             tools[id(node)] = node
-    names = {n for reg in regs for n in reg.names}
-    for node in ast.walk(resolver.tree):
+    for node in ast.walk(resolver.tree) if names else ():
         if not isinstance(node, ast.Call) or _tail(node.func) not in names:
             continue
         scope = _scope_at(resolver, node)
@@ -109,7 +113,11 @@ def _decorates(resolver, dec: ast.AST, scope: Scope, regs) -> bool:
 
 def _imports_any(resolver, regs) -> bool:
     roots = {r for reg in regs for r in reg.roots}
-    return any(_under(qn, roots) for qn in resolver.imports.values())
+    for qn in resolver.imports.values():
+        parts = qn.split(".", 2)
+        if parts[0] in roots or ".".join(parts[:2]) in roots:
+            return True
+    return False
 
 
 def _under(qn: str, roots) -> bool:
