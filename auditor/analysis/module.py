@@ -77,8 +77,10 @@ def summarise_module(tree: ast.Module, text: str, facts: FileFacts, opts: Source
 def add_framework_sites(resolver: Resolver, finder: CallSiteFinder, facts: FileFacts, walk: ModuleIndex) -> None:
     """Framework prompt sites only add call sites: a failure keeps the file's others."""
     try:
+        from auditor.analysis.agconfig import llm_config_sites
         from auditor.analysis.frameworks import framework_sites
 
+        llm_config_sites(resolver, finder, facts, walk)  # AG2 LLMConfig(...), AutoGen llm_config dicts
         framework_sites(resolver, finder, facts, walk)
     except Exception as e:  # noqa: BLE001
         import os

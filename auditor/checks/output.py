@@ -63,6 +63,7 @@ def missing_output_cap(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
         cap = min(cap, int(model.max_output))
     names = " / ".join(f"`{c}`" for c in api.cap[:2])
     what = site.method if site.extra.get("frontmatter") else f"{site.method}()"  # prompt-file front matter
+    what = site.extra.get("label") or what  # an AutoGen llm_config dict
     if state == "present":  # present but None: uncapped by default
         yield ctx.site_finding(site, none_cap_message(what, present), fix=none_cap_fix(site, present, cap), savings=_worst_case_savings(site, ctx, cap))
         return
