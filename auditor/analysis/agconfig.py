@@ -5,12 +5,12 @@ the model and parameters of the configuration it was given, so the configuration
 cap is written and fixed (SPEC §4: one finding per root cause, at its definition):
 
 * ``LLMConfig({"api_type": "openai", "model": "gpt-4o-mini"})`` - matched by the providers catalog
-  (``ag2.config``, its first positional dict mapped under ``config.``); here its
-  ``config_list=[{...}]`` entries are read under ``config.`` too, the keyword form
+  (``ag2.config``, its first positional dict mapped under ``config_list[0].``); here its
+  ``config_list=[{...}]`` entry is read under ``config_list[0].`` too, the keyword form
   ``LLMConfig(model=..., api_type=...)`` becomes ``ag2.kwargs``, and the entry's ``api_type`` names
   the provider (``anthropic``: AG2 sends ``max_tokens=4096`` itself, ``ag2.anthropic``);
 * ``{"config_list": [{"model": "gpt-4o-mini", "api_key": k}], "temperature": 0}`` in a module that
-  imports AutoGen: a call site of its own, located at the dict, its first entry under ``config.``.
+  imports AutoGen: a call site of its own, located at the dict, its first entry under ``config_list[0].``.
 
 The data (import roots, the entry-list key, ``api_type`` -> provider) is ``llm-configs`` in
 rules/flows.yaml. Entries that come from elsewhere (``config_list_from_json``, a spread of another
@@ -25,9 +25,10 @@ from auditor.analysis.arguments import Args, lookup
 from auditor.analysis.modindex import ModuleIndex
 from auditor.analysis.scopes import Scope, span_of
 from auditor.config.catalog import load_catalog
-from auditor.facts import CallSite, Container, Prompt
+from auditor.analysis.endpoints import endpoint_for_url
+from auditor.facts import CallSite, Container, Param, Prompt
 
-PREFIX = "config"
+PREFIX = "config_list[0]"  # the entry AG2 tries first; LLMConfig({...}) makes its dict that entry
 
 
 def _data() -> dict:
@@ -63,6 +64,40 @@ def llm_config_sites(resolver, finder, facts, walk: ModuleIndex) -> None:
         site = _dict_site(resolver, finder, facts, node, scope, sp, data, key, counts)
         if site is not None:
             facts.call_sites.append(site)
+    _agents(resolver, facts, [s for s in facts.call_sites if s.api in ours or s.api in (data.get("api-type-apis") or {}).values()], data)
+
+
+def _agents(resolver, facts, sites: list[CallSite], data: dict) -> None:
+    """The agents each configuration is given to (``llm_config=`` of a call, the config followed
+    through assignments): ``extra["users"]``, the related locations of its findings."""
+    keyword = str(data.get("agent-keyword", "llm_config"))
+    if not sites or keyword not in "\n".join(resolver.lines):
+        return
+    by_at = {(s.span.line, s.span.column): s for s in sites}
+    for call, scope in _calls_with(resolver, keyword):
+        kw = next(k for k in call.keywords if k.arg == keyword)
+        node, _ = resolver.follow(kw.value, scope)
+        at = span_of(node, resolver.lines)
+        site = by_at.get((at.line, at.column)) if at is not None else None
+        csp = span_of(call, resolver.lines)
+        if site is None or csp is None:
+            continue
+        name = (resolver.qualname(call.func, scope) or resolver.source_of(call.func)).rsplit(".", 1)[-1]
+        site.extra.setdefault("users", []).append({"path": facts.path, "line": csp.line, "column": csp.column, "label": f"used by {name}(...)"})
+
+
+def _calls_with(resolver, keyword: str):
+    out: list[tuple[ast.Call, Scope]] = []
+
+    def visit(node: ast.AST, scope: Scope) -> None:
+        for child in ast.iter_child_nodes(node):
+            inner = resolver.scope_of.get(child, scope) if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)) else scope
+            if isinstance(child, ast.Call) and any(k.arg == keyword for k in child.keywords):
+                out.append((child, scope))
+            visit(child, inner)
+
+    visit(resolver.tree, resolver.module_scope)
+    return out
 
 
 # ------------------------------------------------------------------ LLMConfig(...)
@@ -97,10 +132,11 @@ def _read_entry(resolver, finder, expr: ast.AST, scope: Scope, args: Args, inlin
     entry, es = found
     written = _inside(span_of(entry, resolver.lines), span_of(inline, resolver.lines))
     finder._container_items(entry, es, args, PREFIX + ".", direct=written)
-    if written:
-        ins = finder._insertion(entry)
-        if ins is not None:
-            args.containers[PREFIX] = Container("dict", ins)
+    ins = finder._insertion(entry) if written else None
+    if ins is not None:
+        args.containers[PREFIX] = Container("dict", ins)
+    else:  # an entry written elsewhere (maybe shared by several configs): a fix adds nothing here
+        args.params[PREFIX] = Param(PREFIX, resolver.value_of(node.elts[0], s))
     return True
 
 
@@ -116,6 +152,7 @@ def _model(site: CallSite) -> None:
 
 
 def _provider(site: CallSite, data: dict) -> None:
+    _endpoint(site)
     for path in (f"{PREFIX}.api_type", "api_type"):
         state, p = site.lookup(path)
         if state == "present" and p is not None and p.value.is_literal and isinstance(p.value.value, str):
@@ -126,7 +163,25 @@ def _provider(site: CallSite, data: dict) -> None:
             special = (data.get("api-type-apis") or {}).get(api_type)
             if special:
                 site.api = special
+            if api_type in (data.get("deployment-api-types") or []):
+                site.extra["unknown_model"] = "ignore"  # Azure: `model` names a deployment its owner chose
             return
+
+
+def _endpoint(site: CallSite) -> None:
+    """``"base_url": "http://localhost:11434/v1"``: priced and checked as the server behind it
+    (rules/endpoints.yaml), like an OpenAI client made with that ``base_url``."""
+    for path in (f"{PREFIX}.base_url", "base_url"):
+        state, p = site.lookup(path)
+        if state != "present" or p is None or not p.value.is_literal or not isinstance(p.value.value, str) or not p.value.value.strip():
+            continue
+        endpoint = endpoint_for_url(p.value.value)
+        if endpoint.id in ("openai", "azure-openai"):
+            return
+        if endpoint.provider:
+            site.provider = endpoint.provider
+        site.extra.update(endpoint=endpoint.id, local=endpoint.local, unknown_model=endpoint.unknown_model)
+        return
 
 
 # ------------------------------------------------------------------ {"config_list": [...]} dicts
