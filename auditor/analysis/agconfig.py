@@ -52,18 +52,16 @@ def llm_config_sites(resolver, finder, facts, walk: ModuleIndex) -> None:
             _normalise(resolver, finder, site, call, _scope_of(resolver, walk, call), data, key)
             spans.append(site.span)
     roots = tuple(str(r) for r in data.get("roots") or [])
-    if not roots or not any(qn.split(".")[0] in roots for qn in resolver.imports.values()):
-        return
-    if f'"{key}"' not in "\n".join(resolver.lines) and f"'{key}'" not in "\n".join(resolver.lines):
-        return
-    counts = _counts(facts)
-    for node, scope in _config_dicts(resolver, key):
-        sp = span_of(node, resolver.lines)
-        if sp is None or any(_inside(sp, s) for s in spans) or any(s.api in ours and _same(s.span, sp) for s in facts.call_sites):
-            continue
-        site = _dict_site(resolver, finder, facts, node, scope, sp, data, key, counts)
-        if site is not None:
-            facts.call_sites.append(site)
+    text = "\n".join(resolver.lines)
+    if roots and any(qn.split(".")[0] in roots for qn in resolver.imports.values()) and (f'"{key}"' in text or f"'{key}'" in text):
+        counts = _counts(facts)
+        for node, scope in _config_dicts(resolver, key):
+            sp = span_of(node, resolver.lines)
+            if sp is None or any(_inside(sp, s) for s in spans) or any(s.api in ours and _same(s.span, sp) for s in facts.call_sites):
+                continue
+            site = _dict_site(resolver, finder, facts, node, scope, sp, data, key, counts)
+            if site is not None:
+                facts.call_sites.append(site)
     _agents(resolver, facts, [s for s in facts.call_sites if s.api in ours or s.api in (data.get("api-type-apis") or {}).values()], data)
 
 
