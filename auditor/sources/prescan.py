@@ -104,6 +104,8 @@ class Prescan:
                 parts = c.split(".")
                 if len(parts) == 2 and "<" not in c and "*" not in c:
                     paths.add(c + "(")
+        # raw HTTP requests to a provider's endpoint (rules/providers.yaml `http-requests`)
+        paths.update(str(lit) for lit in (load_catalog().providers_data.get("http-requests") or {}).get("prescan") or [])
         words = set()
         for api in extra_apis:
             for c in (api.get("match") or {}).get("callables", []):
