@@ -11,7 +11,9 @@ notebook, over its code cells' sources: outputs are never scanned). A file passe
   ``from agents import Runner``: LA605 reads their bounds),
 * a distinctive method path (``completions.create``, ``messages.create``, ``generate_content``: a
   client may come from another module),
-* the name of a policy wrapper (``call-sites:``) as a whole word, or
+* the name of a policy wrapper (``call-sites:``) as a whole word,
+* a provider's endpoint URL (``api.anthropic.com/v1/messages``, ``/chat/completions``) in a file that
+  calls ``.post(`` or ``request(`` (raw HTTP requests: :mod:`auditor.analysis.rawhttp`), or
 * a module-level assignment to a name matching ``prompt-names`` (word-wise, any case, see
   :mod:`auditor.config.names`).
 
@@ -104,8 +106,9 @@ class Prescan:
                 parts = c.split(".")
                 if len(parts) == 2 and "<" not in c and "*" not in c:
                     paths.add(c + "(")
-        # raw HTTP requests to a provider's endpoint (rules/providers.yaml `http-requests`)
-        paths.update(str(lit) for lit in (load_catalog().providers_data.get("http-requests") or {}).get("prescan") or [])
+        # raw HTTP requests to a provider's endpoint (rules/providers.yaml `http-requests`): the URL, and a POST
+        http = load_catalog().providers_data.get("http-requests") or {}
+        self.http_calls = [f"{m}(".encode() for m in http.get("methods") or []]
         words = set()
         for api in extra_apis:
             for c in (api.get("match") or {}).get("callables", []):
@@ -126,6 +129,8 @@ class Prescan:
                     self.kind.setdefault(variant.encode(), "name")
         for p in paths:  # precise already: a hit is enough
             self.kind[p.encode()] = "path"
+        for lit in http.get("prescan") or []:
+            self.kind.setdefault(str(lit).encode(), "http")
         # a framework root that holds no call site (agno, langchain_core, pydantic_ai): the file
         # passes when that import names one of its prompt-text callables (Agent, SystemMessage)
         sink_roots, sink_names = _sinks()
@@ -168,6 +173,11 @@ class Prescan:
             start, end = m.start(), m.end()
             if kind == "path":
                 return PARSE
+            if kind == "http":
+                if any(c in data for c in self.http_calls):
+                    return PARSE  # a provider's endpoint URL and a `.post(` / `request(` call
+                pos = end
+                continue
             line_start = data.rfind(b"\n", 0, start) + 1
             if kind == "name":
                 line_end = data.find(b"\n", end)
