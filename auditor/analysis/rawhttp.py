@@ -80,6 +80,7 @@ def _site(resolver, finder, facts, walk, call: ast.Call, endpoints, methods, bod
         return None
     out = Args()
     finder._add(out, BODY, kw.value, scope, True, arg_node=kw, key_node=kw)
+    _subscript_sets(resolver, finder, kw.value, scope, out)
     if lookup(out, f"{BODY}.model")[0] == "missing" or not any(lookup(out, p)[0] != "missing" for p in api.prompt.values()):
         return None  # no model and prompt in the body: not a generation request we can read
     model = out.params.get(f"{BODY}.model")
@@ -112,6 +113,22 @@ def _site(resolver, finder, facts, walk, call: ast.Call, endpoints, methods, bod
     elif endpoint is GATEWAY and api.provider == "openai" and not url.lower().startswith("api.openai.com"):
         site.extra["unknown_model"] = "ignore"  # an OpenAI-compatible server no entry knows
     return site
+
+
+def _subscript_sets(resolver, finder, expr: ast.AST, scope: Scope, out: Args) -> None:
+    """``data["max_tokens"] = max_tokens`` after ``data = {...}`` (``json=data``, ``data=json.dumps(data)``):
+    the key is part of the body, as for a ``**params`` spread."""
+    if isinstance(expr, ast.Call) and expr.args and (resolver.qualname(expr.func, scope) or "") == "json.dumps":
+        expr = expr.args[0]
+    if not isinstance(expr, ast.Name):
+        return
+    for assign in scope.subscript_sets.get(expr.id, []):
+        target = assign.targets[0]
+        key = target.slice if isinstance(target, ast.Subscript) else None
+        if isinstance(key, ast.Constant) and isinstance(key.value, str):
+            finder._add(out, f"{BODY}.{key.value}", assign.value, scope, False, None, None)
+        else:
+            out.unknown.append(BODY)
 
 
 def _kw(call: ast.Call, name: str) -> ast.AST | None:
