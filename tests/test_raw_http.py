@@ -144,3 +144,27 @@ def test_request_verb_and_unknown_bodies(project):
     '''
     result = project({"verbs.py": src}, select=["LA101"])
     assert found(result, "LA101") == [("verbs.py", None, 8)]  # a body from the caller is unknown, never "missing"
+
+
+def test_keys_set_after_the_body_dict(project):
+    src = '''
+        import requests
+
+        class ProxyClient:
+            def __init__(self, base_url):
+                self._base_url = base_url
+
+            def completions(self, model, messages, max_tokens=None):
+                data = {"model": model, "messages": messages}
+                if max_tokens is not None:
+                    data["max_tokens"] = max_tokens
+                return requests.post(f"{self._base_url}/chat/completions", json=data).json()
+
+            def short(self, model, messages):
+                data = {"model": model, "messages": messages}
+                data["max_tokens"] = 300
+                return requests.post(f"{self._base_url}/chat/completions", json=data).json()
+    '''
+    result = project({"proxy.py": src}, select=["LA101"])
+    (f,) = [f for f in result.findings if f.code == "LA101"]
+    assert f.line == 12 and "default is None" in f.message  # only a caller's max_tokens caps it; short() is capped
