@@ -96,9 +96,11 @@ def add_framework_sites(resolver: Resolver, finder: CallSiteFinder, facts: FileF
 def add_text_sinks(resolver: Resolver, finder: CallSiteFinder, facts: FileFacts, walk: ModuleIndex) -> None:
     """Text handed to framework agents and templates: a failure keeps the file's other facts."""
     try:
+        from auditor.analysis.ag2sysmsg import system_message_updaters
         from auditor.analysis.textsinks import text_sink_constants
 
         text_sink_constants(resolver, finder.prompts, facts, walk)
+        system_message_updaters(resolver, finder.prompts, facts, walk)  # AG2 UpdateSystemMessage(func)
     except Exception as e:  # noqa: BLE001
         import os
 
