@@ -168,3 +168,33 @@ def test_keys_set_after_the_body_dict(project):
     result = project({"proxy.py": src}, select=["LA101"])
     (f,) = [f for f in result.findings if f.code == "LA101"]
     assert f.line == 12 and "default is None" in f.message  # only a caller's max_tokens caps it; short() is capped
+
+
+def test_dict_update_keys_are_request_parameters(project):
+    src = '''
+        from openai import AsyncOpenAI
+
+        async def run(task, model, tools, max_tool_calls):
+            messages = [{"role": "user", "content": task}]
+            async with AsyncOpenAI() as client:
+                calls = 0
+                while True:
+                    request = {"model": model, "messages": messages}
+                    if calls < max_tool_calls:
+                        request.update(tools=tools, tool_choice="auto")
+                    response = await client.chat.completions.create(**request)
+                    calls += 1
+                    if not response.choices[0].message.tool_calls:
+                        return response
+
+        async def capped(task, extra):
+            async with AsyncOpenAI() as client:
+                request = {"model": "gpt-4o", "messages": [{"role": "user", "content": task}]}
+                request.update({"max_tokens": 400})
+                other = {"model": "gpt-4o", "messages": [{"role": "user", "content": task}]}
+                other.update(extra)
+                await client.chat.completions.create(**other)
+                return await client.chat.completions.create(**request)
+    '''
+    result = project({"bridge.py": src}, select=["LA101"])
+    assert [f.line for f in result.findings if f.code == "LA101"] == [12]  # .update(k=v) sets known keys; .update(extra) is unknown
