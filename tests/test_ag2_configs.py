@@ -165,3 +165,19 @@ def test_config_is_reported_in_check_of_one_file(tmp_path):
     write_tree(tmp_path, {"a.py": textwrap.dedent(GROUP_CHAT), "b.py": "x = 1\n"})
     proc = cli("check", "--select", "LA101", "--output-format", "concise", "a.py", cwd=tmp_path)
     assert proc.returncode == 1 and "a.py:6:" in proc.stdout
+
+
+def test_sampling_parameters_ag2_drops_for_o1_models(project):
+    src = '''
+        from autogen import LLMConfig
+        o1 = LLMConfig({"api_type": "openai", "model": "o1-mini", "temperature": 0, "max_completion_tokens": 2000})
+        nano = LLMConfig({"api_type": "openai", "model": "gpt-5-nano", "temperature": 0, "max_completion_tokens": 2000})
+    '''
+    result = project({"m.py": src}, select=["LA106"])
+    # AG2's OpenAI client removes temperature for o1* models only: gpt-5-nano receives it and answers 400
+    assert [(f.line, f.message.split(" is ")[0]) for f in result.findings if f.code == "LA106"] == [(4, "`config_list[0].temperature=0`")]
+    without = project({"m.py": src}, select=["LA106"], policy="""
+        params:
+          LA106: {dropped-by-sdk: []}
+    """)
+    assert sorted(f.line for f in without.findings if f.code == "LA106") == [3, 4]  # o1-mini rejects it when sent directly
