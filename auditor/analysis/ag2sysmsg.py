@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 
 from auditor.analysis.modindex import ModuleIndex, find_lines
+from auditor.analysis.rawhttp import module_text
 from auditor.analysis.scopes import Scope
 from auditor.analysis.templates import fill_template
 from auditor.analysis.textsinks import _add
@@ -33,7 +34,7 @@ def system_message_updaters(resolver, prompts, facts: FileFacts, walk: ModuleInd
     if not names or not roots or not any(qn.split(".")[0] in roots for qn in resolver.imports.values()):
         return
     known = [pc.span for pc in facts.prompt_constants]
-    text = "\n".join(resolver.lines)
+    text = module_text(resolver)
     for line in find_lines(text, [f"{n}(" for n in names]):
         for call in walk.calls_at(line):
             qn = resolver.qualname(call.func, _scope(resolver, walk, call)) or ""

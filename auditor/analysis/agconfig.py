@@ -23,6 +23,7 @@ import ast
 
 from auditor.analysis.arguments import Args, lookup
 from auditor.analysis.modindex import ModuleIndex
+from auditor.analysis.rawhttp import module_text
 from auditor.analysis.scopes import Scope, span_of
 from auditor.config.catalog import load_catalog
 from auditor.analysis.endpoints import endpoint_for_url
@@ -52,8 +53,10 @@ def llm_config_sites(resolver, finder, facts, walk: ModuleIndex) -> None:
             _normalise(resolver, finder, site, call, _scope_of(resolver, walk, call), data, key)
             spans.append(site.span)
     roots = tuple(str(r) for r in data.get("roots") or [])
-    text = "\n".join(resolver.lines)
-    if roots and any(qn.split(".")[0] in roots for qn in resolver.imports.values()) and (f'"{key}"' in text or f"'{key}'" in text):
+    if not spans and not (roots and any(qn.split(".")[0] in roots for qn in resolver.imports.values())):
+        return  # no LLMConfig(...) here and no AutoGen import: no configuration to find
+    text = module_text(resolver)
+    if f'"{key}"' in text or f"'{key}'" in text:
         counts = _counts(facts)
         for node, scope in _config_dicts(resolver, key):
             sp = span_of(node, resolver.lines)
@@ -69,7 +72,7 @@ def _agents(resolver, facts, sites: list[CallSite], data: dict) -> None:
     """The agents each configuration is given to (``llm_config=`` of a call, the config followed
     through assignments): ``extra["users"]``, the related locations of its findings."""
     keyword = str(data.get("agent-keyword", "llm_config"))
-    if not sites or keyword not in "\n".join(resolver.lines):
+    if not sites or keyword not in module_text(resolver):
         return
     by_at = {(s.span.line, s.span.column): s for s in sites}
     for call, scope in _calls_with(resolver, keyword):

@@ -31,13 +31,21 @@ def _data() -> dict:
     return load_catalog().providers_data.get("http-requests") or {}
 
 
+def module_text(resolver) -> str:
+    """The module's source as one string, joined once per module for the searches of these passes."""
+    text = getattr(resolver, "_joined_text", None)
+    if text is None:
+        text = resolver._joined_text = "\n".join(resolver.lines)
+    return text
+
+
 def http_sites(resolver, finder, facts, walk: ModuleIndex) -> None:
     data = _data()
     endpoints = data.get("endpoints") or []
     methods = [str(m) for m in data.get("methods") or []]
     if not endpoints or not methods:
         return
-    text = "\n".join(resolver.lines)
+    text = module_text(resolver)
     if not any(lit in text for lit in data.get("prescan") or []):
         return
     bodies = [str(b) for b in data.get("body") or []]
