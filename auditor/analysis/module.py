@@ -101,6 +101,9 @@ def add_text_sinks(resolver: Resolver, finder: CallSiteFinder, facts: FileFacts,
 
         text_sink_constants(resolver, finder.prompts, facts, walk)
         system_message_updaters(resolver, finder.prompts, facts, walk)  # AG2 UpdateSystemMessage(func)
+        from auditor.analysis.toolresults import tool_result_constants
+
+        tool_result_constants(resolver, finder.prompts, facts)  # frames a registered tool returns: the next prompt
     except Exception as e:  # noqa: BLE001
         import os
 
