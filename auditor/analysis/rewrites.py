@@ -363,9 +363,11 @@ def _with_rewrite(entries: tuple[Entry, ...]) -> tuple[Entry, ...]:
 
 
 def apply_rewrites(text: str, entries: tuple[Entry, ...], vocab: Vocab | None = None) -> str:
-    """``text`` with every phrase rewritten (repeated until stable, like ``fix``)."""
+    """``text`` with every phrase rewritten (repeated until stable, like ``fix``); the phrases of
+    ``fix: none`` entries stay as written."""
+    kept = {e.phrase for e in entries if not e.fixable}
     for _ in range(10):
-        found = find_rewrites(text, entries, vocab)
+        found = [r for r in find_rewrites(text, entries, vocab) if r.phrase not in kept]
         if not found:
             return text
         new = apply(text, found)
