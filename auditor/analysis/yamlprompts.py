@@ -4,6 +4,7 @@ names a model."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from auditor.analysis.holes import USER_NAMES
@@ -42,7 +43,9 @@ def _walk_yaml(node: Any, path: str, fm: FrontMatter, lines: list[str], keys: li
     if isinstance(node, dict):
         messages: list[Message] = []
         for spec in keys:
-            if "[]." in spec:
+            if spec.endswith("[]"):  # promptfoo `prompts: [text, ...]`: each text its own prompt
+                _list_prompts(node, spec[:-2], path, fm, lines, facts)
+            elif "[]." in spec:
                 list_key, _, text_key = spec.partition("[].")
                 items = node.get(list_key)
                 if isinstance(items, list):
@@ -63,6 +66,28 @@ def _walk_yaml(node: Any, path: str, fm: FrontMatter, lines: list[str], keys: li
         for i, child in enumerate(node):
             if isinstance(child, (dict, list)):
                 _walk_yaml(child, f"{path}[{i}]", fm, lines, keys, facts, depth + 1)
+
+
+# a list item naming where a prompt is (promptfoo: `file://p.txt`, `prompts.py:simple_prompt`, `id: ...`)
+_FILE_REF = re.compile(r"\A\s*(?:file://\S+|[\w./-]+\.(?:py|js|ts|txt|md|json|jsonl|ya?ml|j2|jinja2?|prompt|prompty)(?::[\w.]+)?)\s*\Z")
+
+
+def _list_prompts(node: Any, key: str, path: str, fm: FrontMatter, lines: list[str], facts: FileFacts) -> None:
+    """The text items of the list under ``key``, each a user prompt of its own (never one prompt
+    of all: promptfoo lists variants of one prompt, not messages of one request)."""
+    items = node.get(key)
+    if not isinstance(items, list) or not hasattr(items, "lc"):
+        return
+    for i, item in enumerate(items):
+        if not isinstance(item, str) or not item.strip() or _FILE_REF.match(item):
+            continue
+        segs = _scalar_segments(items, i, fm, lines, items.lc.item(i))
+        spans = [s.span for s in segs if s.span is not None]
+        if not spans:
+            continue
+        span = Span(spans[0].line, spans[0].column, spans[-1].end_line, spans[-1].end_column)
+        name = f"{path}.{key}[{i}]" if path else f"{key}[{i}]"
+        facts.prompt_constants.append(PromptConstant(name, "", facts.path, span, Prompt([Message("user", segs)])))
 
 
 def _yaml_prompt(node: Any, path: str, messages: list[Message], fm: FrontMatter, lines: list[str], facts: FileFacts) -> None:
@@ -109,13 +134,14 @@ def _yaml_site(fm: FrontMatter, lines: list[str], rel: str, messages: list[Messa
     return site
 
 
-def _scalar_segments(mapping: Any, key: Any, fm: FrontMatter, lines: list[str]) -> list[Segment]:
-    """A YAML string value -> segments; pieces where its characters are written verbatim."""
+def _scalar_segments(mapping: Any, key: Any, fm: FrontMatter, lines: list[str], at: tuple | None = None) -> list[Segment]:
+    """A YAML string value (of a mapping's key, or a list's item at ``at``) -> segments; pieces
+    where its characters are written verbatim."""
     from ruamel.yaml.scalarstring import DoubleQuotedScalarString, FoldedScalarString, LiteralScalarString, SingleQuotedScalarString
 
     value = mapping[key]
     text = str(value)
-    vl, vc = fm.pos(*mapping.lc.value(key))
+    vl, vc = fm.pos(*(at or mapping.lc.value(key)))
     pieces: list[Piece] = []
     if isinstance(value, LiteralScalarString):
         pieces = _block_pieces(text, lines, vl + 1)
