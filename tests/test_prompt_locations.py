@@ -41,7 +41,8 @@ def test_a_prompts_folder_at_any_depth_is_linted(project):
         "patterns/agents/agent.py": "import anthropic\n",
     }, select=["LA201"])
     got = sorted((f.path, f.line) for f in r.findings)
-    assert got == [  # line 4's "to make sure you" is a purpose clause: kept
+    assert got == [
+        ("patterns/agents/prompts/research_lead_agent.md", 4),
         ("patterns/agents/prompts/research_lead_agent.md", 5),
         ("pipelines/ocr/prompts/extraction.txt", 1),
     ], [(f.path, f.line, f.message) for f in r.findings]
@@ -54,7 +55,7 @@ description: "School Assistant Eval"
 prompts:
   - >-
     You are an interactive tutor assistant for middle school children.
-    Students will ask you a question and your job is to respond with explanations that a middle school audience understands.
+    You will get a student's question, and your job is to respond with explanations that a middle school audience understands.
     This is the student question: {{question}}
   - prompts.py:better_prompt
   - file://prompts/tutor.txt
@@ -76,8 +77,10 @@ def test_promptfoo_inline_prompts_are_prompts(project):
     got = sorted((f.line, f.message.split(":")[0]) for f in r.findings)
     # the folded block's filler and the quoted one's; file references, the grader's rubric and the
     # test's question are no prompt of this config
-    assert [line for line, _ in got] == [4, 10], [(f.line, f.message) for f in r.findings]
+    assert [line for line, _ in got] == [6, 10], [(f.line, f.message) for f in r.findings]
     assert "your job is to respond" in got[0][1] and "Make sure you mention" in got[1][1]
+    # each folded line is written verbatim: the fix edits that line of the block
+    assert all(f.fix is not None for f in r.findings)
 
 
 def test_yaml_that_is_no_prompt_file_stays_silent(project):

@@ -81,6 +81,8 @@ def _no_other_subject(head: str, vocab: Vocab) -> bool:
         return True
     if first in vocab.other_subjects:
         return False
+    if len(words) > 1 and words[1] in vocab.finite:
+        return False  # "Students will ask you a question, and ...": a subject other than "you"
     if first in vocab.coordinators and len(words) > 1:
         return words[1] in vocab.you or words[1] not in vocab.other_subjects
     return True

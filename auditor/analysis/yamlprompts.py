@@ -85,7 +85,9 @@ def _list_prompts(node: Any, key: str, path: str, fm: FrontMatter, lines: list[s
         spans = [s.span for s in segs if s.span is not None]
         if not spans:
             continue
-        span = Span(spans[0].line, spans[0].column, spans[-1].end_line, spans[-1].end_column)
+        a = min(spans, key=lambda s: (s.line, s.column))
+        b = max(spans, key=lambda s: (s.end_line, s.end_column))
+        span = Span(a.line, a.column, b.end_line, b.end_column)
         name = f"{path}.{key}[{i}]" if path else f"{key}[{i}]"
         facts.prompt_constants.append(PromptConstant(name, "", facts.path, span, Prompt([Message("user", segs)])))
 
@@ -146,7 +148,7 @@ def _scalar_segments(mapping: Any, key: Any, fm: FrontMatter, lines: list[str], 
     if isinstance(value, LiteralScalarString):
         pieces = _block_pieces(text, lines, vl + 1)
     elif isinstance(value, FoldedScalarString):
-        pieces = []
+        pieces = _folded_pieces(text, lines, vl + 1)
     else:
         quote = "'" if isinstance(value, SingleQuotedScalarString) else '"' if isinstance(value, DoubleQuotedScalarString) else "yaml-plain"
         start = vc + (0 if quote == "yaml-plain" else 1)
@@ -190,4 +192,33 @@ def _block_pieces(text: str, lines: list[str], first_line: int) -> list[Piece]:
                 break
             pieces.append(Piece(off, content, Span(n, indent + 1, n, indent + 1 + len(content)), quote="", template="format"))
         off += len(content) + 1
+    return pieces
+
+
+def _folded_pieces(text: str, lines: list[str], first_line: int) -> list[Piece]:
+    """Pieces of a folded block scalar (``>``, ``>-``): each content line is written verbatim in the
+    text, the line breaks between them folded to spaces; a piece is kept only where the line's
+    characters follow the previous piece across nothing but that whitespace (an edit then stays
+    inside one line and never touches a fold)."""
+    pieces: list[Piece] = []
+    indent = None
+    off = 0
+    for n in range(first_line, len(lines) + 1):
+        file_line = lines[n - 1].rstrip("\r")
+        if not file_line.strip():
+            continue
+        if indent is None:
+            indent = len(file_line) - len(file_line.lstrip(" "))
+        if len(file_line) - len(file_line.lstrip(" ")) < indent:
+            break  # the scalar ended
+        content = file_line[indent:].rstrip(" ")
+        rest = text[off:]
+        after = rest.lstrip(" \n")  # the fold: spaces and kept line breaks only
+        if not after.startswith(content):
+            break
+        off += len(rest) - len(after)
+        pieces.append(Piece(off, content, Span(n, indent + 1, n, indent + 1 + len(content)), quote="", template="format"))
+        off += len(content)
+        if off >= len(text):
+            break
     return pieces
