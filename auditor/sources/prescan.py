@@ -30,7 +30,17 @@ from auditor.sources.sdkbinding import SdkBindings, dotted_names, glob_names
 _IDENT = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 _ASSIGN = re.compile(rb"([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?::[^=\n]*)?=(?!=)")
 _DEF = re.compile(rb"[ \t]*(?:async[ \t]+)?def[ \t]+([A-Za-z_][A-Za-z0-9_]*)[ \t]*\(")
-_RETURNS_TEXT = re.compile(rb"\breturn[ \t]+\(?[ \t]*[rRfFuU]{0,2}[\"']")
+# `return` of a text literal that reads like words: a triple-quoted string, or a quoted one with
+# two spaces on its line (`return "dict-prompt"`, a type tag, is no prompt)
+_RETURNS_TEXT = re.compile(rb"""\breturn[ \t]+\(?[ \t]*[rRfFuU]{0,2}(?:\"\"\"|'''|"[^"\n]* [^"\n]* |'[^'\n]* [^'\n]* )""")
+_NEXT_DEF = re.compile(rb"\n[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]")
+
+
+def _returns_text(data: bytes, body_start: int) -> bool:
+    """Does the function whose ``def`` line ends at ``body_start`` return a literal text (up to the
+    next ``def`` or ``class``)?"""
+    nxt = _NEXT_DEF.search(data, body_start)
+    return _RETURNS_TEXT.search(data, body_start, nxt.start() if nxt else len(data)) is not None
 _DYNAMIC_IMPORT = re.compile(rb"(?:__import__|import_module)\(\s*[\"']$")
 # agent frameworks whose bound parameters LA605 reads (its `agent-bounds`): a file that builds an
 # agent with one holds no call site of an SDK the providers list, yet has facts to check
@@ -226,20 +236,12 @@ class Prescan:
                 return True  # imported and called (not only an isinstance() check or an annotation)
         return False
 
-    def _returns_text(self, data: bytes) -> bool:
-        """Does ``data`` return a literal text anywhere (searched once per file)?"""
-        memo = getattr(self, "_returns_memo", None)
-        if memo is None or memo[0] is not data:
-            memo = (data, _RETURNS_TEXT.search(data) is not None)
-            self._returns_memo = memo
-        return memo[1]
-
     def _assigns_prompt(self, data: bytes, line_start: int, line_end: int) -> bool:
         """Is this line a module-level assignment to a name matching ``prompt-names``, or the
         ``def`` of a function so named (its returned text is a prompt: analysis/promptfuncs.py)?"""
         m = _ASSIGN.match(data, line_start, line_end)
         if m is None:
             m = _DEF.match(data, line_start, line_end)
-            if m is None or not self._returns_text(data):
-                return False  # a prompt-named function counts where the file returns a literal text
+            if m is None or not _returns_text(data, line_end):
+                return False  # a prompt-named function counts where its body returns a literal text
         return name_matches(m.group(1).decode("ascii"), self.prompt_names)
