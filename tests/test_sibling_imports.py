@@ -1,0 +1,42 @@
+"""Script-style projects: each example folder has its own main.py and prompts.py, and main.py says
+`from prompts import X` (Python puts the script's folder first on sys.path). The text is the
+sibling module's, even when the project has many prompts.py; a folder without one resolves to
+none of the others."""
+
+from __future__ import annotations
+
+MAIN = '''\
+from openai import OpenAI
+from prompts import {name}
+
+client = OpenAI()
+
+
+def run(company):
+    r = client.chat.completions.create(
+        model="gpt-4o-mini",
+        max_tokens=400,
+        messages=[{{"role": "system", "content": {name}}}, {{"role": "user", "content": company}}],
+    )
+    return r.choices[0].message.content
+'''
+
+
+def test_from_prompts_import_reads_the_sibling_module(project):
+    r = project({
+        "crawler/prompts.py": 'SEED_CRAWLER = "You are a seed crawler. Your job is to crawl the company website."\n',
+        "crawler/main.py": MAIN.format(name="SEED_CRAWLER"),
+        "press/prompts.py": 'PRESS_AGENT = "You are a press researcher. It is important that you cite each article."\n',
+        "press/main.py": MAIN.format(name="PRESS_AGENT"),
+        # no prompts.py here: `from prompts import` names no module of this folder
+        "orphan/main.py": MAIN.format(name="SEED_CRAWLER"),
+    }, select=["LA201"])
+    got = sorted((f.path, f.line, f.message.split(":")[0]) for f in r.findings)
+    assert got == [
+        ("crawler/prompts.py", 1, 'verbose instruction "Your job is to crawl"'),
+        ("press/prompts.py", 1, 'verbose instruction "It is important that you cite"'),
+    ], got
+    crawl = next(f for f in r.findings if f.path == "crawler/prompts.py")
+    # sent by crawler/main.py only: the orphan's import is not this module
+    assert crawl.savings is not None
+    assert all(f.fix is not None for f in r.findings)
