@@ -40,3 +40,15 @@ def test_from_prompts_import_reads_the_sibling_module(project):
     # sent by crawler/main.py only: the orphan's import is not this module
     assert crawl.savings is not None
     assert all(f.fix is not None for f in r.findings)
+
+
+def test_a_wrapper_in_a_script_folder_reads_its_sibling_prompts(project):
+    """The derived site of `ask()` resolves the wrapper's imported prompt while it is prepared at
+    the caller (no owner yet): the sibling is the wrapper's folder's."""
+    r = project({
+        "crawler/prompts.py": 'SEED_CRAWLER = "You are a seed crawler. Your job is to crawl the company website."\n',
+        "crawler/llm.py": MAIN.format(name="SEED_CRAWLER").replace("def run(company)", "def ask(company)"),
+        "crawler/main.py": "from llm import ask\n\nprint(ask('acme.com'))\n",
+        "press/prompts.py": 'SEED_CRAWLER = "You are a press researcher."\n',
+    }, select=["LA201"])
+    assert [(f.path, f.line) for f in r.findings] == [("crawler/prompts.py", 1)], [(f.path, f.message) for f in r.findings]

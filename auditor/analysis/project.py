@@ -181,7 +181,7 @@ class Project:
             if files is not None:  # text read from a file: static text located in that file
                 out.extend(self._file_text(seg, files))
                 continue
-            found = self._target(seg.ref, owner.split("::", 1)[0]) if depth <= MAX_HOPS else None
+            found = self._target(seg.ref, (owner or "").split("::", 1)[0]) if depth <= MAX_HOPS else None
             if found is None:
                 out.append(Segment("hole", expr=seg.expr, hole_kind="unknown", span=seg.span, cell=seg.cell, path=seg.path))
                 continue
