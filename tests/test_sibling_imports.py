@@ -52,3 +52,31 @@ def test_a_wrapper_in_a_script_folder_reads_its_sibling_prompts(project):
         "press/prompts.py": 'SEED_CRAWLER = "You are a press researcher."\n',
     }, select=["LA201"])
     assert [(f.path, f.line) for f in r.findings] == [("crawler/prompts.py", 1)], [(f.path, f.message) for f in r.findings]
+
+
+def test_a_history_from_an_imported_module_passed_to_a_wrapper(project):
+    """`get_chat_response(st.session_state.messages, ctx)`: the spread history is a reference into
+    another module, resolved while the derived site is prepared (no owner yet): no crash, and the
+    wrapper's own filler is reported (ai-cookbook's docling chat)."""
+    src = '''\
+    import streamlit as st
+    from openai import OpenAI
+
+    client = OpenAI()
+
+
+    def get_chat_response(messages, context):
+        system = f"Please make sure that you answer from the context only.\\nContext:\\n{context}"
+        stream = client.chat.completions.create(model="gpt-4o-mini", max_tokens=300,
+                                                messages=[{"role": "system", "content": system}, *messages])
+        return st.write_stream(stream)
+
+
+    if "messages" not in st.session_state:
+        st.session_state.messages = []
+    if prompt := st.chat_input("Ask"):
+        st.session_state.messages.append({"role": "user", "content": prompt})
+        get_chat_response(st.session_state.messages, "docs")
+    '''
+    r = project({"chat/app.py": src}, select=["LA201"])
+    assert [(f.path, f.line) for f in r.findings] == [("chat/app.py", 8)], [(f.path, f.line, f.message) for f in r.findings]
