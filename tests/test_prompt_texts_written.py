@@ -101,3 +101,16 @@ def legs(statement):
 '''
     r = project({"evals/prompts.py": src}, select=["LA201"])
     assert sorted(f.line for f in r.findings) == [2, 8, 14]
+
+
+def test_earlier_versions_count_whatever_the_last_value_is(project):
+    """The tutorial's last `prompt` is a LangChain template object; the literal versions before it
+    were each sent by `llm(prompt)` in the cells between."""
+    nb = notebook(
+        'from langchain.llms import OpenAI\nllm = OpenAI(temperature=0)\n',
+        'prompt = """\nPlease provide a summary of the following text\n\nTEXT:\nPhilosophy is the study of general questions.\n"""\n',
+        "output = llm(prompt)\n",
+        "from langchain import PromptTemplate\nprompt = PromptTemplate(input_variables=['text'], template='{text}')\n",
+    )
+    r = project({"summaries.ipynb": nb}, select=["LA201"])
+    assert [(f.cell, f.line) for f in r.findings] == [(1, 2)], [(f.cell, f.line, f.message) for f in r.findings]

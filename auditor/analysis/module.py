@@ -109,6 +109,8 @@ def _module_constants(resolver: Resolver, prompts, facts: FileFacts, opts: Sourc
     clients: dict[str, str] = {}
     for name, entries in scope.assigns.items():
         line, value = entries[-1]
+        if len(entries) > 1 and name not in scope.mutated and name_matches(name, opts.prompt_names) and not addressed_elsewhere(name):
+            _earlier_assignments(name, entries[:-1], resolver, prompts, facts)  # whatever the last value is
         if isinstance(value, (ast.expr, ast.AnnAssign)):
             t = resolver.type_of(ast.Name(id=name, lineno=1 << 30, col_offset=0), scope)
             if t is not None:
@@ -127,7 +129,6 @@ def _module_constants(resolver: Resolver, prompts, facts: FileFacts, opts: Sourc
                     facts.prompt_constants.append(
                         PromptConstant(name, facts.module, facts.path, span, Prompt([Message("prompt", segs)]))
                     )
-                    _earlier_assignments(name, entries[:-1], resolver, prompts, facts)
     if clients:
         facts.extra["client_names"] = clients
 
