@@ -15,8 +15,9 @@ notebook, over its code cells' sources: outputs are never scanned). A file passe
 * a module-level assignment to a name matching ``prompt-names`` (word-wise, any case, see
   :mod:`auditor.config.names`).
 
-The search is one regex of plain literals (fast: no anchors or character classes in front), and
-each hit is then confirmed on its own line; the first confirmed hit ends the scan.
+The search is one regex of plain literals (fast: no anchors or character classes in front), run
+over the lines where a hit can decide anything (:mod:`auditor.sources.prelines`), and each hit is
+then confirmed on its own line; the first confirmed hit ends the scan.
 """
 
 from __future__ import annotations
@@ -25,14 +26,15 @@ import re
 
 from auditor.config.catalog import Providers, load_catalog
 from auditor.config.names import literal_words, name_matches
+from auditor.sources.prelines import CandidateLines
 from auditor.sources.sdkbinding import SdkBindings, dotted_names, glob_names
 
 _IDENT = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 _ASSIGN = re.compile(rb"([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?::[^=\n]*)?=(?!=)")
-_DEF = re.compile(rb"[ \t]*(?:async[ \t]+)?def[ \t]+([A-Za-z_][A-Za-z0-9_]*)[ \t]*\(")
 # `return` of a text literal that reads like words: a triple-quoted string, or a quoted one with
 # two spaces on its line (`return "dict-prompt"`, a type tag, is no prompt)
 _RETURNS_TEXT = re.compile(rb"""\breturn[ \t]+\(?[ \t]*[rRfFuU]{0,2}(?:\"\"\"|'''|"[^"\n]* [^"\n]* |'[^'\n]* [^'\n]* )""")
+_DEF = re.compile(rb"[ \t]*(?:async[ \t]+)?def[ \t]+([A-Za-z_][A-Za-z0-9_]*)[ \t]*\(")
 _NEXT_DEF = re.compile(rb"\n[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]")
 
 
@@ -124,6 +126,11 @@ class Prescan:
                     words.add(w)
         self.prompt_names = list(prompt_names)
         name_words = literal_words(self.prompt_names)
+        # `def simple_prompt(`: the prompt-name words as written in identifiers, found by byte search;
+        # only "prompt" and "instruction" (`system`, `template` are everywhere in other code, django's
+        # get_template_names: a def named by them is read when its file is parsed for another reason)
+        self.prompt_def_words = sorted({v.encode() for w in name_words if w.lower() in ("prompt", "instruction", "instructions")
+                                        for v in (w.lower(), w.upper(), w.capitalize())})
         self.any_name = "" in name_words  # a glob like `*`: every module-level assignment counts
         self.kind: dict[bytes, str] = {}
         for r in roots:
@@ -143,6 +150,7 @@ class Prescan:
             self.kind.setdefault(r.encode(), "sink")
         self.sink_names = re.compile(rb"\b(?:" + b"|".join(re.escape(n.encode()) for n in sorted(sink_names)) + rb")\b") if sink_names else None
         self.regex = re.compile(trie_regex(list(self.kind))) if self.kind else None
+        self.lines = CandidateLines(self.kind)
         self.roots = frozenset(r.encode() for r in roots)
         rest = [lit for lit, k in self.kind.items() if k != "root" or lit.decode() in AGENT_ROOTS]
         self.regex_rest = re.compile(trie_regex(rest)) if rest else None  # once the file's imports bind nothing
@@ -167,47 +175,48 @@ class Prescan:
         rx = self.regex
         if rx is None:
             return SKIP
-        pos = 0
         unbound = False
-        while True:
-            m = rx.search(data, pos)
-            if m is None:
-                return UNBOUND if unbound else SKIP
-            lit = m.group()
-            kind = self.kind[lit]
-            start, end = m.start(), m.end()
-            if kind == "path":
-                return PARSE
-            line_start = data.rfind(b"\n", 0, start) + 1
-            if kind == "name":
-                line_end = data.find(b"\n", end)
-                line_end = len(data) if line_end < 0 else line_end
-                if self._assigns_prompt(data, line_start, line_end):
+        # only the lines where a hit can decide anything (sources/prelines.py), each as before
+        for line_start, line_end in self.lines.lines(data):
+            pos = line_start
+            while True:
+                m = rx.search(data, pos, line_end)
+                if m is None:
+                    break
+                lit = m.group()
+                kind = self.kind[lit]
+                start, end = m.start(), m.end()
+                if kind == "path":
                     return PARSE
-                pos = line_end + 1  # the line is decided
-                continue
-            if start > 0 and data[start - 1] in _IDENT or end < len(data) and data[end] in _IDENT:
-                pos = end  # part of a longer identifier
-                continue
-            if kind == "sink":
-                if self._imports(data, line_start, start, lit) and self._imports_sink(data, end):
-                    return PARSE
-                pos = end
-                continue
-            if kind == "word":
-                return PARSE
-            if self._imports(data, line_start, start, lit):
-                if lit.decode() in AGENT_ROOTS or b"__import__" in data or b"import_module" in data:
-                    return PARSE
-                if not self.bindings.binds(data):  # the whole file's imports: asked once
-                    unbound = True
-                    rx = self.regex_rest  # the other roots need not be searched (an agent framework's still are)
-                    if rx is None:
-                        return UNBOUND
+                if kind == "name":
+                    if self._assigns_prompt(data, line_start, line_end):
+                        return PARSE
+                    break  # the line is decided
+                if start > 0 and data[start - 1] in _IDENT or end < len(data) and data[end] in _IDENT:
+                    pos = end  # part of a longer identifier
+                    continue
+                if kind == "sink":
+                    if self._imports(data, line_start, start, lit) and self._imports_sink(data, end):
+                        return PARSE
                     pos = end
                     continue
-                return PARSE
-            pos = end
+                if kind == "word":
+                    return PARSE
+                if self._imports(data, line_start, start, lit):
+                    if lit.decode() in AGENT_ROOTS or b"__import__" in data or b"import_module" in data:
+                        return PARSE
+                    if not self.bindings.binds(data):  # the whole file's imports: asked once
+                        unbound = True
+                        rx = self.regex_rest  # the other roots need not be searched (an agent framework's still are)
+                        if rx is None:
+                            return UNBOUND
+                        pos = end
+                        continue
+                    return PARSE
+                pos = end
+        if self._prompt_function(data):
+            return PARSE
+        return UNBOUND if unbound else SKIP
 
     def _imports(self, data: bytes, line_start: int, start: int, lit: bytes) -> bool:
         """Is the root ``lit`` at ``start`` imported on its line?"""
@@ -237,11 +246,22 @@ class Prescan:
         return False
 
     def _assigns_prompt(self, data: bytes, line_start: int, line_end: int) -> bool:
-        """Is this line a module-level assignment to a name matching ``prompt-names``, or the
-        ``def`` of a function so named (its returned text is a prompt: analysis/promptfuncs.py)?"""
+        """Is this line a module-level assignment to a name matching ``prompt-names``?"""
         m = _ASSIGN.match(data, line_start, line_end)
         if m is None:
-            m = _DEF.match(data, line_start, line_end)
-            if m is None or not _returns_text(data, line_end):
-                return False  # a prompt-named function counts where its body returns a literal text
+            return False
         return name_matches(m.group(1).decode("ascii"), self.prompt_names)
+
+    def _prompt_function(self, data: bytes) -> bool:
+        """Does ``data`` define a function named like ``prompt-names`` whose own body returns a
+        literal text (its returned text is a prompt: analysis/promptfuncs.py)?"""
+        for word in self.prompt_def_words:  # a byte search each; a hit is tried only on a def line
+            i = data.find(word)
+            while i >= 0:
+                line_start = data.rfind(b"\n", 0, i) + 1
+                m = _DEF.match(data, line_start)
+                if m is not None and m.end(1) >= i and name_matches(m.group(1).decode("ascii"), self.prompt_names) and _returns_text(data, m.end()):
+                    return True
+                nl = data.find(b"\n", i)
+                i = data.find(word, nl) if nl >= 0 else -1
+        return False
