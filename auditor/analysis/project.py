@@ -120,8 +120,10 @@ class Project:
         """What call-level checks run on: the requests plus the sites they stand on."""
         return self.call_sites() + self.abstract_sites
 
-    def _target(self, ref: tuple[str, str]) -> tuple[FileFacts, str] | None:
+    def _target(self, ref: tuple[str, str], near: str = "") -> tuple[FileFacts, str] | None:
         mod, name = ref
+        if near and mod not in self.by_module:
+            mod = self._sibling(mod, near) or mod
         for _ in range(MAX_HOPS):
             facts = self.module_facts(mod)
             if facts is None:
@@ -136,6 +138,18 @@ class Project:
             if not target:
                 return None
             mod, _, name = target.rpartition(".")
+        return None
+
+    def _sibling(self, mod: str, near: str) -> str | None:
+        """``from prompts import X`` in a script beside ``prompts.py`` (Python puts the script's
+        folder first on ``sys.path``): the module of that name in the importing file's folder,
+        when the project-wide name is unknown or ambiguous (one prompts.py per example folder)."""
+        folder = near.rsplit("/", 1)[0] if "/" in near else ""
+        rel = mod.replace(".", "/")
+        for cand in (f"{folder}/{rel}.py" if folder else f"{rel}.py", f"{folder}/{rel}/__init__.py" if folder else f"{rel}/__init__.py"):
+            f = self.by_path.get(cand)
+            if f is not None and f.module:
+                return f.module[: -len(".__init__")] if f.module.endswith(".__init__") else f.module
         return None
 
     # ---------------------------------------------------------------- resolution
@@ -170,7 +184,7 @@ class Project:
             if files is not None:  # text read from a file: static text located in that file
                 out.extend(self._file_text(seg, files))
                 continue
-            found = self._target(seg.ref) if depth <= MAX_HOPS else None
+            found = self._target(seg.ref, (owner or "").split("::", 1)[0]) if depth <= MAX_HOPS else None
             if found is None:
                 out.append(Segment("hole", expr=seg.expr, hole_kind="unknown", span=seg.span, cell=seg.cell, path=seg.path))
                 continue
