@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import fnmatch
 
+from auditor.analysis.handles import handed_in
 from auditor.analysis.loaders import loader_ref
 from auditor.analysis.ownmethods import project_receiver
 from auditor.analysis.paramcallers import typed_by_callers
@@ -49,6 +50,9 @@ class ApiMatcher:
                 if found is not None:
                     self.partials[id(call)] = partial
                 return found
+            handed = handed_in(self, call, func, scope)  # def _retry(self, create, params): create(**params)
+            if handed is not None:
+                return handed
         if not isinstance(func, ast.Attribute) or last in self.instance_names:
             t = self.r.type_of(func, scope) if isinstance(func, (ast.Name, ast.Call, ast.Attribute)) else None
             if t is not None:
@@ -328,4 +332,9 @@ def method_refs(value: ast.AST) -> list[ast.Attribute]:
         name = value.func.attr if isinstance(value.func, ast.Attribute) else getattr(value.func, "id", None)
         if name == "cast":
             return method_refs(value.args[1])
+    if isinstance(value, ast.Call) and len(value.args) == 1 and not value.keywords and isinstance(value.args[0], ast.Attribute):
+        # backoff.on_exception(backoff.expo, RateLimitError)(client.chat.completions.create), retry(...)(fn):
+        # a decorator applied to the method returns a callable that sends the same request
+        if isinstance(value.func, ast.Call) or (getattr(value.func, "attr", None) or getattr(value.func, "id", "")).lower().find("retry") >= 0:
+            return [value.args[0]]
     return []
