@@ -70,6 +70,7 @@ def _callers(r, fn, scope: Scope) -> list[tuple[ast.Call, Scope]]:
                 elif owner is not r.tree and isinstance(f, ast.Attribute) and f.attr == fn.name and isinstance(f.value, ast.Name) and f.value.id == s.self_name:
                     found.append((child, s))
             stack.append((child, inner))
+    found.sort(key=lambda c: (c[0].lineno, c[0].col_offset))  # the first caller in the source decides
     memo[key] = found
     return found
 
