@@ -39,8 +39,11 @@ def key(s):
 # The call sites written in code (what the labels name), including those that derived call sites at the callers of
 # wrappers stand on (project.call_sites() lists the derived ones instead of those since issue 11). A written site
 # counts as flagged when an LA101 finding names it, or names a derived site whose chain stands on it.
+# Derived sites that stand for others further up (abstract: checked, not counted) carry LA101 as well
+# ("reached from 2 call sites"): their chains are followed too, the outermost first.
 derived = [s for s in res.project.call_sites() if "derived" in s.extra]
-for d in derived:
+chains = [s for s in res.project.checked_sites() if "derived" in s.extra]
+for d in sorted(chains, key=lambda s: -len(s.extra["derived"].get("line", []))):
     if d.id in flagged_ids:
         flagged_ids.update(d.extra["derived"].get("line", [])[1:])
 sites = [
