@@ -97,3 +97,44 @@ def test_forwarding_handlers_uncapped_at_the_callers_that_pass_no_cap(project):
     assert mis in found
     for capped in (gem_capped, mis_capped, mis_opts):
         assert capped not in found, capped
+
+
+def test_a_cap_set_on_the_options_object_after_it_is_built(project):
+    """``config.max_output_tokens = 100`` / ``params["max_tokens"] = 100`` after the constructor: capped, at the
+    SDK call and through a forwarding wrapper; an attribute that is not the cap leaves it uncapped."""
+    code = """
+        from google import genai
+        from google.genai import types
+
+        client = genai.Client()
+
+
+        def ask(prompt):
+            config = types.GenerateContentConfig(temperature=0)
+            config.max_output_tokens = 100
+            return client.models.generate_content(model="gemini-2.0-flash", contents=prompt, config=config)
+
+
+        def ask_dict(prompt):
+            config = {"temperature": 0}
+            config["max_output_tokens"] = 100
+            return client.models.generate_content(model="gemini-2.0-flash", contents=prompt, config=config)
+
+
+        def ask_uncapped(prompt):
+            config = types.GenerateContentConfig(temperature=0)
+            config.system_instruction = "Be brief."
+            return client.models.generate_content(model="gemini-2.0-flash", contents=prompt, config=config)
+
+
+        class Handler:
+            def generate_with_backoff(self, **kwargs):
+                return client.models.generate_content(**kwargs)
+
+            def ask(self, prompt):
+                config = types.GenerateContentConfig(temperature=0.1)
+                config.max_output_tokens = 512
+                return self.generate_with_backoff(model="gemini-2.0-flash", contents=prompt, config=config)
+    """
+    result = project({"ask.py": textwrap.dedent(code)}, select=SELECT)
+    assert sorted(f.line for f in result.findings if f.code == "LA101" and f.path == "ask.py") == [23]  # ask_uncapped only

@@ -49,6 +49,21 @@ def _attribute_sets(fn: ast.AST, name: str) -> list[tuple[str, ast.expr]] | None
     return out
 
 
+def later_sets(name: ast.Name, scope: Scope) -> list[tuple[str, ast.expr]] | None:
+    """Keys written into the options object or dict ``name`` holds after it was built, in its scope:
+    ``config.max_output_tokens = 100``, ``params["max_tokens"] = 100``; None when one is not a constant
+    key or the object is changed another way (then its content is unknown)."""
+    out = _attribute_sets(scope.node, name.id)
+    if out is None:
+        return None
+    for assign in scope.subscript_sets.get(name.id, []):
+        key = assign.targets[0].slice if isinstance(assign.targets[0], ast.Subscript) else None
+        if not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
+            return None
+        out.append((key.value, assign.value))
+    return out
+
+
 def options_fields(r, expr: ast.AST, scope: Scope, arg_of) -> dict | None:
     """``{field: Arg}`` of an options object, or None when ``expr`` is not one (or not all of it is known)."""
     node, where, later = expr, scope, []

@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import re
 
+from auditor.analysis.paramcallers import _passed
 from auditor.analysis.scopes import Scope
 
 _FUNC = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -28,22 +29,6 @@ MAX_CALLERS = 20
 def _positional(fn, is_method: bool) -> list[str]:
     names = [a.arg for a in fn.args.posonlyargs + fn.args.args]
     return names[1:] if is_method else names
-
-
-def _passed(call: ast.Call, fn, name: str, is_method: bool) -> ast.expr | None:
-    for kw in call.keywords:
-        if kw.arg == name:
-            return kw.value
-    positional = _positional(fn, is_method)
-    if name not in positional:
-        return None
-    i = positional.index(name)
-    for j, a in enumerate(call.args):
-        if isinstance(a, ast.Starred):
-            return None
-        if j == i:
-            return a
-    return None
 
 
 def _callers(r, fn, scope: Scope) -> list[tuple[ast.Call, Scope]]:
