@@ -160,7 +160,7 @@ class Prescan:
         when another file's flow leads to it (analysis/reach.py)."""
         if self.any_name and _ASSIGN.search(data):
             return PARSE
-        if self.star_words is not None and _STAR.search(data) and self.star_words.search(data):
+        if self.star_words is not None and b"import *" in data and _STAR.search(data) and self.star_words.search(data):
             return PARSE
         rx = self.regex
         if rx is None:
