@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 
 from auditor.analysis.callsites import CallSiteFinder
+from auditor.analysis.loaders import client_returns
 from auditor.analysis.resolve import Resolver
 from auditor.analysis.scopes import span_of
 from auditor.analysis.usage import collect_usage
@@ -51,9 +52,14 @@ def analyse_tree(tree: ast.Module, text: str, facts: FileFacts, opts: SourceOpti
     walk = ModuleIndex(tree, lines)  # shared: framework sites, usage facts and the dataflow read the same statements
     add_framework_sites(resolver, finder, facts, walk)  # llm.invoke(...), prompt | llm, AutoGen agents
     facts.extra["imports"] = dict(resolver.imports)
+    if resolver.star_imports:
+        facts.extra["star_imports"] = list(resolver.star_imports)
     facts.extra["functions"] = sorted(resolver.functions)
     _module_constants(resolver, finder.prompts, facts, opts)
     prompt_functions(tree, resolver, finder.prompts, facts, opts.prompt_names, _texty)  # def simple_prompt(ctx): return f"..."
+    returns = client_returns(resolver)  # load_llm() -> ChatOpenAI: other modules' loaders (analysis/loaders.py)
+    if returns:
+        facts.extra["client_returns"] = returns
     add_text_sinks(resolver, finder, facts, walk)  # Agent(instructions=...), SystemMessage(...): prompt text a framework sends
     collect_usage(tree, resolver, facts, opts.providers, lines, walk)  # LA502/LA503/LA601/LA602/LA604 facts
     collect_module_flows(tree, resolver, finder, facts, deep, walk)  # function summaries, call records (phase 1 of the dataflow)
@@ -72,6 +78,8 @@ def summarise_module(tree: ast.Module, text: str, facts: FileFacts, opts: Source
     resolver = Resolver(tree, facts.module, opts.providers, split_lines(text), shallow=True)
     resolver.path = facts.path  # type: ignore[attr-defined]
     facts.extra["imports"] = dict(resolver.imports)
+    if resolver.star_imports:
+        facts.extra["star_imports"] = list(resolver.star_imports)
     index_classes(tree, resolver, facts)  # the project's class index covers modules not read deeply
     _module_constants(resolver, PromptBuilder(resolver, FrameInference(resolver, opts.frame_patterns)), facts, opts)
 

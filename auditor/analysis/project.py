@@ -17,6 +17,7 @@ from pathlib import Path
 
 from auditor.analysis.filetext import file_candidates, load_file_segments
 from auditor.analysis.framecalls import resolve_frame_call
+from auditor.analysis.loaders import returned_type
 from auditor.analysis.templates import DataHole, fill_deferred
 from auditor.facts import CallSite, FileFacts, Prompt, Segment, Value
 
@@ -225,17 +226,37 @@ class Project:
             m.segments = self.resolve_segments(m.segments, owner)
 
     def _client_type(self, qualname: str) -> str | None:
-        """The client type of a module-level name in another project module (following re-exports)."""
+        """The client type of a module-level name in another project module (following re-exports,
+        star imports included), or of what a project function returns (``mod.load_llm()``,
+        ``mod.load_model()[0]``: :mod:`auditor.analysis.loaders`)."""
+        if qualname.endswith(")") or qualname.endswith("]"):
+            return returned_type(self, qualname)
+        found = self._follow(qualname)
+        return found[1] if found is not None else None
+
+    def _import_target(self, qualname: str) -> str | None:
+        """The qualified name outside the project that a project module's name is bound to by its
+        imports (``evaluation.evalute_rag.ChatOpenAI`` -> ``langchain_openai.ChatOpenAI``)."""
+        found = self._follow(qualname)
+        return found[0] if found is not None and found[1] is None else None
+
+    def _follow(self, qualname: str, depth: int = 0) -> tuple[str, str | None] | None:
+        """(where a project name leads, its client type): a client type in some module, or the first
+        qualified name outside the project, through imports, re-exports and star imports."""
         mod, _, name = qualname.rpartition(".")
         for _ in range(MAX_HOPS):
             facts = self.module_facts(mod)
             if facts is None:
-                return None
+                return (f"{mod}.{name}", None) if depth or mod != qualname.rpartition(".")[0] else None
             t = (facts.extra.get("client_names") or {}).get(name)
             if t is not None:
-                return t
+                return f"{mod}.{name}", t
             target = (facts.extra.get("imports") or {}).get(name)
             if not target:
+                for star in reversed(facts.extra.get("star_imports") or []) if depth < 3 else ():
+                    found = self._follow(f"{star}.{name}", depth + 1)
+                    if found is not None and (found[1] is not None or not self._in_project(found[0])):
+                        return found
                 return None
             mod, _, name = target.rpartition(".")
         return None
@@ -253,9 +274,16 @@ class Project:
                 if pending is None:
                     kept.append(site)
                     continue
+                if pending.get("kind") == "name":  # from helpers import *; ChatOpenAI(...)
+                    targets = {self._import_target(ref) for ref in pending["refs"]}
+                    match = next((c for c in pending["candidates"] if c[0] in targets), None)
+                    if match is not None:
+                        site.api, site.provider = match[1], match[2]
+                        kept.append(site)
+                    continue
                 t = self._client_type(pending["ref"])
                 match = next((c for c in pending["candidates"] if c[0] == t), None)
-                if match is None and pending.get("fallback") and not self._in_project(pending["ref"]):
+                if match is None and pending.get("fallback") and (pending.get("loader") or not self._in_project(pending["ref"])):
                     match = [None, *pending["fallback"]]  # outside the project: the method path decides
                 if match is None:
                     continue

@@ -49,6 +49,7 @@ _DYNAMIC_IMPORT = re.compile(rb"(?:__import__|import_module)\(\s*[\"']$")
 # agent frameworks whose bound parameters LA605 reads (its `agent-bounds`): a file that builds an
 # agent with one holds no call site of an SDK the providers list, yet has facts to check
 PARSE, SKIP, UNBOUND = "parse", "skip", "unbound"  # the verdicts of Prescan.verdict
+_STAR = re.compile(rb"^[ \t]*from[ \t]+[\w.]+[ \t]+import[ \t]+\*", re.M)
 AGENT_ROOTS = ("autogen", "autogen_agentchat", "agents", "langgraph", "crewai", "smolagents", "llama_index")
 
 
@@ -165,6 +166,10 @@ class Prescan:
         globs = glob_names([catalog.providers_data, [g for g, _ in getattr(providers, "maker_globs", [])]], frozenset(tops))
         # known by name under any SDK root: LA605's agent callables, the text sinks and templates (`from langchain.schema import SystemMessage`)
         self.bindings = SdkBindings(known_names(providers, extra_apis, tops), agent_callables() | sink_names, tops, globs)
+        # `from helper_functions import *` then `ChatOpenAI(...)`: a star import may bind a catalogued
+        # callable by its last name (analysis/starimports.py); such a file is parsed
+        star = sorted({c.rsplit(".", 1)[-1] for c in providers.by_callable if "." in c and "<" not in c and "*" not in c})
+        self.star_words = re.compile(rb"\b(?:" + b"|".join(re.escape(n.encode()) for n in star) + rb")\s*\(") if star else None
 
     def matches(self, data: bytes) -> bool:
         """Can ``data`` (Python source, or a notebook's code cells joined) hold a call site or
@@ -177,6 +182,8 @@ class Prescan:
         :mod:`auditor.sources.sdkbinding`): the dataflow reads such a file as phase 1 would
         when another file's flow leads to it (analysis/reach.py)."""
         if self.any_name and _ASSIGN.search(data):
+            return PARSE
+        if self.star_words is not None and b"import *" in data and _STAR.search(data) and self.star_words.search(data):
             return PARSE
         if self.http_urls and any(u in data for u in self.http_urls) and any(c in data for c in self.http_calls):
             return PARSE  # a provider's endpoint URL and a `.post(` / `request(` call (a few byte searches)
