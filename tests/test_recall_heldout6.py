@@ -66,3 +66,58 @@ def test_generation_models_and_unknown_models_keep_their_sites(project):
     assert [line for _, line, _ in _written(result, "rag/answer.py")] == [10, 14]
     la101 = sorted(f.line for f in result.findings if f.code == "LA101" and f.path == "rag/answer.py")
     assert 14 in la101  # no max_gen_len in the Llama body
+
+
+def test_a_notebook_name_means_the_import_above_its_use(project):
+    """held-out-6's other false positive and a missed cap: a notebook imports ``OpenAI`` from openai in one cell
+    and from langchain_openai forty cells later (MongoDB's GenAI showcase), or ``VertexAI`` from
+    langchain_google_vertexai and later from the legacy ``langchain.llms`` (Google Cloud's chain-of-thought
+    notebook). A use at module level is bound by the import above it, not by the last one in the notebook."""
+    nb = _notebook(
+        """
+        from openai import OpenAI
+        from langchain_google_vertexai import VertexAI
+        """,
+        """
+        openai_client = OpenAI()
+        reply = openai_client.chat.completions.create(model="gpt-4.1", messages=[{"role": "user", "content": "hi"}])
+        planner = VertexAI()
+        """,
+        """
+        from langchain_openai import OpenAI
+        from langchain.llms import VertexAI
+        """,
+        """
+        llm = OpenAI(model="gpt-3.5-turbo-instruct", temperature=0)
+        legacy = VertexAI(temperature=0)
+        """,
+    )
+    result = project({"agentic_discovery.ipynb": nb}, select=SELECT)
+    sites = _written(result, "agentic_discovery.ipynb")
+    assert [(c, line) for c, line, _ in sites] == [(1, 3), (1, 4), (3, 2), (3, 3)]
+    apis = [api for _, _, api in sites]
+    assert apis[0].startswith("openai.") and "langchain" not in apis[0]  # the openai client's request, not a LangChain LLM
+    assert apis[2] == "langchain.openai.llm", apis
+    la101 = sorted((f.cell, f.line) for f in result.findings if f.code == "LA101" and f.path == "agentic_discovery.ipynb")
+    assert (1, 4) in la101  # langchain_google_vertexai.VertexAI sets no cap
+    assert (3, 2) not in la101 and (3, 3) not in la101  # the legacy LangChain OpenAI / VertexAI classes cap at 256 / 128
+
+
+def test_the_last_import_still_binds_function_bodies_and_single_imports(project):
+    files = {
+        "app.py": textwrap.dedent("""
+            try:
+                from langchain_openai import ChatOpenAI
+            except ImportError:
+                from langchain.chat_models import ChatOpenAI
+            from openai import OpenAI
+
+            def make_llm():
+                return ChatOpenAI(model="gpt-4o-mini")
+
+            llm = ChatOpenAI(model="gpt-4o")
+            client = OpenAI()
+        """),
+    }
+    result = project(files, select=SELECT)
+    assert [line for _, line, _ in _written(result, "app.py")] == [9, 11]
