@@ -121,3 +121,46 @@ def test_the_last_import_still_binds_function_bodies_and_single_imports(project)
     }
     result = project(files, select=SELECT)
     assert [line for _, line, _ in _written(result, "app.py")] == [9, 11]
+
+
+def test_llamaindex_classes_capped_by_their_constructor_default(project):
+    """held-out-6's LA101 false alarms: LlamaIndex's ``Bedrock`` declares ``max_tokens: int = Field(description=...)``
+    and sets the default in ``__init__(..., max_tokens: Optional[int] = 512)`` (so do ``BedrockConverse``, ``Vertex``
+    512 and ``Cohere`` 8192). ``scripts/sdk_methods.py`` now reads such constructor defaults and the catalog says
+    ``cap-default``. Look-alike: LlamaIndex ``Gemini`` (no default in the class) still gets LA101."""
+    nb = _notebook(
+        """
+        from llama_index.llms.bedrock import Bedrock
+        from llama_index.llms.bedrock_converse import BedrockConverse
+        from llama_index.llms.cohere import Cohere
+        from llama_index.llms.gemini import Gemini
+        from llama_index.core import Settings
+        """,
+        """
+        llm = Bedrock(model="anthropic.claude-v2")
+        Settings.llm = BedrockConverse(model="anthropic.claude-3-haiku-20240307-v1:0")
+        co = Cohere(model="command-r-plus")
+        gemini = Gemini(model="models/gemini-1.5-flash")
+        """,
+    )
+    result = project({"ReAct_Agent.ipynb": nb}, select=SELECT)
+    assert [(c, line) for c, line, _ in _written(result, "ReAct_Agent.ipynb")] == [(1, 2), (1, 3), (1, 4), (1, 5)]
+    la101 = sorted((f.cell, f.line) for f in result.findings if f.code == "LA101" and f.path == "ReAct_Agent.ipynb")
+    assert la101 == [(1, 5)]
+
+
+def test_sdk_reader_takes_the_constructor_default_of_a_cap_field():
+    import ast
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location("sdk_methods", Path(__file__).resolve().parent.parent / "scripts" / "sdk_methods.py")
+    sdk = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(sdk)
+    init = ast.parse(textwrap.dedent("""
+        def __init__(self, model: str, temperature: float = 0.1, max_tokens: Optional[int] = 512, *, stop=None, max_retries: int = 10):
+            pass
+    """)).body[0]
+    assert sdk._init_default(None, "m", init, "max_tokens") == 512
+    assert sdk._init_default(None, "m", init, "stop") is None
+    assert sdk._init_default(None, "m", init, "max_new_tokens") is None
