@@ -36,6 +36,9 @@ class Resolver(ClientTypes, Values):
         self.providers = providers
         self.lines = lines
         self.imports: dict[str, str] = {}
+        # name -> [(line, qualname)] when a module imports the same name twice: a use at module level
+        # (a script, a notebook's cells) means the import above it, not the last one in the file
+        self.import_history: dict[str, list[tuple[int, str]]] = {}
         self.star_imports: list[str] = []  # modules of `from m import *`, in order (analysis/starimports.py)
         self.star_names: set[str] = set()  # names bound only speculatively by a project module's star import
         self.scope_of: dict[ast.AST, Scope] = {}
@@ -204,6 +207,15 @@ class Resolver(ClientTypes, Values):
                 scope.augments[target.value.id] = None
 
     def _add_import(self, node: ast.Import | ast.ImportFrom) -> None:
+        names = [a.asname or (a.name.split(".")[0] if isinstance(node, ast.Import) else a.name) for a in node.names]
+        before = {n: self.imports.get(n) for n in names}
+        self._add_import_names(node)
+        for name in names:
+            qn = self.imports.get(name)
+            if qn is not None and before[name] != qn:
+                self.import_history.setdefault(name, [(0, before[name])] if before[name] else []).append((node.lineno, qn))
+
+    def _add_import_names(self, node: ast.Import | ast.ImportFrom) -> None:
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.asname:
@@ -250,6 +262,10 @@ class Resolver(ClientTypes, Values):
             if name in s.params:
                 return "param", s.params[name], s
         if name in self.imports:
+            history = self.import_history.get(name)
+            if history is not None and len(history) > 1 and scope is self.module_scope:
+                above = [qn for at, qn in history if at <= line]
+                return "import", (above or [history[0][1]])[-1], self.module_scope
             return "import", self.imports[name], self.module_scope
         if self.star_imports:
             return star_binding(self, name)  # from langchain_openai import * / from helpers import *
