@@ -216,7 +216,9 @@ class Deriver:
         )
         if contributed:
             owner["prompt"] = d.id
-        if rec.loop is not None:
+        if rec.loop is not None and not (t.loop is not None and t.extra.get("loop_kind", "data") == "data"):
+            # the caller's loop, unless the callee already sends once per item of a loop over data: then the
+            # innermost loop is the cause (one finding there), the caller's loop only runs it again
             d.loop = rec.loop
             d.extra["loop_kind"] = rec.loop_kind
             owner["loop"] = d.id
