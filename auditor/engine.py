@@ -311,7 +311,7 @@ def _run(opts: RunOptions) -> RunResult:
     )
     assign_roles(project, policy.get("prompt-roles") or {})
     digests = loaded[0].digests
-    swaps = SwapScan(policy.root, digests, loaded[0].texts, cache.meta.get("swap-scan") if cache.enabled else None)
+    swaps = SwapScan(policy.root, digests, loaded[0].texts, cache.meta.get("swap-scan") if cache.enabled else None, loaded[0].codes)
     project.memo["swap"] = {"scan": swaps}
     site_findings: list[Finding] = []
     findings, cost = _phase2(project, facts, scope, opts, notes, site_findings)

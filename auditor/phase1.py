@@ -33,9 +33,11 @@ from auditor.reads import read_bytes
 # Parse in worker processes only above this many bytes of files to parse (after the pre-scan).
 # Measured with benchmarks/pool_threshold.py on 2 cores (numbers in benchmarks/README.md):
 # parsing costs ~0.19 CPU-s per MB, a forked pool ~0.03 s + 0.016 s per MB of results to
-# send back plus its start-up latency, so two workers pay from ~0.5 MB; twice that, to be safe.
+# send back plus its start-up latency. Since the pool is forked as soon as this much is found
+# and parses while the pre-scan goes on (auditor/parsepool.py), it pays from ~0.25 MB
+# (re-measured in session 12); twice that, to be safe: the app corpus (0.98 MB) uses it.
 # LLM_AUDIT_PARALLEL_MIN_BYTES overrides it (for measuring it, and for tests of the pool).
-PARALLEL_MIN_BYTES = 1_000_000
+PARALLEL_MIN_BYTES = 500_000
 
 
 def _parallel_min_bytes() -> int:
@@ -174,7 +176,7 @@ class Loaded:
     texts: dict[str, bytes]  # rel -> bytes read instead of the file (standard input, overlays)
     meta: dict[str, tuple[str, str, os.stat_result | None, int]]  # rel -> (digest, settings, stat, read ns)
     paths: dict[str, SourceFile]
-    codes: dict[str, bytes] = field(default_factory=dict)  # skipped notebooks read this run -> their code cells
+    codes: dict[str, bytes] = field(default_factory=dict)  # notebooks read this run -> their code cells
 
     @property
     def digests(self) -> dict[str, str]:
@@ -312,6 +314,10 @@ def load_facts(
     todo: list[_Job] = []
     codes: dict[str, bytes] = {}
     stats = {"files": len(files), "parsed": 0, "skipped": 0, "cached": 0}
+    from auditor.parsepool import StreamPool, slim_notebook
+    from auditor.sources.notebook import code_source_bytes
+
+    pool = StreamPool(jobs or os.cpu_count() or 1, _parallel_min_bytes())
     for sf in files:
         o = pick(sf.rel)
         settings = digests_of.get(id(o))
@@ -361,10 +367,13 @@ def load_facts(
                 cache.put(sf.rel, digest, done, settings, st, read_ns)
             continue
         size = len(data) if nb is None else sum(len(str(c.get("source", ""))) for c in nb.get("cells", []) if isinstance(c, dict))
+        if nb is not None:  # its outputs are never analysed: neither kept nor sent to a worker
+            nb, data = slim_notebook(nb), b""
+            codes[sf.rel] = code_source_bytes(nb)  # what the swap-safety scan searches (fix/swapsafety.py)
         todo.append(_Job(sf, data, digest, settings, o, st, read_ns, nb, size))
-    todo.sort(key=lambda j: -j.size)  # largest first: no big file left alone at the end
+        pool.add(todo[-1])  # parsed from now on once there is enough to parse (auditor/parsepool.py)
     by_rel = {j.sf.rel: j for j in todo}
-    for facts in _parse_many(todo, jobs or os.cpu_count() or 1):
+    for facts in pool.results():
         out[facts.path] = facts
         stats["parsed"] += 1
         job = by_rel.get(facts.path)

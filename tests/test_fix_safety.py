@@ -185,3 +185,53 @@ def test_swap_scan_is_kept_between_runs_and_sees_an_edit(tmp_path, monkeypatch):
     (tmp_path / "other.py").write_text('from svc import MODEL\n\ndef f(x):\n    return 1 if MODEL == "gpt-4-vision-preview" else x\n')
     assert once().fix is None  # the edited file is read again and now blocks the swap
     assert scanned == ["other.py"]
+
+
+def _nb_with_output(code: str, output_text: str) -> dict:
+    from conftest import notebook
+
+    nb = notebook(code, "df.head()")
+    [c for c in nb["cells"] if c["cell_type"] == "code"][1]["outputs"] = [{"output_type": "stream", "name": "stdout", "text": [output_text]}]
+    return nb
+
+
+SENDS_VISION = 'from openai import OpenAI\nMODEL = "gpt-4-vision-preview"\nOpenAI().chat.completions.create(model=MODEL, max_tokens=9, messages=[])\n'
+
+
+def test_a_notebook_cell_comparing_the_name_blocks_the_swap(project):
+    # the skipped notebook's cells are searched (the pre-scan read them), never its outputs
+    result = project({
+        "svc.py": SENDS_VISION,
+        "notebooks/check.ipynb": _nb_with_output("import pandas as pd\nfrom svc import MODEL\nassert MODEL == 'gpt-4-vision-preview'\ndf = pd.DataFrame()", "ok\n"),
+    }, select=["LA402"])
+    [f] = result.findings
+    assert f.path == "svc.py" and f.fix is None
+
+
+def test_the_name_in_a_notebook_output_does_not_block_the_swap(project):
+    result = project({
+        "svc.py": SENDS_VISION,
+        "notebooks/log.ipynb": _nb_with_output("import pandas as pd\ndf = pd.DataFrame()", "if MODEL == 'gpt-4-vision-preview': print('vision')\n"),
+        "notebooks/calls.ipynb": _nb_with_output(
+            "from openai import OpenAI\nclient = OpenAI()\nr = client.chat.completions.create(model='gpt-4o-mini', max_tokens=5, messages=[])\ndf = None",
+            "{'gpt-4-vision-preview': 8192}\n",
+        ),
+    }, select=["LA402"])
+    [f] = [x for x in result.findings if x.path == "svc.py"]
+    assert f.fix is not None
+
+
+def test_each_file_is_read_once_for_all_the_runs_swap_questions(project, monkeypatch):
+    from auditor.fix import swapsafety
+
+    reads: list[str] = []
+    real = swapsafety.read_bytes
+    monkeypatch.setattr(swapsafety, "read_bytes", lambda p: (reads.append(p.name), real(p))[1])
+    result = project({
+        "a.py": 'from openai import OpenAI\nclient = OpenAI()\nclient.chat.completions.create(model="gpt-4-vision-preview", max_tokens=9, messages=[])\n',
+        "b.py": 'import anthropic\nanthropic.Anthropic().messages.create(model="claude-2.1", max_tokens=9, messages=[])\n',
+        "c.py": "def f(x):\n    return x\n",
+        "notebooks/n.ipynb": _nb_with_output("import pandas as pd\ndf = pd.DataFrame()", "claude-2.1\n"),
+    }, select=["LA402"])
+    assert sorted(f.path for f in result.findings if f.fix is not None) == ["a.py", "b.py"]  # two questions asked
+    assert sorted(reads) == ["a.py", "b.py", "c.py"]  # each Python file read once; the notebook's cells came from the pre-scan

@@ -60,6 +60,20 @@ def test_an_import_that_binds_nothing_known_is_skipped_as_unbound(source):
     assert _scan().verdict(source.encode()) == UNBOUND
 
 
+@pytest.mark.parametrize(("source", "binds"), [
+    # `litellm.Router` only as the tail of a longer name or an attribute of another object: not this import
+    ("import litellm\nmylitellm.Router()\nlitellm.drop_params = True\n", False),
+    ("import litellm\nobj.litellm.Router()\nlitellm.drop_params = True\n", False),
+    ("import litellm\nlitellm.drop_params = True\nr = litellm . Router(model_list=m)\n", True),
+    ("import litellm\nx = mylitellm.Router\ny = obj.litellm.drop_params\n", True),  # never `litellm.` itself: not called unbound
+    ("litellm.Router(model_list=m)\nimport litellm\n", True),  # at the very start of the file
+    ("import google.genai\nc = google . genai.Client()\n", True),
+    ("import google.genai\nc = my_google.genai.Client()\nmy_google.adk = 1\n", True),  # never `google.` itself
+])
+def test_an_import_binds_by_what_the_file_spells_after_it(source, binds):
+    assert _scan().bindings.binds(source.encode()) is binds
+
+
 def test_a_file_without_sdk_imports_is_a_plain_skip():
     assert _scan().verdict(b"import os\n\ndef label(text):\n    return text.upper()\n") == SKIP
 

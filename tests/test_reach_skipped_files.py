@@ -15,7 +15,7 @@ import json
 
 from conftest import cli, notebook
 
-from auditor.sources.callnames import names_in
+from auditor.sources.callnames import found_names, names_in
 
 CLIENT = """
     from openai import OpenAI
@@ -164,6 +164,27 @@ def test_names_in_a_skipped_file():
     assert names_in(data, frozenset(), frozenset({"Chat"}))  # a class named as a base
     assert not names_in(data, frozenset({"llm", "submit_prompt"}))  # imported, never called
     assert not names_in(data, frozenset({"Chat"}))  # a class is a word, not a call
+
+
+def test_names_in_counts_whole_names_only():
+    """The dataflow matches calls by their last name and classes by their whole name: a name
+    inside a longer identifier is no flow (the SDK corpus's ``acompletion(`` / ``APIRouter``)."""
+    data = (
+        b"from fastapi import APIRouter\nrouter = APIRouter()\n"
+        b"async def go(x):\n    return await litellm.acompletion(x) or text_completion(x)\n"
+        b"class H(BaseLLMHTTPHandler):\n    pass\n"
+    )
+    assert not names_in(data, frozenset({"completion"}))
+    assert not names_in(data, frozenset(), frozenset({"Router", "BaseLLM"}))
+    assert names_in(data, frozenset({"acompletion", "text_completion"}))  # the whole name, after a dot or a blank
+    assert names_in(data, frozenset(), frozenset({"APIRouter", "BaseLLMHTTPHandler"}))
+    called = b"def f(self):\n    return self.completion(model=m)\n"
+    assert names_in(called, frozenset({"completion"}))  # a method call counts
+    assert names_in(b"x = completion(1)", frozenset({"completion"}))  # at the start of the text too
+    assert names_in(b"from app.routing import Router", frozenset(), frozenset({"Router"}))  # at the end
+    assert names_in(b"y = mod.Router\n", frozenset(), frozenset({"Router"}))
+    assert names_in(b"# see \xc3\xa9Router", frozenset(), frozenset({"Router"}))  # non-ASCII: over-approximate
+    assert found_names(data + called, {"completion", "go", "ask"}, {"Router", "APIRouter"}) == {"completion", "go", "w:APIRouter"}
 
 
 def test_a_pre_commit_run_reads_no_unchanged_skipped_file_for_the_dataflow(tmp_path, monkeypatch):

@@ -71,27 +71,33 @@ class SwapScan:
     earlier run, ``{path: (digest, {query: reason or None})}``, reused where the digest is the
     same. Without a digest a file is read and its answers are not kept."""
 
-    def __init__(self, root: Path, digests: dict[str, str] | None = None, texts: dict[str, bytes] | None = None, stored: dict | None = None):
+    KEEP_BYTES = 16_000_000  # what later queries of the run search again without reading (~6 MB on the app corpus)
+
+    def __init__(
+        self, root: Path, digests: dict[str, str] | None = None, texts: dict[str, bytes] | None = None, stored: dict | None = None, codes: dict[str, bytes] | None = None
+    ):
         self.root = root
+        self.codes = codes or {}  # notebooks the run read -> their code cells' sources (auditor.phase1.Loaded.codes)
         self.digests = digests or {}
         self.texts = texts or {}
         self.stored: dict[str, tuple[str, dict]] = dict(stored) if isinstance(stored, dict) else {}
         self.changed = False
+        self._forms: dict[str, bytes | str] = {}  # path -> what a query searches (see _searchable)
+        self._kept = 0
 
     def _answer(self, path: str, kind: str, literal: str, names: list[str], query: str) -> str | None:
         digest = self.digests.get(path)
         entry = self.stored.get(path) if digest is not None else None
         if entry is not None and entry[0] == digest and query in entry[1]:
             return entry[1][query]
-        raw = self.texts.get(path)
-        if raw is None:
-            try:
-                raw = read_bytes(self.root / path)  # never a FIFO: it would block the run
-            except OSError:
-                return None
+        form = self._searchable(path, kind)
+        if form is None:
+            return None
         needles = [literal] + [n for n in names if n]
-        # the bytes hold the literal or a name wherever the text does (JSON keeps them as written)
-        text = _code_text(kind, raw) if any(n.encode("utf-8", "surrogatepass") in raw for n in needles) else None
+        if isinstance(form, str):  # a notebook's code cells (never its outputs)
+            text = form if any(n in form for n in needles) else None
+        else:  # the bytes hold the literal or a name wherever the text does
+            text = _code_text(kind, form) if any(n.encode("utf-8", "surrogatepass") in form for n in needles) else None
         reason = _file_blocker(path, text, literal, names) if text is not None else None
         if digest is not None:
             answers = entry[1] if entry is not None and entry[0] == digest else {}
@@ -99,6 +105,30 @@ class SwapScan:
             self.stored[path] = (digest, answers)
             self.changed = True
         return reason
+
+    def _searchable(self, path: str, kind: str) -> bytes | str | None:
+        """What a query searches in ``path``: a Python file's bytes, a notebook's code text
+        (its JSON read once, not once per query: outputs are most of a notebook's bytes); None
+        if it cannot be read. Kept for the run's later queries up to :attr:`KEEP_BYTES` in all."""
+        form = self._forms.get(path)
+        if form is not None:
+            return form
+        code = self.codes.get(path) if kind == "notebook" else None
+        if code is not None:  # its code cells, read by the pre-scan
+            form = code.decode("utf-8", "surrogatepass")
+            self._forms[path] = form
+            return form
+        raw = self.texts.get(path)
+        if raw is None:
+            try:
+                raw = read_bytes(self.root / path)  # never a FIFO: it would block the run
+            except OSError:
+                return None
+        form = raw if kind != "notebook" else (_code_text(kind, raw) or "")
+        if self._kept + len(form) <= self.KEEP_BYTES:
+            self._forms[path] = form
+            self._kept += len(form)
+        return form
 
     def blocker(self, project: Any, literal: str, names: list[str]) -> str | None:
         """Why swapping ``literal`` (read through constants ``names``) would change the program, or None."""

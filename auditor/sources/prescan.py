@@ -15,8 +15,9 @@ notebook, over its code cells' sources: outputs are never scanned). A file passe
 * a module-level assignment to a name matching ``prompt-names`` (word-wise, any case, see
   :mod:`auditor.config.names`).
 
-The search is one regex of plain literals (fast: no anchors or character classes in front), and
-each hit is then confirmed on its own line; the first confirmed hit ends the scan.
+The search is one regex of plain literals (fast: no anchors or character classes in front), run
+over the lines where a hit can decide anything (:mod:`auditor.sources.prelines`), and each hit is
+then confirmed on its own line; the first confirmed hit ends the scan.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import re
 
 from auditor.config.catalog import Providers, load_catalog
 from auditor.config.names import literal_words, name_matches
+from auditor.sources.prelines import CandidateLines
 from auditor.sources.sdkbinding import SdkBindings, dotted_names, glob_names
 
 _IDENT = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
@@ -131,6 +133,7 @@ class Prescan:
             self.kind.setdefault(r.encode(), "sink")
         self.sink_names = re.compile(rb"\b(?:" + b"|".join(re.escape(n.encode()) for n in sorted(sink_names)) + rb")\b") if sink_names else None
         self.regex = re.compile(trie_regex(list(self.kind))) if self.kind else None
+        self.lines = CandidateLines(self.kind)
         self.roots = frozenset(r.encode() for r in roots)
         rest = [lit for lit, k in self.kind.items() if k != "root" or lit.decode() in AGENT_ROOTS]
         self.regex_rest = re.compile(trie_regex(rest)) if rest else None  # once the file's imports bind nothing
@@ -155,47 +158,46 @@ class Prescan:
         rx = self.regex
         if rx is None:
             return SKIP
-        pos = 0
         unbound = False
-        while True:
-            m = rx.search(data, pos)
-            if m is None:
-                return UNBOUND if unbound else SKIP
-            lit = m.group()
-            kind = self.kind[lit]
-            start, end = m.start(), m.end()
-            if kind == "path":
-                return PARSE
-            line_start = data.rfind(b"\n", 0, start) + 1
-            if kind == "name":
-                line_end = data.find(b"\n", end)
-                line_end = len(data) if line_end < 0 else line_end
-                if self._assigns_prompt(data, line_start, line_end):
+        # only the lines where a hit can decide anything (sources/prelines.py), each as before
+        for line_start, line_end in self.lines.lines(data):
+            pos = line_start
+            while True:
+                m = rx.search(data, pos, line_end)
+                if m is None:
+                    break
+                lit = m.group()
+                kind = self.kind[lit]
+                start, end = m.start(), m.end()
+                if kind == "path":
                     return PARSE
-                pos = line_end + 1  # the line is decided
-                continue
-            if start > 0 and data[start - 1] in _IDENT or end < len(data) and data[end] in _IDENT:
-                pos = end  # part of a longer identifier
-                continue
-            if kind == "sink":
-                if self._imports(data, line_start, start, lit) and self._imports_sink(data, end):
-                    return PARSE
-                pos = end
-                continue
-            if kind == "word":
-                return PARSE
-            if self._imports(data, line_start, start, lit):
-                if lit.decode() in AGENT_ROOTS or b"__import__" in data or b"import_module" in data:
-                    return PARSE
-                if not self.bindings.binds(data):  # the whole file's imports: asked once
-                    unbound = True
-                    rx = self.regex_rest  # the other roots need not be searched (an agent framework's still are)
-                    if rx is None:
-                        return UNBOUND
+                if kind == "name":
+                    if self._assigns_prompt(data, line_start, line_end):
+                        return PARSE
+                    break  # the line is decided
+                if start > 0 and data[start - 1] in _IDENT or end < len(data) and data[end] in _IDENT:
+                    pos = end  # part of a longer identifier
+                    continue
+                if kind == "sink":
+                    if self._imports(data, line_start, start, lit) and self._imports_sink(data, end):
+                        return PARSE
                     pos = end
                     continue
-                return PARSE
-            pos = end
+                if kind == "word":
+                    return PARSE
+                if self._imports(data, line_start, start, lit):
+                    if lit.decode() in AGENT_ROOTS or b"__import__" in data or b"import_module" in data:
+                        return PARSE
+                    if not self.bindings.binds(data):  # the whole file's imports: asked once
+                        unbound = True
+                        rx = self.regex_rest  # the other roots need not be searched (an agent framework's still are)
+                        if rx is None:
+                            return UNBOUND
+                        pos = end
+                        continue
+                    return PARSE
+                pos = end
+        return UNBOUND if unbound else SKIP
 
     def _imports(self, data: bytes, line_start: int, start: int, lit: bytes) -> bool:
         """Is the root ``lit`` at ``start`` imported on its line?"""
