@@ -154,3 +154,14 @@ def test_a_base_url_beside_a_model_in_a_config_file(project):
     result = project({"conf/config.yaml": conf, "app.py": "import openai\n"}, select=["LA402"])
     lines = sorted(f.line for f in result.findings if f.path == "conf/config.yaml")
     assert lines == [5], lines  # the model without a base URL keeps the catalogued host's lifecycle
+
+
+def test_a_router_keeps_the_model_providers_lifecycle(project):
+    """OpenRouter forwards `openai/gpt-4-turbo` to OpenAI: OpenAI's shutdown applies (rules/endpoints.yaml router)."""
+    code = '''
+from openai import OpenAI
+router = OpenAI(base_url="https://openrouter.ai/api/v1", api_key="k")
+router.chat.completions.create(model="openai/gpt-4-turbo", messages=[], max_tokens=10)
+'''
+    result = project({"app.py": code}, select=["LA402"])
+    assert [f.line for f in result.findings if f.path == "app.py"] == [4]

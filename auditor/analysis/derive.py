@@ -222,9 +222,10 @@ class Deriver:
         )
         if contributed:
             owner["prompt"] = d.id
-        if rec.loop is not None and not (t.loop is not None and t.extra.get("loop_kind", "data") == "data"):
-            # the caller's loop, unless the callee already sends once per item of a loop over data: then the
-            # innermost loop is the cause (one finding there), the caller's loop only runs it again
+        inner_data = t.loop is not None and t.extra.get("loop_kind", "data") == "data"
+        if rec.loop is not None and not (inner_data and rec.loop_kind == "data"):
+            # the caller's loop, unless both loops are over data: then the innermost loop is the cause (one
+            # finding there), the caller's loop only runs it again; a caller's retry or chain loop still rules
             d.loop = rec.loop
             d.extra["loop_kind"] = rec.loop_kind
             owner["loop"] = d.id
