@@ -77,8 +77,13 @@ def summarise_module(tree: ast.Module, text: str, facts: FileFacts, opts: Source
 def add_framework_sites(resolver: Resolver, finder: CallSiteFinder, facts: FileFacts, walk: ModuleIndex) -> None:
     """Framework prompt sites only add call sites: a failure keeps the file's others."""
     try:
+        from auditor.analysis.agconfig import llm_config_sites
         from auditor.analysis.frameworks import framework_sites
 
+        from auditor.analysis.rawhttp import http_sites
+
+        llm_config_sites(resolver, finder, facts, walk)  # AG2 LLMConfig(...), AutoGen llm_config dicts
+        http_sites(resolver, finder, facts, walk)  # requests.post("https://api.anthropic.com/v1/messages", json=...)
         framework_sites(resolver, finder, facts, walk)
     except Exception as e:  # noqa: BLE001
         import os
@@ -91,9 +96,11 @@ def add_framework_sites(resolver: Resolver, finder: CallSiteFinder, facts: FileF
 def add_text_sinks(resolver: Resolver, finder: CallSiteFinder, facts: FileFacts, walk: ModuleIndex) -> None:
     """Text handed to framework agents and templates: a failure keeps the file's other facts."""
     try:
+        from auditor.analysis.ag2sysmsg import system_message_updaters
         from auditor.analysis.textsinks import text_sink_constants
 
         text_sink_constants(resolver, finder.prompts, facts, walk)
+        system_message_updaters(resolver, finder.prompts, facts, walk)  # AG2 UpdateSystemMessage(func)
         from auditor.analysis.toolresults import tool_result_constants
 
         tool_result_constants(resolver, finder.prompts, facts)  # frames a registered tool returns: the next prompt

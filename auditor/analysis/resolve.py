@@ -126,8 +126,28 @@ class Resolver(ClientTypes, Values):
     def _collect_mutation(self, call: ast.Call, scope: Scope) -> None:
         f = call.func
         if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.attr in ("update", "setdefault", "pop", "clear"):
+            if f.attr == "update" and self._update_sets(call, f.value, scope):
+                return
             scope.mutated.add(f.value.id)
             scope.augments[f.value.id] = None
+
+    def _update_sets(self, call: ast.Call, target: ast.Name, scope: Scope) -> bool:
+        """``request.update(tools=t, tool_choice="auto")`` / ``request.update({"stream": True})``: keys
+        it sets, like ``request["tools"] = t`` (True); any other update is an unknown mutation (False)."""
+        if call.keywords and not call.args and all(k.arg is not None for k in call.keywords):
+            pairs = [(k.arg, k.value) for k in call.keywords]
+        elif len(call.args) == 1 and not call.keywords and isinstance(call.args[0], ast.Dict):
+            d = call.args[0]
+            if not d.keys or not all(isinstance(k, ast.Constant) and isinstance(k.value, str) for k in d.keys):
+                return False
+            pairs = [(k.value, v) for k, v in zip(d.keys, d.values)]  # type: ignore[union-attr]
+        else:
+            return False
+        for key, value in pairs:
+            sub = ast.copy_location(ast.Subscript(value=target, slice=ast.Constant(value=key), ctx=ast.Store()), call)
+            fake = ast.copy_location(ast.Assign(targets=[sub], value=value), call)
+            scope.subscript_sets.setdefault(target.id, []).append(fake)
+        return True
 
     def _collect_assign(self, node: ast.AST, scope: Scope) -> None:
         if isinstance(node, ast.Assign):

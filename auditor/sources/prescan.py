@@ -11,7 +11,9 @@ notebook, over its code cells' sources: outputs are never scanned). A file passe
   ``from agents import Runner``: LA605 reads their bounds),
 * a distinctive method path (``completions.create``, ``messages.create``, ``generate_content``: a
   client may come from another module),
-* the name of a policy wrapper (``call-sites:``) as a whole word, or
+* the name of a policy wrapper (``call-sites:``) as a whole word,
+* a provider's endpoint URL (``api.anthropic.com/v1/messages``, ``/chat/completions``) in a file that
+  calls ``.post(`` or ``request(`` (raw HTTP requests: :mod:`auditor.analysis.rawhttp`), or
 * a module-level assignment to a name matching ``prompt-names`` (word-wise, any case, see
   :mod:`auditor.config.names`).
 
@@ -106,6 +108,10 @@ class Prescan:
                 parts = c.split(".")
                 if len(parts) == 2 and "<" not in c and "*" not in c:
                     paths.add(c + "(")
+        # raw HTTP requests to a provider's endpoint (rules/providers.yaml `http-requests`): the URL, and a POST
+        http = load_catalog().providers_data.get("http-requests") or {}
+        self.http_urls = [str(lit).encode() for lit in http.get("prescan") or []]
+        self.http_calls = [f"{m}(".encode() for m in http.get("methods") or []]
         words = set()
         for api in extra_apis:
             for c in (api.get("match") or {}).get("callables", []):
@@ -155,6 +161,8 @@ class Prescan:
         when another file's flow leads to it (analysis/reach.py)."""
         if self.any_name and _ASSIGN.search(data):
             return PARSE
+        if self.http_urls and any(u in data for u in self.http_urls) and any(c in data for c in self.http_calls):
+            return PARSE  # a provider's endpoint URL and a `.post(` / `request(` call (a few byte searches)
         rx = self.regex
         if rx is None:
             return SKIP
