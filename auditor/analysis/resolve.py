@@ -20,6 +20,7 @@ from typing import Iterator
 from auditor.config.catalog import Providers
 from auditor.analysis.clienttypes import ClientTypes
 from auditor.analysis.scopes import MAX_DEPTH, UNKNOWN_MARK, Scope, node_text
+from auditor.analysis.starimports import star_binding
 from auditor.analysis.values import Values
 
 
@@ -35,6 +36,8 @@ class Resolver(ClientTypes, Values):
         self.providers = providers
         self.lines = lines
         self.imports: dict[str, str] = {}
+        self.star_imports: list[str] = []  # modules of `from m import *`, in order (analysis/starimports.py)
+        self.star_names: set[str] = set()  # names bound only speculatively by a project module's star import
         self.scope_of: dict[ast.AST, Scope] = {}
         self.module_scope = Scope(tree, "module", "<module>", "<module>", None)
         self.scope_of[tree] = self.module_scope
@@ -221,6 +224,8 @@ class Resolver(ClientTypes, Values):
             base = f"{pkg}.{base}".strip(".") if base else pkg
         for alias in node.names:
             if alias.name == "*":
+                if base:
+                    self.star_imports.append(base)
                 continue
             self.imports[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
 
@@ -251,6 +256,8 @@ class Resolver(ClientTypes, Values):
                 return "param", s.params[name], s
         if name in self.imports:
             return "import", self.imports[name], self.module_scope
+        if self.star_imports:
+            return star_binding(self, name)  # from langchain_openai import * / from helpers import *
         return None
 
     def qualname(self, expr: ast.AST, scope: Scope, depth: int = 0) -> str | None:
