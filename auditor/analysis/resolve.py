@@ -254,11 +254,16 @@ class Resolver(ClientTypes, Values):
     def binding(self, name: str, scope: Scope, line: int) -> tuple[str, object, Scope] | None:
         """('assign', expr, scope) | ('param', ast.arg, scope) | ('import', qualname, scope)."""
         for s in self.scope_chain(scope):
+            own = False
             if name in s.assigns:
                 entries = s.assigns[name]
-                before = [e for e in entries if e[0] <= line] if s is scope else entries
-                chosen = (before or entries)[-1]
-                return "assign", chosen[1], s
+                # the assignment nearest before the use; a use inside an assignment's own right-hand side
+                # (`prompt = f"..." + prompt`) reads the binding before it
+                before = [e for e in entries if e[0] <= line and not _inside_value(e[1], name, line)] if s is scope else entries
+                own = s is scope and not before and any(e[0] <= line and _inside_value(e[1], name, line) for e in entries)
+                if not own:
+                    chosen = (before or entries)[-1]
+                    return "assign", chosen[1], s
             if name in s.params:
                 return "param", s.params[name], s
         if name in self.imports:
@@ -358,3 +363,12 @@ def _dynamic_import(call: ast.Call) -> str | None:
     return None
 
 
+def _inside_value(value: object, name: str, line: int) -> bool:
+    """The assigned expression reads ``name`` itself at ``line``: the use is in the assignment's own
+    right-hand side (``prompt = f"..." + prompt``), which sees the binding before it."""
+    if not isinstance(value, ast.expr):
+        return False
+    start, end = getattr(value, "lineno", None), getattr(value, "end_lineno", None)
+    if start is None or end is None or not start <= line <= end:
+        return False
+    return any(isinstance(n, ast.Name) and n.id == name and n.lineno == line for n in ast.walk(value))
