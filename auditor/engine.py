@@ -299,16 +299,19 @@ def _run(opts: RunOptions) -> RunResult:
         phrasememo.begin(cache.meta.get("phrases"))  # phrases found in unchanged prompts: no regex compiled
     else:
         phrasememo.end()
-    project = Project(
-        facts,
-        loader=loaded[0].summary_loader(),
-        root=policy.root,
-        providers=load_catalog().providers(list(policy.get("call-sites", []) or [])),
-        # every file from the cache: the run that cached them read further what the flows needed
-        reanalyse=loaded[0].reanalyser() if stats["parsed"] + stats["skipped"] else None,
-        reparse=loaded[0].reanalyser(deep=False) if stats["skipped"] else None,
-        mentions=loaded[0].mentions(),
-    )
+    try:  # phase 1's workers, kept while it reads skipped files again (auditor/parsepool.py)
+        project = Project(
+            facts,
+            loader=loaded[0].summary_loader(),
+            root=policy.root,
+            providers=load_catalog().providers(list(policy.get("call-sites", []) or [])),
+            # every file from the cache: the run that cached them read further what the flows needed
+            reanalyse=loaded[0].reanalyser() if stats["parsed"] + stats["skipped"] else None,
+            reparse=loaded[0].reanalyser(deep=False) if stats["skipped"] else None,
+            mentions=loaded[0].mentions(),
+        )
+    finally:
+        loaded[0].close()
     assign_roles(project, policy.get("prompt-roles") or {})
     digests = loaded[0].digests
     swaps = SwapScan(policy.root, digests, loaded[0].texts, cache.meta.get("swap-scan") if cache.enabled else None, loaded[0].codes)

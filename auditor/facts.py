@@ -184,7 +184,7 @@ class CallSite:
         if p is not None:
             return "present", p
         parts = path.split(".")
-        for i in range(len(parts)):
+        for i in range(len(parts) + 1):  # "" (all keywords unknown), a container of the path, the path itself
             if ".".join(parts[:i]) in self.unknown:
                 return "unknown", None
         return "missing", None

@@ -128,8 +128,9 @@ class StreamPool:
             self.broken = True
             self.waiting.extend(batch)
 
-    def results(self) -> list[FileFacts]:
-        """Every job's facts (in no particular order); the pool is shut down."""
+    def results(self, keep: bool = False) -> list[FileFacts]:
+        """Every job's facts (in no particular order); the pool is shut down, unless ``keep``:
+        then its idle workers stay for :meth:`parse_now` until :meth:`close`."""
         from auditor.phase1 import _parse_job, _parse_many
 
         if self.pool is None:
@@ -150,9 +151,52 @@ class StreamPool:
                 except BrokenProcessPool:
                     lost.extend(batch)
         finally:
-            self.pool.shutdown(wait=True)
-            _SHARED.clear()
+            if not keep or lost or self.broken:
+                self.close()
         out.extend(_isolated(job) for job in lost)  # one of these crashed its worker
         if self.waiting:  # found after the pool broke
             out.extend(_parse_many(self.waiting, self.workers))
         return out
+
+    def parse_now(self, jobs: list[_Job]) -> list[FileFacts]:
+        """The facts of ``jobs`` (in their order), parsed by the kept workers - in this process
+        when there are none. A worker that crashes costs its batch's files a process each."""
+        from auditor.phase1 import _isolated, _parse_job
+
+        if self.pool is None or self.broken:
+            return [_parse_job(j) for j in jobs]
+        from concurrent.futures.process import BrokenProcessPool
+
+        sent: list[tuple[list[_Job], Future | None]] = []
+        batch: list[_Job] = []
+        size = 0
+        for job in [*jobs, None]:
+            if batch and (job is None or size + job.size > self.BATCH_BYTES or len(batch) >= self.BATCH_FILES):
+                try:
+                    sent.append((batch, self.pool.submit(_parse_batch, [_args(j, self.fork) for j in batch])))
+                except (BrokenProcessPool, RuntimeError):
+                    self.broken = True
+                    sent.append((batch, None))
+                batch, size = [], 0
+            if job is not None:
+                batch.append(job)
+                size += job.size
+        out: list[FileFacts] = []
+        for part, fut in sent:
+            try:
+                if fut is None:
+                    raise BrokenProcessPool("not sent")
+                out.extend(fut.result())
+            except BrokenProcessPool:
+                self.broken = True
+                out.extend(_isolated(job) for job in part)
+        if self.broken:
+            self.close()
+        return out
+
+    def close(self) -> None:
+        """Shut the workers down (if any are left)."""
+        if self.pool is not None:
+            self.pool.shutdown(wait=True)
+            self.pool = None
+        _SHARED.clear()

@@ -20,6 +20,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from auditor.analysis.filebytes import parse_bytes, prescan_bytes, summarise_bytes
 from auditor.cache import FactsCache
@@ -29,6 +30,9 @@ from auditor.facts import FileFacts
 from auditor.sources.callnames import found_names
 from auditor.sources.python import SourceOptions, file_error
 from auditor.reads import read_bytes
+
+if TYPE_CHECKING:
+    from auditor.parsepool import StreamPool
 
 # Parse in worker processes only above this many bytes of files to parse (after the pre-scan).
 # Measured with benchmarks/pool_threshold.py on 2 cores (numbers in benchmarks/README.md):
@@ -177,6 +181,16 @@ class Loaded:
     meta: dict[str, tuple[str, str, os.stat_result | None, int]]  # rel -> (digest, settings, stat, read ns)
     paths: dict[str, SourceFile]
     codes: dict[str, bytes] = field(default_factory=dict)  # notebooks read this run -> their code cells
+    pool: StreamPool | None = None  # phase 1's workers, kept for the files the dataflow reads again
+
+    def _settings(self, rel: str) -> str:
+        return self.meta[rel][1] if rel in self.meta else settings_digest(self.options_for(rel))
+
+    def close(self) -> None:
+        """Phase 2 has read what it reads again: the kept workers exit."""
+        if self.pool is not None:
+            self.pool.close()
+            self.pool = None
 
     @property
     def digests(self) -> dict[str, str]:
@@ -215,20 +229,39 @@ class Loaded:
         *unbound*, which a flow leads to); the result replaces its cache entry (packed now,
         before phase 2 resolves it in place), so a warm run does not read it again."""
 
-        def reanalyse(rel: str) -> FileFacts | None:
+        def read(rel: str) -> bytes | None:
             sf = self.paths.get(rel)
             if sf is None or sf.kind not in ("python", "notebook"):
                 return None
             try:
                 if rel in self.texts:
-                    data = self.texts[rel]  # standard input, an editor's unsaved buffer
-                elif stat.S_ISREG(os.stat(sf.path).st_mode):
-                    data = sf.path.read_bytes()
-                else:
-                    return None
+                    return self.texts[rel]  # standard input, an editor's unsaved buffer
+                return sf.path.read_bytes() if stat.S_ISREG(os.stat(sf.path).st_mode) else None
             except OSError:
                 return None
-            facts = parse_bytes(data, rel, sf.kind, self.options_for(rel), deep=deep)
+
+        def reanalyse(rel: str) -> FileFacts | None:
+            data = read(rel)
+            if data is None:
+                return None
+            return kept(rel, data, parse_bytes(data, rel, self.paths[rel].kind, self.options_for(rel), deep=deep))
+
+        def many(rels: list[str]) -> list[FileFacts | None]:
+            """``reanalyse`` of each (phase 1's way: ``deep=False``), Python files parsed by
+            the kept workers while there are any (see :class:`StreamPool.parse_now`)."""
+            read_all = [(rel, read(rel)) for rel in rels]
+            jobs = [
+                _Job(self.paths[rel], data, "", self._settings(rel), self.options_for(rel), None, 0, None, len(data))
+                for rel, data in read_all
+                if data is not None and self.paths[rel].kind == "python"
+            ]
+            done = {f.path: f for f in self.pool.parse_now(jobs)} if self.pool is not None and jobs else {}
+            return [
+                None if data is None else kept(rel, data, done[rel] if rel in done else parse_bytes(data, rel, self.paths[rel].kind, self.options_for(rel)))
+                for rel, data in read_all
+            ]
+
+        def kept(rel: str, data: bytes, facts: FileFacts) -> FileFacts | None:
             if facts.findings:  # it did not parse after all: keep what phase 1 had
                 return None
             meta = self.meta.get(rel)
@@ -236,6 +269,8 @@ class Loaded:
                 self.cache.put(rel, meta[0], facts, meta[1], meta[2], meta[3])
             return facts
 
+        if not deep:
+            reanalyse.many = many  # type: ignore[attr-defined]
         return reanalyse
 
     def mentions(self) -> Callable[[str, frozenset[str], frozenset[str]], bool]:
@@ -373,7 +408,8 @@ def load_facts(
         todo.append(_Job(sf, data, digest, settings, o, st, read_ns, nb, size))
         pool.add(todo[-1])  # parsed from now on once there is enough to parse (auditor/parsepool.py)
     by_rel = {j.sf.rel: j for j in todo}
-    for facts in pool.results():
+    keep = loaded is not None and stats["skipped"] > 0  # the dataflow may read skipped files again: kept workers parse them
+    for facts in pool.results(keep=keep):
         out[facts.path] = facts
         stats["parsed"] += 1
         job = by_rel.get(facts.path)
@@ -381,6 +417,6 @@ def load_facts(
             cache.put(facts.path, job.digest, facts, job.settings, job.st, job.read_ns)
     cache.prune(set(meta))
     if loaded is not None:
-        loaded.append(Loaded(cache, pick, texts, meta, {sf.rel: sf for sf in files}, codes))
+        loaded.append(Loaded(cache, pick, texts, meta, {sf.rel: sf for sf in files}, codes, pool if pool.started else None))
     return [out[sf.rel] for sf in files if sf.rel in out], stats
 

@@ -413,6 +413,11 @@ def model_classes(pkg: Package, top: str) -> list[dict]:
                     stops.append(n)
                 elif n in MODEL:
                     models.append(n)
+        init = next(((n, o) for name, n, o in pkg.members(qual) if name == "__init__" and isinstance(n, ast.FunctionDef)), None)
+        for n in caps if init is not None else ():
+            value = _init_default(pkg, init[1].rsplit(".", 1)[0], init[0], n) if n not in defaults else None
+            if value is not None:
+                defaults[n] = value  # max_tokens: int = Field(description=...), def __init__(..., max_tokens=512)
         mod = qual.rsplit(".", 1)[0]
         exports = [qual]
         parts = mod.split(".")
@@ -423,6 +428,15 @@ def model_classes(pkg: Package, top: str) -> list[dict]:
         out.append({"constructor": min(exports, key=len), "exports": sorted(set(exports)), "class": qual,
                     "model": sorted(set(models)), "cap": sorted(set(caps)), "cap_default": defaults, "stop": sorted(set(stops))})
     return out
+
+
+def _init_default(pkg: Package, mod: str, init: ast.FunctionDef, name: str) -> int | None:
+    """The default of ``__init__``'s parameter ``name`` when it is an int (LlamaIndex's ``Bedrock``: the pydantic
+    field has no default, the constructor's signature says ``max_tokens: Optional[int] = 512``)."""
+    a = init.args
+    pos = a.posonlyargs + a.args
+    pairs = list(zip(pos[len(pos) - len(a.defaults):], a.defaults)) + list(zip(a.kwonlyargs, a.kw_defaults))
+    return next((_int_constant(pkg, mod, d) for arg, d in pairs if arg.arg == name and d is not None), None)
 
 
 def _int_constant(pkg: Package, mod: str, node: ast.AST | None, depth: int = 0) -> int | None:

@@ -503,3 +503,35 @@ print(get_completion("Write an essay.", max_tokens=50))
     assert lines == [8, 32], [(f.line, f.message) for f in result.findings]  # once at the wrapper; the caller that sets the cap
     wrapper = next(f for f in result.findings if f.line == 8)
     assert "reached from 20 call sites" in wrapper.message
+
+
+def test_options_spread_from_an_unknown_mapping_leave_the_wrappers_cap_unknown(project):
+    """`self.generate(document=d, **self.config)` may set any keyword, max_tokens included (the wrapper's
+    default is 1024): the cap is unknown there, never "missing". A wrapper whose SDK call sends no cap at all
+    is uncapped whatever its caller spreads."""
+    code = '''
+from openai import OpenAI
+
+
+class Gen:
+    def __init__(self, config):
+        self.client = OpenAI()
+        self.config = config
+
+    def generate(self, document: str, temperature: float = 0.5, max_tokens: int = 1024):
+        return self.client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": document}],
+                                                   temperature=temperature, max_tokens=max_tokens)
+
+    def raw(self, document: str, temperature: float = 0.5):
+        return self.client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": document}],
+                                                   temperature=temperature)  # raw
+
+    def run(self, docs):
+        for d in docs:
+            self.generate(document=d, **self.config)
+            self.raw(document=d, **self.config)
+'''
+    result = project({"app.py": code}, select=["LA101"])
+    found = [f for f in result.findings if f.path == "app.py"]
+    raw_call = next(i for i, l in enumerate(code.splitlines(), 1) if "def raw(" in l) + 1
+    assert [f.line for f in found] == [raw_call], [(f.line, f.message[:60]) for f in found]

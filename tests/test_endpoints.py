@@ -109,3 +109,59 @@ def test_url_table():
     assert endpoint_for_url("https://generativelanguage.googleapis.com/v1beta/openai/").provider == "google"
     assert endpoint_for_url("https://myco.openai.azure.com/").provider == "azure"
     assert endpoint_for_url("https://example.com/v1").id == "gateway"
+
+
+NIM = '''
+from openai import OpenAI
+from langchain_openai import ChatOpenAI
+
+llm = ChatOpenAI(base_url="https://integrate.api.nvidia.com/v1", api_key="k",
+                 model="meta/llama-3.1-405b-instruct", max_tokens=512)
+print(llm.invoke("hi").content)
+
+
+class QAGenerator:
+    def __init__(self, api_key: str, model: str = "mistralai/mixtral-8x7b-instruct-v0.1",
+                 base_url: str = "https://integrate.api.nvidia.com/v1"):
+        self.client = OpenAI(base_url=base_url, api_key=api_key)
+        self.model = model
+
+    def generate(self, document):
+        return self.client.chat.completions.create(
+            model=self.model, messages=[{"role": "user", "content": document}], max_tokens=256)
+
+
+nim = OpenAI(base_url="https://integrate.api.nvidia.com/v1", api_key="k")
+nim.chat.completions.create(model="qwen/qwen3-next-80b-a3b-thinking", messages=[], max_tokens=64)
+together = OpenAI(base_url="https://api.together.xyz/v1", api_key="k")
+together.chat.completions.create(model="mistralai/mixtral-8x7b-instruct-v0.1", messages=[], max_tokens=64)  # together
+'''
+
+
+def test_another_hosts_lifecycle_is_not_applied_on_a_known_endpoint(project):
+    """NVIDIA NIM serves ids the catalog has only under Together: Together's shutdown date and successor are
+    not NVIDIA's (no LA402), an id NIM serves that nobody catalogues is not LA403 (its table says ignore),
+    also through a LangChain chat model's invoke() and a base URL that is a parameter's default. On Together
+    itself the retirement still holds."""
+    result = project({"app.py": NIM}, select=["LA402", "LA403"])
+    found = [(f.code, f.line) for f in result.findings if f.path == "app.py"]
+    assert found == [("LA402", _line(NIM, "# together"))], found
+
+
+def test_a_base_url_beside_a_model_in_a_config_file(project):
+    conf = "qa_generator:\n  model: mistralai/mixtral-8x7b-instruct-v0.1\n  base_url: https://integrate.api.nvidia.com/v1\n" \
+           "rewriter:\n  model: mistralai/mixtral-8x7b-instruct-v0.1\n"
+    result = project({"conf/config.yaml": conf, "app.py": "import openai\n"}, select=["LA402"])
+    lines = sorted(f.line for f in result.findings if f.path == "conf/config.yaml")
+    assert lines == [5], lines  # the model without a base URL keeps the catalogued host's lifecycle
+
+
+def test_a_router_keeps_the_model_providers_lifecycle(project):
+    """OpenRouter forwards `openai/gpt-4-turbo` to OpenAI: OpenAI's shutdown applies (rules/endpoints.yaml router)."""
+    code = '''
+from openai import OpenAI
+router = OpenAI(base_url="https://openrouter.ai/api/v1", api_key="k")
+router.chat.completions.create(model="openai/gpt-4-turbo", messages=[], max_tokens=10)
+'''
+    result = project({"app.py": code}, select=["LA402"])
+    assert [f.line for f in result.findings if f.path == "app.py"] == [4]

@@ -25,7 +25,7 @@ def lookup(args: Args, path: str) -> tuple[str, Param | None]:
     if path in args.params:
         return "present", args.params[path]
     parts = path.split(".")
-    for i in range(len(parts)):
+    for i in range(len(parts) + 1):  # "" (all keywords unknown), a container of the path, the path itself
         if ".".join(parts[:i]) in args.unknown:
             return "unknown", None
     return "missing", None

@@ -251,6 +251,9 @@ class CallSiteFinder(ApiMatcher, ArgumentMapper):
                 break
             if state == "unknown":
                 model = Value("unknown")
+        if api.skip_models and model is not None and model.is_literal and isinstance(model.value, str) \
+                and any(fnmatch.fnmatchcase(model.value.lower(), g) for g in api.skip_models):
+            return  # e.g. Bedrock invoke_model(modelId="amazon.titan-embed-text-v1"): an embedding, not a generation call
         qual = scope.qualname if scope.kind != "module" else "<module>"
         n = self._counts.get(qual, 0) + 1
         self._counts[qual] = n

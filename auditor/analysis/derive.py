@@ -100,6 +100,8 @@ class Deriver:
                     for t in self.templates(fq, rcls, 1, ()):
                         if made >= self.per_call or self.total >= self.max_total:
                             break
+                        if f.extra.get("sends_nothing") and self._builds_only(t):
+                            continue  # a test builds the model to look at it (analysis/testmodules.py)
                         concrete.append(self.bind(t, rec, fq, f))
                         made += 1
         abstract_ids: set[str] = set()
@@ -111,6 +113,10 @@ class Deriver:
                 abstract_ids.update(s.extra["derived"]["line"][1:])
         abstract = [self.sites.get(i) or self.templates_made[i] for i in sorted(abstract_ids) if i in self.sites or i in self.templates_made]
         return concrete, abstract
+
+    def _builds_only(self, t: CallSite) -> bool:
+        api = self.providers.api(t.api) if self.providers is not None else None
+        return api is not None and bool(api.constructor) and not t.extra.get("invoke")
 
     def called(self) -> set[str]:
         out: set[str] = set()
@@ -218,7 +224,10 @@ class Deriver:
         )
         if contributed:
             owner["prompt"] = d.id
-        if rec.loop is not None:
+        inner_data = t.loop is not None and t.extra.get("loop_kind", "data") == "data"
+        if rec.loop is not None and not (inner_data and rec.loop_kind == "data"):
+            # the caller's loop, unless both loops are over data: then the innermost loop is the cause (one
+            # finding there), the caller's loop only runs it again; a caller's retry or chain loop still rules
             d.loop = rec.loop
             d.extra["loop_kind"] = rec.loop_kind
             owner["loop"] = d.id

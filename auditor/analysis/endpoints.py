@@ -24,6 +24,7 @@ class Endpoint:
     unknown_model: str  # report | ignore
     urls: tuple[str, ...]
     env: tuple[str, ...]
+    router: bool = False  # forwards to the model's own provider (its lifecycle applies)
 
 
 GATEWAY = Endpoint("gateway", "", False, "ignore", (), ())  # a base URL no entry knows
@@ -34,7 +35,8 @@ def endpoint_table() -> tuple[tuple[Endpoint, ...], frozenset[str], tuple[str, .
     data = load_yaml_file(rules_dir() / "endpoints.yaml") or {}
     table = tuple(
         Endpoint(e["id"], e["provider"], bool(e.get("local", False)), str(e.get("unknown-model", "report")),
-                 tuple((e.get("match") or {}).get("urls") or []), tuple((e.get("match") or {}).get("env") or []))
+                 tuple((e.get("match") or {}).get("urls") or []), tuple((e.get("match") or {}).get("env") or []),
+                 bool(e.get("router", False)))
         for e in data.get("endpoints") or []
     )
     return table, frozenset(data.get("openai-env") or []), tuple(data.get("url-params") or ["base_url"])
@@ -51,6 +53,10 @@ def endpoint_for_url(url: str) -> Endpoint:
         if any(fnmatch.fnmatchcase(bare, p) for p in e.urls):
             return e
     return GATEWAY
+
+
+def endpoint_by_id(eid: str) -> Endpoint | None:
+    return next((e for e in endpoint_table()[0] if e.id == eid), None)
 
 
 def endpoint_for_env(name: str) -> Endpoint | None:

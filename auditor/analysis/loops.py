@@ -119,6 +119,8 @@ class LoopFacts:
             return "dependent"  # rounds: each pass's items are what the last pass's answers kept (a knockout tournament)
         if _times_each_call(loop):
             return "timed"  # a latency benchmark: each request is timed, so it must run on its own
+        if not _reads_the_loop(call, loop, target):
+            return "repeat"  # the same request each pass (nothing it sends comes from the item): not items to group
         if handler_items(it, self.walk.owner_of(getattr(loop, "lineno", 1)), self.r, scope, getattr(loop, "lineno", 1 << 30)):
             return "handler"  # the items of one invocation of a Lambda-style handler: its caller waits for them
         if chunks_of_one_text(loop, it, loops[:-1], self.walk.owner_of(getattr(loop, "lineno", 1)), self.r, scope):
@@ -261,6 +263,34 @@ def _rounds(loop: ast.AST, it: ast.AST, outer: ast.AST) -> bool:
             if any(isinstance(t, ast.Name) and t.id in read for t in n.targets):
                 return True
     return False
+
+
+MUTATORS = {"append", "extend", "insert", "update", "add", "setdefault", "push", "put"}
+
+
+def _reads_the_loop(call: ast.Call, loop: ast.AST, target: ast.AST) -> bool:
+    """The call's arguments or receiver read the loop's item or a name the loop's body assigns (or
+    stores into): what it sends can differ from one pass to the next."""
+    bound = {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+    for n in ast.walk(loop):
+        targets: list[ast.AST] = []
+        if isinstance(n, ast.Assign):
+            targets = list(n.targets)
+        elif isinstance(n, (ast.AugAssign, ast.AnnAssign, ast.For, ast.AsyncFor, ast.comprehension)):
+            targets = [n.target]
+        elif isinstance(n, ast.NamedExpr):
+            targets = [n.target]
+        elif isinstance(n, (ast.With, ast.AsyncWith)):
+            targets = [i.optional_vars for i in n.items if i.optional_vars is not None]
+        elif isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in MUTATORS:
+            targets = [n.func.value]  # items.append(x), state.update(...): the object changes
+        for t in targets:
+            while isinstance(t, (ast.Attribute, ast.Subscript, ast.Starred)):
+                t = t.value
+            bound.update(x.id for x in ast.walk(t) if isinstance(x, ast.Name))
+    read = [call.func.value] if isinstance(call.func, ast.Attribute) else []
+    read += list(call.args) + [kw.value for kw in call.keywords]
+    return any(isinstance(x, ast.Name) and x.id in bound for e in read for x in ast.walk(e))
 
 
 def _in_handler(call: ast.Call, loop: ast.AST) -> bool:

@@ -52,7 +52,8 @@ def derive_all(project) -> None:
             # nothing known: read them as it would, and judge them as if it had (no round spent)
             todo = [rel for rel in dict.fromkeys(unbound) if rel not in read]
             read.update(todo)
-            new = [f for f in (project.reparse(rel) for rel in todo) if f is not None]
+            many = getattr(project.reparse, "many", None)  # all at once: in parallel where it can
+            new = [f for f in (many(todo) if many is not None else map(project.reparse, todo)) if f is not None]
             if not new:
                 break
             project.replace(new)

@@ -36,6 +36,9 @@ class Resolver(ClientTypes, Values):
         self.providers = providers
         self.lines = lines
         self.imports: dict[str, str] = {}
+        # name -> [(line, qualname)] when a module imports the same name twice: a use at module level
+        # (a script, a notebook's cells) means the import above it, not the last one in the file
+        self.import_history: dict[str, list[tuple[int, str]]] = {}
         self.star_imports: list[str] = []  # modules of `from m import *`, in order (analysis/starimports.py)
         self.star_names: set[str] = set()  # names bound only speculatively by a project module's star import
         self.scope_of: dict[ast.AST, Scope] = {}
@@ -204,6 +207,15 @@ class Resolver(ClientTypes, Values):
                 scope.augments[target.value.id] = None
 
     def _add_import(self, node: ast.Import | ast.ImportFrom) -> None:
+        names = [a.asname or (a.name.split(".")[0] if isinstance(node, ast.Import) else a.name) for a in node.names]
+        before = {n: self.imports.get(n) for n in names}
+        self._add_import_names(node)
+        for name in names:
+            qn = self.imports.get(name)
+            if qn is not None and before[name] != qn:
+                self.import_history.setdefault(name, [(0, before[name])] if before[name] else []).append((node.lineno, qn))
+
+    def _add_import_names(self, node: ast.Import | ast.ImportFrom) -> None:
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.asname:
@@ -242,14 +254,23 @@ class Resolver(ClientTypes, Values):
     def binding(self, name: str, scope: Scope, line: int) -> tuple[str, object, Scope] | None:
         """('assign', expr, scope) | ('param', ast.arg, scope) | ('import', qualname, scope)."""
         for s in self.scope_chain(scope):
+            own = False
             if name in s.assigns:
                 entries = s.assigns[name]
-                before = [e for e in entries if e[0] <= line] if s is scope else entries
-                chosen = (before or entries)[-1]
-                return "assign", chosen[1], s
+                # the assignment nearest before the use; a use inside an assignment's own right-hand side
+                # (`prompt = f"..." + prompt`) reads the binding before it
+                before = [e for e in entries if e[0] <= line and not _inside_value(e[1], name, line)] if s is scope else entries
+                own = s is scope and not before and any(e[0] <= line and _inside_value(e[1], name, line) for e in entries)
+                if not own:
+                    chosen = (before or entries)[-1]
+                    return "assign", chosen[1], s
             if name in s.params:
                 return "param", s.params[name], s
         if name in self.imports:
+            history = self.import_history.get(name)
+            if history is not None and len(history) > 1 and scope is self.module_scope:
+                above = [qn for at, qn in history if at <= line]
+                return "import", (above or [history[0][1]])[-1], self.module_scope
             return "import", self.imports[name], self.module_scope
         if self.star_imports:
             return star_binding(self, name)  # from langchain_openai import * / from helpers import *
@@ -342,3 +363,12 @@ def _dynamic_import(call: ast.Call) -> str | None:
     return None
 
 
+def _inside_value(value: object, name: str, line: int) -> bool:
+    """The assigned expression reads ``name`` itself at ``line``: the use is in the assignment's own
+    right-hand side (``prompt = f"..." + prompt``), which sees the binding before it."""
+    if not isinstance(value, ast.expr):
+        return False
+    start, end = getattr(value, "lineno", None), getattr(value, "end_lineno", None)
+    if start is None or end is None or not start <= line <= end:
+        return False
+    return any(isinstance(n, ast.Name) and n.id == name and n.lineno == line for n in ast.walk(value))

@@ -10,7 +10,7 @@ record enclosing loops, and its surroundings are read:
                    function returns it, so a caller's parse can be matched across files;
 * ``cache_marked`` a ``cache_control`` / ``cachePoint`` marker in the request (LA502);
 * ``cache_fix``    where an unsafe fix can add one (Anthropic ``system=``, Bedrock ``system=[...]``);
-* ``loop_kind``    ``data`` / ``retry`` / ``dependent`` / ``fixed`` / ``while`` / ``timed`` / ``chunks`` / ``handler`` for a call in a loop (LA503);
+* ``loop_kind``    ``data`` / ``retry`` / ``dependent`` / ``fixed`` / ``while`` / ``timed`` / ``repeat`` / ``chunks`` / ``handler`` for a call in a loop (LA503);
 * ``history``      a messages list that grows in a loop and is sent whole (LA602);
 * ``agent_loop``   the unbounded tool-calling ``while`` loop around the call (LA605, analysis/agentloops.py);
 * ``truncation``   how the answer's text is parsed, returned or stored, and whether the function
@@ -40,6 +40,7 @@ from auditor.analysis.modindex import ModuleIndex, find_lines
 from auditor.analysis.parses import ParseFacts, short
 from auditor.analysis.resolve import Resolver
 from auditor.analysis.samples import every_choice_used, open_choice_reads
+from auditor.analysis.testmodules import sends_nothing
 from auditor.analysis.scopes import Scope, span_of
 from auditor.analysis.truncation import CROWDED, TruncationFacts
 from auditor.analysis.vision import VisionFacts
@@ -80,6 +81,14 @@ def _collect(tree: ast.Module, resolver: Resolver, facts: FileFacts, providers: 
     for site, call in found:
         if call is not None:
             ctx.site_facts(site, call)
+    if sends_nothing(facts.path, text):  # models built in a test only to look at them (analysis/testmodules.py)
+        facts.extra["sends_nothing"] = True
+        facts.call_sites = [s for s in facts.call_sites if not _constructor(providers, s)]
+
+
+def _constructor(providers: Providers, site: CallSite) -> bool:
+    api = providers.api(site.api)
+    return api is not None and bool(api.constructor) and not site.extra.get("invoke")
 
 
 def _at(call: ast.Call, site: CallSite, lines: list[str]) -> bool:

@@ -130,7 +130,9 @@ class LoopIndex:
             if isinstance(n, (ast.Call, ast.AugAssign, ast.Assign)):
                 self.grown.update(grown_names(n))
             if isinstance(n, ast.Assign):
-                targets = {t.id for t in n.targets if isinstance(t, ast.Name)}
+                # `x = ...`, and the object an attribute or item is stored into (`params.instruction = answer`)
+                targets = {t.id for t in n.targets if isinstance(t, ast.Name)} | {
+                    r for t in n.targets if isinstance(t, (ast.Attribute, ast.Subscript)) for r in [_root(t)] if r}
                 if not targets:
                     continue
                 names, calls = refs(n.value)
@@ -176,3 +178,10 @@ class Ranges:
     def __contains__(self, line: int) -> bool:
         i = bisect.bisect_right(self.starts, line) - 1
         return i >= 0 and line <= self.ends[i]
+
+
+def _root(node: ast.AST) -> str | None:
+    """The name at the root of ``a.b[c].d`` (None for a call's result or a literal)."""
+    while isinstance(node, (ast.Attribute, ast.Subscript)):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None

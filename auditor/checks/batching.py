@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from auditor.checks import check
-from auditor.checks.media import generates_media
+from auditor.checks.media import generates_media, scores_only
 from auditor.checks.context import RuleContext
 from auditor.cost.model import call_cost
 from auditor.facts import CallSite
@@ -23,6 +23,8 @@ def call_in_loop(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
         return
     if site.extra.get("loop_kind", "data") != "data":
         return  # retries, agent/chat turns that depend on the last answer, a fixed handful of variants
+    if scores_only(site, ctx.params):
+        return  # a reward model scores one conversation per request
     if generates_media(site, ctx.params):
         return  # one image per request: nothing to group, and a few seeds or prompts compared side by side
     if site.extra.get("derived") and _runs_agent(site, ctx):

@@ -222,7 +222,9 @@ def _order(view: CacheView) -> str:
             if not statics or statics[-1] != label:
                 statics.append(label)
         else:
-            dynamics.append(f"`{_expr(seg)}`")  # type: ignore[arg-type]
+            name = f"`{_expr(seg)}`"  # type: ignore[arg-type]
+            if name not in dynamics:  # the same value written in several places is named once
+                dynamics.append(name)
     return " -> ".join(statics + dynamics[:4] + (["..."] if len(dynamics) > 4 else []))
 
 

@@ -99,6 +99,14 @@ def _inside_repeated_wording(occs: list[tuple[_Word, _Word]], chunks: list[list[
     return len(got) == 1 and None not in got
 
 
+_LABEL_LEAD = re.compile(r"(?:^|\n)[ \t]*(?:[-*\u2022]\s*|\d+[.)]\s*)?$")
+
+
+def _field_label(text: str, start: int, end: int) -> bool:
+    """The words open their line (after a list marker) and a colon follows: ``- Package Name: lxml``."""
+    return text[end : end + 1] == ":" and _LABEL_LEAD.search(text[max(0, start - 80) : start]) is not None
+
+
 def find_terms(runs: list[str], min_words: int = 3, min_repeats: int = 3, max_words: int = 6) -> list[tuple[str, list[_Word]]]:
     """(term, [first word of each occurrence...]) for terms repeated ``min_repeats`` times; each
     occurrence is given by its words' positions (run, start of first word, end of last word)."""
@@ -137,6 +145,8 @@ def find_terms(runs: list[str], min_words: int = 3, min_repeats: int = 3, max_wo
                 continue
             if _inside_repeated_wording(occs, chunks, where):
                 continue  # "if available other wise extract blog content" x3: a repeated clause, not a term
+            if all(_field_label(runs[a.run], a.start, b.end) for a, b in occs):
+                continue  # "- Vulnerable Package Name: lxml" in every record: a field's name, the records' format
             if any((a.run, a.start) in used for a, _ in occs):
                 continue
             spans = [_Word(a.run, a.start, b.end, key) for a, b in occs]

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from auditor.facts import CallSite
 from auditor.config.catalog import Api, ModelInfo, Providers, Rule
+from auditor.config.modelcatalog import without_lifecycle
+from auditor.analysis.endpoints import endpoint_by_id, endpoint_for_url
 from auditor.findings import Finding, Fix, Savings, Span
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -32,7 +34,18 @@ class RuleContext:
         return self.providers.api(site.api)
 
     def model(self, site: CallSite) -> ModelInfo | None:
-        return self.policy.models.lookup(site.model_name, site.provider)
+        """The catalog entry of the site's model. On an OpenAI-compatible endpoint of another provider
+        (rules/endpoints.yaml: NVIDIA NIM, Groq, Fireworks...) an id catalogued only under a different
+        host keeps its tier and prices but not that host's retirement dates and successor: Together
+        retiring ``mixtral-8x7b-instruct`` says nothing about NVIDIA serving it."""
+        info = self.policy.models.lookup(site.model_name, site.provider)
+        served = endpoint_by_id(str(site.extra["endpoint"])) if site.extra.get("endpoint") else None
+        if "base_url" in site.extra:  # a model id in a config file, with a base URL beside it
+            served = endpoint_for_url(str(site.extra["base_url"]))
+        host = served.provider if served is not None and not served.router and served.id not in ("openai", "azure-openai") else None
+        if info is not None and host and info.provider != host:
+            return without_lifecycle(info, host)
+        return info
 
     def savings(self, site: CallSite, **kw: Any) -> Savings | None:
         """Savings at this site's prices and monthly calls (see :class:`auditor.cost.model.CostModel`);

@@ -8,7 +8,7 @@ from typing import Iterable
 from auditor.facts import CallSite
 from auditor.checks import check
 from auditor.config.globs import glob_match
-from auditor.checks.media import generates_media
+from auditor.checks.media import generates_media, scores_only
 from auditor.checks.context import RuleContext
 from auditor.fix.edits import add_frontmatter_param, add_param, rename_param, replace_value
 from auditor.findings import Finding, Fix, Related, RequestChange
@@ -52,8 +52,8 @@ def missing_output_cap(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
         return  # unknown **kwargs: never "missing" (unless no caller of the wrapper passes a cap through them)
     if site.model_name and glob_match(site.model_name.lower().rsplit("/", 1)[-1], [str(p) for p in ctx.params.get("media-models") or []]):
         return  # an image / video generation model: no text to cap
-    if generates_media(site, ctx.params):
-        return  # an image / video / speech model (rules/model-modes.json), or an image-generation body (taskType, textToImageParams)
+    if generates_media(site, ctx.params) or scores_only(site, ctx.params):
+        return  # a reward model's scores; an image / video / speech model (rules/model-modes.json), or an image-generation body (taskType, textToImageParams)
     other = next((p for p in site.params if CAP_LIKE.search(p.rsplit(".", 1)[-1]) and not SCHEMA_PATH.search(p) and p not in api.cap), None)
     if other is not None:
         return  # capped by a parameter this API entry does not list (max_tokens_to_sample, max_new_tokens...)

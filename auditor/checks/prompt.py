@@ -83,6 +83,22 @@ def _sentences(text: str) -> Iterable[tuple[int, int, str]]:
             pos = m.end()
 
 
+_DIGITS = re.compile(r"\d")
+
+
+def _not_an_instruction(text: str, end: int, norm: str) -> bool:
+    """A question or label that the rest of its line answers (``Thought: Do I need to use a tool? No``:
+    the stem of a format, written once per variant), or a row of data (a log line, a record: three or more
+    of its words, and a quarter of them, carry digits)."""
+    if text[end - 1 : end] in ("?", ":"):
+        nl = text.find("\n", end)
+        if text[end : nl if nl >= 0 else len(text)].strip():
+            return True
+    words = norm.split()
+    digits = sum(1 for w in words if _DIGITS.search(w))
+    return digits >= 3 and digits * 4 >= len(words)
+
+
 @check("repeated_instruction", on="project")
 def repeated_instruction(project, ctx: RuleContext) -> Iterable[Finding]:
     """One finding per repeated block: consecutive sentences that all repeat earlier text of the
@@ -98,6 +114,8 @@ def repeated_instruction(project, ctx: RuleContext) -> Iterable[Finding]:
                 text = run_text(run)
                 block: list[tuple[int, int, str]] = []
                 for a, b, norm in list(_sentences(text)) + [(-1, -1, "")]:
+                    if norm and _not_an_instruction(text, b, norm):
+                        norm = ""  # a format's stem ("Thought: Do I need a tool? Yes"), a row of data
                     long = len(norm.split()) >= min_words
                     repeat = norm in seen
                     if norm and not repeat:

@@ -174,7 +174,8 @@ def _at_definition(members: list[Finding], sites: dict[str, CallSite], lead: Fin
     g.related = _unique([_related(f, sites, f"uses it: {sites[f.call_site_id].method}()" if f.call_site_id in sites else "uses it") for f in sorted(members, key=lambda f: f.sort_key())], listed)
     g.related += [r for f in members for r in f.related if _place(r) not in listed]
     n = len({r.path + ":" + str(r.cell) + ":" + str(r.line) for r in g.related if r.message.startswith("uses it")})
-    g.message += f" (used by {n} call site{'s' if n != 1 else ''})"
+    if n != 1 or "(reached from" not in g.message:  # "reached from 8 call sites (used by 1 call site)" read as a contradiction
+        g.message += f" (used by {n} call site{'s' if n != 1 else ''})"
     if len(members) > 1:
         g.call_site_id = None
         g.savings = _sum_savings(members)

@@ -67,8 +67,8 @@ def raw_vision_payload(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
     size = {**(data.get("assumed-image") or {}), **(ctx.params.get("assumed-image") or {})}
     width, height = int(size.get("width", 2048)), int(size.get("height", 1536))
     edge = int(ctx.params.get("resize-to") or data.get("resize-to") or 1024)
-    if reads_fine_print(site.prompt.static_text, ctx.params):
-        return  # transcription, OCR, extracting fields: the fine print is the task, a smaller image loses it
+    if reads_fine_print(site.prompt.static_text, ctx.params) or OCR_MODEL.search(site.model_name or ""):
+        return  # transcription, OCR (asked, or the model is an OCR model), extracting fields: the fine print is the task
     seen = ctx.extra.setdefault("image-parts", set())
     wrapper = _wrapper_parts(site, ctx)
     for part in parts:
@@ -114,12 +114,18 @@ def raw_vision_payload(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
 FINE_PRINT_ASKS = (
     r"\btranscri(?:be|bes|bed|bing|ption)\b",
     r"\bocr\b",
+    r"\btext recognition\b",
+    r"\b(?:recogni[sz]e|detect)\b[^.\n]{0,30}?\b(?:text|characters|words)\b",
     r"\bhandwrit",
     r"\b(?:fine print|word for word|verbatim)\b",
     r"\b(?:extract|read|copy|pull out)\b[^.\n]{0,40}?\b(?:text|fields?|values?|sections?|numbers?|totals?|amounts?|tables?|key value)\b",
     r"\binto (?:json|a table|a json|csv|markdown)\b",
     r"\b(?:print|list|output|return|give|pull)\b[^.\n]{0,40}?\b(?:information|info|data|details|values|numbers|figures)\b[^.\n]{0,40}?\bfrom\b",
 )
+
+
+# a model built to read text off images (zai-org/GLM-OCR, olmOCR, GOT-OCR2, dots.ocr)
+OCR_MODEL = re.compile(r"ocr(?![a-z])", re.IGNORECASE)
 
 
 # an image file named as a document ("page.jpeg", "scanned_invoice.png", "org_chart.png"): only

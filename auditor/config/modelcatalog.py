@@ -188,6 +188,12 @@ def _on_host(found: ModelInfo, host: str | None) -> ModelInfo:
     models on their own schedule, so the dates, successor and routing are unknown there."""
     if host is None or found.provider in (host, "bedrock", "vertex"):
         return found
+    return without_lifecycle(found, host)
+
+
+def without_lifecycle(found: ModelInfo, host: str) -> ModelInfo:
+    """``found`` as served by ``host``, another provider than the one it is catalogued under: tier,
+    limits and prices stay (approximate), the catalogued provider's dates, successor and routing go."""
     from dataclasses import replace
 
     return replace(

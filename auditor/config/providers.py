@@ -28,6 +28,9 @@ class Api:
     # globs on "path::qualname" where a match is not a generation call (`*embed*`: Bedrock
     # invoke_model in an embedder)
     skip_in: list[str] = field(default_factory=list)
+    # globs on the model the call names (a literal, or a name bound to one) for which a match is not a
+    # generation call (`*embed*`: Bedrock invoke_model with amazon.titan-embed-text-v1)
+    skip_models: list[str] = field(default_factory=list)
     # keyword arguments whose presence makes a matched call something else (`agent=` on interactions.create)
     skip_when: list[str] = field(default_factory=list)
     provider_by_type: dict[str, str] = field(default_factory=dict)
@@ -66,6 +69,7 @@ class Api:
             untyped_requires=(match.get("untyped") or {}).get("requires"),
             untyped_models=[str(g) for g in (match.get("untyped") or {}).get("models") or []],
             skip_in=list(match.get("skip-in") or []),
+            skip_models=[str(g) for g in match.get("skip-models") or []],
             skip_when=list(e.get("skip-when") or {}),
             provider_by_type=dict(e.get("provider-by-type") or {}),
             constructor=bool(e.get("constructor", False)),

@@ -129,13 +129,14 @@ def analyse_config(data: bytes, rel: str, chosen: list[dict[str, Any]], max_byte
         facts.extra["skipped"] = True  # kv_store_llm_response_cache.json, eval_results.json: data, not configuration
         return facts
     lines = text.splitlines()
+    bases: dict[str, str] = {}  # model path -> the base URL written beside it
     try:
         if name.endswith((".yaml", ".yml")):
-            found = _yaml_refs(text, patterns)
+            found = _yaml_refs(text, patterns, bases)
         elif name.endswith(".json"):
-            found = _json_refs(text, lines, patterns)
+            found = _json_refs(text, lines, patterns, bases)
         elif name.endswith(".toml"):
-            found = _toml_refs(text, lines, patterns)
+            found = _toml_refs(text, lines, patterns, bases)
         else:
             found = _env_refs(lines, patterns)
     except _Broken as e:
@@ -146,8 +147,23 @@ def analyse_config(data: bytes, rel: str, chosen: list[dict[str, Any]], max_byte
         facts.extra["skipped"] = True  # records of model ids (a cache, logs, a dataset), not configuration
         return facts
     for n, (path, value, raw, line, col) in enumerate(found):
-        facts.extra.setdefault("model_refs", []).append(_site(rel, path, value, raw, line, col, n))
+        site = _site(rel, path, value, raw, line, col, n)
+        if path in bases:
+            site.extra["base_url"] = bases[path]  # served by that endpoint (checks/context.py)
+        facts.extra.setdefault("model_refs", []).append(site)
     return facts
+
+
+def _sibling_url(mapping: Any) -> str | None:
+    """The base URL written beside a model key (``base_url: https://integrate.api.nvidia.com/v1``)."""
+    from auditor.config.catalog import load_yaml_file, rules_dir
+
+    keys = (load_yaml_file(rules_dir() / "endpoints.yaml") or {}).get("url-params") or ["base_url"]
+    for k in keys:
+        v = mapping.get(k)
+        if isinstance(v, str) and "." in v and " " not in v.strip():
+            return v.strip()
+    return None
 
 
 class _Broken(Exception):
@@ -194,7 +210,7 @@ def _env_refs(lines: list[str], patterns: list[str]) -> list[tuple[str, str, str
     return out
 
 
-def _yaml_refs(text: str, patterns: list[str]) -> list[tuple[str, str, str, int, int]]:
+def _yaml_refs(text: str, patterns: list[str], bases: dict[str, str]) -> list[tuple[str, str, str, int, int]]:
     from ruamel.yaml import YAML
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
@@ -227,6 +243,8 @@ def _yaml_refs(text: str, patterns: list[str]) -> list[tuple[str, str, str, int,
                     raw = _raw_at(lines, line0, col0, child)
                     if raw is not None:
                         out.append((sub, str(child).strip(), raw, line0 + 1, col0 + 1))
+                        if (url := _sibling_url(node)) is not None:
+                            bases[sub] = url
                 elif isinstance(child, CommentedSeq) and not patterns and names_models(str(key)):
                     for i, item in enumerate(child):
                         if isinstance(item, str) and looks_like_model_id(item):
@@ -259,17 +277,17 @@ def _raw_at(lines: list[str], line0: int, col0: int, value: str) -> str | None:
     return None
 
 
-def _json_refs(text: str, lines: list[str], patterns: list[str]) -> list[tuple[str, str, str, int, int]]:
+def _json_refs(text: str, lines: list[str], patterns: list[str], bases: dict[str, str]) -> list[tuple[str, str, str, int, int]]:
     try:
         data = json.loads(text)
     except ValueError as e:
         raise _Broken(f"broken JSON: {getattr(e, 'msg', e)}", getattr(e, "lineno", 1), getattr(e, "colno", 1)) from None
     wanted: list[tuple[str, str, str]] = []  # (path, key, value)
-    _walk_plain(data, "", patterns, wanted, [MAX_NODES])
+    _walk_plain(data, "", patterns, wanted, [MAX_NODES], bases)
     return _locate(text, wanted, lambda key, value: re.compile(r'"' + re.escape(json.dumps(key)[1:-1]) + r'"\s*:\s*(' + re.escape(json.dumps(value)) + r")"))
 
 
-def _toml_refs(text: str, lines: list[str], patterns: list[str]) -> list[tuple[str, str, str, int, int]]:
+def _toml_refs(text: str, lines: list[str], patterns: list[str], bases: dict[str, str]) -> list[tuple[str, str, str, int, int]]:
     try:
         import tomllib  # type: ignore[import-not-found]
     except ModuleNotFoundError:  # Python 3.10
@@ -279,11 +297,12 @@ def _toml_refs(text: str, lines: list[str], patterns: list[str]) -> list[tuple[s
     except Exception as e:  # noqa: BLE001 - tomllib.TOMLDecodeError and friends
         raise _Broken(f"broken TOML: {e}") from None
     wanted: list[tuple[str, str, str]] = []
-    _walk_plain(data, "", patterns, wanted, [MAX_NODES])
+    _walk_plain(data, "", patterns, wanted, [MAX_NODES], bases)
     return _locate(text, wanted, lambda key, value: re.compile(r"(?m)^\s*(?:[\"']?" + re.escape(key) + r"[\"']?)\s*=\s*(\"" + re.escape(value) + r"\"|'" + re.escape(value) + r"')"))
 
 
-def _walk_plain(node: Any, path: str, patterns: list[str], out: list[tuple[str, str, str]], budget: list[int]) -> None:
+def _walk_plain(node: Any, path: str, patterns: list[str], out: list[tuple[str, str, str]], budget: list[int],
+                bases: dict[str, str]) -> None:
     budget[0] -= 1
     if budget[0] <= 0:
         return
@@ -292,11 +311,13 @@ def _walk_plain(node: Any, path: str, patterns: list[str], out: list[tuple[str, 
             sub = f"{path}.{key}" if path else str(key)
             if isinstance(child, str) and key_matches(sub, str(key), patterns) and looks_like_model_id(child):
                 out.append((sub, str(key), child))
+                if (url := _sibling_url(node)) is not None:
+                    bases[sub] = url
             elif isinstance(child, (dict, list)):
-                _walk_plain(child, sub, patterns, out, budget)
+                _walk_plain(child, sub, patterns, out, budget, bases)
     elif isinstance(node, list):
         for i, child in enumerate(node):
-            _walk_plain(child, f"{path}[{i}]", patterns, out, budget)
+            _walk_plain(child, f"{path}[{i}]", patterns, out, budget, bases)
 
 
 def _locate(text: str, wanted: list[tuple[str, str, str]], pattern) -> list[tuple[str, str, str, int, int]]:

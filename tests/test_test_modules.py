@@ -1,0 +1,82 @@
+"""A chat model built in a test only to look at its attributes sends no request: not a call site
+(no LA101, no LA402), directly or through a project factory. A test that invokes the model, a direct
+SDK call in a test, and the same constructor outside tests are call sites as before."""
+
+from __future__ import annotations
+
+ATTRS = '''
+import pytest
+from langchain_openai import ChatOpenAI
+from langchain_anthropic import ChatAnthropic
+
+models = [ChatOpenAI(model="gpt-4-turbo"), ChatAnthropic(model_name="claude-3-5-sonnet-20240620", temperature=0.5)]
+
+
+@pytest.mark.parametrize("model", models)
+def test_models_have_temperature(model):
+    assert hasattr(model, "temperature")
+    model.temperature = 0.5
+    assert model.temperature == 0.5
+'''
+
+FACTORY = '''
+from langchain_openai import ChatOpenAI
+
+
+def from_provider(name, **kwargs):
+    return ChatOpenAI(base_url=f"https://{name}.example.com/v1", **kwargs)
+'''
+
+FACTORY_TEST = '''
+import unittest
+from app.providers import from_provider
+
+
+class TestProvider(unittest.TestCase):
+    def test_base_url(self):
+        provider = from_provider("nebius", model="gpt-4-turbo")
+        self.assertEqual(str(provider.openai_api_base), "https://nebius.example.com/v1")
+
+    def test_needs_key(self):
+        with self.assertRaises(KeyError):
+            from_provider("nebius", model="gpt-4-turbo")
+'''
+
+INVOKES = '''
+from langchain_openai import ChatOpenAI
+
+
+def test_answer():
+    llm = ChatOpenAI(model="gpt-4-turbo")
+    assert "4" in llm.invoke("What is 2+2?").content
+'''
+
+DIRECT = '''
+from openai import OpenAI
+
+
+def test_live():
+    r = OpenAI().chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
+    assert r.choices
+'''
+
+
+def _found(result, path):
+    return sorted((f.code, f.line) for f in result.findings if f.path == path)
+
+
+def test_models_built_only_to_inspect_are_not_call_sites(project):
+    result = project({"tests/e2e/test_attrs.py": ATTRS, "app/__init__.py": "", "app/providers.py": FACTORY,
+                      "tests/test_provider.py": FACTORY_TEST}, select=["LA101", "LA402"])
+    assert _found(result, "tests/e2e/test_attrs.py") == []
+    assert _found(result, "tests/test_provider.py") == []
+    sites = [s for s in result.project.call_sites() if s.path.startswith("tests/")]
+    assert sites == [], [s.id for s in sites]
+
+
+def test_tests_that_send_requests_and_code_outside_tests_keep_their_findings(project):
+    result = project({"tests/test_answer.py": INVOKES, "tests/test_live.py": DIRECT, "app/models.py": ATTRS},
+                     select=["LA101", "LA402"])
+    assert {c for c, _ in _found(result, "tests/test_answer.py")} == {"LA101", "LA402"}
+    assert "LA101" in {c for c, _ in _found(result, "tests/test_live.py")}
+    assert {c for c, _ in _found(result, "app/models.py")} == {"LA101", "LA402"}
