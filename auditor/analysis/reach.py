@@ -273,13 +273,15 @@ def _arg_holes(project, kind) -> list:
     return out
 
 
-def _module_of(qualname: str, by_module) -> FileFacts | None:
+def _module_of(qualname: str, by_module, seen: frozenset[str] = frozenset()) -> FileFacts | None:
+    """The module that defines ``qualname``, following re-exports (``from .a import X`` in a package's
+    ``__init__``); a cycle of re-exports (a imports X from b, b from a) ends at the module where it closes."""
     parts = qualname.split(".")
     for i in range(len(parts) - 1, 0, -1):
         f = by_module.get(".".join(parts[:i]))
         if f is not None:
             target = (f.extra.get("imports") or {}).get(parts[i])
-            if target and target != qualname:
-                return _module_of(".".join([target, *parts[i + 1 :]]), by_module) or f
+            if target and target != qualname and qualname not in seen and len(seen) < 64:
+                return _module_of(".".join([target, *parts[i + 1 :]]), by_module, seen | {qualname}) or f
             return f
     return None
