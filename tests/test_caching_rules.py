@@ -511,3 +511,94 @@ def test_a_constant_shared_with_another_provider_is_not_repetition(project):
     result = project(_kb_app(body2, imports=imports), select=["LA502"])
     assert codes(result) == ["LA502", "LA502"]
     assert all("the same prompt is sent by 2 call sites" in f.message for f in result.findings)
+
+
+def test_chunks_of_one_text_are_not_batch_work_but_chunks_of_many_documents_are(project):
+    # a map-reduce summary of one long document and the quotes of one article: the chunks exist
+    # because the text is too long for one request, and the caller waits for the combined answer
+    one_text = _openai_loop(
+        """
+        from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+
+        def chunk_text(text, size=2000):
+            return [text[i:i + size] for i in range(0, len(text), size)]
+
+
+        def summarize_long_document(text: str) -> str:
+            chunks = chunk_text(text)
+            partial = [client.chat.completions.create(model="gpt-4o-mini", max_tokens=300, messages=[{"role": "user", "content": "Summarize: " + c}]).choices[0].message.content for c in chunks]
+            final = client.chat.completions.create(model="gpt-4o", max_tokens=800, messages=[{"role": "user", "content": "Combine these summaries:\\n" + "\\n".join(partial)}])
+            return final.choices[0].message.content
+
+
+        def quotes_of(article_text, article_chunks=None):
+            if not article_chunks:
+                article_chunks = RecursiveCharacterTextSplitter(chunk_size=4000).split_text(article_text)
+            found = []
+            for chunk in article_chunks:
+                r = client.chat.completions.create(model="gpt-4o-mini", max_tokens=300, messages=[{"role": "user", "content": "Quote the key lines: " + chunk}])
+                found.append(r.choices[0].message.content)
+            return found
+        """
+    )
+    assert codes(project(one_text, select=["LA503"])) == []
+
+    # look-alikes that stay batch work: every document's chunks in a loop over documents, a splitter over a
+    # list of documents, and chunks handed to an indexer's method
+    many = _openai_loop(
+        """
+        def chunk_text(text, size=2000):
+            return [text[i:i + size] for i in range(0, len(text), size)]
+
+
+        def summarize_corpus(docs):
+            out = []
+            for doc in docs:
+                for chunk in chunk_text(doc):
+                    out.append(client.chat.completions.create(model="gpt-4o-mini", max_tokens=300, messages=[{"role": "user", "content": chunk}]))
+            return out
+
+
+        def label_pages(splitter, documents):
+            pieces = splitter.split_documents(documents)
+            return [client.chat.completions.create(model="gpt-4o-mini", max_tokens=20, messages=[{"role": "user", "content": p.page_content}]) for p in pieces]
+
+
+        def tag_chunks(chunks):
+            for chunk in chunks:
+                chunk["tags"] = client.chat.completions.create(model="gpt-4o-mini", max_tokens=20, messages=[{"role": "user", "content": chunk["text"]}])
+            return chunks
+        """
+    )
+    result = project(many, select=["LA503"])
+    assert [(f.code, f.line) for f in result.findings] == [("LA503", 15), ("LA503", 21), ("LA503", 26)]
+
+
+def test_the_items_of_one_lambda_invocation_are_not_batch_work(project):
+    # a reward Lambda of a reinforcement fine-tuning job scores the samples of the event it was
+    # invoked with while the trainer waits; the same scoring over a file of samples stays batch work
+    files = _openai_loop(
+        """
+        import json
+
+
+        def evaluate_sample(sample):
+            r = client.chat.completions.create(model="gpt-4o-mini", max_tokens=300, messages=[{"role": "user", "content": "Grade: " + sample["answer"]}])
+            return float(r.choices[0].message.content)
+
+
+        def lambda_handler(event, context):
+            samples = event
+            scores = []
+            for sample in samples:
+                scores.append({"id": sample["id"], "aggregate_reward_score": evaluate_sample(sample)})
+            return scores
+
+
+        def score_file(path):
+            return [evaluate_sample(json.loads(line)) for line in open(path)]
+        """
+    )
+    result = project(files, select=["LA503"])
+    assert [(f.code, f.line) for f in result.findings] == [("LA503", 24)]

@@ -146,3 +146,46 @@ def test_a_cap_written_into_kwargs_counts_and_another_dict_does_not(project):
     """
     result = project({"app.py": code}, select=SELECT)
     assert _la101(result) == [26, 27]  # the look-alikes stay uncapped; Chat.complete sends max_tokens=256
+
+
+def test_a_nested_config_dict_filled_key_by_key_carries_the_callers_cap(project):
+    # Bedrock converse(**request): request["inferenceConfig"] = inference_config, where the config
+    # dict starts empty and gets "maxTokens" when the caller passes max_tokens (the distillation
+    # recipe's send_prompt_to_claude); a caller that passes no cap is still reported
+    code = """
+        import boto3
+
+        bedrock_runtime = boto3.client("bedrock-runtime")
+
+
+        def send_prompt(model_id, prompt, system=None, max_tokens=None, temperature=None):
+            request = {"modelId": model_id, "messages": [{"role": "user", "content": [{"text": prompt}]}]}
+            if system:
+                request["system"] = [{"text": system}]
+            inference_config = {}
+            if max_tokens is not None:
+                inference_config["maxTokens"] = max_tokens
+            if temperature is not None:
+                inference_config["temperature"] = temperature
+            if inference_config:
+                request["inferenceConfig"] = inference_config
+            response = bedrock_runtime.converse(**request)
+            return response["output"]["message"]["content"][0]["text"]
+
+
+        def send_unconfigured(model_id, prompt, temperature=0.2):
+            request = {"modelId": model_id, "messages": [{"role": "user", "content": [{"text": prompt}]}]}
+            inference_config = {}
+            inference_config["temperature"] = temperature
+            request["inferenceConfig"] = inference_config
+            return bedrock_runtime.converse(**request)
+
+
+        def evaluate(rows):
+            return [send_prompt("anthropic.claude-3-5-haiku-20241022-v1:0", r, max_tokens=500, temperature=0.1) for r in rows]
+
+
+        send_unconfigured("anthropic.claude-3-5-haiku-20241022-v1:0", "Hi")
+    """
+    result = project({"app.py": code}, select=SELECT)
+    assert _la101(result) == [27]  # only the request whose config never gets maxTokens

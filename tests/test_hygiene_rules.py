@@ -174,6 +174,36 @@ def test_notebook_parse_in_a_later_cell_keeps_its_cell(project):
     assert f.call_site_id == "explore.ipynb::<module>#1"
 
 
+def test_a_model_held_by_an_agent_given_an_output_schema_is_structured(project):
+    # browser_use: the Controller's output_model makes the agent's final result JSON of that model;
+    # the same agent without one returns free text, and its parse is still reported
+    src = """
+        import asyncio
+        from pydantic import BaseModel
+        from browser_use import Agent as BrowserAgent, Controller
+        from langchain_openai import ChatOpenAI
+
+
+        class Results(BaseModel):
+            titles: list[str]
+
+
+        def search(task: str) -> Results:
+            controller = Controller(output_model=Results)
+            agent = BrowserAgent(task=task, llm=ChatOpenAI(model="gpt-4o", max_tokens=2000), controller=controller)
+            history = asyncio.run(agent.run(max_steps=15))
+            return Results.model_validate_json(history.final_result())
+
+
+        def search_free_text(task: str) -> Results:
+            agent = BrowserAgent(task=task, llm=ChatOpenAI(model="gpt-4o", max_tokens=2000))
+            history = asyncio.run(agent.run(max_steps=15))
+            return Results.model_validate_json(history.final_result())
+    """
+    result = project({"search.py": textwrap.dedent(src)}, select=["LA601"])
+    assert [(f.code, f.line) for f in result.findings] == [("LA601", 22)]
+
+
 # ---------------------------------------------------------------- LA602
 def test_chat_loop_growing_history(project):
     result = project(

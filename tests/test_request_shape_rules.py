@@ -46,6 +46,54 @@ def test_la205_look_alikes(project):
     assert project({"prompts.py": src}, select=["LA205"]).findings == []
 
 
+def test_la205_a_fixed_prompt_sent_only_to_stream_is_a_demo_but_a_streamed_user_request_is_not(project):
+    # a streaming demo: the long answer arriving piece by piece is the point (Bedrock converse_stream
+    # through a helper, openai-agents Runner.run_streamed); a chat app that streams the user's
+    # question with a fixed system prompt asking for detail, and the same demo text sent without
+    # streaming, are still reported
+    src = '''\
+    import boto3
+    from agents import Agent, Runner
+    from openai import OpenAI
+
+    bedrock = boto3.client("bedrock-runtime")
+    client = OpenAI()
+    agent = Agent(name="demo", instructions="You demonstrate streaming.")
+
+
+    def stream_converse(model_id, messages):
+        response = bedrock.converse_stream(modelId=model_id, messages=messages, inferenceConfig={"maxTokens": 2000})
+        for event in response["stream"]:
+            if "contentBlockDelta" in event:
+                print(event["contentBlockDelta"]["delta"]["text"], end="")
+
+
+    stream_converse("amazon.nova-lite-v1:0", [{"role": "user", "content": [{"text": "Provide a detailed summary of how tides work."}]}])
+
+
+    async def demo():
+        async for event in Runner.run_streamed(agent, "Write a comprehensive explanation of how machine learning works."):
+            print(event)
+
+
+    def chat(question: str):
+        stream = client.chat.completions.create(
+            model="gpt-4o-mini", stream=True, max_tokens=800,
+            messages=[{"role": "system", "content": "Answer as detailed as possible."}, {"role": "user", "content": question}],
+        )
+        for chunk in stream:
+            print(chunk.choices[0].delta.content or "", end="")
+
+
+    def once():
+        return client.chat.completions.create(model="gpt-4o-mini", max_tokens=800, messages=[{"role": "user", "content": "Write a comprehensive explanation of how machine learning works."}])
+    '''
+    r = project({"demo.py": src}, select=["LA205"])
+    assert sorted((f.line, f.message.split('"')[1]) for f in r.findings) == [
+        (28, "as detailed as possible"), (35, "Write a comprehensive explanation"),
+    ]
+
+
 # ------------------------------------------------------------------------------ LA206
 
 
@@ -383,3 +431,34 @@ def test_la606_look_alikes(project):
         print(resp.choices[0].message.content)
     '''
     assert project({"a.py": src}, select=["LA606"]).findings == []
+
+
+def test_la606_answer_length_alone_and_a_few_indices_are_not_uses_of_a_cut_text(project):
+    # a latency test keeps the answer's length, not its text; a re-ranker asks for only a few indices
+    src = '''\
+    import time
+    import anthropic
+
+    client = anthropic.Anthropic()
+
+
+    def timed(prompt):
+        start = time.time()
+        resp = client.messages.create(model="claude-haiku-4-5", max_tokens=200, messages=[{"role": "user", "content": prompt}])
+        return time.time() - start, resp.usage.output_tokens, len(resp.content[0].text)
+
+
+    def rerank(query, summaries, k=3):
+        prompt = f"{query}\\n{summaries}\\nOutput only the indices of {k} most relevant documents, separated by commas."
+        resp = client.messages.create(model="claude-haiku-4-5", max_tokens=50, messages=[{"role": "user", "content": prompt}])
+        return resp.content[0].text.split(",")
+
+
+    def timed_with_text(prompt):
+        start = time.time()
+        resp = client.messages.create(model="claude-haiku-4-5", max_tokens=200, messages=[{"role": "user", "content": prompt}])
+        text = resp.content[0].text
+        return time.time() - start, len(text), text
+    '''
+    r = project({"perf.py": src}, select=["LA606"])
+    assert [f.line for f in r.findings] == [21]  # only the test that also returns the text

@@ -83,13 +83,17 @@ class ArgumentMapper:
         node, s = found
         self._container_items(node, s, out, prefix, direct=False)
         if isinstance(expr, ast.Name):
-            for assign in s.subscript_sets.get(expr.id, []):
-                target = assign.targets[0]
-                key = target.slice if isinstance(target, ast.Subscript) else None
-                if isinstance(key, ast.Constant) and isinstance(key.value, str):
-                    self._add(out, prefix + key.value, assign.value, s, False, None, None)
-                else:
-                    out.unknown.append(prefix.rstrip("."))
+            self._subscript_items(expr.id, s, out, prefix)
+
+    def _subscript_items(self, name: str, s: Scope, out: Args, prefix: str) -> None:
+        """The keys ``name["key"] = value`` sets on a dict after its display (under ``if``s or not)."""
+        for assign in s.subscript_sets.get(name, []):
+            target = assign.targets[0]
+            key = target.slice if isinstance(target, ast.Subscript) else None
+            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                self._add(out, prefix + key.value, assign.value, s, False, None, None)
+            else:
+                out.unknown.append(prefix.rstrip("."))
 
     def _container_items(self, node: ast.AST, scope: Scope, out: Args, prefix: str, direct: bool) -> None:
         if isinstance(node, ast.Dict):

@@ -6,6 +6,8 @@ from __future__ import annotations
 import ast
 import re
 
+from auditor.analysis.chunkloops import chunks_of_one_text
+from auditor.analysis.handlerloops import handler_items
 from auditor.analysis.loopbounds import FIXED_ITEMS, TOOLISH, agent_loop, bounded, literal_items
 from auditor.analysis.modindex import LOOPS, SCOPES, call_name
 from auditor.analysis.resolve import Resolver
@@ -119,6 +121,10 @@ class LoopFacts:
             return "timed"  # a latency benchmark: each request is timed, so it must run on its own
         if not _reads_the_loop(call, loop, target):
             return "repeat"  # the same request each pass (nothing it sends comes from the item): not items to group
+        if handler_items(it, self.walk.owner_of(getattr(loop, "lineno", 1)), self.r, scope, getattr(loop, "lineno", 1 << 30)):
+            return "handler"  # the items of one invocation of a Lambda-style handler: its caller waits for them
+        if chunks_of_one_text(loop, it, loops[:-1], self.walk.owner_of(getattr(loop, "lineno", 1)), self.r, scope):
+            return "chunks"  # the pieces of one over-long text, combined at once: grouping undoes the split
         return "data"
 
     def _feeds_back(self, site: CallSite, call: ast.Call, loop: ast.AST) -> bool:

@@ -10,7 +10,7 @@ record enclosing loops, and its surroundings are read:
                    function returns it, so a caller's parse can be matched across files;
 * ``cache_marked`` a ``cache_control`` / ``cachePoint`` marker in the request (LA502);
 * ``cache_fix``    where an unsafe fix can add one (Anthropic ``system=``, Bedrock ``system=[...]``);
-* ``loop_kind``    ``data`` / ``retry`` / ``dependent`` / ``fixed`` / ``while`` / ``timed`` / ``repeat`` for a call in a loop (LA503);
+* ``loop_kind``    ``data`` / ``retry`` / ``dependent`` / ``fixed`` / ``while`` / ``timed`` / ``repeat`` / ``chunks`` / ``handler`` for a call in a loop (LA503);
 * ``history``      a messages list that grows in a loop and is sent whole (LA602);
 * ``agent_loop``   the unbounded tool-calling ``while`` loop around the call (LA605, analysis/agentloops.py);
 * ``truncation``   how the answer's text is parsed, returned or stored, and whether the function
@@ -34,6 +34,7 @@ import os
 from collections import Counter
 
 from auditor.analysis.agentloops import AgentLoopFacts
+from auditor.analysis.heldoutput import structured_by_holder
 from auditor.analysis.loops import LoopFacts
 from auditor.analysis.modindex import ModuleIndex, find_lines
 from auditor.analysis.parses import ParseFacts, short
@@ -238,6 +239,8 @@ class _Module(ParseFacts, LoopFacts, AgentLoopFacts, TruncationFacts, VisionFact
         func, loops = info.func, info.loops
         scope = self.scope(func)
         uses, returns = self.parse_uses(site, call, func)
+        if uses and not site.extra.get("structured") and structured_by_holder(call, self.walk, self.r, scope):
+            site.extra["structured"] = True  # the agent holding the model was given an output schema
         site.extra["parses"] = uses
         site.extra["returns_text"] = returns
         site.extra["cache_marked"] = self.cache_marked(call, func)

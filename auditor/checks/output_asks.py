@@ -45,12 +45,26 @@ def _describes_other(text: str, at: int) -> bool:
     return m is not None and m.group(1).lower() not in catalog_vocab().you
 
 
+def _streaming_demo(owner, prompt) -> bool:
+    """A fixed prompt (no hole: nothing from a user, a caller or a file) sent only to stream its
+    answer - ``converse_stream``, ``stream=True``, openai-agents ``Runner.run_streamed`` - is a
+    demo of streaming: the long answer arriving piece by piece is the point. The same text sent
+    by another, non-streaming request is still reported there."""
+    if prompt.holes:
+        return False
+    if owner.site is not None:
+        return bool(owner.site.streaming)
+    return "stream" in (owner.name or "").lower()  # a text sink's call: run_streamed(), astream()
+
+
 @check("output_inflation", on="project")
 def output_inflation(project, ctx: RuleContext) -> Iterable[Finding]:
     entries = catalog_entries("output-inflation", ctx.params)
     reduction = min(max(float(ctx.params.get("reduction", 0.6)), 0.0), 1.0)
     occ: dict[tuple, Occurrence] = {}
     for owner, prompt in owners(project):
+        if _streaming_demo(owner, prompt):
+            continue
         typical = ctx.cost.estimate(owner.site).output_tokens if owner.site is not None else 0.0
         for m in prompt.messages:
             if m.role == "assistant":
