@@ -45,6 +45,26 @@ def _describes_other(text: str, at: int) -> bool:
     return m is not None and m.group(1).lower() not in catalog_vocab().you
 
 
+_TOOL_PARAMS = {"tools", "functions"}
+
+
+def _schema_bounded(site) -> bool:
+    """Whether the request's output is bounded by a schema or grammar (``response_format``, a
+    ``.parse`` method, ``with_structured_output``, a forced tool): "a detailed description" there
+    asks to fill the schema's fields, not for long prose. Tools the model may leave unused (no
+    ``tool_choice`` naming one) do not bound it; neither does ``response_format={"type": "text"}`` or JSON mode (``"json_object"``, no schema)."""
+    if not site.extra.get("structured"):
+        return False
+    roots = {p.split(".")[0] for p in site.params}
+    fmt = site.params.get("response_format.type")
+    if fmt is not None and fmt.value.value in ("text", "json_object"):  # JSON mode fixes no fields
+        return False
+    if roots & _TOOL_PARAMS and not roots & {"response_format", "text_format", "output_format", "response_model"} and "parse" not in site.method:
+        choice = site.params.get("tool_choice.type") or site.params.get("tool_choice")
+        return choice is not None and choice.value.value not in ("auto", "none", None)  # a dict names a tool (or "any"/"required")
+    return True
+
+
 @check("output_inflation", on="project")
 def output_inflation(project, ctx: RuleContext) -> Iterable[Finding]:
     entries = catalog_entries("output-inflation", ctx.params)
@@ -72,6 +92,8 @@ def output_inflation(project, ctx: RuleContext) -> Iterable[Finding]:
                         return Occurrence(path, cell, span_of(seg, a - base, b - base), message, None)
 
                     merge(occ, key, make, owner, round(typical * reduction))
+    # schema-bounded output: an ask sent only by requests whose output a schema or grammar fixes
+    occ = {k: o for k, o in occ.items() if not (o.sites and all(_schema_bounded(s) for s in o.sites))}
     yield from emit(
         occ, ctx,
         f"assumption: {reduction:.0%} of the site's typical output (the guides' documented 60-80% range, param `reduction`)",
