@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from auditor.analysis.resolve import Resolver
 
 from auditor.analysis.scopes import MAX_DEPTH, Scope
+from auditor.analysis.frameuse import container_render, earlier_binding, narrowed, used_as_frame
+from auditor.config.flows import load_flows
 
 FRAME_MODULES = ("pandas", "polars", "modin.pandas", "dask.dataframe")
 FRAME_MAKERS = {
@@ -78,7 +80,8 @@ class FrameRender:
     columns: list[str] | None = None  # a literal column selection on the way to the render
     reader: str = ""  # read_csv, read_parquet, ... when the frame comes from a literal reader call
     source_file: str = ""  # the literal path passed to that reader
-    evidence: str = "provenance"  # "provenance" | "name": only a name pattern says it is a frame
+    evidence: str = "provenance"  # "provenance" | "usage": a frame-only attribute is read on it | "name": only a name pattern says so
+    at: ast.AST | None = None  # where the text is made when a name holds it (`table = df.to_markdown()`)
 
 
 # values whose provenance is known and is not a frame (a name pattern never overrides these)
@@ -96,6 +99,8 @@ class FrameInference:
         self.returns: dict[str, str] = dict(returns or {})
         self._hinted = False  # set while typing an expression when a name pattern decided
         self._local_returns: dict[int, str | None] = {}
+        self._by_use = False  # set while typing an expression when a frame-only attribute decided
+        self._usage: dict = {}  # per function: names read with a frame-only attribute; isinstance narrowings
 
     # ---------------------------------------------------------------- state
     def state(self, expr: ast.AST, scope: Scope, depth: int = 0) -> str | None:
@@ -137,7 +142,7 @@ class FrameInference:
         return any(fnmatch.fnmatchcase(name, p) for p in self.patterns)
 
     def _name_state(self, expr: ast.Name, scope: Scope, depth: int) -> str | None:
-        b = self.r.binding(expr.id, scope, getattr(expr, "lineno", 1 << 30))
+        b = earlier_binding(self.r, expr, scope)  # `df = df.dropna()`: the `df` on the right is the one before
         if b is not None:
             kind, what, s = b
             if kind == "assign" and isinstance(what, ast.AnnAssign):
@@ -154,6 +159,11 @@ class FrameInference:
                 arg: ast.arg = what  # type: ignore[assignment]
                 if arg.annotation is not None:
                     return "whole" if self._is_frame_annotation(arg.annotation, s) else None
+        if narrowed(self, expr, scope):
+            return "whole"  # under `if isinstance(result, DataFrame):`
+        if b is not None and b[0] in ("assign", "param") and expr.id in used_as_frame(self, b[2]):
+            self._by_use = True  # `m = data.get("m")` ... `if not m.empty:`: only a frame has that
+            return "whole"
         if self._name_like(expr.id):
             self._hinted = True
             return "whole"
@@ -216,7 +226,7 @@ class FrameInference:
         attr = expr.func.attr
         base = self.state(expr.func.value, scope, depth + 1)
         if base is None:
-            return None
+            return "whole" if attr in load_flows().frame_methods else None  # job.to_dataframe(), sdf.toPandas()
         if attr in BOUNDED_METHODS:
             return "bounded"
         if attr == "unique" and isinstance(expr.func.value, ast.Subscript) and isinstance(expr.func.value.slice, ast.AST) and not isinstance(expr.func.value.slice, (ast.List, ast.Slice)):
@@ -285,11 +295,12 @@ class FrameInference:
             if b is not None and b[0] == "assign" and isinstance(b[1], ast.Call) and expr.id not in b[2].mutated:
                 inner = self.render(b[1], b[2], depth + 1)
                 if inner is not None and inner.method != "format":
+                    inner.at = inner.at or b[1]
                     return inner
         if isinstance(expr, ast.Call):
             qn = self.r.qualname(expr.func, scope) or (expr.func.id if isinstance(expr.func, ast.Name) else "")
             if qn in TEXT_WRAPPERS and expr.args:
-                inner = self.render(expr.args[0], scope, depth + 1)
+                inner = self.render(expr.args[0], scope, depth + 1) or container_render(self, expr.args[0], scope, depth + 1)
                 if inner is not None and inner.method == "format":
                     inner.method = qn.rsplit(".", 1)[-1]
                 return inner
@@ -300,15 +311,17 @@ class FrameInference:
         return self._classify(expr, scope, "format")
 
     def _classify(self, target: ast.AST, scope: Scope, method: str) -> FrameRender | None:
-        outer = self._hinted
-        self._hinted = False
+        outer, outer_use = self._hinted, self._by_use
+        self._hinted = self._by_use = False
         st = self.state(target, scope)
         hinted, self._hinted = self._hinted, outer
+        by_use, self._by_use = self._by_use, outer_use
         if st not in ("whole", "bounded"):
             return None
         frame = self._bound_point(target, scope) if st == "whole" else target
         reader, path = self.origin(target, scope)
-        return FrameRender(st, frame, method, columns=self.columns(target, scope), reader=reader, source_file=path, evidence="name" if hinted else "provenance")
+        evidence = "name" if hinted else "usage" if by_use else "provenance"
+        return FrameRender(st, frame, method, columns=self.columns(target, scope), reader=reader, source_file=path, evidence=evidence)
 
     def _bound_point(self, target: ast.AST, scope: Scope) -> ast.AST:
         """Where ``.head(N)`` goes: after the target (``df["text"]`` -> ``df["text"].head(N)``)."""

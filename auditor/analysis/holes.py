@@ -7,6 +7,7 @@ import ast
 import re
 
 from auditor.analysis.scopes import Scope, span_of
+from auditor.analysis.framecalls import call_render
 from auditor.analysis.frames import RENDERS
 from auditor.analysis.templates import DataHole
 from auditor.facts import Segment, tagged
@@ -20,11 +21,12 @@ class HoleKinds:
         fr = self.frames.render(expr, scope)
         if fr is not None:
             target = span_of(fr.frame, self.r.lines)
+            span = (span_of(fr.at, self.r.lines) if fr.at is not None else None) or span  # reported where the frame becomes text
             return tagged(DataHole(
                 "hole", expr=source, hole_kind="dataframe", span=span, render=fr.mode, method=fr.method,
                 frame=self.r.source_of(fr.frame), target=target, columns=fr.columns, reader=fr.reader, source_file=fr.source_file, evidence=fr.evidence,
             ), self.r.param_of(fr.frame, scope))  # a frame parameter: the caller's frame decides
-        pending = self._param_render(expr, scope, span, source)
+        pending = self._param_render(expr, scope, span, source) or call_render(self, expr, scope, span, source)
         if pending is not None:
             return pending
         keys = self._record_keys(expr, scope)

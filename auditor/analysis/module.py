@@ -94,6 +94,9 @@ def add_text_sinks(resolver: Resolver, finder: CallSiteFinder, facts: FileFacts,
         from auditor.analysis.textsinks import text_sink_constants
 
         text_sink_constants(resolver, finder.prompts, facts, walk)
+        from auditor.analysis.toolresults import tool_result_constants
+
+        tool_result_constants(resolver, finder.prompts, facts)  # frames a registered tool returns: the next prompt
     except Exception as e:  # noqa: BLE001
         import os
 

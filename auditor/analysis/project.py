@@ -16,7 +16,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from auditor.analysis.filetext import file_candidates, load_file_segments
-from auditor.analysis.templates import fill_deferred
+from auditor.analysis.framecalls import resolve_frame_call
+from auditor.analysis.templates import DataHole, fill_deferred
 from auditor.facts import CallSite, FileFacts, Prompt, Segment, Value
 
 MAX_HOPS = 8
@@ -160,6 +161,8 @@ class Project:
     def resolve_segments(self, segments: list[Segment], owner: str, depth: int = 0) -> list[Segment]:
         out: list[Segment] = []
         for seg in segments:
+            if isinstance(seg, DataHole) and seg.frame_call:
+                resolve_frame_call(self, seg)  # x = imported_fn(...); x.to_csv(): what that function returns
             if seg.kind != "ref" or seg.ref is None:
                 out.append(seg)
                 continue

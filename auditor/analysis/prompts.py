@@ -218,6 +218,8 @@ class PromptBuilder(HoleKinds, FlowCalls, FileTexts):
             return fill_template(template, "percent", self._percent_fields(expr.right, scope))
         if isinstance(expr, ast.Call):
             return self._call_segments(expr, scope, depth, slot)
+        if isinstance(expr, ast.Await) and isinstance(expr.value, ast.Call) and self.flows_text(expr.value, scope):
+            return self._call_segments(expr.value, scope, depth, slot)  # await helper(...): what the coroutine returns
         if isinstance(expr, ast.Name):
             b = self.r.binding(expr.id, scope, getattr(expr, "lineno", 1 << 30))
             if b is not None:
@@ -227,8 +229,9 @@ class PromptBuilder(HoleKinds, FlowCalls, FileTexts):
                 adds = augments_before(s, expr.id, what, scope, getattr(expr, "lineno", 1 << 30)) if kind == "assign" and isinstance(what, ast.expr) and _is_textual(what) else None
                 if adds is not None:  # PROMPT = "" / if X: PROMPT += f"...{X}"
                     return _via(self.segments(what, s, depth + 1) + [seg for v in adds for seg in self.segments(v, s, depth + 1)], expr.id, slot)
-                if kind == "assign" and isinstance(what, ast.Call) and expr.id not in s.mutated and self.flows_text(what, s):
-                    return _via(self.segments(what, s, depth + 1), expr.id, slot)  # text = build_prompt(q) / open(P).read()
+                call = what.value if isinstance(what, ast.Await) else what  # table = await execute_query(q)
+                if kind == "assign" and isinstance(call, ast.Call) and expr.id not in s.mutated and self.flows_text(call, s):
+                    return _via(self.segments(call, s, depth + 1), expr.id, slot)  # text = build_prompt(q) / open(P).read()
                 if kind == "import":
                     mod, _, name = str(what).rpartition(".")
                     return [Segment("ref", ref=(mod, name), expr=expr.id, span=span, via=((name, slot),))]

@@ -228,6 +228,7 @@ def _helper_files(project, index: ProjectIndex, unbound: list[str] | None = None
     # from the holes of the requests' prompts, through the returns of the helpers already known
     # (a helper's return may call another helper); never the returns of functions no prompt calls
     holes = [s for f in project.facts for site in f.call_sites for s in site.prompt.segments if isinstance(s, CallHole)]
+    holes += _arg_holes(project, CallHole)  # analyze(table) with table = await execute_query(q): the step's result
     wanted: dict[str, set[str]] = {}
     seen: set[str] = set()
     while holes:
@@ -257,6 +258,18 @@ def _helper_files(project, index: ProjectIndex, unbound: list[str] | None = None
         if b"return" in data and any(b"def " + n.encode() + b"(" in data for n in names):
             out.append(rel)
     return sorted(out)
+
+
+def _arg_holes(project, kind) -> list:
+    """Helper calls in the arguments of the calls the flows keep with their arguments (those
+    toward a request): what such a helper returns goes into the callee's prompt."""
+    out = []
+    for f in project.facts:
+        flows = f.extra.get("flows")
+        for rec in (flows.calls if flows is not None else ()):
+            for arg in list(rec.args) + list(rec.kwargs.values()):
+                out.extend(s for s in arg.segments if isinstance(s, kind))
+    return out
 
 
 def _module_of(qualname: str, by_module) -> FileFacts | None:

@@ -28,6 +28,7 @@ import os
 from auditor.analysis.callholes import _message_like, callee_of, class_qualname, instance_class
 from auditor.analysis.flowfacts import Callee, CallRecord, FrameFacts, FunctionSummary, ModuleFlows, ParamInfo, Returns
 from auditor.analysis.forwarded import kwargs_sets
+from auditor.analysis.frames import RENDERS
 from auditor.analysis.leancalls import find_call, lean_calls
 from auditor.analysis.loops import LoopFacts, assigned_name
 from auditor.analysis.modindex import LOOPS, ModuleIndex, find_lines
@@ -367,6 +368,7 @@ class _Builder:
                     if rec is not None:
                         return Returns(call=rec)
             if not self.deep:
+                textual = textual or _returns_render(self.frames, value, scope)
                 if textual and not (scope.name.startswith("__") and scope.name.endswith("__")):
                     segs = self.prompts.segments(value, scope)
                     if _prompt_like(segs):
@@ -412,6 +414,19 @@ def _prompt_like(segs) -> bool:
     if len(static) >= 24 and len(static.split()) >= 4:
         return True
     return any(s.kind == "ref" or type(s).__name__ in ("CallHole", "DataHole") for s in segs)
+
+
+def _returns_render(frames, value: ast.AST, scope: Scope) -> bool:
+    """``return table`` with ``table = results.to_markdown()``: a name holding a whole frame's
+    rendering is returned text even to a lean pass (a step function whose result a caller sends)."""
+    if not isinstance(value, ast.Name):
+        return False
+    b = frames.r.binding(value.id, scope, getattr(value, "lineno", 1 << 30))
+    made = b[1] if b is not None and b[0] == "assign" else None
+    if not (isinstance(made, ast.Call) and isinstance(made.func, ast.Attribute) and made.func.attr in RENDERS):
+        return False  # only `table = <frame>.to_markdown()`-like names: the common `return x` costs one lookup
+    fr = frames.render(value, scope)
+    return fr is not None and fr.mode == "whole" and fr.method != "format" and fr.evidence == "provenance"
 
 
 def _renders_frame(segs) -> bool:

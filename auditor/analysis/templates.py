@@ -45,6 +45,7 @@ class DataHole(Segment):
     reader: str = ""  # read_csv, read_parquet, ...
     source_file: str = ""  # the literal path given to that reader
     evidence: str = "provenance"  # "name": only a name pattern says the value is a frame (a hint)
+    frame_call: str = ""  # pending: the frame is what this project function returns (analysis/framecalls.py)
 
 
 @dataclass

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 
+from auditor.analysis.localreturns import returned_text
 from auditor.analysis.modindex import ModuleIndex, find_lines
 from auditor.analysis.scopes import Scope, call_arg, span_of
 from auditor.analysis.templates import fill_template
@@ -131,6 +132,8 @@ def _needles(resolver, flows) -> set[str]:
                 out.update(n for n in names if not n[:1].isupper())  # and its methods: run(, initiate_chat(
             elif not tail[:1].isupper():  # a module: import autogen / from langchain_core import messages
                 out.update(names)
+            else:  # a class of the framework: its methods (from agents import Runner: Runner.run(agent, "..."))
+                out.update(n for n in names if not n[:1].isupper())
     return out
 
 
@@ -210,7 +213,7 @@ def _text_of(arg: ast.AST, scope: Scope, prompts) -> list[Segment]:
                 out.append(Segment("static", text="\n"))
             out.extend(prompts.segments(elt, s))
         return out
-    return prompts.content_segments(arg, scope)
+    return returned_text(prompts, arg, scope, prompts.content_segments(arg, scope))
 
 
 def _add(facts: FileFacts, resolver, call: ast.Call, scope: Scope, name_arg, messages: list[Message], known: list[Span]) -> None:

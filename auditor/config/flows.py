@@ -70,6 +70,18 @@ class TextSink:
 
 
 @dataclass
+class ToolRegistration:
+    """A framework callable or decorator that makes a function a tool (``tool-results``): what the
+    function returns is sent back to the model as the next prompt's tool message."""
+
+    roots: list[str]
+    names: list[str] = field(default_factory=list)  # register_function(f, ...), FunctionTool(f)
+    function: list[int | str] = field(default_factory=list)  # the argument holding the function
+    lists: list[int | str] = field(default_factory=list)  # Agent(tools=[f, g]): a list of functions
+    decorators: list[str] = field(default_factory=list)  # @agent.register_for_llm(...), @function_tool
+
+
+@dataclass
 class Flows:
     limits: dict[str, int]
     text_steps: dict[str, int]
@@ -86,6 +98,9 @@ class Flows:
     parts: dict[str, list[str]]
     library_roots: frozenset[str] = frozenset()
     text_sinks: list[TextSink] = field(default_factory=list)
+    frame_methods: frozenset[str] = frozenset()  # `frames.methods`: calls whose result is a DataFrame
+    frame_usage: frozenset[str] = frozenset()  # `frames.usage`: attributes only a frame has
+    tool_results: list[ToolRegistration] = field(default_factory=list)
 
     def limit(self, name: str, default: int) -> int:
         try:
@@ -148,6 +163,13 @@ def flows_from_data(data: dict[str, Any]) -> Flows:
         text_sinks=[
             TextSink([str(r) for r in t.get("roots") or []], [str(n) for n in t.get("names") or []], _arg_spec(t.get("text")), t.get("role", "system"), t.get("syntax", ""), [str(m) for m in t.get("methods") or []])
             for t in data.get("text-sinks") or []
+        ],
+        frame_methods=frozenset(str(m) for m in (data.get("frames") or {}).get("methods") or []),
+        frame_usage=frozenset(str(m) for m in (data.get("frames") or {}).get("usage") or []),
+        tool_results=[
+            ToolRegistration([str(r) for r in t.get("roots") or []], [str(n) for n in t.get("names") or []], _arg_spec(t.get("function")),
+                             _arg_spec(t.get("lists")), [str(d) for d in t.get("decorators") or []])
+            for t in data.get("tool-results") or []
         ],
     )
 
