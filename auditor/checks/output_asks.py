@@ -52,12 +52,13 @@ def _schema_bounded(site) -> bool:
     """Whether the request's output is bounded by a schema or grammar (``response_format``, a
     ``.parse`` method, ``with_structured_output``, a forced tool): "a detailed description" there
     asks to fill the schema's fields, not for long prose. Tools the model may leave unused (no
-    ``tool_choice`` naming one) do not bound it; neither does ``response_format={"type": "text"}`` or JSON mode (``"json_object"``, no schema)."""
+    ``tool_choice`` naming one) do not bound it; neither does ``response_format={"type": "text"}`` or JSON mode without a ``schema`` (``"json_object"``)."""
     if not site.extra.get("structured"):
         return False
     roots = {p.split(".")[0] for p in site.params}
     fmt = site.params.get("response_format.type")
-    if fmt is not None and fmt.value.value in ("text", "json_object"):  # JSON mode fixes no fields
+    if fmt is not None and (fmt.value.value == "text" or (fmt.value.value == "json_object" and "response_format.schema" not in site.params)):
+        # plain JSON mode fixes no fields (Fireworks' `{"type": "json_object", "schema": ...}` does)
         return False
     if roots & _TOOL_PARAMS and not roots & {"response_format", "text_format", "output_format", "response_model"} and "parse" not in site.method:
         choice = site.params.get("tool_choice.type") or site.params.get("tool_choice")
