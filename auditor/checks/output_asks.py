@@ -46,6 +46,7 @@ def _describes_other(text: str, at: int) -> bool:
 
 
 _TOOL_PARAMS = {"tools", "functions"}
+_PROSE = re.compile(r"\b(?:answers?|responses?|repl(?:y|ies)|explanations?|essays?|articles?|reports?)\b", re.IGNORECASE)
 
 
 def _schema_bounded(site) -> bool:
@@ -94,7 +95,8 @@ def output_inflation(project, ctx: RuleContext) -> Iterable[Finding]:
 
                     merge(occ, key, make, owner, round(typical * reduction))
     # schema-bounded output: an ask sent only by requests whose output a schema or grammar fixes
-    occ = {k: o for k, o in occ.items() if not (o.sites and all(_schema_bounded(s) for s in o.sites))}
+    # unless the ask names the prose itself ("a comprehensive answer"): a schema's free-text field holds it
+    occ = {k: o for k, o in occ.items() if _PROSE.search(o.message.split('"')[1] if '"' in o.message else "") or not (o.sites and all(_schema_bounded(s) for s in o.sites))}
     yield from emit(
         occ, ctx,
         f"assumption: {reduction:.0%} of the site's typical output (the guides' documented 60-80% range, param `reduction`)",
