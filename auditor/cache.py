@@ -38,7 +38,7 @@ from auditor.reads import read_bytes
 MAGIC = b"LLMAUDIT-CACHE-2\n"
 RACY_NS = 2_000_000_000  # a file changed less than 2 s before it was read is always re-read
 # FileFacts.extra keys that are summary (looked up by other modules), not core
-SUMMARY_EXTRA = ("imports", "client_names", "summaries")
+SUMMARY_EXTRA = ("imports", "client_names", "summaries", "star_imports", "client_returns")
 
 
 def _user_dir() -> Path:

@@ -225,6 +225,11 @@ def without_matches(spec: pathspec.PathSpec, folder: str) -> pathspec.PathSpec:
     return pathspec.GitIgnoreSpec(kept) if len(kept) != len(spec.patterns) else spec
 
 
+def _in_excluded_folder(rel: str, excluded) -> bool:
+    parts = rel.split("/")[:-1]
+    return any(excluded("/".join(parts[: i + 1]), True) for i in range(len(parts)))
+
+
 def discover(
     paths: list[Path],
     root: Path,
@@ -288,8 +293,8 @@ def discover(
             kind = file_kind(rel, prompts, config_paths)
             if kind is None:
                 continue
-            if force_exclude and (excluded(rel, False) or (incl and not incl.match_file(rel))):
-                continue
+            if force_exclude and (excluded(rel, False) or (incl and not incl.match_file(rel)) or _in_excluded_folder(rel, excluded)):
+                continue  # as a walk would: a file in a folder .gitignore excludes is skipped even if `!*.py` matches it
             out[rel] = SourceFile(p.resolve(), rel, kind, explicit=True)
             continue
         base = p.resolve()

@@ -86,7 +86,7 @@ def source_options(policy: Policy) -> SourceOptions:
         max_file_bytes=policy.max_file_bytes,
         max_file_seconds=policy.max_file_seconds,
         prompt_paths=list(policy.get("prompt-paths", []) or []),
-        prompt_keys=list(policy.get("prompt-keys", ["template", "prompt", "system", "messages[].content"])),
+        prompt_keys=list(policy.get("prompt-keys", ["template", "prompt", "system", "messages[].content", "prompts[]"])),
         config_paths=normalise_config_paths(policy.get("model-config-paths")),
     )
 

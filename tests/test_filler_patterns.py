@@ -65,9 +65,6 @@ def test_patterns_in_a_constant_and_an_fstring_with_exact_savings(project):
 LOOK_ALIKES = '''\
 COUNT_PROMPT = "Number the words to make sure you don't lose track."
 SORT_PROMPT = "The user will provide a list, and your goal is to sort it."
-ROUTER_PROMPT = """Your job is to:
-- route the ticket
-- label the ticket"""
 SYSTEM_PROMPT = "You are a helpful assistant that translates French to English."
 REPLY_PROMPT = 'Answer the customer with: "Please wait while we check your order."'
 CARE_PROMPT = "Use a carefully chosen tone; list items in order today."
@@ -76,6 +73,35 @@ CARE_PROMPT = "Use a carefully chosen tone; list items in order today."
 
 def test_look_alikes_stay_silent(project):
     r = project({"prompts.py": LOOK_ALIKES}, select=["LA201"])
+    assert r.findings == []
+
+
+def test_an_opener_before_a_list_is_reported_without_a_fix(project):
+    """"Your job is to:" before a list is filler (the items say what to do), but deleting it would
+    join the first item to the sentence before: reported with the deletion's saving, no fix."""
+    src = '''\
+    from agents import Agent
+
+    ROUTER_PROMPT = """You are the support router. Your job is to:
+    - route the ticket
+    - label the ticket"""
+    triage = Agent(name="triage", instructions="""You are a web search expert.
+    Make sure to:
+    1. Search the web
+    2. Cite each source""")
+    '''
+    r = project({"prompts.py": src}, select=["LA201"])
+    got = sorted((f.line, f.message.split(":")[0]) for f in r.findings)
+    assert got == [(3, 'filler "Your job is to'), (7, 'filler "Make sure to')], got
+    assert all(f.fix is None and f.savings.tokens_per_call >= 2 for f in r.findings)
+
+
+def test_an_opener_before_a_clause_or_of_another_subject_stays_as_before(project):
+    src = '''\
+    SORT_PROMPT = "The user will provide a list, and your goal is to:\\n- sort it"
+    JOB_PROMPT = "What your job is to: decide."
+    '''
+    r = project({"prompts.py": src}, select=["LA201"])
     assert r.findings == []
 
 

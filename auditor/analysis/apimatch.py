@@ -7,9 +7,12 @@ from __future__ import annotations
 import ast
 import fnmatch
 
+from auditor.analysis.handles import handed_in
+from auditor.analysis.loaders import loader_ref
 from auditor.analysis.ownmethods import project_receiver
 from auditor.analysis.paramcallers import typed_by_callers
 from auditor.analysis.scopes import Scope
+from auditor.analysis.starimports import star_candidates, star_refs
 from auditor.config.catalog import Api
 
 
@@ -28,6 +31,10 @@ class ApiMatcher:
             api = self.subclass_ctors.get(qn[len(prefix):] if qn.startswith(prefix) else qn)
             if api is not None:  # class Wrapped(ChatOpenAI) in this module, then Wrapped(...)
                 return api, api.provider, qn.rsplit(".", 1)[-1], None
+            if isinstance(func, ast.Name) and func.id in self.r.star_names:
+                starred = self._star_bound(func.id, call)  # from helper_functions import *; ChatOpenAI(...)
+                if starred is not None:
+                    return starred
         # 2. calling an instance: pipeline("text-generation")(...), ask = partial(client...create, ...)
         last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
         if isinstance(func, ast.Name) and last in self.instance_names:
@@ -43,6 +50,9 @@ class ApiMatcher:
                 if found is not None:
                     self.partials[id(call)] = partial
                 return found
+            handed = handed_in(self, call, func, scope)  # def _retry(self, create, params): create(**params)
+            if handed is not None:
+                return handed
         if not isinstance(func, ast.Attribute) or last in self.instance_names:
             t = self.r.type_of(func, scope) if isinstance(func, (ast.Name, ast.Call, ast.Attribute)) else None
             if t is not None:
@@ -143,6 +153,16 @@ class ApiMatcher:
         self._untyped_calls.add(id(call))
         return api, api.provider, f"{base.id}.{func.attr}", None
 
+    def _star_bound(self, name: str, call: ast.Call):
+        """A name only a project module's star import binds, spelled like a catalogued callable: pending
+        until the project phase finds that the module really binds it to that callable."""
+        cands = star_candidates(self.r, name)
+        if not cands:
+            return None
+        self.pending[id(call)] = {"refs": star_refs(self.r, name), "kind": "name", "candidates": [[qn, a.id, a.provider] for qn, a in cands]}
+        api = cands[0][1]
+        return api, api.provider, name, None
+
     def _imported_client(self, prefixes, scope: Scope, call: ast.Call):
         """``from app.clients import client; client.chat.completions.create(...)``.
 
@@ -153,9 +173,12 @@ class ApiMatcher:
             return None
         root, path = prefixes[-1]
         qn = self.r.qualname(root, scope)
+        loader = None
+        if not qn:  # llm = load_llm() / model, tok = load_model(...) with the loader in another module
+            qn = loader = loader_ref(self.r, root, scope, self.sdk_roots)
         if not qn or qn.split(".")[0] in self.sdk_roots:
             return None
-        for k in (0, 1):  # `client.chat...` or `clients.client.chat...` (module attribute)
+        for k in (0, 1) if loader is None else (0,):  # `client.chat...` or `clients.client.chat...` (module attribute)
             method = ".".join(p for p in path[k:] if p not in self.p.passthrough)
             cands = [(t, a) for (t, m), a in self.p.by_type_method.items() if m == method]
             # `completions = client.chat.completions` in the other module: a sub-resource typed T#chat.completions
@@ -168,6 +191,10 @@ class ApiMatcher:
                 fallback = self._untyped(prefixes, call, scope)
                 if fallback is not None:
                     pending["fallback"] = [fallback[0].id, fallback[1]]
+                elif loader is not None:
+                    pending["fallback"] = None  # a loader of unknown return: nothing stands without it
+                if loader is not None:
+                    pending["loader"] = True
                 self.pending[id(call)] = pending
                 api = cands[0][1]
                 return api, api.provider, method, None
@@ -305,4 +332,9 @@ def method_refs(value: ast.AST) -> list[ast.Attribute]:
         name = value.func.attr if isinstance(value.func, ast.Attribute) else getattr(value.func, "id", None)
         if name == "cast":
             return method_refs(value.args[1])
+    if isinstance(value, ast.Call) and len(value.args) == 1 and not value.keywords and isinstance(value.args[0], ast.Attribute):
+        # backoff.on_exception(backoff.expo, RateLimitError)(client.chat.completions.create), retry(...)(fn):
+        # a decorator applied to the method returns a callable that sends the same request
+        if isinstance(value.func, ast.Call) or (getattr(value.func, "attr", None) or getattr(value.func, "id", "")).lower().find("retry") >= 0:
+            return [value.args[0]]
     return []

@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+from auditor.analysis.configfields import later_sets
 from auditor.analysis.scopes import Scope, span_of
 from auditor.facts import Container, Insertion, Param
 from auditor.findings import Span
@@ -125,6 +126,12 @@ class ArgumentMapper:
                 if ins is not None and direct:
                     out.containers[path] = Container("dict" if isinstance(node, ast.Dict) else "call", ins)
             self._container_items(node, s, out, path + ".", direct and node is value)
+            if isinstance(value, ast.Name) and node is not value:  # config.max_output_tokens = 100 after the constructor
+                sets = later_sets(value, s)
+                if sets is None:
+                    out.unknown.append(path)
+                for key, v in sets or ():
+                    self._add(out, f"{path}.{key}", v, s, False, None, None)
         elif not out.params[path].value.is_literal:
             out.unknown.append(path)
 

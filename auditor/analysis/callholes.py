@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 import sys
 
+from auditor.analysis.configfields import options_fields
 from auditor.analysis.flowfacts import Arg, Callee, CallHole, FrameFacts
 from auditor.analysis.scopes import Scope, span_of
 from auditor.config.flows import load_flows
@@ -187,6 +188,15 @@ class FlowCalls:
         if isinstance(node, (ast.List, ast.Tuple)) and node.elts and all(_message_like(e) or self._helper_call(e, s) for e in node.elts) and any(_message_like(e) for e in node.elts):
             arg.messages = self.messages_of(node, s)
             return arg
+        if self._arg_depth < MAX_ARG_DEPTH:
+            self._arg_depth += 1
+            try:
+                fields = options_fields(self.r, expr, scope, self.arg_of)  # config=GenerateContentConfig(...)
+            finally:
+                self._arg_depth -= 1
+            if fields is not None:
+                arg.fields = fields
+                return arg
         arg.segments = self.segments(expr, scope)
         state = self.frames.state(expr, scope)
         if state in ("whole", "bounded"):

@@ -22,6 +22,7 @@ from auditor.analysis.prompts import PromptBuilder
 from auditor.analysis.resolve import Resolver
 from auditor.analysis.scopes import Scope, span_of
 from auditor.analysis.apimatch import DEFERRED, ApiMatcher, method_refs
+from auditor.analysis.handles import handed_out, handle_params
 from auditor.analysis.arguments import Args, ArgumentMapper, lookup, truthy
 from auditor.analysis.endpoints import serving_endpoint, url_params
 from auditor.analysis.forwarded import forwarded_kwargs
@@ -107,7 +108,7 @@ class CallSiteFinder(ApiMatcher, ArgumentMapper):
                         last = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else None
                         if last in makers or any(r.attr in self.last_names for r in method_refs(value)):
                             names.add(name)
-        return names
+        return names | handle_params(self.r, self.last_names)  # def _retry(self, create, params): create(**params)
 
     def _hot_lines(self) -> list[int]:
         """Lines that mention a name a generation call could end with (or .bind): only
@@ -193,6 +194,8 @@ class CallSiteFinder(ApiMatcher, ArgumentMapper):
             deferred = self._deferred(call, scope)
             if deferred is not None:
                 call = deferred  # partial(client.messages.create, **kw) handed to an executor
+        elif call.args and isinstance(call.args[0], ast.Attribute) and call.args[0].attr in self.last_names and last not in self.last_names and last not in DEFERRED and (out := handed_out(self, call, scope)) is not None:
+            call = out  # retry(client.chat.completions.create, **kw): the helper's call is the request
         elif last is not None and last not in self.last_names and last not in self.instance_names and not self._wildcards and not isinstance(func, ast.Name):
             return
         match = self._match(call, scope)

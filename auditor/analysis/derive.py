@@ -34,6 +34,7 @@ import copy
 
 from auditor.analysis.binding import bind_args, bind_messages, bind_segments, bind_value, pin
 from auditor.analysis.classes import ProjectIndex, bound_call
+from auditor.analysis.configfields import nested_params
 from auditor.analysis.flowfacts import CallHole, CallRecord
 from auditor.config.flows import Flows
 from auditor.facts import CallSite, Message, Param, Segment
@@ -198,6 +199,7 @@ class Deriver:
                 if a.value is not None and not (a.value.is_literal and a.value.value is None):
                     d.params[k] = Param(k, a.value, arg_span=a.span, direct=False)
                 owner[part_of(api, k)] = d.id
+                nested_params(d, api, k, a)  # config=GenerateContentConfig(temperature=0): its fields, or unknown
             if not b.extras_unknown and "" in d.unknown:
                 d.unknown.remove("")
                 d.extra["spread_known"] = spread  # the keywords that reach **kwargs are all known

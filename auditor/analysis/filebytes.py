@@ -64,7 +64,12 @@ def prescan_bytes(data: bytes, rel: str, kind: str, opts: SourceOptions) -> tupl
         if kind == "config":  # model ids in .env / YAML / JSON / TOML (sources/configfile.py)
             from auditor.sources.configfile import analyse_config
 
-            return analyse_config(data, rel, config_matches(rel, opts.config_paths), opts.max_file_bytes), None
+            from auditor.analysis.configprompts import config_prompts
+
+            done = analyse_config(data, rel, config_matches(rel, opts.config_paths), opts.max_file_bytes)
+            if len(data) <= opts.max_file_bytes:
+                config_prompts(data, rel, done)  # an ADK / CrewAI agent config's instructions
+            return done, None
         # a notebook's outputs (plots, tables) are not analysed: its limit is on its code cells
         limit = NOTEBOOK_OUTPUT_FACTOR * opts.max_file_bytes if kind == "notebook" else opts.max_file_bytes
         if len(data) > limit:

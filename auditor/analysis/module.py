@@ -9,10 +9,12 @@ from __future__ import annotations
 import ast
 
 from auditor.analysis.callsites import CallSiteFinder
+from auditor.analysis.loaders import client_returns
 from auditor.analysis.resolve import Resolver
 from auditor.analysis.scopes import span_of
 from auditor.analysis.usage import collect_usage
 from auditor.analysis.modindex import ModuleIndex
+from auditor.analysis.promptfuncs import prompt_functions
 from auditor.analysis.summaries import collect_module_flows, index_classes
 from auditor.config.names import addressed_elsewhere, name_matches
 from auditor.facts import FileFacts, Message, Prompt, PromptConstant
@@ -50,8 +52,14 @@ def analyse_tree(tree: ast.Module, text: str, facts: FileFacts, opts: SourceOpti
     walk = ModuleIndex(tree, lines)  # shared: framework sites, usage facts and the dataflow read the same statements
     add_framework_sites(resolver, finder, facts, walk)  # llm.invoke(...), prompt | llm, AutoGen agents
     facts.extra["imports"] = dict(resolver.imports)
+    if resolver.star_imports:
+        facts.extra["star_imports"] = list(resolver.star_imports)
     facts.extra["functions"] = sorted(resolver.functions)
     _module_constants(resolver, finder.prompts, facts, opts)
+    prompt_functions(tree, resolver, finder.prompts, facts, opts.prompt_names, _texty)  # def simple_prompt(ctx): return f"..."
+    returns = client_returns(resolver)  # load_llm() -> ChatOpenAI: other modules' loaders (analysis/loaders.py)
+    if returns:
+        facts.extra["client_returns"] = returns
     add_text_sinks(resolver, finder, facts, walk)  # Agent(instructions=...), SystemMessage(...): prompt text a framework sends
     collect_usage(tree, resolver, facts, opts.providers, lines, walk)  # LA502/LA503/LA601/LA602/LA604 facts
     collect_module_flows(tree, resolver, finder, facts, deep, walk)  # function summaries, call records (phase 1 of the dataflow)
@@ -70,6 +78,8 @@ def summarise_module(tree: ast.Module, text: str, facts: FileFacts, opts: Source
     resolver = Resolver(tree, facts.module, opts.providers, split_lines(text), shallow=True)
     resolver.path = facts.path  # type: ignore[attr-defined]
     facts.extra["imports"] = dict(resolver.imports)
+    if resolver.star_imports:
+        facts.extra["star_imports"] = list(resolver.star_imports)
     index_classes(tree, resolver, facts)  # the project's class index covers modules not read deeply
     _module_constants(resolver, PromptBuilder(resolver, FrameInference(resolver, opts.frame_patterns)), facts, opts)
 
@@ -77,8 +87,13 @@ def summarise_module(tree: ast.Module, text: str, facts: FileFacts, opts: Source
 def add_framework_sites(resolver: Resolver, finder: CallSiteFinder, facts: FileFacts, walk: ModuleIndex) -> None:
     """Framework prompt sites only add call sites: a failure keeps the file's others."""
     try:
+        from auditor.analysis.agconfig import llm_config_sites
         from auditor.analysis.frameworks import framework_sites
 
+        from auditor.analysis.rawhttp import http_sites
+
+        llm_config_sites(resolver, finder, facts, walk)  # AG2 LLMConfig(...), AutoGen llm_config dicts
+        http_sites(resolver, finder, facts, walk)  # requests.post("https://api.anthropic.com/v1/messages", json=...)
         framework_sites(resolver, finder, facts, walk)
     except Exception as e:  # noqa: BLE001
         import os
@@ -91,9 +106,11 @@ def add_framework_sites(resolver: Resolver, finder: CallSiteFinder, facts: FileF
 def add_text_sinks(resolver: Resolver, finder: CallSiteFinder, facts: FileFacts, walk: ModuleIndex) -> None:
     """Text handed to framework agents and templates: a failure keeps the file's other facts."""
     try:
+        from auditor.analysis.ag2sysmsg import system_message_updaters
         from auditor.analysis.textsinks import text_sink_constants
 
         text_sink_constants(resolver, finder.prompts, facts, walk)
+        system_message_updaters(resolver, finder.prompts, facts, walk)  # AG2 UpdateSystemMessage(func)
         from auditor.analysis.toolresults import tool_result_constants
 
         tool_result_constants(resolver, finder.prompts, facts)  # frames a registered tool returns: the next prompt
@@ -110,6 +127,8 @@ def _module_constants(resolver: Resolver, prompts, facts: FileFacts, opts: Sourc
     clients: dict[str, str] = {}
     for name, entries in scope.assigns.items():
         line, value = entries[-1]
+        if len(entries) > 1 and name not in scope.mutated and name_matches(name, opts.prompt_names) and not addressed_elsewhere(name):
+            _earlier_assignments(name, entries[:-1], resolver, prompts, facts)  # whatever the last value is
         if isinstance(value, (ast.expr, ast.AnnAssign)):
             t = resolver.type_of(ast.Name(id=name, lineno=1 << 30, col_offset=0), scope)
             if t is not None:
@@ -130,6 +149,20 @@ def _module_constants(resolver: Resolver, prompts, facts: FileFacts, opts: Sourc
                     )
     if clients:
         facts.extra["client_names"] = clients
+
+
+def _earlier_assignments(name: str, entries: list, resolver: Resolver, prompts, facts: FileFacts) -> None:
+    """Earlier texts of a prompt constant assigned again (a notebook's cells rewriting
+    ``system = \"\"\"...\"\"\"`` while the prompt is improved): each is prompt text written there, sent
+    by the calls that run before the next assignment. Written literals only: an earlier value
+    built from other names is read where those are."""
+    for n, (_, value) in enumerate(entries, 1):
+        if not isinstance(value, (ast.Constant, ast.JoinedStr)) or not _texty(value):
+            continue
+        segs = prompts.segments(value, resolver.module_scope)
+        span = span_of(value, resolver.lines)
+        if span is not None and any(s.kind == "static" and s.text.strip() for s in segs):
+            facts.prompt_constants.append(PromptConstant(f"{name}@{n}", facts.module, facts.path, span, Prompt([Message("prompt", segs)])))
 
 
 def _texty(expr: ast.AST) -> bool:

@@ -39,12 +39,13 @@ def _calls_by_name(r) -> dict[str, list[tuple[ast.Call, Scope]]]:
     return idx
 
 
-def _passed(call: ast.Call, fn: ast.FunctionDef | ast.AsyncFunctionDef, name: str) -> ast.expr | None:
-    """What ``call`` passes for the parameter ``name`` of ``fn`` (None: nothing, or a * spread before it)."""
+def _passed(call: ast.Call, fn: ast.FunctionDef | ast.AsyncFunctionDef, name: str, bound: bool = False) -> ast.expr | None:
+    """What ``call`` passes for the parameter ``name`` of ``fn`` (None: nothing, or a * spread before it);
+    ``bound``: ``fn`` is a method called on ``self`` (its first parameter is not passed)."""
     for kw in call.keywords:
         if kw.arg == name:
             return kw.value
-    positional = [a.arg for a in fn.args.posonlyargs + fn.args.args]
+    positional = [a.arg for a in fn.args.posonlyargs + fn.args.args][1 if bound else 0 :]
     if name not in positional:
         return None
     i = positional.index(name)

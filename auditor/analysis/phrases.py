@@ -243,6 +243,7 @@ class Entry:
     pattern: Pattern
     delimiter: str | None = None  # LA104: the end marker the phrase names
     why: str = ""  # what the message says the phrase is, when the default does not fit
+    fixable: bool = True  # `fix: none`: reported with its saving, no fix offered, never applied
 
     @property
     def opener(self) -> bool:
@@ -274,7 +275,8 @@ def make_entry(raw: dict[str, Any], lazy: bool = False) -> Entry | None:
     except PatternError:
         return None
     delimiter = raw.get("delimiter")
-    return Entry(phrase.lower(), rewrite, context, pattern, str(delimiter) if delimiter is not None else None, str(raw.get("why") or ""))
+    fixable = str(raw.get("fix") or "").lower() != "none"
+    return Entry(phrase.lower(), rewrite, context, pattern, str(delimiter) if delimiter is not None else None, str(raw.get("why") or ""), fixable)
 
 
 def catalog_entries(section: str, params: dict[str, Any] | None = None) -> tuple[Entry, ...]:
@@ -286,7 +288,7 @@ def catalog_entries(section: str, params: dict[str, Any] | None = None) -> tuple
 
 
 def _freeze(e: dict) -> tuple:
-    return tuple(sorted((str(k), str(v) if v is not None else None) for k, v in e.items() if k in ("phrase", "rewrite", "context", "delimiter", "why")))
+    return tuple(sorted((str(k), str(v) if v is not None else None) for k, v in e.items() if k in ("phrase", "rewrite", "context", "delimiter", "why", "fix")))
 
 
 @lru_cache(maxsize=64)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from auditor.analysis.filetext import file_candidates, load_file_segments
 from auditor.analysis.framecalls import resolve_frame_call
+from auditor.analysis.loaders import returned_type
 from auditor.analysis.templates import DataHole, fill_deferred
 from auditor.facts import CallSite, FileFacts, Prompt, Segment, Value
 
@@ -120,8 +121,10 @@ class Project:
         """What call-level checks run on: the requests plus the sites they stand on."""
         return self.call_sites() + self.abstract_sites
 
-    def _target(self, ref: tuple[str, str]) -> tuple[FileFacts, str] | None:
+    def _target(self, ref: tuple[str, str], near: str = "") -> tuple[FileFacts, str] | None:
         mod, name = ref
+        if near and mod not in self.by_module:
+            mod = self._sibling(mod, near) or mod
         for _ in range(MAX_HOPS):
             facts = self.module_facts(mod)
             if facts is None:
@@ -136,6 +139,18 @@ class Project:
             if not target:
                 return None
             mod, _, name = target.rpartition(".")
+        return None
+
+    def _sibling(self, mod: str, near: str) -> str | None:
+        """``from prompts import X`` in a script beside ``prompts.py`` (Python puts the script's
+        folder first on ``sys.path``): the module of that name in the importing file's folder,
+        when the project-wide name is unknown or ambiguous (one prompts.py per example folder)."""
+        folder = near.rsplit("/", 1)[0] if "/" in near else ""
+        rel = mod.replace(".", "/")
+        for cand in (f"{folder}/{rel}.py" if folder else f"{rel}.py", f"{folder}/{rel}/__init__.py" if folder else f"{rel}/__init__.py"):
+            f = self.by_path.get(cand)
+            if f is not None and f.module:
+                return f.module[: -len(".__init__")] if f.module.endswith(".__init__") else f.module
         return None
 
     # ---------------------------------------------------------------- resolution
@@ -170,7 +185,7 @@ class Project:
             if files is not None:  # text read from a file: static text located in that file
                 out.extend(self._file_text(seg, files))
                 continue
-            found = self._target(seg.ref) if depth <= MAX_HOPS else None
+            found = self._target(seg.ref, (owner or "").split("::", 1)[0]) if depth <= MAX_HOPS else None
             if found is None:
                 out.append(Segment("hole", expr=seg.expr, hole_kind="unknown", span=seg.span, cell=seg.cell, path=seg.path))
                 continue
@@ -211,17 +226,37 @@ class Project:
             m.segments = self.resolve_segments(m.segments, owner)
 
     def _client_type(self, qualname: str) -> str | None:
-        """The client type of a module-level name in another project module (following re-exports)."""
+        """The client type of a module-level name in another project module (following re-exports,
+        star imports included), or of what a project function returns (``mod.load_llm()``,
+        ``mod.load_model()[0]``: :mod:`auditor.analysis.loaders`)."""
+        if qualname.endswith(")") or qualname.endswith("]"):
+            return returned_type(self, qualname)
+        found = self._follow(qualname)
+        return found[1] if found is not None else None
+
+    def _import_target(self, qualname: str) -> str | None:
+        """The qualified name outside the project that a project module's name is bound to by its
+        imports (``evaluation.evalute_rag.ChatOpenAI`` -> ``langchain_openai.ChatOpenAI``)."""
+        found = self._follow(qualname)
+        return found[0] if found is not None and found[1] is None else None
+
+    def _follow(self, qualname: str, depth: int = 0) -> tuple[str, str | None] | None:
+        """(where a project name leads, its client type): a client type in some module, or the first
+        qualified name outside the project, through imports, re-exports and star imports."""
         mod, _, name = qualname.rpartition(".")
         for _ in range(MAX_HOPS):
             facts = self.module_facts(mod)
             if facts is None:
-                return None
+                return (f"{mod}.{name}", None) if depth or mod != qualname.rpartition(".")[0] else None
             t = (facts.extra.get("client_names") or {}).get(name)
             if t is not None:
-                return t
+                return f"{mod}.{name}", t
             target = (facts.extra.get("imports") or {}).get(name)
             if not target:
+                for star in reversed(facts.extra.get("star_imports") or []) if depth < 3 else ():
+                    found = self._follow(f"{star}.{name}", depth + 1)
+                    if found is not None and (found[1] is not None or not self._in_project(found[0])):
+                        return found
                 return None
             mod, _, name = target.rpartition(".")
         return None
@@ -239,9 +274,16 @@ class Project:
                 if pending is None:
                     kept.append(site)
                     continue
+                if pending.get("kind") == "name":  # from helpers import *; ChatOpenAI(...)
+                    targets = {self._import_target(ref) for ref in pending["refs"]}
+                    match = next((c for c in pending["candidates"] if c[0] in targets), None)
+                    if match is not None:
+                        site.api, site.provider = match[1], match[2]
+                        kept.append(site)
+                    continue
                 t = self._client_type(pending["ref"])
                 match = next((c for c in pending["candidates"] if c[0] == t), None)
-                if match is None and pending.get("fallback") and not self._in_project(pending["ref"]):
+                if match is None and pending.get("fallback") and (pending.get("loader") or not self._in_project(pending["ref"])):
                     match = [None, *pending["fallback"]]  # outside the project: the method path decides
                 if match is None:
                     continue

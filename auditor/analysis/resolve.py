@@ -20,6 +20,7 @@ from typing import Iterator
 from auditor.config.catalog import Providers
 from auditor.analysis.clienttypes import ClientTypes
 from auditor.analysis.scopes import MAX_DEPTH, UNKNOWN_MARK, Scope, node_text
+from auditor.analysis.starimports import star_binding
 from auditor.analysis.values import Values
 
 
@@ -35,6 +36,8 @@ class Resolver(ClientTypes, Values):
         self.providers = providers
         self.lines = lines
         self.imports: dict[str, str] = {}
+        self.star_imports: list[str] = []  # modules of `from m import *`, in order (analysis/starimports.py)
+        self.star_names: set[str] = set()  # names bound only speculatively by a project module's star import
         self.scope_of: dict[ast.AST, Scope] = {}
         self.module_scope = Scope(tree, "module", "<module>", "<module>", None)
         self.scope_of[tree] = self.module_scope
@@ -126,8 +129,28 @@ class Resolver(ClientTypes, Values):
     def _collect_mutation(self, call: ast.Call, scope: Scope) -> None:
         f = call.func
         if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.attr in ("update", "setdefault", "pop", "clear"):
+            if f.attr == "update" and self._update_sets(call, f.value, scope):
+                return
             scope.mutated.add(f.value.id)
             scope.augments[f.value.id] = None
+
+    def _update_sets(self, call: ast.Call, target: ast.Name, scope: Scope) -> bool:
+        """``request.update(tools=t, tool_choice="auto")`` / ``request.update({"stream": True})``: keys
+        it sets, like ``request["tools"] = t`` (True); any other update is an unknown mutation (False)."""
+        if call.keywords and not call.args and all(k.arg is not None for k in call.keywords):
+            pairs = [(k.arg, k.value) for k in call.keywords]
+        elif len(call.args) == 1 and not call.keywords and isinstance(call.args[0], ast.Dict):
+            d = call.args[0]
+            if not d.keys or not all(isinstance(k, ast.Constant) and isinstance(k.value, str) for k in d.keys):
+                return False
+            pairs = [(k.value, v) for k, v in zip(d.keys, d.values)]  # type: ignore[union-attr]
+        else:
+            return False
+        for key, value in pairs:
+            sub = ast.copy_location(ast.Subscript(value=target, slice=ast.Constant(value=key), ctx=ast.Store()), call)
+            fake = ast.copy_location(ast.Assign(targets=[sub], value=value), call)
+            scope.subscript_sets.setdefault(target.id, []).append(fake)
+        return True
 
     def _collect_assign(self, node: ast.AST, scope: Scope) -> None:
         if isinstance(node, ast.Assign):
@@ -201,6 +224,8 @@ class Resolver(ClientTypes, Values):
             base = f"{pkg}.{base}".strip(".") if base else pkg
         for alias in node.names:
             if alias.name == "*":
+                if base:
+                    self.star_imports.append(base)
                 continue
             self.imports[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
 
@@ -226,6 +251,8 @@ class Resolver(ClientTypes, Values):
                 return "param", s.params[name], s
         if name in self.imports:
             return "import", self.imports[name], self.module_scope
+        if self.star_imports:
+            return star_binding(self, name)  # from langchain_openai import * / from helpers import *
         return None
 
     def qualname(self, expr: ast.AST, scope: Scope, depth: int = 0) -> str | None:

@@ -81,6 +81,8 @@ def _no_other_subject(head: str, vocab: Vocab) -> bool:
         return True
     if first in vocab.other_subjects:
         return False
+    if len(words) > 1 and words[1] in vocab.finite:
+        return False  # "Students will ask you a question, and ...": a subject other than "you"
     if first in vocab.coordinators and len(words) > 1:
         return words[1] in vocab.you or words[1] not in vocab.other_subjects
     return True
@@ -363,9 +365,11 @@ def _with_rewrite(entries: tuple[Entry, ...]) -> tuple[Entry, ...]:
 
 
 def apply_rewrites(text: str, entries: tuple[Entry, ...], vocab: Vocab | None = None) -> str:
-    """``text`` with every phrase rewritten (repeated until stable, like ``fix``)."""
+    """``text`` with every phrase rewritten (repeated until stable, like ``fix``); the phrases of
+    ``fix: none`` entries stay as written."""
+    kept = {e.phrase for e in entries if not e.fixable}
     for _ in range(10):
-        found = find_rewrites(text, entries, vocab)
+        found = [r for r in find_rewrites(text, entries, vocab) if r.phrase not in kept]
         if not found:
             return text
         new = apply(text, found)

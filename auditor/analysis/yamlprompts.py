@@ -4,6 +4,7 @@ names a model."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from auditor.analysis.holes import USER_NAMES
@@ -42,7 +43,9 @@ def _walk_yaml(node: Any, path: str, fm: FrontMatter, lines: list[str], keys: li
     if isinstance(node, dict):
         messages: list[Message] = []
         for spec in keys:
-            if "[]." in spec:
+            if spec.endswith("[]"):  # promptfoo `prompts: [text, ...]`: each text its own prompt
+                _list_prompts(node, spec[:-2], path, fm, lines, facts)
+            elif "[]." in spec:
                 list_key, _, text_key = spec.partition("[].")
                 items = node.get(list_key)
                 if isinstance(items, list):
@@ -63,6 +66,30 @@ def _walk_yaml(node: Any, path: str, fm: FrontMatter, lines: list[str], keys: li
         for i, child in enumerate(node):
             if isinstance(child, (dict, list)):
                 _walk_yaml(child, f"{path}[{i}]", fm, lines, keys, facts, depth + 1)
+
+
+# a list item naming where a prompt is (promptfoo: `file://p.txt`, `prompts.py:simple_prompt`, `id: ...`)
+_FILE_REF = re.compile(r"\A\s*(?:file://\S+|[\w./-]+\.(?:py|js|ts|txt|md|json|jsonl|ya?ml|j2|jinja2?|prompt|prompty)(?::[\w.]+)?)\s*\Z")
+
+
+def _list_prompts(node: Any, key: str, path: str, fm: FrontMatter, lines: list[str], facts: FileFacts) -> None:
+    """The text items of the list under ``key``, each a user prompt of its own (never one prompt
+    of all: promptfoo lists variants of one prompt, not messages of one request)."""
+    items = node.get(key)
+    if not isinstance(items, list) or not hasattr(items, "lc"):
+        return
+    for i, item in enumerate(items):
+        if not isinstance(item, str) or not item.strip() or _FILE_REF.match(item):
+            continue
+        segs = _scalar_segments(items, i, fm, lines, items.lc.item(i))
+        spans = [s.span for s in segs if s.span is not None]
+        if not spans:
+            continue
+        a = min(spans, key=lambda s: (s.line, s.column))
+        b = max(spans, key=lambda s: (s.end_line, s.end_column))
+        span = Span(a.line, a.column, b.end_line, b.end_column)
+        name = f"{path}.{key}[{i}]" if path else f"{key}[{i}]"
+        facts.prompt_constants.append(PromptConstant(name, "", facts.path, span, Prompt([Message("user", segs)])))
 
 
 def _yaml_prompt(node: Any, path: str, messages: list[Message], fm: FrontMatter, lines: list[str], facts: FileFacts) -> None:
@@ -109,18 +136,19 @@ def _yaml_site(fm: FrontMatter, lines: list[str], rel: str, messages: list[Messa
     return site
 
 
-def _scalar_segments(mapping: Any, key: Any, fm: FrontMatter, lines: list[str]) -> list[Segment]:
-    """A YAML string value -> segments; pieces where its characters are written verbatim."""
+def _scalar_segments(mapping: Any, key: Any, fm: FrontMatter, lines: list[str], at: tuple | None = None) -> list[Segment]:
+    """A YAML string value (of a mapping's key, or a list's item at ``at``) -> segments; pieces
+    where its characters are written verbatim."""
     from ruamel.yaml.scalarstring import DoubleQuotedScalarString, FoldedScalarString, LiteralScalarString, SingleQuotedScalarString
 
     value = mapping[key]
     text = str(value)
-    vl, vc = fm.pos(*mapping.lc.value(key))
+    vl, vc = fm.pos(*(at or mapping.lc.value(key)))
     pieces: list[Piece] = []
     if isinstance(value, LiteralScalarString):
         pieces = _block_pieces(text, lines, vl + 1)
     elif isinstance(value, FoldedScalarString):
-        pieces = []
+        pieces = _folded_pieces(text, lines, vl + 1)
     else:
         quote = "'" if isinstance(value, SingleQuotedScalarString) else '"' if isinstance(value, DoubleQuotedScalarString) else "yaml-plain"
         start = vc + (0 if quote == "yaml-plain" else 1)
@@ -164,4 +192,33 @@ def _block_pieces(text: str, lines: list[str], first_line: int) -> list[Piece]:
                 break
             pieces.append(Piece(off, content, Span(n, indent + 1, n, indent + 1 + len(content)), quote="", template="format"))
         off += len(content) + 1
+    return pieces
+
+
+def _folded_pieces(text: str, lines: list[str], first_line: int) -> list[Piece]:
+    """Pieces of a folded block scalar (``>``, ``>-``): each content line is written verbatim in the
+    text, the line breaks between them folded to spaces; a piece is kept only where the line's
+    characters follow the previous piece across nothing but that whitespace (an edit then stays
+    inside one line and never touches a fold)."""
+    pieces: list[Piece] = []
+    indent = None
+    off = 0
+    for n in range(first_line, len(lines) + 1):
+        file_line = lines[n - 1].rstrip("\r")
+        if not file_line.strip():
+            continue
+        if indent is None:
+            indent = len(file_line) - len(file_line.lstrip(" "))
+        if len(file_line) - len(file_line.lstrip(" ")) < indent:
+            break  # the scalar ended
+        content = file_line[indent:].rstrip(" ")
+        rest = text[off:]
+        after = rest.lstrip(" \n")  # the fold: spaces and kept line breaks only
+        if not after.startswith(content):
+            break
+        off += len(rest) - len(after)
+        pieces.append(Piece(off, content, Span(n, indent + 1, n, indent + 1 + len(content)), quote="", template="format"))
+        off += len(content)
+        if off >= len(text):
+            break
     return pieces

@@ -62,6 +62,7 @@ def shown(text: str) -> str:
 @check("verbose_instruction", on="project")
 def verbose_instruction(project, ctx: RuleContext) -> Iterable[Finding]:
     entries = catalog_entries("verbose", ctx.params)
+    unfixable = {e.phrase for e in entries if not e.fixable}  # `fix: none`: reported, no fix
     occ: dict[tuple, Occurrence] = {}
     for owner, prompt in owners(project):
         model, provider = site_model(owner)
@@ -88,7 +89,7 @@ def verbose_instruction(project, ctx: RuleContext) -> Iterable[Finding]:
                     def make(seg=seg, base=base, r=r, path=path, cell=cell, text=text, empties=empties) -> Occurrence:
                         matched = shown(text[r.start : r.end])
                         label = f'Rewrite "{matched}" as "{r.said}"' if r.rewrite else f'Delete "{matched}"'
-                        fix = None if empties else rewrite_fix(seg, base, r, label)
+                        fix = None if empties or r.phrase in unfixable else rewrite_fix(seg, base, r, label)
                         if r.rewrite:
                             message = f'verbose instruction "{matched}": "{r.said}" says the same'
                         elif r.why:

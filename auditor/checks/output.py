@@ -11,7 +11,7 @@ from auditor.config.globs import glob_match
 from auditor.checks.media import generates_media
 from auditor.checks.context import RuleContext
 from auditor.fix.edits import add_frontmatter_param, add_param, rename_param, replace_value
-from auditor.findings import Finding, Fix, RequestChange
+from auditor.findings import Finding, Fix, Related, RequestChange
 from auditor.checks.nonecap import none_cap, none_cap_fix, none_cap_message
 
 REASONING_CAP = "max_completion_tokens"
@@ -63,6 +63,7 @@ def missing_output_cap(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
         cap = min(cap, int(model.max_output))
     names = " / ".join(f"`{c}`" for c in api.cap[:2])
     what = site.method if site.extra.get("frontmatter") else f"{site.method}()"  # prompt-file front matter
+    what = site.extra.get("label") or what  # an AutoGen llm_config dict
     if state == "present":  # present but None: uncapped by default
         yield ctx.site_finding(site, none_cap_message(what, present), fix=none_cap_fix(site, present, cap), savings=_worst_case_savings(site, ctx, cap))
         return
@@ -87,7 +88,10 @@ def missing_output_cap(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
         edits = add_frontmatter_param(site, param, str(cap)) if site.extra.get("frontmatter") else add_param(site, param, str(cap))
         if edits:
             fix = Fix("unsafe", f"Add `{param}={cap}`", edits)
-    yield ctx.site_finding(site, message, fix=fix, savings=_worst_case_savings(site, ctx, cap))
+    f = ctx.site_finding(site, message, fix=fix, savings=_worst_case_savings(site, ctx, cap))
+    # an AutoGen / AG2 configuration: the agents that send its requests (analysis/agconfig.py)
+    f.related.extend(Related(u["path"], u["line"], u["column"], site.cell, u["label"]) for u in site.extra.get("users") or [])
+    yield f
 
 
 def _worst_case_savings(site: CallSite, ctx: RuleContext, cap: int):

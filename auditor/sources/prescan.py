@@ -11,7 +11,9 @@ notebook, over its code cells' sources: outputs are never scanned). A file passe
   ``from agents import Runner``: LA605 reads their bounds),
 * a distinctive method path (``completions.create``, ``messages.create``, ``generate_content``: a
   client may come from another module),
-* the name of a policy wrapper (``call-sites:``) as a whole word, or
+* the name of a policy wrapper (``call-sites:``) as a whole word,
+* a provider's endpoint URL (``api.anthropic.com/v1/messages``, ``/chat/completions``) in a file that
+  calls ``.post(`` or ``request(`` (raw HTTP requests: :mod:`auditor.analysis.rawhttp`), or
 * a module-level assignment to a name matching ``prompt-names`` (word-wise, any case, see
   :mod:`auditor.config.names`).
 
@@ -31,10 +33,23 @@ from auditor.sources.sdkbinding import SdkBindings, dotted_names, glob_names
 
 _IDENT = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 _ASSIGN = re.compile(rb"([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?::[^=\n]*)?=(?!=)")
+# `return` of a text literal that reads like words: a triple-quoted string, or a quoted one with
+# two spaces on its line (`return "dict-prompt"`, a type tag, is no prompt)
+_RETURNS_TEXT = re.compile(rb"""\breturn[ \t]+\(?[ \t]*[rRfFuU]{0,2}(?:\"\"\"|'''|"[^"\n]* [^"\n]* |'[^'\n]* [^'\n]* )""")
+_DEF = re.compile(rb"[ \t]*(?:async[ \t]+)?def[ \t]+([A-Za-z_][A-Za-z0-9_]*)[ \t]*\(")
+_NEXT_DEF = re.compile(rb"\n[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]")
+
+
+def _returns_text(data: bytes, body_start: int) -> bool:
+    """Does the function whose ``def`` line ends at ``body_start`` return a literal text (up to the
+    next ``def`` or ``class``)?"""
+    nxt = _NEXT_DEF.search(data, body_start)
+    return _RETURNS_TEXT.search(data, body_start, nxt.start() if nxt else len(data)) is not None
 _DYNAMIC_IMPORT = re.compile(rb"(?:__import__|import_module)\(\s*[\"']$")
 # agent frameworks whose bound parameters LA605 reads (its `agent-bounds`): a file that builds an
 # agent with one holds no call site of an SDK the providers list, yet has facts to check
 PARSE, SKIP, UNBOUND = "parse", "skip", "unbound"  # the verdicts of Prescan.verdict
+_STAR = re.compile(rb"^[ \t]*from[ \t]+[\w.]+[ \t]+import[ \t]+\*", re.M)
 AGENT_ROOTS = ("autogen", "autogen_agentchat", "agents", "langgraph", "crewai", "smolagents", "llama_index")
 
 
@@ -106,6 +121,10 @@ class Prescan:
                 parts = c.split(".")
                 if len(parts) == 2 and "<" not in c and "*" not in c:
                     paths.add(c + "(")
+        # raw HTTP requests to a provider's endpoint (rules/providers.yaml `http-requests`): the URL, and a POST
+        http = load_catalog().providers_data.get("http-requests") or {}
+        self.http_urls = [str(lit).encode() for lit in http.get("prescan") or []]
+        self.http_calls = [f"{m}(".encode() for m in http.get("methods") or []]
         words = set()
         for api in extra_apis:
             for c in (api.get("match") or {}).get("callables", []):
@@ -114,6 +133,11 @@ class Prescan:
                     words.add(w)
         self.prompt_names = list(prompt_names)
         name_words = literal_words(self.prompt_names)
+        # `def simple_prompt(`: the prompt-name words as written in identifiers, found by byte search;
+        # only "prompt" and "instruction" (`system`, `template` are everywhere in other code, django's
+        # get_template_names: a def named by them is read when its file is parsed for another reason)
+        self.prompt_def_words = sorted({v.encode() for w in name_words if w.lower() in ("prompt", "instruction", "instructions")
+                                        for v in (w.lower(), w.upper(), w.capitalize())})
         self.any_name = "" in name_words  # a glob like `*`: every module-level assignment counts
         self.kind: dict[bytes, str] = {}
         for r in roots:
@@ -142,6 +166,10 @@ class Prescan:
         globs = glob_names([catalog.providers_data, [g for g, _ in getattr(providers, "maker_globs", [])]], frozenset(tops))
         # known by name under any SDK root: LA605's agent callables, the text sinks and templates (`from langchain.schema import SystemMessage`)
         self.bindings = SdkBindings(known_names(providers, extra_apis, tops), agent_callables() | sink_names, tops, globs)
+        # `from helper_functions import *` then `ChatOpenAI(...)`: a star import may bind a catalogued
+        # callable by its last name (analysis/starimports.py); such a file is parsed
+        star = sorted({c.rsplit(".", 1)[-1] for c in providers.by_callable if "." in c and "<" not in c and "*" not in c})
+        self.star_words = re.compile(rb"\b(?:" + b"|".join(re.escape(n.encode()) for n in star) + rb")\s*\(") if star else None
 
     def matches(self, data: bytes) -> bool:
         """Can ``data`` (Python source, or a notebook's code cells joined) hold a call site or
@@ -155,6 +183,10 @@ class Prescan:
         when another file's flow leads to it (analysis/reach.py)."""
         if self.any_name and _ASSIGN.search(data):
             return PARSE
+        if self.star_words is not None and b"import *" in data and _STAR.search(data) and self.star_words.search(data):
+            return PARSE
+        if self.http_urls and any(u in data for u in self.http_urls) and any(c in data for c in self.http_calls):
+            return PARSE  # a provider's endpoint URL and a `.post(` / `request(` call (a few byte searches)
         rx = self.regex
         if rx is None:
             return SKIP
@@ -197,6 +229,8 @@ class Prescan:
                         continue
                     return PARSE
                 pos = end
+        if self._prompt_function(data):
+            return PARSE
         return UNBOUND if unbound else SKIP
 
     def _imports(self, data: bytes, line_start: int, start: int, lit: bytes) -> bool:
@@ -232,3 +266,17 @@ class Prescan:
         if m is None:
             return False
         return name_matches(m.group(1).decode("ascii"), self.prompt_names)
+
+    def _prompt_function(self, data: bytes) -> bool:
+        """Does ``data`` define a function named like ``prompt-names`` whose own body returns a
+        literal text (its returned text is a prompt: analysis/promptfuncs.py)?"""
+        for word in self.prompt_def_words:  # a byte search each; a hit is tried only on a def line
+            i = data.find(word)
+            while i >= 0:
+                line_start = data.rfind(b"\n", 0, i) + 1
+                m = _DEF.match(data, line_start)
+                if m is not None and m.end(1) >= i and name_matches(m.group(1).decode("ascii"), self.prompt_names) and _returns_text(data, m.end()):
+                    return True
+                nl = data.find(b"\n", i)
+                i = data.find(word, nl) if nl >= 0 else -1
+        return False
