@@ -36,6 +36,8 @@ def call_in_loop(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
     provider = model.provider if model is not None else site.provider
     batch_apis = ctx.params.get("batch-apis") or {}
     batch = batch_apis.get(site.provider) or batch_apis.get(provider)
+    if site.extra.get("untyped") and model is None:
+        batch = None  # the client's type is unknown (`LLM(...)` of another SDK): whose Batch API it would be is unknown too
     loop = site.loop
     over = f" over `{loop.iter_source[:60]}`" if loop.iter_source else ""
     where = f"line {loop.span.line}" if loop.span else "here"

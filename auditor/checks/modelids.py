@@ -4,9 +4,12 @@
   ``mistral:latest``), which a local runtime resolves and no hosted API serves or prices;
 - **routing specs**: a router library's name for a routing policy (RouteLLM's
   ``router-mf-0.11593``: the matrix-factorisation router at that threshold), which picks a
-  catalogued model per request.
+  catalogued model per request;
+- **provider namespaces**: ids in a serving provider's own namespace whose endpoint names its models
+  as it likes (Fireworks' ``accounts/<account>/models/<id>``, rules/endpoints.yaml
+  ``unknown-model: ignore``), written without a ``base_url`` this run resolved.
 
-The patterns are data: LA403's ``local-model-tags`` and ``routing-specs`` parameters
+The patterns are data: LA403's ``local-model-tags``, ``routing-specs`` and ``provider-namespaces`` parameters
 (``rules/checks/models.yaml``, policy-overridable).
 
 Also here: LA106's ``dropped-by-sdk`` (a wrapper that removes a parameter the model rejects before
@@ -35,7 +38,7 @@ def _compiled(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
 
 def not_a_model_id(name: str, params: dict[str, Any]) -> bool:
     """True when ``name`` is written as a local model tag or a routing spec (LA403's parameters)."""
-    for key in ("local-model-tags", "routing-specs"):
+    for key in ("local-model-tags", "routing-specs", "provider-namespaces"):
         patterns = tuple(str(p) for p in params.get(key) or [])
         if any(rx.search(name.strip()) for rx in _compiled(patterns)):
             return True

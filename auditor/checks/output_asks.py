@@ -57,6 +57,28 @@ def _streaming_demo(owner, prompt) -> bool:
     return "stream" in (owner.name or "").lower()  # a text sink's call: run_streamed(), astream()
 
 
+_TOOL_PARAMS = {"tools", "functions"}
+_PROSE = re.compile(r"\b(?:answers?|responses?|repl(?:y|ies)|explanations?|essays?|articles?|reports?)\b", re.IGNORECASE)
+
+
+def _schema_bounded(site) -> bool:
+    """Whether the request's output is bounded by a schema or grammar (``response_format``, a
+    ``.parse`` method, ``with_structured_output``, a forced tool): "a detailed description" there
+    asks to fill the schema's fields, not for long prose. Tools the model may leave unused (no
+    ``tool_choice`` naming one) do not bound it; neither does ``response_format={"type": "text"}`` or JSON mode without a ``schema`` (``"json_object"``)."""
+    if not site.extra.get("structured"):
+        return False
+    roots = {p.split(".")[0] for p in site.params}
+    fmt = site.params.get("response_format.type")
+    if fmt is not None and (fmt.value.value == "text" or (fmt.value.value == "json_object" and "response_format.schema" not in site.params)):
+        # plain JSON mode fixes no fields (Fireworks' `{"type": "json_object", "schema": ...}` does)
+        return False
+    if roots & _TOOL_PARAMS and not roots & {"response_format", "text_format", "output_format", "response_model"} and "parse" not in site.method:
+        choice = site.params.get("tool_choice.type") or site.params.get("tool_choice")
+        return choice is not None and choice.value.value not in ("auto", "none", None)  # a dict names a tool (or "any"/"required")
+    return True
+
+
 @check("output_inflation", on="project")
 def output_inflation(project, ctx: RuleContext) -> Iterable[Finding]:
     entries = catalog_entries("output-inflation", ctx.params)
@@ -86,6 +108,9 @@ def output_inflation(project, ctx: RuleContext) -> Iterable[Finding]:
                         return Occurrence(path, cell, span_of(seg, a - base, b - base), message, None)
 
                     merge(occ, key, make, owner, round(typical * reduction))
+    # schema-bounded output: an ask sent only by requests whose output a schema or grammar fixes
+    # unless the ask names the prose itself ("a comprehensive answer"): a schema's free-text field holds it
+    occ = {k: o for k, o in occ.items() if _PROSE.search(o.message.split('"')[1] if '"' in o.message else "") or not (o.sites and all(_schema_bounded(s) for s in o.sites))}
     yield from emit(
         occ, ctx,
         f"assumption: {reduction:.0%} of the site's typical output (the guides' documented 60-80% range, param `reduction`)",

@@ -105,6 +105,10 @@ def unknown_model(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
             return  # not written like a hosted LLM: a local or fine-tuning model, not ours to price
         if re.search(r"azure|deployment", site.method or "", re.IGNORECASE):
             return  # a key of an Azure (deployment) section: the deployment's name, which its owner chose
+        if re.match(r"defaults\[\d+\]\.", site.method or ""):
+            return  # Hydra's defaults list: `- model: mistral-7b` selects conf/model/mistral-7b.yaml, not a model id
+        if re.search(r"(?:^|[._\]])(?:huggingface|hf)_", site.method or "", re.IGNORECASE):
+            return  # a Hugging Face Hub repo id (`huggingface_model_name`): weights a local run loads, not a hosted API's model
         where = f" (configured as `{site.method}`)"
     close = near_miss(name, ctx)
     hint = f"; did you mean `{close}`?" if close else "; add it under `models:` in the policy to price it"
