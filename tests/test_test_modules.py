@@ -80,3 +80,35 @@ def test_tests_that_send_requests_and_code_outside_tests_keep_their_findings(pro
     assert {c for c, _ in _found(result, "tests/test_answer.py")} == {"LA101", "LA402"}
     assert "LA101" in {c for c, _ in _found(result, "tests/test_live.py")}
     assert {c for c, _ in _found(result, "app/models.py")} == {"LA101", "LA402"}
+
+
+HANDED = '''
+import pytest
+from langchain_openai import ChatOpenAI
+from app.providers import from_provider
+from evals.metrics import AnswerAccuracy, Wrapper
+
+
+@pytest.fixture
+def judge_llm():
+    llm = ChatOpenAI(model="gpt-4-turbo")  # fixture
+    return Wrapper(llm)
+
+
+def test_metric(judge_llm):
+    metric = AnswerAccuracy(llm=judge_llm)
+    assert metric.ascore_sync("q", "a") > 0
+
+
+def test_factory_model_goes_to_a_metric():
+    metric = AnswerAccuracy(llm=from_provider("nebius", model="gpt-4-turbo"))  # factory
+    assert metric.name
+'''
+
+
+def test_models_a_test_hands_on_to_other_code_stay_call_sites(project):
+    """A fixture returning a wrapped model, a factory's model given to a metric: the metric asks it."""
+    result = project({"app/__init__.py": "", "app/providers.py": FACTORY, "tests/e2e/test_metric.py": HANDED}, select=["LA101"])
+    lines = sorted(f.line for f in result.findings if f.path == "tests/e2e/test_metric.py")
+    marks = [i for i, l in enumerate(HANDED.splitlines(), 1) if "# fixture" in l or "# factory" in l]
+    assert lines == marks, (lines, marks)

@@ -40,7 +40,7 @@ from auditor.analysis.modindex import ModuleIndex, find_lines
 from auditor.analysis.parses import ParseFacts, short
 from auditor.analysis.resolve import Resolver
 from auditor.analysis.samples import every_choice_used, open_choice_reads
-from auditor.analysis.testmodules import sends_nothing
+from auditor.analysis.testmodules import handed_calls, handed_on, sends_nothing
 from auditor.analysis.scopes import Scope, span_of
 from auditor.analysis.truncation import CROWDED, TruncationFacts
 from auditor.analysis.vision import VisionFacts
@@ -83,7 +83,10 @@ def _collect(tree: ast.Module, resolver: Resolver, facts: FileFacts, providers: 
             ctx.site_facts(site, call)
     if sends_nothing(facts.path, text):  # models built in a test only to look at them (analysis/testmodules.py)
         facts.extra["sends_nothing"] = True
-        facts.call_sites = [s for s in facts.call_sites if not _constructor(providers, s)]
+        facts.extra["handed_calls"] = handed_calls(tree)  # a factory's model that goes on may be asked (derive.py)
+        calls = {id(site): call for site, call in found}
+        facts.call_sites = [s for s in facts.call_sites if not _constructor(providers, s)
+                            or (calls.get(id(s)) is not None and handed_on(tree, calls[id(s)], s.result_name))]
 
 
 def _constructor(providers: Providers, site: CallSite) -> bool:
