@@ -35,8 +35,8 @@ PROMPT_ENGINEER = '''
             "messages": [{"role": "user", "content": f"Here are some test cases: `{test_cases}`. Use case: {description}"}],
         }
         prompts = []
-        for i in range(number_of_prompts):
-            response = requests.post("https://api.anthropic.com/v1/messages", headers=headers, json=data)
+        for case in test_cases:
+            response = requests.post("https://api.anthropic.com/v1/messages", headers=headers, json={**data, "metadata": {"user_id": case}})
             prompts.append(response.json()["content"][0]["text"])
         return prompts
 
@@ -68,7 +68,8 @@ def test_anthropic_messages_over_requests(project):
     assert found(result, "LA201") == [("engineer.py", None, 14), ("engineer.py", None, 28)]  # the system prompts' filler
     (cap,) = [f for f in result.findings if f.code == "LA101"]
     assert cap.line == 31 and "the API requires it" in cap.message  # rank(): Anthropic fails without max_tokens
-    assert found(result, "LA503") == [("engineer.py", None, 20)]  # one POST per candidate prompt
+    assert found(result, "LA503") == [("engineer.py", None, 20)]  # one POST per test case (a loop that sends the same
+    # request each pass, `for i in range(n)` with nothing from i, is not items to group: analysis/loops.py "repeat")
     assert all("tavily" not in f.snippet and "hooks.example" not in f.snippet for f in result.findings)
 
 
