@@ -283,14 +283,20 @@ class ApiMatcher:
         values = [chosen] + [v for _, v in s.assigns.get(func.id, []) if v is not chosen]
         for value in values:
             for ref in method_refs(value):
-                fake = ast.Call(func=ref, args=list(call.args), keywords=list(call.keywords))
-                ast.copy_location(fake, call)
-                found = self._match(fake, s)
+                found = self.match_as(ref, call, s)
                 if found is not None:
-                    if id(fake) in self._untyped_calls:
-                        self._untyped_calls.add(id(call))
                     return found
         return None
+
+    def match_as(self, ref: ast.expr, call: ast.Call, scope: Scope):
+        """What ``call`` would match if it called ``ref`` (a method path a name or a parameter stands for)
+        with its own arguments."""
+        fake = ast.Call(func=ref, args=list(call.args), keywords=list(call.keywords))
+        ast.copy_location(fake, call)
+        found = self._match(fake, scope)
+        if found is not None and id(fake) in self._untyped_calls:
+            self._untyped_calls.add(id(call))
+        return found
 
     def _partial(self, func: ast.Name, scope: Scope) -> tuple[ast.Call, Scope] | None:
         """``ask = functools.partial(client.chat.completions.create, model=...)`` -> that call."""

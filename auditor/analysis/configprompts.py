@@ -13,9 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from auditor.analysis.yamlprompts import _scalar_segments
+from auditor.analysis.yamlprompts import _scalar_segments, segments_span
 from auditor.facts import FileFacts, Message, Prompt, PromptConstant
-from auditor.findings import Span
 from auditor.sources.frontmatter import FrontMatter, yaml_loader
 
 
@@ -80,12 +79,9 @@ def _add(node: dict, owner: str, model: dict[str, Any], fm: FrontMatter, lines: 
             segs = _scalar_segments(node, key, fm, lines)
         except Exception:  # noqa: BLE001 - an odd scalar: no prompt rather than a crash
             continue
-        spans = [s.span for s in segs if s.span is not None]
-        if not spans:
+        span = segments_span(segs)
+        if span is None:
             continue
-        a = min(spans, key=lambda s: (s.line, s.column))
-        b = max(spans, key=lambda s: (s.end_line, s.end_column))
-        span = Span(a.line, a.column, b.end_line, b.end_column)
         # named like a text sink's argument ("Agent(backstory=)"): the key is the framework's
         # parameter, never a name the role heuristics read as data ("*story")
         name = f"{owner or model.get('framework') or 'config'}({key}=)"

@@ -74,12 +74,8 @@ def handed_in(matcher, call: ast.Call, func: ast.Name, scope: Scope):
         value = _passed(caller, fn, func.id, is_method)
         if not isinstance(value, ast.Attribute) or value.attr not in matcher.last_names:
             continue
-        fake = ast.Call(func=value, args=list(call.args), keywords=list(call.keywords))
-        ast.copy_location(fake, call)
-        found = matcher._match(fake, cscope)
+        found = matcher.match_as(value, call, cscope)
         if found is not None:
-            if id(fake) in matcher._untyped_calls:
-                matcher._untyped_calls.add(id(call))
             return found
     return None
 

@@ -82,12 +82,9 @@ def _list_prompts(node: Any, key: str, path: str, fm: FrontMatter, lines: list[s
         if not isinstance(item, str) or not item.strip() or _FILE_REF.match(item):
             continue
         segs = _scalar_segments(items, i, fm, lines, items.lc.item(i))
-        spans = [s.span for s in segs if s.span is not None]
-        if not spans:
+        span = segments_span(segs)
+        if span is None:
             continue
-        a = min(spans, key=lambda s: (s.line, s.column))
-        b = max(spans, key=lambda s: (s.end_line, s.end_column))
-        span = Span(a.line, a.column, b.end_line, b.end_column)
         name = f"{path}.{key}[{i}]" if path else f"{key}[{i}]"
         facts.prompt_constants.append(PromptConstant(name, "", facts.path, span, Prompt([Message("user", segs)])))
 
@@ -134,6 +131,16 @@ def _yaml_site(fm: FrontMatter, lines: list[str], rel: str, messages: list[Messa
     if at is not None and at > len(lines) and lines and lines[-1] != "":
         info["eof_newline"] = True  # the file does not end with a newline: start a new line first
     return site
+
+
+def segments_span(segs: list[Segment]) -> Span | None:
+    """The span from the first segment's start to the last one's end (None when none has a span)."""
+    spans = [s.span for s in segs if s.span is not None]
+    if not spans:
+        return None
+    a = min(spans, key=lambda s: (s.line, s.column))
+    b = max(spans, key=lambda s: (s.end_line, s.end_column))
+    return Span(a.line, a.column, b.end_line, b.end_column)
 
 
 def _scalar_segments(mapping: Any, key: Any, fm: FrontMatter, lines: list[str], at: tuple | None = None) -> list[Segment]:
