@@ -180,14 +180,7 @@ class CallSite:
 
     def lookup(self, path: str) -> tuple[str, Param | None]:
         """State of a parameter: ("present", p) | ("unknown", None) | ("missing", None)."""
-        p = self.params.get(path)
-        if p is not None:
-            return "present", p
-        parts = path.split(".")
-        for i in range(len(parts) + 1):  # "" (all keywords unknown), a container of the path, the path itself
-            if ".".join(parts[:i]) in self.unknown:
-                return "unknown", None
-        return "missing", None
+        return param_state(self.params, self.unknown, path)
 
     def first_present(self, paths: list[str]) -> tuple[str, Param | None]:
         """The first of ``paths`` that is present; else unknown if any is unknown; else missing."""
@@ -291,3 +284,16 @@ def untagged(obj):
     """``obj`` without a ``param`` of its own."""
     obj.__dict__.pop("param", None)
     return obj
+
+
+def param_state(params: dict, unknown, path: str) -> tuple[str, "Param | None"]:
+    """("present", p) | ("unknown", None) | ("missing", None) for ``path`` given the parameters a
+    request sets and the paths it leaves unknown: "" (all keywords), a container of the path, the path."""
+    p = params.get(path)
+    if p is not None:
+        return "present", p
+    parts = path.split(".")
+    for i in range(len(parts) + 1):
+        if ".".join(parts[:i]) in unknown:
+            return "unknown", None
+    return "missing", None

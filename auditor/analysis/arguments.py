@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from auditor.analysis.configfields import later_sets
 from auditor.analysis.scopes import Scope, span_of
-from auditor.facts import Container, Insertion, Param
+from auditor.facts import Container, Insertion, Param, param_state
 from auditor.findings import Span
 
 
@@ -22,13 +22,7 @@ class Args:
 
 
 def lookup(args: Args, path: str) -> tuple[str, Param | None]:
-    if path in args.params:
-        return "present", args.params[path]
-    parts = path.split(".")
-    for i in range(len(parts) + 1):  # "" (all keywords unknown), a container of the path, the path itself
-        if ".".join(parts[:i]) in args.unknown:
-            return "unknown", None
-    return "missing", None
+    return param_state(args.params, args.unknown, path)
 
 
 def truthy(args: Args, path: str | None) -> bool:

@@ -100,8 +100,8 @@ class Deriver:
                     for t in self.templates(fq, rcls, 1, ()):
                         if made >= self.per_call or self.total >= self.max_total:
                             break
-                        if f.extra.get("sends_nothing") and self._builds_only(t) and [rec.span.line, rec.span.column] not in [
-                                list(x) for x in f.extra.get("handed_calls") or ()]:
+                        if f.extra.get("sends_nothing") and self._builds_only(t) and (rec.span.line, rec.span.column) not in {
+                                tuple(x) for x in f.extra.get("handed_calls") or ()}:
                             continue  # a test builds the model to look at it (analysis/testmodules.py)
                         concrete.append(self.bind(t, rec, fq, f))
                         made += 1

@@ -119,7 +119,9 @@ class LoopFacts:
             return "dependent"  # rounds: each pass's items are what the last pass's answers kept (a knockout tournament)
         if _times_each_call(loop):
             return "timed"  # a latency benchmark: each request is timed, so it must run on its own
-        if not _reads_the_loop(call, loop, target):
+        if id(loop) not in self._loop_bound:  # once for all the calls in the loop
+            self._loop_bound[id(loop)] = loop_bound_names(loop, target)
+        if not _reads_the_loop(call, self._loop_bound[id(loop)]):
             return "repeat"  # the same request each pass (nothing it sends comes from the item): not items to group
         if handler_items(it, self.walk.owner_of(getattr(loop, "lineno", 1)), self.r, scope, getattr(loop, "lineno", 1 << 30)):
             return "handler"  # the items of one invocation of a Lambda-style handler: its caller waits for them
@@ -268,26 +270,29 @@ def _rounds(loop: ast.AST, it: ast.AST, outer: ast.AST) -> bool:
 MUTATORS = {"append", "extend", "insert", "update", "add", "setdefault", "push", "put"}
 
 
-def _reads_the_loop(call: ast.Call, loop: ast.AST, target: ast.AST) -> bool:
-    """The call's arguments or receiver read the loop's item or a name the loop's body assigns (or
-    stores into): what it sends can differ from one pass to the next."""
+def loop_bound_names(loop: ast.AST, target: ast.AST) -> frozenset[str]:
+    """The loop's item names and every name its body assigns or stores into (``x = ...``,
+    ``state.k = ...``, ``items.append(...)``): what can differ from one pass to the next."""
     bound = {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
     for n in ast.walk(loop):
         targets: list[ast.AST] = []
         if isinstance(n, ast.Assign):
             targets = list(n.targets)
-        elif isinstance(n, (ast.AugAssign, ast.AnnAssign, ast.For, ast.AsyncFor, ast.comprehension)):
-            targets = [n.target]
-        elif isinstance(n, ast.NamedExpr):
+        elif isinstance(n, (ast.AugAssign, ast.AnnAssign, ast.For, ast.AsyncFor, ast.comprehension, ast.NamedExpr)):
             targets = [n.target]
         elif isinstance(n, (ast.With, ast.AsyncWith)):
             targets = [i.optional_vars for i in n.items if i.optional_vars is not None]
         elif isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in MUTATORS:
-            targets = [n.func.value]  # items.append(x), state.update(...): the object changes
+            targets = [n.func.value]
         for t in targets:
             while isinstance(t, (ast.Attribute, ast.Subscript, ast.Starred)):
                 t = t.value
             bound.update(x.id for x in ast.walk(t) if isinstance(x, ast.Name))
+    return frozenset(bound)
+
+
+def _reads_the_loop(call: ast.Call, bound: frozenset[str]) -> bool:
+    """The call's arguments or receiver read a name the loop binds (:func:`loop_bound_names`)."""
     read = [call.func.value] if isinstance(call.func, ast.Attribute) else []
     read += list(call.args) + [kw.value for kw in call.keywords]
     return any(isinstance(x, ast.Name) and x.id in bound for e in read for x in ast.walk(e))

@@ -185,6 +185,7 @@ class _Loops(LoopFacts):
         self.p = providers
         self.walk = walk  # loop_kind reads the loop's scope and indexes the loop (it raised without them)
         self._loop_index: dict = {}
+        self._loop_bound: dict = {}  # id(loop) -> names it binds (loops.loop_bound_names)
 
     def scope(self, func: ast.AST | None) -> Scope:
         if func is None:

@@ -29,46 +29,42 @@ def sends_nothing(path: str, text: str) -> bool:
     return TEST_PATH.search(path.replace("\\", "/")) is not None and ASKS.search(text) is None
 
 
-def handed_on(tree: ast.AST, call: ast.Call, name: str | None, parents: dict | None = None) -> bool:
-    """The constructed model goes to other code: the call is an argument, a returned or combined value,
-    or the name it is assigned to is used so (anything but reading its attributes or checking it)."""
-    if parents is None:
-        parents = parent_map(tree)
+class Handoffs:
+    """Which values of a module go on to other code: a call that is an argument (not of an inspection
+    such as ``hasattr``), a returned, awaited or combined value (``prompt | llm``), or a name some load of
+    which is used so. One walk of the module builds it; each question is then a lookup."""
 
-    def goes_on(node: ast.AST) -> bool:
-        p = parents.get(id(node))
+    def __init__(self, tree: ast.AST):
+        self.parents = {id(c): n for n in ast.walk(tree) for c in ast.iter_child_nodes(n)}
+        self.names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and self.goes_on(n)}
+        self.tree = tree
+
+    def goes_on(self, node: ast.AST) -> bool:
+        p = self.parents.get(id(node))
         if isinstance(p, ast.Call) and node is not p.func:
             f = p.func
             fname = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else ""
             return fname not in _LOOKS
         if isinstance(p, ast.keyword):
-            return goes_on(p)
+            return self.goes_on(p)
         return isinstance(p, (ast.Return, ast.Yield, ast.BinOp, ast.Await))
 
-    if goes_on(call):
-        return True
-    if not name:
-        return False
-    return any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load) and goes_on(n) for n in ast.walk(tree))
+    def handed_on(self, call: ast.Call, name: str | None) -> bool:
+        """The constructed model goes to other code (directly, or through the name it is assigned to)."""
+        return self.goes_on(call) or bool(name and name in self.names)
+
+    def calls(self) -> list[tuple[int, int]]:
+        """(line, column) of every call whose result goes on, or is assigned to a name that does (what
+        phase 2 asks of a project factory's call in a test module)."""
+        out = []
+        for n in ast.walk(self.tree):
+            if isinstance(n, ast.Call):
+                p = self.parents.get(id(n))
+                name = p.targets[0].id if isinstance(p, ast.Assign) and len(p.targets) == 1 and isinstance(p.targets[0], ast.Name) else None
+                if self.handed_on(n, name):
+                    out.append((n.lineno, n.col_offset + 1))
+        return out
 
 
 _LOOKS = {"hasattr", "getattr", "setattr", "isinstance", "type", "str", "repr", "print", "id", "vars", "dir",
           "assertEqual", "assertIsInstance", "assertIsNotNone", "assertTrue", "assertIn"}
-
-
-def parent_map(tree: ast.AST) -> dict[int, ast.AST]:
-    return {id(c): n for n in ast.walk(tree) for c in ast.iter_child_nodes(n)}
-
-
-def handed_calls(tree: ast.AST) -> list[tuple[int, int]]:
-    """(line, column) of every call whose result goes on to other code, or is assigned to a name that
-    does (what phase 2 asks of a project factory's call in a test module)."""
-    parents = parent_map(tree)
-    out = []
-    for n in ast.walk(tree):
-        if isinstance(n, ast.Call):
-            p = parents.get(id(n))
-            name = p.targets[0].id if isinstance(p, ast.Assign) and len(p.targets) == 1 and isinstance(p.targets[0], ast.Name) else None
-            if handed_on(tree, n, name, parents):
-                out.append((n.lineno, n.col_offset + 1))
-    return out

@@ -40,7 +40,7 @@ from auditor.analysis.modindex import ModuleIndex, find_lines
 from auditor.analysis.parses import ParseFacts, short
 from auditor.analysis.resolve import Resolver
 from auditor.analysis.samples import every_choice_used, open_choice_reads
-from auditor.analysis.testmodules import handed_calls, handed_on, sends_nothing
+from auditor.analysis.testmodules import Handoffs, sends_nothing
 from auditor.analysis.scopes import Scope, span_of
 from auditor.analysis.truncation import CROWDED, TruncationFacts
 from auditor.analysis.vision import VisionFacts
@@ -83,10 +83,11 @@ def _collect(tree: ast.Module, resolver: Resolver, facts: FileFacts, providers: 
             ctx.site_facts(site, call)
     if sends_nothing(facts.path, text):  # models built in a test only to look at them (analysis/testmodules.py)
         facts.extra["sends_nothing"] = True
-        facts.extra["handed_calls"] = handed_calls(tree)  # a factory's model that goes on may be asked (derive.py)
+        handoffs = Handoffs(tree)
+        facts.extra["handed_calls"] = handoffs.calls()  # a factory's model that goes on may be asked (derive.py)
         calls = {id(site): call for site, call in found}
         facts.call_sites = [s for s in facts.call_sites if not _constructor(providers, s)
-                            or (calls.get(id(s)) is not None and handed_on(tree, calls[id(s)], s.result_name))]
+                            or (calls.get(id(s)) is not None and handoffs.handed_on(calls[id(s)], s.result_name))]
 
 
 def _constructor(providers: Providers, site: CallSite) -> bool:
@@ -109,6 +110,7 @@ class _Module(ParseFacts, LoopFacts, AgentLoopFacts, TruncationFacts, VisionFact
         self.p = providers
         self._functions: dict[int, FunctionIndex] = {}  # id(def or tree) -> its index, built on first use
         self._loop_index: dict[int, LoopIndex] = {}
+        self._loop_bound: dict[int, frozenset[str]] = {}  # id(loop) -> names it binds (loops.loop_bound_names)
         self._marked: dict[int, bool] = {}  # id(expression root) -> holds a cache marker
         self._bounded: dict[tuple[int, str], bool] = {}  # (id(def), list name) -> _truncated
         self._choice_reads: dict[int, tuple[set[int], set[str]]] = {}  # id(def or tree) -> open_choice_reads

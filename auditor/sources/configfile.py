@@ -30,6 +30,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import re
+from functools import lru_cache
 from typing import Any
 
 from auditor.discover import (  # noqa: F401 - re-exported
@@ -154,12 +155,17 @@ def analyse_config(data: bytes, rel: str, chosen: list[dict[str, Any]], max_byte
     return facts
 
 
-def _sibling_url(mapping: Any) -> str | None:
-    """The base URL written beside a model key (``base_url: https://integrate.api.nvidia.com/v1``)."""
+@lru_cache(maxsize=1)
+def _url_keys() -> tuple[str, ...]:
+    """rules/endpoints.yaml ``url-params`` (read once: analysis/endpoints.py is a layer above sources/)."""
     from auditor.config.catalog import load_yaml_file, rules_dir
 
-    keys = (load_yaml_file(rules_dir() / "endpoints.yaml") or {}).get("url-params") or ["base_url"]
-    for k in keys:
+    return tuple((load_yaml_file(rules_dir() / "endpoints.yaml") or {}).get("url-params") or ["base_url"])
+
+
+def _sibling_url(mapping: Any) -> str | None:
+    """The base URL written beside a model key (``base_url: https://integrate.api.nvidia.com/v1``)."""
+    for k in _url_keys():
         v = mapping.get(k)
         if isinstance(v, str) and "." in v and " " not in v.strip():
             return v.strip()
