@@ -16,6 +16,7 @@ from auditor.checks.context import RuleContext
 from auditor.checks.modelswap import _price, can_swap, model_span, swap_model_fix, swap_savings, unclaimed
 from auditor.config.catalog import ModelInfo
 from auditor.cost.model import call_cost
+from auditor.cost.request import input_price, output_price
 from auditor.facts import CallSite
 from auditor.findings import Finding
 from auditor.sources.configfile import CONFIG_API
@@ -138,14 +139,34 @@ def newer_same_tier(model: ModelInfo, ctx: RuleContext, api: str) -> ModelInfo |
     return best
 
 
+def costs_less(new: ModelInfo, old: ModelInfo) -> bool | None:
+    """Whether ``new`` costs less than ``old`` whatever the call's input/output mix: neither
+    price dearer and one cheaper. None for a mixed price (cheaper output, dearer input, or the
+    reverse): which is cheaper then depends on the call's mix, which a static estimate of an
+    input-heavy call (retrieved context, tool results) does not know."""
+    ni, no, oi, oo = input_price(new), output_price(new), input_price(old), output_price(old)
+    if ni is None or no is None or oi is None or oo is None:
+        return False
+    if (ni > oi and no < oo) or (ni < oi and no > oo):
+        return None
+    return ni <= oi and no <= oo and (ni < oi or no < oo)
+
+
+def mixed_price_note(new: ModelInfo, old: ModelInfo) -> str:
+    """``cheaper output, dearer input`` (or the reverse) for a mixed price, else ''."""
+    if costs_less(new, old) is not None:
+        return ""
+    dearer_in = (input_price(new) or 0) > (input_price(old) or 0)
+    return "cheaper output, dearer input" if dearer_in else "cheaper input, dearer output"
+
+
 def _superseded_by(model: ModelInfo, ctx: RuleContext, api: str) -> ModelInfo | None:
     """The model LA404 moves ``model`` to: the newer one of its tier when it costs less or is
     the provider's recommendation."""
     target = newer_same_tier(model, ctx, api)
     if target is None:
         return None
-    new_cost, old_cost = call_cost(target, 1_000_000, 1_000_000), call_cost(model, 1_000_000, 1_000_000)
-    cheaper = new_cost is not None and old_cost is not None and new_cost < old_cost
+    cheaper = costs_less(target, model) is True
     recommended = model.successor == target.name and model.successor_source is not None
     return target if cheaper or recommended else None
 
@@ -176,12 +197,13 @@ def superseded_model(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
     target = _superseded_by(model, ctx, site_api(site, ctx))
     if target is None:
         return
-    new_cost, old_cost = call_cost(target, 1_000_000, 1_000_000), call_cost(model, 1_000_000, 1_000_000)
-    cheaper = new_cost is not None and old_cost is not None and new_cost < old_cost
+    cheaper = costs_less(target, model) is True
     recommended = model.successor == target.name and model.successor_source is not None
     why = "costs less" if cheaper else f"is what the provider recommends ({model.successor_source})"
     if cheaper and recommended:
         why += f" and is what the provider recommends ({model.successor_source})"
+    if mixed_price_note(target, model):
+        why += f" ({mixed_price_note(target, model)})"
     message = (
         f"{_written_name(site, model)} still works, but {target.name}, a newer {model.provider} model of the same "
         f"{model.tier} tier, {why}: {_price(target)} vs {_price(model)} per 1M in/out"
