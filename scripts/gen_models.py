@@ -305,9 +305,11 @@ def _build_host(out, host, spec, ids, models, ov_models, checked, report) -> Non
         _add(out, name, entry)
         made += 1
     for name, ov in models.items():
-        if name not in ids:
-            raise GenError(f"{host}/{name}: not in the pinned LiteLLM map")
-        _add(out, name, _entry(name, host, ov, _one(ids[name], name, host), spec, checked, list(ov.get("aliases") or [])))
+        kept = ov.get("litellm", True) is None  # kept by hand: a host's retired id the map never listed
+        if name not in ids and not kept:
+            raise GenError(f"{host}/{name}: not in the pinned LiteLLM map (mark it `litellm: null` to keep it by hand)")
+        facts = None if kept else _one(ids[name], name, host)
+        _add(out, name, _entry(name, host, ov, facts, spec, checked, list(ov.get("aliases") or [])))
         made += 1
     # successor / downgrade: the host's entry of the vendor model's successor / downgrade
     by_vendor = {e["host-of"]: n for n, e in out.items() if e["provider"] == host and e.get("host-of")}

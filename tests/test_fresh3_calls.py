@@ -47,3 +47,38 @@ def test_la404_mixed_price_recommended_says_so_honestly(project):
     [f] = _only(project(files, select=["LA404"], policy=policy, today=TODAY), "LA404")
     assert "costs less" not in f.message and "cheaper output, dearer input" in f.message
     assert f.savings is None
+
+
+# ---------------------------------------------------------------- LA402/LA403 retired Vertex ids
+VERTEX_PALM = """
+    from typing import Optional
+
+    import vertexai
+    from vertexai.generative_models import GenerativeModel
+    from vertexai.language_models import TextGenerationModel
+
+
+    class GoogleVertexAI:
+        def __init__(self, project_id: str, location: str, model: Optional[str] = None, **kwargs):
+            self.model = model or "{model}"
+            vertexai.init(project=project_id, location=location)
+
+        def generate(self, prompt: str) -> str:
+            if "bison" in self.model:
+                return TextGenerationModel.from_pretrained(self.model).predict(prompt, max_output_tokens=512).text
+            return GenerativeModel(self.model).generate_content(prompt, generation_config={{"max_output_tokens": 512}}).text
+"""
+
+
+def test_retired_vertex_ids_are_la402_not_unknown(project):
+    for model, day in (("text-bison@001", "2025-04-09"), ("chat-bison@002", "2025-04-09"), ("gemini-1.5-pro-preview-0409", "2025-09-24")):
+        result = project({"vertex_llm.py": VERTEX_PALM.format(model=model)}, select=["LA402", "LA403"], today=TODAY)
+        assert codes(result) == ["LA402"], (model, [f.message for f in result.findings])
+        [f] = result.findings
+        assert f"fails at runtime since {day}" in f.message and "cloud.google.com/vertex-ai" in f.message
+        assert "add it under `models:`" not in f.message
+
+
+def test_current_vertex_gemini_id_stays_silent(project):
+    result = project({"vertex_llm.py": VERTEX_PALM.format(model="gemini-3.5-flash")}, select=["LA402", "LA403"], today=TODAY)
+    assert codes(result) == []
