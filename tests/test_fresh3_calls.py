@@ -82,3 +82,39 @@ def test_retired_vertex_ids_are_la402_not_unknown(project):
 def test_current_vertex_gemini_id_stays_silent(project):
     result = project({"vertex_llm.py": VERTEX_PALM.format(model="gemini-3.5-flash")}, select=["LA402", "LA403"], today=TODAY)
     assert codes(result) == []
+
+
+# ---------------------------------------------------------------- LA402 model-label (Azure deployments)
+AZURE_QUERY = """
+    import os
+
+    from langchain_openai import AzureChatOpenAI
+
+    llm = AzureChatOpenAI(
+        azure_endpoint=os.environ["AZURE_ENDPOINT"],
+        {deployment}
+        model_name="gpt-4",
+        api_version="2024-02-15-preview",
+        max_tokens=400,
+    )
+
+
+    def ask(question: str) -> str:
+        return llm.invoke(f"Answer briefly: {{question}}").content
+"""
+
+
+def test_la402_on_an_azure_deployment_label_names_the_deployment(project):
+    files = {"selfquery.py": AZURE_QUERY.format(deployment='deployment_name=os.environ["AZURE_OPENAI_DEPLOYMENT_NAME"],')}
+    [f] = _only(project(files, select=["LA402"], today=TODAY), "LA402")
+    assert "the Azure deployment `os.environ[\"AZURE_OPENAI_DEPLOYMENT_NAME\"]`" in f.message
+    assert "move the deployment to" in f.message
+    assert f.fix is None  # rewriting the label changes nothing
+    assert f.severity == "warning"
+
+
+def test_la402_azure_without_a_separate_deployment_keeps_its_swap(project):
+    # no deployment argument: the model name is what is sent; the ordinary finding and fix stay
+    files = {"selfquery.py": AZURE_QUERY.format(deployment="")}
+    [f] = _only(project(files, select=["LA402"], today=TODAY), "LA402")
+    assert "deployment" not in f.message and f.fix is not None

@@ -32,6 +32,7 @@ LOOP_NODES = (ast.For, ast.AsyncFor, ast.While)
 OPENAI_COMPATIBLE = ("openai", "litellm", "langchain", "instructor")
 # Azure OpenAI clients: `model=` names a deployment (any name its owner chose), not a catalog model id
 AZURE_CLIENTS = ("AzureOpenAI", "AsyncAzureOpenAI", "AzureChatOpenAI")
+AZURE_DEPLOYMENT_KWARGS = ("deployment_name", "azure_deployment", "deployment_id")  # the deployment that serves the calls
 COMP_NODES = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
@@ -300,6 +301,11 @@ class CallSiteFinder(ApiMatcher, ArgumentMapper):
         made = [maker] if maker is not None else []
         if any((self.r.qualname(c.func, s) or "").rsplit(".", 1)[-1] in AZURE_CLIENTS for c, s in made + [(call, scope)]):
             site.extra["unknown_model"] = "ignore"  # model= is a deployment name the user chose (priced as OpenAI when it is a model id)
+            dep = next((k for c, _ in made + [(call, scope)] for k in c.keywords if k.arg in AZURE_DEPLOYMENT_KWARGS), None)
+            if dep is not None and site.model is not None:
+                # AzureChatOpenAI(deployment_name=..., model_name="gpt-4"): the deployment decides which model
+                # answers; the model name is only its label (token counting, tracing)
+                site.extra["azure_deployment"] = " ".join(self.r.source_of(dep.value).split())[:80]
         found = None
         for c, s in ([maker] if maker is not None else []) + [(call, scope)]:
             kw = next((k for k in c.keywords if k.arg in params), None)

@@ -111,11 +111,31 @@ def retired_model(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
         less = call_cost(model, 1_000_000, 1_000_000)
         if more is not None and less is not None and more > less:
             message += f"; note: {successor.name} costs more: {_price(successor)} vs {_price(model)} per 1M in/out"
+    if site.extra.get("azure_deployment"):
+        yield _azure_label_finding(site, ctx, model, successor)
+        return
     fix = swap_model_fix(site, ctx, successor.name, f"Use `{successor.name}`", at_definition=True) if successor else None
     if savings is None and successor is not None:
         unclaimed(fix, site, successor.name)
     span = model_span(site, ctx)
     yield ctx.finding(message, site.path, span, site=site, fix=fix, savings=savings, severity=severity)
+
+
+def _azure_label_finding(site: CallSite, ctx: RuleContext, model: ModelInfo, successor: ModelInfo | None) -> Finding:
+    """LA402 where the model name only labels an Azure deployment (``AzureChatOpenAI(deployment_name=...,
+    model_name="gpt-4")``): the deployment decides which model answers, so rewriting the label changes
+    nothing; the move is the deployment's, on Azure's own retirement schedule."""
+    dep = site.extra["azure_deployment"]
+    when = model.retired or model.deprecated
+    status = "retired" if is_retired(model, ctx.today) else "retiring" if model.retired else "deprecated"
+    message = (
+        f"{_written_name(site, model)} labels the Azure deployment `{dep}`, which decides the model that answers: "
+        f"if the deployment serves {model.name}, OpenAI lists it as {status} ({when.isoformat() if when else 'no date'}) "
+        "and Azure retires its model versions on its own schedule"
+    )
+    if successor is not None:
+        message += f"; move the deployment to {successor.name} and update the label"
+    return ctx.finding(message, site.path, model_span(site, ctx), site=site, fix=None, savings=None, severity="warning")
 
 
 # ---------------------------------------------------------------- LA404
@@ -194,6 +214,8 @@ def superseded_model(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
     model = ctx.model(site)
     if model is None or model.retired is not None or (model.deprecated is not None and model.deprecated <= ctx.today):
         return  # unknown (LA403) or on its way out (LA402)
+    if site.extra.get("azure_deployment"):
+        return  # the name labels an Azure deployment: what answers is the deployment's choice, not this string's
     target = _superseded_by(model, ctx, site_api(site, ctx))
     if target is None:
         return
