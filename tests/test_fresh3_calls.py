@@ -118,3 +118,50 @@ def test_la402_azure_without_a_separate_deployment_keeps_its_swap(project):
     files = {"selfquery.py": AZURE_QUERY.format(deployment="")}
     [f] = _only(project(files, select=["LA402"], today=TODAY), "LA402")
     assert "deployment" not in f.message and f.fix is not None
+
+
+# ---------------------------------------------------------------- LA101 cap-in-config
+RESEARCHER = """
+    from langchain.chat_models import init_chat_model
+    from langchain_core.runnables import RunnableConfig
+
+    from research.configuration import Configuration
+
+    configurable_model = init_chat_model(
+        configurable_fields={fields},
+    )
+
+
+    async def write_brief(state: dict, config: RunnableConfig):
+        configurable = Configuration.from_runnable_config(config)
+        model_config = {{
+            "model": configurable.research_model,
+            {cap_entry}
+            "api_key": configurable.api_key,
+        }}
+        model = configurable_model.with_structured_output(dict).with_retry(stop_after_attempt=3).with_config(model_config)
+        return await model.ainvoke([{{"role": "user", "content": "Write a research brief for: " + state["topic"]}}])
+
+
+    async def final_report(state: dict, config: RunnableConfig):
+        configurable = Configuration.from_runnable_config(config)
+        writer = configurable_model.with_config({{"model": configurable.final_report_model, {cap_entry}}})
+        return await writer.ainvoke([{{"role": "user", "content": "Write the report from these notes: " + state["notes"]}}])
+"""
+
+
+def test_la101_cap_set_through_with_config_is_no_finding(project):
+    src = RESEARCHER.format(fields='("model", "max_tokens", "api_key")', cap_entry='"max_tokens": configurable.research_model_max_tokens,')
+    assert _only(project({"research/graph.py": src}, select=["LA101"], today=TODAY), "LA101") == []
+
+
+def test_la101_configurable_cap_never_set_still_fires(project):
+    # the cap is declared configurable but no use passes it
+    src = RESEARCHER.format(fields='("model", "max_tokens", "api_key")', cap_entry="")
+    assert codes(project({"research/graph.py": src}, select=["LA101"], today=TODAY)) == ["LA101"]
+
+
+def test_la101_cap_key_passed_but_not_a_configurable_field_still_fires(project):
+    # with_config keys that are not configurable fields are not the model's parameters
+    src = RESEARCHER.format(fields='("model", "api_key")', cap_entry='"max_tokens": configurable.research_model_max_tokens,')
+    assert codes(project({"research/graph.py": src}, select=["LA101"], today=TODAY)) == ["LA101"]

@@ -17,6 +17,7 @@ import re
 
 from auditor.facts import CallSite, LoopInfo, Message, Prompt, Value
 from auditor.config.catalog import Api, Providers
+from auditor.analysis.configcaps import config_cap
 from auditor.analysis.frames import FrameInference
 from auditor.analysis.prompts import PromptBuilder
 from auditor.analysis.resolve import Resolver
@@ -280,6 +281,9 @@ class CallSiteFinder(ApiMatcher, ArgumentMapper):
             result_name=self._targets.get(id(call)),
         )
         site.containers = args.containers
+        if api.cap and any(k.arg == "configurable_fields" for k in call.keywords):
+            if (capped := config_cap(self.r, call, list(api.cap))) is not None:
+                site.extra["config_cap"] = capped  # init_chat_model(configurable_fields=(.., "max_tokens")), set per use
         if id(call) in self.pending:
             site.extra["pending"] = self.pending[id(call)]
         site.extra["in_function"] = scope.kind == "function"

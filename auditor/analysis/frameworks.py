@@ -194,7 +194,7 @@ class _Sites:
             kind = "while" if isinstance(loop, ast.While) else "for" if isinstance(loop, (ast.For, ast.AsyncFor)) else "comprehension"
             site.loop = LoopInfo(kind, self.r.source_of(it)[:120], span_of(loop, self.r.lines))
         site.streaming = model.streaming or method.startswith(("stream", "astream"))
-        site.extra.update({k: v for k, v in model.extra.items() if k in ("structured", "endpoint", "local", "unknown_model", "azure_deployment")})  # the serving endpoint too
+        site.extra.update({k: v for k, v in model.extra.items() if k in ("structured", "endpoint", "local", "unknown_model", "azure_deployment", "config_cap")})  # the serving endpoint too
         site.extra["in_function"] = scope.kind == "function"
         site.extra["function"] = scope.name if scope.kind == "function" else None
         site.extra["invoke"] = True

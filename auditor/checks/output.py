@@ -40,6 +40,8 @@ def missing_output_cap(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
         return
     if api.cap_default is not None:
         return  # the SDK applies its own cap (e.g. LangChain's ChatAnthropic: 1024)
+    if site.extra.get("config_cap"):
+        return  # a configurable field every use sets: .with_config({"max_tokens": ...}) (analysis/configcaps.py)
     state, present = site.first_present(api.cap)
     if state == "present" and not none_cap(site, present):
         return
