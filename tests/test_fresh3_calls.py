@@ -165,3 +165,50 @@ def test_la101_cap_key_passed_but_not_a_configurable_field_still_fires(project):
     # with_config keys that are not configurable fields are not the model's parameters
     src = RESEARCHER.format(fields='("model", "api_key")', cap_entry='"max_tokens": configurable.research_model_max_tokens,')
     assert codes(project({"research/graph.py": src}, select=["LA101"], today=TODAY)) == ["LA101"]
+
+
+# ---------------------------------------------------------------- LA101 cap-in-default-params
+BEDROCK_CLAUDE = """
+    import json
+    from typing import Any, Dict, Optional
+
+
+    class BedrockClaude:
+        model: str = "anthropic.claude-3-sonnet-20240229-v1:0"
+        temperature: Optional[float] = 0
+        max_tokens: int = 1024
+
+        def __init__(self, bedrock_runtime_client, **kwargs):
+            for key, val in kwargs.items():
+                setattr(self, key, val)
+            self.client = bedrock_runtime_client
+
+        @property
+        def _default_params(self) -> Dict[str, Any]:
+            return {{"max_tokens": self.max_tokens, "model": self.model, "temperature": self.temperature}}
+
+        def call(self, prompt: str, system_prompt: str = "") -> str:
+            messages = [{{"role": "user", "content": [{{"type": "text", "text": prompt}}]}}]
+            params = {{"anthropic_version": "bedrock-2023-05-31", "system": system_prompt, "messages": messages}}
+            {fill}
+            body = json.dumps(params)
+            response = self.client.invoke_model(modelId=self.model, body=body)
+            return json.loads(response.get("body").read())["content"][0]["text"]
+"""
+
+
+def test_la101_body_filled_from_default_params_is_not_uncapped(project):
+    fill = """for key, value in self._default_params.items():
+                if key != "model" and value is not None:
+                    params[key] = value"""
+    assert _only(project({"claude.py": BEDROCK_CLAUDE.format(fill=fill)}, select=["LA101"], today=TODAY), "LA101") == []
+
+
+def test_la101_body_with_a_constant_cap_key_is_capped(project):
+    fill = 'params["max_tokens"] = self.max_tokens'
+    assert _only(project({"claude.py": BEDROCK_CLAUDE.format(fill=fill)}, select=["LA101"], today=TODAY), "LA101") == []
+
+
+def test_la101_body_with_other_keys_only_still_fires(project):
+    fill = 'params["temperature"] = self.temperature'
+    assert codes(project({"claude.py": BEDROCK_CLAUDE.format(fill=fill)}, select=["LA101"], today=TODAY)) == ["LA101"]

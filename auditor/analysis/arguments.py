@@ -130,6 +130,13 @@ class ArgumentMapper:
                     out.unknown.append(path)
                 for key, v in sets or ():
                     self._add(out, f"{path}.{key}", v, s, False, None, None)
+            held = _serialised_holder(self.r, value, scope)
+            if held is not None:  # body = json.dumps(params): the keys set on `params` after its display
+                sets = later_sets(held[0], held[1])
+                if sets is None:
+                    out.unknown.append(path)  # params[key] = value from a loop: what the body holds is not known
+                for key, v in sets or ():
+                    self._add(out, f"{path}.{key}", v, held[1], False, None, None)
         elif not out.params[path].value.is_literal:
             out.unknown.append(path)
 
@@ -168,3 +175,23 @@ class ArgumentMapper:
             indent = indent_line[: len(indent_line) - len(indent_line.lstrip())]
             return Insertion(pos_line, pos_col, prefix=("" if trailing else ",") + "\n" + indent, suffix="," if trailing else "")
         return Insertion(pos_line, pos_col, prefix=" " if trailing else ", ", suffix="," if trailing else "")
+
+
+def _serialised_holder(r, expr: ast.AST, scope: Scope, depth: int = 0) -> tuple[ast.Name, Scope] | None:
+    """The name a dict display is bound to when ``expr`` reaches it through a wrapping call
+    (``json.dumps(params)``, ``body`` bound to one): the keys later set on that name are in the
+    request too. None when ``expr`` is the name itself (already read) or no such chain."""
+    if depth > 3:
+        return None
+    if isinstance(expr, ast.Call) and expr.args and isinstance(expr.args[0], (ast.Name, ast.Call)):
+        inner = expr.args[0]
+        if isinstance(inner, ast.Name):
+            b = r.binding(inner.id, scope, getattr(inner, "lineno", 1 << 30))
+            if b is not None and b[0] == "assign" and isinstance(b[1], ast.Dict):
+                return inner, b[2]
+        return _serialised_holder(r, inner, scope, depth + 1)
+    if isinstance(expr, ast.Name) and depth == 0:
+        b = r.binding(expr.id, scope, getattr(expr, "lineno", 1 << 30))
+        if b is not None and b[0] == "assign" and isinstance(b[1], ast.Call):
+            return _serialised_holder(r, b[1], b[2], depth + 1)
+    return None
