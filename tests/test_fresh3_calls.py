@@ -212,3 +212,46 @@ def test_la101_body_with_a_constant_cap_key_is_capped(project):
 def test_la101_body_with_other_keys_only_still_fires(project):
     fill = 'params["temperature"] = self.temperature'
     assert codes(project({"claude.py": BEDROCK_CLAUDE.format(fill=fill)}, select=["LA101"], today=TODAY)) == ["LA101"]
+
+
+# ---------------------------------------------------------------- LA402 fix-wrong-model-id
+TOGETHER_AGENT = """
+    import os
+
+    import openai
+
+    client = openai.OpenAI(base_url="https://api.together.xyz/v1", api_key=os.getenv("TOGETHER_AI_API_KEY"))
+
+
+    def run_assistant(message: str) -> str:
+        response = client.chat.completions.create(
+            model="meta-llama/Llama-3.3-70B-Instruct-Turbo",
+            messages=[{"role": "system", "content": "You are a helpful assistant."}, {"role": "user", "content": message}],
+            max_tokens=500,
+        )
+        return response.choices[0].message.content
+"""
+
+TOGETHER_LITELLM = """
+    import litellm
+
+
+    def run_assistant(message: str) -> str:
+        response = litellm.completion(
+            model="together_ai/meta-llama/Llama-3.3-70B-Instruct-Turbo",
+            messages=[{"role": "user", "content": message}],
+            max_tokens=500,
+        )
+        return response.choices[0].message.content
+"""
+
+
+def test_la402_replacement_is_in_the_called_apis_id_space(project):
+    [f] = _only(project({"agent.py": TOGETHER_AGENT}, select=["LA402"], today=TODAY), "LA402")
+    assert "move to openai/gpt-oss-120b" in f.message and "together_ai/" not in f.message
+    assert f.fix is not None and [e.content for e in f.fix.edits] == ['"openai/gpt-oss-120b"']
+
+
+def test_la402_litellm_call_keeps_its_routing_prefix_once(project):
+    [f] = _only(project({"agent.py": TOGETHER_LITELLM}, select=["LA402"], today=TODAY), "LA402")
+    assert f.fix is not None and [e.content for e in f.fix.edits] == ['"together_ai/openai/gpt-oss-120b"']

@@ -13,7 +13,7 @@ from datetime import date
 
 from auditor.checks import check
 from auditor.checks.context import RuleContext
-from auditor.checks.modelswap import _price, can_swap, model_span, swap_model_fix, swap_savings, unclaimed
+from auditor.checks.modelswap import _price, can_swap, model_span, shown_name, swap_model_fix, swap_savings, unclaimed
 from auditor.config.catalog import ModelInfo
 from auditor.cost.model import call_cost
 from auditor.cost.request import input_price, output_price
@@ -76,7 +76,7 @@ def retired_model(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
     successor = current_successor(model, ctx, api)
     if successor is not None:
         successor = where_fixes_settle(site, successor, ctx, api)
-        move = f"; move to {successor.name}"
+        move = f"; move to {shown_name(site, ctx, successor.name)}"
     elif model.successor or api == "completions":
         move = f"; no current {model.provider} model serves the {api} API it is called with"
     else:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Callable
 
 from auditor.checks.context import RuleContext
+from auditor.config.modelcatalog import _PREFIXES as ROUTING_PREFIXES
 from auditor.config.catalog import ModelInfo
 from auditor.cost.model import call_cost
 from auditor.facts import CallSite, Param
@@ -146,7 +147,26 @@ def written_target(written: str, model: ModelInfo, target: str, ctx: RuleContext
         prefix += head + "/"
     if rest.split(".", 1)[0].lower() in ("anthropic", "meta", "mistral", "cohere", "amazon", "us", "eu", "apac", "global"):
         return None
-    return prefix + target
+    return prefix + native_id(target, prefix, ctx)
+
+
+def native_id(target: str, prefix: str, ctx: RuleContext) -> str:
+    """``target`` in the id space of the API the call goes to: a catalog name carrying a LiteLLM
+    routing prefix (``together_ai/openai/gpt-oss-120b``, named so because two providers share the
+    id) is written without it where the call's own name has none (``OpenAI(base_url=together)``
+    takes ``openai/gpt-oss-120b``), and never twice where it has one."""
+    model = ctx.policy.models.lookup(target)
+    for p in ROUTING_PREFIXES:
+        if p.endswith("/") and target.startswith(p) and model is not None and target[len(p):] in model.aliases:
+            return target[len(p):] if not prefix or prefix.endswith(p) else target
+    return target
+
+
+def shown_name(site: CallSite, ctx: RuleContext, target: str) -> str:
+    """How a message names the model a call moves to: in the id space of the call's API (a
+    LiteLLM call keeps LiteLLM's routing prefix; an SDK or OpenAI-compatible client gets the bare id)."""
+    written = site.model_name or ""
+    return native_id(target, "" if not any(written.startswith(p) for p in ROUTING_PREFIXES if p.endswith("/")) else written.split("/", 1)[0] + "/", ctx)
 
 
 def can_swap(site: CallSite, ctx: RuleContext, target: str) -> bool:
@@ -164,6 +184,7 @@ def swap_model_fix(site: CallSite, ctx: RuleContext, target: str, message: str, 
     ``at_definition``, where it is defined), when the swap is valid there (:mod:`auditor.checks.modelswap`)."""
     if not can_swap(site, ctx, target):
         return None
+    message = message.replace(f"`{target}`", f"`{shown_name(site, ctx, target)}`")
     value, in_yaml = _model_value_at_call(site, ctx)
     if at_definition and (value is None or value.origin != "literal"):
         model = ctx.policy.models.lookup(site.model_name)
