@@ -255,3 +255,36 @@ def test_la402_replacement_is_in_the_called_apis_id_space(project):
 def test_la402_litellm_call_keeps_its_routing_prefix_once(project):
     [f] = _only(project({"agent.py": TOGETHER_LITELLM}, select=["LA402"], today=TODAY), "LA402")
     assert f.fix is not None and [e.content for e in f.fix.edits] == ['"together_ai/openai/gpt-oss-120b"']
+
+
+# ---------------------------------------------------------------- LA403 unknown-model-compatible-endpoint
+PARALLEL = """
+    import os
+
+    from openai import OpenAI
+
+    {client} = OpenAI(api_key=os.environ["PARALLEL_API_KEY"], base_url="{url}")
+
+
+    def get_parallel_response(parallel_client: OpenAI, query: str) -> str:
+        response = parallel_client.chat.completions.create(
+            model="speed",
+            messages=[{{"role": "user", "content": query}}],
+            max_tokens=800,
+        )
+        return response.choices[0].message.content
+
+
+    print(get_parallel_response({client}, "What does Parallel Web Systems do?"))
+"""
+
+
+def test_la403_client_passed_to_a_helper_keeps_its_endpoint(project):
+    # an endpoint no entry knows: an OpenAI-compatible gateway, whose model names are its own
+    files = {"parallel.py": PARALLEL.format(client="web_client", url="https://api.parallel.ai")}
+    assert _only(project(files, select=["LA403"], today=TODAY), "LA403") == []
+
+
+def test_la403_helper_called_with_an_openai_client_still_reports(project):
+    files = {"parallel.py": PARALLEL.format(client="web_client", url="https://api.openai.com/v1")}
+    assert codes(project(files, select=["LA403"], today=TODAY)) == ["LA403"]

@@ -18,6 +18,7 @@ import re
 from auditor.facts import CallSite, LoopInfo, Message, Prompt, Value
 from auditor.config.catalog import Api, Providers
 from auditor.analysis.configcaps import config_cap
+from auditor.analysis.paramcallers import maker_from_callers
 from auditor.analysis.frames import FrameInference
 from auditor.analysis.prompts import PromptBuilder
 from auditor.analysis.resolve import Resolver
@@ -302,6 +303,8 @@ class CallSiteFinder(ApiMatcher, ArgumentMapper):
         """``OpenAI(base_url="http://localhost:11434/v1")`` (or ``api_base=``, ``openai.api_base = ...``):
         the call is priced and checked as the provider serving that endpoint (rules/endpoints.yaml)."""
         params = url_params()
+        if maker is None:
+            maker = maker_from_callers(self.r, call, scope)  # def ask(client: OpenAI, ...) called with a client made here
         made = [maker] if maker is not None else []
         if any((self.r.qualname(c.func, s) or "").rsplit(".", 1)[-1] in AZURE_CLIENTS for c, s in made + [(call, scope)]):
             site.extra["unknown_model"] = "ignore"  # model= is a deployment name the user chose (priced as OpenAI when it is a model id)

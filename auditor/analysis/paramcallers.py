@@ -87,3 +87,21 @@ def typed_by_callers(r, base: ast.AST, scope: Scope) -> bool:
     if b is None or b[0] != "param":
         return False
     return getattr(b[1], "annotation", None) is None and base.id not in b[2].defaults
+
+
+def maker_from_callers(r, call: ast.Call, scope: Scope):
+    """(construction call, scope) of the client ``call`` is made on when that client is a parameter
+    of the enclosing function (annotated or not) and the function's callers in the module pass a
+    client constructed there: ``def get_response(client: OpenAI, q): client.chat.completions.create(...)``
+    called as ``get_response(parallel_client, q)`` after ``parallel_client = OpenAI(base_url=...)``.
+    Which endpoint serves the call is the construction's (``base_url=``), not the annotation's."""
+    base = call.func
+    while isinstance(base, ast.Attribute):
+        base = base.value
+    if not isinstance(base, ast.Name):
+        return None
+    b = r.binding(base.id, scope, getattr(base, "lineno", 1 << 30))
+    if b is None or b[0] != "param":
+        return None
+    t = param_type_from_callers(r, b[1], b[2], 0)
+    return (t[1], t[2]) if t and t[1] is not None else None
