@@ -288,3 +288,125 @@ def test_la403_client_passed_to_a_helper_keeps_its_endpoint(project):
 def test_la403_helper_called_with_an_openai_client_still_reports(project):
     files = {"parallel.py": PARALLEL.format(client="web_client", url="https://api.openai.com/v1")}
     assert codes(project(files, select=["LA403"], today=TODAY)) == ["LA403"]
+
+
+# ---------------------------------------------------------------- LA503
+RAG = """
+    from openai import OpenAI
+
+    client = OpenAI()
+
+
+    def rag_generate(question: str, top_k: int):
+        context = "\\n".join(search(question, top_k))
+        response = client.chat.completions.create(
+            model="gpt-4o-mini", max_tokens=300,
+            messages=[{{"role": "user", "content": f"Answer from the context.\\n{{context}}\\n\\nQuestion: {{question}}"}}],
+        )
+        return response.choices[0].message.content, context
+
+
+    {loop}
+"""
+
+
+def test_la503_loop_over_settings_values_is_not_a_batch(project):
+    loop = """for top_k in [1, 3, 5, 7]:
+        answer, retrieval_context = rag_generate(question, top_k)
+        test_case = LLMTestCase(input=question, actual_output=answer, expected_output=expected_output, retrieval_context=retrieval_context)
+        evaluate([test_case], [contextual_precision, contextual_recall])"""
+    assert _only(project({"rag.py": RAG.format(loop=loop)}, select=["LA503"], today=TODAY), "LA503") == []
+
+
+def test_la503_graded_literal_questions_still_fire(project):
+    # a handful of literal items with gold answers is an eval set: its requests are batchable data
+    loop = """for case in [{"q": "What is HyDE?", "expected": "hypothetical documents"}, {"q": "Who wrote BM25?", "expected": "Robertson"}]:
+        answer, retrieval_context = rag_generate(case["q"], 5)
+        scores.append(case["expected"] in answer)"""
+    assert codes(project({"rag.py": RAG.format(loop=loop)}, select=["LA503"], today=TODAY)) == ["LA503"]
+
+
+TRANSLATE = """
+    import asyncio
+
+    import openai
+
+
+    async def translate_text(text):
+        response = await openai.AsyncOpenAI().chat.completions.create(
+            model="gpt-4o", max_tokens=500,
+            messages=[{"role": "system", "content": "You are a translator."}, {"role": "user", "content": f"Translate to English: {text}"}],
+        )
+        return response.choices[0].message.content.strip()
+
+
+    async def translate_dataframe(df, column_name1, column_name2):
+        tasks_column1 = [translate_text(text) for text in df[column_name1]]
+        tasks_column2 = [translate_text(text) for text in df[column_name2]]
+        df["translated_" + column_name1] = await asyncio.gather(*tasks_column1)
+        df["translated_" + column_name2] = await asyncio.gather(*tasks_column2)
+        return df
+
+
+    async def translate_titles(df):
+        return await asyncio.gather(*[translate_text(t) for t in df["title"]])
+"""
+
+
+def test_la503_two_comprehensions_of_one_function_are_one_finding(project):
+    found = _only(project({"translate.py": TRANSLATE}, select=["LA503"], today=TODAY), "LA503")
+    # one for translate_dataframe's two comprehensions, one for translate_titles (another function)
+    assert len(found) == 2, [f.message for f in found]
+    merged = next(f for f in found if "2 comprehensions in this function" in f.message)
+    assert {r.line for r in merged.related if "called per item here too" in r.message} == {16, 17}
+
+
+WEAVIATE_DEMO = """
+    import google.generativeai as genai
+
+    model = genai.GenerativeModel("gemini-3.5-flash")
+
+    response = products.query.near_text(query="travel jacket", return_properties=["title", "link"], limit={limit})
+
+    for product in response.objects:
+        description = model.generate_content(["Write a short product description about: " + product.properties["title"]])
+        products.data.update(uuid=product.uuid, properties={{"generated_description": description.text}})
+"""
+
+
+def test_la503_the_few_results_of_a_limited_query_are_a_demo(project):
+    assert _only(project({"demo.py": WEAVIATE_DEMO.format(limit=3)}, select=["LA503"], today=TODAY), "LA503") == []
+
+
+def test_la503_a_large_query_result_is_still_data(project):
+    assert codes(project({"demo.py": WEAVIATE_DEMO.format(limit=500)}, select=["LA503"], today=TODAY)) == ["LA503"]
+
+
+PERPLEXITY = """
+    import os
+
+    import requests
+
+
+    def perplexity_search(search_queries: list[str]) -> list[dict]:
+        headers = {{"Authorization": f"Bearer {{os.getenv('PERPLEXITY_API_KEY')}}", "Content-Type": "application/json"}}
+        results = []
+        for query in search_queries:
+            payload = {{
+                "model": "sonar-pro",
+                "messages": [{{"role": "system", "content": "Search the web and provide factual information with sources."}}, {{"role": "user", "content": query}}],
+            }}
+            response = requests.post("{url}", headers=headers, json=payload)
+            results.append(response.json())
+        return results
+"""
+
+
+def test_la503_web_search_api_per_query_is_not_batchable(project):
+    src = PERPLEXITY.format(url="https://api.perplexity.ai/chat/completions")
+    assert _only(project({"search.py": src}, select=["LA503"], today=TODAY), "LA503") == []
+
+
+def test_la503_same_loop_to_a_chat_api_still_fires(project):
+    src = PERPLEXITY.format(url="https://api.groq.com/openai/v1/chat/completions")
+    assert codes(project({"search.py": src}, select=["LA503"], today=TODAY)) == ["LA503"]

@@ -25,6 +25,7 @@ class Endpoint:
     urls: tuple[str, ...]
     env: tuple[str, ...]
     router: bool = False  # forwards to the model's own provider (its lifecycle applies)
+    search: bool = False  # each request runs a web search for its query (Perplexity): one query per request
 
 
 GATEWAY = Endpoint("gateway", "", False, "ignore", (), ())  # a base URL no entry knows
@@ -36,7 +37,7 @@ def endpoint_table() -> tuple[tuple[Endpoint, ...], frozenset[str], tuple[str, .
     table = tuple(
         Endpoint(e["id"], e["provider"], bool(e.get("local", False)), str(e.get("unknown-model", "report")),
                  tuple((e.get("match") or {}).get("urls") or []), tuple((e.get("match") or {}).get("env") or []),
-                 bool(e.get("router", False)))
+                 bool(e.get("router", False)), bool(e.get("search", False)))
         for e in data.get("endpoints") or []
     )
     return table, frozenset(data.get("openai-env") or []), tuple(data.get("url-params") or ["base_url"])

@@ -47,6 +47,43 @@ def literal_items(expr: ast.AST, r, scope: Scope, line: int) -> int | None:
     return None
 
 
+def numeric_settings(expr: ast.AST, r, scope: Scope, line: int) -> bool:
+    """A literal list of numbers (``for top_k in [1, 3, 5, 7]``, ``for t in (0.0, 0.7)``): the values
+    of one setting compared, never an eval set of items to batch, whatever the body grades."""
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id in ("enumerate", "list", "tuple", "sorted", "reversed") and expr.args:
+        expr = expr.args[0]
+    if isinstance(expr, ast.Name):
+        b = r.binding(expr.id, scope, line)
+        if not (b and b[0] == "assign" and isinstance(b[1], ast.AST)) or expr.id in b[2].mutated:
+            return False
+        expr = b[1]  # type: ignore[assignment]
+    if not isinstance(expr, (ast.List, ast.Tuple, ast.Set)) or not expr.elts:
+        return False
+    return all(isinstance(e, ast.Constant) and isinstance(e.value, (int, float)) and not isinstance(e.value, bool) for e in expr.elts)
+
+
+# keywords of a query or search call that cap how many results it returns (Weaviate, vector stores, search APIs)
+RESULT_LIMITS = ("limit", "top_k", "k", "n_results", "num_results", "max_results", "size")
+
+
+def limited_results(expr: ast.AST, r, scope: Scope, line: int) -> int | None:
+    """The iterable is the results of a query capped by a small literal ``limit=`` (``response.objects``
+    of ``response = products.query.near_text(query=..., limit=3)``): how many at most, else None."""
+    while isinstance(expr, (ast.Attribute, ast.Subscript)):
+        expr = expr.value
+    if isinstance(expr, ast.Name):
+        b = r.binding(expr.id, scope, line)
+        if not (b and b[0] == "assign" and isinstance(b[1], ast.Call)):
+            return None
+        expr = b[1]  # type: ignore[assignment]
+    if not isinstance(expr, ast.Call):
+        return None
+    for kw in expr.keywords:
+        if kw.arg in RESULT_LIMITS and isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, int) and not isinstance(kw.value.value, bool):
+            return kw.value.value
+    return None
+
+
 def _constantish(e: ast.AST) -> bool:
     if isinstance(e, (ast.Constant, ast.JoinedStr)):
         return True

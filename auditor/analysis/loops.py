@@ -8,7 +8,7 @@ import re
 
 from auditor.analysis.chunkloops import chunks_of_one_text
 from auditor.analysis.handlerloops import handler_items
-from auditor.analysis.loopbounds import FIXED_ITEMS, TOOLISH, agent_loop, bounded, literal_items
+from auditor.analysis.loopbounds import FIXED_ITEMS, TOOLISH, agent_loop, bounded, limited_results, literal_items, numeric_settings
 from auditor.analysis.modindex import LOOPS, SCOPES, call_name
 from auditor.analysis.resolve import Resolver
 from auditor.analysis.scopes import Scope
@@ -111,8 +111,10 @@ class LoopFacts:
                 return "retry"
         scope = self.scope(self.walk.owner_of(getattr(loop, "lineno", 1)))
         n = literal_items(it, self.r, scope, getattr(loop, "lineno", 1 << 30))
-        if n is not None and n <= FIXED_ITEMS and not _graded(loop, it, self.r, scope):
+        if n is not None and n <= FIXED_ITEMS and (numeric_settings(it, self.r, scope, getattr(loop, "lineno", 1 << 30)) or not _graded(loop, it, self.r, scope)):
             return "fixed"  # for model in ["gpt-4o", "gpt-4o-mini"], four demo questions: variants, not data
+        if (k := limited_results(it, self.r, scope, getattr(loop, "lineno", 1 << 30))) is not None and k <= FIXED_ITEMS // 2:
+            return "fixed"  # the few results of a query capped at limit=3: a demo of each, not a batch of data
         if self._feeds_back(site, call, loop) or TOOLISH.search(self.r.source_of(it)):
             return "dependent"  # a conversation, a chain, or the tool calls of a model's response
         if len(loops) > 1 and _rounds(loop, it, loops[-2]):

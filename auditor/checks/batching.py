@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from auditor.analysis.endpoints import endpoint_by_id
 from auditor.checks import check
 from auditor.checks.media import generates_media, scores_only
 from auditor.checks.context import RuleContext
@@ -23,6 +24,9 @@ def call_in_loop(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
         return
     if site.extra.get("loop_kind", "data") != "data":
         return  # retries, agent/chat turns that depend on the last answer, a fixed handful of variants
+    served = endpoint_by_id(str(site.extra["endpoint"])) if site.extra.get("endpoint") else None
+    if served is not None and served.search:
+        return  # a web-search API (Perplexity): each request searches for its own query, nothing to batch or group
     if scores_only(site, ctx.params):
         return  # a reward model scores one conversation per request
     if generates_media(site, ctx.params):

@@ -75,6 +75,8 @@ def group_root_causes(findings: list[Finding], project: Any, group_of: Callable[
                 out.append(_merge(members, sites, uses=True))
         elif len(members) == 1:
             out.append(members[0])
+        elif how == "loop" and key[4] == "comprehensions":
+            out.append(_merge(members, sites, suffix=f" ({len(members)} comprehensions in this function)", uses=True, label="called per item here too", at_site=True))
         elif how == "loop":
             out.append(_merge(members, sites, suffix=f" ({len(members)} calls in this loop)", uses=True, label="called in this loop", at_site=True))
         elif how == "location":
@@ -135,6 +137,10 @@ def _key(how: str, f: Finding, site: CallSite) -> tuple | None:
         loop = site.loop
         if loop is None or loop.span is None:
             return None
+        if loop.kind == "comprehension" and site.qualname != "<module>":
+            # [translate(t) for t in df[a]] and [translate(t) for t in df[b]] in one function: one cause,
+            # one fix (batch or group the function's calls), so one finding
+            return ("loop", f.code, site.path, site.cell, "comprehensions", site.qualname, site.method)
         return ("loop", f.code, site.path, site.cell, loop.span.line, loop.span.column)
     if how == "function":
         dispatch = site.extra.get("dispatch")
