@@ -410,3 +410,93 @@ def test_la503_web_search_api_per_query_is_not_batchable(project):
 def test_la503_same_loop_to_a_chat_api_still_fires(project):
     src = PERPLEXITY.format(url="https://api.groq.com/openai/v1/chat/completions")
     assert codes(project({"search.py": src}, select=["LA503"], today=TODAY)) == ["LA503"]
+
+
+# ---------------------------------------------------------------- recall: raw-HTTP generators
+OPENAI_STREAM = """
+    import json
+    import os
+
+    import httpx
+
+
+    class OpenAIGenerator:
+        async def generate_stream(self, config: dict, query: str, context: str):
+            model = config.get("Model")
+            url = os.getenv("OPENAI_BASE_URL", "https://api.openai.com/v1")
+            data = {{"messages": [{{"role": "system", "content": "Answer from the context."}}, {{"role": "user", "content": context + query}}], "model": model, "stream": True{extra}}}
+            async with httpx.AsyncClient() as client:
+                async with client.stream("POST", f"{{url}}/chat/completions", json=data, headers={{"Authorization": "Bearer x"}}, timeout=None) as response:
+                    async for line in response.aiter_lines():
+                        if line.startswith("data: ") and line.strip() != "data: [DONE]":
+                            yield json.loads(line[6:])["choices"][0]["delta"].get("content", "")
+"""
+
+
+def test_httpx_stream_post_is_a_call_site(project):
+    result = project({"gen/openai_gen.py": OPENAI_STREAM.format(extra="")}, select=["LA101"], today=TODAY)
+    [f] = _only(result, "LA101")
+    assert "the POST to /chat/completions" in f.message
+
+
+def test_httpx_stream_post_with_a_cap_is_silent(project):
+    result = project({"gen/openai_gen.py": OPENAI_STREAM.format(extra=', "max_tokens": 800')}, select=["LA101"], today=TODAY)
+    assert _only(result, "LA101") == []
+
+
+def test_sdk_stream_method_is_not_a_raw_post(project):
+    # client.messages.stream(...) of an SDK takes no HTTP verb: no raw-HTTP site is made from it
+    src = """
+        import anthropic
+
+        URL = "https://api.anthropic.com/v1/messages"
+        client = anthropic.Anthropic()
+        with client.messages.stream(model="claude-sonnet-5-5", max_tokens=300, messages=[{"role": "user", "content": "Hi"}]) as s:
+            print(s.get_final_text())
+    """
+    result = project({"s.py": src}, select=["LA101"], today=TODAY)
+    assert _only(result, "LA101") == []
+
+
+OLLAMA_COHERE = """
+    import os
+    from urllib.parse import urljoin
+
+    import aiohttp
+
+
+    class OllamaGenerator:
+        def __init__(self):
+            self.url = os.getenv("OLLAMA_URL", "http://localhost:11434")
+
+        async def generate_stream(self, model: str, messages: list):
+            data = {"model": model, "messages": messages}
+            async with aiohttp.ClientSession() as session:
+                async with session.post(urljoin(self.url, "/api/chat"), json=data) as response:
+                    async for line in response.content:
+                        yield line
+
+
+    class CohereGenerator:
+        def __init__(self):
+            self.url = os.getenv("COHERE_BASE_URL", "https://api.cohere.com/v1")
+
+        async def generate_stream(self, model: str, message: str, chat_history: list):
+            data = {"model": model, "chat_history": chat_history, "message": message, "stream": True}
+            async with aiohttp.ClientSession() as session:
+                async with session.post(self.url + "/chat", json=data, headers={"Authorization": "Bearer x"}) as response:
+                    async for line in response.content:
+                        yield line
+"""
+
+
+def test_urljoin_ollama_and_cohere_v1_posts_are_call_sites(project):
+    found = _only(project({"gen/generators.py": OLLAMA_COHERE}, select=["LA101"], today=TODAY), "LA101")
+    assert sorted(f.message.split(" sets ")[0] for f in found) == ["the POST to /api/chat", "the POST to /v1/chat"]
+    assert any("json.options.num_predict" in f.message for f in found)
+
+
+def test_a_post_to_another_chat_path_is_no_call_site(project):
+    src = OLLAMA_COHERE.replace("https://api.cohere.com/v1", "https://chat.example.com/v1")
+    found = _only(project({"gen/generators.py": src}, select=["LA101"], today=TODAY), "LA101")
+    assert [f.message.split(" sets ")[0] for f in found] == ["the POST to /api/chat"]

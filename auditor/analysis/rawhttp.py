@@ -1,7 +1,8 @@
 """Raw HTTP requests to a provider's generation endpoint as call sites.
 
 ``requests.post("https://api.anthropic.com/v1/messages", headers=h, json=data)``, ``httpx`` and
-``aiohttp`` sessions (``await client.post(url, json=payload)``), ``requests.request("POST", url, ...)``:
+``aiohttp`` sessions (``await client.post(url, json=payload)``), ``requests.request("POST", url, ...)``,
+httpx's ``client.stream("POST", url, json=...)``, a URL joined with ``urljoin(base, "/api/chat")``:
 when the URL (a literal, a constant, an f-string whose holes count as ``*``) matches an endpoint of
 ``http-requests`` in rules/providers.yaml and the body is a dict (``json=``, ``data=json.dumps(...)``)
 naming a model and a prompt, the call sends that API's request. Its body is read under ``json.``
@@ -72,7 +73,7 @@ def _site(resolver, finder, facts, walk, call: ast.Call, endpoints, methods, bod
     info = walk.calls.get(id(call))
     scope = (resolver.scope_of.get(info.func) if info is not None and info.func is not None else None) or resolver.module_scope
     args = list(call.args)
-    if name == "request":  # requests.request("POST", url, json=...)
+    if name in ("request", "stream"):  # requests.request("POST", url, json=...), httpx's client.stream("POST", url, json=...)
         verb = _kw(call, "method") or (args.pop(0) if args else None)
         v = resolver.value_of(verb, scope) if verb is not None else None
         if v is None or not v.is_literal or str(v.value).upper() != "POST":
@@ -145,6 +146,9 @@ def _kw(call: ast.Call, name: str) -> ast.AST | None:
 
 def _url(resolver, finder, expr: ast.AST, scope: Scope) -> str | None:
     """The URL without its scheme, holes as ``*``; None when nothing of it is written here."""
+    if isinstance(expr, ast.Call) and len(expr.args) == 2 and (resolver.qualname(expr.func, scope) or "").endswith("urljoin"):
+        tail = _url(resolver, finder, expr.args[1], scope)  # urljoin(self.url, "/api/chat"): the base's host, this path
+        return None if tail is None else "*" + (tail if tail.startswith(("/", "*")) else "/" + tail)
     v = resolver.value_of(expr, scope)
     if v.is_literal and isinstance(v.value, str):
         text = v.value
