@@ -500,3 +500,35 @@ def test_a_post_to_another_chat_path_is_no_call_site(project):
     src = OLLAMA_COHERE.replace("https://api.cohere.com/v1", "https://chat.example.com/v1")
     found = _only(project({"gen/generators.py": src}, select=["LA101"], today=TODAY), "LA101")
     assert [f.message.split(" sets ")[0] for f in found] == ["the POST to /api/chat"]
+
+
+PARALLEL_CLASS = """
+    import os
+
+    from openai import OpenAI
+
+    web_client = OpenAI(api_key=os.environ["PARALLEL_API_KEY"], base_url="{url}")
+
+
+    class QASystem:
+        def __init__(self, parallel_client: OpenAI, collections: list[str]):
+            self.parallel_client = parallel_client
+            self.collections = collections
+
+        def _get_parallel_response(self, query: str) -> str:
+            response = self.parallel_client.chat.completions.create(
+                model="speed", messages=[{{"role": "user", "content": query}}], max_tokens=800,
+            )
+            return response.choices[0].message.content
+
+
+    qa = QASystem(parallel_client=web_client, collections=["Papers"])
+    print(qa._get_parallel_response("What is HyDE?"))
+"""
+
+
+def test_la403_client_held_by_an_instance_keeps_its_endpoint(project):
+    files = {"qa.py": PARALLEL_CLASS.format(url="https://api.parallel.ai")}
+    assert _only(project(files, select=["LA403"], today=TODAY), "LA403") == []
+    files = {"qa.py": PARALLEL_CLASS.format(url="https://api.openai.com/v1")}
+    assert codes(project(files, select=["LA403"], today=TODAY)) == ["LA403"]

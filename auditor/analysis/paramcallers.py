@@ -97,6 +97,8 @@ def maker_from_callers(r, call: ast.Call, scope: Scope):
     Which endpoint serves the call is the construction's (``base_url=``), not the annotation's."""
     base = call.func
     while isinstance(base, ast.Attribute):
+        if isinstance(base.value, ast.Name) and scope.cls is not None and base.value.id == scope.self_name:
+            return _maker_of_self_attr(r, scope.cls, base.attr)  # self.client.chat.completions.create(...)
         base = base.value
     if not isinstance(base, ast.Name):
         return None
@@ -105,3 +107,21 @@ def maker_from_callers(r, call: ast.Call, scope: Scope):
         return None
     t = param_type_from_callers(r, b[1], b[2], 0)
     return (t[1], t[2]) if t and t[1] is not None else None
+
+
+def _maker_of_self_attr(r, cls: Scope, attr: str):
+    """``self.client = client`` in ``__init__(self, client: OpenAI)`` and ``QASystem(client=web_client)``
+    in the module after ``web_client = OpenAI(base_url=...)``: that construction."""
+    values = cls.self_attrs.get(attr) or []
+    if len(values) != 1 or not isinstance(values[0][1], ast.Name):
+        return None
+    init = next((n for n in getattr(cls.node, "body", []) if isinstance(n, _FUNC) and n.name == "__init__"), None)
+    name = values[0][1].id
+    if init is None or name not in [a.arg for a in init.args.args + init.args.kwonlyargs]:
+        return None
+    for made, caller in _calls_by_name(r).get(cls.name, [])[:MAX_CALLERS]:
+        value = _passed(made, init, name, bound=True)
+        t = r.type_of(value, caller, 1) if value is not None else None
+        if t and t[1] is not None:
+            return (t[1], t[2])
+    return None
