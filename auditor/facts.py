@@ -26,7 +26,7 @@ class Value:
     value: Any = None  # the Python literal when kind == "literal"
     source: str = ""  # source text of the expression as written at the use
     span: Span | None = None
-    # how the literal was reached: literal, constant, import, env-default, param-default
+    # how the literal was reached: literal, constant, import, env-default, param-default, config-default
     origin: str = "literal"
     ref: tuple[str, str] | None = None  # (module, name) when kind == "ref"
     # where the literal itself is written (a constant's definition, a parameter default, the

@@ -532,3 +532,29 @@ def test_la403_client_held_by_an_instance_keeps_its_endpoint(project):
     assert _only(project(files, select=["LA403"], today=TODAY), "LA403") == []
     files = {"qa.py": PARALLEL_CLASS.format(url="https://api.openai.com/v1")}
     assert codes(project(files, select=["LA403"], today=TODAY)) == ["LA403"]
+
+
+CONFIG_DEFAULT_MODEL = """
+    from openai import AsyncOpenAI
+
+
+    class OpenAIGenerator:
+        async def generate(self, config: dict, query: str) -> str:
+            model = {model_expr}
+            response = await AsyncOpenAI().chat.completions.create(
+                model=model, max_tokens=500, messages=[{{"role": "user", "content": query}}],
+            )
+            return response.choices[0].message.content
+"""
+
+
+def test_la402_on_the_default_of_a_config_lookup(project):
+    src = CONFIG_DEFAULT_MODEL.format(model_expr='config.get("Model", {"value": "gpt-3.5-turbo"}).value')
+    [f] = _only(project({"gen.py": src}, select=["LA402"], today=TODAY), "LA402")
+    assert "gpt-3.5-turbo (the default of a configuration lookup)" in f.message
+
+
+def test_config_lookup_without_a_default_or_another_field_is_unknown(project):
+    for expr in ('config.get("Model").value', 'config.get("Model", {"label": "gpt-3.5-turbo"}).value'):
+        src = CONFIG_DEFAULT_MODEL.format(model_expr=expr)
+        assert _only(project({"gen.py": src}, select=["LA402", "LA403"], today=TODAY), "LA402") == []

@@ -84,6 +84,13 @@ class Values:
                 mod, _, name = str(what).rpartition(".")
                 return Value("ref", ref=(mod, name), origin="import")
         if isinstance(expr, ast.Attribute):
+            get = expr.value
+            if isinstance(get, ast.Call) and isinstance(get.func, ast.Attribute) and get.func.attr == "get" and len(get.args) == 2 and isinstance(get.args[1], ast.Dict):
+                # config.get("Model", {"value": "gpt-3.5-turbo"}).value: the default entry's field when the key is absent
+                for k, v in zip(get.args[1].keys, get.args[1].values):
+                    if isinstance(k, ast.Constant) and k.value == expr.attr:
+                        return self._value(v, scope, depth + 1, "config-default")
+                raise Unknown
             bound = self.attr_binding(expr, scope)
             if bound is not None:
                 return self._value(bound[0], bound[1], depth + 1, origin)

@@ -59,6 +59,8 @@ def current_successor(m: ModelInfo, ctx: RuleContext, api: str = "chat") -> Mode
 def _written_name(site: CallSite, model: ModelInfo) -> str:
     written = site.model_name or model.name
     env = " (the default of an environment variable)" if site.model and site.model.origin == "env-default" else ""
+    if site.model and site.model.origin == "config-default":
+        env = " (the default of a configuration lookup)"
     if site.api == CONFIG_API:
         env = f" (configured as `{site.method}`)"
     name = model.name if written.lower() == model.name.lower() else f"{written} ({model.name})"

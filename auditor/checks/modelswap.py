@@ -78,7 +78,7 @@ def definition_swap(site: CallSite, ctx: RuleContext, target: str, message: str,
     the written name's style, or None."""
     v = site.model
     d = v.defined if v is not None else None
-    if v is None or d is None or not isinstance(v.value, str) or v.origin in ("literal", "env-default"):
+    if v is None or d is None or not isinstance(v.value, str) or v.origin in ("literal", "env-default", "config-default"):
         return None  # an environment variable may name another model in production: a human's call
     path = d.path or site.path
     cell = d.cell if d.path is not None else (d.cell if d.cell is not None else site.cell)

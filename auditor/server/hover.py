@@ -9,7 +9,7 @@ from auditor.findings import Finding, Span
 from auditor.report import usd
 from auditor.server.convert import message
 
-ORIGINS = {"constant": "a constant", "import": "an imported constant", "env-default": "an environment-variable default", "param-default": "a parameter default"}
+ORIGINS = {"constant": "a constant", "import": "an imported constant", "env-default": "an environment-variable default", "param-default": "a parameter default", "config-default": "the default of a configuration lookup"}
 
 
 def finding_span(f: Finding) -> Span:
