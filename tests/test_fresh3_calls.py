@@ -558,3 +558,18 @@ def test_config_lookup_without_a_default_or_another_field_is_unknown(project):
     for expr in ('config.get("Model").value', 'config.get("Model", {"label": "gpt-3.5-turbo"}).value'):
         src = CONFIG_DEFAULT_MODEL.format(model_expr=expr)
         assert _only(project({"gen.py": src}, select=["LA402", "LA403"], today=TODAY), "LA402") == []
+
+
+def test_la402_azure_deployment_alone_is_the_model_written(project):
+    # AzureChatOpenAI(deployment_name="gpt-4o-mini") and nothing else: the deployment's name is what we read; no label
+    src = """
+        from langchain_openai import AzureChatOpenAI, ChatOpenAI
+
+        if provider == "Azure":
+            llm = AzureChatOpenAI(deployment_name="gpt-4", max_tokens=300)
+        else:
+            llm = ChatOpenAI(model="gpt-4", max_tokens=300)
+        print(llm.invoke("Plan the sprint").content)
+    """
+    found = _only(project({"pm.py": src}, select=["LA402"], today=TODAY), "LA402")
+    assert found and all("labels the Azure deployment" not in f.message for f in found)

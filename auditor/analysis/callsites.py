@@ -308,8 +308,9 @@ class CallSiteFinder(ApiMatcher, ArgumentMapper):
         made = [maker] if maker is not None else []
         if any((self.r.qualname(c.func, s) or "").rsplit(".", 1)[-1] in AZURE_CLIENTS for c, s in made + [(call, scope)]):
             site.extra["unknown_model"] = "ignore"  # model= is a deployment name the user chose (priced as OpenAI when it is a model id)
-            dep = next((k for c, _ in made + [(call, scope)] for k in c.keywords if k.arg in AZURE_DEPLOYMENT_KWARGS), None)
-            if dep is not None and site.model is not None:
+            kws = [k for c, _ in made + [(call, scope)] for k in c.keywords]
+            dep = next((k for k in kws if k.arg in AZURE_DEPLOYMENT_KWARGS), None)
+            if dep is not None and site.model is not None and any(k.arg in ("model", "model_name") for k in kws):
                 # AzureChatOpenAI(deployment_name=..., model_name="gpt-4"): the deployment decides which model
                 # answers; the model name is only its label (token counting, tracing)
                 site.extra["azure_deployment"] = " ".join(self.r.source_of(dep.value).split())[:80]
