@@ -75,7 +75,7 @@ def group_root_causes(findings: list[Finding], project: Any, group_of: Callable[
                 out.append(_merge(members, sites, uses=True))
         elif len(members) == 1:
             out.append(members[0])
-        elif how == "loop" and key[4] == "comprehensions":
+        elif how == "loop" and key[4] == "comprehensions" and len(_loops_of(members, sites)) > 1:
             out.append(_merge(members, sites, suffix=f" ({len(members)} comprehensions in this function)", uses=True, label="called per item here too", at_site=True))
         elif how == "loop":
             out.append(_merge(members, sites, suffix=f" ({len(members)} calls in this loop)", uses=True, label="called in this loop", at_site=True))
@@ -149,6 +149,11 @@ def _key(how: str, f: Finding, site: CallSite) -> tuple | None:
         what = f.fix.message if f.fix is not None else _without_method(f.message, site)
         return ("function", f.code, site.path, site.cell, site.qualname, dispatch, what)
     return None
+
+
+def _loops_of(members: list[Finding], sites: dict[str, CallSite]) -> set[tuple]:
+    """The distinct loops (by where they start) the members' calls run in."""
+    return {(lp.span.line, lp.span.column) for m in members for lp in [sites[m.call_site_id].loop] if lp is not None and lp.span is not None}  # type: ignore[index]
 
 
 def _inside(inner, outer) -> bool:
