@@ -83,6 +83,8 @@ def _no_other_subject(head: str, vocab: Vocab) -> bool:
         return False
     if len(words) > 1 and words[1] in vocab.finite:
         return False  # "Students will ask you a question, and ...": a subject other than "you"
+    if first not in vocab.verbs and first not in vocab.coordinators and any(w in vocab.finite or w in vocab.finite_verbs for w in words[1:]):
+        return False  # "More sources is not always better, but ...": a third-person statement, not an imperative
     if first in vocab.coordinators and len(words) > 1:
         return words[1] in vocab.you or words[1] not in vocab.other_subjects
     return True
@@ -136,7 +138,7 @@ def _slot_ok(kind: str, value: str, vocab: Vocab) -> bool:
         w = value.lower().replace("\u2019", "'")
         if w in vocab.stop:
             return False
-        plural = w.endswith("s") and not w.endswith(("ss", "us", "is", "ics", "'s"))
+        plural = w in vocab.irregular_plurals or (w.endswith("s") and not w.endswith(("ss", "us", "is", "ics", "'s")))
         return plural if kind == "nouns" else not plural
     return True
 
