@@ -28,6 +28,7 @@ In order to evaluate these agents, keep the following criteria in mind:
 - Citations should be provided for all claims.
 
 Read both reports, and it is important to stay neutral about their length.
+For example, if the user's messages are in English, then MAKE SURE you write your verdict in English.
 
 First report: {answer_a}
 Second report: {answer_b}
@@ -57,3 +58,5 @@ def test_criteria_is_plural_and_third_person_criteria_keep_their_grammar(project
     # an instruction to the model (imperative sentence) is still rewritten
     assert "Read both reports, and stay neutral about their length." in fixed
     assert not any("important to have" in m for m in messages)
+    # a condition ("if ... are in English,") before the coordinator: the main clause is an imperative
+    assert "if the user's messages are in English, then write your verdict in English." in fixed

@@ -49,6 +49,18 @@ def test_worked_example_in_a_system_prompt_is_data(project):
     assert not any("note that" in m.lower() for m in said)
 
 
+def test_a_lead_in_before_a_fence_leaves_the_text_after_the_fence_an_instruction():
+    rules = role_rules()
+    text = (
+        "You are a reranking agent.\nHere is an example of the task you will perform:\n```\nINPUT:\n"
+        "[Answer id: 3, Answer: Weaviate uses Docker images.]\nOUTPUT:\n[3]\n```\n"
+        "Please consider all answers first before making your final decision!\n"
+    )
+    regions = [text[a:b] for a, b in data_regions(text, rules)]
+    assert all("Please consider" not in r for r in regions)
+    assert any("Answer id: 3" in r for r in regions)
+
+
 def test_records_and_lead_ins_are_told_apart():
     rules = role_rules()
     text = (

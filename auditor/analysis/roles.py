@@ -256,9 +256,9 @@ def _sections(text: str, rules: RoleRules) -> list[tuple[int, int]]:
     start: int | None = None  # where the open section's data begins
     level = 0  # markdown heading level of the open section (0: a plain label line)
     blank = False
-    for off, line in lines:
+    for i, (off, line) in enumerate(lines):
         heading = re.match(r"[ \t]*(#{1,6})[ \t]", line)
-        if (rules.section is not None and rules.section.match(line)) or (rules.lead_in is not None and rules.lead_in.match(line)):
+        if (rules.section is not None and rules.section.match(line)) or (rules.lead_in is not None and rules.lead_in.match(line) and not _fence_next(lines, i)):
             if start is not None:
                 out.append((start, off))
             start, level, blank = off + len(line) + 1, len(heading.group(1)) if heading else 0, False
@@ -287,6 +287,11 @@ def _sections(text: str, rules: RoleRules) -> list[tuple[int, int]]:
     if start is not None:
         out.append((start, len(text)))
     return [(a, b) for a, b in out if b > a]
+
+
+def _fence_next(lines: list[tuple[int, str]], i: int) -> bool:
+    """Does a code fence open the next non-blank line (the example is the fence, data already)?"""
+    return next((line.lstrip().startswith("```") for _, line in lines[i + 1:] if line.strip()), False)
 
 
 def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
