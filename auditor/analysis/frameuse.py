@@ -67,8 +67,8 @@ def container_render(frames, expr: ast.AST, scope: Scope, depth: int = 0):
     values = expr.values if isinstance(expr, ast.Dict) else expr.elts if isinstance(expr, (ast.List, ast.Tuple)) else []
     for v in values:
         for item in (v.body, v.orelse) if isinstance(v, ast.IfExp) else (v,):
-            if isinstance(item, ast.Call) and isinstance(item.func, ast.Attribute):
-                fr = frames.render(item, scope, depth + 1)
+            if (isinstance(item, ast.Call) and isinstance(item.func, ast.Attribute)) or isinstance(item, ast.Name):
+                fr = frames.render(item, scope, depth + 1)  # a name: {"rows": records} after records = df.to_dict(...)
                 if fr is not None and fr.mode == "whole" and fr.method != "format":
                     fr.at = fr.at or item  # reported where the rows are taken out of the frame
                     return fr

@@ -21,7 +21,7 @@ import ast
 from auditor.analysis.localreturns import returned_text
 from auditor.analysis.modindex import ModuleIndex, find_lines
 from auditor.analysis.scopes import Scope, call_arg, span_of
-from auditor.analysis.templates import fill_template
+from auditor.analysis.templates import DataHole, fill_template
 from auditor.config.flows import load_flows
 from auditor.facts import FileFacts, Message, Prompt, PromptConstant, Segment
 from auditor.findings import Span
@@ -218,8 +218,8 @@ def _text_of(arg: ast.AST, scope: Scope, prompts) -> list[Segment]:
 
 def _add(facts: FileFacts, resolver, call: ast.Call, scope: Scope, name_arg, messages: list[Message], known: list[Span]) -> None:
     name, arg = name_arg
-    if not any((s.kind == "static" and s.text.strip()) or s.kind == "ref" for m in messages for s in m.segments):
-        return  # no text written here or imported (a ref is resolved across modules in phase 2)
+    if not any((s.kind == "static" and s.text.strip()) or s.kind == "ref" or isinstance(s, DataHole) for m in messages for s in m.segments):
+        return  # no text written here or imported (a ref is resolved across modules in phase 2), no frame sent
     local = [s.span for m in messages for s in m.segments if s.span is not None and s.path is None]
     span = _union(local) or span_of(arg, resolver.lines) or span_of(call, resolver.lines)
     if span is None or any(_within(span, k) for k in known):
