@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ast
 
+from auditor.analysis.agcontext import context_users
 from auditor.analysis.arguments import Args, lookup
 from auditor.analysis.modindex import ModuleIndex
 from auditor.analysis.rawhttp import module_text
@@ -65,7 +66,9 @@ def llm_config_sites(resolver, finder, facts, walk: ModuleIndex) -> None:
             site = _dict_site(resolver, finder, facts, node, scope, sp, data, key, counts)
             if site is not None:
                 facts.call_sites.append(site)
-    _agents(resolver, facts, [s for s in facts.call_sites if s.api in ours or s.api in (data.get("api-type-apis") or {}).values()], data)
+    configs = [s for s in facts.call_sites if s.api in ours or s.api in (data.get("api-type-apis") or {}).values()]
+    _agents(resolver, facts, configs, data)
+    context_users(resolver, walk, facts, configs, data)
 
 
 def _agents(resolver, facts, sites: list[CallSite], data: dict) -> None:
