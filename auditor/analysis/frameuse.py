@@ -102,6 +102,21 @@ def earlier_binding(resolver, expr: ast.Name, scope: Scope):
     return resolver.binding(expr.id, scope.parent, line) if scope.parent is not None else None
 
 
+def placeholder_state(frames, name: str, scope: Scope, depth: int) -> str | None:
+    """A name read where its last binding is ``None`` (``transactions_df = None``, the "nothing
+    uploaded" state) that the same scope also binds to a frame (``transactions_df =
+    pd.DataFrame(rows)`` in a branch): a method or field read on it sees the frame, so it is that
+    frame's state; None when no other binding is one."""
+    if depth > 4:
+        return None
+    for _, value in scope.assigns.get(name) or []:
+        if isinstance(value, ast.expr) and not (isinstance(value, ast.Constant) and value.value is None):
+            st = frames.state(value, scope, depth + 1)
+            if st is not None:
+                return st
+    return None
+
+
 def _module_has(frames, key: str, needles: tuple[str, ...]) -> bool:
     """Whether the module's text holds any of ``needles`` (once per module: most hold none)."""
     memo = frames._usage.setdefault("module-has", {})
