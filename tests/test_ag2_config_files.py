@@ -103,6 +103,8 @@ def test_the_kept_entry_of_the_named_file_is_the_configs_entry(project):
     assert sorted((r.path, r.line, r.message) for r in cap.related) == [
         ("OAI_CONFIG_LIST", 3, "its entry in OAI_CONFIG_LIST"), ("experiments/factors.py", 17, "used by AssistantAgent(...)"),
     ]
+    site = next(s for s in result.project.call_sites() if s.path == "experiments/factors.py" and s.span.line == 11)
+    assert "config_list[0].model" in site.params and not any("api_key" in p for p in site.params)  # keys never copied
     retired = next(f for f in result.findings if f.code == "LA402")
     assert retired.column == 18 and [r.path for r in retired.related] == ["experiments/factors.py"]
 

@@ -108,6 +108,8 @@ def apply_config_file(root: Path | None, site: CallSite, prefix: str, memo: dict
         site.unknown = [u for u in site.unknown if u != prefix]
         spans = entries[1][i]
         for key, value in entry.items():
+            if _secret(key):
+                continue  # an api key is never copied into the facts (nor shown in a message)
             if isinstance(value, (str, int, float, bool)):
                 at = spans.get(key)
                 loc = Location(at, path=rel) if at is not None else None
@@ -119,6 +121,11 @@ def apply_config_file(root: Path | None, site: CallSite, prefix: str, memo: dict
             site.extra.setdefault("users", []).append({"path": rel, "line": first.line, "column": first.column, "label": f"its entry in {posixpath.basename(rel)}"})
         return True
     return False
+
+
+def _secret(key: str) -> bool:
+    k = key.lower()
+    return any(w in k for w in ("key", "secret", "password", "credential")) or (k.endswith("token") and not k.startswith("max"))
 
 
 def _keeps(entry: dict, filt: dict[str, list]) -> bool:
