@@ -53,6 +53,23 @@ def _parse_batch(batch: list[tuple]) -> list[FileFacts]:
     return [_parse_sent(args) for args in batch]
 
 
+def _found_batch(batch: list[tuple]) -> list[tuple[str, set[str] | None]]:
+    """In a worker: for each ``(rel, path, calls, words)``, the names its bytes hold
+    (:func:`auditor.sources.callnames.found_names`), or None when it cannot be read."""
+    from auditor.sources.callnames import found_names
+
+    out: list[tuple[str, set[str] | None]] = []
+    for rel, path, calls, words in batch:
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read()
+        except OSError:
+            out.append((rel, None))
+            continue
+        out.append((rel, found_names(data, calls, words)))
+    return out
+
+
 def _args(job: _Job, fork: bool) -> tuple:
     # a notebook job carries its JSON already read: its bytes are not needed to parse it
     opts = id(job.opts) if fork and id(job.opts) in _SHARED else job.opts
@@ -190,6 +207,40 @@ class StreamPool:
             except BrokenProcessPool:
                 self.broken = True
                 out.extend(_isolated(job) for job in part)
+        if self.broken:
+            self.close()
+        return out
+
+    FOUND_BYTES = 1_000_000  # bytes of files per batch of name searches (reading them is most of the cost)
+
+    def found_now(self, items: list[tuple[str, str, frozenset[str], frozenset[str], int]]) -> dict[str, set[str]]:
+        """The kept workers search files for names: per ``(rel, path, calls, words, size)``, the
+        names found (see :func:`_found_batch`). Files they could not read, and every file once the
+        pool is gone or breaks, are left out: the caller searches those itself."""
+        if self.pool is None or self.broken or not items:
+            return {}
+        from concurrent.futures.process import BrokenProcessPool
+
+        futs: list[Future] = []
+        batch: list[tuple] = []
+        size = 0
+        for item in [*items, None]:
+            if batch and (item is None or size >= self.FOUND_BYTES or len(batch) >= 4 * self.BATCH_FILES):
+                try:
+                    futs.append(self.pool.submit(_found_batch, batch))
+                except (BrokenProcessPool, RuntimeError):
+                    self.broken = True
+                    break
+                batch, size = [], 0
+            if item is not None:
+                batch.append(item[:4])
+                size += item[4]
+        out: dict[str, set[str]] = {}
+        for fut in futs:
+            try:
+                out.update((rel, found) for rel, found in fut.result() if found is not None)
+            except BrokenProcessPool:
+                self.broken = True
         if self.broken:
             self.close()
         return out

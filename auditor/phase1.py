@@ -310,6 +310,34 @@ class Loaded:
                 self.memo_changed = True
             return bool(new)
 
+        def many(rels: list[str], calls: frozenset[str], words: frozenset[str]) -> None:
+            """``check`` of ``rels`` ahead, by the kept workers (none: ``check`` searches each file itself)."""
+            if self.pool is None:
+                return
+            if last[0] is not calls or last[1] is not words:
+                last[:] = [calls, words, calls | {"w:" + w for w in words}]
+            asked = last[2]
+            items = []
+            for rel in rels:
+                meta, sf = self.meta.get(rel), self.paths.get(rel)
+                if meta is None or sf is None or meta[2] is None or rel in self.texts or rel in self.codes:
+                    continue  # no digest to keep the answer under, or bytes already here: ``check`` searches them
+                hit = self.memo.get(rel)
+                checked, found = (hit[1], hit[2]) if hit is not None and hit[0] == meta[0] else (frozenset(), frozenset())
+                if found & asked:
+                    continue
+                todo = asked - checked if checked else asked
+                if not todo:
+                    continue
+                c, w = (calls, words) if todo is asked else (frozenset(n for n in todo if n[:2] != "w:"), frozenset(n[2:] for n in todo if n[:2] == "w:"))
+                items.append((rel, str(sf.path), c, w, meta[2].st_size))  # the same two sets in most items: pickled once per batch
+            for rel, new in self.pool.found_now(items).items():
+                meta, hit = self.meta[rel], self.memo.get(rel)
+                known = hit is not None and hit[0] == meta[0]
+                self.memo[rel] = (meta[0], hit[1] | asked if known else asked, hit[2] | new if known else frozenset(new))
+                self.memo_changed = True
+
+        check.many = many  # type: ignore[attr-defined]
         return check
 
     def save(self) -> None:

@@ -138,6 +138,9 @@ def needed_files(project, index: ProjectIndex, unbound: list[str] | None = None)
                 related.update(index.mro(c))
     names = {q.rsplit(".", 1)[-1] for q in reach}
     calls, words = _asked_names(index, reach, related, project.by_module)
+    many = getattr(project.mentions, "many", None)  # every skipped file searched at once, in parallel where it can
+    if many is not None and (calls or words):
+        many([f.path for f in project.facts if f.extra.get("skipped") and f.kind in ("python", "notebook") and not f.extra.get("flows_deep")], calls, words)
     out: list[str] = []
     for f in project.facts:
         if f.kind not in ("python", "notebook") or f.extra.get("flows_deep"):

@@ -1,0 +1,83 @@
+"""The dataflow's question "does this skipped file name what reaches a request?" asked of every
+skipped file at once and answered by phase 1's kept workers (auditor/parsepool.py ``found_now``,
+``Loaded.mentions().many``): the same findings as one process, only the files the main process
+has no bytes of are sent, an unreadable file is left to the main process, and the answers land
+in the memo a pre-commit run reads."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+
+import pytest
+from conftest import write_tree
+from test_reach_skipped_files import FILES
+
+from auditor import parsepool
+from auditor.config.policy import Policy
+from auditor.engine import RunOptions, run
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forked workers")
+
+# parsed in phase 1 (an SDK call each): enough to start the pool with the threshold at 0
+SERVICE = "import openai\n\n\ndef s{i}(q):\n    return openai.chat.completions.create(model='gpt-4o', messages=[{{'role': 'user', 'content': q}}])\n"
+# skipped look-alikes: `ask` only inside longer names, or as an attribute never called
+LOOKALIKE = '''\
+from app.tasks import task_ask
+
+
+def flask_ask_view(request):
+    return task_ask(request.args) or request.ask
+'''
+
+
+def _tree(root) -> None:
+    write_tree(root, {rel: textwrap.dedent(text) for rel, text in FILES.items()})
+    write_tree(root, {f"app/svc/s{i}.py": SERVICE.format(i=i) for i in range(6)})
+    write_tree(root, {f"app/views/v{i}.py": LOOKALIKE for i in range(8)})
+    (root / ".git").mkdir()
+
+
+def _run(root, jobs: int):
+    result = run(RunOptions(paths=[root], policy=Policy.load(None, start=root), use_cache=False, jobs=jobs))
+    return sorted((f.code, f.path, f.line, f.column, f.message) for f in result.findings), result
+
+
+def test_the_kept_workers_search_the_skipped_files_with_the_same_findings(tmp_path, monkeypatch):
+    _tree(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    alone, _ = _run(tmp_path, 1)
+    assert ("LA201", "app/jobs.py", 7) in {(f[0], f[1], f[2]) for f in alone}  # through the skipped helper
+    assert not any(f[1].startswith(("app/views/", "app/other.py")) for f in alone)  # look-alikes stay silent
+    asked: list[list[str]] = []
+    answered: list[dict] = []
+    real = parsepool.StreamPool.found_now
+
+    def spy(self, items):
+        asked.append(sorted(item[0] for item in items))
+        got = real(self, items)
+        answered.append(got)
+        return got
+
+    monkeypatch.setattr(parsepool.StreamPool, "found_now", spy)
+    monkeypatch.setenv("LLM_AUDIT_PARALLEL_MIN_BYTES", "0")
+    pooled, two = _run(tmp_path, 2)
+    assert pooled == alone
+    assert asked and "app/jobs.py" in asked[0] and "app/views/v0.py" in asked[0]
+    assert not any(rel.startswith("app/svc/") for rels in asked for rel in rels)  # parsed in phase 1: never asked
+    assert "llm" in answered[0]["app/helpers.py"]  # the first pass asks what calls the client's wrapper
+    assert any("ask" in got.get("app/jobs.py", ()) for got in answered)  # a later one the helper's callers
+    assert all(got[rel] == set() for got in answered for rel in got if rel.startswith("app/views/"))  # whole names only
+    assert all(set(got) == set(rels) for got, rels in zip(answered, asked))  # every file answered by the workers
+
+
+def test_found_now_leaves_out_what_it_cannot_read_and_answers_nothing_without_workers(tmp_path):
+    good = tmp_path / "helpers.py"
+    good.write_text("class Bot(Base):\n    def go(self):\n        return ask(self.q)\n", encoding="utf-8")
+    items = [
+        ("helpers.py", str(good), frozenset({"ask", "tell"}), frozenset({"Base", "Bot2"}), 60),
+        ("gone.py", str(tmp_path / "gone.py"), frozenset({"ask"}), frozenset(), 10),
+    ]
+    pool = parsepool.StreamPool(2, 0)
+    assert pool.found_now(items) == {}  # no workers: the caller searches
+    assert parsepool._found_batch([item[:4] for item in items]) == [("helpers.py", {"ask", "w:Base"}), ("gone.py", None)]
