@@ -81,51 +81,14 @@ class _Job:
 
 
 _FORK = sys.platform.startswith("linux")  # workers are forked (see _context)
-_PENDING: list[_Job] = []  # what forked workers parse, by index (inherited, never pickled)
 
 
 def _parse_job(job: _Job) -> FileFacts:
     return parse_bytes(job.data, job.sf.rel, job.sf.kind, job.opts, job.nb)
 
 
-def _parse_index(i: int) -> FileFacts:
-    return _parse_job(_PENDING[i])
-
-
 def _parse_tuple(args: tuple) -> FileFacts:  # spawn platforms: the job travels by pickle
     return parse_bytes(*args)
-
-
-def _parse_many(jobs: list[_Job], workers: int) -> list[FileFacts]:
-    if workers <= 1 or not jobs or sum(j.size for j in jobs) < _parallel_min_bytes():
-        return [_parse_job(j) for j in jobs]
-    from concurrent.futures import (
-        ProcessPoolExecutor,  # only runs that parse a lot pay for it
-    )
-    from concurrent.futures.process import BrokenProcessPool
-
-    results: list[FileFacts | None] = [None] * len(jobs)
-    fork = _FORK
-    try:
-        _PENDING[:] = jobs
-        with ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=_worker_init) as pool:
-            chunk = max(1, min(16, len(jobs) // (workers * 8) or 1))
-            if fork:
-                results_iter = pool.map(_parse_index, range(len(jobs)), chunksize=chunk)
-            else:
-                args = [(j.data, j.sf.rel, j.sf.kind, j.opts, j.nb) for j in jobs]
-                results_iter = pool.map(_parse_tuple, args, chunksize=chunk)
-            _prefetch_encoding()  # workers are forked by now: safe to start a thread
-            for i, facts in enumerate(results_iter):
-                results[i] = facts
-    except BrokenProcessPool:
-        # a file crashed its worker: redo the rest one by one, each in its own process
-        for i, job in enumerate(jobs):
-            if results[i] is None:
-                results[i] = _isolated(job)
-    finally:
-        _PENDING.clear()
-    return [r for r in results if r is not None]
 
 
 def _context():
@@ -209,17 +172,30 @@ class Loaded:
             sf = self.paths.get(facts.path)
             if sf is None:
                 return
-            try:
-                data = self.texts[sf.rel] if sf.rel in self.texts else read_bytes(sf.path)
-            except OSError:
-                return
-            new = summarise_bytes(data, sf.rel, self.options_for(sf.rel))
+            ready = prepared.pop(sf.rel, None)  # summarised ahead by the kept workers
+            if ready is None:
+                try:
+                    data = self.texts[sf.rel] if sf.rel in self.texts else read_bytes(sf.path)
+                except OSError:
+                    return
+                ready = summarise_bytes(data, sf.rel, self.options_for(sf.rel)), "" if sf.rel in self.texts else hashlib.sha256(data).hexdigest()
+            new, digest = ready
             facts.constants, facts.texts = new.constants, new.texts
             facts.extra.update(new.extra)
             meta = self.meta.get(sf.rel)
-            if meta is not None and sf.rel not in self.texts and hashlib.sha256(data).hexdigest() == meta[0]:
+            if meta is not None and sf.rel not in self.texts and digest == meta[0]:
                 self.cache.put(sf.rel, meta[0], facts, meta[1], meta[2], meta[3])
 
+        prepared: dict[str, tuple[FileFacts, str]] = {}
+
+        def many(files: list[FileFacts]) -> None:
+            """Summarise ``files`` ahead, in the kept workers (none: ``load`` reads each when asked)."""
+            if self.pool is not None:
+                todo = [(f.path, self.paths[f.path], self.meta.get(f.path)) for f in files if f.path in self.paths and f.path not in self.texts]
+                items = [(rel, str(sf.path), self.options_for(rel), self._settings(rel), m[2].st_size) for rel, sf, m in todo if m is not None and m[2] is not None]
+                prepared.update(self.pool.summarise_now(items))
+
+        load.many = many  # type: ignore[attr-defined]
         return load
 
     def reanalyser(self, deep: bool = True) -> Callable[[str], FileFacts | None]:

@@ -81,3 +81,53 @@ def test_found_now_leaves_out_what_it_cannot_read_and_answers_nothing_without_wo
     pool = parsepool.StreamPool(2, 0)
     assert pool.found_now(items) == {}  # no workers: the caller searches
     assert parsepool._found_batch([item[:4] for item in items]) == [("helpers.py", {"ask", "w:Base"}), ("gone.py", None)]
+
+
+AGENT = """\
+from openai import OpenAI
+
+from app.core import Base
+
+client = OpenAI()
+
+
+class Agent(Base):
+    def run(self, q):
+        return client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": q}])
+"""
+CORE = {
+    "app/core/__init__.py": "from app.core.base import Base\n",  # a re-export: skipped
+    "app/core/base.py": "class Base:\n    def ask(self, q):\n        return self.run(q)\n",  # skipped
+    "app/use.py": "from app.agent import Agent\n\n\ndef go(t):\n    return Agent().ask(f'Please analyze the following data carefully: {t}')\n",
+    "app/unrelated.py": "class Table:\n    def rows(self):\n        return []\n",  # referred to by nothing
+}
+
+
+def test_the_summaries_the_class_index_reads_are_parsed_ahead_by_the_workers(tmp_path, monkeypatch):
+    write_tree(tmp_path, {"app/__init__.py": "", "app/agent.py": AGENT, **CORE})
+    write_tree(tmp_path, {f"app/svc/s{i}.py": SERVICE.format(i=i) for i in range(6)})
+    (tmp_path / ".git").mkdir()
+    monkeypatch.chdir(tmp_path)
+    alone, _ = _run(tmp_path, 1)
+    ahead: list[str] = []
+    real = parsepool.StreamPool.summarise_now
+
+    def spy(self, items):
+        ahead.extend(item[0] for item in items)
+        return real(self, items)
+
+    from auditor import phase1
+
+    in_main: list[str] = []
+    summarise = phase1.summarise_bytes
+    monkeypatch.setattr(parsepool.StreamPool, "summarise_now", spy)
+    monkeypatch.setattr(phase1, "summarise_bytes", lambda data, rel, opts: in_main.append(rel) or summarise(data, rel, opts))
+    monkeypatch.setenv("LLM_AUDIT_PARALLEL_MIN_BYTES", "0")
+    pooled, two = _run(tmp_path, 2)
+    assert pooled == alone
+    # the base's package, ahead; the module it re-exports from is known from its summary only: read when asked
+    assert "app/core/__init__.py" in ahead and "app/core/__init__.py" not in in_main
+    assert ahead.count("app/core/__init__.py") == 1 and in_main.count("app/core/base.py") == 1, (ahead, in_main)
+    assert "app/unrelated.py" not in ahead  # nothing leads to it
+    core = {f.path: f for f in two.project.facts}["app/core/__init__.py"]
+    assert core.extra.get("imports", {}).get("Base") == "app.core.base.Base"  # the summary is the one read ahead
