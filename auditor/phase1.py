@@ -104,14 +104,14 @@ def _context():
     return multiprocessing.get_context("spawn")
 
 
-def _prefetch_encoding() -> None:
-    """Load o200k_base in a thread while the workers parse: phase 2 needs it on a cold run,
-    and the main process is otherwise idle until their results arrive."""
+def _prefetch_encoding(name: str = "o200k_base") -> None:
+    """Load an encoding (o200k_base) in a thread while the workers parse: phase 2 needs it on a
+    cold run, and the main process is otherwise idle until their results arrive."""
     import threading
 
     from auditor.cost import encodings
 
-    threading.Thread(target=encodings.get_encoding, args=(encodings.O200K,), daemon=True).start()
+    threading.Thread(target=encodings.get_encoding, args=(name,), daemon=True).start()
 
 
 def _isolated(job: _Job) -> FileFacts:
@@ -413,12 +413,18 @@ def load_facts(
         pool.add(todo[-1])  # parsed from now on once there is enough to parse (auditor/parsepool.py)
     by_rel = {j.sf.rel: j for j in todo}
     keep = loaded is not None and stats["skipped"] > 0  # the dataflow may read skipped files again: kept workers parse them
+    pooled = pool.started
     for facts in pool.results(keep=keep):
         out[facts.path] = facts
         stats["parsed"] += 1
         job = by_rel.get(facts.path)
         if job is not None and facts.path not in texts and not facts.extra.get("over_budget"):
             cache.put(facts.path, job.digest, facts, job.settings, job.st, job.read_ns)
+    if pooled:  # a cold run with a site of a cl100k model (gpt-4): loaded in a thread, as o200k_base
+        from auditor.cost.tokens import CL100K, encoding_name_for_model
+
+        if any(encoding_name_for_model(s.model_name) == CL100K for f in out.values() for s in f.call_sites if s.model_name):
+            _prefetch_encoding(CL100K)
     cache.prune(set(meta))
     if loaded is not None:
         loaded.append(Loaded(cache, pick, texts, meta, {sf.rel: sf for sf in files}, codes, pool if pool.started else None))

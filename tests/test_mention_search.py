@@ -131,3 +131,19 @@ def test_the_summaries_the_class_index_reads_are_parsed_ahead_by_the_workers(tmp
     assert "app/unrelated.py" not in ahead  # nothing leads to it
     core = {f.path: f for f in two.project.facts}["app/core/__init__.py"]
     assert core.extra.get("imports", {}).get("Base") == "app.core.base.Base"  # the summary is the one read ahead
+
+
+@pytest.mark.parametrize(("model", "wanted"), [("gpt-4", True), ("gpt-3.5-turbo", True), ("gpt-4o", False), ("claude-3-5-sonnet-latest", False)])
+def test_a_cl100k_site_has_its_encoding_loaded_while_the_dataflow_runs(tmp_path, monkeypatch, model, wanted):
+    from auditor import phase1
+
+    write_tree(tmp_path, {f"app/svc/s{i}.py": SERVICE.format(i=i).replace("gpt-4o", model if i == 3 else "gpt-4o") for i in range(6)})
+    (tmp_path / ".git").mkdir()
+    monkeypatch.chdir(tmp_path)
+    asked: list[str] = []
+    real = phase1._prefetch_encoding
+    monkeypatch.setattr(phase1, "_prefetch_encoding", lambda *name: asked.append(name[0] if name else "o200k_base") or real(*name))
+    monkeypatch.setenv("LLM_AUDIT_PARALLEL_MIN_BYTES", "0")
+    _run(tmp_path, 2)
+    assert asked[0] == "o200k_base"  # while the workers parse
+    assert ("cl100k_base" in asked) is wanted
