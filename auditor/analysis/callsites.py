@@ -26,6 +26,7 @@ from auditor.analysis.handles import handed_out, handle_params
 from auditor.analysis.arguments import Args, ArgumentMapper, lookup, truthy
 from auditor.analysis.endpoints import serving_endpoint, url_params
 from auditor.analysis.forwarded import forwarded_kwargs
+from auditor.analysis.nodeindex import children, node_index
 
 LOOP_NODES = (ast.For, ast.AsyncFor, ast.While)
 # APIs whose clients are pointed at other vendors' OpenAI-compatible servers with base_url=
@@ -75,6 +76,7 @@ class CallSiteFinder(ApiMatcher, ArgumentMapper):
     # ------------------------------------------------------------------ walk
     def run(self) -> list[CallSite]:
         self.hot = self._hot_lines()
+        self._nodes = node_index(self.r)
         if any(".bind(" in line for line in self.r.lines):
             self._collect_binds(self.r.tree, self.r.module_scope)
         self._walk(self.r.tree, self.r.module_scope, [])
@@ -144,8 +146,10 @@ class CallSiteFinder(ApiMatcher, ArgumentMapper):
         return i >= len(self.hot) or self.hot[i] > end
 
     def _walk(self, node: ast.AST, scope: Scope, loops: list[LoopInfo]) -> None:
-        for child in ast.iter_child_nodes(node):
-            self._visit(child, scope, loops, node)
+        holds = self._nodes.holds
+        for child in children(node):
+            if holds(child, ast.Call):  # a subtree without a call holds no site (nor a result name)
+                self._visit(child, scope, loops, node)
 
     def _visit(self, child: ast.AST, scope: Scope, loops: list[LoopInfo], parent: ast.AST) -> None:
         """Visit one node (and everything below it) with the scope and loops around it."""

@@ -18,11 +18,14 @@ never the shared ``Load``/``Store``/operator singletons), and keeps:
 from __future__ import annotations
 
 import ast
+import bisect
 
 OWNERS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 # shared singletons (ast.Load(), ast.Add()) never are what a reader looks for; the rest hold no node
 _SKIP = {"ctx", "op", "ops", "id", "name", "attr", "arg", "level", "module", "conversion", "is_async", "simple", "type_comment", "asname", "kind"}
 _FIELDS: dict[type, tuple[str, ...]] = {}
+# not indexed: half the nodes of real code, and no reader looks for them here (read them from the nodes above)
+LEAVES = frozenset({ast.Name, ast.Constant, ast.alias})
 
 
 def _fields(t: type) -> tuple[str, ...]:
@@ -42,7 +45,7 @@ class NodeIndex:
         owner: list[ast.AST | None] = []
         pos: dict[int, int] = {}
         by_type: dict[type, list[int]] = {}
-        AST, OWN, fields_of = ast.AST, OWNERS, _fields
+        AST, OWN, fields_of, known, leaves = ast.AST, OWNERS, _fields, _FIELDS, LEAVES
         stack: list[tuple[ast.AST, int, ast.AST | None]] = [(tree, -1, None)]
         pop, push = stack.pop, stack.append
         while stack:
@@ -60,14 +63,17 @@ class NodeIndex:
                 lst.append(i)
             inner = node if t in OWN else own
             children: list[ast.AST] = []
-            for f in fields_of(t):
+            fields = known.get(t)
+            if fields is None:
+                fields = fields_of(t)
+            for f in fields:
                 v = getattr(node, f, None)
                 if v.__class__ is list:
                     children += v
                 elif v is not None:
                     children.append(v)
-            for child in reversed(children):
-                if isinstance(child, AST):  # Dict keys and kw_defaults hold None, Global names str
+            for child in reversed(children):  # Dict keys and kw_defaults hold None
+                if child.__class__ not in leaves and isinstance(child, AST):
                     push((child, i, inner))
         end = list(range(1, len(nodes) + 1))
         for i in range(len(nodes) - 1, 0, -1):  # children come after their parent: one pass back
@@ -82,7 +88,7 @@ class NodeIndex:
         self._by_type = by_type
 
     def of_type(self, *types: type) -> list[ast.AST]:
-        """The nodes of exactly these types (not subclasses), in source order."""
+        """The nodes of exactly these types (not subclasses, not :data:`LEAVES`), in source order."""
         return [self.nodes[i] for i in self._indices(types)]
 
     def with_owner(self, *types: type) -> list[tuple[ast.AST, ast.AST | None]]:
@@ -91,6 +97,7 @@ class NodeIndex:
         return [(nodes[i], owner[i]) for i in self._indices(types)]
 
     def _indices(self, types: tuple[type, ...]) -> list[int]:
+        assert not LEAVES.intersection(types), "names, constants and aliases are not indexed"
         if len(types) == 1:
             return self._by_type.get(types[0], [])
         out: list[int] = []
@@ -99,8 +106,19 @@ class NodeIndex:
         out.sort()
         return out
 
+    def holds(self, node: ast.AST, t: type) -> bool:
+        """Is there a node of type ``t`` (exactly, not one of :data:`LEAVES`) in ``node``'s subtree (``node`` included)?"""
+        i = self._pos.get(id(node))
+        if i is None:
+            return node.__class__ not in LEAVES  # not indexed: a leaf holds nothing; a node not of this tree, maybe
+        found = self._by_type.get(t)
+        if not found:
+            return False
+        k = bisect.bisect_left(found, i)
+        return k < len(found) and found[k] < self.end[i]
+
     def subtree(self, node: ast.AST) -> list[ast.AST]:
-        """``node`` and everything below it, in source order (what ``ast.walk`` visits, in another order)."""
+        """``node`` and everything below it but :data:`LEAVES`, in source order (``ast.walk``'s nodes, in another order)."""
         i = self._pos.get(id(node))
         if i is None:
             return list(ast.walk(node))  # not of this tree (a node built by the analysis)
@@ -128,6 +146,18 @@ class NodeIndex:
         while own is not None:
             yield own
             own = self.owner_of(own)
+
+
+def children(node: ast.AST) -> list[ast.AST]:
+    """``ast.iter_child_nodes`` as a list, without the shared context and operator singletons."""
+    out: list[ast.AST] = []
+    for f in _fields(type(node)):
+        v = getattr(node, f, None)
+        if v.__class__ is list:
+            out.extend(x for x in v if isinstance(x, ast.AST))
+        elif isinstance(v, ast.AST):
+            out.append(v)
+    return out
 
 
 def node_index(r) -> NodeIndex:
