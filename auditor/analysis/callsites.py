@@ -26,13 +26,14 @@ from auditor.analysis.handles import handed_out, handle_params
 from auditor.analysis.arguments import Args, ArgumentMapper, lookup, truthy
 from auditor.analysis.endpoints import serving_endpoint, url_params
 from auditor.analysis.forwarded import forwarded_kwargs
-from auditor.analysis.nodeindex import children, node_index
+from auditor.analysis.nodeindex import children, node_index, scope_in
 
 LOOP_NODES = (ast.For, ast.AsyncFor, ast.While)
 # APIs whose clients are pointed at other vendors' OpenAI-compatible servers with base_url=
 OPENAI_COMPATIBLE = ("openai", "litellm", "langchain", "instructor")
 # Azure OpenAI clients: `model=` names a deployment (any name its owner chose), not a catalog model id
 AZURE_CLIENTS = ("AzureOpenAI", "AsyncAzureOpenAI", "AzureChatOpenAI")
+_SCOPED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)  # a lambda shares the scope around it
 COMP_NODES = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
@@ -78,18 +79,16 @@ class CallSiteFinder(ApiMatcher, ArgumentMapper):
         self.hot = self._hot_lines()
         self._nodes = node_index(self.r)
         if any(".bind(" in line for line in self.r.lines):
-            self._collect_binds(self.r.tree, self.r.module_scope)
+            self._collect_binds()
         self._walk(self.r.tree, self.r.module_scope, [])
         return self.sites
 
-    def _collect_binds(self, node: ast.AST, scope: Scope) -> None:
+    def _collect_binds(self) -> None:
         """``llm.bind(max_tokens=200)`` anywhere in the module adds parameters to the
         constructor call that made ``llm``, even when the bind comes after it."""
-        for child in ast.iter_child_nodes(node):
-            inner = self.r.scope_of.get(child, scope) if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) else scope
-            if isinstance(child, ast.Call) and isinstance(child.func, ast.Attribute) and child.func.attr == "bind":
-                self._note_bind(child, scope)
-            self._collect_binds(child, inner)
+        for call, own in self._nodes.with_owner(ast.Call):  # in source order, as the walk found them
+            if isinstance(call.func, ast.Attribute) and call.func.attr == "bind":
+                self._note_bind(call, scope_in(self.r, own, _SCOPED))
 
     def _instance_names(self) -> set[str]:
         """Names (and ``self.`` attributes) assigned a ``functools.partial``, an instance whose
@@ -291,7 +290,7 @@ class CallSiteFinder(ApiMatcher, ArgumentMapper):
         site.extra["structured"] = method in api.structured_methods or any(
             lookup(args, p)[0] == "present" for p in api.structured_params
         )
-        if "" in site.unknown and (fwd := forwarded_kwargs(call, scope, self.r.tree, api.cap)):
+        if "" in site.unknown and (fwd := forwarded_kwargs(call, scope, self._nodes.of_type(ast.Call), api.cap)):
             site.extra["forwarded"] = fwd
         if api.provider in OPENAI_COMPATIBLE:
             self._serving(site, call, scope, maker)

@@ -117,6 +117,18 @@ class NodeIndex:
         k = bisect.bisect_left(found, i)
         return k < len(found) and found[k] < self.end[i]
 
+    def position(self, node: ast.AST) -> int | None:
+        """``node``'s place in :attr:`nodes` (None: not indexed)."""
+        return self._pos.get(id(node))
+
+    def below(self, node: ast.AST, t: type) -> list[int] | None:
+        """Positions of the nodes of type ``t`` in ``node``'s subtree, in source order (None: ``node`` is not indexed)."""
+        i = self._pos.get(id(node))
+        if i is None:
+            return None
+        found = self._by_type.get(t) or []
+        return found[bisect.bisect_left(found, i) : bisect.bisect_left(found, self.end[i])]
+
     def subtree(self, node: ast.AST) -> list[ast.AST]:
         """``node`` and everything below it but :data:`LEAVES`, in source order (``ast.walk``'s nodes, in another order)."""
         i = self._pos.get(id(node))

@@ -271,7 +271,7 @@ class _Module(ParseFacts, LoopFacts, AgentLoopFacts, TruncationFacts, VisionFact
             site.extra["dispatch"] = dispatch
         where = func if func is not None else self.tree
         if id(where) not in self._choice_reads:
-            self._choice_reads[id(where)] = open_choice_reads(where)
+            self._choice_reads[id(where)] = open_choice_reads(where, self.r.__dict__.get("_node_index"))
         if every_choice_used(where, call, site.result_name, self._choice_reads[id(where)]):
             site.extra["every_choice"] = True  # n > 1 on purpose (LA105)
 
