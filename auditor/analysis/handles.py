@@ -17,6 +17,7 @@ Two shapes real code writes (DocsGPT, eval harnesses, tutorials):
 from __future__ import annotations
 
 import ast
+import functools
 import re
 
 from auditor.analysis.nodeindex import node_index, scope_in
@@ -101,12 +102,17 @@ def handed_out(matcher, call: ast.Call, scope: Scope) -> ast.Call | None:
     return None
 
 
+@functools.lru_cache(maxsize=16)
+def _reference_pattern(last_names: frozenset[str]) -> re.Pattern:
+    """``.create,`` / ``.create)``: a method reference handed on (built once per catalog, not per module)."""
+    return re.compile(r"\.(?:%s)\s*[,)]" % "|".join(map(re.escape, sorted(last_names))))
+
+
 def handle_params(r, last_names: set[str]) -> set[str]:
     """Parameter names of the module's functions that callers pass a method reference ending in a
     generation call's last name (``self._retry(self.client.chat.completions.create, ...)`` -> ``create``
     or ``fn``): calls of them carry no catalogued last name, so the hot-line filter must know them."""
-    text = "\n".join(r.lines)
-    if not last_names or not re.search(r"\.(?:%s)\s*[,)]" % "|".join(map(re.escape, sorted(last_names))), text):
+    if not last_names or not _reference_pattern(frozenset(last_names)).search("\n".join(r.lines)):
         return set()
     names: set[str] = set()
     nodes = node_index(r)
