@@ -6,7 +6,8 @@ some once per question). :class:`NodeIndex` walks it once, iteratively (deep cod
 stack), reading each node type's child fields from a table (no ``ast.iter_fields`` generators, and
 never the shared ``Load``/``Store``/operator singletons), and keeps:
 
-* every node in source (pre-)order, each with the index of its parent and its subtree's end, so a
+* every node in pre-order (source order, but for a def's decorators, which its fields list after the
+  body), each with the index of its parent and its subtree's end, so a
   subtree is a slice (:meth:`NodeIndex.subtree`) and an ancestor test is two comparisons;
 * the nodes of each type in that order with their *owner*: the nearest enclosing def, class or lambda
   (a def's decorators, defaults and annotations are owned by the def itself, as the walks it replaces
