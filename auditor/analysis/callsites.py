@@ -11,7 +11,6 @@ could insert a keyword.
 from __future__ import annotations
 
 import ast
-import bisect
 import fnmatch
 import re
 
@@ -111,38 +110,32 @@ class CallSiteFinder(ApiMatcher, ArgumentMapper):
                             names.add(name)
         return names | handle_params(self.r, self.last_names)  # def _retry(self, create, params): create(**params)
 
-    def _hot_lines(self) -> list[int]:
-        """Lines that mention a name a generation call could end with (or .bind): only
-        statements spanning one of them are walked. One match per line is enough."""
+    def _hot_lines(self) -> list[bool | None] | None:
+        """Which lines mention a name a generation call could end with (or .bind): only statements
+        spanning one of them are walked. Read per line when a statement that holds a call asks (None:
+        not read yet), so the lines of statements without calls are never searched; None: every line
+        is hot (wildcard callables). One match per line is enough."""
         if self._wildcards:
-            return list(range(1, len(self.r.lines) + 1))
+            return None
         # `from langchain.llms import OpenAI as LegacyOpenAI`: the local alias is what the line says
         aliases = {local for local, qn in self.r.imports.items() if local != qn.rsplit(".", 1)[-1] and qn.rsplit(".", 1)[-1] in self.last_names}
-        pattern = _hot_pattern(self.p, frozenset(self.instance_names | aliases | self._subclass_names))
-        text = "\n".join(self.r.lines)
-        hot: list[int] = []
-        pos = last = 0
-        line = 1
-        while True:
-            m = pattern.search(text, pos)
-            if m is None:
-                break
-            line += text.count("\n", last, m.start())
-            last = m.start()
-            hot.append(line)
-            nl = text.find("\n", m.start())
-            if nl < 0:
-                break
-            pos = nl + 1
-        return hot
+        self._hot_search = _hot_pattern(self.p, frozenset(self.instance_names | aliases | self._subclass_names)).search
+        return [None] * (len(self.r.lines) + 2)
 
     def _cold(self, node: ast.AST) -> bool:
         start = getattr(node, "lineno", None)
-        if start is None:
+        hot = self.hot
+        if start is None or hot is None:
             return False
-        end = getattr(node, "end_lineno", start) or start
-        i = bisect.bisect_left(self.hot, start)
-        return i >= len(self.hot) or self.hot[i] > end
+        end = min(getattr(node, "end_lineno", start) or start, len(hot) - 2)
+        lines, search = self.r.lines, self._hot_search
+        for line in range(start, end + 1):
+            h = hot[line]
+            if h is None:
+                h = hot[line] = search(lines[line - 1]) is not None  # a name never spans lines: one line is its context
+            if h:
+                return False
+        return True
 
     def _walk(self, node: ast.AST, scope: Scope, loops: list[LoopInfo]) -> None:
         holds = self._nodes.holds
