@@ -23,6 +23,7 @@ import re
 from auditor.analysis.nodeindex import node_index, scope_in
 from auditor.analysis.paramcallers import _passed
 from auditor.analysis.scopes import Scope
+from auditor.analysis.rawhttp import module_text
 
 _FUNC = (ast.FunctionDef, ast.AsyncFunctionDef)
 _SCOPED = (*_FUNC, ast.ClassDef)  # lambdas share the scope around them
@@ -112,7 +113,7 @@ def handle_params(r, last_names: set[str]) -> set[str]:
     """Parameter names of the module's functions that callers pass a method reference ending in a
     generation call's last name (``self._retry(self.client.chat.completions.create, ...)`` -> ``create``
     or ``fn``): calls of them carry no catalogued last name, so the hot-line filter must know them."""
-    if not last_names or not _reference_pattern(frozenset(last_names)).search("\n".join(r.lines)):
+    if not last_names or not _reference_pattern(frozenset(last_names)).search(module_text(r)):
         return set()
     names: set[str] = set()
     nodes = node_index(r)
