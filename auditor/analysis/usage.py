@@ -40,7 +40,7 @@ from auditor.analysis.modindex import ModuleIndex, find_lines
 from auditor.analysis.parses import ParseFacts, short
 from auditor.analysis.resolve import Resolver
 from auditor.analysis.samples import every_choice_used, open_choice_reads
-from auditor.analysis.testmodules import Handoffs, sends_nothing
+from auditor.analysis.testmodules import Handoffs, drop_fake_requests, exercises_fake_model, sends_nothing
 from auditor.analysis.scopes import Scope, span_of
 from auditor.analysis.truncation import CROWDED, TruncationFacts
 from auditor.analysis.vision import VisionFacts
@@ -88,6 +88,8 @@ def _collect(tree: ast.Module, resolver: Resolver, facts: FileFacts, providers: 
         calls = {id(site): call for site, call in found}
         facts.call_sites = [s for s in facts.call_sites if not _constructor(providers, s)
                             or (calls.get(id(s)) is not None and handoffs.handed_on(calls[id(s)], s.result_name))]
+    elif exercises_fake_model(facts.path, text):  # requests to a fake model (analysis/testmodules.py)
+        drop_fake_requests(facts)
 
 
 def _constructor(providers: Providers, site: CallSite) -> bool:

@@ -1,10 +1,12 @@
 """Batching check: LA503 call-in-loop — a non-streaming generation call run once per item of a
-loop over data, priced at the provider's Batch API when it has one."""
+loop over data, priced at the provider's Batch API when it has one. Not in test modules: a test's
+loop runs over its cases, each exercised on its own."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from auditor.analysis.testmodules import is_test_path
 from auditor.checks import check
 from auditor.checks.media import generates_media, scores_only
 from auditor.checks.context import RuleContext
@@ -18,6 +20,8 @@ from auditor.findings import Finding, RequestChange
 def call_in_loop(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
     if site.loop is None or site.streaming:
         return
+    if is_test_path(site.path):
+        return  # a test's loop runs over its cases (endpoints, fixtures): each must be exercised on its own
     api = ctx.api(site)
     if api is None or (api.constructor and not site.extra.get("invoke")):  # a chat model's invoke() sends the request
         return
