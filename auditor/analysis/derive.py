@@ -231,6 +231,7 @@ class Deriver:
             # finding there), the caller's loop only runs it again; a caller's retry or chain loop still rules
             d.loop = rec.loop
             d.extra["loop_kind"] = rec.loop_kind
+            d.extra["loop_bound"] = rec.loop_bound
             owner["loop"] = d.id
         d.extra["in_function"] = rec.caller != "<module>"
         d.extra["function"] = qual.rsplit(".", 1)[-1] if rec.caller != "<module>" else None

@@ -88,6 +88,15 @@ class LoopFacts:
                     return True
         return False
 
+    def bound_names(self, loops: tuple[ast.AST, ...]) -> tuple[str, ...]:
+        """What can differ from one pass of the innermost loop to the next (:func:`loop_bound_names`):
+        a prompt hole that reads none of these is the same on every request of the loop (LA501)."""
+        loop = loops[-1]
+        if id(loop) not in self._loop_bound:
+            target = loop.target if isinstance(loop, (ast.For, ast.AsyncFor)) else ast.Tuple(elts=[]) if isinstance(loop, ast.While) else loop.generators[0].target  # type: ignore[attr-defined]
+            self._loop_bound[id(loop)] = loop_bound_names(loop, target)
+        return tuple(sorted(self._loop_bound[id(loop)]))
+
     # ------------------------------------------------------------ LA503: what kind of loop
     def loop_kind(self, site: CallSite, call: ast.Call, loops: tuple[ast.AST, ...], history: HistoryUse | None) -> str:
         loop = loops[-1]

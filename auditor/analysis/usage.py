@@ -259,6 +259,7 @@ class _Module(ParseFacts, LoopFacts, AgentLoopFacts, TruncationFacts, VisionFact
             site.extra["history"] = history
         if loops:
             site.extra["loop_kind"] = self.loop_kind(site, call, loops, history)
+            site.extra["loop_bound"] = self.bound_names(loops)  # holes the loop cannot change keep the cached prefix (LA501)
             agent = self.agent_loop(site, call, loops)
             if agent is not None:
                 site.extra["agent_loop"] = agent
