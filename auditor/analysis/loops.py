@@ -7,6 +7,7 @@ import ast
 import re
 
 from auditor.analysis.chunkloops import chunks_of_one_text
+from auditor.analysis.evalloops import compares_answer, reduced_after
 from auditor.analysis.handlerloops import handler_items
 from auditor.analysis.loopbounds import FIXED_ITEMS, TOOLISH, agent_loop, bounded, literal_items
 from auditor.analysis.modindex import LOOPS, SCOPES, call_name
@@ -136,6 +137,10 @@ class LoopFacts:
             return "handler"  # the items of one invocation of a Lambda-style handler: its caller waits for them
         if chunks_of_one_text(loop, it, loops[:-1], self.walk.owner_of(getattr(loop, "lineno", 1)), self.r, scope):
             return "chunks"  # the pieces of one over-long text, combined at once: grouping undoes the split
+        if reduced_after(loop, self.walk.owner_of(getattr(loop, "lineno", 1)), call, site.result_name):
+            return "chunks"  # the map step of a map-reduce: the function waits for the one answer (analysis/evalloops.py)
+        if compares_answer(loop, call, site.result_name):
+            return "graded"  # an eval: each item its own request, checked against the item's own answer
         return "data"
 
     def _feeds_back(self, site: CallSite, call: ast.Call, loop: ast.AST) -> bool:
