@@ -1,0 +1,100 @@
+"""Prompt text reproduced verbatim from elsewhere: a benchmark's published grader, a model's own
+chat template and default system prompt. Its wording is what the benchmark or the model was built
+with (scores stay comparable, the model sees what it was trained on), so it is not the author's prose
+to trim: its static segments are marked :data:`VERBATIM`, which the role assignment makes final
+``data`` (:mod:`auditor.analysis.roles`), and the text rules do not judge them.
+
+Two signals, both written in the module itself:
+
+- **the author says so**: a comment on the assignment or in the comment block right above it says the
+  text is verbatim / copied from / official / not to be edited (``# Copied verbatim from OpenAI
+  simple-evals healthbench_eval.py``);
+- **a chat-template renderer**: the module defines a chat model's special tokens as values of their own
+  (``_IM_START = "<|im_start|>"``, ``B_INST, E_INST = "[INST]", "[/INST]"``) or holds a Jinja chat
+  template written with them (``{{- '<|im_start|>' + role }}``): it renders the model's own format, and
+  the prompt constants it defines (``DEFAULT_SYSTEM_PROMPT = "You are Qwen, created by Alibaba
+  Cloud..."``) are that format's text. A prompt that merely contains the tokens inside its own text
+  (``f"<start_of_turn>user\\n{question}"``) is not a renderer.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from auditor.analysis.roles import VERBATIM
+from auditor.facts import FileFacts
+
+NOTE = re.compile(
+    r"\bverbatim\b|\bcopied (?:exactly |as[- ]is )?from\b|\b(?:do not|don't|never) (?:edit|modify|change|reword|alter|rephrase)\b"
+    r"|\bofficial (?:\w+ ){0,2}(?:prompt|template|grader|instructions?)\b|\bexactly as (?:published|released|in the paper)\b"
+    r"|\bunchanged from\b|\bmust (?:stay|remain) (?:verbatim|unchanged|identical)\b",
+    re.IGNORECASE,
+)
+TOKEN = re.compile(
+    r"<\|(?:im_start|im_end|im_sep|begin_of_text|end_of_text|start_header_id|end_header_id|eot_id|eom_id|endoftext|"
+    r"system|user|assistant|end|channel|message|start|return)\|>|\[/?INST\]|<</?SYS>>|<(?:start|end)_of_turn>"
+)
+
+
+def mark_verbatim(tree: ast.Module, lines: list[str], facts: FileFacts) -> None:
+    """Mark the static segments of text reproduced verbatim (see the module docstring). Never raises."""
+    try:
+        ranges = _noted(tree, lines)
+        renderer = _renders_chat_template(tree)
+    except (RecursionError, ValueError):
+        return
+    if not ranges and not renderer:
+        return
+    groups = [pc.prompt.messages for pc in facts.prompt_constants]
+    groups += [[_Msg(segs)] for segs in facts.texts.values()]
+    groups += [site.prompt.messages for site in facts.call_sites] if ranges else []
+    constants = {id(s) for pc in facts.prompt_constants for m in pc.prompt.messages for s in m.segments}
+    constants |= {id(s) for segs in facts.texts.values() for s in segs}
+    for messages in groups:
+        for m in messages:
+            for seg in m.segments:
+                if seg.kind != "static" or seg.path is not None or seg.span is None:
+                    continue
+                if (renderer and id(seg) in constants) or any(a <= seg.span.line <= b for a, b in ranges):
+                    seg.hole_kind = VERBATIM
+
+
+class _Msg:
+    def __init__(self, segments):
+        self.segments = segments
+
+
+def _noted(tree: ast.Module, lines: list[str]) -> list[tuple[int, int]]:
+    """(first, last) line of each assignment a verbatim note comments."""
+    out = []
+    for node in ast.walk(tree):
+        if not isinstance(node, (ast.Assign, ast.AnnAssign)) or node.value is None:
+            continue
+        first, last = node.lineno, getattr(node, "end_lineno", node.lineno) or node.lineno
+        notes = []
+        line = first - 2  # the comment block right above (0-based index of the line before)
+        while line >= 0 and lines[line].lstrip().startswith("#"):
+            notes.append(lines[line])
+            line -= 1
+        if first - 1 < len(lines) and "#" in lines[first - 1]:
+            notes.append(lines[first - 1].split("#", 1)[1])
+        if notes and NOTE.search(" ".join(notes)):
+            out.append((first, last))
+    return out
+
+
+def _renders_chat_template(tree: ast.Module) -> bool:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and _tokens_only(node.value):
+            return True  # _IM_START = "<|im_start|>"; B_INST, E_INST = "[INST]", "[/INST]" (not a stop=[...] list)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            v = node.value
+            if ("{%" in v or "{{" in v) and "role" in v and TOKEN.search(v):
+                return True  # a Jinja chat template: {{- '<|im_start|>' + message.role }}
+    return False
+
+
+def _tokens_only(value: ast.AST) -> bool:
+    parts = value.elts if isinstance(value, ast.Tuple) else [value]
+    return bool(parts) and all(isinstance(p, ast.Constant) and isinstance(p.value, str) and TOKEN.fullmatch(p.value.strip()) for p in parts)
