@@ -9,12 +9,13 @@ Two signals, both written in the module itself:
 - **the author says so**: a comment on the assignment or in the comment block right above it says the
   text is verbatim / copied from / official / not to be edited (``# Copied verbatim from OpenAI
   simple-evals healthbench_eval.py``);
-- **a chat-template renderer**: the module defines a chat model's special tokens as values of their own
-  (``_IM_START = "<|im_start|>"``, ``B_INST, E_INST = "[INST]", "[/INST]"``) or holds a Jinja chat
-  template written with them (``{{- '<|im_start|>' + role }}``): it renders the model's own format, and
-  the prompt constants it defines (``DEFAULT_SYSTEM_PROMPT = "You are Qwen, created by Alibaba
-  Cloud..."``) are that format's text. A prompt that merely contains the tokens inside its own text
-  (``f"<start_of_turn>user\\n{question}"``) is not a renderer.
+- **a chat-template renderer**: a module (or class) body defines a chat model's special tokens as values
+  of their own (``_IM_START = "<|im_start|>"``, ``B_INST, E_INST = "[INST]", "[/INST]"``) or holds a Jinja
+  chat template written with them (``{% for message in messages %}{{- '<|im_start|>' ... }}``): it renders
+  the model's own format, and the prompt constants written in that body (``DEFAULT_SYSTEM_PROMPT = "You
+  are Qwen, created by Alibaba Cloud..."``) are that format's text. A prompt that merely contains the
+  tokens inside its own text (``f"<start_of_turn>user\\n{question}"``), a stop list, and the prompts of a
+  sibling class that adapts them to other models stay the author's.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def mark_verbatim(tree: ast.Module, lines: list[str], facts: FileFacts) -> None:
     """Mark the static segments of text reproduced verbatim (see the module docstring). Never raises."""
     try:
         ranges = _noted(tree, lines)
-        renderer = _renders_chat_template(tree)
+        renderer = _renderer_scopes(tree)
     except (RecursionError, ValueError):
         return
     if not ranges and not renderer:
@@ -56,7 +57,8 @@ def mark_verbatim(tree: ast.Module, lines: list[str], facts: FileFacts) -> None:
             for seg in m.segments:
                 if seg.kind != "static" or seg.path is not None or seg.span is None:
                     continue
-                if (renderer and id(seg) in constants) or any(a <= seg.span.line <= b for a, b in ranges):
+                line = seg.span.line
+                if (id(seg) in constants and any(a <= line <= b for a, b in renderer)) or any(a <= line <= b for a, b in ranges):
                     seg.hole_kind = VERBATIM
 
 
@@ -84,15 +86,19 @@ def _noted(tree: ast.Module, lines: list[str]) -> list[tuple[int, int]]:
     return out
 
 
-def _renders_chat_template(tree: ast.Module) -> bool:
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Assign) and _tokens_only(node.value):
-            return True  # _IM_START = "<|im_start|>"; B_INST, E_INST = "[INST]", "[/INST]" (not a stop=[...] list)
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            v = node.value
-            if ("{%" in v or "{{" in v) and "role" in v and TOKEN.search(v):
-                return True  # a Jinja chat template: {{- '<|im_start|>' + message.role }}
-    return False
+def _renderer_scopes(tree: ast.Module) -> list[tuple[int, int]]:
+    """(first, last) line of each module or class body that defines special tokens or holds a chat template."""
+    out = []
+    for scope in [tree] + [n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)]:
+        for stmt in scope.body:
+            if not isinstance(stmt, (ast.Assign, ast.AnnAssign)) or stmt.value is None:
+                continue
+            v = stmt.value
+            template = isinstance(v, ast.Constant) and isinstance(v.value, str) and "{%" in v.value and "message" in v.value and TOKEN.search(v.value)
+            if (isinstance(stmt, ast.Assign) and _tokens_only(v)) or template:
+                out.append((1, 1 << 30) if scope is tree else (scope.lineno, scope.end_lineno or scope.lineno))
+                break
+    return out
 
 
 def _tokens_only(value: ast.AST) -> bool:
