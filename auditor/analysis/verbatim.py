@@ -32,17 +32,25 @@ NOTE = re.compile(
     r"|\bunchanged from\b|\bmust (?:stay|remain) (?:verbatim|unchanged|identical)\b",
     re.IGNORECASE,
 )
+# literal pieces every note / token holds: a substring test over the module is much cheaper than the regex
+_NOTE_WORDS = ("erbatim", "ERBATIM", "opied", "OPIED", "fficial", "FFICIAL", "xactly as", "nchanged", "NCHANGED", "must stay", "must remain",
+               "ot edit", "OT EDIT", "ot modify", "OT MODIFY", "t change", "T CHANGE", "ot reword", "ot alter", "ot rephrase", "'t edit", "'t modify")
+_TOKEN_MARKS = ("<|", "INST]", "<<SYS>>", "_of_turn>")
 TOKEN = re.compile(
     r"<\|(?:im_start|im_end|im_sep|begin_of_text|end_of_text|start_header_id|end_header_id|eot_id|eom_id|endoftext|"
     r"system|user|assistant|end|channel|message|start|return)\|>|\[/?INST\]|<</?SYS>>|<(?:start|end)_of_turn>"
 )
 
 
-def mark_verbatim(tree: ast.Module, lines: list[str], facts: FileFacts) -> None:
-    """Mark the static segments of text reproduced verbatim (see the module docstring). Never raises."""
+def mark_verbatim(tree: ast.Module, text: str, lines: list[str], facts: FileFacts) -> None:
+    """Mark the static segments of text reproduced verbatim (see the module docstring). Never raises.
+    The module's text is searched first: most modules hold neither a note nor a special token, and
+    are not walked."""
+    if not facts.prompt_constants and not facts.texts and not facts.call_sites:
+        return
     try:
-        ranges = _noted(tree, lines)
-        renderer = _renderer_scopes(tree)
+        ranges = _noted(tree, lines) if any(w in text for w in _NOTE_WORDS) else []
+        renderer = _renderer_scopes(tree) if any(w in text for w in _TOKEN_MARKS) else []
     except (RecursionError, ValueError):
         return
     if not ranges and not renderer:
@@ -67,29 +75,42 @@ class _Msg:
         self.segments = segments
 
 
+def _statements(tree: ast.Module):
+    """Every statement of the module, its classes and its functions (expressions are not walked)."""
+    todo = [tree]
+    while todo:
+        node = todo.pop()
+        for field in ("body", "orelse", "finalbody", "handlers"):
+            for stmt in getattr(node, field, None) or []:
+                if isinstance(stmt, (ast.stmt, ast.excepthandler)):
+                    yield stmt
+                    todo.append(stmt)
+
+
 def _noted(tree: ast.Module, lines: list[str]) -> list[tuple[int, int]]:
     """(first, last) line of each assignment a verbatim note comments."""
-    out = []
-    for node in ast.walk(tree):
-        if not isinstance(node, (ast.Assign, ast.AnnAssign)) or node.value is None:
+    starts = set()  # 1-based lines a note's comment block ends right above, or a note comments inline
+    for i, line in enumerate(lines):
+        if "#" not in line or not NOTE.search(line.split("#", 1)[1]):
             continue
-        first, last = node.lineno, getattr(node, "end_lineno", node.lineno) or node.lineno
-        notes = []
-        line = first - 2  # the comment block right above (0-based index of the line before)
-        while line >= 0 and lines[line].lstrip().startswith("#"):
-            notes.append(lines[line])
-            line -= 1
-        if first - 1 < len(lines) and "#" in lines[first - 1]:
-            notes.append(lines[first - 1].split("#", 1)[1])
-        if notes and NOTE.search(" ".join(notes)):
-            out.append((first, last))
+        if line.lstrip().startswith("#"):
+            j = i + 1
+            while j < len(lines) and lines[j].lstrip().startswith("#"):
+                j += 1
+            starts.add(j + 1)
+        else:
+            starts.add(i + 1)
+    out = []
+    for node in _statements(tree):
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None and node.lineno in starts:
+            out.append((node.lineno, getattr(node, "end_lineno", node.lineno) or node.lineno))
     return out
 
 
 def _renderer_scopes(tree: ast.Module) -> list[tuple[int, int]]:
     """(first, last) line of each module or class body that defines special tokens or holds a chat template."""
     out = []
-    for scope in [tree] + [n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)]:
+    for scope in [tree] + [n for n in _statements(tree) if isinstance(n, ast.ClassDef)]:
         for stmt in scope.body:
             if not isinstance(stmt, (ast.Assign, ast.AnnAssign)) or stmt.value is None:
                 continue
