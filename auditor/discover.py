@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -307,14 +308,14 @@ def discover(
             else:
                 notes.append(f"{where}: cannot read folder: {e.strerror or e}")
 
-        for dirpath, dirnames, filenames in os.walk(base, followlinks=False, onerror=unreadable):
+        for dirpath, dirnames, filenames, links in _walk(str(base), unreadable):
             sub_dir = os.path.relpath(dirpath, base).replace(os.sep, "/")
             drel = base_rel if sub_dir == "." else (f"{base_rel}/{sub_dir}" if base_rel not in ("", ".") else sub_dir)
             keep = []
             for name in sorted(dirnames):
                 sub = f"{drel}/{name}" if drel not in ("", ".") else name
                 full = os.path.join(dirpath, name)
-                if os.path.islink(full) and rel_of(Path(full)) is None:
+                if name in links and rel_of(Path(full)) is None:
                     continue  # a link out of the tree
                 if excluded(sub, True, base_rel):
                     continue
@@ -330,11 +331,11 @@ def discover(
                 if kind is None or sub.endswith(".pyi"):
                     continue
                 full = os.path.join(dirpath, name)
-                if os.path.islink(full) and rel_of(Path(full)) is None:
+                if name in links and rel_of(Path(full)) is None:
                     if _is_loop(full):
                         notes.append(f"{sub}: symlink loop, skipped")
                     continue  # never follow a symlink out of the tree
-                if os.path.islink(full) and not os.path.exists(full):
+                if name in links and not os.path.exists(full):
                     notes.append(f"{sub}: dangling symlink, skipped")
                     continue
                 if excluded(sub, False, base_rel) or (incl and not incl.match_file(sub)):
@@ -343,6 +344,36 @@ def discover(
     if walk is not None and ignores is not None:
         walk.ignore_files.extend(str(root / folder / ".gitignore") for folder, spec in ignores.specs.items() if spec is not None and "\0" not in folder)
     return _unique_files(sorted(out.values(), key=lambda f: f.rel)), notes
+
+
+def _walk(top: str, onerror) -> Iterator[tuple[str, list[str], list[str], set[str]]]:
+    """``os.walk(top, followlinks=False, onerror=onerror)`` (top-down), each folder with the names
+    in it that are symlinks: told by its directory entries (no ``lstat`` per file or folder)."""
+    try:
+        with os.scandir(top) as it:
+            entries = list(it)
+    except OSError as e:
+        onerror(e)
+        return
+    dirs: list[str] = []
+    files: list[str] = []
+    links: set[str] = set()
+    for entry in entries:
+        try:
+            is_dir = entry.is_dir()
+        except OSError:
+            is_dir = False
+        (dirs if is_dir else files).append(entry.name)
+        try:
+            if entry.is_symlink():
+                links.add(entry.name)
+        except OSError:
+            pass
+    yield top, dirs, files, links
+    for name in dirs:  # as the caller left them
+        path = os.path.join(top, name)
+        if not os.path.islink(path):  # never into a linked folder (asked now, as os.walk does: per folder)
+            yield from _walk(path, onerror)
 
 
 def _inside(path: Path, root: Path) -> bool:

@@ -13,6 +13,10 @@ A worker that crashes (a C-level stack overflow on a hostile file) breaks the po
 whose results did not come back are each parsed in a process of their own
 (:func:`auditor.phase1._isolated`), so the crash costs one LA000 for its file, and the jobs the
 pre-scan finds after the break go to a fresh pool.
+
+Kept until the dataflow is done, the workers also do its bulk reads ahead: the files the
+pre-scan skipped searched for the names a flow asks (:meth:`StreamPool.found_now`), and the
+summaries the class index will read (:meth:`StreamPool.summarise_now`), two cores instead of one.
 """
 
 from __future__ import annotations
@@ -53,10 +57,95 @@ def _parse_batch(batch: list[tuple]) -> list[FileFacts]:
     return [_parse_sent(args) for args in batch]
 
 
+def _summarise_batch(batch: list[tuple]) -> list[tuple[str, FileFacts | None, str]]:
+    """In a worker: for each ``(rel, path, opts, settings)``, the summary of a file the pre-scan
+    skipped (:func:`auditor.analysis.filebytes.summarise_bytes`) and the sha256 of the bytes it
+    read, or None when it cannot be read."""
+    import hashlib
+
+    from auditor.analysis.filebytes import summarise_bytes
+
+    out: list[tuple[str, FileFacts | None, str]] = []
+    for rel, path, opts, settings in batch:
+        opts = _SHARED[opts] if isinstance(opts, int) else _RECEIVED.setdefault(settings, opts)
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read()
+        except OSError:
+            out.append((rel, None, ""))
+            continue
+        out.append((rel, summarise_bytes(data, rel, opts), hashlib.sha256(data).hexdigest()))
+    return out
+
+
+def _found_batch(batch: list[tuple]) -> list[tuple[str, set[str] | None]]:
+    """In a worker: for each ``(rel, path, calls, words)``, the names its bytes hold
+    (:func:`auditor.sources.callnames.found_names`), or None when it cannot be read."""
+    from auditor.sources.callnames import found_names
+
+    out: list[tuple[str, set[str] | None]] = []
+    for rel, path, calls, words in batch:
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read()
+        except OSError:
+            out.append((rel, None))
+            continue
+        out.append((rel, found_names(data, calls, words)))
+    return out
+
+
 def _args(job: _Job, fork: bool) -> tuple:
     # a notebook job carries its JSON already read: its bytes are not needed to parse it
     opts = id(job.opts) if fork and id(job.opts) in _SHARED else job.opts
     return (job.data if job.nb is None else b"", job.sf.rel, job.sf.kind, opts, job.nb, job.settings)
+
+
+_PENDING: list[_Job] = []  # what forked workers parse, by index (inherited, never pickled)
+
+
+def _parse_index(i: int) -> FileFacts:
+    from auditor.phase1 import _parse_job
+
+    return _parse_job(_PENDING[i])
+
+
+def _parse_many(jobs: list[_Job], workers: int) -> list[FileFacts]:
+    """``jobs`` parsed at once (the jobs found after a pool broke): in a pool of their own when
+    they are enough to pay for it, each job read by its index in the inherited ``_PENDING``."""
+    from auditor.phase1 import _FORK, _context, _parallel_min_bytes, _parse_job, _parse_tuple, _prefetch_encoding, _worker_init
+
+    if workers <= 1 or not jobs or sum(j.size for j in jobs) < _parallel_min_bytes():
+        return [_parse_job(j) for j in jobs]
+    from concurrent.futures import (
+        ProcessPoolExecutor,  # only runs that parse a lot pay for it
+    )
+    from concurrent.futures.process import BrokenProcessPool
+
+    results: list[FileFacts | None] = [None] * len(jobs)
+    fork = _FORK
+    try:
+        _PENDING[:] = jobs
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=_worker_init) as pool:
+            chunk = max(1, min(16, len(jobs) // (workers * 8) or 1))
+            if fork:
+                results_iter = pool.map(_parse_index, range(len(jobs)), chunksize=chunk)
+            else:
+                args = [(j.data, j.sf.rel, j.sf.kind, j.opts, j.nb) for j in jobs]
+                results_iter = pool.map(_parse_tuple, args, chunksize=chunk)
+            _prefetch_encoding()  # workers are forked by now: safe to start a thread
+            for i, facts in enumerate(results_iter):
+                results[i] = facts
+    except BrokenProcessPool:
+        # a file crashed its worker: redo the rest one by one, each in its own process
+        for i, job in enumerate(jobs):
+            if results[i] is None:
+                from auditor.phase1 import _isolated
+
+                results[i] = _isolated(job)
+    finally:
+        _PENDING.clear()
+    return [r for r in results if r is not None]
 
 
 class StreamPool:
@@ -131,7 +220,7 @@ class StreamPool:
     def results(self, keep: bool = False) -> list[FileFacts]:
         """Every job's facts (in no particular order); the pool is shut down, unless ``keep``:
         then its idle workers stay for :meth:`parse_now` until :meth:`close`."""
-        from auditor.phase1 import _parse_job, _parse_many
+        from auditor.phase1 import _parse_job
 
         if self.pool is None:
             self.waiting.sort(key=lambda j: -j.size)
@@ -190,6 +279,73 @@ class StreamPool:
             except BrokenProcessPool:
                 self.broken = True
                 out.extend(_isolated(job) for job in part)
+        if self.broken:
+            self.close()
+        return out
+
+    FOUND_BYTES = 1_000_000  # bytes of files per batch of name searches (reading them is most of the cost)
+
+    def found_now(self, items: list[tuple[str, str, frozenset[str], frozenset[str], int]]) -> dict[str, set[str]]:
+        """The kept workers search files for names: per ``(rel, path, calls, words, size)``, the
+        names found (see :func:`_found_batch`). Files they could not read, and every file once the
+        pool is gone or breaks, are left out: the caller searches those itself."""
+        if self.pool is None or self.broken or not items:
+            return {}
+        from concurrent.futures.process import BrokenProcessPool
+
+        futs: list[Future] = []
+        batch: list[tuple] = []
+        size = 0
+        for item in [*items, None]:
+            if batch and (item is None or size >= self.FOUND_BYTES or len(batch) >= 4 * self.BATCH_FILES):
+                try:
+                    futs.append(self.pool.submit(_found_batch, batch))
+                except (BrokenProcessPool, RuntimeError):
+                    self.broken = True
+                    break
+                batch, size = [], 0
+            if item is not None:
+                batch.append(item[:4])
+                size += item[4]
+        out: dict[str, set[str]] = {}
+        for fut in futs:
+            try:
+                out.update((rel, found) for rel, found in fut.result() if found is not None)
+            except BrokenProcessPool:
+                self.broken = True
+        if self.broken:
+            self.close()
+        return out
+
+    def summarise_now(self, items: list[tuple[str, str, SourceOptions, str, int]]) -> dict[str, tuple[FileFacts, str]]:
+        """The kept workers summarise skipped files: per ``(rel, path, opts, settings, size)``,
+        (summary facts, sha256 of the bytes read); what they could not read, or all once the
+        pool is gone or breaks, is left out (the caller summarises it itself)."""
+        if self.pool is None or self.broken or not items:
+            return {}
+        from concurrent.futures.process import BrokenProcessPool
+
+        futs: list[Future] = []
+        batch: list[tuple] = []
+        size = 0
+        for item in [*items, None]:
+            if batch and (item is None or size >= self.BATCH_BYTES or len(batch) >= self.BATCH_FILES):
+                try:
+                    futs.append(self.pool.submit(_summarise_batch, batch))
+                except (BrokenProcessPool, RuntimeError):
+                    self.broken = True
+                    break
+                batch, size = [], 0
+            if item is not None:
+                rel, path, opts, settings, n = item
+                batch.append((rel, path, id(opts) if self.fork and id(opts) in _SHARED else opts, settings))
+                size += n
+        out: dict[str, tuple[FileFacts, str]] = {}
+        for fut in futs:
+            try:
+                out.update((rel, (facts, digest)) for rel, facts, digest in fut.result() if facts is not None)
+            except BrokenProcessPool:
+                self.broken = True
         if self.broken:
             self.close()
         return out

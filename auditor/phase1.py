@@ -81,51 +81,14 @@ class _Job:
 
 
 _FORK = sys.platform.startswith("linux")  # workers are forked (see _context)
-_PENDING: list[_Job] = []  # what forked workers parse, by index (inherited, never pickled)
 
 
 def _parse_job(job: _Job) -> FileFacts:
     return parse_bytes(job.data, job.sf.rel, job.sf.kind, job.opts, job.nb)
 
 
-def _parse_index(i: int) -> FileFacts:
-    return _parse_job(_PENDING[i])
-
-
 def _parse_tuple(args: tuple) -> FileFacts:  # spawn platforms: the job travels by pickle
     return parse_bytes(*args)
-
-
-def _parse_many(jobs: list[_Job], workers: int) -> list[FileFacts]:
-    if workers <= 1 or not jobs or sum(j.size for j in jobs) < _parallel_min_bytes():
-        return [_parse_job(j) for j in jobs]
-    from concurrent.futures import (
-        ProcessPoolExecutor,  # only runs that parse a lot pay for it
-    )
-    from concurrent.futures.process import BrokenProcessPool
-
-    results: list[FileFacts | None] = [None] * len(jobs)
-    fork = _FORK
-    try:
-        _PENDING[:] = jobs
-        with ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=_worker_init) as pool:
-            chunk = max(1, min(16, len(jobs) // (workers * 8) or 1))
-            if fork:
-                results_iter = pool.map(_parse_index, range(len(jobs)), chunksize=chunk)
-            else:
-                args = [(j.data, j.sf.rel, j.sf.kind, j.opts, j.nb) for j in jobs]
-                results_iter = pool.map(_parse_tuple, args, chunksize=chunk)
-            _prefetch_encoding()  # workers are forked by now: safe to start a thread
-            for i, facts in enumerate(results_iter):
-                results[i] = facts
-    except BrokenProcessPool:
-        # a file crashed its worker: redo the rest one by one, each in its own process
-        for i, job in enumerate(jobs):
-            if results[i] is None:
-                results[i] = _isolated(job)
-    finally:
-        _PENDING.clear()
-    return [r for r in results if r is not None]
 
 
 def _context():
@@ -141,14 +104,14 @@ def _context():
     return multiprocessing.get_context("spawn")
 
 
-def _prefetch_encoding() -> None:
-    """Load o200k_base in a thread while the workers parse: phase 2 needs it on a cold run,
-    and the main process is otherwise idle until their results arrive."""
+def _prefetch_encoding(name: str = "o200k_base") -> None:
+    """Load an encoding (o200k_base) in a thread while the workers parse: phase 2 needs it on a
+    cold run, and the main process is otherwise idle until their results arrive."""
     import threading
 
     from auditor.cost import encodings
 
-    threading.Thread(target=encodings.get_encoding, args=(encodings.O200K,), daemon=True).start()
+    threading.Thread(target=encodings.get_encoding, args=(name,), daemon=True).start()
 
 
 def _isolated(job: _Job) -> FileFacts:
@@ -209,17 +172,30 @@ class Loaded:
             sf = self.paths.get(facts.path)
             if sf is None:
                 return
-            try:
-                data = self.texts[sf.rel] if sf.rel in self.texts else read_bytes(sf.path)
-            except OSError:
-                return
-            new = summarise_bytes(data, sf.rel, self.options_for(sf.rel))
+            ready = prepared.pop(sf.rel, None)  # summarised ahead by the kept workers
+            if ready is None:
+                try:
+                    data = self.texts[sf.rel] if sf.rel in self.texts else read_bytes(sf.path)
+                except OSError:
+                    return
+                ready = summarise_bytes(data, sf.rel, self.options_for(sf.rel)), "" if sf.rel in self.texts else hashlib.sha256(data).hexdigest()
+            new, digest = ready
             facts.constants, facts.texts = new.constants, new.texts
             facts.extra.update(new.extra)
             meta = self.meta.get(sf.rel)
-            if meta is not None and sf.rel not in self.texts and hashlib.sha256(data).hexdigest() == meta[0]:
+            if meta is not None and sf.rel not in self.texts and digest == meta[0]:
                 self.cache.put(sf.rel, meta[0], facts, meta[1], meta[2], meta[3])
 
+        prepared: dict[str, tuple[FileFacts, str]] = {}
+
+        def many(files: list[FileFacts]) -> None:
+            """Summarise ``files`` ahead, in the kept workers (none: ``load`` reads each when asked)."""
+            if self.pool is not None:
+                todo = [(f.path, self.paths[f.path], self.meta.get(f.path)) for f in files if f.path in self.paths and f.path not in self.texts]
+                items = [(rel, str(sf.path), self.options_for(rel), self._settings(rel), m[2].st_size) for rel, sf, m in todo if m is not None and m[2] is not None]
+                prepared.update(self.pool.summarise_now(items))
+
+        load.many = many  # type: ignore[attr-defined]
         return load
 
     def reanalyser(self, deep: bool = True) -> Callable[[str], FileFacts | None]:
@@ -310,6 +286,34 @@ class Loaded:
                 self.memo_changed = True
             return bool(new)
 
+        def many(rels: list[str], calls: frozenset[str], words: frozenset[str]) -> None:
+            """``check`` of ``rels`` ahead, by the kept workers (none: ``check`` searches each file itself)."""
+            if self.pool is None:
+                return
+            if last[0] is not calls or last[1] is not words:
+                last[:] = [calls, words, calls | {"w:" + w for w in words}]
+            asked = last[2]
+            items = []
+            for rel in rels:
+                meta, sf = self.meta.get(rel), self.paths.get(rel)
+                if meta is None or sf is None or meta[2] is None or rel in self.texts or rel in self.codes:
+                    continue  # no digest to keep the answer under, or bytes already here: ``check`` searches them
+                hit = self.memo.get(rel)
+                checked, found = (hit[1], hit[2]) if hit is not None and hit[0] == meta[0] else (frozenset(), frozenset())
+                if found & asked:
+                    continue
+                todo = asked - checked if checked else asked
+                if not todo:
+                    continue
+                c, w = (calls, words) if todo is asked else (frozenset(n for n in todo if n[:2] != "w:"), frozenset(n[2:] for n in todo if n[:2] == "w:"))
+                items.append((rel, str(sf.path), c, w, meta[2].st_size))  # the same two sets in most items: pickled once per batch
+            for rel, new in self.pool.found_now(items).items():
+                meta, hit = self.meta[rel], self.memo.get(rel)
+                known = hit is not None and hit[0] == meta[0]
+                self.memo[rel] = (meta[0], hit[1] | asked if known else asked, hit[2] | new if known else frozenset(new))
+                self.memo_changed = True
+
+        check.many = many  # type: ignore[attr-defined]
         return check
 
     def save(self) -> None:
@@ -409,12 +413,18 @@ def load_facts(
         pool.add(todo[-1])  # parsed from now on once there is enough to parse (auditor/parsepool.py)
     by_rel = {j.sf.rel: j for j in todo}
     keep = loaded is not None and stats["skipped"] > 0  # the dataflow may read skipped files again: kept workers parse them
+    pooled = pool.started
     for facts in pool.results(keep=keep):
         out[facts.path] = facts
         stats["parsed"] += 1
         job = by_rel.get(facts.path)
         if job is not None and facts.path not in texts and not facts.extra.get("over_budget"):
             cache.put(facts.path, job.digest, facts, job.settings, job.st, job.read_ns)
+    if pooled:  # a cold run with a site of a cl100k model (gpt-4): loaded in a thread, as o200k_base
+        from auditor.cost.tokens import CL100K, encoding_name_for_model
+
+        if any(encoding_name_for_model(s.model_name) == CL100K for f in out.values() for s in f.call_sites if s.model_name):
+            _prefetch_encoding(CL100K)
     cache.prune(set(meta))
     if loaded is not None:
         loaded.append(Loaded(cache, pick, texts, meta, {sf.rel: sf for sf in files}, codes, pool if pool.started else None))

@@ -26,9 +26,12 @@ def read_bytes(path: str | os.PathLike[str]) -> bytes:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             raise OSError(errno.EINVAL, "not a regular file (a FIFO, a device or a socket is never read)", os.fspath(path))
-        with os.fdopen(fd, "rb") as fh:
-            fd = -1  # the file object closes it now
-            return fh.read()
+        # os.read, not a file object (os.fdopen builds two objects per file: ~5 us, 17 of 346
+        # samples of phase 1 on the SDK corpus): its size known, one read, then one for the EOF
+        parts = [os.read(fd, st.st_size + 1)]
+        while parts[-1]:  # it grew since: read on to the end
+            parts.append(os.read(fd, 1 << 20))
+        return parts[0] if len(parts) <= 2 else b"".join(parts)
     finally:
         if fd >= 0:
             os.close(fd)

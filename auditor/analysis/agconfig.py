@@ -21,7 +21,10 @@ from __future__ import annotations
 
 import ast
 
+from auditor.analysis.agcontext import context_users
 from auditor.analysis.arguments import Args, lookup
+from auditor.analysis.configlist import EXTRA as CONFIG_FILE
+from auditor.analysis.configlist import apply_config_file, config_file_ref
 from auditor.analysis.modindex import ModuleIndex
 from auditor.analysis.rawhttp import module_text
 from auditor.analysis.scopes import Scope, span_of
@@ -65,7 +68,9 @@ def llm_config_sites(resolver, finder, facts, walk: ModuleIndex) -> None:
             site = _dict_site(resolver, finder, facts, node, scope, sp, data, key, counts)
             if site is not None:
                 facts.call_sites.append(site)
-    _agents(resolver, facts, [s for s in facts.call_sites if s.api in ours or s.api in (data.get("api-type-apis") or {}).values()], data)
+    configs = [s for s in facts.call_sites if s.api in ours or s.api in (data.get("api-type-apis") or {}).values()]
+    _agents(resolver, facts, configs, data)
+    context_users(resolver, walk, facts, configs, data)
 
 
 def _agents(resolver, facts, sites: list[CallSite], data: dict) -> None:
@@ -103,12 +108,19 @@ def _calls_with(resolver, keyword: str):
 
 # ------------------------------------------------------------------ LLMConfig(...)
 def _normalise(resolver, finder, site: CallSite, call: ast.Call, scope: Scope, data: dict, key: str) -> None:
+    ref = config_file_ref(resolver, call, scope, site.path, data)  # LLMConfig.from_json(path="OAI_CONFIG_LIST")
+    if ref is not None or (resolver.qualname(call.func, scope) or "").endswith(".from_json"):
+        site.unknown = sorted(set(site.unknown) | {PREFIX})
+        if ref is not None:
+            site.extra[CONFIG_FILE] = ref
+        site.model = None
+        return
     has_entry = bool(call.args) and not isinstance(call.args[0], ast.Starred)
     if not has_entry:
         kw = next((k for k in call.keywords if k.arg == key), None)
         if kw is not None:
             args = Args(params=site.params, unknown=list(site.unknown), containers=site.containers)
-            has_entry = _read_entry(resolver, finder, kw.value, scope, args, inline=call)
+            has_entry = _read_entry(resolver, finder, kw.value, scope, args, inline=call, extra=site.extra, path=site.path)
             site.unknown = sorted(set(args.unknown))
     if not has_entry and lookup(_args(site), PREFIX)[0] == "missing":
         site.api = (data.get("apis") or {}).get("kwargs", "ag2.kwargs")  # LLMConfig(model=..., api_type=...)
@@ -116,12 +128,15 @@ def _normalise(resolver, finder, site: CallSite, call: ast.Call, scope: Scope, d
     _provider(site, data)
 
 
-def _read_entry(resolver, finder, expr: ast.AST, scope: Scope, args: Args, inline: ast.AST) -> bool:
+def _read_entry(resolver, finder, expr: ast.AST, scope: Scope, args: Args, inline: ast.AST, extra: dict | None = None, path: str = "") -> bool:
     """The first entry of a ``config_list`` value mapped under ``config.``: True when the list is
     known (its entry then read, or marked unknown), False when there is no list to read."""
     node, s = resolver.follow(expr, scope)
     if not isinstance(node, (ast.List, ast.Tuple)):
         args.unknown.append(PREFIX)  # config_list_from_json(...), a variable from elsewhere
+        ref = config_file_ref(resolver, node, s, path, _data()) if isinstance(node, ast.Call) and extra is not None else None
+        if ref is not None:  # a project file named by a constant: read in phase 2 (analysis/configlist.py)
+            extra[CONFIG_FILE] = ref
         return True
     if not node.elts or isinstance(node.elts[0], ast.Starred):
         args.unknown.append(PREFIX)
@@ -213,7 +228,8 @@ def _dict_site(resolver, finder, facts, node: ast.Dict, scope: Scope, sp, data: 
             finder._add(args, k.value, v, scope, True, arg_node=None, key_node=k, dict_pair=(k, v))
     if entry is None:
         return None
-    _read_entry(resolver, finder, entry, scope, args, inline=node)
+    extra: dict = {}
+    _read_entry(resolver, finder, entry, scope, args, inline=node, extra=extra, path=facts.path)
     if lookup(args, f"{PREFIX}.model")[0] == "missing":
         return None  # not a generation configuration we can read (an embedding store's options, ...)
     qual = scope.qualname if scope.kind != "module" else "<module>"
@@ -226,12 +242,27 @@ def _dict_site(resolver, finder, facts, node: ast.Dict, scope: Scope, sp, data: 
         insertion=None, source=" ".join(resolver.source_of(node).split())[:400],
     )
     site.containers = args.containers  # a dict takes no keyword: a fix only adds a key to its inline entry
+    site.extra.update(extra)
     site.extra["in_function"] = scope.kind == "function"
     site.extra["function"] = scope.name if scope.kind == "function" else None
     site.extra["label"] = "the llm_config dict"
     _model(site)
     _provider(site, data)
     return site
+
+
+# ------------------------------------------------------------------ phase 2: OAI_CONFIG_LIST files
+def bind_config_file(root, site: CallSite, memo: dict, by_path: dict) -> None:
+    """The entry of a configuration list file the site names (analysis/configlist.py), bound as its
+    ``config_list[0]``: then its model and provider are read again. A ``.json`` list is a model
+    configuration file too: its model id there is this site's (one LA402, with the site related)."""
+    if CONFIG_FILE in site.extra and apply_config_file(root, site, PREFIX, memo):
+        _model(site)
+        _provider(site, _data())
+        d = site.model.defined if site.model is not None else None
+        other = by_path.get(d.path) if d is not None and d.path else None
+        if other is not None and other.extra.get("model_refs"):
+            other.extra["model_refs"] = [r for r in other.extra["model_refs"] if (r.span.line, r.span.column) != (d.span.line, d.span.column)]
 
 
 # ------------------------------------------------------------------ helpers

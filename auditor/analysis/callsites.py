@@ -22,6 +22,7 @@ from auditor.analysis.prompts import PromptBuilder
 from auditor.analysis.resolve import Resolver
 from auditor.analysis.scopes import Scope, span_of
 from auditor.analysis.apimatch import DEFERRED, ApiMatcher, method_refs
+from auditor.analysis.getattrcalls import unfold_getattr
 from auditor.analysis.handles import handed_out, handle_params
 from auditor.analysis.arguments import Args, ArgumentMapper, lookup, truthy
 from auditor.analysis.endpoints import serving_endpoint, url_params
@@ -199,6 +200,9 @@ class CallSiteFinder(ApiMatcher, ArgumentMapper):
         elif last is not None and last not in self.last_names and last not in self.instance_names and not self._wildcards and not isinstance(func, ast.Name):
             return
         match = self._match(call, scope)
+        if match is None and isinstance(func, ast.Attribute) and (named := unfold_getattr(self.r, call, scope)) is not None:
+            match = self._match(named, scope)  # getattr(client, "messages").create(...)
+            call = named if match is not None else call
         if match is None:
             return
         api, provider, method, maker = match

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from auditor.analysis.resolve import Resolver
 
 from auditor.analysis.scopes import MAX_DEPTH, Scope
-from auditor.analysis.frameuse import container_render, earlier_binding, narrowed, used_as_frame
+from auditor.analysis.frameuse import container_render, earlier_binding, narrowed, placeholder_state, used_as_frame
 from auditor.config.flows import load_flows
 
 FRAME_MODULES = ("pandas", "polars", "modin.pandas", "dask.dataframe")
@@ -151,6 +151,10 @@ class FrameInference:
                 st = self.state(what, s, depth + 1)
                 if st is not None:
                     return st
+                if isinstance(what, ast.Constant) and what.value is None:
+                    st = placeholder_state(self, expr.id, s, depth)  # df = None ... df = pd.read_csv(f) in a branch
+                    if st is not None:
+                        return st
                 if self.not_frame(what, s):
                     return None  # typed by its provenance: a string, a number, a container
             if kind == "assign" and isinstance(what, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):

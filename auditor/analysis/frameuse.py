@@ -67,8 +67,8 @@ def container_render(frames, expr: ast.AST, scope: Scope, depth: int = 0):
     values = expr.values if isinstance(expr, ast.Dict) else expr.elts if isinstance(expr, (ast.List, ast.Tuple)) else []
     for v in values:
         for item in (v.body, v.orelse) if isinstance(v, ast.IfExp) else (v,):
-            if isinstance(item, ast.Call) and isinstance(item.func, ast.Attribute):
-                fr = frames.render(item, scope, depth + 1)
+            if (isinstance(item, ast.Call) and isinstance(item.func, ast.Attribute)) or isinstance(item, ast.Name):
+                fr = frames.render(item, scope, depth + 1)  # a name: {"rows": records} after records = df.to_dict(...)
                 if fr is not None and fr.mode == "whole" and fr.method != "format":
                     fr.at = fr.at or item  # reported where the rows are taken out of the frame
                     return fr
@@ -100,6 +100,21 @@ def earlier_binding(resolver, expr: ast.Name, scope: Scope):
     if expr.id in scope.params:
         return "param", scope.params[expr.id], scope  # def clean(df): df = df.dropna()
     return resolver.binding(expr.id, scope.parent, line) if scope.parent is not None else None
+
+
+def placeholder_state(frames, name: str, scope: Scope, depth: int) -> str | None:
+    """A name read where its last binding is ``None`` (``transactions_df = None``, the "nothing
+    uploaded" state) that the same scope also binds to a frame (``transactions_df =
+    pd.DataFrame(rows)`` in a branch): a method or field read on it sees the frame, so it is that
+    frame's state; None when no other binding is one."""
+    if depth > 4:
+        return None
+    for _, value in scope.assigns.get(name) or []:
+        if isinstance(value, ast.expr) and not (isinstance(value, ast.Constant) and value.value is None):
+            st = frames.state(value, scope, depth + 1)
+            if st is not None:
+                return st
+    return None
 
 
 def _module_has(frames, key: str, needles: tuple[str, ...]) -> bool:

@@ -91,10 +91,12 @@ def add_framework_sites(resolver: Resolver, finder: CallSiteFinder, facts: FileF
     try:
         from auditor.analysis.agconfig import llm_config_sites
         from auditor.analysis.frameworks import framework_sites
+        from auditor.analysis.requestmodels import request_model_refs
 
         from auditor.analysis.rawhttp import http_sites
 
         llm_config_sites(resolver, finder, facts, walk)  # AG2 LLMConfig(...), AutoGen llm_config dicts
+        request_model_refs(resolver, facts, walk)  # client.chat(**request.model_dump()): the model's class, read in phase 2
         http_sites(resolver, finder, facts, walk)  # requests.post("https://api.anthropic.com/v1/messages", json=...)
         framework_sites(resolver, finder, facts, walk)
     except Exception as e:  # noqa: BLE001

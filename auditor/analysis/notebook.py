@@ -146,6 +146,9 @@ def _remap(obj: Any, starts: list[int], seen: set[int] | None = None) -> int | N
             obj.cell = cell  # type: ignore[attr-defined]
         return cell
     if isinstance(obj, dict):
+        if isinstance(obj.get("line"), int) and "label" in obj and "column" in obj and "cell" not in obj and id(obj) not in seen:
+            seen.add(id(obj))  # a related location kept as a dict (an AG2 config's users): its cell and line
+            obj["cell"], obj["line"] = _locate(obj["line"], starts)
         for v in obj.values():
             _remap(v, starts, seen)
     elif isinstance(obj, list):

@@ -15,7 +15,9 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+from auditor.analysis.agconfig import bind_config_file
 from auditor.analysis.filetext import file_candidates, load_file_segments
+from auditor.analysis.requestmodels import bind_request_model
 from auditor.analysis.framecalls import resolve_frame_call
 from auditor.analysis.loaders import returned_type
 from auditor.analysis.templates import DataHole, fill_deferred
@@ -57,6 +59,8 @@ class Project:
         self.abstract_sites: list[CallSite] = []  # sites that stand for the derived ones (checked, not counted)
         self.abstract_ids: set[str] = set()
         self._file_memo: dict = {}
+        self._config_lists: dict = {}  # OAI_CONFIG_LIST files read (analysis/configlist.py)
+        self._request_models: dict = {}  # modules parsed for request-model classes (analysis/requestmodels.py)
         self._index()
         # how many call sites use each prompt constant (LA502 "used by >= 2 call sites")
         self.constant_uses: dict[tuple[str, str], list[str]] = {}
@@ -309,6 +313,11 @@ class Project:
             self._resolve_prompt(pc.prompt, f"{f.path}::{pc.name}")
 
     def resolve_site(self, site: CallSite) -> None:
+        if "config_file" in site.extra:  # an AG2 config list read from a project file (analysis/configlist.py)
+            bind_config_file(self.root, site, self._config_lists, self.by_path)
+        if "request_model" in site.extra:  # **request.model_dump() of a project pydantic class (analysis/requestmodels.py)
+            api = next((a for a in (self.providers.apis if self.providers is not None else []) if a.id == site.api), None)
+            bind_request_model(self, site, api.cap if api is not None else [], self._request_models)
         site.model = self.resolve_value(site.model)
         for p in site.params.values():
             if p.value.kind == "ref":

@@ -40,7 +40,7 @@ def derive_all(project) -> None:
     flows = load_flows()
     tried: set[str] = set()
     impls = flows.limit("max-implementations", 8)
-    index = ProjectIndex(project.facts, _Modules(project), impls)
+    index = _index(project, impls)
     read: set[str] = set()  # files the pre-scan skipped as unbound, read since as phase 1 reads
     for _ in range(flows.limit("max-upgrade-rounds", 6)):
         if project.reanalyse is None:
@@ -58,7 +58,7 @@ def derive_all(project) -> None:
                 break
             project.replace(new)
             del index
-            index = ProjectIndex(project.facts, _Modules(project), impls)
+            index = _index(project, impls)
             unbound = []
             needed = [rel for rel in needed_files(project, index, unbound) if rel not in tried]
         if not needed:
@@ -69,7 +69,7 @@ def derive_all(project) -> None:
             break
         project.replace(new)
         del index  # one index at a time: it is the largest thing phase 2 builds
-        index = ProjectIndex(project.facts, _Modules(project), impls)
+        index = _index(project, impls)
     concrete, abstract = Deriver(project, index, project.providers, flows).run()
     for site in concrete + [a for a in abstract if a.extra.get("derived")]:
         project.resolve_site(site)
@@ -79,6 +79,47 @@ def derive_all(project) -> None:
     del index
     for f in project.facts:  # the summaries have served (the caches keep them): the checks need less memory
         f.extra.pop("flows", None)
+
+
+def _ahead(project, names, files: list[FileFacts] | None = None) -> None:
+    """Have the skipped modules that ``names`` lead to summarised ahead, in parallel where phase
+    1's workers are kept (``Loaded.summary_loader().many``): the module ``ProjectIndex._canonical``
+    reads for each name (its longest module prefix, through the re-exports of modules already
+    read), and ``files`` themselves. Only a head start: a summary is still taken when asked for."""
+    many = getattr(getattr(project, "_loader", None), "many", None)
+    if many is None:
+        return
+    out: dict[str, FileFacts] = {f.path: f for f in files or () if f.kind == "python" and f.path not in project._loaded}
+    seen: set[str] = set()
+
+    def follow(name: str) -> None:
+        if name in seen or len(seen) > 20_000:
+            return
+        seen.add(name)
+        parts = name.split(".")
+        for i in range(len(parts) - 1, 0, -1):
+            m = project.by_module.get(".".join(parts[:i]))
+            if m is None:
+                continue
+            if m.extra.get("skipped") and not m.extra.get("summarised") and m.path not in project._loaded:
+                if m.kind == "python" and not m.extra.get("packed_summary"):
+                    out[m.path] = m  # its re-exports are in its summary: followed from there when asked
+                return
+            target = (m.extra.get("imports") or {}).get(parts[i])
+            if target:
+                follow(".".join([target, *parts[i + 1 :]]))
+            return
+
+    for name in names:
+        follow(name)
+    if out:
+        many(list(out.values()))
+
+
+def _index(project, impls: int) -> ProjectIndex:
+    """The class index, the summaries it reads first (the modules of the bases) parsed ahead."""
+    _ahead(project, (b for f in project.facts if f.extra.get("flows") is not None for _, bases, _ in f.extra["flows"].class_entries() for b in bases))
+    return ProjectIndex(project.facts, _Modules(project), impls)
 
 
 def reaching(index: ProjectIndex, project) -> set[str]:
@@ -138,7 +179,11 @@ def needed_files(project, index: ProjectIndex, unbound: list[str] | None = None)
                 related.update(index.mro(c))
     names = {q.rsplit(".", 1)[-1] for q in reach}
     calls, words = _asked_names(index, reach, related, project.by_module)
+    many = getattr(project.mentions, "many", None)  # every skipped file searched at once, in parallel where it can
+    if many is not None and (calls or words):
+        many([f.path for f in project.facts if f.extra.get("skipped") and f.kind in ("python", "notebook") and not f.extra.get("flows_deep")], calls, words)
     out: list[str] = []
+    passing: list[FileFacts] = []  # skipped files whose bytes name what reaches: judged by their summaries
     for f in project.facts:
         if f.kind not in ("python", "notebook") or f.extra.get("flows_deep"):
             continue
@@ -151,13 +196,16 @@ def needed_files(project, index: ProjectIndex, unbound: list[str] | None = None)
             if unbound is not None and f.extra.get("unbound") and project.reparse is not None:
                 unbound.append(f.path)
                 continue
-            project.summary_of(f)
-            if f.kind == "notebook" or _skipped_needed(f, f.extra.get("flows"), index, reach, reach_modules, related):
-                out.append(f.path)
+            passing.append(f)
         elif flows is not None and any(
             name.rsplit(".", 1)[-1] in names and any(q in reach for q, _ in index.targets(Callee(kind, name, cls))) for _, kind, name, cls in flows.raw_edges()
         ):
             out.append(f.path)  # its calls reach a request: their arguments are needed
+    _ahead(project, (), passing)  # their own summaries, then what their imports lead to
+    for f in passing:
+        project.summary_of(f)
+    _ahead(project, (t for f in passing for t in (f.extra.get("imports") or {}).values()))
+    out.extend(f.path for f in passing if f.kind == "notebook" or _skipped_needed(f, f.extra.get("flows"), index, reach, reach_modules, related))
     out.extend(_helper_files(project, index, unbound))
     return sorted(set(out))
 

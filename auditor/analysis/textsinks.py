@@ -21,7 +21,7 @@ import ast
 from auditor.analysis.localreturns import returned_text
 from auditor.analysis.modindex import ModuleIndex, find_lines
 from auditor.analysis.scopes import Scope, call_arg, span_of
-from auditor.analysis.templates import fill_template
+from auditor.analysis.templates import DataHole, fill_template
 from auditor.config.flows import load_flows
 from auditor.facts import FileFacts, Message, Prompt, PromptConstant, Segment
 from auditor.findings import Span
@@ -58,6 +58,10 @@ def text_sink_constants(resolver, prompts, facts: FileFacts, walk: ModuleIndex) 
                 if param is not None:  # def run_agent(system_msg): AssistantAgent(system_message=system_msg)
                     helpers.setdefault(scope.node.name, []).append((scope, param, messages[0].role))  # type: ignore[attr-defined]
                     continue
+                dumped = _dumped_param(resolver, name[1], scope)
+                if dumped is not None:  # Part(text=json.dumps(financial_data)): the caller's dict, serialised
+                    helpers.setdefault(scope.node.name, []).append((scope, dumped, messages[0].role, name[1]))  # type: ignore[attr-defined]
+                    continue
                 _add(facts, resolver, call, scope, name, messages, known)
     _helper_sinks(resolver, prompts, facts, walk, text, helpers, known)
 
@@ -72,12 +76,14 @@ def _helper_sinks(resolver, prompts, facts: FileFacts, walk: ModuleIndex, text: 
         for line in find_lines(text, sorted(f"{n}(" for n in helpers)):
             for call in walk.calls_at(line):
                 f = call.func
-                fname = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id in ("self", "cls") else None
+                fname = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) else None
                 if fname not in helpers:
                     continue
                 info = walk.calls.get(id(call))
                 scope = (resolver.scope_of.get(info.func) if info is not None and info.func is not None else None) or resolver.module_scope
-                for fscope, param, role in helpers[fname]:
+                if isinstance(f, ast.Attribute) and f.value.id not in ("self", "cls") and not _instance_of(resolver, f.value, scope, helpers[fname]):
+                    continue  # obj.method(...) only on an instance of the method's class made here
+                for fscope, param, role, *wrap in helpers[fname]:
                     if (fscope.cls is not None) != isinstance(f, ast.Attribute):
                         continue  # a method is called on self, a function by its name
                     arg = _bound_arg(call, fscope, param)
@@ -85,10 +91,28 @@ def _helper_sinks(resolver, prompts, facts: FileFacts, walk: ModuleIndex, text: 
                         continue
                     again = _param_of(arg, scope)
                     if again is not None:
-                        found.setdefault(scope.node.name, []).append((scope, again, role))  # type: ignore[attr-defined]
+                        found.setdefault(scope.node.name, []).append((scope, again, role, *wrap))  # type: ignore[attr-defined]
                         continue
-                    _add(facts, resolver, call, scope, (f"{fname}({param}=)", arg), [Message(role, _text_of(arg, scope, prompts))], known)
+                    sent = arg if not wrap else ast.copy_location(ast.Call(func=wrap[0].func, args=[arg], keywords=[]), arg)
+                    _add(facts, resolver, call, scope, (f"{fname}({param}=)", arg), [Message(role, _text_of(sent, scope, prompts))], known)
         helpers = found
+
+
+def _dumped_param(resolver, arg: ast.AST, scope: Scope) -> str | None:
+    """``json.dumps(param)``: the parameter whose value the sink receives serialised."""
+    if not (isinstance(arg, ast.Call) and len(arg.args) == 1 and not arg.keywords):
+        return None
+    if (resolver.qualname(arg.func, scope) or "") != "json.dumps":
+        return None
+    return _param_of(arg.args[0], scope)
+
+
+def _instance_of(resolver, receiver: ast.Name, scope: Scope, entries: list) -> bool:
+    """``finance_system.analyze(...)`` after ``finance_system = FinanceAdvisorSystem()`` of this module."""
+    node, _ = resolver.follow(receiver, scope)
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+        return False
+    return any(e[0].cls is not None and e[0].cls.name == node.func.id for e in entries)
 
 
 def _param_of(arg: ast.AST, scope: Scope) -> str | None:
@@ -218,8 +242,8 @@ def _text_of(arg: ast.AST, scope: Scope, prompts) -> list[Segment]:
 
 def _add(facts: FileFacts, resolver, call: ast.Call, scope: Scope, name_arg, messages: list[Message], known: list[Span]) -> None:
     name, arg = name_arg
-    if not any((s.kind == "static" and s.text.strip()) or s.kind == "ref" for m in messages for s in m.segments):
-        return  # no text written here or imported (a ref is resolved across modules in phase 2)
+    if not any((s.kind == "static" and s.text.strip()) or s.kind == "ref" or isinstance(s, DataHole) for m in messages for s in m.segments):
+        return  # no text written here or imported (a ref is resolved across modules in phase 2), no frame sent
     local = [s.span for m in messages for s in m.segments if s.span is not None and s.path is None]
     span = _union(local) or span_of(arg, resolver.lines) or span_of(call, resolver.lines)
     if span is None or any(_within(span, k) for k in known):

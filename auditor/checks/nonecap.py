@@ -22,7 +22,8 @@ def none_cap_message(what: str, param: Param) -> str:
     if v.origin == "literal":
         return f"{what} passes `{name}=None`: the SDK sends no cap, so output is bounded only by the model maximum"
     where = {"param-default": "a parameter whose default is None", "env-default": "an environment variable whose default is None",
-             "constant": "a constant that is None", "import": "an imported constant that is None"}.get(v.origin, "a value that is None")
+             "constant": "a constant that is None", "import": "an imported constant that is None",
+             "field-default": "a field of its request model whose default is None"}.get(v.origin, "a value that is None")
     src = f" (`{v.source}`)" if v.source and v.source not in ("None", name) else ""
     return f"{what} takes `{name}` from {where}{src}: uncapped by default, output is bounded only by the model maximum unless a caller sets it"
 

@@ -90,7 +90,7 @@ def missing_output_cap(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
             fix = Fix("unsafe", f"Add `{param}={cap}`", edits)
     f = ctx.site_finding(site, message, fix=fix, savings=_worst_case_savings(site, ctx, cap))
     # an AutoGen / AG2 configuration: the agents that send its requests (analysis/agconfig.py)
-    f.related.extend(Related(u["path"], u["line"], u["column"], site.cell, u["label"]) for u in site.extra.get("users") or [])
+    f.related.extend(Related(u["path"], u["line"], u["column"], u.get("cell", site.cell), u["label"]) for u in site.extra.get("users") or [])
     yield f
 
 

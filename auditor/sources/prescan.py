@@ -138,6 +138,8 @@ class Prescan:
         # get_template_names: a def named by them is read when its file is parsed for another reason)
         self.prompt_def_words = sorted({v.encode() for w in name_words if w.lower() in ("prompt", "instruction", "instructions")
                                         for v in (w.lower(), w.upper(), w.capitalize())})
+        self._def_spellings = frozenset(self.prompt_def_words)
+        self._def_words_lower = sorted({(w.lower(), len(w)) for w in self.prompt_def_words})
         self.any_name = "" in name_words  # a glob like `*`: every module-level assignment counts
         self.kind: dict[bytes, str] = {}
         for r in roots:
@@ -270,13 +272,21 @@ class Prescan:
     def _prompt_function(self, data: bytes) -> bool:
         """Does ``data`` define a function named like ``prompt-names`` whose own body returns a
         literal text (its returned text is a prompt: analysis/promptfuncs.py)?"""
-        for word in self.prompt_def_words:  # a byte search each; a hit is tried only on a def line
-            i = data.find(word)
+        if not self.prompt_def_words:
+            return False
+        # the words searched in the lower-cased bytes (one search per word, not per spelling); a
+        # hit counts only in one of the spellings searched (``prompt``, ``Prompt``, ``PROMPT``)
+        low, spelt = data.lower(), self._def_spellings
+        for word, n in self._def_words_lower:  # a hit is tried only on a def line
+            i = low.find(word)
             while i >= 0:
+                if data[i : i + n] not in spelt:
+                    i = low.find(word, i + 1)  # another spelling: the line may hold one of ours further on
+                    continue
                 line_start = data.rfind(b"\n", 0, i) + 1
                 m = _DEF.match(data, line_start)
                 if m is not None and m.end(1) >= i and name_matches(m.group(1).decode("ascii"), self.prompt_names) and _returns_text(data, m.end()):
                     return True
                 nl = data.find(b"\n", i)
-                i = data.find(word, nl) if nl >= 0 else -1
+                i = low.find(word, nl) if nl >= 0 else -1
         return False
