@@ -32,6 +32,7 @@ from auditor.analysis.resolve import Resolver
 
 from auditor.analysis.scopes import MAX_DEPTH, Scope
 from auditor.analysis.frameuse import container_render, earlier_binding, narrowed, placeholder_state, used_as_frame
+from auditor.analysis.textreturns import returns_text
 from auditor.config.flows import load_flows
 
 FRAME_MODULES = ("pandas", "polars", "modin.pandas", "dask.dataframe")
@@ -186,7 +187,7 @@ class FrameInference:
             if isinstance(f, ast.Attribute) and (f.attr in RENDERS or f.attr in _TEXT_METHODS):
                 return True
             qn = self.r.qualname(f, scope) or (f.id if isinstance(f, ast.Name) else "")
-            return qn in TEXT_WRAPPERS or qn in _BUILTINS_NOT_FRAME or qn.startswith("json.")
+            return qn in TEXT_WRAPPERS or qn in _BUILTINS_NOT_FRAME or qn.startswith("json.") or returns_text(self.r, expr, scope)
         return False
 
     def _subscript_state(self, expr: ast.Subscript, scope: Scope, depth: int) -> str | None:

@@ -59,6 +59,7 @@ class Vocab:
     finite_verbs: frozenset[str] = frozenset()  # a deleted opener must not leave one first (grammar.finite-verbs)
     describing: frozenset[str] = frozenset()  # general adjectives: an LA206 term does not open with one (slots.describing)
     example_markers: frozenset[str] = frozenset()  # words introducing examples: never an LA206 term's edge (slots.example-markers)
+    irregular_plurals: frozenset[str] = frozenset()  # plurals without an -s (slots.irregular-plurals): <nouns>, never <noun>
 
     def __hash__(self) -> int:  # lru_cache keys
         return id(self)
@@ -100,6 +101,7 @@ def vocab_from(data: dict[str, Any]) -> Vocab:
         finite_verbs=words(grammar, "finite-verbs"),
         describing=words(slots, "describing"),
         example_markers=words(slots, "example-markers"),
+        irregular_plurals=words(slots, "irregular-plurals"),
     )
 
 
@@ -166,7 +168,9 @@ def _vocab_res(vocab: Vocab) -> dict[str, str]:
     adverb = rf"(?:{not_verb}[a-z]{{2,}}ly|{adverbs})" if adverbs else rf"{not_verb}[a-z]{{2,}}ly"
     verbs = _words_re(vocab.verbs) or r"(?!)"
     gerunds = _words_re(vocab.gerunds) or r"(?!)"
+    irregular = _words_re(vocab.irregular_plurals)
     return {
+        "nouns": rf"(?:{irregular}|{_SLOT_RE['nouns']})" if irregular else _SLOT_RE["nouns"],
         "verb": rf"(?:{adverb}\s+)?(?:{verbs})(?![\w'\u2019-])",
         "inf": rf"(?:{adverb}\s+)?[a-z][a-z-]*(?![\w'\u2019-])",
         "verb-ing": rf"(?:{gerunds})(?![\w'\u2019-])",

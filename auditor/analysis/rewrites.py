@@ -87,9 +87,27 @@ def _no_other_subject(head: str, vocab: Vocab) -> bool:
         return False
     if len(words) > 1 and words[1] in vocab.finite:
         return False  # "Students will ask you a question, and ...": a subject other than "you"
+    if _stated_clause(head[cut:], vocab):
+        return False  # "More sources is not always better, but ...": a third-person statement, not an imperative
     if first in vocab.coordinators and len(words) > 1:
         return words[1] in vocab.you or words[1] not in vocab.other_subjects
     return True
+
+
+_SUBORDINATORS = {"if", "when", "whenever", "while", "once", "unless", "until", "because", "since", "although", "though", "as", "before", "after", "where", "wherever"}
+
+
+def _stated_clause(sentence: str, vocab: Vocab) -> bool:
+    """The clause just before the coordinator (after its sentence's last comma) states something:
+    a finite verb after a first word that is not an imperative verb ("More sources is not always
+    better, but"). A subordinate clause ("if the messages are in English, then") is a condition
+    whose main clause follows, and an imperative ("Read the ticket, and") has no subject."""
+    body = re.sub(r"[\s,]*[\w'\u2019]+\s*$", "", sentence)  # the coordinator itself
+    clause = body.rsplit(",", 1)[-1]
+    words = [w.lower().replace("\u2019", "'") for w in _WORD.findall(clause)]
+    if len(words) < 2 or words[0] in vocab.verbs or words[0] in vocab.coordinators or words[0] in vocab.you or words[0] in _SUBORDINATORS:
+        return False
+    return any(w in vocab.finite or w in vocab.finite_verbs for w in words[1:])
 
 
 def begins_sentence(text: str, start: int, matched: str) -> bool:
@@ -142,7 +160,7 @@ def _slot_ok(kind: str, value: str, vocab: Vocab) -> bool:
             return False
         if w in _ICS_SINGULAR:
             return kind == "noun"
-        plural = w.endswith("s") and not w.endswith(("ss", "us", "is", "'s"))
+        plural = w in vocab.irregular_plurals or (w.endswith("s") and not w.endswith(("ss", "us", "is", "'s")))
         return plural if kind == "nouns" else not plural  # "characteristics", "metrics", "topics": plural
     return True
 

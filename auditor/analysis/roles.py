@@ -94,6 +94,8 @@ class RoleRules:
     inline: re.Pattern[str] | None = None
     content: re.Pattern[str] | None = None
     end: re.Pattern[str] | None = None
+    lead_in: re.Pattern[str] | None = None  # a sentence opening an example section ("Here is an example of the task:")
+    record: re.Pattern[str] | None = None  # a line that is one bracketed record ("[Answer id: 3, Answer: ...]")
     few_shot: bool = True
     # policy prompt-roles: (glob, role) for names and for paths, in the order written
     name_overrides: list[tuple[str, str]] = field(default_factory=list)
@@ -127,6 +129,8 @@ class RoleRules:
             inline=re.compile(headers["inline"], flags) if headers.get("inline") else None,
             content=re.compile(headers["content"], flags) if headers.get("content") else None,
             end=re.compile(headers["end"], re.MULTILINE) if headers.get("end") else None,
+            lead_in=re.compile(headers["lead-in"], flags) if headers.get("lead-in") else None,
+            record=re.compile(headers["record"], flags) if headers.get("record") else None,
             few_shot=bool(data.get("few-shot-turns", True)),
             name_overrides=name_o,
             path_overrides=path_o,
@@ -242,7 +246,7 @@ def data_regions(text: str, rules: RoleRules) -> list[tuple[int, int]]:
 
 
 def _sections(text: str, rules: RoleRules) -> list[tuple[int, int]]:
-    if rules.section is None and rules.inline is None:
+    if rules.section is None and rules.inline is None and rules.lead_in is None and rules.record is None:
         return []
     out: list[tuple[int, int]] = []
     lines: list[tuple[int, str]] = []
@@ -253,9 +257,9 @@ def _sections(text: str, rules: RoleRules) -> list[tuple[int, int]]:
     start: int | None = None  # where the open section's data begins
     level = 0  # markdown heading level of the open section (0: a plain label line)
     blank = False
-    for off, line in lines:
+    for i, (off, line) in enumerate(lines):
         heading = re.match(r"[ \t]*(#{1,6})[ \t]", line)
-        if rules.section is not None and rules.section.match(line):
+        if (rules.section is not None and rules.section.match(line)) or (rules.lead_in is not None and rules.lead_in.match(line) and not _fence_next(lines, i)):
             if start is not None:
                 out.append((start, off))
             start, level, blank = off + len(line) + 1, len(heading.group(1)) if heading else 0, False
@@ -279,9 +283,16 @@ def _sections(text: str, rules: RoleRules) -> list[tuple[int, int]]:
             m = rules.inline.match(line)
             if m:
                 out.append((off + m.end(), off + len(line)))
+        if start is None and rules.record is not None and rules.record.match(line):
+            out.append((off, off + len(line)))
     if start is not None:
         out.append((start, len(text)))
     return [(a, b) for a, b in out if b > a]
+
+
+def _fence_next(lines: list[tuple[int, str]], i: int) -> bool:
+    """Does a code fence open the next non-blank line (the example is the fence, data already)?"""
+    return next((line.lstrip().startswith("```") for _, line in lines[i + 1:] if line.strip()), False)
 
 
 def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:

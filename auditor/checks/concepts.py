@@ -107,6 +107,22 @@ def _field_label(text: str, start: int, end: int) -> bool:
     return text[end : end + 1] == ":" and _LABEL_LEAD.search(text[max(0, start - 80) : start]) is not None
 
 
+_ITEM_LEAD = re.compile(r"(?:^|\n)[ \t]*(?:[-*\u2022]|\d+[.)/]|[a-z][.)])[ \t]*$")
+
+
+def _opens_list_item(text: str, start: int) -> bool:
+    """The words open a list item (``- ``, ``1.``, ``2)``, ``3/``): an outline's parallel items
+    ("2/ overview of topic A", "3/ overview of topic B", on consecutive lines) repeat their head on
+    purpose; a concept that opens items of different lists is still a concept."""
+    return _ITEM_LEAD.search(text[max(0, start - 80) : start]) is not None
+
+
+def _adjacent_items(runs: list[str], occs: list[tuple[_Word, _Word]]) -> bool:
+    """Two of the occurrences head consecutive items (adjacent lines) of one list."""
+    lines = sorted((a.run, runs[a.run].count("\n", 0, a.start)) for a, _ in occs)
+    return any(r1 == r2 and l2 == l1 + 1 for (r1, l1), (r2, l2) in zip(lines, lines[1:]))
+
+
 def find_terms(runs: list[str], min_words: int = 3, min_repeats: int = 3, max_words: int = 6) -> list[tuple[str, list[_Word]]]:
     """(term, [first word of each occurrence...]) for terms repeated ``min_repeats`` times; each
     occurrence is given by its words' positions (run, start of first word, end of last word)."""
@@ -147,6 +163,8 @@ def find_terms(runs: list[str], min_words: int = 3, min_repeats: int = 3, max_wo
                 continue  # "if available other wise extract blog content" x3: a repeated clause, not a term
             if all(_field_label(runs[a.run], a.start, b.end) for a, b in occs):
                 continue  # "- Vulnerable Package Name: lxml" in every record: a field's name, the records' format
+            if all(_opens_list_item(runs[a.run], a.start) for a, _ in occs) and _adjacent_items(runs, occs):
+                continue  # the head of every item of an outline: parallel structure, a shorthand would obscure it
             if any((a.run, a.start) in used for a, _ in occs):
                 continue
             spans = [_Word(a.run, a.start, b.end, key) for a, b in occs]

@@ -17,6 +17,7 @@ from auditor.analysis.rewrites import phrase_spans
 from auditor.checks import check
 from auditor.checks.context import RuleContext
 from auditor.checks.filler import shown
+from auditor.checks.longform import conditional_ask, long_document_product
 from auditor.checks.textsites import (
     Occurrence,
     emit,
@@ -87,6 +88,8 @@ def output_inflation(project, ctx: RuleContext) -> Iterable[Finding]:
     for owner, prompt in owners(project):
         if _streaming_demo(owner, prompt):
             continue
+        if long_document_product("\n".join(run_text(run) for m in prompt.messages if m.role != "assistant" for run in instruction_runs(m.segments))):
+            continue  # a research report with required sections, citations, a Sources section: length is the product
         typical = ctx.cost.estimate(owner.site).output_tokens if owner.site is not None else 0.0
         for m in prompt.messages:
             if m.role == "assistant":
@@ -94,7 +97,7 @@ def output_inflation(project, ctx: RuleContext) -> Iterable[Finding]:
             for run in instruction_runs(m.segments):
                 text = run_text(run)
                 for e, a, b in phrase_spans(text, entries):
-                    if _describes_other(text, a):
+                    if _describes_other(text, a) or conditional_ask(text, a):
                         continue
                     seg, base = segment_at(run, a)
                     path, cell = where(seg, owner)

@@ -48,11 +48,26 @@ def names_delimiter(entry) -> bool:
     return bool(entry.delimiter)
 
 
+def heading_syntax(text: str, n: int) -> bool:
+    """Does the prompt use ``n`` or more "#" as Markdown heading syntax: a heading line ("### Findings")
+    or the marker named as such ("### for subsections"), or the marker followed by a heading title
+    ("End with ### Sources that lists each source")? Then a "###" stop sequence would cut the
+    answer at its first such heading."""
+    marks = "#{%d,6}" % n
+    return bool(re.search(
+        rf"(?m)^[ \t]*{marks}[ \t]+\w|(?<!#){marks}[ \t]+for[ \t]+(?:the[ \t]+)?(?:sub)?(?:sections?|headings?|headers?|titles?)\b"
+        rf"|(?<!#){marks}[ \t]+[A-Z]\w+",
+        text,
+    ))
+
+
 def asks_short_answer(text: str, entries) -> tuple[str, str | None, int] | None:
     """(phrase, delimiter or None, offset) of a short/delimited-answer phrase in ``text``.
 
     A phrase that names the answer's end marker wins over one that does not, so the fix can
     use it ("Reply with yes or no. End your answer with ###." -> ``###``)."""
+    if "#" in text:  # "###" the prompt uses as heading syntax is not an end marker
+        entries = tuple(e for e in entries if not (e.delimiter and set(e.delimiter) == {"#"} and heading_syntax(text, len(e.delimiter))))
     hit = first_phrase(text, entries, prefer=names_delimiter)
     if hit is None:
         return None

@@ -25,9 +25,16 @@ _AUTOMAGIC = re.compile(
     r"pinfo|psearch|store|writefile|load|capture|precision|xmode|colors|notebook)\b(?![.(\[=,:])(?:\s+\S.*)?$"
 )
 PASSTHROUGH_CELL_MAGICS = {"time", "timeit", "capture", "prun", "debug"}
+# a first line naming the cell's language (Databricks: %sql, %scala, %r, %sh, %md, %fs; a lone "%sql"
+# of ipython-sql before its query): the whole cell is in that language, like a %%sql cell magic
+_LANGUAGE_MAGIC = re.compile(r"^\s*%(sql|scala|r|sh|md|md-sandbox|fs)(?:\s+(\S.*))?$")
 
 
 def read_notebook(data: bytes, path: str) -> tuple[dict | None, Finding | None]:
+    if not data.strip():  # a committed empty file: Jupyter and VS Code open it as an empty notebook
+        empty = file_error(path, "empty notebook file: no cells to analyse")
+        empty.severity = "info"
+        return None, empty
     try:
         nb = json.loads(data.decode("utf-8-sig"))  # a BOM some editors add is not an error
     except UnicodeDecodeError:
@@ -152,6 +159,9 @@ def _neutralise(source: str) -> str:
             lines[0] = "pass"
         else:
             return "\n".join("" for _ in lines)  # %%bash, %%sql, ...: not Python
+    lang = _LANGUAGE_MAGIC.match(lines[0]) if lines else None
+    if lang and not (lang.group(2) and _parses(_neutralise("\n".join(lines[1:])))):
+        return "\n".join("" for _ in lines)  # %sql / %scala / %md ... cell: not Python
     out = []
     cont = False
     for line in lines:
