@@ -13,6 +13,7 @@ from auditor.analysis.loaders import client_returns
 from auditor.analysis.resolve import Resolver
 from auditor.analysis.scopes import span_of
 from auditor.analysis.usage import collect_usage
+from auditor.analysis.verbatim import mark_verbatim
 from auditor.analysis.modindex import ModuleIndex
 from auditor.analysis.nodeindex import node_index
 from auditor.analysis.promptfuncs import prompt_functions
@@ -64,6 +65,7 @@ def analyse_tree(tree: ast.Module, text: str, facts: FileFacts, opts: SourceOpti
     add_text_sinks(resolver, finder, facts, walk)  # Agent(instructions=...), SystemMessage(...): prompt text a framework sends
     collect_usage(tree, resolver, facts, opts.providers, lines, walk)  # LA502/LA503/LA601/LA602/LA604 facts
     collect_module_flows(tree, resolver, finder, facts, deep, walk)  # function summaries, call records (phase 1 of the dataflow)
+    mark_verbatim(tree, text, lines, facts)  # a published grader, a model's own template text (analysis/verbatim.py)
 
 
 def summarise_module(tree: ast.Module, text: str, facts: FileFacts, opts: SourceOptions) -> None:

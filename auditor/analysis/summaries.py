@@ -290,6 +290,7 @@ class _Builder:
             fake = CallSite(id="", path=self.path, span=span, provider="", api="", method="", result_name=assigned_name(call, loop))
             try:
                 rec.loop_kind = self.loops.loop_kind(fake, call, loops, None)
+                rec.loop_bound = self.loops.bound_names(loops)
             except Exception:  # noqa: BLE001 - a loop we cannot judge counts as a loop over data
                 rec.loop_kind = "data"
         rec.args, rec.kwargs, rec.star, rec.spread = self.prompts.call_args(call, scope)
