@@ -194,6 +194,7 @@ def test_config_model_refs_are_not_call_sites(project):
     ("model", True), ("default_model", True), ("OPENAI_MODEL", True), ("chatModel", True), ("model_name", True),
     ("modelId", True), ("llm.model", True), ("model_dir", False), ("model_type", False), ("models", False),
     ("embedding_model", False), ("modelPath", False), ("model_kwargs", False), ("tts_model", False), ("remodel", False),
+    ("unique_model_id", False), ("display_model_name", False), ("model_alias", False),
 ])
 def test_key_heuristic(key, named):
     from auditor.sources.configfile import names_a_model

@@ -193,3 +193,15 @@ def test_team_patterns_come_first_and_bad_ones_are_ignored():
     ]})
     assert entries[0].phrase == "as per our (brand|style) guide(,)?"
     assert apply_rewrites("As per our style guide, kindly use plain words.", entries) == "Use plain words."
+
+
+def test_rewrites_keep_number_and_a_missing_full_stop():
+    """Held-out fresh set 2: "with the following characteristics:" became "with this characteristics:"
+    (an -ics plural taken for singular), and "Keep it short Please analyze" became "Keep it short
+    analyze" (a capital "Please" opens a sentence whose full stop is missing)."""
+    entries = catalog_entries("verbose", {})
+    assert apply_rewrites("Write a poem with the following characteristics:\n- short", entries) == "Write a poem with these characteristics:\n- short"
+    assert apply_rewrites("Report the following metrics:\n{m}", entries) == "Report these metrics:\n{m}"
+    assert apply_rewrites("Explain the following physics:\n{p}", entries) == "Explain this physics:\n{p}"
+    assert apply_rewrites("Keep it short Please analyze the logs.", entries) == "Keep it short Analyze the logs."
+    assert apply_rewrites("Answer, please analyze the logs.", entries) != "Answer, Analyze the logs."

@@ -112,3 +112,34 @@ def test_models_a_test_hands_on_to_other_code_stay_call_sites(project):
     lines = sorted(f.line for f in result.findings if f.path == "tests/e2e/test_metric.py")
     marks = [i for i, l in enumerate(HANDED.splitlines(), 1) if "# fixture" in l or "# factory" in l]
     assert lines == marks, (lines, marks)
+
+
+FAKE_RUN = '''
+import pytest
+from agents import Agent, Runner
+from agents.testing import ScriptedModel
+import anthropic
+
+
+@pytest.mark.asyncio
+async def test_unbounded_run_finishes():
+    model = ScriptedModel()
+    agent = Agent(name="t", model=model, instructions="In order to help, please make sure to answer briefly.")
+    model.extend([[get_text_message("done")]])
+    result = await Runner.run(agent, input="Please make sure to say hi in order to start", max_turns=None)
+    assert result.final_output == "done"
+
+
+def test_live_claude():
+    client = anthropic.Anthropic()
+    r = client.messages.create(model="claude-2.1", max_tokens=50, messages=[{"role": "user", "content": "hi"}])
+    assert r.content
+'''
+
+
+def test_a_test_module_on_a_fake_model_reports_no_request_it_never_sends(project):
+    result = project({"tests/test_runs.py": FAKE_RUN, "app/run.py": FAKE_RUN.replace("ScriptedModel", "ChatModel")},
+                     select=["LA201", "LA605", "LA402"])
+    in_test = sorted({f.code for f in result.findings if f.path == "tests/test_runs.py"})
+    assert in_test == ["LA402"]  # the live call names its model: it still goes to the provider
+    assert {"LA201", "LA605", "LA402"} <= {f.code for f in result.findings if f.path == "app/run.py"}

@@ -11,7 +11,6 @@ could insert a keyword.
 from __future__ import annotations
 
 import ast
-import bisect
 import fnmatch
 import re
 
@@ -29,6 +28,7 @@ from auditor.analysis.handles import handed_out, handle_params
 from auditor.analysis.arguments import Args, ArgumentMapper, lookup, truthy
 from auditor.analysis.endpoints import serving_endpoint, url_params
 from auditor.analysis.forwarded import forwarded_kwargs
+from auditor.analysis.nodeindex import children, node_index, scope_in
 
 LOOP_NODES = (ast.For, ast.AsyncFor, ast.While)
 # APIs whose clients are pointed at other vendors' OpenAI-compatible servers with base_url=
@@ -36,6 +36,7 @@ OPENAI_COMPATIBLE = ("openai", "litellm", "langchain", "instructor")
 # Azure OpenAI clients: `model=` names a deployment (any name its owner chose), not a catalog model id
 AZURE_CLIENTS = ("AzureOpenAI", "AsyncAzureOpenAI", "AzureChatOpenAI")
 AZURE_DEPLOYMENT_KWARGS = ("deployment_name", "azure_deployment", "deployment_id")  # the deployment that serves the calls
+_SCOPED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)  # a lambda shares the scope around it
 COMP_NODES = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
@@ -79,19 +80,18 @@ class CallSiteFinder(ApiMatcher, ArgumentMapper):
     # ------------------------------------------------------------------ walk
     def run(self) -> list[CallSite]:
         self.hot = self._hot_lines()
+        self._nodes = node_index(self.r)
         if any(".bind(" in line for line in self.r.lines):
-            self._collect_binds(self.r.tree, self.r.module_scope)
+            self._collect_binds()
         self._walk(self.r.tree, self.r.module_scope, [])
         return self.sites
 
-    def _collect_binds(self, node: ast.AST, scope: Scope) -> None:
+    def _collect_binds(self) -> None:
         """``llm.bind(max_tokens=200)`` anywhere in the module adds parameters to the
         constructor call that made ``llm``, even when the bind comes after it."""
-        for child in ast.iter_child_nodes(node):
-            inner = self.r.scope_of.get(child, scope) if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) else scope
-            if isinstance(child, ast.Call) and isinstance(child.func, ast.Attribute) and child.func.attr == "bind":
-                self._note_bind(child, scope)
-            self._collect_binds(child, inner)
+        for call, own in self._nodes.with_owner(ast.Call):  # in source order, as the walk found them
+            if isinstance(call.func, ast.Attribute) and call.func.attr == "bind":
+                self._note_bind(call, scope_in(self.r, own, _SCOPED))
 
     def _instance_names(self) -> set[str]:
         """Names (and ``self.`` attributes) assigned a ``functools.partial``, an instance whose
@@ -114,42 +114,38 @@ class CallSiteFinder(ApiMatcher, ArgumentMapper):
                             names.add(name)
         return names | handle_params(self.r, self.last_names)  # def _retry(self, create, params): create(**params)
 
-    def _hot_lines(self) -> list[int]:
-        """Lines that mention a name a generation call could end with (or .bind): only
-        statements spanning one of them are walked. One match per line is enough."""
+    def _hot_lines(self) -> list[bool | None] | None:
+        """Which lines mention a name a generation call could end with (or .bind): only statements
+        spanning one of them are walked. Read per line when a statement that holds a call asks (None:
+        not read yet), so the lines of statements without calls are never searched; None: every line
+        is hot (wildcard callables). One match per line is enough."""
         if self._wildcards:
-            return list(range(1, len(self.r.lines) + 1))
+            return None
         # `from langchain.llms import OpenAI as LegacyOpenAI`: the local alias is what the line says
         aliases = {local for local, qn in self.r.imports.items() if local != qn.rsplit(".", 1)[-1] and qn.rsplit(".", 1)[-1] in self.last_names}
-        pattern = _hot_pattern(self.p, frozenset(self.instance_names | aliases | self._subclass_names))
-        text = "\n".join(self.r.lines)
-        hot: list[int] = []
-        pos = last = 0
-        line = 1
-        while True:
-            m = pattern.search(text, pos)
-            if m is None:
-                break
-            line += text.count("\n", last, m.start())
-            last = m.start()
-            hot.append(line)
-            nl = text.find("\n", m.start())
-            if nl < 0:
-                break
-            pos = nl + 1
-        return hot
+        self._hot_search = _hot_pattern(self.p, frozenset(self.instance_names | aliases | self._subclass_names)).search
+        return [None] * (len(self.r.lines) + 2)
 
     def _cold(self, node: ast.AST) -> bool:
         start = getattr(node, "lineno", None)
-        if start is None:
+        hot = self.hot
+        if start is None or hot is None:
             return False
-        end = getattr(node, "end_lineno", start) or start
-        i = bisect.bisect_left(self.hot, start)
-        return i >= len(self.hot) or self.hot[i] > end
+        end = min(getattr(node, "end_lineno", start) or start, len(hot) - 2)
+        lines, search = self.r.lines, self._hot_search
+        for line in range(start, end + 1):
+            h = hot[line]
+            if h is None:
+                h = hot[line] = search(lines[line - 1]) is not None  # a name never spans lines: one line is its context
+            if h:
+                return False
+        return True
 
     def _walk(self, node: ast.AST, scope: Scope, loops: list[LoopInfo]) -> None:
-        for child in ast.iter_child_nodes(node):
-            self._visit(child, scope, loops, node)
+        holds = self._nodes.holds
+        for child in children(node):
+            if holds(child, ast.Call):  # a subtree without a call holds no site (nor a result name)
+                self._visit(child, scope, loops, node)
 
     def _visit(self, child: ast.AST, scope: Scope, loops: list[LoopInfo], parent: ast.AST) -> None:
         """Visit one node (and everything below it) with the scope and loops around it."""
@@ -297,7 +293,7 @@ class CallSiteFinder(ApiMatcher, ArgumentMapper):
         site.extra["structured"] = method in api.structured_methods or any(
             lookup(args, p)[0] == "present" for p in api.structured_params
         )
-        if "" in site.unknown and (fwd := forwarded_kwargs(call, scope, self.r.tree, api.cap)):
+        if "" in site.unknown and (fwd := forwarded_kwargs(call, scope, self._nodes.of_type(ast.Call), api.cap)):
             site.extra["forwarded"] = fwd
         if api.provider in OPENAI_COMPATIBLE:
             self._serving(site, call, scope, maker)

@@ -26,10 +26,20 @@ def _options_call(node: ast.AST) -> bool:
     return name.endswith("Config") or name.endswith("Options")
 
 
-def _attribute_sets(fn: ast.AST, name: str) -> list[tuple[str, ast.expr]] | None:
-    """``name.attr = value`` statements in ``fn`` (not nested functions); None when ``name`` is changed
-    another way there (``name.update(...)``, ``setattr``)."""
-    out: list[tuple[str, ast.expr]] = []
+def _attribute_sets(scope: Scope, name: str) -> list[tuple[str, ast.expr]] | None:
+    """``name.attr = value`` statements in the scope's function (not nested functions); None when ``name``
+    is changed another way there (``name.update(...)``, ``setattr``). One walk per scope answers every name."""
+    table = scope.__dict__.get("_attribute_sets")
+    if table is None:
+        table = scope.__dict__["_attribute_sets"] = _sets_by_name(scope.node)
+    sets, changed = table
+    return None if name in changed else list(sets.get(name, ()))
+
+
+def _sets_by_name(fn: ast.AST) -> tuple[dict[str, list[tuple[str, ast.expr]]], set[str]]:
+    """({name: [(attr, value)]}, names changed another way) for the statements of ``fn``, outside nested defs."""
+    sets: dict[str, list[tuple[str, ast.expr]]] = {}
+    changed: set[str] = set()
     stack = list(getattr(fn, "body", []))
     while stack:
         node = stack.pop()
@@ -37,23 +47,23 @@ def _attribute_sets(fn: ast.AST, name: str) -> list[tuple[str, ast.expr]] | None
             continue
         if isinstance(node, ast.Assign):
             for t in node.targets:
-                if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == name:
-                    out.append((t.attr, node.value))
+                if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name):
+                    sets.setdefault(t.value.id, []).append((t.attr, node.value))
         elif isinstance(node, ast.Call):
             f = node.func
-            if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id == name and f.attr in ("update", "__setattr__"):
-                return None
-            if isinstance(f, ast.Name) and f.id == "setattr" and node.args and isinstance(node.args[0], ast.Name) and node.args[0].id == name:
-                return None
+            if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.attr in ("update", "__setattr__"):
+                changed.add(f.value.id)
+            if isinstance(f, ast.Name) and f.id == "setattr" and node.args and isinstance(node.args[0], ast.Name):
+                changed.add(node.args[0].id)
         stack.extend(ast.iter_child_nodes(node))
-    return out
+    return sets, changed
 
 
 def later_sets(name: ast.Name, scope: Scope) -> list[tuple[str, ast.expr]] | None:
     """Keys written into the options object or dict ``name`` holds after it was built, in its scope:
     ``config.max_output_tokens = 100``, ``params["max_tokens"] = 100``; None when one is not a constant
     key or the object is changed another way (then its content is unknown)."""
-    out = _attribute_sets(scope.node, name.id)
+    out = _attribute_sets(scope, name.id)
     if out is None:
         return None
     for assign in scope.subscript_sets.get(name.id, []):
@@ -72,7 +82,7 @@ def options_fields(r, expr: ast.AST, scope: Scope, arg_of) -> dict | None:
         if b is None or b[0] != "assign" or expr.id in b[2].mutated:
             return None
         node, where = b[1], b[2]
-        sets = _attribute_sets(where.node, expr.id) if where.kind == "function" else []
+        sets = _attribute_sets(where, expr.id) if where.kind == "function" else []
         if sets is None:
             return None
         later = sets

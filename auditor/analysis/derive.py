@@ -225,12 +225,13 @@ class Deriver:
         )
         if contributed:
             owner["prompt"] = d.id
-        inner_data = t.loop is not None and t.extra.get("loop_kind", "data") == "data"
-        if rec.loop is not None and not (inner_data and rec.loop_kind == "data"):
+        inner_data = t.loop is not None and t.extra.get("loop_kind", "data") in ("data", "graded")
+        if rec.loop is not None and not (inner_data and rec.loop_kind in ("data", "graded")):
             # the caller's loop, unless both loops are over data: then the innermost loop is the cause (one
             # finding there), the caller's loop only runs it again; a caller's retry or chain loop still rules
             d.loop = rec.loop
             d.extra["loop_kind"] = rec.loop_kind
+            d.extra["loop_bound"] = rec.loop_bound
             owner["loop"] = d.id
         d.extra["in_function"] = rec.caller != "<module>"
         d.extra["function"] = qual.rsplit(".", 1)[-1] if rec.caller != "<module>" else None

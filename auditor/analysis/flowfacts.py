@@ -69,6 +69,7 @@ class CallRecord:
     spread: Arg | None = None  # **kwargs: a literal dict's items are in ``spread.fields``, else unknown
     loop: LoopInfo | None = None
     loop_kind: str = "data"
+    loop_bound: tuple[str, ...] | None = None  # names the loop binds (loops.LoopFacts.bound_names); None: not judged
     insertion: Insertion | None = None  # where a fix can add a keyword to this call
     is_async: bool = False
     result_name: str | None = None

@@ -11,7 +11,7 @@ import ast
 from auditor.analysis.scopes import Scope
 
 
-def forwarded_kwargs(call: ast.Call, scope: Scope, tree: ast.Module, cap_names: list[str]) -> dict | None:
+def forwarded_kwargs(call: ast.Call, scope: Scope, module_calls: list[ast.Call], cap_names: list[str]) -> dict | None:
     if scope.kind != "function" or not isinstance(scope.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return None
     fn = scope.node
@@ -26,8 +26,8 @@ def forwarded_kwargs(call: ast.Call, scope: Scope, tree: ast.Module, cap_names: 
         return None
     tops = {c.split(".")[0] for c in cap_names}
     calls = capped = spread = 0
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Call) or node is call:
+    for node in module_calls:  # every call of the module (its node index)
+        if node is call:
             continue
         f = node.func
         if method:

@@ -16,9 +16,13 @@ Each is computed once per function and kept on the inference object.
 from __future__ import annotations
 
 import ast
+import functools
+import re
 
 from auditor.analysis.scopes import Scope
 from auditor.config.flows import load_flows
+from auditor.analysis.nodeindex import node_index
+from auditor.analysis.rawhttp import module_text
 
 
 def narrowed(frames, expr: ast.Name, scope: Scope) -> bool:
@@ -28,7 +32,7 @@ def narrowed(frames, expr: ast.Name, scope: Scope) -> bool:
     if found is None:
         found = []
         if scope.kind == "function" and _module_has(frames, "isinstance", ("isinstance(",)) and _module_has(frames, "frame-word", ("DataFrame", "LazyFrame")):
-            for node in ast.walk(scope.node):
+            for node in _nodes_below(frames, scope.node, ast.If):
                 t = node.test if isinstance(node, ast.If) else None
                 if isinstance(t, ast.Call) and isinstance(t.func, ast.Name) and t.func.id == "isinstance" and len(t.args) == 2 and isinstance(t.args[0], ast.Name):
                     kinds = t.args[1].elts if isinstance(t.args[1], ast.Tuple) else [t.args[1]]
@@ -47,7 +51,7 @@ def used_as_frame(frames, scope: Scope) -> set[str]:
         found = set()
         usage = load_flows().frame_usage
         if scope.kind == "function" and usage and _module_has(frames, "usage", tuple(f".{u}" for u in usage)):
-            for node in ast.walk(scope.node):
+            for node in _nodes_below(frames, scope.node, ast.Attribute):
                 if isinstance(node, ast.Attribute) and node.attr in usage and isinstance(node.value, ast.Name):
                     found.add(node.value.id)
         frames._usage[key] = found
@@ -118,9 +122,23 @@ def placeholder_state(frames, name: str, scope: Scope, depth: int) -> str | None
 
 
 def _module_has(frames, key: str, needles: tuple[str, ...]) -> bool:
-    """Whether the module's text holds any of ``needles`` (once per module: most hold none)."""
+    """Whether the module's text holds any of ``needles`` (once per module: most hold none; one
+    search for all of them, not one pass over the text per needle)."""
     memo = frames._usage.setdefault("module-has", {})
     if key not in memo:
-        text = "\n".join(frames.r.lines)
-        memo[key] = any(n in text for n in needles)
+        memo[key] = _needles(needles).search(module_text(frames.r)) is not None
     return memo[key]
+
+
+@functools.lru_cache(maxsize=64)
+def _needles(needles: tuple[str, ...]) -> re.Pattern:
+    return re.compile("|".join(map(re.escape, sorted(needles, key=len, reverse=True))))
+
+
+def _nodes_below(frames, node: ast.AST, t: type) -> list[ast.AST]:
+    """The nodes of type ``t`` in ``node`` (the module's node index; a walk for a node not of the module)."""
+    found = node_index(frames.r).below(node, t)
+    if found is None:
+        return [n for n in ast.walk(node) if type(n) is t]
+    nodes = node_index(frames.r).nodes
+    return [nodes[i] for i in found]

@@ -31,6 +31,7 @@ from auditor.analysis.templates import fill_template
 from auditor.config.flows import load_flows
 from auditor.analysis.roles import FRAMEWORK_DEFAULT
 from auditor.facts import CallSite, LoopInfo, Message, Param, Segment
+from auditor.analysis.rawhttp import module_text
 
 CHAIN_PASSTHROUGH = {"bind", "with_config", "with_retry", "with_structured_output", "with_fallbacks", "bind_tools"}
 
@@ -42,7 +43,7 @@ def framework_sites(resolver, finder, facts, walk: ModuleIndex) -> None:
     flows = load_flows()
     by_at = {(s.span.line, s.span.column): s for s in ctors}
     methods = {m for c in flows.calls for m in c.methods}
-    text = "\n".join(resolver.lines)
+    text = module_text(resolver)
     builder = _Sites(resolver, finder, walk, by_at, facts)
     for line in find_lines(text, [f"{m}(" for m in sorted(methods)]):
         for call in walk.calls_at(line):

@@ -17,12 +17,16 @@ Two shapes real code writes (DocsGPT, eval harnesses, tutorials):
 from __future__ import annotations
 
 import ast
+import functools
 import re
 
+from auditor.analysis.nodeindex import node_index, scope_in
 from auditor.analysis.paramcallers import _passed
 from auditor.analysis.scopes import Scope
+from auditor.analysis.rawhttp import module_text
 
 _FUNC = (ast.FunctionDef, ast.AsyncFunctionDef)
+_SCOPED = (*_FUNC, ast.ClassDef)  # lambdas share the scope around them
 MAX_CALLERS = 20
 
 
@@ -41,20 +45,21 @@ def _callers(r, fn, scope: Scope) -> list[tuple[ast.Call, Scope]]:
     fs = r.scope_of.get(fn)
     cls = fs.cls if fs is not None else None
     owner = cls.node if cls is not None and fs is not None and fs.parent is cls else r.tree
-    stack: list[tuple[ast.AST, Scope]] = [(owner, cls if owner is not r.tree else r.module_scope)]
-    while stack and len(found) < MAX_CALLERS:
-        node, s = stack.pop()
-        for child in ast.iter_child_nodes(node):
-            inner = r.scope_of.get(child, s) if isinstance(child, (*_FUNC, ast.ClassDef)) else s
-            if isinstance(child, ast.Call):
-                f = child.func
-                if owner is r.tree and isinstance(f, ast.Name) and f.id == fn.name:
-                    b = r.binding(f.id, s, child.lineno)
-                    if b is not None and b[0] == "assign" and b[1] is fn:
-                        found.append((child, s))
-                elif owner is not r.tree and isinstance(f, ast.Attribute) and f.attr == fn.name and isinstance(f.value, ast.Name) and f.value.id == s.self_name:
-                    found.append((child, s))
-            stack.append((child, inner))
+    nodes = node_index(r)
+    for call, own in nodes.with_owner(ast.Call):  # the module's one walk, in source order
+        if len(found) >= MAX_CALLERS:
+            break
+        f = call.func
+        if owner is r.tree:
+            if isinstance(f, ast.Name) and f.id == fn.name:
+                s = scope_in(r, own, _SCOPED)
+                b = r.binding(f.id, s, call.lineno)
+                if b is not None and b[0] == "assign" and b[1] is fn:
+                    found.append((call, s))
+        elif isinstance(f, ast.Attribute) and f.attr == fn.name and isinstance(f.value, ast.Name) and nodes.contains(owner, call):
+            s = scope_in(r, own, _SCOPED)
+            if f.value.id == s.self_name:
+                found.append((call, s))
     found.sort(key=lambda c: (c[0].lineno, c[0].col_offset))  # the first caller in the source decides
     memo[key] = found
     return found
@@ -98,17 +103,22 @@ def handed_out(matcher, call: ast.Call, scope: Scope) -> ast.Call | None:
     return None
 
 
+@functools.lru_cache(maxsize=16)
+def _reference_pattern(last_names: frozenset[str]) -> re.Pattern:
+    """``.create,`` / ``.create)``: a method reference handed on (built once per catalog, not per module)."""
+    return re.compile(r"\.(?:%s)\s*[,)]" % "|".join(map(re.escape, sorted(last_names))))
+
+
 def handle_params(r, last_names: set[str]) -> set[str]:
     """Parameter names of the module's functions that callers pass a method reference ending in a
     generation call's last name (``self._retry(self.client.chat.completions.create, ...)`` -> ``create``
     or ``fn``): calls of them carry no catalogued last name, so the hot-line filter must know them."""
-    text = "\n".join(r.lines)
-    if not last_names or not re.search(r"\.(?:%s)\s*[,)]" % "|".join(map(re.escape, sorted(last_names))), text):
+    if not last_names or not _reference_pattern(frozenset(last_names)).search(module_text(r)):
         return set()
     names: set[str] = set()
-    for node in ast.walk(r.tree):
-        if not isinstance(node, ast.Call):
-            continue
+    nodes = node_index(r)
+    first_def = None
+    for node in nodes.of_type(ast.Call):
         refs = [(i, a) for i, a in enumerate(node.args) if isinstance(a, ast.Attribute) and a.attr in last_names]
         refs += [(kw.arg, kw.value) for kw in node.keywords if kw.arg and isinstance(kw.value, ast.Attribute) and kw.value.attr in last_names]
         if not refs:
@@ -118,7 +128,9 @@ def handle_params(r, last_names: set[str]) -> set[str]:
         if isinstance(f, ast.Name) and isinstance(r.functions.get(f.id), _FUNC):
             fn, is_method = r.functions[f.id], False
         elif isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id in ("self", "cls"):
-            fn = next((d for d in ast.walk(r.tree) if isinstance(d, _FUNC) and d.name == f.attr), None)
+            if first_def is None:
+                first_def = _first_defs(nodes)
+            fn = first_def.get(f.attr)
             is_method = True
         if fn is None:
             continue
@@ -130,3 +142,20 @@ def handle_params(r, last_names: set[str]) -> set[str]:
             else:
                 names.add(where)
     return names
+
+
+def _first_defs(nodes) -> dict:
+    """name -> the def ``ast.walk`` meets first (breadth first: the shallowest; at one depth, the first in the source)."""
+    defs = nodes.of_type(*_FUNC)
+    depth = {id(d): sum(1 for _ in _ancestors(nodes, d)) for d in defs}
+    out: dict = {}
+    for d in sorted(defs, key=lambda d: depth[id(d)]):
+        out.setdefault(d.name, d)
+    return out
+
+
+def _ancestors(nodes, node):
+    p = nodes.parent_of(node)
+    while p is not None:
+        yield p
+        p = nodes.parent_of(p)

@@ -7,6 +7,7 @@ import ast
 import re
 
 from auditor.analysis.chunkloops import chunks_of_one_text
+from auditor.analysis.evalloops import compares_answer, reduced_after
 from auditor.analysis.handlerloops import handler_items
 from auditor.analysis.loopbounds import FIXED_ITEMS, TOOLISH, agent_loop, bounded, limited_results, literal_items, numeric_settings
 from auditor.analysis.modindex import LOOPS, SCOPES, call_name
@@ -88,6 +89,15 @@ class LoopFacts:
                     return True
         return False
 
+    def bound_names(self, loops: tuple[ast.AST, ...]) -> tuple[str, ...]:
+        """What can differ from one pass of the innermost loop to the next (:func:`loop_bound_names`):
+        a prompt hole that reads none of these is the same on every request of the loop (LA501)."""
+        loop = loops[-1]
+        if id(loop) not in self._loop_bound:
+            target = loop.target if isinstance(loop, (ast.For, ast.AsyncFor)) else ast.Tuple(elts=[]) if isinstance(loop, ast.While) else loop.generators[0].target  # type: ignore[attr-defined]
+            self._loop_bound[id(loop)] = loop_bound_names(loop, target)
+        return tuple(sorted(self._loop_bound[id(loop)]))
+
     # ------------------------------------------------------------ LA503: what kind of loop
     def loop_kind(self, site: CallSite, call: ast.Call, loops: tuple[ast.AST, ...], history: HistoryUse | None) -> str:
         loop = loops[-1]
@@ -129,6 +139,10 @@ class LoopFacts:
             return "handler"  # the items of one invocation of a Lambda-style handler: its caller waits for them
         if chunks_of_one_text(loop, it, loops[:-1], self.walk.owner_of(getattr(loop, "lineno", 1)), self.r, scope):
             return "chunks"  # the pieces of one over-long text, combined at once: grouping undoes the split
+        if reduced_after(loop, self.walk.owner_of(getattr(loop, "lineno", 1)), call, site.result_name):
+            return "chunks"  # the map step of a map-reduce: the function waits for the one answer (analysis/evalloops.py)
+        if compares_answer(loop, call, site.result_name):
+            return "graded"  # an eval: each item its own request, checked against the item's own answer
         return "data"
 
     def _feeds_back(self, site: CallSite, call: ast.Call, loop: ast.AST) -> bool:

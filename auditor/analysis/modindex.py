@@ -14,6 +14,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from auditor.analysis.nodeindex import LEAVES
 from auditor.analysis.usage_index import LineOwners, Ranges
 
 
@@ -64,8 +65,9 @@ class ModuleIndex:
     when a line of it is asked about (a client construction, a parse, a call by name); a
     whole function is walked only when it holds a call site."""
 
-    def __init__(self, tree: ast.Module, lines: list[str]):
+    def __init__(self, tree: ast.Module, lines: list[str], nodes=None):
         self.tree = tree
+        self.index = nodes  # the module's NodeIndex (analysis/nodeindex.py), when the caller has one
         self.lines = lines
         self.defs: set[str] = set()
         self.class_names: set[str] = set()
@@ -142,7 +144,7 @@ class ModuleIndex:
         node, header = found
         calls = self._leaf_calls.get(id(node))
         if calls is None:
-            calls = self._leaf_calls[id(node)] = _calls_in(node, header)
+            calls = self._leaf_calls[id(node)] = _calls_in(node, header, self.index)
         return [c for c in calls if c[0].lineno == line]
 
     def calls_at(self, line: int) -> list[ast.Call]:
@@ -285,7 +287,7 @@ def find_lines(text: str, needles: list[str]) -> list[int]:
     return lines
 
 
-def _calls_in(stmt: ast.AST, header: tuple[str, ...] | None) -> list[tuple[ast.Call, bool]]:
+def _calls_in(stmt: ast.AST, header: tuple[str, ...] | None, nodes=None) -> list[tuple[ast.Call, bool]]:
     """The calls in a leaf statement (for a compound statement: in its header only)."""
     if header is None:
         roots = [(stmt, False)]
@@ -296,6 +298,10 @@ def _calls_in(stmt: ast.AST, header: tuple[str, ...] | None) -> list[tuple[ast.C
             for v in value if isinstance(value, list) else [value]:
                 if isinstance(v, ast.AST):
                     roots.append((v, False))
+    if nodes is not None:
+        found = _indexed_calls(nodes, [r for r, _ in roots])
+        if found is not None:
+            return found
     out: list[tuple[ast.Call, bool]] = []
     stack = roots
     while stack:
@@ -304,6 +310,31 @@ def _calls_in(stmt: ast.AST, header: tuple[str, ...] | None) -> list[tuple[ast.C
             out.append((node, comp))
         inner = comp or isinstance(node, COMPS)
         stack.extend((child, inner) for child in ast.iter_child_nodes(node))
+    return out
+
+
+def _indexed_calls(nodes, roots: list[ast.AST]) -> list[tuple[ast.Call, bool]] | None:
+    """:func:`_calls_in` read from the module's node index, in the order its walk gives (the last root
+    first; within a root, a node before its children and later siblings first)."""
+    out: list[tuple[ast.Call, bool]] = []
+    seq, parent, end = nodes.nodes, nodes.parent, nodes.end
+    for root in reversed(roots):
+        if type(root) in LEAVES:
+            continue  # a name or a constant holds no call
+        found = nodes.below(root, ast.Call)
+        if found is None:
+            return None  # not of this tree: walk it
+        if not found:
+            continue
+        top = nodes.position(root)
+        for i in sorted(found, key=lambda i: (-end[i], i)):
+            comp, p = False, parent[i]
+            while p >= top:
+                if isinstance(seq[p], COMPS):
+                    comp = True
+                    break
+                p = parent[p]
+            out.append((seq[i], comp))
     return out
 
 

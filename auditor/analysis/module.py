@@ -13,7 +13,9 @@ from auditor.analysis.loaders import client_returns
 from auditor.analysis.resolve import Resolver
 from auditor.analysis.scopes import span_of
 from auditor.analysis.usage import collect_usage
+from auditor.analysis.verbatim import mark_verbatim
 from auditor.analysis.modindex import ModuleIndex
+from auditor.analysis.nodeindex import node_index
 from auditor.analysis.promptfuncs import prompt_functions
 from auditor.analysis.summaries import collect_module_flows, index_classes
 from auditor.config.names import addressed_elsewhere, name_matches
@@ -49,7 +51,7 @@ def analyse_tree(tree: ast.Module, text: str, facts: FileFacts, opts: SourceOpti
     resolver.path = facts.path  # type: ignore[attr-defined]  # prompt files read relative to it
     finder = CallSiteFinder(resolver, opts.providers, facts.path, opts.frame_patterns)
     facts.call_sites = finder.run()
-    walk = ModuleIndex(tree, lines)  # shared: framework sites, usage facts and the dataflow read the same statements
+    walk = ModuleIndex(tree, lines, node_index(resolver))  # shared: framework sites, usage facts and the dataflow read the same statements
     add_framework_sites(resolver, finder, facts, walk)  # llm.invoke(...), prompt | llm, AutoGen agents
     facts.extra["imports"] = dict(resolver.imports)
     if resolver.star_imports:
@@ -63,6 +65,7 @@ def analyse_tree(tree: ast.Module, text: str, facts: FileFacts, opts: SourceOpti
     add_text_sinks(resolver, finder, facts, walk)  # Agent(instructions=...), SystemMessage(...): prompt text a framework sends
     collect_usage(tree, resolver, facts, opts.providers, lines, walk)  # LA502/LA503/LA601/LA602/LA604 facts
     collect_module_flows(tree, resolver, finder, facts, deep, walk)  # function summaries, call records (phase 1 of the dataflow)
+    mark_verbatim(tree, text, lines, facts)  # a published grader, a model's own template text (analysis/verbatim.py)
 
 
 def summarise_module(tree: ast.Module, text: str, facts: FileFacts, opts: SourceOptions) -> None:

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import ast
 
+from auditor.analysis.nodeindex import node_index, scope_in
 from auditor.analysis.scopes import Scope
 
 _FUNC = (ast.FunctionDef, ast.AsyncFunctionDef)
-_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 MAX_CALLERS = 20  # calls of one helper looked at
 
 
@@ -25,16 +25,13 @@ def _calls_by_name(r) -> dict[str, list[tuple[ast.Call, Scope]]]:
     if idx is not None:
         return idx
     idx = {}
-    stack: list[tuple[ast.AST, Scope]] = [(r.tree, r.module_scope)]
-    while stack:
-        node, scope = stack.pop()
-        for child in ast.iter_child_nodes(node):
-            inner = scope
-            if isinstance(child, _DEFS):
-                inner = r.scope_of.get(child, scope)
-            elif isinstance(child, ast.Call) and isinstance(child.func, ast.Name):
-                idx.setdefault(child.func.id, []).append((child, scope))
-            stack.append((child, inner))
+    scopes: dict[int, Scope] = {}
+    for call, own in node_index(r).with_owner(ast.Call):  # the calls and the def around each, from the module's one walk
+        if isinstance(call.func, ast.Name):
+            scope = scopes.get(id(own))
+            if scope is None:
+                scope = scopes[id(own)] = scope_in(r, own)
+            idx.setdefault(call.func.id, []).append((call, scope))
     r._calls_by_name = idx
     return idx
 

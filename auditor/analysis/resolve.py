@@ -25,6 +25,7 @@ from auditor.analysis.values import Values
 
 
 _STMT_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
+_BODY_FIELDS: dict[type, tuple[str, ...]] = {}  # node type -> which of _STMT_FIELDS it has
 
 
 class Resolver(ClientTypes, Values):
@@ -61,7 +62,11 @@ class Resolver(ClientTypes, Values):
     # ------------------------------------------------------------------ collection pass
     def _collect(self, node: ast.AST, scope: Scope) -> None:
         # bindings live in statements: walk statement lists only, never expression trees
-        for name in _STMT_FIELDS:
+        t = type(node)
+        names = _BODY_FIELDS.get(t)
+        if names is None:  # most statements have none: the fields of each node type, looked up once
+            names = _BODY_FIELDS[t] = tuple(n for n in _STMT_FIELDS if n in t._fields)
+        for name in names:
             for child in getattr(node, name, None) or ():
                 if isinstance(child, ast.ExceptHandler):
                     if child.name:

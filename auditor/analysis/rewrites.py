@@ -41,6 +41,10 @@ def _window(text: str, start: int, n: int = WINDOW) -> str:
 
 # a clause boundary, then optional quotes / emphasis / list markers / headings
 _CLAUSE_START = re.compile(r"(?:\A|[.!?:;(\[{\n\u2014\u2013]|--|\s-(?=\s))[\s\"'*_`>#\u2022\u201c\u2018-]*(?:\d+[.)][ \t]*)?\Z")
+# -ics nouns that are singular (fields of study): "the following physics" is one; other -ics words are plural
+_ICS_SINGULAR = frozenset({"physics", "mathematics", "economics", "politics", "ethics", "linguistics", "logistics",
+                           "electronics", "genetics", "athletics", "gymnastics", "acoustics", "optics", "analytics"})
+_CAPITAL_OPENER = re.compile(r"(?:Please|Kindly)\b")  # words written with a capital only where a sentence opens
 _SENTENCE_START = re.compile(r"(?:\A|[.!?:][\"'\u201d\u2019)\]]*\s+|\n)[ \t]*(?:[-*\u2022#>][ \t]+|\d+[.)][ \t]+|\*\*)?\Z")
 _SENTENCE_END = re.compile(r"[.!?:;\n]")
 _WORD = re.compile(r"[\w'\u2019]+")
@@ -154,8 +158,10 @@ def _slot_ok(kind: str, value: str, vocab: Vocab) -> bool:
         w = value.lower().replace("\u2019", "'")
         if w in vocab.stop:
             return False
-        plural = w in vocab.irregular_plurals or (w.endswith("s") and not w.endswith(("ss", "us", "is", "ics", "'s")))
-        return plural if kind == "nouns" else not plural
+        if w in _ICS_SINGULAR:
+            return kind == "noun"
+        plural = w in vocab.irregular_plurals or (w.endswith("s") and not w.endswith(("ss", "us", "is", "'s")))
+        return plural if kind == "nouns" else not plural  # "characteristics", "metrics", "topics": plural
     return True
 
 
@@ -179,6 +185,8 @@ def capital_start(text: str, start: int, matched: str) -> bool:
         return True
     if not matched[:1].isupper() or matched[:2] in ("I ", "I'", "I\u2019"):
         return False  # "I" is written with a capital anywhere
+    if _CAPITAL_OPENER.match(matched):
+        return True  # "Keep it short Please analyze ...": a capital "Please" opens a sentence whose full stop is missing
     prev = _window(text, start, 80).rstrip()
     return bool(prev) and prev[-1] in "<>()[]{}*\"'\u201c\u201d|"
 

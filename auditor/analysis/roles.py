@@ -36,6 +36,7 @@ DATA = "data"
 
 # the marker of static text a framework sends by default (analysis/frameworks.py)
 FRAMEWORK_DEFAULT = "framework-default"
+VERBATIM = "verbatim"  # analysis/verbatim.py: a benchmark's published grader, a model's own template text
 
 def instruction_runs(segments: "Iterable[Segment] | Prompt | Message") -> list[list[Segment]]:
     """Maximal runs of adjacent static *instruction* segments: holes, unresolved refs and data
@@ -182,8 +183,8 @@ def assign_prompt(prompt: Prompt, path: str, rules: RoleRules, own_name: str = "
 
 def base_role(seg: Segment, path: str, rules: RoleRules, own_name: str = "") -> tuple[str, bool]:
     """(role, final) of one static segment from the names it is read through and its file."""
-    if seg.hole_kind == FRAMEWORK_DEFAULT:
-        return DATA, True  # a framework's default text (AutoGen's system message): not the user's to edit
+    if seg.hole_kind in (FRAMEWORK_DEFAULT, VERBATIM):
+        return DATA, True  # a framework's default text (AutoGen's system message), a text reproduced verbatim: not the user's to edit
     names = ([own_name] if own_name else []) + [n for n, _ in seg.via]
     where = seg.path or path
     for name in reversed(names):  # innermost first

@@ -22,20 +22,27 @@ def every_choice_used(scope: ast.AST, call: ast.Call, result_name: str | None, r
     return id(call) in call_ids or bool(result_name and result_name in names)
 
 
-def open_choice_reads(scope: ast.AST) -> tuple[set[int], set[str]]:
+def open_choice_reads(scope: ast.AST, nodes=None) -> tuple[set[int], set[str]]:
     """What ``scope`` reads the samples of beyond a fixed index: (ids of calls, names) whose
     ``.choices`` (...) is iterated, mapped, counted or handed on. One walk per function, however
-    many calls it holds (a dispatch of thousands of cases is not walked once per case)."""
-    parents: dict[int, ast.AST] = {}
-    for node in ast.walk(scope):
-        for child in ast.iter_child_nodes(node):
-            parents[id(child)] = node
+    many calls it holds (a dispatch of thousands of cases is not walked once per case); read from the
+    module's node index (``nodes``) when given."""
+    if nodes is not None and nodes.position(scope) is not None:
+        attrs = [nodes.nodes[i] for i in nodes.below(scope, ast.Attribute)]
+        parent_of = nodes.parent_of
+    else:
+        parents: dict[int, ast.AST] = {}
+        for node in ast.walk(scope):
+            for child in ast.iter_child_nodes(node):
+                parents[id(child)] = node
+        attrs = [n for n in ast.walk(scope) if isinstance(n, ast.Attribute)]
+        parent_of = lambda n: parents.get(id(n))  # noqa: E731
     call_ids: set[int] = set()
     names: set[str] = set()
-    for node in ast.walk(scope):
-        if not (isinstance(node, ast.Attribute) and node.attr in CHOICE_ATTRS):
+    for node in attrs:
+        if node.attr not in CHOICE_ATTRS:
             continue
-        parent = parents.get(id(node))
+        parent = parent_of(node)
         if isinstance(parent, ast.Subscript) and parent.value is node and isinstance(parent.slice, ast.Constant):
             continue  # choices[0]: one sample read
         base = node.value

@@ -36,6 +36,7 @@ from auditor.analysis.resolve import Resolver
 from auditor.analysis.scopes import Scope, awaited, span_of
 from auditor.facts import CallSite, FileFacts, LoopInfo, Param
 from auditor.findings import Span
+from auditor.analysis.rawhttp import module_text
 
 
 def collect_flows(tree: ast.Module, resolver: Resolver, finder, facts: FileFacts, deep: bool = False, walk: ModuleIndex | None = None) -> None:
@@ -49,7 +50,7 @@ def collect_flows(tree: ast.Module, resolver: Resolver, finder, facts: FileFacts
             cls = instance_class(resolver, value, resolver.module_scope)
             if cls:
                 flows.instances[name] = cls  # llm = LLM(): `from app.llm import llm; llm.ask()`
-    text = "\n".join(resolver.lines)
+    text = module_text(resolver)
     walk = walk or ModuleIndex(tree, resolver.lines)
     builder = _Builder(resolver, finder, walk, facts.path, deep)
     sites_by_qual: dict[str, list[CallSite]] = {}
@@ -289,6 +290,7 @@ class _Builder:
             fake = CallSite(id="", path=self.path, span=span, provider="", api="", method="", result_name=assigned_name(call, loop))
             try:
                 rec.loop_kind = self.loops.loop_kind(fake, call, loops, None)
+                rec.loop_bound = self.loops.bound_names(loops)
             except Exception:  # noqa: BLE001 - a loop we cannot judge counts as a loop over data
                 rec.loop_kind = "data"
         rec.args, rec.kwargs, rec.star, rec.spread = self.prompts.call_args(call, scope)

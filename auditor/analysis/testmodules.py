@@ -9,7 +9,14 @@ A module is such a test module when its path says it is a test (``tests/``, ``te
 sites (chat models, LLM classes) are dropped there, and only those not handed on: a model passed to
 another call (``LangchainLLMWrapper(llm)``, ``Metric(llm=llm)``), returned by a fixture or combined
 (``prompt | llm``) may be asked by the code it goes to. A direct ``client.chat.completions.create``
-in a test is a request wherever it is."""
+in a test is a request wherever it is.
+
+A test module that **exercises a fake model** (it names a class such as ``ScriptedModel``,
+``FakeListChatModel``, ``MockLLM``, ``StubModel``) sends its requests to that fake: the calls there that
+name no model of their own (``Runner.run(agent, ...)`` for an agent built on the fake) are test
+exercises, not requests: the prompt text handed to agents and runners there is test input (no text
+rule), a bound switched off (``max_turns=None``) is what is tested (no LA605). A call that names a
+model (``model="gpt-4o"``, a model constant) still goes to that model."""
 
 from __future__ import annotations
 
@@ -24,9 +31,29 @@ ASKS = re.compile(
 )
 
 
+FAKE_MODEL = re.compile(r"\b\w*(?:Fake|Mock|Scripted|Stub|Dummy)\w*(?:Model|LLM|Llm)\b")
+
+
+def is_test_path(path: str) -> bool:
+    return TEST_PATH.search(path.replace("\\", "/")) is not None
+
+
+def exercises_fake_model(path: str, text: str) -> bool:
+    """A test module (by its path) that names a fake model class."""
+    return is_test_path(path) and FAKE_MODEL.search(text) is not None
+
+
+def drop_fake_requests(facts) -> None:
+    """Drop what a fake-model test module would report about requests it never sends."""
+    facts.extra["fake_model"] = True
+    facts.extra["bounds"] = []
+    facts.prompt_constants = []
+    facts.call_sites = [s for s in facts.call_sites if s.model is not None and s.model.kind != "unknown"]
+
+
 def sends_nothing(path: str, text: str) -> bool:
     """A test module (by its path) in which no call can send a request."""
-    return TEST_PATH.search(path.replace("\\", "/")) is not None and ASKS.search(text) is None
+    return is_test_path(path) and ASKS.search(text) is None
 
 
 class Handoffs:

@@ -25,6 +25,7 @@ from auditor.analysis.templates import DataHole, fill_template
 from auditor.config.flows import load_flows
 from auditor.facts import FileFacts, Message, Prompt, PromptConstant, Segment
 from auditor.findings import Span
+from auditor.analysis.rawhttp import module_text
 
 
 def text_sink_constants(resolver, prompts, facts: FileFacts, walk: ModuleIndex) -> None:
@@ -36,7 +37,7 @@ def text_sink_constants(resolver, prompts, facts: FileFacts, walk: ModuleIndex) 
     names = _needles(resolver, flows)
     if not names:
         return  # nothing imported from a framework with text sinks
-    text = "\n".join(resolver.lines)
+    text = module_text(resolver)
     known = [pc.span for pc in facts.prompt_constants]
     seen: set[tuple] = set()
     helpers: dict[str, list] = {}  # function name -> (its scope, the parameter a sink receives, the role)

@@ -20,6 +20,7 @@ from auditor.analysis.scopes import Scope, call_arg, decorator_name, span_of
 from auditor.analysis.templates import DataHole
 from auditor.config.flows import load_flows
 from auditor.facts import FileFacts, Message, Prompt, PromptConstant
+from auditor.analysis.rawhttp import module_text
 
 _FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
@@ -29,7 +30,7 @@ def tool_result_constants(resolver, prompts, facts: FileFacts) -> None:
     regs = load_flows().tool_results
     if not regs or not _imports_any(resolver, regs):
         return
-    text = "\n".join(resolver.lines)
+    text = module_text(resolver)
     names = {n for reg in regs for n in reg.names if f"{n}(" in text}
     decorated = any(f".{d}(" in text or f"@{d}" in text for reg in regs for d in reg.decorators)
     if not names and not decorated:

@@ -10,7 +10,7 @@ record enclosing loops, and its surroundings are read:
                    function returns it, so a caller's parse can be matched across files;
 * ``cache_marked`` a ``cache_control`` / ``cachePoint`` marker in the request (LA502);
 * ``cache_fix``    where an unsafe fix can add one (Anthropic ``system=``, Bedrock ``system=[...]``);
-* ``loop_kind``    ``data`` / ``retry`` / ``dependent`` / ``fixed`` / ``while`` / ``timed`` / ``repeat`` / ``chunks`` / ``handler`` for a call in a loop (LA503);
+* ``loop_kind``    ``data`` / ``graded`` / ``retry`` / ``dependent`` / ``fixed`` / ``while`` / ``timed`` / ``repeat`` / ``chunks`` / ``handler`` for a call in a loop (LA503);
 * ``history``      a messages list that grows in a loop and is sent whole (LA602);
 * ``agent_loop``   the unbounded tool-calling ``while`` loop around the call (LA605, analysis/agentloops.py);
 * ``truncation``   how the answer's text is parsed, returned or stored, and whether the function
@@ -40,7 +40,7 @@ from auditor.analysis.modindex import ModuleIndex, find_lines
 from auditor.analysis.parses import ParseFacts, short
 from auditor.analysis.resolve import Resolver
 from auditor.analysis.samples import every_choice_used, open_choice_reads
-from auditor.analysis.testmodules import Handoffs, sends_nothing
+from auditor.analysis.testmodules import Handoffs, drop_fake_requests, exercises_fake_model, sends_nothing
 from auditor.analysis.scopes import Scope, span_of
 from auditor.analysis.truncation import CROWDED, TruncationFacts
 from auditor.analysis.vision import VisionFacts
@@ -88,6 +88,8 @@ def _collect(tree: ast.Module, resolver: Resolver, facts: FileFacts, providers: 
         calls = {id(site): call for site, call in found}
         facts.call_sites = [s for s in facts.call_sites if not _constructor(providers, s)
                             or (calls.get(id(s)) is not None and handoffs.handed_on(calls[id(s)], s.result_name))]
+    elif exercises_fake_model(facts.path, text):  # requests to a fake model (analysis/testmodules.py)
+        drop_fake_requests(facts)
 
 
 def _constructor(providers: Providers, site: CallSite) -> bool:
@@ -257,6 +259,7 @@ class _Module(ParseFacts, LoopFacts, AgentLoopFacts, TruncationFacts, VisionFact
             site.extra["history"] = history
         if loops:
             site.extra["loop_kind"] = self.loop_kind(site, call, loops, history)
+            site.extra["loop_bound"] = self.bound_names(loops)  # holes the loop cannot change keep the cached prefix (LA501)
             agent = self.agent_loop(site, call, loops)
             if agent is not None:
                 site.extra["agent_loop"] = agent
@@ -271,7 +274,7 @@ class _Module(ParseFacts, LoopFacts, AgentLoopFacts, TruncationFacts, VisionFact
             site.extra["dispatch"] = dispatch
         where = func if func is not None else self.tree
         if id(where) not in self._choice_reads:
-            self._choice_reads[id(where)] = open_choice_reads(where)
+            self._choice_reads[id(where)] = open_choice_reads(where, self.r.__dict__.get("_node_index"))
         if every_choice_used(where, call, site.result_name, self._choice_reads[id(where)]):
             site.extra["every_choice"] = True  # n > 1 on purpose (LA105)
 

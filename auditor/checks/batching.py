@@ -1,11 +1,13 @@
 """Batching check: LA503 call-in-loop — a non-streaming generation call run once per item of a
-loop over data, priced at the provider's Batch API when it has one."""
+loop over data, priced at the provider's Batch API when it has one. Not in test modules: a test's
+loop runs over its cases, each exercised on its own."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from auditor.analysis.endpoints import endpoint_by_id
+from auditor.analysis.testmodules import is_test_path
 from auditor.checks import check
 from auditor.checks.media import generates_media, scores_only
 from auditor.checks.context import RuleContext
@@ -19,10 +21,13 @@ from auditor.findings import Finding, RequestChange
 def call_in_loop(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
     if site.loop is None or site.streaming:
         return
+    if is_test_path(site.path):
+        return  # a test's loop runs over its cases (endpoints, fixtures): each must be exercised on its own
     api = ctx.api(site)
     if api is None or (api.constructor and not site.extra.get("invoke")):  # a chat model's invoke() sends the request
         return
-    if site.extra.get("loop_kind", "data") != "data":
+    kind = site.extra.get("loop_kind", "data")
+    if kind not in ("data", "graded"):
         return  # retries, agent/chat turns that depend on the last answer, a fixed handful of variants
     served = endpoint_by_id(str(site.extra["endpoint"])) if site.extra.get("endpoint") else None
     if served is not None and served.search:
@@ -42,6 +47,8 @@ def call_in_loop(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
     batch = batch_apis.get(site.provider) or batch_apis.get(provider)
     if site.extra.get("untyped") and model is None:
         batch = None  # the client's type is unknown (`LLM(...)` of another SDK): whose Batch API it would be is unknown too
+    if kind == "graded" and not batch:
+        return  # an eval: grouping items changes what is measured, and no batch endpoint is known to offer instead
     loop = site.loop
     over = f" over `{loop.iter_source[:60]}`" if loop.iter_source else ""
     where = f"line {loop.span.line}" if loop.span else "here"
@@ -60,6 +67,8 @@ def call_in_loop(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
                 basis=f"~{est.input_tokens:,.0f} input + ~{est.output_tokens:,.0f} output tokens per call at batch prices",
             )
         suggestion = f"if the results can wait, submit them through {batch} (50% of the price, results within 24 hours), or group several items into one request"
+        if kind == "graded":  # each item stays its own request: the eval measures one answer per item
+            suggestion = f"if the results can wait, submit them through {batch} (50% of the price, results within 24 hours); each item stays its own request, so the scores stay comparable"
     else:
         suggestion = "group several items into one request so the instructions are sent once per group"
     msg = f"{site.method}() is called once per item{over} ({loop.kind} loop at {where}): {suggestion}"

@@ -94,8 +94,31 @@ def _count(text: str, model: str | None, factor: float) -> tuple[int, bool]:
     return c.tokens, c.exact
 
 
-def _breaks_prefix(seg: Segment) -> bool:
-    return seg.kind == "hole" and not (seg.hole_kind in ("unknown", "collection") and _stable_expr(seg.expr.strip()))
+def _breaks_prefix(seg: Segment, bound: frozenset[str] | None = None) -> bool:
+    if seg.kind != "hole":
+        return False
+    if seg.hole_kind in ("unknown", "collection") and _stable_expr(seg.expr.strip()):
+        return False
+    return bound is None or seg.hole_kind == "volatile" or not _loop_invariant(seg.expr.strip(), bound)
+
+
+@lru_cache(maxsize=4096)
+def _loop_invariant(expr: str, bound: frozenset[str]) -> bool:
+    """A hole of a call in a loop that reads no name the loop binds and calls no function but methods
+    and pure builtins (``languages[lang_code]``, ``"\\n".join(f"* {k}" for k in glossary)`` built once before
+    a loop over the chunks): the same on every request of the loop, so the prefix through it is cached
+    from the second request on."""
+    try:
+        tree = ast.parse(expr, mode="eval")
+    except (SyntaxError, ValueError, RecursionError):
+        return False
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    if any(isinstance(n, (ast.Await, ast.Lambda)) for n in ast.walk(tree)):
+        return False
+    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call)]
+    if any(not (isinstance(c.func, ast.Attribute) or (isinstance(c.func, ast.Name) and c.func.id in _PURE_BUILTINS)) for c in calls):
+        return False
+    return bool(names) and not names & bound
 
 
 @lru_cache(maxsize=4096)
@@ -131,6 +154,8 @@ def cache_view(site: CallSite, ctx: RuleContext) -> CacheView | None:
     else:
         return None
     view = CacheView(model, mode, minimum, assumed)
+    lb = site.extra.get("loop_bound") if site.loop is not None else None
+    bound = frozenset(lb) if lb is not None else None  # names the call's loop binds (analysis/loops.py)
     factor = ctx.providers.factor(provider) if provider not in ("openai", "azure") else 1.0
     name = model.name if model is not None else site.model_name
     before: list[str] = []
@@ -143,7 +168,7 @@ def cache_view(site: CallSite, ctx: RuleContext) -> CacheView | None:
                 if view.breaker is None and msg.role == "system":
                     system.append(seg.text)
                 view.chunks.append((msg.role, "static", seg))
-            elif _breaks_prefix(seg):
+            elif _breaks_prefix(seg, bound):
                 if view.breaker is None:
                     view.breaker, view.breaker_role = seg, msg.role
                 view.chunks.append((msg.role, "dynamic", seg))

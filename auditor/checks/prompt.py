@@ -19,6 +19,7 @@ from typing import Any
 from auditor.analysis.phrases import catalog_entries
 from auditor.analysis.rewrites import first_phrase
 from auditor.checks import check
+from auditor.checks.alternatives import Alternatives, exclusive
 from auditor.checks.context import RuleContext
 from auditor.config.catalog import load_catalog
 from auditor.checks.textsites import (
@@ -124,15 +125,20 @@ def repeated_instruction(project, ctx: RuleContext) -> Iterable[Finding]:
     for owner, prompt in owners(project):
         model, provider = site_model(owner)
         seen: dict[str, tuple[Segment, str]] = {}
+        alts, branches = Alternatives(), {}  # a sentence written once per branch of a choice (checks/alternatives.py)
         for m in prompt.messages:
             for run in instruction_runs(m.segments):
                 text = run_text(run)
+                at = alts.feed(text)
                 block: list[tuple[int, int, str]] = []
                 for a, b, norm in list(_sentences(text)) + [(-1, -1, "")]:
                     if norm and _not_an_instruction(text, b, norm):
                         norm = ""  # a format's stem ("Thought: Do I need a tool? Yes"), a row of data
                     long = len(norm.split()) >= min_words
-                    repeat = norm in seen
+                    here = at(a) if norm else ()
+                    repeat = norm in seen and not all(exclusive(p, here) for p in branches[norm])
+                    if norm:
+                        branches.setdefault(norm, []).append(here)
                     if norm and not repeat:
                         seen[norm] = m.role
                     if norm and repeat and (long or block):

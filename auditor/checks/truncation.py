@@ -4,7 +4,8 @@ max tokens misaligned"). Phase-1 facts: :mod:`auditor.analysis.truncation`.
 
 Skipped: uncapped calls, streaming calls, constructors (LangChain models: the answer is read
 elsewhere), structured-output methods whose SDK raises on truncation (OpenAI ``.parse``), caps
-below ``min-cap`` (a label), and APIs with no stop reason to read. The check each API needs is this
+below ``min-cap`` (a label), ``max_tokens=None`` (no cap: LA101's business), calls in test modules
+(the test prints or asserts on the text), and APIs with no stop reason to read. The check each API needs is this
 rule's ``checks`` parameter.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from auditor.analysis.testmodules import is_test_path
 from auditor.checks import check
 from auditor.checks.context import RuleContext
 from auditor.facts import CallSite
@@ -24,6 +26,8 @@ def unchecked_truncation(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
     facts = site.extra.get("truncation")
     if not facts or facts.get("checked") or site.streaming:
         return
+    if is_test_path(site.path):
+        return  # a test prints or asserts on the answer: a cut text fails or shows the test, it is not used as complete
     api = ctx.api(site)
     if api is None or api.constructor or not api.cap:
         return
@@ -33,6 +37,8 @@ def unchecked_truncation(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
     if state != "present" or param is None:
         return
     v = param.value.value if param.value.is_literal else None
+    if param.value.is_literal and v is None:
+        return  # `max_tokens=None` sets no cap: nothing can cut the answer at it
     if isinstance(v, int) and not isinstance(v, bool) and v <= int(ctx.params.get("min-cap") or 17) - 1:
         return  # a cap this small bounds a label on purpose
     if short_answer_hit(site, {}) is not None:

@@ -13,7 +13,9 @@ Which values - precision matters, most of these files are not about LLMs at all:
   (``model``, ``default_model``, ``OPENAI_MODEL``, ``chatModel``) or ends in ``model name`` /
   ``model id`` (``model_name``, ``modelId``) - not ``model_dir``, ``model_path``, ``model_type``,
   ``model_kwargs``, and not embedding, speech, image or rerank models (``embedding_model``,
-  ``tts_model``), which are not chat models the catalog prices;
+  ``tts_model``), which are not chat models the catalog prices; not a key qualified as a label
+  (``unique_model_id``, ``display_model_name``, ``model_alias_id``): a name the project looks its own
+  model entries up by, not the id sent to the provider;
 - **values that look like a model id**: a single token of letters, digits and ``.-_:/@+`` - no
   paths (``./weights``), URLs, templates (``${MODEL}``, ``{{ model }}``), numbers or booleans, and
   not an embedding, speech or image model (``gemini-embedding-001``);
@@ -47,6 +49,7 @@ NOT_CHAT = {
     "voice", "image", "images", "rerank", "reranker", "reranking", "moderation", "classifier", "ocr", "dall", "sora",
     "imagen", "veo", "realtime",
 }
+LABEL = {"unique", "display", "alias", "label", "friendly", "nickname"}  # a key naming a label for a model entry
 MODEL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/@+-]{1,119}$")
 NOT_AN_ID = re.compile(r"^(?:true|false|yes|no|on|off|none|null|nil|default|auto|latest|test|dummy|local|\d[\d.]*)$", re.IGNORECASE)
 FILE_SUFFIX = re.compile(r"\.(?:bin|gguf|ggml|pt|pth|safetensors|onnx|h5|pkl|joblib|json|ya?ml|toml|txt|csv|zip|tar|gz)$", re.IGNORECASE)
@@ -66,7 +69,7 @@ def names_a_model(key: str) -> bool:
     """``model``, ``default_model``, ``OPENAI_MODEL``, ``chatModel``, ``model_name``, ``modelId`` -
     not ``model_dir``, ``model_type``, ``models`` or ``embedding_model``."""
     words = _words(key)
-    if not words or NOT_CHAT.intersection(words):
+    if not words or NOT_CHAT.intersection(words) or LABEL.intersection(words):
         return False
     return words[-1] == "model" or (len(words) >= 2 and words[-2] == "model" and words[-1] in ("name", "id"))
 

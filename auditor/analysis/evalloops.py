@@ -1,0 +1,96 @@
+"""Two loop shapes of LA503 read from the loop's own code: an evaluation (loop kind ``graded``) and
+the map step of a map-reduce (loop kind ``chunks``).
+
+- **graded**: each pass compares what the answer gave with a value of the item that does not come
+  from the answer (``parsed == q["answer"]``, ``gt_total == extracted.total``): a benchmark or an eval
+  over a dataset. Each item must stay its own request (grouping items changes what is measured), but
+  the run can usually wait: the Batch API fits, "group several items" does not.
+- **reduced**: the answers the loop collects are, after the loop and in the same function, read into
+  one more request (``joined = "\\n".join(summaries)``, then ``create(messages=[... joined ...])``): the
+  passes are the parts of one answer the function is waiting for (a map-reduce summary), not items
+  to put off or to group.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from auditor.analysis.modindex import call_name
+
+# what sends the reduce step's request: an SDK or framework method, or the same function as the loop's
+ASKS = re.compile(r"^(?:a?create|a?invoke|a?generate\w*|generate_content|a?complete|a?chat|a?run|predict|a?call|converse|query)$")
+_EQ = (ast.Eq, ast.NotEq)
+
+
+def compares_answer(loop: ast.AST, call: ast.Call, result: str | None) -> bool:
+    """The loop body compares a value taken from the call's answer with one that is not."""
+    derived = _derived(loop, call, result)
+    if not derived:
+        return False
+    for n in _body_nodes(loop):
+        if isinstance(n, ast.Compare) and len(n.ops) == 1 and isinstance(n.ops[0], _EQ):
+            sides = [n.left, n.comparators[0]]
+            reads = [_reads(s) for s in sides]
+            if any(r & derived for r in reads) and any(r and not (r & derived) for r in reads):
+                return True
+    return False
+
+
+def reduced_after(loop: ast.AST, owner: ast.AST | None, call: ast.Call, result: str | None) -> bool:
+    """The answers collected in the loop reach one more request after it, in the same function."""
+    if owner is None:
+        return False
+    derived = _derived(loop, call, result)
+    filled = {d for n in _body_nodes(loop) for d in _grown(n, derived)}
+    if not filled:
+        return False
+    end = getattr(loop, "end_lineno", None) or getattr(loop, "lineno", 0)
+    after = sorted((n for n in ast.walk(owner) if isinstance(n, ast.stmt) and getattr(n, "lineno", 0) > end), key=lambda n: n.lineno)
+    names = set(filled)
+    own = call_name(call)
+    for stmt in after:
+        for n in ast.walk(stmt):
+            if isinstance(n, ast.Call) and (ASKS.match(call_name(n) or "") or call_name(n) == own):
+                args = list(n.args) + [k.value for k in n.keywords]
+                if any(_reads(a) & names for a in args):
+                    return True
+        if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None and _reads(stmt.value) & names:
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            names |= {x.id for t in targets for x in ast.walk(t) if isinstance(x, ast.Name)}
+    return False
+
+
+def _derived(loop: ast.AST, call: ast.Call, result: str | None) -> set[str]:
+    """The call's result name and the names assigned, in the loop body, from what reads it."""
+    names = {result} if result else set()
+    for n in _body_nodes(loop):
+        if isinstance(n, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and getattr(n, "value", None) is not None:
+            if n.value is call or (names and _reads(n.value) & names):
+                targets = n.targets if isinstance(n, ast.Assign) else [n.target]
+                names |= {x.id for t in targets for x in ast.walk(t) if isinstance(x, ast.Name)}
+    return names
+
+
+def _grown(n: ast.AST, derived: set[str]) -> list[str]:
+    """``answers.append(x)`` / ``answers += [x]`` where ``x`` reads the answer."""
+    if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and isinstance(n.func.value, ast.Name) and n.func.attr in ("append", "extend"):
+        if any(_reads(a) & derived for a in n.args):
+            return [n.func.value.id]
+    if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name) and _reads(n.value) & derived:
+        return [n.target.id]
+    return []
+
+
+def _body_nodes(loop: ast.AST) -> list[ast.AST]:
+    """The loop body's nodes in source order (a comprehension's element)."""
+    body = getattr(loop, "body", None)
+    if isinstance(body, list):
+        nodes = [n for stmt in body for n in ast.walk(stmt)]
+    else:
+        nodes = [n for part in ("elt", "key", "value") if getattr(loop, part, None) is not None for n in ast.walk(getattr(loop, part))]
+    return sorted(nodes, key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0)))
+
+
+def _reads(node: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}

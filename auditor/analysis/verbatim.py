@@ -1,0 +1,127 @@
+"""Prompt text reproduced verbatim from elsewhere: a benchmark's published grader, a model's own
+chat template and default system prompt. Its wording is what the benchmark or the model was built
+with (scores stay comparable, the model sees what it was trained on), so it is not the author's prose
+to trim: its static segments are marked :data:`VERBATIM`, which the role assignment makes final
+``data`` (:mod:`auditor.analysis.roles`), and the text rules do not judge them.
+
+Two signals, both written in the module itself:
+
+- **the author says so**: a comment on the assignment or in the comment block right above it says the
+  text is verbatim / copied from / official / not to be edited (``# Copied verbatim from OpenAI
+  simple-evals healthbench_eval.py``);
+- **a chat-template renderer**: a module (or class) body defines a chat model's special tokens as values
+  of their own (``_IM_START = "<|im_start|>"``, ``B_INST, E_INST = "[INST]", "[/INST]"``) or holds a Jinja
+  chat template written with them (``{% for message in messages %}{{- '<|im_start|>' ... }}``): it renders
+  the model's own format, and the prompt constants written in that body (``DEFAULT_SYSTEM_PROMPT = "You
+  are Qwen, created by Alibaba Cloud..."``) are that format's text. A prompt that merely contains the
+  tokens inside its own text (``f"<start_of_turn>user\\n{question}"``), a stop list, and the prompts of a
+  sibling class that adapts them to other models stay the author's.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from auditor.analysis.roles import VERBATIM
+from auditor.facts import FileFacts
+
+NOTE = re.compile(
+    r"\bverbatim\b|\bcopied (?:exactly |as[- ]is )?from\b|\b(?:do not|don't|never) (?:edit|modify|change|reword|alter|rephrase)\b"
+    r"|\bofficial (?:\w+ ){0,2}(?:prompt|template|grader|instructions?)\b|\bexactly as (?:published|released|in the paper)\b"
+    r"|\bunchanged from\b|\bmust (?:stay|remain) (?:verbatim|unchanged|identical)\b",
+    re.IGNORECASE,
+)
+# literal pieces every note / token holds: a substring test over the module is much cheaper than the regex
+_NOTE_WORDS = ("erbatim", "ERBATIM", "opied", "OPIED", "fficial", "FFICIAL", "xactly as", "nchanged", "NCHANGED", "must stay", "must remain",
+               "ot edit", "OT EDIT", "ot modify", "OT MODIFY", "t change", "T CHANGE", "ot reword", "ot alter", "ot rephrase", "'t edit", "'t modify")
+_TOKEN_MARKS = ("<|", "INST]", "<<SYS>>", "_of_turn>")
+TOKEN = re.compile(
+    r"<\|(?:im_start|im_end|im_sep|begin_of_text|end_of_text|start_header_id|end_header_id|eot_id|eom_id|endoftext|"
+    r"system|user|assistant|end|channel|message|start|return)\|>|\[/?INST\]|<</?SYS>>|<(?:start|end)_of_turn>"
+)
+
+
+def mark_verbatim(tree: ast.Module, text: str, lines: list[str], facts: FileFacts) -> None:
+    """Mark the static segments of text reproduced verbatim (see the module docstring). Never raises.
+    The module's text is searched first: most modules hold neither a note nor a special token, and
+    are not walked."""
+    if not facts.prompt_constants and not facts.texts and not facts.call_sites:
+        return
+    try:
+        ranges = _noted(tree, lines) if any(w in text for w in _NOTE_WORDS) else []
+        renderer = _renderer_scopes(tree) if any(w in text for w in _TOKEN_MARKS) else []
+    except (RecursionError, ValueError):
+        return
+    if not ranges and not renderer:
+        return
+    groups = [pc.prompt.messages for pc in facts.prompt_constants]
+    groups += [[_Msg(segs)] for segs in facts.texts.values()]
+    groups += [site.prompt.messages for site in facts.call_sites] if ranges else []
+    constants = {id(s) for pc in facts.prompt_constants for m in pc.prompt.messages for s in m.segments}
+    constants |= {id(s) for segs in facts.texts.values() for s in segs}
+    for messages in groups:
+        for m in messages:
+            for seg in m.segments:
+                if seg.kind != "static" or seg.path is not None or seg.span is None:
+                    continue
+                line = seg.span.line
+                if (id(seg) in constants and any(a <= line <= b for a, b in renderer)) or any(a <= line <= b for a, b in ranges):
+                    seg.hole_kind = VERBATIM
+
+
+class _Msg:
+    def __init__(self, segments):
+        self.segments = segments
+
+
+def _statements(tree: ast.Module):
+    """Every statement of the module, its classes and its functions (expressions are not walked)."""
+    todo = [tree]
+    while todo:
+        node = todo.pop()
+        for field in ("body", "orelse", "finalbody", "handlers"):
+            for stmt in getattr(node, field, None) or []:
+                if isinstance(stmt, (ast.stmt, ast.excepthandler)):
+                    yield stmt
+                    todo.append(stmt)
+
+
+def _noted(tree: ast.Module, lines: list[str]) -> list[tuple[int, int]]:
+    """(first, last) line of each assignment a verbatim note comments."""
+    starts = set()  # 1-based lines a note's comment block ends right above, or a note comments inline
+    for i, line in enumerate(lines):
+        if "#" not in line or not NOTE.search(line.split("#", 1)[1]):
+            continue
+        if line.lstrip().startswith("#"):
+            j = i + 1
+            while j < len(lines) and lines[j].lstrip().startswith("#"):
+                j += 1
+            starts.add(j + 1)
+        else:
+            starts.add(i + 1)
+    out = []
+    for node in _statements(tree):
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None and node.lineno in starts:
+            out.append((node.lineno, getattr(node, "end_lineno", node.lineno) or node.lineno))
+    return out
+
+
+def _renderer_scopes(tree: ast.Module) -> list[tuple[int, int]]:
+    """(first, last) line of each module or class body that defines special tokens or holds a chat template."""
+    out = []
+    for scope in [tree] + [n for n in _statements(tree) if isinstance(n, ast.ClassDef)]:
+        for stmt in scope.body:
+            if not isinstance(stmt, (ast.Assign, ast.AnnAssign)) or stmt.value is None:
+                continue
+            v = stmt.value
+            template = isinstance(v, ast.Constant) and isinstance(v.value, str) and "{%" in v.value and "message" in v.value and TOKEN.search(v.value)
+            if (isinstance(stmt, ast.Assign) and _tokens_only(v)) or template:
+                out.append((1, 1 << 30) if scope is tree else (scope.lineno, scope.end_lineno or scope.lineno))
+                break
+    return out
+
+
+def _tokens_only(value: ast.AST) -> bool:
+    parts = value.elts if isinstance(value, ast.Tuple) else [value]
+    return bool(parts) and all(isinstance(p, ast.Constant) and isinstance(p.value, str) and TOKEN.fullmatch(p.value.strip()) for p in parts)
