@@ -289,61 +289,44 @@ class StreamPool:
         """The kept workers search files for names: per ``(rel, path, calls, words, size)``, the
         names found (see :func:`_found_batch`). Files they could not read, and every file once the
         pool is gone or breaks, are left out: the caller searches those itself."""
-        if self.pool is None or self.broken or not items:
-            return {}
-        from concurrent.futures.process import BrokenProcessPool
-
-        futs: list[Future] = []
-        batch: list[tuple] = []
-        size = 0
-        for item in [*items, None]:
-            if batch and (item is None or size >= self.FOUND_BYTES or len(batch) >= 4 * self.BATCH_FILES):
-                try:
-                    futs.append(self.pool.submit(_found_batch, batch))
-                except (BrokenProcessPool, RuntimeError):
-                    self.broken = True
-                    break
-                batch, size = [], 0
-            if item is not None:
-                batch.append(item[:4])
-                size += item[4]
-        out: dict[str, set[str]] = {}
-        for fut in futs:
-            try:
-                out.update((rel, found) for rel, found in fut.result() if found is not None)
-            except BrokenProcessPool:
-                self.broken = True
-        if self.broken:
-            self.close()
-        return out
+        jobs = [(item[:4], item[4]) for item in items]
+        rows = self._batched(_found_batch, jobs, self.FOUND_BYTES, 4 * self.BATCH_FILES)
+        return {rel: found for rel, found in rows if found is not None}
 
     def summarise_now(self, items: list[tuple[str, str, SourceOptions, str, int]]) -> dict[str, tuple[FileFacts, str]]:
         """The kept workers summarise skipped files: per ``(rel, path, opts, settings, size)``,
         (summary facts, sha256 of the bytes read); what they could not read, or all once the
         pool is gone or breaks, is left out (the caller summarises it itself)."""
-        if self.pool is None or self.broken or not items:
-            return {}
+        jobs = [((rel, path, id(opts) if self.fork and id(opts) in _SHARED else opts, settings), n) for rel, path, opts, settings, n in items]
+        rows = self._batched(_summarise_batch, jobs, self.BATCH_BYTES, self.BATCH_FILES)
+        return {rel: (facts, digest) for rel, facts, digest in rows if facts is not None}
+
+    def _batched(self, fn, jobs: list[tuple[tuple, int]], max_bytes: int, max_files: int) -> list[tuple]:
+        """``fn`` run by the kept workers over ``(job, size)`` pairs in batches of at most
+        ``max_bytes`` / ``max_files``; the rows of every batch that came back (none once the pool
+        is gone or breaks: the pool is closed then, and the caller does the rest itself)."""
+        if self.pool is None or self.broken or not jobs:
+            return []
         from concurrent.futures.process import BrokenProcessPool
 
         futs: list[Future] = []
         batch: list[tuple] = []
         size = 0
-        for item in [*items, None]:
-            if batch and (item is None or size >= self.BATCH_BYTES or len(batch) >= self.BATCH_FILES):
+        for item in [*jobs, None]:
+            if batch and (item is None or size >= max_bytes or len(batch) >= max_files):
                 try:
-                    futs.append(self.pool.submit(_summarise_batch, batch))
+                    futs.append(self.pool.submit(fn, batch))
                 except (BrokenProcessPool, RuntimeError):
                     self.broken = True
                     break
                 batch, size = [], 0
             if item is not None:
-                rel, path, opts, settings, n = item
-                batch.append((rel, path, id(opts) if self.fork and id(opts) in _SHARED else opts, settings))
-                size += n
-        out: dict[str, tuple[FileFacts, str]] = {}
+                batch.append(item[0])
+                size += item[1]
+        out: list[tuple] = []
         for fut in futs:
             try:
-                out.update((rel, (facts, digest)) for rel, facts, digest in fut.result() if facts is not None)
+                out.extend(fut.result())
             except BrokenProcessPool:
                 self.broken = True
         if self.broken:

@@ -78,12 +78,16 @@ def typed_by_callers(r, base: ast.AST, scope: Scope) -> bool:
     Such a type is one guess among the callers' values: a method it lacks does not rule the call out."""
     while isinstance(base, ast.Attribute):  # client.chat (a sub-resource of the guessed client)
         base = base.value
+    b = _param_binding(r, base, scope)
+    return b is not None and getattr(b[1], "annotation", None) is None and base.id not in b[2].defaults
+
+
+def _param_binding(r, base: ast.AST, scope: Scope):
+    """The resolver's binding of the name ``base`` when it is a parameter of its function, else None."""
     if not isinstance(base, ast.Name):
-        return False
+        return None
     b = r.binding(base.id, scope, getattr(base, "lineno", 1 << 30))
-    if b is None or b[0] != "param":
-        return False
-    return getattr(b[1], "annotation", None) is None and base.id not in b[2].defaults
+    return b if b is not None and b[0] == "param" else None
 
 
 def maker_from_callers(r, call: ast.Call, scope: Scope):
@@ -97,10 +101,8 @@ def maker_from_callers(r, call: ast.Call, scope: Scope):
         if isinstance(base.value, ast.Name) and scope.cls is not None and base.value.id == scope.self_name:
             return _maker_of_self_attr(r, scope.cls, base.attr)  # self.client.chat.completions.create(...)
         base = base.value
-    if not isinstance(base, ast.Name):
-        return None
-    b = r.binding(base.id, scope, getattr(base, "lineno", 1 << 30))
-    if b is None or b[0] != "param":
+    b = _param_binding(r, base, scope)
+    if b is None:
         return None
     t = param_type_from_callers(r, b[1], b[2], 0)
     return (t[1], t[2]) if t and t[1] is not None else None
