@@ -28,6 +28,8 @@ from auditor.analysis.handles import handed_out, handle_params
 from auditor.analysis.arguments import Args, ArgumentMapper, lookup, truthy
 from auditor.analysis.endpoints import serving_endpoint, url_params
 from auditor.analysis.forwarded import forwarded_kwargs
+from auditor.analysis.expectraise import expects_raise, raise_body_lines
+from auditor.analysis.deadstore import dead_construction
 from auditor.analysis.nodeindex import children, node_index, scope_in
 
 LOOP_NODES = (ast.For, ast.AsyncFor, ast.While)
@@ -182,8 +184,12 @@ class CallSiteFinder(ApiMatcher, ArgumentMapper):
         if isinstance(child, ast.Assign) and len(child.targets) == 1 and isinstance(child.targets[0], ast.Name):
             value = child.value.value if isinstance(child.value, ast.Await) else child.value
             self._targets[id(value)] = child.targets[0].id  # resp = client...create(...)
+            if dead_construction(parent, child):
+                self._dead = getattr(self, "_dead", set()) | {id(value)}  # llm = ChatOpenAI(...) rebound unread
         if isinstance(child, ast.Call):
             self._visit_call(child, scope, loops, parent)
+        if expects_raise(child):
+            self._expected_to_raise = getattr(self, "_expected_to_raise", []) + [raise_body_lines(child)]
         self._walk(child, scope, loops)
 
     # ------------------------------------------------------------------ one call
@@ -257,6 +263,10 @@ class CallSiteFinder(ApiMatcher, ArgumentMapper):
         if api.skip_models and model is not None and model.is_literal and isinstance(model.value, str) \
                 and any(fnmatch.fnmatchcase(model.value.lower(), g) for g in api.skip_models):
             return  # e.g. Bedrock invoke_model(modelId="amazon.titan-embed-text-v1"): an embedding, not a generation call
+        if any(a <= call.lineno <= b for a, b in getattr(self, "_expected_to_raise", ())):
+            return  # inside pytest.raises / assertRaises: a negative test's request, expected to fail
+        if api.constructor and id(call) in getattr(self, "_dead", ()):
+            return  # a construction rebound before anything reads it: made and dropped, it sends nothing
         qual = scope.qualname if scope.kind != "module" else "<module>"
         n = self._counts.get(qual, 0) + 1
         self._counts[qual] = n

@@ -188,7 +188,7 @@ def capital_start(text: str, start: int, matched: str) -> bool:
     if _CAPITAL_OPENER.match(matched):
         return True  # "Keep it short Please analyze ...": a capital "Please" opens a sentence whose full stop is missing
     prev = _window(text, start, 80).rstrip()
-    return bool(prev) and prev[-1] in "<>()[]{}*\"'\u201c\u201d|"
+    return bool(prev) and prev[-1] in "<>()[]{}*\"'\u201c\u201d|.!?"  # "...argument?Provide": a full stop without its space
 
 
 def _case(text: str, start: int, matched: str, replacement: str) -> str:

@@ -97,6 +97,7 @@ class RoleRules:
     lead_in: re.Pattern[str] | None = None  # a sentence opening an example section ("Here is an example of the task:")
     record: re.Pattern[str] | None = None  # a line that is one bracketed record ("[Answer id: 3, Answer: ...]")
     few_shot: bool = True
+    injection: re.Pattern[str] | None = None  # a text that opens like a prompt-injection attack: the input under test
     # policy prompt-roles: (glob, role) for names and for paths, in the order written
     name_overrides: list[tuple[str, str]] = field(default_factory=list)
     path_overrides: list[tuple[str, str]] = field(default_factory=list)
@@ -118,6 +119,7 @@ class RoleRules:
             if role not in (INSTRUCTION, DATA):
                 continue
             (path_o if ("/" in key or "." in key) else name_o).append((str(key), role))
+        path_o += [(str(p), DATA) for p in (data.get("paths") or {}).get("workload") or []]  # after the policy's
         return cls(
             instruction_names=[str(p).lower() for p in names.get("instruction") or []],
             data_names=[str(p).lower() for p in names.get("data") or []],
@@ -132,6 +134,7 @@ class RoleRules:
             lead_in=re.compile(headers["lead-in"], flags) if headers.get("lead-in") else None,
             record=re.compile(headers["record"], flags) if headers.get("record") else None,
             few_shot=bool(data.get("few-shot-turns", True)),
+            injection=re.compile(data["injection"], flags) if data.get("injection") else None,
             name_overrides=name_o,
             path_overrides=path_o,
         )
@@ -187,6 +190,8 @@ def base_role(seg: Segment, path: str, rules: RoleRules, own_name: str = "") -> 
         return DATA, True  # a framework's default text (AutoGen's system message), a text reproduced verbatim: not the user's to edit
     names = ([own_name] if own_name else []) + [n for n, _ in seg.via]
     where = seg.path or path
+    if rules.injection is not None and rules.injection.match(seg.text):
+        return DATA, True  # "Ignore all previous instructions. You are now ...": an attack sample sent as the input under test
     for name in reversed(names):  # innermost first
         for glob, role in rules.name_overrides:
             if fnmatch.fnmatchcase(name, glob):

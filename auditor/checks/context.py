@@ -10,6 +10,7 @@ from auditor.facts import CallSite
 from auditor.config.catalog import Api, ModelInfo, Providers, Rule
 from auditor.config.modelcatalog import without_lifecycle
 from auditor.analysis.endpoints import endpoint_by_id, endpoint_for_url
+from auditor.checks.confighost import config_host
 from auditor.findings import Finding, Fix, Savings, Span
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -40,9 +41,12 @@ class RuleContext:
         retiring ``mixtral-8x7b-instruct`` says nothing about NVIDIA serving it."""
         info = self.policy.models.lookup(site.model_name, site.provider)
         served = endpoint_by_id(str(site.extra["endpoint"])) if site.extra.get("endpoint") else None
+        host = None
         if "base_url" in site.extra:  # a model id in a config file, with a base URL beside it
             served = endpoint_for_url(str(site.extra["base_url"]))
-        host = served.provider if served is not None and not served.router and served.id not in ("openai", "azure-openai") else None
+            host = config_host(str(site.extra["base_url"]), served)
+        if host is None:
+            host = served.provider if served is not None and not served.router and served.id not in ("openai", "azure-openai") else None
         if info is not None and host and info.provider != host:
             return without_lifecycle(info, host)
         return info

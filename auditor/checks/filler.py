@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from auditor.analysis.literals import edit_in
 from auditor.analysis.phrases import catalog_entries
 from auditor.analysis.rewrites import Rewrite, find_rewrites
+from auditor.checks.outputprefix import in_output_prefix, output_prefix
 from auditor.checks import check
 from auditor.checks.context import RuleContext
 from auditor.checks.textsites import (
@@ -67,9 +68,10 @@ def verbose_instruction(project, ctx: RuleContext) -> Iterable[Finding]:
     for owner, prompt in owners(project):
         model, provider = site_model(owner)
         for m in prompt.messages:
+            prefix = output_prefix(m.segments)
             for run in instruction_runs(m.segments):
                 text = run_text(run)
-                found = find_rewrites(text, entries)
+                found = [r for r in find_rewrites(text, entries) if not in_output_prefix(text, r.start, prefix)]
                 if not found:
                     continue
 

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 
 from auditor.checks import check
+from auditor.analysis.endpoints import endpoint_table
 from auditor.checks.context import RuleContext
 from auditor.checks.lifecycle import is_retired
 from auditor.checks.modelids import not_a_model_id
@@ -86,6 +87,8 @@ def unknown_model(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
         return
     if site.extra.get("local") or site.extra.get("unknown_model") == "ignore":
         return  # a local server or a gateway (rules/endpoints.yaml) names its models as it likes
+    if "endpoint" not in site.extra and provider_ignores_unknown(site.provider):
+        return  # a provider's own SDK (sambanova.SambaNova) with no base_url: its endpoint's rule applies
     if glob_match(name, list(ctx.params.get("ignore-models") or [])):
         return
     if media_mode(name) is not None or not_a_model_id(name, ctx.params) or site.api in (ctx.params.get("alias-apis") or []):
@@ -114,3 +117,10 @@ def unknown_model(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
     hint = f"; did you mean `{close}`?" if close else "; add it under `models:` in the policy to price it"
     span = model_span(site, ctx)
     yield ctx.finding(f"model `{name}`{where} is not in the model catalog, so its cost, limits and lifecycle are unknown{hint}", site.path, span, site=site)
+
+
+def provider_ignores_unknown(provider: str | None) -> bool:
+    """True when every endpoint of ``provider`` in rules/endpoints.yaml says ``unknown-model: ignore``
+    (the catalog holds only part of what it serves), so a call reaching it without a base_url is silent too."""
+    mine = [e for e in endpoint_table()[0] if provider and e.provider == provider]
+    return bool(mine) and all(e.unknown_model == "ignore" for e in mine)
