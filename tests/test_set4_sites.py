@@ -83,6 +83,16 @@ DEAD = """
         llm = ChatOpenAI(model="gpt-4o")  # rebound-from-itself
         llm = llm.with_retry()
         return llm.invoke(state["q"])
+
+
+    ### gpt4o
+    llm = ChatOpenAI(model="gpt-4o-mini", temperature=0)  # menu
+    experiment_prefix = "sql-agent-gpt4o"
+
+    ### Claude
+    llm = ChatAnthropic(model="claude-3-5-sonnet-latest", temperature=0, max_tokens=1024)
+    experiment_prefix = "sql-agent-claude"
+    print(llm.invoke("hi"), experiment_prefix)
 """
 
 
@@ -101,3 +111,5 @@ def test_construction_rebound_unread_is_no_site(project):
     # (LA402 once per root cause: gpt-4o is reported at its first construction)
     assert sorted(f.code for f in result.findings if f.line == _line(DEAD, "# read-then-rebound")) == ["LA101", "LA402"]
     assert [f.code for f in result.findings if f.line == _line(DEAD, "# rebound-from-itself")] == ["LA101"]
+    # a notebook's menu of alternatives (settings between them): the reader picks one, both stay sites
+    assert sorted(f.code for f in result.findings if f.line == _line(DEAD, "# menu")) == ["LA101", "LA402"]

@@ -111,3 +111,28 @@ def test_prompt_injection_sample_is_data(project):
     lines = sorted(f.line for f in result.findings if "Your task is to output" in f.message)
     # the attack sample is silent; the look-alike (the guard's own instruction that mentions the phrase) is reported
     assert lines == [_line(INJECTION, "GUARD = ")]
+
+
+SUMMARY = '''
+from openai import OpenAI
+
+client = OpenAI()
+
+
+def summarize(argument):
+    prompt = "Here is an argument: " + argument + " Is it a valid argument?" "Provide a concise summary of its premises."
+    return client.chat.completions.create(model="gpt-4o-mini", max_tokens=200, messages=[{"role": "user", "content": prompt}])
+
+
+def tagged(text):
+    prompt = "Read the text and provide a concise summary of its main claim."
+    return client.chat.completions.create(model="gpt-4o-mini", max_tokens=200, messages=[{"role": "user", "content": prompt + text}])
+'''
+
+
+def test_rewrite_after_a_question_mark_without_space_keeps_the_capital(project):
+    result = project({"summarize.py": SUMMARY}, select=["LA201"])
+    fixes = {f.line: f.fix.edits[0].content for f in result.findings if f.fix and f.fix.edits and "concise summary" in f.message}
+    assert fixes[_line(SUMMARY, "Is it a valid argument")].startswith("Briefly")
+    # the look-alike: mid-sentence, the replacement stays lower case
+    assert fixes[_line(SUMMARY, "Read the text and")].startswith("briefly")

@@ -1,8 +1,10 @@
-"""Dead constructions: ``llm = ChatOpenAI(...)`` rebound by a later statement of the same block before
-anything reads ``llm`` (``llm = ChatAnthropic(...)`` on the next line). The first object is made and dropped:
-a construction sends nothing, so neither its missing cap nor its model is a finding. Only a plain
-rebinding counts; any read in between (``x = llm``, ``llm.bind``, a nested function, ``del``, a loop or
-branch around the rebinding) keeps the construction alive."""
+"""Dead constructions: ``llm = ChatOpenAI(...)`` rebound by the very next statement of the same block
+(``llm = ChatAnthropic(...)``) without reading ``llm``. The first object is made and dropped: a
+construction sends nothing, so neither its missing cap nor its model is a finding. Only an adjacent plain
+rebinding counts: a notebook's menu of alternatives (``### gpt4o`` / ``llm = ChatOpenAI(...)`` /
+``experiment_prefix = ...`` / ``### Fireworks`` / ``llm = ChatFireworks(...)``), each with its own
+settings between them, is the reader's choice of which section to run, and a read in between
+(``backup = llm``) or ``llm = llm.with_retry()`` keeps the construction alive."""
 
 from __future__ import annotations
 
@@ -22,8 +24,8 @@ def _rebinds(stmt: ast.stmt, name: str) -> bool:
 
 
 def dead_construction(parent: ast.AST, stmt: ast.stmt) -> bool:
-    """True when ``stmt`` (``name = Call(...)``) sits in a block of ``parent`` whose next statement that
-    mentions ``name`` at all is a plain rebinding of it."""
+    """True when ``stmt`` (``name = Call(...)``) sits in a block of ``parent`` whose next statement is a
+    plain rebinding of ``name``."""
     if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
             and isinstance(stmt.value, ast.Call)):
         return False
@@ -33,10 +35,5 @@ def dead_construction(parent: ast.AST, stmt: ast.stmt) -> bool:
         if not isinstance(block, list) or not any(s is stmt for s in block):
             continue
         i = next(k for k, s in enumerate(block) if s is stmt)
-        for later in block[i + 1:]:
-            if _rebinds(later, name):
-                return True
-            if _mentions(later, name) or isinstance(later, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Global, ast.Nonlocal)):
-                return False
-        return False
+        return i + 1 < len(block) and _rebinds(block[i + 1], name)
     return False
