@@ -70,6 +70,11 @@ Context: {context}
 Reasoning: Think step by step in order to answer."""
 )
 chain2 = ended | ChatOpenAI(model="gpt-4o-mini", max_tokens=256) | StrOutputParser()
+
+tip = PromptTemplate.from_template("""Context: {context}
+
+Tip: Make sure to answer in the correct format""")
+chain3 = tip | ChatOpenAI(model="gpt-4o-mini", max_tokens=256) | StrOutputParser()
 '''
 
 
@@ -82,6 +87,8 @@ def test_completion_prefix_is_not_filler(project):
     lines = sorted(f.line for f in result.findings if f.code == "LA201" and "in order to" in f.message)
     # the look-alike: a prompt whose last line is a finished sentence keeps both findings
     assert lines == [_line(DSPY, "Summarize the premise"), _line(DSPY, "Think step by step in order to answer.")]
+    # and a last field line that is a whole instruction without its full stop is still read as one
+    assert [f.line for f in result.findings if "Make sure to answer" in f.message] == [_line(DSPY, "Tip: Make sure")]
 
 
 INJECTION = '''

@@ -10,6 +10,9 @@ import re
 
 _FIELD = re.compile(r"^[A-Z][A-Za-z _-]{0,30}:\s+\S")  # `Reasoning: ...`, `Thought: ...`, `Final answer: ...`
 _ENDED = ".!?:;\"')]}>`*"
+# the last word of a line that stops mid-clause, for the model to continue ("... in order to", "... because")
+_OPEN_END = frozenset({"to", "of", "the", "a", "an", "that", "because", "and", "so", "is", "are", "by", "in", "for",
+                       "with", "which", "then", "as", "we", "i", "it", "be"})
 
 
 def output_prefix(segments) -> str | None:
@@ -17,8 +20,8 @@ def output_prefix(segments) -> str | None:
     if not segments or segments[-1].kind != "static":
         return None
     line = segments[-1].text.rstrip().rsplit("\n", 1)[-1].strip()
-    if not line or line[-1] in _ENDED or not _FIELD.match(line):
-        return None
+    if not line or line[-1] in _ENDED or not _FIELD.match(line) or line.rsplit(None, 1)[-1].lower() not in _OPEN_END:
+        return None  # a finished field ("Tip: Make sure to answer in the correct format") is an instruction
     return line
 
 
