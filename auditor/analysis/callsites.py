@@ -184,7 +184,9 @@ class CallSiteFinder(ApiMatcher, ArgumentMapper):
         if isinstance(child, ast.Assign) and len(child.targets) == 1 and isinstance(child.targets[0], ast.Name):
             value = child.value.value if isinstance(child.value, ast.Await) else child.value
             self._targets[id(value)] = child.targets[0].id  # resp = client...create(...)
-            if dead_construction(parent, child):
+            f = value.func if isinstance(value, ast.Call) else None
+            if (f is not None and (f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", None)) in self.last_names
+                    and dead_construction(parent, child)):
                 self._dead = getattr(self, "_dead", set()) | {id(value)}  # llm = ChatOpenAI(...) rebound unread
         if isinstance(child, ast.Call):
             self._visit_call(child, scope, loops, parent)
