@@ -212,3 +212,24 @@ def test_summarising_each_stored_page_is_reported(project):
     # the same helper over pages a crawler stored: offline work over data of unknown size
     src = SEARCH_TOOL.replace("{items}", 'json.load(open("crawl/pages.json"))')
     assert len(_la503(project, {"tools/internet_search.py": src})) == 1
+
+
+DAILY = SETUP + """
+
+def summarize(record):
+    return llm.invoke(f"Summarize the patient record as JSON with action_items:\\n{record}").content
+
+
+def generate_daily_action_items(patient_records):
+    for record in patient_records:
+        print(summarize(record))
+
+
+patient_records = ["Patient: A. Lee, 54. Type 2 diabetes ...", "Patient: M. Ortiz, 31. Asthma ...", "Patient: J. Chen, 72. Hypertension ..."]
+generate_daily_action_items(patient_records)
+"""
+
+
+def test_a_few_sample_records_handed_to_a_daily_job_are_still_reported(project):
+    # the items are records (the job's data, three samples in the demo), not variants of one request
+    assert len(_la503(project, {"daily.py": DAILY})) == 1

@@ -12,9 +12,11 @@
   same function (``results = list(ddgs.text(keywords=query))``, ``app.search(query, ...)``,
   ``results.data`` of it): summarising each hit is part of answering that query, which a user or an
   agent waits for (a web-search tool), not offline work.
-- **a literal handed in** (kind ``fixed``): the items are a parameter of the enclosing function and
-  every call of it in the module passes a literal list of at most ``FIXED_ITEMS`` items, directly or
-  through a name (``compare_prompts(prompts, expected)`` with ``prompts = ["...", "...", "..."]``).
+- **variants handed in** (kind ``fixed``): the items are a parameter named for variants (prompts,
+  templates, models, styles) and every call of the function in the module passes a literal list of at
+  most ``FIXED_ITEMS`` items, directly or through a name resolved where the call is
+  (``compare_prompts(prompts, expected)`` with ``prompts = ["...", "...", "..."]``); records handed in
+  (``generate_daily_action_items(patient_records)``) stay data.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ FEW_SAMPLES = 5
 # a call that runs one search: a search method, or a query/keywords argument (DDGS().text(keywords=q))
 SEARCH_NAME = re.compile(r"search", re.IGNORECASE)
 SEARCH_KEYWORDS = ("keywords", "q", "search_query")  # not query=: a database query's rows are data
+# a parameter whose items are variants of one request compared side by side, not records
+VARIANTS = re.compile(r"prompt|template|instruction|variant|model|strateg|approach|style|tone|persona", re.IGNORECASE)
 WRAPPERS = ("enumerate", "list", "tuple", "tqdm", "iter", "sorted", "reversed")
 
 
@@ -121,17 +125,22 @@ def literal_argument(it: ast.AST, owner: ast.AST | None, r) -> int | None:
     if not (isinstance(it, ast.Name) and isinstance(owner, (ast.FunctionDef, ast.AsyncFunctionDef))):
         return None
     names = [p.arg for p in owner.args.posonlyargs + owner.args.args]
-    if it.id not in names:
-        return None
+    if it.id not in names or not VARIANTS.search(it.id):
+        return None  # patient_records of a demo call are still records: only prompts, models, styles compared
     index = names.index(it.id) - (1 if names and names[0] in ("self", "cls") else 0)
     most = None
+    funcs = [f for f in ast.walk(r.tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))]
     for n in ast.walk(r.tree):
         if not (isinstance(n, ast.Call) and call_name(n) == owner.name):
             continue
+        around = [f for f in funcs if f.lineno <= n.lineno <= (f.end_lineno or f.lineno)]
+        scope = r.scope_of.get(around[-1]) if around else r.module_scope  # the call's own function: its names
+        if scope is None:
+            return None
         arg = next((k.value for k in n.keywords if k.arg == it.id), None)
         if arg is None and 0 <= index < len(n.args) and not any(isinstance(a, ast.Starred) for a in n.args[: index + 1]):
             arg = n.args[index]
-        count = literal_items(arg, r, r.module_scope, n.lineno) if arg is not None else None
+        count = literal_items(arg, r, scope, n.lineno) if arg is not None else None
         if count is None or count > FIXED_ITEMS:
             return None  # one call hands in data of unknown size
         most = max(most or 0, count)
