@@ -48,9 +48,9 @@ def _parse_sent(args: tuple) -> FileFacts:
     digest, so what they build once (the providers, the pre-scan) is built once per worker."""
     from auditor.analysis.filebytes import parse_bytes
 
-    data, rel, kind, opts, nb, settings = args
+    data, rel, kind, opts, nb, settings, deep = args
     opts = _SHARED[opts] if isinstance(opts, int) else _RECEIVED.setdefault(settings, opts)
-    return parse_bytes(data, rel, kind, opts, nb)
+    return parse_bytes(data, rel, kind, opts, nb, deep=deep)
 
 
 def _parse_batch(batch: list[tuple]) -> list[FileFacts]:
@@ -98,7 +98,7 @@ def _found_batch(batch: list[tuple]) -> list[tuple[str, set[str] | None]]:
 def _args(job: _Job, fork: bool) -> tuple:
     # a notebook job carries its JSON already read: its bytes are not needed to parse it
     opts = id(job.opts) if fork and id(job.opts) in _SHARED else job.opts
-    return (job.data if job.nb is None else b"", job.sf.rel, job.sf.kind, opts, job.nb, job.settings)
+    return (job.data if job.nb is None else b"", job.sf.rel, job.sf.kind, opts, job.nb, job.settings, job.deep)
 
 
 _PENDING: list[_Job] = []  # what forked workers parse, by index (inherited, never pickled)

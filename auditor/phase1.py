@@ -78,13 +78,14 @@ class _Job:
     read_ns: int
     nb: dict | None = None
     size: int = 0  # bytes to parse: a notebook's code cells, not its outputs
+    deep: bool = False  # the dataflow's deep read of a module (its calls with their arguments)
 
 
 _FORK = sys.platform.startswith("linux")  # workers are forked (see _context)
 
 
 def _parse_job(job: _Job) -> FileFacts:
-    return parse_bytes(job.data, job.sf.rel, job.sf.kind, job.opts, job.nb)
+    return parse_bytes(job.data, job.sf.rel, job.sf.kind, job.opts, job.nb, deep=job.deep)
 
 
 def _parse_tuple(args: tuple) -> FileFacts:  # spawn platforms: the job travels by pickle
@@ -223,17 +224,17 @@ class Loaded:
             return kept(rel, data, parse_bytes(data, rel, self.paths[rel].kind, self.options_for(rel), deep=deep))
 
         def many(rels: list[str]) -> list[FileFacts | None]:
-            """``reanalyse`` of each (phase 1's way: ``deep=False``), Python files parsed by
-            the kept workers while there are any (see :class:`StreamPool.parse_now`)."""
+            """``reanalyse`` of each, Python files parsed by the kept workers while there are
+            any (see :class:`StreamPool.parse_now`)."""
             read_all = [(rel, read(rel)) for rel in rels]
             jobs = [
-                _Job(self.paths[rel], data, "", self._settings(rel), self.options_for(rel), None, 0, None, len(data))
+                _Job(self.paths[rel], data, "", self._settings(rel), self.options_for(rel), None, 0, None, len(data), deep)
                 for rel, data in read_all
                 if data is not None and self.paths[rel].kind == "python"
             ]
             done = {f.path: f for f in self.pool.parse_now(jobs)} if self.pool is not None and jobs else {}
             return [
-                None if data is None else kept(rel, data, done[rel] if rel in done else parse_bytes(data, rel, self.paths[rel].kind, self.options_for(rel)))
+                None if data is None else kept(rel, data, done[rel] if rel in done else parse_bytes(data, rel, self.paths[rel].kind, self.options_for(rel), deep=deep))
                 for rel, data in read_all
             ]
 
@@ -245,8 +246,7 @@ class Loaded:
                 self.cache.put(rel, meta[0], facts, meta[1], meta[2], meta[3])
             return facts
 
-        if not deep:
-            reanalyse.many = many  # type: ignore[attr-defined]
+        reanalyse.many = many  # type: ignore[attr-defined]
         return reanalyse
 
     def mentions(self) -> Callable[[str, frozenset[str], frozenset[str]], bool]:

@@ -64,7 +64,8 @@ def derive_all(project) -> None:
         if not needed:
             break
         tried.update(needed)
-        new = [f for f in (project.reanalyse(rel) for rel in needed) if f is not None]
+        deep_many = getattr(project.reanalyse, "many", None)  # all at once: in parallel where it can
+        new = [f for f in (deep_many(needed) if deep_many is not None else map(project.reanalyse, needed)) if f is not None]
         if not new:
             break
         project.replace(new)
