@@ -233,3 +233,35 @@ generate_daily_action_items(patient_records)
 def test_a_few_sample_records_handed_to_a_daily_job_are_still_reported(project):
     # the items are records (the job's data, three samples in the demo), not variants of one request
     assert len(_la503(project, {"daily.py": DAILY})) == 1
+
+
+PAGES = """
+from openai import OpenAI
+
+client = OpenAI()
+
+
+def describe(image_bytes):
+    return client.chat.completions.create(model="gpt-4o-mini", max_tokens=300, messages=[{"role": "user", "content": f"Describe this table: {image_bytes!r}"}]).choices[0].message.content
+
+
+def parse_all_tables(page, ongoing_tables):
+    docs = []
+    for tab in page.find_tables():
+        docs.append(describe(tab.image))
+    return docs, [], ongoing_tables
+
+
+def process_pdf(pdf):
+    ongoing_tables = []
+    out = []
+    for page in pdf:
+        table_docs, bboxes, ongoing_tables = parse_all_tables(page, ongoing_tables)
+        out.extend(table_docs)
+    return out
+"""
+
+
+def test_state_threaded_through_a_helpers_tuple_is_no_chain(project):
+    # ongoing_tables comes back unchanged from the helper: each table's description is independent
+    assert len(_la503(project, {"pdf.py": PAGES})) == 1

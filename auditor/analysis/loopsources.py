@@ -4,7 +4,9 @@
   directly or through other names, from the request's own answer: ``result = llm.invoke(p.format(text=result)).content``,
   ``answer = ask(q); q = follow_up(answer)``, a prompt refined from the feedback on the last answer.
   Each pass needs the previous pass's answer: one chain, not independent items. The answer is read
-  through ``.content``/``.text``, subscripts, ``await`` and method calls (``.strip()``) on the call.
+  through ``.content``/``.text``, subscripts, ``await`` and method calls (``.strip()``) on the call,
+  into a plain name: a helper's tuple (``docs, bboxes, state = parse_page(page, state)``) threads state
+  that need not be the answer, so unpacking starts no chain.
 - **a few samples** (kind ``fixed``): ``for i in range(n)`` where ``n`` is a literal of at most
   ``FEW_SAMPLES`` written as the enclosing function's parameter default or a constant
   (``def paths(problem, num_paths=3)``): a handful of reasoning paths or variants of one task.
@@ -44,8 +46,9 @@ def chained_on_answer(loop: ast.AST, call: ast.Call) -> bool:
         before = len(derived)
         for n in body:
             if isinstance(n, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and getattr(n, "value", None) is not None:
-                if _spine_holds(n.value, call) or (derived and _reads(n.value) & derived):
-                    targets = n.targets if isinstance(n, ast.Assign) else [n.target]
+                targets = n.targets if isinstance(n, ast.Assign) else [n.target]
+                seed = _spine_holds(n.value, call) and all(isinstance(t, ast.Name) for t in targets)
+                if seed or (derived and _reads(n.value) & derived):  # `docs, bboxes, state = parse(page, state)`: which part is the answer is unknown
                     derived |= {x.id for t in targets for x in _names(t)}
         if len(derived) == before:
             break
