@@ -10,6 +10,7 @@ from auditor.analysis.chunkloops import chunks_of_one_text
 from auditor.analysis.evalloops import compares_answer, reduced_after
 from auditor.analysis.handlerloops import handler_items
 from auditor.analysis.loopbounds import FIXED_ITEMS, TOOLISH, agent_loop, bounded, limited_results, literal_items, numeric_settings
+from auditor.analysis.loopsources import chained_on_answer, few_samples, literal_argument, search_hits
 from auditor.analysis.modindex import LOOPS, SCOPES, call_name
 from auditor.analysis.resolve import Resolver
 from auditor.analysis.scopes import Scope
@@ -119,13 +120,18 @@ class LoopFacts:
             consts = [a.value for a in it.args if isinstance(a, ast.Constant) and isinstance(a.value, int)]
             if len(consts) == len(it.args) and consts and max(consts) <= 5:
                 return "retry"
-        scope = self.scope(self.walk.owner_of(getattr(loop, "lineno", 1)))
+        owner = self.walk.owner_of(getattr(loop, "lineno", 1))
+        scope = self.scope(owner)
         n = literal_items(it, self.r, scope, getattr(loop, "lineno", 1 << 30))
+        if n is None:
+            n = literal_argument(it, owner, self.r)  # compare_prompts(prompts) called with three literal prompts
         if n is not None and n <= FIXED_ITEMS and (numeric_settings(it, self.r, scope, getattr(loop, "lineno", 1 << 30)) or not _graded(loop, it, self.r, scope)):
             return "fixed"  # for model in ["gpt-4o", "gpt-4o-mini"], four demo questions: variants, not data
         if (k := limited_results(it, self.r, scope, getattr(loop, "lineno", 1 << 30))) is not None and k <= FIXED_ITEMS // 2:
             return "fixed"  # the few results of a query capped at limit=3: a demo of each, not a batch of data
-        if self._feeds_back(site, call, loop) or TOOLISH.search(self.r.source_of(it)):
+        if few_samples(it, owner, self.r, scope, getattr(loop, "lineno", 1 << 30)):
+            return "fixed"  # for i in range(num_paths) with num_paths=3: a few reasoning paths of one task
+        if self._feeds_back(site, call, loop) or TOOLISH.search(self.r.source_of(it)) or chained_on_answer(loop, call):
             return "dependent"  # a conversation, a chain, or the tool calls of a model's response
         if len(loops) > 1 and _rounds(loop, it, loops[-2]):
             return "dependent"  # rounds: each pass's items are what the last pass's answers kept (a knockout tournament)
@@ -137,6 +143,8 @@ class LoopFacts:
             return "repeat"  # the same request each pass (nothing it sends comes from the item): not items to group
         if handler_items(it, self.walk.owner_of(getattr(loop, "lineno", 1)), self.r, scope, getattr(loop, "lineno", 1 << 30)):
             return "handler"  # the items of one invocation of a Lambda-style handler: its caller waits for them
+        if search_hits(it, self.r, scope, getattr(loop, "lineno", 1 << 30)):
+            return "hits"  # the results of one search, summarised to answer that query: its caller waits
         if chunks_of_one_text(loop, it, loops[:-1], self.walk.owner_of(getattr(loop, "lineno", 1)), self.r, scope):
             return "chunks"  # the pieces of one over-long text, combined at once: grouping undoes the split
         if reduced_after(loop, self.walk.owner_of(getattr(loop, "lineno", 1)), call, site.result_name):
@@ -246,7 +254,8 @@ def grown_names(n: ast.AST) -> list[str]:
 
 
 # an evaluation: items that carry the expected answer, or a loop that grades what comes back
-_GOLD_KEY = re.compile(r"golden|expected|ground_?truth|reference|correct|label|target|answer", re.IGNORECASE)
+_GOLD_KEY = re.compile(r"(?:^|_)(?:golden|gold|expected|ground_?truth|reference|correct|label|target|answer)(?:_(?:answer|output|label|response|text|value|result|class|category))?s?$", re.IGNORECASE)  # not target_lang
+_ONE_REFERENCE = re.compile(r"^(?:\w*golden\w*|expected\w*)$", re.IGNORECASE)
 _GRADING = re.compile(r"^(?:grade\w*|grading|\w*golden\w*|expected\w*|accuracy|\w*_correct|correct\w*|is_correct)$", re.IGNORECASE)
 
 
@@ -261,10 +270,15 @@ def _graded(loop: ast.AST, it: ast.AST, r: Resolver, scope: Scope) -> bool:
         keys = [k.value for e in expr.elts for k in e.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)]  # type: ignore[union-attr]
         if any(_GOLD_KEY.search(k) for k in keys):
             return True
+    bound: frozenset[str] | None = None
     for stmt in getattr(loop, "body", None) or []:  # names the code grades with, not its comments
         for n in ast.walk(stmt):
             name = n.id if isinstance(n, ast.Name) else n.attr if isinstance(n, ast.Attribute) else n.value if isinstance(n, ast.Constant) and isinstance(n.value, str) and len(n.value) < 40 else None
             if name and _GRADING.match(name):
+                if isinstance(n, ast.Name) and _ONE_REFERENCE.match(name):
+                    bound = loop_bound_names(loop, getattr(loop, "target", ast.Tuple(elts=[]))) if bound is None else bound
+                    if name not in bound:
+                        continue  # one expected_content for every item: variants of one task compared, not an eval set
                 return True
     return False
 
