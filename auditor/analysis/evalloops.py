@@ -28,7 +28,7 @@ def compares_answer(loop: ast.AST, call: ast.Call, result: str | None) -> bool:
     derived = _derived(loop, call, result)
     if not derived:
         return False
-    for n in _body_nodes(loop):
+    for n in body_nodes(loop):
         if isinstance(n, ast.Compare) and len(n.ops) == 1 and isinstance(n.ops[0], _EQ):
             sides = [n.left, n.comparators[0]]
             reads = [_reads(s) for s in sides]
@@ -42,7 +42,7 @@ def reduced_after(loop: ast.AST, owner: ast.AST | None, call: ast.Call, result: 
     if owner is None:
         return False
     derived = _derived(loop, call, result)
-    filled = {d for n in _body_nodes(loop) for d in _grown(n, derived)}
+    filled = {d for n in body_nodes(loop) for d in _grown(n, derived)}
     if not filled:
         return False
     end = getattr(loop, "end_lineno", None) or getattr(loop, "lineno", 0)
@@ -64,7 +64,7 @@ def reduced_after(loop: ast.AST, owner: ast.AST | None, call: ast.Call, result: 
 def _derived(loop: ast.AST, call: ast.Call, result: str | None) -> set[str]:
     """The call's result name and the names assigned, in the loop body, from what reads it."""
     names = {result} if result else set()
-    for n in _body_nodes(loop):
+    for n in body_nodes(loop):
         if isinstance(n, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and getattr(n, "value", None) is not None:
             if n.value is call or (names and _reads(n.value) & names):
                 targets = n.targets if isinstance(n, ast.Assign) else [n.target]
@@ -82,7 +82,7 @@ def _grown(n: ast.AST, derived: set[str]) -> list[str]:
     return []
 
 
-def _body_nodes(loop: ast.AST) -> list[ast.AST]:
+def body_nodes(loop: ast.AST) -> list[ast.AST]:
     """The loop body's nodes in source order (a comprehension's element)."""
     body = getattr(loop, "body", None)
     if isinstance(body, list):

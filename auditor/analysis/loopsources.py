@@ -26,6 +26,7 @@ from __future__ import annotations
 import ast
 import re
 
+from auditor.analysis.evalloops import body_nodes
 from auditor.analysis.loopbounds import FIXED_ITEMS, literal_items
 from auditor.analysis.modindex import call_name
 
@@ -40,7 +41,7 @@ WRAPPERS = ("enumerate", "list", "tuple", "tqdm", "iter", "sorted", "reversed")
 
 def chained_on_answer(loop: ast.AST, call: ast.Call) -> bool:
     """The call reads a name the loop derives from the call's own answer (see the module docstring)."""
-    body = _body(loop)
+    body = body_nodes(loop)
     derived: set[str] = set()
     for _ in range(4):  # a fixpoint over the body: names derived from names derived later in source order
         before = len(derived)
@@ -148,15 +149,6 @@ def literal_argument(it: ast.AST, owner: ast.AST | None, r) -> int | None:
             return None  # one call hands in data of unknown size
         most = max(most or 0, count)
     return most
-
-
-def _body(loop: ast.AST) -> list[ast.AST]:
-    body = getattr(loop, "body", None)
-    if isinstance(body, list):
-        nodes = [n for stmt in body for n in ast.walk(stmt)]
-    else:
-        nodes = [n for part in ("elt", "key", "value") if getattr(loop, part, None) is not None for n in ast.walk(getattr(loop, part))]
-    return sorted(nodes, key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0)))
 
 
 def _names(target: ast.AST) -> list[ast.Name]:
