@@ -34,8 +34,7 @@ def handler_items(it: ast.AST, owner: ast.AST | None, r: Resolver, scope: Scope,
             return True
         if not isinstance(base, ast.Name):
             return False
-        b = r.binding(base.id, scope, line)
-        if b is None or b[0] != "assign" or not isinstance(b[1], ast.AST):
+        it = r.assigned(base.id, scope, line)
+        if it is None:
             return False
-        it = b[1]  # type: ignore[assignment]
     return False

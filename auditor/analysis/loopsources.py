@@ -114,10 +114,9 @@ def search_hits(it: ast.AST, r, scope, line: int) -> bool:
             return bool(SEARCH_NAME.search(call_name(it))) or any(k.arg in SEARCH_KEYWORDS for k in it.keywords)
         if not isinstance(it, ast.Name):
             return False
-        b = r.binding(it.id, scope, line)
-        if b is None or b[0] != "assign" or not isinstance(b[1], ast.AST):
+        it = r.assigned(it.id, scope, line)
+        if it is None:
             return False
-        it = b[1]  # type: ignore[assignment]
     return False
 
 

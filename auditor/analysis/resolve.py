@@ -256,6 +256,12 @@ class Resolver(ClientTypes, Values):
             first = False
             s = s.parent
 
+    def assigned(self, name: str, scope: Scope, line: int) -> ast.AST | None:
+        """The node last assigned to ``name`` before ``line`` (its ``binding`` when that is an
+        assignment), else None: a parameter, an import, or a name never bound."""
+        b = self.binding(name, scope, line)
+        return b[1] if b is not None and b[0] == "assign" and isinstance(b[1], ast.AST) else None
+
     def binding(self, name: str, scope: Scope, line: int) -> tuple[str, object, Scope] | None:
         """('assign', expr, scope) | ('param', ast.arg, scope) | ('import', qualname, scope)."""
         for s in self.scope_chain(scope):
