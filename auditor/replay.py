@@ -26,7 +26,8 @@ arguments). It is not written when the run did anything a replay would not redo 
 see: a write outside the cache folders, a subprocess, a socket, a ``chdir``, output it could not
 capture exactly; nor when any recorded path changed less than 2 s before the end of the run
 (:data:`auditor.cache.RACY_NS`, git's racy rule: a change within the timestamp granularity is
-never missed).
+never missed). A run given a file that changed that recently (pre-commit's
+just-edited file) does not even record (:func:`_fresh_path`).
 
 The next such run (:func:`at_entry`, called before click or the engine are imported) reads the
 record, checks its signature and key, ``stat``s every recorded path, and when everything is
@@ -185,7 +186,28 @@ def at_entry() -> None:
         except OSError:
             os._exit(code)  # a reader that went away: the rest is dropped, the exit code stays (render/output.py)
         os._exit(code)
+    if _fresh_path(argv):
+        return _debug("not recording: a path given changed less than 2 s ago (its record could not stand)")
     start_recording(argv)
+
+
+def _fresh_path(argv: list[str]) -> bool:
+    """Whether a file named on the command line changed within :data:`RACY_NS` of now: the run
+    reads it, so :func:`_store` would refuse the record anyway (pre-commit's just-edited file),
+    and recording would only cost the run its ``stat`` wrapper, audit hook and final walk."""
+    import time
+
+    fresh = time.time_ns() - RACY_NS
+    for t in argv[1:]:
+        if t.startswith("-"):
+            continue
+        try:
+            st = os.stat(t)
+        except (OSError, ValueError):
+            continue
+        if (st.st_mode & 0o170000) == 0o100000 and (st.st_mtime_ns >= fresh or st.st_ctime_ns >= fresh):
+            return True
+    return False
 
 
 # ---------------------------------------------------------------- recording
