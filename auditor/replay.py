@@ -166,12 +166,17 @@ def try_replay(argv: list[str]) -> tuple[bytes, bytes, int] | None:
         return None
 
 
-def at_entry() -> None:
-    """On the real command line: replay a standing record and exit, or start recording this run."""
+def command_line() -> bool:
+    """Whether this process is the real command line (the console script, ``python -m auditor``)."""
     main = sys.modules.get("__main__")
     script = os.path.basename(getattr(main, "__file__", "") or "")
     module = getattr(getattr(main, "__spec__", None), "name", None)
-    if os.name != "posix" or not (script.startswith("llm-audit") or module == "auditor.__main__" or module == "auditor"):
+    return script.startswith("llm-audit") or module == "auditor.__main__" or module == "auditor"
+
+
+def at_entry() -> None:
+    """On the real command line: replay a standing record and exit, or start recording this run."""
+    if os.name != "posix" or not command_line():
         return
     argv = sys.argv[1:]
     if _disabled() or not eligible(argv):
@@ -275,6 +280,9 @@ def _ours(path: str) -> bool:
     """A path of our own caches (whose contents never change an output, only its speed)."""
     if path == _state["key_file"] or f"{os.sep}.llm_audit_cache{os.sep}" in path or path.endswith(f"{os.sep}.llm_audit_cache"):
         return True
+    code = _state.get("code_file")  # and its temporary sibling while it is written (writes.replace_file)
+    if code and (path == code or (os.path.dirname(path) == os.path.dirname(code) and os.path.basename(path).startswith(f".{os.path.basename(code)}."))):
+        return True
     return any(path == d or path.startswith(d + os.sep) for d in _state["ours"])
 
 
@@ -286,6 +294,9 @@ def start_recording(argv: list[str]) -> None:
     # the run records and the facts cache (signed); the user cache (YAML memos, token ranks) is recorded like any input
     _state["ours"] = [os.path.abspath(d) for d in {_record_dir(), os.environ.get("LLM_AUDIT_CACHE_DIR") or _record_dir()}]
     _state["key_file"] = os.path.abspath(os.path.join(_user_dir(), "cache.key"))
+    from auditor import dccache
+
+    _state["code_file"] = os.path.abspath(dccache.path())  # compiled dataclass methods: speed only
     real_stat, real_lstat = os.stat, os.lstat
 
     def stat(path, *a, **kw):

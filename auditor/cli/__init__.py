@@ -14,6 +14,10 @@ from typing import Any
 from auditor import replay as _replay
 
 _replay.at_entry()  # the real command line: an unchanged `check` replays here, before click and the engine load
+if _replay.command_line():
+    from auditor import dccache
+
+    dccache.install()  # dataclass methods compiled once per installation, not on every run (auditor/dccache.py)
 
 import click
 

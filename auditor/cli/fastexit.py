@@ -51,7 +51,8 @@ class FastExitGroup(click.Group):
                 stream.flush()
             except (OSError, ValueError):
                 pass
-        from auditor import replay
+        from auditor import dccache, replay
 
+        dccache.save()
         replay.finish(code or 0)  # a recorded `check` stores its run record (auditor/replay.py)
         os._exit(code or 0)
