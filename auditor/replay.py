@@ -294,9 +294,9 @@ def start_recording(argv: list[str]) -> None:
     # the run records and the facts cache (signed); the user cache (YAML memos, token ranks) is recorded like any input
     _state["ours"] = [os.path.abspath(d) for d in {_record_dir(), os.environ.get("LLM_AUDIT_CACHE_DIR") or _record_dir()}]
     _state["key_file"] = os.path.abspath(os.path.join(_user_dir(), "cache.key"))
-    from auditor import dccache
+    from auditor import codecache
 
-    _state["code_file"] = os.path.abspath(dccache.path())  # compiled dataclass methods: speed only
+    _state["code_file"] = os.path.abspath(codecache.path())  # compiled dataclass methods and regexes: speed only
     real_stat, real_lstat = os.stat, os.lstat
 
     def stat(path, *a, **kw):

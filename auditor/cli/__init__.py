@@ -18,9 +18,9 @@ _replay.at_entry()  # the real command line: an unchanged `check` replays here, 
 _gc_was_on = gc.isenabled()
 if _replay.command_line():
     gc.disable()  # the imports allocate objects that live to the end: no cyclic GC passes over them
-    from auditor import dccache
+    from auditor import codecache
 
-    dccache.install()  # dataclass methods compiled once per installation, not on every run (auditor/dccache.py)
+    codecache.install()  # dataclass methods and regexes compiled once per installation, not on every run (auditor/codecache.py)
 
 import click
 

@@ -1,7 +1,8 @@
-"""The dataclass code kept between command-line runs (auditor/dccache.py): the next run compiles
+"""The compiled code kept between command-line runs (auditor/codecache.py): the next run compiles
 nothing, its dataclasses behave exactly as freshly made ones (annotations, repr, equality,
-frozen, defaults, ``__post_init__``), and a file that is not ours (tampered, truncated, signed
-with another key, of another Python) is never loaded."""
+frozen, defaults, ``__post_init__``) and its regular expressions match exactly as ``re``'s own
+(groups, names, flags, str and bytes, inline flags, errors); a file that is not ours (tampered,
+truncated, signed with another key, of another Python) is never loaded."""
 
 from __future__ import annotations
 
@@ -15,9 +16,9 @@ import pytest
 
 SCRIPT = r'''
 import json, sys, dataclasses
-from auditor import dccache
+from auditor import codecache
 if sys.argv[1] == "on":
-    dccache.install()
+    codecache.install()
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -41,10 +42,28 @@ class Ranked:
     score: float
     name: str = ""
 
+import re
+TEXT = "Model: GPT-4o said\nmodel=claude-3 (temp 0.2) #tag café"
+PATTERNS = [
+    (r"(?P<key>[Mm]odel)\s*[:=]\s*(?P<val>[\w.-]+)", 0), (r"^model", re.M | re.I), (r"(?x) \( temp \s+ ([0-9.]+) \)", 0),
+    (r"(?<=#)\w+", 0), (r"caf\xe9|CAFÉ", re.I), (r"[^\W\d]+", re.A), (r"(a)|(b)", 0),
+]
+found = []
+for pat, flags in PATTERNS:
+    rx = re.compile(pat, flags)
+    found.append([rx.pattern, rx.flags, rx.groups, dict(rx.groupindex), [m.span() for m in rx.finditer(TEXT)], [m.groups() for m in rx.finditer(TEXT)]])
+rb = re.compile(rb"model=([a-z0-9-]+)")
+found.append([rb.flags, [x.decode() for x in rb.findall(TEXT.encode())]])
+try:
+    re.compile(r"(unclosed")
+    found.append("no error")
+except re.error as e:
+    found.append(str(e))
 s = Site(" a.py ", 3)
-out = {
-    "new": dccache._state.get("new"),
-    "loaded": len(dccache._state.get("codes") or {}),
+out = {"regexes": found,
+    "new": codecache._state.get("new"),
+    "loaded": len(codecache._state.get("codes") or {}) + len(codecache._state.get("regexes") or {}),
+    "regexes_kept": len(codecache._state.get("regexes") or {}),
     "repr": repr(s), "eq": s == Site("a.py", 3), "ne": s == Site("a.py", 4),
     "init_ann": {k: str(v) for k, v in Site.__init__.__annotations__.items()},
     "doc": Site.__doc__, "hash": hash(Key("x")) == hash(Key("x")), "sorted": [r.name for r in sorted([Ranked(2, "b"), Ranked(1, "a")])],
@@ -55,7 +74,7 @@ try:
     out["frozen"] = False
 except dataclasses.FrozenInstanceError:
     out["frozen"] = True
-dccache.save()
+codecache.save()
 print(json.dumps(out, sort_keys=True))
 '''
 
@@ -74,7 +93,7 @@ def home(tmp_path: Path) -> Path:
 
 
 def _file(home: Path) -> Path:
-    [f] = (home / "llm-audit").glob("dataclass-code-*.bin")
+    [f] = (home / "llm-audit").glob("compiled-code-*.bin")
     return f
 
 
@@ -84,7 +103,8 @@ def test_the_second_run_compiles_nothing_and_behaves_the_same(home: Path) -> Non
     second = _run(home)
     assert first["new"] > 0 and first["loaded"] == first["new"]
     assert second["new"] == 0 and second["loaded"] >= first["new"]
-    for k in ("new", "loaded"):
+    assert second["regexes_kept"] >= len("0123456") + 1  # this script's patterns (and those of what it imports)
+    for k in ("new", "loaded", "regexes_kept"):
         plain.pop(k), first.pop(k), second.pop(k)
     assert plain == first == second
     assert plain["init_ann"]["line"] == "<class 'int'>"  # the type, not a string: no __future__ flags inherited
@@ -103,7 +123,7 @@ def test_a_file_that_is_not_ours_is_never_loaded(home: Path, damage: str) -> Non
     elif damage == "other-key":
         (home / "llm-audit" / "cache.key").write_bytes(os.urandom(32))
     else:
-        head = len(b"LLMAUDIT-DCCODE-1\n")
+        head = len(b"LLMAUDIT-CODE-3\n")
         data[head] ^= 0xFF  # the bytecode magic number of another interpreter
     f.write_bytes(bytes(data))
     again = _run(home)
@@ -120,6 +140,9 @@ def test_no_key_no_load(home: Path) -> None:
 def test_only_the_command_line_installs_it() -> None:
     import dataclasses
 
+    import re._compiler
+
     import auditor.cli  # noqa: F401 - imported in-process, as a program or the tests do
 
     assert "exec" not in vars(dataclasses)
+    assert re._compiler.compile.__module__ == "re._compiler"
