@@ -30,7 +30,8 @@ import os
 import sys
 
 MAGIC = b"LLMAUDIT-CODE-3\n"
-MAX_ENTRIES = 4000  # of each kind; past it, a save keeps only those this run used
+MAX_ENTRIES = 2000  # dataclass methods kept; past it, a save keeps only those this run used
+MAX_REGEX_BYTES = 4 << 20  # the regexes' engine code kept (some are built from a project's data); past it, as above
 _state: dict = {}
 
 
@@ -169,7 +170,7 @@ def save() -> None:
         from auditor.writes import atomic_write
 
         codes = _state["codes"] if len(_state["codes"]) <= MAX_ENTRIES else _state["used"]
-        regexes = _state["regexes"] if len(_state["regexes"]) <= MAX_ENTRIES else _state["used_re"]
+        regexes = _state["regexes"] if sum(len(h[1]) for h in _state["regexes"].values()) <= MAX_REGEX_BYTES else _state["used_re"]
         if os.environ.get("LLM_AUDIT_DEBUG"):
             sys.__stderr__.write(f"llm-audit: compiled code saved: {len(codes)} methods, {len(regexes)} regexes\n")
         payload = marshal.dumps((dict(codes), dict(regexes)))
