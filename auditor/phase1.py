@@ -367,7 +367,7 @@ def load_facts(
             data = texts[sf.rel]
         else:
             try:
-                st = os.stat(sf.path)
+                st = os.stat(sf.fspath())
                 if not stat.S_ISREG(st.st_mode):  # a FIFO would block, a socket cannot be read
                     raise OSError(0, "not a regular file")
             except OSError as e:

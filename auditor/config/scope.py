@@ -293,7 +293,8 @@ def _project_walk(root: Path, settings: dict, cache, errors: list[tuple[str, str
 
     hit = cache.meta.get("walk") if cache is not None and cache.enabled else None
     if hit is not None and hit.get("key") == _walk_key(root, settings) and _unchanged(hit):
-        return [SourceFile(root / rel, rel, kind) for rel, kind in hit["files"]], list(hit["policy_dirs"]), list(hit["notes"])
+        prefix = os.path.join(os.fspath(root), "")
+        return [SourceFile.walked(root, prefix, rel, kind) for rel, kind in hit["files"]], list(hit["policy_dirs"]), list(hit["notes"])
     walk, started, unreadable = Walk(), time.time_ns(), []
     files, notes = discover([root], root, walk=walk, errors=unreadable, **settings)
     if unreadable:  # a folder could not be listed: report it, and walk again next time
