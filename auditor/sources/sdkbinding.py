@@ -163,7 +163,7 @@ class SdkBindings:
             # look-behind would make the regex engine try every position of the file (~4x slower)
             dotted = rb"\s*\.\s*".join(re.escape(p) for p in bound.split(b".")) + rb"\s*\."
             names = self.nexts.get(module, set()) | (self.bare if module.split(".", 1)[0] in self.roots else set())
-            follow = b"|".join(re.escape(n.encode()) for n in sorted(names, key=len, reverse=True))
+            follow = b"|".join(re.escape(n.encode()) for n in sorted(names, key=lambda n: (-len(n), n)))  # one text every run: its compiled code is kept (codecache.py)
             found = self._attr[key] = (re.compile(dotted + rb"\s*(?:" + follow + rb")(?!\w)"), re.compile(dotted))
         return _search_free(found[0], data) or not _search_free(found[1], data)
 
