@@ -142,7 +142,11 @@ class Providers:
         hit = self.maker_to_type.get(qualname)
         if hit or not self.maker_globs or qualname.startswith("<"):
             return hit or []
-        return [t for glob, t in self.maker_globs if fnmatch.fnmatchcase(qualname, glob)]
+        memo = self.__dict__.setdefault("_globbed", {})  # the same few hundred names asked again and again
+        found = memo.get(qualname)
+        if found is None:
+            found = memo[qualname] = [t for glob, t in self.maker_globs if fnmatch.fnmatchcase(qualname, glob)]
+        return list(found)
 
     def factor(self, provider: str) -> float:
         return float(self.token_factor.get(provider, self.token_factor.get("default", 1.1)))
