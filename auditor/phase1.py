@@ -362,8 +362,8 @@ def load_facts(
     from auditor.parsepool import StreamPool, slim_notebook
     from auditor.sources.notebook import code_source_bytes
 
-    pool = StreamPool(jobs or os.cpu_count() or 1, _parallel_min_bytes())
-    for sf in files:
+    pool = StreamPool(jobs or os.cpu_count() or 1, _parallel_min_bytes(), len(files))
+    for scanned, sf in enumerate(files, 1):
         o = pick(sf.rel)
         settings = digests_of.get(id(o))
         if settings is None:
@@ -420,7 +420,7 @@ def load_facts(
             nb, data = slim_notebook(nb), b""
             codes[sf.rel] = code_source_bytes(nb)  # what the swap-safety scan searches (fix/swapsafety.py)
         todo.append(_Job(sf, data, digest, settings, o, st, read_ns, nb, size))
-        pool.add(todo[-1])  # parsed from now on once there is enough to parse (auditor/parsepool.py)
+        pool.add(todo[-1], scanned)  # parsed from now on once there is (or will be) enough to parse (auditor/parsepool.py)
     by_rel = {j.sf.rel: j for j in todo}
     keep = loaded is not None and stats["skipped"] > 0  # the dataflow may read skipped files again: kept workers parse them
     pooled = pool.started

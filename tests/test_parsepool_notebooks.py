@@ -55,7 +55,7 @@ def test_notebooks_sent_by_path_find_what_one_process_finds(tmp_path, monkeypatc
     alone, one = _run(tmp_path, 1)
     sent: list[str] = []
     add = parsepool.StreamPool.add
-    monkeypatch.setattr(parsepool.StreamPool, "add", lambda self, job: (sent.append(job.raw), add(self, job))[1])
+    monkeypatch.setattr(parsepool.StreamPool, "add", lambda self, job, *a: (sent.append(job.raw), add(self, job, *a))[1])
     monkeypatch.setenv("LLM_AUDIT_PARALLEL_MIN_BYTES", "2000")
     pooled, two = _run(tmp_path, 2)
     by_path = [r for r in sent if r]
