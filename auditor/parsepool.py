@@ -179,6 +179,15 @@ def _parse_many(jobs: list[_Job], workers: int) -> list[FileFacts]:
     return [r for r in results if r is not None]
 
 
+def _cl100k_sites(facts: list[FileFacts]) -> bool:
+    """Does one of these files call a model counted with ``cl100k_base`` (gpt-4, gpt-3.5)? Phase 2
+    then loads that encoding too (~0.13 CPU-s, holding the GIL): better while the main process
+    only waits for the workers than while it drives the dataflow."""
+    from auditor.cost.tokens import CL100K, encoding_name_for_model
+
+    return any(encoding_name_for_model(s.model_name) == CL100K for f in facts for s in f.call_sites if s.model_name)
+
+
 class StreamPool:
     """Collects phase-1 jobs; parses them in forked workers from ``min_bytes`` of them on.
 
@@ -284,12 +293,17 @@ class StreamPool:
         _prefetch_encoding()  # the workers are forked by now: safe to start a thread
         out: list[FileFacts] = []
         lost: list[_Job] = []
+        cl100k = False
         try:
             for batch, fut in self.sent:
                 try:
-                    out.extend(fut.result())
+                    out.extend(got := fut.result())
                 except BrokenProcessPool:
                     lost.extend(batch)
+                    continue
+                if not cl100k and _cl100k_sites(got):  # loaded while this process waits, after o200k_base
+                    cl100k = True
+                    _prefetch_encoding("cl100k_base")
         finally:
             if not keep or lost or self.broken:
                 self.close()
