@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import pickle
+import sys
 
 import pytest
 
@@ -18,14 +19,6 @@ TEXT = (
     "You are a careful assistant. Résumé naïve café: 日本語のテキスト, emoji 🎉🎉, code `def f(x): return x**2`\n"
     "    indented\tTabs and    spaces   ,;:!? <|endoftext|> 12345678901234567890"
 )
-
-
-def _rss_kib() -> int | None:
-    try:
-        with open("/proc/self/status") as fh:
-            return next(int(line.split()[1]) for line in fh if line.startswith("VmRSS"))
-    except (OSError, StopIteration):
-        return None
 
 
 @pytest.mark.parametrize("name", ["o200k_base", "cl100k_base"])
@@ -54,16 +47,13 @@ def test_pickling_a_slim_encoding_fails_loudly() -> None:
         pickle.dumps(enc)  # never an Encoding silently rebuilt from no ranks
 
 
-def test_dropping_the_dict_frees_memory() -> None:
+def test_nothing_keeps_the_rank_dict_alive() -> None:
+    """Once built, the Encoding holds no reference to the dict (so the run's only copy is freed
+    with its last local; RSS itself is not asserted: an allocator may keep freed pages)."""
     data = encodings._bundled_ranks("o200k_base")
     assert data is not None
     ranks = encodings._decode_ranks(data)
     enc = encodings._from_ranks("o200k_base", ranks)
-    before = _rss_kib()
-    if before is None:
-        pytest.skip("no /proc/self/status")
-    del ranks
-    gc.collect()
-    after = _rss_kib()
-    assert after is not None and before - after > 8 * 1024, (before, after)  # the dict was the only holder left
+    holders = [r for r in gc.get_referrers(ranks) if r is not globals() and r is not sys._getframe().f_locals]
+    assert not any(r is enc.__dict__ or r is enc for r in holders), holders
     assert enc.encode_ordinary("hello world") == [24912, 2375]
