@@ -80,3 +80,85 @@ def test_la105_same_object_invoked_directly_reads_one_sample(project):
         """,
     }, select=["LA105"])
     assert [m.split(":")[0] for m in _msgs(result, "LA105")] == ["`n=4`"]
+
+
+# ---------------------------------------------------------------- LA606 short-answer cap
+INTENT = """
+    from mistralai import Mistral
+
+    VALID = ["DEBTCONSOLIDATION", "EDUCATION", "HOMEIMPROVEMENT", "MEDICAL", "PERSONAL", "VENTURE"]
+
+
+    class LoanAgent:
+        def __init__(self, model: str):
+            self.client = Mistral(api_key="k")
+            self.model = model
+
+        def extract_intent(self, query: str) -> str:
+            prompt = f\"\"\"
+            Given the query: '{query}', classify the intent into one of: {', '.join(VALID)}.
+            Respond with only the intent in uppercase (e.g., 'HOMEIMPROVEMENT').
+            If unsure, respond with 'PERSONAL'.
+            \"\"\"
+            response = self.client.chat.complete(
+                model=self.model, messages=[{"role": "user", "content": prompt}], max_tokens=CAP,
+            )
+            return response.choices[0].message.content.strip().upper()
+"""
+
+RETRY = '''
+    import json
+
+    from anthropic import Anthropic
+
+    client = Anthropic()
+
+
+    def decide_retry(edit_results, checker_answer):
+        response = client.messages.create(
+            model="claude-sonnet-4-5",
+            max_tokens=CAP,
+            system="""You decide whether to retry editing files. Respond with a JSON object containing 'retry' (boolean) and 'files_to_retry' (list of file paths).
+
+    Example of the expected JSON response:
+    {
+        "retry": true,
+        "files_to_retry": ["/path/to/file1.py", "/path/to/file2.py"]
+    }
+
+    Only return the JSON object, nothing else.""",
+            messages=[{"role": "user", "content": f"Edit results: {json.dumps(edit_results)}\\n\\n{checker_answer}"}],
+        )
+        return json.loads(response.content[0].text)
+'''
+
+
+def test_la606_cap_far_above_the_example_answer_is_never_reached(project):
+    result = project({"agent.py": INTENT.replace("CAP", "20"), "retry.py": RETRY.replace("CAP", "1000")}, select=["LA606"])
+    assert codes(result) == []
+
+
+def test_la606_cap_near_the_example_answer_is_still_reported(project):
+    # the same prompts with caps that an answer like the example can reach
+    result = project({"agent.py": INTENT.replace("CAP", "18").replace("'HOMEIMPROVEMENT'", "'HOME_IMPROVEMENT_AND_RENOVATION_LOANS'"),
+                      "retry.py": RETRY.replace("CAP", "100")}, select=["LA606"])
+    assert sorted(f.path for f in result.findings if f.code == "LA606") == ["agent.py", "retry.py"]
+
+
+def test_la606_prose_answer_without_an_example_is_still_reported(project):
+    result = project({
+        "summ.py": """
+            from openai import OpenAI
+
+            client = OpenAI()
+
+            def summarise(doc: str) -> str:
+                resp = client.chat.completions.create(
+                    model="gpt-4o-mini", max_tokens=1000,
+                    messages=[{"role": "system", "content": "Summarise the document in detail (e.g., 'key findings')."},
+                              {"role": "user", "content": doc}],
+                )
+                return resp.choices[0].message.content
+        """,
+    }, select=["LA606"])
+    assert codes(result) == ["LA606"]
