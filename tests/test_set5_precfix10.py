@@ -162,3 +162,45 @@ def test_la606_prose_answer_without_an_example_is_still_reported(project):
         """,
     }, select=["LA606"])
     assert codes(result) == ["LA606"]
+
+
+# ---------------------------------------------------------------- one chain per root cause
+def test_la503_through_a_dispatching_wrapper_names_one_chain_and_counts_the_rest(project):
+    result = project({
+        "llm.py": """
+            import anthropic
+            import openai
+
+
+            def get_response(msg: str, client, model: str, system: str) -> str:
+                if "claude" in model:
+                    r = client.messages.create(model=model, max_tokens=4096, system=system,
+                                               messages=[{"role": "user", "content": msg}])
+                    return r.content[0].text
+                elif model.startswith("gpt"):
+                    r = client.chat.completions.create(model=model, max_tokens=4096,
+                                                       messages=[{"role": "system", "content": system}, {"role": "user", "content": msg}])
+                    return r.choices[0].message.content
+                r = client.chat.completions.create(model="deepseek-chat", max_tokens=4096,
+                                                   messages=[{"role": "system", "content": system}, {"role": "user", "content": msg}])
+                return r.choices[0].message.content
+        """,
+        "label.py": """
+            import openai
+
+            from llm import get_response
+
+            client = openai.OpenAI()
+
+
+            def label_all(reviews: list[str]) -> list[str]:
+                out = []
+                for review in reviews:
+                    out.append(get_response(review, client, "gpt-4.1", "Label the review's sentiment."))
+                return out
+        """,
+    }, select=["LA503"])
+    found = [f for f in result.findings if f.code == "LA503"]
+    assert len(found) == 1 and found[0].path == "label.py"
+    assert found[0].message.count("(via ") == 1 and "(and via" not in found[0].message
+    assert found[0].message.endswith("more requests reached through the same call)")
