@@ -204,3 +204,50 @@ def test_la503_through_a_dispatching_wrapper_names_one_chain_and_counts_the_rest
     assert len(found) == 1 and found[0].path == "label.py"
     assert found[0].message.count("(via ") == 1 and "(and via" not in found[0].message
     assert found[0].message.endswith("more requests reached through the same call)")
+
+
+# ---------------------------------------------------------------- LA503 agent per item
+PIPELINE_LLM = """
+    import openai
+
+    client = openai.OpenAI()
+
+
+    def get_response(msg: str, system: str) -> str:
+        r = client.chat.completions.create(model="gpt-4.1", max_tokens=4096,
+                                           messages=[{"role": "system", "content": system}, {"role": "user", "content": msg}])
+        return r.choices[0].message.content
+"""
+
+LAUNCH = """
+    from aider.coders import Coder
+    from aider.models import Model
+
+    from llm import get_response
+
+
+    def do_idea(idea: dict, folder: str) -> bool:
+        coder = Coder.create(main_model=Model("gpt-4.1"), fnames=[f"{folder}/experiment.py"], edit_format="diff")
+        coder.run(f"Implement the experiment: {idea['Experiment']}")
+        review = get_response(open(f"{folder}/paper.tex").read(), "Review this paper as a NeurIPS reviewer.")
+        return "Accept" in review
+
+
+    def main(ideas: list[dict]) -> None:
+        for idea in ideas:
+            do_idea(idea, f"results/{idea['Name']}")
+"""
+
+
+def test_la503_loop_over_a_callee_that_builds_a_coding_agent_is_silent(project):
+    result = project({"llm.py": PIPELINE_LLM, "launch.py": LAUNCH}, select=["LA503"])
+    assert codes(result) == []
+
+
+def test_la503_loop_over_a_callee_without_an_agent_is_still_reported(project):
+    plain = LAUNCH.replace(
+        '        coder = Coder.create(main_model=Model("gpt-4.1"), fnames=[f"{folder}/experiment.py"], edit_format="diff")\n'
+        '        coder.run(f"Implement the experiment: {idea[\'Experiment\']}")\n', "")
+    assert "Coder.create" not in plain
+    result = project({"llm.py": PIPELINE_LLM, "launch.py": plain}, select=["LA503"])
+    assert [(f.code, f.path) for f in result.findings] == [("LA503", "launch.py")]

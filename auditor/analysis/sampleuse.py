@@ -25,7 +25,7 @@ def handed_to(scope: ast.AST, name: str) -> list[str]:
             continue
         args = list(node.args) + [k.value for k in node.keywords]
         if any(isinstance(a, ast.Name) and a.id == name for a in args):
-            callee = _dotted(node.func)
+            callee = dotted_name(node.func)
             if callee and callee not in out:
                 out.append(callee)
     return out
@@ -41,7 +41,8 @@ def consumed_by(callees: list[str], consumers: list[str]) -> str | None:
     return None
 
 
-def _dotted(expr: ast.AST) -> str | None:
+def dotted_name(expr: ast.AST) -> str | None:
+    """``a.b.c`` of a chain of attributes on a name, else None (a call, a subscript at its root)."""
     parts: list[str] = []
     while isinstance(expr, ast.Attribute):
         parts.append(expr.attr)
