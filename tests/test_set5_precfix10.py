@@ -251,3 +251,45 @@ def test_la503_loop_over_a_callee_without_an_agent_is_still_reported(project):
     assert "Coder.create" not in plain
     result = project({"llm.py": PIPELINE_LLM, "launch.py": plain}, select=["LA503"])
     assert [(f.code, f.path) for f in result.findings] == [("LA503", "launch.py")]
+
+
+# ---------------------------------------------------------------- Groq: a retired model, a deprecated cap
+GROQ = """
+    from groq import Groq
+
+    client = Groq(api_key="YOUR API KEY")
+
+    ORCHESTRATOR_MODEL = "@@M@@"
+
+
+    def opus_orchestrator(objective: str) -> str:
+        response = client.chat.completions.create(
+            model=ORCHESTRATOR_MODEL,
+            messages=[{"role": "system", "content": "Break the objective into sub-tasks."},
+                      {"role": "user", "content": objective}],
+            max_tokens=8000,
+        )
+        if response.choices[0].finish_reason == "length":
+            raise RuntimeError("cut")
+        return response.choices[0].message.content
+"""
+
+
+def test_groq_mixtral_is_retired_not_unknown(project):
+    result = project({"maestro_groq.py": GROQ.replace("@@M@@", "mixtral-8x7b-32768")}, select=["LA402", "LA403"])
+    found = [(f.code, f.line) for f in result.findings]
+    assert found == [("LA402", 6)]
+    msg = result.findings[0].message
+    assert "2025-03-20" in msg and "console.groq.com/docs/deprecations" in msg
+
+
+def test_groq_current_model_has_no_lifecycle_finding(project):
+    result = project({"maestro_groq.py": GROQ.replace("@@M@@", "openai/gpt-oss-120b")}, select=["LA402", "LA403"])
+    assert codes(result) == []
+
+
+def test_la103_on_groq_says_deprecated_not_rejected(project):
+    result = project({"maestro_groq.py": GROQ.replace("@@M@@", "openai/gpt-oss-120b")}, select=["LA103"])
+    [msg] = _msgs(result, "LA103")
+    assert msg.startswith("`max_tokens` is deprecated here") and "not accepted" not in msg
+    assert result.findings[0].fix is not None and result.findings[0].fix.applicability == "safe"

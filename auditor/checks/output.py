@@ -146,8 +146,10 @@ def deprecated_cap_parameter(site: CallSite, ctx: RuleContext) -> Iterable[Findi
     if state != "present" or param is None:
         return
     model = ctx.model(site)
+    lead = "`max_tokens` is not accepted here"
     if site.provider == "groq":
-        why = "Groq deprecated `max_tokens` in favour of `max_completion_tokens`"
+        lead = "`max_tokens` is deprecated here"  # Groq still accepts it: deprecated, not rejected
+        why = "Groq deprecated `max_tokens` in favour of `max_completion_tokens` (still accepted for now)"
     elif model is not None and model.reasoning and site.provider in ("openai", "azure", "litellm"):
         how = " (from an environment-variable default)" if site.model and site.model.origin == "env-default" else ""
         why = f"{model.name}{how} is a reasoning model: it rejects `max_tokens` and requires `max_completion_tokens`"
@@ -156,4 +158,4 @@ def deprecated_cap_parameter(site: CallSite, ctx: RuleContext) -> Iterable[Findi
     fix = None
     if param.direct and param.key_span is not None:
         fix = Fix("safe", "Rename to `max_completion_tokens`", rename_param(param, REASONING_CAP))
-    yield ctx.finding(f"`max_tokens` is not accepted here: {why}", site.path, param.arg_span or site.span, site=site, fix=fix)
+    yield ctx.finding(f"{lead}: {why}", site.path, param.arg_span or site.span, site=site, fix=fix)
