@@ -293,3 +293,31 @@ def test_la103_on_groq_says_deprecated_not_rejected(project):
     [msg] = _msgs(result, "LA103")
     assert msg.startswith("`max_tokens` is deprecated here") and "not accepted" not in msg
     assert result.findings[0].fix is not None and result.findings[0].fix.applicability == "safe"
+
+
+# ---------------------------------------------------------------- LA101: a cap that fits a reasoning model
+R1_APP = """
+    import streamlit as st
+    from langchain_ollama.llms import OllamaLLM
+
+    st.title("DeepSeek R1 vs GPT-4o")
+    question = st.text_input("Ask a question")
+    if question:
+        llm = OllamaLLM(model="@@M@@", base_url="http://localhost:11434")
+        st.write(llm.invoke(question))
+"""
+
+
+def _cap_fix(result):
+    [f] = [f for f in result.findings if f.code == "LA101"]
+    return f.fix.description if hasattr(f.fix, "description") else f.fix.message
+
+
+def test_la101_proposes_a_reasoning_sized_cap_for_deepseek_r1(project):
+    result = project({"app.py": R1_APP.replace("@@M@@", "deepseek-r1:1.5b")}, select=["LA101"])
+    assert _cap_fix(result) == "Add `num_predict=16384`"
+
+
+def test_la101_keeps_the_reply_sized_cap_for_a_model_that_does_not_reason(project):
+    result = project({"app.py": R1_APP.replace("@@M@@", "llama3.1:8b")}, select=["LA101"])
+    assert _cap_fix(result) == "Add `num_predict=1024`"
