@@ -321,3 +321,46 @@ def test_la101_proposes_a_reasoning_sized_cap_for_deepseek_r1(project):
 def test_la101_keeps_the_reply_sized_cap_for_a_model_that_does_not_reason(project):
     result = project({"app.py": R1_APP.replace("@@M@@", "llama3.1:8b")}, select=["LA101"])
     assert _cap_fix(result) == "Add `num_predict=1024`"
+
+
+# ---------------------------------------------------------------- LA402 in configuration files
+AZURE_SETTINGS = """\
+completion_models:
+  default_completion_model:
+    model_provider: azure
+    api_key: ${GRAPHRAG_API_KEY}
+    api_base: ${GRAPHRAG_API_BASE}
+    api_version: "2025-04-01-preview"
+    model: gpt-4.1
+    azure_deployment_name: gpt-4.1
+"""
+
+OPENAI_SETTINGS = """\
+completion_models:
+  default_completion_model:
+    api_key: ${CUSTOM_API_KEY}
+    model_provider: openai
+    model: gpt-4.1
+"""
+
+
+def test_la402_azure_model_block_is_the_deployments_label(project):
+    result = project({"tests/fixtures/min-csv/settings.yml": AZURE_SETTINGS,
+                      "settings.yaml": AZURE_SETTINGS.replace("    azure_deployment_name: gpt-4.1\n", "")}, select=["LA402"])
+    msgs = sorted((f.path, f.message) for f in result.findings if f.code == "LA402")
+    assert [p for p, _ in msgs] == ["settings.yaml", "tests/fixtures/min-csv/settings.yml"]
+    for _, m in msgs:  # the deployment decides, on Azure's schedule: not OpenAI's page as the model's own dates
+        assert "labels the Azure deployment `gpt-4.1`" in m and "developers.openai.com" not in m
+
+
+def test_la402_openai_model_block_keeps_openais_dates(project):
+    result = project({"settings.yaml": OPENAI_SETTINGS}, select=["LA402"])
+    [m] = _msgs(result, "LA402")
+    assert "retires on" in m and "developers.openai.com" in m and "Azure" not in m
+
+
+def test_la402_unit_test_config_fixture_is_parsed_never_called(project):
+    # the same block as the look-alike above, as a config loader's unit-test input: silent
+    result = project({"tests/unit/config/fixtures/minimal_config/settings.yaml": OPENAI_SETTINGS,
+                      "tests/smoke/fixtures/settings.yaml": OPENAI_SETTINGS}, select=["LA402"])
+    assert [f.path for f in result.findings if f.code == "LA402"] == ["tests/smoke/fixtures/settings.yaml"]
