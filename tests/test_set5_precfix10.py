@@ -364,3 +364,29 @@ def test_la402_unit_test_config_fixture_is_parsed_never_called(project):
     result = project({"tests/unit/config/fixtures/minimal_config/settings.yaml": OPENAI_SETTINGS,
                       "tests/smoke/fixtures/settings.yaml": OPENAI_SETTINGS}, select=["LA402"])
     assert [f.path for f in result.findings if f.code == "LA402"] == ["tests/smoke/fixtures/settings.yaml"]
+
+
+def test_la606_json_example_with_an_elided_list_gives_no_size(project):
+    # one verdict per rubric criterion: the answer grows with the data, and a 4096 cap can be reached
+    result = project({
+        "judge.py": '''
+            import json
+
+            from openai import OpenAI
+
+            client = OpenAI()
+            SYSTEM = (
+                "You are a strict rubric grader. Respond with exactly one JSON object and no commentary: "
+                '{"verdicts": [{"index": 1, "pass": true}, ...]}. Include exactly one entry per criterion.'
+            )
+
+
+            def grade(rubric_lines: str, answer: str) -> dict:
+                resp = client.chat.completions.create(
+                    model="gpt-4.1-mini", max_tokens=4096,
+                    messages=[{"role": "system", "content": SYSTEM}, {"role": "user", "content": rubric_lines + answer}],
+                )
+                return json.loads(resp.choices[0].message.content)
+        ''',
+    }, select=["LA606"])
+    assert codes(result) == ["LA606"]

@@ -9,7 +9,8 @@ the prompt's instruction text (never its data):
 * an only-this answer (``respond with only the ...``, ``return only ...``) whose example is quoted
   after ``e.g.`` / ``for example``: the answer weighs what the example weighs;
 * a JSON answer (``respond with a JSON object``, ``only return the JSON``) with an example object
-  written in the prompt: the answer weighs what the largest example object weighs.
+  written in the prompt: the answer weighs what the largest example object weighs. An example
+  with an elided list (``[{"index": 1, "pass": true}, ...]``) grows with the data and gives no size.
 
 The weight is a character estimate (``chars / 3`` tokens, rounded up); the check compares it with
 the cap by the rule's ``cap-headroom`` factor. A prompt that asks for prose, code or a report has
@@ -27,6 +28,7 @@ from auditor.facts import CallSite
 _ONLY = re.compile(r"\b(?:respond|reply|answer|return|output)\s+(?:with\s+)?only\b|\bonly\s+(?:respond|reply|answer|return|output)\b", re.I)
 _EXAMPLE = re.compile(r"\((?:e\.g\.|for example)[,:]?\s*['\"]([^'\"\n]{1,60})['\"]\s*\)", re.I)
 _JSON_ASK = re.compile(r"\b(?:respond|reply|answer|return|output)\b[^.\n]{0,40}\bjson\b", re.I)
+_ELIDED = re.compile(r"\.\.\.|\u2026")  # `[{"index": 1, "pass": true}, ...]`: one entry per item, the answer grows with the data
 _KEY = re.compile(r"\"[A-Za-z_][\w ]{0,40}\"\s*:")
 
 
@@ -49,7 +51,7 @@ def _example_size(text: str) -> int | None:
         if _ONLY.search(sentence):
             sizes += [len(m.group(1)) for m in _EXAMPLE.finditer(sentence)]
     if _JSON_ASK.search(text):
-        sizes += [len(obj) for obj in _objects(text) if _KEY.search(obj)]
+        sizes += [len(obj) for obj in _objects(text) if _KEY.search(obj) and not _ELIDED.search(obj)]
     return -(-max(sizes) // 3) if sizes else None
 
 
