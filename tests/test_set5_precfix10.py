@@ -390,3 +390,34 @@ def test_la606_json_example_with_an_elided_list_gives_no_size(project):
         ''',
     }, select=["LA606"])
     assert codes(result) == ["LA606"]
+
+
+def test_la606_conditional_json_ask_is_one_answer_mode_of_several(project):
+    # tool calls as JSON, every other answer free text: a 4000 cap can be reached
+    result = project({
+        "mcp_chat.py": '''
+            import anthropic
+
+            client = anthropic.Anthropic()
+
+
+            def ask(prompt: str, tool_descriptions: str) -> str:
+                system_prompt = f"""You are an assistant with access to tools.
+
+            Available tools:
+            {tool_descriptions}
+
+            When you need to use a tool, respond with a JSON object in the following format:
+            {{
+                "tool": "tool_name",
+                "arguments": {{"arg1": "value1"}}
+            }}
+
+            For regular responses, simply respond normally.
+            """
+                response = client.messages.create(model="claude-sonnet-4-6", max_tokens=4000, system=system_prompt,
+                                                  messages=[{"role": "user", "content": prompt}])
+                return response.content[0].text
+        ''',
+    }, select=["LA606"])
+    assert codes(result) == ["LA606"]

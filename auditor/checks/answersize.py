@@ -10,7 +10,9 @@ the prompt's instruction text (never its data):
   after ``e.g.`` / ``for example``: the answer weighs what the example weighs;
 * a JSON answer (``respond with a JSON object``, ``only return the JSON``) with an example object
   written in the prompt: the answer weighs what the largest example object weighs. An example
-  with an elided list (``[{"index": 1, "pass": true}, ...]``) grows with the data and gives no size.
+  with an elided list (``[{"index": 1, "pass": true}, ...]``) grows with the data and gives no size,
+  and a conditional ask (``When you need to use a tool, respond with a JSON object``) is one answer
+  mode of several.
 
 The weight is a character estimate (``chars / 3`` tokens, rounded up); the check compares it with
 the cap by the rule's ``cap-headroom`` factor. A prompt that asks for prose, code or a report has
@@ -29,6 +31,7 @@ _ONLY = re.compile(r"\b(?:respond|reply|answer|return|output)\s+(?:with\s+)?only
 _EXAMPLE = re.compile(r"\((?:e\.g\.|for example)[,:]?\s*['\"]([^'\"\n]{1,60})['\"]\s*\)", re.I)
 _JSON_ASK = re.compile(r"\b(?:respond|reply|answer|return|output)\b[^.\n]{0,40}\bjson\b", re.I)
 _ELIDED = re.compile(r"\.\.\.|\u2026")  # `[{"index": 1, "pass": true}, ...]`: one entry per item, the answer grows with the data
+_CONDITION = re.compile(r"(?:when|whenever|if|in case|for)\b", re.I)
 _KEY = re.compile(r"\"[A-Za-z_][\w ]{0,40}\"\s*:")
 
 
@@ -50,9 +53,17 @@ def _example_size(text: str) -> int | None:
     for sentence in re.split(r"(?<=[.!?])\s+|\n\s*\n", text):
         if _ONLY.search(sentence):
             sizes += [len(m.group(1)) for m in _EXAMPLE.finditer(sentence)]
-    if _JSON_ASK.search(text):
+    if any(not _conditional(text, m.start()) for m in _JSON_ASK.finditer(text)):
         sizes += [len(obj) for obj in _objects(text) if _KEY.search(obj) and not _ELIDED.search(obj)]
     return -(-max(sizes) // 3) if sizes else None
+
+
+def _conditional(text: str, at: int) -> bool:
+    """The ask at ``at`` is one answer mode of several: its sentence opens with a condition
+    ("When you need to use a tool, respond with a JSON object ... For regular responses, simply
+    respond normally"), so other answers are free text of any length."""
+    start = max(text.rfind(".", 0, at), text.rfind("\n", 0, at)) + 1
+    return _CONDITION.match(text[start:at].strip()) is not None
 
 
 def _objects(text: str) -> list[str]:
