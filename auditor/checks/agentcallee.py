@@ -41,7 +41,11 @@ def _callee_builds(ctx: RuleContext, path: str, line: int, makers: tuple[str, ..
     trees = ctx.extra.setdefault("agent_callee_trees", {})
     if path not in trees:
         try:
-            trees[path] = ast.parse(decode_source(read_bytes(ctx.policy.root / path)))
+            data = read_bytes(ctx.policy.root / path)
+            # a call named like a maker spells each of its names: an ASCII file lacking them is not
+            # parsed (every derived loop site of the project is asked, on a pre-commit run too)
+            spelt = not data.isascii() or any(all(part.encode() in data for part in m.split(".")) for m in makers)
+            trees[path] = ast.parse(decode_source(data)) if spelt else None
         except (OSError, ValueError, SyntaxError, RecursionError, MemoryError):
             trees[path] = None
     tree = trees[path]
