@@ -13,6 +13,7 @@ per run; notebooks' cells and unreadable files give no evidence.
 from __future__ import annotations
 
 import ast
+import unicodedata
 
 from auditor.analysis.sampleuse import dotted_name
 from auditor.checks.context import RuleContext
@@ -41,11 +42,13 @@ def _callee_builds(ctx: RuleContext, path: str, line: int, makers: tuple[str, ..
     trees = ctx.extra.setdefault("agent_callee_trees", {})
     if path not in trees:
         try:
-            data = read_bytes(ctx.policy.root / path)
-            # a call named like a maker spells each of its names: an ASCII file lacking them is not
-            # parsed (every derived loop site of the project is asked, on a pre-commit run too)
-            spelt = not data.isascii() or any(all(part.encode() in data for part in m.split(".")) for m in makers)
-            trees[path] = ast.parse(decode_source(data)) if spelt else None
+            text = decode_source(read_bytes(ctx.policy.root / path))
+            # a call named like a maker spells each of its names (identifiers as the parser reads
+            # them: NFKC): a file lacking them is not parsed (every derived loop site of the
+            # project is asked, on a pre-commit run too: litellm's 310 KB router.py was ~25% of it)
+            named = text if text.isascii() else unicodedata.normalize("NFKC", text)
+            spelt = any(all(part in named for part in m.split(".")) for m in makers)
+            trees[path] = ast.parse(text) if spelt else None
         except (OSError, ValueError, SyntaxError, RecursionError, MemoryError):
             trees[path] = None
     tree = trees[path]
