@@ -1,0 +1,145 @@
+"""Fifth fresh set (session 14), prompt text rules: an instruction restated after the data it applies to
+(LA202), one spec line per field of a schema list (LA202), worked examples inside a prompt (LA202, LA206), a
+prompt that bounds its own long output (LA205). Each with a look-alike that must still be reported."""
+
+from __future__ import annotations
+
+from conftest import codes
+
+GOAL = "Generate a response of the target length and format that responds to the user's question, summarizing all relevant information in the input data tables."
+EVIDENCE = "Do not include information where the supporting evidence for it is not provided."
+
+SEARCH_PROMPT = f'''
+SEARCH_SYSTEM_PROMPT = """
+---Role---
+
+You are a helpful assistant responding to questions about data in the tables provided.
+
+---Goal---
+
+{GOAL}
+
+If you don't know the answer, just say so.
+
+{EVIDENCE}
+
+---Target response length and format---
+
+{{response_type}}
+
+---Data tables---
+
+{{context_data}}
+
+---Goal---
+
+{GOAL}
+
+{EVIDENCE}
+
+Style the response in markdown.
+"""
+'''
+
+SEARCH_CALLER = '''
+from openai import OpenAI
+
+from app.prompts import SEARCH_SYSTEM_PROMPT
+
+client = OpenAI()
+
+
+def answer(question: str, context_data: str) -> str:
+    system = SEARCH_SYSTEM_PROMPT.format(response_type="multiple paragraphs", context_data=context_data)
+    resp = client.chat.completions.create(
+        model="gpt-4o-mini",
+        messages=[{"role": "system", "content": system}, {"role": "user", "content": question}],
+        max_tokens=800,
+    )
+    return resp.choices[0].message.content
+'''
+
+
+def test_la202_goal_restated_after_the_data_tables_is_a_reminder(project):
+    files = {"app/prompts.py": SEARCH_PROMPT, "app/search.py": SEARCH_CALLER}
+    assert codes(project(files, select=["LA202"])) == []
+
+
+def test_la202_same_goal_twice_before_the_data_is_still_a_repeat(project):
+    twice = SEARCH_PROMPT.replace("---Target response length", f"{GOAL}\n\n---Target response length", 1)
+    files = {"app/prompts.py": twice, "app/search.py": SEARCH_CALLER}
+    result = project(files, select=["LA202"])
+    assert codes(result) == ["LA202"]
+    assert result.findings[0].path == "app/prompts.py"
+
+
+def test_la202_inline_placeholder_is_no_data_block(project):
+    # "{name}" inside a sentence is no block of data between the copies
+    src = f'''
+from openai import OpenAI
+
+client = OpenAI()
+
+
+def greet(name: str) -> str:
+    resp = client.chat.completions.create(
+        model="gpt-4o-mini",
+        messages=[{{"role": "user", "content": f"""{EVIDENCE}
+Write a welcome note for {{name}} in two sentences.
+{EVIDENCE}"""}}],
+        max_tokens=200,
+    )
+    return resp.choices[0].message.content
+'''
+    assert codes(project({"app.py": src}, select=["LA202"])) == ["LA202"]
+
+
+def test_la202_report_structure_restated_after_an_fstring_hole(project):
+    src = f'''
+from anthropic import Anthropic
+
+client = Anthropic()
+
+
+def report(input_text: str) -> str:
+    prompt = f"""Write a report about the community described below.
+The report should include a title, a summary and an impact severity rating.
+
+Text:
+{{input_text}}
+
+The report should include a title, a summary and an impact severity rating.
+Output:"""
+    msg = client.messages.create(model="claude-sonnet-4-5", max_tokens=1500, messages=[{{"role": "user", "content": prompt}}])
+    return msg.content[0].text
+'''
+    assert codes(project({"app.py": src}, select=["LA202"])) == []
+
+
+def test_la202_two_constants_around_file_contents_stay_a_repeat(project):
+    # the copies are in two different constants joined around the files: nobody restated it on purpose
+    rule = "Before using the read_files tool, always check if the files you need are already in your context."
+    src = f'''
+from anthropic import Anthropic
+
+client = Anthropic()
+
+BASE_SYSTEM_PROMPT = """You are a coding assistant with tools.
+{rule}
+Use the tools only when needed."""
+
+CHAIN_OF_THOUGHT_PROMPT = """Answer the user's request using the relevant tools.
+{rule}"""
+
+
+def system_prompt(files: dict) -> str:
+    contents = "".join(f"\\n--- {{path}} ---\\n{{text}}\\n" for path, text in files.items())
+    files_prompt = f"\\n\\nFile Contents:\\n{{contents}}\\n"
+    return BASE_SYSTEM_PROMPT + files_prompt + "\\n\\n" + CHAIN_OF_THOUGHT_PROMPT
+
+
+def chat(files: dict, messages: list) -> str:
+    msg = client.messages.create(model="claude-sonnet-4-5", max_tokens=4000, system=system_prompt(files), messages=messages)
+    return msg.content[0].text
+'''
+    assert codes(project({"app.py": src}, select=["LA202"])) == ["LA202"]
