@@ -143,3 +143,85 @@ def chat(files: dict, messages: list) -> str:
     return msg.content[0].text
 '''
     assert codes(project({"app.py": src}, select=["LA202"])) == ["LA202"]
+
+
+REPORT_PROMPT = '''
+REPORT_PROMPT = """You are an AI assistant that helps a human analyst to perform general information discovery.
+
+# Goal
+Write a comprehensive report of a community, given a list of entities that belong to the community and their relationships.
+
+# Report Structure
+Return a title, a summary and five key findings.
+{bound}
+Text:
+{input_text}
+
+Output:"""
+'''
+
+REPORT_CALLER = '''
+from openai import OpenAI
+
+from app.prompts import REPORT_PROMPT
+
+client = OpenAI()
+
+
+def community_report(input_text: str, max_report_length: int = 1500) -> str:
+    prompt = REPORT_PROMPT.format(input_text=input_text, max_report_length=max_report_length)
+    resp = client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": prompt}])
+    return resp.choices[0].message.content
+'''
+
+
+def _la205(project, prompt: str) -> list[str]:
+    return codes(project({"app/prompts.py": prompt, "app/report.py": REPORT_CALLER}, select=["LA205"]))
+
+
+def test_la205_report_with_its_own_word_limit_is_bounded(project):
+    assert _la205(project, REPORT_PROMPT.replace("{bound}", "Limit the total report length to {max_report_length} words.")) == []
+
+
+def test_la205_at_most_n_words_is_a_bound(project):
+    assert _la205(project, REPORT_PROMPT.replace("{bound}", "The report should be at most 500 words.")) == []
+
+
+def test_la205_report_without_a_bound_is_still_reported(project):
+    assert _la205(project, REPORT_PROMPT.replace("{bound}", "")) == ["LA205"]
+
+
+def test_la205_a_count_of_tools_is_no_length_bound(project):
+    assert _la205(project, REPORT_PROMPT.replace("{bound}", "Use at most 3 tools and limit yourself to 2 searches.")) == ["LA205"]
+
+
+SYNTHETIC = '''
+from mistralai import Mistral
+
+client = Mistral(api_key="...")
+
+base_prompt = """
+Generate a detailed query for an auto insurance claim. Include specifics about the incident (cause of the accident, damages, injuries), the user's situation, and what they're claiming. The query should be realistic and reflect what a user might ask an insurance agent. Output only the query text, nothing else.
+"""
+
+answer_prompt = """
+Generate a detailed answer for the customer's question about their auto insurance claim. Output only the answer.
+"""
+
+
+def generate(prompt: str) -> str:
+    response = client.chat.complete(model="mistral-large-latest", messages=[{"role": "user", "content": prompt}], max_tokens=200)
+    return response.choices[0].message.content
+
+
+dataset = [generate(base_prompt) for _ in range(10)]
+reply = generate(answer_prompt)
+'''
+
+
+def test_la205_detail_of_a_realistic_synthetic_sample_is_the_product(project):
+    result = project({"gen.py": SYNTHETIC}, select=["LA205"])
+    lines = [f.line for f in result.findings]
+    src = SYNTHETIC.splitlines()
+    # the synthetic query is silent; the look-alike (a detailed answer to a real customer) is reported
+    assert [src[n - 1].strip()[:30] for n in lines] == ["Generate a detailed answer for"]
