@@ -225,3 +225,43 @@ def test_la205_detail_of_a_realistic_synthetic_sample_is_the_product(project):
     src = SYNTHETIC.splitlines()
     # the synthetic query is silent; the look-alike (a detailed answer to a real customer) is reported
     assert [src[n - 1].strip()[:30] for n in lines] == ["Generate a detailed answer for"]
+
+
+REVIEW = '''
+from openai import OpenAI
+
+client = OpenAI()
+
+REVIEW_PROMPT = """Review the paper below.
+
+In <JSON>, provide the review in JSON format with the following fields in the order:
+- "Summary": A summary of the paper content and its contributions.
+- "Originality": A rating from 1 to 4 (low, medium, high, very high).
+- "Quality": A rating from 1 to 4 (low, medium, high, very high).
+- "Clarity": A rating from 1 to 4 (low, medium, high, very high).
+- "Decision": A decision that has to be one of the following: Accept, Reject.
+{extra}
+This JSON will be automatically parsed, so ensure the format is precise."""
+
+
+def review(paper: str) -> str:
+    resp = client.chat.completions.create(
+        model="gpt-4o-mini", max_tokens=2000,
+        messages=[{"role": "system", "content": REVIEW_PROMPT}, {"role": "user", "content": paper}],
+    )
+    return resp.choices[0].message.content
+'''
+
+
+def test_la202_one_spec_per_field_of_a_schema_list_is_no_repeat(project):
+    assert codes(project({"review.py": REVIEW.replace("{extra}", "")}, select=["LA202"])) == []
+
+
+def test_la202_a_field_listed_twice_is_still_a_repeat(project):
+    again = '- "Quality": A rating from 1 to 4 (low, medium, high, very high).'
+    assert codes(project({"review.py": REVIEW.replace("{extra}", again)}, select=["LA202"])) == ["LA202"]
+
+
+def test_la202_emphasis_labels_name_no_field(project):
+    again = "- Note: Never guess a rating that the paper gives you no evidence for.\n- Important: Never guess a rating that the paper gives you no evidence for."
+    assert codes(project({"review.py": REVIEW.replace("{extra}", again)}, select=["LA202"])) == ["LA202"]

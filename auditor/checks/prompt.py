@@ -21,6 +21,7 @@ from auditor.analysis.rewrites import first_phrase
 from auditor.checks import check
 from auditor.checks.alternatives import Alternatives, exclusive
 from auditor.checks.context import RuleContext
+from auditor.checks.fieldspecs import field_key
 from auditor.checks.reminders import Place, is_reminder
 from auditor.config.catalog import load_catalog
 from auditor.checks.textsites import (
@@ -138,6 +139,7 @@ def repeated_instruction(project, ctx: RuleContext) -> Iterable[Finding]:
                     if norm and _not_an_instruction(text, b, norm):
                         norm = ""  # a format's stem ("Thought: Do I need a tool? Yes"), a row of data
                     long = len(norm.split()) >= min_words
+                    norm = field_key(text, a, norm) if norm else norm  # a schema field's spec goes with its label
                     here = at(a) if norm else ()
                     repeat = norm in seen and not all(exclusive(p, here) for p in branches[norm])
                     if repeat and is_reminder(m.segments, places[norm], Place(mi, start, start + len(run), a, b, segment_at(run, a)[0]), text):
