@@ -265,3 +265,76 @@ def test_la202_a_field_listed_twice_is_still_a_repeat(project):
 def test_la202_emphasis_labels_name_no_field(project):
     again = "- Note: Never guess a rating that the paper gives you no evidence for.\n- Important: Never guess a rating that the paper gives you no evidence for."
     assert codes(project({"review.py": REVIEW.replace("{extra}", again)}, select=["LA202"])) == ["LA202"]
+
+
+CLAIMS = '''
+EXTRACT_CLAIMS_PROMPT = """
+-Goal-
+Given a text document, an entity specification and a claim description, extract all claims against the entities.
+{rules}
+-Examples-
+Example 1:
+Entity specification: organization
+Claim description: red flags associated with an entity
+Text: According to an article on 2022/01/10, Company A was fined for bid rigging while participating in multiple public tenders published by Government Agency B. The company is owned by Person C who was suspected of engaging in corruption activities in 2015.
+Output:
+
+(COMPANY A<|>GOVERNMENT AGENCY B<|>ANTI-COMPETITIVE PRACTICES<|>TRUE<|>Company A was fined for bid rigging while participating in multiple public tenders published by Government Agency B)
+<|COMPLETE|>
+
+Example 2:
+Entity specification: Company A, Person C
+Claim description: red flags associated with an entity
+Text: According to an article on 2022/01/10, Company A was fined for bid rigging while participating in multiple public tenders published by Government Agency B. The company is owned by Person C who was suspected of engaging in corruption activities in 2015.
+Output:
+
+(PERSON C<|>NONE<|>CORRUPTION<|>SUSPECTED<|>Person C was suspected of engaging in corruption activities in 2015)
+<|COMPLETE|>
+
+-Real Data-
+Use the following input for your answer.
+Entity specification: {entity_specs}
+Claim description: {claim_description}
+Text: {input_text}
+Output:"""
+'''
+
+
+def test_worked_examples_that_fill_the_input_fields_are_data(project):
+    result = project({"prompts/claims.py": CLAIMS.replace("{rules}", "")}, select=["LA202", "LA206"])
+    assert codes(result) == []
+
+
+def test_a_rules_label_after_the_examples_is_instruction_text_again(project):
+    # a label that is no field of the input ("Rules:") ends the example: its wording is judged again
+    src = CLAIMS.replace("{rules}", "").replace("-Real Data-", "Rules: Please make sure to quote the text for every claim.\n\n-Real Data-")
+    result = project({"prompts/claims.py": src}, select=["LA201"])
+    assert [f.message.split('"')[1] for f in result.findings] == ["Please make sure to quote"]
+    # while the same sentence inside an example's field is data
+    inside = CLAIMS.replace("{rules}", "").replace("Claim description: red flags associated with an entity\nText:", "Claim description: Please make sure to quote the text for every claim.\nText:", 1)
+    assert codes(project({"prompts/claims.py": inside}, select=["LA201"])) == []
+
+
+def test_example_input_heading_holds_the_example_records(project):
+    rows = "\n".join(f"{i},VERDANT OASIS PLAZA,Verdant Oasis Plaza is the location of the Unity March" for i in range(5))
+    src = f'''
+REPORT_PROMPT = """Write a report of a community, given a list of its entities.
+
+# Example Input
+Text:
+
+human_readable_id,title,description
+{rows}
+
+Output:
+{{{{"title": "VERDANT OASIS PLAZA and Unity March"}}}}
+
+# Real Data
+Text:
+{{input_text}}
+Output:"""
+'''
+    assert codes(project({"prompts/report.py": src}, select=["LA206"])) == []
+    # the look-alike: the same rows written as the prompt's own instruction text
+    own = src.replace("# Example Input\n", "# Entities to mention\n")
+    assert codes(project({"prompts/report.py": own}, select=["LA206"])) == ["LA206"]
