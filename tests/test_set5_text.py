@@ -338,3 +338,41 @@ Output:"""
     # the look-alike: the same rows written as the prompt's own instruction text
     own = src.replace("# Example Input\n", "# Entities to mention\n")
     assert codes(project({"prompts/report.py": own}, select=["LA206"])) == ["LA206"]
+
+
+AGENT = '''
+from anthropic import Anthropic
+
+client = Anthropic()
+
+SYSTEM_PROMPT = """You are Claude, an AI assistant specialized in software development.
+{closing}
+"""
+
+
+def chat(messages: list) -> str:
+    msg = client.messages.create(model="claude-sonnet-4-5", max_tokens=4000, system=SYSTEM_PROMPT, messages=messages)
+    return msg.content[0].text
+'''
+
+
+def _la201(project, closing: str):
+    return [(f.message.split('"')[1], f.fix is not None) for f in project({"agent.py": AGENT.replace("{closing}", closing)}, select=["LA201"]).findings]
+
+
+def test_la201_goal_after_an_identity_statement_is_not_cut(project):
+    # "Remember, you are an AI assistant, and help the user ..." would join an imperative to a statement
+    assert _la201(project, "Remember, you are an AI assistant, and your primary goal is to help the user accomplish their tasks.") == []
+    assert _la201(project, "Keep in mind, you are a code reviewer, and your task is to review the diff.") == []
+
+
+def test_la201_goal_after_an_action_you_take_is_still_shortened(project):
+    assert _la201(project, "You will receive a ticket, and your goal is to route it to the right team.") == [("your goal is to route", True)]
+    assert _la201(project, "You are an expert in information retrieval and your task is to estimate the relevance of a document.") == [("your task is to estimate", True)]
+
+
+def test_la201_the_reply_the_bot_must_say_is_its_output(project):
+    greeting = "- if its general greeting then answer should be hello how can i help you, please ask related questions so i can help"
+    assert _la201(project, greeting) == []
+    # the look-alike: a line that describes the answer and then asks politely is instruction text
+    assert _la201(project, "- The answer should be concise, and please cite the sources you used.") == [("please cite", True)]
