@@ -376,3 +376,55 @@ def test_la201_the_reply_the_bot_must_say_is_its_output(project):
     assert _la201(project, greeting) == []
     # the look-alike: a line that describes the answer and then asks politely is instruction text
     assert _la201(project, "- The answer should be concise, and please cite the sources you used.") == [("please cite", True)]
+
+
+def test_la201_respond_with_a_format_names_no_wording(project):
+    line = "You MUST respond with ONLY valid JSON containing ONE object in the following format:"
+    assert _la201(project, line) == [("the following format:", True)]
+
+
+def test_la202_a_rule_before_and_after_few_shot_examples_is_still_a_repeat(project):
+    # static examples between the copies are no request input: the restatement is a repeat
+    rule = "- NEVER use the final_response tool in intermediate steps of the plan."
+    src = f'''
+PLANNER_PROMPT = """Plan the tool calls for the user's query.
+{rule}
+
+<Examples>
+Query: Run the simulation on CASE_A.
+Plan: [{{"step_nr": 1, "tool_name": "run_and_heal"}}]
+</Examples>
+
+CRITICAL RULES FOR final_response:
+{rule}
+"""
+'''
+    assert codes(project({"prompts/planner.py": src}, select=["LA202"])) == ["LA202"]
+
+
+def test_la205_a_bound_on_each_table_cell_is_no_bound_on_the_answer(project):
+    prompt = REPORT_PROMPT.replace("{bound}", "When creating a table, only include 1-2 sentences or less in each table cell.")
+    assert _la205(project, prompt) == ["LA205"]
+
+
+TOOL_CREATOR = '''
+from anthropic import Anthropic
+
+client = Anthropic()
+
+
+def create_tool(description: str) -> str:
+    prompt = f"""Create a Python tool class for this description: {description}
+The class must subclass BaseTool and define name, description and execute().
+Return ONLY the {what} without any explanation or markdown formatting."""
+    response = client.messages.create(model="claude-sonnet-4-5", max_tokens=4000, messages=[{"role": "user", "content": prompt}])
+    return response.content[0].text
+'''
+
+
+def test_la104_code_without_explanation_is_no_short_answer(project):
+    assert codes(project({"tools.py": TOOL_CREATOR.replace("{what}", "Python code")}, select=["LA104"])) == []
+
+
+def test_la104_a_name_without_explanation_is_still_a_short_answer(project):
+    assert codes(project({"tools.py": TOOL_CREATOR.replace("{what}", "tool name")}, select=["LA104"])) == ["LA104"]

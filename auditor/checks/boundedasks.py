@@ -24,10 +24,11 @@ from auditor.facts import Prompt
 
 _NUM = r"(?:\{[A-Za-z_]\w*\}|\d+(?:[ \t]*[-\u2013][ \t]*\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|twenty|fifty|a hundred)"
 _UNIT = r"(?:words?|tokens?|sentences?|paragraphs?|characters?|chars|lines?|pages?|bullet(?:[ \t]+points?)?s?)"
+_PER_ITEM = r"(?![ \t]+(?:in|per|for)[ \t]+(?:each|every|a|one|any)\b)"  # "1-2 sentences in each table cell": a bound on a part
 _LENGTH_BOUND = re.compile(
-    r"\b(?:limit|keep|cap|restrict|constrain)\b[^.\n]{0,60}?\b(?:to|at|under|within|below)[ \t]+(?:a[ \t]+maximum[ \t]+of[ \t]+|about[ \t]+|around[ \t]+)?" + _NUM + r"[ \t]+" + _UNIT + r"\b"
-    r"|\b(?:at[ \t]+most|no[ \t]+more[ \t]+than|not[ \t]+(?:to[ \t]+)?exceed(?:ing)?|maximum[ \t]+of|max(?:imum)?[ \t]+length[ \t]+(?:of|is)|fewer[ \t]+than|less[ \t]+than|under|within|shorter[ \t]+than)[ \t]+" + _NUM + r"[ \t]+" + _UNIT + r"\b"
-    r"|\b" + _NUM + r"[ \t]+" + _UNIT + r"[ \t]+(?:or[ \t]+(?:less|fewer)|max(?:imum)?|at[ \t]+most)\b",
+    r"\b(?:limit|keep|cap|restrict|constrain)\b[^.\n]{0,60}?\b(?:to|at|under|within|below)[ \t]+(?:a[ \t]+maximum[ \t]+of[ \t]+|about[ \t]+|around[ \t]+)?" + _NUM + r"[ \t]+" + _UNIT + r"\b" + _PER_ITEM +
+    r"|\b(?:at[ \t]+most|no[ \t]+more[ \t]+than|not[ \t]+(?:to[ \t]+)?exceed(?:ing)?|maximum[ \t]+of|max(?:imum)?[ \t]+length[ \t]+(?:of|is)|fewer[ \t]+than|less[ \t]+than|under|within|shorter[ \t]+than)[ \t]+" + _NUM + r"[ \t]+" + _UNIT + r"\b" + _PER_ITEM +
+    r"|\b" + _NUM + r"[ \t]+" + _UNIT + r"[ \t]+(?:or[ \t]+(?:less|fewer)|max(?:imum)?|at[ \t]+most)\b" + _PER_ITEM,
     re.IGNORECASE,
 )
 _CONCISE_PRODUCT = re.compile(

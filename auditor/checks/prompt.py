@@ -20,6 +20,7 @@ from auditor.analysis.phrases import catalog_entries
 from auditor.analysis.rewrites import first_phrase
 from auditor.checks import check
 from auditor.checks.alternatives import Alternatives, exclusive
+from auditor.checks.codeanswer import asks_for_code
 from auditor.checks.context import RuleContext
 from auditor.checks.fieldspecs import field_key
 from auditor.checks.reminders import Place, is_reminder
@@ -74,6 +75,8 @@ def asks_short_answer(text: str, entries) -> tuple[str, str | None, int] | None:
     if hit is None:
         return None
     e, offset = hit
+    if e.delimiter is None and asks_for_code(text, offset):
+        return None  # "Return ONLY the Python code without any explanation": the code is the answer (checks/codeanswer.py)
     return e.phrase, e.delimiter, offset
 
 
@@ -142,12 +145,12 @@ def repeated_instruction(project, ctx: RuleContext) -> Iterable[Finding]:
                     norm = field_key(text, a, norm) if norm else norm  # a schema field's spec goes with its label
                     here = at(a) if norm else ()
                     repeat = norm in seen and not all(exclusive(p, here) for p in branches[norm])
-                    if repeat and is_reminder(m.segments, places[norm], Place(mi, start, start + len(run), a, b, segment_at(run, a)[0]), text):
+                    if repeat and is_reminder(m.segments, places[norm], Place(mi, start, start + len(run), a, b, segment_at(run, a)[0], text), text):
                         repeat = False  # restated after the data it applies to: a reminder
                     if norm:
                         branches.setdefault(norm, []).append(here)
                     if norm and not repeat and norm not in seen:
-                        places[norm] = Place(mi, start, start + len(run), a, b, segment_at(run, a)[0])
+                        places[norm] = Place(mi, start, start + len(run), a, b, segment_at(run, a)[0], text)
                     if norm and not repeat:
                         seen[norm] = m.role
                     if norm and repeat and (long or block):

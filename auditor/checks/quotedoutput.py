@@ -14,8 +14,8 @@ import re
 _HOW = r"short|shorter|concise|brief|clear|detailed|accurate|correct|complete|in|written|formatted|under|less|more|at|about|based|grounded|polite|friendly|professional|helpful|valid|json|markdown|no|one|a|an|the|between|within|limited|kept|easy|simple|relevant|factual"
 _SAYS = re.compile(
     r"\b(?:(?:answer|reply|response|output|greeting|message)[ \t]+(?:should|must|shall|will|has[ \t]+to)[ \t]+be(?![ \t]+(?:" + _HOW + r")\b)"
-    r"|(?:respond|reply|answer)[ \t]+(?:with|by[ \t]+saying)|(?:say|write|output)[ \t]*:?[ \t]*[\"'\u201c])"
-    r"(?=[ \t:\"'\u201c])[^.!?\n]*$",
+    r"(?=[ \t:\"'\u201c])|(?:respond|reply|answer)[ \t]+(?:with|by[ \t]+saying)[ \t]*:?[ \t]*[\"'\u201c]|(?:say|write|output)[ \t]*:?[ \t]*[\"'\u201c])"
+    r"[^.!?\n]*$",
     re.IGNORECASE,
 )
 

@@ -6,7 +6,8 @@ report structure before the example and again after ``Text: {input_text}``. A se
 copies are separated, inside one written text, by a block that carries the request's data is such a
 reminder, not a repeat to remove. The block is a placeholder on its own line (``{context_data}``,
 ``{{ documents }}``, ``${input}``) in a template's text, or, once a call site has filled the template,
-a hole on its own line or a data segment between the two copies' runs.
+a hole on its own line between the two copies' runs. Static data between them (few-shot examples, a
+pasted document) is not the request's input: a rule written before and after the examples is a repeat.
 
 "One written text" keeps the rule narrow: the copies come from the same file and the same named value
 (or the same inline literal). Two different constants that both carry a sentence and are concatenated
@@ -19,7 +20,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from auditor.analysis.roles import DATA
 from auditor.facts import Segment
 
 # a template placeholder alone on its line: {name}, {{ name }}, ${name}, $name, {name!r:>10}
@@ -37,6 +37,7 @@ class Place:
     offset: int
     end: int
     segment: Segment
+    text: str = ""  # the run's text
 
 
 def _source(seg: Segment) -> tuple:
@@ -59,7 +60,6 @@ def is_reminder(segments: list[Segment], first: Place, here: Place, text: str) -
         return False
     if first.run_start == here.run_start:
         return bool(_BLOCK_PLACEHOLDER.search(text, first.end, here.offset))
-    if _BLOCK_PLACEHOLDER.search(text, 0, here.offset):
+    if _BLOCK_PLACEHOLDER.search(first.text, first.end) or _BLOCK_PLACEHOLDER.search(text, 0, here.offset):
         return True
-    between = range(first.run_end, here.run_start)
-    return any(segments[i].kind == "hole" and _block_hole(segments, i) or segments[i].kind == "static" and segments[i].role == DATA for i in between)
+    return any(segments[i].kind == "hole" and _block_hole(segments, i) for i in range(first.run_end, here.run_start))
