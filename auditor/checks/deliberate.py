@@ -3,7 +3,7 @@
 - **A test** (``tests/``, ``test_*.py``, ...: :func:`auditor.analysis.testmodules.is_test_path`): the model
   is the test's fixture, a mocked endpoint or the model under test (an SDK's generated tests send
   ``max_tokens=1`` "hi" to a mock server); nothing is billed in production.
-- **An evaluation or a benchmark** (a path segment ``eval``/``evals``/``evaluation``/``benchmark``...): the
+- **An evaluation or a benchmark** (a folder or file named ``eval``/``evals``/``evaluation``/``benchmark``...): the
   model is what is measured, or the judge chosen for the measure.
 - **An agent step**: the call hands the model tools (``tools=``, ``functions=``, Gemini's
   ``config.tools``): it decides which tool to call with which arguments, whatever word its prompt
@@ -19,7 +19,9 @@ import re
 from auditor.analysis.testmodules import is_test_path
 from auditor.facts import CallSite
 
-EVAL_PATH = re.compile(r"(?:^|[/_.-])(?:evals?|evaluations?|evaluat(?:e|ing|or)s?|benchmarks?|benchmarking)(?:$|[/_.-])", re.IGNORECASE)
+# a whole folder or file name: `evaluation/`, `evals/`, `benchmarks/run.py`, `eval.ipynb`; not `prompt_evals/`,
+# an app's example of evaluating its own prompt (ragas, judged true on the 21-repo corpus)
+EVAL_PATH = re.compile(r"(?:^|/)(?:evals?|evaluations?|benchmarks?|benchmarking)(?:/|\.(?:py|ipynb)$)", re.IGNORECASE)
 TOOL_PARAMS = {"tools", "functions", "tool_config", "toolConfig"}
 
 
