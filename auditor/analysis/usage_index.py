@@ -60,6 +60,7 @@ class FunctionIndex:
         self.return_calls: set[int] = set()
         self.marks_cache = False
         self.grows: dict[str, list[ast.AST]] = {}
+        envelopes: set[str] = set()  # body = response["body"].read().decode("utf-8"): names holding the provider's JSON envelope
         for n in body:
             if isinstance(n, _FLOW_NODES):
                 for value, targets in _flows(n):
@@ -67,6 +68,8 @@ class FunctionIndex:
                         continue
                     if STRUCTURED_PATH.search(source_of(value)):
                         continue  # tool-call arguments are JSON by design: what is derived from them is not model text
+                    if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in ("read", "decode") and ENVELOPE.search(source_of(value)):
+                        envelopes.update(targets)  # the raw body, not yet parsed: json.loads of it reads the envelope
                     names, calls = refs(value)
                     for name in names:
                         self.edges.setdefault(name, set()).update(targets)
@@ -75,7 +78,10 @@ class FunctionIndex:
             if isinstance(n, ast.Call):
                 parsed = module.parser_of(n, scope)
                 # json.loads(response["body"].read()) decodes the provider's envelope, not the model's text
-                if parsed is not None and parsed[1] is not None and not STRUCTURED_PATH.search(source_of(parsed[1])) and not ENVELOPE.search(source_of(parsed[1])):
+                if (
+                    parsed is not None and parsed[1] is not None and not STRUCTURED_PATH.search(source_of(parsed[1]))
+                    and not ENVELOPE.search(source_of(parsed[1])) and not (isinstance(parsed[1], ast.Name) and parsed[1].id in envelopes)
+                ):
                     i = len(self.parsers)
                     self.parsers.append((n, parsed[0]))
                     names, calls = refs(parsed[1])
