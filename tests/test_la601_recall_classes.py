@@ -62,3 +62,27 @@ def test_converse_with_an_output_schema_is_structured(project):
 
 def test_converse_without_one_is_reported(project):
     assert len(_la601(project, CONVERSE.replace("EXTRA", ""))) == 1
+
+
+NOTEBOOK_CHAIN = '''
+from openai import OpenAI
+import json
+
+client = OpenAI()
+info = client.chat.completions.create(model="gpt-4o-mini", max_tokens=500,
+    messages=[{"role": "user", "content": "Describe every item, price and quantity on this receipt."}]).choices[0].message.content
+extract = client.chat.completions.create(model="gpt-4o-mini", max_tokens=500, SCHEMA
+    messages=[{"role": "system", "content": "Extract the receipt as JSON."}, {"role": "user", "content": info}])
+output = json.loads(extract.choices[0].message.content)
+'''
+
+
+def test_the_answer_of_a_structured_request_is_not_the_text_it_was_sent(project):
+    # info (free text) is sent to a second, structured request; the parse reads that request's answer
+    src = NOTEBOOK_CHAIN.replace("SCHEMA", 'response_format={"type": "json_schema", "json_schema": {"name": "r", "schema": {"type": "object"}}},')
+    assert _la601(project, src) == []
+
+
+def test_the_answer_of_an_unstructured_second_request_is_still_reported(project):
+    found = _la601(project, NOTEBOOK_CHAIN.replace("SCHEMA", ""))
+    assert len(found) == 1 and "line 8" in found[0].message  # the second request, whose answer is parsed

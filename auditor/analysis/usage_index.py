@@ -7,7 +7,8 @@ with thousands of module-level calls (a generated script, a 3,000-cell notebook)
 sites x statements: the audit counted 4.17 M ``ast.walk`` calls for 400 cells. So each function
 (and each loop) is indexed once, on first use, and every site's question is a lookup:
 
-* :class:`FunctionIndex`: name -> names it flows into, call -> names its result is assigned
+* :class:`FunctionIndex`: name -> names it flows into (not through another request: the names a
+  request is sent do not flow into its answer), call -> names its result is assigned
   to, parses and ``return`` values by the names (and calls) they read, lists by the names they
   grow, and whether a cache marker appears anywhere in the function;
 * :class:`LoopIndex`: the names a loop grows and its assignments by the names they read;
@@ -34,6 +35,13 @@ def refs(expr: ast.AST) -> tuple[set[str], set[int]]:
         elif isinstance(n, ast.Call):
             calls.add(id(n))
     return names, calls
+
+
+def _spine(expr: ast.AST) -> ast.AST:
+    """The call an expression reads its value from: ``(await c.create(...)).choices[0].message.content`` -> the call."""
+    while isinstance(expr, (ast.Await, ast.Attribute, ast.Subscript)):
+        expr = expr.value
+    return expr
 
 
 def _add(index: dict, key: Any, value: Any) -> None:
@@ -71,6 +79,8 @@ class FunctionIndex:
                     if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in ("read", "decode") and ENVELOPE.search(source_of(value)):
                         envelopes.update(targets)  # the raw body, not yet parsed: json.loads of it reads the envelope
                     names, calls = refs(value)
+                    if id(_spine(value)) in getattr(module, "requests", ()):
+                        names = set()  # extract = create(messages=[... info ...]): extract holds the new answer, not info's text
                     for name in names:
                         self.edges.setdefault(name, set()).update(targets)
                     for c in calls:
