@@ -115,6 +115,32 @@ def _not_an_instruction(text: str, end: int, norm: str) -> bool:
     return digits >= 3 and digits * 4 >= len(words)
 
 
+# the label of a worked example's field: "Answer:", "- Answer:", "AI Response:", "# Q:", "Gold target:"
+_EXAMPLE_FIELD = re.compile(
+    r"^[ \t#*>-]*(?:q|a|question|answer|context|information|input|output|response|ai response|ai|user|assistant|human|"
+    r"example(?:[ \t]+\d+)?|gold target|predicted answer(?:[ \t]+\d+)?|generated answer|review|email)[ \t]*:",
+    re.IGNORECASE,
+)
+
+
+def _in_example(text: str, at: int) -> bool:
+    """The sentence at ``at`` lies in a labelled field of a worked example: its own line, or a line above
+    it in the same paragraph (no blank line between), opens with a field label (``- Answer:`` above the
+    answer's bullets). Few-shot examples repeat their answers and contexts by design: data, not instructions."""
+    start = text.rfind("\n", 0, at) + 1
+    for _ in range(12):
+        end = text.find("\n", start)
+        line = text[start : end if end >= 0 else len(text)]
+        if not line.strip():
+            return False
+        if _EXAMPLE_FIELD.match(line):
+            return True
+        if start == 0:
+            return False
+        start = text.rfind("\n", 0, start - 1) + 1
+    return False
+
+
 @check("repeated_instruction", on="project")
 def repeated_instruction(project, ctx: RuleContext) -> Iterable[Finding]:
     """One finding per repeated block: consecutive sentences that all repeat earlier text of the
@@ -132,8 +158,8 @@ def repeated_instruction(project, ctx: RuleContext) -> Iterable[Finding]:
                 at = alts.feed(text)
                 block: list[tuple[int, int, str]] = []
                 for a, b, norm in list(_sentences(text)) + [(-1, -1, "")]:
-                    if norm and _not_an_instruction(text, b, norm):
-                        norm = ""  # a format's stem ("Thought: Do I need a tool? Yes"), a row of data
+                    if norm and (_not_an_instruction(text, b, norm) or _in_example(text, a)):
+                        norm = ""  # a format's stem ("Thought: Do I need a tool? Yes"), a row of data, a worked example's field
                     long = len(norm.split()) >= min_words
                     here = at(a) if norm else ()
                     repeat = norm in seen and not all(exclusive(p, here) for p in branches[norm])
