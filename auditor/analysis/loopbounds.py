@@ -6,7 +6,7 @@
   unbounded history (LA602);
 * a *fixed* list is a literal list or dict (or a name bound to one) of at most ``FIXED_ITEMS`` items: four
   demo questions, three models to compare; its items may be names bound to literals (``[titan, llama3]``),
-  and ``xs[:3]`` (literal ends) keeps a fixed few. Calls over it are a handful of variants, not a batch of
+  and ``xs[:1]`` (literal ends) keeps one item. Calls over it are a handful of variants, not a batch of
   data (LA503);
 * an *agent* loop appends tool results (``function_call_output``, ``role: "tool"``, ``tool_result``)
   to the request of one task without reading new user input: its items must stay paired, so it is
@@ -56,13 +56,14 @@ def literal_items(expr: ast.AST, r, scope: Scope, line: int) -> int | None:
 
 
 def _few_sliced(s: ast.Slice) -> int | None:
-    """How many items ``xs[a:b]`` keeps when both ends are literal ints (``a`` may be absent), at most
-    ``FIXED_ITEMS``; else None (``xs[:n]``, ``xs[start:]`` keep an unknown number)."""
+    """1 when ``xs[a:b]`` (literal int ends, ``a`` may be absent) keeps one item: a loop over it runs one
+    request, nothing to batch or group. Else None: ``xs[:n]``, ``xs[start:]`` keep an unknown number,
+    and ``moments[:3]`` in a request handler is three real items (grouping them fits)."""
     lower = 0 if s.lower is None else s.lower.value if isinstance(s.lower, ast.Constant) and type(s.lower.value) is int else None
     upper = s.upper.value if isinstance(s.upper, ast.Constant) and type(s.upper.value) is int else None
     if lower is None or upper is None or s.step is not None or lower < 0 or upper <= lower:
         return None
-    return upper - lower if upper - lower <= FIXED_ITEMS else None
+    return 1 if upper - lower == 1 else None
 
 
 def _constant_name(e: ast.AST, r, scope: Scope, line: int) -> bool:
