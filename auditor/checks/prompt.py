@@ -123,19 +123,21 @@ _EXAMPLE_FIELD = re.compile(
 )
 
 
+_BULLET_LINE = re.compile(r"^[ \t]+[-*\u2022][ \t]")
+
+
 def _in_example(text: str, at: int) -> bool:
-    """The sentence at ``at`` lies in a labelled field of a worked example: its own line, or a line above
-    it in the same paragraph (no blank line between), opens with a field label (``- Answer:`` above the
-    answer's bullets). Few-shot examples repeat their answers and contexts by design: data, not instructions."""
+    """The sentence at ``at`` lies in a labelled field of a worked example: its own line opens with a
+    field label, or it is an indented bullet under one (``- Answer:`` above the answer's bullets, no
+    blank line between). A label whose value is a hole (``Question: {{ question }}``) is the live
+    request's field, not an example. Few-shot examples repeat their answers and contexts by design."""
     start = text.rfind("\n", 0, at) + 1
     for _ in range(12):
         end = text.find("\n", start)
         line = text[start : end if end >= 0 else len(text)]
-        if not line.strip():
-            return False
         if _EXAMPLE_FIELD.match(line):
-            return True
-        if start == 0:
+            return "{" not in line
+        if not _BULLET_LINE.match(line) or start == 0:
             return False
         start = text.rfind("\n", 0, start - 1) + 1
     return False
