@@ -114,3 +114,7 @@ def test_a_chat_that_asks_the_user_each_turn_is_not_an_agent_loop(project):
 def test_the_same_loop_without_the_user_is_reported(project):
     src = CHAT.replace("QUESTION", 'messages.append({"role": "user", "content": "Keep searching."})')
     assert len(_codes(project, {"chat.py": src}, "LA605")) == 1
+    # judged true on the 21-repo corpus (anthropic-courses): input() only after the assistant's answer,
+    # so the model's tool turns run on without the user
+    src = CHAT.replace("QUESTION", 'if not messages or messages[-1]["role"] == "assistant":\n        messages.append({"role": "user", "content": input("Ask: ")})')
+    assert len(_codes(project, {"chat.py": src}, "LA605")) == 1

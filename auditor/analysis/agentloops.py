@@ -46,8 +46,9 @@ class AgentLoopFacts:
             body = self.r.source_of(loop)
             if not TOOL_MARKERS.search(body):
                 continue
-            if USER_TURN.search(body):
-                continue  # each pass waits for the user's next message (a chat REPL): the user ends it, not the model
+            if any(not isinstance(st, (ast.If, ast.For, ast.AsyncFor, ast.While, ast.Try)) and USER_TURN.search(self.r.source_of(st)) for st in loop.body):
+                continue  # every pass waits for the user's next message (a chat REPL): the user ends it, not the model;
+                # an input() only when the last message is the assistant's (`if ...: input()`) still lets tool turns run on
             if _leaves_on_bound(loop):
                 return None
             head = f"while {self.r.source_of(loop.test)}:"
