@@ -50,6 +50,22 @@ class _LazyPathspec:
 pathspec = _LazyPathspec()
 
 
+class _LazySpec:
+    """A gitignore-style spec of ``lines``, compiled on its first match."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines, self._spec = lines, None
+
+    @property
+    def spec(self):
+        if self._spec is None:
+            self._spec = pathspec.GitIgnoreSpec.from_lines(self.lines)
+        return self._spec
+
+    def match_file(self, rel: str) -> bool:
+        return self.spec.match_file(rel)
+
+
 def normalise_config_paths(items: list[Any] | None) -> list[dict[str, Any]]:
     """Policy ``model-config-paths`` -> ``[{path, keys, policy}]`` plus the defaults."""
     out: list[dict[str, Any]] = []
@@ -249,9 +265,10 @@ def discover(
     With ``errors`` given, a missing path or a folder that cannot be read is added there as
     ``(path, reason)`` instead of a message: the caller reports it as an error."""
     root = root.resolve()
-    excl = pathspec.GitIgnoreSpec.from_lines(DEFAULT_EXCLUDES + list(exclude or []))
-    incl = pathspec.GitIgnoreSpec.from_lines(include) if include else None
-    prompts = pathspec.GitIgnoreSpec.from_lines(prompt_paths) if prompt_paths else None
+    # each built when first matched: a given .py file without --force-exclude needs none (pre-commit)
+    excl = _LazySpec(DEFAULT_EXCLUDES + list(exclude or []))
+    incl = _LazySpec(include) if include else None
+    prompts = _LazySpec(prompt_paths) if prompt_paths else None
     ignores = _Ignores(root) if respect_gitignore else None
     out: dict[str, SourceFile] = {}
     notes: list[str] = []
@@ -266,7 +283,7 @@ def discover(
 
     def excluded(rel: str, is_dir: bool, given: str = "") -> bool:
         if given not in exempted:
-            exempted[given] = fast_match(without_matches(excl, given))
+            exempted[given] = fast_match(without_matches(excl.spec, given))
         if exempted[given](rel + ("/" if is_dir else "")):  # type: ignore[operator]
             return True
         return bool(ignores and ignores.ignored(rel, is_dir, given))

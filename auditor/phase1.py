@@ -79,17 +79,22 @@ class _Job:
     nb: dict | None = None
     size: int = 0  # bytes to parse: a notebook's code cells, not its outputs
     deep: bool = False  # the dataflow's deep read of a module (its calls with their arguments)
+    raw: str = ""  # a notebook sent by path: pre-scanned where it is parsed (parsepool.read_notebook_job)
 
 
 _FORK = sys.platform.startswith("linux")  # workers are forked (see _context)
 
 
 def _parse_job(job: _Job) -> FileFacts:
+    if job.raw:
+        return _parse_tuple((job.raw, job.sf.rel, job.sf.kind, job.opts))
     return parse_bytes(job.data, job.sf.rel, job.sf.kind, job.opts, job.nb, deep=job.deep)
 
 
 def _parse_tuple(args: tuple) -> FileFacts:  # spawn platforms: the job travels by pickle
-    return parse_bytes(*args)
+    from auditor.parsepool import read_notebook_job  # (path, rel, kind, opts): a notebook sent by path
+
+    return read_notebook_job(*args) if len(args) == 4 else parse_bytes(*args)
 
 
 def _context():
@@ -121,7 +126,8 @@ def _isolated(job: _Job) -> FileFacts:
 
     try:
         with ProcessPoolExecutor(max_workers=1, mp_context=_context(), initializer=_worker_init) as pool:
-            return pool.submit(_parse_tuple, (job.data, job.sf.rel, job.sf.kind, job.opts, job.nb)).result()
+            args = (job.raw, job.sf.rel, job.sf.kind, job.opts) if job.raw else (job.data, job.sf.rel, job.sf.kind, job.opts, job.nb)
+            return pool.submit(_parse_tuple, args).result()
     except BrokenProcessPool:
         facts = FileFacts(path=job.sf.rel, module="", kind=job.sf.kind)
         facts.findings.append(file_error(job.sf.rel, "the parser crashed on this file (too deeply nested?)"))
@@ -356,8 +362,8 @@ def load_facts(
     from auditor.parsepool import StreamPool, slim_notebook
     from auditor.sources.notebook import code_source_bytes
 
-    pool = StreamPool(jobs or os.cpu_count() or 1, _parallel_min_bytes())
-    for sf in files:
+    pool = StreamPool(jobs or os.cpu_count() or 1, _parallel_min_bytes(), len(files))
+    for scanned, sf in enumerate(files, 1):
         o = pick(sf.rel)
         settings = digests_of.get(id(o))
         if settings is None:
@@ -395,6 +401,10 @@ def load_facts(
             if st is not None:
                 cache.put_stat(sf.rel, st, read_ns)
             continue
+        if sf.kind == "notebook" and pool.takes_files and sf.rel not in texts:  # read and pre-scanned by a worker
+            todo.append(_Job(sf, b"", digest, settings, o, st, read_ns, None, max(1, len(data) // 20), raw=str(sf.path)))
+            pool.add(todo[-1])
+            continue
         done, nb = prescan_bytes(data, sf.rel, sf.kind, o)  # nb: the notebook, read once
         if done is not None:
             code = done.__dict__.pop("_code", None)
@@ -410,13 +420,16 @@ def load_facts(
             nb, data = slim_notebook(nb), b""
             codes[sf.rel] = code_source_bytes(nb)  # what the swap-safety scan searches (fix/swapsafety.py)
         todo.append(_Job(sf, data, digest, settings, o, st, read_ns, nb, size))
-        pool.add(todo[-1])  # parsed from now on once there is enough to parse (auditor/parsepool.py)
+        pool.add(todo[-1], scanned)  # parsed from now on once there is (or will be) enough to parse (auditor/parsepool.py)
     by_rel = {j.sf.rel: j for j in todo}
     keep = loaded is not None and stats["skipped"] > 0  # the dataflow may read skipped files again: kept workers parse them
     pooled = pool.started
     for facts in pool.results(keep=keep):
         out[facts.path] = facts
-        stats["parsed"] += 1
+        code = facts.__dict__.pop("_code", None)  # a notebook sent by path: its code cells
+        if code is not None:
+            codes[facts.path] = code
+        stats["skipped" if facts.extra.get("skipped") else "parsed"] += 1
         job = by_rel.get(facts.path)
         if job is not None and facts.path not in texts and not facts.extra.get("over_budget"):
             cache.put(facts.path, job.digest, facts, job.settings, job.st, job.read_ns)

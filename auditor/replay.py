@@ -26,7 +26,8 @@ arguments). It is not written when the run did anything a replay would not redo 
 see: a write outside the cache folders, a subprocess, a socket, a ``chdir``, output it could not
 capture exactly; nor when any recorded path changed less than 2 s before the end of the run
 (:data:`auditor.cache.RACY_NS`, git's racy rule: a change within the timestamp granularity is
-never missed).
+never missed). A run given a file that changed that recently (pre-commit's
+just-edited file) does not even record (:func:`_fresh_path`).
 
 The next such run (:func:`at_entry`, called before click or the engine are imported) reads the
 record, checks its signature and key, ``stat``s every recorded path, and when everything is
@@ -165,12 +166,17 @@ def try_replay(argv: list[str]) -> tuple[bytes, bytes, int] | None:
         return None
 
 
-def at_entry() -> None:
-    """On the real command line: replay a standing record and exit, or start recording this run."""
+def command_line() -> bool:
+    """Whether this process is the real command line (the console script, ``python -m auditor``)."""
     main = sys.modules.get("__main__")
     script = os.path.basename(getattr(main, "__file__", "") or "")
     module = getattr(getattr(main, "__spec__", None), "name", None)
-    if os.name != "posix" or not (script.startswith("llm-audit") or module == "auditor.__main__" or module == "auditor"):
+    return script.startswith("llm-audit") or module == "auditor.__main__" or module == "auditor"
+
+
+def at_entry() -> None:
+    """On the real command line: replay a standing record and exit, or start recording this run."""
+    if os.name != "posix" or not command_line():
         return
     argv = sys.argv[1:]
     if _disabled() or not eligible(argv):
@@ -185,7 +191,28 @@ def at_entry() -> None:
         except OSError:
             os._exit(code)  # a reader that went away: the rest is dropped, the exit code stays (render/output.py)
         os._exit(code)
+    if _fresh_path(argv):
+        return _debug("not recording: a path given changed less than 2 s ago (its record could not stand)")
     start_recording(argv)
+
+
+def _fresh_path(argv: list[str]) -> bool:
+    """Whether a file named on the command line changed within :data:`RACY_NS` of now: the run
+    reads it, so :func:`_store` would refuse the record anyway (pre-commit's just-edited file),
+    and recording would only cost the run its ``stat`` wrapper, audit hook and final walk."""
+    import time
+
+    fresh = time.time_ns() - RACY_NS
+    for t in argv[1:]:
+        if t.startswith("-"):
+            continue
+        try:
+            st = os.stat(t)
+        except (OSError, ValueError):
+            continue
+        if (st.st_mode & 0o170000) == 0o100000 and (st.st_mtime_ns >= fresh or st.st_ctime_ns >= fresh):
+            return True
+    return False
 
 
 # ---------------------------------------------------------------- recording
@@ -253,6 +280,9 @@ def _ours(path: str) -> bool:
     """A path of our own caches (whose contents never change an output, only its speed)."""
     if path == _state["key_file"] or f"{os.sep}.llm_audit_cache{os.sep}" in path or path.endswith(f"{os.sep}.llm_audit_cache"):
         return True
+    code = _state.get("code_file")  # and its temporary sibling while it is written (writes.replace_file)
+    if code and (path == code or (os.path.dirname(path) == os.path.dirname(code) and os.path.basename(path).startswith(f".{os.path.basename(code)}."))):
+        return True
     return any(path == d or path.startswith(d + os.sep) for d in _state["ours"])
 
 
@@ -264,6 +294,9 @@ def start_recording(argv: list[str]) -> None:
     # the run records and the facts cache (signed); the user cache (YAML memos, token ranks) is recorded like any input
     _state["ours"] = [os.path.abspath(d) for d in {_record_dir(), os.environ.get("LLM_AUDIT_CACHE_DIR") or _record_dir()}]
     _state["key_file"] = os.path.abspath(os.path.join(_user_dir(), "cache.key"))
+    from auditor import codecache
+
+    _state["code_file"] = os.path.abspath(codecache.path())  # compiled dataclass methods and regexes: speed only
     real_stat, real_lstat = os.stat, os.lstat
 
     def stat(path, *a, **kw):

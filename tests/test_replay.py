@@ -164,6 +164,26 @@ def test_no_record_while_paths_are_fresh(project: Path) -> None:
     assert not _replayed(_run(project, racy=10 * replay.RACY_NS))
 
 
+def test_a_fresh_explicit_file_is_not_even_recorded(project: Path) -> None:
+    """Pre-commit's just-edited file: the record could not stand (the racy rule), so the run
+    does not record at all; the same file, older than the racy window, records and replays."""
+    racy = 2_000_000_000
+    r = _run(project, "app.py", racy=racy)
+    assert b"not recording: a path given changed" in r.stderr and not _replayed(r)
+    assert not list((project.parent / "cache").glob("*.replay"))
+    old = time.time() - 60
+    for p in project.rglob("*"):
+        os.utime(p, (old, old))
+    os.utime(project, (old, old))
+    time.sleep(2.1)  # ctime (which utime sets to now) must leave the racy window too
+    first = _run(project, "app.py", racy=racy)
+    assert b"not recording" not in first.stderr
+    again = _run(project, "app.py", racy=racy)
+    if not _replayed(again):  # the first run of a fresh user cache writes its YAML memos: not recorded
+        again = _run(project, "app.py", racy=racy)
+    assert _replayed(again) and again.stdout == first.stdout
+
+
 def test_reads_outside_the_recorder_are_seen() -> None:
     """Every way the package reads or probes a path goes through what the recorder watches
     (the ``open`` audit event, ``os.scandir``/``os.listdir``, ``os.stat``/``os.lstat``). A C

@@ -10,6 +10,7 @@ from auditor.analysis.endpoints import endpoint_by_id
 from auditor.analysis.testmodules import is_test_path
 from auditor.checks import check
 from auditor.checks.media import generates_media, scores_only
+from auditor.checks.agentcallee import builds_agent
 from auditor.checks.context import RuleContext
 from auditor.cost.model import call_cost
 from auditor.facts import CallSite
@@ -38,6 +39,8 @@ def call_in_loop(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
         return  # one image per request: nothing to group, and a few seeds or prompts compared side by side
     if site.extra.get("derived") and _runs_agent(site, ctx):
         return  # each item runs an agent: a tool-call loop of dependent requests fits neither a batch nor a group
+    if site.extra.get("derived") and builds_agent(site, ctx):
+        return  # the callee builds an agent (a coding agent that edits files) for each item: no single request to batch
     usage = ctx.cost.usage.for_site(site.id)
     if usage.get("batch"):
         return  # already priced as a batch job

@@ -112,6 +112,7 @@ def _one_per_place(findings: list[Finding], ids: set[str]) -> list[Finding]:
     they are one root cause, kept once with the requests' savings summed and their places related."""
     out: list[Finding] = []
     seen: dict[tuple, Finding] = {}
+    more: dict[int, int] = {}  # id(kept finding) -> how many other requests it stands for
     for f in findings:
         if f.call_site_id not in ids:
             out.append(f)
@@ -125,12 +126,16 @@ def _one_per_place(findings: list[Finding], ids: set[str]) -> list[Finding]:
         have = {(r.path, r.line, r.column) for r in first.related}
         first.related = list(first.related) + [r for r in f.related if (r.path, r.line, r.column) not in have]
         via = f.message.rfind("(via ")
-        if via >= 0 and f.message[via:] not in first.message:
-            first.message += f" {f.message[via:].replace('(via ', '(and via ', 1)}"
+        if via >= 0:
+            more[id(first)] = more.get(id(first), 0) + 1  # counted, not listed: one root cause, one chain shown
         if f.savings is not None:
             # the requests' changes are kept, so the savings model prices each request once
             first.savings = Savings.combined([first.savings, f.savings], tokens_per_call=(first.savings.tokens_per_call if first.savings else 0.0) + f.savings.tokens_per_call)
             first.message = _MONTHLY.sub(f"saves ~${first.savings.usd_per_month:,.2f}/month", first.message, count=1)  # type: ignore[union-attr]
+    for f in out:
+        n = more.get(id(f))
+        if n:
+            f.message += f" (and {n} more request{'s' if n > 1 else ''} reached through the same call)"
     return out
 
 

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from auditor.checks import check
 from auditor.checks.context import RuleContext
 from auditor.checks.modelids import dropped_by_sdk
+from auditor.analysis.sampleuse import consumed_by
 from auditor.cost.model import LOCAL_PROVIDERS
 from auditor.facts import CallSite, Param
 from auditor.findings import Edit, Finding, Fix, RequestChange
@@ -47,6 +48,10 @@ def _literal_int(param: Param | None) -> int | None:
     return v if isinstance(v, int) and not isinstance(v, bool) else None
 
 
+def _literal_true(param: Param | None) -> bool:
+    return param is not None and param.value.is_literal and param.value.value is True
+
+
 # ---------------------------------------------------------------- LA105
 @check("excessive_samples")
 def excessive_samples(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
@@ -55,6 +60,9 @@ def excessive_samples(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
         return  # every sample is read (voting, reranking): the extra completions are the design
     limit = int(ctx.params.get("max-samples", 1))
     names = set(ctx.params.get("sample-params") or ["n", "best_of", "candidate_count", "num_return_sequences"])
+    if consumed_by(site.extra.get("handed_to") or [], list(ctx.params.get("sample-consumers") or [])):
+        return  # handed to a consumer that uses every sample (HyDE embeds and averages them)
+    beam = _literal_true(site.lookup("use_beam_search")[1])
     for path in api.samples:
         if path.rsplit(".", 1)[-1] not in names:
             continue
@@ -62,6 +70,8 @@ def excessive_samples(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
         value = _literal_int(param) if state == "present" else None
         if value is None or value <= limit:
             continue
+        if path.endswith("best_of") and (beam or site.provider in LOCAL_PROVIDERS or value <= (_literal_int(site.lookup(path[: -len("best_of")] + "n")[1]) or 0)):
+            continue  # a beam width, a local engine's decoding setting, or no candidate beyond `n`
         est = ctx.cost.estimate(site)
         extra = value - limit
         savings = None

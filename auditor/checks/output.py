@@ -13,6 +13,7 @@ from auditor.checks.context import RuleContext
 from auditor.fix.edits import add_frontmatter_param, add_param, rename_param, replace_value
 from auditor.findings import Finding, Fix, Related, RequestChange
 from auditor.checks.nonecap import none_cap, none_cap_fix, none_cap_message
+from auditor.checks.reasoning import family_of
 
 REASONING_CAP = "max_completion_tokens"
 SCHEMA_PATH = re.compile(r"(?:^|\.)(?:tools|functions|response_format|text|output_format|properties|input_schema|parameters\.properties)\b")
@@ -61,6 +62,9 @@ def missing_output_cap(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
         return  # capped by a parameter this API entry does not list (max_tokens_to_sample, max_new_tokens...)
     model = ctx.model(site)
     cap = int(ctx.params.get("default-cap") or 1024)
+    if (family_of(site, ctx) or {}).get("thinks") == "fixed":  # always reasons, no lower setting (DeepSeek R1):
+        # the cap also bounds the hidden reasoning, and a reply-sized cap would cut it
+        cap = max(cap, int(ctx.params.get("reasoning-cap") or 16384))
     if model is not None and model.max_output:
         cap = min(cap, int(model.max_output))
     names = " / ".join(f"`{c}`" for c in api.cap[:2])
@@ -146,8 +150,10 @@ def deprecated_cap_parameter(site: CallSite, ctx: RuleContext) -> Iterable[Findi
     if state != "present" or param is None:
         return
     model = ctx.model(site)
+    lead = "`max_tokens` is not accepted here"
     if site.provider == "groq":
-        why = "Groq deprecated `max_tokens` in favour of `max_completion_tokens`"
+        lead = "`max_tokens` is deprecated here"  # Groq still accepts it: deprecated, not rejected
+        why = "Groq deprecated `max_tokens` in favour of `max_completion_tokens` (still accepted for now)"
     elif model is not None and model.reasoning and site.provider in ("openai", "azure", "litellm"):
         how = " (from an environment-variable default)" if site.model and site.model.origin == "env-default" else ""
         why = f"{model.name}{how} is a reasoning model: it rejects `max_tokens` and requires `max_completion_tokens`"
@@ -156,4 +162,4 @@ def deprecated_cap_parameter(site: CallSite, ctx: RuleContext) -> Iterable[Findi
     fix = None
     if param.direct and param.key_span is not None:
         fix = Fix("safe", "Rename to `max_completion_tokens`", rename_param(param, REASONING_CAP))
-    yield ctx.finding(f"`max_tokens` is not accepted here: {why}", site.path, param.arg_span or site.span, site=site, fix=fix)
+    yield ctx.finding(f"{lead}: {why}", site.path, param.arg_span or site.span, site=site, fix=fix)

@@ -19,6 +19,7 @@ from auditor.checks.context import RuleContext
 from auditor.facts import CallSite
 from auditor.findings import Finding
 from auditor.checks.prompt import short_answer_hit
+from auditor.checks.answersize import asked_answer_tokens
 
 
 @check("unchecked_truncation")
@@ -43,6 +44,9 @@ def unchecked_truncation(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
         return  # a cap this small bounds a label on purpose
     if short_answer_hit(site, {}) is not None:
         return  # the prompt asks for a word or a label: a cap above a label's cannot cut it
+    asked = asked_answer_tokens(site) if isinstance(v, int) else None
+    if asked is not None and v >= asked * float(ctx.params.get("cap-headroom") or 4):
+        return  # the prompt's own example answer is far below the cap: the cap is never reached
     checks = ctx.params.get("checks") or {}
     hint = checks.get(site.api) or checks.get(site.provider)
     if not hint:

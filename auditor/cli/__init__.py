@@ -7,6 +7,7 @@ policy or internal error.
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,12 @@ from typing import Any
 from auditor import replay as _replay
 
 _replay.at_entry()  # the real command line: an unchanged `check` replays here, before click and the engine load
+_gc_was_on = gc.isenabled()
+if _replay.command_line():
+    gc.disable()  # the imports allocate objects that live to the end: no cyclic GC passes over them
+    from auditor import codecache
+
+    codecache.install()  # dataclass methods and regexes compiled once per installation, not on every run (auditor/codecache.py)
 
 import click
 
@@ -74,10 +81,10 @@ def fix(**kw):
 
 
 def _lint(kw: dict[str, Any], **request: Any) -> None:
+    lint_command_started(fixing=bool(request.get("fix") or kw.get("show_diff") or request.get("add_ignore")))
     from auditor.render.lint import LintError, LintRequest, lint
 
     usage = kw.pop("_usage", None)
-    lint_command_started(fixing=bool(request.get("fix") or kw.get("show_diff") or request.get("add_ignore")))
     try:
         opts = _options(**kw)
         if usage is not None:
@@ -282,6 +289,9 @@ def server():
 
     serve()
 
+
+if _gc_was_on:
+    gc.enable()  # the commands as usual: check turns it off again for its run (cli/fastexit.py)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

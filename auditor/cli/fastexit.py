@@ -51,7 +51,8 @@ class FastExitGroup(click.Group):
                 stream.flush()
             except (OSError, ValueError):
                 pass
-        from auditor import replay
+        from auditor import codecache, replay
 
-        replay.finish(code or 0)  # a recorded `check` stores its run record (auditor/replay.py)
+        replay.finish(code or 0)
+        codecache.save()  # after the record: its folder's change is none of the run's inputs  # a recorded `check` stores its run record (auditor/replay.py)
         os._exit(code or 0)

@@ -154,6 +154,8 @@ def analyse_config(data: bytes, rel: str, chosen: list[dict[str, Any]], max_byte
         site = _site(rel, path, value, raw, line, col, n)
         if path in bases:
             site.extra["base_url"] = bases[path]  # served by that endpoint (checks/context.py)
+        if AZURE + path in bases:
+            site.extra["azure_deployment"] = bases[AZURE + path]  # the deployment decides the model (LA402)
         facts.extra.setdefault("model_refs", []).append(site)
     return facts
 
@@ -172,6 +174,25 @@ def _sibling_url(mapping: Any) -> str | None:
         v = mapping.get(k)
         if isinstance(v, str) and "." in v and " " not in v.strip():
             return v.strip()
+    return None
+
+
+AZURE = "azure-deployment:"  # key prefix in ``bases``: the Azure deployment written beside a model key
+_DEPLOYMENT_KEYS = ("azure_deployment_name", "azure_deployment", "deployment_name", "deployment_id")
+_PROVIDER_KEYS = ("model_provider", "api_type", "provider", "type")
+
+
+def _sibling_deployment(mapping: Any, model: str) -> str | None:
+    """The Azure deployment a model key's block names (``azure_deployment_name: gpt-4.1``), or the
+    model itself when the block says the provider is Azure (``model_provider: azure``) and gives an
+    ``api_version``: an Azure OpenAI deployment, whose model and retirement dates are Azure's."""
+    for k in _DEPLOYMENT_KEYS:
+        v = mapping.get(k)
+        if isinstance(v, str) and v.strip():
+            return v.strip()  # `${AZURE_DEPLOYMENT}` too: a deployment, whatever its name
+    azure = any(str(mapping.get(k) or "").strip().lower() in ("azure", "azure_openai", "azure-openai") for k in _PROVIDER_KEYS)
+    if azure and mapping.get("api_version") is not None:
+        return str(model).strip()
     return None
 
 
@@ -254,6 +275,8 @@ def _yaml_refs(text: str, patterns: list[str], bases: dict[str, str]) -> list[tu
                         out.append((sub, str(child).strip(), raw, line0 + 1, col0 + 1))
                         if (url := _sibling_url(node)) is not None:
                             bases[sub] = url
+                        if (dep := _sibling_deployment(node, child)) is not None:
+                            bases[AZURE + sub] = dep
                 elif isinstance(child, CommentedSeq) and not patterns and names_models(str(key)):
                     for i, item in enumerate(child):
                         if isinstance(item, str) and looks_like_model_id(item):
@@ -322,6 +345,8 @@ def _walk_plain(node: Any, path: str, patterns: list[str], out: list[tuple[str, 
                 out.append((sub, str(key), child))
                 if (url := _sibling_url(node)) is not None:
                     bases[sub] = url
+                if (dep := _sibling_deployment(node, child)) is not None:
+                    bases[AZURE + sub] = dep
             elif isinstance(child, (dict, list)):
                 _walk_plain(child, sub, patterns, out, budget, bases)
     elif isinstance(node, list):

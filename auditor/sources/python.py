@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from auditor.facts import Suppressions
 from auditor.config.catalog import Providers
 from auditor.findings import Finding
-from auditor.sources.lines import split_lines
+from auditor.sources.lines import count_breaks, split_lines
 
 if TYPE_CHECKING:  # pragma: no cover
     from auditor.sources.prescan import Prescan
@@ -193,9 +193,10 @@ def scan_suppressions(text: str, cell: int | None = None, into: Suppressions | N
     """``# llm-audit: ignore[LA101]`` (this line) and ``# llm-audit: ignore-file[LA201]``;
     ``# noqa: LA101`` is read as the first."""
     sup = into or Suppressions()
-    if "llm-audit" not in text and "noqa" not in text.lower():
+    low = text.lower()
+    if "llm-audit" not in text and "noqa" not in low:
         return sup
-    for i, line in enumerate(split_lines(text), start=1):
+    for i, line in _marked_lines(text, low):
         if "noqa" in line.lower():
             _scan_noqa(line, i, cell, sup)
         if "llm-audit" not in line:
@@ -211,6 +212,35 @@ def scan_suppressions(text: str, cell: int | None = None, into: Suppressions | N
             else:
                 sup.lines.setdefault(Suppressions.key(cell, i), []).extend(codes)
     return sup
+
+
+def _marked_lines(text: str, low: str) -> list[tuple[int, str]]:
+    """(number, text) of the lines holding ``llm-audit`` or ``noqa`` (any case), in order, as
+    :func:`split_lines` numbers them. Found by searching the text for the two words, not by
+    reading every line (most files with a ``# noqa: E501`` have thousands of other lines); a
+    text that is not ASCII is read line by line (its lower-casing may change lengths)."""
+    if not text.isascii():
+        return [(i, line) for i, line in enumerate(split_lines(text), start=1) if "llm-audit" in line or "noqa" in line.lower()]
+    hits: list[int] = []
+    for word, hay in (("noqa", low), ("llm-audit", text)):
+        i = hay.find(word)
+        while i >= 0:
+            hits.append(i)
+            i = hay.find(word, i + 1)
+    hits.sort()
+    out: list[tuple[int, str]] = []
+    number, last, line_end = 1, 0, -1
+    cr = "\r" in text
+    for pos in hits:
+        if pos < line_end:
+            continue  # a second word on the line already taken
+        number += count_breaks(text[last:pos]) if cr else text.count("\n", last, pos)  # neither end is a line break: no \r\n is cut
+        last = pos
+        start = (max(text.rfind("\n", 0, pos), text.rfind("\r", 0, pos)) if cr else text.rfind("\n", 0, pos)) + 1
+        ends = [e for e in (text.find("\n", pos), text.find("\r", pos) if cr else -1) if e >= 0]
+        line_end = min(ends) if ends else len(text)
+        out.append((number, text[start:line_end]))
+    return out
 
 
 def _scan_noqa(line: str, i: int, cell: int | None, sup: Suppressions) -> None:
