@@ -14,6 +14,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 TODAY = date(2026, 11, 21)
+# a policy that asks LA403 for every name the catalog lacks, not only typos (the rule's `uncatalogued` param)
+LA403_GAPS = "params:\n  LA403:\n    uncatalogued: report\n"
 
 
 def write_tree(root: Path, files: dict[str, str | bytes | dict]) -> None:

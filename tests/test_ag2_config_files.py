@@ -10,6 +10,8 @@ filter computed at run time, a filter that keeps no entry, a module that does no
 
 from __future__ import annotations
 
+from conftest import LA403_GAPS
+
 CONFIG_LIST = """[
     {
         "model": "gpt-4-0125-preview",
@@ -111,7 +113,7 @@ def test_the_kept_entry_of_the_named_file_is_the_configs_entry(project):
 
 def test_llmconfig_from_json_with_a_constant_path_and_an_unknown_model(project):
     files = {"OAI_CONFIG_LIST": CONFIG_LIST, "app.py": FROM_JSON}
-    result = project(files, select=["LA101", "LA402", "LA403"])
+    result = project(files, policy=LA403_GAPS, select=["LA101", "LA402", "LA403"])
     assert found(result) == [("LA101", "app.py", 6), ("LA403", "OAI_CONFIG_LIST", 12)]
 
 

@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import REPO, notebook
+from conftest import REPO, notebook, LA403_GAPS
 
 from auditor.checks.modelids import not_a_model_id
 from auditor.config.catalog import load_catalog
@@ -100,7 +100,7 @@ MANTLE = """
 
 
 def test_mantle_endpoint_ids_are_bedrock_models(project):
-    result = project({"mantle.py": MANTLE}, select=["LA403"], today=TODAY)
+    result = project({"mantle.py": MANTLE}, policy=LA403_GAPS, select=["LA403"], today=TODAY)
     found = _only(result, "LA403")
     assert [f.line for f in found] == [17], [f.message for f in found]  # the made-up id only
     m = load_catalog().models.lookup("openai.gpt-oss-120b", "bedrock")
@@ -266,7 +266,7 @@ def test_azure_deployment_names_are_not_catalog_ids(project):
             def direct(messages):
                 return OpenAI().chat.completions.create(model="gpt-4-visoin", messages=messages, max_tokens=800)
         """,
-    }, select=["LA403"], today=TODAY)
+    }, policy=LA403_GAPS, select=["LA403"], today=TODAY)
     assert [f.message.split("`")[1] for f in _only(result, "LA403")] == ["gpt-4-visoin"]
 
 
@@ -377,7 +377,7 @@ def test_gpt3_models_and_unlisted_image_models(project):
                 client = genai.Client()
                 return client.models.generate_content(model="gemini-2.0-flash-previev", contents=prompt)
         """,
-    }, select=["LA402", "LA403"], today=TODAY)
+    }, policy=LA403_GAPS, select=["LA402", "LA403"], today=TODAY)
     assert [f.message.split("`")[1] for f in _only(result, "LA403")] == ["gemini-2.0-flash-previev"]
     [retired] = _only(result, "LA402")
     assert retired.message.startswith("text-curie-001 fails at runtime since 2024-01-04")
@@ -408,7 +408,7 @@ def test_test_doubles_litellm_azure_deployments_and_claude_2(project):
             def typo(q):
                 return anthropic.Anthropic().messages.create(model="claude-haiku-4-6", max_tokens=100, messages=[{"role": "user", "content": q}])
         """,
-    }, select=["LA402", "LA403"], today=TODAY)
+    }, policy=LA403_GAPS, select=["LA402", "LA403"], today=TODAY)
     assert [f.message.split("`")[1] for f in _only(result, "LA403")] == ["claude-haiku-4-6"]
     [retired] = _only(result, "LA402")
     assert retired.message.startswith("claude-2 (claude-2.1) fails at runtime since 2025-07-21")
@@ -429,7 +429,7 @@ def test_did_you_mean_never_adds_or_drops_a_word(project):
             def typo(q):
                 return Groq().chat.completions.create(model="openai/gpt-oss-12Ob", messages=[{"role": "user", "content": q}], max_tokens=100)
         """,
-    }, select=["LA403"], today=TODAY)
+    }, policy=LA403_GAPS, select=["LA403"], today=TODAY)
     hints = {f.message.split("`")[1]: f.message for f in _only(result, "LA403")}
     assert "did you mean" not in hints["gemma2-9b-it"] and "did you mean" not in hints["gemini-3.1-flash"]
     assert "did you mean `openai/gpt-oss-120b`" in hints["openai/gpt-oss-12Ob"]

@@ -8,7 +8,7 @@ import json
 from datetime import date
 
 import pytest
-from conftest import cli, write_tree
+from conftest import cli, write_tree, LA403_GAPS
 
 DAY = date(2026, 12, 1)
 
@@ -179,7 +179,7 @@ def test_a_broken_file_the_policy_names_is_la000(project):
 
 def test_unknown_values_in_config_are_reported_only_when_written_like_hosted_models(project):
     files = {".env": "A_MODEL=gpt-9-ultra\nB_MODEL=llama3.1:8b\nC_MODEL=my-finetuned-bert\nD_MODEL=claude-sonet-4-6\n"}
-    found, result = _found(project, files, select=("LA403",))
+    found, result = _found(project, files, policy=LA403_GAPS, select=("LA403",))
     assert [f[1] for f in found] == [1, 4]
     assert "did you mean `claude-sonnet-4-6`" in next(f for f in result.findings if f.line == 4).message
 

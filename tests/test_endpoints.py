@@ -9,6 +9,7 @@ from __future__ import annotations
 import textwrap
 
 from auditor.analysis.endpoints import endpoint_for_url
+from conftest import LA403_GAPS
 
 SELECT = ["LA101", "LA103", "LA403"]
 
@@ -54,7 +55,7 @@ CODE = """
 
 
 def test_clients_are_priced_and_checked_as_the_serving_provider(project):
-    result = project({"app.py": CODE}, select=SELECT)
+    result = project({"app.py": CODE}, policy=LA403_GAPS, select=SELECT)
     sites = _sites(result)
     expect = {"ollama": "ollama", "vllm": "vllm", "groq": "groq", "deepseek": "deepseek", "openrouter": "openrouter",
               "gateway": "openai", "env": "ollama", "plain": "openai", "lmstudio": "lmstudio"}

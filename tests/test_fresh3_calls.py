@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from conftest import codes
+from conftest import codes, LA403_GAPS
 
 TODAY = date(2026, 12, 1)
 
@@ -287,7 +287,7 @@ def test_la403_client_passed_to_a_helper_keeps_its_endpoint(project):
 
 def test_la403_helper_called_with_an_openai_client_still_reports(project):
     files = {"parallel.py": PARALLEL.format(client="web_client", url="https://api.openai.com/v1")}
-    assert codes(project(files, select=["LA403"], today=TODAY)) == ["LA403"]
+    assert codes(project(files, policy=LA403_GAPS, select=["LA403"], today=TODAY)) == ["LA403"]
 
 
 # ---------------------------------------------------------------- LA503
@@ -529,9 +529,9 @@ PARALLEL_CLASS = """
 
 def test_la403_client_held_by_an_instance_keeps_its_endpoint(project):
     files = {"qa.py": PARALLEL_CLASS.format(url="https://api.parallel.ai")}
-    assert _only(project(files, select=["LA403"], today=TODAY), "LA403") == []
+    assert _only(project(files, policy=LA403_GAPS, select=["LA403"], today=TODAY), "LA403") == []
     files = {"qa.py": PARALLEL_CLASS.format(url="https://api.openai.com/v1")}
-    assert codes(project(files, select=["LA403"], today=TODAY)) == ["LA403"]
+    assert codes(project(files, policy=LA403_GAPS, select=["LA403"], today=TODAY)) == ["LA403"]
 
 
 CONFIG_DEFAULT_MODEL = """

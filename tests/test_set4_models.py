@@ -6,6 +6,7 @@ call site. Each with a look-alike that must still be reported."""
 from __future__ import annotations
 
 import textwrap
+from conftest import LA403_GAPS
 
 SAMBA = """
     import os
@@ -71,7 +72,7 @@ grader:
 
 def test_kit_config_with_served_ids_is_silent_and_retired_vision_model_is_retired(project):
     result = project({"kit/config.yaml": KIT_CONFIG, "eval/config.yaml": VISION_CONFIG, "app.py": "import openai\n"},
-                     select=["LA402", "LA403"])
+                     policy=LA403_GAPS, select=["LA402", "LA403"])
     assert [f for f in result.findings if f.path == "kit/config.yaml"] == []
     (retired,) = [f for f in result.findings if f.path == "eval/config.yaml" and f.line == 2]
     assert retired.code == "LA402" and "gemini-pro-vision" in retired.message and "2024-07-12" in retired.message
@@ -107,7 +108,7 @@ NEGATIVE_TESTS = """
 
 
 def test_request_inside_assert_raises_is_no_call_site(project):
-    result = project({"tests/test_api.py": NEGATIVE_TESTS}, select=["LA101", "LA403"])
+    result = project({"tests/test_api.py": NEGATIVE_TESTS}, policy=LA403_GAPS, select=["LA101", "LA403"])
     lines = {s.span.line for s in result.project.call_sites()}
     assert _line(NEGATIVE_TESTS, "# expected-error") not in lines
     assert _line(NEGATIVE_TESTS, "# pytest-raises") not in lines

@@ -13,6 +13,7 @@ from datetime import date
 
 from auditor.checks import check
 from auditor.checks.context import RuleContext
+from auditor.analysis.testmodules import is_test_path
 from auditor.checks.unitfixtures import unit_test_config
 from auditor.checks.modelswap import _price, can_swap, model_span, shown_name, swap_model_fix, swap_savings, unclaimed
 from auditor.config.catalog import ModelInfo
@@ -221,6 +222,8 @@ def superseded_model(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
         return  # unknown (LA403) or on its way out (LA402)
     if site.extra.get("azure_deployment"):
         return  # the name labels an Azure deployment: what answers is the deployment's choice, not this string's
+    if is_test_path(site.path):
+        return  # a test pins the model it tests (often against a mock server): no production cost to save
     target = _superseded_by(model, ctx, site_api(site, ctx))
     if target is None:
         return

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 
 from auditor.checks import check
 from auditor.checks.context import RuleContext
+from auditor.analysis.testmodules import is_test_path
 from auditor.checks.modelids import dropped_by_sdk
 from auditor.analysis.sampleuse import consumed_by
 from auditor.cost.model import LOCAL_PROVIDERS
@@ -58,6 +59,8 @@ def excessive_samples(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
     api = ctx.api(site)
     if api is None or not api.samples or site.extra.get("every_choice"):
         return  # every sample is read (voting, reranking): the extra completions are the design
+    if is_test_path(site.path):
+        return  # a test of the SDK's n= handling (parsing several choices), not a bill
     limit = int(ctx.params.get("max-samples", 1))
     names = set(ctx.params.get("sample-params") or ["n", "best_of", "candidate_count", "num_return_sequences"])
     if consumed_by(site.extra.get("handed_to") or [], list(ctx.params.get("sample-consumers") or [])):
@@ -127,6 +130,8 @@ def unsupported_parameter(site: CallSite, ctx: RuleContext) -> Iterable[Finding]
     model = ctx.model(site)
     if model is None or not model.rejects:
         return
+    if is_test_path(site.path):
+        return  # a test's request: an SDK's generated tests send every parameter to a mock server
     api = ctx.api(site)
     handled = set(ctx.params.get("skip") or ["max_tokens"])  # max_tokens: LA103 renames it
     defaults = dict(ctx.params.get("accepted-defaults") or {})

@@ -19,6 +19,8 @@ from auditor.analysis.phrases import catalog_entries
 from auditor.analysis.rewrites import find_rewrites
 from auditor.checks import check
 from auditor.checks.context import RuleContext
+from auditor.checks.deliberate import hands_tools
+from auditor.config.modelmodes import media_mode
 from auditor.checks.filler import rewrite_fix, shown
 from auditor.checks.modelfit import simple_task_signals
 from auditor.checks.textsites import (
@@ -131,6 +133,8 @@ def reasoning_effort_default(site: CallSite, ctx: RuleContext) -> Iterable[Findi
         return
     if fam.get("thinks") != "by-default":
         return  # when-set: it does not reason unless asked (and then the budget is set)
+    if hands_tools(site) or media_mode(site.model_name or "") is not None:
+        return  # an agent step (thinking picks the tool) or an image/speech model: no simple text task
     signals = _la401_signals(site, ctx)
     if not signals:
         return

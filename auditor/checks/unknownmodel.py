@@ -1,6 +1,11 @@
 """LA403 unknown-model: a model id the model catalog does not know (so its cost, limits and
 lifecycle are unknown), with the catalog name a typo most likely meant.
 
+By default only a likely typo is reported (one word off a catalog name by at most two edits, so the call
+fails at runtime); a name the catalog merely lacks is a gap in the catalog, not a defect in the code
+(on judged real code 3 of 111 such findings were true), and is reported only with the rule parameter
+``uncatalogued: report`` (a team that keeps its own ``models:`` complete).
+
 Local servers, gateways, placeholders, ``ignore-models``, media models (``rules/model-modes.json``),
 local model tags, routing specs and LiteLLM Router groups (:mod:`auditor.checks.modelids`) stay silent; in a configuration file
 (``model_ref``) only values written like a hosted LLM's id are reported.
@@ -114,9 +119,27 @@ def unknown_model(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
             return  # a Hugging Face Hub repo id (`huggingface_model_name`): weights a local run loads, not a hosted API's model
         where = f" (configured as `{site.method}`)"
     close = near_miss(name, ctx)
+    if close is None or not is_typo(name, close):
+        if ctx.params.get("uncatalogued", "ignore") != "report":
+            return  # a catalog gap, not a defect in the code: a name that ran is a real model somewhere
+        close = None
     hint = f"; did you mean `{close}`?" if close else "; add it under `models:` in the policy to price it"
     span = model_span(site, ctx)
     yield ctx.finding(f"model `{name}`{where} is not in the model catalog, so its cost, limits and lifecycle are unknown{hint}", site.path, span, site=site)
+
+
+def is_typo(name: str, close: str) -> bool:
+    """True when ``name`` differs from the catalog's ``close`` in one word only, by at most two edits
+    that leave most of that word (``gpt-4o-mnii``, ``claude-3-5-sonet``): not another word of a model
+    family (``gemini-2.5-flash-tts`` is no ``-lite``, ``text-davinci-001`` no ``text-ada-001``)."""
+    a, b = re.split(r"[-_.:/]", name.lower()), re.split(r"[-_.:/]", close.lower())
+    if len(a) != len(b):
+        return False
+    differ = [(x, y) for x, y in zip(a, b) if x != y]
+    if len(differ) != 1:
+        return False
+    x, y = differ[0]
+    return _edits(x, y) <= min(2, max(len(x), len(y)) // 2) and not (x.isdigit() and y.isdigit())
 
 
 def provider_ignores_unknown(provider: str | None) -> bool:
