@@ -78,8 +78,8 @@ def _no_other_subject(head: str, vocab: Vocab) -> bool:
     if cut == 0 and head.startswith("\x00"):
         return False  # the sentence began before the window: its subject is not known
     words = [w.lower().replace("\u2019", "'") for w in _WORD.findall(head[cut:])]
-    if not words:
-        return True
+    if not words or _REMEMBER.match(head[cut:]):
+        return not words  # "Remember, you are an AI assistant, and ...": the rest is what to remember, no imperative
     first = words[0]
     if first in vocab.you:
         return True
@@ -94,6 +94,7 @@ def _no_other_subject(head: str, vocab: Vocab) -> bool:
     return True
 
 
+_REMEMBER = re.compile(r"[\s\x00*_\-]*(?:always[ \t]+)?(?:remember|recall|note|keep[ \t]+in[ \t]+mind|bear[ \t]+in[ \t]+mind|(?:do[ \t]*n[o']t|never)[ \t]+forget)(?:[ \t]+that)?[ \t]*[,:]", re.IGNORECASE)
 _SUBORDINATORS = {"if", "when", "whenever", "while", "once", "unless", "until", "because", "since", "although", "though", "as", "before", "after", "where", "wherever"}
 
 

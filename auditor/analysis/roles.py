@@ -262,6 +262,7 @@ def _sections(text: str, rules: RoleRules) -> list[tuple[int, int]]:
     start: int | None = None  # where the open section's data begins
     level = 0  # markdown heading level of the open section (0: a plain label line)
     blank = False
+    fields = _input_fields(text)
     for i, (off, line) in enumerate(lines):
         heading = re.match(r"[ \t]*(#{1,6})[ \t]", line)
         if (rules.section is not None and rules.section.match(line)) or (rules.lead_in is not None and rules.lead_in.match(line) and not _fence_next(lines, i)):
@@ -277,7 +278,7 @@ def _sections(text: str, rules: RoleRules) -> list[tuple[int, int]]:
                 if not line.strip():
                     blank = True
                     continue
-                if rules.content is not None and rules.content.match(line):
+                if (rules.content is not None and rules.content.match(line)) or _field_line(line, fields):
                     blank = False
                     continue
                 if blank or heading or (rules.end is not None and rules.end.match(line)):
@@ -293,6 +294,23 @@ def _sections(text: str, rules: RoleRules) -> list[tuple[int, int]]:
     if start is not None:
         out.append((start, len(text)))
     return [(a, b) for a, b in out if b > a]
+
+
+_FIELD = re.compile(r"[ \t]*(?:[-*][ \t]+)?([A-Za-z][A-Za-z /&-]{1,40}):")
+_INPUT_FIELD = re.compile(r"^[ \t]*(?:[-*][ \t]+)?([A-Za-z][A-Za-z /&-]{1,40}):[ \t]*(?:\{[A-Za-z_][^{}\n]*\}|\x00)[ \t]*$", re.MULTILINE)
+
+
+def _input_fields(text: str) -> frozenset[str]:
+    """Labels the text writes before a placeholder or a hole ("Text: {input_text}"): the fields of the
+    prompt's own input, which its worked examples fill in line by line."""
+    if "{" not in text and HOLE_MARK not in text:
+        return frozenset()
+    return frozenset(m.group(1).lower() for m in _INPUT_FIELD.finditer(text))
+
+
+def _field_line(line: str, fields: frozenset[str]) -> bool:
+    m = _FIELD.match(line) if fields else None
+    return m is not None and m.group(1).lower() in fields
 
 
 def _fence_next(lines: list[tuple[int, str]], i: int) -> bool:

@@ -28,7 +28,7 @@ _DELIVERABLE = re.compile(
     re.IGNORECASE,
 )
 _SECTIONS = re.compile(r"\b(?:sections?|subsections?|headings?|headers?)\b|(?<!#)#{1,3}[ \t]+for\b", re.IGNORECASE)
-_CITATIONS = re.compile(r"\bcit(?:e|es|ing|ation|ations)\b|\[Title\]\(URL\)|\[\d+\]\(|\bfootnotes?\b", re.IGNORECASE)
+_CITATIONS = re.compile(r"\bcit(?:e|es|ing|ation|ations)\b|\[Title\]\(URL\)|\[\d+\]\(|\bfootnotes?\b|\b(?:data|records?|source)[ \t]+references?\b", re.IGNORECASE)
 _SOURCES_SECTION = re.compile(
     r"\b(?:sources|references|bibliography|works cited)\b[\"'\u201d]?[ \t]+(?:section|list)\b"
     r"|\bsection[^\n.]{0,30}\b(?:sources|references|bibliography)\b"

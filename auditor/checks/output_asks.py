@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from auditor.analysis.phrases import catalog_entries, catalog_vocab
 from auditor.analysis.rewrites import phrase_spans
 from auditor.checks import check
+from auditor.checks.boundedasks import self_bounded, synthetic_sample_ask
 from auditor.checks.context import RuleContext
 from auditor.checks.filler import shown
 from auditor.checks.longform import bounds_length, conditional_ask, hypothetical_ask, long_document_product
@@ -88,11 +89,11 @@ def output_inflation(project, ctx: RuleContext) -> Iterable[Finding]:
     for owner, prompt in owners(project):
         if _streaming_demo(owner, prompt):
             continue
-        instructions = "\n".join(run_text(run) for m in prompt.messages if m.role != "assistant" for run in instruction_runs(m.segments))
-        if long_document_product(instructions):
+        asked = "\n".join(run_text(run) for m in prompt.messages if m.role != "assistant" for run in instruction_runs(m.segments))
+        if long_document_product(asked):
             continue  # a research report with required sections, citations, a Sources section: length is the product
-        if bounds_length(instructions):
-            continue  # "less than {{ max_words }} words": the prompt bounds its own output
+        if self_bounded(prompt) or bounds_length(asked):
+            continue  # "limit the report to {max_length} words", "a single, concise description" (checks/boundedasks.py), "less than {{ max_words }} words"
         typical = ctx.cost.estimate(owner.site).output_tokens if owner.site is not None else 0.0
         for m in prompt.messages:
             if m.role == "assistant":
@@ -100,7 +101,7 @@ def output_inflation(project, ctx: RuleContext) -> Iterable[Finding]:
             for run in instruction_runs(m.segments):
                 text = run_text(run)
                 for e, a, b in phrase_spans(text, entries):
-                    if _describes_other(text, a) or conditional_ask(text, a) or hypothetical_ask(text, a):
+                    if _describes_other(text, a) or conditional_ask(text, a) or hypothetical_ask(text, a) or synthetic_sample_ask(text, a, b):
                         continue
                     seg, base = segment_at(run, a)
                     path, cell = where(seg, owner)

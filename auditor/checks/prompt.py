@@ -20,7 +20,10 @@ from auditor.analysis.phrases import catalog_entries
 from auditor.analysis.rewrites import first_phrase
 from auditor.checks import check
 from auditor.checks.alternatives import Alternatives, exclusive
+from auditor.checks.codeanswer import asks_for_code
 from auditor.checks.context import RuleContext
+from auditor.checks.fieldspecs import field_key
+from auditor.checks.reminders import Place, is_reminder
 from auditor.config.catalog import load_catalog
 from auditor.checks.textsites import (
     Occurrence,
@@ -72,6 +75,8 @@ def asks_short_answer(text: str, entries) -> tuple[str, str | None, int] | None:
     if hit is None:
         return None
     e, offset = hit
+    if e.delimiter is None and asks_for_code(text, offset):
+        return None  # "Return ONLY the Python code without any explanation": the code is the answer (checks/codeanswer.py)
     return e.phrase, e.delimiter, offset
 
 
@@ -154,19 +159,26 @@ def repeated_instruction(project, ctx: RuleContext) -> Iterable[Finding]:
         model, provider = site_model(owner)
         seen: dict[str, tuple[Segment, str]] = {}
         alts, branches = Alternatives(), {}  # a sentence written once per branch of a choice (checks/alternatives.py)
-        for m in prompt.messages:
+        places: dict[str, Place] = {}  # where each sentence was first written (checks/reminders.py)
+        for mi, m in enumerate(prompt.messages):
             for run in instruction_runs(m.segments):
                 text = run_text(run)
                 at = alts.feed(text)
+                start = next(i for i, s in enumerate(m.segments) if s is run[0])
                 block: list[tuple[int, int, str]] = []
                 for a, b, norm in list(_sentences(text)) + [(-1, -1, "")]:
                     if norm and (_not_an_instruction(text, b, norm) or _in_example(text, a)):
                         norm = ""  # a format's stem ("Thought: Do I need a tool? Yes"), a row of data, a worked example's field
                     long = len(norm.split()) >= min_words
+                    norm = field_key(text, a, norm) if norm else norm  # a schema field's spec goes with its label
                     here = at(a) if norm else ()
                     repeat = norm in seen and not all(exclusive(p, here) for p in branches[norm])
+                    if repeat and is_reminder(m.segments, places[norm], Place(mi, start, start + len(run), a, b, segment_at(run, a)[0], text), text):
+                        repeat = False  # restated after the data it applies to: a reminder
                     if norm:
                         branches.setdefault(norm, []).append(here)
+                    if norm and not repeat and norm not in seen:
+                        places[norm] = Place(mi, start, start + len(run), a, b, segment_at(run, a)[0], text)
                     if norm and not repeat:
                         seen[norm] = m.role
                     if norm and repeat and (long or block):
