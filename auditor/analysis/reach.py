@@ -141,13 +141,12 @@ def reaching(index: ProjectIndex, project) -> set[str]:
         for edge in flows.raw_edges():
             if edge[0] != "<module>":
                 by_name.setdefault(edge[2].rsplit(".", 1)[-1], []).append(edge)
-    todo = [q.rsplit(".", 1)[-1] for q in reach]
-    seen_names: set[str] = set()
+    # a name is looked at again whenever another function of that name joins: two functions may
+    # share a last name (a notebook's `generate_response` and `rag.generate.generate_response`),
+    # and the callers of the second reach only once it does, whatever order the set gives
+    todo = list(dict.fromkeys(q.rsplit(".", 1)[-1] for q in sorted(reach)))
     while todo:
         name = todo.pop()
-        if name in seen_names:
-            continue
-        seen_names.add(name)
         for caller, kind, cname, cls in by_name.get(name, ()):
             q = index.canonical(caller) or caller
             if q in reach:
