@@ -4,8 +4,9 @@
   ordering comparison (``while True``, ``while not done``, ``while resp.stop_reason == "tool_use"``),
   whose body handles tool calls (the answer's tool calls drive the next iteration), with no ``if``
   in the body that compares a counter, a length or a clock and leaves the loop (or, past the count,
-  stops offering tools: ``if calls < MAX_CALLS: request.update(tools=...)``), and no enclosing
-  ``for`` loop over ``range(...)``.
+  stops offering tools: ``if calls < MAX_CALLS: request.update(tools=...)``), no enclosing
+  ``for`` loop over ``range(...)``, and no read of the user's next message in it (``input("Ask: ")``:
+  a chat whose turns the user drives).
 * ``bounds`` (per file): keyword arguments named like an iteration bound (``max_iterations=``,
   ``max_turns=``, ``max_consecutive_auto_reply=``, ``recursion_limit`` in a config dict ...) with
   their literal values, so LA605 can flag ``AgentExecutor(..., max_iterations=None)`` and friends
@@ -24,6 +25,8 @@ from auditor.facts import CallSite, Use
 TOOL_MARKERS = re.compile(
     r"tool_calls|tool_use|function_call|tool_call_id|requires_action|\.function\.arguments|stop_reason|finish_reason\s*==\s*[\"']tool",
 )
+# the loop reads the user's next message each pass: input("Ask: "), st.chat_input(...), Prompt.ask(...)
+USER_TURN = re.compile(r"(?<![\w.])input\(|\.chat_input\(|\bPrompt\.ask\(")
 BOUND_KEYWORD = re.compile(r"^(?:max_(?!.*tokens?)\w+|recursion_limit)$")
 _ORDERING = (ast.Lt, ast.LtE, ast.Gt, ast.GtE)
 _LEAVES = (ast.Break, ast.Return, ast.Raise)
@@ -43,6 +46,9 @@ class AgentLoopFacts:
             body = self.r.source_of(loop)
             if not TOOL_MARKERS.search(body):
                 continue
+            if any(not isinstance(st, (ast.If, ast.For, ast.AsyncFor, ast.While, ast.Try)) and USER_TURN.search(self.r.source_of(st)) for st in loop.body):
+                continue  # every pass waits for the user's next message (a chat REPL): the user ends it, not the model;
+                # an input() only when the last message is the assistant's (`if ...: input()`) still lets tool turns run on
             if _leaves_on_bound(loop):
                 return None
             head = f"while {self.r.source_of(loop.test)}:"

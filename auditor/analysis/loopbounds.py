@@ -5,7 +5,8 @@
   over a name bound to such a literal list. A message list that grows in it is bounded too: not an
   unbounded history (LA602);
 * a *fixed* list is a literal list or dict (or a name bound to one) of at most ``FIXED_ITEMS`` items: four
-  demo questions, three models to compare. Calls over it are a handful of variants, not a batch of
+  demo questions, three models to compare; its items may be names bound to literals (``[titan, llama3]``),
+  and ``xs[:1]`` (literal ends) keeps one item. Calls over it are a handful of variants, not a batch of
   data (LA503);
 * an *agent* loop appends tool results (``function_call_output``, ``role: "tool"``, ``tool_result``)
   to the request of one task without reading new user input: its items must stay paired, so it is
@@ -20,7 +21,7 @@ import re
 from auditor.analysis.scopes import Scope
 
 FIXED_ITEMS = 10
-TOOLISH = re.compile(r"function_call_output|tool_call|tool_result|tool_use|[\"']role[\"']\s*:\s*[\"']tool[\"']|\brole\s*=\s*[\"']tool[\"']|ToolMessage|FunctionMessage|\.output\b|call_id")
+TOOLISH = re.compile(r"function_call_output|\.function_calls\b|tool_call|tool_result|tool_use|[\"']role[\"']\s*:\s*[\"']tool[\"']|\brole\s*=\s*[\"']tool[\"']|ToolMessage|FunctionMessage|\.output\b|call_id")
 USER_INPUT = re.compile(r"\binput\(|chat_input\(|\.ask\(|await\s+cl\.|receive|recv\(|readline\(")
 
 
@@ -41,10 +42,37 @@ def literal_items(expr: ast.AST, r, scope: Scope, line: int) -> int | None:
             expr = b[1]  # type: ignore[assignment]
         else:
             return None
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id == "range" and len(expr.args) == 1:
+        n = expr.args[0]  # range(len(reviews)): the indices of the list
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "len" and len(n.args) == 1:
+            return literal_items(n.args[0], r, scope, line)
+        return None
+    if isinstance(expr, ast.Subscript) and isinstance(expr.slice, ast.Slice):
+        return _few_sliced(expr.slice)  # json_list[:1], EXAMPLES[:3]: the first few items of a dataset, shown as a demo
     if isinstance(expr, (ast.List, ast.Tuple, ast.Set)) and not any(isinstance(e, ast.Starred) for e in expr.elts):
-        if all(_constantish(e) for e in expr.elts):
+        if all(_constantish(e) or _constant_name(e, r, scope, line) for e in expr.elts):
             return len(expr.elts)
     return None
+
+
+def _few_sliced(s: ast.Slice) -> int | None:
+    """1 when ``xs[a:b]`` (literal int ends, ``a`` may be absent) keeps one item: a loop over it runs one
+    request, nothing to batch or group. Else None: ``xs[:n]``, ``xs[start:]`` keep an unknown number,
+    and ``moments[:3]`` in a request handler is three real items (grouping them fits)."""
+    lower = 0 if s.lower is None else s.lower.value if isinstance(s.lower, ast.Constant) and type(s.lower.value) is int else None
+    upper = s.upper.value if isinstance(s.upper, ast.Constant) and type(s.upper.value) is int else None
+    if lower is None or upper is None or s.step is not None or lower < 0 or upper <= lower:
+        return None
+    return 1 if upper - lower == 1 else None
+
+
+def _constant_name(e: ast.AST, r, scope: Scope, line: int) -> bool:
+    """A name bound (and never changed) to a literal: ``[titan, llama3, mistral]`` with ``titan = "amazon.titan-..."``,
+    ``[review_1, review_2]`` with each review a string written in the code."""
+    if not isinstance(e, ast.Name):
+        return False
+    b = r.binding(e.id, scope, line)
+    return bool(b and b[0] == "assign" and isinstance(b[1], ast.AST) and _constantish(b[1]) and e.id not in b[2].mutated)
 
 
 def numeric_settings(expr: ast.AST, r, scope: Scope, line: int) -> bool:

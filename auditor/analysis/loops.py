@@ -178,14 +178,21 @@ CLOCKS = {"time", "perf_counter", "perf_counter_ns", "monotonic", "monotonic_ns"
 
 
 def _times_each_call(loop: ast.AST) -> bool:
-    """The loop body measures elapsed time: a clock read minus an earlier reading."""
+    """The loop body measures elapsed time: a clock read minus an earlier reading, directly
+    (``time.time() - start``) or through a name read from a clock in the loop (``end = time(); end - start``)."""
+    read = {t.id for n in ast.walk(loop) if isinstance(n, ast.Assign) and _clock_read(n.value) for t in n.targets if isinstance(t, ast.Name)}
     for n in ast.walk(loop):
-        if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Sub) and isinstance(n.left, ast.Call):
-            f = n.left.func
-            name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
-            if name in CLOCKS and not n.left.args:
+        if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Sub):
+            if _clock_read(n.left) or (isinstance(n.left, ast.Name) and n.left.id in read and isinstance(n.right, ast.Name)):
                 return True
     return False
+
+
+def _clock_read(e: ast.AST) -> bool:
+    if not (isinstance(e, ast.Call) and not e.args):
+        return False
+    f = e.func
+    return (f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else "") in CLOCKS
 
 
 RETRY_NAME = re.compile(r"^_*(attempt|attempts|retry|retries|tries|try_|n_try|trial)s?_*\w*$", re.IGNORECASE)

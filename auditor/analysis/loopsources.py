@@ -6,12 +6,14 @@
   Each pass needs the previous pass's answer: one chain, not independent items. The answer is read
   through ``.content``/``.text``, subscripts, ``await`` and method calls (``.strip()``) on the call,
   into a plain name: a helper's tuple (``docs, bboxes, state = parse_page(page, state)``) threads state
-  that need not be the answer, so unpacking starts no chain.
+  that need not be the answer, so unpacking starts no chain. A list the answers are appended to
+  (``history.append(reply)``) is derived too: a prompt built from it carries the conversation so far.
 - **a few samples** (kind ``fixed``): ``for i in range(n)`` where ``n`` is a literal of at most
   ``FEW_SAMPLES`` written as the enclosing function's parameter default or a constant
   (``def paths(problem, num_paths=3)``): a handful of reasoning paths or variants of one task.
 - **the hits of one search** (kind ``hits``): the items are the results of one search call in the
-  same function (``results = list(ddgs.text(keywords=query))``, ``app.search(query, ...)``,
+  same function (``results = list(ddgs.text(keywords=query))``, ``app.search(query, ...)``, a
+  retriever's documents for one question: ``retriever.get_relevant_documents(query)``, ``retriever.invoke(query)``,
   ``results.data`` of it): summarising each hit is part of answering that query, which a user or an
   agent waits for (a web-search tool), not offline work.
 - **variants handed in** (kind ``fixed``): the items are a parameter named for variants (prompts,
@@ -32,7 +34,10 @@ from auditor.analysis.modindex import call_name
 
 FEW_SAMPLES = 5
 # a call that runs one search: a search method, or a query/keywords argument (DDGS().text(keywords=q))
-SEARCH_NAME = re.compile(r"search", re.IGNORECASE)
+# or a retriever's query for one question (get_relevant_documents(query), retriever.invoke(query)):
+# the documents retrieved to answer it
+SEARCH_NAME = re.compile(r"search|retrieve|relevant_documents", re.IGNORECASE)
+RETRIEVER = re.compile(r"retriever$", re.IGNORECASE)
 SEARCH_KEYWORDS = ("keywords", "q", "search_query")  # not query=: a database query's rows are data
 # a parameter whose items are variants of one request compared side by side, not records
 VARIANTS = re.compile(r"prompt|template|instruction|variant|model|strateg|approach|style|tone|persona", re.IGNORECASE)
@@ -51,6 +56,8 @@ def chained_on_answer(loop: ast.AST, call: ast.Call) -> bool:
                 seed = _spine_holds(n.value, call) and all(isinstance(t, ast.Name) for t in targets)
                 if seed or (derived and _reads(n.value) & derived):  # `docs, bboxes, state = parse(page, state)`: which part is the answer is unknown
                     derived |= {x.id for t in targets for x in _names(t)}
+            elif derived and (grown := _collects(n, derived)):
+                derived.add(grown)  # history.append(answer): a list of the answers so far, which the next prompt may read
         if len(derived) == before:
             break
     if not derived:
@@ -111,6 +118,9 @@ def search_hits(it: ast.AST, r, scope, line: int) -> bool:
         while isinstance(it, ast.Attribute) or (isinstance(it, ast.Subscript) and isinstance(it.slice, ast.Constant) and isinstance(it.slice.value, str)):
             it = it.value
         if isinstance(it, ast.Call):
+            receiver = it.func.value if isinstance(it.func, ast.Attribute) else None
+            if receiver is not None and it.func.attr in ("invoke", "ainvoke") and RETRIEVER.search(call_name(receiver) if isinstance(receiver, ast.Call) else ast.unparse(receiver)):
+                return True  # self.retriever.invoke(query)
             return bool(SEARCH_NAME.search(call_name(it))) or any(k.arg in SEARCH_KEYWORDS for k in it.keywords)
         if not isinstance(it, ast.Name):
             return False
@@ -148,6 +158,14 @@ def literal_argument(it: ast.AST, owner: ast.AST | None, r) -> int | None:
             return None  # one call hands in data of unknown size
         most = max(most or 0, count)
     return most
+
+
+def _collects(n: ast.AST, derived: set[str]) -> str | None:
+    """``xs.append(a)`` / ``xs.extend(a)`` / ``xs.insert(i, a)`` with ``a`` reading a derived name: the list ``xs``."""
+    if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and isinstance(n.func.value, ast.Name) and n.func.attr in ("append", "extend", "insert"):
+        if any(_reads(a) & derived for a in n.args):
+            return n.func.value.id
+    return None
 
 
 def _names(target: ast.AST) -> list[ast.Name]:

@@ -79,6 +79,7 @@ def _collect(tree: ast.Module, resolver: Resolver, facts: FileFacts, providers: 
     found = [(site, next((c for c in walk.calls_at(site.span.line) if _at(c, site, lines)), None)) for site in facts.call_sites]
     per_func = Counter(id(info.func) for _, call in found if call is not None and (info := walk.calls.get(id(call))) is not None)
     ctx.crowded = {key for key, n in per_func.items() if n > CROWDED}
+    ctx.requests = {id(call) for _, call in found if call is not None}  # a new request's answer is not the text it was sent (usage_index)
     for site, call in found:
         if call is not None:
             ctx.site_facts(site, call)

@@ -7,7 +7,8 @@ with thousands of module-level calls (a generated script, a 3,000-cell notebook)
 sites x statements: the audit counted 4.17 M ``ast.walk`` calls for 400 cells. So each function
 (and each loop) is indexed once, on first use, and every site's question is a lookup:
 
-* :class:`FunctionIndex`: name -> names it flows into, call -> names its result is assigned
+* :class:`FunctionIndex`: name -> names it flows into (not through another request: the names a
+  request is sent do not flow into its answer), call -> names its result is assigned
   to, parses and ``return`` values by the names (and calls) they read, lists by the names they
   grow, and whether a cache marker appears anywhere in the function;
 * :class:`LoopIndex`: the names a loop grows and its assignments by the names they read;
@@ -36,6 +37,13 @@ def refs(expr: ast.AST) -> tuple[set[str], set[int]]:
     return names, calls
 
 
+def _spine(expr: ast.AST) -> ast.AST:
+    """The call an expression reads its value from: ``(await c.create(...)).choices[0].message.content`` -> the call."""
+    while isinstance(expr, (ast.Await, ast.Attribute, ast.Subscript)):
+        expr = expr.value
+    return expr
+
+
 def _add(index: dict, key: Any, value: Any) -> None:
     index.setdefault(key, []).append(value)
 
@@ -60,6 +68,7 @@ class FunctionIndex:
         self.return_calls: set[int] = set()
         self.marks_cache = False
         self.grows: dict[str, list[ast.AST]] = {}
+        envelopes: set[str] = set()  # body = response["body"].read().decode("utf-8"): names holding the provider's JSON envelope
         for n in body:
             if isinstance(n, _FLOW_NODES):
                 for value, targets in _flows(n):
@@ -67,7 +76,11 @@ class FunctionIndex:
                         continue
                     if STRUCTURED_PATH.search(source_of(value)):
                         continue  # tool-call arguments are JSON by design: what is derived from them is not model text
+                    if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in ("read", "decode") and ENVELOPE.search(source_of(value)):
+                        envelopes.update(targets)  # the raw body, not yet parsed: json.loads of it reads the envelope
                     names, calls = refs(value)
+                    if id(_spine(value)) in getattr(module, "requests", ()):
+                        names = set()  # extract = create(messages=[... info ...]): extract holds the new answer, not info's text
                     for name in names:
                         self.edges.setdefault(name, set()).update(targets)
                     for c in calls:
@@ -75,7 +88,10 @@ class FunctionIndex:
             if isinstance(n, ast.Call):
                 parsed = module.parser_of(n, scope)
                 # json.loads(response["body"].read()) decodes the provider's envelope, not the model's text
-                if parsed is not None and parsed[1] is not None and not STRUCTURED_PATH.search(source_of(parsed[1])) and not ENVELOPE.search(source_of(parsed[1])):
+                if (
+                    parsed is not None and parsed[1] is not None and not STRUCTURED_PATH.search(source_of(parsed[1]))
+                    and not ENVELOPE.search(source_of(parsed[1])) and not (isinstance(parsed[1], ast.Name) and parsed[1].id in envelopes)
+                ):
                     i = len(self.parsers)
                     self.parsers.append((n, parsed[0]))
                     names, calls = refs(parsed[1])

@@ -111,6 +111,9 @@ class VisionFacts:
         elif isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "from_bytes" and "Part" in self.r.source_of(n.func):
             shape = "gemini"
             data = next((k.value for k in n.keywords if k.arg == "data"), n.args[0] if n.args else None)
+            mime = next((k.value for k in n.keywords if k.arg == "mime_type"), n.args[1] if len(n.args) > 1 else None)
+            if isinstance(mime, ast.Constant) and isinstance(mime.value, str) and not mime.value.lower().startswith("image/"):
+                return None  # Part.from_bytes(data=video, mime_type="video/mp4"): a video, audio or PDF part, not an image
         if shape is None or data is None:
             return None
         raw, source = self._raw_file(data, scope, line)

@@ -1,5 +1,5 @@
-"""LA205's two exemptions: a prompt whose product is a long, structured, sourced document, and an
-ask that is only the condition of a decision.
+"""LA205's exemptions: a prompt whose product is a long, structured, sourced document, an ask that
+is only the condition of a decision, a prompt that sets its own length limit, and a hypothetical.
 
 - **Required long-document structure.** The final-report prompt of a research agent ("create a
   detailed answer that is well-organized with proper headings ... includes a Sources section")
@@ -10,6 +10,13 @@ ask that is only the condition of a decision.
   gathered to write a comprehensive section": the phrase sits in an ``if`` / ``whether`` clause
   with no comma before it, so it names what the model checks, not what it must produce ("If the
   user asks, write a comprehensive summary" has its ask after the comma and stays reported).
+- **A length limit of its own.** "Provide a comprehensive summary ... Make length less than
+  {{ max_words }} words": the prompt already bounds the output, so "comprehensive" asks for coverage
+  within that bound, not for more tokens.
+- **A hypothetical.** "decompose it into sub-queries that, when answered together, would provide a
+  comprehensive response": what the parts would add up to, not what this request asks for.
+- The long document's structure also counts as an **outline**: three or more required parts listed one
+  per line ("1. Key strategic priorities", "# BATTERY VALIDATION REPORT").
 """
 
 from __future__ import annotations
@@ -31,11 +38,35 @@ _SOURCES_SECTION = re.compile(
 _CONDITION = re.compile(r"\b(?:if|whether|unless|until|once)\b[^,.;:!?\n]*$", re.IGNORECASE)
 
 
+# the required parts of the document listed one per line: "1. Key strategic priorities", "# BATTERY VALIDATION REPORT"
+_OUTLINE_LINE = re.compile(r"^[ \t]*(?:\d{1,2}[.)]|#{1,4})[ \t]+\S", re.MULTILINE)
+# the prompt bounds its own output: "Make length less than {{ max_words }} words", "in at most 20 words"
+_LENGTH_BOUND = re.compile(
+    r"\b(?:in|of|within|under|below|at most|no more than|not more than|fewer than|less than|maximum of|max(?:imum)?|up to|not exceed(?:ing)?)[ \t]+"
+    r"(?:\{\{?[ \t]*\w+[ \t]*\}?\}|\d[\d,]*)[ \t]+(?:words?|sentences?|paragraphs?|lines?|bullet points?|bullets?|characters?|tokens?)\b",
+    re.IGNORECASE,
+)
+# "sub-queries that, when answered together, would provide a comprehensive response": what something would do, not an ask
+_HYPOTHETICAL = re.compile(r"\b(?:would|could|might)[ \t]+(?:\w+[ \t]+){0,2}$", re.IGNORECASE)
+
+
 def long_document_product(text: str) -> bool:
-    """Does the prompt's instruction text ask for a long document with required structure?"""
+    """Does the prompt's instruction text ask for a long document with required structure (sections or
+    headings, citations, a Sources section, an outline of at least three required parts)?"""
     if not _DELIVERABLE.search(text):
         return False
-    return sum(1 for rx in (_SECTIONS, _CITATIONS, _SOURCES_SECTION) if rx.search(text)) >= 2
+    outline = len(_OUTLINE_LINE.findall(text)) >= 3
+    return sum(1 for rx in (_SECTIONS, _CITATIONS, _SOURCES_SECTION) if rx.search(text)) + outline >= 2
+
+
+def bounds_length(text: str) -> bool:
+    """Does the prompt's instruction text set a length limit of its own ("less than {max_words} words")?"""
+    return _LENGTH_BOUND.search(text) is not None
+
+
+def hypothetical_ask(text: str, at: int) -> bool:
+    """Is the ask at ``at`` what something *would* do ("... would provide a comprehensive response")?"""
+    return bool(_HYPOTHETICAL.search(re.split(r"[.!?\n:;]", text[max(0, at - 60):at])[-1]))
 
 
 def conditional_ask(text: str, at: int) -> bool:

@@ -18,7 +18,7 @@ from auditor.checks import check
 from auditor.checks.boundedasks import self_bounded, synthetic_sample_ask
 from auditor.checks.context import RuleContext
 from auditor.checks.filler import shown
-from auditor.checks.longform import conditional_ask, long_document_product
+from auditor.checks.longform import bounds_length, conditional_ask, hypothetical_ask, long_document_product
 from auditor.checks.textsites import (
     Occurrence,
     emit,
@@ -92,8 +92,8 @@ def output_inflation(project, ctx: RuleContext) -> Iterable[Finding]:
         asked = "\n".join(run_text(run) for m in prompt.messages if m.role != "assistant" for run in instruction_runs(m.segments))
         if long_document_product(asked):
             continue  # a research report with required sections, citations, a Sources section: length is the product
-        if self_bounded(prompt):
-            continue  # "limit the report to {max_length} words", "a single, concise description" (checks/boundedasks.py)
+        if self_bounded(prompt) or bounds_length(asked):
+            continue  # "limit the report to {max_length} words", "a single, concise description" (checks/boundedasks.py), "less than {{ max_words }} words"
         typical = ctx.cost.estimate(owner.site).output_tokens if owner.site is not None else 0.0
         for m in prompt.messages:
             if m.role == "assistant":
@@ -101,7 +101,7 @@ def output_inflation(project, ctx: RuleContext) -> Iterable[Finding]:
             for run in instruction_runs(m.segments):
                 text = run_text(run)
                 for e, a, b in phrase_spans(text, entries):
-                    if _describes_other(text, a) or conditional_ask(text, a) or synthetic_sample_ask(text, a, b):
+                    if _describes_other(text, a) or conditional_ask(text, a) or hypothetical_ask(text, a) or synthetic_sample_ask(text, a, b):
                         continue
                     seg, base = segment_at(run, a)
                     path, cell = where(seg, owner)

@@ -120,6 +120,34 @@ def _not_an_instruction(text: str, end: int, norm: str) -> bool:
     return digits >= 3 and digits * 4 >= len(words)
 
 
+# the label of a worked example's field: "Answer:", "- Answer:", "AI Response:", "# Q:", "Gold target:"
+_EXAMPLE_FIELD = re.compile(
+    r"^[ \t#*>-]*(?:q|a|question|answer|context|information|input|output|response|ai response|ai|user|assistant|human|"
+    r"example(?:[ \t]+\d+)?|gold target|predicted answer(?:[ \t]+\d+)?|generated answer|review|email)[ \t]*:",
+    re.IGNORECASE,
+)
+
+
+_BULLET_LINE = re.compile(r"^[ \t]+[-*\u2022][ \t]")
+
+
+def _in_example(text: str, at: int) -> bool:
+    """The sentence at ``at`` lies in a labelled field of a worked example: its own line opens with a
+    field label, or it is an indented bullet under one (``- Answer:`` above the answer's bullets, no
+    blank line between). A label whose value is a hole (``Question: {{ question }}``) is the live
+    request's field, not an example. Few-shot examples repeat their answers and contexts by design."""
+    start = text.rfind("\n", 0, at) + 1
+    for _ in range(12):
+        end = text.find("\n", start)
+        line = text[start : end if end >= 0 else len(text)]
+        if _EXAMPLE_FIELD.match(line):
+            return "{" not in line
+        if not _BULLET_LINE.match(line) or start == 0:
+            return False
+        start = text.rfind("\n", 0, start - 1) + 1
+    return False
+
+
 @check("repeated_instruction", on="project")
 def repeated_instruction(project, ctx: RuleContext) -> Iterable[Finding]:
     """One finding per repeated block: consecutive sentences that all repeat earlier text of the
@@ -139,8 +167,8 @@ def repeated_instruction(project, ctx: RuleContext) -> Iterable[Finding]:
                 start = next(i for i, s in enumerate(m.segments) if s is run[0])
                 block: list[tuple[int, int, str]] = []
                 for a, b, norm in list(_sentences(text)) + [(-1, -1, "")]:
-                    if norm and _not_an_instruction(text, b, norm):
-                        norm = ""  # a format's stem ("Thought: Do I need a tool? Yes"), a row of data
+                    if norm and (_not_an_instruction(text, b, norm) or _in_example(text, a)):
+                        norm = ""  # a format's stem ("Thought: Do I need a tool? Yes"), a row of data, a worked example's field
                     long = len(norm.split()) >= min_words
                     norm = field_key(text, a, norm) if norm else norm  # a schema field's spec goes with its label
                     here = at(a) if norm else ()

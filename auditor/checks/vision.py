@@ -1,5 +1,7 @@
 """LA303 raw-vision-payload: images sent at full detail, or read from a file whole and sent
-without resizing (the phase-1 facts are :mod:`auditor.analysis.vision`).
+without resizing (the phase-1 facts are :mod:`auditor.analysis.vision`). Not when the request
+answers with images (an image model, ``response_modalities=["IMAGE"]``): the picture sent is the one
+edited or redrawn, and a video, audio or PDF part (``mime_type``) is no image.
 
 Image tokens follow each provider's formula (``rules/vision.yaml``); the image size is not known
 from code, so the saving uses the catalog's ``assumed-image`` (stated in the finding): OpenAI
@@ -18,6 +20,7 @@ from typing import Any
 
 from auditor.checks import check
 from auditor.checks.context import RuleContext
+from auditor.checks.media import generates_media
 from auditor.config.catalog import load_catalog
 from auditor.facts import CallSite
 from auditor.findings import RequestChange, Finding
@@ -69,6 +72,8 @@ def raw_vision_payload(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
     edge = int(ctx.params.get("resize-to") or data.get("resize-to") or 1024)
     if reads_fine_print(site.prompt.static_text, ctx.params) or OCR_MODEL.search(site.model_name or ""):
         return  # transcription, OCR (asked, or the model is an OCR model), extracting fields: the fine print is the task
+    if _makes_images(site, ctx.params):
+        return  # an image model edits or redraws the picture it is sent: a smaller input is a smaller, blurrier output
     seen = ctx.extra.setdefault("image-parts", set())
     wrapper = _wrapper_parts(site, ctx)
     for part in parts:
@@ -108,6 +113,16 @@ def raw_vision_payload(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
         savings = ctx.savings(site, change=RequestChange(site.id, "input", tokens=float(saved)), tokens=float(saved), basis=basis) if saved else None
         message = f"{site.method}() sends {why}: {advice} (~{before:,} vs ~{after:,} tokens per image for a {width}x{height} photo)"
         yield ctx.finding(message, site.path, part.use.span, cell=part.use.cell, site=site, savings=savings)
+
+
+def _makes_images(site: CallSite, params: dict[str, Any]) -> bool:
+    """The request asks for images back: a media model (checks/media.py), or ``response_modalities`` naming IMAGE."""
+    if generates_media(site, params):
+        return True
+    for key, p in site.params.items():
+        if key.split(".")[-1] in ("response_modalities", "responseModalities") and "IMAGE" in str(getattr(p.value, "value", "")).upper():
+            return True
+    return False
 
 
 # asks that read the image's text (rule params `fine-print-asks`: regular expressions, case-insensitive)
