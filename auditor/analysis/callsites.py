@@ -30,6 +30,7 @@ from auditor.analysis.endpoints import serving_endpoint, url_params
 from auditor.analysis.forwarded import forwarded_kwargs
 from auditor.analysis.expectraise import expects_raise, raise_body_lines
 from auditor.analysis.deadstore import dead_construction
+from auditor.analysis.unsent import Unsent
 from auditor.analysis.nodeindex import children, node_index, scope_in
 
 LOOP_NODES = (ast.For, ast.AsyncFor, ast.While)
@@ -51,6 +52,7 @@ class CallSiteFinder(ApiMatcher, ArgumentMapper):
         self.prompts = PromptBuilder(resolver, self.frames)
         self.sites: list[CallSite] = []
         self._counts: dict[str, int] = {}
+        self._unsent = Unsent(path)
         self._wildcards = [c for c in providers.by_callable if "*" in c]
         # last names that can end a generation call: a cheap filter before resolving
         self.last_names: set[str] = set()
@@ -156,6 +158,7 @@ class CallSiteFinder(ApiMatcher, ArgumentMapper):
         if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             for d in getattr(child, "decorator_list", []):
                 self._visit(d, scope, loops, child)
+            self._unsent.add(child)  # a test that is always skipped, methods a test mocked (analysis/unsent.py)
             self._walk(child, self.r.scope_of[child], [])
             return
         if isinstance(child, LOOP_NODES):
@@ -267,6 +270,8 @@ class CallSiteFinder(ApiMatcher, ArgumentMapper):
             return  # e.g. Bedrock invoke_model(modelId="amazon.titan-embed-text-v1"): an embedding, not a generation call
         if any(a <= call.lineno <= b for a, b in getattr(self, "_expected_to_raise", ())):
             return  # inside pytest.raises / assertRaises: a negative test's request, expected to fail
+        if self._unsent.covers(call):
+            return  # a test that is always skipped, or a client method its test replaced by a mock: nothing is sent
         if api.constructor and id(call) in getattr(self, "_dead", ()):
             return  # a construction rebound before anything reads it: made and dropped, it sends nothing
         qual = scope.qualname if scope.kind != "module" else "<module>"
