@@ -99,3 +99,14 @@ def test_the_whole_project_run_agrees_with_the_notebook_run(tmp_path):
     root = _project(tmp_path)
     whole = [f for f in _findings(root, "3", ".") if f[1] == "notebooks/rag.ipynb"]
     assert whole == _findings(root, "3", "notebooks/rag.ipynb")
+
+
+def test_a_call_at_the_same_line_and_column_as_a_site_in_another_cell_is_still_derived(tmp_path):
+    # cell 1's `    resp = client.chat.completions.create(` and cell 4's `    return evaluate_responses(` both start
+    # at line 2, column 12: positions of a notebook count per cell, so the two are different calls
+    cells = list(CELLS)
+    cells[4] = "def run_experiment(experiment_name, evaluator):\n    return evaluate_responses(evaluator=evaluator, answers=[experiment_name])"
+    root = _project(tmp_path)
+    (root / "notebooks" / "rag.ipynb").write_text(json.dumps(notebook(*cells)))
+    found = _findings(root, "0", "notebooks/rag.ipynb")
+    assert [f for f in found if f[0] == "LA402" and f[2] == 3 and f[3] == 1], found

@@ -77,7 +77,8 @@ class Deriver:
         self.total = 0
         self.templates_made: dict[str, CallSite] = {}
         # a call the catalog or policy `call-sites:` already makes a call site is not derived again
-        self.direct_at = {(s.path, s.span.line, s.span.column) for s in self.sites.values()}
+        # (a notebook's lines count per cell: two cells can hold a call at the same line and column)
+        self.direct_at = {(s.path, s.cell, s.span.line, s.span.column) for s in self.sites.values()}
 
     # ------------------------------------------------------------ entry
     def run(self) -> tuple[list[CallSite], list[CallSite]]:
@@ -93,7 +94,7 @@ class Deriver:
             for rec in flows.calls:
                 if not rec.bound or (rec.caller != "<module>" and (self.ix.canonical(rec.caller) or rec.caller) in called):
                     continue
-                if (rec.path, rec.span.line, rec.span.column) in self.direct_at:
+                if (rec.path, rec.cell, rec.span.line, rec.span.column) in self.direct_at:
                     continue
                 made = 0
                 for fq, rcls in self.ix.targets(rec.callee):  # self.m() in an uncalled method: any class below
@@ -144,7 +145,7 @@ class Deriver:
         flows = facts.extra.get("flows")
         for i in summary.calls:
             rec = flows.calls[i] if flows is not None and i < len(flows.calls) else None
-            if rec is None or not rec.bound or (rec.path, rec.span.line, rec.span.column) in self.direct_at:
+            if rec is None or not rec.bound or (rec.path, rec.cell, rec.span.line, rec.span.column) in self.direct_at:
                 continue
             for cfq, crcls in self.ix.targets(rec.callee, rcls if rec.callee.kind in ("self", "super") else None):
                 for t in self.templates(cfq, crcls, depth + 1, stack + (key,)):

@@ -95,7 +95,7 @@ def _runs_agent(site: CallSite, ctx: RuleContext) -> bool:
             for sid in info.get("line", [])[1:]:
                 inner = by_id.get(sid)
                 if inner is not None and inner.loop is not None and (inner.extra.get("loop_kind") == "dependent" or inner.extra.get("agent_loop")):
-                    memo.add((d.path, d.span.line, d.span.column))
+                    memo.add((d.path, d.cell, d.span.line, d.span.column))
                     break
         ctx.extra["agent_calls"] = memo
-    return (site.path, site.span.line, site.span.column) in memo
+    return (site.path, site.cell, site.span.line, site.span.column) in memo  # a notebook's lines count per cell

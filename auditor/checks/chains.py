@@ -156,13 +156,13 @@ def _stand_for(rep: Finding, group: list[tuple[Finding, object]]) -> Finding:
     """One finding at the site the callers' requests stand on, listing them, savings summed."""
     rep = copy.copy(rep)
     rep.related = list(rep.related)
-    have = {(r.path, r.line, r.column) for r in rep.related}
+    have = {(r.path, r.cell, r.line, r.column) for r in rep.related}  # a notebook's lines count per cell
     for f, d in group:
-        key = (d.path, d.span.line, d.span.column)
+        key = (d.path, d.cell, d.span.line, d.span.column)
         if key not in have:
             have.add(key)
             rep.related.append(Related(d.path, d.span.line, d.span.column, d.cell, f"request sent from here ({chain_text(d)})"))
-    callers = len({(d.path, d.span.line, d.span.column) for _, d in group})
+    callers = len({(d.path, d.cell, d.span.line, d.span.column) for _, d in group})
     parts = [f.savings for f, _ in group if f.savings is not None]
     if parts:
         # the callers' requests, each with its own changes: the savings model prices each once
