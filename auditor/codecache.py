@@ -29,7 +29,7 @@ import builtins
 import os
 import sys
 
-MAGIC = b"LLMAUDIT-CODE-3\n"
+MAGIC = b"LLMAUDIT-CODE-4\n"
 MAX_ENTRIES = 2000  # dataclass methods kept; past it, a save keeps only those this run used
 MAX_REGEX_BYTES = 4 << 20  # the regexes' engine code kept (some are built from a project's data); past it, as above
 _state: dict = {}
@@ -51,7 +51,9 @@ def _bytecode_magic() -> bytes:
     magic = getattr(loaded, "MAGIC_NUMBER", None)
     if not isinstance(magic, bytes):
         from importlib.util import MAGIC_NUMBER as magic
-    return magic
+    import _sre
+
+    return magic + str(getattr(_sre, "MAGIC", 0)).encode() + b"\n"  # ... and the regex engine's code format
 
 
 def _load(file: str) -> tuple[dict, dict]:
@@ -140,10 +142,15 @@ def _install_re(memo: dict, used: dict) -> None:
             hit = (int(flags | parsed.state.flags), code, int(parsed.state.groups - 1), groupindex, tuple(indexgroup))
             memo[key] = hit
             _state["new"] += 1
-        used[key] = hit
         words = array("I")
         words.frombytes(hit[1])
-        return _sre.compile(p, hit[0], words.tolist(), hit[2], hit[3], hit[4])
+        try:
+            made = _sre.compile(p, hit[0], words.tolist(), hit[2], hit[3], hit[4])
+        except Exception:  # noqa: BLE001 - code the engine refuses: forget it, let re compile the pattern
+            memo.pop(key, None)
+            return real(p, flags)
+        used[key] = hit
+        return made
 
     _compiler.compile = compile_
 

@@ -123,7 +123,7 @@ def test_a_file_that_is_not_ours_is_never_loaded(home: Path, damage: str) -> Non
     elif damage == "other-key":
         (home / "llm-audit" / "cache.key").write_bytes(os.urandom(32))
     else:
-        head = len(b"LLMAUDIT-CODE-3\n")
+        head = len(b"LLMAUDIT-CODE-4\n")
         data[head] ^= 0xFF  # the bytecode magic number of another interpreter
     f.write_bytes(bytes(data))
     again = _run(home)
@@ -146,3 +146,36 @@ def test_only_the_command_line_installs_it() -> None:
 
     assert "exec" not in vars(dataclasses)
     assert re._compiler.compile.__module__ == "re._compiler"
+
+
+def test_engine_code_the_regex_engine_refuses_is_compiled_again(home: Path) -> None:
+    """A signed file whose kept engine code no longer suits the engine (a format change the keys missed):
+    the pattern is compiled by re itself and matches as before; the run never fails."""
+    import hashlib
+    import hmac
+    import marshal
+
+    plain = _run(home, "off")
+    _run(home)
+    f = _file(home)
+    data = f.read_bytes()
+    secret = (home / "llm-audit" / "cache.key").read_bytes()
+    head = b""
+    # the header is MAGIC + bytecode magic + engine magic line; the 32-byte signature follows it
+    for cut in range(len(b"LLMAUDIT-CODE-4\n"), min(len(data), 200)):
+        try:
+            codes, regexes = marshal.loads(data[cut + 32 :])
+        except Exception:  # noqa: BLE001
+            continue
+        if hmac.compare_digest(data[cut : cut + 32], hmac.new(secret, data[cut + 32 :], hashlib.sha256).digest()):
+            head = data[:cut]
+            break
+    assert head, "signed payload not found"
+    assert regexes
+    bad = {k: (v[0], b"\xff\xff\xff\x7f" * 3, v[2], v[3], v[4]) for k, v in regexes.items()}
+    payload = marshal.dumps((codes, bad))
+    f.write_bytes(head + hmac.new(secret, payload, hashlib.sha256).digest() + payload)
+    again = _run(home)
+    for k in ("new", "loaded", "regexes_kept"):
+        plain.pop(k), again.pop(k)
+    assert again == plain
