@@ -338,6 +338,18 @@ def _indexed_calls(nodes, roots: list[ast.AST]) -> list[tuple[ast.Call, bool]] |
     return out
 
 
+def dotted_name(expr: ast.AST) -> str | None:
+    """``a.b.c`` of a chain of attributes on a name, else None (a call, a subscript at its root)."""
+    parts: list[str] = []
+    while isinstance(expr, ast.Attribute):
+        parts.append(expr.attr)
+        expr = expr.value
+    if not isinstance(expr, ast.Name):
+        return None
+    parts.append(expr.id)
+    return ".".join(reversed(parts))
+
+
 def call_name(call: ast.Call) -> str:
     f = call.func
     return f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else ""

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import ast
 
+from auditor.analysis.modindex import dotted_name
+
 SAMPLE_PARAMS = ("n", "best_of", "candidate_count", "num_return_sequences")
 
 
@@ -41,13 +43,3 @@ def consumed_by(callees: list[str], consumers: list[str]) -> str | None:
     return None
 
 
-def dotted_name(expr: ast.AST) -> str | None:
-    """``a.b.c`` of a chain of attributes on a name, else None (a call, a subscript at its root)."""
-    parts: list[str] = []
-    while isinstance(expr, ast.Attribute):
-        parts.append(expr.attr)
-        expr = expr.value
-    if not isinstance(expr, ast.Name):
-        return None
-    parts.append(expr.id)
-    return ".".join(reversed(parts))

@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 from functools import lru_cache
 
+from auditor.analysis.modindex import dotted_name
 from auditor.analysis.testmodules import is_test_path
 
 _in_tests = lru_cache(maxsize=256)(is_test_path)  # asked once per function definition
@@ -24,20 +25,9 @@ _in_tests = lru_cache(maxsize=256)(is_test_path)  # asked once per function defi
 MOCKS = frozenset({"Mock", "MagicMock", "AsyncMock", "NonCallableMock", "create_autospec"})
 
 
-def _dotted(node: ast.AST) -> str | None:
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    parts.append(node.id)
-    return ".".join(reversed(parts))
-
-
 def _always_skipped(decorator: ast.AST) -> bool:
     f = decorator.func if isinstance(decorator, ast.Call) else decorator
-    name = _dotted(f)
+    name = dotted_name(f)
     return name in ("pytest.mark.skip", "mark.skip", "unittest.skip", "skip")
 
 
@@ -59,11 +49,11 @@ def mocked_methods(node: ast.AST, path: str) -> list[tuple[str, int, int]]:
     out = []
     for stmt in ast.walk(node):
         if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call):
-            maker = _dotted(stmt.value.func)
+            maker = dotted_name(stmt.value.func)
             if maker is None or maker.rsplit(".", 1)[-1] not in MOCKS:
                 continue
             for t in stmt.targets:
-                name = _dotted(t) if isinstance(t, ast.Attribute) else None
+                name = dotted_name(t) if isinstance(t, ast.Attribute) else None
                 if name is not None:
                     out.append((name, stmt.lineno, end))
     return out
@@ -73,7 +63,7 @@ def calls_a_mock(call: ast.Call, mocked: list[tuple[str, int, int]]) -> bool:
     """Is ``call`` a call of a method that a mock replaced earlier in its test?"""
     if not mocked:
         return False
-    name = _dotted(call.func)
+    name = dotted_name(call.func)
     return name is not None and any(name == t and a < call.lineno <= b for t, a, b in mocked)
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import ast
 import unicodedata
 
-from auditor.analysis.sampleuse import dotted_name
+from auditor.analysis.modindex import dotted_name
 from auditor.checks.context import RuleContext
 from auditor.facts import CallSite
 from auditor.reads import read_bytes
