@@ -142,8 +142,11 @@ class TruncationFacts:
         def texty(expr: ast.AST | None) -> bool:
             return expr is not None and (self._names_in(expr, text) or self._reads_text(expr, response, call))
 
+        rebound = _rebound(site.result_name, flows, call, lambda v: self._names_in(v, response | text))
         uses: list[dict] = [{"kind": "parsed", "use": u} for u in parses]
         for n in nodes:
+            if rebound is not None and getattr(n, "lineno", 0) > rebound:
+                continue  # the response name holds a later request's answer from there on (`response = client...create(...)` again)
             u = None
             if isinstance(n, ast.Return) and texty(n.value):
                 u = ("returned", self.use(n))
@@ -193,6 +196,21 @@ class TruncationFacts:
         if key not in self._names_of:
             self._names_of[key] = frozenset(n.id for n in _unmeasured(expr) if isinstance(n, ast.Name))
         return not names.isdisjoint(self._names_of[key])
+
+
+def _rebound(name: str | None, flows: list[ast.AST], call: ast.Call, reads) -> int | None:
+    """The first line after ``call`` where ``name`` (the response) is bound to something that
+    neither is this call nor reads its answer: another request's response (a demo that reuses
+    ``response`` for each of its calls, a notebook's later cells)."""
+    if not name:
+        return None
+    end = call.end_lineno or call.lineno
+    lines = [
+        n.lineno for n in flows
+        if n.lineno > end and isinstance(n, (ast.Assign, ast.AnnAssign))
+        for value, targets in _flows(n) if value is not None and name in targets and not _contains(value, call) and not reads(value)
+    ]
+    return min(lines) if lines else None
 
 
 def _unmeasured(expr: ast.AST):

@@ -22,6 +22,7 @@ import ast
 import re
 from dataclasses import dataclass
 
+from auditor.config.catalog import load_catalog
 from auditor.facts import CallSite, Use
 
 RESIZE = re.compile(r"\.(?:resize|thumbnail|reduce|downscale|scale)\s*\(|\b(?:resize|thumbnail|downscale|downsample|shrink|compress)\w*\s*\(|ImageOps\.(?:contain|fit|pad|scale)|max_size|max_dim", re.IGNORECASE)
@@ -36,6 +37,17 @@ class ImagePart:
     raw_file: bool  # the data is a file read whole, with no resize on the way
     source: str  # what was read ("open(path, 'rb').read()", "encode_image(path)")
     use: Use
+    screen: bool = False  # the function sending it captures the screen (rules/vision.yaml `screen-captures`)
+
+
+_SCREEN: list[re.Pattern[str]] = []
+
+
+def _screen_capture(text: str) -> bool:
+    """Does ``text`` (the source of the function that sends an image) capture the screen?"""
+    if not _SCREEN:
+        _SCREEN.append(re.compile(str((load_catalog().vision or {}).get("screen-captures") or r"(?!)"), re.IGNORECASE))
+    return _SCREEN[0].search(text) is not None
 
 
 def _key(k: ast.AST | None) -> str | None:
@@ -75,6 +87,9 @@ class VisionFacts:
                 if part is not None:
                     seen.add(id(n))
                     out.append(part)
+        if out and func is not None and _screen_capture(self.r.source_of(func)):
+            for part in out:
+                part.screen = True  # a screenshot read back from the file it was saved to is still the screen
         return out
 
     def _image_candidates(self, func: ast.AST | None) -> list[ast.AST]:

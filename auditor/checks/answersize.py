@@ -14,6 +14,9 @@ the prompt's instruction text (never its data):
   and a conditional ask (``When you need to use a tool, respond with a JSON object``) is one answer
   mode of several.
 
+* N counted items ("Generate 5 multiple choice questions", a JSON example whose list gives one
+  item) or a succinct only-this answer: :mod:`auditor.checks.counteditems`.
+
 The weight is a character estimate (``chars / 3`` tokens, rounded up); the check compares it with
 the cap by the rule's ``cap-headroom`` factor. A prompt that asks for prose, code or a report has
 no such example, and nothing is inferred from it.
@@ -24,6 +27,7 @@ from __future__ import annotations
 import re
 
 from auditor.analysis.roles import instruction_runs
+from auditor.checks.counteditems import counted_answer_tokens, item_tokens
 from auditor.cost.sizing import run_text
 from auditor.facts import CallSite
 
@@ -38,24 +42,27 @@ _KEY = re.compile(r"\"[A-Za-z_][\w ]{0,40}\"\s*:")
 def asked_answer_tokens(site: CallSite) -> int | None:
     """The tokens of the answer the site's static instructions give an example of, else None."""
     best: int | None = None
-    for m in site.prompt.messages:
-        if m.role == "assistant":
-            continue
-        for run in instruction_runs(m.segments):
-            size = _example_size(run_text(run))
-            if size is not None:
-                best = size if best is None else max(best, size)
+    texts = [run_text(run) for m in site.prompt.messages if m.role != "assistant" for run in instruction_runs(m.segments)]
+    items = item_tokens([o for t in texts for o in _objects(t) if _KEY.search(o)])  # one item of a JSON example's list, in any message
+    for text in texts:
+        size = _example_size(text, items)
+        if size is not None:
+            best = size if best is None else max(best, size)
     return best
 
 
-def _example_size(text: str) -> int | None:
+def _example_size(text: str, items: int | None) -> int | None:
     sizes: list[int] = []
     for sentence in re.split(r"(?<=[.!?])\s+|\n\s*\n", text):
         if _ONLY.search(sentence):
             sizes += [len(m.group(1)) for m in _EXAMPLE.finditer(sentence)]
     if any(not _conditional(text, m.start()) for m in _JSON_ASK.finditer(text)):
         sizes += [len(obj) for obj in _objects(text) if _KEY.search(obj) and not _ELIDED.search(obj)]
-    return -(-max(sizes) // 3) if sizes else None
+    example = -(-max(sizes) // 3) if sizes else None
+    counted = counted_answer_tokens(text, items)
+    if counted is None:
+        return example
+    return counted if example is None else max(example, counted)
 
 
 def _conditional(text: str, at: int) -> bool:

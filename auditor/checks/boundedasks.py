@@ -22,12 +22,12 @@ import re
 from auditor.analysis.roles import DATA
 from auditor.facts import Prompt
 
-_NUM = r"(?:\{[A-Za-z_]\w*\}|\d+(?:[ \t]*[-\u2013][ \t]*\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|twenty|fifty|a hundred)"
+_NUM = r"(?:\{\{?[ \t]*[A-Za-z_]\w*[ \t]*\}?\}|\d+(?:[ \t]*[-\u2013][ \t]*\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|twenty|fifty|a hundred)"
 _UNIT = r"(?:words?|tokens?|sentences?|paragraphs?|characters?|chars|lines?|pages?|bullet(?:[ \t]+points?)?s?)"
 _PER_ITEM = r"(?![ \t]+(?:in|per|for)[ \t]+(?:each|every|a|one|any)\b)"  # "1-2 sentences in each table cell": a bound on a part
 _LENGTH_BOUND = re.compile(
     r"\b(?:limit|keep|cap|restrict|constrain)\b[^.\n]{0,60}?\b(?:to|at|under|within|below)[ \t]+(?:a[ \t]+maximum[ \t]+of[ \t]+|about[ \t]+|around[ \t]+)?" + _NUM + r"[ \t]+" + _UNIT + r"\b" + _PER_ITEM +
-    r"|\b(?:at[ \t]+most|no[ \t]+more[ \t]+than|not[ \t]+(?:to[ \t]+)?exceed(?:ing)?|maximum[ \t]+of|max(?:imum)?[ \t]+length[ \t]+(?:of|is)|fewer[ \t]+than|less[ \t]+than|under|within|shorter[ \t]+than)[ \t]+" + _NUM + r"[ \t]+" + _UNIT + r"\b" + _PER_ITEM +
+    r"|\b(?:at[ \t]+most|no[ \t]+more[ \t]+than|not[ \t]+more[ \t]+than|not[ \t]+(?:to[ \t]+)?exceed(?:ing)?|maximum[ \t]+of|max(?:imum)?[ \t]+length[ \t]+(?:of|is)|max(?:imum)?|up[ \t]+to|fewer[ \t]+than|less[ \t]+than|under|below|within|in|of|shorter[ \t]+than)[ \t]+" + _NUM + r"[ \t]+" + _UNIT + r"\b" + _PER_ITEM +
     r"|\b" + _NUM + r"[ \t]+" + _UNIT + r"[ \t]+(?:or[ \t]+(?:less|fewer)|max(?:imum)?|at[ \t]+most)\b" + _PER_ITEM,
     re.IGNORECASE,
 )
@@ -55,7 +55,13 @@ def self_bounded(prompt: Prompt) -> bool:
             parts.append("{hole}" if seg.kind == "hole" else seg.text if seg.kind == "static" and seg.role != DATA else "\n")
         parts.append("\n")
     text = "".join(parts)
-    return bool(_LENGTH_BOUND.search(text) or _CONCISE_PRODUCT.search(text))
+    return bounds_length(text) or _CONCISE_PRODUCT.search(text) is not None
+
+
+def bounds_length(text: str) -> bool:
+    """Does this instruction text set a length limit of its own ("Make length less than
+    {{ max_words }} words", "in at most 20 words", "at most 300 words")?"""
+    return _LENGTH_BOUND.search(text) is not None
 
 
 def synthetic_sample_ask(text: str, a: int, b: int) -> bool:

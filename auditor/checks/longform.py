@@ -10,9 +10,8 @@ is only the condition of a decision, a prompt that sets its own length limit, an
   gathered to write a comprehensive section": the phrase sits in an ``if`` / ``whether`` clause
   with no comma before it, so it names what the model checks, not what it must produce ("If the
   user asks, write a comprehensive summary" has its ask after the comma and stays reported).
-- **A length limit of its own.** "Provide a comprehensive summary ... Make length less than
-  {{ max_words }} words": the prompt already bounds the output, so "comprehensive" asks for coverage
-  within that bound, not for more tokens.
+- A length limit of its own ("Make length less than {{ max_words }} words") is
+  :func:`auditor.checks.boundedasks.bounds_length`, the one home of those patterns.
 - **A hypothetical.** "decompose it into sub-queries that, when answered together, would provide a
   comprehensive response": what the parts would add up to, not what this request asks for.
 - The long document's structure also counts as an **outline**: three or more required parts listed one
@@ -40,12 +39,6 @@ _CONDITION = re.compile(r"\b(?:if|whether|unless|until|once)\b[^,.;:!?\n]*$", re
 
 # the required parts of the document listed one per line: "1. Key strategic priorities", "# BATTERY VALIDATION REPORT"
 _OUTLINE_LINE = re.compile(r"^[ \t]*(?:\d{1,2}[.)]|#{1,4})[ \t]+\S", re.MULTILINE)
-# the prompt bounds its own output: "Make length less than {{ max_words }} words", "in at most 20 words"
-_LENGTH_BOUND = re.compile(
-    r"\b(?:in|of|within|under|below|at most|no more than|not more than|fewer than|less than|maximum of|max(?:imum)?|up to|not exceed(?:ing)?)[ \t]+"
-    r"(?:\{\{?[ \t]*\w+[ \t]*\}?\}|\d[\d,]*)[ \t]+(?:words?|sentences?|paragraphs?|lines?|bullet points?|bullets?|characters?|tokens?)\b",
-    re.IGNORECASE,
-)
 # "sub-queries that, when answered together, would provide a comprehensive response": what something would do, not an ask
 _HYPOTHETICAL = re.compile(r"\b(?:would|could|might)[ \t]+(?:\w+[ \t]+){0,2}$", re.IGNORECASE)
 
@@ -57,11 +50,6 @@ def long_document_product(text: str) -> bool:
         return False
     outline = len(_OUTLINE_LINE.findall(text)) >= 3
     return sum(1 for rx in (_SECTIONS, _CITATIONS, _SOURCES_SECTION) if rx.search(text)) + outline >= 2
-
-
-def bounds_length(text: str) -> bool:
-    """Does the prompt's instruction text set a length limit of its own ("less than {max_words} words")?"""
-    return _LENGTH_BOUND.search(text) is not None
 
 
 def hypothetical_ask(text: str, at: int) -> bool:

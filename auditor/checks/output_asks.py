@@ -15,10 +15,11 @@ from collections.abc import Iterable
 from auditor.analysis.phrases import catalog_entries, catalog_vocab
 from auditor.analysis.rewrites import phrase_spans
 from auditor.checks import check
-from auditor.checks.boundedasks import self_bounded, synthetic_sample_ask
+from auditor.checks.boundedasks import bounds_length, self_bounded, synthetic_sample_ask
 from auditor.checks.context import RuleContext
+from auditor.checks.deliverables import deliverable_ask
 from auditor.checks.filler import shown
-from auditor.checks.longform import bounds_length, conditional_ask, hypothetical_ask, long_document_product
+from auditor.checks.longform import conditional_ask, hypothetical_ask, long_document_product
 from auditor.checks.textsites import (
     Occurrence,
     emit,
@@ -63,7 +64,7 @@ _TOOL_PARAMS = {"tools", "functions"}
 _PROSE = re.compile(r"\b(?:answers?|responses?|repl(?:y|ies)|explanations?|essays?|articles?|reports?)\b", re.IGNORECASE)
 
 
-def _schema_bounded(site) -> bool:
+def schema_bounded(site) -> bool:
     """Whether the request's output is bounded by a schema or grammar (``response_format``, a
     ``.parse`` method, ``with_structured_output``, a forced tool): "a detailed description" there
     asks to fill the schema's fields, not for long prose. Tools the model may leave unused (no
@@ -95,6 +96,7 @@ def output_inflation(project, ctx: RuleContext) -> Iterable[Finding]:
         if self_bounded(prompt) or bounds_length(asked):
             continue  # "limit the report to {max_length} words", "a single, concise description" (checks/boundedasks.py), "less than {{ max_words }} words"
         typical = ctx.cost.estimate(owner.site).output_tokens if owner.site is not None else 0.0
+        sends_image = owner.site is not None and bool(owner.site.extra.get("images"))
         for m in prompt.messages:
             if m.role == "assistant":
                 continue
@@ -103,6 +105,8 @@ def output_inflation(project, ctx: RuleContext) -> Iterable[Finding]:
                 for e, a, b in phrase_spans(text, entries):
                     if _describes_other(text, a) or conditional_ask(text, a) or hypothetical_ask(text, a) or synthetic_sample_ask(text, a, b):
                         continue
+                    if deliverable_ask(text, a, b, sends_image):
+                        continue  # the detailed product is the deliverable: an indexed or image description, a list of results, an outline
                     seg, base = segment_at(run, a)
                     path, cell = where(seg, owner)
                     key = key_of(seg, path, cell, a - base, e.phrase)
@@ -117,7 +121,7 @@ def output_inflation(project, ctx: RuleContext) -> Iterable[Finding]:
                     merge(occ, key, make, owner, round(typical * reduction))
     # schema-bounded output: an ask sent only by requests whose output a schema or grammar fixes
     # unless the ask names the prose itself ("a comprehensive answer"): a schema's free-text field holds it
-    occ = {k: o for k, o in occ.items() if _PROSE.search(o.message.split('"')[1] if '"' in o.message else "") or not (o.sites and all(_schema_bounded(s) for s in o.sites))}
+    occ = {k: o for k, o in occ.items() if _PROSE.search(o.message.split('"')[1] if '"' in o.message else "") or not (o.sites and all(schema_bounded(s) for s in o.sites))}
     yield from emit(
         occ, ctx,
         f"assumption: {reduction:.0%} of the site's typical output (the guides' documented 60-80% range, param `reduction`)",

@@ -23,6 +23,7 @@ from auditor.checks.deliberate import hands_tools
 from auditor.config.modelmodes import media_mode
 from auditor.checks.filler import rewrite_fix, shown
 from auditor.checks.modelfit import simple_task_signals
+from auditor.checks.output_asks import schema_bounded
 from auditor.checks.textsites import (
     Occurrence,
     TextOwner,
@@ -170,6 +171,8 @@ def reasoning_model_cot(project, ctx: RuleContext) -> Iterable[Finding]:
     for site in project.call_sites():
         if not thinks(site, ctx):
             continue
+        if schema_bounded(site):
+            continue  # a schema or a forced tool fixes the output: reasoning asked for goes into its fields (a `reasoning` property), or nowhere
         owner = TextOwner(site.path, site, cell=site.cell)
         model = ctx.model(site)
         name = model.name if model else (site.model_name or "the model")

@@ -56,9 +56,16 @@ def unchecked_truncation(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
     first = {}
     for u in facts.get("uses") or []:
         first.setdefault(u["kind"], u["use"])
-    how = ", ".join(f"{kinds[k]} (line {u.span.line})" for k, u in first.items())
+    how = ", ".join(f"{kinds[k]} ({_where(u, site)})" for k, u in first.items())
     yield ctx.site_finding(
         site,
         f"{site.method}() is capped by {cap} and its text is {how} without a look at why generation stopped: "
         f"an answer cut at the cap is used as if complete; check `{hint}` and retry with a larger cap or continue the answer",
     )
+
+
+def _where(use, site: CallSite) -> str:
+    """"line 12", or "cell 24, line 1" for a use in another cell of the notebook than the call."""
+    if use.cell is not None and use.cell != site.cell:
+        return f"cell {use.cell + 1}, line {use.span.line}"
+    return f"line {use.span.line}"

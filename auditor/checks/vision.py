@@ -83,6 +83,8 @@ def raw_vision_payload(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
             continue  # a notebook's module-level call does not send the image parts of other cells
         if DOCUMENT_IMAGE.search(part.source or ""):
             continue  # a page, a scan, a form, a receipt, a chart: whatever the question, it is read off the fine print
+        if getattr(part, "screen", False):
+            continue  # a capture of the screen (pyautogui, ImageGrab, mss): UI text and click targets are fine print
         key = (site.path, part.use.cell, part.use.span.line, part.use.span.column)
         if key in seen:
             continue  # one finding per image part, whichever call sends it
@@ -125,18 +127,10 @@ def _makes_images(site: CallSite, params: dict[str, Any]) -> bool:
     return False
 
 
-# asks that read the image's text (rule params `fine-print-asks`: regular expressions, case-insensitive)
-FINE_PRINT_ASKS = (
-    r"\btranscri(?:be|bes|bed|bing|ption)\b",
-    r"\bocr\b",
-    r"\btext recognition\b",
-    r"\b(?:recogni[sz]e|detect)\b[^.\n]{0,30}?\b(?:text|characters|words)\b",
-    r"\bhandwrit",
-    r"\b(?:fine print|word for word|verbatim)\b",
-    r"\b(?:extract|read|copy|pull out)\b[^.\n]{0,40}?\b(?:text|fields?|values?|sections?|numbers?|totals?|amounts?|tables?|key value)\b",
-    r"\binto (?:json|a table|a json|csv|markdown)\b",
-    r"\b(?:print|list|output|return|give|pull)\b[^.\n]{0,40}?\b(?:information|info|data|details|values|numbers|figures)\b[^.\n]{0,40}?\bfrom\b",
-)
+# asks that read the image's text or act on what is written in it: `fine-print-asks` in
+# rules/vision.yaml (regular expressions, case-insensitive), then the rule's param of that name
+def _asks() -> tuple[str, ...]:
+    return tuple(str(p) for p in (load_catalog().vision or {}).get("fine-print-asks") or ())
 
 
 # a model built to read text off images (zai-org/GLM-OCR, olmOCR, GOT-OCR2, dots.ocr)
@@ -160,7 +154,7 @@ def _fine_print(patterns: tuple[str, ...]) -> re.Pattern[str]:
 def reads_fine_print(text: str, params: dict[str, Any]) -> bool:
     """The request's own text asks to read what is written in the image."""
     extra = tuple(str(p) for p in params.get("fine-print-asks") or ())
-    return bool(text) and _fine_print(FINE_PRINT_ASKS + extra).search(text) is not None
+    return bool(text) and _fine_print(_asks() + extra).search(text) is not None
 
 
 def _part_key(part) -> tuple:

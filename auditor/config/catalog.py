@@ -45,6 +45,7 @@ class Catalog:
     flows: dict[str, Any] = field(default_factory=dict)  # rules/flows.yaml (auditor.config.flows)
     reasoning: dict[str, Any] = field(default_factory=dict)  # rules/reasoning.yaml (LA107, LA204)
     vision: dict[str, Any] = field(default_factory=dict)  # rules/vision.yaml (LA303)
+    answers: dict[str, Any] = field(default_factory=dict)  # rules/answers.yaml (LA205, LA606: what the answer is)
 
     def rule(self, code_or_name: str) -> Rule | None:
         for r in self.rules:
@@ -67,7 +68,7 @@ def load_catalog() -> Catalog:
     models = {name: model_from_entry(name, e or {}) for name, e in (models_data.get("models") or {}).items()}
     phrases_path = base / "phrases.yaml"
     phrases = (load_yaml_file(phrases_path) or {}) if phrases_path.is_file() else {}
-    extra = {n: (load_yaml_file(base / f"{n}.yaml") or {}) if (base / f"{n}.yaml").is_file() else {} for n in ("reasoning", "vision")}
+    extra = {n: (load_yaml_file(base / f"{n}.yaml") or {}) if (base / f"{n}.yaml").is_file() else {} for n in ("reasoning", "vision", "answers")}
     return Catalog(
         rules=load_rule_entries(),
         providers_data=load_yaml_file(base / "providers.yaml") or {},
@@ -77,4 +78,5 @@ def load_catalog() -> Catalog:
         flows=(load_yaml_file(base / "flows.yaml") or {}) if (base / "flows.yaml").is_file() else {},
         reasoning=extra["reasoning"],
         vision=extra["vision"],
+        answers=extra["answers"],
     )
