@@ -268,3 +268,28 @@ def test_reasoning_asked_of_a_forced_tool_is_its_field(project):
 def test_reasoning_asked_of_free_text_is_reported(project):
     assert len(_found(project, {"app.py": O3.replace("EXTRA", "")}, "LA204")) == 1
     assert len(_found(project, {"app.py": O3.replace("EXTRA", ', tools=TOOLS, tool_choice="auto"')}, "LA204")) == 1
+
+
+BRANCHES = '''
+from openai import OpenAI
+
+oai = OpenAI()
+
+
+def generate(samples, max_tokens):
+    outputs = []
+    for s in samples:
+        if isinstance(s, str):
+            r = oai.completions.create(model="gpt-3.5-turbo-instruct", prompt=s, max_tokens=max_tokens)
+            text = r.choices[0].text
+        else:
+            r = oai.chat.completions.create(model="gpt-4o-mini", messages=s, max_tokens=max_tokens)
+            text = r.choices[0].message.content
+        outputs.append({"output": text})
+    return outputs
+'''
+
+
+def test_a_response_bound_in_the_other_branch_is_not_a_rebinding(project):
+    found = _found(project, {"gen.py": BRANCHES}, "LA606")
+    assert [f.line for f in found] == [11]  # both answers are stored at line 16 (one finding per function: the first call)

@@ -142,7 +142,7 @@ class TruncationFacts:
         def texty(expr: ast.AST | None) -> bool:
             return expr is not None and (self._names_in(expr, text) or self._reads_text(expr, response, call))
 
-        rebound = _rebound(site.result_name, flows, call, lambda v: self._names_in(v, response | text))
+        rebound = _rebound(site.result_name, flows, call, lambda v: self._names_in(v, response | text), func if func is not None else self.tree)
         uses: list[dict] = [{"kind": "parsed", "use": u} for u in parses]
         for n in nodes:
             if rebound is not None and getattr(n, "lineno", 0) > rebound:
@@ -198,19 +198,34 @@ class TruncationFacts:
         return not names.isdisjoint(self._names_of[key])
 
 
-def _rebound(name: str | None, flows: list[ast.AST], call: ast.Call, reads) -> int | None:
+def _rebound(name: str | None, flows: list[ast.AST], call: ast.Call, reads, root: ast.AST) -> int | None:
     """The first line after ``call`` where ``name`` (the response) is bound to something that
-    neither is this call nor reads its answer: another request's response (a demo that reuses
-    ``response`` for each of its calls, a notebook's later cells)."""
+    neither is this call nor reads its answer - another request's response (a demo that reuses
+    ``response`` for each of its calls, a notebook's later cells) - in a statement that follows
+    the call's own in one block: ``r = create_a()`` in an ``if`` and ``r = create_b()`` in its
+    ``else`` are two answers of one use, not one answer replaced."""
     if not name:
         return None
     end = call.end_lineno or call.lineno
-    lines = [
-        n.lineno for n in flows
+    found = [
+        n for n in flows
         if n.lineno > end and isinstance(n, (ast.Assign, ast.AnnAssign))
-        for value, targets in _flows(n) if value is not None and name in targets and not _contains(value, call) and not reads(value)
+        and any(value is not None and name in targets and not _contains(value, call) and not reads(value) for value, targets in _flows(n))
     ]
+    lines = [n.lineno for n in found if _follows(n, call, root)]
     return min(lines) if lines else None
+
+
+def _follows(stmt: ast.AST, call: ast.Call, root: ast.AST) -> bool:
+    """Is ``stmt`` in a block where an earlier statement holds ``call``?"""
+    for n in ast.walk(root):
+        blocks = [getattr(n, f, None) for f in ("body", "orelse", "finalbody")] + [h.body for h in getattr(n, "handlers", None) or []]
+        blocks += [c.body for c in getattr(n, "cases", None) or []]
+        for block in blocks:
+            if isinstance(block, list) and any(st is stmt for st in block):
+                i = next(j for j, st in enumerate(block) if st is stmt)
+                return any(st.lineno <= call.lineno <= (st.end_lineno or st.lineno) for st in block[:i])
+    return False
 
 
 def _unmeasured(expr: ast.AST):
