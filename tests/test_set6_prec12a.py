@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from tests.conftest import notebook
+from tests.test_la205_recall_classes import APP  # the same one-prompt app
 
 TODAY = date(2026, 12, 2)
 
@@ -18,22 +19,6 @@ def _found(project, files, code):
 
 
 # ------------------------------------------------------------------ LA205: the deliverable
-APP = '''
-from openai import OpenAI
-
-client = OpenAI()
-
-PROMPT = """TEXT"""
-
-
-def run(context):
-    return client.chat.completions.create(
-        model="gpt-4o-mini", max_tokens=800,
-        messages=[{"role": "system", "content": PROMPT}, {"role": "user", "content": context}],
-    ).choices[0].message.content
-'''
-
-
 def _la205(project, text):
     return _found(project, {"app.py": APP.replace("TEXT", text)}, "LA205")
 

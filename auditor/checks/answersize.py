@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 
 from auditor.analysis.roles import instruction_runs
-from auditor.checks.counteditems import counted_answer_tokens, item_tokens
+from auditor.checks.counteditems import balanced_objects, counted_answer_tokens, item_tokens
 from auditor.cost.sizing import run_text
 from auditor.facts import CallSite
 
@@ -73,17 +73,4 @@ def _conditional(text: str, at: int) -> bool:
     return _CONDITION.match(text[start:at].strip()) is not None
 
 
-def _objects(text: str) -> list[str]:
-    """The outermost balanced ``{...}`` blocks of ``text``."""
-    out: list[str] = []
-    depth = start = 0
-    for i, ch in enumerate(text):
-        if ch == "{":
-            if depth == 0:
-                start = i
-            depth += 1
-        elif ch == "}" and depth:
-            depth -= 1
-            if depth == 0:
-                out.append(text[start : i + 1])
-    return out
+_objects = balanced_objects

@@ -65,21 +65,21 @@ def item_tokens(objects: list[str]) -> int | None:
 
 
 def _inner_items(obj: str) -> list[str]:
-    """The ``{...}`` blocks inside the lists of ``obj`` (one level down)."""
+    """The ``{...}`` blocks one level inside ``obj`` (the items of its lists)."""
+    return balanced_objects(obj[1:-1])
+
+
+def balanced_objects(text: str) -> list[str]:
+    """The outermost balanced ``{...}`` blocks of ``text``."""
     out: list[str] = []
     depth = start = 0
-    in_list = 0
-    for i, ch in enumerate(obj[1:-1], 1):
-        if ch == "[":
-            in_list += 1
-        elif ch == "]" and in_list:
-            in_list -= 1
-        elif ch == "{":
+    for i, ch in enumerate(text):
+        if ch == "{":
             if depth == 0:
                 start = i
             depth += 1
         elif ch == "}" and depth:
             depth -= 1
-            if depth == 0 and in_list:
-                out.append(obj[start : i + 1])
+            if depth == 0:
+                out.append(text[start : i + 1])
     return out
