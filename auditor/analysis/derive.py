@@ -91,11 +91,14 @@ class Deriver:
             flows = f.extra.get("flows")
             if flows is None:
                 continue
+            doubles = {tuple(x) for x in f.extra.get("double_calls") or ()}
             for rec in flows.calls:
                 if not rec.bound or (rec.caller != "<module>" and (self.ix.canonical(rec.caller) or rec.caller) in called):
                     continue
                 if (rec.path, rec.cell, rec.span.line, rec.span.column) in self.direct_at:
                     continue
+                if (rec.span.line, rec.span.column) in doubles:
+                    continue  # a call on a test double sends nothing (analysis/testdoubles.py)
                 made = 0
                 for fq, rcls in self.ix.targets(rec.callee):  # self.m() in an uncalled method: any class below
                     for t in self.templates(fq, rcls, 1, ()):

@@ -175,7 +175,9 @@ class _Sites:
             # the framework's own default: sent and counted, but not the user's text to judge or fix
             sys_segs = [Segment("static", text=model.default_system, hole_kind=FRAMEWORK_DEFAULT)] if model.default_system else []
         messages = [Message("system", sys_segs), Message(model.task_role, [Segment("hole", expr="task", hole_kind="user", span=span_of(call, self.r.lines))])]
-        self._site(site, call, scope, messages, qn.rsplit(".", 1)[-1])
+        made = self._site(site, call, scope, messages, qn.rsplit(".", 1)[-1])
+        if system is not None and model.default_system:
+            made.extra["default_system"] = True  # left out, the framework sends its own (longer) system message
 
     def _site(self, model: CallSite, call: ast.Call, scope: Scope, messages: list[Message], method: str) -> CallSite:
         qual = scope.qualname if scope.kind != "module" else "<module>"

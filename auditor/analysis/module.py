@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 
 from auditor.analysis.callsites import CallSiteFinder
+from auditor.analysis.testdoubles import double_call_positions
 from auditor.analysis.loaders import client_returns
 from auditor.analysis.resolve import Resolver
 from auditor.analysis.scopes import span_of
@@ -53,6 +54,10 @@ def analyse_tree(tree: ast.Module, text: str, facts: FileFacts, opts: SourceOpti
     facts.call_sites = finder.run()
     walk = ModuleIndex(tree, lines, node_index(resolver))  # shared: framework sites, usage facts and the dataflow read the same statements
     add_framework_sites(resolver, finder, facts, walk)  # llm.invoke(...), prompt | llm, AutoGen agents
+    doubles = double_call_positions(tree, facts.path, lines)  # calls on a test's Dummy*/Fake* client send nothing
+    if doubles:
+        facts.extra["double_calls"] = doubles  # ... nor do the requests derived from them (derive.py)
+        facts.call_sites = [s for s in facts.call_sites if (s.span.line, s.span.column) not in set(doubles)]
     facts.extra["imports"] = dict(resolver.imports)
     if resolver.star_imports:
         facts.extra["star_imports"] = list(resolver.star_imports)

@@ -203,7 +203,7 @@ def compile_pattern(source: str, vocab: Vocab | None = None, lazy: bool = False)
         elif tok.startswith("<") and tok.endswith(">") and len(tok) > 2:
             name, _, arg = tok[1:-1].partition(":")
             if name == "not":
-                alts = "|".join(_literal(w.strip()) for w in arg.split(",") if w.strip())
+                alts = "|".join(r"\d[\d.,]*" if w.strip() == "#" else _literal(w.strip()) for w in arg.split(",") if w.strip())  # `#`: a number in digits
                 if not alts:
                     raise PatternError(f"empty <not:> in {source!r}")
                 piece = rf"(?!\s+(?:{alts})(?![\w'\u2019]))"

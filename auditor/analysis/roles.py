@@ -263,6 +263,7 @@ def _sections(text: str, rules: RoleRules) -> list[tuple[int, int]]:
     level = 0  # markdown heading level of the open section (0: a plain label line)
     blank = False
     fields = _input_fields(text)
+    records: dict[int, dict[str, int]] = {}  # section start -> how often each label opens a line after it
     for i, (off, line) in enumerate(lines):
         heading = re.match(r"[ \t]*(#{1,6})[ \t]", line)
         if (rules.section is not None and rules.section.match(line)) or (rules.lead_in is not None and rules.lead_in.match(line) and not _fence_next(lines, i)):
@@ -278,7 +279,7 @@ def _sections(text: str, rules: RoleRules) -> list[tuple[int, int]]:
                 if not line.strip():
                     blank = True
                     continue
-                if (rules.content is not None and rules.content.match(line)) or _field_line(line, fields):
+                if (rules.content is not None and rules.content.match(line)) or _field_line(line, fields) or _record_field(lines, i, start, records):
                     blank = False
                     continue
                 if blank or heading or (rules.end is not None and rules.end.match(line)):
@@ -311,6 +312,22 @@ def _input_fields(text: str) -> frozenset[str]:
 def _field_line(line: str, fields: frozenset[str]) -> bool:
     m = _FIELD.match(line) if fields else None
     return m is not None and m.group(1).lower() in fields
+
+
+def _record_field(lines: list[tuple[int, str]], i: int, start: int, records: dict[int, dict[str, int]]) -> bool:
+    """A label that opens two or more lines of the open section ("Hint:", "Question:", "Model response:"
+    in each of five worked examples) is a field of its repeated records, not the end of the section."""
+    m = _FIELD.match(lines[i][1])
+    if m is None:
+        return False
+    if start not in records:
+        counts: dict[str, int] = {}
+        for off, line in lines:
+            f = _FIELD.match(line) if off >= start else None
+            if f is not None:
+                counts[f.group(1).lower()] = counts.get(f.group(1).lower(), 0) + 1
+        records[start] = counts
+    return records[start].get(m.group(1).lower(), 0) >= 2
 
 
 def _fence_next(lines: list[tuple[int, str]], i: int) -> bool:

@@ -42,6 +42,15 @@ class Values:
             break
         return expr, scope
 
+    def _env_lookup(self, expr: ast.AST, scope: Scope) -> bool:
+        """``os.getenv("X")``, ``os.environ.get("X")``, ``os.environ["X"]``."""
+        if isinstance(expr, ast.Subscript):
+            return self.qualname(expr.value, scope) == "os.environ"
+        if isinstance(expr, ast.Call):
+            qn = self.qualname(expr.func, scope)
+            return qn in ("os.getenv", "os.environ.get") or (qn is None and isinstance(expr.func, ast.Name) and expr.func.id == "getenv")
+        return False
+
     def param_of(self, expr: ast.AST, scope: Scope) -> str | None:
         """The parameter of the function around ``scope`` that ``expr`` names, if it is one
         (function summaries follow it from the caller's argument)."""
@@ -110,9 +119,11 @@ class Values:
                 return self._value(default, scope, depth + 1, "env-default")
             raise Unknown
         if isinstance(expr, ast.BoolOp) and isinstance(expr.op, ast.Or):
-            # os.environ.get("MODEL") or "gpt-4o-mini"
+            # os.environ.get("MODEL") or "gpt-4o-mini": an environment variable's default; `self.config.model
+            # or DEFAULT_MODEL` is the fallback of a setting, the constant itself (not an environment default)
             last = expr.values[-1]
-            v = self._value(last, scope, depth + 1, "env-default")
+            env = any(self._env_lookup(v, scope) for v in expr.values[:-1])
+            v = self._value(last, scope, depth + 1, "env-default" if env else origin)
             return v
         if isinstance(expr, ast.IfExp):
             raise Unknown

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from auditor.analysis.endpoints import endpoint_by_id
+from auditor.checks.batchfit import model_per_pass, router_batch, scores_by_logprob, served_locally
 from auditor.analysis.testmodules import is_test_path
 from auditor.checks import check
 from auditor.checks.media import generates_media, scores_only
@@ -30,6 +31,12 @@ def call_in_loop(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
     kind = site.extra.get("loop_kind", "data")
     if kind not in ("data", "graded"):
         return  # retries, agent/chat turns that depend on the last answer, a fixed handful of variants
+    if served_locally(site):
+        return  # a local model or server (checks/batchfit.py): nothing billed per token, no Batch API
+    if model_per_pass(site):
+        return  # the loop's item is the model: models compared, each pass another model
+    if scores_by_logprob(site, api.cap, ctx.params):
+        return  # one item scored per request by a token's probability: grouping breaks the score
     served = endpoint_by_id(str(site.extra["endpoint"])) if site.extra.get("endpoint") else None
     if served is not None and served.search:
         return  # a web-search API (Perplexity): each request searches for its own query, nothing to batch or group
@@ -48,6 +55,8 @@ def call_in_loop(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
     provider = model.provider if model is not None else site.provider
     batch_apis = ctx.params.get("batch-apis") or {}
     batch = batch_apis.get(site.provider) or batch_apis.get(provider)
+    if batch and router_batch(site):
+        batch = router_batch(site)  # LiteLLM with the model its caller picks: that provider's Batch API
     if site.extra.get("untyped") and model is None:
         batch = None  # the client's type is unknown (`LLM(...)` of another SDK): whose Batch API it would be is unknown too
     if kind == "graded" and not batch:

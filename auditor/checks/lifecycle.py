@@ -69,6 +69,12 @@ def _written_name(site: CallSite, model: ModelInfo) -> str:
     return name + env
 
 
+def fine_tuned(site: CallSite, model: ModelInfo) -> bool:
+    """A fine-tune's id (``ft:gpt-3.5-turbo-0125:org::id``): its weights are the owner's, so no catalog
+    model replaces it; only a new fine-tune of a current base does."""
+    return (site.model_name or "").startswith("ft:") or model.name.startswith("ft:")
+
+
 @check("retired_model", on="model_ref")
 def retired_model(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
     model = ctx.model(site)
@@ -87,6 +93,9 @@ def retired_model(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
         move = f"; no current {model.provider} model serves the {api} API it is called with"
     else:
         move = ""
+    tuned = fine_tuned(site, model)
+    if tuned and successor is not None:
+        move = f"; no catalog model replaces a fine-tune: fine-tune a current base model ({successor.name}, the catalog's successor) on the same data and switch to the new fine-tune's id"
     savings = None
     if is_retired(model, today):
         severity = "error"
@@ -108,7 +117,7 @@ def retired_model(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
         else:
             return
         severity = "warning"
-        if successor is not None and site.api != CONFIG_API:  # a config value has no call volume to price
+        if successor is not None and site.api != CONFIG_API and not tuned:  # a config value has no call volume to price
             savings = swap_savings(site, ctx, model, successor, "successor is cheaper")
     if model.lifecycle_source:
         message += f" (dates: {model.lifecycle_source})"
@@ -120,7 +129,7 @@ def retired_model(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
     if site.extra.get("azure_deployment"):
         yield _azure_label_finding(site, ctx, model, successor)
         return
-    fix = swap_model_fix(site, ctx, successor.name, f"Use `{successor.name}`", at_definition=True) if successor else None
+    fix = swap_model_fix(site, ctx, successor.name, f"Use `{successor.name}`", at_definition=True) if successor and not tuned else None
     if savings is None and successor is not None:
         unclaimed(fix, site, successor.name)
     span = model_span(site, ctx)
@@ -200,15 +209,18 @@ def _superseded_by(model: ModelInfo, ctx: RuleContext, api: str) -> ModelInfo | 
 def where_fixes_settle(site: CallSite, model: ModelInfo, ctx: RuleContext, api: str) -> ModelInfo:
     """The model ``fix`` ends on once it moves a call to ``model``: when LA402 or LA404 would move
     on from there in its next pass (a successor that is itself deprecated or superseded), the end
-    of that chain the call can take, so the advice, the saving and what the fix writes agree."""
+    of that chain the call can take, so the advice, the saving and what the fix writes agree. A call
+    where no swap can be written (the model is set elsewhere, another framework builds the request)
+    is advised the end of the chain too: one id gets one successor in one run."""
     la404 = any(r.code == "LA404" for r in ctx.policy.selected_rules())
     seen = {model.name}
-    for _ in range(4):
+    fixable = can_swap(site, ctx, model.name)  # no fix here at all: the advice follows the chain to its end, as elsewhere
+    for _ in range(6):
         if model.retired is not None or (model.deprecated is not None and model.deprecated <= ctx.today):
             nxt = current_successor(model, ctx, api)  # LA402 again, on a successor on its way out too
         else:
             nxt = _superseded_by(model, ctx, api) if la404 else None
-        if nxt is None or nxt.name in seen or not can_swap(site, ctx, nxt.name):
+        if nxt is None or nxt.name in seen or (fixable and not can_swap(site, ctx, nxt.name)):
             break  # the next pass would have no fix here: the chain ends
         seen.add(nxt.name)
         model = nxt

@@ -67,6 +67,7 @@ class TextSink:
     role: str = "system"
     syntax: str = ""  # the text is a template of this syntax (its fields are holes)
     methods: list[str] = field(default_factory=list)  # a method of an object these `names` made: agent.run("...")
+    defaults: list[str] = field(default_factory=list)  # text arguments whose omission sends the framework's own text
 
 
 @dataclass
@@ -161,7 +162,8 @@ def flows_from_data(data: dict[str, Any]) -> Flows:
         parts={str(k): list(v or []) for k, v in (data.get("parts") or {}).items()},
         library_roots=frozenset(str(r) for r in data.get("library-roots") or []),
         text_sinks=[
-            TextSink([str(r) for r in t.get("roots") or []], [str(n) for n in t.get("names") or []], _arg_spec(t.get("text")), t.get("role", "system"), t.get("syntax", ""), [str(m) for m in t.get("methods") or []])
+            TextSink([str(r) for r in t.get("roots") or []], [str(n) for n in t.get("names") or []], _arg_spec(t.get("text")), t.get("role", "system"), t.get("syntax", ""), [str(m) for m in t.get("methods") or []],
+                     [str(d) for d in t.get("defaults") or []])
             for t in data.get("text-sinks") or []
         ],
         frame_methods=frozenset(str(m) for m in (data.get("frames") or {}).get("methods") or []),
