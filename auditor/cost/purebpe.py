@@ -115,17 +115,10 @@ def load_table(name: str, expected_hash: str, folder: Path) -> Table | None:
         blob = table_path(name, folder).read_bytes()
     except OSError:
         return None
-    from auditor.cache import signed
+    from auditor.cost.rankcache import verified_payload
 
-    head = len(MAGIC) + 64
-    if not blob.startswith(MAGIC) or len(blob) < head + 64 + _HEAD.size:
-        return None
-    try:
-        recorded, sig = blob[len(MAGIC) : head].decode("ascii"), blob[head : head + 64].decode("ascii")
-    except UnicodeDecodeError:
-        return None
-    payload = blob[head + 64 :]
-    if recorded != expected_hash or not signed(blob[:head] + payload, sig):
+    payload = verified_payload(blob, MAGIC, expected_hash)
+    if payload is None or len(payload) < _HEAD.size:
         return None
     try:
         return Table(payload)
