@@ -112,11 +112,15 @@ def _context():
 
 def _prefetch_encoding(name: str = "o200k_base") -> None:
     """Load an encoding (o200k_base) in a thread while the workers parse: phase 2 needs it on a
-    cold run, and the main process is otherwise idle until their results arrive."""
+    cold run, and the main process is otherwise idle until their results arrive. Not where the pure
+    counter's table is in place (auditor/cost/purebpe.py): the encoder is then built only if the run
+    counts much text, and the thread would take a core from the workers."""
     import threading
 
     from auditor.cost import encodings
 
+    if encodings.table_ready(name):
+        return
     threading.Thread(target=encodings.get_encoding, args=(name,), daemon=True).start()
 
 

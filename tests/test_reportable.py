@@ -181,3 +181,20 @@ def test_notebook_cells_compile_as_ipython_runs_them(project):
     )
     result = project({"nb.ipynb": nb}, select=["LA000", "LA101"])
     assert sorted((f.code, f.cell) for f in result.findings) == [("LA000", 2), ("LA101", 1)]
+
+
+def test_a_plain_syntax_error_is_not_tokenized_for_type_parameters(monkeypatch):
+    """Only a text that could hold type parameters is tokenized for them (pure-Python tokenize, the
+    largest cost of a notebook with a broken cell); the verdicts stay those of the full rewrite."""
+    from auditor.sources import grammar
+
+    real = grammar._type_params
+    calls = []
+    monkeypatch.setattr(grammar, "_type_params", lambda text: calls.append(text) or real(text))
+    assert grammar.downlevel("import openai\ndef f(:\n    return x[0]\ntyped = 1\n") == (None, False)
+    assert grammar.downlevel("docker run -p 6379:6379 redis/redis-stack:latest\n") == (None, False)
+    assert calls == []
+    new, seen = grammar.downlevel("def f[T](x):\n    return x\n")
+    assert seen and new == "def f   (x):\n    return x\n" and len(calls) == 1
+    new, seen = grammar.downlevel("x = 1; type  Alias = int\n")  # after a `;`, two spaces
+    assert seen and new == "x = 1; Alias       = int\n" and len(calls) == 2

@@ -302,8 +302,8 @@ def test_priming_writes_verified_file_to_tiktoken_cache_dir(offline: Path) -> No
         # tiktoken's own cached read: a hash mismatch would make it download (and fail here)
         assert tiktoken.load.read_file_cached(url, sha) == data
     assert sorted(p.name for p in offline.iterdir()) == sorted(
-        [_cache_file(offline, n).name for n in URLS] + [f"llm-audit-{n}.ranks" for n in URLS]
-    )  # tiktoken's files and their fast form (cost/rankcache.py), no temp files left behind
+        [_cache_file(offline, n).name for n in URLS] + [f"llm-audit-{n}.{kind}" for n in URLS for kind in ("ranks", "bpe")]
+    )  # tiktoken's files, their fast form (cost/rankcache.py) and table (cost/purebpe.py), no temp files left behind
 
 
 @pytest.mark.usefixtures("fresh")
@@ -487,7 +487,7 @@ def test_memo_round_trip_avoids_recount(tmp_path: Path, monkeypatch: pytest.Monk
     tokenmemo.save_memo(memo)
     assert memo.is_file()
     monkeypatch.setattr(tokenmemo, "_memo", {})
-    monkeypatch.setattr(tokens, "get_encoding", lambda name: pytest.fail("encoding loaded despite memo"))
+    monkeypatch.setattr(tokens, "count_ordinary", lambda name, text: pytest.fail("counted again despite memo"))
     tokenmemo.load_memo(memo)
     assert count_tokens(text, "gpt-4o") == first
     memo.write_text("{not json")

@@ -175,12 +175,22 @@ def _build_direct(name: str, data: bytes) -> Encoding:
 
 
 def _keep_ranks(name: str, ranks: dict[bytes, int]) -> None:
-    """Keep verified ranks in their fast form for the next cold start (cost/rankcache.py)."""
-    from auditor.cost import rankcache
+    """Keep verified ranks in their fast form for the next cold start (cost/rankcache.py), and as
+    the table the pure counter reads (cost/purebpe.py)."""
+    from auditor.cost import purebpe, rankcache
 
     dirs, _ = _cache_dirs()
     if dirs:
         rankcache.store_ranks(name, _BLOBS[name][1], ranks, dirs[0])
+        purebpe.store_table(name, _BLOBS[name][1], ranks, dirs[0])
+
+
+def _keep_table(name: str, ranks: dict[bytes, int], folder: Path) -> None:
+    """Write the pure counter's table from ranks read from their fast form, if it is missing."""
+    from auditor.cost import purebpe
+
+    if not purebpe.table_path(name, folder).exists():
+        purebpe.store_table(name, _BLOBS[name][1], ranks, folder)
 
 
 def _from_ranks(name: str, ranks: dict[bytes, int]) -> Encoding:
@@ -233,6 +243,7 @@ def _load(name: str) -> Encoding | None:
         ranks = None
     if ranks is not None:
         try:
+            _keep_table(name, ranks, dirs[0])
             return _from_ranks(name, ranks)
         except Exception:  # noqa: BLE001 - e.g. a broken tiktoken_ext plugin: the usual way below
             ranks = None
@@ -277,6 +288,32 @@ def get_encoding(name: str) -> Encoding | None:
             except Exception:  # noqa: BLE001 - a broken install must not break the linter
                 _encodings[name] = None
         return _encodings[name]
+
+
+def table_folder() -> Path | None:
+    """Where the ranks' fast forms are kept (the first cache directory), or None."""
+    dirs, _ = _cache_dirs()
+    return dirs[0] if dirs else None
+
+
+def table_ready(name: str) -> bool:
+    """Whether the pure counter's table of ``name`` is in place (small counts then build no encoder)."""
+    from auditor.cost import purebpe
+
+    folder = table_folder()
+    return folder is not None and purebpe.table_path(name, folder).is_file()
+
+
+def count_ordinary(name: str, text: str) -> int | None:
+    """``len(encoding.encode_ordinary(text))``, without building the encoder where the pure counter
+    may count it (:mod:`auditor.cost.purebpe`); None if no encoding is available."""
+    from auditor.cost import purebpe
+
+    n = purebpe.count(name, _BLOBS[name][1], table_folder(), text)
+    if n is not None:
+        return n
+    enc = get_encoding(name)
+    return None if enc is None else len(enc.encode_ordinary(text))
 
 
 def encoding_available() -> bool:

@@ -32,20 +32,9 @@ def load_ranks(name: str, expected_hash: str, folder: Path) -> dict[bytes, int] 
         blob = rank_path(name, folder).read_bytes()
     except OSError:
         return None
-    from auditor.cache import signed
-
-    head = len(MAGIC) + 64
-    if not blob.startswith(MAGIC) or len(blob) < head + 64:
+    payload = verified_payload(blob, MAGIC, expected_hash)
+    if payload is None:
         return None
-    try:
-        recorded, sig = blob[len(MAGIC) : head].decode("ascii"), blob[head : head + 64].decode("ascii")
-    except UnicodeDecodeError:
-        return None
-    payload = blob[head + 64 :]
-    if recorded != expected_hash:
-        return None  # decoded from another rank file than the one tiktoken expects
-    if not signed(blob[:head] + payload, sig):
-        return None  # tampered, truncated, or written under another user's key
     try:
         ranks = marshal.loads(payload)
     except (EOFError, ValueError, TypeError):
@@ -53,6 +42,26 @@ def load_ranks(name: str, expected_hash: str, folder: Path) -> dict[bytes, int] 
     if not isinstance(ranks, dict) or not ranks or max(ranks.values()) != len(ranks) - 1 or type(next(iter(ranks))) is not bytes:
         return None
     return ranks
+
+
+def verified_payload(blob: bytes, magic: bytes, expected_hash: str) -> bytes | None:
+    """The payload of a file ``magic + expected_hash + HMAC + payload`` (this file's layout, and
+    cost/purebpe.py's table), or None if it is from another rank file or does not verify."""
+    from auditor.cache import signed
+
+    head = len(magic) + 64
+    if not blob.startswith(magic) or len(blob) < head + 64:
+        return None
+    try:
+        recorded, sig = blob[len(magic) : head].decode("ascii"), blob[head : head + 64].decode("ascii")
+    except UnicodeDecodeError:
+        return None
+    payload = blob[head + 64 :]
+    if recorded != expected_hash:
+        return None  # decoded from another rank file than the one tiktoken expects
+    if not signed(blob[:head] + payload, sig):
+        return None  # tampered, truncated, or written under another user's key
+    return payload
 
 
 def store_ranks(name: str, expected_hash: str, ranks: dict[bytes, int], folder: Path) -> bool:

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 
 from auditor.cost import tokenmemo
-from auditor.cost.encodings import CL100K, O200K, encoding_available, get_encoding
+from auditor.cost.encodings import CL100K, O200K, count_ordinary, encoding_available, get_encoding
 
 __all__ = [
     "CL100K",
@@ -103,14 +103,14 @@ def count_tokens(text: str, model: str | None = None, factor: float = 1.0) -> To
     scaled = factor != 1.0
     memo_key = f"{name}:{hashlib.sha1(text.encode('utf-8', 'surrogatepass')).hexdigest()}"
     cached = tokenmemo.lookup(memo_key)
-    enc = None if cached is not None else get_encoding(name)
-    if cached is None and enc is None:
+    if cached is None:
+        cached = count_ordinary(name, text)
+        if cached is not None:
+            tokenmemo.record(memo_key, cached)
+    if cached is None:
         n, encoding = estimate_tokens(text), ESTIMATE
         note = "approximate: no tokenizer available; ceil(ascii chars / 4) + other chars"
     else:
-        if cached is None:
-            cached = len(enc.encode_ordinary(text))  # type: ignore[union-attr]
-            tokenmemo.record(memo_key, cached)
         n, encoding = cached, name
         if model and not known:
             note = f"estimated: {model} is not an OpenAI model; counted with {name}"

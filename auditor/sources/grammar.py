@@ -29,6 +29,9 @@ from auditor.sources.lines import lone_cr_to_lf
 
 _PREFIX = re.compile(r"(?<![\w])([rRbBuUfF]{0,2})('''|\"\"\"|'|\")")
 NEWER = sys.version_info < (3, 12)  # an older grammar than the newest we read
+# what _type_params's tokens need, as text (a superset: also in strings and comments); a text
+# without it has no type parameters, and is not tokenized for them (tokenize is pure Python)
+_TYPED = re.compile(r"(?:def|class)[\s\\]+\w+[\s\\]*\[|type[\s\\]+\w+[\s\\]*[\[=]")
 
 
 class _Unsupported(Exception):
@@ -42,6 +45,8 @@ def downlevel(text: str) -> tuple[str | None, bool]:
     try:
         requoted, swapped = _requote(text)
         seen = swapped
+        if not swapped and not _TYPED.search(requoted):
+            return None, False  # what _type_params would give: no edit, or a tokenize error
         out, typed = _type_params(requoted)
         seen = seen or typed
     except _Unsupported:
