@@ -284,8 +284,10 @@ def _run(opts: RunOptions) -> RunResult:
     _add_new_overlays(files, opts.overlays, policy.root)
     options = {id(p): source_options(p) for p in scope.policies()}
     loaded: list[Loaded] = []
+    only = options[id(policy)] if len(options) == 1 else None  # one policy: no lookup per file (3,600 on a pre-commit run)
     facts, stats = load_facts(
-        files, options[id(policy)], cache, opts.jobs, stdin, opts.overlays, options_for=lambda rel: options[id(scope.policy_for(rel))], loaded=loaded
+        files, options[id(policy)], cache, opts.jobs, stdin, opts.overlays,
+        options_for=(lambda rel: only) if only is not None else lambda rel: options[id(scope.policy_for(rel))], loaded=loaded,
     )
     notes.extend(n for ff in facts for n in (ff.extra.get("notes") or []))  # e.g. a notebook of another language, skipped
     from auditor.cost import tokenmemo

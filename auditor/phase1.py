@@ -409,6 +409,10 @@ def load_facts(
             todo.append(_Job(sf, b"", digest, settings, o, st, read_ns, None, max(1, len(data) // 20), raw=str(sf.path)))
             pool.add(todo[-1])
             continue
+        if o._prescan is None and cache.enabled:  # the pre-scan, built once per settings (sources/prescan.py)
+            from auditor.sources.prescan import remembered
+
+            remembered(o, settings, cache.meta, cache.set_meta)
         done, nb = prescan_bytes(data, sf.rel, sf.kind, o)  # nb: the notebook, read once
         if done is not None:
             code = done.__dict__.pop("_code", None)

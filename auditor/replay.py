@@ -27,7 +27,7 @@ see: a write outside the cache folders, a subprocess, a socket, a ``chdir``, out
 capture exactly; nor when any recorded path changed less than 2 s before the end of the run
 (:data:`auditor.cache.RACY_NS`, git's racy rule: a change within the timestamp granularity is
 never missed). A run given a file that changed that recently (pre-commit's
-just-edited file) does not even record (:func:`_fresh_path`).
+just-edited file) neither looks for a record nor records (:func:`_fresh_path`).
 
 The next such run (:func:`at_entry`, called before click or the engine are imported) reads the
 record, checks its signature and key, ``stat``s every recorded path, and when everything is
@@ -181,6 +181,8 @@ def at_entry() -> None:
     argv = sys.argv[1:]
     if _disabled() or not eligible(argv):
         return
+    if _fresh_path(argv):  # no record can stand for it (one is never written within 2 s of a change it read)
+        return _debug("not recording: a path given changed less than 2 s ago (nor replaying: no record of it could stand)")
     found = try_replay(argv)
     if found is not None:
         out, err, code = found
@@ -191,8 +193,6 @@ def at_entry() -> None:
         except OSError:
             os._exit(code)  # a reader that went away: the rest is dropped, the exit code stays (render/output.py)
         os._exit(code)
-    if _fresh_path(argv):
-        return _debug("not recording: a path given changed less than 2 s ago (its record could not stand)")
     start_recording(argv)
 
 

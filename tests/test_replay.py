@@ -182,6 +182,13 @@ def test_a_fresh_explicit_file_is_not_even_recorded(project: Path) -> None:
     if not _replayed(again):  # the first run of a fresh user cache writes its YAML memos: not recorded
         again = _run(project, "app.py", racy=racy)
     assert _replayed(again) and again.stdout == first.stdout
+    # pre-commit's next edit: the standing record is not even read (no record of a path changed
+    # within 2 s can stand), so the run says so and never compares the record's paths
+    app = project / "app.py"
+    app.write_text(app.read_text() + "# edited before the commit\n")
+    edited = _run(project, "app.py", racy=racy)
+    assert b"not recording: a path given changed" in edited.stderr and b" changed\n" not in edited.stderr
+    assert not _replayed(edited) and edited.stdout == first.stdout  # same findings: the comment changes none
 
 
 def test_reads_outside_the_recorder_are_seen() -> None:

@@ -35,6 +35,36 @@ def test_outside_git_the_outermost_policy_below_the_current_folder(tmp_path, mon
     assert project_root([tmp_path / "proj/sub/c.py"]) == tmp_path / "proj"  # outside the current folder
 
 
+def test_outside_git_a_nested_project_marker_does_not_split_the_project(tmp_path, monkeypatch):
+    """A monorepo copied without .git (a release tarball, a CI artefact): the top has a
+    pyproject.toml and so has a service folder. From the top, `check svc/.env.example` must see
+    the project `check .` sees (the finding's path stays `svc/.env.example`, not `.env.example`),
+    while from inside the service its own marker still makes it the project."""
+    write_tree(tmp_path, {
+        "repo/pyproject.toml": "[project]\nname = 'graph'\n",
+        "repo/.env.example": "NEO4J_URI=bolt://localhost:7687\n",
+        "repo/svc/pyproject.toml": "[project]\nname = 'svc'\n",
+        "repo/svc/.env.example": "OPENAI_API_KEY=sk-placeholder\nMODEL_NAME=gpt-4.1-mini\n",
+        "repo/svc/main.py": "import os\nMODEL = os.environ.get('MODEL_NAME', 'gpt-4o-mini')\n",
+        "elsewhere/x.py": "",
+    })
+    repo = tmp_path / "repo"
+    monkeypatch.chdir(repo)
+    assert project_root([Path("svc/.env.example")]) == project_root([Path(".")]) == repo
+    assert project_root([Path("svc/main.py"), Path(".env.example")]) == repo
+    args = ("check", "--output-format", "json", "--exit-zero", "--no-cache", "--today", "2026-12-01")
+    whole, one = cli(*args, ".", cwd=repo), cli(*args, "svc/.env.example", cwd=repo)
+    want = [f for f in json.loads(whole.stdout) if f["path"] == "svc/.env.example"]
+    assert want and json.loads(one.stdout) == want  # LA402 on MODEL_NAME, under its full path
+    monkeypatch.chdir(repo / "svc")
+    assert project_root([Path("main.py")]) == repo / "svc"  # run from the service: its own project
+    monkeypatch.chdir(tmp_path)
+    assert project_root([Path("repo/svc/main.py")]) == repo  # the outermost marker up to the current folder
+    assert project_root([tmp_path / "repo/svc/main.py"]) == repo
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    assert project_root([repo / "svc/main.py"]) == repo / "svc"  # outside the current folder: the nearest, as before
+
+
 def test_policy_for_path_is_the_nearest(tmp_path, monkeypatch):
     write_tree(tmp_path, {".llm-audit.yaml": "fail-on: warning\n", "nb/.llm-audit.yaml": "fail-on: error\n", "nb/x.ipynb": "{}", "app/a.py": ""})
     (tmp_path / ".git").mkdir()

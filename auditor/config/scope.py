@@ -9,9 +9,11 @@ cache and ``llm-audit.lock`` live. For the given paths (in any order):
    relative to;
 3. otherwise the outermost folder holding a policy file between the path and the current
    folder (when the path is inside it; else up to, not including, the home folder); with
-   no policy file there, the nearest folder above the path marking a project
-   (``pyproject.toml``, ``setup.cfg``, ``setup.py``, ``llm-audit-usage.yaml``), else the
-   current folder (the path's own folder when it lies outside).
+   no policy file there, the folder marking a project (``pyproject.toml``, ``setup.cfg``,
+   ``setup.py``, ``llm-audit-usage.yaml``): the outermost one between the path and the current
+   folder when the path is inside it (a monorepo's ``svc/pyproject.toml`` does not make
+   ``check svc/app.py`` another project than ``check .``), else the nearest above the path;
+   with none, the current folder (the path's own folder when it lies outside).
 
 Paths with different roots (two repositories in one call) are analysed under their common
 folder.
@@ -58,9 +60,16 @@ def _walk_root(start: Path, cwd: Path) -> Path:
             break
     if found is not None:
         return found
-    # no policy file: the nearest folder marking a project (pyproject.toml, setup.py, a usage
-    # file, ...), so call-site ids do not change with the path given or the folder run from
+    # no policy file: a folder marking a project (pyproject.toml, setup.py, a usage file, ...),
+    # so call-site ids do not change with the path given or the folder run from. Inside the
+    # current folder the outermost one up to it, as for policy files: `check .` in a monorepo
+    # and `check svc/app.py` (svc/ with a pyproject.toml of its own) see the same project
     marked = marked_root(d, home)
+    while inside and marked is not None and marked != cwd:
+        outer = marked_root(marked.parent, home)
+        if outer is None or not (outer == cwd or cwd in outer.parents):
+            break
+        marked = outer
     if marked is not None:
         return marked
     return cwd if inside else d

@@ -290,3 +290,28 @@ class Prescan:
                 nl = data.find(b"\n", i)
                 i = low.find(word, nl) if nl >= 0 else -1
         return False
+
+
+
+def remembered(opts, settings: str, meta: dict, store) -> None:
+    """Give ``opts`` its pre-scan from ``meta`` (the facts cache's, signed) when a run under the
+    same settings built it; else build it and ``store("prescan", ...)`` its pickle for the next
+    run. Building it (the catalog's dotted names, two trie regexes, the candidate lines) was ~4%
+    of a pre-commit run that pre-scans one file; loading it takes ~1 ms. ``settings`` (the
+    settings digest: the policy's phase-1 settings and the catalog's digest; the cache itself is
+    keyed by the code's) covers every input while ``opts`` holds the catalog's providers data."""
+    import pickle
+
+    if opts._prescan is not None or opts.providers_data is not load_catalog().providers_data:
+        return
+    kept = meta.get("prescan")
+    kept = dict(kept) if isinstance(kept, dict) else {}
+    if isinstance(kept.get(settings), bytes):
+        try:
+            opts._prescan = pickle.loads(kept[settings])
+            return
+        except Exception:  # noqa: BLE001 - built again whatever went wrong
+            opts._prescan = None
+    kept = dict(list(kept.items())[-7:])  # one per policy of the project, a few at most
+    kept[settings] = pickle.dumps(opts.prescanner, protocol=pickle.HIGHEST_PROTOCOL)
+    store("prescan", kept)
