@@ -49,6 +49,7 @@ from pathlib import Path
 from typing import Any
 
 import appcorpus
+import nbcorpus
 import scenarios
 
 HERE = Path(__file__).resolve().parent
@@ -63,7 +64,8 @@ PACKAGES: list[tuple[str, str]] = [
 ]
 
 # per corpus: (cold ratio, warm ratio) to ruff's cold median in the same run (issue 18)
-TARGETS = {"sdk": (2.5, 0.3), "app": (3.0, 0.3)}
+TARGETS = {"sdk": (2.5, 0.3), "app": (3.0, 0.3), nbcorpus.NAME: (3.0, 0.3)}
+CORPORA = list(TARGETS)
 TARGET_COLD_RATIO, TARGET_WARM_RATIO = TARGETS["sdk"]
 TARGET_PEAK_RSS_MIB = 300.0
 TARGET_PRECOMMIT_S = 0.5  # one changed file, cache warm, the whole project as context
@@ -850,8 +852,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="memory sampling period (default 0.05; 0 = only the wait4 peak of the largest process)",
     )
     p.add_argument(
-        "--corpora", nargs="+", choices=["sdk", "app"], default=["sdk", "app"],
-        help="which corpora to measure (default: both; sdk = SDK sources, app = the notebook-heavy application)",
+        "--corpora", nargs="+", choices=CORPORA, default=CORPORA,
+        help="which corpora to measure (default: all; sdk = SDK sources, app = the generated notebook-heavy "
+        "application, nb = real projects' notebooks and modules from pinned sdists)",
     )
     p.add_argument("--precommit-rounds", type=int, default=3, metavar="N", help="timed pre-commit runs on the SDK corpus (default 3; 0 = skip)")
     p.add_argument("--update-findings", action="store_true", help="store the findings of this run in the findings file")
@@ -891,6 +894,11 @@ def main(argv: list[str] | None = None) -> int:
     app_info = build_app(corpus_dir, src, args.rebuild) if "app" in args.corpora and not args.scaling else {}
     if app_info:
         log(f"app corpus: {appcorpus.describe(app_info)} ({app_dir})")
+    nb_dir = corpus_dir / nbcorpus.NAME
+    nb_info: dict[str, Any] = {}
+    if nbcorpus.NAME in args.corpora and not args.scaling:
+        nb_info = nbcorpus.build_nb_corpus(corpus_dir, args.rebuild, mark_project=appcorpus.mark_project)
+        log(f"nb corpus: {nbcorpus.describe(nb_info)} ({nb_dir})")
 
     tools = Tools(args, corpus_dir)
     env_info = {
@@ -915,7 +923,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         out, ok = {"mode": "targets"}, True
         for label in args.corpora:
-            target, info = (src, corpus) if label == "sdk" else (app_dir, app_info)
+            target, info = {"sdk": (src, corpus), "app": (app_dir, app_info), nbcorpus.NAME: (nb_dir, nb_info)}[label]
             res, passed = bench(args, tools, info, target, label)
             keys = scenarios.finding_keys(res.pop("_cold_stdout", None))
             cmp = scenarios.compare_findings(label, keys, args.update_findings, args.findings_file)
