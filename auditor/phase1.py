@@ -27,9 +27,10 @@ from auditor.cache import FactsCache
 from auditor.config.catalog import load_catalog
 from auditor.discover import SourceFile
 from auditor.facts import FileFacts
-from auditor.sources.callnames import found_names
-from auditor.sources.python import SourceOptions, file_error
 from auditor.reads import read_bytes
+from auditor.sources.callnames import found_names
+from auditor.sources.prescan import remembered
+from auditor.sources.python import SourceOptions, file_error
 
 if TYPE_CHECKING:
     from auditor.parsepool import StreamPool
@@ -92,7 +93,7 @@ def _parse_job(job: _Job) -> FileFacts:
 
 
 def _parse_tuple(args: tuple) -> FileFacts:  # spawn platforms: the job travels by pickle
-    from auditor.parsepool import read_notebook_job  # (path, rel, kind, opts): a notebook sent by path
+    from auditor.parsepool import read_notebook_job  # 4-tuple: a notebook sent by path
 
     return read_notebook_job(*args) if len(args) == 4 else parse_bytes(*args)
 
@@ -112,16 +113,14 @@ def _context():
 
 def _prefetch_encoding(name: str = "o200k_base") -> None:
     """Load an encoding (o200k_base) in a thread while the workers parse: phase 2 needs it on a
-    cold run, and the main process is otherwise idle until their results arrive. Not where the pure
-    counter's table is in place (auditor/cost/purebpe.py): the encoder is then built only if the run
-    counts much text, and the thread would take a core from the workers."""
+    cold run, and the main process is otherwise idle. Not where the pure counter's table is in place
+    (cost/purebpe.py): the encoder is then built only if the run counts much text."""
     import threading
 
     from auditor.cost import encodings
 
-    if encodings.table_ready(name):
-        return
-    threading.Thread(target=encodings.get_encoding, args=(name,), daemon=True).start()
+    if not encodings.table_ready(name):
+        threading.Thread(target=encodings.get_encoding, args=(name,), daemon=True).start()
 
 
 def _isolated(job: _Job) -> FileFacts:
@@ -410,8 +409,6 @@ def load_facts(
             pool.add(todo[-1])
             continue
         if o._prescan is None and cache.enabled:  # the pre-scan, built once per settings (sources/prescan.py)
-            from auditor.sources.prescan import remembered
-
             remembered(o, settings, cache.meta, cache.set_meta)
         done, nb = prescan_bytes(data, sf.rel, sf.kind, o)  # nb: the notebook, read once
         if done is not None:
