@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from tests.conftest import notebook
-from tests.test_la205_recall_classes import APP  # the same one-prompt app
+from conftest import notebook
+from test_la205_recall_classes import APP  # the same one-prompt app
 
 TODAY = date(2026, 12, 2)
 
