@@ -9,16 +9,16 @@ from __future__ import annotations
 import ast
 
 from auditor.analysis.callsites import CallSiteFinder
-from auditor.analysis.testdoubles import double_call_positions
 from auditor.analysis.loaders import client_returns
-from auditor.analysis.resolve import Resolver
-from auditor.analysis.scopes import span_of
-from auditor.analysis.usage import collect_usage
-from auditor.analysis.verbatim import mark_verbatim
 from auditor.analysis.modindex import ModuleIndex
 from auditor.analysis.nodeindex import node_index
 from auditor.analysis.promptfuncs import prompt_functions
+from auditor.analysis.resolve import Resolver
+from auditor.analysis.scopes import span_of
 from auditor.analysis.summaries import collect_module_flows, index_classes
+from auditor.analysis.testdoubles import double_call_positions
+from auditor.analysis.usage import collect_usage
+from auditor.analysis.verbatim import mark_verbatim
 from auditor.config.names import addressed_elsewhere, name_matches
 from auditor.facts import FileFacts, Message, Prompt, PromptConstant
 from auditor.sources.lines import split_lines
@@ -57,7 +57,8 @@ def analyse_tree(tree: ast.Module, text: str, facts: FileFacts, opts: SourceOpti
     doubles = double_call_positions(tree, facts.path, lines)  # calls on a test's Dummy*/Fake* client send nothing
     if doubles:
         facts.extra["double_calls"] = doubles  # ... nor do the requests derived from them (derive.py)
-        facts.call_sites = [s for s in facts.call_sites if (s.span.line, s.span.column) not in set(doubles)]
+        at = set(doubles)
+        facts.call_sites = [s for s in facts.call_sites if (s.span.line, s.span.column) not in at]
     facts.extra["imports"] = dict(resolver.imports)
     if resolver.star_imports:
         facts.extra["star_imports"] = list(resolver.star_imports)
@@ -97,9 +98,8 @@ def add_framework_sites(resolver: Resolver, finder: CallSiteFinder, facts: FileF
     try:
         from auditor.analysis.agconfig import llm_config_sites
         from auditor.analysis.frameworks import framework_sites
-        from auditor.analysis.requestmodels import request_model_refs
-
         from auditor.analysis.rawhttp import http_sites
+        from auditor.analysis.requestmodels import request_model_refs
 
         llm_config_sites(resolver, finder, facts, walk)  # AG2 LLMConfig(...), AutoGen llm_config dicts
         request_model_refs(resolver, facts, walk)  # client.chat(**request.model_dump()): the model's class, read in phase 2

@@ -21,6 +21,7 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from auditor.config.catalog import load_catalog
 from auditor.facts import CallSite, Use
@@ -40,14 +41,14 @@ class ImagePart:
     screen: bool = False  # the function sending it captures the screen (rules/vision.yaml `screen-captures`)
 
 
-_SCREEN: list[re.Pattern[str]] = []
+@lru_cache(maxsize=1)
+def _screen() -> re.Pattern[str]:
+    return re.compile(str((load_catalog().vision or {}).get("screen-captures") or r"(?!)"), re.IGNORECASE)
 
 
 def _screen_capture(text: str) -> bool:
     """Does ``text`` (the source of the function that sends an image) capture the screen?"""
-    if not _SCREEN:
-        _SCREEN.append(re.compile(str((load_catalog().vision or {}).get("screen-captures") or r"(?!)"), re.IGNORECASE))
-    return _SCREEN[0].search(text) is not None
+    return _screen().search(text) is not None
 
 
 def _key(k: ast.AST | None) -> str | None:

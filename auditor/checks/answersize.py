@@ -43,7 +43,7 @@ def asked_answer_tokens(site: CallSite) -> int | None:
     """The tokens of the answer the site's static instructions give an example of, else None."""
     best: int | None = None
     texts = [run_text(run) for m in site.prompt.messages if m.role != "assistant" for run in instruction_runs(m.segments)]
-    items = item_tokens([o for t in texts for o in _objects(t) if _KEY.search(o)])  # one item of a JSON example's list, in any message
+    items = item_tokens([o for t in texts for o in balanced_objects(t) if _KEY.search(o)])  # one item of a JSON example's list, in any message
     for text in texts:
         size = _example_size(text, items)
         if size is not None:
@@ -57,7 +57,7 @@ def _example_size(text: str, items: int | None) -> int | None:
         if _ONLY.search(sentence):
             sizes += [len(m.group(1)) for m in _EXAMPLE.finditer(sentence)]
     if any(not _conditional(text, m.start()) for m in _JSON_ASK.finditer(text)):
-        sizes += [len(obj) for obj in _objects(text) if _KEY.search(obj) and not _ELIDED.search(obj)]
+        sizes += [len(obj) for obj in balanced_objects(text) if _KEY.search(obj) and not _ELIDED.search(obj)]
     example = -(-max(sizes) // 3) if sizes else None
     counted = counted_answer_tokens(text, items)
     if counted is None:
@@ -72,5 +72,3 @@ def _conditional(text: str, at: int) -> bool:
     start = max(text.rfind(".", 0, at), text.rfind("\n", 0, at)) + 1
     return _CONDITION.match(text[start:at].strip()) is not None
 
-
-_objects = balanced_objects

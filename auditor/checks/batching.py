@@ -7,12 +7,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from auditor.analysis.endpoints import endpoint_by_id
-from auditor.checks.batchfit import model_per_pass, router_batch, scores_by_logprob, served_locally
 from auditor.analysis.testmodules import is_test_path
 from auditor.checks import check
-from auditor.checks.media import generates_media, scores_only
 from auditor.checks.agentcallee import builds_agent
+from auditor.checks.batchfit import model_per_pass, router_batch, scores_by_logprob, served_locally
 from auditor.checks.context import RuleContext
+from auditor.checks.media import generates_media, scores_only
 from auditor.cost.model import call_cost
 from auditor.facts import CallSite
 from auditor.findings import Finding, RequestChange
@@ -55,8 +55,8 @@ def call_in_loop(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
     provider = model.provider if model is not None else site.provider
     batch_apis = ctx.params.get("batch-apis") or {}
     batch = batch_apis.get(site.provider) or batch_apis.get(provider)
-    if batch and router_batch(site):
-        batch = router_batch(site)  # LiteLLM with the model its caller picks: that provider's Batch API
+    if batch:
+        batch = router_batch(site) or batch  # LiteLLM with the model its caller picks: that provider's Batch API
     if site.extra.get("untyped") and model is None:
         batch = None  # the client's type is unknown (`LLM(...)` of another SDK): whose Batch API it would be is unknown too
     if kind == "graded" and not batch:

@@ -34,18 +34,18 @@ SUCCINCT_TOKENS = 100
 
 
 @lru_cache(maxsize=1)
-def _data() -> dict[str, Any]:
-    return load_catalog().answers.get("counted-items") or {}
+def _data() -> tuple[dict[str, int], re.Pattern[str], int, int]:
+    """``counted-items`` of rules/answers.yaml: (tokens per noun, long-item nouns, default item, max count)."""
+    data: dict[str, Any] = load_catalog().answers.get("counted-items") or {}
+    sizes = {str(k).lower(): int(v) for k, v in (data.get("sizes") or {}).items()}
+    long_items = re.compile(str(data.get("long-items") or r"(?!)"), re.IGNORECASE)
+    return sizes, long_items, int(data.get("default-item") or 150), int(data.get("max-count") or 50)
 
 
 def counted_answer_tokens(text: str, item_tokens: int | None) -> int | None:
     """The tokens of the answer ``text`` asks for as N counted items (``item_tokens``: one item of
     the prompt's JSON example, when it gives one), or of a succinct only-this answer; else None."""
-    data = _data()
-    sizes = {str(k).lower(): int(v) for k, v in (data.get("sizes") or {}).items()}
-    long_items = re.compile(str(data.get("long-items") or r"(?!)"), re.IGNORECASE)
-    default = int(data.get("default-item") or 150)
-    most = int(data.get("max-count") or 50)
+    sizes, long_items, default, most = _data()
     best: int | None = SUCCINCT_TOKENS if _SUCCINCT_ONLY.search(text) else None
     for m in _COUNTED.finditer(text):
         raw = m.group(1).lower()

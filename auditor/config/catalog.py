@@ -46,6 +46,7 @@ class Catalog:
     reasoning: dict[str, Any] = field(default_factory=dict)  # rules/reasoning.yaml (LA107, LA204)
     vision: dict[str, Any] = field(default_factory=dict)  # rules/vision.yaml (LA303)
     answers: dict[str, Any] = field(default_factory=dict)  # rules/answers.yaml (LA205, LA606: what the answer is)
+    _providers: dict[str, Providers] = field(default_factory=dict, repr=False, compare=False)  # built per `call-sites` list
 
     def rule(self, code_or_name: str) -> Rule | None:
         for r in self.rules:
@@ -61,10 +62,9 @@ class Catalog:
         import json
 
         key = json.dumps(extra_apis or [], sort_keys=True, default=str)
-        memo = self.__dict__.setdefault("_providers", {})
-        found = memo.get(key)
+        found = self._providers.get(key)
         if found is None:
-            found = memo[key] = providers_from_data(self.providers_data, extra_apis)
+            found = self._providers[key] = providers_from_data(self.providers_data, extra_apis)
         return found
 
 

@@ -292,7 +292,6 @@ class Prescan:
         return False
 
 
-
 def remembered(opts, settings: str, meta: dict, store) -> None:
     """Give ``opts`` its pre-scan from ``meta`` (the facts cache's, signed) when a run under the
     same settings built it; else build it and ``store("prescan", ...)`` its pickle for the next
