@@ -25,6 +25,7 @@ from functools import lru_cache
 from typing import Any, Callable, Iterable, Mapping
 
 from auditor.analysis.literals import slice_pieces
+from auditor.analysis.records import record_regions
 from auditor.facts import Message, Prompt, Segment
 
 INSTRUCTION = "instruction"
@@ -97,6 +98,10 @@ class RoleRules:
     lead_in: re.Pattern[str] | None = None  # a sentence opening an example section ("Here is an example of the task:")
     record: re.Pattern[str] | None = None  # a line that is one bracketed record ("[Answer id: 3, Answer: ...]")
     few_shot: bool = True
+    numbered_examples: bool = True  # records.numbered: "Example 1" ... "Example 2" each run to the next (analysis/records.py)
+    record_live: re.Pattern[str] | None = None  # records.live: the line that opens the live task after the examples
+    record_verdict: re.Pattern[str] | None = None  # records.verdict: a record's closing verdict line ("sure", "impossible")
+    record_gap: int = 0  # records.gap: most lines between two verdict lines
     injection: re.Pattern[str] | None = None  # a text that opens like a prompt-injection attack: the input under test
     # policy prompt-roles: (glob, role) for names and for paths, in the order written
     name_overrides: list[tuple[str, str]] = field(default_factory=list)
@@ -119,6 +124,7 @@ class RoleRules:
             if role not in (INSTRUCTION, DATA):
                 continue
             (path_o if ("/" in key or "." in key) else name_o).append((str(key), role))
+        records = data.get("records") or {}
         path_o += [(str(p), DATA) for p in (data.get("paths") or {}).get("workload") or []]  # after the policy's
         return cls(
             instruction_names=[str(p).lower() for p in names.get("instruction") or []],
@@ -134,6 +140,10 @@ class RoleRules:
             lead_in=re.compile(headers["lead-in"], flags) if headers.get("lead-in") else None,
             record=re.compile(headers["record"], flags) if headers.get("record") else None,
             few_shot=bool(data.get("few-shot-turns", True)),
+            numbered_examples=bool(records.get("numbered", True)),
+            record_live=re.compile(records["live"], flags) if records.get("live") else None,
+            record_verdict=re.compile(records["verdict"], re.MULTILINE) if records.get("verdict") else None,
+            record_gap=int(records.get("gap") or 0),
             injection=re.compile(data["injection"], flags) if data.get("injection") else None,
             name_overrides=name_o,
             path_overrides=path_o,
@@ -247,6 +257,7 @@ def data_regions(text: str, rules: RoleRules) -> list[tuple[int, int]]:
         for m in re.finditer(r"(?:^|(?<=\n))[ \t]*```[^\n]*\n(.*?)(?:```|\Z)", text, re.DOTALL):  # a fence opens a line ("(```)" mid-sentence does not)
             out.append(m.span(1))
     out.extend(_sections(text, rules))
+    out.extend(record_regions(text, rules))
     return _merge(out)
 
 

@@ -24,6 +24,7 @@ from auditor.analysis.phrases import catalog_vocab
 from auditor.analysis.rewrites import quoted
 from auditor.checks import check
 from auditor.checks.context import RuleContext
+from auditor.checks.quotedoutput import in_quoted_reply
 from auditor.checks.textsites import (
     Occurrence,
     emit,
@@ -102,6 +103,9 @@ def _inside_repeated_wording(occs: list[tuple[_Word, _Word]], chunks: list[list[
 _LABEL_LEAD = re.compile(r"(?:^|\n)[ \t]*(?:[-*\u2022]\s*|\d+[.)]\s*)?$")
 
 
+_IN_TOKEN = re.compile(r"[.@_][A-Za-z0-9]")  # the last word goes on as an address or identifier
+
+
 def _field_label(text: str, start: int, end: int) -> bool:
     """The words open their line (after a list marker) and a colon follows: ``- Package Name: lxml``."""
     return text[end : end + 1] == ":" and _LABEL_LEAD.search(text[max(0, start - 80) : start]) is not None
@@ -151,6 +155,8 @@ def find_terms(runs: list[str], min_words: int = 3, min_repeats: int = 3, max_wo
                     continue
                 if quoted(runs[group[0].run], group[0].start, group[-1].end):
                     continue  # a schema value or a sample reply: "list of strings"
+                if all(w.isupper() for w in words) or _IN_TOKEN.match(runs[group[0].run], group[-1].end):
+                    continue  # a name in capitals (a section, an entity id), or words running into an address ("Jane Doe jane.doe@...")
                 key = " ".join(w.lower() for w in words)
                 occ = seen.setdefault(key, [])
                 if occ and occ[-1][1].run == group[0].run and occ[-1][1].end > group[0].start:
@@ -167,6 +173,8 @@ def find_terms(runs: list[str], min_words: int = 3, min_repeats: int = 3, max_wo
                 continue  # the head of every item of an outline: parallel structure, a shorthand would obscure it
             if any((a.run, a.start) in used for a, _ in occs):
                 continue
+            if any(in_quoted_reply(runs[a.run], a.start) for a, _ in occs):
+                continue  # also in the wording the model is told to say: a shorthand there means nothing to its reader
             spans = [_Word(a.run, a.start, b.end, key) for a, b in occs]
             for a, b in occs:
                 starts = word_starts[a.run]

@@ -21,7 +21,7 @@ from auditor.checks.fillerscope import fixed_test_message, replaces_framework_de
 from auditor.checks.outputprefix import in_output_prefix, output_prefix
 from auditor.checks import check
 from auditor.checks.context import RuleContext
-from auditor.checks.quotedoutput import told_to_say
+from auditor.checks.quotedoutput import in_quoted_reply, told_to_say
 from auditor.checks.textsites import (
     Occurrence,
     emit,
@@ -73,7 +73,7 @@ def verbose_instruction(project, ctx: RuleContext) -> Iterable[Finding]:
             prefix = output_prefix(m.segments)
             for run in instruction_runs(m.segments):
                 text = run_text(run)
-                found = [r for r in find_rewrites(text, entries) if not in_output_prefix(text, r.start, prefix) and not told_to_say(text, r.start)]
+                found = [r for r in find_rewrites(text, entries) if not in_output_prefix(text, r.start, prefix) and not told_to_say(text, r.start) and not in_quoted_reply(text, r.start)]
                 if not found:
                     continue
 

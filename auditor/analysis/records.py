@@ -1,0 +1,105 @@
+"""Worked-example records inside one prompt text: a sequence of examples of the same shape before the
+live task, read as data by :func:`auditor.analysis.roles.data_regions`.
+
+Two shapes are recognised (their patterns are data in ``rules/roles.yaml``, ``records:``):
+
+- **Numbered examples.** Two or more example headings with a number (``Example 1``, ``## Example 2``,
+  ``Example 3 (two parallel sub-questions)``) each open one worked example that runs to the next
+  numbered heading, whatever blank lines, labels and separators its answer holds (a CHASE-SQL example's
+  ``【Question】`` / ``【Answer】`` blocks, its pseudo-SQL and plan steps). The last one ends where the
+  live task begins: a line such as ``Now is the real question ...`` / ``Your turn`` / ``End of
+  examples`` (``records.live``), or a markdown heading of its level; without such a line the usual
+  section rules of roles.py decide where it ends.
+- **Verdict records.** Records that each end in a verdict line, one of a few short words the records
+  share (``sure`` / ``likely`` / ``impossible``: a value prompt's few-shot evaluations), three or more
+  of them, with the live input (a placeholder or a hole) after the last one. The records run from the
+  first record's start (after the blank line before it, or after the instruction line that names the
+  verdicts, "... (sure/maybe/impossible)") to the last verdict.
+
+The live task after the records (the template's own fields, "Now ...") stays an instruction.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_HEADING = re.compile(r"[ \t]*(#{1,6})[ \t]")
+_NUMBER = re.compile(r"\d")
+# a placeholder or a hole: the live input that follows the records
+_LIVE_INPUT = re.compile(r"\{\{?[ \t]*[A-Za-z_][\w.]*[ \t]*\}\}?|\$\{?[A-Za-z_]\w*\}?|\x00")
+
+
+def _lines(text: str) -> list[tuple[int, str]]:
+    out: list[tuple[int, str]] = []
+    pos = 0
+    for line in text.split("\n"):
+        out.append((pos, line))
+        pos += len(line) + 1
+    return out
+
+
+def record_regions(text: str, rules: Any) -> list[tuple[int, int]]:
+    """Ranges of ``text`` that are worked-example records (``rules``: a RoleRules)."""
+    if not text or "\n" not in text:
+        return []
+    lines = _lines(text)
+    return numbered_examples(lines, text, rules) + verdict_records(lines, text, rules)
+
+
+def numbered_examples(lines: list[tuple[int, str]], text: str, rules: Any) -> list[tuple[int, int]]:
+    section, live = getattr(rules, "section", None), getattr(rules, "record_live", None)
+    if section is None or not getattr(rules, "numbered_examples", True):
+        return []
+    heads = [i for i, (_, line) in enumerate(lines) if _NUMBER.search(line) and section.match(line)]
+    if len(heads) < 2:
+        return []
+    out: list[tuple[int, int]] = []
+    for n, i in enumerate(heads):
+        h = _HEADING.match(lines[i][1])
+        level = len(h.group(1)) if h else 0
+        start = lines[i][0] + len(lines[i][1]) + 1
+        last = n + 1 == len(heads)
+        stop = len(lines) if last else heads[n + 1]
+        end = None if last else lines[stop][0]
+        for k in range(i + 1, stop):
+            line = lines[k][1]
+            g = _HEADING.match(line)
+            if (g and level and len(g.group(1)) <= level) or (live is not None and live.match(line)):
+                end = lines[k][0]
+                break
+        if end is not None and end > start:
+            out.append((start, end))
+    return out
+
+
+def verdict_records(lines: list[tuple[int, str]], text: str, rules: Any) -> list[tuple[int, int]]:
+    verdict, most = getattr(rules, "record_verdict", None), int(getattr(rules, "record_gap", 0) or 0)
+    if verdict is None or most <= 0:
+        return []
+    cands = [i for i, (_, line) in enumerate(lines) if i and lines[i - 1][1].strip() and verdict.match(line)]
+    counts: dict[str, int] = {}
+    for i in cands:
+        key = lines[i][1].strip().lower()
+        counts[key] = counts.get(key, 0) + 1
+    words = {k for k, c in counts.items() if c >= 2}
+    idx = [i for i in cands if lines[i][1].strip().lower() in words]
+    if len(idx) < 3 or len(words) > 6:
+        return []
+    # consecutive records: each a few lines, no heading among them
+    if any(b - a > most for a, b in zip(idx, idx[1:])):
+        return []
+    if any(_HEADING.match(lines[k][1]) for k in range(idx[0], idx[-1])):
+        return []
+    last_end = lines[idx[-1]][0] + len(lines[idx[-1]][1])
+    if not _LIVE_INPUT.search(text, last_end):
+        return []  # no live input after the records: not a few-shot template
+    first = idx[0]
+    start = lines[first][0]
+    for k in range(first - 1, max(-1, first - most - 1), -1):
+        line = lines[k][1]
+        names = {w.lower() for w in re.findall(r"[A-Za-z]+", line)}
+        if not line.strip() or len(names & words) >= 2:
+            start = lines[k + 1][0]  # after the blank line, or after the line that names the verdicts
+            break
+    return [(start, last_end)] if last_end > start else []
