@@ -78,7 +78,7 @@ def test_entry_keys(catalog):
         for entry in catalog[section]:
             assert {"phrase", "rewrite", "examples"} <= set(entry) <= {"phrase", "rewrite", "context", "examples", "keep", "why", "fix"}, entry
             assert isinstance(entry["rewrite"], str) and entry["rewrite"] == entry["rewrite"].strip(), entry
-            assert entry.get("context", "clause") in ("clause", "any"), entry
+            assert entry.get("context", "clause") in ("clause", "any", "not-run-on"), entry
             assert entry["examples"] and all(isinstance(x, list) and len(x) == 2 for x in entry["examples"]), entry
     for entry in catalog["output-inflation"]:
         assert set(entry) <= {"phrase", "examples", "keep"} and entry["examples"], entry

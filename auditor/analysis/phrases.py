@@ -243,7 +243,7 @@ def compile_pattern(source: str, vocab: Vocab | None = None, lazy: bool = False)
 class Entry:
     phrase: str
     rewrite: str | None  # None: no rewrite (LA205, LA104); "" deletes
-    context: str  # clause | any
+    context: str  # clause | any | not-run-on (anywhere but right after a word that starts no clause: rewrites.run_on)
     pattern: Pattern
     delimiter: str | None = None  # LA104: the end marker the phrase names
     why: str = ""  # what the message says the phrase is, when the default does not fit

@@ -19,6 +19,7 @@ from functools import lru_cache
 from auditor.analysis.phraseindex import starts
 from auditor.analysis.phrasememo import memoised
 from auditor.analysis.phrases import Entry, Pattern, Vocab, catalog_vocab
+from auditor.analysis.runon import run_on
 
 WINDOW = 400  # characters of context a grammar check reads before a match
 SPAN = 2000  # characters a try may match (a phrase is far shorter)
@@ -288,7 +289,7 @@ def _found(text: str, entries: tuple[Entry, ...], vocab: Vocab | None) -> tuple[
                 continue
             if (
                 not all(_slot_ok(kind, m.group(g) or "", vocab) for g, kind in e.pattern.slots if m.group(g) is not None)
-                or (e.context == "clause" and not opens_clause(text, a, vocab))
+                or (e.context == "clause" and not opens_clause(text, a, vocab)) or (e.context == "not-run-on" and run_on(text, a, vocab))
                 or (e.opener and not followed_by_clause(text, b, vocab))
                 or quotes.around(a, b)
             ):

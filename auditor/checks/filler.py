@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from auditor.analysis.literals import edit_in
 from auditor.analysis.phrases import catalog_entries
 from auditor.analysis.rewrites import Rewrite, find_rewrites
-from auditor.checks.fillerscope import fixed_test_message, replaces_framework_default
+from auditor.checks.fillerscope import fixed_test_message, replaces_framework_default, test_query
 from auditor.checks.outputprefix import in_output_prefix, output_prefix
 from auditor.checks import check
 from auditor.checks.context import RuleContext
@@ -70,6 +70,8 @@ def verbose_instruction(project, ctx: RuleContext) -> Iterable[Finding]:
     for owner, prompt in owners(project):
         model, provider = site_model(owner)
         for m in prompt.messages:
+            if test_query(m, owner.path):
+                continue  # a test's own short query to an agent (checks/fillerscope.py)
             prefix = output_prefix(m.segments)
             for run in instruction_runs(m.segments):
                 text = run_text(run)

@@ -23,6 +23,7 @@ from auditor.checks.alternatives import Alternatives, exclusive
 from auditor.checks.codeanswer import asks_for_code
 from auditor.checks.context import RuleContext
 from auditor.checks.fieldspecs import field_key
+from auditor.checks.parallel import in_parallel_sections
 from auditor.checks.reminders import Place, is_reminder
 from auditor.config.catalog import load_catalog
 from auditor.checks.textsites import (
@@ -175,6 +176,8 @@ def repeated_instruction(project, ctx: RuleContext) -> Iterable[Finding]:
                     repeat = norm in seen and not all(exclusive(p, here) for p in branches[norm])
                     if repeat and is_reminder(m.segments, places[norm], Place(mi, start, start + len(run), a, b, segment_at(run, a)[0], text), text):
                         repeat = False  # restated after the data it applies to: a reminder
+                    if repeat and _parallel(places[norm], mi, m.segments, start, a, b):
+                        repeat = False  # opens or closes each of sibling sections (checks/parallel.py)
                     if norm:
                         branches.setdefault(norm, []).append(here)
                     if norm and not repeat and norm not in seen:
@@ -190,6 +193,19 @@ def repeated_instruction(project, ctx: RuleContext) -> Iterable[Finding]:
                     if norm and repeat and long:
                         block = [(a, b, norm)]
     yield from emit(occ, ctx, "exact: tokens of the repeated text")
+
+
+def _parallel(first: Place, mi: int, segments: list[Segment], start: int, a: int, b: int) -> bool:
+    """Both copies open or close sibling sections of the message's text (holes count one character)."""
+    if first.message != mi:
+        return False
+    offs, pos = [], 0
+    for seg in segments:
+        offs.append(pos)
+        pos += len(seg.text) if seg.kind == "static" else 1
+    text = "".join(seg.text if seg.kind == "static" else "\x00" for seg in segments)
+    x, y = offs[first.run_start], offs[start]
+    return in_parallel_sections(text, (x + first.offset, x + first.end), (y + a, y + b))
 
 
 def _repeated_block(occ, ctx: RuleContext, owner: TextOwner, run: list[Segment], text: str, block: list[tuple[int, int, str]], seen: dict[str, str], role: str, min_words: int, model, provider) -> None:
