@@ -3,13 +3,14 @@ live task, read as data by :func:`auditor.analysis.roles.data_regions`.
 
 Two shapes are recognised (their patterns are data in ``rules/roles.yaml``, ``records:``):
 
-- **Numbered examples.** Two or more example headings with a number (``Example 1``, ``## Example 2``,
-  ``Example 3 (two parallel sub-questions)``) each open one worked example that runs to the next
-  numbered heading, whatever blank lines, labels and separators its answer holds (a CHASE-SQL example's
-  ``【Question】`` / ``【Answer】`` blocks, its pseudo-SQL and plan steps). The last one ends where the
-  live task begins: a line such as ``Now is the real question ...`` / ``Your turn`` / ``End of
-  examples`` (``records.live``), or a markdown heading of its level; without such a line the usual
-  section rules of roles.py decide where it ends.
+- **Example sequences.** Two or more example headings of one stem (``Example 1`` / ``Example 2`` /
+  ``Example 3 (two parallel sub-questions)``, ``WORKFLOW EXAMPLE (calculator):`` / ``WORKFLOW EXAMPLE
+  (text_analyzer):``) each open one worked example that runs to the next heading of the sequence,
+  whatever blank lines, labels and separators its answer holds (a CHASE-SQL example's ``【Question】`` /
+  ``【Answer】`` blocks, its pseudo-SQL and plan steps). An example ends earlier where the live task
+  begins (a line such as ``Now is the real question ...`` / ``Your turn`` / ``End of examples``:
+  ``records.live``) or, after a blank line, at a heading or label line that no other example of the
+  sequence has (``KEY POINTS:``, ``Rules:``); a label the examples share is a field of each.
 - **Verdict records.** Records that each end in a verdict line, one of a few short words the records
   share (``sure`` / ``likely`` / ``impossible``: a value prompt's few-shot evaluations), three or more
   of them, with the live input (a placeholder or a hole) after the last one. The records run from the
@@ -47,29 +48,57 @@ def record_regions(text: str, rules: Any) -> list[tuple[int, int]]:
     return numbered_examples(lines, text, rules) + verdict_records(lines, text, rules)
 
 
+_PAREN = re.compile(r"\([^)\n]*\)")
+_STEM_DROP = re.compile(r"[^A-Za-z]+")
+# the label a line opens with ("Analysis:", "* **Pseudo SQL:**", "# Q:"): a field when the examples share it
+_LINE_LABEL = re.compile(r"^[ \t]*(?:#{1,6}[ \t]*)?(?:[-*\u2022][ \t]+)?(?:\*\*)?([A-Za-z][A-Za-z /&-]{0,40}?)[ \t]*(?:\*\*)?:")
+
+
+def _stem(line: str) -> str:
+    return " ".join(_STEM_DROP.sub(" ", _PAREN.sub(" ", line)).lower().split())
+
+
+def _label(line: str) -> str:
+    m = _LINE_LABEL.match(line)
+    return " ".join(m.group(1).lower().split()) if m else ""
+
+
 def numbered_examples(lines: list[tuple[int, str]], text: str, rules: Any) -> list[tuple[int, int]]:
-    section, live = getattr(rules, "section", None), getattr(rules, "record_live", None)
+    """Example headings written two or more times with one stem ("Example 1" / "Example 2", "WORKFLOW
+    EXAMPLE (calculator):" / "WORKFLOW EXAMPLE (text_analyzer):"): each example runs to the next heading
+    of its sequence, or to where its section ends before that: a line opening the live task
+    (``records.live``), or - after a blank line - a heading or a label (``headers.end``) that no other
+    example of the sequence has (a label they share, "Analysis:", "Pseudo SQL:", is a field of each)."""
+    section, live, end = getattr(rules, "section", None), getattr(rules, "record_live", None), getattr(rules, "end", None)
     if section is None or not getattr(rules, "numbered_examples", True):
         return []
-    heads = [i for i, (_, line) in enumerate(lines) if _NUMBER.search(line) and section.match(line)]
-    if len(heads) < 2:
-        return []
+    groups: dict[str, list[int]] = {}
+    for i, (_, line) in enumerate(lines):
+        if section.match(line):
+            groups.setdefault(_stem(line), []).append(i)
     out: list[tuple[int, int]] = []
-    for n, i in enumerate(heads):
-        h = _HEADING.match(lines[i][1])
-        level = len(h.group(1)) if h else 0
-        start = lines[i][0] + len(lines[i][1]) + 1
-        last = n + 1 == len(heads)
-        stop = len(lines) if last else heads[n + 1]
-        end = None if last else lines[stop][0]
-        for k in range(i + 1, stop):
-            line = lines[k][1]
-            g = _HEADING.match(line)
-            if (g and level and len(g.group(1)) <= level) or (live is not None and live.match(line)):
-                end = lines[k][0]
-                break
-        if end is not None and end > start:
-            out.append((start, end))
+    for heads in groups.values():
+        if len(heads) < 2:
+            continue
+        bounds = [(i, heads[n + 1] if n + 1 < len(heads) else len(lines)) for n, i in enumerate(heads)]
+        labels = [{_label(lines[k][1]) for k in range(i + 1, j)} - {""} for i, j in bounds]
+        for n, (i, j) in enumerate(bounds):
+            shared = set().union(*(labels[:n] + labels[n + 1 :]))
+            stop = j
+            for k in range(i + 1, j):
+                line = lines[k][1]
+                if live is not None and live.match(line):
+                    stop = k
+                    break
+                after_blank = not lines[k - 1][1].strip()
+                opens = bool(_HEADING.match(line)) or (end is not None and end.match(line) is not None)
+                if after_blank and opens and _label(line) not in shared and _stem(line) not in {_stem(lines[h][1]) for h in heads}:
+                    stop = k
+                    break
+            start = lines[i][0] + len(lines[i][1]) + 1
+            finish = lines[stop][0] if stop < len(lines) else len(text)
+            if finish > start:
+                out.append((start, finish))
     return out
 
 

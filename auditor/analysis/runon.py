@@ -11,6 +11,12 @@ from auditor.analysis.phrases import Vocab, catalog_vocab
 
 _WORD = re.compile(r"[\w'\u2019]+")
 _LINKS = frozenset({"to", "kindly", "just", "simply"})
+# a clause that opens with one of these is an introduction ("If the user selects Apple Pay please
+# decline", "In your reasoning please refer"): "please" opens its main clause, and deleting it is safe
+_INTRODUCERS = frozenset({"if", "when", "whenever", "while", "once", "unless", "until", "because", "since", "although",
+                          "though", "as", "before", "after", "where", "wherever", "in", "on", "at", "for", "during",
+                          "with", "by", "from", "upon", "given", "based", "otherwise", "then", "finally"})
+_CLAUSE_CUT = re.compile(r"[.!?:;\n]")
 
 
 def run_on(text: str, start: int, vocab: Vocab | None = None) -> bool:
@@ -26,4 +32,11 @@ def run_on(text: str, start: int, vocab: Vocab | None = None) -> bool:
     if not head or not (head[-1].isalnum() or head[-1] in "'\u2019") or len(head) == len(before):
         return False
     word = _WORD.findall(head)[-1].lower().replace("\u2019", "'")
-    return not (word in vocab.coordinators or word in vocab.you or word in vocab.finite_verbs or word in _LINKS)
+    if word in vocab.coordinators or word in vocab.you or word in vocab.finite_verbs or word in _LINKS:
+        return False
+    window = text[max(0, start - 300) : start]
+    cut = max((m.end() for m in _CLAUSE_CUT.finditer(window)), default=0)
+    if cut == 0 and start > 300:
+        return False  # the clause began before the window: not known to be a run-on
+    words = _WORD.findall(window[cut:])
+    return not words or words[0].lower() not in _INTRODUCERS
