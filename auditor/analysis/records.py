@@ -15,7 +15,8 @@ Two shapes are recognised (their patterns are data in ``rules/roles.yaml``, ``re
   share (``sure`` / ``likely`` / ``impossible``: a value prompt's few-shot evaluations), three or more
   of them, with the live input (a placeholder or a hole) after the last one. The records run from the
   first record's start (after the blank line before it, or after the instruction line that names the
-  verdicts, "... (sure/maybe/impossible)") to the last verdict.
+  verdicts, "... (sure/maybe/impossible)", and no longer than the shortest other record) to the last
+  verdict.
 
 The live task after the records (the template's own fields, "Now ...") stays an instruction.
 """
@@ -124,8 +125,9 @@ def verdict_records(lines: list[tuple[int, str]], text: str, rules: Any) -> list
     if not _LIVE_INPUT.search(text, last_end):
         return []  # no live input after the records: not a few-shot template
     first = idx[0]
-    start = lines[first][0]
-    for k in range(first - 1, max(-1, first - most - 1), -1):
+    lowest = max(0, first - min(b - a for a, b in zip(idx, idx[1:])) + 1)  # the first record is no longer than the shortest other
+    start = lines[lowest][0]
+    for k in range(first - 1, lowest - 1, -1):
         line = lines[k][1]
         names = {w.lower() for w in re.findall(r"[A-Za-z]+", line)}
         if not line.strip() or len(names & words) >= 2:
