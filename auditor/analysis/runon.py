@@ -11,11 +11,6 @@ from auditor.analysis.phrases import Vocab, catalog_vocab
 
 _WORD = re.compile(r"[\w'\u2019]+")
 _LINKS = frozenset({"to", "kindly", "just", "simply"})
-# a clause that opens with one of these is an introduction ("If the user selects Apple Pay please
-# decline", "In your reasoning please refer"): "please" opens its main clause, and deleting it is safe
-_INTRODUCERS = frozenset({"if", "when", "whenever", "while", "once", "unless", "until", "because", "since", "although",
-                          "though", "as", "before", "after", "where", "wherever", "in", "on", "at", "for", "during",
-                          "with", "by", "from", "upon", "given", "based", "otherwise", "then", "finally"})
 _CLAUSE_CUT = re.compile(r"[.!?:;\n]")
 
 
@@ -23,7 +18,10 @@ def run_on(text: str, start: int, vocab: Vocab | None = None) -> bool:
     """Does the match at ``start`` open a second instruction in an unpunctuated run-on? It follows
     another word directly, and that word neither links it to the sentence (a coordinator, "you", a
     modal, "to": "and please reply", "you will please note") nor ends a clause: "... inferred from
-    user query please use future dates ..." reads "from user query use future dates" without it."""
+    user query please use future dates ..." reads "from user query use future dates" without it. Only
+    where the clause before it is itself an instruction (it opens with a verb): after an introduction ("If
+    the user selects Apple Pay please decline", "Only after this please tell") "please" opens the main
+    clause, and deleting it is safe."""
     vocab = vocab or catalog_vocab()
     if text[start : start + 1].isupper():
         return False  # "Keep it short Please analyze": a capital opens a sentence whose full stop is missing
@@ -39,4 +37,4 @@ def run_on(text: str, start: int, vocab: Vocab | None = None) -> bool:
     if cut == 0 and start > 300:
         return False  # the clause began before the window: not known to be a run-on
     words = _WORD.findall(window[cut:])
-    return not words or words[0].lower() not in _INTRODUCERS
+    return bool(words) and words[0].lower() in vocab.verbs  # an instruction ran on; not after "If ...", "Only after this ..."

@@ -54,5 +54,7 @@ def in_quoted_reply(text: str, at: int) -> bool:
     q = max(window.rfind('"'), window.rfind("\u201c"), window.rfind("\u201d"))
     if q < 0 or window[q] == "\u201d" or "\n\n" in window[q:] or "\n \n" in window[q:]:
         return False  # no quotation open at the phrase (a closing quote, or a blank line after it)
+    if not text[at - len(window) + q + 1 : at - len(window) + q + 2].strip(" \t\n.,;:!?)"):
+        return False  # a closing quote (`saying: "Hi {name}, here's a draft:". And then ...`): nothing quoted opens here
     line_start = window.rfind("\n", 0, q) + 1
     return bool(_QUOTE_CUE.search(window, line_start, q + 1))
