@@ -425,3 +425,49 @@ def test_la206_capitalised_section_name_and_addresses_are_no_term(project):
 
 def test_la206_the_same_term_in_prose_is_still_reported(project):
     assert codes(project({"app.py": REPORT.replace("TERM", "impact severity rating")}, select=["LA206"])) == ["LA206"]
+
+
+# ------------------------------------------------------------------ a label line of an output format (LA202)
+MEMORY = '''
+from openai import OpenAI
+
+client = OpenAI()
+
+EXTRACTION_PROMPT = """Summarise the rollout as task records in this format.
+
+### Task 1: <short task name>
+
+Reusable knowledge:
+- <validated system fact, procedural shortcut, or durable takeaway>
+
+Failures and how to do differently:
+- <what failed, what pivot worked, and how to avoid repeating it>
+
+### Task 2: <short task name> (if needed)
+
+Reusable knowledge:
+- ...
+
+Failures and how to do differently:
+- ...
+RULE"""
+
+
+def extract(rollout: str) -> str:
+    resp = client.chat.completions.create(
+        model="gpt-4o-mini",
+        messages=[{"role": "system", "content": EXTRACTION_PROMPT}, {"role": "user", "content": rollout}],
+        max_tokens=2000,
+    )
+    return resp.choices[0].message.content
+'''
+
+
+def test_a_format_label_written_per_record_is_no_repeat(project):
+    assert codes(project({"memory.py": MEMORY.replace("RULE", "")}, select=["LA202"])) == []
+
+
+def test_a_rule_written_twice_beside_the_labels_is_still_a_repeat(project):
+    rule = "Do not over-merge adjacent preferences into one umbrella bullet."
+    text = MEMORY.replace("in this format.\n", f"in this format.\n{rule}\n", 1).replace("RULE", rule + "\n")
+    assert codes(project({"memory.py": text}, select=["LA202"])) == ["LA202"]

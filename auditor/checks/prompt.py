@@ -108,14 +108,17 @@ def _sentences(text: str) -> Iterable[tuple[int, int, str]]:
 _DIGITS = re.compile(r"\d")
 
 
-def _not_an_instruction(text: str, end: int, norm: str) -> bool:
+def _not_an_instruction(text: str, end: int, norm: str, start: int = 0) -> bool:
     """A question or label that the rest of its line answers (``Thought: Do I need to use a tool? No``:
-    the stem of a format, written once per variant), or a row of data (a log line, a record: three or more
-    of its words, and a quarter of them, carry digits)."""
+    the stem of a format, written once per variant), a label alone on its line that opens a section of a
+    format ("Failures and how to do differently:" in each task record of an output template), or a row of
+    data (a log line, a record: three or more of its words, and a quarter of them, carry digits)."""
     if text[end - 1 : end] in ("?", ":"):
         nl = text.find("\n", end)
         if text[end : nl if nl >= 0 else len(text)].strip():
             return True
+        if text[end - 1] == ":" and not text[text.rfind("\n", 0, start) + 1 : start].strip(" \t-*#>\u2022"):
+            return True  # a label alone on its line ("Failures and how to do differently:"): a section of a format
     words = norm.split()
     digits = sum(1 for w in words if _DIGITS.search(w))
     return digits >= 3 and digits * 4 >= len(words)
@@ -168,7 +171,7 @@ def repeated_instruction(project, ctx: RuleContext) -> Iterable[Finding]:
                 start = next(i for i, s in enumerate(m.segments) if s is run[0])
                 block: list[tuple[int, int, str]] = []
                 for a, b, norm in list(_sentences(text)) + [(-1, -1, "")]:
-                    if norm and (_not_an_instruction(text, b, norm) or _in_example(text, a)):
+                    if norm and (_not_an_instruction(text, b, norm, a) or _in_example(text, a)):
                         norm = ""  # a format's stem ("Thought: Do I need a tool? Yes"), a row of data, a worked example's field
                     long = len(norm.split()) >= min_words
                     norm = field_key(text, a, norm) if norm else norm  # a schema field's spec goes with its label
