@@ -49,10 +49,12 @@ def record_regions(text: str, rules: Any) -> list[tuple[int, int]]:
     return numbered_examples(lines, text, rules) + verdict_records(lines, text, rules)
 
 
+# a line of prose: it opens with a word and is a sentence (ends like one, or runs eight words or more)
+_PROSE = re.compile(r"^[ \t]*[A-Za-z][^\n]*?(?:[.!?][\"')]*[ \t]*$|(?:\S+[ \t]+){7}\S)")
 _PAREN = re.compile(r"\([^)\n]*\)")
 _STEM_DROP = re.compile(r"[^A-Za-z]+")
 # the label a line opens with ("Analysis:", "* **Pseudo SQL:**", "# Q:"): a field when the examples share it
-_LINE_LABEL = re.compile(r"^[ \t]*(?:#{1,6}[ \t]*)?(?:[-*\u2022][ \t]+)?(?:\*\*)?([A-Za-z][A-Za-z /&-]{0,40}?)[ \t]*(?:\*\*)?:")
+_LINE_LABEL = re.compile(r"^[ \t]*(?:#{1,6}[ \t]*)?(?:[-*\u2022][ \t]+)?(?:\*\*)?([A-Za-z][\w /&-]{0,40}?)[ \t]*(?:\*\*)?:")
 
 
 def _stem(line: str) -> str:
@@ -61,7 +63,7 @@ def _stem(line: str) -> str:
 
 def _label(line: str) -> str:
     m = _LINE_LABEL.match(line)
-    return " ".join(m.group(1).lower().split()) if m else ""
+    return " ".join(re.sub(r"\d+", " ", m.group(1)).lower().split()) if m else ""
 
 
 def numbered_examples(lines: list[tuple[int, str]], text: str, rules: Any) -> list[tuple[int, int]]:
@@ -83,17 +85,29 @@ def numbered_examples(lines: list[tuple[int, str]], text: str, rules: Any) -> li
             continue
         bounds = [(i, heads[n + 1] if n + 1 < len(heads) else len(lines)) for n, i in enumerate(heads)]
         labels = [{_label(lines[k][1]) for k in range(i + 1, j)} - {""} for i, j in bounds]
+        skeleton = [{lines[k][1].strip() for k in range(i + 1, j)} - {""} for i, j in bounds]
+        content = getattr(rules, "content", None)
         for n, (i, j) in enumerate(bounds):
             shared = set().union(*(labels[:n] + labels[n + 1 :]))
-            stop = j
+            others = set().union(*(skeleton[:n] + skeleton[n + 1 :]))
+            last, fenced, stop = n + 1 == len(bounds), False, j
             for k in range(i + 1, j):
                 line = lines[k][1]
+                if line.lstrip().startswith("```"):
+                    fenced = not fenced
+                if fenced or line.lstrip().startswith("```"):
+                    continue
                 if live is not None and live.match(line):
                     stop = k
                     break
-                after_blank = not lines[k - 1][1].strip()
+                if lines[k - 1][1].strip() or not line.strip() or _label(line) in shared:
+                    continue
                 opens = bool(_HEADING.match(line)) or (end is not None and end.match(line) is not None)
-                if after_blank and opens and _label(line) not in shared and _stem(line) not in {_stem(lines[h][1]) for h in heads}:
+                # the last example has no next heading: it also ends at a prose paragraph no other example
+                # has ("Remember, your goal is to create a summary ...", "To solve your task, first ...")
+                if last and not opens:
+                    opens = bool(_PROSE.match(line)) and line.strip() not in others and not (content is not None and content.match(line))
+                if opens:
                     stop = k
                     break
             start = lines[i][0] + len(lines[i][1]) + 1
