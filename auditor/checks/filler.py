@@ -70,7 +70,7 @@ def verbose_instruction(project, ctx: RuleContext) -> Iterable[Finding]:
     for owner, prompt in owners(project):
         model, provider = site_model(owner)
         for m in prompt.messages:
-            if test_query(m, owner.path):
+            if test_query(m, owner):
                 continue  # a test's own short query to an agent (checks/fillerscope.py)
             prefix = output_prefix(m.segments)
             for run in instruction_runs(m.segments):

@@ -5,9 +5,10 @@
   fixed input a test sends to exercise a client, nobody's prompt. Filler inside an instruction a test
   sends (a one-line "In order to keep it short, please make sure to ...") and prompts kept in test code
   (an eval's judge rubric) stay judged: only the finding that would remove the whole message is dropped;
-- ``test_query``: a short user message (a line or two) written in a test module, such as the query an
-  integration test sends to an agent ("... Please show me an execution plan."): the test's input, not a
-  prompt anyone ships; a test module's longer prompts (a judge rubric) stay judged;
+- ``test_query``: a short user message (a line or two) written in a test module and handed to the function
+  that runs the agent under test, such as an integration test's query ("... Please show me an execution
+  plan."): the test's input, not a prompt anyone ships; a request the test writes to a model itself, and a
+  test module's longer prompts (a judge rubric), stay judged;
 - ``replaces_framework_default``: the whole system message of an agent whose framework sends its
   own default when none is given (``default-system`` in rules/flows.yaml ``agents``: AutoGen's
   ``AssistantAgent(system_message="You are a helpful assistant.")``): removing the message, the
@@ -34,10 +35,12 @@ def fixed_test_message(m: Message, path: str) -> bool:
 QUERY_CHARS = 240  # a test's query: a line or two
 
 
-def test_query(m: Message, path: str) -> bool:
-    if m.role != "user" or not m.segments or any(s.kind != "static" for s in m.segments):
+def test_query(m: Message, owner) -> bool:
+    """Only a text handed to a function that runs the agent under test (``_run_agent(agent, query)``: the
+    owner is that function's argument); a request a test writes to a model itself stays judged."""
+    if m.role != "user" or owner.site is not None or "(" not in owner.name or not m.segments or any(s.kind != "static" for s in m.segments):
         return False
-    where = next((s.path for s in m.segments if s.path), None) or path
+    where = next((s.path for s in m.segments if s.path), None) or owner.path
     text = m.static_text.strip()
     return is_test_path(where) and len(text) <= QUERY_CHARS and sum(1 for line in text.splitlines() if line.strip()) <= 2
 
