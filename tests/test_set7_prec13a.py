@@ -471,3 +471,50 @@ def test_a_rule_written_twice_beside_the_labels_is_still_a_repeat(project):
     rule = "Do not over-merge adjacent preferences into one umbrella bullet."
     text = MEMORY.replace("in this format.\n", f"in this format.\n{rule}\n", 1).replace("RULE", rule + "\n")
     assert codes(project({"memory.py": text}, select=["LA202"])) == ["LA202"]
+
+
+SKELETON = '''
+from openai import OpenAI
+
+client = OpenAI()
+
+CONSOLIDATION_PROMPT = """Rewrite MEMORY.md in this layout.
+
+### <project scope>
+
+#### <most recent memory day within this scope: YYYY-MM-DD>
+
+- <topic>: <keyword1>, <keyword2>
+  - desc: <what tasks are inside this topic>
+
+### <project scope>
+
+#### <most recent memory day within this scope: YYYY-MM-DD>
+
+Use the same format and keep it informative.
+
+### <project scope>
+
+#### <most recent memory day within this scope: YYYY-MM-DD>
+
+Use the same format and keep it informative.
+"""
+
+
+def consolidate(memory: str) -> str:
+    resp = client.chat.completions.create(
+        model="gpt-4o-mini",
+        messages=[{"role": "system", "content": CONSOLIDATION_PROMPT}, {"role": "user", "content": memory}],
+        max_tokens=4000,
+    )
+    return resp.choices[0].message.content
+'''
+
+
+def test_a_line_per_block_of_an_output_skeleton_is_structure(project):
+    assert codes(project({"memory.py": SKELETON}, select=["LA202"])) == []
+
+
+def test_the_same_line_under_one_plain_heading_twice_is_still_a_repeat(project):
+    plain = SKELETON.replace("#### <most recent memory day within this scope: YYYY-MM-DD>", "#### Notes")
+    assert codes(project({"memory.py": plain}, select=["LA202"])) == ["LA202"]

@@ -9,8 +9,9 @@ line from one of them changes what that section says: it is structure, not a rep
 A section is a block between an opening tag and its closing tag (``<NAME>`` ... ``</NAME>``), or the
 lines after a title line up to the next title: a markdown heading, or a bullet standing alone as a
 title (a blank line before and after it). Two copies are parallel when they lie in two different
-sections of the same kind (different tag names or titles) and each is the first or each the last
-non-blank line of its section. Items of one list are not sections: a rule written as item 4 and again
+sections of the same kind (different tag names or titles, or one title that is a placeholder of an
+output format written once per block: ``#### <most recent memory day: YYYY-MM-DD>``) and each is the
+first or each the last non-blank line of its section. Items of one list are not sections: a rule written as item 4 and again
 as item 9 of one list stays a repeat.
 """
 
@@ -18,6 +19,8 @@ from __future__ import annotations
 
 import re
 
+# a title that is a placeholder of an output format: "#### <most recent memory day: YYYY-MM-DD>"
+_PLACEHOLDER = re.compile(r"<[^<>\n]{2,80}>")
 _TAG = re.compile(r"<([A-Za-z][\w-]{0,40})>")
 _TITLE = re.compile(r"^(?:#{1,6}[ \t]+\S[^\n]*|[*\u2022-][ \t]+\S[^\n]*)$", re.MULTILINE)
 
@@ -61,8 +64,8 @@ def in_parallel_sections(text: str, first: tuple[int, int], here: tuple[int, int
     """The two copies (start, end) of a sentence in ``text`` open or close two sibling sections."""
     for find in (_tag_section, _title_section):
         s1, s2 = find(text, first[0]), find(text, here[0])
-        if s1 is None or s2 is None or s1[0] == s2[0] or s1[1] == s2[1]:
-            continue
+        if s1 is None or s2 is None or s1[1] == s2[1] or (s1[0] == s2[0] and not _PLACEHOLDER.search(s1[0])):
+            continue  # one section; or two with one title, unless the title is a format's placeholder
         if s1[1] <= here[0] < s1[2] or s2[1] <= first[0] < s2[2]:
             continue  # one section holds the other copy too: nested, not siblings
         e1, e2 = _edge(text, *first, s1[1], s1[2]), _edge(text, *here, s2[1], s2[2])
