@@ -118,7 +118,7 @@ def test_a_file_over_its_time_budget_is_one_la000(tmp_path):
     write_tree(tmp_path, {
         "big.py": "from openai import OpenAI\nclient = OpenAI()\n" + calls + "\n",
         "small.py": "import litellm\nlitellm.completion(model='gpt-4o', messages=[])\n",
-        ".llm-audit.yaml": "limits:\n  max-file-seconds: 0.05\n",
+        ".llm-audit.yaml": "limits:\n  max-file-seconds: 0.5\n",
     })
     (tmp_path / ".git").mkdir()
     result = run_engine(tmp_path, select=["LA000", "LA101"])
