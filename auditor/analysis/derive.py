@@ -211,6 +211,9 @@ class Deriver:
                     d.params[k] = Param(k, a.value, arg_span=a.span, direct=False)
                 owner[part_of(api, k)] = d.id
                 nested_params(d, api, k, a)  # config=GenerateContentConfig(temperature=0): its fields, or unknown
+                if api is not None and k in api.model and a.value is not None and (d.model is None or d.model.kind == "unknown"):
+                    d.model = a.value  # create(**kwargs) called as wrapper(model="gpt-4", ...): the caller names the model
+                    owner["model"] = d.id
             if not b.extras_unknown and "" in d.unknown:
                 d.unknown.remove("")
                 d.extra["spread_known"] = spread  # the keywords that reach **kwargs are all known
