@@ -9,6 +9,9 @@
    passed whole to a wrapper (``get_completion(build_input_prompt(x))``, Anthropic's eval course notebooks):
    the helper's text is the wrapper's request, so LA201 reports the filler in the helper, with the chain. A
    helper whose result is only printed, while the wrapper gets other messages, stays silent.
+3. A framework object made behind a conditional (``agent = Agent(...) if api_key else None``, agno): the
+   text given to ``agent.run(query)`` is a prompt as for an unconditional constructor; the project's own
+   ``Agent`` class in the same shape stays silent.
 """
 
 from __future__ import annotations
@@ -148,3 +151,51 @@ def test_messages_helper_not_sent_stays_silent(project):
     """)
     result = project({"03_code_graded.ipynb": nb}, select=["LA201"])
     assert _filler(result) == []
+
+
+AGNO_TERNARY = """
+    import streamlit as st
+    from agno.agent import Agent
+    from agno.models.google import Gemini
+    from agno.tools.duckduckgo import DuckDuckGoTools
+
+    medical_agent = Agent(
+        model=Gemini(id="gemini-2.5-pro", api_key=st.session_state.GOOGLE_API_KEY),
+        tools=[DuckDuckGoTools()],
+        markdown=True,
+    ) if st.session_state.GOOGLE_API_KEY else None
+
+    if not medical_agent:
+        st.warning("Please configure your API key in the sidebar to continue")
+
+    query = \"\"\"
+    You are a highly skilled medical imaging expert. Analyze the patient's medical image.
+    - Provide a list of relevant medical links of them too
+    \"\"\"
+
+    if st.button("Analyze"):
+        response = medical_agent.run(query)
+        st.markdown(response.content)
+"""
+
+
+def test_agent_made_behind_a_conditional_reaches_its_run_sink(project):
+    # 3. `agent = Agent(...) if key else None` (awesome-llm-apps' medical imaging agent): the text given to
+    # agent.run() is the agent's request, as for an unconditional constructor
+    result = project({"app.py": AGNO_TERNARY}, select=["LA201"])
+    found = [(f.line, f.message) for f in result.findings if f.code == "LA201"]
+    assert [line for line, _ in found] == [18] and '"Provide a list of"' in found[0][1]
+
+
+def test_project_object_behind_a_conditional_stays_silent(project):
+    code = AGNO_TERNARY.replace("from agno.agent import Agent", "from reporting import Agent")
+    reporting = """
+        class Agent:
+            def __init__(self, **kwargs):
+                self.kwargs = kwargs
+
+            def run(self, text):
+                return text.upper()
+    """
+    result = project({"app.py": code, "reporting.py": reporting}, select=["LA201"])
+    assert [f for f in result.findings if f.code == "LA201"] == []
