@@ -99,9 +99,11 @@ def pin(segments: list[Segment], path: str) -> list[Segment]:
     return segments
 
 
-def bind_messages(messages: list[Message], b: Binding, tpath: str, callee_path: str, prepare, prepare_list=None) -> tuple[list[Message], bool]:
+def bind_messages(messages: list[Message], b: Binding, tpath: str, callee_path: str, prepare, prepare_list=None,
+                  built=None) -> tuple[list[Message], bool]:
     """The callee's messages with parameter holes replaced; True when the caller's text went in.
-    ``prepare_list`` readies a messages list the caller passes (helpers that build messages filled)."""
+    ``prepare_list`` readies a messages list the caller passes (helpers that build messages filled);
+    ``built(hole)`` is the messages list a project helper the caller calls returns, or None."""
     out: list[Message] = []
     contributed = False
     for m in messages:
@@ -112,10 +114,25 @@ def bind_messages(messages: list[Message], b: Binding, tpath: str, callee_path: 
                 out.extend(prepare_list(given) if prepare_list is not None else prepare_messages(given, prepare))  # messages=messages
                 contributed = True
                 continue
+            helper = _only_call(found[1]) if built is not None and found and found[0] == ARG and isinstance(found[1], Arg) else None
+            got = built(helper) if helper is not None else None
+            if got is not None:  # wrapper(build_messages(x)): the list the helper returns for these arguments
+                out.extend(got)
+                contributed = True
+                continue
         segs, c = bind_segments(m.segments, b, tpath, callee_path, prepare)
         contributed = contributed or c
         out.append(Message(m.role, segs))
     return out, contributed
+
+
+def _only_call(arg: Arg):
+    """The call an argument is, when it is nothing else (a CallHole and the renders inside it)."""
+    segs = arg.segments
+    if arg.messages is None and arg.fields is None and segs and getattr(segs[0], "callee", None) is not None \
+            and len(segs) == 1 + getattr(segs[0], "extras", 0):
+        return segs[0]
+    return None
 
 
 def prepare_messages(messages: list[Message], prepare) -> list[Message]:

@@ -211,6 +211,9 @@ class Deriver:
                     d.params[k] = Param(k, a.value, arg_span=a.span, direct=False)
                 owner[part_of(api, k)] = d.id
                 nested_params(d, api, k, a)  # config=GenerateContentConfig(temperature=0): its fields, or unknown
+                if api is not None and k in api.model and a.value is not None and (d.model is None or d.model.kind == "unknown"):
+                    d.model = a.value  # create(**kwargs) called as wrapper(model="gpt-4", ...): the caller names the model
+                    owner["model"] = d.id
             if not b.extras_unknown and "" in d.unknown:
                 d.unknown.remove("")
                 d.extra["spread_known"] = spread  # the keywords that reach **kwargs are all known
@@ -225,7 +228,8 @@ class Deriver:
             d.extra["forward_cap"] = "*"  # ... or passes the API's own cap through **kwargs
         # prompt
         d.prompt.messages, contributed = bind_messages(
-            t.prompt.messages, b, t.path, callee_facts.path, lambda segs: self.prepare(segs, rec.path), lambda msgs: self.prepare_messages(msgs, rec.path)
+            t.prompt.messages, b, t.path, callee_facts.path, lambda segs: self.prepare(segs, rec.path), lambda msgs: self.prepare_messages(msgs, rec.path),
+            lambda hole: self.built_messages(hole, rec.path),
         )
         if contributed:
             owner["prompt"] = d.id
@@ -261,6 +265,11 @@ class Deriver:
             self.project.resolve_segments(m.segments, None)
         msgs = self.expand_messages([Message(m.role, self.project.resolve_segments(m.segments, None)) for m in messages], path, 0)
         return [Message(m.role, self.prepare(m.segments, path)) for m in msgs]
+
+    def built_messages(self, hole, path: str) -> list[Message] | None:
+        """The messages list a helper call passed to a wrapper returns (``get_completion(build_prompt(x))``)."""
+        msgs = self.returned(hole, path, 0, want="messages")
+        return None if msgs is None else [Message(m.role, self.prepare(m.segments, path)) for m in msgs]
 
     def expand_messages(self, messages: list[Message], path: str, depth: int) -> list[Message]:
         out: list[Message] = []

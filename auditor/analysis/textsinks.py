@@ -189,6 +189,10 @@ def _method_sink(resolver, call: ast.Call, scope: Scope, flows) -> str:
     if not isinstance(f, ast.Attribute) or not any(f.attr in s.methods for s in flows.text_sinks):
         return ""
     node, s = resolver.follow(f.value, scope)
+    if isinstance(node, ast.IfExp):
+        # agent = Agent(...) if api_key else None: the object the call can be made on is the constructor's
+        made = [b for b in (node.body, node.orelse) if not _none(b)]
+        node = made[0] if len(made) == 1 else node
     if not isinstance(node, ast.Call):
         return ""
     qn = resolver.qualname(node.func, s) or ""
