@@ -99,7 +99,7 @@ def hides_keys(text: str) -> bool:
 def may_hold_model_ids(text: str) -> bool:
     """False only when no value in this YAML text can be a model id the config reader reports
     (no policy ``keys``); see the module's docstring."""
-    if "model" not in text.lower():
+    if "model" not in text.lower() and "\\" not in text:
         return False
     if _ODD.search(text) or _scan(text):
         return True
