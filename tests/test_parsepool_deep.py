@@ -72,3 +72,20 @@ def test_notebooks_read_again_and_yaml_configs_go_to_the_workers(tmp_path, monke
     # both YAML files went by path; the proxy's retired model is reported there, the cassette stays silent
     assert {r.rsplit("/", 2)[-1] for r in by_path if r.endswith(".yaml")} == {"proxy_config.yaml", "test_chat.yaml"}
     assert {(f[0], f[1], f[3]) for f in pooled if f[1].endswith(".yaml")} == {("LA402", "deploy/proxy_config.yaml", 4), ("LA402", "deploy/proxy_config.yaml", 8)}
+
+
+def test_the_workers_exit_before_the_deriver_runs_with_the_same_findings(tmp_path, monkeypatch):
+    _tree(tmp_path)
+    _more(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    alone, _ = _run(tmp_path, 1)
+    from auditor.analysis import reach
+
+    events: list[str] = []
+    close, derive = parsepool.StreamPool.close, reach.Deriver.run
+    monkeypatch.setattr(parsepool.StreamPool, "close", lambda self: (events.append("close" if self.pool is not None else "idle"), close(self))[1])
+    monkeypatch.setattr(reach.Deriver, "run", lambda self: (events.append("derive"), derive(self))[1])
+    monkeypatch.setenv("LLM_AUDIT_PARALLEL_MIN_BYTES", "2000")
+    pooled, _ = _run(tmp_path, 2)
+    assert pooled == alone
+    assert "close" in events and events.index("close") < events.index("derive")  # no worker alive while the Deriver runs
