@@ -311,6 +311,7 @@ def _run(opts: RunOptions) -> RunResult:
             reanalyse=loaded[0].reanalyser() if stats["parsed"] + stats["skipped"] else None,
             reparse=loaded[0].reanalyser(deep=False) if stats["skipped"] else None,
             mentions=loaded[0].mentions(),
+            reads_done=loaded[0].close,
         )
     finally:
         loaded[0].close()

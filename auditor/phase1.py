@@ -233,13 +233,13 @@ class Loaded:
             return kept(rel, data, parse_bytes(data, rel, self.paths[rel].kind, self.options_for(rel), deep=deep))
 
         def many(rels: list[str]) -> list[FileFacts | None]:
-            """``reanalyse`` of each, Python files parsed by the kept workers while there are
-            any (see :class:`StreamPool.parse_now`)."""
+            """``reanalyse`` of each, Python files and notebooks (sent whole: their JSON parsed
+            there) parsed by the kept workers while there are any (:class:`StreamPool.parse_now`)."""
             read_all = [(rel, read(rel)) for rel in rels]
             jobs = [
                 _Job(self.paths[rel], data, "", self._settings(rel), self.options_for(rel), None, 0, None, len(data), deep)
                 for rel, data in read_all
-                if data is not None and self.paths[rel].kind == "python"
+                if data is not None and self.paths[rel].kind in ("python", "notebook")
             ]
             done = {f.path: f for f in self.pool.parse_now(jobs)} if self.pool is not None and jobs else {}
             return [
@@ -404,7 +404,7 @@ def load_facts(
             if st is not None:
                 cache.put_stat(sf.rel, st, read_ns)
             continue
-        if sf.kind == "notebook" and pool.takes_files and sf.rel not in texts:  # read and pre-scanned by a worker
+        if sf.rel not in texts and pool.takes_file(sf.kind, sf.rel, data):  # read and pre-scanned by a worker
             todo.append(_Job(sf, b"", digest, settings, o, st, read_ns, None, max(1, len(data) // 20), raw=str(sf.path)))
             pool.add(todo[-1])
             continue

@@ -11,6 +11,8 @@ linted by the text rules like a prompt file's text. A YAML file of another shape
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from typing import Any
 
 from auditor.analysis.yamlprompts import _scalar_segments, segments_span
@@ -32,6 +34,25 @@ def _needles(models: list[dict[str, Any]]) -> list[bytes]:
     return sorted({f"{k}:".encode() for m in models for k in (m.get("match") or {}).get("all") or []})
 
 
+@lru_cache(maxsize=8)
+def _key_patterns(keys: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(re.escape(k) + r"[\"']?[ \t]*:") for k in keys)
+
+
+def _may_match(data: bytes, models: list[dict[str, Any]]) -> bool:
+    """Can one entry's ``match.all`` keys all be in the file? Each key is then written as itself,
+    quoted or not, before a ``:`` (double-quoted escapes undone), unless an explicit ``? `` key, an
+    alias key or a ``!!binary`` key makes a key of other text: then it is parsed, as before."""
+    from auditor.sources.yamlscreen import hides_keys, unescaped
+
+    text = data.decode("utf-8", "replace")
+    if hides_keys(text):
+        return True
+    wanted = [_key_patterns(tuple((m.get("match") or {}).get("all") or [])) for m in models]
+    texts = [text, unescaped(text)] if "\\" in text else [text]
+    return any(all(any(p.search(t) for t in texts) for p in pats) for pats in wanted)
+
+
 def config_prompts(data: bytes, rel: str, facts: FileFacts) -> None:
     """Add the prompt constants of a framework's YAML agent or task configuration. Never raises."""
     if not rel.lower().endswith((".yaml", ".yml")):
@@ -39,6 +60,8 @@ def config_prompts(data: bytes, rel: str, facts: FileFacts) -> None:
     models = _models()
     if not models or not any(n in data for n in _needles(models)):
         return  # the cheap test: no key any entry needs is written in the file
+    if not _may_match(data, models):
+        return  # no entry has all the keys it needs written in the file
     try:
         text = data.decode("utf-8-sig")
         node = yaml_loader().load(text)

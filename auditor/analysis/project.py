@@ -45,8 +45,10 @@ class Project:
         reanalyse: Callable[[str], FileFacts | None] | None = None,
         mentions: Callable[[str, frozenset[str], frozenset[str]], bool] | None = None,
         reparse: Callable[[str], FileFacts | None] | None = None,
+        reads_done: Callable[[], None] | None = None,
     ):
         self.facts = facts
+        self.reads_done = reads_done  # called once the dataflow's read rounds are over (phase 1's kept workers exit)
         self._loader = loader
         self._loaded: set[str] = set()
         self.root = root

@@ -71,6 +71,8 @@ def derive_all(project) -> None:
         project.replace(new)
         del index  # one index at a time: it is the largest thing phase 2 builds
         index = _index(project, impls)
+    if getattr(project, "reads_done", None) is not None:
+        project.reads_done()  # what is still read from here on is read in this process, as without workers
     concrete, abstract = Deriver(project, index, project.providers, flows).run()
     for site in concrete + [a for a in abstract if a.extra.get("derived")]:
         project.resolve_site(site)

@@ -132,6 +132,12 @@ def analyse_config(data: bytes, rel: str, chosen: list[dict[str, Any]], max_byte
     if not explicit and name.endswith(".json") and DATA_NAME.search(name):
         facts.extra["skipped"] = True  # kv_store_llm_response_cache.json, eval_results.json: data, not configuration
         return facts
+    if not explicit and not patterns and name.endswith((".yaml", ".yml")):
+        from auditor.sources.yamlscreen import may_hold_model_ids
+
+        if not may_hold_model_ids(text):  # no key and value the parse below could report: not parsed
+            facts.extra["skipped"] = True
+            return facts
     lines = text.splitlines()
     bases: dict[str, str] = {}  # model path -> the base URL written beside it
     try:
