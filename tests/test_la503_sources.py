@@ -174,6 +174,37 @@ def test_prompts_loaded_from_a_file_and_handed_to_the_helper_are_reported(projec
     assert len(_la503(project, {"compare.py": src})) == 1
 
 
+NESTED_CALLERS = SETUP + """
+
+def compare_prompts(prompts, expected_content):
+    return [llm.invoke(p).content for p in prompts]
+
+
+class PromptLab:
+    def run(self):
+        def round_one():
+            prompts = ["List the types of machine learning.", "Explain the approaches to ML."]
+            return compare_prompts(prompts, "supervised, unsupervised, reinforcement")
+
+        def round_two():
+            prompts = {second}
+            return compare_prompts(prompts, "supervised, unsupervised, reinforcement")
+
+        return round_one() + round_two()
+"""
+
+
+def test_variants_named_in_the_innermost_function_of_each_call_are_read_there(project):
+    # each call's own (innermost) function binds `prompts`: both literal lists, a demo of variants
+    src = NESTED_CALLERS.format(second='["What are the main categories of ML algorithms?"]')
+    assert _la503(project, {"lab.py": src}) == []
+
+
+def test_one_call_of_several_handing_in_loaded_prompts_is_reported(project):
+    src = "import json\n" + NESTED_CALLERS.format(second='json.load(open("prompts.json"))')
+    assert len(_la503(project, {"lab.py": src})) == 1
+
+
 # ---------------------------------------------------------------- the hits of one web search
 SEARCH_TOOL = """
 import json
