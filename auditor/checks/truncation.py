@@ -19,7 +19,10 @@ from auditor.checks.context import RuleContext
 from auditor.facts import CallSite
 from auditor.findings import Finding
 from auditor.checks.prompt import short_answer_hit
-from auditor.checks.answersize import asked_answer_tokens
+from auditor.checks.answersize import asked_answer_tokens, bounded_tokens
+
+
+_THINKING = ("reasoning_effort", "reasoning", "reasoning.effort", "thinking", "extra_body.reasoning")
 
 
 @check("unchecked_truncation")
@@ -44,9 +47,14 @@ def unchecked_truncation(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
         return  # a cap this small bounds a label on purpose
     if short_answer_hit(site, {}) is not None:
         return  # the prompt asks for a word or a label: a cap above a label's cannot cut it
-    asked = asked_answer_tokens(site) if isinstance(v, int) else None
+    model = ctx.model(site)
+    thinks = (model is not None and bool(model.reasoning)) or any(site.lookup(p)[0] != "missing" for p in _THINKING)
+    asked = asked_answer_tokens(site) if isinstance(v, int) and not thinks else None  # thinking counts against the cap
     if asked is not None and v >= asked * float(ctx.params.get("cap-headroom") or 4):
         return  # the prompt's own example answer is far below the cap: the cap is never reached
+    bound = bounded_tokens(site) if isinstance(v, int) and not thinks else None
+    if bound is not None and v >= bound * float(ctx.params.get("bound-headroom") or 1.5):
+        return  # the prompt bounds the answer's length ("3-8 words maximum") well below the cap
     checks = ctx.params.get("checks") or {}
     hint = checks.get(site.api) or checks.get(site.provider)
     if not hint:
