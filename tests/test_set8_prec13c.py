@@ -346,3 +346,42 @@ def test_la105_every_sample_of_each_batch_result_read_is_silent(project):
 def test_la105_first_sample_of_each_result_only_still_reports(project):
     read = "return [o.outputs[0].text for o in outs]"
     assert codes(project({"decoder.py": VLLM.format(read=read)}, select=["LA105"])) == ["LA105"]
+
+
+def test_la606_concise_answer_of_a_thinking_model_still_reports(project):
+    """MiniMax M-series write their thinking into the answer under the same cap (weaviate-recipes)."""
+    concise = "            Answer concisely based on the provided context."
+    files = _analyzer(concise, 512, model="MiniMax-M3")
+    files["notes/analyzer.py"] = files["notes/analyzer.py"].replace("client = OpenAI()", 'client = OpenAI(base_url="https://api.minimax.io/v1")')
+    assert codes(project(files, select=["LA606"])) == ["LA606"]
+
+
+# ---------------------------------------------------------------- LA601 a solution's \boxed{} answer
+BOXED = '''
+    import re
+
+    from vllm import LLM, SamplingParams
+
+    llm = LLM(model="Qwen/Qwen3-8B")
+
+
+    def answers(question: str, k: int = 4) -> list[str]:
+        outs = llm.generate([f"Solve step by step, then give the final answer.\\n{question}"], SamplingParams(n=k, max_tokens=2048))
+        found = []
+        for o in outs[0].outputs:
+            text = o.text
+            match = re.search({pattern}, text)
+            if match:
+                found.append(match.group(1))
+        return found
+'''
+
+
+def test_la601_boxed_answer_cut_from_a_solution_is_silent(project):
+    result = project({"filter.py": BOXED.replace("{pattern}", "r'\\\\boxed\\{(.*?)\\}'")}, select=["LA601"])
+    assert codes(result) == []
+
+
+def test_la601_regex_over_a_key_value_answer_still_reports(project):
+    result = project({"filter.py": BOXED.replace("{pattern}", "r'Answer:\\s*(\\{.*\\})'")}, select=["LA601"])
+    assert codes(result) == ["LA601"]
