@@ -1,13 +1,33 @@
 """docs/precision/score.py: sample plans apply only to the corpus they were drawn from. sampling.json's
 plans are keyed by split and rule; every fresh set is 'held-out', so without the corpus check a fresh
 set with no plan of its own had most of its findings hidden as 'left out of a sample'."""
+import importlib.util
 import json
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "docs" / "precision"))
-import score  # noqa: E402
+
+
+def _load_score():
+    """docs/precision/score.py under its own name; its ``from run import ...`` must find
+    docs/precision/run.py, not benchmarks/run.py that other tests import as ``run``."""
+    here = str(ROOT / "docs" / "precision")
+    saved = sys.modules.pop("run", None)
+    sys.path.insert(0, here)
+    try:
+        spec = importlib.util.spec_from_file_location("precision_score", ROOT / "docs/precision/score.py")
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        return mod
+    finally:
+        sys.path.remove(here)
+        sys.modules.pop("run", None)
+        if saved is not None:
+            sys.modules["run"] = saved
+
+
+score = _load_score()
 
 
 def test_corpus_yaml_keeps_its_sample_plans():
