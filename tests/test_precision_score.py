@@ -21,7 +21,8 @@ def _load_score():
         spec.loader.exec_module(mod)
         return mod
     finally:
-        sys.path.remove(here)
+        while here in sys.path:  # score.py inserts it too
+            sys.path.remove(here)
         sys.modules.pop("run", None)
         if saved is not None:
             sys.modules["run"] = saved
