@@ -48,8 +48,20 @@ def is_unit_test_file(path: str) -> bool:
     return UNIT_TEST_FILE.search(path.replace("\\", "/")) is not None
 
 
+# the module replaces something (a mock, a monkeypatch, a fake class), or names no model of its own
+MOCKS = re.compile(r"unittest\.mock|\bMagicMock\b|\bAsyncMock\b|\bmonkeypatch\b|\bmocker\b|\bpatch\(|@patch\b|\b(?:Fake|Mock|Stub|Dummy)[A-Z]\w*")
+NAMES_MODEL = re.compile(r"\b(?:model|model_name|model_id|deployment_name|deployment_id)\s*=\s*[rbuf]?[\"'][A-Za-z0-9]")
+
+
+def inputs_only(path: str, text: str) -> bool:
+    """A unit test module that mocks or fakes something, or names no model: what it writes is handed
+    to code under test. A test that builds an agent on ``model="gpt-4o"`` with nothing mocked may
+    run it for real (an Agents SDK ``Runner.run`` is no call site of its own)."""
+    return is_unit_test_file(path) and (MOCKS.search(text) is not None or NAMES_MODEL.search(text) is None)
+
+
 def requestless_tests(facts, sites) -> set[str]:
-    """The unit test modules (by file name) in which no request is made: no call site found there
+    """The unit test modules (by file name, :func:`inputs_only`) in which no request is made: no call site found there
     (calls on test doubles and fake models were dropped as call sites; a real client's call - an
     integration test - is one). What such a module writes (the ``HumanMessage("Please finish this.")``
     handed to the function under test, a ``{"recursion_limit": 1000}`` handed to a config builder to
@@ -57,7 +69,7 @@ def requestless_tests(facts, sites) -> set[str]:
     and LA605 skip it there. Text of the module that a call site elsewhere sends is still judged at
     that call site."""
     sited = {s.path for s in sites}
-    return {f.path for f in facts if f.path not in sited and is_unit_test_file(f.path)}
+    return {f.path for f in facts if f.path not in sited and f.extra.get("inputs_only")}
 
 
 def exercises_fake_model(path: str, text: str) -> bool:

@@ -41,7 +41,7 @@ from auditor.analysis.parses import ParseFacts, short
 from auditor.analysis.resolve import Resolver
 from auditor.analysis.sampleuse import SAMPLE_PARAMS, handed_to
 from auditor.analysis.samples import every_choice_used, open_choice_reads, request_result
-from auditor.analysis.testmodules import Handoffs, drop_fake_requests, exercises_fake_model, sends_nothing
+from auditor.analysis.testmodules import Handoffs, drop_fake_requests, exercises_fake_model, inputs_only, sends_nothing
 from auditor.analysis.scopes import Scope, span_of
 from auditor.analysis.truncation import CROWDED, TruncationFacts
 from auditor.analysis.vision import VisionFacts
@@ -83,6 +83,8 @@ def _collect(tree: ast.Module, resolver: Resolver, facts: FileFacts, providers: 
     for site, call in found:
         if call is not None:
             ctx.site_facts(site, call)
+    if inputs_only(facts.path, text):  # a unit test's texts and bounds are handed to code under test (checks/textsites.py)
+        facts.extra["inputs_only"] = True
     if sends_nothing(facts.path, text):  # models built in a test only to look at them (analysis/testmodules.py)
         facts.extra["sends_nothing"] = True
         handoffs = Handoffs(tree)
