@@ -26,7 +26,7 @@ class ParseFacts:
         qn = self.r.qualname(f, scope) or ""
         if qn in PARSERS:
             if qn.startswith("re.") and _reasoning_trace(_arg(call, 0, "pattern")):
-                return None  # splits off a reasoning model's own <think> section: not parsing an answer
+                return None  # a reasoning model's own <think> section, a solution's \boxed{} answer: not parsing an answer
             if qn.startswith("re.") and _token_scan(self._pattern_text(_arg(call, 0, "pattern"), scope, call.lineno)):
                 return None  # finds URLs or e-mail addresses wherever they are: no prose around them breaks it
             idx, kw = PARSERS[qn]
@@ -185,8 +185,10 @@ def short(text: str, n: int = 80) -> str:
 
 def _reasoning_trace(pattern: ast.AST | None) -> bool:
     """A regex over the ``<think>...</think>`` block that reasoning models (DeepSeek-R1, QwQ,
-    Qwen3) write before their answer: no request option makes it structured."""
-    return isinstance(pattern, ast.Constant) and isinstance(pattern.value, str) and "<think>" in pattern.value
+    Qwen3) write before their answer, or that cuts the ``\\boxed{...}`` final answer out of a
+    step-by-step solution (the convention of math benchmarks): the reasoning is the output, and no
+    request option makes it structured without removing it."""
+    return isinstance(pattern, ast.Constant) and isinstance(pattern.value, str) and ("<think>" in pattern.value or "\\boxed" in pattern.value)
 
 
 CITATION_MARKERS = {r"\[\d+\]", r"\[\d+\]+", r"\[[0-9]+\]", r"\[\d{1,3}\]"}

@@ -38,6 +38,40 @@ def is_test_path(path: str) -> bool:
     return TEST_PATH.search(path.replace("\\", "/")) is not None
 
 
+# a unit test module by its file name (``test_*.py``, ``*_test.py``, ``conftest.py``): a module under
+# ``tests/`` that is not named so may be the project's own code (agentless's ``test/`` package builds
+# the prompts that generate tests)
+UNIT_TEST_FILE = re.compile(r"(?:^|/)(?:test_[^/]*|[^/]*_test)\.(?:py|ipynb)$|(?:^|/)conftest\.py$")
+
+
+def is_unit_test_file(path: str) -> bool:
+    return UNIT_TEST_FILE.search(path.replace("\\", "/")) is not None
+
+
+# the module replaces something (a mock, a monkeypatch, a fake class), or names no model of its own
+MOCKS = re.compile(r"unittest\.mock|\bMagicMock\b|\bAsyncMock\b|\bmonkeypatch\b|\bmocker\b|\bpatch\(|@patch\b|\b(?:Fake|Mock|Stub|Dummy)[A-Z]\w*")
+NAMES_MODEL = re.compile(r"\b(?:model|model_name|model_id|deployment_name|deployment_id)\s*=\s*[rbuf]?[\"'][A-Za-z0-9]")
+
+
+def inputs_only(path: str, text: str) -> bool:
+    """A unit test module that mocks or fakes something, or names no model: what it writes is handed
+    to code under test. A test that builds an agent on ``model="gpt-4o"`` with nothing mocked may
+    run it for real (an Agents SDK ``Runner.run`` is no call site of its own)."""
+    return is_unit_test_file(path) and (MOCKS.search(text) is not None or NAMES_MODEL.search(text) is None)
+
+
+def requestless_tests(facts, sites) -> set[str]:
+    """The unit test modules (by file name, :func:`inputs_only`) in which no request is made: no call site found there
+    (calls on test doubles and fake models were dropped as call sites; a real client's call - an
+    integration test - is one). What such a module writes (the ``HumanMessage("Please finish this.")``
+    handed to the function under test, a ``{"recursion_limit": 1000}`` handed to a config builder to
+    check its clamp) is a fixed test input, not a prompt or a bound of an agent that runs: text rules
+    and LA605 skip it there. Text of the module that a call site elsewhere sends is still judged at
+    that call site."""
+    sited = {s.path for s in sites}
+    return {f.path for f in facts if f.path not in sited and f.extra.get("inputs_only")}
+
+
 def exercises_fake_model(path: str, text: str) -> bool:
     """A test module (by its path) that names a fake model class."""
     return is_test_path(path) and FAKE_MODEL.search(text) is not None

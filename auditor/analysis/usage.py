@@ -40,8 +40,8 @@ from auditor.analysis.modindex import ModuleIndex, find_lines
 from auditor.analysis.parses import ParseFacts, short
 from auditor.analysis.resolve import Resolver
 from auditor.analysis.sampleuse import SAMPLE_PARAMS, handed_to
-from auditor.analysis.samples import every_choice_used, open_choice_reads
-from auditor.analysis.testmodules import Handoffs, drop_fake_requests, exercises_fake_model, sends_nothing
+from auditor.analysis.samples import every_choice_used, open_choice_reads, request_result
+from auditor.analysis.testmodules import Handoffs, drop_fake_requests, exercises_fake_model, inputs_only, sends_nothing
 from auditor.analysis.scopes import Scope, span_of
 from auditor.analysis.truncation import CROWDED, TruncationFacts
 from auditor.analysis.vision import VisionFacts
@@ -83,6 +83,8 @@ def _collect(tree: ast.Module, resolver: Resolver, facts: FileFacts, providers: 
     for site, call in found:
         if call is not None:
             ctx.site_facts(site, call)
+    if inputs_only(facts.path, text):  # a unit test's texts and bounds are handed to code under test (checks/textsites.py)
+        facts.extra["inputs_only"] = True
     if sends_nothing(facts.path, text):  # models built in a test only to look at them (analysis/testmodules.py)
         facts.extra["sends_nothing"] = True
         handoffs = Handoffs(tree)
@@ -277,7 +279,8 @@ class _Module(ParseFacts, LoopFacts, AgentLoopFacts, TruncationFacts, VisionFact
         where = func if func is not None else self.tree
         if id(where) not in self._choice_reads:
             self._choice_reads[id(where)] = open_choice_reads(where, self.r.__dict__.get("_node_index"))
-        if every_choice_used(where, call, site.result_name, self._choice_reads[id(where)]):
+        result = site.result_name or request_result(call, self.r.__dict__.get("_node_index"))  # SamplingParams(n=) inside generate()
+        if every_choice_used(where, call, result, self._choice_reads[id(where)]):
             site.extra["every_choice"] = True  # n > 1 on purpose (LA105)
         if site.result_name and any(p.rsplit(".", 1)[-1] in SAMPLE_PARAMS for p in site.params):
             site.extra["handed_to"] = handed_to(where, site.result_name)  # who consumes the samples (LA105)

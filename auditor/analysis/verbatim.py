@@ -7,8 +7,9 @@ to trim: its static segments are marked :data:`VERBATIM`, which the role assignm
 Two signals, both written in the module itself:
 
 - **the author says so**: a comment on the assignment or in the comment block right above it says the
-  text is verbatim / copied from / official / not to be edited (``# Copied verbatim from OpenAI
-  simple-evals healthbench_eval.py``);
+  text is verbatim / copied from / official / from the paper or benchmark / not to be edited (``# Copied
+  verbatim from OpenAI simple-evals healthbench_eval.py``, ``# Prompt templates from the paper``: a note
+  about several texts covers the assignments below it up to the first line of other code or comment);
 - **a chat-template renderer**: a module (or class) body defines a chat model's special tokens as values
   of their own (``_IM_START = "<|im_start|>"``, ``B_INST, E_INST = "[INST]", "[/INST]"``) or holds a Jinja
   chat template written with them (``{% for message in messages %}{{- '<|im_start|>' ... }}``): it renders
@@ -29,11 +30,15 @@ from auditor.facts import FileFacts
 NOTE = re.compile(
     r"\bverbatim\b|\bcopied (?:exactly |as[- ]is )?from\b|\b(?:do not|don't|never) (?:edit|modify|change|reword|alter|rephrase)\b"
     r"|\bofficial (?:\w+ ){0,2}(?:prompt|template|grader|instructions?)\b|\bexactly as (?:published|released|in the paper)\b"
-    r"|\bunchanged from\b|\bmust (?:stay|remain) (?:verbatim|unchanged|identical)\b",
+    r"|\bunchanged from\b|\bmust (?:stay|remain) (?:verbatim|unchanged|identical)\b"
+    r"|\b(?:taken |copied |reproduced )?from the (?:original |official )?(?:paper|benchmark)\b|\bas (?:in|published in) the (?:original )?paper\b"
+    r"|\b(?:the )?(?:paper|benchmark)'s (?:original |official )?(?:prompts?|templates?|instructions?)\b",
     re.IGNORECASE,
 )
+# a note about several texts ("# Prompt templates from the paper") covers the assignments right below it
+PLURAL = re.compile(r"\b(?:prompts|templates|instructions|messages)\b", re.IGNORECASE)
 # literal pieces every note / token holds: a substring test over the module is much cheaper than the regex
-_NOTE_WORDS = ("erbatim", "ERBATIM", "opied", "OPIED", "fficial", "FFICIAL", "xactly as", "nchanged", "NCHANGED", "must stay", "must remain",
+_NOTE_WORDS = ("aper", "APER", "enchmark", "ENCHMARK", "erbatim", "ERBATIM", "opied", "OPIED", "fficial", "FFICIAL", "xactly as", "nchanged", "NCHANGED", "must stay", "must remain",
                "ot edit", "OT EDIT", "ot modify", "OT MODIFY", "t change", "T CHANGE", "ot reword", "ot alter", "ot rephrase", "'t edit", "'t modify")
 _TOKEN_MARKS = ("<|", "INST]", "<<SYS>>", "_of_turn>")
 TOKEN = re.compile(
@@ -88,8 +93,11 @@ def _statements(tree: ast.Module):
 
 
 def _noted(tree: ast.Module, lines: list[str]) -> list[tuple[int, int]]:
-    """(first, last) line of each assignment a verbatim note comments."""
+    """(first, last) line of each assignment a verbatim note comments: the assignment right below a
+    note's comment block or on the note's line, and for a note about several texts the assignments
+    that follow that one with only blank lines between."""
     starts = set()  # 1-based lines a note's comment block ends right above, or a note comments inline
+    plural = set()
     for i, line in enumerate(lines):
         if "#" not in line or not NOTE.search(line.split("#", 1)[1]):
             continue
@@ -98,13 +106,34 @@ def _noted(tree: ast.Module, lines: list[str]) -> list[tuple[int, int]]:
             while j < len(lines) and lines[j].lstrip().startswith("#"):
                 j += 1
             starts.add(j + 1)
+            if PLURAL.search(line.split("#", 1)[1]):
+                plural.add(j + 1)
         else:
             starts.add(i + 1)
     out = []
-    for node in _statements(tree):
-        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None and node.lineno in starts:
-            out.append((node.lineno, getattr(node, "end_lineno", node.lineno) or node.lineno))
+    for body in _bodies(tree):
+        run = False
+        prev_end = 0
+        for node in body:
+            assign = isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None
+            gap_blank = run and all(not lines[k].strip() for k in range(prev_end, node.lineno - 1) if k < len(lines))
+            if assign and (node.lineno in starts or gap_blank):
+                out.append((node.lineno, getattr(node, "end_lineno", node.lineno) or node.lineno))
+                run = node.lineno in plural or (gap_blank and node.lineno not in starts)
+            else:
+                run = False
+            prev_end = getattr(node, "end_lineno", node.lineno) or node.lineno
     return out
+
+
+def _bodies(tree: ast.Module):
+    """The statement lists of the module, its classes and its functions."""
+    yield tree.body
+    for stmt in _statements(tree):
+        for field in ("body", "orelse", "finalbody"):
+            body = getattr(stmt, field, None)
+            if isinstance(body, list) and body and isinstance(body[0], ast.stmt):
+                yield body
 
 
 def _renderer_scopes(tree: ast.Module) -> list[tuple[int, int]]:

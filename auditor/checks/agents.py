@@ -9,13 +9,15 @@ Two shapes (phase-1 facts in :mod:`auditor.analysis.agentloops`):
 * an agent framework's iteration bound switched off or set very high: ``AgentExecutor(...,
   max_iterations=None)``, ``max_consecutive_auto_reply=None``, ``Runner.run(..., max_turns=10_000)``,
   ``config={"recursion_limit": 10**6}``: callables, parameters and the threshold are this rule's
-  parameters (``agent-bounds``, ``max-iterations``).
+  parameters (``agent-bounds``, ``max-iterations``). Not in a unit test module that makes no request
+  (``build_run_config("t", {"recursion_limit": 100_000_000})`` checking a clamp: no agent runs).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from auditor.analysis.testmodules import requestless_tests
 from auditor.checks import check
 from auditor.checks.context import RuleContext
 from auditor.facts import FileFacts
@@ -39,9 +41,13 @@ def unbounded_agent_loop(project, ctx: RuleContext) -> Iterable[Finding]:
             f"(e.g. `for turn in range(MAX_TURNS):`)",
             site.path, loop.span, cell=loop.cell, site=site,
         )
+    tests = None
     for facts in project.facts:
         if facts.extra.get("bounds"):
-            yield from _configs(facts, ctx)
+            if tests is None:  # a unit test's bounds handed to code under test, no agent runs there
+                tests = requestless_tests(project.facts, project.checked_sites())
+            if facts.path not in tests:
+                yield from _configs(facts, ctx)
 
 
 def _unbounded(value, limit: float) -> bool:

@@ -15,7 +15,12 @@ the prompt's instruction text (never its data):
   mode of several.
 
 * N counted items ("Generate 5 multiple choice questions", a JSON example whose list gives one
-  item) or a succinct only-this answer: :mod:`auditor.checks.counteditems`.
+  item) or a succinct only-this answer: :mod:`auditor.checks.counteditems`;
+* a word or sentence bound, a concise answer, a JSON object of a few named fields:
+  :mod:`auditor.checks.boundedanswers`.
+
+A JSON ask and its example object may lie in different runs of the instructions (a hole between
+them: ``Return ONLY a JSON object ... Use these IDs: {ids} ... Example format: {"A": "Juan"}``).
 
 The weight is a character estimate (``chars / 3`` tokens, rounded up); the check compares it with
 the cap by the rule's ``cap-headroom`` factor. A prompt that asks for prose, code or a report has
@@ -27,7 +32,8 @@ from __future__ import annotations
 import re
 
 from auditor.analysis.roles import instruction_runs
-from auditor.checks.counteditems import balanced_objects, counted_answer_tokens, item_tokens
+from auditor.checks.boundedanswers import bounded_answer_tokens, short_answer_tokens
+from auditor.checks.counteditems import asks_counted, balanced_objects, counted_answer_tokens, item_tokens
 from auditor.cost.sizing import run_text
 from auditor.facts import CallSite
 
@@ -42,21 +48,41 @@ _KEY = re.compile(r"\"[A-Za-z_][\w ]{0,40}\"\s*:")
 def asked_answer_tokens(site: CallSite) -> int | None:
     """The tokens of the answer the site's static instructions give an example of, else None."""
     best: int | None = None
-    texts = [run_text(run) for m in site.prompt.messages if m.role != "assistant" for run in instruction_runs(m.segments)]
+    texts = _texts(site)
     items = item_tokens([o for t in texts for o in balanced_objects(t) if _KEY.search(o)])  # one item of a JSON example's list, in any message
+    json_ask = any(_json_ask(t) for t in texts)  # the ask and its example may lie in runs a hole splits
     for text in texts:
-        size = _example_size(text, items)
+        size = _example_size(text, items, json_ask)
         if size is not None:
             best = size if best is None else max(best, size)
+    if not any(asks_counted(t) for t in texts):
+        short = short_answer_tokens(texts, json_ask)
+        if short is not None:
+            best = short if best is None else max(best, short)
     return best
 
 
-def _example_size(text: str, items: int | None) -> int | None:
+def bounded_tokens(site: CallSite) -> int | None:
+    """The tokens of an answer the site's instructions bound by words or a sentence (never with
+    counted items, whose bound may be per item), else None."""
+    texts = _texts(site)
+    return None if any(asks_counted(t) for t in texts) else bounded_answer_tokens(texts)
+
+
+def _texts(site: CallSite) -> list[str]:
+    return [run_text(run) for m in site.prompt.messages if m.role != "assistant" for run in instruction_runs(m.segments)]
+
+
+def _json_ask(text: str) -> bool:
+    return any(not _conditional(text, m.start()) for m in _JSON_ASK.finditer(text))
+
+
+def _example_size(text: str, items: int | None, json_ask: bool) -> int | None:
     sizes: list[int] = []
     for sentence in re.split(r"(?<=[.!?])\s+|\n\s*\n", text):
         if _ONLY.search(sentence):
             sizes += [len(m.group(1)) for m in _EXAMPLE.finditer(sentence)]
-    if any(not _conditional(text, m.start()) for m in _JSON_ASK.finditer(text)):
+    if json_ask:
         sizes += [len(obj) for obj in balanced_objects(text) if _KEY.search(obj) and not _ELIDED.search(obj)]
     example = -(-max(sizes) // 3) if sizes else None
     counted = counted_answer_tokens(text, items)

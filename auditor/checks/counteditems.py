@@ -42,6 +42,11 @@ def _data() -> tuple[dict[str, int], re.Pattern[str], int, int]:
     return sizes, long_items, int(data.get("default-item") or 150), int(data.get("max-count") or 50)
 
 
+def asks_counted(text: str) -> bool:
+    """The text asks for N counted items."""
+    return _COUNTED.search(text) is not None
+
+
 def counted_answer_tokens(text: str, item_tokens: int | None) -> int | None:
     """The tokens of the answer ``text`` asks for as N counted items (``item_tokens``: one item of
     the prompt's JSON example, when it gives one), or of a succinct only-this answer; else None."""

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from auditor.analysis.literals import position_in
 from auditor.analysis.roles import instruction_runs  # noqa: F401  (the text rules read it from here)
+from auditor.analysis.testmodules import requestless_tests
 from auditor.checks.context import RuleContext
 from auditor.facts import CallSite, Prompt, Segment
 from auditor.findings import Finding, Fix, RequestChange, Savings, Span
@@ -35,10 +36,14 @@ class TextOwner:
 
 
 def owners(project) -> Iterable[tuple[TextOwner, Prompt]]:
+    """Call sites with their prompts, then the prompt constants - not those of a unit test module that
+    makes no request (:func:`auditor.analysis.testmodules.requestless_tests`: fixed test inputs)."""
     for site in project.call_sites():
         yield TextOwner(site.path, site, cell=site.cell), site.prompt
+    tests = requestless_tests(project.facts, project.checked_sites())
     for pc in prompt_constants(project):
-        yield TextOwner(pc.path, None, pc.name, pc.cell), pc.prompt
+        if pc.path not in tests:
+            yield TextOwner(pc.path, None, pc.name, pc.cell), pc.prompt
 
 
 def prompt_constants(project) -> Iterable:

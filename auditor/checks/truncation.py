@@ -11,15 +11,20 @@ rule's ``checks`` parameter.
 
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Iterable
 
 from auditor.analysis.testmodules import is_test_path
 from auditor.checks import check
 from auditor.checks.context import RuleContext
+from auditor.config.catalog import load_catalog
 from auditor.facts import CallSite
 from auditor.findings import Finding
 from auditor.checks.prompt import short_answer_hit
-from auditor.checks.answersize import asked_answer_tokens
+from auditor.checks.answersize import asked_answer_tokens, bounded_tokens
+
+
+_THINKING = ("reasoning_effort", "reasoning", "reasoning.effort", "thinking", "extra_body.reasoning")
 
 
 @check("unchecked_truncation")
@@ -44,9 +49,13 @@ def unchecked_truncation(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
         return  # a cap this small bounds a label on purpose
     if short_answer_hit(site, {}) is not None:
         return  # the prompt asks for a word or a label: a cap above a label's cannot cut it
-    asked = asked_answer_tokens(site) if isinstance(v, int) else None
+    thinks = _thinks(site, ctx)
+    asked = asked_answer_tokens(site) if isinstance(v, int) and not thinks else None  # thinking counts against the cap
     if asked is not None and v >= asked * float(ctx.params.get("cap-headroom") or 4):
         return  # the prompt's own example answer is far below the cap: the cap is never reached
+    bound = bounded_tokens(site) if isinstance(v, int) and not thinks else None
+    if bound is not None and v >= bound * float(ctx.params.get("bound-headroom") or 1.5):
+        return  # the prompt bounds the answer's length ("3-8 words maximum") well below the cap
     checks = ctx.params.get("checks") or {}
     hint = checks.get(site.api) or checks.get(site.provider)
     if not hint:
@@ -62,6 +71,18 @@ def unchecked_truncation(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
         f"{site.method}() is capped by {cap} and its text is {how} without a look at why generation stopped: "
         f"an answer cut at the cap is used as if complete; check `{hint}` and retry with a larger cap or continue the answer",
     )
+
+
+def _thinks(site: CallSite, ctx: RuleContext) -> bool:
+    """The model thinks before it answers, under the same cap: a catalog reasoning model, an effort or
+    thinking parameter on the request, or ``thinking-models`` of rules/answers.yaml."""
+    model = ctx.model(site)
+    if (model is not None and model.reasoning) or any(site.lookup(p)[0] != "missing" for p in _THINKING):
+        return True
+    globs = [str(g).lower() for g in (load_catalog().answers.get("short-answers") or {}).get("thinking-models") or []]
+    names = [n.lower() for n in (model.name if model else None, site.model_name) if n]
+    names += [n.rsplit("/", 1)[-1] for n in names if "/" in n]
+    return any(fnmatch.fnmatchcase(n, g) for n in names for g in globs)
 
 
 def _where(use, site: CallSite) -> str:

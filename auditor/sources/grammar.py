@@ -11,10 +11,12 @@ rewrite is a position in the file:
 * ``type Alias[T] = value`` -> ``Alias`` followed by spaces up to ``=``: an assignment;
 * ``f"{x["key"]}"`` -> ``f"{x['key']}"``: a string nested in an f-string's expression takes the
   other quote character when that is possible (its text holds neither that quote nor a
-  backslash, and no enclosing f-string uses it).
+  backslash, and no enclosing f-string uses it);
+* ``f'''{f" \\n  --flag {v}" if v else ""}'''`` -> the escapes of a string nested in an expression
+  become ``_`` (``f" _n  --flag {v}"``): the expression is a hole of the prompt either way.
 
-What cannot be rewritten that way (three levels of nested quotes, backslashes or comments in
-f-string expressions) is reported as *info*, "needs Python 3.12+ to analyse", never as an error
+What cannot be rewritten that way (three levels of nested quotes, backslashes outside strings or
+comments in f-string expressions) is reported as *info*, "needs Python 3.12+ to analyse", never as an error
 that fails CI. A file the running interpreter rejects for any other reason stays an LA000.
 """
 
@@ -89,21 +91,24 @@ def _string(text: str, start: int, prefix: str, quote: str, enclosing: list[str]
             raise _Unsupported("nested quotes")
         swaps.append((body - 1, end, other))
         return end
+    blank = swaps if enclosing else None  # a string inside an f-string's expression: 3.11 rejects its backslashes
     if "f" not in prefix.lower():
-        end = _plain_end(text, body, quote, "r" in prefix.lower())
+        end = _plain_end(text, body, quote, "r" in prefix.lower(), blank)
         if end < 0:
             raise ValueError("unterminated string")
         return end
-    return _fstring(text, body, quote, "r" in prefix.lower(), enclosing + [quote], swaps)
+    return _fstring(text, body, quote, "r" in prefix.lower(), enclosing + [quote], swaps, blank)
 
 
-def _plain_end(text: str, i: int, quote: str, raw: bool) -> int:
+def _plain_end(text: str, i: int, quote: str, raw: bool, blank: list | None = None) -> int:
     n = len(text)
     while i < n:
         if text.startswith(quote, i):
             return i + len(quote)
         c = text[i]
         if c == "\\":
+            if blank is not None:
+                _blank_escape(text, i, quote, blank)
             i += 2
             continue
         if c == "\n" and len(quote) == 1:
@@ -112,12 +117,16 @@ def _plain_end(text: str, i: int, quote: str, raw: bool) -> int:
     return -1
 
 
-def _fstring(text: str, i: int, quote: str, raw: bool, enclosing: list[str], swaps: list) -> int:
+def _fstring(text: str, i: int, quote: str, raw: bool, enclosing: list[str], swaps: list, blank: list | None = None) -> int:
     n = len(text)
     while i < n:
         if text.startswith(quote, i):
             return i + len(quote)
         c = text[i]
+        if c == "\\" and blank is not None:
+            _blank_escape(text, i, quote, blank)
+            i += 2
+            continue
         if c == "\\" and not raw:
             i += 2
             continue
@@ -168,6 +177,19 @@ def _field(text: str, i: int, quote: str, enclosing: list[str], swaps: list) -> 
             return i + 1
         i += 1
     raise ValueError("unterminated replacement field")
+
+
+def _blank_escape(text: str, i: int, quote: str, edits: list) -> None:
+    """An escape (``\\n``, ``\\\\``, ``\\"``) in a string nested in an f-string's expression, which the
+    pre-3.12 grammar rejects: its backslash (and an escaped backslash or quote) become ``_``, the same
+    length; the nested string is part of an expression, a hole of the prompt, so its text is not read
+    as prompt text. An escaped line break of a single-quoted string cannot be so rewritten."""
+    nxt = text[i + 1] if i + 1 < len(text) else ""
+    if nxt == "\n" and len(quote) == 1:
+        raise _Unsupported("escaped line break in a nested string")
+    edits.append((i, i + 1, "_"))
+    if nxt in ("\\", "'", '"', "{", "}"):
+        edits.append((i + 1, i + 2, "_"))
 
 
 # ---------------------------------------------------------------- PEP 695: type parameters

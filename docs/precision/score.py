@@ -161,7 +161,7 @@ def main(argv=None):
         exact[judgement_key(j)] = j
         loose[judgement_key(j)[:5]].append(j)
     sampling = json.loads(Path(a.sampling).read_text()) if Path(a.sampling).exists() else {"plans": []}
-    sampled = {(p["split"], p["code"]): p for p in sampling.get("plans", [])}
+    sampled = sample_plans(sampling, a.corpus)
 
     results = Path(a.results)
     rows = []  # (split, repo, finding, key, judgement or None, how)
@@ -307,6 +307,17 @@ def main(argv=None):
             for r in unjudged:
                 out.write(json.dumps(judgement_stub(r)) + "\n")
         print(f"wrote {len(unjudged)} judgement stubs to {a.emit_unjudged}")
+
+
+def sample_plans(sampling, corpus):
+    """{(split, code): plan} of the sample plans written for this corpus file. A plan names the corpus it
+    was drawn from (`"corpus"` on the plan or on the whole file; default corpus.yaml, where every plan so
+    far was drawn); plans are keyed by split and rule only, so without this a held-out set that has no
+    plan of its own would have its findings of the sampled rules hidden as 'left out of a sample'."""
+    name = Path(corpus).name
+    default = sampling.get("corpus", "corpus.yaml")
+    return {(p["split"], p["code"]): p for p in sampling.get("plans", [])
+            if Path(p.get("corpus", default)).name == name}
 
 
 def judgement_stub(r):
