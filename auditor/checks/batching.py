@@ -40,6 +40,8 @@ def call_in_loop(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
     served = endpoint_by_id(str(site.extra["endpoint"])) if site.extra.get("endpoint") else None
     if served is not None and served.search:
         return  # a web-search API (Perplexity): each request searches for its own query, nothing to batch or group
+    if site.extra.get("endpoint") == "gateway":
+        return  # another vendor's OpenAI-compatible host no entry knows (MiniMax): OpenAI's Batch API is not there, and its own is unknown
     if scores_only(site, ctx.params):
         return  # a reward model scores one conversation per request
     if generates_media(site, ctx.params):
