@@ -1,0 +1,79 @@
+"""Fresh set 7 (prec13b): call-site and config classes, each a true case beside a look-alike that stays
+silent (or the reverse). Shaped like AutoRAG legacy/ (tests/resources/result_project/best.yaml,
+sample_config/.../simple_azure_openai.yaml, autorag/nodes/generator/minimax_llm.py)."""
+
+from __future__ import annotations
+
+from conftest import codes
+
+AUTORAG_CONFIG = """\
+node_lines:
+  - node_line_name: post_retrieve_node_line
+    nodes:
+      - node_type: prompt_maker
+        modules:
+          - module_type: fstring
+            prompt: "Read the passages and answer the given question. Question: {query} Passage: {retrieved_contents} Answer: "
+      - node_type: generator
+        strategy:
+          metrics: [bleu, rouge]
+        modules:
+          - module_type: llama_index_llm
+            llm: openai
+            model: gpt-3.5-turbo-16k
+            temperature: 0.1
+"""
+
+
+def test_la402_a_test_resource_config_is_read_back_never_run(project):
+    result = project({"tests/resources/result_project/best.yaml": AUTORAG_CONFIG,
+                      "tests/fixtures/result_project/best.yaml": AUTORAG_CONFIG,  # an end-to-end fixture: reported
+                      "sample_config/rag/simple_openai.yaml": AUTORAG_CONFIG}, select=["LA402"])
+    assert sorted(f.path for f in result.findings if f.code == "LA402") == [
+        "sample_config/rag/simple_openai.yaml", "tests/fixtures/result_project/best.yaml"]
+
+
+AZURE_BLOCK = AUTORAG_CONFIG.replace("            llm: openai\n            model: gpt-3.5-turbo-16k\n", (
+    "            llm: azure_openai\n            model: gpt-4o-mini  # Your model name\n"
+    "            engine: your-gpt4o-mini-deployment  # Your Azure deployment name\n"
+    "            azure_endpoint: ${AZURE_OPENAI_ENDPOINT}\n            api_version: \"2024-02-01\"\n"))
+
+
+def test_la402_an_autorag_azure_block_is_the_deployments_label(project):
+    result = project({"sample_config/simple_azure_openai.yaml": AZURE_BLOCK,
+                      "sample_config/simple_openai.yaml": AZURE_BLOCK.replace("llm: azure_openai", "llm: openai")}, select=["LA402"])
+    msgs = {f.path: f.message for f in result.findings if f.code == "LA402"}
+    assert "labels the Azure deployment `your-gpt4o-mini-deployment`" in msgs["sample_config/simple_azure_openai.yaml"]
+    assert "developers.openai.com" in msgs["sample_config/simple_openai.yaml"] and "Azure" not in msgs["sample_config/simple_openai.yaml"]
+
+
+GENERATOR = '''
+import asyncio
+
+from openai import AsyncOpenAI
+
+API_BASE = "{base}"
+
+
+class Generator:
+    def __init__(self, llm: str, **kwargs):
+        self.llm = llm
+        base_url = kwargs.pop("base_url", API_BASE)
+        self.client = AsyncOpenAI(base_url=base_url)
+
+    def run(self, prompts):
+        loop = asyncio.get_event_loop()
+        tasks = [self.get_result(prompt) for prompt in prompts]
+        return loop.run_until_complete(asyncio.gather(*tasks))
+
+    async def get_result(self, prompt):
+        r = await self.client.chat.completions.create(model=self.llm, messages=[{{"role": "user", "content": prompt}}], max_tokens=512)
+        return r.choices[0].message.content
+'''
+
+
+def test_la503_another_vendors_host_offers_no_openai_batch_api(project):
+    result = project({"minimax_llm.py": GENERATOR.format(base="https://api.minimax.io/v1"),
+                      "openai_llm.py": GENERATOR.format(base="https://api.openai.com/v1")}, select=["LA503"])
+    assert [(f.path, f.code) for f in result.findings] == [("openai_llm.py", "LA503")]
+    assert "OpenAI Batch API" in result.findings[0].message
