@@ -77,3 +77,53 @@ def test_la503_another_vendors_host_offers_no_openai_batch_api(project):
                       "openai_llm.py": GENERATOR.format(base="https://api.openai.com/v1")}, select=["LA503"])
     assert [(f.path, f.code) for f in result.findings] == [("openai_llm.py", "LA503")]
     assert "OpenAI Batch API" in result.findings[0].message
+
+
+COORDINATOR = '''
+from google.adk.agents import LlmAgent
+
+COORDINATOR_PROMPT = """
+Role: Act as a specialized financial advisory assistant. Guide the user through the steps below by calling the sub-agents.
+
+* Execution Strategy (Subagent: execution_analyst)
+  Action: Call the execution_analyst subagent with the selected strategy.
+  Expected Output: The execution_analyst subagent MUST generate a detailed execution plan for the selected trading strategy.
+* Campaign (Subagent: marketing_create)
+  * **Expected Output:** The `marketing_create` subagent should produce a comprehensive online marketing campaign strategy.
+* Summary: When the sub-agents are done, provide a comprehensive summary of the plan for the user.
+"""
+
+root_agent = LlmAgent(name="financial_coordinator", model="gemini-2.5-pro", instruction=COORDINATOR_PROMPT)
+'''
+
+ANALYST = '''
+from google.adk.agents import LlmAgent
+
+EXECUTION_ANALYST_PROMPT = """
+Requested Output: Detailed Execution Strategy Analysis
+
+Provide a comprehensive analysis structured as follows. For each section, give the reasoning behind it.
+
+I. Foundational Execution Philosophy:
+* How the user's risk attitude shapes the approach.
+II. Entry Execution Strategy:
+* Entry conditions, order types, position sizing.
+III. Holding & In-Trade Management Strategy:
+* Monitoring, stop-loss adjustments.
+IV. Full Exit Strategy:
+* Conditions and order types for exits.
+"""
+
+UNSTRUCTURED_PROMPT = "Provide a comprehensive analysis of the portfolio for the user."
+
+execution_analyst = LlmAgent(name="execution_analyst", model="gemini-2.5-pro", instruction=EXECUTION_ANALYST_PROMPT)
+portfolio_analyst = LlmAgent(name="portfolio_analyst", model="gemini-2.5-pro", instruction=UNSTRUCTURED_PROMPT)
+'''
+
+
+def test_la205_a_named_subagents_product_and_an_outlined_product_are_not_asks(project):
+    result = project({"financial_advisor/prompt.py": COORDINATOR, "financial_advisor/sub_agents/execution_analyst.py": ANALYST},
+                     select=["LA205"])
+    msgs = sorted(f.message.split('"')[1] for f in result.findings if f.code == "LA205")
+    # the coordinator's own ask and the analysis without an outline stay
+    assert msgs == ["Provide a comprehensive analysis", "provide a comprehensive summary"], msgs
