@@ -127,3 +127,81 @@ def test_la205_a_named_subagents_product_and_an_outlined_product_are_not_asks(pr
     msgs = sorted(f.message.split('"')[1] for f in result.findings if f.code == "LA205")
     # the coordinator's own ask and the analysis without an outline stay
     assert msgs == ["Provide a comprehensive analysis", "provide a comprehensive summary"], msgs
+
+
+SEARCH = '''
+import json
+
+from openai import OpenAI
+
+client = OpenAI()
+
+
+def propose(state):
+    r = client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "Next moves for " + state}], max_tokens=200)
+    return r.choices[0].message.content.split("\\n")
+
+
+def dfs(state, depth, found, max_per_state=3):
+    if depth == 0:
+        return
+    tried = 0
+    for move in propose(state):
+        tried += 1
+        if tried > max_per_state:
+            break
+        found.append(move)
+        dfs(state + move, depth - 1, found)
+
+
+def summarise(text):
+    try:
+        r = client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "Summarise: " + text}], max_tokens=200)
+        return json.loads(r.choices[0].message.content)
+    except ValueError:
+        return summarise(text)  # a retry, not a search
+
+
+results = []
+for puzzle in json.load(open("puzzles.json")):
+    found = []
+    dfs(puzzle, 5, found)
+    results.append(found)
+
+summaries = [summarise(doc) for doc in json.load(open("docs.json"))]
+'''
+
+
+def test_la503_a_recursive_search_per_item_is_no_batch_but_a_recursive_retry_is(project):
+    result = project({"search_crosswords.py": SEARCH}, select=["LA503"])
+    assert [f.message.split("(")[0] for f in result.findings] == ["summarise"], [f.message for f in result.findings]
+
+
+CORRECTION_NB_HELPERS = '''
+from openai import OpenAI
+
+client = OpenAI()
+
+
+def rewrite_invalid_sql(sql, question, err_msg):
+    completion = client.chat.completions.create(
+        model="gpt-4o", max_tokens=2000, response_format={"type": "json_object"},
+        messages=[{"role": "user", "content": f"Question: {question}\\nInvalid SQL: {sql}\\nError to fix: {err_msg}\\nReturn JSON with reason and sql keys."}],
+    )
+    return completion.choices[0].message.content
+'''
+
+
+def test_la503_the_list_in_one_cell_is_one_record_not_rows(project):
+    from conftest import notebook
+
+    nb = notebook(
+        "import pandas as pd\nfrom helpers import rewrite_invalid_sql\ndf = pd.read_csv('results/eval.csv')\n"
+        "invalid_df = df[df['valid'] == False]\n",
+        "invalid_eg = invalid_df.sample(1)\nquestion = invalid_eg['question'].values[0]\n"
+        "sql_list = invalid_eg['sql_list'].values[0]\nerr_msg_list = invalid_eg['err_msg_list'].values[0]\n",
+        "rewritten = []\nfor i in range(len(sql_list)):\n    rewritten.append(rewrite_invalid_sql(sql_list[i], question, err_msg_list[i]))\n",
+        "fixed = [rewrite_invalid_sql(row.sql, row.question, row.err) for row in invalid_df.itertuples()]\n",  # rows: reported
+    )
+    result = project({"helpers.py": CORRECTION_NB_HELPERS, "correct_sql.ipynb": nb}, select=["LA503"])
+    assert ["over `invalid_df.itertuples()`" in f.message for f in result.findings] == [True], [f.message for f in result.findings]

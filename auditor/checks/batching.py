@@ -46,6 +46,8 @@ def call_in_loop(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
         return  # a reward model scores one conversation per request
     if generates_media(site, ctx.params):
         return  # one image per request: nothing to group, and a few seeds or prompts compared side by side
+    if site.extra.get("derived") and site.extra.get("recursive"):
+        return  # each item runs a recursive search (dfs() calls dfs()): its requests wait for the answers before them
     if site.extra.get("derived") and _runs_agent(site, ctx):
         return  # each item runs an agent: a tool-call loop of dependent requests fits neither a batch nor a group
     if site.extra.get("derived") and builds_agent(site, ctx):
