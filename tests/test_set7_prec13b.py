@@ -205,3 +205,66 @@ def test_la503_the_list_in_one_cell_is_one_record_not_rows(project):
     )
     result = project({"helpers.py": CORRECTION_NB_HELPERS, "correct_sql.ipynb": nb}, select=["LA503"])
     assert ["over `invalid_df.itertuples()`" in f.message for f in result.findings] == [True], [f.message for f in result.findings]
+
+
+SERVICE = '''
+from typing import Annotated
+
+from openai import OpenAI
+
+
+class OpenAIService:
+    openai_base_url: Annotated[str, "The base url to use for OpenAI-like models."] = "https://api.openai.com/v1"
+    openai_model: Annotated[str, "The model name to use for OpenAI-like model."] = (
+        "gpt-4o-mini"
+    )
+
+    def __call__(self, prompt, schema):
+        client = OpenAI(base_url=self.openai_base_url)
+        response = client.beta.chat.completions.parse(
+            model=self.openai_model,
+            messages=[{"role": "user", "content": prompt}],
+            response_format=schema,
+        )
+        return response.choices[0].message.parsed
+'''
+
+
+def test_la402_the_swap_rewrites_the_attribute_default_not_the_name_at_the_call(project, tmp_path):
+    from conftest import cli
+
+    result = project({"marker/services/openai.py": SERVICE}, select=["LA402"])
+    [f] = [f for f in result.findings if f.code == "LA402"]
+    assert f.line == 10 and f.fix is not None
+    assert [(e.line, e.content) for e in f.fix.edits] == [(10, '"gpt-6-luna"')], f.fix.edits
+    out = cli("fix", "--unsafe-fixes", "--select", "LA402", "--diff", ".", cwd=tmp_path).stdout
+    assert "model=self.openai_model" not in out and '+        "gpt-6-luna"' in out, out
+
+
+GEVAL = '''
+from openai import AsyncOpenAI
+
+client = AsyncOpenAI()
+
+
+async def g_eval(prompt: str, model: str = "gpt-4-0125-preview") -> float:
+    response = await client.chat.completions.create(
+        model=model, messages=[{"role": "system", "content": prompt}],
+        logprobs=True, top_logprobs=5, temperature=0, max_tokens=2, n=20,
+    )
+    return score(response.choices[0].logprobs)
+
+
+async def summarise(text: str, model: str = "gpt-4-0125-preview") -> str:
+    response = await client.chat.completions.create(model=model, messages=[{"role": "user", "content": text}], max_tokens=300)
+    return response.choices[0].message.content
+'''
+
+
+def test_la402_no_successor_is_proposed_that_rejects_the_logprobs_the_call_reads(project):
+    result = project({"metric/generation.py": GEVAL}, select=["LA402"])
+    msgs = sorted((f.line, f.message) for f in result.findings if f.code == "LA402")
+    assert len(msgs) == 2, msgs
+    (_, geval), (_, plain) = msgs
+    assert "rejects `logprobs`, `top_logprobs`" in geval and "move to a current model that accepts them" in geval
+    assert "; move to gpt-" in plain and "rejects" not in plain
