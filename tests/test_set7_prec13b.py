@@ -268,3 +268,29 @@ def test_la402_no_successor_is_proposed_that_rejects_the_logprobs_the_call_reads
     (_, geval), (_, plain) = msgs
     assert "rejects `logprobs`, `top_logprobs`" in geval and "move to a current model that accepts them" in geval
     assert "; move to gpt-" in plain and "rejects" not in plain
+
+
+OPENAI_LLM = '''
+from openai import AsyncOpenAI
+
+
+class OpenAILLM:
+    def __init__(self, llm: str):
+        self.llm = llm
+        self.client = AsyncOpenAI()
+
+    async def get_result_reasoning(self, prompt, **kwargs):
+        kwargs["max_completion_tokens"] = kwargs.pop("max_tokens", None)
+        response = await self.client.chat.completions.create(model=self.llm, messages=[{"role": "user", "content": prompt}], **kwargs)
+        return response.choices[0].message.content
+
+    async def get_result(self, prompt, **kwargs):
+        response = await self.client.chat.completions.create(
+            model=self.llm, messages=[{"role": "user", "content": prompt}], max_tokens=kwargs.pop("max_tokens", 512))
+        return response.choices[0].message.content
+'''
+
+
+def test_la606_an_option_defaulting_to_none_sets_no_cap(project):
+    result = project({"generator/openai_llm.py": OPENAI_LLM}, select=["LA606"])
+    assert [f.line for f in result.findings if f.code == "LA606"] == [16], [(f.line, f.message) for f in result.findings]
