@@ -294,3 +294,58 @@ class OpenAILLM:
 def test_la606_an_option_defaulting_to_none_sets_no_cap(project):
     result = project({"generator/openai_llm.py": OPENAI_LLM}, select=["LA606"])
     assert [f.line for f in result.findings if f.code == "LA606"] == [16], [(f.line, f.message) for f in result.findings]
+
+
+CROSSWORDS = '''
+import json
+
+from openai import OpenAI
+
+client = OpenAI()
+value_prompt = "Evaluate if there exists a five letter word of some meaning that fits the clue: {input}. Answer sure, maybe or impossible."
+
+
+def gpt(prompt):
+    r = client.chat.completions.create(model="gpt-4", messages=[{"role": "user", "content": prompt}], max_tokens=100, n=1)
+    return [c.message.content for c in r.choices]
+
+
+class MiniCrosswordsEnv:
+    def __init__(self, data):
+        self.data, self.ans, self.status = data, ["_____"] * 10, [0] * 10
+        self.labels = {}
+
+    def prompt_status(self):
+        count = {"sure": 0, "maybe": 0, "impossible": 0}
+        for ans, data, status in zip(self.ans, self.data, self.status):
+            line = f"{data}: {' '.join(ans.lower())}"
+            res = gpt(value_prompt.format(input=line))[0]
+            res = res.split("\\n")[-1].strip()
+            if res in count:
+                count[res] += 1
+        return count
+
+    def label_all(self):
+        for clue in self.data:
+            self.labels[clue] = gpt(value_prompt.format(input=clue))[0]
+
+
+def label_counts(reviews):
+    count = {"positive": 0, "negative": 0}
+    for review in reviews:
+        res = gpt("Sentiment of: " + review)[0].strip()
+        if res in count:
+            count[res] += 1
+    return count
+
+
+print(label_counts(json.load(open("reviews.json"))))
+'''
+
+
+def test_la503_a_tally_of_the_objects_own_state_is_a_value_function_not_batch_work(project):
+    result = project({"tasks/crosswords.py": CROSSWORDS}, select=["LA503"])
+    lines = CROSSWORDS.splitlines()  # the file as written (its first line empty)
+    found = sorted(lines[f.line - 1].strip() for f in result.findings if f.code == "LA503")
+    # the method storing each clue's label and the function over reviews handed in stay reported
+    assert found == ['res = gpt("Sentiment of: " + review)[0].strip()', "self.labels[clue] = gpt(value_prompt.format(input=clue))[0]"], found
