@@ -349,3 +349,39 @@ def test_la503_a_tally_of_the_objects_own_state_is_a_value_function_not_batch_wo
     found = sorted(lines[f.line - 1].strip() for f in result.findings if f.code == "LA503")
     # the method storing each clue's label and the function over reviews handed in stay reported
     assert found == ['res = gpt("Sentiment of: " + review)[0].strip()', "self.labels[clue] = gpt(value_prompt.format(input=clue))[0]"], found
+
+
+VISION = '''
+from openai import OpenAI
+
+client = OpenAI()
+
+
+def extract_text_from_image(img_base64: str, prompt: str = None) -> str:
+    if prompt is None:
+        prompt = "Please extract all text from this image."
+    response = client.chat.completions.create(
+        model="gpt-4o",
+        messages=[{"role": "user", "content": [
+            {"type": "text", "text": prompt},
+            {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{img_base64}"}},
+        ]}],
+    )
+    return response.choices[0].message.content
+
+
+def classify_image(img_base64: str) -> str:
+    response = client.chat.completions.create(
+        model="gpt-4o", max_tokens=5,
+        messages=[{"role": "user", "content": [
+            {"type": "text", "text": "Classify this image. Answer with one word: invoice, receipt or other."},
+            {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{img_base64}"}},
+        ]}],
+    )
+    return response.choices[0].message.content
+'''
+
+
+def test_la401_ocr_of_an_image_is_no_simple_extraction_but_labelling_it_is(project):
+    result = project({"tools/vision.py": VISION}, select=["LA401"])
+    assert [f.line for f in result.findings if f.code == "LA401"] == [22], [(f.line, f.message) for f in result.findings]
