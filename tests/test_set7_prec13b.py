@@ -385,3 +385,35 @@ def classify_image(img_base64: str) -> str:
 def test_la401_ocr_of_an_image_is_no_simple_extraction_but_labelling_it_is(project):
     result = project({"tools/vision.py": VISION}, select=["LA401"])
     assert [f.line for f in result.findings if f.code == "LA401"] == [22], [(f.line, f.message) for f in result.findings]
+
+
+REACT = '''
+import json
+
+from litellm import completion
+
+
+class ChatReActAgent:
+    def __init__(self, model):
+        self.model = model
+
+    def generate_next_step(self, messages):
+        res = completion(model=self.model, messages=messages, temperature=0.0)
+        message = res.choices[0].message
+        action_str = message.content.split("Action:")[-1].strip()
+        try:
+            action_parsed = json.loads(action_str)
+        except json.JSONDecodeError:
+            action_parsed = {"name": "respond", "arguments": {"content": action_str}}
+        return action_parsed
+
+    def extract_plan(self, messages):
+        res = completion(model=self.model, messages=messages, temperature=0.0)
+        plan_str = res.choices[0].message.content.split("Plan:")[-1].strip()
+        return json.loads(plan_str)
+'''
+
+
+def test_la601_a_react_action_cut_at_its_marker_with_a_fallback_is_handled(project):
+    result = project({"agents/chat_react_agent.py": REACT}, select=["LA601"])
+    assert [f.line for f in result.findings if f.code == "LA601"] == [24], [(f.line, f.message) for f in result.findings]
