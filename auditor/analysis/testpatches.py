@@ -54,6 +54,9 @@ def _target(call: ast.AST) -> tuple[str, str] | None:
     if not isinstance(call, ast.Call):
         return None
     f = call.func
+    last = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+    if last not in ("object", "patch", "setattr"):
+        return None  # cheap test first: most calls are no patch
     name = ast.unparse(f)
     tail = name.rsplit(".", 2)
     args = call.args
@@ -83,17 +86,33 @@ def _scopes(tree: ast.Module):
             targets = {t for t in (_target(i.context_expr) for i in node.items) if t}
             if targets:
                 yield node.body, targets
-        if isinstance(node, _DEFS):
-            for stmt in ast.walk(node):
-                if isinstance(stmt, ast.Expr):
-                    value = stmt.value
-                    if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "start":
-                        value = value.func.value  # patch.object(...).start()
-                    t = _target(value)
-                    if t:
-                        after = [s for s in ast.walk(node) if isinstance(s, ast.stmt) and s.lineno > stmt.lineno
-                                 and not isinstance(s, _DEFS)]
-                        yield _top(after), {t}
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+            yield from _statement_patch(node, tree)
+
+
+def _enclosing(tree: ast.Module, stmt: ast.stmt):
+    """The innermost function around ``stmt``."""
+    best = None
+    for d in ast.walk(tree):
+        if isinstance(d, _DEFS) and d.lineno <= stmt.lineno <= (d.end_lineno or d.lineno) and (best is None or d.lineno > best.lineno):
+            best = d
+    return best
+
+
+def _statement_patch(stmt: ast.Expr, tree: ast.Module):
+    """``mocker.patch.object(...)`` / ``monkeypatch.setattr(...)`` / ``patch(...).start()`` as a statement: the
+    rest of its function."""
+    value = stmt.value
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "start":
+        value = value.func.value  # patch.object(...).start()
+    t = _target(value)
+    if not t:
+        return
+    node = _enclosing(tree, stmt)
+    if node is None:
+        return
+    after = [s for s in ast.walk(node) if isinstance(s, ast.stmt) and s.lineno > stmt.lineno and not isinstance(s, _DEFS)]
+    yield _top(after), {t}
 
 
 def _top(stmts: list[ast.stmt]) -> list[ast.stmt]:
