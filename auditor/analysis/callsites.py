@@ -342,7 +342,7 @@ class CallSiteFinder(ApiMatcher, ArgumentMapper):
         if found is None:
             return
         expr, s = found
-        endpoint = serving_endpoint(expr, self.r.value_of(expr, s))
+        endpoint = serving_endpoint(expr, self.r.value_of(expr, s), self.r, s)
         if endpoint is not None and endpoint.id == "azure-openai":
             site.extra["unknown_model"] = endpoint.unknown_model  # deployment names
         if endpoint is None or endpoint.id in ("openai", "azure-openai"):

@@ -76,6 +76,7 @@ class Deriver:
             self.counts[(s.path, qual)] = max(self.counts.get((s.path, qual), 0), n)
         self.total = 0
         self.templates_made: dict[str, CallSite] = {}
+        self.recursive: set[str] = set()  # functions that call themselves (directly or through others): a search
         # a call the catalog or policy `call-sites:` already makes a call site is not derived again
         # (a notebook's lines count per cell: two cells can hold a call at the same line and column)
         self.direct_at = {(s.path, s.cell, s.span.line, s.span.column) for s in self.sites.values()}
@@ -151,6 +152,8 @@ class Deriver:
             if rec is None or not rec.bound or (rec.path, rec.cell, rec.span.line, rec.span.column) in self.direct_at:
                 continue
             for cfq, crcls in self.ix.targets(rec.callee, rcls if rec.callee.kind in ("self", "super") else None):
+                if (cfq, crcls) in stack + (key,) and not rec.retry:
+                    self.recursive.add(cfq)  # dfs() calls dfs(): each call's next requests wait for the answers so far
                 for t in self.templates(cfq, crcls, depth + 1, stack + (key,)):
                     if len(out) >= self.per_call * 4 or self.total >= self.max_total:
                         break
@@ -241,6 +244,8 @@ class Deriver:
             d.extra["loop_kind"] = rec.loop_kind
             d.extra["loop_bound"] = rec.loop_bound
             owner["loop"] = d.id
+        if callee_fq in self.recursive:
+            d.extra["recursive"] = label(callee_fq, callee_facts.module)  # kept by the callers' sites (d.extra is copied)
         d.extra["in_function"] = rec.caller != "<module>"
         d.extra["function"] = qual.rsplit(".", 1)[-1] if rec.caller != "<module>" else None
         hop = {"label": label(callee_fq, callee_facts.module), "path": t.path, "line": t.span.line, "column": t.span.column, "cell": t.cell}

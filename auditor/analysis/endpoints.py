@@ -82,13 +82,32 @@ def env_names(expr: ast.AST) -> list[str]:
     return out
 
 
-def serving_endpoint(expr: ast.AST, value) -> Endpoint | None:
-    """The endpoint of a base-URL argument: from its literal value (incl. an env default), else from the
-    environment variable it reads; None when it says nothing (an unknown variable, OPENAI_BASE_URL alone)."""
+def serving_endpoint(expr: ast.AST, value, resolver=None, scope=None) -> Endpoint | None:
+    """The endpoint of a base-URL argument: from its literal value (incl. an env default, and the default
+    of ``base_url = kwargs.pop("base_url", MINIMAX_API_BASE)``), else from the environment variable it
+    reads; None when it says nothing (an unknown variable, OPENAI_BASE_URL alone)."""
+    if (value is None or not value.is_literal) and resolver is not None:
+        value = _option_default(expr, resolver, scope) or value
     if value is not None and value.is_literal and isinstance(value.value, str) and value.value.strip():
         return endpoint_for_url(value.value)
     for name in env_names(expr):
         e = endpoint_for_env(name)
         if e is not None:
             return e
+    return None
+
+
+def _option_default(expr: ast.AST, resolver, scope):
+    """The default of an option read from a dict (``kwargs.pop("base_url", URL)``, ``cfg.get("base_url", URL)``),
+    directly or through the name it was assigned to: the URL the client is made with unless the caller passes one."""
+    if isinstance(expr, ast.Name) and scope is not None:
+        b = resolver.binding(expr.id, scope, getattr(expr, "lineno", 1 << 30))
+        if b and b[0] == "assign" and isinstance(b[1], ast.AST):
+            expr, scope = b[1], b[2]
+    if (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr in ("pop", "get")
+            and len(expr.args) == 2 and isinstance(expr.args[0], ast.Constant) and isinstance(expr.func.value, ast.Name)):
+        try:
+            return resolver.value_of(expr.args[1], scope)
+        except Exception:  # noqa: BLE001 - an unresolvable default says nothing
+            return None
     return None

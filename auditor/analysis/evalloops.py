@@ -9,6 +9,11 @@ the map step of a map-reduce (loop kind ``chunks``).
   one more request (``joined = "\\n".join(summaries)``, then ``create(messages=[... joined ...])``): the
   passes are the parts of one answer the function is waiting for (a map-reduce summary), not items
   to put off or to group.
+- **a tally of the object's own state** (loop kind ``tally``): a method loops over its object's own
+  attributes (``zip(self.ans, self.data, self.status)``: the lines of the board a search is at), asks
+  about each part and counts the answers into the value it returns (``count[res] += 1`` ... ``return
+  count``): a value function the running code waits for to choose its next step, not batch work.
+  A loop over a parameter or loaded data stays data.
 """
 
 from __future__ import annotations
@@ -94,3 +99,30 @@ def body_nodes(loop: ast.AST) -> list[ast.AST]:
 
 def _reads(node: ast.AST) -> set[str]:
     return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
+def tallies_own_state(loop: ast.AST, owner: ast.AST | None, call: ast.Call) -> bool:
+    """A method's loop over its object's attributes that counts the answers into the value it returns."""
+    if not isinstance(owner, (ast.FunctionDef, ast.AsyncFunctionDef)) or not owner.args.args or owner.args.args[0].arg != "self":
+        return False
+    it = loop.iter if isinstance(loop, (ast.For, ast.AsyncFor)) else None
+    while isinstance(it, ast.Call) and call_name(it) in ("zip", "enumerate", "sorted", "list", "reversed") and it.args:
+        parts = list(it.args)
+        it = parts[0] if len(parts) == 1 else ast.Tuple(elts=parts)
+    parts = it.elts if isinstance(it, ast.Tuple) else [it]
+    if not parts or not all(isinstance(p, ast.Attribute) and _root(p) == "self" for p in parts):
+        return False
+    derived: set[str] = set()
+    for n in body_nodes(loop):
+        if isinstance(n, ast.Assign) and (any(x is call for x in ast.walk(n.value)) or _reads(n.value) & derived):
+            derived |= {x.id for t in n.targets for x in ast.walk(t) if isinstance(x, ast.Name)}
+    tallies = {n.target.value.id for n in body_nodes(loop) if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Subscript)
+               and isinstance(n.target.value, ast.Name) and _reads(n.target.slice) & derived}
+    returned = {n.value.id for n in ast.walk(owner) if isinstance(n, ast.Return) and isinstance(n.value, ast.Name)}
+    return bool(tallies & returned)
+
+
+def _root(expr: ast.AST) -> str:
+    while isinstance(expr, ast.Attribute):
+        expr = expr.value
+    return expr.id if isinstance(expr, ast.Name) else ""

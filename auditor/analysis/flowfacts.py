@@ -76,6 +76,7 @@ class CallRecord:
     source: str = ""
     cell: int | None = None
     bound: bool = False  # the arguments were recorded (phase 1 keeps most records lean: callee only)
+    retry: bool = False  # a call of the function itself from an except handler: a retry, not a recursive search
 
 
 @dataclass

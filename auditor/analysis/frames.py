@@ -91,6 +91,32 @@ _TEXT_METHODS = {"format", "format_map", "join", "strip", "lstrip", "rstrip", "r
 _BUILTINS_NOT_FRAME = {"str", "repr", "len", "int", "float", "bool", "list", "dict", "set", "tuple", "sorted", "open", "input", "print", "sum", "min", "max"}
 
 
+_ARRAYS = {"values", "array"}  # df["col"].values: the column's values as an array
+_ARRAY_CALLS = {"to_numpy", "tolist", "to_list"}
+
+
+def one_cell(expr: ast.AST) -> bool:
+    """One element of a column's values: ``s.values[0]``, ``s.tolist()[i]``, ``s.to_numpy()[-1]``,
+    ``s.iat[0]``, ``df.at[i, "col"]``, ``s.item()`` - a cell (a string, a number, a list), never a frame."""
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute):
+        return expr.func.attr == "item" and not expr.args and not expr.keywords
+    if not isinstance(expr, ast.Subscript):
+        return False
+    base = expr.value
+    if _at(base):
+        return True  # .iat/.at take scalars only
+    index = expr.slice.operand if isinstance(expr.slice, ast.UnaryOp) and isinstance(expr.slice.op, ast.USub) else expr.slice
+    if not (isinstance(index, ast.Constant) and type(index.value) is int):
+        return False  # a slice, a mask, a list of positions: rows, not one cell
+    if isinstance(base, ast.Attribute) and base.attr in _ARRAYS:
+        return True
+    return isinstance(base, ast.Call) and isinstance(base.func, ast.Attribute) and base.func.attr in _ARRAY_CALLS and not base.args
+
+
+def _at(expr: ast.AST) -> bool:
+    return isinstance(expr, ast.Attribute) and expr.attr in ("iat", "at")
+
+
 class FrameInference:
     def __init__(self, resolver: Resolver, name_patterns: list[str] | None = None, returns: dict[str, str] | None = None):
         self.r = resolver
@@ -178,7 +204,7 @@ class FrameInference:
         """The value's provenance says it is not a frame (text a serialiser made, a literal...)."""
         if isinstance(expr, ast.Await):
             expr = expr.value
-        if isinstance(expr, _NOT_FRAME_NODES):
+        if isinstance(expr, _NOT_FRAME_NODES) or one_cell(expr):
             return True
         if isinstance(expr, ast.BinOp):
             return isinstance(expr.op, ast.Mod) or self.not_frame(expr.left, scope) or self.not_frame(expr.right, scope)
@@ -191,6 +217,8 @@ class FrameInference:
         return False
 
     def _subscript_state(self, expr: ast.Subscript, scope: Scope, depth: int) -> str | None:
+        if one_cell(expr):
+            return None  # df["col"].values[0]: one cell of the column (a string, a list), not a frame
         base_node = expr.value
         accessor = base_node.attr if isinstance(base_node, ast.Attribute) and base_node.attr in ("iloc", "loc", "iat", "at") else None
         frame_node = base_node.value if accessor else base_node

@@ -7,10 +7,10 @@ import ast
 import re
 
 from auditor.analysis.chunkloops import chunks_of_one_text
-from auditor.analysis.evalloops import compares_answer, reduced_after
+from auditor.analysis.evalloops import compares_answer, reduced_after, tallies_own_state
 from auditor.analysis.handlerloops import handler_items
 from auditor.analysis.loopbounds import FIXED_ITEMS, TOOLISH, agent_loop, bounded, limited_results, literal_items, numeric_settings
-from auditor.analysis.loopsources import chained_on_answer, few_samples, literal_argument, search_hits
+from auditor.analysis.loopsources import chained_on_answer, few_samples, literal_argument, one_record_items, search_hits
 from auditor.analysis.modindex import LOOPS, SCOPES, call_name
 from auditor.analysis.resolve import Resolver
 from auditor.analysis.scopes import Scope
@@ -145,10 +145,14 @@ class LoopFacts:
             return "handler"  # the items of one invocation of a Lambda-style handler: its caller waits for them
         if search_hits(it, self.r, scope, getattr(loop, "lineno", 1 << 30)):
             return "hits"  # the results of one search, summarised to answer that query: its caller waits
+        if one_record_items(it, self.r, scope, getattr(loop, "lineno", 1 << 30)):
+            return "record"  # the list in one cell of a frame (one hand-picked question's SQL statements): not rows of data
         if chunks_of_one_text(loop, it, loops[:-1], self.walk.owner_of(getattr(loop, "lineno", 1)), self.r, scope):
             return "chunks"  # the pieces of one over-long text, combined at once: grouping undoes the split
         if reduced_after(loop, self.walk.owner_of(getattr(loop, "lineno", 1)), call, site.result_name):
             return "chunks"  # the map step of a map-reduce: the function waits for the one answer (analysis/evalloops.py)
+        if tallies_own_state(loop, self.walk.owner_of(getattr(loop, "lineno", 1)), call):
+            return "tally"  # the parts of the object's own state, each asked about and counted into what the method returns
         if compares_answer(loop, call, site.result_name):
             return "graded"  # an eval: each item its own request, checked against the item's own answer
         return "data"

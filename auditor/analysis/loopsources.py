@@ -21,6 +21,10 @@
   most ``FIXED_ITEMS`` items, directly or through a name resolved where the call is
   (``compare_prompts(prompts, expected)`` with ``prompts = ["...", "...", "..."]``); records handed in
   (``generate_daily_action_items(patient_records)``) stay data.
+- **the list of one record** (kind ``record``): the items are one cell of a frame (``sql_list =
+  row["sql_list"].values[0]``; ``for i in range(len(sql_list))``): the entries of one hand-picked
+  record, worked through while someone looks at them, not rows of data. A loop over the column itself
+  (``df["sql_list"]``, ``df.itertuples()``) stays data.
 """
 
 from __future__ import annotations
@@ -193,3 +197,17 @@ def _names(target: ast.AST) -> list[ast.Name]:
 
 def _reads(node: ast.AST) -> set[str]:
     return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
+def one_record_items(it: ast.AST, r, scope, line: int) -> bool:
+    """The loop runs over the items of one cell of a frame - ``sql_list = row["sql_list"].values[0]``, then
+    ``for i in range(len(sql_list))`` or ``for sql in sql_list`` - the list of one record (the statements
+    of one hand-picked question), not rows of data (analysis/frames.py ``one_cell``)."""
+    from auditor.analysis.frames import one_cell
+
+    while isinstance(it, ast.Call) and call_name(it) in ("range", "len", "enumerate", "zip", "list", "sorted") and it.args:
+        it = it.args[-1] if call_name(it) == "range" else it.args[0]
+    if not isinstance(it, ast.Name):
+        return one_cell(it)
+    value = r.assigned(it.id, scope, line)
+    return value is not None and one_cell(value)

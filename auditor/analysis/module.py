@@ -17,6 +17,7 @@ from auditor.analysis.resolve import Resolver
 from auditor.analysis.scopes import span_of
 from auditor.analysis.summaries import collect_module_flows, index_classes
 from auditor.analysis.testdoubles import double_call_positions
+from auditor.analysis.testpatches import patched_call_positions
 from auditor.analysis.usage import collect_usage
 from auditor.analysis.verbatim import mark_verbatim
 from auditor.config.names import addressed_elsewhere, name_matches
@@ -55,6 +56,7 @@ def analyse_tree(tree: ast.Module, text: str, facts: FileFacts, opts: SourceOpti
     walk = ModuleIndex(tree, lines, node_index(resolver))  # shared: framework sites, usage facts and the dataflow read the same statements
     add_framework_sites(resolver, finder, facts, walk)  # llm.invoke(...), prompt | llm, AutoGen agents
     doubles = double_call_positions(tree, facts.path, lines)  # calls on a test's Dummy*/Fake* client send nothing
+    doubles += patched_call_positions(tree, facts.path, lines)  # ... nor a client method a test patches (@patch.object)
     if doubles:
         facts.extra["double_calls"] = doubles  # ... nor do the requests derived from them (derive.py)
         at = set(doubles)

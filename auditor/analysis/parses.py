@@ -99,6 +99,8 @@ class ParseFacts:
                 parsed = self.parser_of(n, scope)
                 if parsed is None or parsed[1] is None or not _reaches(parsed[1], n, tainted, call, scope, func):
                     continue
+            if func is not None and _protocol_cut(n, func):
+                continue  # a ReAct text protocol: the part after "Action:" parsed, with a fallback when it is no JSON
             u = self.use(n, label)
             if u is not None:
                 uses.append(u)
@@ -241,3 +243,24 @@ def _target_names(t: ast.AST) -> list[str]:
     if isinstance(t, ast.Starred):
         return _target_names(t.value)
     return []
+
+
+def _protocol_cut(parse: ast.Call, func: ast.AST) -> bool:
+    """``action_str = content.split("Action:")[-1].strip()`` then ``try: json.loads(action_str) except
+    JSONDecodeError: <fallback>``: a text protocol (Thought/Action lines) whose parse cuts the prose off at
+    its marker and falls back when the part is no JSON - the failure the message warns of is handled."""
+    arg = parse.args[0] if parse.args else None
+    if not isinstance(arg, ast.Name):
+        return False
+    cut = False
+    for n in ast.walk(func):
+        if isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == arg.id for t in n.targets):
+            cut = cut or any(isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute) and c.func.attr in ("split", "rsplit", "partition", "rpartition")
+                             and c.args and isinstance(c.args[0], ast.Constant) and str(c.args[0].value).rstrip().endswith(":")
+                             for c in ast.walk(n.value))
+    if not cut:
+        return False
+    for t in ast.walk(func):
+        if isinstance(t, ast.Try) and any(x is parse for b in t.body for x in ast.walk(b)):
+            return any(any(isinstance(x, ast.Assign) for b in h.body for x in ast.walk(b)) for h in t.handlers)
+    return False

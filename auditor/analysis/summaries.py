@@ -293,6 +293,8 @@ class _Builder:
                 rec.loop_bound = self.loops.bound_names(loops)
             except Exception:  # noqa: BLE001 - a loop we cannot judge counts as a loop over data
                 rec.loop_kind = "data"
+        if scope.kind == "function" and callee.name.rsplit(".", 1)[-1] == scope.name:  # it calls itself: from an except handler that is a retry
+            rec.retry = any(isinstance(h, ast.ExceptHandler) and any(x is call for x in ast.walk(h)) for h in ast.walk(scope.node))
         rec.args, rec.kwargs, rec.star, rec.spread = self.prompts.call_args(call, scope)
         rec.bound = True
         return rec

@@ -10,7 +10,7 @@ record enclosing loops, and its surroundings are read:
                    function returns it, so a caller's parse can be matched across files;
 * ``cache_marked`` a ``cache_control`` / ``cachePoint`` marker in the request (LA502);
 * ``cache_fix``    where an unsafe fix can add one (Anthropic ``system=``, Bedrock ``system=[...]``);
-* ``loop_kind``    ``data`` / ``graded`` / ``retry`` / ``dependent`` / ``fixed`` / ``while`` / ``timed`` / ``repeat`` / ``chunks`` / ``handler`` / ``hits`` for a call in a loop (LA503);
+* ``loop_kind``    ``data`` / ``graded`` / ``retry`` / ``dependent`` / ``fixed`` / ``while`` / ``timed`` / ``repeat`` / ``chunks`` / ``handler`` / ``hits`` / ``record`` / ``tally`` for a call in a loop (LA503);
 * ``history``      a messages list that grows in a loop and is sent whole (LA602);
 * ``agent_loop``   the unbounded tool-calling ``while`` loop around the call (LA605, analysis/agentloops.py);
 * ``truncation``   how the answer's text is parsed, returned or stored, and whether the function

@@ -40,10 +40,14 @@ def call_in_loop(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
     served = endpoint_by_id(str(site.extra["endpoint"])) if site.extra.get("endpoint") else None
     if served is not None and served.search:
         return  # a web-search API (Perplexity): each request searches for its own query, nothing to batch or group
+    if site.extra.get("endpoint") == "gateway":
+        return  # another vendor's OpenAI-compatible host no entry knows (MiniMax): OpenAI's Batch API is not there, and its own is unknown
     if scores_only(site, ctx.params):
         return  # a reward model scores one conversation per request
     if generates_media(site, ctx.params):
         return  # one image per request: nothing to group, and a few seeds or prompts compared side by side
+    if site.extra.get("derived") and site.extra.get("recursive"):
+        return  # each item runs a recursive search (dfs() calls dfs()): its requests wait for the answers before them
     if site.extra.get("derived") and _runs_agent(site, ctx):
         return  # each item runs an agent: a tool-call loop of dependent requests fits neither a batch nor a group
     if site.extra.get("derived") and builds_agent(site, ctx):

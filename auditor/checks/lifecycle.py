@@ -80,8 +80,8 @@ def retired_model(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
     model = ctx.model(site)
     if model is None:
         return
-    if site.api == CONFIG_API and unit_test_config(site.path, list(ctx.params.get("unit-test-dirs") or [])):
-        return  # the input of a config loader's unit test: parsed, never called
+    if site.api == CONFIG_API and unit_test_config(site.path, [*(ctx.params.get("unit-test-dirs") or ()), *(ctx.params.get("test-resource-dirs") or ())]):
+        return  # the input of a config loader's unit test, a test's resource read back: parsed, never called
     today = ctx.today
     name = _written_name(site, model)
     api = site_api(site, ctx)
@@ -89,6 +89,10 @@ def retired_model(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
     if successor is not None:
         successor = where_fixes_settle(site, successor, ctx, api)
         move = f"; move to {shown_name(site, ctx, successor.name)}"
+        lacking = _lacking_features(site, successor, ctx)
+        if lacking:  # G-Eval's logprobs=True, top_logprobs=5: the successor cannot run the method
+            move = f"; its successor {shown_name(site, ctx, successor.name)} rejects {lacking}, which this call relies on: move to a current model that accepts them"
+            successor = None
     elif model.successor or api == "completions":
         move = f"; no current {model.provider} model serves the {api} API it is called with"
     else:
@@ -134,6 +138,14 @@ def retired_model(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
         unclaimed(fix, site, successor.name)
     span = model_span(site, ctx)
     yield ctx.finding(message, site.path, span, site=site, fix=fix, savings=savings, severity=severity)
+
+
+def _lacking_features(site: CallSite, successor: ModelInfo, ctx: RuleContext) -> str:
+    """The feature parameters (``feature-params``: ``logprobs``, ``top_logprobs``...) the call passes and
+    ``successor`` rejects, as text; empty when it takes them all."""
+    wanted = {str(p) for p in ctx.params.get("feature-params") or ()}
+    passed = sorted({p.rsplit(".", 1)[-1] for p in site.params} & wanted & set(successor.rejects))
+    return ", ".join(f"`{p}`" for p in passed)
 
 
 def _azure_label_finding(site: CallSite, ctx: RuleContext, model: ModelInfo, successor: ModelInfo | None) -> Finding:

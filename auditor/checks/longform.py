@@ -15,7 +15,12 @@ is only the condition of a decision, a prompt that sets its own length limit, an
 - **A hypothetical.** "decompose it into sub-queries that, when answered together, would provide a
   comprehensive response": what the parts would add up to, not what this request asks for.
 - The long document's structure also counts as an **outline**: three or more required parts listed one
-  per line ("1. Key strategic priorities", "# BATTERY VALIDATION REPORT").
+  per line ("1. Key strategic priorities", "# BATTERY VALIDATION REPORT", "II. Entry Execution Strategy:").
+- **An outlined product.** "Provide a comprehensive analysis structured as follows" followed by that outline:
+  the author specified each part; the length is the spec (:func:`outlined_product`).
+- **A named sub-agent's product.** A coordinator's "Expected Output: The execution_analyst subagent MUST
+  generate a detailed execution plan" says what another agent returns (its own prompt sets that output),
+  not what this request must write (:func:`named_agent_product`).
 """
 
 from __future__ import annotations
@@ -38,7 +43,14 @@ _CONDITION = re.compile(r"\b(?:if|whether|unless|until|once)\b[^,.;:!?\n]*$", re
 
 
 # the required parts of the document listed one per line: "1. Key strategic priorities", "# BATTERY VALIDATION REPORT"
-_OUTLINE_LINE = re.compile(r"^[ \t]*(?:\d{1,2}[.)]|#{1,4})[ \t]+\S", re.MULTILINE)
+_OUTLINE_LINE = re.compile(r"^[ \t]*(?:\d{1,2}[.)]|#{1,4}|[IVX]{1,4}\.)[ \t]+\S", re.MULTILINE)
+# "Provide a comprehensive analysis structured as follows. For each section, ...": the ask points at the outline after it
+_POINTS_AT_OUTLINE = re.compile(r"^[^.!?\n]{0,80}?\b(?:structured|organi[sz]ed|laid out)[ \t]+(?:as follows|in(?:to)? the following)\b"
+                                r"|^[^.!?\n]{0,80}?\b(?:with|in|using)[ \t]+the following[ \t]+(?:sections|structure|outline|parts)\b", re.IGNORECASE)
+# "The execution_analyst subagent MUST generate a detailed plan": a coordinator's description of what a named
+# sub-agent (its own prompt sets that output) produces, not this request's ask
+_NAMED_AGENT_MUST = re.compile(r"[`'\"]?\b[A-Za-z]\w*_\w+\b[`'\"]?[ \t]+(?:sub-?agents?|agents?)[ \t]+"
+                               r"(?:must|should|shall|will|needs?[ \t]+to|has[ \t]+to|is[ \t]+(?:expected[ \t]+)?to)[ \t]+(?:\w+[ \t]+)?$", re.IGNORECASE)
 # "sub-queries that, when answered together, would provide a comprehensive response": what something would do, not an ask
 _HYPOTHETICAL = re.compile(r"\b(?:would|could|might)[ \t]+(?:\w+[ \t]+){0,2}$", re.IGNORECASE)
 
@@ -60,3 +72,14 @@ def hypothetical_ask(text: str, at: int) -> bool:
 def conditional_ask(text: str, at: int) -> bool:
     """Is the ask at ``at`` inside an ``if`` / ``whether`` clause of its sentence (no comma between)?"""
     return bool(_CONDITION.search(text[max(0, at - 160):at]))
+
+
+def outlined_product(text: str, b: int) -> bool:
+    """Does the ask ending at ``b`` say its product is structured as the outline that follows ("... structured
+    as follows", "with the following sections"), and is there one (three or more required parts, one per line)?"""
+    return bool(_POINTS_AT_OUTLINE.search(text[b:b + 120])) and len(_OUTLINE_LINE.findall(text[b:])) >= 3
+
+
+def named_agent_product(text: str, at: int) -> bool:
+    """Is the ask at ``at`` what a named sub-agent must produce ("The `marketing_create` subagent should produce ...")?"""
+    return bool(_NAMED_AGENT_MUST.search(re.split(r"[.!?\n:;]", text[max(0, at - 100):at])[-1]))

@@ -142,7 +142,7 @@ def oversized_model(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
     if measured_path(site.path) or hands_tools(site):
         return  # a test's, an eval's or an agent step's model: chosen for what it measures or decides
     signals = simple_task_signals(site, ctx)
-    if not signals:
+    if not signals or _transcribes_image(site, ctx):
         return
     target = downgrade_target(model, ctx, max_rank)
     if target is None:
@@ -157,3 +157,11 @@ def oversized_model(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
     span = model_span(site, ctx)
     savings = swap_savings(site, ctx, model, target, "price difference")
     yield ctx.finding(message, site.path, span, site=site, fix=fix, savings=savings)
+
+
+def _transcribes_image(site: CallSite, ctx: RuleContext) -> bool:
+    """The request sends an image and asks for all of its text (OCR): no simple extraction (``transcription-phrases``)."""
+    if not site.extra.get("images"):
+        return False
+    text = instruction_text(site.prompt) if site.prompt.messages else ""
+    return bool(text) and any(p.search(text) for p in _compile(ctx.params.get("transcription-phrases") or []))

@@ -72,13 +72,14 @@ def swap_allowed(site: CallSite, ctx: RuleContext, target: str) -> bool:
     return memo[key] is None
 
 
-def definition_swap(site: CallSite, ctx: RuleContext, target: str, message: str, styled: Callable[[str], str | None]) -> Fix | None:
+def definition_swap(site: CallSite, ctx: RuleContext, target: str, message: str, styled: Callable[[str], str | None], named: bool = False) -> Fix | None:
     """Rewrite the literal where the model is defined (another line of this file, or another
     file: the root-cause step moves the finding there). ``styled(written)`` is the replacement in
-    the written name's style, or None."""
+    the written name's style, or None. ``named``: the call passes a name (``model=self.openai_model``)
+    whose value is a literal written elsewhere (a class attribute's default)."""
     v = site.model
     d = v.defined if v is not None else None
-    if v is None or d is None or not isinstance(v.value, str) or v.origin in ("literal", "env-default", "config-default"):
+    if v is None or d is None or not isinstance(v.value, str) or v.origin in ("env-default", "config-default") or (v.origin == "literal" and not named):
         return None  # an environment variable may name another model in production: a human's call
     path = d.path or site.path
     cell = d.cell if d.path is not None else (d.cell if d.cell is not None else site.cell)
@@ -191,10 +192,14 @@ def swap_model_fix(site: CallSite, ctx: RuleContext, target: str, message: str, 
         return definition_swap(site, ctx, target, message, lambda written: written_target(written, model, target, ctx) if model else None)
     if value is None or value.span is None or value.origin != "literal" or not isinstance(value.value, str):
         return None
+    source = value.source or ""
+    if not in_yaml and source[-1:] not in ("'", '"'):
+        # model=self.openai_model: the literal is the attribute's default; rewrite it there, never the name at the call
+        model = ctx.policy.models.lookup(value.value)
+        return definition_swap(site, ctx, target, message, lambda written: written_target(written, model, target, ctx) if model else None, named=True)
     target = written_target(value.value, ctx.policy.models.lookup(value.value), target, ctx)  # type: ignore[arg-type]
     if target is None:
         return None
-    source = value.source or ""
     if in_yaml and source == value.value and PLAIN_SCALAR.match(target):
         new = target  # keep the front matter's plain style
     else:

@@ -19,7 +19,7 @@ from auditor.checks.boundedasks import bounds_length, self_bounded, synthetic_sa
 from auditor.checks.context import RuleContext
 from auditor.checks.deliverables import deliverable_ask
 from auditor.checks.filler import shown
-from auditor.checks.longform import conditional_ask, hypothetical_ask, long_document_product
+from auditor.checks.longform import conditional_ask, hypothetical_ask, long_document_product, named_agent_product, outlined_product
 from auditor.checks.textsites import (
     Occurrence,
     emit,
@@ -105,6 +105,8 @@ def output_inflation(project, ctx: RuleContext) -> Iterable[Finding]:
                 for e, a, b in phrase_spans(text, entries):
                     if _describes_other(text, a) or conditional_ask(text, a) or hypothetical_ask(text, a) or synthetic_sample_ask(text, a, b):
                         continue
+                    if named_agent_product(text, a) or outlined_product(text, b):
+                        continue  # a named sub-agent's output described by its coordinator; a product whose outline follows
                     if deliverable_ask(text, a, b, sends_image):
                         continue  # the detailed product is the deliverable: an indexed or image description, a list of results, an outline
                     seg, base = segment_at(run, a)

@@ -4,7 +4,8 @@ max tokens misaligned"). Phase-1 facts: :mod:`auditor.analysis.truncation`.
 
 Skipped: uncapped calls, streaming calls, constructors (LangChain models: the answer is read
 elsewhere), structured-output methods whose SDK raises on truncation (OpenAI ``.parse``), caps
-below ``min-cap`` (a label), ``max_tokens=None`` (no cap: LA101's business), calls in test modules
+below ``min-cap`` (a label), ``max_tokens=None`` and an option whose default is None
+(``kwargs.pop("max_tokens", None)``: no cap unless a caller passes one; LA101's business), calls in test modules
 (the test prints or asserts on the text), and APIs with no stop reason to read. The check each API needs is this
 rule's ``checks`` parameter.
 """
@@ -12,6 +13,7 @@ rule's ``checks`` parameter.
 from __future__ import annotations
 
 import fnmatch
+import re
 from collections.abc import Iterable
 
 from auditor.analysis.testmodules import is_test_path
@@ -25,6 +27,10 @@ from auditor.checks.answersize import asked_answer_tokens, bounded_tokens
 
 
 _THINKING = ("reasoning_effort", "reasoning", "reasoning.effort", "thinking", "extra_body.reasoning")
+
+
+# an option read with None as its default: `kwargs.pop("max_tokens", None)`, `cfg.get("max_tokens")`
+_NONE_OPTION = re.compile(r"""^[A-Za-z_][\w.]*\.(?:pop\(\s*["'][\w-]+["']\s*,\s*None\s*\)|get\(\s*["'][\w-]+["']\s*(?:,\s*None\s*)?\))$""")
 
 
 @check("unchecked_truncation")
@@ -45,6 +51,8 @@ def unchecked_truncation(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
     v = param.value.value if param.value.is_literal else None
     if param.value.is_literal and v is None:
         return  # `max_tokens=None` sets no cap: nothing can cut the answer at it
+    if _NONE_OPTION.match(" ".join((param.value.source or "").split())):
+        return  # `kwargs.pop("max_tokens", None)`: no cap unless a caller passes one (uncapped is LA101's business)
     if isinstance(v, int) and not isinstance(v, bool) and v <= int(ctx.params.get("min-cap") or 17) - 1:
         return  # a cap this small bounds a label on purpose
     if short_answer_hit(site, {}) is not None:

@@ -185,7 +185,7 @@ def _sibling_url(mapping: Any) -> str | None:
 
 AZURE = "azure-deployment:"  # key prefix in ``bases``: the Azure deployment written beside a model key
 _DEPLOYMENT_KEYS = ("azure_deployment_name", "azure_deployment", "deployment_name", "deployment_id")
-_PROVIDER_KEYS = ("model_provider", "api_type", "provider", "type")
+_PROVIDER_KEYS = ("model_provider", "api_type", "provider", "type", "llm")  # AutoRAG: `llm: azure_openai`
 
 
 def _sibling_deployment(mapping: Any, model: str) -> str | None:
@@ -198,7 +198,8 @@ def _sibling_deployment(mapping: Any, model: str) -> str | None:
             return v.strip()  # `${AZURE_DEPLOYMENT}` too: a deployment, whatever its name
     azure = any(str(mapping.get(k) or "").strip().lower() in ("azure", "azure_openai", "azure-openai") for k in _PROVIDER_KEYS)
     if azure and mapping.get("api_version") is not None:
-        return str(model).strip()
+        engine = mapping.get("engine")  # LlamaIndex AzureOpenAI(engine=...): the deployment's name
+        return engine.strip() if isinstance(engine, str) and engine.strip() else str(model).strip()
     return None
 
 
