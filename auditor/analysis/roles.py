@@ -102,6 +102,7 @@ class RoleRules:
     record_live: re.Pattern[str] | None = None  # records.live: the line that opens the live task after the examples
     record_verdict: re.Pattern[str] | None = None  # records.verdict: a record's closing verdict line ("sure", "impossible")
     record_gap: int = 0  # records.gap: most lines between two verdict lines
+    record_labelled: int = 0  # records.labelled: fewest blocks one label opens before the live label ("Task:")
     injection: re.Pattern[str] | None = None  # a text that opens like a prompt-injection attack: the input under test
     # policy prompt-roles: (glob, role) for names and for paths, in the order written
     name_overrides: list[tuple[str, str]] = field(default_factory=list)
@@ -144,6 +145,7 @@ class RoleRules:
             record_live=re.compile(records["live"], flags) if records.get("live") else None,
             record_verdict=re.compile(records["verdict"], re.MULTILINE) if records.get("verdict") else None,
             record_gap=int(records.get("gap") or 0),
+            record_labelled=int(records.get("labelled") or 0),
             injection=re.compile(data["injection"], flags) if data.get("injection") else None,
             name_overrides=name_o,
             path_overrides=path_o,
