@@ -110,3 +110,31 @@ def test_records_need_the_live_label_and_three_blocks():
     assert _regions(two) == []
     rules_after = TEMPLATE[: -len("Task:")] + "Rules: Please note that you must answer in English.\n\nTask:"
     assert all("Rules:" not in r and "Given the classification task" not in r for r in _regions(rules_after))
+
+
+ANSWER_EXAMPLE = """You are a W&B support bot.
+
+8. Examples of good responses:
+
+<answer>
+# How to Log Metrics in W&B
+
+Remember to call `wandb.init()` at the beginning of your script to initialize a new run [1].
+</answer>
+
+9. Handling edge cases:
+   - Please make sure to state clearly when the snippets do not answer the query.
+"""
+
+
+def test_a_tagged_answer_after_an_examples_heading_is_data():
+    regions = _regions(ANSWER_EXAMPLE)
+    assert any("Remember to call" in r for r in regions), regions
+    assert not any("Please make sure" in r or "You are a W&B" in r for r in regions), regions
+
+
+def test_a_tagged_block_without_an_examples_heading_stays_an_instruction():
+    text = ANSWER_EXAMPLE.replace("8. Examples of good responses:", "8. Format your reply like this:").replace("<answer>", "<rules>").replace("</answer>", "</rules>")
+    assert not any("Remember to call" in r for r in _regions(text))
+    heading_only = "Examples of good answers are short.\n\n<answer>\nPlease note the run.\n</answer>\n"
+    assert _regions(heading_only) == []
