@@ -32,7 +32,7 @@ def get_completions(system_instruction, llm_prompt, model_endpoint):
 
 system_instruction = f"""You are an exceptional AI prompt engineer.
 In order to write a good prompt, be as clear and specific as possible about what you want from the AI.
-Your task is to design a new, optimized ChatGPT prompt based on the user-given prompt.
+Design a new, optimized ChatGPT prompt based on the user-given prompt.
 Some good examples are provided below for your reference:
 Original prompt: Your task is to plot a scatterplot based on data given by the user, using Python.
 Optimized prompt: Your task is to use Python to draw a scatterplot. In addition, you will need to add a title in order to explain the data.
@@ -55,7 +55,6 @@ def test_prompts_under_optimization_are_data(project):
     said = [f.message for f in result.findings]
     assert any('"In order to"' in m for m in said), said  # the optimizer's own instruction
     assert not any('"Your task is to"' in m or '"Please"' in m or '"in order to"' in m for m in said), said
-    assert not any("In addition" in m for m in said), said
 
 
 def test_a_prompt_label_must_open_the_line():
