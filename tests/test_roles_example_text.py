@@ -40,9 +40,18 @@ Original prompt: Your task is to translate the English text given by the user in
 Optimized prompt: Please translate the following English text accurately into Chinese.
 """
 
+'''
+
+# each lesson cell sets the prompt to optimize, then hands it over after its label
+LESSON = '''
 original_prompt = "Your task is to use Python and draw a heat map based on the data given by the user."
 original_prompt = f"""Original prompt: {original_prompt}"""
 optimized_prompt = get_completions(system_instruction, original_prompt, "gpt-4o-mini")
+'''
+
+SENT_AS_IS = '''
+original_prompt = "Your task is to use Python and draw a heat map based on the data given by the user."
+result = get_completions("You are an expert at world knowledge.", original_prompt, "gpt-4o-mini")
 '''
 
 
@@ -51,10 +60,16 @@ def _regions(text):
 
 
 def test_prompts_under_optimization_are_data(project):
-    result = project({"optimizer.ipynb": notebook(OPTIMIZER)}, select=["LA201"])
+    result = project({"optimizer.ipynb": notebook(OPTIMIZER, LESSON, LESSON.replace("heat map", "bar chart"))}, select=["LA201"])
     said = [f.message for f in result.findings]
     assert any('"In order to"' in m for m in said), said  # the optimizer's own instruction
-    assert not any('"Your task is to"' in m or '"Please"' in m or '"in order to"' in m for m in said), said
+    assert not any('"Your task is to' in m or '"Please' in m or '"in order to"' in m for m in said), said
+
+
+def test_a_prompt_sent_as_an_instruction_somewhere_stays_one(project):
+    # the same constant also sent as the user's own prompt: it is an instruction there, so it is reported
+    result = project({"optimizer.ipynb": notebook(OPTIMIZER, LESSON, SENT_AS_IS)}, select=["LA201"])
+    assert any('"Your task is to use"' in f.message for f in result.findings), [f.message for f in result.findings]
 
 
 def test_a_prompt_label_must_open_the_line():
