@@ -18,6 +18,11 @@ Two shapes are recognised (their patterns are data in ``rules/roles.yaml``, ``re
   verdicts, "... (sure/maybe/impossible)", and no longer than the shortest other record) to the last
   verdict.
 
+- **Labelled records.** A label that opens three or more blocks, each after a blank line, and is
+  alone the text's last line (``Task: ...`` / ``Task: ...`` / ... / ``Task:`` with the live task
+  appended: self-instruct's classification and instance-generation templates). The blocks, from the
+  first to the live label, are the template's few-shot records (``records.labelled``: the fewest blocks).
+
 The live task after the records (the template's own fields, "Now ...") stays an instruction.
 """
 
@@ -46,7 +51,7 @@ def record_regions(text: str, rules: Any) -> list[tuple[int, int]]:
     if not text or "\n" not in text:
         return []
     lines = _lines(text)
-    return numbered_examples(lines, text, rules) + verdict_records(lines, text, rules)
+    return numbered_examples(lines, text, rules) + verdict_records(lines, text, rules) + labelled_records(lines, rules)
 
 
 # a line of prose: it opens with a word and is a sentence (ends like one, or runs eight words or more)
@@ -148,3 +153,38 @@ def verdict_records(lines: list[tuple[int, str]], text: str, rules: Any) -> list
             start = lines[k + 1][0]  # after the blank line, or after the line that names the verdicts
             break
     return [(start, last_end)] if last_end > start else []
+
+
+# the live label: the text's last line, a label and nothing after it but a placeholder or a hole
+_LIVE_LABEL = re.compile(r"[ \t]*([A-Za-z][\w /&-]{0,30}?)[ \t]*:[ \t]*(?:\{\{?[ \t]*[A-Za-z_][\w.]*[ \t]*\}\}?|\x00)?[ \t]*$")
+
+
+def labelled_records(lines: list[tuple[int, str]], rules: Any) -> list[tuple[int, int]]:
+    """Blocks opened by one label ("Task: Classify the sentiment ...") after a blank line, three or more,
+    before the same label alone on the text's last line (the live task): the blocks are few-shot records."""
+    fewest = int(getattr(rules, "record_labelled", 0) or 0)
+    body = [i for i, (_, line) in enumerate(lines) if line.strip()]
+    if fewest <= 0 or len(body) < fewest + 1:
+        return []
+    last = body[-1]
+    m = _LIVE_LABEL.fullmatch(lines[last][1])
+    if m is None or lines[last - 1][1].strip():
+        return []
+    opener = re.compile(r"[ \t]*%s[ \t]*:[ \t]*\S" % re.escape(m.group(1)))
+    heads = [i for i in body[:-1] if i and not lines[i - 1][1].strip() and opener.match(lines[i][1])]
+    if len(heads) < fewest:
+        return []
+    # a paragraph between the records that opens with a heading or a label the records do not share
+    # ("Rules: ...", "## Output format") is the template's own text: the records end before it
+    end, stop = getattr(rules, "end", None), last
+    labels: dict[str, int] = {}
+    for i in range(heads[0], last):
+        labels[_label(lines[i][1])] = labels.get(_label(lines[i][1]), 0) + 1
+    for i in range(heads[0] + 1, last):
+        line = lines[i][1]
+        if i in heads or lines[i - 1][1].strip() or not line.strip():
+            continue
+        if _HEADING.match(line) or (end is not None and end.match(line) and labels.get(_label(line), 0) < 2):
+            stop = i
+            break
+    return [(lines[heads[0]][0], lines[stop][0])] if sum(1 for h in heads if h < stop) >= fewest else []

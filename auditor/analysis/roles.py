@@ -102,6 +102,7 @@ class RoleRules:
     record_live: re.Pattern[str] | None = None  # records.live: the line that opens the live task after the examples
     record_verdict: re.Pattern[str] | None = None  # records.verdict: a record's closing verdict line ("sure", "impossible")
     record_gap: int = 0  # records.gap: most lines between two verdict lines
+    record_labelled: int = 0  # records.labelled: fewest blocks one label opens before the live label ("Task:")
     injection: re.Pattern[str] | None = None  # a text that opens like a prompt-injection attack: the input under test
     # policy prompt-roles: (glob, role) for names and for paths, in the order written
     name_overrides: list[tuple[str, str]] = field(default_factory=list)
@@ -144,6 +145,7 @@ class RoleRules:
             record_live=re.compile(records["live"], flags) if records.get("live") else None,
             record_verdict=re.compile(records["verdict"], re.MULTILINE) if records.get("verdict") else None,
             record_gap=int(records.get("gap") or 0),
+            record_labelled=int(records.get("labelled") or 0),
             injection=re.compile(data["injection"], flags) if data.get("injection") else None,
             name_overrides=name_o,
             path_overrides=path_o,
@@ -278,6 +280,9 @@ def _sections(text: str, rules: RoleRules) -> list[tuple[int, int]]:
     for i, (off, line) in enumerate(lines):
         heading = re.match(r"[ \t]*(#{1,6})[ \t]", line)
         if (rules.section is not None and rules.section.match(line)) or (rules.lead_in is not None and rules.lead_in.match(line) and not _fence_next(lines, i)):
+            tagged = _tag_next(lines, i)
+            if tagged is not None:
+                out.append(tagged)  # the example is one tagged block ("<answer>" ... "</answer>"), headings and all
             if start is not None:
                 out.append((start, off))
             start, level, blank = off + len(line) + 1, len(heading.group(1)) if heading else 0, False
@@ -344,6 +349,21 @@ def _record_field(lines: list[tuple[int, str]], i: int, start: int, records: dic
 def _fence_next(lines: list[tuple[int, str]], i: int) -> bool:
     """Does a code fence open the next non-blank line (the example is the fence, data already)?"""
     return next((line.lstrip().startswith("```") for _, line in lines[i + 1:] if line.strip()), False)
+
+
+_OPEN_TAG = re.compile(r"[ \t]*<([A-Za-z][\w-]{0,30})>[ \t]*$")
+
+
+def _tag_next(lines: list[tuple[int, str]], i: int) -> tuple[int, int] | None:
+    """The text of a tag that opens, alone, the next non-blank line after an example heading and closes,
+    alone, a later line ("<answer>" ... "</answer>"): the example, whatever headings it holds."""
+    k = next((k for k in range(i + 1, len(lines)) if lines[k][1].strip()), None)
+    m = _OPEN_TAG.match(lines[k][1]) if k is not None else None
+    if m is None:
+        return None
+    close = re.compile(r"[ \t]*</%s>[ \t]*$" % re.escape(m.group(1)))
+    end = next((j for j in range(k + 1, len(lines)) if close.match(lines[j][1])), None)
+    return (lines[k + 1][0], lines[end][0]) if end is not None and end > k + 1 else None
 
 
 def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:

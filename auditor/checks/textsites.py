@@ -12,14 +12,15 @@ data segments split them, so a phrase never matches across a document or a hole)
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from auditor.analysis.literals import position_in
-from auditor.analysis.roles import instruction_runs  # noqa: F401  (the text rules read it from here)
+from auditor.analysis.roles import DATA, instruction_runs  # noqa: F401  (the text rules read it from here)
 from auditor.analysis.testmodules import requestless_tests
 from auditor.checks.context import RuleContext
-from auditor.facts import CallSite, Prompt, Segment
+from auditor.facts import CallSite, Message, Prompt, Segment
 from auditor.findings import Finding, Fix, RequestChange, Savings, Span
 
 # ------------------------------------------------------------------------------ text locations
@@ -37,13 +38,42 @@ class TextOwner:
 
 def owners(project) -> Iterable[tuple[TextOwner, Prompt]]:
     """Call sites with their prompts, then the prompt constants - not those of a unit test module that
-    makes no request (:func:`auditor.analysis.testmodules.requestless_tests`: fixed test inputs)."""
+    makes no request (:func:`auditor.analysis.testmodules.requestless_tests`: fixed test inputs).
+
+    A constant's text that the call sites sending it all read as data (``original_prompt = "Your task is
+    ..."`` sent only as ``f"Original prompt: {original_prompt}"`` to a prompt optimizer) is data in the
+    constant too: its role is the one it has where it is sent."""
+    sent: dict[tuple, set[bool]] = {}
     for site in project.call_sites():
+        for seg in site.prompt.segments:
+            if seg.kind == "static" and seg.span is not None:
+                sent.setdefault(_seg_key(seg, site.path, site.cell), set()).add(seg.role == DATA)
         yield TextOwner(site.path, site, cell=site.cell), site.prompt
     tests = requestless_tests(project.facts, project.checked_sites())
     for pc in prompt_constants(project):
         if pc.path not in tests:
-            yield TextOwner(pc.path, None, pc.name, pc.cell), pc.prompt
+            yield TextOwner(pc.path, None, pc.name, pc.cell), _as_sent(pc, sent)
+
+
+def _seg_key(seg: Segment, path: str, cell: int | None) -> tuple:
+    s = seg.span
+    return (seg.path or path, seg.cell if seg.cell is not None else cell, s.line, s.column, s.end_line, s.end_column) if s else ()
+
+
+def _as_sent(pc, sent: dict[tuple, set[bool]]) -> Prompt:
+    """``pc.prompt``, its instruction segments that every call site sending them reads as data made data."""
+    flip = [seg for seg in pc.prompt.segments if seg.kind == "static" and seg.role != DATA and seg.span is not None and sent.get(_seg_key(seg, pc.path, pc.cell)) == {True}]
+    if not flip:
+        return pc.prompt
+    ids = {id(seg) for seg in flip}
+    messages = [Message(m.role, [_data_copy(seg) if id(seg) in ids else seg for seg in m.segments]) for m in pc.prompt.messages]
+    return Prompt(messages)
+
+
+def _data_copy(seg: Segment) -> Segment:
+    part = copy.copy(seg)
+    part.role = DATA
+    return part
 
 
 def prompt_constants(project) -> Iterable:
