@@ -115,10 +115,11 @@ def _titler(ask: str, cap: int) -> dict:
         client = AsyncOpenAI()
 
 
-        async def generate_title(conversation_messages) -> str:
-            title_prompt = "{ask} Do not use any quotation marks or punctuation. Do not include any other commentary or description."
-            messages = [{{"role": msg["role"], "content": msg["content"]}} for msg in conversation_messages]
-            messages.append({{"role": "user", "content": title_prompt}})
+        async def generate_title(conversation: str) -> str:
+            messages = [
+                {{"role": "system", "content": "{ask} Do not use any quotation marks or punctuation."}},
+                {{"role": "user", "content": conversation}},
+            ]
             response = await client.chat.completions.create(model="gpt-4o", messages=messages, temperature=1, max_tokens={cap})
             title = response.choices[0].message.content
             return title
