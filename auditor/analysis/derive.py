@@ -244,6 +244,8 @@ class Deriver:
             d.extra["loop_kind"] = rec.loop_kind
             d.extra["loop_bound"] = rec.loop_bound
             owner["loop"] = d.id
+        if rec.validated:
+            d.extra["validated_retry"] = True  # the caller parses the returned answer in a retry loop that asks again
         if callee_fq in self.recursive:
             d.extra["recursive"] = label(callee_fq, callee_facts.module)  # kept by the callers' sites (d.extra is copied)
         d.extra["in_function"] = rec.caller != "<module>"

@@ -77,6 +77,7 @@ class CallRecord:
     cell: int | None = None
     bound: bool = False  # the arguments were recorded (phase 1 keeps most records lean: callee only)
     retry: bool = False  # a call of the function itself from an except handler: a retry, not a recursive search
+    validated: bool = False  # the answer is parsed in a try of a retry loop that asks again (analysis/retryparse.py, LA606)
 
 
 @dataclass

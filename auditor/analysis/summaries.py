@@ -28,6 +28,7 @@ import os
 from auditor.analysis.callholes import _message_like, callee_of, class_qualname, instance_class
 from auditor.analysis.flowfacts import Callee, CallRecord, FrameFacts, FunctionSummary, ModuleFlows, ParamInfo, Returns
 from auditor.analysis.forwarded import kwargs_sets
+from auditor.analysis.retryparse import validated_retry
 from auditor.analysis.frames import RENDERS
 from auditor.analysis.leancalls import find_call, lean_calls
 from auditor.analysis.loops import LoopFacts, assigned_name
@@ -291,6 +292,7 @@ class _Builder:
             try:
                 rec.loop_kind = self.loops.loop_kind(fake, call, loops, None)
                 rec.loop_bound = self.loops.bound_names(loops)
+                rec.validated = validated_retry(call, loop, fake.result_name, rec.loop_kind)
             except Exception:  # noqa: BLE001 - a loop we cannot judge counts as a loop over data
                 rec.loop_kind = "data"
         if scope.kind == "function" and callee.name.rsplit(".", 1)[-1] == scope.name:  # it calls itself: from an except handler that is a retry

@@ -44,6 +44,7 @@ from auditor.analysis.samples import every_choice_used, open_choice_reads, reque
 from auditor.analysis.testmodules import Handoffs, drop_fake_requests, exercises_fake_model, inputs_only, sends_nothing
 from auditor.analysis.scopes import Scope, span_of
 from auditor.analysis.truncation import CROWDED, TruncationFacts
+from auditor.analysis.retryparse import validated_retry
 from auditor.analysis.vision import VisionFacts
 from auditor.analysis.usage_index import FunctionIndex, LoopIndex
 from auditor.config.catalog import Providers
@@ -268,6 +269,8 @@ class _Module(ParseFacts, LoopFacts, AgentLoopFacts, TruncationFacts, VisionFact
             if agent is not None:
                 site.extra["agent_loop"] = agent
         truncation = self.truncation(site, call, func, uses)
+        if truncation is not None and loops and validated_retry(call, loops[-1], site.result_name, site.extra.get("loop_kind")):
+            truncation["validated"] = True  # parsed in a retry loop that asks again: a cut answer is asked for again
         if truncation is not None:
             site.extra["truncation"] = truncation
         images = self.images(site, call, func)

@@ -1,7 +1,8 @@
 """Answers the prompt bounds itself (LA606), beside :mod:`auditor.checks.answersize` (example answers)
 and :mod:`auditor.checks.counteditems` (N counted items):
 
-* a word bound on the answer: "Make it 3-8 words maximum", "in at most 50 words", "under 100 words"
+* a word bound on the answer: "Make it 3-8 words maximum", "in at most 50 words", "under 100 words",
+  "a 4-word or less title"
   (the upper count times ``tokens-per-word``); a sentence bound: "in one sentence", "a single-sentence
   summary" (``one-sentence``). The model is told the length, so the cap needs only ``bound-headroom``
   above it;
@@ -26,7 +27,7 @@ from auditor.config.catalog import load_catalog
 _PER_ITEM = re.compile(r"\b(?:each|per|every|all|list|array|items?|rows?|records?)\b", re.I)
 _WORD_BOUND = re.compile(
     r"\b(?:(?P<pre>at\s+most|no\s+more\s+than|not\s+more\s+than|no\s+longer\s+than|under|fewer\s+than|less\s+than|maximum\s+(?:of\s+)?|"
-    r"max\.?|up\s+to|within|in|to|of|be)\s+)?(?P<lo>\d{1,4})(?:\s*(?:-|\u2013|to)\s*(?P<hi>\d{1,4}))?\s+words?\b"
+    r"max\.?|up\s+to|within|in|to|of|be)\s+)?(?P<lo>\d{1,4})(?:\s*(?:-|\u2013|to)\s*(?P<hi>\d{1,4}))?(?:\s+|-)words?\b"
     r"(?P<post>\s+(?:max(?:imum)?|or\s+(?:less|fewer)|at\s+most|long|in\s+length)\b)?",
     re.I,
 )

@@ -23,7 +23,7 @@ _WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven
 _COUNTED = re.compile(
     r"\b(?:generate|create|write|list|give|provide|return|produce|suggest|get|tell\s+me|rank|pick|choose|select|name|output|propose|identify|draft|come\s+up\s+with)"
     r"\s+(?:me\s+|us\s+)?(?:up\s+to\s+|exactly\s+|the\s+top\s+|top\s+|only\s+)?(\d{1,3}|" + "|".join(_WORDS) + r")\s+"
-    r"((?:(?!(?:on|about|for|from|that|which|to|in|of|with|and|or|based|using|per|each)\b)[A-Za-z][\w'-]*\s*){1,4})",
+    r"((?:(?!(?:on|about|for|from|that|which|to|in|of|with|and|or|so|based|using|per|each)\b)[A-Za-z][\w'-]*\s*){1,4})",
     re.IGNORECASE,
 )
 _SUCCINCT_ONLY = re.compile(
