@@ -42,7 +42,17 @@ def owners(project) -> Iterable[tuple[TextOwner, Prompt]]:
 
     A constant's text that the call sites sending it all read as data (``original_prompt = "Your task is
     ..."`` sent only as ``f"Original prompt: {original_prompt}"`` to a prompt optimizer) is data in the
-    constant too: its role is the one it has where it is sent."""
+    constant too: its role is the one it has where it is sent.
+
+    Built once per project and shared by the four text rules that ask for it (filler, repeated_instruction, output_inflation, repeated_long_concept), again
+    whenever ``facts`` or the derived sites are another list (as ``Project._sited_facts``)."""
+    memo = project.__dict__.get("_text_owners")
+    if memo is None or memo[0] is not project.facts or memo[1] is not project.derived or memo[2] != (len(project.facts), len(project.derived)):
+        memo = project._text_owners = (project.facts, project.derived, (len(project.facts), len(project.derived)), list(_owners(project)))
+    return memo[3]
+
+
+def _owners(project) -> Iterable[tuple[TextOwner, Prompt]]:
     sent: dict[tuple, set[bool]] = {}
     for site in project.call_sites():
         for seg in site.prompt.segments:
