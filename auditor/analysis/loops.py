@@ -169,6 +169,8 @@ class LoopFacts:
         index = self._loop_index[id(loop)]
         if read & index.grown:
             return True
+        if read & index.views_of_grown():
+            return True  # prev = "\n\n".join(archive): the request reads what the earlier passes appended
         if site.result_name:
             if site.result_name in read:
                 return True
