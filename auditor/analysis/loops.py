@@ -84,6 +84,8 @@ class LoopFacts:
                     return True
                 if isinstance(f, ast.Name) and f.id == "deque" and any(k.arg == "maxlen" for k in n.keywords):
                     return True
+            if isinstance(n, ast.Compare) and _token_budget(n, self.r.source_of):
+                return True  # total_tokens_used >= MAX_CONVERSATION_TOKENS: the conversation stops at a token budget
             if isinstance(n, ast.Assign) and any(is_name(t, name) for t in n.targets) and isinstance(n.value, ast.Call):
                 # history = summarise(history) / trim(history, 20) / select(...): bounded by a helper
                 if any(is_name(x, name) for x in ast.walk(n.value)):
@@ -177,6 +179,19 @@ class LoopFacts:
             if any(targets & read for targets in index.assigns_from(site.result_name, call)):
                 return True
         return False
+
+
+USED_TOKENS = re.compile(r"(?:total|used|usage|count|consumed|spent)\w*tokens|tokens\w*(?:total|used|usage|count|consumed|spent)", re.IGNORECASE)
+TOKEN_LIMIT = re.compile(r"(?:max|limit|budget)\w*tokens|tokens\w*(?:max|limit|budget)", re.IGNORECASE)
+
+
+def _token_budget(n: ast.Compare, source_of) -> bool:
+    """``self.total_tokens_used >= Config.MAX_CONVERSATION_TOKENS``: the tokens a conversation has used,
+    counted from the responses, checked against a limit (not ``max_tokens > 4096``, a cap's own check)."""
+    if len(n.ops) != 1 or not isinstance(n.ops[0], (ast.Gt, ast.GtE, ast.Lt, ast.LtE)):
+        return False
+    sides = [source_of(n.left), source_of(n.comparators[0])]
+    return any(USED_TOKENS.search(a) and TOKEN_LIMIT.search(b) for a, b in (sides, sides[::-1]))
 
 
 # clocks read to time a request: `time.time() - start`, `perf_counter() - t0`
