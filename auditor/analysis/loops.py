@@ -122,6 +122,8 @@ class LoopFacts:
             consts = [a.value for a in it.args if isinstance(a, ast.Constant) and isinstance(a.value, int)]
             if len(consts) == len(it.args) and consts and max(consts) <= 5:
                 return "retry"
+            if len(consts) == len(it.args) and 0 < len(consts) <= 3 and (len(consts) < 3 or consts[2] != 0) and len(range(*consts)) <= FIXED_ITEMS:
+                return "fixed"  # for i in range(10): a handful of samples written in the loop ("10 queries for simplicity"), not data
         owner = self.walk.owner_of(getattr(loop, "lineno", 1))
         scope = self.scope(owner)
         n = literal_items(it, self.r, scope, getattr(loop, "lineno", 1 << 30))
@@ -133,6 +135,8 @@ class LoopFacts:
             return "fixed"  # the few results of a query capped at limit=3: a demo of each, not a batch of data
         if few_samples(it, owner, self.r, scope, getattr(loop, "lineno", 1 << 30)):
             return "fixed"  # for i in range(num_paths) with num_paths=3: a few reasoning paths of one task
+        if _streams_own_answer(it, call, self.r, scope, getattr(loop, "lineno", 1 << 30)):
+            return "dependent"  # async for chunk in response (response = send_chat_request(...)): one answer's stream, continued
         if self._feeds_back(site, call, loop) or TOOLISH.search(self.r.source_of(it)) or chained_on_answer(loop, call):
             return "dependent"  # a conversation, a chain, or the tool calls of a model's response
         if len(loops) > 1 and _rounds(loop, it, loops[-2]):
@@ -179,6 +183,20 @@ class LoopFacts:
             if any(targets & read for targets in index.assigns_from(site.result_name, call)):
                 return True
         return False
+
+
+def _streams_own_answer(it: ast.AST, call: ast.Call, r: Resolver, scope: Scope, line: int) -> bool:
+    """The loop runs over the answer of a call of the same function as its request (``response, rid =
+    await send_chat_request(body)``, then ``async for chunk in response``): the chunks of one streamed
+    answer, and the request in the loop continues it (tool results sent back), not items of data."""
+    if not isinstance(it, ast.Name):
+        return False
+    b = r.binding(it.id, scope, line)
+    if not (b and b[0] == "assign" and isinstance(b[1], ast.AST)):
+        return False
+    v = r.unpacked.get(id(b[1]), (b[1],))[0]
+    v = v.value if isinstance(v, ast.Await) else v
+    return isinstance(v, ast.Call) and call_name(v) == call_name(call)
 
 
 USED_TOKENS = re.compile(r"(?:total|used|usage|count|consumed|spent)\w*tokens|tokens\w*(?:total|used|usage|count|consumed|spent)", re.IGNORECASE)
