@@ -59,6 +59,8 @@ def call_in_loop(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
     provider = model.provider if model is not None else site.provider
     batch_apis = ctx.params.get("batch-apis") or {}
     batch = batch_apis.get(site.provider) or batch_apis.get(provider)
+    if served is not None and not served.local:
+        batch = batch_apis.get(served.provider)  # a known host (OpenRouter) serves it: only that host's Batch API, not the model vendor's
     if batch:
         batch = router_batch(site) or batch  # LiteLLM with the model its caller picks: that provider's Batch API
     if site.extra.get("untyped") and model is None:
