@@ -244,6 +244,8 @@ class Deriver:
             d.extra["loop_kind"] = rec.loop_kind
             d.extra["loop_bound"] = rec.loop_bound
             owner["loop"] = d.id
+        if rec.every_choice:
+            d.extra["every_choice"] = True  # the caller reads every sample of the response the wrapper returns (LA105)
         if rec.validated:
             d.extra["validated_retry"] = True  # the caller parses the returned answer in a retry loop that asks again
         if callee_fq in self.recursive:

@@ -2,8 +2,10 @@
 the map step of a map-reduce (loop kind ``chunks``).
 
 - **graded**: each pass compares what the answer gave with a value of the item that does not come
-  from the answer (``parsed == q["answer"]``, ``gt_total == extracted.total``): a benchmark or an eval
-  over a dataset. Each item must stay its own request (grouping items changes what is measured), but
+  from the answer (``parsed == q["answer"]``, ``gt_total == extracted.total``), or hands the answer to
+  a scoring function (``s = score_fn(content, row)``, ``grade(answer, gold)``), or the request is a
+  judge's (the loop calls ``judge_row(row)`` / ``grade_answer(...)``), or the items pair a reference
+  with something else (``zip(references, generated)``): a benchmark or an eval over a dataset. Each item must stay its own request (grouping items changes what is measured), but
   the run can usually wait: the Batch API fits, "group several items" does not.
 - **reduced**: the answers the loop collects are, after the loop and in the same function, read into
   one more request (``joined = "\\n".join(summaries)``, then ``create(messages=[... joined ...])``): the
@@ -26,13 +28,24 @@ from auditor.analysis.modindex import call_name
 # what sends the reduce step's request: an SDK or framework method, or the same function as the loop's
 ASKS = re.compile(r"^(?:a?create|a?invoke|a?generate\w*|generate_content|a?complete|a?chat|a?run|predict|a?call|converse|query)$")
 _EQ = (ast.Eq, ast.NotEq)
+# a function that scores an answer (``score_fn(content, row)``, ``grade_answer``, ``compute_reward``), or a
+# request that is a judge's (``judge_row(row)``, ``evaluate_response(...)``): names of an eval, not of data work
+SCORER = re.compile(r"^(?:score|grade|judge|evaluate|eval|reward|rate|compute_(?:score|reward|metric|accuracy)|check_answer|is_correct|exact_match)(?:_\w*)?$", re.IGNORECASE)
+JUDGE = re.compile(r"^(?:judge|grade|evaluate|eval|score)(?:_\w*)?$", re.IGNORECASE)
+_GOLD = re.compile(r"(?:^|_)(?:golden|gold|expected|ground_?truths?|references?|labels?|answers?|targets?)(?:_\w+)?$", re.IGNORECASE)
 
 
 def compares_answer(loop: ast.AST, call: ast.Call, result: str | None) -> bool:
-    """The loop body compares a value taken from the call's answer with one that is not."""
+    """The loop body compares a value taken from the call's answer with one that is not, or scores the
+    answer, or the request is a judge's, or the items pair a reference with another list."""
+    if JUDGE.match(call_name(call)) or _pairs_references(loop):
+        return True
     derived = _derived(loop, call, result)
     if not derived:
         return False
+    for n in body_nodes(loop):
+        if isinstance(n, ast.Call) and n is not call and SCORER.match(call_name(n)) and any(_reads(a) & derived for a in list(n.args) + [k.value for k in n.keywords]):
+            return True  # s = score_fn(content, row): the answer is scored
     for n in body_nodes(loop):
         if isinstance(n, ast.Compare) and len(n.ops) == 1 and isinstance(n.ops[0], _EQ):
             sides = [n.left, n.comparators[0]]
@@ -40,6 +53,18 @@ def compares_answer(loop: ast.AST, call: ast.Call, result: str | None) -> bool:
             if any(r & derived for r in reads) and any(r and not (r & derived) for r in reads):
                 return True
     return False
+
+
+def _pairs_references(loop: ast.AST) -> bool:
+    """``for ref, gen in zip(references, generated)`` (through ``tqdm``/``enumerate``): each item pairs
+    a reference answer with what is judged against it."""
+    gens = getattr(loop, "generators", None)
+    it = loop.iter if isinstance(loop, (ast.For, ast.AsyncFor)) else gens[0].iter if gens else None
+    while isinstance(it, ast.Call) and call_name(it) in ("tqdm", "enumerate", "list") and it.args:
+        it = it.args[0]
+    if not (isinstance(it, ast.Call) and call_name(it) == "zip" and len(it.args) >= 2):
+        return False
+    return any(isinstance(a, ast.Name) and _GOLD.search(a.id) for a in it.args)
 
 
 def reduced_after(loop: ast.AST, owner: ast.AST | None, call: ast.Call, result: str | None) -> bool:

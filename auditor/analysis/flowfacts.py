@@ -78,6 +78,7 @@ class CallRecord:
     bound: bool = False  # the arguments were recorded (phase 1 keeps most records lean: callee only)
     retry: bool = False  # a call of the function itself from an except handler: a retry, not a recursive search
     validated: bool = False  # the answer is parsed in a try of a retry loop that asks again (analysis/retryparse.py, LA606)
+    every_choice: bool = False  # a wrapper call passing n=/best_of= whose returned response's samples the caller all reads (LA105)
 
 
 @dataclass

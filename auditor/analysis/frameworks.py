@@ -130,8 +130,15 @@ class _Sites:
         if cm is None or (cm.apis and model.api not in cm.apis):
             return
         arg = call_arg(call, cm.input)
+        batch = func.attr in BATCH_METHODS and arg is not None
+        if batch:  # chain.batch(inputs): one request per item, never the list whole
+            node, s = self.r.follow(arg, scope)
+            arg, scope = (node.elts[0], s) if isinstance(node, (ast.List, ast.Tuple)) and node.elts and not isinstance(node.elts[0], ast.Starred) else (None, scope)
         messages: list[Message] = []
-        if template is not None:
+        if batch and arg is None:
+            item = Segment("hole", expr="", hole_kind="unknown")  # an item of a list built in code (rows of a frame)
+            messages = [Message(m.role, fill_template(m.segments, "format", {"*": item})) for m in copy.deepcopy(self._template_messages(*template) or [])] if template is not None else [Message("user", [item])]
+        elif template is not None:
             tmsgs = self._template_messages(*template) or []
             fields = self.prompts._mapping_fields(arg, scope) if arg is not None else {"*": Segment("hole", expr="", hole_kind="unknown")}
             messages = [Message(m.role, fill_template(m.segments, "format", fields)) for m in copy.deepcopy(tmsgs)]
@@ -210,6 +217,9 @@ class _Sites:
         }
         self.sites.append(site)
         return site
+
+
+BATCH_METHODS = ("batch", "abatch")  # a list of inputs, each sent as a request of its own
 
 
 def _pipe_parts(node: ast.AST) -> list[ast.AST]:

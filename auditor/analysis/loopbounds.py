@@ -68,11 +68,20 @@ def _few_sliced(s: ast.Slice) -> int | None:
 
 def _constant_name(e: ast.AST, r, scope: Scope, line: int) -> bool:
     """A name bound (and never changed) to a literal: ``[titan, llama3, mistral]`` with ``titan = "amazon.titan-..."``,
-    ``[review_1, review_2]`` with each review a string written in the code."""
-    if not isinstance(e, ast.Name):
-        return False
-    b = r.binding(e.id, scope, line)
-    return bool(b and b[0] == "assign" and isinstance(b[1], ast.AST) and _constantish(b[1]) and e.id not in b[2].mutated)
+    ``[review_1, review_2]`` with each review a string written in the code, also through another name
+    (``review_1 = prod_review`` with ``prod_review`` a string written in the code)."""
+    for _ in range(3):  # review_1 = prod_review, prod_review = """...""": a name for a name for a literal
+        if not isinstance(e, ast.Name):
+            return False
+        b = r.binding(e.id, scope, line)
+        if not (b and b[0] == "assign" and isinstance(b[1], ast.AST)) or e.id in b[2].mutated:
+            return False
+        e = b[1]
+        if _constantish(e):
+            return True
+        scope = b[2]
+        line = getattr(e, "lineno", line)
+    return False
 
 
 def numeric_settings(expr: ast.AST, r, scope: Scope, line: int) -> bool:

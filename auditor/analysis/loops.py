@@ -84,6 +84,8 @@ class LoopFacts:
                     return True
                 if isinstance(f, ast.Name) and f.id == "deque" and any(k.arg == "maxlen" for k in n.keywords):
                     return True
+            if isinstance(n, ast.Compare) and _token_budget(n, self.r.source_of):
+                return True  # total_tokens_used >= MAX_CONVERSATION_TOKENS: the conversation stops at a token budget
             if isinstance(n, ast.Assign) and any(is_name(t, name) for t in n.targets) and isinstance(n.value, ast.Call):
                 # history = summarise(history) / trim(history, 20) / select(...): bounded by a helper
                 if any(is_name(x, name) for x in ast.walk(n.value)):
@@ -120,6 +122,8 @@ class LoopFacts:
             consts = [a.value for a in it.args if isinstance(a, ast.Constant) and isinstance(a.value, int)]
             if len(consts) == len(it.args) and consts and max(consts) <= 5:
                 return "retry"
+            if len(consts) == len(it.args) and 0 < len(consts) <= 3 and (len(consts) < 3 or consts[2] != 0) and len(range(*consts)) <= FIXED_ITEMS:
+                return "fixed"  # for i in range(10): a handful of samples written in the loop ("10 queries for simplicity"), not data
         owner = self.walk.owner_of(getattr(loop, "lineno", 1))
         scope = self.scope(owner)
         n = literal_items(it, self.r, scope, getattr(loop, "lineno", 1 << 30))
@@ -131,6 +135,8 @@ class LoopFacts:
             return "fixed"  # the few results of a query capped at limit=3: a demo of each, not a batch of data
         if few_samples(it, owner, self.r, scope, getattr(loop, "lineno", 1 << 30)):
             return "fixed"  # for i in range(num_paths) with num_paths=3: a few reasoning paths of one task
+        if _streams_own_answer(it, call, self.r, scope, getattr(loop, "lineno", 1 << 30)):
+            return "dependent"  # async for chunk in response (response = send_chat_request(...)): one answer's stream, continued
         if self._feeds_back(site, call, loop) or TOOLISH.search(self.r.source_of(it)) or chained_on_answer(loop, call):
             return "dependent"  # a conversation, a chain, or the tool calls of a model's response
         if len(loops) > 1 and _rounds(loop, it, loops[-2]):
@@ -169,12 +175,41 @@ class LoopFacts:
         index = self._loop_index[id(loop)]
         if read & index.grown:
             return True
+        if read & index.views_of_grown():
+            return True  # prev = "\n\n".join(archive): the request reads what the earlier passes appended
         if site.result_name:
             if site.result_name in read:
                 return True
             if any(targets & read for targets in index.assigns_from(site.result_name, call)):
                 return True
         return False
+
+
+def _streams_own_answer(it: ast.AST, call: ast.Call, r: Resolver, scope: Scope, line: int) -> bool:
+    """The loop runs over the answer of a call of the same function as its request (``response, rid =
+    await send_chat_request(body)``, then ``async for chunk in response``): the chunks of one streamed
+    answer, and the request in the loop continues it (tool results sent back), not items of data."""
+    if not isinstance(it, ast.Name):
+        return False
+    b = r.binding(it.id, scope, line)
+    if not (b and b[0] == "assign" and isinstance(b[1], ast.AST)):
+        return False
+    v = r.unpacked.get(id(b[1]), (b[1],))[0]
+    v = v.value if isinstance(v, ast.Await) else v
+    return isinstance(v, ast.Call) and call_name(v) == call_name(call)
+
+
+USED_TOKENS = re.compile(r"(?:total|used|usage|count|consumed|spent)\w*tokens|tokens\w*(?:total|used|usage|count|consumed|spent)", re.IGNORECASE)
+TOKEN_LIMIT = re.compile(r"(?:max|limit|budget)\w*tokens|tokens\w*(?:max|limit|budget)", re.IGNORECASE)
+
+
+def _token_budget(n: ast.Compare, source_of) -> bool:
+    """``self.total_tokens_used >= Config.MAX_CONVERSATION_TOKENS``: the tokens a conversation has used,
+    counted from the responses, checked against a limit (not ``max_tokens > 4096``, a cap's own check)."""
+    if len(n.ops) != 1 or not isinstance(n.ops[0], (ast.Gt, ast.GtE, ast.Lt, ast.LtE)):
+        return False
+    sides = [source_of(n.left), source_of(n.comparators[0])]
+    return any(USED_TOKENS.search(a) and TOKEN_LIMIT.search(b) for a, b in (sides, sides[::-1]))
 
 
 # clocks read to time a request: `time.time() - start`, `perf_counter() - t0`

@@ -15,7 +15,10 @@
   same function (``results = list(ddgs.text(keywords=query))``, ``app.search(query, ...)``, a
   retriever's documents for one question: ``retriever.get_relevant_documents(query)``, ``retriever.invoke(query)``,
   ``results.data`` of it): summarising each hit is part of answering that query, which a user or an
-  agent waits for (a web-search tool), not offline work.
+  agent waits for (a web-search tool), not offline work. So are the documents a graph node reads from
+  its state (``documents = state["documents"]``) when a function of the module returns that key
+  filled by a search (``return {"documents": retriever.invoke(question)}``): the hits of one question,
+  graded while the graph run waits.
 - **variants handed in** (kind ``fixed``): the items are a parameter named for variants (prompts,
   templates, models, styles) and every call of the function in the module passes a literal list of at
   most ``FIXED_ITEMS`` items, directly or through a name resolved where the call is
@@ -117,10 +120,13 @@ def _param_default(name: str, owner: ast.AST | None) -> ast.AST | None:
 
 def search_hits(it: ast.AST, r, scope, line: int) -> bool:
     """The iterable is (a part of) the results of one search call (see the module docstring)."""
+    keyed: dict[int, str] = {}  # a name read from ``state["documents"]``: the key it was read with
     for _ in range(5):
         while isinstance(it, ast.Call) and call_name(it) in WRAPPERS and it.args:
             it = it.args[0]
         while isinstance(it, ast.Attribute) or (isinstance(it, ast.Subscript) and isinstance(it.slice, ast.Constant) and isinstance(it.slice.value, str)):
+            if isinstance(it, ast.Subscript):
+                keyed[id(it.value)] = it.slice.value  # type: ignore[union-attr]
             it = it.value
         if isinstance(it, ast.Call):
             receiver = it.func.value if isinstance(it.func, ast.Attribute) else None
@@ -129,9 +135,32 @@ def search_hits(it: ast.AST, r, scope, line: int) -> bool:
             return bool(SEARCH_NAME.search(call_name(it))) or any(k.arg in SEARCH_KEYWORDS for k in it.keywords)
         if not isinstance(it, ast.Name):
             return False
-        it = r.assigned(it.id, scope, line)
+        key = keyed.get(id(it))
+        name, it = it.id, r.assigned(it.id, scope, line)
         if it is None:
-            return False
+            b = r.binding(name, scope, line) if key else None
+            return bool(b and b[0] == "param" and _state_hits(key, r))  # documents = state["documents"] of a graph node
+    return False
+
+
+def _state_hits(key: str, r) -> bool:
+    """Some function of the module returns ``{key: hits}`` with ``hits`` the results of one search
+    (``return {"documents": retriever.invoke(question), ...}``): a graph node's state carries the
+    documents retrieved for one question to the node that grades them."""
+    memo = r.__dict__.setdefault("_state_hits", {})
+    if key in memo:
+        return memo[key]
+    memo[key] = False  # no recursion through the same key
+    funcs, _calls = _defs_and_calls(r)
+    for f in funcs:
+        fscope = r.scope_of.get(f)
+        for n in ast.walk(f):
+            if fscope is None or not (isinstance(n, ast.Return) and isinstance(n.value, ast.Dict)):
+                continue
+            for k, v in zip(n.value.keys, n.value.values):
+                if isinstance(k, ast.Constant) and k.value == key and search_hits(v, r, fscope, n.lineno):
+                    memo[key] = True
+                    return True
     return False
 
 

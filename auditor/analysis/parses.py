@@ -194,14 +194,20 @@ def _reasoning_trace(pattern: ast.AST | None) -> bool:
 
 
 CITATION_MARKERS = {r"\[\d+\]", r"\[\d+\]+", r"\[[0-9]+\]", r"\[\d{1,3}\]"}
+# one number, with nothing to anchor on: \d+, \b(\d{1,3})\b, [0-9]+, (\d+(?:\.\d+)?) - parens, ?: and \b stripped
+_DIGITS = r"(?:\\d|\[0-9\])(?:\+|\*|\{\d+(?:,\d*)?\})?"
+BARE_NUMBER = re.compile(rf"^(?:-\??)?{_DIGITS}(?:(?:\\\.|\.){_DIGITS}\??)?$")
 
 
 def _token_scan(pattern: str) -> bool:
     r"""A URL or e-mail pattern (``https?://[^\s]+``, ``[\w.-]+@[\w.-]+``) and nothing structural (no
-    braces, brackets of JSON, tags or labels to anchor on), or the ``[N]`` citation markers of an
-    answer asked to cite its sources: it finds its tokens in any prose."""
+    braces, brackets of JSON, tags or labels to anchor on), the ``[N]`` citation markers of an
+    answer asked to cite its sources, or one bare number (``\d+``, ``\b(\d{1,3})\b``: the score a
+    judge or reranker was asked for): it finds its tokens in any prose."""
     if pattern.replace("(", "").replace(")", "").replace("?:", "") in CITATION_MARKERS:
         return True  # the [N] citation markers of an answer asked to cite: found wherever they are
+    if BARE_NUMBER.match(pattern.replace("(", "").replace(")", "").replace("?:", "").replace("\\b", "")):
+        return True  # the first number in the answer (a score asked for): prose around it does not break the search
     if not pattern or any(c in pattern for c in ("\\{", "\\[", "<", ":\\s", ": ")):
         return False
     return "http" in pattern or "www\\." in pattern or "@" in pattern

@@ -6,12 +6,16 @@ iterates them, maps them, counts them or hands the list on; a batch's per-prompt
 samples are read (``[[x.text for x in o.outputs] for o in llm.generate(...)]``) and a local
 ``generate()``'s sequences cut into groups of the sample count (``ret[i:i + num_samples]``) too. Only the function that holds the
 call is read, with its result name (``response = client.chat.completions.create(...)``) or the
-call itself (``client.chat.completions.create(...).choices``).
+call itself (``client.chat.completions.create(...).choices``); a wrapper's caller that passes ``n=`` and
+reads every sample of the response the wrapper returns (``responses = completion_with_backoff(n=n)``,
+``for r in responses.choices``) is read at the caller (:func:`asks_and_reads_samples`).
 """
 
 from __future__ import annotations
 
 import ast
+
+from auditor.analysis.sampleuse import SAMPLE_PARAMS
 
 # where each SDK keeps the samples of one response
 CHOICE_ATTRS = {"choices", "candidates", "generations", "outputs"}
@@ -22,6 +26,12 @@ def every_choice_used(scope: ast.AST, call: ast.Call, result_name: str | None, r
     :func:`open_choice_reads` of ``scope``, computed once for all the calls of a function."""
     call_ids, names = open_choice_reads(scope) if reads is None else reads
     return id(call) in call_ids or bool(result_name and result_name in names)
+
+
+def asks_and_reads_samples(scope: ast.AST, call: ast.Call, result_name: str | None) -> bool:
+    """A call (of a wrapper that returns the response: ``completion_with_backoff(model=..., n=n)``) that
+    passes a samples keyword and whose result's samples ``scope`` all reads (``for r in responses.choices``)."""
+    return any(k.arg in SAMPLE_PARAMS for k in call.keywords) and every_choice_used(scope, call, result_name)
 
 
 def request_result(call: ast.Call, nodes) -> str | None:

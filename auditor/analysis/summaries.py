@@ -29,6 +29,7 @@ from auditor.analysis.callholes import _message_like, callee_of, class_qualname,
 from auditor.analysis.flowfacts import Callee, CallRecord, FrameFacts, FunctionSummary, ModuleFlows, ParamInfo, Returns
 from auditor.analysis.forwarded import kwargs_sets
 from auditor.analysis.retryparse import validated_retry
+from auditor.analysis.samples import asks_and_reads_samples
 from auditor.analysis.frames import RENDERS
 from auditor.analysis.leancalls import find_call, lean_calls
 from auditor.analysis.loops import LoopFacts, assigned_name
@@ -298,6 +299,7 @@ class _Builder:
         if scope.kind == "function" and callee.name.rsplit(".", 1)[-1] == scope.name:  # it calls itself: from an except handler that is a retry
             rec.retry = any(isinstance(h, ast.ExceptHandler) and any(x is call for x in ast.walk(h)) for h in ast.walk(scope.node))
         rec.args, rec.kwargs, rec.star, rec.spread = self.prompts.call_args(call, scope)
+        rec.every_choice = asks_and_reads_samples(scope.node, call, self.finder._targets.get(id(call)))
         rec.bound = True
         return rec
 

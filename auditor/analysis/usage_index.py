@@ -133,6 +133,10 @@ class FunctionIndex:
         return bool(tainted & self.return_names) or id(call) in self.return_calls
 
 
+def _reads_name(expr: ast.AST, name: str) -> bool:
+    return any(isinstance(x, ast.Name) and x.id == name for x in ast.walk(expr))
+
+
 class LoopIndex:
     """Names a loop grows, and its assignments by what their values read."""
 
@@ -142,10 +146,12 @@ class LoopIndex:
         self.grown: set[str] = set()
         self.assigns_by_name: dict[str, list[set[str]]] = {}  # name read -> [target names]
         self.assigns_by_call: dict[int, list[set[str]]] = {}
+        self.rebound: set[str] = set()  # names a plain assignment in the loop binds afresh (`parts = []`)
         for n in ast.walk(loop):
             if isinstance(n, (ast.Call, ast.AugAssign, ast.Assign)):
                 self.grown.update(grown_names(n))
             if isinstance(n, ast.Assign):
+                self.rebound.update(t.id for t in n.targets if isinstance(t, ast.Name) and not _reads_name(n.value, t.id))
                 # `x = ...`, and the object an attribute or item is stored into (`params.instruction = answer`)
                 targets = {t.id for t in n.targets if isinstance(t, ast.Name)} | {
                     r for t in n.targets if isinstance(t, (ast.Attribute, ast.Subscript)) for r in [_root(t)] if r}
@@ -156,6 +162,12 @@ class LoopIndex:
                     _add(self.assigns_by_name, name, targets)
                 for c in calls:
                     _add(self.assigns_by_call, c, targets)
+
+    def views_of_grown(self) -> set[str]:
+        """Names the loop assigns from a list that grows in it and lives across passes (an archive built
+        before the loop: ``prev = "\\n\\n".join(archive)``; not ``parts = []`` rebuilt every pass)."""
+        kept = self.grown - self.rebound
+        return {t for g in kept for targets in self.assigns_by_name.get(g, []) for t in targets} - kept
 
     def assigns_from(self, name: str, call: ast.Call) -> list[set[str]]:
         return self.assigns_by_name.get(name, []) + self.assigns_by_call.get(id(call), [])

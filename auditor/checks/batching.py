@@ -48,8 +48,8 @@ def call_in_loop(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
         return  # one image per request: nothing to group, and a few seeds or prompts compared side by side
     if site.extra.get("derived") and site.extra.get("recursive"):
         return  # each item runs a recursive search (dfs() calls dfs()): its requests wait for the answers before them
-    if site.extra.get("derived") and _runs_agent(site, ctx):
-        return  # each item runs an agent: a tool-call loop of dependent requests fits neither a batch nor a group
+    if (site.extra.get("derived") and _runs_agent(site, ctx)) or _pass_runs_agent(site, ctx):
+        return  # each item runs an agent (this call, or another in the same pass): a tool-call loop of dependent requests fits neither a batch nor a group
     if site.extra.get("derived") and builds_agent(site, ctx):
         return  # the callee builds an agent (a coding agent that edits files) for each item: no single request to batch
     usage = ctx.cost.usage.for_site(site.id)
@@ -59,6 +59,8 @@ def call_in_loop(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
     provider = model.provider if model is not None else site.provider
     batch_apis = ctx.params.get("batch-apis") or {}
     batch = batch_apis.get(site.provider) or batch_apis.get(provider)
+    if served is not None and not served.local:
+        batch = batch_apis.get(served.provider)  # a known host (OpenRouter) serves it: only that host's Batch API, not the model vendor's
     if batch:
         batch = router_batch(site) or batch  # LiteLLM with the model its caller picks: that provider's Batch API
     if site.extra.get("untyped") and model is None:
@@ -109,6 +111,18 @@ def _runs_agent(site: CallSite, ctx: RuleContext) -> bool:
                 inner = by_id.get(sid)
                 if inner is not None and inner.loop is not None and (inner.extra.get("loop_kind") == "dependent" or inner.extra.get("agent_loop")):
                     memo.add((d.path, d.cell, d.span.line, d.span.column))
+                    if d.loop is not None and d.loop.span is not None:
+                        memo.add((d.path, d.cell, "loop", d.loop.span.line))  # the loop whose passes run it
                     break
         ctx.extra["agent_calls"] = memo
     return (site.path, site.cell, site.span.line, site.span.column) in memo  # a notebook's lines count per cell
+
+
+def _pass_runs_agent(site: CallSite, ctx: RuleContext) -> bool:
+    """Another call in the same pass of the loop runs an agent (``vanilla_rag(q)`` beside
+    ``generate_with_function_calling_loop(q, tools)``, then a judge): each item is an agent run the
+    pass waits for, compared with the plain answer; the plain request is one step of that run."""
+    if site.loop is None or site.loop.span is None:
+        return False
+    _runs_agent(site, ctx)  # fills the memo
+    return (site.path, site.cell, "loop", site.loop.span.line) in ctx.extra["agent_calls"]

@@ -77,6 +77,8 @@ def unbounded_history(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
     h = site.extra.get("history")
     if h is None:
         return
+    if h.loop_line is None and h.name.startswith("self.") and _called_once(site, ctx):
+        return  # the method is called once, at the top level of a script or notebook: one turn, nothing grows
     grows = f"`{h.grow.text}` (line {h.grow.span.line})"
     if h.loop_line is not None:
         how = f"grows with {grows} in the loop at line {h.loop_line}"
@@ -89,6 +91,21 @@ def unbounded_history(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
         f"the last turns (e.g. `{h.name}[-{keep}:]`) or summarise older turns"
     )
     yield ctx.site_finding(site, msg)
+
+
+def _called_once(site: CallSite, ctx: RuleContext) -> bool:
+    """The project reaches the request from exactly one call, outside any function and loop
+    (``conv = Conversation(system); conv.generate("...")`` in one notebook cell)."""
+    memo = ctx.extra.get("callers_of")
+    if memo is None:
+        memo = {}
+        for d in ctx.project.call_sites():
+            line = (d.extra.get("derived") or {}).get("line") or []
+            if len(line) >= 2:
+                memo.setdefault(line[-1], []).append(d)
+        ctx.extra["callers_of"] = memo
+    callers = memo.get(site.id) or []
+    return len(callers) == 1 and callers[0].loop is None and not callers[0].extra.get("in_function")
 
 
 # ---------------------------------------------------------------- LA603

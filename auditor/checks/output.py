@@ -149,6 +149,8 @@ def deprecated_cap_parameter(site: CallSite, ctx: RuleContext) -> Iterable[Findi
     state, param = site.lookup("max_tokens")
     if state != "present" or param is None:
         return
+    if _renamed_by_client(site, ctx):
+        return  # langchain_openai.ChatOpenAI sends its max_tokens field as max_completion_tokens
     model = ctx.model(site)
     lead = "`max_tokens` is not accepted here"
     if site.provider == "groq":
@@ -163,3 +165,18 @@ def deprecated_cap_parameter(site: CallSite, ctx: RuleContext) -> Iterable[Findi
     if param.direct and param.key_span is not None:
         fix = Fix("safe", "Rename to `max_completion_tokens`", rename_param(param, REASONING_CAP))
     yield ctx.finding(f"{lead}: {why}", site.path, param.arg_span or site.span, site=site, fix=fix)
+
+
+def _renamed_by_client(site: CallSite, ctx: RuleContext) -> bool:
+    """The site's client (itself, or the constructor an ``invoke()`` uses) is one of ``renamed-by``."""
+    prefixes = tuple(str(p) for p in ctx.params.get("renamed-by") or ())
+    if not prefixes:
+        return False
+    methods = [site.method]
+    inner = (site.extra.get("derived") or {}).get("inner")
+    if inner:
+        memo = ctx.extra.get("site_methods")
+        if memo is None:
+            memo = ctx.extra["site_methods"] = {s.id: s.method for s in list(ctx.project.call_sites()) + list(getattr(ctx.project, "abstract_sites", []))}
+        methods.append(memo.get(inner, ""))
+    return any(m.startswith(prefixes) for m in methods)
