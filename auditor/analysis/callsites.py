@@ -31,6 +31,7 @@ from auditor.analysis.forwarded import forwarded_kwargs
 from auditor.analysis.expectraise import expects_raise, raise_body_lines
 from auditor.analysis.deadstore import dead_construction
 from auditor.analysis.unsent import Unsent
+from auditor.analysis.finderdata import finder_data
 from auditor.analysis.nodeindex import children, node_index, scope_in
 
 LOOP_NODES = (ast.For, ast.AsyncFor, ast.While)
@@ -53,32 +54,20 @@ class CallSiteFinder(ApiMatcher, ArgumentMapper):
         self.sites: list[CallSite] = []
         self._counts: dict[str, int] = {}
         self._unsent = Unsent(path)
-        self._wildcards = [c for c in providers.by_callable if "*" in c]
-        # last names that can end a generation call: a cheap filter before resolving
-        self.last_names: set[str] = set()
-        for api in providers.apis:
-            for c in api.match_callables:
-                self.last_names.add(c.rsplit(".", 1)[-1])
-            for m in api.match_methods:
-                self.last_names.add(m.rsplit(".", 1)[-1])
+        static = finder_data(providers)  # the same for every module of a catalog: built once
+        self._wildcards = static.wildcards
+        self.last_names = static.last_names  # last names that can end a generation call: a cheap filter before resolving
         self.bound: dict[int, list[ast.Call]] = {}  # id(constructor call) -> .bind(...) calls
         self.partials: dict[int, tuple[ast.Call, Scope]] = {}  # id(call) -> the functools.partial it calls
-        self.untyped: dict[str, Api] = {}  # distinctive method path -> API, for receivers of unknown type
-        # every API that claims a method path; those with their own `requires` are tried first
-        # (Anthropic Text Completions' completions.create(max_tokens_to_sample=...) before OpenAI's)
-        self.untyped_all: dict[str, list[Api]] = {}
-        for api in providers.apis:
-            for m in api.match_untyped:
-                self.untyped.setdefault(m, api)
-                self.untyped_all.setdefault(m, []).append(api)
-        for apis in self.untyped_all.values():
-            apis.sort(key=lambda a: a.untyped_requires is None)
+        self.untyped = static.untyped  # distinctive method path -> API, for receivers of unknown type
+        self.untyped_all = static.untyped_all  # every API that claims a method path, those with their own `requires` first
+        self._makers = static.makers
         self._untyped_calls: set[int] = set()
         # names bound to callable instances (generator = pipeline(...); ask = partial(create, ...))
         self.instance_names = self._instance_names()
         self._targets: dict[int, str] = {}  # id(call) -> the name its result is assigned to
         self.pending: dict[int, dict] = {}  # id(call) -> client imported from another module
-        self.sdk_roots = {r.split(".")[0] for r in providers.import_roots}
+        self.sdk_roots = static.sdk_roots
         self.subclass_ctors, self._subclass_names = self._subclass_constructors()
 
     # ------------------------------------------------------------------ walk
@@ -102,11 +91,7 @@ class CallSiteFinder(ApiMatcher, ArgumentMapper):
         type has a ``__call__`` API, or a method reference (``completion = client.chat.completions.create``,
         ``func = a.generate_content_stream if stream else a.generate_content``): calls through
         them carry no catalogued last name."""
-        makers = {"partial"}
-        for (tname, method) in self.p.by_type_method:
-            if method == "__call__":
-                for maker in self.p.types[tname].made_by if tname in self.p.types else []:
-                    makers.add(maker.rsplit(".", 1)[-1])
+        makers = self._makers
         names: set[str] = set()
         for scope in {id(s): s for s in self.r.scope_of.values()}.values():
             for table in (scope.assigns, scope.self_attrs):

@@ -20,7 +20,7 @@ _BREAK = re.compile(r"\r\n|\r|\n")
 def split_lines(text: str) -> list[str]:
     """``text``'s lines without their line breaks, like ``str.splitlines()`` but breaking only
     where Python's tokenizer does (``\n``, ``\r\n``, ``\r``)."""
-    lines = _BREAK.split(text)
+    lines = text.split("\n") if "\r" not in text else _BREAK.split(text)  # no CR: the same split, without the regex
     if lines[-1] == "":
         lines.pop()  # a final line break does not start another line
     return lines
