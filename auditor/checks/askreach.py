@@ -45,9 +45,9 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 def _data() -> dict[str, Any]:
     data: dict[str, Any] = load_catalog().answers.get("ask-reach") or {}
     return {
-        "long": re.compile(str(data.get("long-form") or _NEVER), re.I | re.X),
-        "title": re.compile(str(data.get("title-ask") or _NEVER), re.I | re.X),
-        "bounded-items": re.compile(str(data.get("bounded-items") or _NEVER), re.I | re.X),
+        "long": re.compile(str(data.get("long-form") or _NEVER), re.IGNORECASE | re.VERBOSE),
+        "title": re.compile(str(data.get("title-ask") or _NEVER), re.IGNORECASE | re.VERBOSE),
+        "bounded-items": re.compile(str(data.get("bounded-items") or _NEVER), re.IGNORECASE | re.VERBOSE),
         "title-tokens": int(data.get("title-tokens") or 30),
         "answer-guard": int(data.get("answer-guard") or 1000),
         "unknown-guard": int(data.get("unknown-guard") or data.get("long-form-ceiling") or 16000),
