@@ -481,8 +481,9 @@ def test_a_retired_model_default_of_a_wrapper_is_one_finding_at_the_default(proj
 
 def test_unchecked_truncation_in_a_wrapper_is_one_finding_at_the_wrapper(project):
     """The course notebooks' shape: get_completion() caps the call and returns the text unchecked;
-    twenty callers are one cause (LA606 once, at the wrapper), unless a caller passes the cap."""
-    calls = "\n".join(f'print(get_completion("Question {i}: name a colour."))' for i in range(20))
+    twenty callers are one cause (LA606 once, at the wrapper), unless a caller passes the cap. The
+    callers ask for essays: long-form output that reaches a cap of 2000 (a colour's name would not)."""
+    calls = "\n".join(f'print(get_completion("Write an essay about colour {i}."))' for i in range(20))
     result = project({
         "course.py": f'''
 import anthropic

@@ -160,7 +160,8 @@ def test_a_succinct_only_answer_under_a_large_cap(project):
     ask = "Please give a short succinct context to situate this chunk. Answer only with the succinct context and nothing else."
     assert _found(project, {"app.py": SUCCINCT.replace("CAP", "1000").replace("ASK", ask)}, "LA606") == []
     assert len(_found(project, {"app.py": SUCCINCT.replace("CAP", "300").replace("ASK", ask)}, "LA606")) == 1
-    assert len(_found(project, {"app.py": SUCCINCT.replace("CAP", "1000").replace("ASK", "Explain how the chunk fits the document.")}, "LA606")) == 1
+    # no succinct ask: an explanation of a few paragraphs reaches 600 (a cap of 1000 is a guard, session 17)
+    assert len(_found(project, {"app.py": SUCCINCT.replace("CAP", "600").replace("ASK", "Explain how the chunk fits the document.")}, "LA606")) == 1
 
 
 DEMO = '''

@@ -48,7 +48,7 @@ _KEY = re.compile(r"\"[A-Za-z_][\w ]{0,40}\"\s*:")
 def asked_answer_tokens(site: CallSite) -> int | None:
     """The tokens of the answer the site's static instructions give an example of, else None."""
     best: int | None = None
-    texts = _texts(site)
+    texts = instruction_texts(site)
     items = item_tokens([o for t in texts for o in balanced_objects(t) if _KEY.search(o)])  # one item of a JSON example's list, in any message
     json_ask = any(_json_ask(t) for t in texts)  # the ask and its example may lie in runs a hole splits
     for text in texts:
@@ -65,11 +65,12 @@ def asked_answer_tokens(site: CallSite) -> int | None:
 def bounded_tokens(site: CallSite) -> int | None:
     """The tokens of an answer the site's instructions bound by words or a sentence (never with
     counted items, whose bound may be per item), else None."""
-    texts = _texts(site)
+    texts = instruction_texts(site)
     return None if any(asks_counted(t) for t in texts) else bounded_answer_tokens(texts)
 
 
-def _texts(site: CallSite) -> list[str]:
+def instruction_texts(site: CallSite) -> list[str]:
+    """The static instruction runs of the site's non-assistant messages."""
     return [run_text(run) for m in site.prompt.messages if m.role != "assistant" for run in instruction_runs(m.segments)]
 
 

@@ -23,7 +23,8 @@ from auditor.config.catalog import load_catalog
 from auditor.facts import CallSite
 from auditor.findings import Finding
 from auditor.checks.prompt import short_answer_hit
-from auditor.checks.answersize import asked_answer_tokens, bounded_tokens
+from auditor.checks.answersize import asked_answer_tokens, bounded_tokens, instruction_texts
+from auditor.checks.askreach import ask_kind, cap_is_guard
 
 
 _THINKING = ("reasoning_effort", "reasoning", "reasoning.effort", "thinking", "extra_body.reasoning")
@@ -66,6 +67,9 @@ def unchecked_truncation(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
     bound = bounded_tokens(site) if isinstance(v, int) and not thinks else None
     if bound is not None and v >= bound * float(ctx.params.get("bound-headroom") or 1.5):
         return  # the prompt bounds the answer's length ("3-8 words maximum") well below the cap
+    kind = ask_kind(instruction_texts(site)) if isinstance(v, int) and not thinks else None
+    if kind is not None and cap_is_guard(kind, v, float(ctx.params.get("bound-headroom") or 1.5)):
+        return  # the cap is a guard far above any answer this ask produces (rules/answers.yaml ask-reach)
     checks = ctx.params.get("checks") or {}
     hint = checks.get(site.api) or checks.get(site.provider)
     if not hint:
