@@ -76,10 +76,13 @@ def is_reminder(segments: list[Segment], first: Place, here: Place, text: str) -
 def _bookends(segments: list[Segment], first: Place, here: Place) -> bool:
     """The first copy opens the message's text and the second one ends it (only blank text around them), worked
     examples between them (data, or two or more records opening with one label: "Question:" ... "Question:")."""
-    if first.text[: first.offset].strip() or here.text[here.end :].strip():
-        return False
+    a, _ = _segment_bounds(segments, first)
+    _, b = _segment_bounds(segments, here)
+    if first.text[a : first.offset].strip() or here.text[here.end : b].strip():
+        return False  # other text of the same written text before the first copy or after the second
     def blank(segs) -> bool:
         return all(seg.kind == "static" and not seg.text.strip() for seg in segs)
+
     if first.run_start == here.run_start:
         between = here.text[first.end : here.offset]
         examples = False
@@ -89,7 +92,20 @@ def _bookends(segments: list[Segment], first: Place, here: Place) -> bool:
         examples = any(seg.kind == "static" and seg.role == DATA and seg.text.strip() for seg in segs)
     labels = _RECORD_LABEL.findall(between)
     examples = examples or any(labels.count(lab) >= 2 for lab in set(labels))  # "Question:" opening each worked example
-    return examples and blank(segments[: first.run_start]) and blank(segments[here.run_end :])
+    # around the copies only blank text of the same written text: the live input appended after it is another source
+    src = _source(here.segment)
+    return examples and blank(s for s in segments[: first.run_start] if _source(s) == src) and blank(s for s in segments[here.run_end :] if _source(s) == src)
 
 
 _RECORD_LABEL = re.compile(r"^[ \t]*([A-Z][A-Za-z ]{0,30}):", re.MULTILINE)
+
+
+def _segment_bounds(segments: list[Segment], place: Place) -> tuple[int, int]:
+    """Where the segment holding ``place``'s copy starts and ends in its run's text."""
+    pos = 0
+    for seg in segments[place.run_start : place.run_end]:
+        end = pos + len(seg.text)
+        if seg is place.segment:
+            return pos, end
+        pos = end
+    return 0, len(place.text)
