@@ -415,3 +415,31 @@ def test_notebook_streaming_demo_agent(project):
         "    async for e in result.stream_events():\n        print(e)\n",
     )
     assert codes(project({"patterns.ipynb": nb}, select=["LA205"])) == []
+
+
+def test_la206_a_description_capitalised_only_as_each_list_items_first_word_is_no_term(project):
+    src = '''\
+    from openai import OpenAI
+
+    client = OpenAI()
+    CONSOLIDATION_PROMPT = """Merge the notes into MEMORY.md.
+
+    What to keep first:
+    1) Stable user operating preferences, recurring dislikes and steering patterns
+    2) Decision triggers that prevent wasted exploration
+
+    When space is short:
+    - Stable user operating preferences often deserve promotion before routine recaps.
+    - Prefer the user's signal over procedure.
+
+    Checklist before you finish:
+    - Stable user operating preferences preserved in the preferences section
+    - Run the exploitability assessment checklist; cite the exploitability assessment checklist items; attach the exploitability assessment checklist.
+    """
+
+
+    def consolidate(notes: str) -> str:
+        return client.chat.completions.create(model="gpt-4o-mini", max_tokens=900, messages=[{"role": "system", "content": CONSOLIDATION_PROMPT}, {"role": "user", "content": notes}])
+    '''
+    r = project({"memory.py": src}, select=["LA206"])
+    assert _asks(r, "LA206") == ["exploitability assessment checklist"]
