@@ -210,6 +210,7 @@ class PromptConstant:
     span: Span
     prompt: Prompt
     cell: int | None = None
+    streamed: bool = False  # a sink's text sent only by streaming runs of a fixed input (analysis/streamdemo.py)
 
 
 @dataclass

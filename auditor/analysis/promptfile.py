@@ -56,12 +56,28 @@ def analyse_promptfile(data: bytes, rel: str, opts: SourceOptions) -> FileFacts:
     site = front_matter_site(fm, lines, rel, style, messages) if fm is not None else None
     if site is not None:
         facts.call_sites.append(site)
-    elif any(s.kind == "static" and s.text.strip() for m in messages for s in m.segments):
+    elif any(s.kind == "static" and s.text.strip() for m in messages for s in m.segments) and not (fm is None and _file_template(ext, body)):
         end = len(lines)
         span = Span(body_line, 1, end, len(lines[-1]) + 1 if lines else 1)
         name = rel.rsplit("/", 1)[-1]
         facts.prompt_constants.append(PromptConstant(name, "", rel, span, Prompt(messages)))
     return facts
+
+
+# a Jinja template that renders a file, not a prompt: a Dockerfile ("FROM {{ base_image }}"), a script, a web page
+_FILE_TEMPLATE = re.compile(r"(?:FROM[ \t]+\S|#!/|<!DOCTYPE\b|<html\b|<\?xml\b)", re.IGNORECASE)
+_SKIP_LINE = re.compile(r"[ \t]*(?:\{#.*#\}|\{%.*%\}|#(?!!).*)?[ \t]*$")
+
+
+def _file_template(ext: str, body: str) -> bool:
+    """Is this Jinja file a template of another kind of file (its first line of content a Dockerfile's ``FROM``,
+    a shebang, a doctype)? Never sent to a model, so not a prompt."""
+    if ext not in ("j2", "jinja", "jinja2"):
+        return False
+    for line in body.split("\n", 40)[:40]:
+        if not _SKIP_LINE.fullmatch(line):
+            return bool(_FILE_TEMPLATE.match(line.lstrip()))
+    return False
 
 
 # ------------------------------------------------------------------------------ front matter

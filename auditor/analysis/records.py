@@ -10,7 +10,10 @@ Two shapes are recognised (their patterns are data in ``rules/roles.yaml``, ``re
   ``【Answer】`` blocks, its pseudo-SQL and plan steps). An example ends earlier where the live task
   begins (a line such as ``Now is the real question ...`` / ``Your turn`` / ``End of examples``:
   ``records.live``) or, after a blank line, at a heading or label line that no other example of the
-  sequence has (``KEY POINTS:``, ``Rules:``); a label the examples share is a field of each.
+  sequence has (``KEY POINTS:``, ``Rules:``); a label the examples share is a field of each. A heading
+  with its example on the same line (``Example 1: If the list is empty ... Text: ...``, what a YAML folded
+  scalar makes of a heading and its lines) counts when two or more such headings share the stem; the last
+  of them also ends at the line holding the live input (a placeholder).
 - **Verdict records.** Records that each end in a verdict line, one of a few short words the records
   share (``sure`` / ``likely`` / ``impossible``: a value prompt's few-shot evaluations), three or more
   of them, with the live input (a placeholder or a hole) after the last one. The records run from the
@@ -62,6 +65,12 @@ _STEM_DROP = re.compile(r"[^A-Za-z]+")
 _LINE_LABEL = re.compile(r"^[ \t]*(?:#{1,6}[ \t]*)?(?:[-*\u2022][ \t]+)?(?:\*\*)?([A-Za-z][\w /&-]{0,40}?)[ \t]*(?:\*\*)?:")
 
 
+# a numbered example heading with its example on the same line: a YAML folded scalar (``template: >``) joins
+# "Example 1:" and the lines below it into one ("Example 1: If the list is empty, ... Text: San Francisco is ...",
+# a separator line joined in front: "###################### Example 2: ...")
+_FOLDED = re.compile(r"^[ \t]*(?:#{1,6}[ \t]*|[#=*-]{3,}[ \t]+)?(?:\*\*)?examples?[ \t]+\d{1,2}[ \t]*:(?:\*\*)?[ \t]+(?=\S)", re.IGNORECASE)
+
+
 def _stem(line: str) -> str:
     return " ".join(_STEM_DROP.sub(" ", _PAREN.sub(" ", line)).lower().split())
 
@@ -81,12 +90,16 @@ def numbered_examples(lines: list[tuple[int, str]], text: str, rules: Any) -> li
     if section is None or not getattr(rules, "numbered_examples", True):
         return []
     groups: dict[str, list[int]] = {}
-    for i, (_, line) in enumerate(lines):
+    folded: dict[int, int] = {}  # line of a folded heading -> where its example starts on that line
+    for i, (pos, line) in enumerate(lines):
         if section.match(line):
             groups.setdefault(_stem(line), []).append(i)
+        elif (m := _FOLDED.match(line)) is not None:
+            groups.setdefault(_stem(m.group(0)), []).append(i)
+            folded[i] = pos + m.end()
     out: list[tuple[int, int]] = []
     for heads in groups.values():
-        if len(heads) < 2:
+        if len(heads) < 2 or (any(i in folded for i in heads) and sum(i in folded for i in heads) < 2):
             continue
         bounds = [(i, heads[n + 1] if n + 1 < len(heads) else len(lines)) for n, i in enumerate(heads)]
         labels = [{_label(lines[k][1]) for k in range(i + 1, j)} - {""} for i, j in bounds]
@@ -105,6 +118,9 @@ def numbered_examples(lines: list[tuple[int, str]], text: str, rules: Any) -> li
                 if live is not None and live.match(line):
                     stop = k
                     break
+                if last and i in folded and _LIVE_INPUT.search(line):
+                    stop = k  # a folded last example (no line of its own for its heading) ends at the live input's line
+                    break
                 if lines[k - 1][1].strip() or not line.strip() or _label(line) in shared:
                     continue
                 opens = bool(_HEADING.match(line)) or (end is not None and end.match(line) is not None)
@@ -115,7 +131,7 @@ def numbered_examples(lines: list[tuple[int, str]], text: str, rules: Any) -> li
                 if opens:
                     stop = k
                     break
-            start = lines[i][0] + len(lines[i][1]) + 1
+            start = folded[i] if i in folded else lines[i][0] + len(lines[i][1]) + 1
             finish = lines[stop][0] if stop < len(lines) else len(text)
             if finish > start:
                 out.append((start, finish))

@@ -104,6 +104,7 @@ class RoleRules:
     record_gap: int = 0  # records.gap: most lines between two verdict lines
     record_labelled: int = 0  # records.labelled: fewest blocks one label opens before the live label ("Task:")
     injection: re.Pattern[str] | None = None  # a text that opens like a prompt-injection attack: the input under test
+    trained: list[list[re.Pattern[str]]] = field(default_factory=list)  # trained-templates: a fine-tuned model's own prompt format
     # policy prompt-roles: (glob, role) for names and for paths, in the order written
     name_overrides: list[tuple[str, str]] = field(default_factory=list)
     path_overrides: list[tuple[str, str]] = field(default_factory=list)
@@ -147,6 +148,7 @@ class RoleRules:
             record_gap=int(records.get("gap") or 0),
             record_labelled=int(records.get("labelled") or 0),
             injection=re.compile(data["injection"], flags) if data.get("injection") else None,
+            trained=[[re.compile(str(m), re.MULTILINE) for m in t.get("markers") or []] for t in data.get("trained-templates") or [] if t.get("markers")],
             name_overrides=name_o,
             path_overrides=path_o,
         )
@@ -182,11 +184,12 @@ def assign_roles(project: Any, overrides: Mapping[str, str] | None = None, rules
 
 def assign_prompt(prompt: Prompt, path: str, rules: RoleRules, own_name: str = "") -> None:
     fixed: set[int] = set()
+    trained = trained_template(prompt, rules.trained)
     for m in prompt.messages:
         for seg in m.segments:
             if seg.kind != "static":
                 continue
-            role, final = base_role(seg, path, rules, own_name)
+            role, final = (DATA, True) if trained else base_role(seg, path, rules, own_name)
             seg.role = role
             if final:
                 fixed.add(id(seg))
@@ -194,6 +197,16 @@ def assign_prompt(prompt: Prompt, path: str, rules: RoleRules, own_name: str = "
         _few_shot(prompt.messages, fixed)
     for m in prompt.messages:
         m.segments = _split_regions(m.segments, rules, fixed)
+
+
+def trained_template(prompt: Prompt, signatures: list[list[re.Pattern[str]]]) -> bool:
+    """Is the prompt a fine-tuned model's own prompt format (``trained-templates`` in rules/roles.yaml: every
+    marker of one entry in its static text, e.g. Prometheus 2's "###Task Description" ... "###Feedback:")?
+    Its words are what the model was trained on, so none of its text is the author's prose to edit."""
+    if not signatures:
+        return False
+    text = "".join(s.text for m in prompt.messages for s in m.segments if s.kind == "static")
+    return any(all(rx.search(text) for rx in sig) for sig in signatures)
 
 
 def base_role(seg: Segment, path: str, rules: RoleRules, own_name: str = "") -> tuple[str, bool]:

@@ -21,6 +21,7 @@ import ast
 from auditor.analysis.localreturns import returned_text
 from auditor.analysis.modindex import ModuleIndex, find_lines
 from auditor.analysis.scopes import Scope, call_arg, span_of
+from auditor.analysis.streamdemo import streamed_demo_calls
 from auditor.analysis.templates import DataHole, fill_template
 from auditor.config.flows import load_flows
 from auditor.facts import FileFacts, Message, Prompt, PromptConstant, Segment
@@ -41,6 +42,7 @@ def text_sink_constants(resolver, prompts, facts: FileFacts, walk: ModuleIndex) 
     known = [pc.span for pc in facts.prompt_constants]
     seen: set[tuple] = set()
     helpers: dict[str, list] = {}  # function name -> (its scope, the parameter a sink receives, the role)
+    demos = streamed_demo_calls(resolver.tree) if "run_streamed" in text else set()  # agents run only to stream a fixed question
     for line in find_lines(text, sorted(f"{n}(" for n in names) + sorted(f"{n}.from_" for n in names)):
         for call in walk.calls_at(line):
             key = (call.lineno, call.col_offset)
@@ -63,7 +65,7 @@ def text_sink_constants(resolver, prompts, facts: FileFacts, walk: ModuleIndex) 
                 if dumped is not None:  # Part(text=json.dumps(financial_data)): the caller's dict, serialised
                     helpers.setdefault(scope.node.name, []).append((scope, dumped, messages[0].role, name[1]))  # type: ignore[attr-defined]
                     continue
-                _add(facts, resolver, call, scope, name, messages, known)
+                _add(facts, resolver, call, scope, name, messages, known, streamed=id(call) in demos)
     _helper_sinks(resolver, prompts, facts, walk, text, helpers, known)
 
 
@@ -245,7 +247,7 @@ def _text_of(arg: ast.AST, scope: Scope, prompts) -> list[Segment]:
     return returned_text(prompts, arg, scope, prompts.content_segments(arg, scope))
 
 
-def _add(facts: FileFacts, resolver, call: ast.Call, scope: Scope, name_arg, messages: list[Message], known: list[Span]) -> None:
+def _add(facts: FileFacts, resolver, call: ast.Call, scope: Scope, name_arg, messages: list[Message], known: list[Span], streamed: bool = False) -> None:
     name, arg = name_arg
     if not any((s.kind == "static" and s.text.strip()) or s.kind == "ref" or isinstance(s, DataHole) for m in messages for s in m.segments):
         return  # no text written here or imported (a ref is resolved across modules in phase 2), no frame sent
@@ -258,7 +260,7 @@ def _add(facts: FileFacts, resolver, call: ast.Call, scope: Scope, name_arg, mes
     while unique in taken:  # constants are keyed by (path, name): a second Agent(...) of the file is #2
         n += 1
         unique = f"{name}#{n}"
-    facts.prompt_constants.append(PromptConstant(unique, facts.module, facts.path, span, Prompt(messages)))
+    facts.prompt_constants.append(PromptConstant(unique, facts.module, facts.path, span, Prompt(messages), streamed=streamed))
 
 
 def _union(spans: list[Span]) -> Span | None:

@@ -16,7 +16,10 @@ Two signals, both written in the module itself:
   the model's own format, and the prompt constants written in that body (``DEFAULT_SYSTEM_PROMPT = "You
   are Qwen, created by Alibaba Cloud..."``) are that format's text. A prompt that merely contains the
   tokens inside its own text (``f"<start_of_turn>user\\n{question}"``), a stop list, and the prompts of a
-  sibling class that adapts them to other models stay the author's.
+  sibling class that adapts them to other models stay the author's. A module that defines renderer classes
+  (``class Qwen3SplitRenderer(...)``) and speaks of the chat template (``apply_chat_template``) is such a renderer
+  too, tokens or not: ``_QWEN3_8_XHIGH_REASONING_INSTRUCTION = "Reasoning effort is set to xhigh. Please think
+  carefully ..."`` is the model's built-in text.
 """
 
 from __future__ import annotations
@@ -56,6 +59,8 @@ def mark_verbatim(tree: ast.Module, text: str, lines: list[str], facts: FileFact
     try:
         ranges = _noted(tree, lines) if any(w in text for w in _NOTE_WORDS) else []
         renderer = _renderer_scopes(tree) if any(w in text for w in _TOKEN_MARKS) else []
+        if not renderer and "Renderer" in text and _CHAT_TEMPLATE.search(text) and _renderer_classes(tree):
+            renderer = [(1, 1 << 30)]  # a module of chat-template renderer classes: its constants are the model's text
     except (RecursionError, ValueError):
         return
     if not ranges and not renderer:
@@ -149,6 +154,14 @@ def _renderer_scopes(tree: ast.Module) -> list[tuple[int, int]]:
                 out.append((1, 1 << 30) if scope is tree else (scope.lineno, scope.end_lineno or scope.lineno))
                 break
     return out
+
+
+_CHAT_TEMPLATE = re.compile(r"\bchat[ _]template\b|\bapply_chat_template\b")
+
+
+def _renderer_classes(tree: ast.Module) -> bool:
+    """Does the module define a chat-template renderer class (``class Qwen3SplitRenderer(..., Qwen3Renderer)``)?"""
+    return any(isinstance(n, ast.ClassDef) and n.name.endswith("Renderer") for n in tree.body)
 
 
 def _tokens_only(value: ast.AST) -> bool:

@@ -34,7 +34,7 @@ URL = re.compile(r"^[\"']?https?://|^f?[\"']https?://")
 @dataclass
 class ImagePart:
     shape: str  # openai-chat | openai-responses | anthropic | bedrock | gemini
-    detail: str | None  # the literal detail ("high", "low", "auto"), "?" when not a literal, None when absent
+    detail: str | None  # the literal detail ("high", "low", "auto"), "?" when not a literal, None when absent, "pixels" for min/max_pixels
     raw_file: bool  # the data is a file read whole, with no resize on the way
     source: str  # what was read ("open(path, 'rb').read()", "encode_image(path)")
     use: Use
@@ -112,6 +112,8 @@ class VisionFacts:
                     data, detail = _get(inner, "url"), _detail(_get(inner, "detail"))
                 else:
                     data = inner
+                if detail is None and any(_get(n, k) is not None for k in _PIXEL_KEYS):
+                    detail = "pixels"  # Qwen-VL's own resolution bounds (DashScope min_pixels / max_pixels): the request sizes the image
             elif kind == "input_image":
                 shape, data, detail = "openai-responses", _get(n, "image_url") or _get(n, "file_id"), _detail(_get(n, "detail"))
             elif kind == "image":
@@ -196,6 +198,10 @@ class VisionFacts:
             and n.func.value.id == item.id and RESIZE.search("." + n.func.attr + "(")
             for n in self.nodes(owner)
         )
+
+
+# an image part's own resolution controls (Qwen2.5-VL on DashScope / vLLM): the image is sized by the request, not by `detail`
+_PIXEL_KEYS = ("min_pixels", "max_pixels", "resized_height", "resized_width")
 
 
 def _detail(v: ast.AST | None) -> str | None:

@@ -5,7 +5,8 @@
   paragraphs": the author set how long the output may be, so "comprehensive" asks for coverage inside
   that bound, not for more output. A prompt with such a bound anywhere in its instruction text is
   not reported (a bound on something else, "use at most 3 tools", names no length unit and does not
-  count).
+  count). A length field of a requirements list ("- Target length: Approximately 3-4 concise sentences",
+  "Length: 2-3 sentences") is such a bound too.
 - **An ask for a concise product.** "Generate a comprehensive summary of the descriptions below ...
   concatenate them into a single, concise description": the product is asked to be concise, so
   "comprehensive" means "from all of the inputs", not long.
@@ -28,7 +29,10 @@ _PER_ITEM = r"(?![ \t]+(?:in|per|for)[ \t]+(?:each|every|a|one|any)\b)"  # "1-2 
 _LENGTH_BOUND = re.compile(
     r"\b(?:limit|keep|cap|restrict|constrain)\b[^.\n]{0,60}?\b(?:to|at|under|within|below)[ \t]+(?:a[ \t]+maximum[ \t]+of[ \t]+|about[ \t]+|around[ \t]+)?" + _NUM + r"[ \t]+" + _UNIT + r"\b" + _PER_ITEM +
     r"|\b(?:at[ \t]+most|no[ \t]+more[ \t]+than|not[ \t]+more[ \t]+than|not[ \t]+(?:to[ \t]+)?exceed(?:ing)?|maximum[ \t]+of|max(?:imum)?[ \t]+length[ \t]+(?:of|is)|max(?:imum)?|up[ \t]+to|fewer[ \t]+than|less[ \t]+than|under|below|within|in|of|shorter[ \t]+than)[ \t]+" + _NUM + r"[ \t]+" + _UNIT + r"\b" + _PER_ITEM +
-    r"|\b" + _NUM + r"[ \t]+" + _UNIT + r"[ \t]+(?:or[ \t]+(?:less|fewer)|max(?:imum)?|at[ \t]+most)\b" + _PER_ITEM,
+    r"|\b" + _NUM + r"[ \t]+" + _UNIT + r"[ \t]+(?:or[ \t]+(?:less|fewer)|max(?:imum)?|at[ \t]+most)\b" + _PER_ITEM
+    # a length field of a requirements list: "- Target length: Approximately 3-4 concise sentences", "Length: 2-3 sentences"
+    + r"|\b(?:target[ \t]+|output[ \t]+|response[ \t]+|summary[ \t]+)?length[ \t]*:[ \t]*(?:approximately[ \t]+|about[ \t]+|around[ \t]+|roughly[ \t]+|~[ \t]*)?" + _NUM
+    + r"[ \t]+(?:(?:concise|short|brief|full)[ \t]+)?" + _UNIT + r"\b" + _PER_ITEM,
     re.IGNORECASE,
 )
 _CONCISE_PRODUCT = re.compile(

@@ -171,6 +171,8 @@ def find_terms(runs: list[str], min_words: int = 3, min_repeats: int = 3, max_wo
                 continue  # "- Vulnerable Package Name: lxml" in every record: a field's name, the records' format
             if all(_opens_list_item(runs[a.run], a.start) for a, _ in occs) and _adjacent_items(runs, occs):
                 continue  # the head of every item of an outline: parallel structure, a shorthand would obscure it
+            if key.split()[0] in vocab.describing and all(_opens_list_item(runs[a.run], a.start) for a, _ in occs):
+                continue  # "- Stable user operating preferences, ...": capitalised only as each item's first word, a description
             if any((a.run, a.start) in used for a, _ in occs):
                 continue
             if any(in_quoted_reply(runs[a.run], a.start) for a, _ in occs):

@@ -17,7 +17,9 @@ is only the condition of a decision, a prompt that sets its own length limit, an
 - The long document's structure also counts as an **outline**: three or more required parts listed one
   per line ("1. Key strategic priorities", "# BATTERY VALIDATION REPORT", "II. Entry Execution Strategy:").
 - **An outlined product.** "Provide a comprehensive analysis structured as follows" followed by that outline:
-  the author specified each part; the length is the spec (:func:`outlined_product`).
+  the author specified each part; the length is the spec (:func:`outlined_product`). So is "Write a comprehensive
+  report ... The report must follow this exact structure:" followed by an XML or JSON skeleton of three or more
+  fields, one per line.
 - **A named sub-agent's product.** A coordinator's "Expected Output: The execution_analyst subagent MUST
   generate a detailed execution plan" says what another agent returns (its own prompt sets that output),
   not what this request must write (:func:`named_agent_product`).
@@ -46,7 +48,10 @@ _CONDITION = re.compile(r"\b(?:if|whether|unless|until|once)\b[^,.;:!?\n]*$", re
 _OUTLINE_LINE = re.compile(r"^[ \t]*(?:\d{1,2}[.)]|#{1,4}|[IVX]{1,4}\.)[ \t]+\S", re.MULTILINE)
 # "Provide a comprehensive analysis structured as follows. For each section, ...": the ask points at the outline after it
 _POINTS_AT_OUTLINE = re.compile(r"^[^.!?\n]{0,80}?\b(?:structured|organi[sz]ed|laid out)[ \t]+(?:as follows|in(?:to)? the following)\b"
-                                r"|^[^.!?\n]{0,80}?\b(?:with|in|using)[ \t]+the following[ \t]+(?:sections|structure|outline|parts)\b", re.IGNORECASE)
+                                r"|^[^.!?\n]{0,80}?\b(?:with|in|using)[ \t]+the following[ \t]+(?:sections|structure|outline|parts)\b"
+                                r"|^[^\n]{0,120}?\b(?:must|should|shall)[ \t]+follow[ \t]+(?:this|the following)[ \t]+(?:exact[ \t]+)?(?:structure|format|template|schema)\b", re.IGNORECASE)
+# the skeleton such an ask points at, one field per line: "<name>A concise community name</name>", '"summary": "..."'
+_SKELETON_LINE = re.compile(r"^[ \t]*(?:<([A-Za-z_][\w-]*)>[^\n<]*</\1>|\"[\w ]{1,40}\"[ \t]*:)", re.MULTILINE)
 # "The execution_analyst subagent MUST generate a detailed plan": a coordinator's description of what a named
 # sub-agent (its own prompt sets that output) produces, not this request's ask
 _NAMED_AGENT_MUST = re.compile(r"[`'\"]?\b[A-Za-z]\w*_\w+\b[`'\"]?[ \t]+(?:sub-?agents?|agents?)[ \t]+"
@@ -77,7 +82,9 @@ def conditional_ask(text: str, at: int) -> bool:
 def outlined_product(text: str, b: int) -> bool:
     """Does the ask ending at ``b`` say its product is structured as the outline that follows ("... structured
     as follows", "with the following sections"), and is there one (three or more required parts, one per line)?"""
-    return bool(_POINTS_AT_OUTLINE.search(text[b:b + 120])) and len(_OUTLINE_LINE.findall(text[b:])) >= 3
+    if not _POINTS_AT_OUTLINE.search(text[b:b + 160]):
+        return False
+    return len(_OUTLINE_LINE.findall(text[b:])) >= 3 or len(_SKELETON_LINE.findall(text[b:b + 1500])) >= 3
 
 
 def named_agent_product(text: str, at: int) -> bool:

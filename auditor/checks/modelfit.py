@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from auditor.analysis.roles import instruction_text
 from auditor.checks import check
 from auditor.checks.context import RuleContext
-from auditor.checks.deliberate import hands_tools, measured_path
+from auditor.checks.deliberate import comparison_model, hands_tools, measured_path
 from auditor.checks.lifecycle import current_successor, is_retired
 from auditor.checks.models import _compile
 from auditor.checks.modelswap import _price, model_span, swap_model_fix, swap_savings
@@ -139,8 +139,8 @@ def oversized_model(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
     max_rank = TIER_RANK.get(simple_tier, 0)
     if TIER_RANK.get(model.tier, 1) <= max_rank:
         return
-    if measured_path(site.path) or hands_tools(site):
-        return  # a test's, an eval's or an agent step's model: chosen for what it measures or decides
+    if measured_path(site.path) or hands_tools(site) or comparison_model(site):
+        return  # a test's, an eval's or an agent step's model, a baseline's: chosen for what it measures, decides or is compared with
     signals = simple_task_signals(site, ctx)
     if not signals or _transcribes_image(site, ctx):
         return

@@ -52,12 +52,13 @@ def _streaming_demo(owner, prompt) -> bool:
     """A fixed prompt (no hole: nothing from a user, a caller or a file) sent only to stream its
     answer - ``converse_stream``, ``stream=True``, openai-agents ``Runner.run_streamed`` - is a
     demo of streaming: the long answer arriving piece by piece is the point. The same text sent
-    by another, non-streaming request is still reported there."""
+    by another, non-streaming request is still reported there. An agent's instructions count when every run
+    of the agent is ``Runner.run_streamed`` on a fixed input (analysis/streamdemo.py)."""
     if prompt.holes:
         return False
     if owner.site is not None:
         return bool(owner.site.streaming)
-    return "stream" in (owner.name or "").lower()  # a text sink's call: run_streamed(), astream()
+    return owner.streamed or "stream" in (owner.name or "").lower()  # an agent run only by run_streamed(agent, "..."); a text sink's call: run_streamed(), astream()
 
 
 _TOOL_PARAMS = {"tools", "functions"}

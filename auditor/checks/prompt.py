@@ -20,7 +20,7 @@ from auditor.analysis.phrases import catalog_entries
 from auditor.analysis.rewrites import first_phrase
 from auditor.checks import check
 from auditor.checks.alternatives import Alternatives, exclusive
-from auditor.checks.codeanswer import asks_for_code
+from auditor.checks.codeanswer import asks_for_code, asks_for_json
 from auditor.checks.context import RuleContext
 from auditor.checks.fieldspecs import field_key
 from auditor.checks.parallel import in_parallel_sections
@@ -350,8 +350,8 @@ def missing_stop_sequence(site: CallSite, ctx: RuleContext) -> Iterable[Finding]
     if cap is not None and cap <= int(ctx.params.get("answer-tokens") or 16):
         return  # the cap already bounds a short answer: a stop sequence saves nothing
     hit = short_answer_hit(site, ctx.params)
-    if hit is None:
-        return
+    if hit is None or (hit[1] is None and answer_tokens(hit[0], ctx.params) is None and _json_answer(site, hit[0])):
+        return  # "Return ONLY valid JSON": the object is the answer, no stop string ends it (response_format does, LA601)
     param = api.stop[0]
     what = site.method if site.extra.get("frontmatter") else f"{site.method}()"
     phrase, delimiter, _ = hit
@@ -364,6 +364,16 @@ def missing_stop_sequence(site: CallSite, ctx: RuleContext) -> Iterable[Finding]
             fix = Fix("unsafe", f"Add `{param}={value}` (the delimiter the prompt names)", edits)
             message += f"; the prompt names its end marker {json.dumps(delimiter)}"
     yield ctx.site_finding(site, message, fix=fix, savings=_stop_savings(site, ctx, api))
+
+
+def _json_answer(site: CallSite, phrase: str) -> bool:
+    """Does a sentence of the site's instruction text that holds the short-answer phrase ask for JSON?"""
+    for run in instruction_runs(site.prompt):
+        text = run_text(run)
+        for m in re.finditer(r"[^.!?\n]*" + re.escape(phrase.split()[0]) + r"[^.!?\n]*", text, re.IGNORECASE):
+            if asks_for_json(m.group(0)):
+                return True
+    return False
 
 
 def _literal_cap(site: CallSite, api) -> int | None:

@@ -34,6 +34,7 @@ class TextOwner:
     site: CallSite | None = None
     name: str = ""
     cell: int | None = None
+    streamed: bool = False  # a prompt constant sent only by streaming runs of a fixed input (analysis/streamdemo.py)
 
 
 def owners(project) -> Iterable[tuple[TextOwner, Prompt]]:
@@ -62,7 +63,7 @@ def _owners(project) -> Iterable[tuple[TextOwner, Prompt]]:
     tests = requestless_tests(project.facts, project.checked_sites())
     for pc in prompt_constants(project):
         if pc.path not in tests:
-            yield TextOwner(pc.path, None, pc.name, pc.cell), _as_sent(pc, sent)
+            yield TextOwner(pc.path, None, pc.name, pc.cell, pc.streamed), _as_sent(pc, sent)
 
 
 def _seg_key(seg: Segment, path: str, cell: int | None) -> tuple:
