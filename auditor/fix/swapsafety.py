@@ -85,7 +85,7 @@ class SwapScan:
         self._forms: dict[str, bytes | str] = {}  # path -> what a query searches (see _searchable)
         self._kept = 0
 
-    def _answer(self, path: str, kind: str, literal: str, names: list[str], query: str) -> str | None:
+    def _answer(self, path: str, kind: str, literal: str, names: list[str], query: str, needles: tuple[list[str], list[bytes]]) -> str | None:
         digest = self.digests.get(path)
         entry = self.stored.get(path) if digest is not None else None
         if entry is not None and entry[0] == digest and query in entry[1]:
@@ -93,11 +93,10 @@ class SwapScan:
         form = self._searchable(path, kind)
         if form is None:
             return None
-        needles = [literal] + [n for n in names if n]
         if isinstance(form, str):  # a notebook's code cells (never its outputs)
-            text = form if any(n in form for n in needles) else None
+            text = form if any(n in form for n in needles[0]) else None
         else:  # the bytes hold the literal or a name wherever the text does
-            text = _code_text(kind, form) if any(n.encode("utf-8", "surrogatepass") in form for n in needles) else None
+            text = _code_text(kind, form) if any(n in form for n in needles[1]) else None
         reason = _file_blocker(path, text, literal, names) if text is not None else None
         if digest is not None:
             answers = entry[1] if entry is not None and entry[0] == digest else {}
@@ -133,9 +132,11 @@ class SwapScan:
     def blocker(self, project: Any, literal: str, names: list[str]) -> str | None:
         """Why swapping ``literal`` (read through constants ``names``) would change the program, or None."""
         query = "\x00".join([literal, *names])
+        texts = [literal] + [n for n in names if n]
+        needles = (texts, [n.encode("utf-8", "surrogatepass") for n in texts])  # once per query, not per file
         for f in project.facts:
             if f.kind in ("python", "notebook"):
-                reason = self._answer(f.path, f.kind, literal, names, query)
+                reason = self._answer(f.path, f.kind, literal, names, query, needles)
                 if reason is not None:
                     return reason  # the files after it are asked when this one changes
         return None

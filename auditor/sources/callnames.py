@@ -20,7 +20,10 @@ of a hit are looked at only when the name is there at all.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 _IDENT = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
+_IDENT_BYTES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_"  # what `translate(None, _IDENT_BYTES)` deletes
 
 
 def _spelt(data: bytes, needle: bytes, whole: bool) -> bool:
@@ -51,6 +54,41 @@ def names_in(data: bytes, calls: frozenset[str], words: frozenset[str] = frozens
 
 def found_names(data: bytes, calls: frozenset[str] | set[str], words: frozenset[str] | set[str] = frozenset()) -> set[str]:
     """Which of ``calls`` (as ``name(``) and ``words`` (prefixed ``w:`` in the answer) ``data`` holds."""
+    if len(calls) + len(words) >= MANY_NAMES:
+        return _found_by_tokens(data, calls, words)
     out = {n for n in calls if calls_name(data, n)}
     out.update("w:" + w for w in words if names_word(data, w))
+    return out
+
+
+# Many names at once (the dataflow's last rounds ask ~250: every function that reaches a request,
+# test functions included): one search per name costs names x bytes, so the file is cut into its
+# identifiers once instead - every byte outside ASCII letters, digits, ``_`` and ``(`` made a space,
+# ``(`` kept after the identifier it follows - and each name looked up in that set. A token
+# ``name(`` is exactly a ``name(`` not preceded by an identifier byte, a token ``word`` or
+# ``word(`` exactly a whole ``word``: the answers of :func:`calls_name` and :func:`names_word`.
+# Names with other characters are searched as before. nb corpus, the 1,143 files of the 262-name
+# round: 0.65 -> 0.16 CPU-s; below ~50 names the searches are faster.
+MANY_NAMES = 48
+_TOKEN_BYTES = bytes(b if b in _IDENT or b == 0x28 else 0x20 for b in range(256))  # 0x28: "("
+
+
+@lru_cache(maxsize=8192)
+def _token(name: str) -> bytes | None:
+    """``name`` as a token's bytes, or None when it holds a byte tokens never do (searched then)."""
+    b = name.encode("utf-8", "surrogatepass")
+    return b if b and not b.translate(None, _IDENT_BYTES) else None
+
+
+def _found_by_tokens(data: bytes, calls, words) -> set[str]:
+    tokens = set(data.translate(_TOKEN_BYTES).replace(b"(", b"( ").split())
+    out: set[str] = set()
+    for n in calls:
+        b = _token(n)
+        if b + b"(" in tokens if b is not None else calls_name(data, n):
+            out.add(n)
+    for w in words:
+        b = _token(w)
+        if (b in tokens or b + b"(" in tokens) if b is not None else names_word(data, w):
+            out.add("w:" + w)
     return out

@@ -81,6 +81,11 @@ def names_models(key: str) -> bool:
     return len(words) >= 2 and words[-1] == "models" and not NOT_CHAT.intersection(words)
 
 
+def _names_any_model(key: str) -> bool:
+    """A key ``_yaml_refs`` reports a value under when no policy gives keys."""
+    return names_a_model(key) or names_models(key)
+
+
 def key_matches(path: str, key: str, patterns: list[str]) -> bool:
     if not patterns:
         return names_a_model(key)
@@ -138,6 +143,10 @@ def analyse_config(data: bytes, rel: str, chosen: list[dict[str, Any]], max_byte
         if not may_hold_model_ids(text):  # no key and value the parse below could report: not parsed
             facts.extra["skipped"] = True
             return facts
+        from auditor.sources.yamlkeys import no_model_keys
+
+        if no_model_keys(text, _names_any_model):  # libyaml read every key: none the parse could report under
+            return facts  # what the parse gives when it finds no reference (a VCR cassette)
     lines = text.splitlines()
     bases: dict[str, str] = {}  # model path -> the base URL written beside it
     try:
