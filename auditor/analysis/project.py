@@ -167,6 +167,13 @@ class Project:
         """What call-level checks run on: the requests plus the sites they stand on."""
         return self.call_sites() + self.abstract_sites
 
+    def sites_by_id(self) -> dict[str, CallSite]:
+        """:meth:`checked_sites` by id, built again only when ``facts`` is another list (as :meth:`_sited_facts`)."""
+        memo = self.__dict__.get("_by_id")
+        if memo is None or memo[0] is not self.facts or memo[1] != len(self.facts):
+            memo = self._by_id = (self.facts, len(self.facts), {s.id: s for s in self.checked_sites()})
+        return memo[2]
+
     def _target(self, ref: tuple[str, str], near: str = "") -> tuple[FileFacts, str] | None:
         mod, name = ref
         if near and mod not in self.by_module:

@@ -45,10 +45,9 @@ _CONDITION = re.compile(r"(?:when|whenever|if|in case|for)\b", re.I)
 _KEY = re.compile(r"\"[A-Za-z_][\w ]{0,40}\"\s*:")
 
 
-def asked_answer_tokens(site: CallSite) -> int | None:
-    """The tokens of the answer the site's static instructions give an example of, else None."""
+def asked_answer_tokens(texts: list[str]) -> int | None:
+    """The tokens of the answer the static instruction ``texts`` (:func:`instruction_texts`) give an example of, else None."""
     best: int | None = None
-    texts = instruction_texts(site)
     items = item_tokens([o for t in texts for o in balanced_objects(t) if _KEY.search(o)])  # one item of a JSON example's list, in any message
     json_ask = any(_json_ask(t) for t in texts)  # the ask and its example may lie in runs a hole splits
     for text in texts:
@@ -62,10 +61,9 @@ def asked_answer_tokens(site: CallSite) -> int | None:
     return best
 
 
-def bounded_tokens(site: CallSite) -> int | None:
-    """The tokens of an answer the site's instructions bound by words or a sentence (never with
+def bounded_tokens(texts: list[str]) -> int | None:
+    """The tokens of an answer the instruction ``texts`` bound by words or a sentence (never with
     counted items, whose bound may be per item), else None."""
-    texts = instruction_texts(site)
     return None if any(asks_counted(t) for t in texts) else bounded_answer_tokens(texts)
 
 

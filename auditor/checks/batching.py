@@ -100,8 +100,7 @@ def _runs_agent(site: CallSite, ctx: RuleContext) -> bool:
     Judged for every derived site of that call together (they are one finding)."""
     memo = ctx.extra.get("agent_calls")
     if memo is None:
-        by_id = {s.id: s for s in ctx.project.call_sites()}
-        by_id.update({s.id: s for s in getattr(ctx.project, "abstract_sites", [])})
+        by_id = ctx.project.sites_by_id()
         memo = set()
         for d in by_id.values():
             info = d.extra.get("derived")

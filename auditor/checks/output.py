@@ -174,9 +174,6 @@ def _renamed_by_client(site: CallSite, ctx: RuleContext) -> bool:
         return False
     methods = [site.method]
     inner = (site.extra.get("derived") or {}).get("inner")
-    if inner:
-        memo = ctx.extra.get("site_methods")
-        if memo is None:
-            memo = ctx.extra["site_methods"] = {s.id: s.method for s in list(ctx.project.call_sites()) + list(getattr(ctx.project, "abstract_sites", []))}
-        methods.append(memo.get(inner, ""))
+    if inner and inner in ctx.project.sites_by_id():
+        methods.append(ctx.project.sites_by_id()[inner].method)
     return any(m.startswith(prefixes) for m in methods)

@@ -60,16 +60,8 @@ def unchecked_truncation(site: CallSite, ctx: RuleContext) -> Iterable[Finding]:
         return  # a cap this small bounds a label on purpose
     if short_answer_hit(site, {}) is not None:
         return  # the prompt asks for a word or a label: a cap above a label's cannot cut it
-    thinks = _thinks(site, ctx)
-    asked = asked_answer_tokens(site) if isinstance(v, int) and not thinks else None  # thinking counts against the cap
-    if asked is not None and v >= asked * float(ctx.params.get("cap-headroom") or 4):
-        return  # the prompt's own example answer is far below the cap: the cap is never reached
-    bound = bounded_tokens(site) if isinstance(v, int) and not thinks else None
-    if bound is not None and v >= bound * float(ctx.params.get("bound-headroom") or 1.5):
-        return  # the prompt bounds the answer's length ("3-8 words maximum") well below the cap
-    kind = ask_kind(instruction_texts(site)) if isinstance(v, int) and not thinks else None
-    if kind is not None and cap_is_guard(kind, v, float(ctx.params.get("bound-headroom") or 1.5)):
-        return  # the cap is a guard far above any answer this ask produces (rules/answers.yaml ask-reach)
+    if isinstance(v, int) and not _thinks(site, ctx) and _never_reached(v, instruction_texts(site), ctx):
+        return  # the answer asked for stays far below the cap (no estimate for a thinking model: its thinking counts against it)
     checks = ctx.params.get("checks") or {}
     hint = checks.get(site.api) or checks.get(site.provider)
     if not hint:
@@ -104,3 +96,15 @@ def _where(use, site: CallSite) -> str:
     if use.cell is not None and use.cell != site.cell:
         return f"cell {use.cell + 1}, line {use.span.line}"
     return f"line {use.span.line}"
+
+
+def _never_reached(cap: int, texts: list[str], ctx: RuleContext) -> bool:
+    """The answer the instruction ``texts`` ask for stays far below the literal ``cap``."""
+    asked = asked_answer_tokens(texts)
+    if asked is not None and cap >= asked * float(ctx.params.get("cap-headroom") or 4):
+        return True  # the prompt's own example answer is far below the cap
+    headroom = float(ctx.params.get("bound-headroom") or 1.5)
+    bound = bounded_tokens(texts)
+    if bound is not None and cap >= bound * headroom:
+        return True  # the prompt bounds the answer's length ("3-8 words maximum") well below the cap
+    return cap_is_guard(ask_kind(texts), cap, headroom)  # a guard far above any answer of this kind of ask (ask-reach)

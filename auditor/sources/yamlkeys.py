@@ -17,8 +17,8 @@ composer's error, not the parser's), a ``%YAML`` or ``%TAG`` directive, an expli
 ``!!str`` anywhere (``!!set``, ``!custom``) but a ``!!binary`` scalar that decodes as ruamel
 decodes it (cassettes keep gzip bodies so), a plain value ruamel could take for a timestamp
 (``2024-13-45`` is its error) or ``=`` (its ``!!value``), nesting deeper than :data:`MAX_DEPTH`,
-any libyaml error, and no libyaml at all (PyYAML without its C extension, or not installed: PyYAML
-is not a dependency of llm-audit, only the accelerator of an answer that is the same without it).
+any libyaml error, and no libyaml at all (PyYAML built without its C extension: the answer is the same
+without it, only slower).
 """
 
 from __future__ import annotations
@@ -27,15 +27,11 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 
-MAX_DEPTH = (
-    64  # ruamel's recursive composer and the refs walk are far from Python's limit here
-)
+MAX_DEPTH = 64  # ruamel's recursive composer and the refs walk are far from Python's limit here
 _STR = "tag:yaml.org,2002:str"
 _BINARY = "tag:yaml.org,2002:binary"
 _DATE = re.compile(r"[0-9]{4}-[0-9]")  # how ruamel's timestamps begin
-_NOT_STR = frozenset(
-    {"true", "false", "yes", "no", "on", "off", "y", "n", "null"}
-)  # YAML 1.1 and 1.2 words
+_NOT_STR = frozenset({"true", "false", "yes", "no", "on", "off", "y", "n", "null"})  # YAML 1.1 and 1.2 words
 
 
 @lru_cache(maxsize=1)
@@ -71,52 +67,26 @@ def no_model_keys(text: str, names_model: Callable[[str], bool]) -> bool:
 
 
 def _read(parser, names_model: Callable[[str], bool]) -> bool:
-    from yaml.events import (
-        AliasEvent,
-        CollectionEndEvent,
-        CollectionStartEvent,
-        MappingStartEvent,
-        ScalarEvent,
-    )
+    from yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, MappingStartEvent, ScalarEvent
 
-    stack: list[
-        list
-    ] = []  # per open collection: [is a mapping, a key comes next, keys seen]
+    stack: list[list] = []  # per open collection: [is a mapping, a key comes next, keys seen]
     while parser.check_event():
         ev = parser.get_event()
         if isinstance(ev, CollectionEndEvent):
             stack.pop()
             continue
         if not isinstance(ev, (ScalarEvent, CollectionStartEvent)):
-            if (
-                isinstance(ev, AliasEvent)
-                or getattr(ev, "version", None)
-                or getattr(ev, "tags", None)
-            ):
+            if isinstance(ev, AliasEvent) or getattr(ev, "version", None) or getattr(ev, "tags", None):
                 return False  # an alias; a %YAML (1.1 resolves otherwise) or %TAG directive
             continue  # stream and document boundaries
-        if (
-            ev.tag is not None
-            and ev.tag != _STR
-            and not (
-                ev.tag == _BINARY and isinstance(ev, ScalarEvent) and _decodes(ev.value)
-            )
-        ):
-            return False
+        if ev.tag is not None and ev.tag != _STR and not (ev.tag == _BINARY and isinstance(ev, ScalarEvent) and _decodes(ev.value)):
+            return False  # a tag ruamel constructs otherwise (!!set, !custom); a !!binary it would refuse
         top = stack[-1] if stack else None
         if top is not None and top[0] and top[1]:  # a mapping key
             if not isinstance(ev, ScalarEvent):
-                return (
-                    False  # a collection as a key: ruamel's str() of it is not its text
-                )
+                return False  # a collection as a key: ruamel's str() of it is not its text
             key = ev.value
-            if (
-                ev.style == ""
-                and ev.tag is None
-                and (
-                    not (key[:1].isalpha() or key[:1] == "_") or key.lower() in _NOT_STR
-                )
-            ):
+            if ev.style == "" and ev.tag is None and (not (key[:1].isalpha() or key[:1] == "_") or key.lower() in _NOT_STR):
                 return False  # a plain key ruamel may read as a number, boolean, null, a merge (`<<`)...
             if key in top[2] or names_model(key):
                 return False
@@ -125,12 +95,7 @@ def _read(parser, names_model: Callable[[str], bool]) -> bool:
         else:
             if top is not None and top[0]:
                 top[1] = True  # the value read: a key comes next
-            if (
-                isinstance(ev, ScalarEvent)
-                and ev.style == ""
-                and ev.tag is None
-                and (_DATE.match(ev.value) or ev.value == "=")
-            ):
+            if isinstance(ev, ScalarEvent) and ev.style == "" and ev.tag is None and (_DATE.match(ev.value) or ev.value == "="):
                 return False  # 2024-13-45 would be ruamel's timestamp (and its error); `=` its !!value
         if isinstance(ev, CollectionStartEvent):
             stack.append([isinstance(ev, MappingStartEvent), True, set()])
